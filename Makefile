@@ -1,0 +1,50 @@
+# mod_jobcenter build. `make` builds the core archive, the Apache module
+# (via apxs) and the admin tool; `make unit` runs the cmocka unit tests
+# (with AddressSanitizer and UndefinedBehaviorSanitizer).
+APXS    ?= apxs
+CC      ?= cc
+BUILD   := build
+APR_CFLAGS := $(shell pkg-config --cflags apr-1 apr-util-1)
+APR_LIBS   := $(shell pkg-config --libs apr-1 apr-util-1)
+WARN    := -Wall -Wextra -Werror
+CFLAGS_CORE := -std=c11 $(WARN) -O2 -g -fPIC $(APR_CFLAGS)
+LIBS    := -largon2 -ljansson -lcbor -lqrencode -lhpdf -lcrypto -lcurl
+
+CORE_SRCS := $(sort $(wildcard mod_jobcenter/jc_*.c))
+CORE_OBJS := $(patsubst mod_jobcenter/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+CORE_HDRS := $(wildcard mod_jobcenter/jc_*.h)
+GLUE_SRCS := $(sort $(wildcard mod_jobcenter/mod_jobcenter*.c))
+GLUE_HDRS := $(wildcard mod_jobcenter/mod_jobcenter*.h)
+
+all: $(BUILD)/mod_jobcenter.so $(BUILD)/jobcenter-admin
+
+$(BUILD)/core/%.o: mod_jobcenter/%.c $(CORE_HDRS)
+	@mkdir -p $(BUILD)/core
+	$(CC) $(CFLAGS_CORE) -c -o $@ $<
+
+$(BUILD)/libjccore.a: $(CORE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+# apxs compiles the glue with httpd's flags and links the PIC core archive.
+$(BUILD)/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/libjccore.a
+	@mkdir -p $(BUILD)/glue
+	cp $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/glue/
+	cd $(BUILD)/glue && $(APXS) -c -o mod_jobcenter.la \
+	    -Wc,-std=c11 -Wc,-Wall -Wc,-Wextra -Wc,-Werror \
+	    -I$(CURDIR)/mod_jobcenter \
+	    $(notdir $(GLUE_SRCS)) $(CURDIR)/$(BUILD)/libjccore.a $(LIBS) \
+	    >/dev/null
+	cp $(BUILD)/glue/.libs/mod_jobcenter.so $@
+
+$(BUILD)/jobcenter-admin: admin/jobcenter-admin.c $(BUILD)/libjccore.a
+	$(CC) -std=c11 $(WARN) -O2 -g $(APR_CFLAGS) -Imod_jobcenter -o $@ $< \
+	    $(BUILD)/libjccore.a $(APR_LIBS) $(LIBS)
+
+unit:
+	$(MAKE) -C tests/unit check
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all unit clean

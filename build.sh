@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# mod_jobcenter: one entry point for newcomers, CI and admins.
+#
+#   ./build.sh run      install missing Debian packages, build, create the
+#                       SQLite database with demo data under var/, start the
+#                       portal on http://localhost:8080
+#   ./build.sh stop     stop the portal started by `run`
+#   ./build.sh test     the whole suite: unit (ASan/UBSan), HTTP on SQLite and
+#                       PostgreSQL, browser (Chromium); ends with a summary
+#   ./build.sh build    only build (build/mod_jobcenter.so, build/jobcenter-admin)
+#   ./build.sh install  install into this machine's Debian Apache
+#                       (then: a2enmod jobcenter && a2ensite jobcenter)
+#   ./build.sh bench    run bench/run.sh (figures against stock Apache peers)
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")" && pwd)
+cd "$TOP"
+
+PORT=${JC_PORT:-8080}
+VAR=$TOP/var
+
+# Debian packages, by purpose
+PKGS_BUILD=(apache2 apache2-dev libapr1-dev libaprutil1-dev
+    libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libargon2-dev
+    libjansson-dev libcbor-dev libqrencode-dev libhpdf-dev
+    libcurl4-openssl-dev libssl-dev pkg-config make gcc sqlite3 curl)
+PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm)
+PKGS_BENCH=(wrk valgrind apache2-utils)
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+# deps PKG... : install what is missing (root), or say exactly what to run
+deps() {
+    local missing=() p
+    for p in "$@"; do
+        # node/npm may come from elsewhere than Debian's package
+        if [[ $p == nodejs ]] && command -v node >/dev/null; then continue; fi
+        if [[ $p == npm ]] && command -v npm >/dev/null; then continue; fi
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' \
+            || missing+=("$p")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    if [[ $(id -u) -ne 0 ]]; then
+        die "missing Debian packages. Run:
+    sudo apt-get update && sudo apt-get install -y ${missing[*]}
+and then this command again."
+    fi
+    say "Installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+    make -s all >/dev/null
+    # a module that builds may still fail to load (missing -l): check it
+    say "Built build/mod_jobcenter.so and build/jobcenter-admin"
+}
+
+apache_bin() { command -v apache2 || echo /usr/sbin/apache2; }
+
+stop_instance() {   # stop_instance DIR
+    local conf=$1/httpd.conf pidf=$1/run/httpd.pid pid i
+    [[ -f $pidf ]] || return 0
+    pid=$(cat "$pidf" 2>/dev/null || true)
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+        "$(apache_bin)" -f "$conf" -k stop 2>/dev/null || kill "$pid" || true
+        for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -f "$pidf"
+}
+
+demo_data() {   # demo_data SQLITE-FILE
+    local hash
+    hash=$(printf '%s\n' 'Jobcenter-Demo1' | build/jobcenter-admin hash-password)
+    sqlite3 "$1" "INSERT INTO account (email, password_hash, email_confirmed_at,
+        terms_accepted_at, email_consent_at, created_at, updated_at)
+        VALUES ('demo@jobcenter.example', '$hash', strftime('%s','now'),
+        strftime('%s','now'), strftime('%s','now'), strftime('%s','now'),
+        strftime('%s','now'));"
+}
+
+cmd_run() {
+    deps "${PKGS_BUILD[@]}"
+    build
+    mkdir -p "$VAR"
+    stop_instance "$VAR"
+    local db=$VAR/db/jobcenter.sqlite fresh=0
+    if [[ ! -s $db ]]; then
+        tools/db-init.sh sqlite "$db"
+        demo_data "$db"
+        fresh=1
+    fi
+    tools/gen-config.sh --root "$VAR" --port "$PORT" \
+        --base-url "http://localhost:$PORT" \
+        --origin "http://127.0.0.1:$PORT" >/dev/null
+    if [[ $(id -u) -eq 0 ]]; then
+        chown -R www-data:www-data "$VAR/db" "$VAR/mail"
+        chmod 755 "$VAR"
+    fi
+    "$(apache_bin)" -f "$VAR/httpd.conf" -t >/dev/null 2>&1 \
+        || { "$(apache_bin)" -f "$VAR/httpd.conf" -t; die "configuration test failed"; }
+    "$(apache_bin)" -f "$VAR/httpd.conf" -k start
+    local i
+    for ((i = 0; i < 50; i++)); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/password-policy" 2>/dev/null && break
+        sleep 0.1
+    done
+    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/password-policy" \
+        || die "Apache did not come up; see $VAR/logs/error.log"
+    cat <<MSG
+
+  Jobcenter.Digital is running:  http://localhost:$PORT/
+  Demo account$( [[ $fresh == 1 ]] && echo "" || echo " (created earlier)"):  demo@jobcenter.example / Jobcenter-Demo1
+  Outgoing mail (one .eml per mail):  $VAR/mail/
+  Database (SQLite):  $VAR/db/jobcenter.sqlite
+  Logs:  $VAR/logs/error.log, $VAR/logs/access.log
+  Stop it:  ./build.sh stop
+
+MSG
+}
+
+cmd_stop() {
+    stop_instance "$VAR"
+    say "Stopped (if it was running)."
+}
+
+cmd_test() {
+    deps "${PKGS_BUILD[@]}" "${PKGS_TEST[@]}"
+    build
+    if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+        npm ci --no-audit --no-fund --loglevel=error
+    fi
+    local results=() failed=0 phase
+    run_phase() {
+        local name=$1; shift
+        say ""
+        say "==== $name ===="
+        if "$@"; then results+=("PASS  $name"); else results+=("FAIL  $name"); failed=1; fi
+    }
+    run_phase "unit (cmocka, ASan+UBSan)" make -s unit
+    run_phase "http on SQLite" node tests/run.mjs --db sqlite --suite http
+    run_phase "http on PostgreSQL" node tests/run.mjs --db pgsql --suite http
+    run_phase "browser (Chromium) on SQLite" node tests/run.mjs --db sqlite --suite browser
+    run_phase "browser (Chromium) on PostgreSQL" node tests/run.mjs --db pgsql --suite browser
+    say ""
+    say "==== summary ===="
+    for phase in "${results[@]}"; do say "$phase"; done
+    if [[ $failed -ne 0 ]]; then say "RESULT: FAILED"; return 1; fi
+    say "RESULT: ALL PASSED"
+}
+
+cmd_install() {
+    deps "${PKGS_BUILD[@]}"
+    build
+    [[ $(id -u) -eq 0 ]] || die "install needs root (sudo ./build.sh install)"
+    local moddir share=/usr/share/jobcenter lib=/var/lib/jobcenter spool=/var/spool/jobcenter/mail
+    moddir=$(apxs -q LIBEXECDIR)
+    install -m 644 build/mod_jobcenter.so "$moddir/mod_jobcenter.so"
+    install -m 755 build/jobcenter-admin /usr/local/bin/jobcenter-admin
+    mkdir -p "$share" "$lib" "$spool"
+    rm -rf "$share/htdocs" "$share/sql"
+    cp -r htdocs sql "$share/"
+    [[ -s $lib/jobcenter.sqlite ]] || tools/db-init.sh sqlite "$lib/jobcenter.sqlite"
+    chown -R www-data:www-data "$lib" "$spool"
+    printf '# Depends: dbd headers\nLoadModule jobcenter_module %s/mod_jobcenter.so\n' "$moddir" \
+        > /etc/apache2/mods-available/jobcenter.load
+    install -m 644 conf/jobcenter.conf /etc/apache2/mods-available/jobcenter.conf
+    {
+        echo "# mod_jobcenter portal (installed by build.sh install). Edit ServerName,"
+        echo "# JobcenterBaseURL and the database settings, then: a2ensite jobcenter"
+        echo "<VirtualHost *:80>"
+        echo "ServerName localhost"
+        JC_HTDOCS=$share/htdocs tools/gen-config.sh --site-only --root /tmp/jc-install-unused \
+            --port 80 --sqlite-file "$lib/jobcenter.sqlite" --base-url http://localhost \
+            | sed "s#$TOP/htdocs#$share/htdocs#g; s#/tmp/jc-install-unused/mail#$spool#g"
+        echo "</VirtualHost>"
+    } > /etc/apache2/sites-available/jobcenter.conf
+    rm -rf /tmp/jc-install-unused
+    say "Installed. Enable with:  a2enmod dbd headers jobcenter && a2ensite jobcenter && systemctl reload apache2"
+}
+
+case ${1:-} in
+    run) cmd_run ;;
+    stop) cmd_stop ;;
+    test) cmd_test ;;
+    build) deps "${PKGS_BUILD[@]}"; build ;;
+    install) cmd_install ;;
+    bench) deps "${PKGS_BUILD[@]}" "${PKGS_BENCH[@]}" postgresql; build; exec bench/run.sh "${@:2}" ;;
+    *) sed -n '2,15p' "$0"; exit 2 ;;
+esac

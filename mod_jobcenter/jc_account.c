@@ -1,0 +1,574 @@
+/* Account flows (see jc_account.h). */
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+
+#include "jc_account.h"
+#include "jc_mail.h"
+#include "jc_outbox.h"
+#include "jc_token.h"
+
+#define JC_PURPOSE_CONFIRM "confirm"
+#define JC_EMAIL_MAX 254
+#define JC_LOGIN_MAX 254
+
+/* Map a database outcome to the API answer; returns non-zero on failure. */
+static int db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc,
+                   apr_pool_t *p)
+{
+    if (rc == JC_DB_OK) {
+        return 0;
+    }
+    jc_db_rollback(db, p);
+    if (rc == JC_DB_BUSY) {
+        jc_result_unavailable(res, db->last_error);
+    }
+    else {
+        jc_result_internal(res, apr_psprintf(p, "database %s: %s",
+                                             jc_db_rc_name(rc),
+                                             db->last_error ? db->last_error
+                                                            : "-"));
+    }
+    return 1;
+}
+
+const char *jc_account_normalize_email(const char *email, apr_pool_t *p)
+{
+    char *e, *c;
+    size_t len;
+
+    if (!email) {
+        return NULL;
+    }
+    while (*email == ' ' || *email == '\t') {
+        email++;
+    }
+    len = strlen(email);
+    while (len > 0 && (email[len - 1] == ' ' || email[len - 1] == '\t')) {
+        len--;
+    }
+    if (len == 0 || len > JC_EMAIL_MAX) {
+        return NULL;
+    }
+    e = apr_pstrmemdup(p, email, len);
+    for (c = e; *c; c++) {
+        *c = (char)apr_tolower(*c);
+    }
+    return jc_mail_address_valid(e) ? e : NULL;
+}
+
+int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
+                        apr_pool_t *p)
+{
+    const jc_pw_rule_t *rule;
+    int bad, n = 0;
+
+    if (!in->email || !*in->email) {
+        jc_result_detail(res, "email_missing", "email",
+                         "Bitte geben Sie Ihre E-Mail-Adresse ein.");
+        n++;
+    }
+    else if (!jc_account_normalize_email(in->email, p)) {
+        jc_result_detail(res, "email_invalid", "email",
+                         "Bitte geben Sie eine gültige E-Mail-Adresse ein.");
+        n++;
+    }
+    bad = jc_password_check(in->password ? in->password : "",
+                            in->password ? in->password_len : 0,
+                            in->password_repeat ? in->password_repeat : "",
+                            in->password_repeat ? in->password_repeat_len
+                                                : 0);
+    for (rule = jc_password_rules(); rule->code; rule++) {
+        if (bad & rule->bit) {
+            jc_result_detail(res, rule->code,
+                             rule->bit == JC_PW_ERR_REPEAT
+                             ? "password_repeat" : "password",
+                             rule->message);
+            n++;
+        }
+    }
+    if (in->accept_terms != 1) {
+        jc_result_detail(res, "terms_required", "accept_terms",
+                         "Bitte stimmen Sie den Nutzungsbedingungen zu.");
+        n++;
+    }
+    if (in->accept_email != 1) {
+        jc_result_detail(res, "email_consent_required", "accept_email",
+                         "Bitte willigen Sie in die Nutzung Ihrer "
+                         "E-Mail-Adresse ein.");
+        n++;
+    }
+    if (n) {
+        json_t *first = json_array_get(res->details, 0);
+
+        jc_result_set(res, 422, "validation_failed",
+                      "Bitte prüfen Sie Ihre Eingaben.",
+                      json_string_value(json_object_get(first, "field")));
+    }
+    return n;
+}
+
+/* Insert a fresh confirmation token (older open ones are dropped) and queue
+ * the confirmation mail. Runs inside the caller's transaction. */
+static jc_db_rc_e queue_confirmation(jc_db_t *db, const jc_ctx_t *ctx,
+                                     apr_int64_t account_id,
+                                     const char *email, apr_int64_t now,
+                                     apr_pool_t *p)
+{
+    const char *token, *hash, *link;
+    apr_int64_t exp = now + ctx->confirm_ttl;
+    const void *args[6];
+    jc_mail_t *m;
+    jc_db_rc_e rc;
+
+    if (jc_token_new(&token, 32, p) != APR_SUCCESS) {
+        db->last_error = "RAND_bytes failed";
+        return JC_DB_ERROR;
+    }
+    hash = jc_token_hash(token, strlen(token), p);
+    args[0] = &account_id;
+    args[1] = JC_PURPOSE_CONFIRM;
+    rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    args[0] = hash;
+    args[1] = &account_id;
+    args[2] = email;
+    args[3] = JC_PURPOSE_CONFIRM;
+    args[4] = &now;
+    args[5] = &exp;
+    rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    link = apr_pstrcat(p, ctx->base_url, "/email-bestaetigen.html?token=",
+                       token, NULL);
+    m = jc_mail_confirm(ctx->mail_from, email, link,
+                        apr_time_from_sec(now), p);
+    if (!m) {
+        db->last_error = "could not compose the confirmation mail";
+        return JC_DB_ERROR;
+    }
+    return jc_outbox_enqueue(db, m, now, p);
+}
+
+/* Look up an account by e-mail; *found = 0 if there is none. */
+static jc_db_rc_e find_by_email(jc_db_t *db, jc_db_row_t *row, int *found,
+                                const char *email, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_rc_e rc;
+
+    args[0] = email;
+    rc = jc_db_select1(db, row, "jc_acct_by_email", args, p);
+    *found = (rc == JC_DB_OK);
+    return rc == JC_DB_NOROW ? JC_DB_OK : rc;
+}
+
+void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                         const jc_register_in_t *in, apr_int64_t now,
+                         apr_pool_t *p)
+{
+    const char *email, *phc;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int found, attempt;
+
+    jc_result_ok(res);
+    if (jc_account_validate(res, in, p)) {
+        return;
+    }
+    email = jc_account_normalize_email(in->email, p);
+    /* the expensive hash runs before (never inside) the transaction, and
+     * for known addresses too, so timing does not tell them apart */
+    if (jc_password_hash(&phc, in->password, in->password_len, &ctx->argon2,
+                         p) != APR_SUCCESS) {
+        jc_result_internal(res, "argon2id hashing failed");
+        return;
+    }
+    /* a concurrent registration of the same address makes the INSERT
+     * conflict; the second attempt then takes the "known address" path */
+    for (attempt = 0; attempt < 2; attempt++) {
+        apr_int64_t id = 0, confirmed = 0;
+        const void *args[6];
+
+        rc = jc_db_begin(db, p);
+        if (db_fail(res, db, rc, p)) {
+            return;
+        }
+        rc = find_by_email(db, &row, &found, email, p);
+        if (db_fail(res, db, rc, p)) {
+            return;
+        }
+        if (!found) {
+            jc_db_row_t ins;
+
+            args[0] = email;
+            args[1] = phc;
+            args[2] = &now;
+            args[3] = &now;
+            args[4] = &now;
+            args[5] = &now;
+            rc = jc_db_select1(db, &ins, "jc_acct_insert", args, p);
+            if (rc == JC_DB_CONFLICT && attempt == 0) {
+                jc_db_rollback(db, p);
+                continue;
+            }
+            if (rc == JC_DB_NOROW) {
+                rc = JC_DB_ERROR;
+            }
+            if (db_fail(res, db, rc, p)) {
+                return;
+            }
+            jc_db_col_i64(&ins, 0, &id, 0);
+            rc = queue_confirmation(db, ctx, id, email, now, p);
+        }
+        else if (!jc_db_col_i64(&row, 2, &confirmed, 0)) {
+            /* known but unconfirmed: the newest registration wins (the old
+             * password and links stop working), so nobody can pre-register
+             * someone else's address with a password of their own */
+            jc_db_col_i64(&row, 0, &id, 0);
+            args[0] = phc;
+            args[1] = &now;
+            args[2] = &now;
+            args[3] = &now;
+            args[4] = &id;
+            rc = jc_db_exec(db, NULL, "jc_acct_repassword", args, p);
+            if (rc == JC_DB_OK) {
+                rc = queue_confirmation(db, ctx, id, email, now, p);
+            }
+        }
+        else {
+            jc_mail_t *m = jc_mail_already_registered(
+                ctx->mail_from, email,
+                apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL),
+                apr_time_from_sec(now), p);
+
+            rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
+        }
+        if (db_fail(res, db, rc, p)) {
+            return;
+        }
+        rc = jc_db_commit(db, p);
+        if (db_fail(res, db, rc, p)) {
+            return;
+        }
+        res->status = 202;
+        return;
+    }
+    jc_result_internal(res, "registration conflict twice");
+}
+
+void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                        const char *token, apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t account_id, exp, used;
+    const void *args[3];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int n = 0;
+
+    (void)ctx;
+    jc_result_ok(res);
+    if (!token || !jc_token_wellformed(token)) {
+        jc_result_set(res, 404, "token_invalid",
+                      "Der Bestätigungslink ist ungültig. Bitte fordern Sie "
+                      "einen neuen Link an.", "token");
+        return;
+    }
+    rc = jc_db_begin(db, p);
+    if (db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = jc_token_hash(token, strlen(token), p);
+    args[1] = JC_PURPOSE_CONFIRM;
+    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
+    if (rc == JC_DB_NOROW) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 404, "token_invalid",
+                      "Der Bestätigungslink ist ungültig oder wurde durch "
+                      "einen neueren Link ersetzt. Bitte fordern Sie einen "
+                      "neuen Link an.", "token");
+        return;
+    }
+    if (db_fail(res, db, rc, p)) {
+        return;
+    }
+    jc_db_col_i64(&row, 0, &account_id, 0);
+    jc_db_col_i64(&row, 2, &exp, 0);
+    if (jc_db_col_i64(&row, 3, &used, 0)) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used",
+                      "Dieser Bestätigungslink wurde bereits verwendet. Ihre "
+                      "E-Mail-Adresse ist bestätigt; Sie können sich "
+                      "anmelden.", "token");
+        return;
+    }
+    if (now >= exp) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_expired",
+                      "Der Bestätigungslink ist abgelaufen (gültig 24 "
+                      "Stunden). Bitte fordern Sie einen neuen Link an.",
+                      "token");
+        return;
+    }
+    args[0] = &now;
+    args[1] = jc_token_hash(token, strlen(token), p);
+    rc = jc_db_exec(db, &n, "jc_token_use", args, p);
+    if (rc == JC_DB_OK && n != 1) {
+        /* a parallel request used it first */
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used",
+                      "Dieser Bestätigungslink wurde bereits verwendet.",
+                      "token");
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        args[0] = &now;
+        args[1] = &now;
+        args[2] = &account_id;
+        rc = jc_db_exec(db, NULL, "jc_acct_confirm", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (db_fail(res, db, rc, p)) {
+        return;
+    }
+}
+
+void jc_account_resend(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                       const char *email, apr_int64_t now, apr_pool_t *p)
+{
+    const char *norm = jc_account_normalize_email(email, p);
+    apr_int64_t id, confirmed;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int found;
+
+    jc_result_ok(res);
+    if (!norm) {
+        jc_result_set(res, 422, "email_invalid",
+                      "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+                      "email");
+        return;
+    }
+    rc = jc_db_begin(db, p);
+    if (db_fail(res, db, rc, p)) {
+        return;
+    }
+    rc = find_by_email(db, &row, &found, norm, p);
+    if (db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (found && !jc_db_col_i64(&row, 2, &confirmed, 0)) {
+        jc_db_col_i64(&row, 0, &id, 0);
+        rc = queue_confirmation(db, ctx, id, norm, now, p);
+        if (rc == JC_DB_OK) {
+            rc = jc_db_commit(db, p);
+        }
+        if (db_fail(res, db, rc, p)) {
+            return;
+        }
+    }
+    else {
+        jc_db_rollback(db, p);
+    }
+    res->status = 202;
+}
+
+/* Record a failed login for the client address. */
+static jc_db_rc_e client_failed(jc_db_t *db, const jc_ctx_t *ctx,
+                                const char *client, apr_int64_t failures,
+                                apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t n = failures + 1;
+    apr_int64_t until = now + jc_throttle_delay(&ctx->thr_client, n);
+    const void *args[4];
+
+    args[0] = client;
+    args[1] = &n;
+    args[2] = &now;
+    args[3] = &until;
+    return jc_db_exec(db, NULL, "jc_thr_set", args, p);
+}
+
+static void too_many(jc_result_t *res, apr_int64_t wait, int locked,
+                     apr_pool_t *p)
+{
+    res->retry_after = wait > 0 ? (long)wait : 1;
+    if (locked) {
+        jc_result_set(res, 429, "account_locked",
+                      "Ihr Konto ist wegen zu vieler fehlgeschlagener "
+                      "Anmeldeversuche vorübergehend gesperrt. Bitte "
+                      "versuchen Sie es später erneut.", NULL);
+        return;
+    }
+    jc_result_set(res, 429, "too_many_attempts",
+                  apr_psprintf(p, "Zu viele fehlgeschlagene "
+                               "Anmeldeversuche. Bitte warten Sie %ld "
+                               "Sekunden und versuchen Sie es dann erneut.",
+                               res->retry_after), NULL);
+}
+
+void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+                      const jc_ctx_t *ctx, const char *login,
+                      const char *password, size_t password_len,
+                      const char *client, const char *old_token,
+                      apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t cfail = 0, clast = 0, cuntil = 0;
+    apr_int64_t id = 0, confirmed = 0, afail = 0, auntil = 0, pwchange = 0;
+    const char *key = NULL, *phc, *email = NULL;
+    const void *args[3];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int found = 0;
+    apr_status_t vrv;
+
+    jc_result_ok(res);
+    memset(out, 0, sizeof(*out));
+    if (!login || !*login || strlen(login) > JC_LOGIN_MAX) {
+        jc_result_set(res, 422, "login_missing",
+                      "Bitte geben Sie Ihren Benutzernamen oder Ihre "
+                      "E-Mail-Adresse ein.", "login");
+        return;
+    }
+    if (!password || password_len == 0) {
+        jc_result_set(res, 422, "password_missing",
+                      "Bitte geben Sie Ihr Passwort ein.", "password");
+        return;
+    }
+
+    /* 1. per client address */
+    args[0] = client;
+    rc = jc_db_select1(db, &row, "jc_thr_get", args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 0, &cfail, 0);
+        jc_db_col_i64(&row, 1, &clast, 0);
+        jc_db_col_i64(&row, 2, &cuntil, 0);
+        if (now - clast > ctx->thr_client.lock_secs) {
+            cfail = 0; /* old failures are forgotten */
+        }
+        else if (cuntil > now) {
+            too_many(res, cuntil - now, 0, p);
+            return;
+        }
+    }
+    else if (rc != JC_DB_NOROW && db_fail(res, db, rc, p)) {
+        return;
+    }
+
+    /* 2. the account, by e-mail when the login has an '@' */
+    if (strchr(login, '@')) {
+        key = jc_account_normalize_email(login, p);
+        if (key) {
+            args[0] = key;
+            rc = jc_db_select1(db, &row, "jc_acct_by_email", args, p);
+        }
+        else {
+            rc = JC_DB_NOROW;
+        }
+    }
+    else {
+        args[0] = login;
+        rc = jc_db_select1(db, &row, "jc_acct_by_username", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        found = 1;
+        jc_db_col_i64(&row, 0, &id, 0);
+        phc = jc_db_col_str(&row, 1, p);
+        jc_db_col_i64(&row, 2, &confirmed, 0);
+        jc_db_col_i64(&row, 3, &afail, 0);
+        jc_db_col_i64(&row, 4, &auntil, 0);
+        jc_db_col_i64(&row, 5, &pwchange, 0);
+        email = jc_db_col_str(&row, 6, p);
+        if (auntil > now) {
+            too_many(res, auntil - now,
+                     ctx->thr_account.max_failures > 0
+                     && afail >= ctx->thr_account.max_failures, p);
+            return;
+        }
+    }
+    else if (rc == JC_DB_NOROW) {
+        phc = ctx->dummy_hash;
+    }
+    else {
+        db_fail(res, db, rc, p);
+        return;
+    }
+
+    /* 3. the hash, outside any transaction; unknown users pay the same */
+    vrv = jc_password_verify(phc ? phc : ctx->dummy_hash, password,
+                             password_len);
+    if (!found || vrv != APR_SUCCESS) {
+        rc = client_failed(db, ctx, client, cfail, now, p);
+        if (rc == JC_DB_OK && found) {
+            apr_int64_t n = afail + 1;
+            apr_int64_t until = now + jc_throttle_delay(&ctx->thr_account,
+                                                        n);
+
+            args[0] = &n;
+            args[1] = &until;
+            args[2] = &id;
+            rc = jc_db_exec(db, NULL, "jc_acct_login_failed", args, p);
+        }
+        if (rc == JC_DB_BUSY) {
+            /* the failure could not be counted: do not answer "wrong" */
+            jc_result_unavailable(res, db->last_error);
+            return;
+        }
+        res->log = found ? "wrong password" : "unknown login";
+        jc_result_set(res, 401, "invalid_credentials",
+                      "Benutzername / E-Mail-Adresse oder Passwort ist "
+                      "falsch.", NULL);
+        return;
+    }
+
+    /* 4. right password */
+    rc = jc_db_begin(db, p);
+    if (db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = &id;
+    rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
+    if (rc == JC_DB_OK && cfail > 0) {
+        args[0] = client;
+        rc = jc_db_exec(db, NULL, "jc_thr_clear", args, p);
+    }
+    if (rc != JC_DB_OK) {
+        db_fail(res, db, rc, p);
+        return;
+    }
+    if (email && !confirmed) {
+        rc = jc_db_commit(db, p);
+        if (db_fail(res, db, rc, p)) {
+            return;
+        }
+        jc_result_set(res, 403, "email_unconfirmed",
+                      "Sie haben Ihre E-Mail-Adresse noch nicht bestätigt. "
+                      "Bitte klicken Sie auf den Link in der E-Mail, die wir "
+                      "Ihnen gesendet haben, oder fordern Sie einen neuen "
+                      "Link an.", "login");
+        return;
+    }
+    if (old_token && jc_token_wellformed(old_token)) {
+        rc = jc_session_delete(db, jc_token_hash(old_token,
+                                                 strlen(old_token), p), p);
+    }
+    if (rc == JC_DB_OK) {
+        out->state = jc_session_after_password((int)pwchange, email != NULL,
+                                               0 /* factors: next issue */);
+        rc = jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
+                               id, out->state, &ctx->sess, now, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (db_fail(res, db, rc, p)) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    out->account_id = id;
+}

@@ -1,0 +1,82 @@
+/* Account flows of the seed's "Registrierung" steps 3-9: registration,
+ * e-mail confirmation, resending the link, password login.
+ * Core: no httpd headers. Every flow checks its input before doing work,
+ * never hashes a password inside a transaction, and changes nothing when it
+ * fails. */
+#ifndef JC_ACCOUNT_H
+#define JC_ACCOUNT_H
+
+#include <apr_pools.h>
+
+#include "jc_db.h"
+#include "jc_password.h"
+#include "jc_result.h"
+#include "jc_session.h"
+#include "jc_throttle.h"
+
+/* What the flows need from the configuration. */
+typedef struct {
+    const char *base_url;            /* links in mails, no trailing '/'   */
+    const char *mail_from;           /* From header of mails              */
+    apr_int64_t confirm_ttl;         /* confirmation link lifetime, secs  */
+    jc_argon2_params_t argon2;       /* password hashing cost             */
+    jc_sess_cfg_t sess;              /* session timing                    */
+    jc_throttle_cfg_t thr_account;   /* throttling per account            */
+    jc_throttle_cfg_t thr_client;    /* throttling per client address     */
+    const char *dummy_hash;          /* PHC hash for unknown users        */
+} jc_ctx_t;
+
+/* Registration input as sent by the client (NULL = field missing). */
+typedef struct {
+    const char *email;            /* e-mail address                        */
+    const char *password;         /* password                              */
+    size_t password_len;          /* its length in bytes                   */
+    const char *password_repeat;  /* repeat                                */
+    size_t password_repeat_len;   /* its length in bytes                   */
+    int accept_terms;             /* 1 = Nutzungsbedingungen accepted      */
+    int accept_email;             /* 1 = consent to use of the address     */
+} jc_register_in_t;
+
+/* Login outcome on success. */
+typedef struct {
+    const char *token;            /* new session cookie value              */
+    const char *csrf;             /* CSRF token of the new session         */
+    jc_sess_state_e state;        /* state of the new session              */
+    apr_int64_t expires_at;       /* absolute end of the session           */
+    apr_int64_t account_id;       /* account signed in                     */
+} jc_login_out_t;
+
+/* Lower-case, trimmed copy of an address, or NULL if it is not valid. */
+const char *jc_account_normalize_email(const char *email, apr_pool_t *p);
+
+/* Check every registration rule; fills res (422 + details) and returns
+ * non-zero when something is wrong. */
+int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
+                        apr_pool_t *p);
+
+/* Validate, hash, and in one transaction: create the account + token +
+ * confirmation mail, or (address known) queue the informational mail or a
+ * fresh link. res->status 202 on success (same answer in every case). */
+void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                         const jc_register_in_t *in, apr_int64_t now,
+                         apr_pool_t *p);
+
+/* Confirm an address with the link token. */
+void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                        const char *token, apr_int64_t now, apr_pool_t *p);
+
+/* Send a new link when the address belongs to an unconfirmed account;
+ * answers 202 in every case. */
+void jc_account_resend(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                       const char *email, apr_int64_t now, apr_pool_t *p);
+
+/* Password login with throttling per account and per client address.
+ * old_token (may be NULL) is the session cookie sent along; that session
+ * is ended. On success res->status is 200 and out is filled. */
+void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+                      const jc_ctx_t *ctx, const char *login,
+                      const char *password, size_t password_len,
+                      const char *client, const char *old_token,
+                      apr_int64_t now, apr_pool_t *p);
+
+#endif

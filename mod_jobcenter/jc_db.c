@@ -1,0 +1,213 @@
+/* apr_dbd helpers for the core (see jc_db.h).
+ *
+ * Pitfalls handled here (measured, see TOOLCHAIN-NOTES):
+ * - pgsql returns "" for NULL from apr_dbd_get_entry; apr_dbd_datum_get
+ *   returns APR_ENOENT for NULL on both drivers, so columns are read with it.
+ * - apr_dbd_transaction_start registers a cleanup that COMMITs: the mode is
+ *   set to ROLLBACK right after start and to COMMIT only just before end.
+ * - SQLite "database is locked" (5) / "locked" (6) becomes JC_DB_BUSY; no
+ *   busy_timeout is ever set (it sleeps inside the driver's mutex). */
+#include <stdio.h>
+#include <string.h>
+#include <apr_strings.h>
+
+#include "jc_db.h"
+
+static jc_db_rc_e db_classify(jc_db_t *db, int rv)
+{
+    const char *msg;
+
+    if (rv == 0) {
+        return JC_DB_OK;
+    }
+    if (db->tx) {
+        db->tx_failed = 1;
+    }
+    msg = apr_dbd_error(db->driver, db->handle, rv);
+    snprintf(db->errbuf, sizeof(db->errbuf), "(%d) %s", rv,
+             msg ? msg : "unknown database error");
+    db->last_error = db->errbuf;
+    if (strcmp(apr_dbd_name(db->driver), "sqlite3") == 0) {
+        if (rv == 5 || rv == 6) {
+            return JC_DB_BUSY;
+        }
+    }
+    if (msg && (strstr(msg, "UNIQUE constraint failed")
+                || strstr(msg, "duplicate key value"))) {
+        return JC_DB_CONFLICT;
+    }
+    if (msg && (strstr(msg, "database is locked")
+                || strstr(msg, "could not serialize")
+                || strstr(msg, "deadlock detected"))) {
+        return JC_DB_BUSY;
+    }
+    return JC_DB_ERROR;
+}
+
+static apr_dbd_prepared_t *db_stmt(jc_db_t *db, const char *label)
+{
+    apr_dbd_prepared_t *st = NULL;
+
+    if (db->prepared) {
+        st = apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
+    }
+    if (!st) {
+        db->last_error = label; /* the statement that was not prepared */
+        if (db->tx) {
+            db->tx_failed = 1;
+        }
+    }
+    return st;
+}
+
+jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
+                        const void **args, apr_pool_t *p)
+{
+    apr_dbd_prepared_t *st = db_stmt(db, label);
+    int rv;
+
+    res->driver = db->driver;
+    res->res = NULL;
+    res->nrows = 0;
+    if (!st) {
+        return JC_DB_ERROR;
+    }
+    /* random = 1: fetch everything now, so a pgsql connection is never left
+     * with an unread result. */
+    rv = apr_dbd_pbselect(db->driver, p, db->handle, &res->res, st, 1, args);
+    if (rv != 0) {
+        return db_classify(db, rv);
+    }
+    res->nrows = apr_dbd_num_tuples(db->driver, res->res);
+    return JC_DB_OK;
+}
+
+int jc_db_res_row(jc_db_res_t *res, int i, jc_db_row_t *row, apr_pool_t *p)
+{
+    row->driver = res->driver;
+    row->row = NULL;
+    /* apr_dbd rows are 1-based with random access */
+    return apr_dbd_get_row(res->driver, p, res->res, &row->row, i + 1);
+}
+
+jc_db_rc_e jc_db_select1(jc_db_t *db, jc_db_row_t *row, const char *label,
+                         const void **args, apr_pool_t *p)
+{
+    jc_db_res_t res;
+    jc_db_rc_e rc = jc_db_select(db, &res, label, args, p);
+
+    row->driver = db->driver;
+    row->row = NULL;
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    if (res.nrows < 1 || jc_db_res_row(&res, 0, row, p) != 0) {
+        return JC_DB_NOROW;
+    }
+    return JC_DB_OK;
+}
+
+jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, const char *label,
+                      const void **args, apr_pool_t *p)
+{
+    apr_dbd_prepared_t *st = db_stmt(db, label);
+    int n = 0, rv;
+
+    if (nrows) {
+        *nrows = 0;
+    }
+    if (!st) {
+        return JC_DB_ERROR;
+    }
+    rv = apr_dbd_pbquery(db->driver, p, db->handle, &n, st, args);
+    if (rv != 0) {
+        return db_classify(db, rv);
+    }
+    if (nrows) {
+        *nrows = n;
+    }
+    return JC_DB_OK;
+}
+
+const char *jc_db_col_str(const jc_db_row_t *row, int col, apr_pool_t *p)
+{
+    const char *v = NULL;
+
+    (void)p;
+    if (apr_dbd_datum_get(row->driver, row->row, col, APR_DBD_TYPE_STRING,
+                          &v) != APR_SUCCESS) {
+        return NULL;
+    }
+    return v;
+}
+
+int jc_db_col_i64(const jc_db_row_t *row, int col, apr_int64_t *v,
+                  apr_int64_t dflt)
+{
+    apr_int64_t x = 0;
+
+    if (apr_dbd_datum_get(row->driver, row->row, col, APR_DBD_TYPE_LONGLONG,
+                          &x) != APR_SUCCESS) {
+        *v = dflt;
+        return 0;
+    }
+    *v = x;
+    return 1;
+}
+
+jc_db_rc_e jc_db_begin(jc_db_t *db, apr_pool_t *p)
+{
+    int rv;
+
+    db->tx = NULL;
+    db->tx_failed = 0;
+    rv = apr_dbd_transaction_start(db->driver, p, db->handle, &db->tx);
+    if (rv != 0) {
+        db->tx = NULL;
+        return db_classify(db, rv);
+    }
+    apr_dbd_transaction_mode_set(db->driver, db->tx,
+                                 APR_DBD_TRANSACTION_ROLLBACK);
+    return JC_DB_OK;
+}
+
+jc_db_rc_e jc_db_commit(jc_db_t *db, apr_pool_t *p)
+{
+    int rv;
+
+    if (!db->tx) {
+        return JC_DB_ERROR;
+    }
+    if (db->tx_failed) {
+        /* the driver would roll back and still report success */
+        jc_db_rollback(db, p);
+        return JC_DB_ERROR;
+    }
+    apr_dbd_transaction_mode_set(db->driver, db->tx,
+                                 APR_DBD_TRANSACTION_COMMIT);
+    rv = apr_dbd_transaction_end(db->driver, p, db->tx);
+    db->tx = NULL;
+    return rv == 0 ? JC_DB_OK : db_classify(db, rv);
+}
+
+void jc_db_rollback(jc_db_t *db, apr_pool_t *p)
+{
+    if (!db->tx) {
+        return;
+    }
+    apr_dbd_transaction_mode_set(db->driver, db->tx,
+                                 APR_DBD_TRANSACTION_ROLLBACK);
+    apr_dbd_transaction_end(db->driver, p, db->tx);
+    db->tx = NULL;
+}
+
+const char *jc_db_rc_name(jc_db_rc_e rc)
+{
+    switch (rc) {
+    case JC_DB_OK:       return "ok";
+    case JC_DB_NOROW:    return "no row";
+    case JC_DB_BUSY:     return "busy";
+    case JC_DB_CONFLICT: return "conflict";
+    default:             return "error";
+    }
+}

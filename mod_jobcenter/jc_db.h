@@ -1,0 +1,83 @@
+/* Thin layer over apr_dbd for the core: prepared statements by label,
+ * single-row and multi-row selects, writes, and transactions that roll back
+ * unless explicitly committed. Core: only APR/apr-util, no httpd headers.
+ *
+ * Arguments follow apr_dbd's "pvb" convention: for %s a const char*
+ * (NULL = SQL NULL), for %lld a pointer to apr_int64_t. */
+#ifndef JC_DB_H
+#define JC_DB_H
+
+#include <apr_pools.h>
+#include <apr_hash.h>
+#include <apr_dbd.h>
+
+/* A borrowed connection. The glue fills it from mod_dbd's ap_dbd_t; the
+ * connection is owned by mod_dbd and never closed here. */
+typedef struct {
+    const apr_dbd_driver_t *driver;  /* apr_dbd driver (sqlite3 / pgsql)    */
+    apr_dbd_t *handle;               /* open connection                     */
+    apr_hash_t *prepared;            /* label -> apr_dbd_prepared_t*        */
+    apr_dbd_transaction_t *tx;       /* open transaction or NULL            */
+    const char *last_error;          /* driver text of the last failure     */
+    int tx_failed;                   /* a statement failed in the open tx   */
+    char errbuf[256];                /* storage for last_error              */
+} jc_db_t;
+
+/* Outcome classes of a statement. */
+typedef enum {
+    JC_DB_OK = 0,     /* success                                          */
+    JC_DB_NOROW,      /* select1 found no row                             */
+    JC_DB_BUSY,       /* database locked/busy: retry later, answer 503    */
+    JC_DB_CONFLICT,   /* unique constraint violated                       */
+    JC_DB_ERROR       /* anything else (missing statement, connection)    */
+} jc_db_rc_e;
+
+/* A result row; columns are read with jc_db_col_*. */
+typedef struct {
+    const apr_dbd_driver_t *driver;  /* driver the row came from */
+    apr_dbd_row_t *row;              /* apr_dbd row              */
+} jc_db_row_t;
+
+/* A fully fetched result (random access). */
+typedef struct {
+    const apr_dbd_driver_t *driver;  /* driver the rows came from */
+    apr_dbd_results_t *res;          /* apr_dbd results           */
+    int nrows;                       /* number of rows            */
+} jc_db_res_t;
+
+/* Run a SELECT expected to return at most one row. */
+jc_db_rc_e jc_db_select1(jc_db_t *db, jc_db_row_t *row, const char *label,
+                         const void **args, apr_pool_t *p);
+
+/* Run a SELECT and fetch all rows (keep results small: use LIMIT). */
+jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
+                        const void **args, apr_pool_t *p);
+
+/* Row i (0-based) of a result, into row. Returns 0 on success. */
+int jc_db_res_row(jc_db_res_t *res, int i, jc_db_row_t *row, apr_pool_t *p);
+
+/* Run an INSERT/UPDATE/DELETE; *nrows (may be NULL) = affected rows. */
+jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, const char *label,
+                      const void **args, apr_pool_t *p);
+
+/* Column readers. NULL columns: str -> NULL, i64 -> returns 0 and sets
+ * *v = dflt. Return 1 when a value was present. */
+const char *jc_db_col_str(const jc_db_row_t *row, int col, apr_pool_t *p);
+int jc_db_col_i64(const jc_db_row_t *row, int col, apr_int64_t *v,
+                  apr_int64_t dflt);
+
+/* Start a transaction whose default outcome is ROLLBACK (an early return
+ * or pool cleanup never commits half a change). */
+jc_db_rc_e jc_db_begin(jc_db_t *db, apr_pool_t *p);
+
+/* Commit the open transaction. On any earlier failure in it the driver
+ * rolls back; the result tells which happened. */
+jc_db_rc_e jc_db_commit(jc_db_t *db, apr_pool_t *p);
+
+/* Roll back the open transaction (no-op without one). */
+void jc_db_rollback(jc_db_t *db, apr_pool_t *p);
+
+/* Name of an outcome, for logs. */
+const char *jc_db_rc_name(jc_db_rc_e rc);
+
+#endif

@@ -1,0 +1,128 @@
+/* Session rows and the state machine (see jc_session.h). */
+#include <string.h>
+
+#include "jc_session.h"
+#include "jc_token.h"
+
+int jc_session_level(jc_sess_state_e st)
+{
+    switch (st) {
+    case JC_SESS_PASSWORD_OK:              return 1;
+    case JC_SESS_PASSWORD_CHANGE_REQUIRED: return 2;
+    case JC_SESS_EMAIL_REQUIRED:           return 3;
+    case JC_SESS_MFA_SETUP_REQUIRED:       return 4;
+    case JC_SESS_MFA_REQUIRED:             return 4;
+    case JC_SESS_AUTHENTICATED:            return 5;
+    default:                               return 0;
+    }
+}
+
+const char *jc_session_state_name(jc_sess_state_e st)
+{
+    switch (st) {
+    case JC_SESS_PASSWORD_OK:              return "password_ok";
+    case JC_SESS_PASSWORD_CHANGE_REQUIRED: return "password_change_required";
+    case JC_SESS_EMAIL_REQUIRED:           return "email_required";
+    case JC_SESS_MFA_SETUP_REQUIRED:       return "mfa_setup_required";
+    case JC_SESS_MFA_REQUIRED:             return "mfa_required";
+    case JC_SESS_AUTHENTICATED:            return "authenticated";
+    default:                               return "anonymous";
+    }
+}
+
+jc_sess_state_e jc_session_after_password(int password_change_required,
+                                          int has_email, int has_factor)
+{
+    if (password_change_required) {
+        return JC_SESS_PASSWORD_CHANGE_REQUIRED;
+    }
+    if (!has_email) {
+        return JC_SESS_EMAIL_REQUIRED;
+    }
+    return has_factor ? JC_SESS_MFA_REQUIRED : JC_SESS_MFA_SETUP_REQUIRED;
+}
+
+jc_db_rc_e jc_session_create(jc_db_t *db, const char **token,
+                             const char **csrf, apr_int64_t *expires_at,
+                             apr_int64_t account_id, jc_sess_state_e st,
+                             const jc_sess_cfg_t *cfg, apr_int64_t now,
+                             apr_pool_t *p)
+{
+    apr_int64_t state = st, exp = now + cfg->max_life;
+    const char *hash;
+    const void *args[7];
+
+    if (jc_token_new(token, 32, p) != APR_SUCCESS
+        || jc_token_new(csrf, 32, p) != APR_SUCCESS) {
+        db->last_error = "RAND_bytes failed";
+        return JC_DB_ERROR;
+    }
+    hash = jc_token_hash(*token, strlen(*token), p);
+    args[0] = hash;
+    args[1] = &account_id;
+    args[2] = &state;
+    args[3] = *csrf;
+    args[4] = &now;
+    args[5] = &now;
+    args[6] = &exp;
+    *expires_at = exp;
+    return jc_db_exec(db, NULL, "jc_sess_insert", args, p);
+}
+
+jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,
+                           const char *token, const jc_sess_cfg_t *cfg,
+                           apr_int64_t now, apr_pool_t *p)
+{
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    apr_int64_t st;
+    const void *args[2];
+
+    memset(s, 0, sizeof(*s));
+    *expired = 0;
+    if (!jc_token_wellformed(token)) {
+        return JC_DB_NOROW;
+    }
+    s->id_hash = jc_token_hash(token, strlen(token), p);
+    args[0] = s->id_hash;
+    rc = jc_db_select1(db, &row, "jc_sess_get", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    jc_db_col_i64(&row, 0, &s->account_id, 0);
+    jc_db_col_i64(&row, 1, &st, 0);
+    s->state = (jc_sess_state_e)st;
+    s->csrf_token = jc_db_col_str(&row, 2, p);
+    jc_db_col_i64(&row, 3, &s->last_seen, 0);
+    jc_db_col_i64(&row, 4, &s->expires_at, 0);
+    s->email = jc_db_col_str(&row, 5, p);
+    s->username = jc_db_col_str(&row, 6, p);
+    jc_db_col_i64(&row, 7, &s->email_confirmed, 0);
+    jc_db_col_i64(&row, 8, &s->created_at, 0);
+
+    if (now >= s->expires_at || now - s->last_seen >= cfg->idle
+        || jc_session_level(s->state) == 0) {
+        *expired = 1;
+        jc_session_delete(db, s->id_hash, p);
+        return JC_DB_NOROW;
+    }
+    if (now - s->last_seen >= cfg->touch) {
+        /* sliding idle timeout without a write on every request; a failed
+         * touch (busy) only shortens the idle window, so it is ignored */
+        args[0] = &now;
+        args[1] = s->id_hash;
+        if (jc_db_exec(db, NULL, "jc_sess_touch", args, p) == JC_DB_OK) {
+            s->last_seen = now;
+        }
+    }
+    return JC_DB_OK;
+}
+
+jc_db_rc_e jc_session_delete(jc_db_t *db, const char *id_hash,
+                             apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = id_hash;
+    return jc_db_exec(db, NULL, "jc_sess_delete", args, p);
+}

@@ -1,0 +1,76 @@
+/* Sessions: the state machine of DESIGN.md, kept server-side in the
+ * session row; the cookie holds a 256-bit random token, the row only its
+ * SHA-256. Core: no httpd headers. */
+#ifndef JC_SESSION_H
+#define JC_SESSION_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+
+#include "jc_db.h"
+#include "jc_result.h"
+
+/* Session states. Values are stored in session.state; never renumber. */
+typedef enum {
+    JC_SESS_ANONYMOUS = 0,                /* no session                    */
+    JC_SESS_PASSWORD_OK = 1,              /* password checked (transient)  */
+    JC_SESS_PASSWORD_CHANGE_REQUIRED = 2, /* one-time password used        */
+    JC_SESS_EMAIL_REQUIRED = 3,           /* account has no e-mail yet     */
+    JC_SESS_MFA_SETUP_REQUIRED = 4,       /* no second factor enrolled     */
+    JC_SESS_MFA_REQUIRED = 5,             /* second factor must be passed  */
+    JC_SESS_AUTHENTICATED = 6             /* fully signed in               */
+} jc_sess_state_e;
+
+/* Session timing, from the configuration. */
+typedef struct {
+    apr_int64_t idle;      /* idle timeout, seconds                      */
+    apr_int64_t max_life;  /* absolute lifetime, seconds                 */
+    apr_int64_t touch;     /* last_seen is written at most this often    */
+} jc_sess_cfg_t;
+
+/* A loaded session with the account fields every route needs. */
+typedef struct {
+    const char *id_hash;          /* SHA-256 hex of the cookie token      */
+    apr_int64_t account_id;       /* account.id                           */
+    jc_sess_state_e state;        /* current state                        */
+    const char *csrf_token;       /* per-session CSRF token               */
+    apr_int64_t last_seen;        /* epoch seconds                        */
+    apr_int64_t expires_at;       /* absolute end, epoch seconds          */
+    const char *email;            /* account e-mail or NULL               */
+    const char *username;         /* account username or NULL             */
+    apr_int64_t email_confirmed;  /* confirmation time or 0               */
+    apr_int64_t created_at;       /* account creation time                */
+} jc_session_t;
+
+/* Progress level of a state: routes accept states whose level is >= their
+ * declared minimum. MFA_SETUP_REQUIRED and MFA_REQUIRED share a level. */
+int jc_session_level(jc_sess_state_e st);
+
+/* API name of a state ("mfa_setup_required", ...). */
+const char *jc_session_state_name(jc_sess_state_e st);
+
+/* The state that follows a successful password check. */
+jc_sess_state_e jc_session_after_password(int password_change_required,
+                                          int has_email, int has_factor);
+
+/* Create a session row in the open transaction (if any). *token receives
+ * the cookie value, *csrf the CSRF token. */
+jc_db_rc_e jc_session_create(jc_db_t *db, const char **token,
+                             const char **csrf, apr_int64_t *expires_at,
+                             apr_int64_t account_id, jc_sess_state_e st,
+                             const jc_sess_cfg_t *cfg, apr_int64_t now,
+                             apr_pool_t *p);
+
+/* Load the session for a cookie token. Returns JC_DB_NOROW for an unknown,
+ * idle-expired or lifetime-expired session (expired rows are deleted and
+ * *expired set to 1). Writes last_seen only when it is older than
+ * cfg->touch seconds, so most requests cost one SELECT. */
+jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,
+                           const char *token, const jc_sess_cfg_t *cfg,
+                           apr_int64_t now, apr_pool_t *p);
+
+/* Delete a session by its id hash. */
+jc_db_rc_e jc_session_delete(jc_db_t *db, const char *id_hash,
+                             apr_pool_t *p);
+
+#endif

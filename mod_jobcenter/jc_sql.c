@@ -1,0 +1,115 @@
+/* The statement table (see jc_sql.h). Column order in SELECTs is relied on
+ * by the callers; change both together. */
+#include <stddef.h>
+
+#include "jc_sql.h"
+
+static const jc_sql_stmt_t statements[] = {
+    { "jc_schema_get", "SELECT version FROM jc_schema" },
+
+    /* accounts */
+    { "jc_acct_by_email",
+      "SELECT id, password_hash, email_confirmed_at, failed_logins, "
+      "login_blocked_until, password_change_required, email "
+      "FROM account WHERE email = %s" },
+    { "jc_acct_by_username",
+      "SELECT id, password_hash, email_confirmed_at, failed_logins, "
+      "login_blocked_until, password_change_required, email "
+      "FROM account WHERE username = %s" },
+    { "jc_acct_insert",
+      "INSERT INTO account (email, password_hash, terms_accepted_at, "
+      "email_consent_at, created_at, updated_at) "
+      "VALUES (%s, %s, %lld, %lld, %lld, %lld) RETURNING id" },
+    { "jc_acct_repassword",
+      "UPDATE account SET password_hash = %s, terms_accepted_at = %lld, "
+      "email_consent_at = %lld, updated_at = %lld "
+      "WHERE id = %lld AND email_confirmed_at IS NULL" },
+    { "jc_acct_confirm",
+      "UPDATE account SET email_confirmed_at = %lld, updated_at = %lld "
+      "WHERE id = %lld AND email_confirmed_at IS NULL" },
+    { "jc_acct_login_failed",
+      "UPDATE account SET failed_logins = %lld, login_blocked_until = %lld "
+      "WHERE id = %lld" },
+    { "jc_acct_login_ok",
+      "UPDATE account SET failed_logins = 0, login_blocked_until = 0 "
+      "WHERE id = %lld AND failed_logins <> 0" },
+    { "jc_acct_purge_tokens",
+      "DELETE FROM email_token WHERE account_id IN (SELECT id FROM account "
+      "WHERE email IS NOT NULL AND email_confirmed_at IS NULL "
+      "AND created_at < %lld)" },
+    { "jc_acct_purge",
+      "DELETE FROM account WHERE email IS NOT NULL "
+      "AND email_confirmed_at IS NULL AND created_at < %lld" },
+
+    /* e-mail tokens */
+    { "jc_token_insert",
+      "INSERT INTO email_token (token_hash, account_id, email, purpose, "
+      "created_at, expires_at) VALUES (%s, %lld, %s, %s, %lld, %lld)" },
+    { "jc_token_get",
+      "SELECT account_id, email, expires_at, used_at FROM email_token "
+      "WHERE token_hash = %s AND purpose = %s" },
+    { "jc_token_use",
+      "UPDATE email_token SET used_at = %lld "
+      "WHERE token_hash = %s AND used_at IS NULL" },
+    { "jc_token_drop_open",
+      "DELETE FROM email_token "
+      "WHERE account_id = %lld AND purpose = %s AND used_at IS NULL" },
+    { "jc_token_purge",
+      "DELETE FROM email_token WHERE expires_at < %lld" },
+
+    /* sessions */
+    { "jc_sess_insert",
+      "INSERT INTO session (id_hash, account_id, state, csrf_token, "
+      "created_at, last_seen, expires_at) "
+      "VALUES (%s, %lld, %lld, %s, %lld, %lld, %lld)" },
+    { "jc_sess_get",
+      "SELECT s.account_id, s.state, s.csrf_token, s.last_seen, "
+      "s.expires_at, a.email, a.username, a.email_confirmed_at, "
+      "a.created_at FROM session s JOIN account a ON a.id = s.account_id "
+      "WHERE s.id_hash = %s" },
+    { "jc_sess_touch",
+      "UPDATE session SET last_seen = %lld WHERE id_hash = %s" },
+    { "jc_sess_delete",
+      "DELETE FROM session WHERE id_hash = %s" },
+    { "jc_sess_purge",
+      "DELETE FROM session WHERE expires_at < %lld OR last_seen < %lld" },
+
+    /* login throttling per client address */
+    { "jc_thr_get",
+      "SELECT failures, last_failure, blocked_until FROM login_throttle "
+      "WHERE client_key = %s" },
+    { "jc_thr_set",
+      "INSERT INTO login_throttle (client_key, failures, last_failure, "
+      "blocked_until) VALUES (%s, %lld, %lld, %lld) "
+      "ON CONFLICT (client_key) DO UPDATE SET "
+      "failures = excluded.failures, last_failure = excluded.last_failure, "
+      "blocked_until = excluded.blocked_until" },
+    { "jc_thr_clear",
+      "DELETE FROM login_throttle WHERE client_key = %s" },
+    { "jc_thr_purge",
+      "DELETE FROM login_throttle WHERE last_failure < %lld" },
+
+    /* mail outbox */
+    { "jc_outbox_insert",
+      "INSERT INTO mail_outbox (rcpt, subject, message, created_at, "
+      "next_attempt_at) VALUES (%s, %s, %s, %lld, %lld)" },
+    { "jc_outbox_due",
+      "SELECT id, rcpt, message, attempts FROM mail_outbox "
+      "WHERE sent_at IS NULL AND next_attempt_at <= %lld "
+      "ORDER BY id LIMIT 20" },
+    { "jc_outbox_sent",
+      "UPDATE mail_outbox SET sent_at = %lld, attempts = attempts + 1, "
+      "last_error = NULL WHERE id = %lld" },
+    { "jc_outbox_failed",
+      "UPDATE mail_outbox SET attempts = attempts + 1, "
+      "next_attempt_at = %lld, last_error = %s WHERE id = %lld" },
+    { "jc_outbox_purge",
+      "DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < %lld" },
+
+    { NULL, NULL }
+};
+
+const jc_sql_stmt_t *jc_sql_statements(void)
+{
+    return statements;
+}

@@ -1,0 +1,135 @@
+/* Random tokens (base64url, no padding), SHA-256 hex digests and
+ * constant-time comparison, on top of OpenSSL. Core: no httpd headers. */
+
+#include "jc_token.h"
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#define JC_TOKEN_MIN_BYTES 16   /* shortest accepted jc_token_new() input */
+#define JC_TOKEN_MAX_BYTES 64   /* longest accepted jc_token_new() input  */
+#define JC_TOKEN_MIN_CHARS 16   /* shortest well-formed token             */
+#define JC_TOKEN_MAX_CHARS 128  /* longest well-formed token              */
+
+static const char jc_b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* Encode in (n bytes) as base64url without padding into out, which must
+ * hold (n * 4 + 2) / 3 + 1 bytes; NUL-terminates. */
+static void jc_token_b64url(char *out, const unsigned char *in, size_t n)
+{
+    size_t i = 0;
+    char *o = out;
+
+    for (; i + 3 <= n; i += 3) {
+        unsigned long v = ((unsigned long)in[i] << 16)
+                          | ((unsigned long)in[i + 1] << 8) | in[i + 2];
+        *o++ = jc_b64url[(v >> 18) & 0x3f];
+        *o++ = jc_b64url[(v >> 12) & 0x3f];
+        *o++ = jc_b64url[(v >> 6) & 0x3f];
+        *o++ = jc_b64url[v & 0x3f];
+    }
+    if (n - i == 1) {
+        unsigned long v = (unsigned long)in[i] << 16;
+        *o++ = jc_b64url[(v >> 18) & 0x3f];
+        *o++ = jc_b64url[(v >> 12) & 0x3f];
+    }
+    else if (n - i == 2) {
+        unsigned long v = ((unsigned long)in[i] << 16)
+                          | ((unsigned long)in[i + 1] << 8);
+        *o++ = jc_b64url[(v >> 18) & 0x3f];
+        *o++ = jc_b64url[(v >> 12) & 0x3f];
+        *o++ = jc_b64url[(v >> 6) & 0x3f];
+    }
+    *o = '\0';
+}
+
+apr_status_t jc_token_new(const char **out, size_t nbytes, apr_pool_t *p)
+{
+    unsigned char raw[JC_TOKEN_MAX_BYTES];
+    char *s;
+
+    if (out == NULL || p == NULL) {
+        return APR_EINVAL;
+    }
+    *out = NULL;
+    if (nbytes < JC_TOKEN_MIN_BYTES || nbytes > JC_TOKEN_MAX_BYTES) {
+        return APR_EINVAL;
+    }
+    if (RAND_bytes(raw, (int)nbytes) != 1) {
+        return APR_EGENERAL;
+    }
+    s = apr_palloc(p, (nbytes * 4 + 2) / 3 + 1);
+    jc_token_b64url(s, raw, nbytes);
+    OPENSSL_cleanse(raw, sizeof(raw));
+    *out = s;
+    return APR_SUCCESS;
+}
+
+const char *jc_token_hash(const char *s, size_t len, apr_pool_t *p)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char *out;
+    unsigned int i;
+
+    if (p == NULL || (s == NULL && len > 0)) {
+        return NULL;
+    }
+    if (EVP_Digest(s ? s : "", len, md, &mdlen, EVP_sha256(), NULL) != 1
+        || mdlen != 32) {
+        return NULL;
+    }
+    out = apr_palloc(p, mdlen * 2 + 1);
+    for (i = 0; i < mdlen; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0x0f];
+    }
+    out[2 * mdlen] = '\0';
+    return out;
+}
+
+int jc_token_equal(const char *a, const char *b)
+{
+    size_t la, lb;
+
+    if (a == NULL || b == NULL) {
+        return 0;
+    }
+    la = strlen(a);
+    lb = strlen(b);
+    if (la != lb) {
+        /* Spend the time of a comparison of the longer string anyway. */
+        const char *l = la > lb ? a : b;
+        (void)CRYPTO_memcmp(l, l, la > lb ? la : lb);
+        return 0;
+    }
+    return CRYPTO_memcmp(a, b, la) == 0;
+}
+
+int jc_token_wellformed(const char *s)
+{
+    size_t n;
+
+    if (s == NULL) {
+        return 0;
+    }
+    for (n = 0; s[n] != '\0'; n++) {
+        unsigned char c = (unsigned char)s[n];
+
+        if (n >= JC_TOKEN_MAX_CHARS) {
+            return 0;
+        }
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+            return 0;
+        }
+    }
+    return n >= JC_TOKEN_MIN_CHARS;
+}

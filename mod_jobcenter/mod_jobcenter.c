@@ -1,0 +1,138 @@
+/* mod_jobcenter: module record and hooks. The module turns an Apache host
+ * into the Jobcenter.Digital portal: JSON API under /api/v1/ (handler
+ * "jobcenter-api"), mail outbox on mod_watchdog, storage via mod_dbd.
+ * Glue only: the logic lives in the jc_* core. */
+#include <stdlib.h>
+#include <apr_optional.h>
+#include <curl/curl.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <ap_mpm.h>
+#include <http_core.h>
+
+#include "mod_jobcenter.h"
+#include "jc_sql.h"
+
+ap_dbd_t *(*jc_dbd_acquire)(request_rec *);
+ap_dbd_t *(*jc_dbd_open)(apr_pool_t *, server_rec *);
+void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
+
+static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *vs;
+    const char *err;
+
+    (void)plog;
+    (void)ptemp;
+    /* the first (pre-config) pass only checks the syntax */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    jc_dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    jc_dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    jc_dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    for (vs = s; vs; vs = vs->next) {
+        jc_srv_conf_t *conf = ap_get_module_config(vs->module_config,
+                                                   &jobcenter_module);
+
+        err = jc_conf_finish(conf, vs, pconf);
+        if (err) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, vs, JCLOG(00001) "%s",
+                         err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (!conf->engine) {
+            continue;
+        }
+        if (!jc_dbd_acquire || !jc_dbd_open || !jc_dbd_close) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, vs, JCLOG(00002)
+                         "mod_dbd is not loaded; mod_jobcenter needs it");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (jc_outbox_register(vs, pconf) != APR_SUCCESS) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+/* Runs after mod_dbd's child_init: refuse to serve a database whose schema
+ * version differs from the one this build was written for. A child that
+ * exits with APEXIT_CHILDFATAL makes the parent shut the server down. */
+static void jc_child_init(apr_pool_t *p, server_rec *s)
+{
+    server_rec *vs;
+
+    for (vs = s; vs; vs = vs->next) {
+        jc_srv_conf_t *conf = ap_get_module_config(vs->module_config,
+                                                   &jobcenter_module);
+        ap_dbd_t *dbd;
+        jc_db_t db = { 0 };
+        jc_db_row_t row;
+        apr_int64_t version = -1;
+        jc_db_rc_e rc;
+        apr_pool_t *tmp;
+
+        if (conf->engine != 1 || !jc_dbd_open) {
+            continue;
+        }
+        apr_pool_create(&tmp, p);
+        dbd = jc_dbd_open(tmp, vs);
+        if (!dbd) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs, JCLOG(00003)
+                         "database not reachable at start; requests get 503 "
+                         "until it is (is the schema from sql/ applied?)");
+            apr_pool_destroy(tmp);
+            continue;
+        }
+        db.driver = dbd->driver;
+        db.handle = dbd->handle;
+        db.prepared = dbd->prepared;
+        rc = jc_db_select1(&db, &row, "jc_schema_get", NULL, tmp);
+        if (rc == JC_DB_OK) {
+            jc_db_col_i64(&row, 0, &version, -1);
+        }
+        jc_dbd_close(vs, dbd);
+        apr_pool_destroy(tmp);
+        if (rc == JC_DB_OK && version != JC_SCHEMA_VERSION) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs, JCLOG(00004)
+                         "database schema version is %" APR_INT64_T_FMT
+                         ", this module needs version %d: apply the "
+                         "migrations in sql/ (refusing to start)",
+                         version, JC_SCHEMA_VERSION);
+            exit(APEXIT_CHILDFATAL);
+        }
+        if (rc != JC_DB_OK) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs, JCLOG(00005)
+                         "cannot read the schema version: %s",
+                         db.last_error ? db.last_error : jc_db_rc_name(rc));
+        }
+    }
+}
+
+static void jc_register_hooks(apr_pool_t *p)
+{
+    static const char *const after_dbd[] = { "mod_dbd.c", NULL };
+
+    (void)p;
+    ap_hook_post_config(jc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(jc_child_init, after_dbd, NULL, APR_HOOK_LAST);
+    ap_hook_handler(jc_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+__attribute__((visibility("default")))
+AP_DECLARE_MODULE(jobcenter) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,                 /* per-directory config creator */
+    NULL,                 /* dir config merger            */
+    jc_create_srv_conf,   /* server config creator        */
+    jc_merge_srv_conf,    /* server config merger         */
+    jc_cmds,              /* command table                */
+    jc_register_hooks,    /* hook registration            */
+    AP_MODULE_FLAG_NONE   /* flags                        */
+};

@@ -1,0 +1,74 @@
+/* Glue shared by the mod_jobcenter*.c files: the server configuration and
+ * the few functions the glue files call on each other. */
+#ifndef MOD_JOBCENTER_H
+#define MOD_JOBCENTER_H
+
+#include <apr_dbd.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <mod_dbd.h>
+
+#include "jc_account.h"
+#include "jc_outbox.h"
+
+/* Log tags: the module's own numbers, never httpd's AH ones. */
+#define JCLOG(n) "JC" #n ": "
+
+/* Per-server configuration. -1 / NULL = unset (merge takes the base). */
+typedef struct {
+    int engine;                  /* JobcenterEngine: 1 on, 0 off          */
+    const char *base_url;        /* JobcenterBaseURL                      */
+    apr_array_header_t *origins; /* JobcenterOrigin: const char* list     */
+    const char *mail_from;       /* JobcenterMailFrom                     */
+    int mail_transport;          /* JobcenterMailTransport: jc_mail_...   */
+    const char *mail_spool;      /* JobcenterMailSpool                    */
+    const char *smtp_url;        /* JobcenterSMTPURL                      */
+    int smtp_starttls;           /* JobcenterSMTPStartTLS: 0/1/2          */
+    const char *smtp_user;       /* JobcenterSMTPAuth user                */
+    const char *smtp_password;   /* JobcenterSMTPAuth password            */
+    int smtp_insecure;           /* JobcenterSMTPInsecureTLS: 1/0         */
+    apr_int64_t mail_interval;   /* JobcenterMailInterval, seconds        */
+    apr_int64_t retry_base;      /* JobcenterMailRetry base, seconds      */
+    apr_int64_t retry_max;       /* JobcenterMailRetry max, seconds       */
+    apr_int64_t idle;            /* JobcenterSessionIdle, seconds         */
+    apr_int64_t lifetime;        /* JobcenterSessionLifetime, seconds     */
+    int cookie_secure;           /* JobcenterCookieSecure: 1/0            */
+    apr_int64_t confirm_ttl;     /* JobcenterConfirmTTL, seconds          */
+    apr_int64_t purge_after;     /* JobcenterUnconfirmedPurge, seconds    */
+    int argon2_m;                /* JobcenterArgon2 memory, KiB           */
+    int argon2_t;                /* JobcenterArgon2 iterations            */
+    int argon2_p;                /* JobcenterArgon2 lanes                 */
+    int thr_acct_free;           /* JobcenterThrottleAccount free         */
+    int thr_acct_max;            /* JobcenterThrottleAccount max          */
+    apr_int64_t thr_acct_delay;  /* JobcenterThrottleAccount max delay    */
+    apr_int64_t thr_acct_lock;   /* JobcenterThrottleAccount lock secs    */
+    int thr_cli_free;            /* JobcenterThrottleClient free          */
+    apr_int64_t thr_cli_delay;   /* JobcenterThrottleClient max delay     */
+    apr_int64_t thr_cli_window;  /* JobcenterThrottleClient window        */
+    apr_off_t max_body;          /* JobcenterMaxBody, bytes               */
+    jc_ctx_t ctx;                /* core view, filled in post_config      */
+    jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
+} jc_srv_conf_t;
+
+extern module AP_MODULE_DECLARE_DATA jobcenter_module;
+
+/* mod_jobcenter_config.c */
+extern const command_rec jc_cmds[];
+void *jc_create_srv_conf(apr_pool_t *p, server_rec *s);
+void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
+/* Fill conf->ctx and conf->outbox from the directives (post_config). */
+const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
+                           apr_pool_t *p);
+
+/* mod_jobcenter.c: mod_dbd's functions, retrieved at post_config. */
+extern ap_dbd_t *(*jc_dbd_acquire)(request_rec *);
+extern ap_dbd_t *(*jc_dbd_open)(apr_pool_t *, server_rec *);
+extern void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
+
+/* mod_jobcenter_api.c */
+int jc_api_handler(request_rec *r);
+
+/* mod_jobcenter_outbox.c: register the watchdog callback. */
+apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf);
+
+#endif

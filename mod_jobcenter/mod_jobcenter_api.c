@@ -1,0 +1,520 @@
+/* mod_jobcenter JSON API: the route table, request checks (method, Origin,
+ * session state, CSRF, body limits) and JSON responses. Each route declares
+ * the lowest session state it accepts; nothing else reaches its handler. */
+#include <string.h>
+#include <apr_strings.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <util_script.h>
+
+#include "mod_jobcenter.h"
+#include "jc_cookie.h"
+#include "jc_token.h"
+
+APLOG_USE_MODULE(jobcenter);
+
+#define JC_API_PREFIX "/api/v1/"
+#define JC_COOKIE_SECURE_NAME "__Host-jc_session"
+#define JC_COOKIE_PLAIN_NAME "jc_session"
+#define JC_JSON_TYPE "application/json; charset=utf-8"
+
+/* Everything a route handler gets. */
+typedef struct {
+    request_rec *r;           /* the request                              */
+    jc_srv_conf_t *conf;      /* server configuration                     */
+    jc_db_t db;               /* borrowed connection (driver NULL = none) */
+    jc_session_t sess;        /* loaded session (account_id 0 = none)     */
+    json_t *body;             /* parsed JSON object or NULL               */
+    apr_int64_t now;          /* request time, epoch seconds              */
+} jc_call_t;
+
+typedef int jc_route_fn(jc_call_t *c, jc_result_t *res, json_t **out);
+
+/* One API route. */
+typedef struct {
+    int method;               /* M_GET / M_POST                           */
+    const char *path;         /* below /api/v1/                           */
+    int min_level;            /* jc_session_level() needed, 0 = anonymous */
+    int needs_body;           /* 1 = JSON object body required            */
+    int needs_db;             /* 1 = acquire a database connection        */
+    jc_route_fn *fn;          /* handler                                  */
+} jc_route_t;
+
+/* ---- responses --------------------------------------------------------- */
+
+static int send_json(request_rec *r, int status, json_t *obj)
+{
+    char *txt = NULL;
+
+    if (obj) {
+        txt = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+        json_decref(obj);
+    }
+    r->status = status;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
+    if (txt) {
+        ap_set_content_type(r, JC_JSON_TYPE);
+        ap_set_content_length(r, (apr_off_t)strlen(txt));
+        if (!r->header_only) {
+            ap_rwrite(txt, (int)strlen(txt), r);
+        }
+        free(txt);
+    }
+    return OK;
+}
+
+static int send_error(request_rec *r, const jc_result_t *res)
+{
+    json_t *err = json_pack("{s:s, s:s, s:s?}", "code", res->code,
+                            "message", res->message, "field", res->field);
+
+    if (!err) {
+        err = json_pack("{s:s, s:s, s:n}", "code", "internal_error",
+                        "message", "Interner Fehler.", "field");
+    }
+    if (res->details) {
+        json_object_set_new(err, "details", res->details);
+    }
+    if (res->retry_after > 0) {
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_ltoa(r->pool, res->retry_after));
+    }
+    if (res->status >= 500) {
+        ap_log_rerror(APLOG_MARK, res->status == 503 ? APLOG_WARNING
+                      : APLOG_ERR, 0, r, JCLOG(00101) "%s %s: %s (%s)",
+                      r->method, r->uri, res->code,
+                      res->log ? res->log : "-");
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JCLOG(00102)
+                      "%s %s: %d %s%s%s", r->method, r->uri, res->status,
+                      res->code, res->log ? " - " : "",
+                      res->log ? res->log : "");
+    }
+    return send_json(r, res->status, json_pack("{s:o}", "error", err));
+}
+
+static int fail(request_rec *r, int status, const char *code,
+                const char *message, const char *field)
+{
+    jc_result_t res;
+
+    jc_result_ok(&res);
+    jc_result_set(&res, status, code, message, field);
+    return send_error(r, &res);
+}
+
+/* ---- request helpers --------------------------------------------------- */
+
+/* Plain-http localhost, where JobcenterCookieSecure Off may drop Secure. */
+static int plain_localhost(request_rec *r)
+{
+    const char *h = r->hostname;
+
+    if (strcmp(ap_http_scheme(r), "http") != 0 || !h) {
+        return 0;
+    }
+    return !strcmp(h, "localhost") || !strcmp(h, "127.0.0.1")
+           || !strcmp(h, "[::1]") || !strcmp(h, "::1");
+}
+
+static const char *cookie_name(jc_call_t *c)
+{
+    if (!c->conf->cookie_secure && plain_localhost(c->r)) {
+        return JC_COOKIE_PLAIN_NAME;
+    }
+    return JC_COOKIE_SECURE_NAME;
+}
+
+static const char *session_cookie(jc_call_t *c)
+{
+    const char *hdr = apr_table_get(c->r->headers_in, "Cookie");
+
+    return hdr ? jc_cookie_get(hdr, cookie_name(c), c->r->pool) : NULL;
+}
+
+static void set_cookie(jc_call_t *c, const char *value)
+{
+    const char *name = cookie_name(c);
+    int secure = strcmp(name, JC_COOKIE_SECURE_NAME) == 0;
+
+    apr_table_add(c->r->err_headers_out, "Set-Cookie",
+                  apr_pstrcat(c->r->pool, name, "=", value ? value : "",
+                              "; Path=/", secure ? "; Secure" : "",
+                              "; HttpOnly; SameSite=Lax",
+                              value ? "" : "; Max-Age=0", NULL));
+}
+
+static int origin_ok(jc_call_t *c)
+{
+    const char *o = apr_table_get(c->r->headers_in, "Origin");
+    int i;
+
+    if (!o) {
+        return 0;
+    }
+    for (i = 0; i < c->conf->origins->nelts; i++) {
+        if (!strcmp(o, APR_ARRAY_IDX(c->conf->origins, i, const char *))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int is_json_type(const char *ct)
+{
+    static const char want[] = "application/json";
+    size_t n = sizeof(want) - 1;
+
+    if (!ct || strncasecmp(ct, want, n) != 0) {
+        return 0;
+    }
+    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* Read and parse the JSON body: type and size are checked before reading,
+ * the running total while reading; memory is bounded by JobcenterMaxBody. */
+static int read_body(jc_call_t *c)
+{
+    request_rec *r = c->r;
+    apr_off_t max = c->conf->max_body, len = 0;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    char *buf;
+    json_error_t jerr;
+    int rv;
+
+    if (!is_json_type(apr_table_get(r->headers_in, "Content-Type"))) {
+        return fail(r, 415, "unsupported_media_type",
+                    "Die Anfrage muss im JSON-Format (Content-Type: "
+                    "application/json) gesendet werden.", NULL);
+    }
+    if (cl && (apr_atoi64(cl) > max || apr_atoi64(cl) < 0)) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return fail(r, 413, "body_too_large",
+                    "Die Anfrage ist zu groß.", NULL);
+    }
+    rv = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
+    if (rv != OK) {
+        return rv;
+    }
+    buf = apr_palloc(r->pool, (apr_size_t)max + 1);
+    if (ap_should_client_block(r)) {
+        long n;
+
+        while ((n = ap_get_client_block(r, buf + len,
+                                        (apr_size_t)(max + 1 - len))) > 0) {
+            len += n;
+            if (len > max) {
+                r->connection->keepalive = AP_CONN_CLOSE;
+                return fail(r, 413, "body_too_large",
+                            "Die Anfrage ist zu groß.", NULL);
+            }
+        }
+        if (n < 0) {
+            return fail(r, 400, "body_unreadable",
+                        "Die Anfrage konnte nicht gelesen werden.", NULL);
+        }
+    }
+    c->body = json_loadb(buf, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!c->body || !json_is_object(c->body)) {
+        if (c->body) {
+            json_decref(c->body);
+            c->body = NULL;
+        }
+        return fail(r, 400, "malformed_json",
+                    "Die Anfrage enthält kein gültiges JSON-Objekt.", NULL);
+    }
+    return OK;
+}
+
+static apr_status_t json_cleanup(void *data)
+{
+    json_decref((json_t *)data);
+    return APR_SUCCESS;
+}
+
+/* String member of the body, NULL if missing or not a string. */
+static const char *body_str(jc_call_t *c, const char *key, size_t *len)
+{
+    json_t *v = json_object_get(c->body, key);
+
+    if (!json_is_string(v)) {
+        if (len) {
+            *len = 0;
+        }
+        return NULL;
+    }
+    if (len) {
+        *len = json_string_length(v);
+    }
+    return json_string_value(v);
+}
+
+static int finish(jc_call_t *c, jc_result_t *res, int status, json_t *out)
+{
+    if (res->status >= 300) {
+        json_decref(out);
+        return send_error(c->r, res);
+    }
+    return send_json(c->r, status, out);
+}
+
+/* ---- routes ------------------------------------------------------------ */
+
+static int route_policy(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    (void)c;
+    (void)res;
+    *out = json_pack("{s:i, s:i, s:s}", "min_length", JC_PW_MIN_LEN,
+                     "max_length", JC_PW_MAX_LEN, "specials",
+                     JC_PW_SPECIALS);
+    return 200;
+}
+
+static int route_register(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    jc_register_in_t in;
+
+    memset(&in, 0, sizeof(in));
+    in.email = body_str(c, "email", NULL);
+    in.password = body_str(c, "password", &in.password_len);
+    in.password_repeat = body_str(c, "password_repeat",
+                                  &in.password_repeat_len);
+    in.accept_terms = json_is_true(json_object_get(c->body, "accept_terms"));
+    in.accept_email = json_is_true(json_object_get(c->body, "accept_email"));
+    jc_account_register(&c->db, res, &c->conf->ctx, &in, c->now,
+                        c->r->pool);
+    *out = json_pack("{s:s}", "status", "email_sent");
+    return 202;
+}
+
+static int route_confirm(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    jc_account_confirm(&c->db, res, &c->conf->ctx,
+                       body_str(c, "token", NULL), c->now, c->r->pool);
+    *out = json_pack("{s:s}", "status", "confirmed");
+    return 200;
+}
+
+static int route_resend(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    jc_account_resend(&c->db, res, &c->conf->ctx,
+                      body_str(c, "email", NULL), c->now, c->r->pool);
+    *out = json_pack("{s:s}", "status", "email_sent");
+    return 202;
+}
+
+static int route_login(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    jc_login_out_t lo;
+    size_t pwlen;
+    const char *pw = body_str(c, "password", &pwlen);
+
+    jc_account_login(&c->db, res, &lo, &c->conf->ctx,
+                     body_str(c, "login", NULL), pw, pwlen,
+                     c->r->useragent_ip, session_cookie(c), c->now,
+                     c->r->pool);
+    if (res->status != 200) {
+        *out = NULL;
+        return res->status;
+    }
+    set_cookie(c, lo.token);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, c->r, JCLOG(00110)
+                  "login ok: account %" APR_INT64_T_FMT ", state %s",
+                  lo.account_id, jc_session_state_name(lo.state));
+    *out = json_pack("{s:s, s:s, s:I}", "state",
+                     jc_session_state_name(lo.state), "csrf_token", lo.csrf,
+                     "expires_at", (json_int_t)lo.expires_at);
+    return 200;
+}
+
+static int route_logout(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    jc_db_rc_e rc = jc_session_delete(&c->db, c->sess.id_hash, c->r->pool);
+
+    *out = NULL;
+    if (rc == JC_DB_BUSY) {
+        return jc_result_unavailable(res, c->db.last_error);
+    }
+    if (rc != JC_DB_OK) {
+        return jc_result_internal(res, c->db.last_error);
+    }
+    set_cookie(c, NULL);
+    return 204;
+}
+
+static int route_me(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    jc_session_t *s = &c->sess;
+
+    (void)res;
+    *out = json_pack("{s:{s:I, s:s?, s:s?, s:b, s:I}, s:{s:s, s:I, s:I}, "
+                     "s:s}",
+                     "account", "id", (json_int_t)s->account_id,
+                     "email", s->email, "username", s->username,
+                     "email_confirmed", s->email_confirmed != 0,
+                     "created_at", (json_int_t)s->created_at,
+                     "session", "state", jc_session_state_name(s->state),
+                     "expires_at", (json_int_t)s->expires_at,
+                     "idle_timeout", (json_int_t)c->conf->idle,
+                     "csrf_token", s->csrf_token ? s->csrf_token : "");
+    return 200;
+}
+
+static const jc_route_t routes[] = {
+    { M_GET,  "password-policy", 0, 0, 0, route_policy },
+    { M_POST, "register",        0, 1, 1, route_register },
+    { M_POST, "email/confirm",   0, 1, 1, route_confirm },
+    { M_POST, "email/resend",    0, 1, 1, route_resend },
+    { M_POST, "login",           0, 1, 1, route_login },
+    { M_POST, "logout",          1, 0, 1, route_logout },
+    { M_GET,  "me",              1, 0, 1, route_me },
+    { 0, NULL, 0, 0, 0, NULL }
+};
+
+/* ---- the handler ------------------------------------------------------- */
+
+static const jc_route_t *find_route(request_rec *r, const char *path,
+                                    const char **allow)
+{
+    const jc_route_t *rt;
+    int known = 0;
+
+    *allow = NULL;
+    for (rt = routes; rt->path; rt++) {
+        if (strcmp(rt->path, path) != 0) {
+            continue;
+        }
+        known = 1;
+        *allow = rt->method == M_GET ? "GET, HEAD" : "POST";
+        if (rt->method == r->method_number) {
+            return rt;
+        }
+    }
+    if (!known) {
+        *allow = NULL;
+    }
+    return NULL;
+}
+
+int jc_api_handler(request_rec *r)
+{
+    jc_srv_conf_t *conf;
+    const jc_route_t *rt;
+    const char *path, *allow;
+    jc_call_t c;
+    jc_result_t res;
+    json_t *out = NULL;
+    int status, mutating;
+
+    if (!r->handler || strcmp(r->handler, "jobcenter-api") != 0) {
+        return DECLINED;
+    }
+    conf = ap_get_module_config(r->server->module_config, &jobcenter_module);
+    if (conf->engine != 1) {
+        return DECLINED;
+    }
+    memset(&c, 0, sizeof(c));
+    c.r = r;
+    c.conf = conf;
+    c.now = (apr_int64_t)apr_time_sec(r->request_time);
+
+    if (strncmp(r->uri, JC_API_PREFIX, sizeof(JC_API_PREFIX) - 1) != 0) {
+        return fail(r, 404, "not_found", "Diese Adresse gibt es nicht.",
+                    NULL);
+    }
+    path = r->uri + sizeof(JC_API_PREFIX) - 1;
+    rt = find_route(r, path, &allow);
+    if (!rt) {
+        if (allow) {
+            apr_table_setn(r->err_headers_out, "Allow", allow);
+            return fail(r, 405, "method_not_allowed",
+                        "Diese Methode ist hier nicht erlaubt.", NULL);
+        }
+        return fail(r, 404, "not_found", "Diese Adresse gibt es nicht.",
+                    NULL);
+    }
+    mutating = rt->method != M_GET;
+
+    /* CSRF, part 1: state-changing requests only from our own pages */
+    if (mutating && !origin_ok(&c)) {
+        return fail(r, 403, "csrf_failed",
+                    "Die Anfrage wurde aus Sicherheitsgründen abgelehnt "
+                    "(unbekannte Herkunft).", NULL);
+    }
+    if (rt->needs_body) {
+        status = read_body(&c);
+        if (status != OK || !c.body) {
+            return status;
+        }
+        apr_pool_cleanup_register(r->pool, c.body, json_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    if (rt->needs_db) {
+        ap_dbd_t *dbd = jc_dbd_acquire(r);
+
+        if (!dbd) {
+            jc_result_ok(&res);
+            jc_result_unavailable(&res, "no database connection");
+            return send_error(r, &res);
+        }
+        c.db.driver = dbd->driver;
+        c.db.handle = dbd->handle;
+        c.db.prepared = dbd->prepared;
+    }
+    if (rt->min_level > 0) {
+        const char *token = session_cookie(&c);
+        int expired = 0;
+        jc_db_rc_e rc = JC_DB_NOROW;
+
+        if (token) {
+            rc = jc_session_load(&c.db, &c.sess, &expired, token,
+                                 &conf->ctx.sess, c.now, r->pool);
+        }
+        if (rc == JC_DB_BUSY || (rc != JC_DB_OK && rc != JC_DB_NOROW)) {
+            jc_result_ok(&res);
+            if (rc == JC_DB_BUSY) {
+                jc_result_unavailable(&res, c.db.last_error);
+            }
+            else {
+                jc_result_internal(&res, c.db.last_error);
+            }
+            return send_error(r, &res);
+        }
+        if (rc == JC_DB_NOROW) {
+            if (token) {
+                set_cookie(&c, NULL);
+            }
+            return expired
+                ? fail(r, 401, "session_expired", "Ihre Sitzung ist "
+                       "abgelaufen. Bitte melden Sie sich erneut an.", NULL)
+                : fail(r, 401, "not_authenticated", "Bitte melden Sie sich "
+                       "an.", NULL);
+        }
+        if (jc_session_level(c.sess.state) < rt->min_level) {
+            jc_result_ok(&res);
+            jc_result_set(&res, 403, "state_insufficient",
+                          "Bitte schließen Sie zuerst die Anmeldung ab.",
+                          NULL);
+            res.log = jc_session_state_name(c.sess.state);
+            return send_error(r, &res);
+        }
+        /* CSRF, part 2: the per-session token */
+        if (mutating
+            && !jc_token_equal(apr_table_get(r->headers_in, "X-CSRF-Token"),
+                               c.sess.csrf_token)) {
+            return fail(r, 403, "csrf_failed",
+                        "Die Anfrage wurde aus Sicherheitsgründen abgelehnt "
+                        "(Sicherheitstoken fehlt oder ist falsch). Bitte "
+                        "laden Sie die Seite neu.", NULL);
+        }
+    }
+
+    jc_result_ok(&res);
+    status = rt->fn(&c, &res, &out);
+    return finish(&c, &res, status, out);
+}

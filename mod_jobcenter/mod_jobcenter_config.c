@@ -1,0 +1,511 @@
+/* mod_jobcenter directives: one table, defaults, merge, and the core views
+ * (jc_ctx_t, jc_outbox_cfg_t) derived from them. Every directive is
+ * documented in docs/configuration.md and shown in conf/jobcenter.conf. */
+#include <apr_strings.h>
+#include <apr_optional.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+
+#include "mod_jobcenter.h"
+#include "jc_sql.h"
+
+/* Directive names (kept in one place; tests grep the docs for each). */
+#define JC_D_ENGINE        "JobcenterEngine"
+#define JC_D_BASE_URL      "JobcenterBaseURL"
+#define JC_D_ORIGIN        "JobcenterOrigin"
+#define JC_D_MAIL_FROM     "JobcenterMailFrom"
+#define JC_D_MAIL_TRANS    "JobcenterMailTransport"
+#define JC_D_MAIL_SPOOL    "JobcenterMailSpool"
+#define JC_D_SMTP_URL      "JobcenterSMTPURL"
+#define JC_D_SMTP_TLS      "JobcenterSMTPStartTLS"
+#define JC_D_SMTP_AUTH     "JobcenterSMTPAuth"
+#define JC_D_SMTP_INSEC    "JobcenterSMTPInsecureTLS"
+#define JC_D_MAIL_INTERVAL "JobcenterMailInterval"
+#define JC_D_MAIL_RETRY    "JobcenterMailRetry"
+#define JC_D_IDLE          "JobcenterSessionIdle"
+#define JC_D_LIFETIME      "JobcenterSessionLifetime"
+#define JC_D_COOKIE_SECURE "JobcenterCookieSecure"
+#define JC_D_CONFIRM_TTL   "JobcenterConfirmTTL"
+#define JC_D_PURGE         "JobcenterUnconfirmedPurge"
+#define JC_D_ARGON2        "JobcenterArgon2"
+#define JC_D_THR_ACCOUNT   "JobcenterThrottleAccount"
+#define JC_D_THR_CLIENT    "JobcenterThrottleClient"
+#define JC_D_MAX_BODY      "JobcenterMaxBody"
+
+/* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
+#define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
+#define JC_DEF_SPOOL       "/var/spool/jobcenter/mail"
+#define JC_DEF_SMTP_URL    "smtp://127.0.0.1:25"
+
+void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    jc_srv_conf_t *c = apr_pcalloc(p, sizeof(*c));
+
+    (void)s;
+    c->engine = -1;
+    c->mail_transport = -1;
+    c->smtp_starttls = -1;
+    c->smtp_insecure = -1;
+    c->mail_interval = -1;
+    c->retry_base = -1;
+    c->retry_max = -1;
+    c->idle = -1;
+    c->lifetime = -1;
+    c->cookie_secure = -1;
+    c->confirm_ttl = -1;
+    c->purge_after = -1;
+    c->argon2_m = -1;
+    c->argon2_t = -1;
+    c->argon2_p = -1;
+    c->thr_acct_free = -1;
+    c->thr_acct_max = -1;
+    c->thr_acct_delay = -1;
+    c->thr_acct_lock = -1;
+    c->thr_cli_free = -1;
+    c->thr_cli_delay = -1;
+    c->thr_cli_window = -1;
+    c->max_body = -1;
+    return c;
+}
+
+#define MERGE_NUM(f) c->f = (add->f != -1) ? add->f : base->f
+#define MERGE_PTR(f) c->f = add->f ? add->f : base->f
+
+void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    jc_srv_conf_t *base = basev, *add = addv;
+    jc_srv_conf_t *c = apr_pcalloc(p, sizeof(*c));
+
+    MERGE_NUM(engine);
+    MERGE_PTR(base_url);
+    MERGE_PTR(origins);
+    MERGE_PTR(mail_from);
+    MERGE_NUM(mail_transport);
+    MERGE_PTR(mail_spool);
+    MERGE_PTR(smtp_url);
+    MERGE_NUM(smtp_starttls);
+    MERGE_PTR(smtp_user);
+    MERGE_PTR(smtp_password);
+    MERGE_NUM(smtp_insecure);
+    MERGE_NUM(mail_interval);
+    MERGE_NUM(retry_base);
+    MERGE_NUM(retry_max);
+    MERGE_NUM(idle);
+    MERGE_NUM(lifetime);
+    MERGE_NUM(cookie_secure);
+    MERGE_NUM(confirm_ttl);
+    MERGE_NUM(purge_after);
+    MERGE_NUM(argon2_m);
+    MERGE_NUM(argon2_t);
+    MERGE_NUM(argon2_p);
+    MERGE_NUM(thr_acct_free);
+    MERGE_NUM(thr_acct_max);
+    MERGE_NUM(thr_acct_delay);
+    MERGE_NUM(thr_acct_lock);
+    MERGE_NUM(thr_cli_free);
+    MERGE_NUM(thr_cli_delay);
+    MERGE_NUM(thr_cli_window);
+    MERGE_NUM(max_body);
+    return c;
+}
+
+/* Resolve unset (-1) to the default. */
+#define DEF(f, v) if (conf->f == -1) conf->f = (v)
+
+static jc_srv_conf_t *srv_conf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config,
+                                &jobcenter_module);
+}
+
+/* Parse a non-negative integer within [min, max]. */
+static const char *parse_num(cmd_parms *cmd, const char *arg,
+                             apr_int64_t min, apr_int64_t max,
+                             apr_int64_t *out)
+{
+    char *end = NULL;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+
+    if (!*arg || !end || *end || v < min || v > max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number between %"
+                            APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
+                            cmd->cmd->name, arg, min, max);
+    }
+    *out = v;
+    return NULL;
+}
+
+static const char *set_engine(cmd_parms *cmd, void *d, int on)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
+    const jc_sql_stmt_t *st;
+
+    (void)d;
+    srv_conf(cmd)->engine = on;
+    if (!on) {
+        return NULL;
+    }
+    /* prepared at config time with stable labels, like mod_authn_dbd */
+    prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    if (!prepare) {
+        return JC_D_ENGINE ": mod_dbd is not loaded (LoadModule dbd_module "
+               "must come before LoadModule jobcenter_module)";
+    }
+    for (st = jc_sql_statements(); st->label; st++) {
+        prepare(cmd->server, st->sql, st->label);
+    }
+    return NULL;
+}
+
+static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
+{
+    jc_srv_conf_t *c = srv_conf(cmd);
+    const char *name = cmd->cmd->name;
+
+    (void)d;
+    if (!strcasecmp(name, JC_D_BASE_URL)) {
+        size_t n = strlen(arg);
+
+        if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) {
+            return JC_D_BASE_URL ": must start with http:// or https://";
+        }
+        while (n > 0 && arg[n - 1] == '/') {
+            n--;
+        }
+        c->base_url = apr_pstrmemdup(cmd->pool, arg, n);
+    }
+    else if (!strcasecmp(name, JC_D_MAIL_FROM)) {
+        if (strpbrk(arg, "\r\n") || !strchr(arg, '@')) {
+            return JC_D_MAIL_FROM ": needs an address like "
+                   "\"Jobcenter.Digital <noreply@example.org>\"";
+        }
+        c->mail_from = arg;
+    }
+    else if (!strcasecmp(name, JC_D_MAIL_SPOOL)) {
+        c->mail_spool = ap_server_root_relative(cmd->pool, arg);
+    }
+    else if (!strcasecmp(name, JC_D_SMTP_URL)) {
+        if (strncmp(arg, "smtp://", 7) && strncmp(arg, "smtps://", 8)) {
+            return JC_D_SMTP_URL ": must start with smtp:// or smtps://";
+        }
+        c->smtp_url = arg;
+    }
+    else if (!strcasecmp(name, JC_D_MAIL_TRANS)) {
+        if (!strcasecmp(arg, "spool")) {
+            c->mail_transport = JC_MAIL_SPOOL;
+        }
+        else if (!strcasecmp(arg, "smtp")) {
+            c->mail_transport = JC_MAIL_SMTP;
+        }
+        else {
+            return JC_D_MAIL_TRANS ": spool or smtp";
+        }
+    }
+    else if (!strcasecmp(name, JC_D_SMTP_TLS)) {
+        if (!strcasecmp(arg, "off")) {
+            c->smtp_starttls = 0;
+        }
+        else if (!strcasecmp(arg, "try")) {
+            c->smtp_starttls = 1;
+        }
+        else if (!strcasecmp(arg, "require")) {
+            c->smtp_starttls = 2;
+        }
+        else {
+            return JC_D_SMTP_TLS ": off, try or require";
+        }
+    }
+    else if (!strcasecmp(name, JC_D_MAX_BODY)) {
+        apr_int64_t v;
+        const char *err = parse_num(cmd, arg, 1024, 1048576, &v);
+
+        if (err) {
+            return err;
+        }
+        c->max_body = (apr_off_t)v;
+    }
+    else {
+        /* plain seconds */
+        apr_int64_t v, *slot;
+        apr_int64_t min = 1, max = 315360000;
+        const char *err;
+
+        if (!strcasecmp(name, JC_D_MAIL_INTERVAL)) {
+            slot = &c->mail_interval;
+            max = 3600;
+        }
+        else if (!strcasecmp(name, JC_D_IDLE)) {
+            slot = &c->idle;
+        }
+        else if (!strcasecmp(name, JC_D_LIFETIME)) {
+            slot = &c->lifetime;
+        }
+        else if (!strcasecmp(name, JC_D_CONFIRM_TTL)) {
+            slot = &c->confirm_ttl;
+        }
+        else if (!strcasecmp(name, JC_D_PURGE)) {
+            slot = &c->purge_after;
+        }
+        else {
+            return apr_pstrcat(cmd->pool, name, ": unknown", NULL);
+        }
+        err = parse_num(cmd, arg, min, max, &v);
+        if (err) {
+            return err;
+        }
+        *slot = v;
+    }
+    return NULL;
+}
+
+static const char *set_origin(cmd_parms *cmd, void *d, const char *arg)
+{
+    jc_srv_conf_t *c = srv_conf(cmd);
+    size_t n = strlen(arg);
+
+    (void)d;
+    if ((strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))
+        || arg[n - 1] == '/' || strchr(arg + 8, '/')) {
+        return JC_D_ORIGIN ": an origin is scheme://host[:port], e.g. "
+               "https://jobcenter.example.org";
+    }
+    if (!c->origins) {
+        c->origins = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->origins, const char *) = arg;
+    return NULL;
+}
+
+static const char *set_flag(cmd_parms *cmd, void *d, int on)
+{
+    jc_srv_conf_t *c = srv_conf(cmd);
+
+    (void)d;
+    if (!strcasecmp(cmd->cmd->name, JC_D_COOKIE_SECURE)) {
+        c->cookie_secure = on;
+    }
+    else {
+        c->smtp_insecure = on;
+    }
+    return NULL;
+}
+
+static const char *set_smtp_auth(cmd_parms *cmd, void *d, const char *user,
+                                 const char *pw)
+{
+    jc_srv_conf_t *c = srv_conf(cmd);
+
+    (void)d;
+    c->smtp_user = user;
+    c->smtp_password = pw;
+    return NULL;
+}
+
+static const char *set_list(cmd_parms *cmd, void *d, int argc,
+                            char *const argv[])
+{
+    jc_srv_conf_t *c = srv_conf(cmd);
+    const char *name = cmd->cmd->name, *err = NULL;
+    apr_int64_t v[4];
+    int i, want;
+
+    (void)d;
+    want = !strcasecmp(name, JC_D_MAIL_RETRY) ? 2
+         : !strcasecmp(name, JC_D_THR_ACCOUNT) ? 4 : 3;
+    if (argc != want) {
+        return apr_psprintf(cmd->pool, "%s takes %d numbers", name, want);
+    }
+    for (i = 0; i < argc && !err; i++) {
+        err = parse_num(cmd, argv[i], 0, 315360000, &v[i]);
+    }
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(name, JC_D_MAIL_RETRY)) {
+        if (v[0] < 1 || v[1] < v[0]) {
+            return JC_D_MAIL_RETRY ": base >= 1 and max >= base";
+        }
+        c->retry_base = v[0];
+        c->retry_max = v[1];
+    }
+    else if (!strcasecmp(name, JC_D_ARGON2)) {
+        if (v[0] < 19456 || v[1] < 2 || v[2] < 1 || v[0] > 4194304
+            || v[1] > 100 || v[2] > 64) {
+            return JC_D_ARGON2 ": memory KiB >= 19456, iterations >= 2, "
+                   "lanes >= 1 (OWASP minimum m=19 MiB, t=2, p=1)";
+        }
+        c->argon2_m = (int)v[0];
+        c->argon2_t = (int)v[1];
+        c->argon2_p = (int)v[2];
+    }
+    else if (!strcasecmp(name, JC_D_THR_ACCOUNT)) {
+        if (v[1] < 1 || v[1] > 100 || v[0] >= v[1] || v[2] < 1) {
+            return JC_D_THR_ACCOUNT ": free < max <= 100 (NIST SP 800-63B), "
+                   "max-delay >= 1";
+        }
+        c->thr_acct_free = (int)v[0];
+        c->thr_acct_max = (int)v[1];
+        c->thr_acct_delay = v[2];
+        c->thr_acct_lock = v[3];
+    }
+    else {
+        if (v[1] < 1 || v[2] < 1) {
+            return JC_D_THR_CLIENT ": max-delay and window >= 1";
+        }
+        c->thr_cli_free = (int)v[0];
+        c->thr_cli_delay = v[1];
+        c->thr_cli_window = v[2];
+    }
+    return NULL;
+}
+
+const command_rec jc_cmds[] = {
+    AP_INIT_FLAG(JC_D_ENGINE, set_engine, NULL, RSRC_CONF,
+                 "On to enable mod_jobcenter in this server (default Off)"),
+    AP_INIT_TAKE1(JC_D_BASE_URL, set_str, NULL, RSRC_CONF,
+                  "Public URL of the portal, used in mail links"),
+    AP_INIT_ITERATE(JC_D_ORIGIN, set_origin, NULL, RSRC_CONF,
+                    "Origins allowed to send state-changing requests"),
+    AP_INIT_TAKE1(JC_D_MAIL_FROM, set_str, NULL, RSRC_CONF,
+                  "From header of outgoing mail"),
+    AP_INIT_TAKE1(JC_D_MAIL_TRANS, set_str, NULL, RSRC_CONF,
+                  "spool (default) or smtp"),
+    AP_INIT_TAKE1(JC_D_MAIL_SPOOL, set_str, NULL, RSRC_CONF,
+                  "Directory for .eml files (spool transport)"),
+    AP_INIT_TAKE1(JC_D_SMTP_URL, set_str, NULL, RSRC_CONF,
+                  "SMTP relay, smtp://host:port or smtps://host:port"),
+    AP_INIT_TAKE1(JC_D_SMTP_TLS, set_str, NULL, RSRC_CONF,
+                  "STARTTLS: off, try or require (default try)"),
+    AP_INIT_TAKE2(JC_D_SMTP_AUTH, set_smtp_auth, NULL, RSRC_CONF,
+                  "SMTP AUTH user and password"),
+    AP_INIT_FLAG(JC_D_SMTP_INSEC, set_flag, NULL, RSRC_CONF,
+                 "On: do not verify the relay's certificate (tests only)"),
+    AP_INIT_TAKE1(JC_D_MAIL_INTERVAL, set_str, NULL, RSRC_CONF,
+                  "Seconds between outbox runs (default 2)"),
+    AP_INIT_TAKE_ARGV(JC_D_MAIL_RETRY, set_list, NULL, RSRC_CONF,
+                      "First and longest retry interval, seconds "
+                      "(default 30 3600)"),
+    AP_INIT_TAKE1(JC_D_IDLE, set_str, NULL, RSRC_CONF,
+                  "Session idle timeout, seconds (default 1800)"),
+    AP_INIT_TAKE1(JC_D_LIFETIME, set_str, NULL, RSRC_CONF,
+                  "Absolute session lifetime, seconds (default 43200)"),
+    AP_INIT_FLAG(JC_D_COOKIE_SECURE, set_flag, NULL, RSRC_CONF,
+                 "Off: plain-http localhost gets a cookie without Secure"),
+    AP_INIT_TAKE1(JC_D_CONFIRM_TTL, set_str, NULL, RSRC_CONF,
+                  "Lifetime of e-mail confirmation links, seconds "
+                  "(default 86400)"),
+    AP_INIT_TAKE1(JC_D_PURGE, set_str, NULL, RSRC_CONF,
+                  "Unconfirmed accounts are deleted after this many "
+                  "seconds (default 604800)"),
+    AP_INIT_TAKE_ARGV(JC_D_ARGON2, set_list, NULL, RSRC_CONF,
+                      "Argon2id memory KiB, iterations, lanes "
+                      "(default 19456 2 1)"),
+    AP_INIT_TAKE_ARGV(JC_D_THR_ACCOUNT, set_list, NULL, RSRC_CONF,
+                      "Per account: free failures, max failures, max delay, "
+                      "lock seconds (default 5 100 900 3600)"),
+    AP_INIT_TAKE_ARGV(JC_D_THR_CLIENT, set_list, NULL, RSRC_CONF,
+                      "Per client address: free failures, max delay, window "
+                      "seconds (default 20 900 900)"),
+    AP_INIT_TAKE1(JC_D_MAX_BODY, set_str, NULL, RSRC_CONF,
+                  "Largest JSON request body, bytes (default 16384)"),
+    { NULL }
+};
+
+const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
+                           apr_pool_t *p)
+{
+    jc_ctx_t *ctx = &conf->ctx;
+    jc_outbox_cfg_t *ob = &conf->outbox;
+    apr_uri_t uri;
+
+    DEF(engine, 0);
+    DEF(mail_transport, JC_MAIL_SPOOL);
+    DEF(smtp_starttls, 1);
+    DEF(smtp_insecure, 0);
+    DEF(mail_interval, 2);
+    DEF(retry_base, 30);
+    DEF(retry_max, 3600);
+    DEF(idle, 1800);
+    DEF(lifetime, 43200);
+    DEF(cookie_secure, 1);
+    DEF(confirm_ttl, 86400);
+    DEF(purge_after, 604800);
+    DEF(argon2_m, 19456);
+    DEF(argon2_t, 2);
+    DEF(argon2_p, 1);
+    DEF(thr_acct_free, 5);
+    DEF(thr_acct_max, 100);
+    DEF(thr_acct_delay, 900);
+    DEF(thr_acct_lock, 3600);
+    DEF(thr_cli_free, 20);
+    DEF(thr_cli_delay, 900);
+    DEF(thr_cli_window, 900);
+    DEF(max_body, 16384);
+    if (!conf->mail_from) {
+        conf->mail_from = JC_DEF_MAIL_FROM;
+    }
+    if (!conf->mail_spool) {
+        conf->mail_spool = JC_DEF_SPOOL;
+    }
+    if (!conf->smtp_url) {
+        conf->smtp_url = JC_DEF_SMTP_URL;
+    }
+    if (!conf->base_url) {
+        conf->base_url = apr_psprintf(p, "http://%s", s->server_hostname
+                                      ? s->server_hostname : "localhost");
+    }
+    if (!conf->origins) {
+        /* the base URL's origin */
+        if (apr_uri_parse(p, conf->base_url, &uri) != APR_SUCCESS
+            || !uri.hostinfo) {
+            return JC_D_BASE_URL ": cannot parse";
+        }
+        conf->origins = apr_array_make(p, 1, sizeof(const char *));
+        APR_ARRAY_PUSH(conf->origins, const char *) =
+            apr_pstrcat(p, uri.scheme, "://", uri.hostinfo, NULL);
+    }
+    if (conf->lifetime < conf->idle) {
+        return JC_D_LIFETIME " must not be shorter than " JC_D_IDLE;
+    }
+
+    ctx->base_url = conf->base_url;
+    ctx->mail_from = conf->mail_from;
+    ctx->confirm_ttl = conf->confirm_ttl;
+    ctx->argon2.m_kib = (unsigned int)conf->argon2_m;
+    ctx->argon2.t_cost = (unsigned int)conf->argon2_t;
+    ctx->argon2.lanes = (unsigned int)conf->argon2_p;
+    ctx->sess.idle = conf->idle;
+    ctx->sess.max_life = conf->lifetime;
+    /* write last_seen at most every idle/10 (<= 60 s): the idle timeout is
+     * enforced without a database write on every request */
+    ctx->sess.touch = conf->idle / 10 < 60 ? conf->idle / 10 : 60;
+    if (ctx->sess.touch < 1) {
+        ctx->sess.touch = 1;
+    }
+    ctx->thr_account.free_failures = conf->thr_acct_free;
+    ctx->thr_account.max_failures = conf->thr_acct_max;
+    ctx->thr_account.max_delay = conf->thr_acct_delay;
+    ctx->thr_account.lock_secs = conf->thr_acct_lock;
+    ctx->thr_client.free_failures = conf->thr_cli_free;
+    ctx->thr_client.max_failures = 0;
+    ctx->thr_client.max_delay = conf->thr_cli_delay;
+    ctx->thr_client.lock_secs = conf->thr_cli_window;
+    ctx->dummy_hash = jc_password_dummy_hash(&ctx->argon2, p);
+    if (!ctx->dummy_hash) {
+        return "cannot compute the Argon2id reference hash";
+    }
+
+    ob->transport = (jc_mail_transport_e)conf->mail_transport;
+    ob->spool_dir = conf->mail_spool;
+    ob->smtp.url = conf->smtp_url;
+    ob->smtp.starttls = conf->smtp_starttls;
+    ob->smtp.user = conf->smtp_user;
+    ob->smtp.password = conf->smtp_password;
+    ob->smtp.from_addr = jc_mail_addr_only(conf->mail_from, p);
+    ob->smtp.timeout_sec = 30;
+    ob->smtp.insecure_tls = conf->smtp_insecure;
+    ob->retry_base = conf->retry_base;
+    ob->retry_max = conf->retry_max;
+    return NULL;
+}

@@ -1,0 +1,157 @@
+/* mod_jobcenter background work on mod_watchdog: delivers the mail outbox
+ * (retries with backoff are in the core) and, about once a minute, purges
+ * expired sessions, confirmation links, throttle rows, delivered mails and
+ * unconfirmed accounts past JobcenterUnconfirmedPurge. A singleton watchdog:
+ * one child process at a time runs it. */
+#include <apr_optional.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <mod_watchdog.h>
+
+#include "mod_jobcenter.h"
+
+APLOG_USE_MODULE(jobcenter);
+
+#define JC_PURGE_EVERY 60       /* seconds between purge runs            */
+#define JC_KEEP_SENT 604800     /* delivered mails are kept a week       */
+
+typedef struct {
+    server_rec *s;              /* server whose configuration is used    */
+    apr_int64_t last_purge;     /* epoch seconds of the last purge       */
+} jc_wd_t;
+
+static void outbox_log(void *baton, apr_int64_t id, int ok, int attempts,
+                       const char *detail)
+{
+    server_rec *s = baton;
+
+    if (ok) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00201)
+                     "mail %" APR_INT64_T_FMT " delivered (attempt %d)", id,
+                     attempts);
+    }
+    else {
+        /* the relay being down is an operational condition, not a bug:
+         * warn, and keep the mail for the next attempt */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00202)
+                     "mail %" APR_INT64_T_FMT " not delivered (attempt %d), "
+                     "will retry: %s", id, attempts, detail ? detail : "-");
+    }
+}
+
+static void purge(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
+                  server_rec *s, apr_pool_t *p)
+{
+    static const char *const labels[] = {
+        "jc_sess_purge", "jc_token_purge", "jc_thr_purge",
+        "jc_outbox_purge", "jc_acct_purge_tokens", "jc_acct_purge", NULL
+    };
+    apr_int64_t idle_cut = now - conf->idle;
+    apr_int64_t thr_cut = now - (conf->thr_cli_window > conf->thr_acct_lock
+                                 ? conf->thr_cli_window
+                                 : conf->thr_acct_lock);
+    apr_int64_t sent_cut = now - JC_KEEP_SENT;
+    apr_int64_t acct_cut = now - conf->purge_after;
+    /* confirmation rows stay as long as their account may stay */
+    apr_int64_t token_cut = now - conf->purge_after;
+    int i, n;
+
+    for (i = 0; labels[i]; i++) {
+        const void *args[2];
+        jc_db_rc_e rc;
+
+        switch (i) {
+        case 0: args[0] = &now; args[1] = &idle_cut; break;
+        case 1: args[0] = &token_cut; break;
+        case 2: args[0] = &thr_cut; break;
+        case 3: args[0] = &sent_cut; break;
+        default: args[0] = &acct_cut; break;
+        }
+        rc = jc_db_exec(db, &n, labels[i], args, p);
+        if (rc != JC_DB_OK) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00203)
+                         "purge %s: %s", labels[i], db->last_error);
+            return;
+        }
+        if (n > 0) {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00204)
+                         "purge %s: %d rows", labels[i], n);
+        }
+    }
+}
+
+static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
+{
+    jc_wd_t *wd = data;
+    server_rec *s = wd->s;
+    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
+                                               &jobcenter_module);
+    apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
+    apr_pool_t *p;
+    ap_dbd_t *dbd;
+    jc_db_t db = { 0 };
+    jc_db_rc_e rc;
+    int sent = 0, failed = 0;
+
+    /* in STARTING mod_dbd's child_init has not run yet */
+    if (state != AP_WATCHDOG_STATE_RUNNING) {
+        return APR_SUCCESS;
+    }
+    apr_pool_create(&p, pool);
+    dbd = jc_dbd_open(p, s);
+    if (!dbd) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00205)
+                     "outbox: no database connection, next time");
+        apr_pool_destroy(p);
+        return APR_SUCCESS;
+    }
+    db.driver = dbd->driver;
+    db.handle = dbd->handle;
+    db.prepared = dbd->prepared;
+    rc = jc_outbox_deliver_due(&db, &sent, &failed, &conf->outbox, now,
+                               outbox_log, s, p);
+    if (rc != JC_DB_OK) {
+        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                     : APLOG_WARNING, 0, s, JCLOG(00206) "outbox: %s",
+                     db.last_error ? db.last_error : jc_db_rc_name(rc));
+    }
+    if (now - wd->last_purge >= JC_PURGE_EVERY) {
+        wd->last_purge = now;
+        purge(&db, conf, now, s, p);
+    }
+    jc_dbd_close(s, dbd);
+    apr_pool_destroy(p);
+    return APR_SUCCESS;
+}
+
+apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_reg;
+    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
+                                               &jobcenter_module);
+    ap_watchdog_t *wd;
+    jc_wd_t *data;
+    apr_status_t rv;
+
+    wd_get = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    wd_reg = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    if (!wd_get || !wd_reg) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, JCLOG(00207)
+                     "mod_watchdog is not available");
+        return APR_EGENERAL;
+    }
+    rv = wd_get(&wd, "jc-outbox", 0, 1, pconf);
+    if (rv == APR_SUCCESS) {
+        data = apr_pcalloc(pconf, sizeof(*data));
+        data->s = s;
+        rv = wd_reg(wd, apr_time_from_sec(conf->mail_interval), data,
+                    outbox_tick);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, JCLOG(00208)
+                     "cannot register the outbox watchdog");
+    }
+    return rv;
+}
