@@ -34,7 +34,7 @@ $(BUILD)/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/libjccore.a
 	    -Wc,-std=c11 -Wc,-Wall -Wc,-Wextra -Wc,-Werror \
 	    -I$(CURDIR)/mod_jobcenter \
 	    $(notdir $(GLUE_SRCS)) $(CURDIR)/$(BUILD)/libjccore.a $(LIBS) \
-	    >/dev/null
+	    >apxs.log 2>&1 || { cat apxs.log; exit 1; }
 	cp $(BUILD)/glue/.libs/mod_jobcenter.so $@
 
 $(BUILD)/jobcenter-admin: admin/jobcenter-admin.c $(BUILD)/libjccore.a

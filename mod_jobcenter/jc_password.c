@@ -51,7 +51,7 @@ int jc_password_check(const char *pw, size_t len,
 {
     int upper = 0, lower = 0, digit = 0, special = 0, invalid = 0;
     int err = 0;
-    size_t i;
+    size_t i, chars = 0;
 
     if (pw == NULL) {
         len = 0;
@@ -59,6 +59,11 @@ int jc_password_check(const char *pw, size_t len,
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)pw[i];
 
+        /* the length criterion counts characters (UTF-8 lead bytes), as the
+         * portal's checklist does; any non-ASCII byte is invalid anyway */
+        if ((c & 0xC0) != 0x80) {
+            chars++;
+        }
         if (c >= 'A' && c <= 'Z') {
             upper = 1;
         }
@@ -76,7 +81,7 @@ int jc_password_check(const char *pw, size_t len,
         }
     }
 
-    if (len < JC_PW_MIN_LEN || len > JC_PW_MAX_LEN) {
+    if (chars < JC_PW_MIN_LEN || chars > JC_PW_MAX_LEN) {
         err |= JC_PW_ERR_LENGTH;
     }
     if (!upper) {

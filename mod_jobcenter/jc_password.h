@@ -33,8 +33,9 @@ typedef struct {
 const jc_pw_rule_t *jc_password_rules(void);
 
 /* Check pw (len bytes, not NUL-terminated necessarily) against every criterion.
- * repeat may be NULL (then JC_PW_ERR_REPEAT is never set). Length counts
- * bytes; any byte outside the allowed ASCII set sets JC_PW_ERR_INVALID. */
+ * repeat may be NULL (then JC_PW_ERR_REPEAT is never set). The length
+ * criterion counts UTF-8 characters (as the portal's checklist does); any
+ * byte outside the allowed ASCII set sets JC_PW_ERR_INVALID. */
 int jc_password_check(const char *pw, size_t len,
                       const char *repeat, size_t repeat_len);
 

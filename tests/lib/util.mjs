@@ -1,0 +1,89 @@
+// Small helpers shared by the harness and the tests: free ports, bounded
+// waiting, child processes with timeouts, random names.
+import net from 'node:net';
+import crypto from 'node:crypto';
+import { execFile } from 'node:child_process';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A TCP port that was free on 127.0.0.1 a moment ago (bind :0, read, close).
+export function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.unref();
+        srv.on('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const { port } = srv.address();
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+// Poll fn() until it returns a truthy value (returned) or timeoutMs passes
+// (throws, with `what` in the message). fn may be async and may throw; the
+// last error is reported.
+export async function waitUntil(fn, { timeoutMs = 10000, intervalMs = 100, what = 'condition' } = {}) {
+    const end = Date.now() + timeoutMs;
+    let lastErr = null;
+    for (;;) {
+        try {
+            const v = await fn();
+            if (v) return v;
+        } catch (e) {
+            lastErr = e;
+        }
+        if (Date.now() >= end) {
+            throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`
+                + (lastErr ? ` (last error: ${lastErr.message})` : ''));
+        }
+        await sleep(intervalMs);
+    }
+}
+
+// Run a program (no shell); resolves {code, stdout, stderr}; rejects only on
+// spawn failure or timeout. check: true rejects on a non-zero exit as well.
+export function run(cmd, args, { timeoutMs = 30000, check = true, env, input, cwd } = {}) {
+    return new Promise((resolve, reject) => {
+        const child = execFile(cmd, args, {
+            timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
+            env: env || process.env, cwd, encoding: 'utf8'
+        }, (err, stdout, stderr) => {
+            const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+            if (err && (err.killed || typeof err.code !== 'number')) {
+                reject(new Error(`${cmd} ${args.join(' ')}: ${err.killed ? 'timed out' : err.message}\n${stderr}`));
+                return;
+            }
+            if (check && code !== 0) {
+                reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}\n${stderr}${stdout}`));
+                return;
+            }
+            resolve({ code, stdout, stderr });
+        });
+        if (input !== undefined) child.stdin.end(input);
+    });
+}
+
+export function randomId(bytes = 6) {
+    return crypto.randomBytes(bytes).toString('hex');
+}
+
+// A fresh address for one test: lower-case, unique per run.
+export function uniqueEmail(tag = 'user') {
+    return `${tag}-${randomId(5)}@example.org`;
+}
+
+export function median(values) {
+    const s = [...values].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function isAlive(pid) {
+    if (!pid) return false;
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return e.code === 'EPERM';
+    }
+}

@@ -1,0 +1,437 @@
+/* Core flows against a real SQLite database through apr_dbd (the same
+ * driver and statements the module uses through mod_dbd): registration,
+ * confirmation, login with throttling, sessions with idle/lifetime expiry,
+ * the outbox. Also the small parsers: cookies, throttle arithmetic. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <apr_file_io.h>
+#include <apr_dbd.h>
+
+#include "jc_account.h"
+#include "jc_cookie.h"
+#include "jc_outbox.h"
+#include "jc_sql.h"
+#include "jc_throttle.h"
+#include "jc_token.h"
+
+#define PW "Geheim-Passwort1"
+
+typedef struct {
+    apr_pool_t *pool;   /* per-test pool        */
+    char dir[64];       /* temp directory        */
+    jc_db_t db;         /* open connection       */
+    jc_ctx_t ctx;       /* flow configuration    */
+} fx_t;
+
+static apr_status_t load_schema(fx_t *f, const char *path)
+{
+    char *sql = NULL;
+    apr_file_t *fd;
+    apr_finfo_t fi;
+    apr_size_t n;
+    int rows;
+
+    if (apr_file_open(&fd, path, APR_READ, 0, f->pool) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    apr_file_info_get(&fi, APR_FINFO_SIZE, fd);
+    n = (apr_size_t)fi.size;
+    sql = apr_pcalloc(f->pool, n + 1);
+    apr_file_read_full(fd, sql, n, &n);
+    apr_file_close(fd);
+    /* the driver's multi-statement loop trips over trailing whitespace */
+    while (n > 0 && (sql[n - 1] == '\n' || sql[n - 1] == ' ')) {
+        sql[--n] = '\0';
+    }
+    return apr_dbd_query(f->db.driver, f->db.handle, &rows, sql) == 0
+           ? APR_SUCCESS : APR_EGENERAL;
+}
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+    const char *err = NULL, *file;
+    const jc_sql_stmt_t *st;
+
+    apr_pool_create(&f->pool, NULL);
+    strcpy(f->dir, "/tmp/jc-unit-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    file = apr_pstrcat(f->pool, f->dir, "/t.sqlite", NULL);
+    assert_int_equal(apr_dbd_get_driver(f->pool, "sqlite3", &f->db.driver),
+                     APR_SUCCESS);
+    assert_int_equal(apr_dbd_open_ex(f->db.driver, f->pool, file,
+                                     &f->db.handle, &err), APR_SUCCESS);
+    assert_int_equal(load_schema(f, JC_TOP "/sql/sqlite/001_init.sql"),
+                     APR_SUCCESS);
+    f->db.prepared = apr_hash_make(f->pool);
+    for (st = jc_sql_statements(); st->label; st++) {
+        apr_dbd_prepared_t *ps = NULL;
+        int rv = apr_dbd_prepare(f->db.driver, f->pool, f->db.handle,
+                                 st->sql, st->label, &ps);
+
+        if (rv != 0) {
+            fail_msg("prepare %s: %s", st->label,
+                     apr_dbd_error(f->db.driver, f->db.handle, rv));
+        }
+        apr_hash_set(f->db.prepared, st->label, APR_HASH_KEY_STRING, ps);
+    }
+    f->ctx.base_url = "http://127.0.0.1:1";
+    f->ctx.mail_from = "Jobcenter.Digital <noreply@example.org>";
+    f->ctx.confirm_ttl = 86400;
+    f->ctx.argon2.m_kib = 19456;
+    f->ctx.argon2.t_cost = 2;
+    f->ctx.argon2.lanes = 1;
+    f->ctx.sess.idle = 1800;
+    f->ctx.sess.max_life = 43200;
+    f->ctx.sess.touch = 60;
+    f->ctx.thr_account.free_failures = 2;
+    f->ctx.thr_account.max_failures = 5;
+    f->ctx.thr_account.max_delay = 900;
+    f->ctx.thr_account.lock_secs = 3600;
+    f->ctx.thr_client.free_failures = 20;
+    f->ctx.thr_client.max_delay = 900;
+    f->ctx.thr_client.lock_secs = 900;
+    f->ctx.dummy_hash = jc_password_dummy_hash(&f->ctx.argon2, f->pool);
+    assert_non_null(f->ctx.dummy_hash);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    char cmd[96];
+
+    apr_dbd_close(f->db.driver, f->db.handle);
+    apr_pool_destroy(f->pool);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0) {
+        return -1;
+    }
+    free(f);
+    return 0;
+}
+
+static apr_int64_t count(fx_t *f, const char *sql)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v;
+
+    assert_int_equal(apr_dbd_select(f->db.driver, f->pool, f->db.handle,
+                                    &res, sql, 1), 0);
+    assert_int_equal(apr_dbd_get_row(f->db.driver, f->pool, res, &row, 1),
+                     0);
+    v = apr_dbd_get_entry(f->db.driver, row, 0);
+    return v ? apr_atoi64(v) : -1;
+}
+
+static void exec_sql(fx_t *f, const char *sql)
+{
+    int n;
+
+    assert_int_equal(apr_dbd_query(f->db.driver, f->db.handle, &n, sql), 0);
+}
+
+static void reg(fx_t *f, jc_result_t *res, const char *email, const char *pw,
+                int terms)
+{
+    jc_register_in_t in;
+
+    memset(&in, 0, sizeof(in));
+    in.email = email;
+    in.password = pw;
+    in.password_len = strlen(pw);
+    in.password_repeat = pw;
+    in.password_repeat_len = strlen(pw);
+    in.accept_terms = terms;
+    in.accept_email = 1;
+    jc_account_register(&f->db, res, &f->ctx, &in, 1000, f->pool);
+}
+
+static void test_register_and_confirm(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+
+    reg(f, &res, "  Max@Example.ORG ", PW, 1);
+    assert_int_equal(res.status, 202);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM account "
+                              "WHERE email = 'max@example.org' "
+                              "AND email_confirmed_at IS NULL"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM email_token"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM mail_outbox "
+                              "WHERE rcpt = 'max@example.org'"), 1);
+
+    /* bad input changes nothing */
+    reg(f, &res, "other@example.org", PW, 0);
+    assert_int_equal(res.status, 422);
+    assert_string_equal(res.code, "validation_failed");
+    assert_int_equal(json_array_size(res.details), 1);
+    json_decref(res.details);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM account"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM mail_outbox"), 1);
+
+    /* unknown token */
+    jc_account_confirm(&f->db, &res, &f->ctx,
+                       "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1001,
+                       f->pool);
+    assert_int_equal(res.status, 404);
+    assert_string_equal(res.code, "token_invalid");
+}
+
+static void test_confirm_token_states(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    const char *tok = "Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFy";
+    const char *hash = jc_token_hash(tok, strlen(tok), f->pool);
+
+    reg(f, &res, "anna@example.org", PW, 1);
+    assert_int_equal(res.status, 202);
+    /* plant a token we know (the mailed one is only in the mail) */
+    exec_sql(f, apr_psprintf(f->pool, "INSERT INTO email_token VALUES ('%s', "
+                             "1, 'anna@example.org', 'confirm', 1000, 2000, "
+                             "NULL)", hash));
+    jc_account_confirm(&f->db, &res, &f->ctx, tok, 2000, f->pool);
+    assert_int_equal(res.status, 410);
+    assert_string_equal(res.code, "token_expired");
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM account "
+                              "WHERE email_confirmed_at IS NULL"), 1);
+    jc_account_confirm(&f->db, &res, &f->ctx, tok, 1999, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(count(f, "SELECT email_confirmed_at FROM account"),
+                     1999);
+    jc_account_confirm(&f->db, &res, &f->ctx, tok, 1999, f->pool);
+    assert_int_equal(res.status, 410);
+    assert_string_equal(res.code, "token_used");
+}
+
+static void test_login_flow(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_login_out_t out;
+    jc_session_t s;
+    int expired, i;
+
+    reg(f, &res, "lena@example.org", PW, 1);
+    assert_int_equal(res.status, 202);
+    jc_account_login(&f->db, &res, &out, &f->ctx, "lena@example.org", PW,
+                     strlen(PW), "127.0.0.1", NULL, 1100, f->pool);
+    assert_int_equal(res.status, 403);
+    assert_string_equal(res.code, "email_unconfirmed");
+    exec_sql(f, "UPDATE account SET email_confirmed_at = 1000");
+
+    jc_account_login(&f->db, &res, &out, &f->ctx, "LENA@example.org", PW,
+                     strlen(PW), "127.0.0.1", NULL, 1100, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(out.state, JC_SESS_MFA_SETUP_REQUIRED);
+    assert_true(jc_token_wellformed(out.token));
+    assert_int_equal(strlen(out.token), 43);
+    /* only the hash is stored */
+    assert_int_equal(count(f, apr_psprintf(f->pool, "SELECT COUNT(*) FROM "
+                           "session WHERE id_hash = '%s'", out.token)), 0);
+
+    assert_int_equal(jc_session_load(&f->db, &s, &expired, out.token,
+                                     &f->ctx.sess, 1200, f->pool), JC_DB_OK);
+    assert_string_equal(s.email, "lena@example.org");
+    assert_string_equal(s.csrf_token, out.csrf);
+    /* touched at 1200 (older than 60 s); at 1230 no write is needed */
+    assert_int_equal(count(f, "SELECT last_seen FROM session"), 1200);
+    assert_int_equal(jc_session_load(&f->db, &s, &expired, out.token,
+                                     &f->ctx.sess, 1230, f->pool), JC_DB_OK);
+    assert_int_equal(count(f, "SELECT last_seen FROM session"), 1200);
+    /* idle expiry deletes the row */
+    assert_int_equal(jc_session_load(&f->db, &s, &expired, out.token,
+                                     &f->ctx.sess, 1200 + 1800, f->pool),
+                     JC_DB_NOROW);
+    assert_int_equal(expired, 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 0);
+
+    /* wrong passwords: 2 free, then delays; the right one is refused
+     * while blocked */
+    for (i = 0; i < 3; i++) {
+        jc_account_login(&f->db, &res, &out, &f->ctx, "lena@example.org",
+                         "Falsch-Passwort1", 16, "10.0.0.1", NULL, 1300,
+                         f->pool);
+        assert_int_equal(res.status, 401);
+        assert_string_equal(res.code, "invalid_credentials");
+    }
+    jc_account_login(&f->db, &res, &out, &f->ctx, "lena@example.org", PW,
+                     strlen(PW), "10.0.0.1", NULL, 1300, f->pool);
+    assert_int_equal(res.status, 429);
+    assert_string_equal(res.code, "too_many_attempts");
+    assert_true(res.retry_after >= 1);
+    jc_account_login(&f->db, &res, &out, &f->ctx, "lena@example.org", PW,
+                     strlen(PW), "10.0.0.1", NULL, 1302, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(count(f, "SELECT failed_logins FROM account"), 0);
+
+    /* unknown user: same answer */
+    jc_account_login(&f->db, &res, &out, &f->ctx, "nobody@example.org", PW,
+                     strlen(PW), "10.0.0.2", NULL, 1400, f->pool);
+    assert_int_equal(res.status, 401);
+    assert_string_equal(res.code, "invalid_credentials");
+}
+
+static void test_lifetime(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_login_out_t out;
+    jc_session_t s;
+    int expired, t;
+
+    reg(f, &res, "tom@example.org", PW, 1);
+    exec_sql(f, "UPDATE account SET email_confirmed_at = 1000");
+    f->ctx.sess.idle = 100;
+    f->ctx.sess.max_life = 300;
+    f->ctx.sess.touch = 10;
+    jc_account_login(&f->db, &res, &out, &f->ctx, "tom@example.org", PW,
+                     strlen(PW), "127.0.0.1", NULL, 1000, f->pool);
+    assert_int_equal(res.status, 200);
+    for (t = 1050; t < 1300; t += 50) {
+        assert_int_equal(jc_session_load(&f->db, &s, &expired, out.token,
+                                         &f->ctx.sess, t, f->pool),
+                         JC_DB_OK);
+    }
+    assert_int_equal(jc_session_load(&f->db, &s, &expired, out.token,
+                                     &f->ctx.sess, 1300, f->pool),
+                     JC_DB_NOROW);
+    assert_int_equal(expired, 1);
+}
+
+static void test_outbox_spool_and_backoff(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_outbox_cfg_t cfg;
+    int sent, failed;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.transport = JC_MAIL_SPOOL;
+    cfg.spool_dir = apr_pstrcat(f->pool, f->dir, "/missing", NULL);
+    cfg.retry_base = 30;
+    cfg.retry_max = 3600;
+    reg(f, &res, "eva@example.org", PW, 1);
+    /* spool directory missing: kept, retried later */
+    assert_int_equal(jc_outbox_deliver_due(&f->db, &sent, &failed, &cfg,
+                                           1000, NULL, NULL, f->pool),
+                     JC_DB_OK);
+    assert_int_equal(failed, 1);
+    assert_int_equal(count(f, "SELECT next_attempt_at FROM mail_outbox"),
+                     1030);
+    assert_int_equal(jc_outbox_deliver_due(&f->db, &sent, &failed, &cfg,
+                                           1010, NULL, NULL, f->pool),
+                     JC_DB_OK);
+    assert_int_equal(sent + failed, 0);
+    cfg.spool_dir = f->dir;
+    assert_int_equal(jc_outbox_deliver_due(&f->db, &sent, &failed, &cfg,
+                                           1030, NULL, NULL, f->pool),
+                     JC_DB_OK);
+    assert_int_equal(sent, 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM mail_outbox "
+                              "WHERE sent_at = 1030 AND attempts = 2"), 1);
+    assert_int_equal(access(apr_pstrcat(f->pool, f->dir,
+                                        "/mail-0000000001.eml", NULL), R_OK),
+                     0);
+    assert_int_equal(jc_outbox_backoff(&cfg, 1), 30);
+    assert_int_equal(jc_outbox_backoff(&cfg, 3), 120);
+    assert_int_equal(jc_outbox_backoff(&cfg, 40), 3600);
+}
+
+static void test_cookie(void **state)
+{
+    apr_pool_t *p;
+
+    (void)state;
+    apr_pool_create(&p, NULL);
+    assert_string_equal(jc_cookie_get("a=1; jc_session=xyz; b=2",
+                                      "jc_session", p), "xyz");
+    assert_string_equal(jc_cookie_get("jc_session=\"q\"", "jc_session", p),
+                        "q");
+    assert_null(jc_cookie_get("xjc_session=1", "jc_session", p));
+    assert_null(jc_cookie_get("jc_session=", "jc_session", p));
+    assert_null(jc_cookie_get("jc_sessionx=1", "jc_session", p));
+    assert_null(jc_cookie_get("", "jc_session", p));
+    assert_null(jc_cookie_get(";;;", "jc_session", p));
+    assert_string_equal(jc_cookie_get("__Host-jc_session=a;jc_session=b",
+                                      "__Host-jc_session", p), "a");
+    apr_pool_destroy(p);
+}
+
+static void test_throttle(void **state)
+{
+    jc_throttle_cfg_t c = { 5, 100, 900, 3600 };
+
+    (void)state;
+    assert_int_equal(jc_throttle_delay(&c, 5), 0);
+    assert_int_equal(jc_throttle_delay(&c, 6), 1);
+    assert_int_equal(jc_throttle_delay(&c, 7), 2);
+    assert_int_equal(jc_throttle_delay(&c, 15), 512);
+    assert_int_equal(jc_throttle_delay(&c, 16), 900);
+    assert_int_equal(jc_throttle_delay(&c, 99), 900);
+    assert_int_equal(jc_throttle_delay(&c, 100), 3600);
+    c.max_failures = 0;
+    assert_int_equal(jc_throttle_delay(&c, 1000), 900);
+}
+
+static void test_states(void **state)
+{
+    (void)state;
+    assert_int_equal(jc_session_after_password(1, 1, 1),
+                     JC_SESS_PASSWORD_CHANGE_REQUIRED);
+    assert_int_equal(jc_session_after_password(0, 0, 0),
+                     JC_SESS_EMAIL_REQUIRED);
+    assert_int_equal(jc_session_after_password(0, 1, 0),
+                     JC_SESS_MFA_SETUP_REQUIRED);
+    assert_int_equal(jc_session_after_password(0, 1, 1),
+                     JC_SESS_MFA_REQUIRED);
+    assert_true(jc_session_level(JC_SESS_AUTHENTICATED)
+                > jc_session_level(JC_SESS_MFA_REQUIRED));
+    assert_int_equal(jc_session_level(JC_SESS_MFA_REQUIRED),
+                     jc_session_level(JC_SESS_MFA_SETUP_REQUIRED));
+    assert_int_equal(jc_session_level((jc_sess_state_e)77), 0);
+    assert_string_equal(jc_session_state_name(JC_SESS_MFA_SETUP_REQUIRED),
+                        "mfa_setup_required");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_register_and_confirm, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_confirm_token_states, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_login_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_spool_and_backoff, setup,
+                                        teardown),
+        cmocka_unit_test(test_cookie),
+        cmocka_unit_test(test_throttle),
+        cmocka_unit_test(test_states),
+    };
+    apr_pool_t *gp;
+    int rc;
+
+    apr_initialize();
+    apr_pool_create(&gp, NULL);
+    apr_dbd_init(gp);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    apr_pool_destroy(gp);
+    apr_terminate();
+    return rc;
+}
