@@ -53,12 +53,18 @@ wait_port_free() {
   return 1
 }
 
+# alive PID: running (a zombie child of ours counts as gone)
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]
+}
+
 # kill_wait PID [SECONDS]: TERM, wait, then KILL (only this PID)
 kill_wait() {
   local pid=$1 max=${2:-10} i
-  kill -0 "$pid" 2>/dev/null || return 0
+  alive "$pid" || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < max * 10; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  for ((i = 0; i < max * 10; i++)); do alive "$pid" || return 0; sleep 0.1; done
   log "pid $pid did not stop after ${max}s, sending KILL"
   kill -KILL "$pid" 2>/dev/null || true
 }

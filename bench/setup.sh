@@ -47,6 +47,15 @@ setup_pg() {
       VALUES ('$JC_LOGIN', '$JC_HASH', extract(epoch from now())::bigint,
       extract(epoch from now())::bigint, extract(epoch from now())::bigint,
       extract(epoch from now())::bigint, extract(epoch from now())::bigint)"
+  # bench only: count UPDATEs of session rows (the idle-timeout "touch")
+  psql_db jc <<'SQL'
+CREATE TABLE bench_session_updates (n bigint NOT NULL);
+INSERT INTO bench_session_updates VALUES (0);
+CREATE FUNCTION bench_count_session_update() RETURNS trigger LANGUAGE plpgsql
+  AS $$BEGIN UPDATE bench_session_updates SET n = n + 1; RETURN NULL; END$$;
+CREATE TRIGGER bench_count_session_update AFTER UPDATE ON session
+  FOR EACH ROW EXECUTE FUNCTION bench_count_session_update();
+SQL
 }
 
 # ---- stock Apache peers --------------------------------------------------------

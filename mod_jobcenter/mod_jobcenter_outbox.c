@@ -10,10 +10,11 @@
 #include <mod_watchdog.h>
 
 #include "mod_jobcenter.h"
+#include "jc_purge.h"
 
 APLOG_USE_MODULE(jobcenter);
 
-#define JC_PURGE_EVERY 60       /* seconds between purge runs            */
+#define JC_PURGE_EVERY 60       /* longest time between purge runs       */
 #define JC_KEEP_SENT 604800     /* delivered mails are kept a week       */
 
 typedef struct {
@@ -43,42 +44,38 @@ static void outbox_log(void *baton, apr_int64_t id, int ok, int attempts,
 static void purge(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
                   server_rec *s, apr_pool_t *p)
 {
-    static const char *const labels[] = {
-        "jc_sess_purge", "jc_token_purge", "jc_thr_purge",
-        "jc_outbox_purge", "jc_acct_purge_tokens", "jc_acct_purge", NULL
-    };
-    apr_int64_t idle_cut = now - conf->idle;
-    apr_int64_t thr_cut = now - (conf->thr_cli_window > conf->thr_acct_lock
-                                 ? conf->thr_cli_window
-                                 : conf->thr_acct_lock);
-    apr_int64_t sent_cut = now - JC_KEEP_SENT;
-    apr_int64_t acct_cut = now - conf->purge_after;
-    /* confirmation rows stay as long as their account may stay */
-    apr_int64_t token_cut = now - conf->purge_after;
-    int i, n;
+    jc_purge_cfg_t cfg;
+    const char *label;
+    jc_db_rc_e rc;
+    int rows;
 
-    for (i = 0; labels[i]; i++) {
-        const void *args[2];
-        jc_db_rc_e rc;
-
-        switch (i) {
-        case 0: args[0] = &now; args[1] = &idle_cut; break;
-        case 1: args[0] = &token_cut; break;
-        case 2: args[0] = &thr_cut; break;
-        case 3: args[0] = &sent_cut; break;
-        default: args[0] = &acct_cut; break;
-        }
-        rc = jc_db_exec(db, &n, labels[i], args, p);
-        if (rc != JC_DB_OK) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00203)
-                         "purge %s: %s", labels[i], db->last_error);
-            return;
-        }
-        if (n > 0) {
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00204)
-                         "purge %s: %d rows", labels[i], n);
-        }
+    cfg.idle = conf->idle;
+    cfg.throttle_keep = conf->thr_cli_window > conf->thr_acct_lock
+                        ? conf->thr_cli_window : conf->thr_acct_lock;
+    cfg.sent_keep = JC_KEEP_SENT;
+    cfg.unconfirmed = conf->purge_after;
+    rc = jc_purge_run(db, &rows, &label, &cfg, now, p);
+    if (rc != JC_DB_OK) {
+        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                     : APLOG_WARNING, 0, s, JCLOG(00203) "purge %s: %s",
+                     label, db->last_error ? db->last_error : "-");
     }
+    else if (rows > 0) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00204)
+                     "purge: %d rows", rows);
+    }
+}
+
+/* Seconds between purges: half the shortest retention it enforces, within
+ * [mail interval, 60]. */
+static apr_int64_t purge_every(const jc_srv_conf_t *conf)
+{
+    apr_int64_t e = conf->purge_after / 2;
+
+    if (e > JC_PURGE_EVERY) {
+        e = JC_PURGE_EVERY;
+    }
+    return e < conf->mail_interval ? conf->mail_interval : e;
 }
 
 static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
@@ -116,7 +113,7 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
                      : APLOG_WARNING, 0, s, JCLOG(00206) "outbox: %s",
                      db.last_error ? db.last_error : jc_db_rc_name(rc));
     }
-    if (now - wd->last_purge >= JC_PURGE_EVERY) {
+    if (now - wd->last_purge >= purge_every(conf)) {
         wd->last_purge = now;
         purge(&db, conf, now, s, p);
     }

@@ -20,6 +20,7 @@
 #include "jc_account.h"
 #include "jc_cookie.h"
 #include "jc_outbox.h"
+#include "jc_purge.h"
 #include "jc_sql.h"
 #include "jc_throttle.h"
 #include "jc_token.h"
@@ -351,6 +352,44 @@ static void test_outbox_spool_and_backoff(void **state)
     assert_int_equal(jc_outbox_backoff(&cfg, 40), 3600);
 }
 
+static void test_purge(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_login_out_t out;
+    jc_purge_cfg_t cfg = { 1800, 3600, 604800, 86400 };
+    const char *label;
+    int rows;
+
+    reg(f, &res, "old@example.org", PW, 1);          /* at 1000 */
+    reg(f, &res, "kept@example.org", PW, 1);
+    exec_sql(f, "UPDATE account SET email_confirmed_at = 1000 "
+                "WHERE email = 'kept@example.org'");
+    jc_account_login(&f->db, &res, &out, &f->ctx, "kept@example.org", PW,
+                     strlen(PW), "127.0.0.1", NULL, 1000, f->pool);
+    assert_int_equal(res.status, 200);
+    /* nothing is old enough yet */
+    assert_int_equal(jc_purge_run(&f->db, &rows, &label, &cfg, 2000,
+                                  f->pool), JC_DB_OK);
+    assert_int_equal(rows, 0);
+    /* a day later: the unconfirmed account, its link and the idle session
+     * are gone; the confirmed account stays */
+    assert_int_equal(jc_purge_run(&f->db, &rows, &label, &cfg,
+                                  1000 + 86401, f->pool), JC_DB_OK);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM account"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM account "
+                              "WHERE email = 'kept@example.org'"), 1);
+    /* the kept account's link stays until it has been expired for the
+     * purge period (so a reused link still says "already used") */
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM email_token"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 0);
+    assert_true(rows >= 3);
+    assert_int_equal(jc_purge_run(&f->db, &rows, &label, &cfg,
+                                  1000 + 2 * 86400 + 1, f->pool), JC_DB_OK);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM email_token"), 0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM account"), 1);
+}
+
 static void test_cookie(void **state)
 {
     apr_pool_t *p;
@@ -418,6 +457,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_spool_and_backoff, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
         cmocka_unit_test(test_cookie),
         cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_states),

@@ -1,0 +1,158 @@
+// A complete, private test environment for one test file (or one describe
+// block): its own Apache (tools/gen-config.sh), its own SMTP sink (in this
+// process) and its own database: a fresh SQLite file, or a fresh database
+// in the PostgreSQL cluster that tests/run.mjs started for the whole run
+// (JC_PG_HOST/JC_PG_PORT). Run standalone (node --test FILE) with
+// JC_DB=pgsql and no cluster, the environment starts a cluster of its own.
+//
+//   import { useEnv } from '../lib/env.mjs';
+//   const h = useEnv({ sets: ['JobcenterConfirmTTL 2'] });   // before/after hooks
+//   test('…', async () => { h.env.api … });
+//   h.logTest();                         // last test: stop Apache, check error.log
+//
+// startEnv() options:
+//   db          'sqlite' | 'pgsql' (default JC_DB or sqlite)
+//   sets        extra "Directive value" lines (gen-config --set)
+//   mail        'smtp' (default) | 'spool'
+//   smtp        true (default): start the sink; false: only reserve its port
+//               (the relay is "down"; start it later with env.startSmtp())
+//   baseUrl     --base-url (default: gen-config's http://127.0.0.1:PORT)
+//   beforeStart async (env) => {}   e.g. tamper with the database
+//   waitReady   false: do not wait for the API (start-up failure tests)
+//   allowLog    RegExps of [error]/[crit]/[alert]/[emerg] lines this
+//               environment provokes on purpose
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { before, after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { run, freePort } from './util.mjs';
+import { startSmtp } from './smtp.mjs';
+import { Apache, generateConfig, unexpectedLogLines } from './apache.mjs';
+import { openDb } from './db.mjs';
+import { startCluster, clusterFromEnv, createDatabase, openPath } from './pg.mjs';
+import { Client } from './http.mjs';
+
+export const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DB_KIND = process.env.JC_DB || 'sqlite';
+
+let ownCluster = null;      // standalone pgsql runs only
+if (DB_KIND === 'pgsql' && !clusterFromEnv()) {
+    // registered at import time, i.e. on the file's root test
+    after(async () => {
+        if (ownCluster) {
+            await ownCluster.stop();
+            fs.rmSync(path.dirname(ownCluster.dataDir), { recursive: true, force: true });
+        }
+    });
+}
+async function cluster() {
+    const c = clusterFromEnv();
+    if (c) return c;
+    if (!ownCluster) ownCluster = await startCluster(fs.mkdtempSync(path.join(tmpBase(), 'pg-')));
+    return ownCluster;
+}
+
+function tmpBase() {
+    const base = process.env.JC_TMP || os.tmpdir();
+    fs.mkdirSync(base, { recursive: true });
+    return base;
+}
+
+export async function startEnv(opts = {}) {
+    const {
+        db: dbKind = DB_KIND, sets = [], mail = 'smtp', smtp = true, baseUrl,
+        beforeStart, waitReady = true, allowLog = []
+    } = opts;
+    const root = fs.mkdtempSync(path.join(tmpBase(), 'env-'));
+    openPath(root);
+    const env = {
+        root, dbKind, allowLog: [...allowLog], mail: null, apache: null, db: null,
+        stopped: false
+    };
+    try {
+        env.port = await freePort();
+        env.base = `http://127.0.0.1:${env.port}`;
+        env.smtpPort = mail === 'smtp' ? await freePort() : null;
+        if (mail === 'smtp' && smtp) env.mail = await startSmtp({ port: env.smtpPort });
+
+        const args = ['--root', path.join(root, 'apache'), '--port', String(env.port), '--db', dbKind,
+            '--mail', mail];
+        if (mail === 'smtp') args.push('--smtp-url', `smtp://127.0.0.1:${env.smtpPort}`);
+        if (baseUrl) args.push('--base-url', baseUrl);
+        for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', ...sets]) args.push('--set', s);
+
+        if (dbKind === 'pgsql') {
+            const c = await cluster();
+            env.pg = { host: c.host, port: c.port, dbname: await createDatabase(c, TOP) };
+            args.push('--pg-params', `host=${c.host} port=${c.port} dbname=${env.pg.dbname} user=jc`);
+        }
+        env.conf = await generateConfig(TOP, args);
+        env.apacheRoot = path.join(root, 'apache');
+        env.mailDir = path.join(env.apacheRoot, 'mail');
+        if (dbKind === 'sqlite') {
+            env.sqliteFile = path.join(env.apacheRoot, 'db', 'jobcenter.sqlite');
+            await run(path.join(TOP, 'tools', 'db-init.sh'), ['sqlite', env.sqliteFile]);
+            env.db = openDb({ kind: 'sqlite', file: env.sqliteFile });
+        } else {
+            env.db = openDb({ kind: 'pgsql', ...env.pg });
+        }
+        await run('chown', ['-R', 'www-data:www-data', path.join(env.apacheRoot, 'db'), env.mailDir]);
+        openPath(path.join(env.apacheRoot, 'logs'));
+
+        env.startSmtp = async () => {
+            if (!env.mail) env.mail = await startSmtp({ port: env.smtpPort });
+            return env.mail;
+        };
+        env.client = (o = {}) => new Client(env.base, o);
+        env.api = env.client();
+        if (beforeStart) await beforeStart(env);
+
+        env.apache = new Apache({ conf: env.conf, root: env.apacheRoot, port: env.port });
+        await env.apache.start({ waitReady });
+    } catch (e) {
+        await stopEnv(env).catch(() => {});
+        throw e;
+    }
+    env.stop = () => stopEnv(env);
+    env.errorLog = () => (env.apache ? env.apache.logText() : '');
+    env.unexpectedLogLines = () => unexpectedLogLines(env.errorLog(), env.allowLog);
+    return env;
+}
+
+async function stopEnv(env) {
+    if (env.stopped) return;
+    env.stopped = true;
+    if (env.apache) await env.apache.stop();
+    if (env.mail) await env.mail.close();
+}
+
+// Register before/after hooks for an environment in the current scope (file
+// or describe block). h.env is set once `before` has run. Call h.logTest()
+// at the end of the same scope: its test stops Apache and fails on
+// unexpected error-log lines.
+export function useEnv(opts = {}) {
+    const h = { env: null };
+    before(async () => {
+        h.env = await startEnv(opts);
+    });
+    after(async () => {
+        if (!h.env) return;
+        await h.env.stop();
+        // under tests/run.mjs the whole JC_TMP tree goes at the end
+        if (!process.env.JC_TMP && !process.env.JC_KEEP_TMP) {
+            fs.rmSync(h.env.root, { recursive: true, force: true });
+        }
+    });
+    h.logTest = (name = 'Apache stops cleanly; error.log has no unexpected [error]/[crit]/[alert]/[emerg] lines') => {
+        test(name, async () => {
+            assert.ok(h.env, 'environment was not started');
+            await h.env.stop();
+            assert.equal(h.env.apache.killed, false, 'Apache did not stop within 15 s and was killed');
+            const bad = h.env.unexpectedLogLines();
+            assert.deepEqual(bad, [], `unexpected lines in ${h.env.apache.errorLog}:\n${bad.join('\n')}`);
+        });
+    };
+    return h;
+}

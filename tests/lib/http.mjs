@@ -1,0 +1,122 @@
+// HTTP client for the API tests: fetch with an explicit Origin header (the
+// portal's own origin by default), a tiny cookie jar, JSON helpers.
+//
+//   const c = new Client(env.base);                 // own jar
+//   const r = await c.post('/api/v1/login', { login, password });
+//   r.status, r.json, r.text, r.headers.get('retry-after'), r.cookies (parsed Set-Cookie)
+//   c.jar.get('jc_session')
+//   await c.post(path, body, { origin: null })      // no Origin header at all
+//   await c.post(path, null, { raw: 'text', contentType: 'text/plain' })
+//   await c.post('/api/v1/logout', null, { csrf: token })
+
+// Parse one Set-Cookie header value.
+export function parseSetCookie(str) {
+    const parts = str.split(';').map((s) => s.trim());
+    const [nv, ...attrs] = parts;
+    const eq = nv.indexOf('=');
+    const cookie = { name: nv.slice(0, eq), value: nv.slice(eq + 1), attrs: {}, raw: str };
+    for (const a of attrs) {
+        if (!a) continue;
+        const i = a.indexOf('=');
+        const k = (i < 0 ? a : a.slice(0, i)).toLowerCase();
+        cookie.attrs[k] = i < 0 ? true : a.slice(i + 1);
+    }
+    return cookie;
+}
+
+export class CookieJar {
+    constructor() {
+        this.map = new Map();
+    }
+
+    // Apply the Set-Cookie headers of a response (Max-Age<=0 deletes).
+    update(setCookies) {
+        for (const c of setCookies) {
+            const maxAge = c.attrs['max-age'];
+            if ((maxAge !== undefined && Number(maxAge) <= 0) || c.value === '') {
+                this.map.delete(c.name);
+            } else {
+                this.map.set(c.name, c.value);
+            }
+        }
+    }
+
+    get(name) {
+        return this.map.get(name);
+    }
+
+    set(name, value) {
+        if (value === undefined || value === null) this.map.delete(name);
+        else this.map.set(name, value);
+    }
+
+    header() {
+        return [...this.map].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
+
+    clone() {
+        const j = new CookieJar();
+        for (const [k, v] of this.map) j.map.set(k, v);
+        return j;
+    }
+}
+
+export class Client {
+    constructor(base, { jar = new CookieJar(), origin } = {}) {
+        this.base = base;
+        this.jar = jar;
+        this.origin = origin === undefined ? base : origin;
+        this.csrf = null;       // remembered from login / me answers
+    }
+
+    // body: object -> JSON; raw: string/Buffer sent as is.
+    // opts: origin (null = none), csrf (string; true = the remembered one),
+    //       contentType (null = none), headers, jar (false = no cookies),
+    //       timeoutMs
+    async request(method, path, body, opts = {}) {
+        const headers = { Accept: 'application/json', ...(opts.headers || {}) };
+        const origin = opts.origin === undefined ? this.origin : opts.origin;
+        if (origin && method !== 'GET' && method !== 'HEAD') headers.Origin = origin;
+        if (opts.origin && (method === 'GET' || method === 'HEAD')) headers.Origin = opts.origin;
+        let payload;
+        if (opts.raw !== undefined) {
+            payload = opts.raw;
+        } else if (body !== undefined && body !== null) {
+            payload = JSON.stringify(body);
+        }
+        const ct = opts.contentType === undefined
+            ? (payload !== undefined ? 'application/json' : undefined) : opts.contentType;
+        if (ct) headers['Content-Type'] = ct;
+        const csrf = opts.csrf === true ? this.csrf : opts.csrf;
+        if (csrf) headers['X-CSRF-Token'] = csrf;
+        const jar = opts.jar === undefined ? this.jar : opts.jar;
+        if (jar && jar.header()) headers.Cookie = jar.header();
+
+        const init = { method, headers, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs || 30000) };
+        if (payload !== undefined) {
+            init.body = payload;
+            if (typeof payload === 'object' && typeof payload.getReader === 'function') init.duplex = 'half';
+        }
+        const t0 = performance.now();
+        const res = await fetch(this.base + path, init);
+        const text = await res.text();
+        const ms = performance.now() - t0;
+        const cookies = res.headers.getSetCookie().map(parseSetCookie);
+        if (jar) jar.update(cookies);
+        let json = null;
+        if ((res.headers.get('content-type') || '').includes('json') && text) {
+            try { json = JSON.parse(text); } catch { json = null; }
+        }
+        if (json && typeof json.csrf_token === 'string') this.csrf = json.csrf_token;
+        return { status: res.status, headers: res.headers, text, json, cookies, ms,
+            error: json && json.error ? json.error : null };
+    }
+
+    get(path, opts) {
+        return this.request('GET', path, undefined, opts);
+    }
+
+    post(path, body, opts) {
+        return this.request('POST', path, body, opts);
+    }
+}
