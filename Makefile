@@ -35,7 +35,8 @@ $(BUILD)/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/libjccore.a
 	    -I$(CURDIR)/mod_jobcenter \
 	    $(notdir $(GLUE_SRCS)) $(CURDIR)/$(BUILD)/libjccore.a $(LIBS) \
 	    >apxs.log 2>&1 || { cat apxs.log; exit 1; }
-	cp $(BUILD)/glue/.libs/mod_jobcenter.so $@
+	# new inode: running Apache processes keep their mapping of the old file
+	cp $(BUILD)/glue/.libs/mod_jobcenter.so $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/jobcenter-admin: admin/jobcenter-admin.c $(BUILD)/libjccore.a
 	$(CC) -std=c11 $(WARN) -O2 -g $(APR_CFLAGS) -Imod_jobcenter -o $@ $< \

@@ -10,6 +10,7 @@
  *   par_per_s:   <threads> threads hashing at once, hashes per second overall
  * The first call of each kind is an untimed warm-up (page-faults the 19 MiB
  * work area once; glibc then reuses it). */
+#define _POSIX_C_SOURCE 200809L
 #include <argon2.h>
 #include <pthread.h>
 #include <stdio.h>

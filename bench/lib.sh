@@ -81,6 +81,9 @@ apache_start() {
   BENCH_PIDFILES+=("$pidf")
   "$APACHE_BIN" -f "$conf" "${args[@]}" -k start
   wait_port "$port" 20 || die "apache did not come up on $port; see $(dirname "$conf")/logs/error.log"
+  local i   # the port opens before the parent writes its pid file
+  for ((i = 0; i < 100; i++)); do [[ -s $pidf ]] && break; sleep 0.1; done
+  [[ -s $pidf ]] || die "apache wrote no pid file $pidf"
   log "apache up on :$port (pid $(cat "$pidf"), $(basename "$(dirname "$conf")")${*:+, $*})"
 }
 

@@ -75,7 +75,15 @@ export class Apache {
         // the pid file appears once the daemonized parent is up (or never,
         // when it dies early: then only the log tells)
         try {
-            this.pid = await waitUntil(() => readPid(this.pidFile), { timeoutMs: 5000, intervalMs: 20, what: 'httpd.pid' });
+            // a configuration refused after daemonizing shows only in the log
+            this.pid = await waitUntil(() => {
+                const pid = readPid(this.pidFile);
+                if (pid) return pid;
+                if (t.code !== 0 || /AH00016|\[(?:[\w.-]+:)?emerg\]/.test(this.logText())) {
+                    throw Object.assign(new Error('start-up failed'), { final: true });
+                }
+                return null;
+            }, { timeoutMs: 5000, intervalMs: 20, what: 'httpd.pid', stopOn: (e) => e.final });
             live.add(this.pid);
         } catch (e) {
             if (waitReady) {

@@ -3,14 +3,29 @@
 //   await db.query('SELECT id, email FROM account')   -> [{id: 1, email: '…'}]
 //   await db.scalar('SELECT count(*) FROM account')   -> 1 (first column of first row)
 //   await db.exec('UPDATE jc_schema SET version = 999')
-// SQLite is opened as www-data (runuser) so that the -wal/-shm files the
+// SQLite is opened as www-data (spawned with its uid/gid) so that the -wal/-shm files the
 // server uses never become root-owned. PostgreSQL goes over the unix socket
 // as role jc. Integers come back as numbers on both drivers; NULL as null.
+import fs from 'node:fs';
 import { run } from './util.mjs';
+import { psqlBin } from './pg.mjs';
+
+// uid/gid of www-data (the server's user), looked up once
+let wwwData = null;
+function wwwDataIds() {
+    if (!wwwData) {
+        const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('www-data:'));
+        if (!line) throw new Error('no www-data user');
+        const f = line.split(':');
+        wwwData = { uid: Number(f[2]), gid: Number(f[3]) };
+    }
+    return wwwData;
+}
 
 function sqliteDb(file) {
-    const sqlite = (sql, json) => run('runuser', ['-u', 'www-data', '--', 'sqlite3', '-bail',
-        ...(json ? ['-json'] : []), '-cmd', '.timeout 5000', file, sql], { timeoutMs: 20000 });
+    // spawned directly with www-data's uid/gid (cheaper than runuser)
+    const sqlite = (sql, json) => run('sqlite3', ['-bail', ...(json ? ['-json'] : []), '-cmd', '.timeout 5000',
+        file, sql], { timeoutMs: 20000, ...(process.getuid() === 0 ? wwwDataIds() : {}) });
     return {
         kind: 'sqlite',
         file,
@@ -26,7 +41,7 @@ function sqliteDb(file) {
 }
 
 function pgDb({ host, port, dbname, user = 'jc' }) {
-    const psql = (sql) => run('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port),
+    const psql = (sql) => run(psqlBin(), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port),
         '-U', user, '-d', dbname, '-c', sql], { timeoutMs: 20000 });
     return {
         kind: 'pgsql',

@@ -16,7 +16,8 @@
 //   mail        'smtp' (default) | 'spool'
 //   smtp        true (default): start the sink; false: only reserve its port
 //               (the relay is "down"; start it later with env.startSmtp())
-//   baseUrl     --base-url (default: gen-config's http://127.0.0.1:PORT)
+//   baseUrl     --base-url, a string or (port) => string (default: gen-config's
+//               http://127.0.0.1:PORT)
 //   beforeStart async (env) => {}   e.g. tamper with the database
 //   waitReady   false: do not wait for the API (start-up failure tests)
 //   allowLog    RegExps of [error]/[crit]/[alert]/[emerg] lines this
@@ -80,7 +81,7 @@ export async function startEnv(opts = {}) {
         const args = ['--root', path.join(root, 'apache'), '--port', String(env.port), '--db', dbKind,
             '--mail', mail];
         if (mail === 'smtp') args.push('--smtp-url', `smtp://127.0.0.1:${env.smtpPort}`);
-        if (baseUrl) args.push('--base-url', baseUrl);
+        if (baseUrl) args.push('--base-url', typeof baseUrl === 'function' ? baseUrl(env.port) : baseUrl);
         for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', ...sets]) args.push('--set', s);
 
         if (dbKind === 'pgsql') {

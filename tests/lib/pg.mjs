@@ -87,8 +87,18 @@ export function clusterFromEnv() {
     return { host: process.env.JC_PG_HOST, port: Number(process.env.JC_PG_PORT), stop: async () => {} };
 }
 
+// the server's own psql binary: Debian's /usr/bin/psql is a Perl wrapper
+// (pg_wrapper) that costs ~25 ms per call
+export function psqlBin() {
+    try {
+        const p = path.join(pgBinDir(), 'psql');
+        if (fs.existsSync(p)) return p;
+    } catch { /* none */ }
+    return 'psql';
+}
+
 export function psqlAdmin(cluster, sql, dbname = 'postgres') {
-    return run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', cluster.host, '-p', String(cluster.port),
+    return run(psqlBin(), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', cluster.host, '-p', String(cluster.port),
         '-U', 'postgres', '-d', dbname, '-c', sql], { timeoutMs: 30000 });
 }
 
@@ -96,7 +106,11 @@ export function psqlAdmin(cluster, sql, dbname = 'postgres') {
 export async function createDatabase(cluster, topDir) {
     const name = `jc_${randomId(6)}`;
     await psqlAdmin(cluster, `CREATE DATABASE ${name} OWNER jc;`);
+    // db-init.sh calls `psql`: put the server's binary dir first in PATH
+    // (skips Debian's Perl wrapper)
+    const binDir = path.dirname(psqlBin());
     await run(path.join(topDir, 'tools', 'db-init.sh'),
-        ['pgsql', '-h', cluster.host, '-p', String(cluster.port), '-U', 'jc', '-d', name], { timeoutMs: 30000 });
+        ['pgsql', '-h', cluster.host, '-p', String(cluster.port), '-U', 'jc', '-d', name],
+        { timeoutMs: 30000, env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` } });
     return name;
 }

@@ -22,7 +22,8 @@ export function freePort() {
 // Poll fn() until it returns a truthy value (returned) or timeoutMs passes
 // (throws, with `what` in the message). fn may be async and may throw; the
 // last error is reported.
-export async function waitUntil(fn, { timeoutMs = 10000, intervalMs = 100, what = 'condition' } = {}) {
+// stopOn(err) true: give up at once on that error (rethrown).
+export async function waitUntil(fn, { timeoutMs = 10000, intervalMs = 100, what = 'condition', stopOn } = {}) {
     const end = Date.now() + timeoutMs;
     let lastErr = null;
     for (;;) {
@@ -30,6 +31,7 @@ export async function waitUntil(fn, { timeoutMs = 10000, intervalMs = 100, what 
             const v = await fn();
             if (v) return v;
         } catch (e) {
+            if (stopOn && stopOn(e)) throw e;
             lastErr = e;
         }
         if (Date.now() >= end) {
@@ -42,11 +44,12 @@ export async function waitUntil(fn, { timeoutMs = 10000, intervalMs = 100, what 
 
 // Run a program (no shell); resolves {code, stdout, stderr}; rejects only on
 // spawn failure or timeout. check: true rejects on a non-zero exit as well.
-export function run(cmd, args, { timeoutMs = 30000, check = true, env, input, cwd } = {}) {
+// uid/gid: run as that user (we are root).
+export function run(cmd, args, { timeoutMs = 30000, check = true, env, input, cwd, uid, gid } = {}) {
     return new Promise((resolve, reject) => {
         const child = execFile(cmd, args, {
             timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
-            env: env || process.env, cwd, encoding: 'utf8'
+            env: env || process.env, cwd, encoding: 'utf8', uid, gid
         }, (err, stdout, stderr) => {
             const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
             if (err && (err.killed || typeof err.code !== 'number')) {

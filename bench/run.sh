@@ -1,0 +1,442 @@
+#!/usr/bin/env bash
+# bench/run.sh -- mod_jobcenter performance figures next to stock Apache peers.
+#
+#   bench/run.sh [http] [login] [callgrind]      (default: all three)
+#   ./build.sh bench [phase...]                  (installs deps, builds, runs this)
+#
+# http       wrk -t2 -c32 -d10s --latency, $REPS runs per case (median, min/max):
+#            static 200 B (EnableMMAP On and Off), module GET /api/v1/me on SQLite
+#            and PostgreSQL, mod_auth_form+mod_session_dbd read-only and sliding
+#            expiry (SessionMaxAge) on SQLite (WAL) and PostgreSQL; counts the
+#            session UPDATEs the module made during its /me runs.
+# login      ab -n 200 -c 1 / -c 2 POST /api/v1/login (SQLite, PostgreSQL) next to
+#            the raw Argon2id rate (build/bench/hashbench, in-process).
+# callgrind  instructions per request: apache2 -X under callgrind, ab -k -c1,
+#            (Ir(N2)-Ir(N1))/(N2-N1) for static, /me (SQLite), mod_session_dbd (SQLite).
+#
+# Everything runs on 127.0.0.1 (ports $PEER_PORT, $JC_PORT) and a unix-socket
+# PostgreSQL cluster in a scratch directory; all of it is stopped and removed
+# at the end. Raw output: bench/results/<timestamp>/ (summary.txt there too).
+# Env: REPS WRK_T WRK_C WRK_D LOGIN_N HASH_RUNS CG_N1 CG_N2 PEER_PORT JC_PORT PGPORT
+#      TOUCH_BACKDATE (s, default 55: the /me session is made that old before
+#      the first run, so the 60 s idle-timeout touch falls inside the run)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/.." && pwd)
+source "$HERE/lib.sh"
+source "$HERE/setup.sh"
+
+ALL_PHASES=(http login callgrind)
+PHASES=("$@"); [[ ${#PHASES[@]} -gt 0 ]] || PHASES=("${ALL_PHASES[@]}")
+for p in "${PHASES[@]}"; do
+  [[ " ${ALL_PHASES[*]} " == *" $p "* ]] || die "unknown phase '$p' (phases: ${ALL_PHASES[*]})"
+done
+has_phase() { [[ " ${PHASES[*]} " == *" $1 "* ]]; }
+TOUCH_BACKDATE=${TOUCH_BACKDATE:-55}
+
+T0=$(date +%s)
+[[ $(id -u) -eq 0 ]] || die "run as root (Apache drops to $RUN_USER, PostgreSQL runs as postgres)"
+for t in wrk ab valgrind callgrind_annotate curl sqlite3 psql htpasswd cc; do
+  command -v "$t" >/dev/null || die "$t missing: apt-get install -y wrk valgrind apache2-utils postgresql sqlite3 curl gcc"
+done
+[[ -x $APACHE_BIN ]] || die "apache2 missing"
+[[ -f $TOP/build/mod_jobcenter.so && -x $TOP/build/jobcenter-admin ]] || die "build first: ./build.sh build (or ./build.sh bench)"
+for port in "$PEER_PORT" "$JC_PORT"; do port_free "$port" || die "port $port busy (another bench running?)"; done
+
+STAMP=$(date +%Y%m%d-%H%M%S)
+RES=$TOP/bench/results/$STAMP
+mkdir -p "$RES/raw"
+BW=$(mktemp -d "${TMPDIR:-/tmp}/jc-bench.XXXXXX")
+setup_paths
+
+finish() {
+  local rc=$?
+  trap - EXIT INT TERM
+  bench_cleanup
+  mkdir -p "$RES/logs"
+  cp "$BW/peer/logs/error.log" "$RES/logs/peer-error.log" 2>/dev/null || true
+  cp "$BW/jc-sqlite/logs/error.log" "$RES/logs/jc-sqlite-error.log" 2>/dev/null || true
+  cp "$BW/jc-pg/logs/error.log" "$RES/logs/jc-pg-error.log" 2>/dev/null || true
+  cp "$BW/logs/pg.log" "$RES/logs/pg.log" 2>/dev/null || true
+  rm -rf "$BW"
+  [[ $rc -eq 0 ]] || log "FAILED (rc $rc); partial results in $RES"
+  exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+{
+  echo "date: $(date -Is)"; echo "phases: ${PHASES[*]}"; echo "nproc: $(nproc)"
+  grep -m1 'model name' /proc/cpuinfo || true; echo "kernel: $(uname -r)"
+  "$APACHE_BIN" -v | head -1; { wrk --version 2>&1 || true; } | head -1
+  ab -V | head -1; valgrind --version; "$PGBIN/postgres" --version 2>/dev/null || true
+  echo "sqlite3: $(sqlite3 --version | cut -d' ' -f1)"
+  echo "git: $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo -) $(git -C "$TOP" status --porcelain 2>/dev/null | grep -q . && echo '(dirty tree)')"
+  echo "wrk: -t$WRK_T -c$WRK_C -d${WRK_D}s x$REPS; login: ab -n $LOGIN_N; callgrind N1=$CG_N1 N2=$CG_N2"
+  uptime
+} > "$RES/machine.txt"
+log "results in $RES (scratch $BW)"
+
+NEED_PG=0
+{ has_phase http || has_phase login; } && NEED_PG=1
+setup_all "$NEED_PG"
+
+PEER_ERR=$BW/peer/logs/error.log
+
+# ---- database helpers for the module's instances ---------------------------------
+jc_q() {   # jc_q sqlite|pg SQL -> rows
+  if [[ $1 == sqlite ]]; then runuser -u "$RUN_USER" -- sqlite3 "$JC_SQLITE_DB" "$2"
+  else psql_db jc -c "$2"; fi
+}
+sess_hash() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+# ======================================================================================
+# phase http
+# ======================================================================================
+declare -A WR   # write counts: WR[<db>.updates] WR[<db>.reqs] WR[<db>.ls0] ...
+
+jc_me_case() {   # jc_me_case sqlite|pg CONF
+  local db=$1 conf=$2 cookie h now u0 u1 ls0 ls1 x0 x1
+  apache_start "$conf" "$JC_PORT"
+  cookie=$(jc_login)
+  assert_status "$JC_BASE/api/v1/me" 200 -H "Cookie: jc_session=$cookie"
+  h=$(sess_hash "$cookie")
+  [[ $(jc_q "$db" "SELECT count(*) FROM session WHERE id_hash = '$h'") == 1 ]] \
+    || die "session row for the /me cookie not found ($db)"
+  # make the session $TOUCH_BACKDATE s old: the module's touch (last_seen
+  # write, at most every 60 s) then falls inside the first run
+  now=$(date +%s)
+  jc_q "$db" "UPDATE session SET last_seen = $((now - TOUCH_BACKDATE)) WHERE id_hash = '$h'"
+  ls0=$(jc_q "$db" "SELECT last_seen FROM session WHERE id_hash = '$h'")
+  u0=$(jc_q "$db" "SELECT n FROM bench_session_updates")
+  [[ $db == pg ]] && x0=$(psql_db jc -c 'SELECT txid_current()')
+  bench_wrk "jc-me-$db" "$(dirname "$conf")/logs/error.log" "$JC_BASE/api/v1/me" -H "Cookie: jc_session=$cookie"
+  u1=$(jc_q "$db" "SELECT n FROM bench_session_updates")
+  ls1=$(jc_q "$db" "SELECT last_seen FROM session WHERE id_hash = '$h'")
+  WR[$db.updates]=$((u1 - u0))
+  WR[$db.reqs]=$(wrk_reqs "jc-me-$db")
+  WR[$db.ls0]=$((ls0 - now)); WR[$db.ls1]=$((ls1 - now))
+  if [[ $db == pg ]]; then x1=$(psql_db jc -c 'SELECT txid_current()'); WR[pg.xacts]=$((x1 - x0 - 1)); fi
+  assert_status "$JC_BASE/api/v1/me" 200 -H "Cookie: jc_session=$cookie"
+  log "jc-me-$db: session UPDATEs during the runs: ${WR[$db.updates]} for ${WR[$db.reqs]} requests; last_seen now-$TOUCH_BACKDATE -> now$(printf '%+d' "${WR[$db.ls1]}")"
+  printf '%s\tupdates %s\trequests %s\tlast_seen_before %+d\tlast_seen_after %+d\twrite_xacts %s\n' \
+    "jc-me-$db" "${WR[$db.updates]}" "${WR[$db.reqs]}" "${WR[$db.ls0]}" "${WR[$db.ls1]}" "${WR[pg.xacts]:-n/a}" >> "$RES/writes.tsv"
+  apache_stop "$conf"
+}
+
+peer_session_cases() {   # peer_session_cases sqlite|pg
+  local db=$1 v cookie x0 x1
+  for v in site slide; do
+    cookie=$(peer_login)               # fresh session per variant
+    assert_status "$PEER_BASE/s/$v/static.txt" 200 -H "Cookie: $cookie"
+    [[ $db == pg ]] && x0=$(psql_db peer -c 'SELECT txid_current()')
+    bench_wrk "peer-$([[ $v == site ]] && echo ro || echo slide)-$db" "$PEER_ERR" \
+      "$PEER_BASE/s/$v/static.txt" -H "Cookie: $cookie"
+    if [[ $db == pg ]]; then
+      x1=$(psql_db peer -c 'SELECT txid_current()')
+      WR[peer-$v.xacts]=$((x1 - x0 - 1))
+      printf '%s\twrite_xacts %s\trequests %s\n' "peer-$v-pg" "$((x1 - x0 - 1))" \
+        "$(wrk_reqs "peer-$([[ $v == site ]] && echo ro || echo slide)-pg")" >> "$RES/writes.tsv"
+    fi
+  done
+}
+
+phase_http() {
+  log "== phase http =="
+  apache_start "$PEER_CONF" "$PEER_PORT"
+  assert_status "$PEER_BASE/static.txt" 200
+  [[ $(curl -s "$PEER_BASE/static.txt" | wc -c) == 200 ]] || die "static.txt is not 200 bytes"
+  bench_wrk static-mmap "$PEER_ERR" "$PEER_BASE/static.txt"
+  peer_session_cases sqlite
+  apache_stop "$PEER_CONF"
+
+  apache_start "$PEER_CONF" "$PEER_PORT" NOMMAP
+  bench_wrk static-nommap "$PEER_ERR" "$PEER_BASE/static.txt"
+  apache_stop "$PEER_CONF"
+
+  jc_me_case sqlite "$JC_SQLITE_CONF"
+  jc_me_case pg "$JC_PG_CONF"
+
+  apache_start "$PEER_CONF" "$PEER_PORT" JC_PG
+  peer_session_cases pg
+  apache_stop "$PEER_CONF"
+}
+
+# ======================================================================================
+# phase login
+# ======================================================================================
+HASH_MED=NA HASH_MIN=NA HASH_MAX=NA VERIFY_MED=NA PAR_PER_S=NA
+phase_hash() {
+  local B=$TOP/build/bench out
+  mkdir -p "$B"
+  cc -O2 -std=c11 -Wall -Wextra -o "$B/hashbench" "$HERE/hashbench.c" -largon2 -lpthread \
+    || die "hashbench does not build (apt-get install -y libargon2-dev)"
+  out=$RES/hash.txt
+  "$B/hashbench" "$HASH_RUNS" 19456 2 1 "$(nproc)" > "$out" || die "hashbench failed: $(cat "$out")"
+  HASH_MED=$(awk '/^raw_ms:/{print $3}' "$out"); HASH_MIN=$(awk '/^raw_ms:/{print $5}' "$out")
+  HASH_MAX=$(awk '/^raw_ms:/{print $7}' "$out"); VERIFY_MED=$(awk '/^verify_ms:/{print $3}' "$out")
+  PAR_PER_S=$(awk '/^par_per_s:/{print $2}' "$out")
+  log "argon2id m=19456 t=2 p=1: raw median $HASH_MED ms (min $HASH_MIN, max $HASH_MAX), verify $VERIFY_MED ms, $(nproc) threads: $PAR_PER_S hashes/s"
+}
+
+LOGIN_CS="1 2"
+[[ $(nproc) -gt 2 ]] && LOGIN_CS="1 2 $(nproc)"
+LOGIN_CT=$(tr ' ' '\n' <<<"$LOGIN_CS" | sort -n | tail -1)   # the concurrency the target uses
+
+login_bench() {   # login_bench sqlite|pg CONF
+  local db=$1 conf=$2 c r out before after lps p99 failed non2xx
+  apache_start "$conf" "$JC_PORT"
+  jc_login >/dev/null    # sanity + warm-up
+  for c in $LOGIN_CS; do
+    for ((r = 1; r <= REPS; r++)); do
+      before=$(jc_q "$db" 'SELECT count(*) FROM session')
+      out="$RES/raw/login-$db-c$c.$r.txt"
+      timeout 300 ab -n "$LOGIN_N" -c "$c" -s 60 -p "$BW/login.json" -T application/json \
+        -H "Origin: $JC_BASE" "$JC_BASE/api/v1/login" > "$out" 2>&1 || die "ab failed ($out)"
+      after=$(jc_q "$db" 'SELECT count(*) FROM session')
+      lps=$(awk '/^Requests per second/{print $4}' "$out")
+      p99=$(awk '/^ +99%/{print $2}' "$out")
+      failed=$(awk '/^Failed requests/{print $3}' "$out")
+      non2xx=$(awk '/^Non-2xx responses/{print $3}' "$out"); non2xx=${non2xx:-0}
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "login-$db-c$c" "$r" "$lps" "$p99" "$failed" "$non2xx" "$((after - before))" \
+        >> "$RES/login.tsv"
+      log "login $db c$c rep $r: $lps logins/s, p99 $p99 ms, failed $failed, non-2xx $non2xx, new sessions $((after - before))"
+    done
+  done
+  apache_stop "$conf"
+}
+login_stat() {   # login_stat NAME med|min|max
+  [[ -s $RES/login.tsv ]] || { echo NA; return; }
+  awk -F'\t' -v n="$1" '$1==n{print $3}' "$RES/login.tsv" | { case $2 in med) median ;; min) minof ;; max) maxof ;; esac; } | sed 's/^$/NA/'
+}
+login_bad() { awk -F'\t' -v n="$1" '$1==n{f+=$5; x+=$6; s+=$7; k++} END{ if(k) printf "%d/%d/%d", f, x, s; else print "NA" }' "$RES/login.tsv" 2>/dev/null || echo NA; }
+
+phase_login() {
+  log "== phase login =="
+  phase_hash
+  login_bench sqlite "$JC_SQLITE_CONF"
+  login_bench pg "$JC_PG_CONF"
+}
+
+# ======================================================================================
+# phase callgrind
+# ======================================================================================
+declare -A CG
+CGD=$RES/callgrind
+CG_IR= CG_IRM=
+# cg_run TAG N CONF PORT URL [COOKIE]: apache2 -X under callgrind; 20 warm-up
+# requests, a callgrind dump (-> OUT.1: start-up + warm-up), then N measured
+# keep-alive requests (-> OUT: those + shutdown). Sets CG_IR (total Ir of both
+# parts) and CG_IRM (measured part). Not run in a subshell: the valgrind PID
+# must reach the cleanup trap.
+cg_run() {
+  local tag=$1 n=$2 conf=$3 port=$4 url=$5 ck=${6:-} out vpid ab=() i t1 t2
+  out=$CGD/$tag.$n.out
+  [[ -n $ck ]] && ab=(-C "$ck")
+  wait_port_free "$port" 30 || die "port $port still busy"
+  rm -f "$out" "$out".*
+  install -o "$RUN_USER" -m 644 /dev/null "$out"   # written by $RUN_USER at exit
+  # valgrind runs as $RUN_USER from the start (setpriv execs, so $! is valgrind):
+  # after Apache's own setuid the vgdb FIFOs would no longer be usable
+  setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
+    valgrind --tool=callgrind --vgdb=yes --vgdb-prefix="$CGD/vgdb" --callgrind-out-file="$out" \
+    "$APACHE_BIN" -X -f "$conf" > "$CGD/$tag.$n.vg.log" 2>&1 &
+  vpid=$!
+  BENCH_PIDS+=("$vpid")
+  for ((i = 0; i < 1800; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    alive "$vpid" || die "apache under valgrind exited at start: $(tail -3 "$CGD/$tag.$n.vg.log")"
+    sleep 0.1
+  done
+  ((i < 1800)) || die "apache under valgrind did not start in 180 s ($CGD/$tag.$n.vg.log)"
+  timeout 600 ab -q -k -c 1 -n 20 -s 120 "${ab[@]}" "$url" > /dev/null || die "ab warm-up failed ($tag)"
+  timeout 120 callgrind_control --vgdb-prefix="$CGD/vgdb" -d "$vpid" > "$CGD/$tag.$n.dump.log" 2>&1 \
+    || die "callgrind_control dump failed ($tag, see $CGD/$tag.$n.dump.log)"
+  for ((i = 0; i < 600; i++)); do [[ -s $out.1 ]] && break; sleep 0.1; done
+  [[ -s $out.1 ]] || die "no callgrind dump $out.1 ($tag)"
+  timeout 900 ab -q -k -c 1 -n "$n" -s 120 "${ab[@]}" "$url" > "$CGD/$tag.$n.ab.txt" || die "ab failed ($tag)"
+  grep -q '^Non-2xx' "$CGD/$tag.$n.ab.txt" && die "non-2xx responses in $tag (see $CGD/$tag.$n.ab.txt)"
+  grep -q '^Failed requests: *0' "$CGD/$tag.$n.ab.txt" || die "failed requests in $tag"
+  kill -TERM "$vpid"
+  for ((i = 0; i < 1200; i++)); do alive "$vpid" || break; sleep 0.1; done
+  alive "$vpid" && { kill -KILL "$vpid"; die "valgrind did not exit after TERM ($tag)"; }
+  wait "$vpid" 2>/dev/null || true
+  BENCH_PIDS=("${BENCH_PIDS[@]/$vpid}")
+  t1=$(awk '/^totals:/{print $2; exit}' "$out.1"); t2=$(awk '/^totals:/{print $2; exit}' "$out")
+  [[ -n $t1 && -n $t2 ]] || die "no totals in $out(.1)"
+  CG_IR=$((t1 + t2)); CG_IRM=$t2
+}
+
+# self (exclusive) Ir per request by function and by object, from the
+# measured parts: (self(N2) - self(N1)) / (N2 - N1). Robust, unlike inclusive
+# figures (callgrind_annotate double-counts cycles).
+cg_self_perreq() {   # cg_self_perreq TAG -> $CGD/TAG.self-perreq.txt, TAG.objects-perreq.txt
+  local tag=$1 f
+  for f in "$CG_N1" "$CG_N2"; do
+    callgrind_annotate --threshold=100 "$CGD/$tag.$f.out" > "$CGD/$tag.$f.self.txt" 2>/dev/null || true
+  done
+  awk -v n=$((CG_N2 - CG_N1)) -v objf="$CGD/$tag.objects-perreq.txt" '
+    function val(s) { gsub(/,/, "", s); return s + 0 }
+    FNR == 1 { k++ }
+    /^ *[0-9][0-9,]* \( *[0-9.]+%\) +/ {
+      ir = val($1); fn = $0; sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, "", fn)
+      if (fn == "PROGRAM TOTALS") next
+      if (k == 1) a[fn] += ir; else b[fn] += ir; seen[fn] = 1
+    }
+    END {
+      for (fn in seen) {
+        d = (b[fn] - a[fn]) / n
+        obj = fn
+        if (match(fn, /\[[^]]*\]$/)) { obj = substr(fn, RSTART + 1, RLENGTH - 2); sub(/.*\//, "", obj) }
+        else if (fn ~ /^\/work\/|jc_|mod_jobcenter/) obj = "mod_jobcenter.so"
+        else { t = fn; sub(/:.*/, "", t); obj = "(no object: " t ")" }
+        o[obj] += d; tot += d
+        if (d >= 0.5 || d <= -0.5) printf "%10.0f  %s\n", d, fn
+      }
+      for (x in o) if (o[x] >= 0.5 || o[x] <= -0.5) printf "%10.0f  %5.1f%%  %s\n", o[x], 100 * o[x] / tot, x > objf
+      printf "%10.0f  100.0%%  total\n", tot > objf
+    }' "$CGD/$tag.$CG_N1.self.txt" "$CGD/$tag.$CG_N2.self.txt" | sort -rn > "$CGD/$tag.self-perreq.txt"
+  sort -rn -o "$CGD/$tag.objects-perreq.txt" "$CGD/$tag.objects-perreq.txt"
+}
+
+phase_callgrind() {
+  log "== phase callgrind =="
+  mkdir -p "$CGD"; chown "$RUN_USER" "$CGD"
+  local jc_ck peer_ck tag conf port url ck a b now h
+  # sessions come from normal (not valgrind) instances; they stay in the databases
+  apache_start "$JC_SQLITE_CONF" "$JC_PORT"
+  jc_ck=$(jc_login); assert_status "$JC_BASE/api/v1/me" 200 -H "Cookie: jc_session=$jc_ck"
+  apache_stop "$JC_SQLITE_CONF"
+  apache_start "$PEER_CONF" "$PEER_PORT"
+  peer_ck=$(peer_login); assert_status "$PEER_BASE/s/site/static.txt" 200 -H "Cookie: $peer_ck"
+  apache_stop "$PEER_CONF"
+  h=$(sess_hash "$jc_ck")
+  # under callgrind Apache runs as $RUN_USER from the start (see cg_run)
+  chown -R "$RUN_USER:$RUN_USER" "$BW/peer/logs" "$BW/peer/run" "$BW/jc-sqlite/logs" "$BW/jc-sqlite/run"
+
+  local cases=(
+    "static|$PEER_CONF|$PEER_PORT|$PEER_BASE/static.txt|"
+    "jc-me-sqlite|$JC_SQLITE_CONF|$JC_PORT|$JC_BASE/api/v1/me|jc_session=$jc_ck"
+    "peer-ro-sqlite|$PEER_CONF|$PEER_PORT|$PEER_BASE/s/site/static.txt|$peer_ck"
+  )
+  printf '%-16s %14s %14s %14s %16s\n' case "Ir(N1=$CG_N1)" "Ir(N2=$CG_N2)" instr/request "(measured parts)" > "$CGD/summary.txt"
+  for c in "${cases[@]}"; do
+    IFS='|' read -r tag conf port url ck <<<"$c"
+    for n in "$CG_N1" "$CG_N2"; do
+      # keep the module's touch out of both runs: last_seen = now
+      [[ $tag == jc-* ]] && { now=$(date +%s); jc_q sqlite "UPDATE session SET last_seen = $now WHERE id_hash = '$h'"; }
+      cg_run "$tag" "$n" "$conf" "$port" "$url" "$ck"
+      CG[$tag.$n]=$CG_IR; CG[$tag.$n.m]=$CG_IRM
+      log "callgrind $tag N=$n: Ir $CG_IR (measured part $CG_IRM)"
+    done
+    CG[$tag]=$(awk -v a="${CG[$tag.$CG_N1]}" -v b="${CG[$tag.$CG_N2]}" -v n=$((CG_N2 - CG_N1)) 'BEGIN{printf "%.0f", (b-a)/n}')
+    CG[$tag.m]=$(awk -v a="${CG[$tag.$CG_N1.m]}" -v b="${CG[$tag.$CG_N2.m]}" -v n=$((CG_N2 - CG_N1)) 'BEGIN{printf "%.0f", (b-a)/n}')
+    printf '%-16s %14s %14s %14s %16s\n' "$tag" "${CG[$tag.$CG_N1]}" "${CG[$tag.$CG_N2]}" "${CG[$tag]}" "${CG[$tag.m]}" >> "$CGD/summary.txt"
+    cg_self_perreq "$tag" || true
+    callgrind_annotate --inclusive=yes "$CGD/$tag.$CG_N2.out" > "$CGD/$tag.$CG_N2.inclusive.txt" 2>/dev/null || true
+  done
+  cat "$CGD/summary.txt" >&2
+}
+
+has_phase http && phase_http
+has_phase login && phase_login
+has_phase callgrind && phase_callgrind
+
+# ======================================================================================
+# summary
+# ======================================================================================
+summary() {
+  local n med mn mx p99 p99mn p99mx r
+  echo "================ mod_jobcenter bench summary ($STAMP) ================"
+  echo "machine: nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); wrk and the servers share the cores"
+  if has_phase http; then
+    echo
+    echo "-- 1. requests (wrk -t$WRK_T -c$WRK_C -d${WRK_D}s --latency, $REPS runs: median (min-max)) --"
+    printf '%-20s %-26s %-24s %s\n' case "req/s" "p99 ms" "bad/errlog"
+    for n in static-mmap static-nommap jc-me-sqlite peer-ro-sqlite peer-slide-sqlite jc-me-pg peer-ro-pg peer-slide-pg; do
+      med=$(wrk_stat "$n" rps med); mn=$(wrk_stat "$n" rps min); mx=$(wrk_stat "$n" rps max)
+      p99=$(wrk_stat "$n" p99 med); p99mn=$(wrk_stat "$n" p99 min); p99mx=$(wrk_stat "$n" p99 max)
+      printf '%-20s %-26s %-24s %s\n' "$n" "$(printf '%.0f (%.0f-%.0f)' "$med" "$mn" "$mx")" \
+        "$(printf '%.2f (%.2f-%.2f)' "$p99" "$p99mn" "$p99mx")" "$(wrk_errs "$n")"
+    done
+    echo "(bad = non-2xx + socket errors over all runs; errlog = error-level lines logged by the server)"
+    echo
+    echo "ratios (median req/s)                                 ratio   target   verdict"
+    rt() { # label A B op target
+      r=$(ratio "$(wrk_stat "$2" rps med)" "$(wrk_stat "$3" rps med)")
+      printf '%-52s %6s   %-7s  %s\n' "$1" "$r" "${5:+$([[ $4 == ge ]] && echo '>=')$5}" "${5:+$(verdict "$r" "$4" "$5")}"
+    }
+    rt "module /me SQLite / static (EnableMMAP On)" jc-me-sqlite static-mmap ge 0.75
+    rt "module /me SQLite / static (EnableMMAP Off)" jc-me-sqlite static-nommap ge 0.75
+    rt "module /me PG / mod_session_dbd read-only PG" jc-me-pg peer-ro-pg ge 1.0
+    rt "module /me PG / mod_session_dbd sliding PG" jc-me-pg peer-slide-pg ge 1.0
+    rt "module /me SQLite / mod_session_dbd read-only SQLite" jc-me-sqlite peer-ro-sqlite
+    rt "module /me SQLite / mod_session_dbd sliding SQLite" jc-me-sqlite peer-slide-sqlite
+    echo
+    echo "database writes during the /me runs (session backdated ${TOUCH_BACKDATE}s, touch interval 60 s):"
+    local db per
+    for db in sqlite pg; do
+      [[ -n ${WR[$db.reqs]:-} ]] || continue
+      per=$(awk -v u="${WR[$db.updates]}" -v q="${WR[$db.reqs]}" 'BEGIN{ if (q>0) printf "%.2e", u/q; else print "NA" }')
+      printf '  %-7s UPDATE session rows: %s for %s requests (%s/request)%s; last_seen %+ds -> %+ds   target ~0/request: %s\n' \
+        "$db" "${WR[$db.updates]}" "${WR[$db.reqs]}" "$per" \
+        "$([[ $db == pg ]] && echo "; write transactions in the cluster: ${WR[pg.xacts]}")" \
+        "${WR[$db.ls0]}" "${WR[$db.ls1]}" "$(verdict "$per" lt 0.001)"
+    done
+    [[ -n ${WR[peer-slide.xacts]:-} ]] && printf '  peers on PG, write transactions: read-only %s for %s requests, sliding %s for %s requests\n' \
+      "${WR[peer-site.xacts]}" "$(wrk_reqs peer-ro-pg)" "${WR[peer-slide.xacts]}" "$(wrk_reqs peer-slide-pg)"
+  fi
+  if has_phase login; then
+    echo
+    echo "-- 2. logins (ab -n $LOGIN_N POST /api/v1/login, $REPS runs: median (min-max)) --"
+    printf '%-18s %-28s %s\n' case "logins/s" "failed/non-2xx/new-sessions (all runs)"
+    for db in sqlite pg; do for c in $LOGIN_CS; do
+      n=login-$db-c$c
+      printf '%-18s %-28s %s\n' "$n" "$(printf '%.1f (%.1f-%.1f)' "$(login_stat "$n" med)" "$(login_stat "$n" min)" "$(login_stat "$n" max)")" "$(login_bad "$n")"
+    done; done
+    local cap1 capn
+    cap1=$(awk -v h="$HASH_MED" 'BEGIN{ if (h+0>0) printf "%.1f", 1000/h; else print "NA" }')
+    capn=$(awk -v h="$HASH_MED" -v p="$(nproc)" 'BEGIN{ if (h+0>0) printf "%.1f", 1000/h*p; else print "NA" }')
+    echo "argon2id m=19456 t=2 p=1 in-process: argon2id_hash_raw median $HASH_MED ms (min $HASH_MIN, max $HASH_MAX, n=$HASH_RUNS); argon2id_verify median $VERIFY_MED ms"
+    echo "  raw rate: 1000/hash_ms = $cap1/s per core; x nproc $(nproc) = $capn/s; measured with $(nproc) threads at once: $PAR_PER_S/s"
+    echo
+    echo "ratios (median logins/s)                              ratio   target   verdict"
+    for db in sqlite pg; do
+      r=$(ratio "$(login_stat "login-$db-c$LOGIN_CT" med)" "$capn")
+      printf '%-52s %6s   >=0.80   %s\n' "login $db -c$LOGIN_CT / ((1000/hash_ms) x nproc)" "$r" "$(verdict "$r" ge 0.80)"
+      r=$(ratio "$(login_stat "login-$db-c1" med)" "$cap1")
+      printf '%-52s %6s\n' "login $db -c1 / (1000/hash_ms)" "$r"
+    done
+  fi
+  if has_phase callgrind; then
+    echo
+    echo "-- 3. instructions per request (callgrind, apache2 -X, ab -k -c1, (Ir($CG_N2)-Ir($CG_N1))/$((CG_N2 - CG_N1))) --"
+    printf '%-18s %14s %20s\n' case instr/request "(measured parts only)"
+    for n in static jc-me-sqlite peer-ro-sqlite; do printf '%-18s %14s %20s\n' "$n" "${CG[$n]:-NA}" "${CG[$n.m]:-NA}"; done
+    r=$(ratio "${CG[jc-me-sqlite]:-NA}" "${CG[peer-ro-sqlite]:-NA}")
+    printf '%-52s %6s   %-7s  %s\n' "module /me SQLite / mod_session_dbd read-only SQLite" "$r" "<1.00" "$(verdict "$r" lt 1.0)"
+    printf '%-52s %6s\n' "module /me SQLite / static" "$(ratio "${CG[jc-me-sqlite]:-NA}" "${CG[static]:-NA}")"
+    printf '%-52s %6s\n' "mod_session_dbd read-only SQLite / static" "$(ratio "${CG[peer-ro-sqlite]:-NA}" "${CG[static]:-NA}")"
+    local t
+    for t in jc-me-sqlite peer-ro-sqlite; do
+      [[ -s $CGD/$t.objects-perreq.txt ]] || continue
+      echo
+      echo "$t: self instructions per request by object ((N2-N1) difference):"
+      head -12 "$CGD/$t.objects-perreq.txt"
+    done
+    if [[ -s $CGD/jc-me-sqlite.self-perreq.txt ]]; then
+      echo
+      echo "jc-me-sqlite: self instructions per request by function (top 25):"
+      head -25 "$CGD/jc-me-sqlite.self-perreq.txt"
+    fi
+    if [[ -s $CGD/jc-me-sqlite.$CG_N2.inclusive.txt ]]; then
+      echo
+      echo "jc-me-sqlite: callgrind_annotate --inclusive=yes, measured part of the N=$CG_N2 run (top 25; /$CG_N2 = per request):"
+      awk -v n="$CG_N2" '/^-+$/ { d++ } d >= 4 && /^ *[0-9][0-9,]* \(/ { v = $1; gsub(/,/, "", v);
+        if (k++ < 25) printf "%9.0f/req  %s\n", v / n, $0 }' "$CGD/jc-me-sqlite.$CG_N2.inclusive.txt"
+    fi
+  fi
+  echo
+  echo "runtime: $(( $(date +%s) - T0 )) s; raw output: $RES"
+}
+summary | tee "$RES/summary.txt"
