@@ -6,6 +6,7 @@
  * startup (tests call it in their setup). */
 
 #include "jc_mail.h"
+#include "jc_utf8.h"
 
 #include <limits.h>
 #include <string.h>
@@ -35,57 +36,6 @@
     "Bitte antworten Sie nicht auf diese E-Mail: Sie wurde automatisch " \
     "versandt. Ihre Fragen rund um Ihr Konto beantworten wir gern über " \
     "Ihr Jobcenter.\n"
-
-/* Length of the well-formed UTF-8 sequence at s (n bytes available):
- * 1..4, or 0 if the bytes there are not valid UTF-8 (overlong forms,
- * surrogates and code points above U+10FFFF are invalid). */
-static size_t jc_mail_utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-
-    if (c < 0x80) {
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        return (n >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
-    }
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) {
-            return 0;
-        }
-        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F)) {
-            return 0;
-        }
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80
-            || (s[3] & 0xC0) != 0x80) {
-            return 0;
-        }
-        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F)) {
-            return 0;
-        }
-        return 4;
-    }
-    return 0;
-}
-
-/* 1 if s is entirely valid UTF-8. */
-static int jc_mail_utf8_valid(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0;
-
-    while (i < n) {
-        size_t k = jc_mail_utf8_seq(u + i, n - i);
-        if (k == 0) {
-            return 0;
-        }
-        i += k;
-    }
-    return 1;
-}
 
 /* 1 if s contains CR or LF. */
 static int jc_mail_has_crlf(const char *s)
@@ -144,7 +94,7 @@ static const char *jc_mail_encode_subject(const char *s, apr_pool_t *p)
         size_t start = i;
 
         while (i < n) {
-            size_t k = jc_mail_utf8_seq(u + i, n - i);
+            size_t k = jc_utf8_seq(u + i, n - i);
             if (k == 0 || i - start + k > JC_MAIL_EW_MAX_BYTES) {
                 break;
             }
@@ -269,10 +219,10 @@ jc_mail_t *jc_mail_compose(const char *from, const char *rcpt,
         || jc_mail_has_crlf(subject)
         || !jc_mail_printable_ascii(from)
         || !jc_mail_address_valid(rcpt)
-        || !jc_mail_utf8_valid(subject)) {
+        || !jc_utf8_valid(subject)) {
         return NULL;
     }
-    if (strlen(body) > JC_MAIL_MAX_BODY || !jc_mail_utf8_valid(body)) {
+    if (strlen(body) > JC_MAIL_MAX_BODY || !jc_utf8_valid(body)) {
         return NULL;
     }
 

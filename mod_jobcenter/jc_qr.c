@@ -2,6 +2,7 @@
  * (one path of horizontal runs). Core: no httpd headers. */
 
 #include "jc_qr.h"
+#include "jc_utf8.h"
 
 #include <errno.h>
 #include <string.h>
@@ -26,57 +27,6 @@ static size_t jc_qr_text_len(const char *text)
         }
     }
     return n;
-}
-
-/* 1 if s is non-empty, well-formed UTF-8 without C0/C1 controls or DEL
- * (characters an XML attribute can hold). */
-static int jc_qr_label_ok(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-
-    if (s == NULL || *s == '\0') {
-        return 0;
-    }
-    while (*u) {
-        unsigned int cp;
-        int more, k;
-
-        if (*u < 0x80) {
-            if (*u < 0x20 || *u == 0x7f) {
-                return 0;
-            }
-            u++;
-            continue;
-        }
-        if (*u >= 0xc2 && *u <= 0xdf) {
-            cp = *u & 0x1f;
-            more = 1;
-        }
-        else if (*u >= 0xe0 && *u <= 0xef) {
-            cp = *u & 0x0f;
-            more = 2;
-        }
-        else if (*u >= 0xf0 && *u <= 0xf4) {
-            cp = *u & 0x07;
-            more = 3;
-        }
-        else {
-            return 0;
-        }
-        for (k = 1; k <= more; k++) {
-            if ((u[k] & 0xc0) != 0x80) {
-                return 0;   /* also stops at the NUL */
-            }
-            cp = (cp << 6) | (u[k] & 0x3f);
-        }
-        if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000)
-            || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)
-            || (cp >= 0x80 && cp <= 0x9f) || cp == 0xfffe || cp == 0xffff) {
-            return 0;
-        }
-        u += more + 1;
-    }
-    return 1;
 }
 
 /* s with & < > " ' replaced by entities, in p. */
@@ -166,7 +116,7 @@ apr_status_t jc_qr_svg(const char **svg, const char *text, const char *label,
     }
     *svg = NULL;
     if (p == NULL || scale < 1 || scale > JC_QR_SCALE_MAX
-        || !jc_qr_label_ok(label)) {
+        || !jc_utf8_label_ok(label)) {
         return APR_EINVAL;
     }
     rv = jc_qr_encode(&qr, text, p);

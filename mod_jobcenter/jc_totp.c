@@ -3,6 +3,7 @@
  * Core: no httpd headers. */
 
 #include "jc_totp.h"
+#include "jc_utf8.h"
 
 #include <string.h>
 
@@ -305,57 +306,6 @@ apr_status_t jc_totp_base32_decode(unsigned char **out, size_t *outlen,
     return APR_SUCCESS;
 }
 
-/* 1 if s is non-empty, well-formed UTF-8 (no overlongs, surrogates or
- * code points above U+10FFFF) without C0 controls, DEL or C1 controls. */
-static int jc_totp_label_ok(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-
-    if (s == NULL || *s == '\0') {
-        return 0;
-    }
-    while (*u) {
-        unsigned int cp;
-        int more, k;
-
-        if (*u < 0x80) {
-            if (*u < 0x20 || *u == 0x7f) {
-                return 0;
-            }
-            u++;
-            continue;
-        }
-        if (*u >= 0xc2 && *u <= 0xdf) {
-            cp = *u & 0x1f;
-            more = 1;
-        }
-        else if (*u >= 0xe0 && *u <= 0xef) {
-            cp = *u & 0x0f;
-            more = 2;
-        }
-        else if (*u >= 0xf0 && *u <= 0xf4) {
-            cp = *u & 0x07;
-            more = 3;
-        }
-        else {
-            return 0;
-        }
-        for (k = 1; k <= more; k++) {
-            if ((u[k] & 0xc0) != 0x80) {
-                return 0;   /* also stops at the NUL */
-            }
-            cp = (cp << 6) | (u[k] & 0x3f);
-        }
-        if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000)
-            || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)
-            || (cp >= 0x80 && cp <= 0x9f)) {
-            return 0;
-        }
-        u += more + 1;
-    }
-    return 1;
-}
-
 /* Percent-encode every byte of s except the RFC 3986 unreserved ones. */
 static const char *jc_totp_pct(const char *s, apr_pool_t *p)
 {
@@ -390,7 +340,7 @@ apr_status_t jc_totp_uri(const char **uri, const char *issuer,
         return APR_EINVAL;
     }
     *uri = NULL;
-    if (p == NULL || !jc_totp_label_ok(issuer) || !jc_totp_label_ok(account)
+    if (p == NULL || !jc_utf8_label_ok(issuer) || !jc_utf8_label_ok(account)
         || !jc_totp_args_ok(secret, secret_len, alg, digits)) {
         return APR_EINVAL;
     }
