@@ -76,7 +76,8 @@ jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,
     jc_db_row_t row;
     jc_db_rc_e rc;
     apr_int64_t st;
-    const void *args[2];
+    const void *args[3];
+    apr_int64_t cut;
 
     memset(s, 0, sizeof(*s));
     *expired = 0;
@@ -108,9 +109,12 @@ jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,
     }
     if (now - s->last_seen >= cfg->touch) {
         /* sliding idle timeout without a write on every request; a failed
-         * touch (busy) only shortens the idle window, so it is ignored */
+         * touch (busy) only shortens the idle window, so it is ignored.
+         * The condition lets only the first of concurrent requests write. */
+        cut = now - cfg->touch;
         args[0] = &now;
         args[1] = s->id_hash;
+        args[2] = &cut;
         if (jc_db_exec(db, NULL, "jc_sess_touch", args, p) == JC_DB_OK) {
             s->last_seen = now;
         }

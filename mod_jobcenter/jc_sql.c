@@ -68,7 +68,8 @@ static const jc_sql_stmt_t statements[] = {
       "a.created_at FROM session s JOIN account a ON a.id = s.account_id "
       "WHERE s.id_hash = %s" },
     { "jc_sess_touch",
-      "UPDATE session SET last_seen = %lld WHERE id_hash = %s" },
+      "UPDATE session SET last_seen = %lld "
+      "WHERE id_hash = %s AND last_seen <= %lld" },
     { "jc_sess_delete",
       "DELETE FROM session WHERE id_hash = %s" },
     { "jc_sess_purge",

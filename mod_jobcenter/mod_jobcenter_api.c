@@ -12,6 +12,7 @@
 
 #include "mod_jobcenter.h"
 #include "jc_cookie.h"
+#include "jc_json.h"
 #include "jc_token.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -29,6 +30,7 @@ typedef struct {
     jc_session_t sess;        /* loaded session (account_id 0 = none)     */
     json_t *body;             /* parsed JSON object or NULL               */
     apr_int64_t now;          /* request time, epoch seconds              */
+    const char *text;         /* a route's ready JSON text (hot paths)    */
 } jc_call_t;
 
 typedef int jc_route_fn(jc_call_t *c, jc_result_t *res, json_t **out);
@@ -45,26 +47,36 @@ typedef struct {
 
 /* ---- responses --------------------------------------------------------- */
 
+/* Send a finished JSON text (NULL = no body). */
+static int send_text(request_rec *r, int status, const char *txt)
+{
+    r->status = status;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
+    if (txt) {
+        apr_size_t n = strlen(txt);
+
+        ap_set_content_type(r, JC_JSON_TYPE);
+        ap_set_content_length(r, (apr_off_t)n);
+        if (!r->header_only) {
+            ap_rwrite(txt, (int)n, r);
+        }
+    }
+    return OK;
+}
+
 static int send_json(request_rec *r, int status, json_t *obj)
 {
     char *txt = NULL;
+    int rv;
 
     if (obj) {
         txt = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
         json_decref(obj);
     }
-    r->status = status;
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
-    if (txt) {
-        ap_set_content_type(r, JC_JSON_TYPE);
-        ap_set_content_length(r, (apr_off_t)strlen(txt));
-        if (!r->header_only) {
-            ap_rwrite(txt, (int)strlen(txt), r);
-        }
-        free(txt);
-    }
-    return OK;
+    rv = send_text(r, status, txt);
+    free(txt);
+    return rv;
 }
 
 static int send_error(request_rec *r, const jc_result_t *res)
@@ -260,6 +272,9 @@ static int finish(jc_call_t *c, jc_result_t *res, int status, json_t *out)
         json_decref(out);
         return send_error(c->r, res);
     }
+    if (c->text) {
+        return send_text(c->r, status, c->text);
+    }
     return send_json(c->r, status, out);
 }
 
@@ -347,21 +362,26 @@ static int route_logout(jc_call_t *c, jc_result_t *res, json_t **out)
     return 204;
 }
 
+/* The session check of every portal page: written directly, since a
+ * jansson tree + json_dumps cost more than the rest of the request. */
 static int route_me(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_session_t *s = &c->sess;
+    apr_pool_t *p = c->r->pool;
 
     (void)res;
-    *out = json_pack("{s:{s:I, s:s?, s:s?, s:b, s:I}, s:{s:s, s:I, s:I}, "
-                     "s:s}",
-                     "account", "id", (json_int_t)s->account_id,
-                     "email", s->email, "username", s->username,
-                     "email_confirmed", s->email_confirmed != 0,
-                     "created_at", (json_int_t)s->created_at,
-                     "session", "state", jc_session_state_name(s->state),
-                     "expires_at", (json_int_t)s->expires_at,
-                     "idle_timeout", (json_int_t)c->conf->idle,
-                     "csrf_token", s->csrf_token ? s->csrf_token : "");
+    *out = NULL;
+    c->text = apr_psprintf(p,
+        "{\"account\":{\"id\":%" APR_INT64_T_FMT ",\"email\":%s,"
+        "\"username\":%s,\"email_confirmed\":%s,\"created_at\":%"
+        APR_INT64_T_FMT "},\"session\":{\"state\":\"%s\",\"expires_at\":%"
+        APR_INT64_T_FMT ",\"idle_timeout\":%" APR_INT64_T_FMT "},"
+        "\"csrf_token\":%s}",
+        s->account_id, jc_json_quote(s->email, p),
+        jc_json_quote(s->username, p),
+        s->email_confirmed ? "true" : "false", s->created_at,
+        jc_session_state_name(s->state), s->expires_at, c->conf->idle,
+        jc_json_quote(s->csrf_token ? s->csrf_token : "", p));
     return 200;
 }
 

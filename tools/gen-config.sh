@@ -18,11 +18,13 @@
 #     --extra FILE        Include FILE at the end (test-specific directives)
 #     --set "Directive v" add a directive line to the jobcenter block (repeatable)
 #     --site-only         print only the site part (for ./build.sh install)
+#     --access-log        write logs/access.log (off: tests and bench measure
+#                         request work, not log I/O)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 ROOT= PORT= LISTEN=127.0.0.1 DB=sqlite SQLITE= PGPARAMS= MAIL=spool SMTPURL=
-BASEURL= USER_=www-data EXTRA= SITEONLY=0
+BASEURL= USER_=www-data EXTRA= SITEONLY=0 ACCESSLOG=0
 ORIGINS=() SETS=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -40,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --extra) EXTRA=$2; shift 2 ;;
     --set) SETS+=("$2"); shift 2 ;;
     --site-only) SITEONLY=1; shift ;;
+    --access-log) ACCESSLOG=1; shift ;;
     *) echo "gen-config: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -124,8 +127,7 @@ Mutex file:$ROOT/run default
 ScoreBoardFile $ROOT/run/scoreboard
 ErrorLog $ROOT/logs/error.log
 LogLevel warn jobcenter:info
-LogFormat "%h %t \"%r\" %>s %b %D" jc
-CustomLog $ROOT/logs/access.log jc
+$( [[ $ACCESSLOG == 1 ]] && printf 'LogFormat "%%h %%t \\"%%r\\" %%>s %%b %%D" jc\nCustomLog %s/logs/access.log jc' "$ROOT" )
 User $USER_
 Group $USER_
 

@@ -19,6 +19,7 @@
 
 #include "jc_account.h"
 #include "jc_cookie.h"
+#include "jc_json.h"
 #include "jc_outbox.h"
 #include "jc_purge.h"
 #include "jc_sql.h"
@@ -410,6 +411,21 @@ static void test_cookie(void **state)
     apr_pool_destroy(p);
 }
 
+static void test_json_quote(void **state)
+{
+    apr_pool_t *p;
+
+    (void)state;
+    apr_pool_create(&p, NULL);
+    assert_string_equal(jc_json_quote(NULL, p), "null");
+    assert_string_equal(jc_json_quote("", p), "\"\"");
+    assert_string_equal(jc_json_quote("a\"b\\c", p), "\"a\\\"b\\\\c\"");
+    assert_string_equal(jc_json_quote("x\n\x01y", p), "\"x\\u000a\\u0001y\"");
+    assert_string_equal(jc_json_quote("M\xc3\xbcller", p),
+                        "\"M\xc3\xbcller\"");
+    apr_pool_destroy(p);
+}
+
 static void test_throttle(void **state)
 {
     jc_throttle_cfg_t c = { 5, 100, 900, 3600 };
@@ -459,6 +475,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
         cmocka_unit_test(test_cookie),
+        cmocka_unit_test(test_json_quote),
         cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_states),
     };
