@@ -11,6 +11,7 @@
 #include <http_protocol.h>
 #include <ap_mpm.h>
 #include <http_core.h>
+#include <http_request.h>
 
 #include "mod_jobcenter.h"
 #include "jc_sql.h"
@@ -122,6 +123,8 @@ static void jc_register_hooks(apr_pool_t *p)
     (void)p;
     ap_hook_post_config(jc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(jc_child_init, after_dbd, NULL, APR_HOOK_LAST);
+    ap_hook_map_to_storage(jc_api_map_to_storage, NULL, NULL,
+                           APR_HOOK_FIRST);
     ap_hook_handler(jc_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

@@ -67,6 +67,7 @@ extern void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
 
 /* mod_jobcenter_api.c */
 int jc_api_handler(request_rec *r);
+int jc_api_map_to_storage(request_rec *r);
 
 /* mod_jobcenter_outbox.c: register the watchdog callback. */
 apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf);

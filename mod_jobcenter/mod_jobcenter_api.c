@@ -371,17 +371,18 @@ static int route_me(jc_call_t *c, jc_result_t *res, json_t **out)
 
     (void)res;
     *out = NULL;
-    c->text = apr_psprintf(p,
-        "{\"account\":{\"id\":%" APR_INT64_T_FMT ",\"email\":%s,"
-        "\"username\":%s,\"email_confirmed\":%s,\"created_at\":%"
-        APR_INT64_T_FMT "},\"session\":{\"state\":\"%s\",\"expires_at\":%"
-        APR_INT64_T_FMT ",\"idle_timeout\":%" APR_INT64_T_FMT "},"
-        "\"csrf_token\":%s}",
-        s->account_id, jc_json_quote(s->email, p),
-        jc_json_quote(s->username, p),
-        s->email_confirmed ? "true" : "false", s->created_at,
-        jc_session_state_name(s->state), s->expires_at, c->conf->idle,
-        jc_json_quote(s->csrf_token ? s->csrf_token : "", p));
+    /* apr_pstrcat + apr_ltoa: a third of apr_psprintf's cost */
+    c->text = apr_pstrcat(p,
+        "{\"account\":{\"id\":", apr_ltoa(p, (long)s->account_id),
+        ",\"email\":", jc_json_quote(s->email, p),
+        ",\"username\":", jc_json_quote(s->username, p),
+        ",\"email_confirmed\":", s->email_confirmed ? "true" : "false",
+        ",\"created_at\":", apr_ltoa(p, (long)s->created_at),
+        "},\"session\":{\"state\":\"", jc_session_state_name(s->state),
+        "\",\"expires_at\":", apr_ltoa(p, (long)s->expires_at),
+        ",\"idle_timeout\":", apr_ltoa(p, (long)c->conf->idle),
+        "},\"csrf_token\":",
+        jc_json_quote(s->csrf_token ? s->csrf_token : "", p), "}", NULL);
     return 200;
 }
 
@@ -419,6 +420,21 @@ static const jc_route_t *find_route(request_rec *r, const char *path,
         *allow = NULL;
     }
     return NULL;
+}
+
+/* API requests have no file behind them: skip the directory walk (and the
+ * stat() calls and <Directory> merges it costs), like mod_proxy does. */
+int jc_api_map_to_storage(request_rec *r)
+{
+    jc_srv_conf_t *conf = ap_get_module_config(r->server->module_config,
+                                               &jobcenter_module);
+
+    if (conf->engine != 1 || !r->uri
+        || strncmp(r->uri, JC_API_PREFIX, sizeof(JC_API_PREFIX) - 1) != 0) {
+        return DECLINED;
+    }
+    r->filename = apr_pstrcat(r->pool, "jobcenter-api:", r->uri, NULL);
+    return OK;
 }
 
 int jc_api_handler(request_rec *r)
