@@ -138,6 +138,7 @@ cmd_test() {
         say "==== $name ===="
         if "$@"; then results+=("PASS  $name"); else results+=("FAIL  $name"); failed=1; fi
     }
+    run_phase "directives documented (docs/, conf/)" tools/check-directives.sh
     run_phase "unit (cmocka, ASan+UBSan)" make -s unit
     run_phase "http on SQLite" node tests/run.mjs --db sqlite --suite http
     run_phase "http on PostgreSQL" node tests/run.mjs --db pgsql --suite http

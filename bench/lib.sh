@@ -139,6 +139,17 @@ verdict() {
     print ok ? "PASS" : "MISS" }'
 }
 
+# bg_busy [SECONDS]: % of all CPUs busy over SECONDS (default 1) while the bench
+# itself is idle -- other users of the machine (test suites, builds) show here
+bg_busy() {
+  local a b
+  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+  sleep "${1:-1}"
+  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN{ split(a, x, " "); split(b, y, " "); t = y[2] - x[2];
+    v = (t > 0) ? 100 * (y[1] - x[1]) / t : 0; printf "%.0f\n", v }'
+}
+
 # ---- wrk -------------------------------------------------------------------
 _to_ms() { # 1.23ms / 456.00us / 1.20s / 1.00m -> ms
   awk -v v="$1" 'BEGIN{ n=v; sub(/[a-z]+$/,"",n); u=v; sub(/^[0-9.]+/,"",u);
@@ -147,14 +158,15 @@ _to_ms() { # 1.23ms / 456.00us / 1.20s / 1.00m -> ms
 
 # bench_wrk NAME ERRLOG URL [wrk args...]
 # $REPS runs; raw output in $RES/raw/NAME.N.txt; one line per run in $RES/wrk.tsv:
-# name rep rps p99_ms non2xx sockerr errlog_lines requests
+# name rep rps p99_ms non2xx sockerr errlog_lines requests mean_latency_ms bg_busy_pct
 bench_wrk() {
   local name=$1 elog=$2 url=$3; shift 3
   [[ $url == http://127.0.0.1:* ]] || die "refusing non-loopback URL $url"
   mkdir -p "$RES/raw"
-  local r out rps p99 bad err el0 el nreq
+  local r out rps p99 bad err el0 el nreq mean bg
   for ((r = 1; r <= REPS; r++)); do
     out="$RES/raw/$name.$r.txt"
+    bg=$(bg_busy 1)   # also the pause between runs
     el0=$(wc -l < "$elog")
     timeout $((WRK_D + 40)) wrk -t"$WRK_T" -c"$WRK_C" -d"${WRK_D}s" --timeout 30s --latency "$@" "$url" \
       > "$out" 2>&1 || die "wrk failed for $name (see $out)"
@@ -164,9 +176,9 @@ bench_wrk() {
     bad=$(awk -F': ' '/Non-2xx or 3xx/{print $2}' "$out"); bad=${bad:-0}
     err=$(awk '/Socket errors/{gsub(/,/,""); print $4+$6+$8+$10}' "$out"); err=${err:-0}
     el=$(tail -n +"$((el0 + 1))" "$elog" | grep -c -E ':(error|crit|alert|emerg)\]' || true)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$r" "$rps" "$p99" "$bad" "$err" "$el" "$nreq" >> "$RES/wrk.tsv"
-    log "$name rep $r: $rps req/s, p99 ${p99} ms, non2xx $bad, sockerr $err, errlog $el"
-    sleep 1
+    mean=$(_to_ms "$(awk '$1=="Latency" && $2 ~ /^[0-9]/{print $2}' "$out")")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$r" "$rps" "$p99" "$bad" "$err" "$el" "$nreq" "$mean" "$bg" >> "$RES/wrk.tsv"
+    log "$name rep $r: $rps req/s, p99 ${p99} ms, non2xx $bad, sockerr $err, errlog $el (background CPU before: $bg%)"
   done
 }
 
@@ -182,4 +194,11 @@ wrk_stat() {
 wrk_errs() {
   awk -F'\t' -v n="$1" '$1==n{e+=$5+$6; l+=$7; k++} END{ if(k) printf "%d/%d", e, l; else print "NA" }' "$RES/wrk.tsv" 2>/dev/null || echo NA
 }
+# wrk_little NAME -> median over runs of (req/s x mean latency) / connections.
+# Little's law makes this <= 1 for exact latencies; wrk on a saturated 2-vCPU box
+# reads ~1.2-2; far above that, the run's latency figures (p99) are not trustworthy.
+wrk_little() {
+  awk -F'\t' -v n="$1" -v c="$WRK_C" '$1==n{printf "%.1f\n", $3 * $9 / 1000 / c}' "$RES/wrk.tsv" 2>/dev/null | median
+}
+wrk_bg() { awk -F'\t' -v n="$1" '$1==n{ if ($10 + 0 > m) m = $10 + 0; k++ } END{ if (k) print m; else print "NA" }' "$RES/wrk.tsv" 2>/dev/null || echo NA; }
 wrk_reqs() { awk -F'\t' -v n="$1" '$1==n{s+=$8} END{print s+0}' "$RES/wrk.tsv" 2>/dev/null || echo 0; }

@@ -73,7 +73,8 @@ trap 'exit 130' INT TERM
   echo "sqlite3: $(sqlite3 --version | cut -d' ' -f1)"
   echo "git: $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo -) $(git -C "$TOP" status --porcelain 2>/dev/null | grep -q . && echo '(dirty tree)')"
   echo "wrk: -t$WRK_T -c$WRK_C -d${WRK_D}s x$REPS; login: ab -n $LOGIN_N; callgrind N1=$CG_N1 N2=$CG_N2"
-  uptime
+  echo "module: $(ls -l --time-style=+%FT%T "$TOP/build/mod_jobcenter.so" | awk '{print $6}') $(sha256sum "$TOP/build/mod_jobcenter.so" | cut -c1-16)"
+  echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$RES/machine.txt"
 log "results in $RES (scratch $BW)"
 
@@ -165,13 +166,14 @@ phase_http() {
 # ======================================================================================
 # phase login
 # ======================================================================================
-HASH_MED=NA HASH_MIN=NA HASH_MAX=NA VERIFY_MED=NA PAR_PER_S=NA
+HASH_BG=NA HASH_MED=NA HASH_MIN=NA HASH_MAX=NA VERIFY_MED=NA PAR_PER_S=NA
 phase_hash() {
   local B=$TOP/build/bench out
   mkdir -p "$B"
   cc -O2 -std=c11 -Wall -Wextra -o "$B/hashbench" "$HERE/hashbench.c" -largon2 -lpthread \
     || die "hashbench does not build (apt-get install -y libargon2-dev)"
   out=$RES/hash.txt
+  HASH_BG=$(bg_busy 1)
   "$B/hashbench" "$HASH_RUNS" 19456 2 1 "$(nproc)" > "$out" || die "hashbench failed: $(cat "$out")"
   HASH_MED=$(awk '/^raw_ms:/{print $3}' "$out"); HASH_MIN=$(awk '/^raw_ms:/{print $5}' "$out")
   HASH_MAX=$(awk '/^raw_ms:/{print $7}' "$out"); VERIFY_MED=$(awk '/^verify_ms:/{print $3}' "$out")
@@ -184,11 +186,16 @@ LOGIN_CS="1 2"
 LOGIN_CT=$(tr ' ' '\n' <<<"$LOGIN_CS" | sort -n | tail -1)   # the concurrency the target uses
 
 login_bench() {   # login_bench sqlite|pg CONF
-  local db=$1 conf=$2 c r out before after lps p99 failed non2xx
+  local db=$1 conf=$2 c r out before after lps p99 failed non2xx bg
   apache_start "$conf" "$JC_PORT"
-  jc_login >/dev/null    # sanity + warm-up
+  jc_login >/dev/null    # sanity
+  # warm-up (not recorded): the first Argon2 run in each malloc arena page-faults
+  # its 19 MiB work area (measured ~3400 minor faults per cold login vs ~250 warm)
+  timeout 300 ab -n $((LOGIN_CT * 50)) -c "$LOGIN_CT" -s 60 -p "$BW/login.json" -T application/json \
+    -H "Origin: $JC_BASE" "$JC_BASE/api/v1/login" > "$RES/raw/login-$db-warmup.txt" 2>&1 || die "ab warm-up failed"
   for c in $LOGIN_CS; do
     for ((r = 1; r <= REPS; r++)); do
+      bg=$(bg_busy 1)
       before=$(jc_q "$db" 'SELECT count(*) FROM session')
       out="$RES/raw/login-$db-c$c.$r.txt"
       timeout 300 ab -n "$LOGIN_N" -c "$c" -s 60 -p "$BW/login.json" -T application/json \
@@ -198,7 +205,7 @@ login_bench() {   # login_bench sqlite|pg CONF
       p99=$(awk '/^ +99%/{print $2}' "$out")
       failed=$(awk '/^Failed requests/{print $3}' "$out")
       non2xx=$(awk '/^Non-2xx responses/{print $3}' "$out"); non2xx=${non2xx:-0}
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "login-$db-c$c" "$r" "$lps" "$p99" "$failed" "$non2xx" "$((after - before))" \
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "login-$db-c$c" "$r" "$lps" "$p99" "$failed" "$non2xx" "$((after - before))" "$bg" \
         >> "$RES/login.tsv"
       log "login $db c$c rep $r: $lps logins/s, p99 $p99 ms, failed $failed, non-2xx $non2xx, new sessions $((after - before))"
     done
@@ -209,6 +216,7 @@ login_stat() {   # login_stat NAME med|min|max
   [[ -s $RES/login.tsv ]] || { echo NA; return; }
   awk -F'\t' -v n="$1" '$1==n{print $3}' "$RES/login.tsv" | { case $2 in med) median ;; min) minof ;; max) maxof ;; esac; } | sed 's/^$/NA/'
 }
+login_bg() { awk -F'\t' -v n="$1" '$1==n{ if ($8 + 0 > m) m = $8 + 0; k++ } END{ if (k) print m; else print "NA" }' "$RES/login.tsv" 2>/dev/null || echo NA; }
 login_bad() { awk -F'\t' -v n="$1" '$1==n{f+=$5; x+=$6; s+=$7; k++} END{ if(k) printf "%d/%d/%d", f, x, s; else print "NA" }' "$RES/login.tsv" 2>/dev/null || echo NA; }
 
 phase_login() {
@@ -223,80 +231,113 @@ phase_login() {
 # ======================================================================================
 declare -A CG
 CGD=$RES/callgrind
-CG_IR= CG_IRM=
-# cg_run TAG N CONF PORT URL [COOKIE]: apache2 -X under callgrind; 20 warm-up
-# requests, a callgrind dump (-> OUT.1: start-up + warm-up), then N measured
-# keep-alive requests (-> OUT: those + shutdown). Sets CG_IR (total Ir of both
-# parts) and CG_IRM (measured part). Not run in a subshell: the valgrind PID
-# must reach the cleanup trap.
-cg_run() {
-  local tag=$1 n=$2 conf=$3 port=$4 url=$5 ck=${6:-} out vpid ab=() i t1 t2
+CG_IR=
+# cg_start TAG N CONF PORT [valgrind options...]: apache2 -X under callgrind
+# (started as root like the peers' callgrind.sh; Apache drops to $RUN_USER,
+# callgrind writes OUT at exit as that user). Sets CG_VPID.
+CG_VPID=
+cg_start() {
+  local tag=$1 n=$2 conf=$3 port=$4 out i; shift 4
   out=$CGD/$tag.$n.out
-  [[ -n $ck ]] && ab=(-C "$ck")
   wait_port_free "$port" 30 || die "port $port still busy"
-  rm -f "$out" "$out".*
-  install -o "$RUN_USER" -m 644 /dev/null "$out"   # written by $RUN_USER at exit
-  # valgrind runs as $RUN_USER from the start (setpriv execs, so $! is valgrind):
-  # after Apache's own setuid the vgdb FIFOs would no longer be usable
-  setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups \
-    valgrind --tool=callgrind --vgdb=yes --vgdb-prefix="$CGD/vgdb" --callgrind-out-file="$out" \
+  install -o "$RUN_USER" -m 644 /dev/null "$out"
+  valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$out" "$@" \
     "$APACHE_BIN" -X -f "$conf" > "$CGD/$tag.$n.vg.log" 2>&1 &
-  vpid=$!
-  BENCH_PIDS+=("$vpid")
+  CG_VPID=$!
+  BENCH_PIDS+=("$CG_VPID")
   for ((i = 0; i < 1800; i++)); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    alive "$vpid" || die "apache under valgrind exited at start: $(tail -3 "$CGD/$tag.$n.vg.log")"
+    alive "$CG_VPID" || die "apache under valgrind exited at start: $(tail -3 "$CGD/$tag.$n.vg.log")"
     sleep 0.1
   done
   ((i < 1800)) || die "apache under valgrind did not start in 180 s ($CGD/$tag.$n.vg.log)"
+}
+cg_stop() {   # cg_stop TAG: TERM, wait for callgrind to write its file (bounded)
+  local i
+  kill -TERM "$CG_VPID"
+  for ((i = 0; i < 1200; i++)); do alive "$CG_VPID" || break; sleep 0.1; done
+  alive "$CG_VPID" && { kill -KILL "$CG_VPID"; die "valgrind did not exit after TERM ($1)"; }
+  wait "$CG_VPID" 2>/dev/null || true
+  BENCH_PIDS=("${BENCH_PIDS[@]/$CG_VPID}")
+}
+# cg_ab TAG N URL [COOKIE]: 20 warm-up requests, then N keep-alive requests, all must be 2xx
+cg_ab() {
+  local tag=$1 n=$2 url=$3 ck=${4:-} ab=()
+  [[ -n $ck ]] && ab=(-C "$ck")
   timeout 600 ab -q -k -c 1 -n 20 -s 120 "${ab[@]}" "$url" > /dev/null || die "ab warm-up failed ($tag)"
-  timeout 120 callgrind_control --vgdb-prefix="$CGD/vgdb" -d "$vpid" > "$CGD/$tag.$n.dump.log" 2>&1 \
-    || die "callgrind_control dump failed ($tag, see $CGD/$tag.$n.dump.log)"
-  for ((i = 0; i < 600; i++)); do [[ -s $out.1 ]] && break; sleep 0.1; done
-  [[ -s $out.1 ]] || die "no callgrind dump $out.1 ($tag)"
   timeout 900 ab -q -k -c 1 -n "$n" -s 120 "${ab[@]}" "$url" > "$CGD/$tag.$n.ab.txt" || die "ab failed ($tag)"
   grep -q '^Non-2xx' "$CGD/$tag.$n.ab.txt" && die "non-2xx responses in $tag (see $CGD/$tag.$n.ab.txt)"
   grep -q '^Failed requests: *0' "$CGD/$tag.$n.ab.txt" || die "failed requests in $tag"
-  kill -TERM "$vpid"
-  for ((i = 0; i < 1200; i++)); do alive "$vpid" || break; sleep 0.1; done
-  alive "$vpid" && { kill -KILL "$vpid"; die "valgrind did not exit after TERM ($tag)"; }
-  wait "$vpid" 2>/dev/null || true
-  BENCH_PIDS=("${BENCH_PIDS[@]/$vpid}")
-  t1=$(awk '/^totals:/{print $2; exit}' "$out.1"); t2=$(awk '/^totals:/{print $2; exit}' "$out")
-  [[ -n $t1 && -n $t2 ]] || die "no totals in $out(.1)"
-  CG_IR=$((t1 + t2)); CG_IRM=$t2
+}
+# cg_run TAG N CONF PORT URL [COOKIE]: whole-process Ir (start-up, warm-up,
+# N requests, shutdown) -> CG_IR. Not in a subshell: the valgrind PID must
+# reach the cleanup trap.
+cg_run() {
+  local tag=$1 n=$2 conf=$3 port=$4 url=$5 ck=${6:-}
+  cg_start "$tag" "$n" "$conf" "$port"
+  cg_ab "$tag" "$n" "$url" "$ck"
+  cg_stop "$tag"
+  CG_IR=$(awk '/^totals:/{print $2; exit}' "$CGD/$tag.$n.out")
+  [[ -n $CG_IR ]] || die "no totals in $CGD/$tag.$n.out"
+}
+# cg_profile TAG N CONF PORT URL [COOKIE]: profile of the request path only
+# (collection on inside ap_run_process_connection), for callgrind_annotate
+cg_profile() {
+  local tag=$1 n=$2 conf=$3 port=$4 url=$5 ck=${6:-}
+  cg_start "$tag-conn" "$n" "$conf" "$port" --collect-atstart=no --toggle-collect=ap_run_process_connection
+  cg_ab "$tag-conn" "$n" "$url" "$ck"
+  cg_stop "$tag-conn"
 }
 
-# self (exclusive) Ir per request by function and by object, from the
-# measured parts: (self(N2) - self(N1)) / (N2 - N1). Robust, unlike inclusive
-# figures (callgrind_annotate double-counts cycles).
-cg_self_perreq() {   # cg_self_perreq TAG -> $CGD/TAG.self-perreq.txt, TAG.objects-perreq.txt
-  local tag=$1 f
-  for f in "$CG_N1" "$CG_N2"; do
-    callgrind_annotate --threshold=100 "$CGD/$tag.$f.out" > "$CGD/$tag.$f.self.txt" 2>/dev/null || true
-  done
-  awk -v n=$((CG_N2 - CG_N1)) -v objf="$CGD/$tag.objects-perreq.txt" '
-    function val(s) { gsub(/,/, "", s); return s + 0 }
-    FNR == 1 { k++ }
+# cg_breakdown TAG: self (exclusive) Ir per request by function and by object,
+# from the request-path profile (cg_profile): -> TAG.self-perreq.txt,
+# TAG.objects-perreq.txt. (Not from the N1/N2 difference: callgrind names
+# symbol-less functions by offset, and those names collide across objects.)
+cg_breakdown() {
+  local tag=$1 f=$CGD/$1-conn.$CG_N2.out
+  [[ -s $f ]] || return 0
+  callgrind_annotate --threshold=100 "$f" > "$CGD/$tag-conn.self.txt" 2>/dev/null || return 0
+  awk -v n=$((CG_N2 + 20)) -v objf="$CGD/$tag.objects-perreq.txt" '
     /^ *[0-9][0-9,]* \( *[0-9.]+%\) +/ {
-      ir = val($1); fn = $0; sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, "", fn)
+      ir = $1; gsub(/,/, "", ir); ir += 0; fn = $0; sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, "", fn)
       if (fn == "PROGRAM TOTALS") next
-      if (k == 1) a[fn] += ir; else b[fn] += ir; seen[fn] = 1
+      obj = fn
+      if (match(fn, /\[[^]]*\]$/)) { obj = substr(fn, RSTART + 1, RLENGTH - 2); sub(/.*\//, "", obj) }
+      else if (fn ~ /^\/work\/|jc_|mod_jobcenter/) obj = "mod_jobcenter.so"
+      else { t = fn; sub(/:.*/, "", t); obj = "(no object: " t ")" }
+      o[obj] += ir / n; tot += ir / n
+      if (ir / n >= 1) printf "%10.0f  %s\n", ir / n, fn
     }
     END {
-      for (fn in seen) {
-        d = (b[fn] - a[fn]) / n
-        obj = fn
-        if (match(fn, /\[[^]]*\]$/)) { obj = substr(fn, RSTART + 1, RLENGTH - 2); sub(/.*\//, "", obj) }
-        else if (fn ~ /^\/work\/|jc_|mod_jobcenter/) obj = "mod_jobcenter.so"
-        else { t = fn; sub(/:.*/, "", t); obj = "(no object: " t ")" }
-        o[obj] += d; tot += d
-        if (d >= 0.5 || d <= -0.5) printf "%10.0f  %s\n", d, fn
-      }
-      for (x in o) if (o[x] >= 0.5 || o[x] <= -0.5) printf "%10.0f  %5.1f%%  %s\n", o[x], 100 * o[x] / tot, x > objf
+      for (x in o) if (o[x] >= 1) printf "%10.0f  %5.1f%%  %s\n", o[x], 100 * o[x] / tot, x > objf
       printf "%10.0f  100.0%%  total\n", tot > objf
-    }' "$CGD/$tag.$CG_N1.self.txt" "$CGD/$tag.$CG_N2.self.txt" | sort -rn > "$CGD/$tag.self-perreq.txt"
+    }' "$CGD/$tag-conn.self.txt" | sort -rn > "$CGD/$tag.self-perreq.txt"
   sort -rn -o "$CGD/$tag.objects-perreq.txt" "$CGD/$tag.objects-perreq.txt"
+}
+
+# cg_fn TAG FUNCTION: inclusive Ir per request of FUNCTION in the request-path
+# profile (largest of its entries), or "-"
+cg_fn() {
+  local f=$CGD/$1-conn.inclusive.txt
+  [[ -s $f ]] || { echo -; return; }
+  awk -v n=$((CG_N2 + 20)) -v fn="$2" '/^ *[0-9][0-9,]* \(/ {
+      name = $0; sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, "", name); sub(/ \[[^]]*\]$/, "", name); sub(/.*:/, "", name)
+      if (name == fn) { v = $1; gsub(/,/, "", v); if (v + 0 > m) m = v + 0 } }
+    END { if (m) printf "%.0f", m / n; else print "-" }' "$f"
+}
+# cg_full_fn TAG FUNCTION: inclusive Ir per request from the N1/N2 whole-process runs
+# (for work done outside ap_run_process_connection, e.g. the access log)
+cg_full_fn() {
+  local t=$1 fn=$2 a b
+  a=$(callgrind_annotate --inclusive=yes --threshold=100 "$CGD/$t.$CG_N1.out" 2>/dev/null | awk -v fn="$fn" '$0 ~ ":" fn " " || $0 ~ ":" fn "$" {v=$1; gsub(/,/,"",v); print v; exit}')
+  b=$(callgrind_annotate --inclusive=yes --threshold=100 "$CGD/$t.$CG_N2.out" 2>/dev/null | awk -v fn="$fn" '$0 ~ ":" fn " " || $0 ~ ":" fn "$" {v=$1; gsub(/,/,"",v); print v; exit}')
+  awk -v a="${a:-0}" -v b="${b:-0}" -v n=$((CG_N2 - CG_N1)) 'BEGIN{ if (b+0 == 0) print "-"; else printf "%.0f", (b-a)/n }'
+}
+
+cg_conn_perreq() {   # Ir per request inside ap_run_process_connection (profile run), or ""
+  local f=$CGD/$1-conn.$CG_N2.out
+  [[ -s $f ]] || return 0
+  awk -v n=$((CG_N2 + 20)) '/^totals:/{printf "%.0f", $2 / n; exit}' "$f"
 }
 
 phase_callgrind() {
@@ -311,29 +352,29 @@ phase_callgrind() {
   peer_ck=$(peer_login); assert_status "$PEER_BASE/s/site/static.txt" 200 -H "Cookie: $peer_ck"
   apache_stop "$PEER_CONF"
   h=$(sess_hash "$jc_ck")
-  # under callgrind Apache runs as $RUN_USER from the start (see cg_run)
-  chown -R "$RUN_USER:$RUN_USER" "$BW/peer/logs" "$BW/peer/run" "$BW/jc-sqlite/logs" "$BW/jc-sqlite/run"
 
   local cases=(
     "static|$PEER_CONF|$PEER_PORT|$PEER_BASE/static.txt|"
     "jc-me-sqlite|$JC_SQLITE_CONF|$JC_PORT|$JC_BASE/api/v1/me|jc_session=$jc_ck"
     "peer-ro-sqlite|$PEER_CONF|$PEER_PORT|$PEER_BASE/s/site/static.txt|$peer_ck"
   )
-  printf '%-16s %14s %14s %14s %16s\n' case "Ir(N1=$CG_N1)" "Ir(N2=$CG_N2)" instr/request "(measured parts)" > "$CGD/summary.txt"
+  printf '%-16s %14s %14s %14s\n' case "Ir(N1=$CG_N1)" "Ir(N2=$CG_N2)" instr/request > "$CGD/summary.txt"
   for c in "${cases[@]}"; do
     IFS='|' read -r tag conf port url ck <<<"$c"
     for n in "$CG_N1" "$CG_N2"; do
       # keep the module's touch out of both runs: last_seen = now
       [[ $tag == jc-* ]] && { now=$(date +%s); jc_q sqlite "UPDATE session SET last_seen = $now WHERE id_hash = '$h'"; }
       cg_run "$tag" "$n" "$conf" "$port" "$url" "$ck"
-      CG[$tag.$n]=$CG_IR; CG[$tag.$n.m]=$CG_IRM
-      log "callgrind $tag N=$n: Ir $CG_IR (measured part $CG_IRM)"
+      CG[$tag.$n]=$CG_IR
+      log "callgrind $tag N=$n: Ir $CG_IR"
     done
     CG[$tag]=$(awk -v a="${CG[$tag.$CG_N1]}" -v b="${CG[$tag.$CG_N2]}" -v n=$((CG_N2 - CG_N1)) 'BEGIN{printf "%.0f", (b-a)/n}')
-    CG[$tag.m]=$(awk -v a="${CG[$tag.$CG_N1.m]}" -v b="${CG[$tag.$CG_N2.m]}" -v n=$((CG_N2 - CG_N1)) 'BEGIN{printf "%.0f", (b-a)/n}')
-    printf '%-16s %14s %14s %14s %16s\n' "$tag" "${CG[$tag.$CG_N1]}" "${CG[$tag.$CG_N2]}" "${CG[$tag]}" "${CG[$tag.m]}" >> "$CGD/summary.txt"
-    cg_self_perreq "$tag" || true
-    callgrind_annotate --inclusive=yes "$CGD/$tag.$CG_N2.out" > "$CGD/$tag.$CG_N2.inclusive.txt" 2>/dev/null || true
+    printf '%-16s %14s %14s %14s\n' "$tag" "${CG[$tag.$CG_N1]}" "${CG[$tag.$CG_N2]}" "${CG[$tag]}" >> "$CGD/summary.txt"
+    # request-path profile: one more run, N2 requests, collection inside ap_run_process_connection
+    [[ $tag == jc-* ]] && { now=$(date +%s); jc_q sqlite "UPDATE session SET last_seen = $now WHERE id_hash = '$h'"; }
+    cg_profile "$tag" "$CG_N2" "$conf" "$port" "$url" "$ck"
+    callgrind_annotate --inclusive=yes "$CGD/$tag-conn.$CG_N2.out" > "$CGD/$tag-conn.inclusive.txt" 2>/dev/null || true
+    cg_breakdown "$tag" || true
   done
   cat "$CGD/summary.txt" >&2
 }
@@ -352,14 +393,18 @@ summary() {
   if has_phase http; then
     echo
     echo "-- 1. requests (wrk -t$WRK_T -c$WRK_C -d${WRK_D}s --latency, $REPS runs: median (min-max)) --"
-    printf '%-20s %-26s %-24s %s\n' case "req/s" "p99 ms" "bad/errlog"
+    printf '%-20s %-26s %-24s %-11s %-7s %s\n' case "req/s" "p99 ms" "bad/errlog" "little" "bg%max"
     for n in static-mmap static-nommap jc-me-sqlite peer-ro-sqlite peer-slide-sqlite jc-me-pg peer-ro-pg peer-slide-pg; do
       med=$(wrk_stat "$n" rps med); mn=$(wrk_stat "$n" rps min); mx=$(wrk_stat "$n" rps max)
       p99=$(wrk_stat "$n" p99 med); p99mn=$(wrk_stat "$n" p99 min); p99mx=$(wrk_stat "$n" p99 max)
-      printf '%-20s %-26s %-24s %s\n' "$n" "$(printf '%.0f (%.0f-%.0f)' "$med" "$mn" "$mx")" \
-        "$(printf '%.2f (%.2f-%.2f)' "$p99" "$p99mn" "$p99mx")" "$(wrk_errs "$n")"
+      printf '%-20s %-26s %-24s %-11s %-7s %s\n' "$n" "$(printf '%.0f (%.0f-%.0f)' "$med" "$mn" "$mx")" \
+        "$(printf '%.2f (%.2f-%.2f)' "$p99" "$p99mn" "$p99mx")" "$(wrk_errs "$n")" "$(wrk_little "$n")" "$(wrk_bg "$n")"
     done
-    echo "(bad = non-2xx + socket errors over all runs; errlog = error-level lines logged by the server)"
+    echo "(bad = non-2xx + socket errors over all runs; errlog = error-level lines logged by the server;"
+    echo " little = req/s x mean latency / $WRK_C connections, median of runs: Little's law bounds it by 1, wrk here"
+    echo " reads ~1.2-2; much larger means that case's latency samples (p99) are inconsistent -- compare req/s only;"
+    echo " bg%max = CPU busy (all cores) in the 1 s before each run while the bench was idle: other users of the"
+    echo " machine; above ~5% the figures of that case are disturbed)"
     echo
     echo "ratios (median req/s)                                 ratio   target   verdict"
     rt() { # label A B op target
@@ -383,60 +428,96 @@ summary() {
         "$([[ $db == pg ]] && echo "; write transactions in the cluster: ${WR[pg.xacts]}")" \
         "${WR[$db.ls0]}" "${WR[$db.ls1]}" "$(verdict "$per" lt 0.001)"
     done
+    if [[ ${WR[sqlite.updates]:-0} -gt 1 || ${WR[pg.updates]:-0} -gt 1 ]]; then
+      echo "  (more than 1 UPDATE per crossing of the 60 s touch interval: every request in flight that read the old"
+      echo "   last_seen writes too -- jc_sess_touch has no 'AND last_seen < now - touch' guard)"
+    fi
     [[ -n ${WR[peer-slide.xacts]:-} ]] && printf '  peers on PG, write transactions: read-only %s for %s requests, sliding %s for %s requests\n' \
       "${WR[peer-site.xacts]}" "$(wrk_reqs peer-ro-pg)" "${WR[peer-slide.xacts]}" "$(wrk_reqs peer-slide-pg)"
   fi
   if has_phase login; then
     echo
     echo "-- 2. logins (ab -n $LOGIN_N POST /api/v1/login, $REPS runs: median (min-max)) --"
-    printf '%-18s %-28s %s\n' case "logins/s" "failed/non-2xx/new-sessions (all runs)"
+    printf '%-18s %-28s %-40s %s\n' case "logins/s" "failed/non-2xx/new-sessions (all runs)" "bg%max"
     for db in sqlite pg; do for c in $LOGIN_CS; do
       n=login-$db-c$c
-      printf '%-18s %-28s %s\n' "$n" "$(printf '%.1f (%.1f-%.1f)' "$(login_stat "$n" med)" "$(login_stat "$n" min)" "$(login_stat "$n" max)")" "$(login_bad "$n")"
+      printf '%-18s %-28s %-40s %s\n' "$n" "$(printf '%.1f (%.1f-%.1f)' "$(login_stat "$n" med)" "$(login_stat "$n" min)" "$(login_stat "$n" max)")" "$(login_bad "$n")" "$(login_bg "$n")"
     done; done
     local cap1 capn
     cap1=$(awk -v h="$HASH_MED" 'BEGIN{ if (h+0>0) printf "%.1f", 1000/h; else print "NA" }')
     capn=$(awk -v h="$HASH_MED" -v p="$(nproc)" 'BEGIN{ if (h+0>0) printf "%.1f", 1000/h*p; else print "NA" }')
     echo "argon2id m=19456 t=2 p=1 in-process: argon2id_hash_raw median $HASH_MED ms (min $HASH_MIN, max $HASH_MAX, n=$HASH_RUNS); argon2id_verify median $VERIFY_MED ms"
-    echo "  raw rate: 1000/hash_ms = $cap1/s per core; x nproc $(nproc) = $capn/s; measured with $(nproc) threads at once: $PAR_PER_S/s"
+    echo "  raw rate: 1000/hash_ms = $cap1/s per core; x nproc $(nproc) = $capn/s; measured with $(nproc) threads at once: $PAR_PER_S/s (background CPU before: $HASH_BG%)"
     echo
     echo "ratios (median logins/s)                              ratio   target   verdict"
     for db in sqlite pg; do
       r=$(ratio "$(login_stat "login-$db-c$LOGIN_CT" med)" "$capn")
       printf '%-52s %6s   >=0.80   %s\n' "login $db -c$LOGIN_CT / ((1000/hash_ms) x nproc)" "$r" "$(verdict "$r" ge 0.80)"
+      r=$(ratio "$(login_stat "login-$db-c$LOGIN_CT" med)" "$PAR_PER_S")
+      printf '%-52s %6s   (info: vs %s threads hashing at once)\n' "login $db -c$LOGIN_CT / measured parallel hash rate" "$r" "$(nproc)"
       r=$(ratio "$(login_stat "login-$db-c1" med)" "$cap1")
       printf '%-52s %6s\n' "login $db -c1 / (1000/hash_ms)" "$r"
     done
+    r=$(ratio "$PAR_PER_S" "$capn")
+    printf '%-52s %6s   (ceiling of the target ratio on this machine)\n' "hash only: $(nproc) threads / ((1000/hash_ms) x nproc)" "$r"
   fi
   if has_phase callgrind; then
     echo
     echo "-- 3. instructions per request (callgrind, apache2 -X, ab -k -c1, (Ir($CG_N2)-Ir($CG_N1))/$((CG_N2 - CG_N1))) --"
-    printf '%-18s %14s %20s\n' case instr/request "(measured parts only)"
-    for n in static jc-me-sqlite peer-ro-sqlite; do printf '%-18s %14s %20s\n' "$n" "${CG[$n]:-NA}" "${CG[$n.m]:-NA}"; done
+    printf '%-18s %14s %s\n' case instr/request "(inside ap_run_process_connection, profile run)"
+    for n in static jc-me-sqlite peer-ro-sqlite; do
+      printf '%-18s %14s %s\n' "$n" "${CG[$n]:-NA}" "$(cg_conn_perreq "$n")"
+    done
     r=$(ratio "${CG[jc-me-sqlite]:-NA}" "${CG[peer-ro-sqlite]:-NA}")
     printf '%-52s %6s   %-7s  %s\n' "module /me SQLite / mod_session_dbd read-only SQLite" "$r" "<1.00" "$(verdict "$r" lt 1.0)"
     printf '%-52s %6s\n' "module /me SQLite / static" "$(ratio "${CG[jc-me-sqlite]:-NA}" "${CG[static]:-NA}")"
     printf '%-52s %6s\n' "mod_session_dbd read-only SQLite / static" "$(ratio "${CG[peer-ro-sqlite]:-NA}" "${CG[static]:-NA}")"
-    local t
+    echo
+    echo "where the instructions go (inclusive Ir per request, request-path profile):"
+    local fn t
+    printf '  %-36s %10s   %s\n' "jc-me-sqlite" "Ir/req" "what"
+    for fn in "ap_process_async_request:whole request (excl. listener, access log)" \
+              "ap_read_request:read + parse request headers" \
+              "jc_api_handler:module handler" \
+              "jc_session_load:  session check" \
+              "jc_token_hash:    SHA-256 of the cookie token" \
+              "EVP_MD_fetch:      OpenSSL 3 SHA-256 lookup inside it" \
+              "apr_dbd_pbselect:    SELECT session JOIN account" \
+              "route_me:  JSON build (json_pack)" \
+              "send_json:  JSON out (json_dumps + ap_rwrite)" \
+              "json_dumps:    json_dumps" \
+              "json_delete:  JSON free"; do
+      printf '  %-36s %10s   %s\n' "${fn%%:*}" "$(cg_fn jc-me-sqlite "${fn%%:*}")" "${fn#*:}"
+    done
+    printf '  %-36s %10s   %s\n' "ap_run_log_transaction" "$(cg_full_fn jc-me-sqlite ap_run_log_transaction)" "access log (CustomLog from gen-config; peers have none; N1/N2 difference)"
+    printf '  %-36s %10s   %s\n' "outbox_tick" "$(cg_full_fn jc-me-sqlite outbox_tick)" "watchdog (every 2 s; more ticks in the longer N2 run: inflates the N1/N2 figure only)"
+    printf '  %-36s %10s   %s\n' "ap_dbd_open" "$(cg_full_fn jc-me-sqlite ap_dbd_open)" "watchdog's DB handle (a new connection prepares all statements; same caveat)"
+    printf '  %-36s %10s   %s\n' "peer-ro-sqlite" "Ir/req" "what"
+    for fn in "ap_process_async_request:whole request" \
+              "ap_run_check_user_id:mod_auth_form + mod_session (+dbd) check" \
+              "apr_dbd_pvbselect:  SELECT value FROM session" \
+              "ap_invoke_handler:static file handler"; do
+      printf '  %-36s %10s   %s\n' "${fn%%:*}" "$(cg_fn peer-ro-sqlite "${fn%%:*}")" "${fn#*:}"
+    done
     for t in jc-me-sqlite peer-ro-sqlite; do
       [[ -s $CGD/$t.objects-perreq.txt ]] || continue
       echo
-      echo "$t: self instructions per request by object ((N2-N1) difference):"
+      echo "$t: self instructions per request by object (request-path profile):"
       head -12 "$CGD/$t.objects-perreq.txt"
     done
     if [[ -s $CGD/jc-me-sqlite.self-perreq.txt ]]; then
       echo
-      echo "jc-me-sqlite: self instructions per request by function (top 25):"
+      echo "jc-me-sqlite: self instructions per request by function (request-path profile, top 25):"
       head -25 "$CGD/jc-me-sqlite.self-perreq.txt"
     fi
-    if [[ -s $CGD/jc-me-sqlite.$CG_N2.inclusive.txt ]]; then
+    if [[ -s $CGD/jc-me-sqlite-conn.inclusive.txt ]]; then
       echo
-      echo "jc-me-sqlite: callgrind_annotate --inclusive=yes, measured part of the N=$CG_N2 run (top 25; /$CG_N2 = per request):"
-      awk -v n="$CG_N2" '/^-+$/ { d++ } d >= 4 && /^ *[0-9][0-9,]* \(/ { v = $1; gsub(/,/, "", v);
-        if (k++ < 25) printf "%9.0f/req  %s\n", v / n, $0 }' "$CGD/jc-me-sqlite.$CG_N2.inclusive.txt"
+      echo "jc-me-sqlite: callgrind_annotate --inclusive=yes, request path only (ap_run_process_connection, $((CG_N2 + 20)) requests), top 25; /req = divided by $((CG_N2 + 20)):"
+      awk -v n=$((CG_N2 + 20)) '/^-+$/ { d++ } d >= 4 && /^ *[0-9][0-9,]* \(/ { v = $1; gsub(/,/, "", v);
+        if (k++ < 25) printf "%9.0f/req  %s\n", v / n, $0 }' "$CGD/jc-me-sqlite-conn.inclusive.txt"
     fi
   fi
   echo
-  echo "runtime: $(( $(date +%s) - T0 )) s; raw output: $RES"
+  echo "runtime: $(( $(date +%s) - T0 )) s; load average at start / end: $(awk -F': ' '/^load at start/{print $2}' "$RES/machine.txt") / $(cut -d' ' -f1-3 /proc/loadavg); raw output: $RES"
 }
 summary | tee "$RES/summary.txt"

@@ -12,6 +12,20 @@
 #include <apr_strings.h>
 
 #include "jc_db.h"
+#include "jc_sql.h"
+
+/* An open transaction; allocated in the pool given to jc_db_begin so its
+ * cleanup can roll back even after the jc_db_t is gone. */
+struct jc_db_tx_t {
+    const apr_dbd_driver_t *driver;  /* driver of the connection   */
+    apr_dbd_t *handle;               /* connection                 */
+    apr_pool_t *pool;                /* pool holding the cleanup   */
+    int open;                        /* 1 until commit/rollback    */
+};
+
+/* Outcome of a statement on a connection whose prepared statements the
+ * server no longer knows (pgsql reconnect). Internal only. */
+#define JC_DB_STALE 100
 
 static jc_db_rc_e db_classify(jc_db_t *db, int rv)
 {
@@ -36,9 +50,21 @@ static jc_db_rc_e db_classify(jc_db_t *db, int rv)
                 || strstr(msg, "duplicate key value"))) {
         return JC_DB_CONFLICT;
     }
+    if (msg && strstr(msg, "prepared statement")
+        && strstr(msg, "does not exist")) {
+        return (jc_db_rc_e)JC_DB_STALE;
+    }
     if (msg && (strstr(msg, "database is locked")
                 || strstr(msg, "could not serialize")
-                || strstr(msg, "deadlock detected"))) {
+                || strstr(msg, "deadlock detected")
+                /* a lost PostgreSQL connection: mod_dbd reconnects on the
+                 * next acquire, so this request gets a 503 */
+                || strstr(msg, "server closed the connection")
+                || strstr(msg, "terminating connection")
+                || strstr(msg, "no connection to the server")
+                || strstr(msg, "could not receive data")
+                || strstr(msg, "could not send data")
+                || strstr(msg, "connection to server"))) {
         return JC_DB_BUSY;
     }
     return JC_DB_ERROR;
@@ -76,7 +102,24 @@ jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
      * with an unread result. */
     rv = apr_dbd_pbselect(db->driver, p, db->handle, &res->res, st, 1, args);
     if (rv != 0) {
-        return db_classify(db, rv);
+        jc_db_rc_e rc = db_classify(db, rv);
+
+        if ((int)rc != JC_DB_STALE) {
+            return rc;
+        }
+        /* prepare again; retry only outside a transaction (PostgreSQL
+         * aborted the transaction with the failed statement) */
+        if (jc_db_reprepare(db) != JC_DB_OK || db->tx) {
+            return JC_DB_BUSY;
+        }
+        st = db_stmt(db, label);
+        res->res = NULL;
+        rv = st ? apr_dbd_pbselect(db->driver, p, db->handle, &res->res, st,
+                                   1, args) : -1;
+        if (rv != 0) {
+            rc = st ? db_classify(db, rv) : JC_DB_ERROR;
+            return (int)rc == JC_DB_STALE ? JC_DB_BUSY : rc;
+        }
     }
     res->nrows = apr_dbd_num_tuples(db->driver, res->res);
     return JC_DB_OK;
@@ -121,7 +164,21 @@ jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, const char *label,
     }
     rv = apr_dbd_pbquery(db->driver, p, db->handle, &n, st, args);
     if (rv != 0) {
-        return db_classify(db, rv);
+        jc_db_rc_e rc = db_classify(db, rv);
+
+        if ((int)rc != JC_DB_STALE) {
+            return rc;
+        }
+        if (jc_db_reprepare(db) != JC_DB_OK || db->tx) {
+            return JC_DB_BUSY;
+        }
+        st = db_stmt(db, label);
+        rv = st ? apr_dbd_pbquery(db->driver, p, db->handle, &n, st, args)
+                : -1;
+        if (rv != 0) {
+            rc = st ? db_classify(db, rv) : JC_DB_ERROR;
+            return (int)rc == JC_DB_STALE ? JC_DB_BUSY : rc;
+        }
     }
     if (nrows) {
         *nrows = n;
@@ -155,50 +212,116 @@ int jc_db_col_i64(const jc_db_row_t *row, int col, apr_int64_t *v,
     return 1;
 }
 
+static int db_is_sqlite(const jc_db_t *db)
+{
+    return strcmp(apr_dbd_name(db->driver), "sqlite3") == 0;
+}
+
+static apr_status_t db_tx_cleanup(void *data)
+{
+    struct jc_db_tx_t *tx = data;
+    int n;
+
+    if (tx->open) {
+        tx->open = 0;
+        apr_dbd_query(tx->driver, tx->handle, &n, "ROLLBACK");
+    }
+    return APR_SUCCESS;
+}
+
 jc_db_rc_e jc_db_begin(jc_db_t *db, apr_pool_t *p)
 {
-    int rv;
+    struct jc_db_tx_t *tx;
+    int rv, n;
 
     db->tx = NULL;
     db->tx_failed = 0;
-    rv = apr_dbd_transaction_start(db->driver, p, db->handle, &db->tx);
+    rv = apr_dbd_query(db->driver, db->handle, &n,
+                       db_is_sqlite(db) ? "BEGIN IMMEDIATE" : "BEGIN");
     if (rv != 0) {
-        db->tx = NULL;
-        return db_classify(db, rv);
+        jc_db_rc_e rc = db_classify(db, rv);
+
+        return rc == JC_DB_OK || (int)rc == JC_DB_STALE ? JC_DB_ERROR : rc;
     }
-    apr_dbd_transaction_mode_set(db->driver, db->tx,
-                                 APR_DBD_TRANSACTION_ROLLBACK);
+    tx = apr_pcalloc(p, sizeof(*tx));
+    tx->driver = db->driver;
+    tx->handle = db->handle;
+    tx->pool = p;
+    tx->open = 1;
+    apr_pool_cleanup_register(p, tx, db_tx_cleanup, apr_pool_cleanup_null);
+    db->tx = tx;
     return JC_DB_OK;
+}
+
+/* End the open transaction with sql ("COMMIT" / "ROLLBACK"). */
+static int db_end(jc_db_t *db, const char *sql)
+{
+    struct jc_db_tx_t *tx = db->tx;
+    int rv, n;
+
+    db->tx = NULL;
+    tx->open = 0;
+    apr_pool_cleanup_kill(tx->pool, tx, db_tx_cleanup);
+    rv = apr_dbd_query(db->driver, db->handle, &n, sql);
+    if (rv != 0 && sql[0] == 'C') {
+        /* a failed COMMIT leaves the transaction open on SQLite */
+        apr_dbd_query(db->driver, db->handle, &n, "ROLLBACK");
+    }
+    return rv;
 }
 
 jc_db_rc_e jc_db_commit(jc_db_t *db, apr_pool_t *p)
 {
     int rv;
 
+    (void)p;
     if (!db->tx) {
         return JC_DB_ERROR;
     }
     if (db->tx_failed) {
-        /* the driver would roll back and still report success */
         jc_db_rollback(db, p);
         return JC_DB_ERROR;
     }
-    apr_dbd_transaction_mode_set(db->driver, db->tx,
-                                 APR_DBD_TRANSACTION_COMMIT);
-    rv = apr_dbd_transaction_end(db->driver, p, db->tx);
-    db->tx = NULL;
-    return rv == 0 ? JC_DB_OK : db_classify(db, rv);
+    rv = db_end(db, "COMMIT");
+    if (rv != 0) {
+        jc_db_rc_e rc = db_classify(db, rv);
+
+        return rc == JC_DB_OK || (int)rc == JC_DB_STALE ? JC_DB_ERROR : rc;
+    }
+    return JC_DB_OK;
 }
 
 void jc_db_rollback(jc_db_t *db, apr_pool_t *p)
 {
-    if (!db->tx) {
-        return;
+    (void)p;
+    if (db->tx) {
+        db_end(db, "ROLLBACK");
     }
-    apr_dbd_transaction_mode_set(db->driver, db->tx,
-                                 APR_DBD_TRANSACTION_ROLLBACK);
-    apr_dbd_transaction_end(db->driver, p, db->tx);
-    db->tx = NULL;
+}
+
+jc_db_rc_e jc_db_reprepare(jc_db_t *db)
+{
+    const jc_sql_stmt_t *st;
+    apr_pool_t *cp;
+
+    if (!db->prepared) {
+        return JC_DB_ERROR;
+    }
+    /* the connection's own pool (mod_dbd: ap_dbd_t.pool), which lives as
+     * long as the statements must */
+    cp = apr_hash_pool_get(db->prepared);
+    for (st = jc_sql_statements(); st->label; st++) {
+        apr_dbd_prepared_t *ps = NULL;
+        int rv = apr_dbd_prepare(db->driver, cp, db->handle, st->sql,
+                                 st->label, &ps);
+
+        if (rv != 0) {
+            db_classify(db, rv);
+            return JC_DB_ERROR;
+        }
+        apr_hash_set(db->prepared, st->label, APR_HASH_KEY_STRING, ps);
+    }
+    return JC_DB_OK;
 }
 
 const char *jc_db_rc_name(jc_db_rc_e rc)

@@ -17,7 +17,7 @@ typedef struct {
     const apr_dbd_driver_t *driver;  /* apr_dbd driver (sqlite3 / pgsql)    */
     apr_dbd_t *handle;               /* open connection                     */
     apr_hash_t *prepared;            /* label -> apr_dbd_prepared_t*        */
-    apr_dbd_transaction_t *tx;       /* open transaction or NULL            */
+    struct jc_db_tx_t *tx;           /* open transaction or NULL            */
     const char *last_error;          /* driver text of the last failure     */
     int tx_failed;                   /* a statement failed in the open tx   */
     char errbuf[256];                /* storage for last_error              */
@@ -66,8 +66,12 @@ const char *jc_db_col_str(const jc_db_row_t *row, int col, apr_pool_t *p);
 int jc_db_col_i64(const jc_db_row_t *row, int col, apr_int64_t *v,
                   apr_int64_t dflt);
 
-/* Start a transaction whose default outcome is ROLLBACK (an early return
- * or pool cleanup never commits half a change). */
+/* Start a transaction whose default outcome is ROLLBACK: a pool cleanup on
+ * p rolls back a transaction nobody committed. Plain BEGIN/COMMIT
+ * statements are used instead of apr_dbd_transaction_*: that API commits
+ * from its pool cleanup, and its pgsql driver dereferences NULL when BEGIN
+ * fails on a lost connection. SQLite takes the write lock at BEGIN
+ * (BEGIN IMMEDIATE), so a busy database fails before any work. */
 jc_db_rc_e jc_db_begin(jc_db_t *db, apr_pool_t *p);
 
 /* Commit the open transaction. On any earlier failure in it the driver
@@ -76,6 +80,10 @@ jc_db_rc_e jc_db_commit(jc_db_t *db, apr_pool_t *p);
 
 /* Roll back the open transaction (no-op without one). */
 void jc_db_rollback(jc_db_t *db, apr_pool_t *p);
+
+/* Prepare every statement of jc_sql.c again on this connection (after a
+ * PostgreSQL reconnect the server has forgotten them). */
+jc_db_rc_e jc_db_reprepare(jc_db_t *db);
 
 /* Name of an outcome, for logs. */
 const char *jc_db_rc_name(jc_db_rc_e rc);

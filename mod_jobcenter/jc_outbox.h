@@ -33,7 +33,34 @@ typedef void jc_outbox_log_fn(void *baton, apr_int64_t id, int ok,
 jc_db_rc_e jc_outbox_enqueue(jc_db_t *db, const jc_mail_t *m,
                              apr_int64_t now, apr_pool_t *p);
 
-/* Deliver up to 20 due mails. *sent / *failed count the outcomes.
+/* One due mail, copied out of the database. */
+typedef struct {
+    apr_int64_t id;         /* mail_outbox.id                       */
+    const char *rcpt;       /* envelope recipient                   */
+    const char *data;       /* the RFC 5322 message                 */
+    int attempts;           /* attempts before this one             */
+} jc_outbox_item_t;
+
+/* Up to 20 due mails, oldest first, copied into p (the connection can be
+ * released before delivery: a slow relay never holds a connection). */
+jc_db_rc_e jc_outbox_fetch_due(jc_db_t *db, jc_outbox_item_t **items,
+                               int *n, apr_int64_t now, apr_pool_t *p);
+
+/* Deliver one mail with the configured transport (no database). *err gets
+ * the reason on failure. */
+apr_status_t jc_outbox_send(const jc_outbox_cfg_t *cfg,
+                            const jc_outbox_item_t *it, const char **err,
+                            apr_pool_t *p);
+
+/* Record the outcome of one attempt: sent, or failed with the next
+ * attempt after the backoff. */
+jc_db_rc_e jc_outbox_record(jc_db_t *db, const jc_outbox_item_t *it,
+                            int ok, const char *err,
+                            const jc_outbox_cfg_t *cfg, apr_int64_t now,
+                            apr_pool_t *p);
+
+/* Fetch, send and record up to 20 due mails on one connection (tests and
+ * tools; the watchdog uses the three steps with short-lived connections). *sent / *failed count the outcomes.
  * Returns the first database problem, JC_DB_OK otherwise. */
 jc_db_rc_e jc_outbox_deliver_due(jc_db_t *db, int *sent, int *failed,
                                  const jc_outbox_cfg_t *cfg,

@@ -8,6 +8,8 @@
 #include <http_config.h>
 #include <http_log.h>
 #include <mod_watchdog.h>
+#include <ap_mpm.h>
+#include <string.h>
 
 #include "mod_jobcenter.h"
 #include "jc_purge.h"
@@ -78,6 +80,29 @@ static apr_int64_t purge_every(const jc_srv_conf_t *conf)
     return e < conf->mail_interval ? conf->mail_interval : e;
 }
 
+/* Borrow a connection for one short step; NULL when there is none. */
+static ap_dbd_t *db_open(jc_db_t *db, server_rec *s, apr_pool_t *p)
+{
+    ap_dbd_t *dbd = jc_dbd_open(p, s);
+
+    memset(db, 0, sizeof(*db));
+    if (dbd) {
+        db->driver = dbd->driver;
+        db->handle = dbd->handle;
+        db->prepared = dbd->prepared;
+    }
+    return dbd;
+}
+
+/* 1 once the child is shutting down (graceful stop or restart). */
+static int stopping(void)
+{
+    int st = AP_MPMQ_RUNNING;
+
+    ap_mpm_query(AP_MPMQ_MPM_STATE, &st);
+    return st == AP_MPMQ_STOPPING;
+}
+
 static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
 {
     jc_wd_t *wd = data;
@@ -85,39 +110,67 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
     jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
                                                &jobcenter_module);
     apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
+    jc_outbox_item_t *items = NULL;
     apr_pool_t *p;
     ap_dbd_t *dbd;
-    jc_db_t db = { 0 };
+    jc_db_t db;
     jc_db_rc_e rc;
-    int sent = 0, failed = 0;
+    int i, n = 0;
 
-    /* in STARTING mod_dbd's child_init has not run yet */
-    if (state != AP_WATCHDOG_STATE_RUNNING) {
+    /* in STARTING mod_dbd's child_init has not run yet; in STOPPING its
+     * connection pool may already be going away */
+    if (state != AP_WATCHDOG_STATE_RUNNING || stopping()) {
         return APR_SUCCESS;
     }
     apr_pool_create(&p, pool);
-    dbd = jc_dbd_open(p, s);
+    /* A connection is held only for each database step, never while a
+     * mail is sent: a slow relay must not pin a connection, and a child
+     * that stops meanwhile must find every connection returned. */
+    dbd = db_open(&db, s, p);
     if (!dbd) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00205)
                      "outbox: no database connection, next time");
         apr_pool_destroy(p);
         return APR_SUCCESS;
     }
-    db.driver = dbd->driver;
-    db.handle = dbd->handle;
-    db.prepared = dbd->prepared;
-    rc = jc_outbox_deliver_due(&db, &sent, &failed, &conf->outbox, now,
-                               outbox_log, s, p);
+    rc = jc_outbox_fetch_due(&db, &items, &n, now, p);
+    if (rc == JC_DB_OK && now - wd->last_purge >= purge_every(conf)) {
+        wd->last_purge = now;
+        purge(&db, conf, now, s, p);
+    }
+    jc_dbd_close(s, dbd);
     if (rc != JC_DB_OK) {
         ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
                      : APLOG_WARNING, 0, s, JCLOG(00206) "outbox: %s",
                      db.last_error ? db.last_error : jc_db_rc_name(rc));
     }
-    if (now - wd->last_purge >= purge_every(conf)) {
-        wd->last_purge = now;
-        purge(&db, conf, now, s, p);
+    for (i = 0; i < n && !stopping(); i++) {
+        const char *err;
+        apr_status_t rv = jc_outbox_send(&conf->outbox, &items[i], &err, p);
+
+        outbox_log(s, items[i].id, rv == APR_SUCCESS, items[i].attempts + 1,
+                   err);
+        dbd = db_open(&db, s, p);
+        if (!dbd) {
+            /* not recorded: a sent mail goes out again next time
+             * (at-least-once), a failed one is simply retried */
+            break;
+        }
+        rc = jc_outbox_record(&db, &items[i], rv == APR_SUCCESS, err,
+                              &conf->outbox,
+                              (apr_int64_t)apr_time_sec(apr_time_now()), p);
+        jc_dbd_close(s, dbd);
+        if (rc != JC_DB_OK) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00209)
+                         "outbox: cannot record mail %" APR_INT64_T_FMT
+                         ": %s", items[i].id,
+                         db.last_error ? db.last_error : jc_db_rc_name(rc));
+            break;
+        }
+        if (rv != APR_SUCCESS) {
+            break; /* the relay is failing: the rest waits for next time */
+        }
     }
-    jc_dbd_close(s, dbd);
     apr_pool_destroy(p);
     return APR_SUCCESS;
 }

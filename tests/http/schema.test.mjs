@@ -3,7 +3,7 @@
 // [crit]/[alert] lines of that shutdown are expected here (and only here).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { useEnv } from '../lib/env.mjs';
+import { useEnv, logTest } from '../lib/env.mjs';
 import { waitUntil, isAlive } from '../lib/util.mjs';
 
 describe('schema version 999', () => {
@@ -37,5 +37,6 @@ describe('schema version 999', () => {
         await assert.rejects(fetch(`${env.base}/api/v1/password-policy`, { signal: AbortSignal.timeout(2000) }));
     });
 
-    h.logTest();
 });
+
+logTest();

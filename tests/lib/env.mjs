@@ -8,7 +8,11 @@
 //   import { useEnv } from '../lib/env.mjs';
 //   const h = useEnv({ sets: ['JobcenterConfirmTTL 2'] });   // before/after hooks
 //   test('…', async () => { h.env.api … });
-//   h.logTest();                         // last test: stop Apache, check error.log
+//   logTest();            // last test of the file: stop Apache(s), check error.log
+//
+// Node 20 runs ROOT-level before() hooks concurrently: a hook that needs
+// h.env must sit in a describe() block together with the useEnv() call
+// (hooks of a describe block run in order).
 //
 // startEnv() options:
 //   db          'sqlite' | 'pgsql' (default JC_DB or sqlite)
@@ -16,6 +20,7 @@
 //   mail        'smtp' (default) | 'spool'
 //   smtp        true (default): start the sink; false: only reserve its port
 //               (the relay is "down"; start it later with env.startSmtp())
+//   smtpDelayMs the sink answers each message that much later (slow relay)
 //   baseUrl     --base-url, a string or (port) => string (default: gen-config's
 //               http://127.0.0.1:PORT)
 //   beforeStart async (env) => {}   e.g. tamper with the database
@@ -28,7 +33,7 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { before, after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { run, freePort } from './util.mjs';
+import { run, freePort, waitUntil, sleep } from './util.mjs';
 import { startSmtp } from './smtp.mjs';
 import { Apache, generateConfig, unexpectedLogLines } from './apache.mjs';
 import { openDb } from './db.mjs';
@@ -39,15 +44,6 @@ export const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 export const DB_KIND = process.env.JC_DB || 'sqlite';
 
 let ownCluster = null;      // standalone pgsql runs only
-if (DB_KIND === 'pgsql' && !clusterFromEnv()) {
-    // registered at import time, i.e. on the file's root test
-    after(async () => {
-        if (ownCluster) {
-            await ownCluster.stop();
-            fs.rmSync(path.dirname(ownCluster.dataDir), { recursive: true, force: true });
-        }
-    });
-}
 async function cluster() {
     const c = clusterFromEnv();
     if (c) return c;
@@ -76,7 +72,7 @@ export async function startEnv(opts = {}) {
         env.port = await freePort();
         env.base = `http://127.0.0.1:${env.port}`;
         env.smtpPort = mail === 'smtp' ? await freePort() : null;
-        if (mail === 'smtp' && smtp) env.mail = await startSmtp({ port: env.smtpPort });
+        if (mail === 'smtp' && smtp) env.mail = await startSmtp({ port: env.smtpPort, delayMs: opts.smtpDelayMs || 0 });
 
         const args = ['--root', path.join(root, 'apache'), '--port', String(env.port), '--db', dbKind,
             '--mail', mail];
@@ -102,6 +98,11 @@ export async function startEnv(opts = {}) {
         await run('chown', ['-R', 'www-data:www-data', path.join(env.apacheRoot, 'db'), env.mailDir]);
         openPath(path.join(env.apacheRoot, 'logs'));
 
+        // for code that reads the brief's variables: the newest environment
+        Object.assign(process.env, {
+            JC_BASE: env.base, JC_ENV_ROOT: env.apacheRoot, JC_SMTP_PORT: String(env.smtpPort || ''),
+            ...(env.pg ? { JC_PG_DBNAME: env.pg.dbname } : {})
+        });
         env.startSmtp = async () => {
             if (!env.mail) env.mail = await startSmtp({ port: env.smtpPort });
             return env.mail;
@@ -116,7 +117,7 @@ export async function startEnv(opts = {}) {
         await stopEnv(env).catch(() => {});
         throw e;
     }
-    env.stop = () => stopEnv(env);
+    env.stop = () => (env.stopping ||= stopEnv(env));
     env.errorLog = () => (env.apache ? env.apache.logText() : '');
     env.unexpectedLogLines = () => unexpectedLogLines(env.errorLog(), env.allowLog);
     return env;
@@ -125,35 +126,78 @@ export async function startEnv(opts = {}) {
 async function stopEnv(env) {
     if (env.stopped) return;
     env.stopped = true;
+    // Let a running outbox delivery finish first (bounded): a stop in the
+    // middle of one makes a child abort (see mail.test.mjs), which would
+    // fail the error-log check of files that do not test that.
+    if (env.apache && env.apache.isRunning() && env.db && env.mail) {
+        const due = `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= ${Math.floor(Date.now() / 1000)}`;
+        await waitUntil(async () => Number(await env.db.scalar(due)) === 0, { timeoutMs: 3000, intervalMs: 100 })
+            .then(() => sleep(150)).catch(() => {});
+    }
     if (env.apache) await env.apache.stop();
     if (env.mail) await env.mail.close();
 }
 
+// Every environment registered by useEnv() in this file.
+const handles = [];
+
 // Register before/after hooks for an environment in the current scope (file
-// or describe block). h.env is set once `before` has run. Call h.logTest()
-// at the end of the same scope: its test stops Apache and fails on
-// unexpected error-log lines.
+// or describe block); h.env is set once `before` has run. The scope's after
+// hook only STARTS the stop (Apache takes ~1.5 s to exit), so the next
+// block's environment can come up meanwhile; logTest() at the end of the
+// file waits for all of them and checks their error logs.
 export function useEnv(opts = {}) {
-    const h = { env: null };
+    const h = { env: null, opts };
+    handles.push(h);
     before(async () => {
         h.env = await startEnv(opts);
     });
-    after(async () => {
-        if (!h.env) return;
-        await h.env.stop();
-        // under tests/run.mjs the whole JC_TMP tree goes at the end
-        if (!process.env.JC_TMP && !process.env.JC_KEEP_TMP) {
-            fs.rmSync(h.env.root, { recursive: true, force: true });
-        }
+    after(() => {
+        if (h.env) h.env.stop().catch(() => {});
     });
-    h.logTest = (name = 'Apache stops cleanly; error.log has no unexpected [error]/[crit]/[alert]/[emerg] lines') => {
-        test(name, async () => {
-            assert.ok(h.env, 'environment was not started');
-            await h.env.stop();
-            assert.equal(h.env.apache.killed, false, 'Apache did not stop within 15 s and was killed');
-            const bad = h.env.unexpectedLogLines();
-            assert.deepEqual(bad, [], `unexpected lines in ${h.env.apache.errorLog}:\n${bad.join('\n')}`);
-        });
-    };
     return h;
 }
+
+// The last test of a file: every environment of the file is stopped
+// (bounded), and the test fails on Apache having to be killed or on
+// [error]/[crit]/[alert]/[emerg] lines its error.log should not have.
+export function logTest(name = `${path.basename(process.argv[1] || 'this file')}: Apache stops cleanly; `
+    + 'error.log has no unexpected [error]/[crit]/[alert]/[emerg] lines') {
+    test(name, async () => {
+        assert.ok(handles.length > 0, 'no environment in this file');
+        await Promise.all(handles.map((h) => h.env && h.env.stop()));
+        const problems = [];
+        for (const [i, h] of handles.entries()) {
+            if (!h.env) {
+                problems.push(`environment #${i + 1} (${JSON.stringify(h.opts.sets || [])}) was never started`);
+                continue;
+            }
+            if (h.env.apache && h.env.apache.killed) {
+                problems.push(`${h.env.conf}: Apache did not stop within 15 s and was killed`);
+            }
+            const bad = h.env.unexpectedLogLines();
+            if (bad.length) {
+                // the whole log (its last 40 lines) for context: the temp dir
+                // is gone after the run
+                const tail = h.env.errorLog().trimEnd().split('\n').slice(-40).join('\n');
+                problems.push(`${h.env.apache.errorLog}:\n${bad.join('\n')}\n--- error.log (tail) ---\n${tail}`);
+            }
+        }
+        assert.deepEqual(problems, [], `\n${problems.join('\n\n')}`);
+    });
+}
+
+// Safety net on the file's root: nothing keeps running after the file. One
+// hook only: Node 20 runs root-level before/after hooks concurrently, so
+// their order (Apache first, then a standalone cluster) lives in one hook.
+after(async () => {
+    await Promise.all(handles.map((h) => h.env && h.env.stop().catch(() => {})));
+    if (ownCluster) {
+        await ownCluster.stop();
+        fs.rmSync(path.dirname(ownCluster.dataDir), { recursive: true, force: true });
+    }
+    // under tests/run.mjs the whole JC_TMP tree goes at the end
+    if (!process.env.JC_TMP && !process.env.JC_KEEP_TMP) {
+        for (const h of handles) if (h.env) fs.rmSync(h.env.root, { recursive: true, force: true });
+    }
+});

@@ -25,6 +25,10 @@ export function assertError(res, status, code, note = '') {
     assert.equal(res.error.code, code, where);
     assert.equal(typeof res.error.message, 'string', where);
     assert.ok(res.error.message.length > 0, where);
+    // docs/api.md: "field is the first offending field or null"
+    assert.ok('field' in res.error && (res.error.field === null || typeof res.error.field === 'string'),
+        `error.field missing or not a string/null; ${where}`);
+    assert.equal(res.headers.get('cache-control'), 'no-store', where);
     assert.match(res.headers.get('content-type') || '', /^application\/json/, where);
 }
 
@@ -33,7 +37,7 @@ export async function registerUnconfirmed(env, email, password, { since } = {}) 
     const mark = since ?? env.mail.mark();
     const r = await env.api.post('/api/v1/register', registration(email, password));
     assert.equal(r.status, 202, `register ${email}: ${r.status} ${r.text}`);
-    const mail = await env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark, timeoutMs: 15000 });
+    const mail = await env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
     const token = confirmToken(mail);
     assert.ok(token, `no confirmation link in the mail to ${email}:\n${mail.body}`);
     return { mail, token };

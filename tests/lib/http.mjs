@@ -8,6 +8,8 @@
 //   await c.post(path, body, { origin: null })      // no Origin header at all
 //   await c.post(path, null, { raw: 'text', contentType: 'text/plain' })
 //   await c.post('/api/v1/logout', null, { csrf: token })
+//   new Client(base, { fresh: true })  // a new TCP connection per request
+import http from 'node:http';
 
 // Parse one Set-Cookie header value.
 export function parseSetCookie(str) {
@@ -62,8 +64,9 @@ export class CookieJar {
 }
 
 export class Client {
-    constructor(base, { jar = new CookieJar(), origin } = {}) {
+    constructor(base, { jar = new CookieJar(), origin, fresh = false } = {}) {
         this.base = base;
+        this.fresh = fresh;
         this.jar = jar;
         this.origin = origin === undefined ? base : origin;
         this.csrf = null;       // remembered from login / me answers
@@ -92,6 +95,9 @@ export class Client {
         const jar = opts.jar === undefined ? this.jar : opts.jar;
         if (jar && jar.header()) headers.Cookie = jar.header();
 
+        if (opts.fresh || this.fresh) {
+            return this.freshRequest(method, path, headers, payload, jar, opts.timeoutMs || 30000);
+        }
         const init = { method, headers, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs || 30000) };
         if (payload !== undefined) {
             init.body = payload;
@@ -110,6 +116,43 @@ export class Client {
         if (json && typeof json.csrf_token === 'string') this.csrf = json.csrf_token;
         return { status: res.status, headers: res.headers, text, json, cookies, ms,
             error: json && json.error ? json.error : null };
+    }
+
+    // One request on a new TCP connection (Connection: close), so that
+    // successive requests reach whichever server process accepts them.
+    freshRequest(method, path, headers, payload, jar, timeoutMs) {
+        return new Promise((resolve, reject) => {
+            const url = new URL(this.base + path);
+            const body = payload === undefined ? null : Buffer.from(payload);
+            const h = { ...headers, Connection: 'close' };
+            if (body) h['Content-Length'] = String(body.length);
+            const t0 = performance.now();
+            const req = http.request({
+                host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: h,
+                agent: false, timeout: timeoutMs
+            }, (res) => {
+                const chunks = [];
+                res.on('data', (c) => chunks.push(c));
+                res.on('error', reject);
+                res.on('end', () => {
+                    const text = Buffer.concat(chunks).toString('utf8');
+                    const raw = res.headers['set-cookie'] || [];
+                    const cookies = raw.map(parseSetCookie);
+                    if (jar) jar.update(cookies);
+                    let json = null;
+                    if ((res.headers['content-type'] || '').includes('json') && text) {
+                        try { json = JSON.parse(text); } catch { json = null; }
+                    }
+                    if (json && typeof json.csrf_token === 'string') this.csrf = json.csrf_token;
+                    resolve({ status: res.statusCode, headers: new Headers(Object.entries(res.headers)
+                        .filter(([k]) => k !== 'set-cookie').map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])),
+                    text, json, cookies, ms: performance.now() - t0, error: json && json.error ? json.error : null });
+                });
+            });
+            req.on('timeout', () => req.destroy(new Error('timeout')));
+            req.on('error', reject);
+            req.end(body || undefined);
+        });
     }
 
     get(path, opts) {

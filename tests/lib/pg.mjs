@@ -3,6 +3,7 @@
 // with pg_ctl -m fast and removed at the end. Each environment then gets its
 // own database (CREATE DATABASE jc_<random> OWNER jc) with the schema.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { run, freePort, randomId } from './util.mjs';
 
@@ -20,16 +21,19 @@ export function pgBinDir() {
     return path.join(PG_ROOT, versions[0], 'bin');
 }
 
-// chmod 755 dir and every parent up to / (www-data must reach the socket).
+// chmod 755 dir and its parents below the system temp dir (www-data must
+// reach the sockets, the database and the logs). Directories outside the
+// temp dir are never touched.
 export function openPath(dir) {
+    const top = path.resolve(os.tmpdir());
     let d = path.resolve(dir);
-    for (;;) {
+    while (d === path.resolve(dir) || d.startsWith(top + path.sep)) {
         try {
             const st = fs.statSync(d);
             if ((st.mode & 0o055) !== 0o055) fs.chmodSync(d, (st.mode & 0o7777) | 0o755);
-        } catch { /* not ours: leave it */ }
+        } catch { /* gone */ }
         const up = path.dirname(d);
-        if (up === d) break;
+        if (up === d || up === top) break;
         d = up;
     }
 }

@@ -3,7 +3,7 @@
 // body decoded (base64 / quoted-printable) to UTF-8.
 //
 //   const mail = await startSmtp({ port });        // port 0 = any free one
-//   const m = await mail.waitFor('a@example.org', { subject: 'Bestätigung …', timeoutMs: 10000 });
+//   const m = await mail.waitFor('a@example.org', { subject: 'Bestätigung …', timeoutMs: 20000 });
 //   m.body, m.headers['content-type'], confirmLink(m)
 //   await mail.close();
 import { SMTPServer } from 'smtp-server';
@@ -80,11 +80,15 @@ export function confirmToken(msgOrBody) {
     return link ? new URL(link).searchParams.get('token') : null;
 }
 
-export async function startSmtp({ port = 0, host = '127.0.0.1' } = {}) {
+// delayMs: answer each message only after that long (a slow relay)
+export async function startSmtp({ port = 0, host = '127.0.0.1', delayMs = 0 } = {}) {
     const messages = [];
     const server = new SMTPServer({
         authOptional: true,
         disabledCommands: ['STARTTLS'],
+        // strict mode refuses addresses over 253 characters with 501; RFC
+        // 5321's 256-octet path allows 254, the module's maximum
+        lenientAddressParsing: true,
         logger: false,
         banner: 'jobcenter test sink',
         size: 10 * 1024 * 1024,
@@ -95,13 +99,18 @@ export async function startSmtp({ port = 0, host = '127.0.0.1' } = {}) {
             stream.on('end', () => {
                 const raw = Buffer.concat(chunks);
                 const parsed = parseMessage(raw);
-                messages.push({
-                    ...parsed,
-                    from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
-                    rcpt: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
-                    receivedAt: Date.now()
-                });
-                callback();
+                const accept = () => {
+                    // kept once accepted (250), as a real relay would
+                    messages.push({
+                        ...parsed,
+                        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
+                        rcpt: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+                        receivedAt: Date.now()
+                    });
+                    callback();
+                };
+                if (delayMs) setTimeout(accept, delayMs);
+                else accept();
             });
         }
     });
@@ -132,7 +141,7 @@ export async function startSmtp({ port = 0, host = '127.0.0.1' } = {}) {
         find(rcpt, { subject, since = 0 } = {}) {
             return messages.slice(since).filter((m) => matches(m, rcpt, subject));
         },
-        async waitFor(rcpt, { subject, since = 0, timeoutMs = 10000 } = {}) {
+        async waitFor(rcpt, { subject, since = 0, timeoutMs = 20000 } = {}) {
             const end = Date.now() + timeoutMs;
             for (;;) {
                 const hit = messages.slice(since).find((m) => matches(m, rcpt, subject));

@@ -1,0 +1,72 @@
+// Chromium (Debian's /usr/bin/chromium) driven by playwright-core, with a
+// watchdog per page: console errors, uncaught page errors, CSP violations,
+// failed requests and HTTP errors of the portal's own files are collected
+// and turned into test failures by page.assertClean().
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.JC_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// Plain launch: Playwright gives the browser a fresh, temporary
+// --user-data-dir and removes it on close.
+export function launch() {
+    return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
+}
+
+const FAILED_LOAD = /^Failed to load resource: the server responded with a status of (\d{3})/;
+
+// A new context + page at 360x800. opts.expectApi: HTTP statuses of
+// /api/v1/ calls the test provokes on purpose (their "Failed to load
+// resource" console lines are then not errors).
+export async function newPage(browser, { expectApi = [] } = {}) {
+    const context = await browser.newContext({
+        viewport: { width: 360, height: 800 }, locale: 'de-DE', serviceWorkers: 'block'
+    });
+    context.setDefaultTimeout(15000);
+    const page = await context.newPage();
+    const problems = [];
+    const expected = new Set(expectApi.map(Number));
+    page.apiCalls = [];
+
+    await context.exposeBinding('__jcCspViolation', (_src, v) => {
+        problems.push(`CSP violation: ${v.directive} blocked ${v.blocked} in ${v.source}:${v.line}`);
+    });
+    await context.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => {
+            window.__jcCspViolation({
+                directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber
+            });
+        });
+    });
+    page.on('console', (msg) => {
+        if (msg.type() !== 'error') return;
+        const text = msg.text();
+        const url = (msg.location() && msg.location().url) || '';
+        const m = FAILED_LOAD.exec(text);
+        if (m && url.includes('/api/v1/') && expected.has(Number(m[1]))) return;
+        problems.push(`console error: ${text}${url ? ` (${url})` : ''}`);
+    });
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('requestfailed', (req) => {
+        problems.push(`request failed: ${req.method()} ${req.url()}: ${req.failure() && req.failure().errorText}`);
+    });
+    page.on('request', (req) => {
+        if (req.url().includes('/api/v1/')) page.apiCalls.push(`${req.method()} ${new URL(req.url()).pathname}`);
+    });
+    page.on('response', (res) => {
+        const url = res.url();
+        if (res.status() >= 400 && !url.includes('/api/v1/')) problems.push(`HTTP ${res.status()} for ${url}`);
+        if (res.status() >= 500) problems.push(`HTTP ${res.status()} for ${url}`);
+    });
+
+    page.problems = problems;
+    page.expectApi = (...codes) => codes.forEach((c) => expected.add(Number(c)));
+    page.dispose = () => context.close();
+    return page;
+}
+
+// document width at the current page: no horizontal scrolling at 360 px
+export async function scrollWidth(page) {
+    return page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0));
+}
