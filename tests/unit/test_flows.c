@@ -280,6 +280,15 @@ static void test_login_flow(void **state)
     assert_int_equal(res.status, 200);
     assert_int_equal(count(f, "SELECT failed_logins FROM account"), 0);
 
+    /* by username (accounts from one-time credential letters) */
+    exec_sql(f, "UPDATE account SET username = 'ba-514466234'");
+    jc_account_login(&f->db, &res, &out, &f->ctx, "ba-514466234", PW,
+                     strlen(PW), "10.0.0.1", NULL, 1303, f->pool);
+    assert_int_equal(res.status, 200);
+    jc_account_login(&f->db, &res, &out, &f->ctx, "ba-514466235", PW,
+                     strlen(PW), "10.0.0.1", NULL, 1303, f->pool);
+    assert_int_equal(res.status, 401);
+
     /* unknown user: same answer */
     jc_account_login(&f->db, &res, &out, &f->ctx, "nobody@example.org", PW,
                      strlen(PW), "10.0.0.2", NULL, 1400, f->pool);
