@@ -3,6 +3,7 @@
  * Core: no httpd headers. */
 
 #include "jc_secretbox.h"
+#include "jc_b64u.h"
 
 #include <string.h>
 
@@ -30,9 +31,6 @@ struct jc_secretbox_t {
     unsigned char key[JC_SECRETBOX_KEY_LEN]; /* AES-256 key, wiped by the
                                                 pool cleanup */
 };
-
-static const char jc_sb_b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* Pool cleanup: wipe the key. */
 static apr_status_t jc_secretbox_wipe(void *data)
@@ -220,84 +218,16 @@ apr_status_t jc_secretbox_key_create(const char *path, apr_pool_t *p)
     return rv;
 }
 
-/* base64url of in (n bytes), no padding, NUL-terminated, in p. */
-static char *jc_secretbox_b64enc(const unsigned char *in, size_t n,
-                                 apr_pool_t *p)
+/* Decode n characters of base64url at in into *out (in p). 1 on success. */
+static int jc_secretbox_b64dec_n(unsigned char **out, size_t *outlen,
+                                 const char *in, size_t n, apr_pool_t *p)
 {
-    char *out = apr_palloc(p, (n * 4 + 2) / 3 + 1), *o = out;
-    apr_uint32_t acc = 0;
-    int bits = 0;
-    size_t i;
+    unsigned char *buf = apr_palloc(p, n * 3 / 4 + 1);
 
-    for (i = 0; i < n; i++) {
-        acc = ((acc << 8) | in[i]) & 0xffff;
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            *o++ = jc_sb_b64[(acc >> bits) & 0x3f];
-        }
-    }
-    if (bits > 0) {
-        *o++ = jc_sb_b64[(acc << (6 - bits)) & 0x3f];
-    }
-    *o = '\0';
-    return out;
-}
-
-/* Value of base64url character c, -1 if none. */
-static int jc_secretbox_b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '-') {
-        return 62;
-    }
-    if (c == '_') {
-        return 63;
-    }
-    return -1;
-}
-
-/* Decode n characters of unpadded base64url at in into *out (in p) and
- * *outlen. 0 for a bad character, an impossible length or non-zero unused
- * bits (only the canonical encoding is accepted). */
-static int jc_secretbox_b64dec(unsigned char **out, size_t *outlen,
-                               const char *in, size_t n, apr_pool_t *p)
-{
-    unsigned char *buf;
-    apr_uint32_t acc = 0;
-    size_t i, k = 0;
-    int bits = 0;
-
-    if (n % 4 == 1) {
-        return 0;
-    }
-    buf = apr_palloc(p, n * 3 / 4 + 1);
-    for (i = 0; i < n; i++) {
-        int v = jc_secretbox_b64val((unsigned char)in[i]);
-
-        if (v < 0) {
-            return 0;
-        }
-        acc = ((acc << 6) | (apr_uint32_t)v) & 0xffff;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[k++] = (unsigned char)((acc >> bits) & 0xff);
-        }
-    }
-    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
+    if (!jc_b64u_decode_into(buf, n * 3 / 4 + 1, outlen, in, n)) {
         return 0;
     }
     *out = buf;
-    *outlen = k;
     return 1;
 }
 
@@ -345,8 +275,8 @@ apr_status_t jc_secretbox_seal(const char **sealed, const jc_secretbox_t *box,
         return APR_EGENERAL;
     }
     *sealed = apr_pstrcat(p, JC_SECRETBOX_VERSION ".",
-                          jc_secretbox_b64enc(nonce, sizeof(nonce), p), ".",
-                          jc_secretbox_b64enc(ct, len + JC_SECRETBOX_TAG_LEN,
+                          jc_b64u_encode(nonce, sizeof(nonce), p), ".",
+                          jc_b64u_encode(ct, len + JC_SECRETBOX_TAG_LEN,
                                               p), NULL);
     return APR_SUCCESS;
 }
@@ -381,9 +311,9 @@ apr_status_t jc_secretbox_open(unsigned char **plain, size_t *len,
     n64 = sealed + sizeof(prefix) - 1;
     dot = strchr(n64, '.');
     if (dot == NULL
-        || !jc_secretbox_b64dec(&nonce, &nlen, n64, (size_t)(dot - n64), p)
+        || !jc_secretbox_b64dec_n(&nonce, &nlen, n64, (size_t)(dot - n64), p)
         || nlen != JC_SECRETBOX_NONCE_LEN
-        || !jc_secretbox_b64dec(&ct, &ctlen, dot + 1, strlen(dot + 1), p)
+        || !jc_secretbox_b64dec_n(&ct, &ctlen, dot + 1, strlen(dot + 1), p)
         || ctlen < JC_SECRETBOX_TAG_LEN
         || ctlen - JC_SECRETBOX_TAG_LEN > JC_SECRETBOX_MAX_PLAIN) {
         return APR_EGENERAL;

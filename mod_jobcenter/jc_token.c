@@ -2,6 +2,7 @@
  * constant-time comparison, on top of OpenSSL. Core: no httpd headers. */
 
 #include "jc_token.h"
+#include "jc_b64u.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -17,43 +18,10 @@
 #define JC_TOKEN_MIN_CHARS 16   /* shortest well-formed token             */
 #define JC_TOKEN_MAX_CHARS 128  /* longest well-formed token              */
 
-static const char jc_b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Encode in (n bytes) as base64url without padding into out, which must
- * hold (n * 4 + 2) / 3 + 1 bytes; NUL-terminates. */
-static void jc_token_b64url(char *out, const unsigned char *in, size_t n)
-{
-    size_t i = 0;
-    char *o = out;
-
-    for (; i + 3 <= n; i += 3) {
-        unsigned long v = ((unsigned long)in[i] << 16)
-                          | ((unsigned long)in[i + 1] << 8) | in[i + 2];
-        *o++ = jc_b64url[(v >> 18) & 0x3f];
-        *o++ = jc_b64url[(v >> 12) & 0x3f];
-        *o++ = jc_b64url[(v >> 6) & 0x3f];
-        *o++ = jc_b64url[v & 0x3f];
-    }
-    if (n - i == 1) {
-        unsigned long v = (unsigned long)in[i] << 16;
-        *o++ = jc_b64url[(v >> 18) & 0x3f];
-        *o++ = jc_b64url[(v >> 12) & 0x3f];
-    }
-    else if (n - i == 2) {
-        unsigned long v = ((unsigned long)in[i] << 16)
-                          | ((unsigned long)in[i + 1] << 8);
-        *o++ = jc_b64url[(v >> 18) & 0x3f];
-        *o++ = jc_b64url[(v >> 12) & 0x3f];
-        *o++ = jc_b64url[(v >> 6) & 0x3f];
-    }
-    *o = '\0';
-}
 
 apr_status_t jc_token_new(const char **out, size_t nbytes, apr_pool_t *p)
 {
     unsigned char raw[JC_TOKEN_MAX_BYTES];
-    char *s;
 
     if (out == NULL || p == NULL) {
         return APR_EINVAL;
@@ -65,10 +33,8 @@ apr_status_t jc_token_new(const char **out, size_t nbytes, apr_pool_t *p)
     if (RAND_bytes(raw, (int)nbytes) != 1) {
         return APR_EGENERAL;
     }
-    s = apr_palloc(p, (nbytes * 4 + 2) / 3 + 1);
-    jc_token_b64url(s, raw, nbytes);
+    *out = jc_b64u_encode(raw, nbytes, p);
     OPENSSL_cleanse(raw, sizeof(raw));
-    *out = s;
     return APR_SUCCESS;
 }
 
