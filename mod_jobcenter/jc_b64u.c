@@ -10,7 +10,7 @@ static const char jc_b64u_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 const char *jc_b64u_encode(const unsigned char *data, size_t len,
-                                    apr_pool_t *p)
+                           apr_pool_t *p)
 {
     char *out, *o;
     size_t i = 0;
@@ -72,7 +72,7 @@ static size_t jc_b64u_declen(size_t n)
 }
 
 int jc_b64u_decode_into(unsigned char *out, size_t cap, size_t *out_len,
-                          const char *s, size_t n)
+                        const char *s, size_t n)
 {
     size_t need = jc_b64u_declen(n), i, o = 0;
     unsigned long acc = 0;
@@ -102,9 +102,8 @@ int jc_b64u_decode_into(unsigned char *out, size_t cap, size_t *out_len,
     return 1;
 }
 
-apr_status_t jc_b64u_decode(const unsigned char **out,
-                                     size_t *out_len, const char *s,
-                                     size_t max_len, apr_pool_t *p)
+apr_status_t jc_b64u_decode(const unsigned char **out, size_t *out_len,
+                            const char *s, size_t max_len, apr_pool_t *p)
 {
     unsigned char *buf;
     size_t n, need;
