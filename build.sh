@@ -86,11 +86,10 @@ cmd_run() {
     mkdir -p "$VAR"
     stop_instance "$VAR"
     local db=$VAR/db/jobcenter.sqlite fresh=0
-    if [[ ! -s $db ]]; then
-        tools/db-init.sh sqlite "$db"
-        demo_data "$db"
-        fresh=1
-    fi
+    [[ -s $db ]] || fresh=1
+    # creates the database, or applies the migrations it does not have yet
+    tools/db-init.sh sqlite "$db"
+    [[ $fresh == 0 ]] || demo_data "$db"
     tools/gen-config.sh --root "$VAR" --port "$PORT" \
         --base-url "http://localhost:$PORT" \
         --origin "http://127.0.0.1:$PORT" --access-log >/dev/null
@@ -162,7 +161,7 @@ cmd_install() {
     mkdir -p "$share" "$lib" "$spool"
     rm -rf "$share/htdocs" "$share/sql"
     cp -r htdocs sql "$share/"
-    [[ -s $lib/jobcenter.sqlite ]] || tools/db-init.sh sqlite "$lib/jobcenter.sqlite"
+    tools/db-init.sh sqlite "$lib/jobcenter.sqlite"   # create or upgrade
     chown -R www-data:www-data "$lib" "$spool"
     printf '# Depends: dbd headers\nLoadModule jobcenter_module %s/mod_jobcenter.so\n' "$moddir" \
         > /etc/apache2/mods-available/jobcenter.load

@@ -4,6 +4,10 @@
  *                                           print its Argon2id PHC string
  *   jobcenter-admin check-password          read a password from stdin,
  *                                           print the failed criteria
+ *   jobcenter-admin gen-key PATH            create a new key file for
+ *                                           JobcenterSecretKeyFile (32
+ *                                           random bytes as hex, mode 0600);
+ *                                           never overwrites a file
  *
  * Database work (demo data, schema) is done by build.sh with the database's
  * own client, through the same SQL files the module uses. */
@@ -13,6 +17,25 @@
 #include <apr_general.h>
 
 #include "jc_password.h"
+#include "jc_secretbox.h"
+
+/* gen-key PATH: exit 0 when created, 1 when PATH exists, 2 otherwise. */
+static int gen_key(const char *path, apr_pool_t *p)
+{
+    char err[120];
+    apr_status_t rv = jc_secretbox_key_create(path, p);
+
+    if (rv == APR_SUCCESS) {
+        return 0;
+    }
+    if (rv == APR_EEXIST) {
+        fprintf(stderr, "%s exists; not overwritten\n", path);
+        return 1;
+    }
+    fprintf(stderr, "cannot create %s: %s\n", path,
+            apr_strerror(rv, err, sizeof(err)));
+    return 2;
+}
 
 static int read_line(char *buf, size_t n)
 {
@@ -36,12 +59,24 @@ int main(int argc, char **argv)
     int len, rc = 0;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: %s hash-password [m t p] | check-password\n",
-                argv[0]);
+        fprintf(stderr, "usage: %s hash-password [m t p] | check-password "
+                "| gen-key PATH\n", argv[0]);
         return 2;
     }
     apr_initialize();
     apr_pool_create(&p, NULL);
+    if (!strcmp(argv[1], "gen-key")) {
+        if (argc != 3) {
+            fprintf(stderr, "usage: %s gen-key PATH\n", argv[0]);
+            rc = 2;
+        }
+        else {
+            rc = gen_key(argv[2], p);
+        }
+        apr_pool_destroy(p);
+        apr_terminate();
+        return rc;
+    }
     len = read_line(pw, sizeof(pw));
     if (len < 0) {
         fprintf(stderr, "no password on stdin\n");

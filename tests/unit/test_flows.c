@@ -75,6 +75,8 @@ static int setup(void **state)
                                      &f->db.handle, &err), APR_SUCCESS);
     assert_int_equal(load_schema(f, JC_TOP "/sql/sqlite/001_init.sql"),
                      APR_SUCCESS);
+    assert_int_equal(load_schema(f, JC_TOP "/sql/sqlite/002_totp.sql"),
+                     APR_SUCCESS);
     f->db.prepared = apr_hash_make(f->pool);
     for (st = jc_sql_statements(); st->label; st++) {
         apr_dbd_prepared_t *ps = NULL;
