@@ -158,7 +158,15 @@ cmd_install() {
     moddir=$(apxs -q LIBEXECDIR)
     install -m 644 build/mod_jobcenter.so "$moddir/mod_jobcenter.so"
     install -m 755 build/jobcenter-admin /usr/local/bin/jobcenter-admin
+    local key=/etc/apache2/jobcenter-secret.key
     mkdir -p "$share" "$lib" "$spool"
+    # key for secrets at rest (TOTP); read by Apache as root at start-up.
+    # Never replaced: a new key makes every stored TOTP secret unreadable.
+    if [[ ! -e $key ]]; then
+        ( umask 077; build/jobcenter-admin gen-key "$key" )
+    fi
+    chown root:root "$key"
+    chmod 600 "$key"
     rm -rf "$share/htdocs" "$share/sql"
     cp -r htdocs sql "$share/"
     tools/db-init.sh sqlite "$lib/jobcenter.sqlite"   # create or upgrade
@@ -173,6 +181,7 @@ cmd_install() {
         echo "ServerName localhost"
         JC_HTDOCS=$share/htdocs tools/gen-config.sh --site-only --root /tmp/jc-install-unused \
             --port 80 --sqlite-file "$lib/jobcenter.sqlite" --base-url http://localhost \
+            --secret-key "$key" \
             | sed "s#$TOP/htdocs#$share/htdocs#g; s#/tmp/jc-install-unused/mail#$spool#g"
         echo "</VirtualHost>"
     } > /etc/apache2/sites-available/jobcenter.conf

@@ -11,6 +11,7 @@
 #include "jc_db.h"
 #include "jc_password.h"
 #include "jc_result.h"
+#include "jc_secretbox.h"
 #include "jc_session.h"
 #include "jc_throttle.h"
 
@@ -24,6 +25,8 @@ typedef struct {
     jc_throttle_cfg_t thr_account;   /* throttling per account            */
     jc_throttle_cfg_t thr_client;    /* throttling per client address     */
     const char *dummy_hash;          /* PHC hash for unknown users        */
+    const jc_secretbox_t *secretbox; /* key for secrets at rest (TOTP)    */
+    const char *totp_issuer;         /* issuer shown by authenticator apps */
 } jc_ctx_t;
 
 /* Registration input as sent by the client (NULL = field missing). */

@@ -50,6 +50,13 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         if (!conf->engine) {
             continue;
         }
+        /* read as root here, before the children drop privileges */
+        err = jc_conf_load_key(conf, pconf);
+        if (err) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, vs, JCLOG(00006) "%s",
+                         err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
         if (!jc_dbd_acquire || !jc_dbd_open || !jc_dbd_close) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, vs, JCLOG(00002)
                          "mod_dbd is not loaded; mod_jobcenter needs it");

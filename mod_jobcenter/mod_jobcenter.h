@@ -46,6 +46,8 @@ typedef struct {
     apr_int64_t thr_cli_delay;   /* JobcenterThrottleClient max delay     */
     apr_int64_t thr_cli_window;  /* JobcenterThrottleClient window        */
     apr_off_t max_body;          /* JobcenterMaxBody, bytes               */
+    const char *secret_key_file; /* JobcenterSecretKeyFile, absolute path */
+    const char *totp_issuer;     /* JobcenterTOTPIssuer                   */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -59,6 +61,9 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv);
 /* Fill conf->ctx and conf->outbox from the directives (post_config). */
 const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
                            apr_pool_t *p);
+/* Load JobcenterSecretKeyFile into conf->ctx.secretbox (post_config, as
+ * root, before the children drop privileges). NULL or the reason. */
+const char *jc_conf_load_key(jc_srv_conf_t *conf, apr_pool_t *p);
 
 /* mod_jobcenter.c: mod_dbd's functions, retrieved at post_config. */
 extern ap_dbd_t *(*jc_dbd_acquire)(request_rec *);

@@ -9,6 +9,7 @@
 
 #include "mod_jobcenter.h"
 #include "jc_sql.h"
+#include "jc_utf8.h"
 
 /* Directive names (kept in one place; tests grep the docs for each). */
 #define JC_D_ENGINE        "JobcenterEngine"
@@ -32,11 +33,15 @@
 #define JC_D_THR_ACCOUNT   "JobcenterThrottleAccount"
 #define JC_D_THR_CLIENT    "JobcenterThrottleClient"
 #define JC_D_MAX_BODY      "JobcenterMaxBody"
+#define JC_D_SECRET_KEY    "JobcenterSecretKeyFile"
+#define JC_D_TOTP_ISSUER   "JobcenterTOTPIssuer"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
 #define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
 #define JC_DEF_SPOOL       "/var/spool/jobcenter/mail"
 #define JC_DEF_SMTP_URL    "smtp://127.0.0.1:25"
+#define JC_DEF_TOTP_ISSUER "Jobcenter.Digital"
+#define JC_TOTP_ISSUER_MAX 64    /* bytes; apps show it in a short line */
 
 void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
@@ -107,6 +112,8 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(thr_cli_delay);
     MERGE_NUM(thr_cli_window);
     MERGE_NUM(max_body);
+    MERGE_PTR(secret_key_file);
+    MERGE_PTR(totp_issuer);
     return c;
 }
 
@@ -184,6 +191,19 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
     }
     else if (!strcasecmp(name, JC_D_MAIL_SPOOL)) {
         c->mail_spool = ap_server_root_relative(cmd->pool, arg);
+    }
+    else if (!strcasecmp(name, JC_D_SECRET_KEY)) {
+        c->secret_key_file = ap_server_root_relative(cmd->pool, arg);
+        if (!c->secret_key_file) {
+            return JC_D_SECRET_KEY ": invalid path";
+        }
+    }
+    else if (!strcasecmp(name, JC_D_TOTP_ISSUER)) {
+        if (!jc_utf8_label_ok(arg) || strlen(arg) > JC_TOTP_ISSUER_MAX) {
+            return JC_D_TOTP_ISSUER ": 1 to 64 bytes of UTF-8 text without "
+                   "control characters";
+        }
+        c->totp_issuer = arg;
     }
     else if (!strcasecmp(name, JC_D_SMTP_URL)) {
         if (strncmp(arg, "smtp://", 7) && strncmp(arg, "smtps://", 8)) {
@@ -409,6 +429,12 @@ const command_rec jc_cmds[] = {
                       "seconds (default 20 900 900)"),
     AP_INIT_TAKE1(JC_D_MAX_BODY, set_str, NULL, RSRC_CONF,
                   "Largest JSON request body, bytes (default 16384)"),
+    AP_INIT_TAKE1(JC_D_SECRET_KEY, set_str, NULL, RSRC_CONF,
+                  "Key file (32 bytes) for secrets at rest such as TOTP "
+                  "secrets; required with JobcenterEngine On"),
+    AP_INIT_TAKE1(JC_D_TOTP_ISSUER, set_str, NULL, RSRC_CONF,
+                  "Issuer name shown by authenticator apps "
+                  "(default Jobcenter.Digital)"),
     { NULL }
 };
 
@@ -451,6 +477,9 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     if (!conf->smtp_url) {
         conf->smtp_url = JC_DEF_SMTP_URL;
     }
+    if (!conf->totp_issuer) {
+        conf->totp_issuer = JC_DEF_TOTP_ISSUER;
+    }
     if (!conf->base_url) {
         conf->base_url = apr_psprintf(p, "http://%s", s->server_hostname
                                       ? s->server_hostname : "localhost");
@@ -491,6 +520,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     ctx->thr_client.max_failures = 0;
     ctx->thr_client.max_delay = conf->thr_cli_delay;
     ctx->thr_client.lock_secs = conf->thr_cli_window;
+    ctx->totp_issuer = conf->totp_issuer;
     ctx->dummy_hash = jc_password_dummy_hash(&ctx->argon2, p);
     if (!ctx->dummy_hash) {
         return "cannot compute the Argon2id reference hash";
@@ -508,4 +538,36 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     ob->retry_base = conf->retry_base;
     ob->retry_max = conf->retry_max;
     return NULL;
+}
+
+const char *jc_conf_load_key(jc_srv_conf_t *conf, apr_pool_t *p)
+{
+    jc_secretbox_t *box = NULL;
+    const char *path = conf->secret_key_file;
+    char buf[120];
+    apr_status_t rv;
+
+    if (!path) {
+        return JC_D_SECRET_KEY " is not set: it is required with "
+               JC_D_ENGINE " On (create one with `jobcenter-admin gen-key "
+               "PATH`, mode 0600, owned by root)";
+    }
+    rv = jc_secretbox_key_load(&box, path, p);
+    if (rv == APR_SUCCESS) {
+        conf->ctx.secretbox = box;
+        return NULL;
+    }
+    if (rv == APR_EACCES) {
+        return apr_psprintf(p, JC_D_SECRET_KEY " %s: not readable or too "
+                            "open: it must be a regular file that group and "
+                            "others cannot write and others cannot read "
+                            "(chown root, chmod 600)", path);
+    }
+    if (rv == APR_EINVAL) {
+        return apr_psprintf(p, JC_D_SECRET_KEY " %s: must hold exactly 32 "
+                            "random bytes or 64 hex digits (create one with "
+                            "`jobcenter-admin gen-key PATH`)", path);
+    }
+    return apr_psprintf(p, JC_D_SECRET_KEY " %s: cannot read it: %s", path,
+                        apr_strerror(rv, buf, sizeof(buf)));
 }

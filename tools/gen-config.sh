@@ -17,6 +17,9 @@
 #     --user USER         Apache User/Group when started as root (default www-data)
 #     --extra FILE        Include FILE at the end (test-specific directives)
 #     --set "Directive v" add a directive line to the jobcenter block (repeatable)
+#     --secret-key PATH   JobcenterSecretKeyFile (default DIR/secret.key); a
+#                         missing file is created (build/jobcenter-admin
+#                         gen-key, mode 0600), except with --site-only
 #     --site-only         print only the site part (for ./build.sh install)
 #     --access-log        write logs/access.log (off: tests and bench measure
 #                         request work, not log I/O)
@@ -24,7 +27,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 ROOT= PORT= LISTEN=127.0.0.1 DB=sqlite SQLITE= PGPARAMS= MAIL=spool SMTPURL=
-BASEURL= USER_=www-data EXTRA= SITEONLY=0 ACCESSLOG=0
+BASEURL= USER_=www-data EXTRA= SITEONLY=0 ACCESSLOG=0 KEYFILE=
 ORIGINS=() SETS=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -41,6 +44,7 @@ while [[ $# -gt 0 ]]; do
     --user) USER_=$2; shift 2 ;;
     --extra) EXTRA=$2; shift 2 ;;
     --set) SETS+=("$2"); shift 2 ;;
+    --secret-key) KEYFILE=$2; shift 2 ;;
     --site-only) SITEONLY=1; shift ;;
     --access-log) ACCESSLOG=1; shift ;;
     *) echo "gen-config: unknown option $1" >&2; exit 2 ;;
@@ -50,9 +54,16 @@ done
 ROOT=$(mkdir -p "$ROOT" && cd "$ROOT" && pwd)
 : "${SQLITE:=$ROOT/db/jobcenter.sqlite}"
 : "${BASEURL:=http://127.0.0.1:$PORT}"
+: "${KEYFILE:=$ROOT/secret.key}"
 MODDIR=/usr/lib/apache2/modules
 MODSO=${JC_MODULE_SO:-$TOP/build/mod_jobcenter.so}
 mkdir -p "$ROOT"/{logs,run,mail,db}
+# the key for secrets at rest (TOTP): read by Apache as root at start-up
+if [[ $SITEONLY == 0 && ! -e $KEYFILE ]]; then
+  ADMIN=${JC_ADMIN:-$TOP/build/jobcenter-admin}
+  [[ -x $ADMIN ]] || { echo "gen-config: $ADMIN is missing: run make first" >&2; exit 1; }
+  "$ADMIN" gen-key "$KEYFILE" || { echo "gen-config: cannot create $KEYFILE" >&2; exit 1; }
+fi
 
 site() {
   cat <<CONF
@@ -85,6 +96,7 @@ JobcenterBaseURL $BASEURL
 JobcenterOrigin $BASEURL ${ORIGINS[*]:-}
 JobcenterMailTransport $MAIL
 JobcenterMailSpool "$ROOT/mail"
+JobcenterSecretKeyFile "$KEYFILE"
 CONF
   [[ -n $SMTPURL ]] && echo "JobcenterSMTPURL $SMTPURL"
   [[ $MAIL == smtp ]] && echo "JobcenterSMTPStartTLS off"
