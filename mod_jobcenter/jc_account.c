@@ -420,6 +420,8 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
 {
     apr_int64_t cfail = 0, clast = 0, cuntil = 0;
     apr_int64_t id = 0, confirmed = 0, afail = 0, auntil = 0, pwchange = 0;
+    apr_int64_t factor_at = 0;
+    int has_factor = 0;
     const char *key = NULL, *phc, *email = NULL;
     const void *args[3];
     jc_db_row_t row;
@@ -484,6 +486,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         jc_db_col_i64(&row, 4, &auntil, 0);
         jc_db_col_i64(&row, 5, &pwchange, 0);
         email = jc_db_col_str(&row, 6, p);
+        has_factor = jc_db_col_i64(&row, 7, &factor_at, 0);
         if (auntil > now) {
             too_many(res, auntil - now,
                      ctx->thr_account.max_failures > 0
@@ -559,7 +562,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
     if (rc == JC_DB_OK) {
         out->state = jc_session_after_password((int)pwchange, email != NULL,
-                                               0 /* factors: next issue */);
+                                               has_factor);
         rc = jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
                                id, out->state, &ctx->sess, now, p);
     }

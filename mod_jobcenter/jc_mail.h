@@ -40,6 +40,14 @@ jc_mail_t *jc_mail_already_registered(const char *from, const char *rcpt,
                                       const char *login_link,
                                       apr_time_t now, apr_pool_t *p);
 
+/* Security notice after a TOTP second factor was set up for the account
+ * ("Zweiter Faktor eingerichtet"): what changed, and what to do when it was
+ * not the account holder; login_link goes to the login page. NULL as for
+ * confirm. */
+jc_mail_t *jc_mail_totp_enabled(const char *from, const char *rcpt,
+                                const char *login_link, apr_time_t now,
+                                apr_pool_t *p);
+
 /* Write data into dir as "<name>.eml": written to a temp file in dir, fsync'd,
  * renamed (so readers never see half a file). name must match [A-Za-z0-9_-]+
  * (at most 128 chars; else APR_EINVAL). The file gets mode 0640; an existing

@@ -8,14 +8,19 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_schema_get", "SELECT version FROM jc_schema" },
 
     /* accounts */
+    /* column 7: confirmed_at of the account's TOTP factor (NULL = none
+     * or not confirmed), so the login needs one SELECT */
     { "jc_acct_by_email",
-      "SELECT id, password_hash, email_confirmed_at, failed_logins, "
-      "login_blocked_until, password_change_required, email "
-      "FROM account WHERE email = %s" },
+      "SELECT a.id, a.password_hash, a.email_confirmed_at, a.failed_logins, "
+      "a.login_blocked_until, a.password_change_required, a.email, "
+      "t.confirmed_at FROM account a "
+      "LEFT JOIN totp_factor t ON t.account_id = a.id WHERE a.email = %s" },
     { "jc_acct_by_username",
-      "SELECT id, password_hash, email_confirmed_at, failed_logins, "
-      "login_blocked_until, password_change_required, email "
-      "FROM account WHERE username = %s" },
+      "SELECT a.id, a.password_hash, a.email_confirmed_at, a.failed_logins, "
+      "a.login_blocked_until, a.password_change_required, a.email, "
+      "t.confirmed_at FROM account a "
+      "LEFT JOIN totp_factor t ON t.account_id = a.id "
+      "WHERE a.username = %s" },
     { "jc_acct_insert",
       "INSERT INTO account (email, password_hash, terms_accepted_at, "
       "email_consent_at, created_at, updated_at) "
@@ -74,6 +79,38 @@ static const jc_sql_stmt_t statements[] = {
       "DELETE FROM session WHERE id_hash = %s" },
     { "jc_sess_purge",
       "DELETE FROM session WHERE expires_at < %lld OR last_seen < %lld" },
+
+    /* TOTP second factor (one row per account) */
+    { "jc_totp_get",
+      "SELECT secret_sealed, confirmed_at, last_step, failed_codes, "
+      "blocked_until FROM totp_factor WHERE account_id = %lld" },
+    /* a new pending secret; never replaces a confirmed factor (0 rows) */
+    { "jc_totp_put",
+      "INSERT INTO totp_factor (account_id, secret_sealed, created_at) "
+      "VALUES (%lld, %s, %lld) ON CONFLICT (account_id) DO UPDATE SET "
+      "secret_sealed = excluded.secret_sealed, "
+      "created_at = excluded.created_at, last_step = -1, "
+      "last_used_at = NULL, failed_codes = 0, blocked_until = 0 "
+      "WHERE totp_factor.confirmed_at IS NULL" },
+    /* only the pending secret the code was checked against */
+    { "jc_totp_confirm",
+      "UPDATE totp_factor SET confirmed_at = %lld, last_step = %lld, "
+      "last_used_at = %lld, failed_codes = 0, blocked_until = 0 "
+      "WHERE account_id = %lld AND secret_sealed = %s "
+      "AND confirmed_at IS NULL" },
+    /* replay rule: a step is accepted once; 0 rows = replay (also when a
+     * parallel request used the same code first) */
+    { "jc_totp_use",
+      "UPDATE totp_factor SET last_step = %lld, last_used_at = %lld, "
+      "failed_codes = 0, blocked_until = 0 "
+      "WHERE account_id = %lld AND last_step < %lld "
+      "AND confirmed_at IS NOT NULL" },
+    /* counted in the database, so parallel guesses all count */
+    { "jc_totp_failed",
+      "UPDATE totp_factor SET failed_codes = failed_codes + 1 "
+      "WHERE account_id = %lld RETURNING failed_codes" },
+    { "jc_totp_block",
+      "UPDATE totp_factor SET blocked_until = %lld WHERE account_id = %lld" },
 
     /* login throttling per client address */
     { "jc_thr_get",

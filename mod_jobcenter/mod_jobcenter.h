@@ -70,9 +70,36 @@ extern ap_dbd_t *(*jc_dbd_acquire)(request_rec *);
 extern ap_dbd_t *(*jc_dbd_open)(apr_pool_t *, server_rec *);
 extern void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
 
-/* mod_jobcenter_api.c */
+/* mod_jobcenter_api.c: the handler and what route handlers share. */
 int jc_api_handler(request_rec *r);
 int jc_api_map_to_storage(request_rec *r);
+
+/* Everything a route handler gets. */
+typedef struct {
+    request_rec *r;           /* the request                              */
+    jc_srv_conf_t *conf;      /* server configuration                     */
+    jc_db_t db;               /* borrowed connection (driver NULL = none) */
+    jc_session_t sess;        /* loaded session (account_id 0 = none)     */
+    json_t *body;             /* parsed JSON object or NULL               */
+    apr_int64_t now;          /* request time, epoch seconds              */
+    const char *text;         /* a route's ready JSON text (hot paths)    */
+} jc_call_t;
+
+/* A route handler: fills res (errors) or *out (the JSON answer) and
+ * returns the success status. */
+typedef int jc_route_fn(jc_call_t *c, jc_result_t *res, json_t **out);
+
+/* String member of the JSON body, NULL if missing or not a string; *len
+ * (may be NULL) gets its length in bytes. */
+const char *jc_api_body_str(jc_call_t *c, const char *key, size_t *len);
+
+/* Set the session cookie (value NULL: clear it with Max-Age=0). */
+void jc_api_set_cookie(jc_call_t *c, const char *value);
+
+/* mod_jobcenter_mfa.c: the second-factor routes. */
+jc_route_fn jc_route_totp_setup;
+jc_route_fn jc_route_totp_confirm;
+jc_route_fn jc_route_totp_verify;
 
 /* mod_jobcenter_outbox.c: register the watchdog callback. */
 apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf);

@@ -22,19 +22,6 @@ APLOG_USE_MODULE(jobcenter);
 #define JC_COOKIE_PLAIN_NAME "jc_session"
 #define JC_JSON_TYPE "application/json; charset=utf-8"
 
-/* Everything a route handler gets. */
-typedef struct {
-    request_rec *r;           /* the request                              */
-    jc_srv_conf_t *conf;      /* server configuration                     */
-    jc_db_t db;               /* borrowed connection (driver NULL = none) */
-    jc_session_t sess;        /* loaded session (account_id 0 = none)     */
-    json_t *body;             /* parsed JSON object or NULL               */
-    apr_int64_t now;          /* request time, epoch seconds              */
-    const char *text;         /* a route's ready JSON text (hot paths)    */
-} jc_call_t;
-
-typedef int jc_route_fn(jc_call_t *c, jc_result_t *res, json_t **out);
-
 /* One API route. */
 typedef struct {
     int method;               /* M_GET / M_POST                           */
@@ -149,7 +136,7 @@ static const char *session_cookie(jc_call_t *c)
     return hdr ? jc_cookie_get(hdr, cookie_name(c), c->r->pool) : NULL;
 }
 
-static void set_cookie(jc_call_t *c, const char *value)
+void jc_api_set_cookie(jc_call_t *c, const char *value)
 {
     const char *name = cookie_name(c);
     int secure = strcmp(name, JC_COOKIE_SECURE_NAME) == 0;
@@ -249,8 +236,7 @@ static apr_status_t json_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-/* String member of the body, NULL if missing or not a string. */
-static const char *body_str(jc_call_t *c, const char *key, size_t *len)
+const char *jc_api_body_str(jc_call_t *c, const char *key, size_t *len)
 {
     json_t *v = json_object_get(c->body, key);
 
@@ -295,9 +281,9 @@ static int route_register(jc_call_t *c, jc_result_t *res, json_t **out)
     jc_register_in_t in;
 
     memset(&in, 0, sizeof(in));
-    in.email = body_str(c, "email", NULL);
-    in.password = body_str(c, "password", &in.password_len);
-    in.password_repeat = body_str(c, "password_repeat",
+    in.email = jc_api_body_str(c, "email", NULL);
+    in.password = jc_api_body_str(c, "password", &in.password_len);
+    in.password_repeat = jc_api_body_str(c, "password_repeat",
                                   &in.password_repeat_len);
     in.accept_terms = json_is_true(json_object_get(c->body, "accept_terms"));
     in.accept_email = json_is_true(json_object_get(c->body, "accept_email"));
@@ -310,7 +296,7 @@ static int route_register(jc_call_t *c, jc_result_t *res, json_t **out)
 static int route_confirm(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_account_confirm(&c->db, res, &c->conf->ctx,
-                       body_str(c, "token", NULL), c->now, c->r->pool);
+                       jc_api_body_str(c, "token", NULL), c->now, c->r->pool);
     *out = json_pack("{s:s}", "status", "confirmed");
     return 200;
 }
@@ -318,7 +304,7 @@ static int route_confirm(jc_call_t *c, jc_result_t *res, json_t **out)
 static int route_resend(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_account_resend(&c->db, res, &c->conf->ctx,
-                      body_str(c, "email", NULL), c->now, c->r->pool);
+                      jc_api_body_str(c, "email", NULL), c->now, c->r->pool);
     *out = json_pack("{s:s}", "status", "email_sent");
     return 202;
 }
@@ -327,17 +313,17 @@ static int route_login(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_login_out_t lo;
     size_t pwlen;
-    const char *pw = body_str(c, "password", &pwlen);
+    const char *pw = jc_api_body_str(c, "password", &pwlen);
 
     jc_account_login(&c->db, res, &lo, &c->conf->ctx,
-                     body_str(c, "login", NULL), pw, pwlen,
+                     jc_api_body_str(c, "login", NULL), pw, pwlen,
                      c->r->useragent_ip, session_cookie(c), c->now,
                      c->r->pool);
     if (res->status != 200) {
         *out = NULL;
         return res->status;
     }
-    set_cookie(c, lo.token);
+    jc_api_set_cookie(c, lo.token);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, c->r, JCLOG(00110)
                   "login ok: account %" APR_INT64_T_FMT ", state %s",
                   lo.account_id, jc_session_state_name(lo.state));
@@ -358,7 +344,7 @@ static int route_logout(jc_call_t *c, jc_result_t *res, json_t **out)
     if (rc != JC_DB_OK) {
         return jc_result_internal(res, c->db.last_error);
     }
-    set_cookie(c, NULL);
+    jc_api_set_cookie(c, NULL);
     return 204;
 }
 
@@ -394,6 +380,11 @@ static const jc_route_t routes[] = {
     { M_POST, "login",           0, 1, 1, route_login },
     { M_POST, "logout",          1, 0, 1, route_logout },
     { M_GET,  "me",              1, 0, 1, route_me },
+    /* second factor: level 4 = mfa_setup_required or mfa_required;
+     * verify checks for exactly mfa_required itself */
+    { M_POST, "mfa/totp/setup",  4, 0, 1, jc_route_totp_setup },
+    { M_POST, "mfa/totp/confirm", 4, 1, 1, jc_route_totp_confirm },
+    { M_POST, "mfa/totp/verify", 4, 1, 1, jc_route_totp_verify },
     { 0, NULL, 0, 0, 0, NULL }
 };
 
@@ -523,7 +514,7 @@ int jc_api_handler(request_rec *r)
         }
         if (rc == JC_DB_NOROW) {
             if (token) {
-                set_cookie(&c, NULL);
+                jc_api_set_cookie(&c, NULL);
             }
             return expired
                 ? fail(r, 401, "session_expired", "Ihre Sitzung ist "

@@ -1,0 +1,505 @@
+/* TOTP second factor flows (see jc_mfa.h). */
+#include <string.h>
+#include <apr_strings.h>
+#include <openssl/crypto.h>
+
+#include "jc_mail.h"
+#include "jc_mfa.h"
+#include "jc_outbox.h"
+#include "jc_qr.h"
+#include "jc_throttle.h"
+#include "jc_totp.h"
+
+#define JC_MFA_QR_SCALE 4   /* pixels per module of the set-up QR code */
+#define JC_MFA_QR_LABEL "QR-Code zum Einrichten Ihrer Authentifizierungs-App"
+
+/* Map a database outcome to the API answer; returns non-zero on failure
+ * (the open transaction, if any, is rolled back). */
+static int mfa_db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc,
+                       apr_pool_t *p)
+{
+    if (rc == JC_DB_OK) {
+        return 0;
+    }
+    jc_db_rollback(db, p);
+    if (rc == JC_DB_BUSY) {
+        jc_result_unavailable(res, db->last_error);
+    }
+    else {
+        jc_result_internal(res, apr_psprintf(p, "database %s: %s",
+                                             jc_db_rc_name(rc),
+                                             db->last_error ? db->last_error
+                                                            : "-"));
+    }
+    return 1;
+}
+
+static const char *seal_context(apr_int64_t account_id, apr_pool_t *p)
+{
+    return apr_psprintf(p, "totp:%" APR_INT64_T_FMT, account_id);
+}
+
+const char *jc_mfa_code_clean(const char *code, apr_pool_t *p)
+{
+    char buf[JC_TOTP_DIGITS + 1];
+    size_t n = 0;
+
+    if (!code) {
+        return NULL;
+    }
+    for (; *code; code++) {
+        if (*code == ' ' || *code == '\t') {
+            continue;
+        }
+        if (*code < '0' || *code > '9' || n >= JC_TOTP_DIGITS) {
+            return NULL;
+        }
+        buf[n++] = *code;
+    }
+    if (n != JC_TOTP_DIGITS) {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, buf, n);
+}
+
+const char *jc_mfa_secret_groups(const char *b32, apr_pool_t *p)
+{
+    size_t n, i, o = 0;
+    char *out;
+
+    if (!b32) {
+        return NULL;
+    }
+    n = strlen(b32);
+    out = apr_palloc(p, n + n / 4 + 1);
+    for (i = 0; i < n; i++) {
+        if (i > 0 && i % 4 == 0) {
+            out[o++] = ' ';
+        }
+        out[o++] = b32[i];
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void code_malformed(jc_result_t *res)
+{
+    jc_result_set(res, 422, "code_malformed",
+                  "Bitte geben Sie den 6-stelligen Code aus Ihrer "
+                  "Authentifizierungs-App ein (nur Ziffern).", "code");
+}
+
+static void code_invalid(jc_result_t *res)
+{
+    jc_result_set(res, 401, "code_invalid",
+                  "Der Code ist falsch oder abgelaufen.", "code");
+}
+
+static void code_used(jc_result_t *res, apr_int64_t account_id,
+                      apr_int64_t step, apr_pool_t *p)
+{
+    res->log = apr_psprintf(p, "TOTP code replayed: account %"
+                            APR_INT64_T_FMT ", step %" APR_INT64_T_FMT,
+                            account_id, step);
+    jc_result_set(res, 401, "code_used",
+                  "Dieser Code wurde bereits verwendet. Bitte warten Sie, "
+                  "bis Ihre Authentifizierungs-App einen neuen Code "
+                  "anzeigt, und geben Sie diesen ein.", "code");
+}
+
+static void factor_exists(jc_result_t *res)
+{
+    jc_result_set(res, 409, "factor_exists",
+                  "Für Ihr Konto ist bereits ein zweiter Faktor "
+                  "eingerichtet.", NULL);
+}
+
+/* The factor row of an account. */
+typedef struct {
+    const char *sealed;       /* secret_sealed                      */
+    int confirmed;            /* confirmed_at is set                */
+    apr_int64_t last_step;    /* last accepted step, -1 = none      */
+    apr_int64_t failed;       /* consecutive wrong codes            */
+    apr_int64_t blocked;      /* blocked_until                      */
+} factor_t;
+
+static jc_db_rc_e factor_get(jc_db_t *db, factor_t *f, apr_int64_t id,
+                             apr_pool_t *p)
+{
+    const void *args[1];
+    apr_int64_t at;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    memset(f, 0, sizeof(*f));
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, "jc_totp_get", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    f->sealed = jc_db_col_str(&row, 0, p);
+    f->confirmed = jc_db_col_i64(&row, 1, &at, 0);
+    jc_db_col_i64(&row, 2, &f->last_step, -1);
+    jc_db_col_i64(&row, 3, &f->failed, 0);
+    jc_db_col_i64(&row, 4, &f->blocked, 0);
+    return f->sealed ? JC_DB_OK : JC_DB_ERROR;
+}
+
+/* Check code against the sealed secret: the jc_totp_verify() outcome, or
+ * APR_EGENERAL (res set to 500) when the secret does not open. */
+static apr_status_t check_code(jc_result_t *res, apr_int64_t *step,
+                               const jc_ctx_t *ctx, const factor_t *f,
+                               apr_int64_t account_id, const char *code,
+                               apr_int64_t now, apr_pool_t *p)
+{
+    unsigned char *key = NULL;
+    size_t keylen = 0;
+    apr_status_t rv;
+
+    *step = -1;
+    if (!ctx->secretbox
+        || jc_secretbox_open(&key, &keylen, ctx->secretbox, f->sealed,
+                             seal_context(account_id, p), p)
+           != APR_SUCCESS) {
+        jc_result_internal(res, apr_psprintf(p, "the TOTP secret of account "
+                           "%" APR_INT64_T_FMT " does not open (another "
+                           "JobcenterSecretKeyFile?)", account_id));
+        return APR_EGENERAL;
+    }
+    rv = jc_totp_verify(step, code, key, keylen, now, JC_TOTP_SHA1,
+                        JC_TOTP_DIGITS, f->last_step);
+    OPENSSL_cleanse(key, keylen);
+    if (rv != APR_SUCCESS && rv != APR_EEXIST && rv != APR_EMISMATCH) {
+        jc_result_internal(res, "TOTP verification failed");
+        return APR_EGENERAL;
+    }
+    return rv;
+}
+
+/* In the open transaction: delete the session the request came with and
+ * create its successor in state authenticated. JC_DB_NOROW when the old
+ * session is gone already (logged out in parallel). */
+static jc_db_rc_e rotate(jc_db_t *db, jc_login_out_t *out,
+                         const jc_ctx_t *ctx, const jc_session_t *s,
+                         apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_rc_e rc;
+    int n = 0;
+
+    args[0] = s->id_hash;
+    rc = jc_db_exec(db, &n, "jc_sess_delete", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    if (n != 1) {
+        return JC_DB_NOROW;
+    }
+    out->state = JC_SESS_AUTHENTICATED;
+    out->account_id = s->account_id;
+    return jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
+                             s->account_id, out->state, &ctx->sess, now, p);
+}
+
+static void session_gone(jc_result_t *res, jc_db_t *db, apr_pool_t *p)
+{
+    jc_db_rollback(db, p);
+    jc_result_set(res, 401, "not_authenticated",
+                  "Bitte melden Sie sich an.", NULL);
+}
+
+void jc_mfa_totp_setup(jc_db_t *db, jc_result_t *res, jc_totp_setup_t *out,
+                       const jc_ctx_t *ctx, const jc_session_t *s,
+                       apr_int64_t now, apr_pool_t *p)
+{
+    unsigned char secret[JC_TOTP_SECRET_LEN];
+    const char *b32, *sealed = NULL, *uri = NULL, *svg = NULL, *label;
+    const void *args[3];
+    apr_int64_t id = s->account_id;
+    jc_db_rc_e rc;
+    int n = 0;
+
+    jc_result_ok(res);
+    memset(out, 0, sizeof(*out));
+    label = s->email ? s->email : s->username;
+    if (!label) {
+        label = apr_psprintf(p, "Konto %" APR_INT64_T_FMT, id);
+    }
+    if (!ctx->secretbox || !ctx->totp_issuer) {
+        jc_result_internal(res, "no key for secrets at rest");
+        return;
+    }
+    /* the crypto first, outside any transaction */
+    if (jc_totp_secret_new(secret, sizeof(secret)) != APR_SUCCESS) {
+        jc_result_internal(res, "RAND_bytes failed");
+        return;
+    }
+    b32 = jc_totp_base32_encode(secret, sizeof(secret), p);
+    if (jc_secretbox_seal(&sealed, ctx->secretbox, secret, sizeof(secret),
+                          seal_context(id, p), p) != APR_SUCCESS
+        || jc_totp_uri(&uri, ctx->totp_issuer, label, secret,
+                       sizeof(secret), JC_TOTP_SHA1, JC_TOTP_DIGITS, p)
+           != APR_SUCCESS
+        || jc_qr_svg(&svg, uri, JC_MFA_QR_LABEL, JC_MFA_QR_SCALE, p)
+           != APR_SUCCESS) {
+        OPENSSL_cleanse(secret, sizeof(secret));
+        jc_result_internal(res, "sealing the secret or encoding its URI "
+                           "failed");
+        return;
+    }
+    OPENSSL_cleanse(secret, sizeof(secret));
+
+    /* one statement: insert, or replace a pending secret; a confirmed
+     * factor is never replaced (0 rows) */
+    args[0] = &id;
+    args[1] = sealed;
+    args[2] = &now;
+    rc = jc_db_exec(db, &n, "jc_totp_put", args, p);
+    if (mfa_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (n != 1) {
+        factor_exists(res);
+        return;
+    }
+    out->secret = jc_mfa_secret_groups(b32, p);
+    out->otpauth_uri = uri;
+    out->qr_svg = svg;
+}
+
+void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+                         const jc_ctx_t *ctx, const jc_session_t *s,
+                         const char *code, apr_int64_t now, apr_pool_t *p)
+{
+    const char *clean = jc_mfa_code_clean(code, p);
+    apr_int64_t id = s->account_id, step;
+    const void *args[5];
+    factor_t f;
+    jc_db_rc_e rc;
+    apr_status_t rv;
+    int n = 0;
+
+    jc_result_ok(res);
+    memset(out, 0, sizeof(*out));
+    if (!clean) {
+        code_malformed(res);
+        return;
+    }
+    rc = factor_get(db, &f, id, p);
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 409, "setup_missing",
+                      "Bitte starten Sie die Einrichtung des zweiten "
+                      "Faktors erneut.", NULL);
+        return;
+    }
+    if (mfa_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (f.confirmed) {
+        factor_exists(res);
+        return;
+    }
+    rv = check_code(res, &step, ctx, &f, id, clean, now, p);
+    if (rv == APR_EGENERAL) {
+        return;
+    }
+    if (rv != APR_SUCCESS) {
+        code_invalid(res);
+        return;
+    }
+
+    rc = jc_db_begin(db, p);
+    if (mfa_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = &now;
+    args[1] = &step;
+    args[2] = &now;
+    args[3] = &id;
+    args[4] = f.sealed;
+    rc = jc_db_exec(db, &n, "jc_totp_confirm", args, p);
+    if (rc == JC_DB_OK && n != 1) {
+        /* confirmed or set up anew by a parallel request */
+        jc_db_rollback(db, p);
+        jc_result_set(res, 409, "setup_missing",
+                      "Die Einrichtung wurde inzwischen geändert. Bitte "
+                      "starten Sie sie erneut.", NULL);
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        rc = rotate(db, out, ctx, s, now, p);
+    }
+    if (rc == JC_DB_NOROW) {
+        memset(out, 0, sizeof(*out));
+        session_gone(res, db, p);
+        return;
+    }
+    if (rc == JC_DB_OK && s->email) {
+        jc_mail_t *m = jc_mail_totp_enabled(
+            ctx->mail_from, s->email,
+            apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL),
+            apr_time_from_sec(now), p);
+
+        if (!m) {
+            db->last_error = "could not compose the mail "
+                             "\"Zweiter Faktor eingerichtet\"";
+            rc = JC_DB_ERROR;
+        }
+        else {
+            rc = jc_outbox_enqueue(db, m, now, p);
+        }
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (mfa_db_fail(res, db, rc, p)) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+}
+
+/* Count a wrong code for the account and block it as jc_throttle says. */
+static jc_db_rc_e count_failure(jc_db_t *db, const jc_ctx_t *ctx,
+                                apr_int64_t id, apr_int64_t now,
+                                apr_pool_t *p)
+{
+    const void *args[2];
+    apr_int64_t n = 0, until;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    rc = jc_db_begin(db, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, "jc_totp_failed", args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 0, &n, 0);
+        until = now + jc_throttle_delay(&ctx->thr_account, n);
+        args[0] = &until;
+        args[1] = &id;
+        rc = jc_db_exec(db, NULL, "jc_totp_block", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (rc != JC_DB_OK) {
+        jc_db_rollback(db, p);
+    }
+    return rc;
+}
+
+static void too_many(jc_result_t *res, const jc_ctx_t *ctx,
+                     const factor_t *f, apr_int64_t now, apr_pool_t *p)
+{
+    res->retry_after = f->blocked - now > 0 ? (long)(f->blocked - now) : 1;
+    if (ctx->thr_account.max_failures > 0
+        && f->failed >= ctx->thr_account.max_failures) {
+        jc_result_set(res, 429, "account_locked",
+                      "Die Anmeldung mit Ihrem Konto ist wegen zu vieler "
+                      "falscher Codes vorübergehend gesperrt. Bitte "
+                      "versuchen Sie es später erneut.", "code");
+        return;
+    }
+    jc_result_set(res, 429, "too_many_attempts",
+                  apr_psprintf(p, "Zu viele falsche Codes. Bitte warten Sie "
+                               "%ld Sekunden und versuchen Sie es dann "
+                               "erneut.", res->retry_after), "code");
+}
+
+void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+                        const jc_ctx_t *ctx, const jc_session_t *s,
+                        const char *code, apr_int64_t now, apr_pool_t *p)
+{
+    const char *clean;
+    apr_int64_t id = s->account_id, step;
+    const void *args[4];
+    factor_t f;
+    jc_db_rc_e rc;
+    apr_status_t rv;
+    int n = 0;
+
+    jc_result_ok(res);
+    memset(out, 0, sizeof(*out));
+    if (s->state != JC_SESS_MFA_REQUIRED) {
+        res->log = jc_session_state_name(s->state);
+        jc_result_set(res, 409, "mfa_not_required",
+                      "Für diese Sitzung ist keine Eingabe eines "
+                      "Bestätigungscodes vorgesehen.", NULL);
+        return;
+    }
+    clean = jc_mfa_code_clean(code, p);
+    if (!clean) {
+        code_malformed(res);
+        return;
+    }
+    rc = factor_get(db, &f, id, p);
+    if (rc == JC_DB_NOROW || (rc == JC_DB_OK && !f.confirmed)) {
+        jc_result_set(res, 409, "factor_missing",
+                      "Für Ihr Konto ist kein zweiter Faktor eingerichtet. "
+                      "Bitte melden Sie sich erneut an.", NULL);
+        return;
+    }
+    if (mfa_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (f.blocked > now) {
+        too_many(res, ctx, &f, now, p);
+        return;
+    }
+    rv = check_code(res, &step, ctx, &f, id, clean, now, p);
+    if (rv == APR_EGENERAL) {
+        return;
+    }
+    if (rv == APR_EMISMATCH) {
+        rc = count_failure(db, ctx, id, now, p);
+        if (rc == JC_DB_BUSY) {
+            /* the failure could not be counted: do not answer "wrong" */
+            jc_result_unavailable(res, db->last_error);
+            return;
+        }
+        if (mfa_db_fail(res, db, rc, p)) {
+            return;
+        }
+        res->log = apr_psprintf(p, "wrong TOTP code, account %"
+                                APR_INT64_T_FMT, id);
+        code_invalid(res);
+        return;
+    }
+    if (rv == APR_EEXIST) {
+        code_used(res, id, step, p);
+        return;
+    }
+
+    rc = jc_db_begin(db, p);
+    if (mfa_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = &step;
+    args[1] = &now;
+    args[2] = &id;
+    args[3] = &step;
+    rc = jc_db_exec(db, &n, "jc_totp_use", args, p);
+    if (rc == JC_DB_OK && n != 1) {
+        /* a parallel request accepted this step (or a later one) first */
+        jc_db_rollback(db, p);
+        code_used(res, id, step, p);
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        rc = rotate(db, out, ctx, s, now, p);
+    }
+    if (rc == JC_DB_NOROW) {
+        memset(out, 0, sizeof(*out));
+        session_gone(res, db, p);
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (mfa_db_fail(res, db, rc, p)) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+}

@@ -1,0 +1,610 @@
+/* The TOTP second-factor flows (jc_mfa) against a real SQLite database
+ * through apr_dbd, with the statements the module prepares: set-up (sealed
+ * secret, replacing a pending one, never a confirmed one), confirmation
+ * (session rotation, mail in the outbox, nothing written on a wrong code),
+ * the login state after the password (one SELECT with the factor), the code
+ * check with replay protection, throttling and lock, a secret copied to
+ * another account, and the small helpers (code clean-up, key groups). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <apr_file_io.h>
+#include <apr_dbd.h>
+
+#include "jc_account.h"
+#include "jc_mfa.h"
+#include "jc_secretbox.h"
+#include "jc_sql.h"
+#include "jc_token.h"
+#include "jc_totp.h"
+
+#define PW "Geheim-Passwort1"
+#define T0 1800000000   /* a time step boundary: 60000000 * 30 */
+
+typedef struct {
+    apr_pool_t *pool;   /* per-test pool        */
+    char dir[64];       /* temp directory        */
+    jc_db_t db;         /* open connection       */
+    jc_ctx_t ctx;       /* flow configuration    */
+} fx_t;
+
+static apr_status_t load_schema(fx_t *f, const char *path)
+{
+    char *sql = NULL;
+    apr_file_t *fd;
+    apr_finfo_t fi;
+    apr_size_t n;
+    int rows;
+
+    if (apr_file_open(&fd, path, APR_READ, 0, f->pool) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    apr_file_info_get(&fi, APR_FINFO_SIZE, fd);
+    n = (apr_size_t)fi.size;
+    sql = apr_pcalloc(f->pool, n + 1);
+    apr_file_read_full(fd, sql, n, &n);
+    apr_file_close(fd);
+    /* the driver's multi-statement loop trips over trailing whitespace */
+    while (n > 0 && (sql[n - 1] == '\n' || sql[n - 1] == ' ')) {
+        sql[--n] = '\0';
+    }
+    return apr_dbd_query(f->db.driver, f->db.handle, &rows, sql) == 0
+           ? APR_SUCCESS : APR_EGENERAL;
+}
+
+static int setup(void **state)
+{
+    static const unsigned char key[JC_SECRETBOX_KEY_LEN] = {
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+        17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32
+    };
+    fx_t *f = calloc(1, sizeof(*f));
+    jc_secretbox_t *box = NULL;
+    const char *err = NULL, *file;
+    const jc_sql_stmt_t *st;
+
+    apr_pool_create(&f->pool, NULL);
+    strcpy(f->dir, "/tmp/jc-unit-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    file = apr_pstrcat(f->pool, f->dir, "/t.sqlite", NULL);
+    assert_int_equal(apr_dbd_get_driver(f->pool, "sqlite3", &f->db.driver),
+                     APR_SUCCESS);
+    assert_int_equal(apr_dbd_open_ex(f->db.driver, f->pool, file,
+                                     &f->db.handle, &err), APR_SUCCESS);
+    assert_int_equal(load_schema(f, JC_TOP "/sql/sqlite/001_init.sql"),
+                     APR_SUCCESS);
+    assert_int_equal(load_schema(f, JC_TOP "/sql/sqlite/002_totp.sql"),
+                     APR_SUCCESS);
+    f->db.prepared = apr_hash_make(f->pool);
+    for (st = jc_sql_statements(); st->label; st++) {
+        apr_dbd_prepared_t *ps = NULL;
+        int rv = apr_dbd_prepare(f->db.driver, f->pool, f->db.handle,
+                                 st->sql, st->label, &ps);
+
+        if (rv != 0) {
+            fail_msg("prepare %s: %s", st->label,
+                     apr_dbd_error(f->db.driver, f->db.handle, rv));
+        }
+        apr_hash_set(f->db.prepared, st->label, APR_HASH_KEY_STRING, ps);
+    }
+    assert_int_equal(jc_secretbox_make(&box, key, sizeof(key), f->pool),
+                     APR_SUCCESS);
+    f->ctx.base_url = "http://127.0.0.1:1";
+    f->ctx.mail_from = "Jobcenter.Digital <noreply@example.org>";
+    f->ctx.confirm_ttl = 86400;
+    f->ctx.argon2.m_kib = 19456;
+    f->ctx.argon2.t_cost = 2;
+    f->ctx.argon2.lanes = 1;
+    f->ctx.sess.idle = 1800;
+    f->ctx.sess.max_life = 43200;
+    f->ctx.sess.touch = 60;
+    f->ctx.thr_account.free_failures = 2;
+    f->ctx.thr_account.max_failures = 5;
+    f->ctx.thr_account.max_delay = 900;
+    f->ctx.thr_account.lock_secs = 3600;
+    f->ctx.thr_client.free_failures = 20;
+    f->ctx.thr_client.max_delay = 900;
+    f->ctx.thr_client.lock_secs = 900;
+    f->ctx.dummy_hash = jc_password_dummy_hash(&f->ctx.argon2, f->pool);
+    f->ctx.secretbox = box;
+    f->ctx.totp_issuer = "Jobcenter.Digital";
+    assert_non_null(f->ctx.dummy_hash);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    char cmd[96];
+
+    apr_dbd_close(f->db.driver, f->db.handle);
+    apr_pool_destroy(f->pool);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0) {
+        return -1;
+    }
+    free(f);
+    return 0;
+}
+
+static apr_int64_t count(fx_t *f, const char *sql)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v;
+
+    assert_int_equal(apr_dbd_select(f->db.driver, f->pool, f->db.handle,
+                                    &res, sql, 1), 0);
+    assert_int_equal(apr_dbd_get_row(f->db.driver, f->pool, res, &row, 1),
+                     0);
+    v = apr_dbd_get_entry(f->db.driver, row, 0);
+    return v ? apr_atoi64(v) : -1;
+}
+
+static const char *text(fx_t *f, const char *sql)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v;
+
+    assert_int_equal(apr_dbd_select(f->db.driver, f->pool, f->db.handle,
+                                    &res, sql, 1), 0);
+    assert_int_equal(apr_dbd_get_row(f->db.driver, f->pool, res, &row, 1),
+                     0);
+    v = apr_dbd_get_entry(f->db.driver, row, 0);
+    return v ? apr_pstrdup(f->pool, v) : NULL;
+}
+
+static void exec_sql(fx_t *f, const char *sql)
+{
+    int n;
+
+    assert_int_equal(apr_dbd_query(f->db.driver, f->db.handle, &n, sql), 0);
+}
+
+/* A confirmed account that can log in. */
+static void account(fx_t *f, const char *email)
+{
+    jc_register_in_t in;
+    jc_result_t res;
+
+    memset(&in, 0, sizeof(in));
+    in.email = email;
+    in.password = PW;
+    in.password_len = strlen(PW);
+    in.password_repeat = PW;
+    in.password_repeat_len = strlen(PW);
+    in.accept_terms = 1;
+    in.accept_email = 1;
+    jc_account_register(&f->db, &res, &f->ctx, &in, 1000, f->pool);
+    assert_int_equal(res.status, 202);
+    exec_sql(f, apr_psprintf(f->pool, "UPDATE account SET "
+                             "email_confirmed_at = 1000 WHERE email = '%s'",
+                             email));
+}
+
+/* Log in with the password at now; *s gets the loaded session. */
+static void login(fx_t *f, jc_session_t *s, const char *email,
+                  jc_sess_state_e want, apr_int64_t now)
+{
+    jc_result_t res;
+    jc_login_out_t out;
+    int expired;
+
+    jc_account_login(&f->db, &res, &out, &f->ctx, email, PW, strlen(PW),
+                     "127.0.0.1", NULL, now, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(out.state, want);
+    assert_int_equal(jc_session_load(&f->db, s, &expired, out.token,
+                                     &f->ctx.sess, now, f->pool), JC_DB_OK);
+    assert_int_equal(s->state, want);
+}
+
+/* The code of the displayed key at now. */
+static const char *code_at(fx_t *f, const char *grouped, apr_int64_t now)
+{
+    char code[JC_TOTP_CODE_SIZE];
+    unsigned char *key;
+    size_t keylen;
+
+    assert_int_equal(jc_totp_base32_decode(&key, &keylen, grouped, f->pool),
+                     APR_SUCCESS);
+    assert_int_equal(keylen, JC_TOTP_SECRET_LEN);
+    assert_int_equal(jc_totp_code(code, key, keylen, now, JC_TOTP_SHA1, 6),
+                     APR_SUCCESS);
+    return apr_pstrdup(f->pool, code);
+}
+
+/* A code of the key that is none of the three accepted at now. */
+static const char *wrong_code(fx_t *f, const char *grouped, apr_int64_t now)
+{
+    static const char *const pick[] = { "000000", "111111", "222222",
+                                        "333333" };
+    const char *c0 = code_at(f, grouped, now - 30);
+    const char *c1 = code_at(f, grouped, now);
+    const char *c2 = code_at(f, grouped, now + 30);
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        if (strcmp(pick[i], c0) && strcmp(pick[i], c1)
+            && strcmp(pick[i], c2)) {
+            return pick[i];
+        }
+    }
+    fail_msg("no wrong code found");
+    return NULL;
+}
+
+/* Set up and confirm TOTP for email at T0; returns the displayed key. */
+static const char *enrol(fx_t *f, const char *email)
+{
+    jc_result_t res;
+    jc_login_out_t out;
+    jc_totp_setup_t st;
+    jc_session_t s;
+
+    login(f, &s, email, JC_SESS_MFA_SETUP_REQUIRED, T0);
+    jc_mfa_totp_setup(&f->db, &res, &st, &f->ctx, &s, T0, f->pool);
+    assert_int_equal(res.status, 200);
+    jc_mfa_totp_confirm(&f->db, &res, &out, &f->ctx, &s,
+                        code_at(f, st.secret, T0), T0, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(out.state, JC_SESS_AUTHENTICATED);
+    return st.secret;
+}
+
+static void test_helpers(void **state)
+{
+    fx_t *f = *state;
+
+    assert_string_equal(jc_mfa_code_clean("123456", f->pool), "123456");
+    assert_string_equal(jc_mfa_code_clean(" 123 456\t", f->pool), "123456");
+    assert_string_equal(jc_mfa_code_clean("000000", f->pool), "000000");
+    assert_null(jc_mfa_code_clean(NULL, f->pool));
+    assert_null(jc_mfa_code_clean("", f->pool));
+    assert_null(jc_mfa_code_clean("12345", f->pool));
+    assert_null(jc_mfa_code_clean("1234567", f->pool));
+    assert_null(jc_mfa_code_clean("12a456", f->pool));
+    assert_null(jc_mfa_code_clean("123-456", f->pool));
+    assert_null(jc_mfa_code_clean("１２３４５６", f->pool));
+    assert_string_equal(jc_mfa_secret_groups("ABCDEFGHIJ", f->pool),
+                        "ABCD EFGH IJ");
+    assert_string_equal(jc_mfa_secret_groups("ABCD", f->pool), "ABCD");
+    assert_string_equal(jc_mfa_secret_groups("", f->pool), "");
+    assert_null(jc_mfa_secret_groups(NULL, f->pool));
+}
+
+static void test_setup(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_totp_setup_t st, st2;
+    jc_session_t s;
+    unsigned char *plain;
+    size_t len;
+    const char *sealed, *sealed2;
+    apr_int64_t id;
+
+    account(f, "max@example.org");
+    login(f, &s, "max@example.org", JC_SESS_MFA_SETUP_REQUIRED, T0);
+    id = s.account_id;
+    jc_mfa_totp_setup(&f->db, &res, &st, &f->ctx, &s, T0, f->pool);
+    assert_int_equal(res.status, 200);
+    /* 32 base32 characters in 8 groups of 4 */
+    assert_int_equal(strlen(st.secret), 39);
+    assert_int_equal(st.secret[4], ' ');
+    assert_non_null(strstr(st.otpauth_uri, "otpauth://totp/"
+                           "Jobcenter.Digital:max%40example.org?secret="));
+    assert_non_null(strstr(st.otpauth_uri, "&issuer=Jobcenter.Digital"));
+    assert_int_equal(strncmp(st.qr_svg, "<svg ", 5), 0);
+    /* stored sealed and pending; opens only with the account's context */
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM totp_factor WHERE "
+                              "confirmed_at IS NULL AND last_step = -1"), 1);
+    sealed = text(f, "SELECT secret_sealed FROM totp_factor");
+    assert_int_equal(strncmp(sealed, "v1.", 3), 0);
+    assert_int_equal(jc_secretbox_open(&plain, &len, f->ctx.secretbox,
+                                       sealed,
+                                       apr_psprintf(f->pool, "totp:%"
+                                                    APR_INT64_T_FMT, id),
+                                       f->pool), APR_SUCCESS);
+    assert_int_equal(len, JC_TOTP_SECRET_LEN);
+    assert_int_equal(jc_secretbox_open(&plain, &len, f->ctx.secretbox,
+                                       sealed, "totp:999", f->pool),
+                     APR_EGENERAL);
+    /* a second set-up replaces the pending secret */
+    jc_mfa_totp_setup(&f->db, &res, &st2, &f->ctx, &s, T0 + 5, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_string_not_equal(st.secret, st2.secret);
+    sealed2 = text(f, "SELECT secret_sealed FROM totp_factor");
+    assert_string_not_equal(sealed, sealed2);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM totp_factor"), 1);
+    assert_int_equal(count(f, "SELECT created_at FROM totp_factor"), T0 + 5);
+}
+
+static void test_confirm(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_login_out_t out;
+    jc_totp_setup_t st, st2;
+    jc_session_t s, s2;
+    int expired;
+
+    account(f, "anna@example.org");
+    login(f, &s, "anna@example.org", JC_SESS_MFA_SETUP_REQUIRED, T0);
+    /* nothing to confirm yet */
+    jc_mfa_totp_confirm(&f->db, &res, &out, &f->ctx, &s, "123456", T0,
+                        f->pool);
+    assert_int_equal(res.status, 409);
+    assert_string_equal(res.code, "setup_missing");
+    jc_mfa_totp_setup(&f->db, &res, &st, &f->ctx, &s, T0, f->pool);
+    assert_int_equal(res.status, 200);
+
+    jc_mfa_totp_confirm(&f->db, &res, &out, &f->ctx, &s, "12 34", T0,
+                        f->pool);
+    assert_int_equal(res.status, 422);
+    assert_string_equal(res.code, "code_malformed");
+    assert_string_equal(res.field, "code");
+    jc_mfa_totp_confirm(&f->db, &res, &out, &f->ctx, &s,
+                        wrong_code(f, st.secret, T0), T0, f->pool);
+    assert_int_equal(res.status, 401);
+    assert_string_equal(res.code, "code_invalid");
+    assert_string_equal(res.message, "Der Code ist falsch oder abgelaufen.");
+    /* a code two steps away is outside the window */
+    jc_mfa_totp_confirm(&f->db, &res, &out, &f->ctx, &s,
+                        code_at(f, st.secret, T0 + 60), T0, f->pool);
+    assert_int_equal(res.status, 401);
+    /* nothing was written by the failures */
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM totp_factor WHERE "
+                              "confirmed_at IS NULL"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM mail_outbox WHERE "
+                              "subject = 'Zweiter Faktor eingerichtet'"), 0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 1);
+
+    /* the previous step's code is accepted (±1), with spaces */
+    jc_mfa_totp_confirm(&f->db, &res, &out, &f->ctx, &s,
+                        apr_pstrcat(f->pool, " ",
+                                    code_at(f, st.secret, T0 - 30), NULL),
+                        T0, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(out.state, JC_SESS_AUTHENTICATED);
+    assert_true(jc_token_wellformed(out.token));
+    assert_true(jc_token_wellformed(out.csrf));
+    assert_string_not_equal(out.csrf, s.csrf_token);
+    assert_int_equal(count(f, "SELECT confirmed_at FROM totp_factor"), T0);
+    assert_int_equal(count(f, "SELECT last_step FROM totp_factor"),
+                     T0 / 30 - 1);
+    /* rotation: the old session is gone, the new one is authenticated */
+    assert_int_equal(count(f, apr_psprintf(f->pool, "SELECT COUNT(*) FROM "
+                           "session WHERE id_hash = '%s'", s.id_hash)), 0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 1);
+    assert_int_equal(jc_session_load(&f->db, &s2, &expired, out.token,
+                                     &f->ctx.sess, T0, f->pool), JC_DB_OK);
+    assert_int_equal(s2.state, JC_SESS_AUTHENTICATED);
+    assert_string_equal(s2.csrf_token, out.csrf);
+    /* the security mail is queued */
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM mail_outbox WHERE "
+                              "rcpt = 'anna@example.org' AND subject = "
+                              "'Zweiter Faktor eingerichtet'"), 1);
+
+    /* a confirmed factor is never replaced, whatever the session */
+    jc_mfa_totp_setup(&f->db, &res, &st2, &f->ctx, &s2, T0, f->pool);
+    assert_int_equal(res.status, 409);
+    assert_string_equal(res.code, "factor_exists");
+    jc_mfa_totp_confirm(&f->db, &res, &out, &f->ctx, &s2,
+                        code_at(f, st.secret, T0), T0, f->pool);
+    assert_int_equal(res.status, 409);
+    assert_string_equal(res.code, "factor_exists");
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM totp_factor WHERE "
+                              "confirmed_at IS NOT NULL"), 1);
+}
+
+static void test_verify_and_replay(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_login_out_t out;
+    jc_session_t s, s2;
+    const char *key;
+    int expired;
+
+    account(f, "lena@example.org");
+    key = enrol(f, "lena@example.org");
+    /* the password now leads to mfa_required */
+    login(f, &s, "lena@example.org", JC_SESS_MFA_REQUIRED, T0 + 10);
+    /* the code used for the set-up is spent (same step) */
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s,
+                       code_at(f, key, T0), T0 + 10, f->pool);
+    assert_int_equal(res.status, 401);
+    assert_string_equal(res.code, "code_used");
+    assert_non_null(strstr(res.log, "replayed"));
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s, "12345", T0 + 10,
+                       f->pool);
+    assert_int_equal(res.status, 422);
+    assert_string_equal(res.code, "code_malformed");
+
+    /* next step: accepted, session rotated to authenticated */
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s,
+                       code_at(f, key, T0 + 30), T0 + 31, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(out.state, JC_SESS_AUTHENTICATED);
+    assert_int_equal(count(f, "SELECT last_step FROM totp_factor"),
+                     T0 / 30 + 1);
+    assert_int_equal(count(f, "SELECT last_used_at FROM totp_factor"),
+                     T0 + 31);
+    assert_int_equal(count(f, apr_psprintf(f->pool, "SELECT COUNT(*) FROM "
+                           "session WHERE id_hash = '%s'", s.id_hash)), 0);
+    assert_int_equal(jc_session_load(&f->db, &s2, &expired, out.token,
+                                     &f->ctx.sess, T0 + 31, f->pool),
+                     JC_DB_OK);
+    assert_int_equal(s2.state, JC_SESS_AUTHENTICATED);
+    /* an authenticated session has nothing to verify */
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s2,
+                       code_at(f, key, T0 + 60), T0 + 60, f->pool);
+    assert_int_equal(res.status, 409);
+    assert_string_equal(res.code, "mfa_not_required");
+
+    /* the same code in a fresh login (same step): replay */
+    login(f, &s, "lena@example.org", JC_SESS_MFA_REQUIRED, T0 + 40);
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s,
+                       code_at(f, key, T0 + 30), T0 + 40, f->pool);
+    assert_int_equal(res.status, 401);
+    assert_string_equal(res.code, "code_used");
+    /* an older code within the window is a replay too (step < last) */
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s,
+                       code_at(f, key, T0), T0 + 40, f->pool);
+    assert_int_equal(res.status, 401);
+    assert_string_equal(res.code, "code_used");
+    /* replays are not counted as wrong codes, the session stays */
+    assert_int_equal(count(f, "SELECT failed_codes FROM totp_factor"), 0);
+    assert_int_equal(count(f, apr_psprintf(f->pool, "SELECT state FROM "
+                           "session WHERE id_hash = '%s'", s.id_hash)),
+                     JC_SESS_MFA_REQUIRED);
+    /* the session of a logout in between cannot be upgraded */
+    exec_sql(f, apr_psprintf(f->pool, "DELETE FROM session WHERE "
+                             "id_hash = '%s'", s.id_hash));
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s,
+                       code_at(f, key, T0 + 60), T0 + 61, f->pool);
+    assert_int_equal(res.status, 401);
+    assert_string_equal(res.code, "not_authenticated");
+    assert_int_equal(count(f, "SELECT last_step FROM totp_factor"),
+                     T0 / 30 + 1);
+}
+
+static void test_verify_throttle(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_login_out_t out;
+    jc_session_t s;
+    const char *key, *bad;
+    apr_int64_t now = T0 + 100;
+    int i;
+
+    account(f, "tom@example.org");
+    key = enrol(f, "tom@example.org");
+    login(f, &s, "tom@example.org", JC_SESS_MFA_REQUIRED, now);
+    bad = wrong_code(f, key, now);
+    /* free_failures 2: two wrong codes cost nothing */
+    for (i = 0; i < 2; i++) {
+        jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s, bad, now,
+                           f->pool);
+        assert_int_equal(res.status, 401);
+        assert_string_equal(res.code, "code_invalid");
+    }
+    assert_int_equal(count(f, "SELECT blocked_until FROM totp_factor"), now);
+    /* the third blocks for 1 s: even the right code is refused then */
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s, bad, now, f->pool);
+    assert_int_equal(res.status, 401);
+    assert_int_equal(count(f, "SELECT failed_codes FROM totp_factor"), 3);
+    assert_int_equal(count(f, "SELECT blocked_until FROM totp_factor"),
+                     now + 1);
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s,
+                       code_at(f, key, now), now, f->pool);
+    assert_int_equal(res.status, 429);
+    assert_string_equal(res.code, "too_many_attempts");
+    assert_int_equal(res.retry_after, 1);
+    /* 4th: 2 s; 5th = max_failures: locked for lock_secs */
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s, bad, now + 1,
+                       f->pool);
+    assert_int_equal(res.status, 401);
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s, bad, now + 3,
+                       f->pool);
+    assert_int_equal(res.status, 401);
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s,
+                       code_at(f, key, now + 4), now + 4, f->pool);
+    assert_int_equal(res.status, 429);
+    assert_string_equal(res.code, "account_locked");
+    assert_int_equal(res.retry_after, 3600 - 1);
+    /* after the lock the right code works and resets the count */
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s,
+                       code_at(f, key, now + 3603), now + 3603, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(count(f, "SELECT failed_codes FROM totp_factor"), 0);
+    assert_int_equal(count(f, "SELECT blocked_until FROM totp_factor"), 0);
+}
+
+static void test_sealed_secret_is_bound_to_account(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_login_out_t out;
+    jc_session_t s;
+    const char *key;
+
+    account(f, "eva@example.org");
+    account(f, "mallory@example.org");
+    key = enrol(f, "eva@example.org");
+    (void)enrol(f, "mallory@example.org");
+    /* Eva's sealed secret copied into Mallory's row does not open */
+    exec_sql(f, "UPDATE totp_factor SET secret_sealed = (SELECT "
+                "t.secret_sealed FROM totp_factor t JOIN account a ON "
+                "a.id = t.account_id WHERE a.email = 'eva@example.org') "
+                "WHERE account_id = (SELECT id FROM account WHERE "
+                "email = 'mallory@example.org')");
+    login(f, &s, "mallory@example.org", JC_SESS_MFA_REQUIRED, T0 + 300);
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s,
+                       code_at(f, key, T0 + 300), T0 + 300, f->pool);
+    assert_int_equal(res.status, 500);
+    assert_non_null(strstr(res.log, "does not open"));
+}
+
+static void test_setup_pending_then_login(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_login_out_t out;
+    jc_totp_setup_t st;
+    jc_session_t s;
+
+    /* an unconfirmed set-up is no factor: the next login asks for set-up
+     * again, and verify refuses */
+    account(f, "paul@example.org");
+    login(f, &s, "paul@example.org", JC_SESS_MFA_SETUP_REQUIRED, T0);
+    jc_mfa_totp_setup(&f->db, &res, &st, &f->ctx, &s, T0, f->pool);
+    assert_int_equal(res.status, 200);
+    login(f, &s, "paul@example.org", JC_SESS_MFA_SETUP_REQUIRED, T0 + 1);
+    s.state = JC_SESS_MFA_REQUIRED;   /* as if forged: still refused */
+    jc_mfa_totp_verify(&f->db, &res, &out, &f->ctx, &s,
+                       code_at(f, st.secret, T0 + 1), T0 + 1, f->pool);
+    assert_int_equal(res.status, 409);
+    assert_string_equal(res.code, "factor_missing");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_confirm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_and_replay, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_verify_throttle, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sealed_secret_is_bound_to_account,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setup_pending_then_login, setup,
+                                        teardown),
+    };
+    apr_pool_t *gp;
+    int rc;
+
+    apr_initialize();
+    apr_pool_create(&gp, NULL);
+    apr_dbd_init(gp);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    apr_pool_destroy(gp);
+    apr_terminate();
+    return rc;
+}
