@@ -79,7 +79,9 @@ form.addEventListener('submit', async (ev) => {
                           { login: login, password: password });
     if (res.status === 200) {
         passwordInput.value = '';
-        window.location.replace('start.html');
+        // an account with a second factor is asked for its code next
+        window.location.replace(res.data && res.data.state === 'mfa_required'
+            ? 'zweiter-faktor.html' : 'start.html');
         return;
     }
     setBusy(form, false);

@@ -113,8 +113,12 @@ export async function api(method, path, body) {
     if (data && typeof data.csrf_token === 'string' && data.csrf_token) {
         setCsrfToken(data.csrf_token);
     }
-    if (res.status === 401) {
-        // No (valid) session any more: its token is worthless.
+    const code = data && data.error ? data.error.code : null;
+    if (res.status === 401
+            && (code === 'not_authenticated' || code === 'session_expired')) {
+        // No (valid) session any more: its token is worthless. Other 401
+        // answers (a wrong password, a wrong code) leave the session as
+        // it is.
         setCsrfToken(null);
     }
     return { status: res.status, data: data };
