@@ -1,0 +1,70 @@
+// tools/db-init.sh upgrades an existing database: a database of schema
+// version 1 (with an account in it) gets sql/<dialect>/002_totp.sql, keeps
+// its data, and the module then serves it; a second run changes nothing.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { useEnv, logTest, TOP } from '../lib/env.mjs';
+import { run, uniqueEmail } from '../lib/util.mjs';
+import { psqlBin } from '../lib/pg.mjs';
+import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
+
+// db-init.sh for this environment's database, as the database's owner
+function dbInit(env) {
+    if (env.dbKind === 'sqlite') {
+        const st = fs.statSync(env.sqliteFile);
+        return run(path.join(TOP, 'tools', 'db-init.sh'), ['sqlite', env.sqliteFile],
+            { uid: st.uid, gid: st.gid, timeoutMs: 30000 });
+    }
+    const binDir = path.dirname(psqlBin());
+    return run(path.join(TOP, 'tools', 'db-init.sh'),
+        ['pgsql', '-h', env.pg.host, '-p', String(env.pg.port), '-U', 'jc', '-d', env.pg.dbname],
+        { timeoutMs: 30000, env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` } });
+}
+
+describe('db-init.sh upgrades a version 1 database', () => {
+    let upgrade = null;
+    const h = useEnv({
+        beforeStart: async (env) => {
+            // turn the fresh database back into version 1, with an account
+            await env.db.exec('DROP TABLE totp_factor');
+            await env.db.exec('UPDATE jc_schema SET version = 1');
+            await env.db.exec("INSERT INTO account (email, password_hash, email_confirmed_at, created_at, updated_at) "
+                + "VALUES ('old@example.org', 'x', 1, 1, 1)");
+            upgrade = await dbInit(env);
+        }
+    });
+
+    test('version 1 -> 2: totp_factor created, data kept, one line on stderr', async () => {
+        const env = h.env;
+        assert.ok(upgrade, 'db-init did not run');
+        assert.match(upgrade.stderr, /schema upgraded from version 1 to 2/, upgrade.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 2);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM jc_schema'), 1);
+        assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE email = 'old@example.org'"), 1);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 0);
+    });
+
+    test('the module serves the upgraded database (login, TOTP set-up)', async () => {
+        const env = h.env;
+        const user = await registerAndConfirm(env, uniqueEmail('migrated'), strongPassword());
+        const c = env.client();
+        const r = await c.post('/api/v1/login', { login: user.email, password: user.password });
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.state, 'mfa_setup_required');
+        const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
+        assert.equal(s.status, 200, s.text);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 1);
+    });
+
+    test('a second run changes nothing', async () => {
+        const env = h.env;
+        const again = await dbInit(env);
+        assert.match(again.stderr, /schema is at version 2, nothing to do/, again.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 2);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 1);
+    });
+});
+
+logTest();
