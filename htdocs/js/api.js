@@ -99,6 +99,11 @@ export async function api(method, path, body) {
         const type = res.headers.get('Content-Type') || '';
         if (res.status !== 204 && type.toLowerCase().includes('json')) {
             data = await res.json();
+        } else {
+            // Read to the end even without a body we use (204): the
+            // request is then finished, so a navigation right after this
+            // call (e.g. after logout) cannot abort it.
+            await res.arrayBuffer();
         }
     } catch (e) {
         data = null;
