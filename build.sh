@@ -113,6 +113,7 @@ cmd_run() {
   Demo account$( [[ $fresh == 1 ]] && echo "" || echo " (created earlier)"):  demo@jobcenter.example / Jobcenter-Demo1
   Outgoing mail (one .eml per mail):  $VAR/mail/
   Database (SQLite):  $VAR/db/jobcenter.sqlite
+  Key for secrets at rest (TOTP):  $VAR/secret.key  (keep it with the database)
   Logs:  $VAR/logs/error.log, $VAR/logs/access.log
   Stop it:  ./build.sh stop
 
