@@ -1,6 +1,7 @@
 // tools/db-init.sh upgrades an existing database: a database of schema
-// version 1 (with an account in it) gets sql/<dialect>/002_totp.sql, keeps
-// its data, and the module then serves it; a second run changes nothing.
+// version 1 (with an account in it) gets sql/<dialect>/002_totp.sql and
+// 003_passkey.sql, keeps its data, and the module then serves it; a second
+// run changes nothing.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -28,6 +29,10 @@ describe('db-init.sh upgrades a version 1 database', () => {
     const h = useEnv({
         beforeStart: async (env) => {
             // turn the fresh database back into version 1, with an account
+            await env.db.exec('DROP TABLE webauthn_challenge');
+            await env.db.exec('DROP TABLE passkey');
+            await env.db.exec('DROP INDEX account_user_handle');
+            await env.db.exec('ALTER TABLE account DROP COLUMN user_handle');
             await env.db.exec('DROP TABLE totp_factor');
             await env.db.exec('UPDATE jc_schema SET version = 1');
             await env.db.exec("INSERT INTO account (email, password_hash, email_confirmed_at, created_at, updated_at) "
@@ -36,14 +41,17 @@ describe('db-init.sh upgrades a version 1 database', () => {
         }
     });
 
-    test('version 1 -> 2: totp_factor created, data kept, one line on stderr', async () => {
+    test('version 1 -> 3: totp_factor, passkey, webauthn_challenge created, data kept, one line on stderr', async () => {
         const env = h.env;
         assert.ok(upgrade, 'db-init did not run');
-        assert.match(upgrade.stderr, /schema upgraded from version 1 to 2/, upgrade.stderr);
-        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 2);
+        assert.match(upgrade.stderr, /schema upgraded from version 1 to 3/, upgrade.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 3);
         assert.equal(await env.db.scalar('SELECT count(*) FROM jc_schema'), 1);
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE email = 'old@example.org'"), 1);
         assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 0);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM passkey'), 0);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM webauthn_challenge'), 0);
+        assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE user_handle IS NULL"), 1);
     });
 
     test('the module serves the upgraded database (login, TOTP set-up)', async () => {
@@ -61,8 +69,8 @@ describe('db-init.sh upgrades a version 1 database', () => {
     test('a second run changes nothing', async () => {
         const env = h.env;
         const again = await dbInit(env);
-        assert.match(again.stderr, /schema is at version 2, nothing to do/, again.stderr);
-        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 2);
+        assert.match(again.stderr, /schema is at version 3, nothing to do/, again.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 3);
         assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 1);
     });
 });

@@ -77,6 +77,8 @@ static int setup(void **state)
                      APR_SUCCESS);
     assert_int_equal(load_schema(f, JC_TOP "/sql/sqlite/002_totp.sql"),
                      APR_SUCCESS);
+    assert_int_equal(load_schema(f, JC_TOP "/sql/sqlite/003_passkey.sql"),
+                     APR_SUCCESS);
     f->db.prepared = apr_hash_make(f->pool);
     for (st = jc_sql_statements(); st->label; st++) {
         apr_dbd_prepared_t *ps = NULL;
