@@ -420,8 +420,8 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
 {
     apr_int64_t cfail = 0, clast = 0, cuntil = 0;
     apr_int64_t id = 0, confirmed = 0, afail = 0, auntil = 0, pwchange = 0;
-    apr_int64_t factor_at = 0;
-    int has_factor = 0;
+    apr_int64_t factor_at = 0, passkeys = 0;
+    int has_factor = 0, has_totp = 0;
     const char *key = NULL, *phc, *email = NULL;
     const void *args[3];
     jc_db_row_t row;
@@ -486,7 +486,9 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         jc_db_col_i64(&row, 4, &auntil, 0);
         jc_db_col_i64(&row, 5, &pwchange, 0);
         email = jc_db_col_str(&row, 6, p);
-        has_factor = jc_db_col_i64(&row, 7, &factor_at, 0);
+        has_totp = jc_db_col_i64(&row, 7, &factor_at, 0);
+        jc_db_col_i64(&row, 8, &passkeys, 0);
+        has_factor = has_totp || passkeys > 0;
         if (auntil > now) {
             too_many(res, auntil - now,
                      ctx->thr_account.max_failures > 0
@@ -574,4 +576,6 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
     out->account_id = id;
+    out->has_totp = has_totp;
+    out->has_passkey = passkeys > 0;
 }

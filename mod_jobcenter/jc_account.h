@@ -27,6 +27,10 @@ typedef struct {
     const char *dummy_hash;          /* PHC hash for unknown users        */
     const jc_secretbox_t *secretbox; /* key for secrets at rest (TOTP)    */
     const char *totp_issuer;         /* issuer shown by authenticator apps */
+    const char *wa_rp_id;            /* WebAuthn RP ID (a host name)      */
+    const char *wa_rp_name;          /* WebAuthn RP name shown to users   */
+    const char *const *wa_origins;   /* allowed origins, NULL-terminated  */
+    apr_int64_t wa_challenge_ttl;    /* WebAuthn challenge lifetime, secs */
 } jc_ctx_t;
 
 /* Registration input as sent by the client (NULL = field missing). */
@@ -47,6 +51,8 @@ typedef struct {
     jc_sess_state_e state;        /* state of the new session              */
     apr_int64_t expires_at;       /* absolute end of the session           */
     apr_int64_t account_id;       /* account signed in                     */
+    int has_totp;                 /* the account has a confirmed TOTP      */
+    int has_passkey;              /* the account has at least one passkey  */
 } jc_login_out_t;
 
 /* Lower-case, trimmed copy of an address, or NULL if it is not valid. */

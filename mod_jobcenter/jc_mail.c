@@ -352,6 +352,39 @@ jc_mail_t *jc_mail_totp_enabled(const char *from, const char *rcpt,
                            now, p);
 }
 
+jc_mail_t *jc_mail_passkey_enabled(const char *from, const char *rcpt,
+                                  const char *login_link, apr_time_t now,
+                                  apr_pool_t *p)
+{
+    const char *body;
+
+    if (rcpt == NULL || login_link == NULL || p == NULL
+        || !jc_mail_no_ctl(login_link)) {
+        return NULL;
+    }
+    body = apr_pstrcat(p,
+        "Guten Tag,\n"
+        "\n"
+        "für Ihr Konto im Portal Jobcenter.Digital mit der E-Mail-Adresse\n"
+        "\n",
+        rcpt, "\n"
+        "\n"
+        "wurde soeben ein Passkey eingerichtet. Mit diesem Passkey können "
+        "Sie sich ab jetzt ohne Passwort anmelden oder ihn nach dem "
+        "Passwort als zweiten Faktor verwenden.\n"
+        "\n"
+        "Wenn Sie das waren, müssen Sie nichts weiter tun.\n"
+        "\n"
+        "Wenn Sie das nicht waren, kennt möglicherweise eine andere Person "
+        "Ihr Passwort. Ändern Sie bitte sofort Ihr Passwort (auf der "
+        "Anmeldeseite über „Passwort vergessen“) und wenden Sie sich an Ihr "
+        "Jobcenter, damit der fremde Passkey entfernt wird:\n",
+        login_link, "\n"
+        "\n"
+        JC_MAIL_CLOSING, NULL);
+    return jc_mail_compose(from, rcpt, "Passkey eingerichtet", body, now, p);
+}
+
 /* 1 if name is 1..JC_MAIL_MAX_NAME characters of [A-Za-z0-9_-]. */
 static int jc_mail_spool_name_ok(const char *name)
 {

@@ -18,6 +18,7 @@ jc_db_rc_e jc_purge_run(jc_db_t *db, int *rows, const char **failed_label,
         { "jc_token_purge",       { &acct_cut, NULL } },
         { "jc_thr_purge",         { &thr_cut, NULL } },
         { "jc_outbox_purge",      { &sent_cut, NULL } },
+        { "jc_wa_chal_purge",     { &now, NULL } },
         /* tokens of the accounts about to go first (foreign key) */
         { "jc_acct_purge_tokens", { &acct_cut, NULL } },
         { "jc_acct_purge",        { &acct_cut, NULL } },

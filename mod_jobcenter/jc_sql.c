@@ -9,16 +9,19 @@ static const jc_sql_stmt_t statements[] = {
 
     /* accounts */
     /* column 7: confirmed_at of the account's TOTP factor (NULL = none
-     * or not confirmed), so the login needs one SELECT */
+     * or not confirmed), column 8: number of its passkeys, so the login
+     * needs one SELECT */
     { "jc_acct_by_email",
       "SELECT a.id, a.password_hash, a.email_confirmed_at, a.failed_logins, "
       "a.login_blocked_until, a.password_change_required, a.email, "
-      "t.confirmed_at FROM account a "
+      "t.confirmed_at, (SELECT count(*) FROM passkey k "
+      "WHERE k.account_id = a.id) FROM account a "
       "LEFT JOIN totp_factor t ON t.account_id = a.id WHERE a.email = %s" },
     { "jc_acct_by_username",
       "SELECT a.id, a.password_hash, a.email_confirmed_at, a.failed_logins, "
       "a.login_blocked_until, a.password_change_required, a.email, "
-      "t.confirmed_at FROM account a "
+      "t.confirmed_at, (SELECT count(*) FROM passkey k "
+      "WHERE k.account_id = a.id) FROM account a "
       "LEFT JOIN totp_factor t ON t.account_id = a.id "
       "WHERE a.username = %s" },
     { "jc_acct_insert",
@@ -111,6 +114,46 @@ static const jc_sql_stmt_t statements[] = {
       "WHERE account_id = %lld RETURNING failed_codes" },
     { "jc_totp_block",
       "UPDATE totp_factor SET blocked_until = %lld WHERE account_id = %lld" },
+
+    /* passkeys (WebAuthn) */
+    { "jc_pk_handle_get",
+      "SELECT user_handle FROM account WHERE id = %lld" },
+    /* the first registration sets the handle; never replaced */
+    { "jc_pk_handle_set",
+      "UPDATE account SET user_handle = %s "
+      "WHERE id = %lld AND user_handle IS NULL" },
+    { "jc_pk_list",
+      "SELECT cred_id FROM passkey WHERE account_id = %lld "
+      "ORDER BY id LIMIT 100" },
+    { "jc_pk_insert",
+      "INSERT INTO passkey (account_id, cred_id, public_key, alg, "
+      "sign_count, name, aaguid, created_at) "
+      "VALUES (%lld, %s, %s, %lld, %lld, %s, %s, %lld)" },
+    /* the credential with its owner (login and second factor) */
+    { "jc_pk_by_cred",
+      "SELECT k.id, k.account_id, k.public_key, k.alg, k.sign_count, "
+      "k.flagged, a.user_handle, a.email, a.email_confirmed_at "
+      "FROM passkey k JOIN account a ON a.id = k.account_id "
+      "WHERE k.cred_id = %s" },
+    /* counter rule: only forward (0 = authenticator without counter) */
+    { "jc_pk_used",
+      "UPDATE passkey SET sign_count = %lld, last_used_at = %lld "
+      "WHERE id = %lld AND flagged = 0 "
+      "AND (sign_count < %lld OR (sign_count = 0 AND %lld = 0))" },
+    { "jc_pk_flag",
+      "UPDATE passkey SET flagged = 1 WHERE id = %lld" },
+    { "jc_wa_chal_insert",
+      "INSERT INTO webauthn_challenge (challenge_hash, purpose, account_id, "
+      "session_hash, created_at, expires_at) "
+      "VALUES (%s, %s, %lld, %s, %lld, %lld)" },
+    /* single use: 0 rows for an unknown, used, expired or foreign one */
+    { "jc_wa_chal_use",
+      "UPDATE webauthn_challenge SET used_at = %lld "
+      "WHERE challenge_hash = %s AND purpose = %s AND used_at IS NULL "
+      "AND expires_at > %lld AND COALESCE(session_hash, '') = %s "
+      "RETURNING account_id" },
+    { "jc_wa_chal_purge",
+      "DELETE FROM webauthn_challenge WHERE expires_at < %lld" },
 
     /* login throttling per client address */
     { "jc_thr_get",

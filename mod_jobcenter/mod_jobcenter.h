@@ -48,6 +48,8 @@ typedef struct {
     apr_off_t max_body;          /* JobcenterMaxBody, bytes               */
     const char *secret_key_file; /* JobcenterSecretKeyFile, absolute path */
     const char *totp_issuer;     /* JobcenterTOTPIssuer                   */
+    const char *wa_rp_id;        /* JobcenterWebAuthnRPID                 */
+    apr_int64_t wa_challenge_ttl; /* JobcenterWebAuthnChallengeTTL, secs  */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -100,6 +102,17 @@ void jc_api_set_cookie(jc_call_t *c, const char *value);
 jc_route_fn jc_route_totp_setup;
 jc_route_fn jc_route_totp_confirm;
 jc_route_fn jc_route_totp_verify;
+
+/* The session cookie sent with the request, or NULL. */
+const char *jc_api_session_cookie(jc_call_t *c);
+
+/* mod_jobcenter_passkey.c: the passkey (WebAuthn) routes. */
+jc_route_fn jc_route_passkey_register_options;
+jc_route_fn jc_route_passkey_register_verify;
+jc_route_fn jc_route_passkey_login_options;
+jc_route_fn jc_route_passkey_login_verify;
+jc_route_fn jc_route_passkey_assert_options;
+jc_route_fn jc_route_passkey_assert_verify;
 
 /* mod_jobcenter_outbox.c: register the watchdog callback. */
 apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf);

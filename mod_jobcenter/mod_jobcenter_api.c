@@ -136,6 +136,11 @@ static const char *session_cookie(jc_call_t *c)
     return hdr ? jc_cookie_get(hdr, cookie_name(c), c->r->pool) : NULL;
 }
 
+const char *jc_api_session_cookie(jc_call_t *c)
+{
+    return session_cookie(c);
+}
+
 void jc_api_set_cookie(jc_call_t *c, const char *value)
 {
     const char *name = cookie_name(c);
@@ -330,6 +335,18 @@ static int route_login(jc_call_t *c, jc_result_t *res, json_t **out)
     *out = json_pack("{s:s, s:s, s:I}", "state",
                      jc_session_state_name(lo.state), "csrf_token", lo.csrf,
                      "expires_at", (json_int_t)lo.expires_at);
+    if (*out && lo.state == JC_SESS_MFA_REQUIRED) {
+        /* which second factors the account has, for zweiter-faktor.html */
+        json_t *f = json_array();
+
+        if (lo.has_totp) {
+            json_array_append_new(f, json_string("totp"));
+        }
+        if (lo.has_passkey) {
+            json_array_append_new(f, json_string("passkey"));
+        }
+        json_object_set_new(*out, "factors", f);
+    }
     return 200;
 }
 
@@ -385,6 +402,20 @@ static const jc_route_t routes[] = {
     { M_POST, "mfa/totp/setup",  4, 0, 1, jc_route_totp_setup },
     { M_POST, "mfa/totp/confirm", 4, 1, 1, jc_route_totp_confirm },
     { M_POST, "mfa/totp/verify", 4, 1, 1, jc_route_totp_verify },
+    /* passkeys: registration in mfa_setup_required or authenticated (the
+     * core refuses mfa_required), login anonymous, assert in mfa_required */
+    { M_POST, "passkey/register/options", 4, 0, 1,
+      jc_route_passkey_register_options },
+    { M_POST, "passkey/register/verify", 4, 1, 1,
+      jc_route_passkey_register_verify },
+    { M_POST, "passkey/login/options", 0, 0, 1,
+      jc_route_passkey_login_options },
+    { M_POST, "passkey/login/verify", 0, 1, 1,
+      jc_route_passkey_login_verify },
+    { M_POST, "passkey/assert/options", 4, 0, 1,
+      jc_route_passkey_assert_options },
+    { M_POST, "passkey/assert/verify", 4, 1, 1,
+      jc_route_passkey_assert_verify },
     { 0, NULL, 0, 0, 0, NULL }
 };
 

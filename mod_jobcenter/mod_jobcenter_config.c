@@ -2,6 +2,7 @@
  * (jc_ctx_t, jc_outbox_cfg_t) derived from them. Every directive is
  * documented in docs/configuration.md and shown in conf/jobcenter.conf. */
 #include <apr_strings.h>
+#include <apr_lib.h>
 #include <apr_optional.h>
 #include <httpd.h>
 #include <http_config.h>
@@ -35,6 +36,8 @@
 #define JC_D_MAX_BODY      "JobcenterMaxBody"
 #define JC_D_SECRET_KEY    "JobcenterSecretKeyFile"
 #define JC_D_TOTP_ISSUER   "JobcenterTOTPIssuer"
+#define JC_D_WA_RPID       "JobcenterWebAuthnRPID"
+#define JC_D_WA_TTL        "JobcenterWebAuthnChallengeTTL"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
 #define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
@@ -42,6 +45,7 @@
 #define JC_DEF_SMTP_URL    "smtp://127.0.0.1:25"
 #define JC_DEF_TOTP_ISSUER "Jobcenter.Digital"
 #define JC_TOTP_ISSUER_MAX 64    /* bytes; apps show it in a short line */
+#define JC_WA_RP_NAME      "Jobcenter.Digital"
 
 void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
 {
@@ -59,6 +63,7 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->lifetime = -1;
     c->cookie_secure = -1;
     c->confirm_ttl = -1;
+    c->wa_challenge_ttl = -1;
     c->purge_after = -1;
     c->argon2_m = -1;
     c->argon2_t = -1;
@@ -100,6 +105,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(lifetime);
     MERGE_NUM(cookie_secure);
     MERGE_NUM(confirm_ttl);
+    MERGE_NUM(wa_challenge_ttl);
     MERGE_NUM(purge_after);
     MERGE_NUM(argon2_m);
     MERGE_NUM(argon2_t);
@@ -114,6 +120,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(max_body);
     MERGE_PTR(secret_key_file);
     MERGE_PTR(totp_issuer);
+    MERGE_PTR(wa_rp_id);
     return c;
 }
 
@@ -205,6 +212,21 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
         }
         c->totp_issuer = arg;
     }
+    else if (!strcasecmp(name, JC_D_WA_RPID)) {
+        const char *q;
+
+        for (q = arg; *q; q++) {
+            if (!apr_isalnum(*q) && *q != '-' && *q != '.') {
+                return JC_D_WA_RPID ": a host name such as "
+                       "portal.jobcenter.example (no scheme, port or path)";
+            }
+        }
+        if (!*arg || strlen(arg) > 253) {
+            return JC_D_WA_RPID ": a host name of 1 to 253 characters";
+        }
+        c->wa_rp_id = apr_pstrdup(cmd->pool, arg);
+        ap_str_tolower((char *)c->wa_rp_id);
+    }
     else if (!strcasecmp(name, JC_D_SMTP_URL)) {
         if (strncmp(arg, "smtp://", 7) && strncmp(arg, "smtps://", 8)) {
             return JC_D_SMTP_URL ": must start with smtp:// or smtps://";
@@ -266,6 +288,10 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
         }
         else if (!strcasecmp(name, JC_D_PURGE)) {
             slot = &c->purge_after;
+        }
+        else if (!strcasecmp(name, JC_D_WA_TTL)) {
+            slot = &c->wa_challenge_ttl;
+            max = 3600;
         }
         else {
             return apr_pstrcat(cmd->pool, name, ": unknown", NULL);
@@ -435,6 +461,11 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_TOTP_ISSUER, set_str, NULL, RSRC_CONF,
                   "Issuer name shown by authenticator apps "
                   "(default Jobcenter.Digital)"),
+    AP_INIT_TAKE1(JC_D_WA_RPID, set_str, NULL, RSRC_CONF,
+                  "WebAuthn relying party ID for passkeys (default: the "
+                  "host of JobcenterBaseURL)"),
+    AP_INIT_TAKE1(JC_D_WA_TTL, set_str, NULL, RSRC_CONF,
+                  "Lifetime of a passkey challenge, seconds (default 300)"),
     { NULL }
 };
 
@@ -468,6 +499,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(thr_cli_delay, 900);
     DEF(thr_cli_window, 900);
     DEF(max_body, 16384);
+    DEF(wa_challenge_ttl, 300);
     if (!conf->mail_from) {
         conf->mail_from = JC_DEF_MAIL_FROM;
     }
@@ -493,6 +525,14 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
         conf->origins = apr_array_make(p, 1, sizeof(const char *));
         APR_ARRAY_PUSH(conf->origins, const char *) =
             apr_pstrcat(p, uri.scheme, "://", uri.hostinfo, NULL);
+    }
+    if (!conf->wa_rp_id) {
+        if (apr_uri_parse(p, conf->base_url, &uri) != APR_SUCCESS
+            || !uri.hostname) {
+            return JC_D_BASE_URL ": cannot parse";
+        }
+        conf->wa_rp_id = apr_pstrdup(p, uri.hostname);
+        ap_str_tolower((char *)conf->wa_rp_id);
     }
     if (conf->lifetime < conf->idle) {
         return JC_D_LIFETIME " must not be shorter than " JC_D_IDLE;
@@ -521,6 +561,19 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     ctx->thr_client.max_delay = conf->thr_cli_delay;
     ctx->thr_client.lock_secs = conf->thr_cli_window;
     ctx->totp_issuer = conf->totp_issuer;
+    ctx->wa_rp_id = conf->wa_rp_id;
+    ctx->wa_rp_name = JC_WA_RP_NAME;
+    ctx->wa_challenge_ttl = conf->wa_challenge_ttl;
+    {
+        const char **o = apr_pcalloc(p, sizeof(*o)
+                                        * (size_t)(conf->origins->nelts + 1));
+        int i;
+
+        for (i = 0; i < conf->origins->nelts; i++) {
+            o[i] = APR_ARRAY_IDX(conf->origins, i, const char *);
+        }
+        ctx->wa_origins = o;
+    }
     ctx->dummy_hash = jc_password_dummy_hash(&ctx->argon2, p);
     if (!ctx->dummy_hash) {
         return "cannot compute the Argon2id reference hash";
