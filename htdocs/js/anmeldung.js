@@ -3,6 +3,7 @@
 
 import { api, errorMessage, errorCode } from './api.js';
 import { setupResendForm } from './resend.js';
+import { supported as passkeySupported, usePasskey } from './webauthn.js';
 import {
     byId, param, showMessages, showError, clearMessages, setFieldError,
     clearFieldErrors, setBusy, isBusy, labelText, show
@@ -45,6 +46,40 @@ byId('login-back').addEventListener('click', (ev) => {
     }
 });
 
+// Which second factors the account has (login answer for mfa_required),
+// for zweiter-faktor.html.
+function rememberFactors(factors) {
+    try {
+        if (Array.isArray(factors)) {
+            sessionStorage.setItem('jc_factors', JSON.stringify(factors));
+        } else {
+            sessionStorage.removeItem('jc_factors');
+        }
+    } catch (e) {
+        // storage disabled: the code page then offers the TOTP form only
+    }
+}
+
+// "Mit Passkey anmelden": only where the browser knows WebAuthn.
+const passkeyButton = byId('passkey-login');
+if (passkeySupported()) {
+    show(byId('passkey-section'), true);
+    passkeyButton.addEventListener('click', async () => {
+        if (passkeyButton.disabled) return;
+        passkeyButton.disabled = true;
+        passkeyButton.setAttribute('aria-busy', 'true');
+        clearMessages();
+        const res = await usePasskey('login');
+        if (res.status === 200) {
+            window.location.replace('start.html');
+            return;
+        }
+        passkeyButton.disabled = false;
+        passkeyButton.removeAttribute('aria-busy');
+        showError(errorMessage(res), []);
+    });
+}
+
 loginInput.addEventListener('input', () => {
     if (!resendSection.hidden && resend) resend.refresh();
 });
@@ -79,6 +114,7 @@ form.addEventListener('submit', async (ev) => {
                           { login: login, password: password });
     if (res.status === 200) {
         passwordInput.value = '';
+        rememberFactors(res.data && res.data.factors);
         // an account with a second factor is asked for its code next
         window.location.replace(res.data && res.data.state === 'mfa_required'
             ? 'zweiter-faktor.html' : 'start.html');

@@ -1,7 +1,9 @@
 // start.html: the logged-in page. GET /api/v1/me (401 -> anmeldung.html),
 // "Angemeldet als", then by session state:
-//   mfa_setup_required -> the Sicherheitshinweis ("Zweiter Faktor
-//                         einrichten" -> zweiter-faktor-einrichten.html)
+//   mfa_setup_required -> the Sicherheitshinweis ("Passkey einrichten":
+//                         WebAuthn create() here, then the start page;
+//                         "Zweiter Faktor einrichten" ->
+//                         zweiter-faktor-einrichten.html)
 //   mfa_required       -> zweiter-faktor.html (the code after the password)
 //   authenticated      -> the start page
 // "Abmelden" / "Abbrechen": POST /api/v1/logout (logout.js).
@@ -9,6 +11,7 @@
 import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
 import { byId, show, showError, clearMessages } from './ui.js';
+import { supported as passkeySupported, registerPasskey } from './webauthn.js';
 
 const logoutButton = byId('logout');
 
@@ -53,6 +56,29 @@ async function load() {
     document.title = (mfaSetup ? 'Sicherheitshinweis' : 'Startseite')
         + ' – Jobcenter.Digital';
 }
+
+const passkeyButton = byId('passkey-setup');
+show(passkeyButton, passkeySupported());
+show(byId('passkey-unsupported'), !passkeySupported());
+passkeyButton.addEventListener('click', async () => {
+    if (passkeyButton.disabled) return;
+    passkeyButton.disabled = true;
+    passkeyButton.setAttribute('aria-busy', 'true');
+    clearMessages();
+    const res = await registerPasskey();
+    passkeyButton.disabled = false;
+    passkeyButton.removeAttribute('aria-busy');
+    if (res.status === 200) {
+        // session rotated to authenticated: show the start page
+        load();
+        return;
+    }
+    if (res.status === 401) {
+        window.location.replace('anmeldung.html');
+        return;
+    }
+    showError(errorMessage(res), []);
+});
 
 logoutButton.addEventListener('click', logout);
 byId('mfa-cancel').addEventListener('click', logout);

@@ -7,6 +7,18 @@ import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
 import { setupCodeForm } from './totp-code.js';
 import { byId, show, showError, clearMessages } from './ui.js';
+import { supported as passkeySupported, usePasskey } from './webauthn.js';
+
+// The account's second factors as the login answer named them
+// (anmeldung.js); unknown -> the TOTP form only.
+function factors() {
+    try {
+        const f = JSON.parse(sessionStorage.getItem('jc_factors') || 'null');
+        return Array.isArray(f) ? f : ['totp'];
+    } catch (e) {
+        return ['totp'];
+    }
+}
 
 async function start() {
     clearMessages();
@@ -30,9 +42,37 @@ async function start() {
         return;
     }
     show(byId('loading'), false);
-    show(byId('code-section'), true);
-    byId('totp_code').focus();
+    const f = factors();
+    const withPasskey = f.includes('passkey') && passkeySupported();
+    show(byId('passkey-section'), withPasskey);
+    show(byId('code-section'), f.includes('totp') || !withPasskey);
+    if (f.includes('totp') || !withPasskey) {
+        byId('totp_code').focus();
+    } else {
+        byId('passkey-assert').focus();
+    }
 }
+
+const passkeyButton = byId('passkey-assert');
+passkeyButton.addEventListener('click', async () => {
+    if (passkeyButton.disabled) return;
+    passkeyButton.disabled = true;
+    passkeyButton.setAttribute('aria-busy', 'true');
+    clearMessages();
+    const res = await usePasskey('assert');
+    if (res.status === 200) {
+        window.location.replace('start.html');
+        return;
+    }
+    passkeyButton.disabled = false;
+    passkeyButton.removeAttribute('aria-busy');
+    if (res.status === 401 && (errorCode(res) === 'not_authenticated'
+                               || errorCode(res) === 'session_expired')) {
+        window.location.replace('anmeldung.html');
+        return;
+    }
+    showError(errorMessage(res), []);
+});
 
 setupCodeForm(byId('totp-form'), '/api/v1/mfa/totp/verify', () => {
     window.location.replace('start.html');
