@@ -46,6 +46,8 @@ async function start() {
     const withPasskey = f.includes('passkey') && passkeySupported();
     show(byId('passkey-section'), withPasskey);
     show(byId('code-section'), f.includes('totp') || !withPasskey);
+    // without the code form its "Abbrechen" is missing: offer it here
+    show(byId('passkey-cancel'), withPasskey && !f.includes('totp'));
     if (f.includes('totp') || !withPasskey) {
         byId('totp_code').focus();
     } else {
@@ -78,5 +80,6 @@ setupCodeForm(byId('totp-form'), '/api/v1/mfa/totp/verify', () => {
     window.location.replace('start.html');
 });
 byId('code-cancel').addEventListener('click', logout);
+byId('passkey-cancel').addEventListener('click', logout);
 byId('code-retry').addEventListener('click', start);
 start();

@@ -106,6 +106,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
             await page.waitForURL(/\/zweiter-faktor\.html/);
             await page.locator('#passkey-assert').waitFor({ state: 'visible' });
             assert.equal(await page.locator('#code-section').isVisible(), false, 'no TOTP form without TOTP');
+            assert.equal(await page.locator('#passkey-cancel').isVisible(), true, '"Abbrechen" offered');
             await page.locator('#passkey-assert').click();
             await page.waitForURL(/\/start\.html/);
             await page.locator('#home').waitFor({ state: 'visible' });

@@ -14,6 +14,7 @@ import { uniqueEmail, sleep } from '../lib/util.mjs';
 import { strongPassword, assertError, registerAndConfirm } from '../lib/flows.mjs';
 import { lit } from '../lib/db.mjs';
 import { SoftAuthenticator, UP, fromB64u } from '../lib/webauthn.mjs';
+import { generate } from 'otplib';
 
 const SUBJECT_PASSKEY = 'Passkey eingerichtet';
 const sessionCookie = (c) => c.jar.get('jc_session');
@@ -268,6 +269,25 @@ describe('passkeys', () => {
         const { c: c2, o: o2 } = await loginOptions(env);
         assertError(await c2.post('/api/v1/passkey/login/verify', auth.get(o2.json, { credId: cred.id, count: 50 })),
             401, 'passkey_blocked');
+    });
+
+    test('passkey and TOTP: the login names both factors; either one passes', async () => {
+        const env = h.env;
+        // signed in with the passkey, set up TOTP as well
+        const { c, o } = await loginOptions(env);
+        assert.equal((await c.post('/api/v1/passkey/login/verify', auth.get(o.json, { credId: creds.rs256.id }))).status, 200);
+        const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
+        assert.equal(s.status, 200, s.text);
+        const secret = s.json.secret.replace(/\s+/g, '');
+        const k = await c.post('/api/v1/mfa/totp/confirm',
+            { code: await generate({ secret, epoch: Math.floor(Date.now() / 1000) }) }, { csrf: true });
+        assert.equal(k.status, 200, k.text);
+        const { c: c2, r } = await passwordLogin(env, users.rs256, 'mfa_required');
+        assert.deepEqual(r.json.factors, ['totp', 'passkey']);
+        const a = await c2.post('/api/v1/passkey/assert/options', {}, { csrf: true });
+        const v = await c2.post('/api/v1/passkey/assert/verify', auth.get(a.json), { csrf: true });
+        assert.equal(v.status, 200, v.text);
+        assert.equal(v.json.state, 'authenticated');
     });
 
     test('login/options needs the portal Origin (403 csrf_failed)', async () => {

@@ -169,6 +169,7 @@ describe('TOTP second factor', () => {
         assert.ok(key, 'enrolment failed');
         const { c, r } = await login(env, user);
         assert.equal(r.json.state, 'mfa_required');
+        assert.deepEqual(r.json.factors, ['totp'], 'the login names the factors');
         const loginCookie = sessionCookie(c);
         // everything else of level 5 is closed; /me says the state
         const me = await c.get('/api/v1/me');
