@@ -23,7 +23,7 @@ PKGS_BUILD=(apache2 apache2-dev libapr1-dev libaprutil1-dev
     libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libargon2-dev
     libjansson-dev libcbor-dev libqrencode-dev libhpdf-dev
     libcurl4-openssl-dev libssl-dev pkg-config make gcc sqlite3 curl)
-PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm)
+PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm clang libclang-rt-14-dev)
 PKGS_BENCH=(wrk valgrind apache2-utils)
 
 say() { printf '%s\n' "$*"; }
@@ -140,6 +140,7 @@ cmd_test() {
     }
     run_phase "directives documented (docs/, conf/)" tools/check-directives.sh
     run_phase "unit (cmocka, ASan+UBSan)" make -s unit
+    run_phase "fuzz (libFuzzer, 15 s per target)" make -s -C tests/fuzz run FUZZ_TIME=15
     run_phase "http on SQLite" node tests/run.mjs --db sqlite --suite http
     run_phase "http on PostgreSQL" node tests/run.mjs --db pgsql --suite http
     run_phase "browser (Chromium) on SQLite" node tests/run.mjs --db sqlite --suite browser
