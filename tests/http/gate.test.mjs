@@ -7,6 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
@@ -119,6 +120,22 @@ LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
         const r = await h.env.api.get('/intern/z', { jar: false, headers: { ...browser, 'X-Jobcenter-User': '1' } });
         assert.ok([302, 303].includes(r.status));
         assert.equal(seen.length, n);
+    });
+
+    test('a return path that is not a same-site path is not passed on (absolute-form request)', async () => {
+        const url = new URL(h.env.base);
+        const text = await new Promise((resolve, reject) => {
+            const sock = net.connect(Number(url.port), '127.0.0.1', () => {
+                sock.write(`GET http://127.0.0.1:${url.port}/intern/x HTTP/1.1\r\nHost: 127.0.0.1:${url.port}\r\n`
+                    + 'Accept: text/html\r\nConnection: close\r\n\r\n');
+            });
+            let buf = '';
+            sock.on('data', (d) => { buf += d; });
+            sock.on('end', () => resolve(buf));
+            sock.on('error', reject);
+        });
+        assert.match(text, /^HTTP\/1\.1 30[23] /);
+        assert.match(text, /\r\nLocation: \/anmeldung\.html\r\n/i);
     });
 
     test('Require jobcenter-role denies (no staff roles yet): 403', async () => {
