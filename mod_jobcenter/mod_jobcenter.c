@@ -127,19 +127,19 @@ static void jc_register_hooks(apr_pool_t *p)
 {
     static const char *const after_dbd[] = { "mod_dbd.c", NULL };
 
-    (void)p;
     ap_hook_post_config(jc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(jc_child_init, after_dbd, NULL, APR_HOOK_LAST);
     ap_hook_map_to_storage(jc_api_map_to_storage, NULL, NULL,
                            APR_HOOK_FIRST);
     ap_hook_handler(jc_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    jc_gate_register_hooks(p);
 }
 
 __attribute__((visibility("default")))
 AP_DECLARE_MODULE(jobcenter) = {
     STANDARD20_MODULE_STUFF,
-    NULL,                 /* per-directory config creator */
-    NULL,                 /* dir config merger            */
+    jc_create_dir_conf,   /* per-directory config creator */
+    jc_merge_dir_conf,    /* dir config merger            */
     jc_create_srv_conf,   /* server config creator        */
     jc_merge_srv_conf,    /* server config merger         */
     jc_cmds,              /* command table                */

@@ -54,6 +54,11 @@ typedef struct {
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
 
+/* Per-directory configuration (the gate). -1 = unset. */
+typedef struct {
+    int gate_headers;            /* JobcenterGateHeaders: 1 on, 0 off     */
+} jc_dir_conf_t;
+
 extern module AP_MODULE_DECLARE_DATA jobcenter_module;
 
 /* mod_jobcenter_config.c */
@@ -113,6 +118,13 @@ jc_route_fn jc_route_passkey_login_options;
 jc_route_fn jc_route_passkey_login_verify;
 jc_route_fn jc_route_passkey_assert_options;
 jc_route_fn jc_route_passkey_assert_verify;
+
+/* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
+void *jc_create_dir_conf(apr_pool_t *p, char *dir);
+void *jc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+void jc_gate_register_hooks(apr_pool_t *p);
+/* 1 if u is a same-site path ('/', not '//' or '/\\'). */
+int jc_gate_safe_target(const char *u);
 
 /* mod_jobcenter_outbox.c: register the watchdog callback. */
 apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf);

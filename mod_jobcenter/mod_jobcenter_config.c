@@ -38,6 +38,7 @@
 #define JC_D_TOTP_ISSUER   "JobcenterTOTPIssuer"
 #define JC_D_WA_RPID       "JobcenterWebAuthnRPID"
 #define JC_D_WA_TTL        "JobcenterWebAuthnChallengeTTL"
+#define JC_D_GATE_HEADERS  "JobcenterGateHeaders"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
 #define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
@@ -323,6 +324,13 @@ static const char *set_origin(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
+static const char *set_gate_headers(cmd_parms *cmd, void *d, int on)
+{
+    (void)cmd;
+    ((jc_dir_conf_t *)d)->gate_headers = on ? 1 : 0;
+    return NULL;
+}
+
 static const char *set_flag(cmd_parms *cmd, void *d, int on)
 {
     jc_srv_conf_t *c = srv_conf(cmd);
@@ -466,6 +474,9 @@ const command_rec jc_cmds[] = {
                   "host of JobcenterBaseURL)"),
     AP_INIT_TAKE1(JC_D_WA_TTL, set_str, NULL, RSRC_CONF,
                   "Lifetime of a passkey challenge, seconds (default 300)"),
+    AP_INIT_FLAG(JC_D_GATE_HEADERS, set_gate_headers, NULL, OR_AUTHCFG,
+                  "On: requests passing the gate (AuthType jobcenter) get "
+                  "X-Jobcenter-User and X-Jobcenter-Auth-Level (default Off)"),
     { NULL }
 };
 

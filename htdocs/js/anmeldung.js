@@ -6,7 +6,7 @@ import { setupResendForm } from './resend.js';
 import { supported as passkeySupported, usePasskey } from './webauthn.js';
 import {
     byId, param, showMessages, showError, clearMessages, setFieldError,
-    clearFieldErrors, setBusy, isBusy, labelText, show
+    clearFieldErrors, setBusy, isBusy, labelText, show, afterLogin, zielQuery
 } from './ui.js';
 
 const form = byId('login-form');
@@ -71,7 +71,7 @@ if (passkeySupported()) {
         clearMessages();
         const res = await usePasskey('login');
         if (res.status === 200) {
-            window.location.replace('start.html');
+            window.location.replace(afterLogin());
             return;
         }
         passkeyButton.disabled = false;
@@ -116,8 +116,11 @@ form.addEventListener('submit', async (ev) => {
         passwordInput.value = '';
         rememberFactors(res.data && res.data.factors);
         // an account with a second factor is asked for its code next
-        window.location.replace(res.data && res.data.state === 'mfa_required'
-            ? 'zweiter-faktor.html' : 'start.html');
+        // a complete login goes back to the gate's ?ziel= (if safe)
+        const state = res.data && res.data.state;
+        window.location.replace(state === 'mfa_required'
+            ? 'zweiter-faktor.html' + zielQuery()
+            : state === 'authenticated' ? afterLogin() : 'start.html');
         return;
     }
     setBusy(form, false);

@@ -10,6 +10,33 @@ export function param(name) {
     return new URLSearchParams(window.location.search).get(name);
 }
 
+// The return path of the gate (?ziel=...) when it is a safe same-site path
+// (one leading '/', not '//' or '/\\', no control characters, stays on this
+// origin), else null. Same rule as the server's jc_gate_safe_target.
+export function safeTarget(value) {
+    if (typeof value !== 'string' || value[0] !== '/' || value[1] === '/'
+        || value[1] === '\\' || /[\u0000-\u001f\u007f]/.test(value)) {
+        return null;
+    }
+    try {
+        const u = new URL(value, window.location.origin);
+        return u.origin === window.location.origin ? value : null;
+    } catch {
+        return null;
+    }
+}
+
+// Where to go after a complete login: ?ziel= if safe, else start.html.
+export function afterLogin() {
+    return safeTarget(param('ziel')) || 'start.html';
+}
+
+// "?ziel=..." to carry a safe return path to the next page, or ''.
+export function zielQuery() {
+    const t = safeTarget(param('ziel'));
+    return t ? '?ziel=' + encodeURIComponent(t) : '';
+}
+
 // Label text of a field without the trailing required marker " *".
 export function labelText(fieldId) {
     const label = document.querySelector('label[for="' + fieldId + '"]');

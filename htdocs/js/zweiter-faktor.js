@@ -6,7 +6,7 @@
 import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
 import { setupCodeForm } from './totp-code.js';
-import { byId, show, showError, clearMessages } from './ui.js';
+import { byId, show, showError, clearMessages, afterLogin } from './ui.js';
 import { supported as passkeySupported, usePasskey } from './webauthn.js';
 
 // The account's second factors as the login answer named them
@@ -63,7 +63,7 @@ passkeyButton.addEventListener('click', async () => {
     clearMessages();
     const res = await usePasskey('assert');
     if (res.status === 200) {
-        window.location.replace('start.html');
+        window.location.replace(afterLogin());
         return;
     }
     passkeyButton.disabled = false;
@@ -77,7 +77,7 @@ passkeyButton.addEventListener('click', async () => {
 });
 
 setupCodeForm(byId('totp-form'), '/api/v1/mfa/totp/verify', () => {
-    window.location.replace('start.html');
+    window.location.replace(afterLogin());
 });
 byId('code-cancel').addEventListener('click', logout);
 byId('passkey-cancel').addEventListener('click', logout);

@@ -23,6 +23,8 @@
 //   smtpDelayMs the sink answers each message that much later (slow relay)
 //   baseUrl     --base-url, a string or (port) => string (default: gen-config's
 //               http://127.0.0.1:PORT)
+//   extra       config text Included at the end (gen-config --extra), a
+//               string or (env) => string (env.port, env.root are set)
 //   beforeStart async (env) => {}   e.g. tamper with the database
 //   waitReady   false: do not wait for the API (start-up failure tests)
 //   allowLog    RegExps of [error]/[crit]/[alert]/[emerg] lines this
@@ -84,6 +86,11 @@ export async function startEnv(opts = {}) {
             const c = await cluster();
             env.pg = { host: c.host, port: c.port, dbname: await createDatabase(c, TOP) };
             args.push('--pg-params', `host=${c.host} port=${c.port} dbname=${env.pg.dbname} user=jc`);
+        }
+        if (opts.extra) {
+            const file = path.join(root, 'extra.conf');
+            fs.writeFileSync(file, typeof opts.extra === 'function' ? opts.extra(env) : opts.extra);
+            args.push('--extra', file);
         }
         env.conf = await generateConfig(TOP, args);
         env.apacheRoot = path.join(root, 'apache');
