@@ -187,7 +187,7 @@ CONF
 # ---- mod_jobcenter instances (tools/gen-config.sh) ------------------------------
 setup_jc_sqlite() {
   local R=$BW/jc-sqlite
-  "$TOP/tools/gen-config.sh" --root "$R" --port "$JC_PORT" --db sqlite --user "$RUN_USER" >/dev/null
+  "$TOP/tools/gen-config.sh" --start-servers 2 --root "$R" --port "$JC_PORT" --db sqlite --user "$RUN_USER" >/dev/null
   "$TOP/tools/db-init.sh" sqlite "$JC_SQLITE_DB"
   sqlite3 -bail "$JC_SQLITE_DB" <<SQL
 INSERT INTO account (email, password_hash, email_confirmed_at, terms_accepted_at,
@@ -206,7 +206,7 @@ SQL
 
 setup_jc_pg() {
   local R=$BW/jc-pg
-  "$TOP/tools/gen-config.sh" --root "$R" --port "$JC_PORT" --db pgsql --user "$RUN_USER" \
+  "$TOP/tools/gen-config.sh" --start-servers 2 --root "$R" --port "$JC_PORT" --db pgsql --user "$RUN_USER" \
     --pg-params "host=$PGSOCK_B port=$PGPORT dbname=jc user=jc" >/dev/null
   chmod 755 "$R"
   chown -R "$RUN_USER:$RUN_USER" "$R/db" "$R/mail" "$R/run" "$R/logs"

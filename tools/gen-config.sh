@@ -21,13 +21,17 @@
 #                         missing file is created (build/jobcenter-admin
 #                         gen-key, mode 0600), except with --site-only
 #     --site-only         print only the site part (for ./build.sh install)
+#     --start-servers N   child processes at start (default 1: with SQLite,
+#                         children opening a fresh WAL database at the same
+#                         moment raced on its recovery lock and mod_dbd
+#                         failed to prepare: "database is locked")
 #     --access-log        write logs/access.log (off: tests and bench measure
 #                         request work, not log I/O)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 ROOT= PORT= LISTEN=127.0.0.1 DB=sqlite SQLITE= PGPARAMS= MAIL=spool SMTPURL=
-BASEURL= USER_=www-data EXTRA= SITEONLY=0 ACCESSLOG=0 KEYFILE=
+BASEURL= USER_=www-data EXTRA= SITEONLY=0 ACCESSLOG=0 STARTSERVERS=1 KEYFILE=
 ORIGINS=() SETS=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -47,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     --secret-key) KEYFILE=$2; shift 2 ;;
     --site-only) SITEONLY=1; shift ;;
     --access-log) ACCESSLOG=1; shift ;;
+    --start-servers) STARTSERVERS=$2; shift 2 ;;
     *) echo "gen-config: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -152,7 +157,7 @@ LoadModule headers_module     $MODDIR/mod_headers.so
 LoadModule dbd_module         $MODDIR/mod_dbd.so
 LoadModule jobcenter_module   $MODSO
 
-StartServers            2
+StartServers            $STARTSERVERS
 ServerLimit             16
 ThreadsPerChild         25
 MaxRequestWorkers       150
