@@ -12,26 +12,6 @@
 #define JC_EMAIL_MAX 254
 #define JC_LOGIN_MAX 254
 
-/* Map a database outcome to the API answer; returns non-zero on failure. */
-static int db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc,
-                   apr_pool_t *p)
-{
-    if (rc == JC_DB_OK) {
-        return 0;
-    }
-    jc_db_rollback(db, p);
-    if (rc == JC_DB_BUSY) {
-        jc_result_unavailable(res, db->last_error);
-    }
-    else {
-        jc_result_internal(res, apr_psprintf(p, "database %s: %s",
-                                             jc_db_rc_name(rc),
-                                             db->last_error ? db->last_error
-                                                            : "-"));
-    }
-    return 1;
-}
-
 const char *jc_account_normalize_email(const char *email, apr_pool_t *p)
 {
     char *e, *c;
@@ -194,11 +174,11 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         const void *args[6];
 
         rc = jc_db_begin(db, p);
-        if (db_fail(res, db, rc, p)) {
+        if (jc_db_fail(res, db, rc, p)) {
             return;
         }
         rc = find_by_email(db, &row, &found, email, p);
-        if (db_fail(res, db, rc, p)) {
+        if (jc_db_fail(res, db, rc, p)) {
             return;
         }
         if (!found) {
@@ -218,7 +198,7 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
             if (rc == JC_DB_NOROW) {
                 rc = JC_DB_ERROR;
             }
-            if (db_fail(res, db, rc, p)) {
+            if (jc_db_fail(res, db, rc, p)) {
                 return;
             }
             jc_db_col_i64(&ins, 0, &id, 0);
@@ -247,11 +227,11 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 
             rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
         }
-        if (db_fail(res, db, rc, p)) {
+        if (jc_db_fail(res, db, rc, p)) {
             return;
         }
         rc = jc_db_commit(db, p);
-        if (db_fail(res, db, rc, p)) {
+        if (jc_db_fail(res, db, rc, p)) {
             return;
         }
         res->status = 202;
@@ -278,7 +258,7 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     rc = jc_db_begin(db, p);
-    if (db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     args[0] = jc_token_hash(token, strlen(token), p);
@@ -292,7 +272,7 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       "neuen Link an.", "token");
         return;
     }
-    if (db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     jc_db_col_i64(&row, 0, &account_id, 0);
@@ -333,7 +313,7 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
     }
-    if (db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
 }
@@ -355,11 +335,11 @@ void jc_account_resend(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     rc = jc_db_begin(db, p);
-    if (db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     rc = find_by_email(db, &row, &found, norm, p);
-    if (db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     if (found && !jc_db_col_i64(&row, 2, &confirmed, 0)) {
@@ -368,7 +348,7 @@ void jc_account_resend(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         if (rc == JC_DB_OK) {
             rc = jc_db_commit(db, p);
         }
-        if (db_fail(res, db, rc, p)) {
+        if (jc_db_fail(res, db, rc, p)) {
             return;
         }
     }
@@ -458,7 +438,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
             return;
         }
     }
-    else if (rc != JC_DB_NOROW && db_fail(res, db, rc, p)) {
+    else if (rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p)) {
         return;
     }
 
@@ -500,7 +480,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         phc = ctx->dummy_hash;
     }
     else {
-        db_fail(res, db, rc, p);
+        jc_db_fail(res, db, rc, p);
         return;
     }
 
@@ -533,7 +513,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
 
     /* 4. right password */
     rc = jc_db_begin(db, p);
-    if (db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     args[0] = &id;
@@ -543,12 +523,12 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         rc = jc_db_exec(db, NULL, "jc_thr_clear", args, p);
     }
     if (rc != JC_DB_OK) {
-        db_fail(res, db, rc, p);
+        jc_db_fail(res, db, rc, p);
         return;
     }
     if (email && !confirmed) {
         rc = jc_db_commit(db, p);
-        if (db_fail(res, db, rc, p)) {
+        if (jc_db_fail(res, db, rc, p)) {
             return;
         }
         jc_result_set(res, 403, "email_unconfirmed",
@@ -571,11 +551,33 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
     }
-    if (db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         memset(out, 0, sizeof(*out));
         return;
     }
     out->account_id = id;
     out->has_totp = has_totp;
     out->has_passkey = passkeys > 0;
+}
+
+jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
+                             const jc_ctx_t *ctx, const jc_session_t *s,
+                             apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_rc_e rc;
+    int n = 0;
+
+    args[0] = s->id_hash;
+    rc = jc_db_exec(db, &n, "jc_sess_delete", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    if (n != 1) {
+        return JC_DB_NOROW;
+    }
+    out->state = JC_SESS_AUTHENTICATED;
+    out->account_id = s->account_id;
+    return jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
+                             s->account_id, out->state, &ctx->sess, now, p);
 }

@@ -88,4 +88,12 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       const char *client, const char *old_token,
                       apr_int64_t now, apr_pool_t *p);
 
+/* End the session s and start an authenticated one for the same account
+ * (rotation after a passed second factor), inside the caller's
+ * transaction. JC_DB_NOROW when s was already gone (logged out, expired,
+ * or rotated by a parallel request). */
+jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
+                             const jc_ctx_t *ctx, const jc_session_t *s,
+                             apr_int64_t now, apr_pool_t *p);
+
 #endif

@@ -11,6 +11,8 @@
 #include <apr_hash.h>
 #include <apr_dbd.h>
 
+#include "jc_result.h"
+
 /* A borrowed connection. The glue fills it from mod_dbd's ap_dbd_t; the
  * connection is owned by mod_dbd and never closed here. */
 typedef struct {
@@ -84,6 +86,11 @@ void jc_db_rollback(jc_db_t *db, apr_pool_t *p);
 /* Prepare every statement of jc_sql.c again on this connection (after a
  * PostgreSQL reconnect the server has forgotten them). */
 jc_db_rc_e jc_db_reprepare(jc_db_t *db);
+
+/* Turn a failed outcome into the API answer (busy -> 503, anything else
+ * -> 500 with the driver text for the log) after rolling back the open
+ * transaction. Returns 0 for JC_DB_OK (nothing done), 1 otherwise. */
+int jc_db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc, apr_pool_t *p);
 
 /* Name of an outcome, for logs. */
 const char *jc_db_rc_name(jc_db_rc_e rc);

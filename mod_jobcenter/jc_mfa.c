@@ -13,27 +13,6 @@
 #define JC_MFA_QR_SCALE 4   /* pixels per module of the set-up QR code */
 #define JC_MFA_QR_LABEL "QR-Code zum Einrichten Ihrer Authentifizierungs-App"
 
-/* Map a database outcome to the API answer; returns non-zero on failure
- * (the open transaction, if any, is rolled back). */
-static int mfa_db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc,
-                       apr_pool_t *p)
-{
-    if (rc == JC_DB_OK) {
-        return 0;
-    }
-    jc_db_rollback(db, p);
-    if (rc == JC_DB_BUSY) {
-        jc_result_unavailable(res, db->last_error);
-    }
-    else {
-        jc_result_internal(res, apr_psprintf(p, "database %s: %s",
-                                             jc_db_rc_name(rc),
-                                             db->last_error ? db->last_error
-                                                            : "-"));
-    }
-    return 1;
-}
-
 static const char *seal_context(apr_int64_t account_id, apr_pool_t *p)
 {
     return apr_psprintf(p, "totp:%" APR_INT64_T_FMT, account_id);
@@ -176,31 +155,6 @@ static apr_status_t check_code(jc_result_t *res, apr_int64_t *step,
     return rv;
 }
 
-/* In the open transaction: delete the session the request came with and
- * create its successor in state authenticated. JC_DB_NOROW when the old
- * session is gone already (logged out in parallel). */
-static jc_db_rc_e rotate(jc_db_t *db, jc_login_out_t *out,
-                         const jc_ctx_t *ctx, const jc_session_t *s,
-                         apr_int64_t now, apr_pool_t *p)
-{
-    const void *args[1];
-    jc_db_rc_e rc;
-    int n = 0;
-
-    args[0] = s->id_hash;
-    rc = jc_db_exec(db, &n, "jc_sess_delete", args, p);
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
-    if (n != 1) {
-        return JC_DB_NOROW;
-    }
-    out->state = JC_SESS_AUTHENTICATED;
-    out->account_id = s->account_id;
-    return jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
-                             s->account_id, out->state, &ctx->sess, now, p);
-}
-
 static void session_gone(jc_result_t *res, jc_db_t *db, apr_pool_t *p)
 {
     jc_db_rollback(db, p);
@@ -255,7 +209,7 @@ void jc_mfa_totp_setup(jc_db_t *db, jc_result_t *res, jc_totp_setup_t *out,
     args[1] = sealed;
     args[2] = &now;
     rc = jc_db_exec(db, &n, "jc_totp_put", args, p);
-    if (mfa_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     if (n != 1) {
@@ -292,7 +246,7 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       "Faktors erneut.", NULL);
         return;
     }
-    if (mfa_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     if (f.confirmed) {
@@ -309,7 +263,7 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
 
     rc = jc_db_begin(db, p);
-    if (mfa_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     args[0] = &now;
@@ -327,7 +281,7 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
     if (rc == JC_DB_OK) {
-        rc = rotate(db, out, ctx, s, now, p);
+        rc = jc_account_rotate(db, out, ctx, s, now, p);
     }
     if (rc == JC_DB_NOROW) {
         memset(out, 0, sizeof(*out));
@@ -352,7 +306,7 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
     }
-    if (mfa_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         memset(out, 0, sizeof(*out));
         return;
     }
@@ -441,7 +395,7 @@ void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       "Bitte melden Sie sich erneut an.", NULL);
         return;
     }
-    if (mfa_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     if (f.blocked > now) {
@@ -459,7 +413,7 @@ void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
             jc_result_unavailable(res, db->last_error);
             return;
         }
-        if (mfa_db_fail(res, db, rc, p)) {
+        if (jc_db_fail(res, db, rc, p)) {
             return;
         }
         res->log = apr_psprintf(p, "wrong TOTP code, account %"
@@ -473,7 +427,7 @@ void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
 
     rc = jc_db_begin(db, p);
-    if (mfa_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     args[0] = &step;
@@ -488,7 +442,7 @@ void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
     if (rc == JC_DB_OK) {
-        rc = rotate(db, out, ctx, s, now, p);
+        rc = jc_account_rotate(db, out, ctx, s, now, p);
     }
     if (rc == JC_DB_NOROW) {
         memset(out, 0, sizeof(*out));
@@ -498,7 +452,7 @@ void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
     }
-    if (mfa_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         memset(out, 0, sizeof(*out));
         return;
     }

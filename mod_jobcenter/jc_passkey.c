@@ -11,27 +11,6 @@
 #define JC_PK_NAME_MAX     64          /* bytes of a passkey's name       */
 #define JC_PK_NAME_DEFAULT "Passkey"
 
-/* Map a database outcome to the API answer; non-zero on failure (the
- * open transaction, if any, is rolled back). */
-static int pk_db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc,
-                      apr_pool_t *p)
-{
-    if (rc == JC_DB_OK) {
-        return 0;
-    }
-    jc_db_rollback(db, p);
-    if (rc == JC_DB_BUSY) {
-        jc_result_unavailable(res, db->last_error);
-    }
-    else {
-        jc_result_internal(res, apr_psprintf(p, "database %s: %s",
-                                             jc_db_rc_name(rc),
-                                             db->last_error ? db->last_error
-                                                            : "-"));
-    }
-    return 1;
-}
-
 const char *jc_passkey_err_message(jc_wa_err_e err)
 {
     switch (err) {
@@ -146,7 +125,7 @@ static int challenge_issue(jc_db_t *db, jc_result_t *res, const char **b64u,
     args[3] = session_hash;
     args[4] = &now;
     args[5] = &expires;
-    return pk_db_fail(res, db, jc_db_exec(db, NULL, "jc_wa_chal_insert",
+    return jc_db_fail(res, db, jc_db_exec(db, NULL, "jc_wa_chal_insert",
                                           args, p), p);
 }
 
@@ -188,31 +167,7 @@ static int challenge_use(jc_db_t *db, jc_result_t *res,
         challenge_invalid(res);
         return 1;
     }
-    return pk_db_fail(res, db, rc, p);
-}
-
-/* In the open transaction: delete the session s and create its successor
- * in state authenticated. JC_DB_NOROW when s is gone already. */
-static jc_db_rc_e rotate(jc_db_t *db, jc_login_out_t *out,
-                         const jc_ctx_t *ctx, const jc_session_t *s,
-                         apr_int64_t now, apr_pool_t *p)
-{
-    const void *args[1];
-    jc_db_rc_e rc;
-    int n = 0;
-
-    args[0] = s->id_hash;
-    rc = jc_db_exec(db, &n, "jc_sess_delete", args, p);
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
-    if (n != 1) {
-        return JC_DB_NOROW;
-    }
-    out->state = JC_SESS_AUTHENTICATED;
-    out->account_id = s->account_id;
-    return jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
-                             s->account_id, out->state, &ctx->sess, now, p);
+    return jc_db_fail(res, db, rc, p);
 }
 
 static void session_gone(jc_result_t *res, jc_db_t *db, jc_login_out_t *out,
@@ -237,7 +192,7 @@ static json_t *credential_list(jc_db_t *db, jc_result_t *res,
 
     args[0] = &account_id;
     rc = jc_db_select(db, &r, "jc_pk_list", args, p);
-    if (pk_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
     arr = json_array();
@@ -267,7 +222,7 @@ static const char *user_handle(jc_db_t *db, jc_result_t *res,
 
     args[0] = &id;
     rc = jc_db_select1(db, &row, "jc_pk_handle_get", args, p);
-    if (pk_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
     h = jc_db_col_str(&row, 0, p);
@@ -281,13 +236,13 @@ static const char *user_handle(jc_db_t *db, jc_result_t *res,
     args[0] = h;
     args[1] = &id;
     rc = jc_db_exec(db, NULL, "jc_pk_handle_set", args, p);
-    if (pk_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
     /* a parallel request may have set another one first */
     args[0] = &id;
     rc = jc_db_select1(db, &row, "jc_pk_handle_get", args, p);
-    if (pk_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
     h = jc_db_col_str(&row, 0, p);
@@ -437,7 +392,7 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
     }
 
     rc = jc_db_begin(db, p);
-    if (pk_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     alg = cred.alg;
@@ -461,7 +416,7 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
         return;
     }
     if (rc == JC_DB_OK) {
-        rc = rotate(db, out, ctx, s, now, p);
+        rc = jc_account_rotate(db, out, ctx, s, now, p);
     }
     if (rc == JC_DB_NOROW) {
         session_gone(res, db, out, p);
@@ -485,7 +440,7 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
     }
-    if (pk_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         memset(out, 0, sizeof(*out));
         return;
     }
@@ -602,7 +557,7 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                                           (const char *)args[0]));
         return;
     }
-    if (pk_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     jc_db_col_i64(&row, 0, &k.id, 0);
@@ -660,7 +615,7 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         /* a valid signature with an old counter: a cloned authenticator? */
         args[0] = &k.id;
         rc = jc_db_exec(db, NULL, "jc_pk_flag", args, p);
-        if (pk_db_fail(res, db, rc, p)) {
+        if (jc_db_fail(res, db, rc, p)) {
             return;
         }
         res->log = apr_psprintf(p, "passkey %" APR_INT64_T_FMT " of account %"
@@ -686,7 +641,7 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
 
     rc = jc_db_begin(db, p);
-    if (pk_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     count = (apr_int64_t)as.sign_count;
@@ -706,7 +661,7 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
     if (rc == JC_DB_OK && s) {
-        rc = rotate(db, out, ctx, s, now, p);
+        rc = jc_account_rotate(db, out, ctx, s, now, p);
         if (rc == JC_DB_NOROW) {
             session_gone(res, db, out, p);
             return;
@@ -729,7 +684,7 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
     }
-    if (pk_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)) {
         memset(out, 0, sizeof(*out));
         return;
     }
