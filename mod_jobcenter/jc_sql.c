@@ -187,6 +187,14 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_outbox_purge",
       "DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < %lld" },
 
+    /* the account's Verlauf (jc_event) */
+    { "jc_event_add",
+      "INSERT INTO event (account_id, at, kind, detail) "
+      "VALUES (%lld, %lld, %s, %s)" },
+    { "jc_event_list",
+      "SELECT at, kind, detail FROM event WHERE account_id = %lld "
+      "ORDER BY at DESC, id DESC LIMIT 200" },
+
     { NULL, NULL }
 };
 

@@ -1,0 +1,42 @@
+/* The account's Verlauf (see jc_event.h). */
+#include <string.h>
+
+#include "jc_event.h"
+
+jc_db_rc_e jc_event_add(jc_db_t *db, apr_int64_t account_id, apr_int64_t at,
+                        const char *kind, const char *detail, apr_pool_t *p)
+{
+    const void *args[4];
+
+    args[0] = &account_id;      /* %lld: binary arguments (jc_db) */
+    args[1] = &at;
+    args[2] = kind;
+    args[3] = detail;           /* NULL becomes SQL NULL */
+    return jc_db_exec(db, NULL, "jc_event_add", args, p);
+}
+
+static const struct {
+    const char *kind;
+    const char *text;
+} texts[] = {
+    { JC_EV_REGISTERED,      "Konto registriert" },
+    { JC_EV_EMAIL_CONFIRMED, "E-Mail-Adresse bestätigt" },
+    { JC_EV_LOGIN,           "Anmeldung mit Passwort und zweitem Faktor" },
+    { JC_EV_LOGIN_PASSKEY,   "Anmeldung mit Passkey" },
+    { JC_EV_TOTP_ADDED,      "Zweiter Faktor (Authenticator-App) eingerichtet" },
+    { JC_EV_TOTP_REMOVED,    "Zweiter Faktor (Authenticator-App) entfernt" },
+    { JC_EV_PASSKEY_ADDED,   "Passkey eingerichtet" },
+    { JC_EV_PASSKEY_RENAMED, "Passkey umbenannt" },
+    { JC_EV_PASSKEY_REMOVED, "Passkey entfernt" },
+    { JC_EV_CODE_REDEEMED,   "Freischaltcode eingelöst" },
+};
+
+const char *jc_event_text(const char *kind)
+{
+    size_t i;
+
+    for (i = 0; kind && i < sizeof(texts) / sizeof(texts[0]); i++)
+        if (strcmp(texts[i].kind, kind) == 0)
+            return texts[i].text;
+    return "Ereignis";
+}

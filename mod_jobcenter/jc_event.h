@@ -1,0 +1,34 @@
+/* The account's own history ("Verlauf"): one row per thing that happened
+ * to the account (registration, login, factor added/removed, Freischaltcode
+ * redeemed, ...). Written in the same transaction as the change it
+ * records. Core: no httpd headers. */
+#ifndef JC_EVENT_H
+#define JC_EVENT_H
+
+#include <apr_pools.h>
+
+#include "jc_db.h"
+
+/* Stable event kinds (English keys; the Verlauf page shows German text
+ * for each, see jc_event_text). Add new kinds here and in jc_event.c. */
+#define JC_EV_REGISTERED        "registered"
+#define JC_EV_EMAIL_CONFIRMED   "email_confirmed"
+#define JC_EV_LOGIN             "login"
+#define JC_EV_LOGIN_PASSKEY     "login_passkey"
+#define JC_EV_TOTP_ADDED        "totp_added"
+#define JC_EV_TOTP_REMOVED      "totp_removed"
+#define JC_EV_PASSKEY_ADDED     "passkey_added"
+#define JC_EV_PASSKEY_RENAMED   "passkey_renamed"
+#define JC_EV_PASSKEY_REMOVED   "passkey_removed"
+#define JC_EV_CODE_REDEEMED     "freischaltcode_redeemed"
+
+/* Record an event for account_id at time `at`. detail may be NULL; it is
+ * shown to the account holder, so never pass a secret. */
+jc_db_rc_e jc_event_add(jc_db_t *db, apr_int64_t account_id, apr_int64_t at,
+                        const char *kind, const char *detail, apr_pool_t *p);
+
+/* German text for a kind ("Anmeldung mit Passwort", ...); unknown kinds
+ * give "Ereignis". */
+const char *jc_event_text(const char *kind);
+
+#endif
