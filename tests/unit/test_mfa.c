@@ -19,6 +19,8 @@
 #include <apr_file_io.h>
 #include <apr_dbd.h>
 
+#include "unit_schema.h"
+
 #include "jc_account.h"
 #include "jc_mfa.h"
 #include "jc_secretbox.h"
@@ -35,30 +37,6 @@ typedef struct {
     jc_db_t db;         /* open connection       */
     jc_ctx_t ctx;       /* flow configuration    */
 } fx_t;
-
-static apr_status_t load_schema(fx_t *f, const char *path)
-{
-    char *sql = NULL;
-    apr_file_t *fd;
-    apr_finfo_t fi;
-    apr_size_t n;
-    int rows;
-
-    if (apr_file_open(&fd, path, APR_READ, 0, f->pool) != APR_SUCCESS) {
-        return APR_EGENERAL;
-    }
-    apr_file_info_get(&fi, APR_FINFO_SIZE, fd);
-    n = (apr_size_t)fi.size;
-    sql = apr_pcalloc(f->pool, n + 1);
-    apr_file_read_full(fd, sql, n, &n);
-    apr_file_close(fd);
-    /* the driver's multi-statement loop trips over trailing whitespace */
-    while (n > 0 && (sql[n - 1] == '\n' || sql[n - 1] == ' ')) {
-        sql[--n] = '\0';
-    }
-    return apr_dbd_query(f->db.driver, f->db.handle, &rows, sql) == 0
-           ? APR_SUCCESS : APR_EGENERAL;
-}
 
 static int setup(void **state)
 {
@@ -79,11 +57,7 @@ static int setup(void **state)
                      APR_SUCCESS);
     assert_int_equal(apr_dbd_open_ex(f->db.driver, f->pool, file,
                                      &f->db.handle, &err), APR_SUCCESS);
-    assert_int_equal(load_schema(f, JC_TOP "/sql/sqlite/001_init.sql"),
-                     APR_SUCCESS);
-    assert_int_equal(load_schema(f, JC_TOP "/sql/sqlite/002_totp.sql"),
-                     APR_SUCCESS);
-    assert_int_equal(load_schema(f, JC_TOP "/sql/sqlite/003_passkey.sql"),
+    assert_int_equal(unit_load_schema(f->db.driver, f->db.handle, f->pool),
                      APR_SUCCESS);
     f->db.prepared = apr_hash_make(f->pool);
     for (st = jc_sql_statements(); st->label; st++) {
