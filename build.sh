@@ -201,5 +201,5 @@ case ${1:-} in
     build) deps "${PKGS_BUILD[@]}"; build ;;
     install) cmd_install ;;
     bench) deps "${PKGS_BUILD[@]}" "${PKGS_BENCH[@]}" postgresql; build; exec bench/run.sh "${@:2}" ;;
-    *) sed -n '2,15p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
 esac
