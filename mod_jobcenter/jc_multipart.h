@@ -10,8 +10,9 @@
  * regardless of the body size.
  *
  * Line ends are exactly CRLF, as RFC 2046 requires and curl and browsers
- * send; an LF-only body does not contain the delimiter and ends in
- * JC_MP_ERR_TRUNCATED (or JC_MP_ERR_SYNTAX in a header block).
+ * send. An LF-only body is refused: its first boundary line ends in a
+ * bare LF (JC_MP_ERR_SYNTAX), and an LF-only delimiter inside data is
+ * just data (so such a body would end in JC_MP_ERR_TRUNCATED).
  * Core: no httpd headers. */
 #ifndef JC_MULTIPART_H
 #define JC_MULTIPART_H
