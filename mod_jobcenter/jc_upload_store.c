@@ -1,6 +1,8 @@
 /* The upload store (see jc_upload_store.h). Plain POSIX file calls: the
  * temp file needs O_EXCL|O_CLOEXEC and fsync of file and directory. */
-#define _POSIX_C_SOURCE 200809L
+#ifndef _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L  /* O_DIRECTORY, fstatat, dirfd */
+#endif
 #include "jc_upload_store.h"
 #include "jc_token.h"
 
