@@ -10,6 +10,7 @@
 
 #include "jc_account.h"
 #include "jc_outbox.h"
+#include "jc_upload.h"
 
 /* Log tags: the module's own numbers, never httpd's AH ones. */
 #define JCLOG(n) "JC" #n ": "
@@ -50,6 +51,11 @@ typedef struct {
     const char *totp_issuer;     /* JobcenterTOTPIssuer                   */
     const char *wa_rp_id;        /* JobcenterWebAuthnRPID                 */
     apr_int64_t wa_challenge_ttl; /* JobcenterWebAuthnChallengeTTL, secs  */
+    const char *up_store;        /* JobcenterUploadStore, absolute path   */
+    apr_off_t up_max_file;       /* JobcenterUploadMaxFileSize, bytes     */
+    int up_max_files;            /* JobcenterUploadMaxFiles               */
+    apr_off_t up_max_day;        /* JobcenterUploadMaxBytesPerDay, bytes  */
+    jc_upload_cfg_t upload;      /* upload view, filled in post_config    */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -90,6 +96,8 @@ typedef struct {
     json_t *body;             /* parsed JSON object or NULL               */
     apr_int64_t now;          /* request time, epoch seconds              */
     const char *text;         /* a route's ready JSON text (hot paths)    */
+    int sent;                 /* the route wrote the response itself
+                                 (a stored file: receipt, download)       */
 } jc_call_t;
 
 /* A route handler: fills res (errors) or *out (the JSON answer) and
@@ -125,6 +133,22 @@ void *jc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 void jc_gate_register_hooks(apr_pool_t *p);
 /* 1 if u is a same-site path ('/', not '//' or '/\\'). */
 int jc_gate_safe_target(const char *u);
+
+/* mod_jobcenter_upload.c: the upload input filter, the upload routes,
+ * start-up preparation of the store and its watchdog. */
+void jc_upload_register_hooks(apr_pool_t *p);
+apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf);
+jc_route_fn jc_route_up_context;
+jc_route_fn jc_route_up_draft;
+jc_route_fn jc_route_up_files;
+jc_route_fn jc_route_up_file_delete;
+jc_route_fn jc_route_up_submit;
+jc_route_fn jc_route_up_receipt;
+jc_route_fn jc_route_up_list;
+jc_route_fn jc_route_up_verify;
+jc_route_fn jc_route_up_inbox;
+jc_route_fn jc_route_up_staff_file;
+jc_route_fn jc_route_up_status;
 
 /* mod_jobcenter_outbox.c: register the watchdog callback. */
 apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf);
