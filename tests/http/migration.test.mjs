@@ -29,7 +29,8 @@ describe('db-init.sh upgrades a version 1 database', () => {
     const h = useEnv({
         beforeStart: async (env) => {
             // turn the fresh database back into version 1, with an account
-            for (const t of ['staff_audit', 'freischaltcode', 'customer', 'staff',
+            for (const t of ['upload_file', 'upload_submission', 'upload_draft',
+                'staff_audit', 'freischaltcode', 'customer', 'staff',
                 'jobcenter_postcode', 'jobcenter', 'event'])
                 await env.db.exec(`DROP TABLE ${t}`);
             for (const c of ['verified_at', 'user_agent', 'client_ip'])
@@ -46,11 +47,11 @@ describe('db-init.sh upgrades a version 1 database', () => {
         }
     });
 
-    test('version 1 -> 4: totp_factor, passkey, webauthn_challenge, jobcenter tables created, data kept, one line on stderr', async () => {
+    test('version 1 -> 6: totp_factor, passkey, webauthn_challenge, jobcenter and upload tables created, data kept, one line on stderr', async () => {
         const env = h.env;
         assert.ok(upgrade, 'db-init did not run');
-        assert.match(upgrade.stderr, /schema upgraded from version 1 to 4/, upgrade.stderr);
-        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 4);
+        assert.match(upgrade.stderr, /schema upgraded from version 1 to 6/, upgrade.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 6);
         assert.equal(await env.db.scalar('SELECT count(*) FROM jc_schema'), 1);
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE email = 'old@example.org'"), 1);
         assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 0);
@@ -58,7 +59,7 @@ describe('db-init.sh upgrades a version 1 database', () => {
         assert.equal(await env.db.scalar('SELECT count(*) FROM webauthn_challenge'), 0);
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE user_handle IS NULL"), 1);
         for (const t of ['event', 'jobcenter', 'jobcenter_postcode', 'staff', 'customer',
-            'freischaltcode', 'staff_audit'])
+            'freischaltcode', 'staff_audit', 'upload_draft', 'upload_file', 'upload_submission'])
             assert.equal(await env.db.scalar(`SELECT count(*) FROM ${t}`), 0, t);
         assert.equal(await env.db.scalar('SELECT count(*) FROM session WHERE verified_at = 0'), 0);
     });
@@ -78,8 +79,8 @@ describe('db-init.sh upgrades a version 1 database', () => {
     test('a second run changes nothing', async () => {
         const env = h.env;
         const again = await dbInit(env);
-        assert.match(again.stderr, /schema is at version 4, nothing to do/, again.stderr);
-        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 4);
+        assert.match(again.stderr, /schema is at version 6, nothing to do/, again.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 6);
         assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 1);
     });
 });
