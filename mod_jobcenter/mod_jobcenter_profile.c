@@ -208,7 +208,7 @@ int jc_link_handler(request_rec *r)
                       "link: malformed Freischaltcode in the QR link");
     }
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+
     apr_table_setn(r->headers_out, "Location", loc);
     return HTTP_SEE_OTHER;
 }
