@@ -243,6 +243,28 @@ describe('redeeming a Freischaltcode', () => {
         assert.equal(r.status, 201, r.text);
     });
 
+    test('parallel redemptions: one code by two accounts, two codes by one account: one profile each', async () => {
+        const [gina, hans] = await Promise.all([authenticatedCitizen(h.env, 'gina'), authenticatedCitizen(h.env, 'hans')]);
+        const one = await customerWithCode(h.env, jc);
+        let rs = await Promise.all([redeem(gina, one.code), redeem(hans, one.code)]);
+        let st = rs.map((r) => r.status).sort();
+        assert.equal(st.filter((x) => x === 201).length, 1, rs.map((r) => r.text).join('\n'));
+        const loser = rs.find((r) => r.status !== 201);
+        assert.ok(['fsc_invalid', 'customer_bound'].includes(loser.error.code), loser.text);
+        const winner = rs[0].status === 201 ? gina : hans;
+        const other = winner === gina ? hans : gina;
+        assert.equal((await customerRow(h.env, one.cust.id)).account_id, winner.id);
+        assert.equal((await codeRow(h.env, one.id)).used_by, winner.id);
+
+        const [a, b] = await Promise.all([customerWithCode(h.env, jc), customerWithCode(h.env, jc)]);
+        rs = await Promise.all([redeem(other, a.code), redeem(other, b.code)]);
+        st = rs.map((r) => r.status).sort();
+        assert.deepEqual(st, [201, 409], rs.map((r) => r.text).join('\n'));
+        assert.equal(rs.find((r) => r.status === 409).error.code, 'profile_exists');
+        assert.equal(await h.env.db.scalar(`SELECT count(*) FROM customer WHERE account_id = ${other.id}`), 1);
+        assert.equal(await h.env.db.scalar(`SELECT count(*) FROM freischaltcode WHERE used_by = ${other.id}`), 1);
+    });
+
     test('/link/freischaltcode: 303 to the page with the checked code in the fragment, nowhere else', async () => {
         const api = h.env.client();
         const get = (q) => api.get(`/link/freischaltcode${q}`, { headers: { Accept: 'text/html' }, jar: false });
