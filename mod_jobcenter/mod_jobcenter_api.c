@@ -416,6 +416,11 @@ static const jc_route_t routes[] = {
       jc_route_passkey_assert_options },
     { M_POST, "passkey/assert/verify", 4, 1, 1,
       jc_route_passkey_assert_verify },
+    /* the person profile: a complete two-factor session (level 5) */
+    { M_POST, "freischaltcode",  5, 1, 1, jc_route_fsc_redeem },
+    { M_GET,  "profile",         5, 0, 1, jc_route_profile },
+    { M_GET,  "jobcenter",       5, 0, 1, jc_route_jobcenter },
+    { M_GET,  "verlauf",         5, 0, 1, jc_route_verlauf },
     { 0, NULL, 0, 0, 0, NULL }
 };
 
