@@ -69,9 +69,9 @@ jc_db_rc_e jc_session_create(jc_db_t *db, const char **token,
     return jc_db_exec(db, NULL, "jc_sess_insert", args, p);
 }
 
-jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,
-                           const char *token, const jc_sess_cfg_t *cfg,
-                           apr_int64_t now, apr_pool_t *p)
+static jc_db_rc_e session_load(jc_db_t *db, jc_session_t *s, int *expired,
+                               const char *token, const jc_sess_cfg_t *cfg,
+                               int with_kn, apr_int64_t now, apr_pool_t *p)
 {
     jc_db_row_t row;
     jc_db_rc_e rc;
@@ -86,7 +86,8 @@ jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,
     }
     s->id_hash = jc_token_hash(token, strlen(token), p);
     args[0] = s->id_hash;
-    rc = jc_db_select1(db, &row, "jc_sess_get", args, p);
+    rc = jc_db_select1(db, &row, with_kn ? "jc_sess_get_kn" : "jc_sess_get",
+                       args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -100,6 +101,12 @@ jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,
     s->username = jc_db_col_str(&row, 6, p);
     jc_db_col_i64(&row, 7, &s->email_confirmed, 0);
     jc_db_col_i64(&row, 8, &s->created_at, 0);
+    if (with_kn) {
+        s->kundennummer = jc_db_col_str(&row, 9, p);
+        if (s->kundennummer && !*s->kundennummer) {
+            s->kundennummer = NULL;     /* pgsql gives "" for NULL */
+        }
+    }
 
     if (now >= s->expires_at || now - s->last_seen >= cfg->idle
         || jc_session_level(s->state) == 0) {
@@ -120,6 +127,20 @@ jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,
         }
     }
     return JC_DB_OK;
+}
+
+jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,
+                           const char *token, const jc_sess_cfg_t *cfg,
+                           apr_int64_t now, apr_pool_t *p)
+{
+    return session_load(db, s, expired, token, cfg, 0, now, p);
+}
+
+jc_db_rc_e jc_session_load_kn(jc_db_t *db, jc_session_t *s, int *expired,
+                              const char *token, const jc_sess_cfg_t *cfg,
+                              apr_int64_t now, apr_pool_t *p)
+{
+    return session_load(db, s, expired, token, cfg, 1, now, p);
 }
 
 jc_db_rc_e jc_session_delete(jc_db_t *db, const char *id_hash,

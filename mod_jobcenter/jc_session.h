@@ -40,6 +40,8 @@ typedef struct {
     const char *username;         /* account username or NULL             */
     apr_int64_t email_confirmed;  /* confirmation time or 0               */
     apr_int64_t created_at;       /* account creation time                */
+    const char *kundennummer;     /* person profile's Kundennummer or NULL;
+                                   * only read by jc_session_load_kn      */
 } jc_session_t;
 
 /* Progress level of a state: routes accept states whose level is >= their
@@ -68,6 +70,13 @@ jc_db_rc_e jc_session_create(jc_db_t *db, const char **token,
 jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,
                            const char *token, const jc_sess_cfg_t *cfg,
                            apr_int64_t now, apr_pool_t *p);
+
+/* jc_session_load, and with it (in the same SELECT, jc_sess_get_kn) the
+ * Kundennummer of the account's person profile into s->kundennummer
+ * (NULL when it has none). For gates that pass it on to a backend. */
+jc_db_rc_e jc_session_load_kn(jc_db_t *db, jc_session_t *s, int *expired,
+                              const char *token, const jc_sess_cfg_t *cfg,
+                              apr_int64_t now, apr_pool_t *p);
 
 /* Delete a session by its id hash. */
 jc_db_rc_e jc_session_delete(jc_db_t *db, const char *id_hash,

@@ -75,6 +75,15 @@ static const jc_sql_stmt_t statements[] = {
       "s.expires_at, a.email, a.username, a.email_confirmed_at, "
       "a.created_at FROM session s JOIN account a ON a.id = s.account_id "
       "WHERE s.id_hash = %s" },
+    /* the same plus column 9, the Kundennummer of the account's person
+     * profile (NULL: none); only for gates with JobcenterGateHeaders On */
+    { "jc_sess_get_kn",
+      "SELECT s.account_id, s.state, s.csrf_token, s.last_seen, "
+      "s.expires_at, a.email, a.username, a.email_confirmed_at, "
+      "a.created_at, c.kundennummer FROM session s "
+      "JOIN account a ON a.id = s.account_id "
+      "LEFT JOIN customer c ON c.account_id = s.account_id "
+      "WHERE s.id_hash = %s" },
     { "jc_sess_touch",
       "UPDATE session SET last_seen = %lld "
       "WHERE id_hash = %s AND last_seen <= %lld" },
@@ -169,6 +178,23 @@ static const jc_sql_stmt_t statements[] = {
       "DELETE FROM login_throttle WHERE client_key = %s" },
     { "jc_thr_purge",
       "DELETE FROM login_throttle WHERE last_failure < %lld" },
+    /* failed Freischaltcodes: the "fsc-a:<account>" and "fsc-ip:<address>"
+     * rows of one client in one SELECT */
+    { "jc_thr_get2",
+      "SELECT client_key, failures, last_failure, blocked_until "
+      "FROM login_throttle WHERE client_key IN (%s, %s)" },
+    /* counted in the database, so parallel failures all count; failures
+     * older than the cut-off (3rd argument) are forgotten */
+    { "jc_thr_fail",
+      "INSERT INTO login_throttle (client_key, failures, last_failure, "
+      "blocked_until) VALUES (%s, 1, %lld, 0) "
+      "ON CONFLICT (client_key) DO UPDATE SET failures = CASE "
+      "WHEN login_throttle.last_failure < %lld THEN 1 "
+      "ELSE login_throttle.failures + 1 END, "
+      "last_failure = excluded.last_failure RETURNING failures" },
+    { "jc_thr_block",
+      "UPDATE login_throttle SET blocked_until = %lld "
+      "WHERE client_key = %s" },
 
     /* mail outbox */
     { "jc_outbox_insert",
@@ -287,6 +313,27 @@ static const jc_sql_stmt_t statements[] = {
       "LIMIT 500" },
     { "jc_up_draft_files_delete",
       "DELETE FROM upload_file WHERE draft_id = %lld" },
+    /* the citizen's person profile (jc_profile) */
+    /* a Freischaltcode by its hash, with its customer's binding and the
+     * Jobcenter's name (for the Verlauf entry) */
+    { "jc_prof_code",
+      "SELECT f.id, f.customer_id, f.expires_at, f.used_at, f.voided_at, "
+      "c.account_id, j.name FROM freischaltcode f "
+      "JOIN customer c ON c.id = f.customer_id "
+      "JOIN jobcenter j ON j.id = c.jobcenter_id WHERE f.code_hash = %s" },
+    /* only an unbound customer; 0 rows = bound meanwhile */
+    { "jc_prof_bind",
+      "UPDATE customer SET account_id = %lld, bound_at = %lld "
+      "WHERE id = %lld AND account_id IS NULL" },
+    /* single use: 0 rows = used or voided meanwhile */
+    { "jc_prof_code_use",
+      "UPDATE freischaltcode SET used_at = %lld, used_by = %lld "
+      "WHERE id = %lld AND used_at IS NULL AND voided_at IS NULL" },
+    { "jc_prof_get",
+      "SELECT c.kundennummer, c.salutation, c.given_name, c.family_name, "
+      "c.bound_at, j.name, j.street, j.postcode, j.city, j.phone, "
+      "j.opening_hours FROM customer c "
+      "JOIN jobcenter j ON j.id = c.jobcenter_id WHERE c.account_id = %lld" },
 
     { NULL, NULL }
 };

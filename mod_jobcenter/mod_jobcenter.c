@@ -135,6 +135,10 @@ static void jc_register_hooks(apr_pool_t *p)
     ap_hook_map_to_storage(jc_api_map_to_storage, NULL, NULL,
                            APR_HOOK_FIRST);
     ap_hook_handler(jc_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(jc_link_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* before mod_log_config's (MIDDLE) writes the request line */
+    ap_hook_log_transaction(jc_link_log_scrub, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
     jc_gate_register_hooks(p);
     jc_upload_register_hooks(p);
 }

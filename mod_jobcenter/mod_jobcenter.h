@@ -127,6 +127,15 @@ jc_route_fn jc_route_passkey_login_verify;
 jc_route_fn jc_route_passkey_assert_options;
 jc_route_fn jc_route_passkey_assert_verify;
 
+/* mod_jobcenter_profile.c: the person profile routes, the QR link
+ * handler ("jobcenter-link") and its access-log scrubbing. */
+jc_route_fn jc_route_fsc_redeem;
+jc_route_fn jc_route_profile;
+jc_route_fn jc_route_jobcenter;
+jc_route_fn jc_route_verlauf;
+int jc_link_handler(request_rec *r);
+int jc_link_log_scrub(request_rec *r);
+
 /* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
 void *jc_create_dir_conf(apr_pool_t *p, char *dir);
 void *jc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);

@@ -434,6 +434,11 @@ static const jc_route_t routes[] = {
     { M_GET,  "staff/uploads", 5, 0, 1, jc_route_up_inbox },
     { M_GET,  "staff/uploads/file", 5, 0, 1, jc_route_up_staff_file },
     { M_POST, "staff/uploads/status", 5, 1, 1, jc_route_up_status },
+    /* the person profile: a complete two-factor session (level 5) */
+    { M_POST, "freischaltcode",  5, 1, 1, jc_route_fsc_redeem },
+    { M_GET,  "profile",         5, 0, 1, jc_route_profile },
+    { M_GET,  "jobcenter",       5, 0, 1, jc_route_jobcenter },
+    { M_GET,  "verlauf",         5, 0, 1, jc_route_verlauf },
     { 0, NULL, 0, 0, 0, NULL }
 };
 

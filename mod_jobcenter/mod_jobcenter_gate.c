@@ -3,7 +3,8 @@
  *   AuthType jobcenter
  *   Require jobcenter-session          (authenticated, level 5)
  *   Require jobcenter-role <role>      (registered; always denies for now)
- *   JobcenterGateHeaders On|Off        (X-Jobcenter-* for proxied backends)
+ *   JobcenterGateHeaders On|Off        (X-Jobcenter-* for proxied backends:
+ *                                       account id, Kundennummer, level)
  *
  * check_user_id loads the session from the cookie (jc_session_load, one
  * SELECT), sets r->user and keeps the session in the request config for the
@@ -160,7 +161,7 @@ static int gate_check_user_id(request_rec *r)
     jc_session_t *sess;
     const char *token;
     ap_dbd_t *dbd;
-    int expired = 0, i;
+    int expired = 0, i, headers;
     jc_db_rc_e rc;
 
     if (!is_gate(r)) {
@@ -190,9 +191,13 @@ static int gate_check_user_id(request_rec *r)
     c.db.handle = dbd->handle;
     c.db.prepared = dbd->prepared;
     sess = apr_pcalloc(r->pool, sizeof(*sess));
-    rc = jc_session_load(&c.db, sess, &expired, token, &conf->ctx.sess,
-                         (apr_int64_t)apr_time_sec(r->request_time),
-                         r->pool);
+    dconf = ap_get_module_config(r->per_dir_config, &jobcenter_module);
+    headers = dconf && dconf->gate_headers == 1;
+    /* the Kundennummer is joined in only where it is passed on: still
+     * one SELECT per request */
+    rc = (headers ? jc_session_load_kn : jc_session_load)(
+             &c.db, sess, &expired, token, &conf->ctx.sess,
+             (apr_int64_t)apr_time_sec(r->request_time), r->pool);
     if (rc == JC_DB_NOROW) {
         return deny(r, expired ? "session expired" : "unknown session");
     }
@@ -208,11 +213,13 @@ static int gate_check_user_id(request_rec *r)
     }
     r->user = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->account_id);
     ap_set_module_config(r->request_config, &jobcenter_module, sess);
-    dconf = ap_get_module_config(r->per_dir_config, &jobcenter_module);
-    if (dconf && dconf->gate_headers == 1) {
+    if (headers) {
         apr_table_setn(r->headers_in, "X-Jobcenter-User", r->user);
         apr_table_setn(r->headers_in, "X-Jobcenter-Auth-Level", "2fa");
-        /* X-Jobcenter-Kundennummer: once accounts have one */
+        if (sess->kundennummer) {
+            apr_table_setn(r->headers_in, "X-Jobcenter-Kundennummer",
+                           sess->kundennummer);
+        }
     }
     return OK;
 }

@@ -116,6 +116,11 @@ CONF
 <Location /api/v1/>
     SetHandler jobcenter-api
 </Location>
+# the QR link of the Freischaltcode letter: 303 to the page with the code
+# in the fragment; its query never reaches the access log
+<Location /link/freischaltcode>
+    SetHandler jobcenter-link
+</Location>
 
 DocumentRoot "$TOP/htdocs"
 <Directory "$TOP/htdocs">

@@ -4,6 +4,7 @@
 
 import { api, errorMessage, errorCode, clearCsrfToken, getCsrfToken } from './api.js';
 import { showError, clearMessages } from './ui.js';
+import { dropCode } from './fsc-pending.js';
 
 let loggingOut = false;
 
@@ -27,6 +28,7 @@ export async function logout() {
     if (res.status === 204 || res.status === 200 || res.status === 401) {
         // 401: the session is gone already - the user is logged out.
         clearCsrfToken();
+        dropCode();     // a kept Freischaltcode is not for the next user
         window.location.replace('anmeldung.html?abgemeldet=1');
         return;
     }

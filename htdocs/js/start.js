@@ -5,12 +5,19 @@
 //                         "Zweiter Faktor einrichten" ->
 //                         zweiter-faktor-einrichten.html)
 //   mfa_required       -> zweiter-faktor.html (the code after the password)
-//   authenticated      -> the start page
+//   authenticated      -> the start page: GET /api/v1/profile; with a
+//                         person profile (and it selected under "Profil
+//                         wechseln") name, Kundennummer and the tiles,
+//                         else the prompt "eServices freischalten". A
+//                         Freischaltcode kept from the QR link (after a
+//                         registration, say) leads to its page first.
 // "Abmelden" / "Abbrechen": POST /api/v1/logout (logout.js).
 
 import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
-import { byId, show, showError, clearMessages } from './ui.js';
+import { byId, param, show, showError, showMessages, clearMessages } from './ui.js';
+import { loadProfile, selectedProfile } from './session-guard.js';
+import { pendingCode } from './fsc-pending.js';
 import { supported as passkeySupported, registerPasskey } from './webauthn.js';
 
 const logoutButton = byId('logout');
@@ -51,10 +58,44 @@ async function load() {
     show(logoutButton, true);
 
     const mfaSetup = session.state === 'mfa_setup_required';
+    if (!mfaSetup && !(await showHome())) {
+        return;
+    }
     show(byId('security-notice'), mfaSetup);
     show(byId('home'), !mfaSetup);
     document.title = (mfaSetup ? 'Sicherheitshinweis' : 'Startseite')
         + ' – Jobcenter.Digital';
+}
+
+// The start page of a complete login; false when the page is being left
+// or failed.
+async function showHome() {
+    const p = await loadProfile();
+    if (!p) {
+        show(byId('start-error'), true);
+        return false;
+    }
+    const profile = p.profile;
+    if (!profile && pendingCode()) {
+        // the code of the QR link waits (registration, set-up of the
+        // second factor came first)
+        window.location.replace('eservices-freischalten.html');
+        return false;
+    }
+    const person = !!profile && selectedProfile() === 'person';
+    if (person) {
+        byId('profile-name').textContent = profile.name;
+        byId('profile-kundennummer').textContent = profile.kundennummer;
+    }
+    show(byId('profile-card'), person);
+    show(byId('profile-missing'), !profile);
+    show(byId('profile-konto'), !!profile && !person);
+    if (person && param('freigeschaltet') === '1') {
+        showMessages('success', 'Ihr Profil wurde angelegt und für Sie '
+                     + 'ausgewählt.', [], { focus: false });
+        window.history.replaceState(null, '', window.location.pathname);
+    }
+    return true;
 }
 
 const passkeyButton = byId('passkey-setup');

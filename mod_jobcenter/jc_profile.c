@@ -1,0 +1,351 @@
+/* Person profile: redeeming a Freischaltcode, profile, Verlauf (see
+ * jc_profile.h). */
+#include <string.h>
+#include <apr_strings.h>
+
+#include "jc_event.h"
+#include "jc_fsc.h"
+#include "jc_profile.h"
+#include "jc_throttle.h"
+
+#define JC_FSC_INPUT_MAX 100
+
+static const char MSG_MALFORMED[] =
+    "Der Freischaltcode besteht aus Zahlen und Großbuchstaben, zum "
+    "Beispiel: HET2-2X8A-UXAS.";
+static const char MSG_SECOND_PROFILE[] =
+    "Das Anlegen von mehreren Personenprofilen der Agentur für Arbeit / "
+    "Jobcenter im selben Konto ist nicht möglich.";
+
+static const char *col_text(const jc_db_row_t *row, int col, apr_pool_t *p)
+{
+    const char *v = jc_db_col_str(row, col, p);
+
+    return v ? v : "";
+}
+
+jc_db_rc_e jc_profile_get(jc_db_t *db, jc_profile_t *prof, int *found,
+                          apr_int64_t account_id, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    memset(prof, 0, sizeof(*prof));
+    *found = 0;
+    args[0] = &account_id;
+    rc = jc_db_select1(db, &row, "jc_prof_get", args, p);
+    if (rc == JC_DB_NOROW) {
+        return JC_DB_OK;
+    }
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    *found = 1;
+    prof->kundennummer = col_text(&row, 0, p);
+    prof->salutation = col_text(&row, 1, p);
+    prof->given_name = col_text(&row, 2, p);
+    prof->family_name = col_text(&row, 3, p);
+    jc_db_col_i64(&row, 4, &prof->bound_at, 0);
+    prof->jc_name = col_text(&row, 5, p);
+    prof->jc_street = col_text(&row, 6, p);
+    prof->jc_postcode = col_text(&row, 7, p);
+    prof->jc_city = col_text(&row, 8, p);
+    prof->jc_phone = col_text(&row, 9, p);
+    prof->jc_hours = col_text(&row, 10, p);
+    return JC_DB_OK;
+}
+
+const char *jc_profile_name(const jc_profile_t *prof, apr_pool_t *p)
+{
+    return apr_pstrcat(p, prof->given_name ? prof->given_name : "",
+                       prof->given_name && *prof->given_name ? " " : "",
+                       prof->family_name ? prof->family_name : "", NULL);
+}
+
+/* Count one failed redemption under key (atomically, so parallel guesses
+ * all count) and block the key for the delay the numbers give. Failures
+ * older than `window` seconds are forgotten. */
+static jc_db_rc_e count_failure(jc_db_t *db, const char *key,
+                                const jc_throttle_cfg_t *cfg,
+                                apr_int64_t window, apr_int64_t now,
+                                apr_pool_t *p)
+{
+    apr_int64_t cut = now - window, n = 0, until;
+    const void *args[3];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = key;
+    args[1] = &now;
+    args[2] = &cut;
+    rc = jc_db_select1(db, &row, "jc_thr_fail", args, p);
+    if (rc == JC_DB_NOROW) {
+        rc = JC_DB_ERROR;
+    }
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    jc_db_col_i64(&row, 0, &n, 1);
+    until = now + jc_throttle_delay(cfg, n);
+    if (until <= now) {
+        return JC_DB_OK;
+    }
+    args[0] = &until;
+    args[1] = key;
+    return jc_db_exec(db, NULL, "jc_thr_block", args, p);
+}
+
+/* An unknown or used code: counted for the account and the address, then
+ * answered 404. A failure that cannot be counted is not answered "wrong"
+ * (503), so a busy database cannot be used to guess without limits. */
+static void invalid_code(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                         const char *akey, const char *ckey, const char *why,
+                         apr_int64_t now, apr_pool_t *p)
+{
+    jc_db_rc_e rc;
+
+    jc_db_rollback(db, p);
+    rc = count_failure(db, akey, &ctx->thr_account,
+                       ctx->thr_account.lock_secs, now, p);
+    if (rc == JC_DB_OK) {
+        rc = count_failure(db, ckey, &ctx->thr_client,
+                           ctx->thr_client.lock_secs, now, p);
+    }
+    if (rc != JC_DB_OK) {
+        jc_db_fail(res, db, rc, p);
+        return;
+    }
+    res->log = why;
+    jc_result_set(res, 404, "fsc_invalid",
+                  "Der Freischaltcode ist ungültig oder wurde bereits "
+                  "verwendet. Bitte prüfen Sie Ihre Eingabe.", "code");
+}
+
+/* 429 while either key is blocked. Returns 1 when it answered. */
+static int throttled(jc_db_t *db, jc_result_t *res, const char *akey,
+                     const char *ckey, apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t until, wait = 0;
+    const void *args[2];
+    jc_db_res_t rows;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int i;
+
+    args[0] = akey;
+    args[1] = ckey;
+    rc = jc_db_select(db, &rows, "jc_thr_get2", args, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    for (i = 0; i < rows.nrows; i++) {
+        if (jc_db_res_row(&rows, i, &row, p) == 0
+            && jc_db_col_i64(&row, 3, &until, 0) && until - now > wait) {
+            wait = until - now;
+        }
+    }
+    if (wait <= 0) {
+        return 0;
+    }
+    res->retry_after = (long)wait;
+    jc_result_set(res, 429, "too_many_attempts",
+                  apr_psprintf(p, "Zu viele ungültige Freischaltcodes. "
+                               "Bitte warten Sie %ld Sekunden und "
+                               "versuchen Sie es dann erneut.",
+                               res->retry_after), "code");
+    return 1;
+}
+
+/* Roll back and answer a client error. */
+static void refuse(jc_db_t *db, jc_result_t *res, int status,
+                   const char *code, const char *message, apr_pool_t *p)
+{
+    jc_db_rollback(db, p);
+    jc_result_set(res, status, code, message, "code");
+}
+
+void jc_profile_redeem(jc_db_t *db, jc_result_t *res, jc_profile_t *prof,
+                       const jc_ctx_t *ctx, apr_int64_t account_id,
+                       const char *client, const char *code,
+                       apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t fid = 0, cid = 0, expires = 0, used = 0, voided = 0;
+    apr_int64_t owner = 0;
+    const char *akey, *ckey, *jc_name;
+    char norm[JC_FSC_LEN + 1];
+    const void *args[3];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int found = 0, n = 0;
+
+    jc_result_ok(res);
+    memset(prof, 0, sizeof(*prof));
+    akey = apr_psprintf(p, JC_PROFILE_THR_ACCOUNT "%" APR_INT64_T_FMT,
+                        account_id);
+    ckey = apr_pstrcat(p, JC_PROFILE_THR_CLIENT, client ? client : "-",
+                       NULL);
+    if (throttled(db, res, akey, ckey, now, p)) {
+        return;
+    }
+    if (!code || !*code) {
+        jc_result_set(res, 422, "fsc_missing",
+                      "Bitte geben Sie den Freischaltcode ein.", "code");
+        return;
+    }
+    if (strlen(code) > JC_FSC_INPUT_MAX || !jc_fsc_normalize(code, norm)) {
+        jc_result_set(res, 422, "fsc_malformed", MSG_MALFORMED, "code");
+        return;
+    }
+
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = jc_fsc_hash(norm, p);
+    rc = jc_db_select1(db, &row, "jc_prof_code", args, p);
+    if (rc == JC_DB_NOROW) {
+        invalid_code(db, res, ctx, akey, ckey, "unknown code", now, p);
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    jc_db_col_i64(&row, 0, &fid, 0);
+    jc_db_col_i64(&row, 1, &cid, 0);
+    jc_db_col_i64(&row, 2, &expires, 0);
+    jc_db_col_i64(&row, 3, &used, 0);
+    jc_db_col_i64(&row, 4, &voided, 0);
+    jc_db_col_i64(&row, 5, &owner, 0);
+    jc_name = col_text(&row, 6, p);
+    if (used) {
+        invalid_code(db, res, ctx, akey, ckey, "code already used", now, p);
+        return;
+    }
+    if (voided) {
+        refuse(db, res, 410, "fsc_voided",
+               "Dieser Freischaltcode ist nicht mehr gültig, weil Ihr "
+               "Jobcenter Ihnen inzwischen einen neueren Freischaltcode "
+               "geschickt hat. Bitte verwenden Sie den Code aus dem "
+               "neuesten Schreiben.", p);
+        return;
+    }
+    if (now >= expires) {
+        refuse(db, res, 410, "fsc_expired",
+               "Der Freischaltcode ist abgelaufen. Bitte fordern Sie bei "
+               "Ihrem Jobcenter einen neuen Freischaltcode an.", p);
+        return;
+    }
+    if (owner == account_id) {
+        refuse(db, res, 409, "profile_linked",
+               "Dieses Personenprofil ist bereits mit Ihrem Konto "
+               "verbunden.", p);
+        return;
+    }
+    if (owner) {
+        refuse(db, res, 409, "customer_bound",
+               "Für diese Person ist bereits ein anderes Konto "
+               "freigeschaltet. Jeder Personenkunde benötigt sein eigenes "
+               "Konto. Bitte wenden Sie sich an Ihr Jobcenter.", p);
+        return;
+    }
+    rc = jc_profile_get(db, prof, &found, account_id, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (found) {
+        memset(prof, 0, sizeof(*prof));
+        refuse(db, res, 409, "profile_exists", MSG_SECOND_PROFILE, p);
+        return;
+    }
+
+    /* both conditional: a parallel redemption makes one of them miss */
+    args[0] = &account_id;
+    args[1] = &now;
+    args[2] = &cid;
+    rc = jc_db_exec(db, &n, "jc_prof_bind", args, p);
+    if (rc == JC_DB_CONFLICT) {
+        /* the UNIQUE account_id: a parallel redemption of another code */
+        refuse(db, res, 409, "profile_exists", MSG_SECOND_PROFILE, p);
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (n != 1) {
+        refuse(db, res, 409, "customer_bound",
+               "Für diese Person ist bereits ein anderes Konto "
+               "freigeschaltet. Jeder Personenkunde benötigt sein eigenes "
+               "Konto. Bitte wenden Sie sich an Ihr Jobcenter.", p);
+        return;
+    }
+    args[0] = &now;
+    args[1] = &account_id;
+    args[2] = &fid;
+    rc = jc_db_exec(db, &n, "jc_prof_code_use", args, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (n != 1) {
+        invalid_code(db, res, ctx, akey, ckey, "code used in parallel", now,
+                     p);
+        return;
+    }
+    rc = jc_event_add(db, account_id, now, JC_EV_CODE_REDEEMED, jc_name, p);
+    if (rc == JC_DB_OK) {
+        args[0] = akey;
+        rc = jc_db_exec(db, NULL, "jc_thr_clear", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    rc = jc_profile_get(db, prof, &found, account_id, p);
+    if (rc != JC_DB_OK || !found) {
+        /* committed; only the answer could not be read back */
+        memset(prof, 0, sizeof(*prof));
+        if (rc == JC_DB_OK) {
+            rc = JC_DB_ERROR;
+            db->last_error = "profile vanished after the redemption";
+        }
+        jc_db_fail(res, db, rc, p);
+        return;
+    }
+    res->status = 201;
+}
+
+jc_db_rc_e jc_profile_events(jc_db_t *db, apr_array_header_t **out,
+                             apr_int64_t account_id, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_res_t rows;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int i;
+
+    *out = apr_array_make(p, 16, sizeof(jc_profile_event_t));
+    args[0] = &account_id;
+    rc = jc_db_select(db, &rows, "jc_event_list", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    for (i = 0; i < rows.nrows; i++) {
+        jc_profile_event_t *e;
+
+        if (jc_db_res_row(&rows, i, &row, p) != 0) {
+            db->last_error = "could not read a Verlauf row";
+            return JC_DB_ERROR;
+        }
+        e = apr_array_push(*out);
+        jc_db_col_i64(&row, 0, &e->at, 0);
+        e->kind = col_text(&row, 1, p);
+        e->text = jc_event_text(e->kind);
+        e->detail = jc_db_col_str(&row, 2, p);
+        if (e->detail && !*e->detail) {
+            e->detail = NULL;   /* pgsql gives "" for NULL */
+        }
+    }
+    return JC_DB_OK;
+}
