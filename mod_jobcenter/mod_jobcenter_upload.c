@@ -55,8 +55,10 @@ static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                                   apr_read_type_e block, apr_off_t readbytes)
 {
     jc_upf_t *u = f->ctx;
+    struct iovec iov[JC_STORE_IOV_MAX];
     apr_bucket *b;
     apr_status_t rv;
+    int n = 0;
 
     (void)block;
     (void)readbytes;
@@ -81,36 +83,50 @@ static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
         return rv;
     }
-    while (!APR_BRIGADE_EMPTY(u->in)) {
+    /* hand the block's buffers to the sink in one call (a raw body: one
+     * writev), then drop the buckets */
+    for (b = APR_BRIGADE_FIRST(u->in); b != APR_BRIGADE_SENTINEL(u->in);
+         b = APR_BUCKET_NEXT(b)) {
         const char *data;
         apr_size_t len;
 
-        b = APR_BRIGADE_FIRST(u->in);
         if (APR_BUCKET_IS_EOS(b)) {
             u->eos = 1;
-            apr_brigade_cleanup(u->in);
-            u->status = jc_upsink_finish(u->sink);
             break;
         }
-        if (!APR_BUCKET_IS_METADATA(b)) {
-            rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
-            if (rv != APR_SUCCESS) {
-                u->rv = rv;
-                u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-                break;
-            }
-            u->body += (apr_off_t)len;
-            if (u->body > u->max_body) {
-                /* a chunked body past the limit: cut here */
-                u->status = 413;
-                break;
-            }
-            u->status = jc_upsink_feed(u->sink, data, len);
+        if (APR_BUCKET_IS_METADATA(b)) {
+            continue;
+        }
+        rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+        if (rv != APR_SUCCESS) {
+            u->rv = rv;
+            u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            break;
+        }
+        if (len == 0) {
+            continue;
+        }
+        u->body += (apr_off_t)len;
+        if (u->body > u->max_body) {
+            u->status = 413;    /* a chunked body past the limit: cut */
+            break;
+        }
+        iov[n].iov_base = (void *)data;
+        iov[n].iov_len = len;
+        if (++n == JC_STORE_IOV_MAX) {
+            u->status = jc_upsink_feedv(u->sink, iov, n);
+            n = 0;
             if (u->status) {
                 break;
             }
         }
-        apr_bucket_delete(b);
+    }
+    if (!u->status && n > 0) {
+        u->status = jc_upsink_feedv(u->sink, iov, n);
+    }
+    apr_brigade_cleanup(u->in);
+    if (!u->status && u->eos) {
+        u->status = jc_upsink_finish(u->sink);
     }
     if (u->status) {
         apr_brigade_cleanup(u->in);
