@@ -34,7 +34,7 @@ typedef struct {
                                    names "Jobcenter.Digital" instead     */
 } jc_letter_head_t;
 
-/* Each returns 0 and sets *pdf/*len (allocated in p) or returns -1 and
+/* Each returns 0 and sets *pdf and *len (allocated in p) or returns -1 and
  * sets *err (English, for the log). Inputs are UTF-8; invalid bytes are
  * drawn as '?'. Refused (-1): missing required strings, any string longer
  * than JC_LETTER_STR_MAX bytes, and the limits named below. */
