@@ -586,6 +586,23 @@ static int staff_by_email(conn_t *c, const char *email, jc_staff_t *st,
 
 /* ---- commands ---------------------------------------------------------- */
 
+/* code-issue --out FILE, opened in run() before the database is opened
+ * (which may switch to the SQLite file's owner). */
+static apr_file_t *out_file;
+
+static int open_out(const char *path, apr_pool_t *p)
+{
+    if (apr_file_open(&out_file, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                      | APR_FOPEN_TRUNCATE | APR_FOPEN_BINARY,
+                      APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD
+                      | APR_FPROT_WREAD, p) != APR_SUCCESS) {
+        fprintf(stderr, "jobcenter-admin: cannot write %s\n", path);
+        out_file = NULL;
+        return EX_FAIL;
+    }
+    return EX_OK;
+}
+
 static int cmd_jobcenter_add(conn_t *c, const args_t *a, apr_pool_t *p)
 {
     static const char *const opts[] = { "name", "street", "postcode", "city",
@@ -889,20 +906,16 @@ static int cmd_code_issue(conn_t *c, const args_t *a, apr_pool_t *p)
     if (res.status != 200) {
         return report(&res, p);
     }
-    /* the letter file is created before the code is stored, so a code is
-     * never stored whose letter could not be written */
-    if (apr_file_open(&f, out, APR_FOPEN_WRITE | APR_FOPEN_CREATE
-                      | APR_FOPEN_TRUNCATE | APR_FOPEN_BINARY,
-                      APR_FPROT_UREAD | APR_FPROT_UWRITE, p)
-        != APR_SUCCESS) {
-        fprintf(stderr, "jobcenter-admin: cannot write %s\n", out);
+    /* the letter file was opened before the database (as the caller, who
+     * may own the output directory), so a code is never stored whose
+     * letter cannot be written */
+    f = out_file;
+    if (!f) {
         return EX_FAIL;
     }
     jc_fsc_issue(&c->db, &res, st.account_id, &cust, days * 86400, b,
                  (apr_int64_t)time(NULL), &iss, &pdf, &len, p);
     if (res.status != 200) {
-        apr_file_close(f);
-        apr_file_remove(out, p);
         return report(&res, p);
     }
     if (apr_file_write_full(f, pdf, len, NULL) != APR_SUCCESS
@@ -1059,12 +1072,21 @@ static int run(int argc, char **argv, apr_pool_t *p)
     }
     for (i = 0; db_cmds[i].name; i++) {
         if (!strcmp(cmd, db_cmds[i].name)) {
+            if (!strcmp(cmd, "code-issue") && apr_table_get(a.opt, "out")
+                && open_out(apr_table_get(a.opt, "out"), p) != EX_OK) {
+                return EX_FAIL;
+            }
             rc = db_open(&c, &a, 0, p);
             if (rc == EX_OK) {
                 rc = db_ready(&c, p);
             }
             if (rc == EX_OK) {
                 rc = db_cmds[i].fn(&c, &a, p);
+            }
+            if (rc != EX_OK && out_file) {
+                /* no code was stored: no (empty) letter file either */
+                apr_file_close(out_file);
+                apr_file_remove(apr_table_get(a.opt, "out"), p);
             }
             return rc;
         }

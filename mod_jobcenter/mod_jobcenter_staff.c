@@ -24,13 +24,16 @@ int jc_route_staff_me(jc_call_t *c, jc_result_t *res, json_t **out)
     const jc_staff_t *st = c->staff;
 
     (void)res;
-    *out = json_pack("{s:s, s:s, s:s, s:s, s:{s:I, s:s}}",
+    /* csrf_token too: the staff pages may be the first page opened */
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:{s:I, s:s}, s:s}",
                      "display_name", st->display_name ? st->display_name : "",
                      "role", role_name(st->role),
                      "team", st->team ? st->team : "",
                      "team_text", jc_staff_team_text(st->team),
                      "jobcenter", "id", (json_int_t)st->jobcenter_id,
-                     "name", st->jobcenter_name ? st->jobcenter_name : "");
+                     "name", st->jobcenter_name ? st->jobcenter_name : "",
+                     "csrf_token", c->sess.csrf_token ? c->sess.csrf_token
+                                                      : "");
     return 200;
 }
 

@@ -27,7 +27,7 @@ export async function logout() {
     if (res.status === 204 || res.status === 200 || res.status === 401) {
         // 401: the session is gone already - the user is logged out.
         clearCsrfToken();
-        window.location.replace('anmeldung.html?abgemeldet=1');
+        window.location.replace('/anmeldung.html?abgemeldet=1');
         return;
     }
     loggingOut = false;
