@@ -304,8 +304,12 @@ static const char *role_parse(cmd_parms *cmd, const char *line,
     }
     *parsed = role;
     if (cmd->context) {
-        jc_dir_conf_t *d = ap_get_module_config(cmd->context,
-                                                &jobcenter_module);
+        /* the section's configuration of this module exists only once one
+         * of its directives ran there: create it if need be */
+        jc_dir_conf_t *d = ap_set_config_vectors(cmd->server, cmd->context,
+                                                 cmd->path,
+                                                 &jobcenter_module,
+                                                 cmd->pool);
 
         if (d && *role > d->gate_role) {
             d->gate_role = *role;
@@ -393,6 +397,7 @@ static int gate_check_authz(request_rec *r)
         return DECLINED;
     }
     dconf = ap_get_module_config(r->per_dir_config, &jobcenter_module);
+
     if (!dconf || dconf->gate_role <= 0) {
         return DECLINED;
     }
