@@ -395,19 +395,21 @@ static int cmd_migrate(conn_t *c, apr_pool_t *p)
             fprintf(stderr, "jobcenter-admin: cannot read %s\n", name);
             return EX_FAIL;
         }
+        /* the sqlite3 driver's multi-statement loop reports an error for
+         * trailing whitespace after the last statement */
+        while (len > 0 && apr_isspace(sql[len - 1])) {
+            len--;
+        }
         sql[len] = '\0';
         apr_file_close(f);
         rv = apr_dbd_query(c->db.driver, c->db.handle, &rows, sql);
         msg = rv ? apr_pstrdup(p, apr_dbd_error(c->db.driver, c->db.handle,
                                                 rv)) : NULL;
         /* a file that stopped half-way leaves its transaction open: end
-         * it (a no-op after the file's own COMMIT). The version the
-         * database then holds says whether the file was applied: the
-         * sqlite3 driver reports an error for the text after the last
-         * statement (comments, newline) even when all of them ran. */
+         * it (a no-op after the file's own COMMIT); the version the
+         * database then holds must be the file's */
         apr_dbd_query(c->db.driver, c->db.handle, &rows, "ROLLBACK");
-        if (schema_version(c, p) != num
-            || (rv != 0 && strcmp(c->dialect, "sqlite"))) {
+        if (rv != 0 || schema_version(c, p) != num) {
             fprintf(stderr, "jobcenter-admin: %s failed: %s; the database "
                     "stays at version %ld\n", name,
                     msg ? msg : "version not set", to);

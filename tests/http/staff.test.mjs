@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
-import { lit } from '../lib/db.mjs';
+import { lit, openDb } from '../lib/db.mjs';
+import { psqlAdmin } from '../lib/pg.mjs';
+import { randomId } from '../lib/util.mjs';
 import { strongPassword, assertError, registerAndConfirm } from '../lib/flows.mjs';
 import { admin, adminOk, addJobcenter, addStaff, loginFull, customerBody, createCustomer, issueCode,
     readLetter, sha256hex } from '../lib/staff.mjs';
@@ -232,6 +234,24 @@ describe('staff: admin tool, customers, Freischaltcode letters', () => {
         assert.equal(m.headers.get('allow'), 'GET, HEAD, POST');
     });
 
+    test('a Sachbearbeiterin with 200 cases: pages of 50 in name order', async () => {
+        const n = 200;
+        for (let i = 0; i < n; i += 10) {
+            await Promise.all(Array.from({ length: 10 }, (_, k) => createCustomer(s.cadmin, {
+                given_name: 'Hundert', family_name: `Fall-${String(i + k).padStart(3, '0')}` })));
+        }
+        const pages = [];
+        for (let page = 1; page <= 5; page++) {
+            const r = await s.ca.get(`/api/v1/staff/customers?q=hundert&page=${page}`);
+            assert.equal(r.status, 200, r.text);
+            assert.equal(r.json.total, n);
+            assert.equal(r.json.per_page, 50);
+            pages.push(r.json.customers.map((c) => c.family_name));
+        }
+        assert.deepEqual(pages.map((p) => p.length), [50, 50, 50, 50, 0]);
+        assert.deepEqual(pages.flat(), Array.from({ length: n }, (_, i) => `Fall-${String(i).padStart(3, '0')}`));
+    });
+
     test('issue a Freischaltcode: the letter is a PDF with the code and a QR code of the redeem link', async () => {
         const env = h.env;
         const t0 = nowSec();
@@ -396,6 +416,40 @@ describe('staff: admin tool, customers, Freischaltcode letters', () => {
     test('admin tool: db-upgrade on a current database changes nothing', async () => {
         const r = await adminOk(h.env, ['db-upgrade']);
         assert.match(r.stdout, /schema is at version 4, nothing to do/);
+    });
+
+    test('admin tool: db-init creates the schema in a new database (the same as tools/db-init.sh)', async () => {
+        const env = h.env;
+        let args, db;
+        if (env.dbKind === 'pgsql') {
+            const name = `jc_${randomId(6)}`;
+            await psqlAdmin(env.pg, `CREATE DATABASE ${name} OWNER jc;`);
+            args = ['--pgsql', `host=${env.pg.host} port=${env.pg.port} dbname=${name} user=jc`];
+            db = openDb({ kind: 'pgsql', host: env.pg.host, port: env.pg.port, dbname: name });
+        } else {
+            const file = path.join(env.root, 'tool-init.sqlite');
+            args = ['--sqlite', file];
+            db = openDb({ kind: 'sqlite', file });
+            // a missing file is not created by the other commands
+            const x = await admin(env, ['--sqlite', file, 'jobcenter-list'], { db: false });
+            assert.equal(x.code, 1);
+            assert.match(x.stderr, /no such database/);
+        }
+        const r = await admin(env, [...args, 'db-init'], { db: false });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /schema created \(version 4\)/);
+        assert.equal(Number(await db.scalar('SELECT version FROM jc_schema')), 4);
+        const again = await admin(env, [...args, 'db-upgrade'], { db: false });
+        assert.match(again.stdout, /nothing to do/);
+        // and the tool works on it
+        const j = await admin(env, [...args, 'jobcenter-add', '--name', 'Jobcenter Neu', '--street', 'S 1',
+            '--postcode', '10115', '--city', 'Berlin', '--phone', '030 1', '--hours', 'Mo 8-12',
+            '--postcodes', '10115'], { db: false });
+        assert.equal(j.code, 0, j.stderr);
+        assert.equal(await db.scalar('SELECT name FROM jobcenter'), 'Jobcenter Neu');
+        if (env.dbKind === 'sqlite') {
+            assert.equal(await db.scalar('PRAGMA journal_mode'), 'wal');
+        }
     });
 });
 
