@@ -237,7 +237,7 @@ cmd_install() {
         echo "</VirtualHost>"
     } > /etc/apache2/sites-available/jobcenter.conf
     rm -rf /tmp/jc-install-unused
-    say "Installed. Enable with:  a2enmod dbd headers jobcenter && a2ensite jobcenter && systemctl reload apache2"
+    say "Installed. Enable with:  a2enmod dbd headers authn_core jobcenter && a2ensite jobcenter && systemctl reload apache2"
 }
 
 case ${1:-} in
