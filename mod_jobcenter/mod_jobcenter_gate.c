@@ -249,7 +249,6 @@ static authz_status session_check(request_rec *r, const char *line,
 static const jc_staff_t *gate_staff(request_rec *r, const jc_session_t *sess,
                                     jc_db_rc_e *rc)
 {
-    jc_srv_conf_t *conf;
     jc_staff_t *st = NULL;
     jc_db_t db;
     ap_dbd_t *dbd;
@@ -261,8 +260,6 @@ static const jc_staff_t *gate_staff(request_rec *r, const jc_session_t *sess,
         *rc = st->account_id ? JC_DB_OK : JC_DB_NOROW;
         return st->account_id ? st : NULL;
     }
-    conf = ap_get_module_config(r->server->module_config, &jobcenter_module);
-    (void)conf;
     dbd = jc_dbd_acquire(r);
     if (!dbd) {
         *rc = JC_DB_BUSY;
