@@ -242,6 +242,90 @@ static const jc_sql_stmt_t statements[] = {
       "c.bound_at, j.name, j.street, j.postcode, j.city, j.phone, "
       "j.opening_hours FROM customer c "
       "JOIN jobcenter j ON j.id = c.jobcenter_id WHERE c.account_id = %lld" },
+    /* jobcenters, staff, customers, Freischaltcodes (jc_staff) */
+    { "jc_jc_insert",
+      "INSERT INTO jobcenter (name, street, postcode, city, phone, "
+      "opening_hours, created_at) VALUES (%s, %s, %s, %s, %s, %s, %lld) "
+      "RETURNING id" },
+    { "jc_jc_postcode_insert",
+      "INSERT INTO jobcenter_postcode (postcode, jobcenter_id) "
+      "VALUES (%s, %lld)" },
+    { "jc_jc_by_name",
+      "SELECT id FROM jobcenter WHERE name = %s" },
+    { "jc_jc_get",
+      "SELECT name, street, postcode, city, phone, opening_hours "
+      "FROM jobcenter WHERE id = %lld" },
+    { "jc_jc_list",
+      "SELECT j.id, j.name, j.street, j.postcode, j.city, j.phone, "
+      "j.opening_hours, (SELECT count(*) FROM staff s "
+      "WHERE s.jobcenter_id = j.id), (SELECT count(*) FROM customer c "
+      "WHERE c.jobcenter_id = j.id) FROM jobcenter j ORDER BY j.name "
+      "LIMIT 10000" },
+    { "jc_jc_postcodes",
+      "SELECT postcode FROM jobcenter_postcode WHERE jobcenter_id = %lld "
+      "ORDER BY postcode LIMIT 10000" },
+    { "jc_acct_id_by_email",
+      "SELECT id FROM account WHERE email = %s" },
+    { "jc_staff_insert",
+      "INSERT INTO staff (account_id, jobcenter_id, team, role, "
+      "display_name, created_at) VALUES (%lld, %lld, %s, %s, %s, %lld)" },
+    { "jc_staff_get",
+      "SELECT s.jobcenter_id, s.team, s.role, s.display_name, "
+      "s.disabled_at, j.name FROM staff s "
+      "JOIN jobcenter j ON j.id = s.jobcenter_id WHERE s.account_id = %lld" },
+    { "jc_staff_list",
+      "SELECT s.account_id, a.email, s.display_name, s.team, s.role, "
+      "j.name, s.created_at, s.disabled_at, t.confirmed_at FROM staff s "
+      "JOIN account a ON a.id = s.account_id "
+      "JOIN jobcenter j ON j.id = s.jobcenter_id "
+      "LEFT JOIN totp_factor t ON t.account_id = s.account_id "
+      "ORDER BY j.name, s.display_name, s.account_id LIMIT 100000" },
+    { "jc_staff_disable",
+      "UPDATE staff SET disabled_at = %lld "
+      "WHERE account_id = %lld AND disabled_at IS NULL" },
+    { "jc_sess_drop_account",
+      "DELETE FROM session WHERE account_id = %lld" },
+    { "jc_cust_insert",
+      "INSERT INTO customer (jobcenter_id, kundennummer, salutation, "
+      "given_name, family_name, birth_date, street, postcode, city, "
+      "created_by, created_at) "
+      "VALUES (%lld, %s, %s, %s, %s, %s, %s, %s, %s, %lld, %lld) "
+      "RETURNING id" },
+    /* jc_cust_get, jc_cust_by_knr, jc_cust_search: the same columns */
+    { "jc_cust_get",
+      "SELECT id, jobcenter_id, kundennummer, salutation, given_name, "
+      "family_name, birth_date, street, postcode, city, account_id, "
+      "created_at FROM customer WHERE id = %lld AND jobcenter_id = %lld" },
+    { "jc_cust_by_knr",
+      "SELECT id, jobcenter_id, kundennummer, salutation, given_name, "
+      "family_name, birth_date, street, postcode, city, account_id, "
+      "created_at FROM customer WHERE kundennummer = %s" },
+    /* search: %s 1 = the trimmed query ('' = all), 2 = it upper-cased (a
+     * Kundennummer), 3 = a LIKE pattern of it lower-cased */
+    { "jc_cust_count",
+      "SELECT count(*) FROM customer WHERE jobcenter_id = %lld "
+      "AND (%s = '' OR kundennummer = %s "
+      "OR lower(given_name || ' ' || family_name) LIKE %s ESCAPE '\\')" },
+    { "jc_cust_search",
+      "SELECT id, jobcenter_id, kundennummer, salutation, given_name, "
+      "family_name, birth_date, street, postcode, city, account_id, "
+      "created_at FROM customer WHERE jobcenter_id = %lld "
+      "AND (%s = '' OR kundennummer = %s "
+      "OR lower(given_name || ' ' || family_name) LIKE %s ESCAPE '\\') "
+      "ORDER BY family_name, given_name, id LIMIT %lld OFFSET %lld" },
+    /* a new code makes the customer's older unused ones invalid */
+    { "jc_fsc_void",
+      "UPDATE freischaltcode SET voided_at = %lld WHERE customer_id = %lld "
+      "AND used_at IS NULL AND voided_at IS NULL" },
+    { "jc_fsc_insert",
+      "INSERT INTO freischaltcode (customer_id, code_hash, created_by, "
+      "created_at, expires_at) VALUES (%lld, %s, %lld, %lld, %lld)" },
+    { "jc_fsc_list",
+      "SELECT created_at, expires_at, used_at, voided_at FROM freischaltcode "
+      "WHERE customer_id = %lld ORDER BY id DESC LIMIT 50" },
+    { "jc_audit_add",
+      "INSERT INTO staff_audit (staff_account, at, action, customer_id, "
+      "detail) VALUES (%lld, %lld, %s, %lld, %s)" },
 
     { NULL, NULL }
 };

@@ -10,6 +10,7 @@
 
 #include "jc_account.h"
 #include "jc_outbox.h"
+#include "jc_staff.h"
 
 /* Log tags: the module's own numbers, never httpd's AH ones. */
 #define JCLOG(n) "JC" #n ": "
@@ -50,6 +51,7 @@ typedef struct {
     const char *totp_issuer;     /* JobcenterTOTPIssuer                   */
     const char *wa_rp_id;        /* JobcenterWebAuthnRPID                 */
     apr_int64_t wa_challenge_ttl; /* JobcenterWebAuthnChallengeTTL, secs  */
+    apr_int64_t fsc_validity;    /* JobcenterFreischaltcodeValidity, days */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -57,6 +59,7 @@ typedef struct {
 /* Per-directory configuration (the gate). -1 = unset. */
 typedef struct {
     int gate_headers;            /* JobcenterGateHeaders: 1 on, 0 off     */
+    int gate_role;               /* Require jobcenter-role: JC_ROLE_*     */
 } jc_dir_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA jobcenter_module;
@@ -90,6 +93,11 @@ typedef struct {
     json_t *body;             /* parsed JSON object or NULL               */
     apr_int64_t now;          /* request time, epoch seconds              */
     const char *text;         /* a route's ready JSON text (hot paths)    */
+    apr_int64_t path_id;      /* the number in a route path's '*' segment */
+    const jc_staff_t *staff;  /* staff routes: the caller's staff row     */
+    const char *raw;          /* a route's non-JSON answer (e.g. a PDF)   */
+    apr_size_t raw_len;       /* its length                               */
+    const char *raw_type;     /* its Content-Type                         */
 } jc_call_t;
 
 /* A route handler: fills res (errors) or *out (the JSON answer) and
@@ -110,6 +118,18 @@ jc_route_fn jc_route_totp_verify;
 
 /* The session cookie sent with the request, or NULL. */
 const char *jc_api_session_cookie(jc_call_t *c);
+
+/* Route levels above the session levels (1..5): a complete two-factor
+ * session and an enabled staff row with at least this role. */
+#define JC_API_LEVEL_STAFF 6   /* role sachbearbeitung (or admin)        */
+#define JC_API_LEVEL_ADMIN 7   /* role admin                             */
+
+/* mod_jobcenter_staff.c: the staff routes (role checked by the API). */
+jc_route_fn jc_route_staff_me;
+jc_route_fn jc_route_staff_customers;
+jc_route_fn jc_route_staff_customer_create;
+jc_route_fn jc_route_staff_customer;
+jc_route_fn jc_route_staff_code_issue;
 
 /* mod_jobcenter_passkey.c: the passkey (WebAuthn) routes. */
 jc_route_fn jc_route_passkey_register_options;

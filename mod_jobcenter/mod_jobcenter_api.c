@@ -26,7 +26,8 @@ APLOG_USE_MODULE(jobcenter);
 typedef struct {
     int method;               /* M_GET / M_POST                           */
     const char *path;         /* below /api/v1/                           */
-    int min_level;            /* jc_session_level() needed, 0 = anonymous */
+    int min_level;            /* jc_session_level() needed, 0 = anonymous;
+                                 JC_API_LEVEL_STAFF/ADMIN: level 5 + role */
     int needs_body;           /* 1 = JSON object body required            */
     int needs_db;             /* 1 = acquire a database connection        */
     jc_route_fn *fn;          /* handler                                  */
@@ -266,6 +267,20 @@ static int finish(jc_call_t *c, jc_result_t *res, int status, json_t *out)
     if (c->text) {
         return send_text(c->r, status, c->text);
     }
+    if (c->raw) {
+        /* a non-JSON answer (the Freischaltcode letter as PDF) */
+        json_decref(out);
+        c->r->status = status;
+        apr_table_setn(c->r->err_headers_out, "Cache-Control", "no-store");
+        apr_table_setn(c->r->err_headers_out, "X-Content-Type-Options",
+                       "nosniff");
+        ap_set_content_type(c->r, c->raw_type);
+        ap_set_content_length(c->r, (apr_off_t)c->raw_len);
+        if (!c->r->header_only) {
+            ap_rwrite(c->raw, (int)c->raw_len, c->r);
+        }
+        return OK;
+    }
     return send_json(c->r, status, out);
 }
 
@@ -421,30 +436,73 @@ static const jc_route_t routes[] = {
     { M_GET,  "profile",         5, 0, 1, jc_route_profile },
     { M_GET,  "jobcenter",       5, 0, 1, jc_route_jobcenter },
     { M_GET,  "verlauf",         5, 0, 1, jc_route_verlauf },
+    /* staff (Sachbearbeitung): complete session + staff role; '*' is a
+     * customer id */
+    { M_GET,  "staff/me", JC_API_LEVEL_STAFF, 0, 1, jc_route_staff_me },
+    { M_GET,  "staff/customers", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_customers },
+    { M_POST, "staff/customers", JC_API_LEVEL_STAFF, 1, 1,
+      jc_route_staff_customer_create },
+    { M_GET,  "staff/customers/*", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_customer },
+    { M_POST, "staff/customers/*/freischaltcode", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_code_issue },
     { 0, NULL, 0, 0, 0, NULL }
 };
 
 /* ---- the handler ------------------------------------------------------- */
 
+/* Match a route path against the request path: a '*' segment of the
+ * route matches one segment of 1..18 digits, stored in *id. */
+static int path_match(const char *pat, const char *path, apr_int64_t *id)
+{
+    while (*pat && *path) {
+        if (*pat == '*') {
+            const char *s = path;
+
+            while (*path >= '0' && *path <= '9') {
+                path++;
+            }
+            if (path == s || path - s > 18 || (*s == '0' && path - s > 1)) {
+                return 0;
+            }
+            *id = apr_atoi64(s);
+            pat++;
+            continue;
+        }
+        if (*pat != *path) {
+            return 0;
+        }
+        pat++;
+        path++;
+    }
+    return *pat == '\0' && *path == '\0';
+}
+
 static const jc_route_t *find_route(request_rec *r, const char *path,
-                                    const char **allow)
+                                    const char **allow, apr_int64_t *id)
 {
     const jc_route_t *rt;
-    int known = 0;
+    int get = 0, post = 0;
 
     *allow = NULL;
     for (rt = routes; rt->path; rt++) {
-        if (strcmp(rt->path, path) != 0) {
+        if (!path_match(rt->path, path, id)) {
             continue;
         }
-        known = 1;
-        *allow = rt->method == M_GET ? "GET, HEAD" : "POST";
         if (rt->method == r->method_number) {
             return rt;
         }
+        if (rt->method == M_GET) {
+            get = 1;
+        }
+        else {
+            post = 1;
+        }
     }
-    if (!known) {
-        *allow = NULL;
+    if (get || post) {
+        *allow = get && post ? "GET, HEAD, POST" : get ? "GET, HEAD"
+                                                       : "POST";
     }
     return NULL;
 }
@@ -491,7 +549,7 @@ int jc_api_handler(request_rec *r)
                     NULL);
     }
     path = r->uri + sizeof(JC_API_PREFIX) - 1;
-    rt = find_route(r, path, &allow);
+    rt = find_route(r, path, &allow, &c.path_id);
     if (!rt) {
         if (allow) {
             apr_table_setn(r->err_headers_out, "Allow", allow);
@@ -558,7 +616,8 @@ int jc_api_handler(request_rec *r)
                 : fail(r, 401, "not_authenticated", "Bitte melden Sie sich "
                        "an.", NULL);
         }
-        if (jc_session_level(c.sess.state) < rt->min_level) {
+        if (jc_session_level(c.sess.state)
+            < (rt->min_level > 5 ? 5 : rt->min_level)) {
             jc_result_ok(&res);
             jc_result_set(&res, 403, "state_insufficient",
                           "Bitte schließen Sie zuerst die Anmeldung ab.",
@@ -575,6 +634,31 @@ int jc_api_handler(request_rec *r)
                         "(Sicherheitstoken fehlt oder ist falsch). Bitte "
                         "laden Sie die Seite neu.", NULL);
         }
+    }
+
+    if (rt->min_level >= JC_API_LEVEL_STAFF) {
+        /* staff routes: an enabled staff row with the route's role */
+        jc_staff_t *st = apr_pcalloc(r->pool, sizeof(*st));
+        jc_db_rc_e rc = jc_staff_load(&c.db, st, c.sess.account_id,
+                                      r->pool);
+
+        jc_result_ok(&res);
+        if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
+            jc_db_fail(&res, &c.db, rc, r->pool);
+            return send_error(r, &res);
+        }
+        if (rc == JC_DB_NOROW
+            || !jc_staff_allows(st, rt->min_level == JC_API_LEVEL_ADMIN
+                                    ? JC_ROLE_ADMIN
+                                    : JC_ROLE_SACHBEARBEITUNG)) {
+            jc_result_set(&res, 403, "staff_only", "Dieser Bereich ist "
+                          "Mitarbeiterinnen und Mitarbeitern des Jobcenters "
+                          "mit der passenden Rolle vorbehalten.", NULL);
+            res.log = rc == JC_DB_NOROW ? "not staff"
+                      : st->disabled ? "staff disabled" : "role too low";
+            return send_error(r, &res);
+        }
+        c.staff = st;
     }
 
     jc_result_ok(&res);
