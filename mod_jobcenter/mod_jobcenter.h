@@ -10,6 +10,7 @@
 
 #include "jc_account.h"
 #include "jc_outbox.h"
+#include "jc_passkey.h"
 
 /* Log tags: the module's own numbers, never httpd's AH ones. */
 #define JCLOG(n) "JC" #n ": "
@@ -50,6 +51,7 @@ typedef struct {
     const char *totp_issuer;     /* JobcenterTOTPIssuer                   */
     const char *wa_rp_id;        /* JobcenterWebAuthnRPID                 */
     apr_int64_t wa_challenge_ttl; /* JobcenterWebAuthnChallengeTTL, secs  */
+    apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -118,6 +120,18 @@ jc_route_fn jc_route_passkey_login_options;
 jc_route_fn jc_route_passkey_login_verify;
 jc_route_fn jc_route_passkey_assert_options;
 jc_route_fn jc_route_passkey_assert_verify;
+
+/* The browser's PublicKeyCredential JSON object (body or a member of it)
+ * as jc_pk_in_t; strings stay owned by obj. */
+void jc_api_read_credential(json_t *obj, jc_pk_in_t *in);
+
+/* mod_jobcenter_security.c: the "Sicherheit" page's routes. */
+jc_route_fn jc_route_security_list;
+jc_route_fn jc_route_security_reauth_options;
+jc_route_fn jc_route_security_reauth;
+jc_route_fn jc_route_security_passkey_rename;
+jc_route_fn jc_route_security_passkey_delete;
+jc_route_fn jc_route_security_totp_delete;
 
 /* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
 void *jc_create_dir_conf(apr_pool_t *p, char *dir);

@@ -38,6 +38,7 @@
 #define JC_D_TOTP_ISSUER   "JobcenterTOTPIssuer"
 #define JC_D_WA_RPID       "JobcenterWebAuthnRPID"
 #define JC_D_WA_TTL        "JobcenterWebAuthnChallengeTTL"
+#define JC_D_REAUTH        "JobcenterReauthWindow"
 #define JC_D_GATE_HEADERS  "JobcenterGateHeaders"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
@@ -65,6 +66,7 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->cookie_secure = -1;
     c->confirm_ttl = -1;
     c->wa_challenge_ttl = -1;
+    c->reauth_window = -1;
     c->purge_after = -1;
     c->argon2_m = -1;
     c->argon2_t = -1;
@@ -107,6 +109,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(cookie_secure);
     MERGE_NUM(confirm_ttl);
     MERGE_NUM(wa_challenge_ttl);
+    MERGE_NUM(reauth_window);
     MERGE_NUM(purge_after);
     MERGE_NUM(argon2_m);
     MERGE_NUM(argon2_t);
@@ -294,6 +297,11 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
             slot = &c->wa_challenge_ttl;
             max = 3600;
         }
+        else if (!strcasecmp(name, JC_D_REAUTH)) {
+            slot = &c->reauth_window;
+            min = 30;
+            max = 86400;
+        }
         else {
             return apr_pstrcat(cmd->pool, name, ": unknown", NULL);
         }
@@ -474,6 +482,9 @@ const command_rec jc_cmds[] = {
                   "host of JobcenterBaseURL)"),
     AP_INIT_TAKE1(JC_D_WA_TTL, set_str, NULL, RSRC_CONF,
                   "Lifetime of a passkey challenge, seconds (default 300)"),
+    AP_INIT_TAKE1(JC_D_REAUTH, set_str, NULL, RSRC_CONF,
+                  "How long a password or factor check allows changes to "
+                  "the factors, seconds (default 300)"),
     AP_INIT_FLAG(JC_D_GATE_HEADERS, set_gate_headers, NULL, OR_AUTHCFG,
                   "On: requests passing the gate (AuthType jobcenter) get "
                   "X-Jobcenter-User and X-Jobcenter-Auth-Level (default Off)"),
@@ -511,6 +522,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(thr_cli_window, 900);
     DEF(max_body, 16384);
     DEF(wa_challenge_ttl, 300);
+    DEF(reauth_window, 300);
     if (!conf->mail_from) {
         conf->mail_from = JC_DEF_MAIL_FROM;
     }
@@ -575,6 +587,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     ctx->wa_rp_id = conf->wa_rp_id;
     ctx->wa_rp_name = JC_WA_RP_NAME;
     ctx->wa_challenge_ttl = conf->wa_challenge_ttl;
+    ctx->reauth_window = conf->reauth_window;
     {
         const char **o = apr_pcalloc(p, sizeof(*o)
                                         * (size_t)(conf->origins->nelts + 1));
