@@ -207,6 +207,7 @@ static int gate_check_user_id(request_rec *r)
         return deny(r, jc_session_state_name(sess->state));
     }
     r->user = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->account_id);
+    r->ap_auth_type = (char *)ap_auth_type(r);   /* CGI AUTH_TYPE */
     ap_set_module_config(r->request_config, &jobcenter_module, sess);
     dconf = ap_get_module_config(r->per_dir_config, &jobcenter_module);
     if (dconf && dconf->gate_headers == 1) {
