@@ -10,7 +10,7 @@
 // attestation, the server's verification, the login with get()) is the real
 // thing, and the stored passkey's alg proves which algorithm was used.
 //
-// The Sicherheit page: reached from the start page's header link; rename,
+// The Sicherheit page: reached from the start page's link; rename,
 // the last-factor refusal, the re-authentication prompt (verified_at set
 // back in the database) with a wrong and a right password, with a passkey,
 // TOTP set-up on the page, deleting factors, adding a passkey (refused
@@ -135,8 +135,8 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
             await page.getByRole('button', { name: 'Passkey einrichten' }).click();
             await page.locator('#home').waitFor({ state: 'visible' });
 
-            // the start page's header link
-            await page.getByRole('link', { name: 'Sicherheit' }).click();
+            // the start page's link
+            await page.getByRole('link', { name: 'Sicherheit: Passkeys und zweiter Faktor' }).click();
             await page.waitForURL(/\/sicherheit\.html/);
             await page.locator('#factors').waitFor({ state: 'visible' });
             const items = page.locator('#passkey-list li');
