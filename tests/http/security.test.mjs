@@ -294,6 +294,25 @@ describe('security page API', () => {
         assertError(await c.post('/api/v1/passkey/login/verify', auth.get(o.json, { credId: u.c.cred.id })), 401, 'passkey_unknown');
     });
 
+    test('parallel deletions of both factors: one passes, the other is the last factor (409)', async () => {
+        const env = h.env;
+        for (let round = 0; round < 3; round++) {
+            const { user, c } = await withPasskey(env, auth, `sec-par${round}`);
+            await addTotp(env, c);
+            const [pk] = await passkeyRows(env, user.email);
+            const [a, b] = await Promise.all([
+                c.post('/api/v1/security/passkey/delete', { id: pk.id }, { csrf: true, fresh: true }),
+                c.post('/api/v1/security/totp/delete', null, { csrf: true, fresh: true })
+            ]);
+            const statuses = [a.status, b.status].sort();
+            assert.deepEqual(statuses, [204, 409], `round ${round}: ${a.status} ${a.text} / ${b.status} ${b.text}`);
+            const id = await accountId(env, user.email);
+            const left = Number(await env.db.scalar(`SELECT (SELECT count(*) FROM passkey WHERE account_id = ${id}) `
+                + `+ (SELECT count(*) FROM totp_factor WHERE account_id = ${id})`));
+            assert.equal(left, 1, 'exactly one factor left');
+        }
+    });
+
     test('a flagged passkey is no factor: deleting it is allowed, the other factor stays protected', async () => {
         const env = h.env;
         const { user, c } = await withPasskey(env, auth, 'sec-flag', { name: 'Alt' });
