@@ -170,7 +170,7 @@ static void test_security_mail(void **state)
     m = jc_mail_security_changed("Jobcenter.Digital <noreply@localhost>",
                                  "max@example.org",
                                  "Der Passkey „Laptop“ wurde entfernt.",
-                                 1768478400, "https://portal.example/anmeldung.html",
+                                 1768478400, "https://x.example/anmeldung",
                                  apr_time_from_sec(1768478400), pool);
     assert_non_null(m);
     assert_string_equal(m->subject,
