@@ -5,8 +5,9 @@
 #                       SQLite database with demo data under var/, start the
 #                       portal on http://localhost:8080
 #   ./build.sh stop     stop the portal started by `run`
-#   ./build.sh test     the whole suite: unit (ASan/UBSan), HTTP on SQLite and
-#                       PostgreSQL, browser (Chromium); ends with a summary
+#   ./build.sh test     the whole suite: unit (ASan/UBSan), PDF letters read
+#                       back, HTTP on SQLite and PostgreSQL, browser
+#                       (Chromium); ends with a summary
 #   ./build.sh build    only build (build/mod_jobcenter.so, build/jobcenter-admin)
 #   ./build.sh install  install into this machine's Debian Apache
 #                       (then: a2enmod jobcenter && a2ensite jobcenter)
@@ -23,7 +24,8 @@ PKGS_BUILD=(apache2 apache2-dev libapr1-dev libaprutil1-dev
     libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libargon2-dev
     libjansson-dev libcbor-dev libqrencode-dev libhpdf-dev
     libcurl4-openssl-dev libssl-dev pkg-config make gcc sqlite3 curl)
-PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm clang libclang-rt-14-dev)
+PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm clang libclang-rt-14-dev
+    poppler-utils zbar-tools)
 PKGS_BENCH=(wrk valgrind apache2-utils)
 
 say() { printf '%s\n' "$*"; }
@@ -140,6 +142,7 @@ cmd_test() {
     }
     run_phase "directives documented (docs/, conf/)" tools/check-directives.sh
     run_phase "unit (cmocka, ASan+UBSan)" make -s unit
+    run_phase "PDF letters read back (pdftotext, zbarimg)" make -s -C tests/unit check-pdf
     run_phase "fuzz (libFuzzer, 15 s per target)" make -s -C tests/fuzz run FUZZ_TIME=15
     run_phase "http on SQLite" node tests/run.mjs --db sqlite --suite http
     run_phase "http on PostgreSQL" node tests/run.mjs --db pgsql --suite http
@@ -198,5 +201,5 @@ case ${1:-} in
     build) deps "${PKGS_BUILD[@]}"; build ;;
     install) cmd_install ;;
     bench) deps "${PKGS_BUILD[@]}" "${PKGS_BENCH[@]}" postgresql; build; exec bench/run.sh "${@:2}" ;;
-    *) sed -n '2,15p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
 esac

@@ -48,6 +48,12 @@ static void jc_token_sha256_fetch(void)
     jc_token_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
+const EVP_MD *jc_token_sha256_md(void)
+{
+    pthread_once(&jc_token_sha256_once, jc_token_sha256_fetch);
+    return jc_token_sha256 ? jc_token_sha256 : EVP_sha256();
+}
+
 const char *jc_token_hash(const char *s, size_t len, apr_pool_t *p)
 {
     static const char hex[] = "0123456789abcdef";

@@ -1,0 +1,74 @@
+/* The upload store: a directory outside the web root with tmp/ (files
+ * being received, "<32 hex>.part") and files/ (committed files, named by
+ * a random 32-hex id, never by client input). A file is written to tmp/
+ * while its SHA-256 and size are computed, then fsynced, renamed into
+ * files/ and the directory fsynced. Abort, a failure, the byte limit or
+ * the destruction of the upload's pool (a client that went away) unlink
+ * the temp file. Memory is constant regardless of the file size.
+ * Core: no httpd headers. */
+#ifndef JC_UPLOAD_STORE_H
+#define JC_UPLOAD_STORE_H
+
+#include <apr_errno.h>
+#include <apr_pools.h>
+
+#include "jc_result.h"
+
+#define JC_STORE_ID_LEN 32      /* hex characters of a file id (128 bit) */
+
+/* Returned by jc_upload_write when the byte limit would be exceeded
+ * (the glue answers 413; httpd's filter convention is APR_ENOSPC). */
+#define JC_STORE_ETOOLARGE (APR_OS_START_USERERR + 601)
+
+typedef struct jc_upload jc_upload_t;
+
+/* Create dir/tmp and dir/files (mode 0700) if missing; dir must exist.
+ * Call at start-up (as the user that writes uploads). */
+apr_status_t jc_store_prepare(const char *dir, apr_pool_t *p);
+
+/* Open a new temp file dir/tmp/<random>.part (O_CREAT|O_EXCL|O_CLOEXEC,
+ * 0600) for at most limit bytes (0 = no limit). The temp file is unlinked
+ * when p is cleared or destroyed unless committed. */
+apr_status_t jc_upload_open(jc_upload_t **out, const char *dir,
+                            apr_off_t limit, apr_pool_t *p);
+
+/* Append len bytes and hash them. JC_STORE_ETOOLARGE if the size would
+ * exceed the limit; on that or any error the temp file is removed and
+ * every later call fails with the same status. */
+apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len);
+
+/* Bytes written so far. */
+apr_off_t jc_upload_size(const jc_upload_t *u);
+
+/* fsync, rename to dir/files/<id>, fsync dir/files. *id (32 hex) and
+ * *sha256 (64 lower-case hex) in the upload's pool. On failure the temp
+ * file is removed. */
+apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
+                              const char **sha256);
+
+/* Close and unlink the temp file (idempotent; nothing after commit). */
+void jc_upload_abort(jc_upload_t *u);
+
+/* 1 if id is JC_STORE_ID_LEN lower-case hex characters. */
+int jc_store_id_ok(const char *id);
+
+/* dir/files/<id>, or NULL for an invalid id. */
+const char *jc_store_path(const char *dir, const char *id, apr_pool_t *p);
+
+/* Remove dir/files/<id>. APR_EINVAL for an invalid id, APR_ENOENT if
+ * there is no such file. */
+apr_status_t jc_store_remove(const char *dir, const char *id,
+                             apr_pool_t *p);
+
+/* Remove temp files dir/tmp/<32 hex>.part whose mtime is at least
+ * max_age seconds old (left by a crash; 0 = all). *removed (may be NULL)
+ * counts them. Other names are left alone. */
+apr_status_t jc_store_cleanup(const char *dir, long max_age,
+                              unsigned *removed, apr_pool_t *p);
+
+/* 413 "upload_too_large": "Die Datei ist zu groß. Erlaubt sind höchstens
+ * N MB." (limit in bytes, shown in MB rounded down, at least 1). */
+int jc_store_result_too_large(jc_result_t *res, apr_off_t limit,
+                              apr_pool_t *p);
+
+#endif

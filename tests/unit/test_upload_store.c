@@ -1,0 +1,360 @@
+/* Unit tests for jc_upload_store on a real directory (mkdtemp below
+ * build/unit): commit, abort, the byte limit, a pool destroyed before
+ * commit (client gone), cleanup of old temp files, removal by id. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+
+#include "jc_token.h"
+#include "jc_upload_store.h"
+
+static apr_pool_t *pool;
+static char *dir;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (apr_initialize() != APR_SUCCESS
+        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
+        return -1;
+    }
+    mkdir(JC_TOP "/build/unit", 0700);
+    dir = apr_pstrdup(pool, JC_TOP "/build/unit/store-XXXXXX");
+    if (mkdtemp(dir) == NULL
+        || jc_store_prepare(dir, pool) != APR_SUCCESS) {
+        return -1;
+    }
+    return 0;
+}
+
+static void empty(const char *sub);
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    empty("tmp");
+    empty("files");
+    rmdir(apr_pstrcat(pool, dir, "/tmp", NULL));
+    rmdir(apr_pstrcat(pool, dir, "/files", NULL));
+    rmdir(dir);
+    apr_pool_destroy(pool);
+    apr_terminate();
+    return 0;
+}
+
+/* Number of entries (without . and ..) in dir/sub. */
+static int count(const char *sub)
+{
+    DIR *d = opendir(apr_pstrcat(pool, dir, "/", sub, NULL));
+    struct dirent *e;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Empty dir/sub. */
+static void empty(const char *sub)
+{
+    const char *path = apr_pstrcat(pool, dir, "/", sub, NULL);
+    DIR *d = opendir(path);
+    struct dirent *e;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] != '.') {
+            unlinkat(dirfd(d), e->d_name, 0);
+        }
+    }
+    closedir(d);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    empty("tmp");
+    empty("files");
+    return 0;
+}
+
+static void test_prepare(void **state)
+{
+    struct stat st;
+
+    (void)state;
+    assert_int_equal(jc_store_prepare(dir, pool), APR_SUCCESS);  /* again */
+    assert_int_equal(stat(apr_pstrcat(pool, dir, "/tmp", NULL), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(apr_pstrcat(pool, dir, "/files", NULL), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_not_equal(jc_store_prepare("/nonexistent/x", pool),
+                         APR_SUCCESS);
+}
+
+static void test_commit(void **state)
+{
+    apr_pool_t *p;
+    jc_upload_t *u;
+    const char *id, *sha, *path;
+    char *data = malloc(1 << 20), *back = malloc(1 << 20);
+    size_t i, off;
+    struct stat st;
+    FILE *f;
+
+    (void)state;
+    for (i = 0; i < (1 << 20); i++) {
+        data[i] = (char)(i * 31 + (i >> 9));
+    }
+    apr_pool_create(&p, pool);
+    assert_int_equal(jc_upload_open(&u, dir, 1 << 20, p), APR_SUCCESS);
+    assert_int_equal(count("tmp"), 1);
+    for (off = 0, i = 1; off < (1 << 20); off += i, i = i * 2 + 1) {
+        size_t n = i < (1 << 20) - off ? i : (1 << 20) - off;
+
+        assert_int_equal(jc_upload_write(u, data + off, n), APR_SUCCESS);
+    }
+    assert_int_equal(jc_upload_write(u, "", 0), APR_SUCCESS);
+    assert_int_equal(jc_upload_size(u), 1 << 20);
+    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_true(jc_store_id_ok(id));
+    assert_string_equal(sha, jc_token_hash(data, 1 << 20, pool));
+    assert_int_equal(count("tmp"), 0);
+    assert_int_equal(count("files"), 1);
+    path = jc_store_path(dir, id, pool);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_size, 1 << 20);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(back, 1, 1 << 20, f), 1 << 20);
+    fclose(f);
+    assert_memory_equal(back, data, 1 << 20);
+    /* a committed upload cannot be written or committed again, and
+     * destroying its pool leaves the file */
+    assert_int_not_equal(jc_upload_write(u, "x", 1), APR_SUCCESS);
+    assert_int_not_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    jc_upload_abort(u);
+    apr_pool_destroy(p);
+    assert_int_equal(count("files"), 1);
+    free(data);
+    free(back);
+}
+
+static void test_empty_file(void **state)
+{
+    jc_upload_t *u;
+    const char *id, *sha;
+
+    (void)state;
+    assert_int_equal(jc_upload_open(&u, dir, 0, pool), APR_SUCCESS);
+    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_string_equal(sha, "e3b0c44298fc1c149afbf4c8996fb924"
+                             "27ae41e4649b934ca495991b7852b855");
+    assert_int_equal(count("files"), 1);
+}
+
+static void test_abort(void **state)
+{
+    apr_pool_t *p;
+    jc_upload_t *u;
+    const char *id, *sha;
+
+    (void)state;
+    apr_pool_create(&p, pool);
+    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, "%PDF-1.4", 8), APR_SUCCESS);
+    assert_int_equal(count("tmp"), 1);
+    jc_upload_abort(u);
+    jc_upload_abort(u);
+    assert_int_equal(count("tmp"), 0);
+    assert_int_not_equal(jc_upload_write(u, "x", 1), APR_SUCCESS);
+    assert_int_not_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_null(id);
+    apr_pool_destroy(p);
+    assert_int_equal(count("tmp") + count("files"), 0);
+}
+
+/* The request pool goes away without commit (client aborted). */
+static void test_pool_gone(void **state)
+{
+    apr_pool_t *p;
+    jc_upload_t *u;
+
+    (void)state;
+    apr_pool_create(&p, pool);
+    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, "abc", 3), APR_SUCCESS);
+    assert_int_equal(count("tmp"), 1);
+    apr_pool_destroy(p);
+    assert_int_equal(count("tmp") + count("files"), 0);
+}
+
+static void test_limit(void **state)
+{
+    apr_pool_t *p;
+    jc_upload_t *u;
+    const char *id, *sha;
+
+    (void)state;
+    apr_pool_create(&p, pool);
+    /* exactly the limit passes */
+    assert_int_equal(jc_upload_open(&u, dir, 10, p), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, "12345", 5), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, "67890", 5), APR_SUCCESS);
+    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_remove(dir, id, p), APR_SUCCESS);
+    /* one byte more leaves nothing, and every later call fails */
+    assert_int_equal(jc_upload_open(&u, dir, 10, p), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, "123456", 6), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, "67890", 5), JC_STORE_ETOOLARGE);
+    assert_int_equal(count("tmp") + count("files"), 0);
+    assert_int_equal(jc_upload_write(u, "1", 1), JC_STORE_ETOOLARGE);
+    assert_int_equal(jc_upload_commit(u, &id, &sha), JC_STORE_ETOOLARGE);
+    assert_null(id);
+    assert_null(sha);
+    apr_pool_destroy(p);
+    assert_int_equal(count("tmp") + count("files"), 0);
+}
+
+static void test_result_too_large(void **state)
+{
+    jc_result_t res;
+
+    (void)state;
+    jc_result_ok(&res);
+    assert_int_equal(jc_store_result_too_large(&res, 20 * 1024 * 1024, pool),
+                     413);
+    assert_string_equal(res.code, "upload_too_large");
+    assert_string_equal(res.message, "Die Datei ist zu groß. Erlaubt sind "
+                        "höchstens 20 MB.");
+    jc_store_result_too_large(&res, 1000, pool);
+    assert_string_equal(res.message, "Die Datei ist zu groß. Erlaubt sind "
+                        "höchstens 1 MB.");
+}
+
+/* A temp file as a crash would leave it, age seconds old. */
+static void make_tmp(const char *name, long age)
+{
+    const char *path = apr_pstrcat(pool, dir, "/tmp/", name, NULL);
+    struct timespec ts[2];
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "x", 1), 1);
+    close(fd);
+    ts[0].tv_sec = ts[1].tv_sec = time(NULL) - age;
+    ts[0].tv_nsec = ts[1].tv_nsec = 0;
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void test_cleanup(void **state)
+{
+    unsigned removed = 99;
+    jc_upload_t *u;
+    apr_pool_t *p;
+
+    (void)state;
+    make_tmp("0123456789abcdef0123456789abcdef.part", 7200);
+    make_tmp("fedcba9876543210fedcba9876543210.part", 3700);
+    make_tmp("00000000000000000000000000000000.part", 60);
+    make_tmp("keep-me.part", 7200);                     /* not our name */
+    make_tmp("0123456789ABCDEF0123456789ABCDEF.part", 7200);
+    make_tmp("0123456789abcdef0123456789abcdef", 7200);
+    assert_int_equal(mkdir(apr_pstrcat(pool, dir, "/tmp/"
+                                       "11111111111111111111111111111111"
+                                       ".part", NULL), 0700), 0);
+    apr_pool_create(&p, pool);
+    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);  /* new */
+    assert_int_equal(count("tmp"), 8);
+    assert_int_equal(jc_store_cleanup(dir, 3600, &removed, pool),
+                     APR_SUCCESS);
+    assert_int_equal(removed, 2);
+    assert_int_equal(count("tmp"), 6);
+    assert_int_equal(jc_store_cleanup(dir, 0, &removed, pool), APR_SUCCESS);
+    assert_int_equal(removed, 2);      /* the 60 s one and the open one */
+    assert_int_equal(count("tmp"), 4);
+    jc_upload_abort(u);
+    apr_pool_destroy(p);
+    rmdir(apr_pstrcat(pool, dir, "/tmp/11111111111111111111111111111111"
+                      ".part", NULL));
+    assert_int_not_equal(jc_store_cleanup("/nonexistent/x", 0, NULL, pool),
+                         APR_SUCCESS);
+}
+
+static void test_remove_and_ids(void **state)
+{
+    jc_upload_t *u;
+    const char *id, *sha;
+
+    (void)state;
+    assert_int_equal(jc_upload_open(&u, dir, 0, pool), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, "a", 1), APR_SUCCESS);
+    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_remove(dir, "../files/x", pool), APR_EINVAL);
+    assert_int_equal(jc_store_remove(dir, "", pool), APR_EINVAL);
+    assert_int_equal(jc_store_remove(dir, NULL, pool), APR_EINVAL);
+    assert_int_equal(jc_store_remove(dir, apr_pstrcat(pool, id, "0", NULL),
+                                     pool), APR_EINVAL);
+    assert_int_equal(jc_store_remove(dir, apr_pstrndup(pool, id, 31), pool),
+                     APR_EINVAL);
+    assert_int_equal(jc_store_remove(dir, "0123456789ABCDEF0123456789abcdef",
+                                     pool), APR_EINVAL);
+    assert_null(jc_store_path(dir, "../../etc/passwd", pool));
+    assert_int_equal(count("files"), 1);
+    assert_int_equal(jc_store_remove(dir, id, pool), APR_SUCCESS);
+    assert_int_equal(count("files"), 0);
+    assert_int_equal(jc_store_remove(dir, id, pool), APR_ENOENT);
+    assert_true(jc_store_id_ok("0123456789abcdef0123456789abcdef"));
+    assert_false(jc_store_id_ok("0123456789abcdef0123456789abcdeg"));
+}
+
+static void test_ids_random(void **state)
+{
+    const char *id1, *id2, *sha;
+    jc_upload_t *u;
+
+    (void)state;
+    assert_int_equal(jc_upload_open(&u, dir, 0, pool), APR_SUCCESS);
+    assert_int_equal(jc_upload_commit(u, &id1, &sha), APR_SUCCESS);
+    assert_int_equal(jc_upload_open(&u, dir, 0, pool), APR_SUCCESS);
+    assert_int_equal(jc_upload_commit(u, &id2, &sha), APR_SUCCESS);
+    assert_string_not_equal(id1, id2);
+    assert_int_equal(count("files"), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_prepare, setup),
+        cmocka_unit_test_setup(test_commit, setup),
+        cmocka_unit_test_setup(test_empty_file, setup),
+        cmocka_unit_test_setup(test_abort, setup),
+        cmocka_unit_test_setup(test_pool_gone, setup),
+        cmocka_unit_test_setup(test_limit, setup),
+        cmocka_unit_test_setup(test_result_too_large, setup),
+        cmocka_unit_test_setup(test_cleanup, setup),
+        cmocka_unit_test_setup(test_remove_and_ids, setup),
+        cmocka_unit_test_setup(test_ids_random, setup),
+    };
+    int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+
+    return rc;
+}
