@@ -50,6 +50,7 @@ typedef struct {
     const char *totp_issuer;     /* JobcenterTOTPIssuer                   */
     const char *wa_rp_id;        /* JobcenterWebAuthnRPID                 */
     apr_int64_t wa_challenge_ttl; /* JobcenterWebAuthnChallengeTTL, secs  */
+    apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -118,6 +119,11 @@ jc_route_fn jc_route_passkey_login_options;
 jc_route_fn jc_route_passkey_login_verify;
 jc_route_fn jc_route_passkey_assert_options;
 jc_route_fn jc_route_passkey_assert_verify;
+
+/* mod_jobcenter_online.c: the Online-Kommunikation routes. */
+jc_route_fn jc_route_online_get;
+jc_route_fn jc_route_online_activate;
+jc_route_fn jc_route_online_deactivate;
 
 /* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
 void *jc_create_dir_conf(apr_pool_t *p, char *dir);
