@@ -360,6 +360,49 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_audit_add",
       "INSERT INTO staff_audit (staff_account, at, action, customer_id, "
       "detail) VALUES (%lld, %lld, %s, %lld, %s)" },
+    /* Online-Kommunikation (jc_online) */
+    { "jc_online_get",
+      "SELECT active_since, text_version, deactivation_requested_at, "
+      "deactivation_effective_at FROM online_consent WHERE account_id = %lld" },
+    { "jc_online_active",
+      "SELECT count(*) FROM online_consent WHERE account_id = %lld "
+      "AND active_since IS NOT NULL AND (deactivation_effective_at IS NULL "
+      "OR deactivation_effective_at > %lld)" },
+    /* confirmed address of the account (mail target, consent rule) */
+    { "jc_online_email",
+      "SELECT email, email_confirmed_at FROM account WHERE id = %lld" },
+    /* consent: a new row, or a fresh consent that cancels a pending
+     * deactivation; 0 rows when already active without one (parallel) */
+    { "jc_online_activate",
+      "INSERT INTO online_consent (account_id, active_since, text_version, "
+      "updated_at) VALUES (%lld, %lld, %s, %lld) "
+      "ON CONFLICT (account_id) DO UPDATE SET "
+      "active_since = excluded.active_since, "
+      "text_version = excluded.text_version, "
+      "deactivation_requested_at = NULL, deactivation_effective_at = NULL, "
+      "updated_at = excluded.updated_at "
+      "WHERE online_consent.active_since IS NULL "
+      "OR online_consent.deactivation_requested_at IS NOT NULL" },
+    /* only an active consent without a pending deactivation */
+    { "jc_online_deact_request",
+      "UPDATE online_consent SET deactivation_requested_at = %lld, "
+      "deactivation_effective_at = %lld, updated_at = %lld "
+      "WHERE account_id = %lld AND active_since IS NOT NULL "
+      "AND deactivation_requested_at IS NULL" },
+    { "jc_online_due",
+      "SELECT account_id, text_version, deactivation_effective_at "
+      "FROM online_consent WHERE deactivation_effective_at <= %lld "
+      "AND active_since IS NOT NULL ORDER BY deactivation_effective_at "
+      "LIMIT 50" },
+    /* the deactivation takes effect; 0 rows when re-activated meanwhile */
+    { "jc_online_deact_apply",
+      "UPDATE online_consent SET active_since = NULL, "
+      "deactivation_requested_at = NULL, deactivation_effective_at = NULL, "
+      "updated_at = %lld WHERE account_id = %lld "
+      "AND deactivation_effective_at <= %lld" },
+    { "jc_online_hist_add",
+      "INSERT INTO online_consent_history (account_id, at, action, "
+      "text_version, effective_at) VALUES (%lld, %lld, %s, %s, %lld)" },
 
     { NULL, NULL }
 };

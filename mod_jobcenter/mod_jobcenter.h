@@ -54,6 +54,7 @@ typedef struct {
     apr_int64_t wa_challenge_ttl; /* JobcenterWebAuthnChallengeTTL, secs  */
     apr_int64_t fsc_validity;    /* JobcenterFreischaltcodeValidity, days */
     apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
+    apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -160,6 +161,10 @@ jc_route_fn jc_route_security_reauth;
 jc_route_fn jc_route_security_passkey_rename;
 jc_route_fn jc_route_security_passkey_delete;
 jc_route_fn jc_route_security_totp_delete;
+/* mod_jobcenter_online.c: the Online-Kommunikation routes. */
+jc_route_fn jc_route_online_get;
+jc_route_fn jc_route_online_activate;
+jc_route_fn jc_route_online_deactivate;
 
 /* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
 void *jc_create_dir_conf(apr_pool_t *p, char *dir);

@@ -462,6 +462,12 @@ static const jc_route_t routes[] = {
       jc_route_security_passkey_delete },
     { M_POST, "security/totp/delete", 5, 0, 1,
       jc_route_security_totp_delete },
+    /* Online-Kommunikation: fully signed in (level 5) */
+    { M_GET,  "online-kommunikation", 5, 0, 1, jc_route_online_get },
+    { M_POST, "online-kommunikation/aktivieren", 5, 0, 1,
+      jc_route_online_activate },
+    { M_POST, "online-kommunikation/deaktivieren", 5, 0, 1,
+      jc_route_online_deactivate },
     { 0, NULL, 0, 0, 0, NULL }
 };
 

@@ -9,6 +9,7 @@
 #include <http_log.h>
 
 #include "mod_jobcenter.h"
+#include "jc_online.h"
 #include "jc_sql.h"
 #include "jc_utf8.h"
 
@@ -41,6 +42,7 @@
 #define JC_D_REAUTH        "JobcenterReauthWindow"
 #define JC_D_GATE_HEADERS  "JobcenterGateHeaders"
 #define JC_D_FSC_VALIDITY  "JobcenterFreischaltcodeValidity"
+#define JC_D_ONLINE_DAYS   "JobcenterOnlineDeactivationDays"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
 #define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
@@ -69,6 +71,7 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->wa_challenge_ttl = -1;
     c->fsc_validity = -1;
     c->reauth_window = -1;
+    c->online_days = -1;
     c->purge_after = -1;
     c->argon2_m = -1;
     c->argon2_t = -1;
@@ -113,6 +116,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(wa_challenge_ttl);
     MERGE_NUM(fsc_validity);
     MERGE_NUM(reauth_window);
+    MERGE_NUM(online_days);
     MERGE_NUM(purge_after);
     MERGE_NUM(argon2_m);
     MERGE_NUM(argon2_t);
@@ -310,6 +314,11 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
             min = 30;
             max = 86400;
         }
+        else if (!strcasecmp(name, JC_D_ONLINE_DAYS)) {
+            /* working days, not seconds */
+            slot = &c->online_days;
+            max = JC_ONLINE_DEACT_DAYS_MAX;
+        }
         else {
             return apr_pstrcat(cmd->pool, name, ": unknown", NULL);
         }
@@ -495,6 +504,9 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_REAUTH, set_str, NULL, RSRC_CONF,
                   "How long a password or factor check allows changes to "
                   "the factors, seconds (default 300)"),
+    AP_INIT_TAKE1(JC_D_ONLINE_DAYS, set_str, NULL, RSRC_CONF,
+                  "Working days (Mon-Fri) until a requested deactivation of "
+                  "the Online-Kommunikation takes effect (default 3)"),
     AP_INIT_FLAG(JC_D_GATE_HEADERS, set_gate_headers, NULL, OR_AUTHCFG,
                   "On: requests passing the gate (AuthType jobcenter) get "
                   "X-Jobcenter-User and X-Jobcenter-Auth-Level (default Off)"),
@@ -534,6 +546,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(wa_challenge_ttl, 300);
     DEF(fsc_validity, 42);
     DEF(reauth_window, 300);
+    DEF(online_days, JC_ONLINE_DEACT_DAYS_DEFAULT);
     if (!conf->mail_from) {
         conf->mail_from = JC_DEF_MAIL_FROM;
     }
