@@ -39,7 +39,8 @@ $(BUILD)/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/libjccore.a
 	cp $(BUILD)/glue/.libs/mod_jobcenter.so $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/jobcenter-admin: admin/jobcenter-admin.c $(BUILD)/libjccore.a
-	$(CC) -std=c11 $(WARN) -O2 -g $(APR_CFLAGS) -Imod_jobcenter -o $@ $< \
+	$(CC) -std=c11 $(WARN) -O2 -g $(APR_CFLAGS) -Imod_jobcenter \
+	    -DJC_SQL_DIR='"$(CURDIR)/sql"' -o $@ $< \
 	    $(BUILD)/libjccore.a $(APR_LIBS) $(LIBS)
 
 unit:

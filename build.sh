@@ -72,14 +72,42 @@ stop_instance() {   # stop_instance DIR
     rm -f "$pidf"
 }
 
-demo_data() {   # demo_data SQLITE-FILE
-    local hash
-    hash=$(printf '%s\n' 'Jobcenter-Demo1' | build/jobcenter-admin hash-password)
-    sqlite3 "$1" "INSERT INTO account (email, password_hash, email_confirmed_at,
+ADMIN=build/jobcenter-admin
+DEMO_JC="Jobcenter Rems-Murr"
+DEMO_STAFF=sachbearbeitung@jobcenter.example
+DEMO_KNR_FILE=demo-kundennummer.txt
+
+demo_data() {   # demo_data SQLITE-FILE: only for a new database
+    local hash db=$1
+    hash=$(printf '%s\n' 'Jobcenter-Demo1' | "$ADMIN" hash-password)
+    sqlite3 "$db" "INSERT INTO account (email, password_hash, email_confirmed_at,
         terms_accepted_at, email_consent_at, created_at, updated_at)
         VALUES ('demo@jobcenter.example', '$hash', strftime('%s','now'),
         strftime('%s','now'), strftime('%s','now'), strftime('%s','now'),
         strftime('%s','now'));"
+    # a jobcenter, a staff member (TOTP is set up at the first login) and a
+    # customer, all through the admin tool
+    "$ADMIN" --sqlite "$db" jobcenter-add --name "$DEMO_JC" \
+        --street "Alter Postplatz 10" --postcode 71332 --city Waiblingen \
+        --phone "07151 9519-0" \
+        --hours "Mo, Di, Mi, Fr 8:00–12:00;Do 8:00–12:00 und 14:00–18:00;Termine nach Vereinbarung" \
+        --postcodes 71332,71334,71336,71394,71397,71404,71522,71540,73614 >/dev/null
+    "$ADMIN" --sqlite "$db" staff-add --jobcenter "$DEMO_JC" \
+        --email "$DEMO_STAFF" --name "Sabine Sachbearbeiterin" \
+        --team leistung --role sachbearbeitung > "$VAR/demo-staff.txt"
+    chmod 600 "$VAR/demo-staff.txt"
+    "$ADMIN" --sqlite "$db" customer-add --staff "$DEMO_STAFF" \
+        --salutation Frau --given-name Erika --family-name Mustermann \
+        --birth-date 1985-04-12 --street "Bahnhofstraße 1" --postcode 71332 \
+        --city Waiblingen | sed -n 's/^kundennummer: //p' > "$VAR/$DEMO_KNR_FILE"
+}
+
+# demo_code SQLITE-FILE BASE-URL: a fresh Freischaltcode for the demo
+# customer on every run (it voids the one of the previous run)
+demo_code() {
+    "$ADMIN" --sqlite "$1" code-issue --staff "$DEMO_STAFF" \
+        --kundennummer "$(cat "$VAR/$DEMO_KNR_FILE")" --base-url "$2" \
+        --out "$VAR/demo-freischaltcode.pdf" > "$VAR/demo-code.txt"
 }
 
 cmd_run() {
@@ -92,6 +120,12 @@ cmd_run() {
     # creates the database, or applies the migrations it does not have yet
     tools/db-init.sh sqlite "$db"
     [[ $fresh == 0 ]] || demo_data "$db"
+    local code_ok=1
+    if [[ -s $VAR/$DEMO_KNR_FILE ]]; then
+        demo_code "$db" "http://localhost:$PORT" || code_ok=0
+    else
+        code_ok=0
+    fi
     tools/gen-config.sh --root "$VAR" --port "$PORT" \
         --base-url "http://localhost:$PORT" \
         --origin "http://127.0.0.1:$PORT" --access-log >/dev/null
@@ -113,6 +147,18 @@ cmd_run() {
 
   Jobcenter.Digital is running:  http://localhost:$PORT/
   Demo account$( [[ $fresh == 1 ]] && echo "" || echo " (created earlier)"):  demo@jobcenter.example / Jobcenter-Demo1
+
+  Staff (Sachbearbeitung, $DEMO_JC):  http://localhost:$PORT/sachbearbeitung/
+    login:     $DEMO_STAFF
+    password:  $(sed -n 's/^one-time password: //p' "$VAR/demo-staff.txt" 2>/dev/null || echo "see $VAR/demo-staff.txt")$( [[ $fresh == 1 ]] || echo "  (from the first run)")
+    (the second factor is set up at the first login: any TOTP app)
+$( if [[ $code_ok == 1 ]]; then cat <<CODE
+  Demo customer Erika Mustermann, Kundennummer $(cat "$VAR/$DEMO_KNR_FILE"):
+    Freischaltcode:  $(sed -n 's/^freischaltcode: //p' "$VAR/demo-code.txt")  (new on every run)
+    letter (PDF):    $VAR/demo-freischaltcode.pdf
+    QR link:         $(sed -n 's/^link: //p' "$VAR/demo-code.txt")
+CODE
+else echo "  (no demo customer: the database was created before the staff demo existed)"; fi )
   Outgoing mail (one .eml per mail):  $VAR/mail/
   Database (SQLite):  $VAR/db/jobcenter.sqlite
   Key for secrets at rest (TOTP):  $VAR/secret.key  (keep it with the database)
@@ -191,7 +237,7 @@ cmd_install() {
         echo "</VirtualHost>"
     } > /etc/apache2/sites-available/jobcenter.conf
     rm -rf /tmp/jc-install-unused
-    say "Installed. Enable with:  a2enmod dbd headers jobcenter && a2ensite jobcenter && systemctl reload apache2"
+    say "Installed. Enable with:  a2enmod dbd headers authn_core jobcenter && a2ensite jobcenter && systemctl reload apache2"
 }
 
 case ${1:-} in

@@ -11,6 +11,8 @@
 #include "jc_account.h"
 #include "jc_outbox.h"
 #include "jc_upload.h"
+#include "jc_staff.h"
+#include "jc_passkey.h"
 
 /* Log tags: the module's own numbers, never httpd's AH ones. */
 #define JCLOG(n) "JC" #n ": "
@@ -56,6 +58,9 @@ typedef struct {
     int up_max_files;            /* JobcenterUploadMaxFiles               */
     apr_off_t up_max_day;        /* JobcenterUploadMaxBytesPerDay, bytes  */
     jc_upload_cfg_t upload;      /* upload view, filled in post_config    */
+    apr_int64_t fsc_validity;    /* JobcenterFreischaltcodeValidity, days */
+    apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
+    apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -63,6 +68,7 @@ typedef struct {
 /* Per-directory configuration (the gate). -1 = unset. */
 typedef struct {
     int gate_headers;            /* JobcenterGateHeaders: 1 on, 0 off     */
+    int gate_role;               /* Require jobcenter-role: JC_ROLE_*     */
 } jc_dir_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA jobcenter_module;
@@ -98,6 +104,11 @@ typedef struct {
     const char *text;         /* a route's ready JSON text (hot paths)    */
     int sent;                 /* the route wrote the response itself
                                  (a stored file: receipt, download)       */
+    apr_int64_t path_id;      /* the number in a route path's '*' segment */
+    const jc_staff_t *staff;  /* staff routes: the caller's staff row     */
+    const char *raw;          /* a route's non-JSON answer (e.g. a PDF)   */
+    apr_size_t raw_len;       /* its length                               */
+    const char *raw_type;     /* its Content-Type                         */
 } jc_call_t;
 
 /* A route handler: fills res (errors) or *out (the JSON answer) and
@@ -119,6 +130,18 @@ jc_route_fn jc_route_totp_verify;
 /* The session cookie sent with the request, or NULL. */
 const char *jc_api_session_cookie(jc_call_t *c);
 
+/* Route levels above the session levels (1..5): a complete two-factor
+ * session and an enabled staff row with at least this role. */
+#define JC_API_LEVEL_STAFF 6   /* role sachbearbeitung (or admin)        */
+#define JC_API_LEVEL_ADMIN 7   /* role admin                             */
+
+/* mod_jobcenter_staff.c: the staff routes (role checked by the API). */
+jc_route_fn jc_route_staff_me;
+jc_route_fn jc_route_staff_customers;
+jc_route_fn jc_route_staff_customer_create;
+jc_route_fn jc_route_staff_customer;
+jc_route_fn jc_route_staff_code_issue;
+
 /* mod_jobcenter_passkey.c: the passkey (WebAuthn) routes. */
 jc_route_fn jc_route_passkey_register_options;
 jc_route_fn jc_route_passkey_register_verify;
@@ -135,6 +158,21 @@ jc_route_fn jc_route_jobcenter;
 jc_route_fn jc_route_verlauf;
 int jc_link_handler(request_rec *r);
 int jc_link_log_scrub(request_rec *r);
+/* The browser's PublicKeyCredential JSON object (body or a member of it)
+ * as jc_pk_in_t; strings stay owned by obj. */
+void jc_api_read_credential(json_t *obj, jc_pk_in_t *in);
+
+/* mod_jobcenter_security.c: the "Sicherheit" page's routes. */
+jc_route_fn jc_route_security_list;
+jc_route_fn jc_route_security_reauth_options;
+jc_route_fn jc_route_security_reauth;
+jc_route_fn jc_route_security_passkey_rename;
+jc_route_fn jc_route_security_passkey_delete;
+jc_route_fn jc_route_security_totp_delete;
+/* mod_jobcenter_online.c: the Online-Kommunikation routes. */
+jc_route_fn jc_route_online_get;
+jc_route_fn jc_route_online_activate;
+jc_route_fn jc_route_online_deactivate;
 
 /* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
 void *jc_create_dir_conf(apr_pool_t *p, char *dir);

@@ -26,7 +26,8 @@ APLOG_USE_MODULE(jobcenter);
 typedef struct {
     int method;               /* M_GET / M_POST                           */
     const char *path;         /* below /api/v1/                           */
-    int min_level;            /* jc_session_level() needed, 0 = anonymous */
+    int min_level;            /* jc_session_level() needed, 0 = anonymous;
+                                 JC_API_LEVEL_STAFF/ADMIN: level 5 + role */
     int needs_body;           /* 1 = JSON object body required            */
     int needs_db;             /* 1 = acquire a database connection        */
     jc_route_fn *fn;          /* handler                                  */
@@ -77,6 +78,9 @@ static int send_error(request_rec *r, const jc_result_t *res)
     }
     if (res->details) {
         json_object_set_new(err, "details", res->details);
+    }
+    if (res->state) {
+        json_object_set_new(err, "state", json_string(res->state));
     }
     if (res->retry_after > 0) {
         apr_table_setn(r->err_headers_out, "Retry-After",
@@ -270,6 +274,20 @@ static int finish(jc_call_t *c, jc_result_t *res, int status, json_t *out)
     if (c->text) {
         return send_text(c->r, status, c->text);
     }
+    if (c->raw) {
+        /* a non-JSON answer (the Freischaltcode letter as PDF) */
+        json_decref(out);
+        c->r->status = status;
+        apr_table_setn(c->r->err_headers_out, "Cache-Control", "no-store");
+        apr_table_setn(c->r->err_headers_out, "X-Content-Type-Options",
+                       "nosniff");
+        ap_set_content_type(c->r, c->raw_type);
+        ap_set_content_length(c->r, (apr_off_t)c->raw_len);
+        if (!c->r->header_only) {
+            ap_rwrite(c->raw, (int)c->raw_len, c->r);
+        }
+        return OK;
+    }
     return send_json(c->r, status, out);
 }
 
@@ -326,8 +344,8 @@ static int route_login(jc_call_t *c, jc_result_t *res, json_t **out)
 
     jc_account_login(&c->db, res, &lo, &c->conf->ctx,
                      jc_api_body_str(c, "login", NULL), pw, pwlen,
-                     c->r->useragent_ip, session_cookie(c), c->now,
-                     c->r->pool);
+                     c->sess.client_ip, c->sess.user_agent,
+                     session_cookie(c), c->now, c->r->pool);
     if (res->status != 200) {
         *out = NULL;
         return res->status;
@@ -439,30 +457,91 @@ static const jc_route_t routes[] = {
     { M_GET,  "profile",         5, 0, 1, jc_route_profile },
     { M_GET,  "jobcenter",       5, 0, 1, jc_route_jobcenter },
     { M_GET,  "verlauf",         5, 0, 1, jc_route_verlauf },
+    /* staff (Sachbearbeitung): complete session + staff role; '*' is a
+     * customer id */
+    { M_GET,  "staff/me", JC_API_LEVEL_STAFF, 0, 1, jc_route_staff_me },
+    { M_GET,  "staff/customers", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_customers },
+    { M_POST, "staff/customers", JC_API_LEVEL_STAFF, 1, 1,
+      jc_route_staff_customer_create },
+    { M_GET,  "staff/customers/*", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_customer },
+    { M_POST, "staff/customers/*/freischaltcode", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_code_issue },
+    /* the "Sicherheit" page: fully signed in; changes also need a recent
+     * check (JobcenterReauthWindow, checked by the core) */
+    { M_GET,  "security",        5, 0, 1, jc_route_security_list },
+    { M_POST, "security/reauth/options", 5, 0, 1,
+      jc_route_security_reauth_options },
+    { M_POST, "security/reauth", 5, 1, 1, jc_route_security_reauth },
+    { M_POST, "security/passkey/rename", 5, 1, 1,
+      jc_route_security_passkey_rename },
+    { M_POST, "security/passkey/delete", 5, 1, 1,
+      jc_route_security_passkey_delete },
+    { M_POST, "security/totp/delete", 5, 0, 1,
+      jc_route_security_totp_delete },
+    /* Online-Kommunikation: fully signed in (level 5) */
+    { M_GET,  "online-kommunikation", 5, 0, 1, jc_route_online_get },
+    { M_POST, "online-kommunikation/aktivieren", 5, 0, 1,
+      jc_route_online_activate },
+    { M_POST, "online-kommunikation/deaktivieren", 5, 0, 1,
+      jc_route_online_deactivate },
     { 0, NULL, 0, 0, 0, NULL }
 };
 
 /* ---- the handler ------------------------------------------------------- */
 
+/* Match a route path against the request path: a '*' segment of the
+ * route matches one segment of 1..18 digits, stored in *id. */
+static int path_match(const char *pat, const char *path, apr_int64_t *id)
+{
+    while (*pat && *path) {
+        if (*pat == '*') {
+            const char *s = path;
+
+            while (*path >= '0' && *path <= '9') {
+                path++;
+            }
+            if (path == s || path - s > 18 || (*s == '0' && path - s > 1)) {
+                return 0;
+            }
+            *id = apr_atoi64(s);
+            pat++;
+            continue;
+        }
+        if (*pat != *path) {
+            return 0;
+        }
+        pat++;
+        path++;
+    }
+    return *pat == '\0' && *path == '\0';
+}
+
 static const jc_route_t *find_route(request_rec *r, const char *path,
-                                    const char **allow)
+                                    const char **allow, apr_int64_t *id)
 {
     const jc_route_t *rt;
-    int known = 0;
+    int get = 0, post = 0;
 
     *allow = NULL;
     for (rt = routes; rt->path; rt++) {
-        if (strcmp(rt->path, path) != 0) {
+        if (!path_match(rt->path, path, id)) {
             continue;
         }
-        known = 1;
-        *allow = rt->method == M_GET ? "GET, HEAD" : "POST";
         if (rt->method == r->method_number) {
             return rt;
         }
+        if (rt->method == M_GET) {
+            get = 1;
+        }
+        else {
+            post = 1;
+        }
     }
-    if (!known) {
-        *allow = NULL;
+    if (get || post) {
+        *allow = get && post ? "GET, HEAD, POST" : get ? "GET, HEAD"
+                                                       : "POST";
     }
     return NULL;
 }
@@ -509,7 +588,7 @@ int jc_api_handler(request_rec *r)
                     NULL);
     }
     path = r->uri + sizeof(JC_API_PREFIX) - 1;
-    rt = find_route(r, path, &allow);
+    rt = find_route(r, path, &allow, &c.path_id);
     if (!rt) {
         if (allow) {
             apr_table_setn(r->err_headers_out, "Allow", allow);
@@ -576,12 +655,14 @@ int jc_api_handler(request_rec *r)
                 : fail(r, 401, "not_authenticated", "Bitte melden Sie sich "
                        "an.", NULL);
         }
-        if (jc_session_level(c.sess.state) < rt->min_level) {
+        if (jc_session_level(c.sess.state)
+            < (rt->min_level > 5 ? 5 : rt->min_level)) {
             jc_result_ok(&res);
             jc_result_set(&res, 403, "state_insufficient",
                           "Bitte schließen Sie zuerst die Anmeldung ab.",
                           NULL);
-            res.log = jc_session_state_name(c.sess.state);
+            res.state = jc_session_state_name(c.sess.state);
+            res.log = res.state;
             return send_error(r, &res);
         }
         /* CSRF, part 2: the per-session token */
@@ -595,6 +676,35 @@ int jc_api_handler(request_rec *r)
         }
     }
 
+    if (rt->min_level >= JC_API_LEVEL_STAFF) {
+        /* staff routes: an enabled staff row with the route's role */
+        jc_staff_t *st = apr_pcalloc(r->pool, sizeof(*st));
+        jc_db_rc_e rc = jc_staff_load(&c.db, st, c.sess.account_id,
+                                      r->pool);
+
+        jc_result_ok(&res);
+        if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
+            jc_db_fail(&res, &c.db, rc, r->pool);
+            return send_error(r, &res);
+        }
+        if (rc == JC_DB_NOROW
+            || !jc_staff_allows(st, rt->min_level == JC_API_LEVEL_ADMIN
+                                    ? JC_ROLE_ADMIN
+                                    : JC_ROLE_SACHBEARBEITUNG)) {
+            jc_result_set(&res, 403, "staff_only", "Dieser Bereich ist "
+                          "Mitarbeiterinnen und Mitarbeitern des Jobcenters "
+                          "mit der passenden Rolle vorbehalten.", NULL);
+            res.log = rc == JC_DB_NOROW ? "not staff"
+                      : st->disabled ? "staff disabled" : "role too low";
+            return send_error(r, &res);
+        }
+        c.staff = st;
+    }
+
+    /* the client of this request, for sessions created by it */
+    c.sess.client_ip = r->useragent_ip;
+    c.sess.user_agent = jc_session_user_agent(
+        apr_table_get(r->headers_in, "User-Agent"), r->pool);
     jc_result_ok(&res);
     status = rt->fn(&c, &res, &out);
     return finish(&c, &res, status, out);

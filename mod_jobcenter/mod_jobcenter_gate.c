@@ -2,14 +2,22 @@
  *
  *   AuthType jobcenter
  *   Require jobcenter-session          (authenticated, level 5)
- *   Require jobcenter-role <role>      (registered; always denies for now)
+ *   Require jobcenter-role <role>      (staff: sachbearbeitung | admin)
  *   JobcenterGateHeaders On|Off        (X-Jobcenter-* for proxied backends:
  *                                       account id, Kundennummer, level)
  *
  * check_user_id loads the session from the cookie (jc_session_load, one
  * SELECT), sets r->user and keeps the session in the request config for the
  * authz providers. Without a valid session browsers get a 303 to the login
- * page, API/XHR requests a 401 JSON answer. */
+ * page, API/XHR requests a 401 JSON answer.
+ *
+ * Roles: the jobcenter-role provider checks the staff row (enabled, role;
+ * admin implies sachbearbeitung). An ordinary role denial is answered by
+ * the gate's own check_authz hook, which runs before mod_authz_core's:
+ * a German 403 page for browsers, 403 JSON for API/XHR clients, one info
+ * line in the log (mod_authz_core would log AH01631 at [error] for every
+ * refused citizen). The hook only ever denies; granting is left to
+ * mod_authz_core, which evaluates all Require lines as configured. */
 #include <string.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -39,6 +47,7 @@ void *jc_create_dir_conf(apr_pool_t *p, char *dir)
 
     (void)dir;
     d->gate_headers = -1;
+    d->gate_role = 0;
     return d;
 }
 
@@ -49,6 +58,7 @@ void *jc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
     d->gate_headers = add->gate_headers != -1 ? add->gate_headers
                                               : base->gate_headers;
+    d->gate_role = add->gate_role ? add->gate_role : base->gate_role;
     return d;
 }
 
@@ -212,6 +222,7 @@ static int gate_check_user_id(request_rec *r)
         return deny(r, jc_session_state_name(sess->state));
     }
     r->user = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->account_id);
+    r->ap_auth_type = (char *)ap_auth_type(r);   /* CGI AUTH_TYPE */
     ap_set_module_config(r->request_config, &jobcenter_module, sess);
     if (headers) {
         apr_table_setn(r->headers_in, "X-Jobcenter-User", r->user);
@@ -239,18 +250,180 @@ static authz_status session_check(request_rec *r, const char *line,
                                                      : AUTHZ_DENIED;
 }
 
-/* Staff roles do not exist yet: always deny, and say so. */
+/* The caller's staff row, loaded once per request (NULL: not staff or
+ * the database failed; *rc tells). */
+#define JC_GATE_STAFF_KEY "jc_gate_staff"
+
+static const jc_staff_t *gate_staff(request_rec *r, const jc_session_t *sess,
+                                    jc_db_rc_e *rc)
+{
+    jc_staff_t *st = NULL;
+    jc_db_t db;
+    ap_dbd_t *dbd;
+    void *v = NULL;
+
+    apr_pool_userdata_get(&v, JC_GATE_STAFF_KEY, r->pool);
+    if (v) {
+        st = v;
+        *rc = st->account_id ? JC_DB_OK : JC_DB_NOROW;
+        return st->account_id ? st : NULL;
+    }
+    dbd = jc_dbd_acquire(r);
+    if (!dbd) {
+        *rc = JC_DB_BUSY;
+        return NULL;
+    }
+    memset(&db, 0, sizeof(db));
+    db.driver = dbd->driver;
+    db.handle = dbd->handle;
+    db.prepared = dbd->prepared;
+    st = apr_pcalloc(r->pool, sizeof(*st));
+    *rc = jc_staff_load(&db, st, sess->account_id, r->pool);
+    if (*rc != JC_DB_OK && *rc != JC_DB_NOROW) {
+        ap_log_rerror(APLOG_MARK, *rc == JC_DB_BUSY ? APLOG_WARNING
+                      : APLOG_ERR, 0, r, JCLOG(00505)
+                      "gate: staff lookup failed: %s",
+                      db.last_error ? db.last_error : jc_db_rc_name(*rc));
+        return NULL;
+    }
+    if (*rc == JC_DB_NOROW) {
+        memset(st, 0, sizeof(*st));
+    }
+    apr_pool_userdata_setn(st, JC_GATE_STAFF_KEY, NULL, r->pool);
+    return *rc == JC_DB_OK ? st : NULL;
+}
+
+/* Require jobcenter-role ROLE: parsed at start-up (unknown roles are a
+ * configuration error); the role is also kept in the directory's
+ * configuration for the gate's check_authz hook. */
+static const char *role_parse(cmd_parms *cmd, const char *line,
+                              const void **parsed)
+{
+    int *role = apr_palloc(cmd->pool, sizeof(*role));
+    const char *w = ap_getword_conf(cmd->temp_pool, &line);
+
+    *role = jc_staff_role_parse(w);
+    if (!*role || *ap_getword_conf(cmd->temp_pool, &line)) {
+        return "Require jobcenter-role: takes one role, sachbearbeitung "
+               "or admin";
+    }
+    *parsed = role;
+    if (cmd->context) {
+        /* the section's configuration of this module exists only once one
+         * of its directives ran there: create it if need be */
+        jc_dir_conf_t *d = ap_set_config_vectors(cmd->server, cmd->context,
+                                                 cmd->path,
+                                                 &jobcenter_module,
+                                                 cmd->pool);
+
+        if (d && *role > d->gate_role) {
+            d->gate_role = *role;
+        }
+    }
+    return NULL;
+}
+
 static authz_status role_check(request_rec *r, const char *line,
                                const void *parsed)
 {
-    (void)parsed;
+    const jc_session_t *sess;
+    const jc_staff_t *st;
+    jc_db_rc_e rc;
+
+    (void)line;
     if (!r->user) {
         return AUTHZ_DENIED_NO_USER;
     }
+    sess = ap_get_module_config(r->request_config, &jobcenter_module);
+    if (!sess || jc_session_level(sess->state) < 5 || !parsed) {
+        return AUTHZ_DENIED;
+    }
+    st = gate_staff(r, sess, &rc);
+    if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
+        return AUTHZ_GENERAL_ERROR;
+    }
+    return jc_staff_allows(st, *(const int *)parsed) ? AUTHZ_GRANTED
+                                                     : AUTHZ_DENIED;
+}
+
+/* 403 for a signed-in user without the role: German page or JSON. */
+static int role_deny(request_rec *r, const char *why)
+{
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JCLOG(00504)
-                  "gate: Require jobcenter-role %s: denied, staff roles "
-                  "are not implemented yet", line ? line : "");
-    return AUTHZ_DENIED;
+                  "gate: %s %s: account %s refused (%s)", r->method, r->uri,
+                  r->user ? r->user : "-", why);
+    r->status = HTTP_FORBIDDEN;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
+    if (wants_json(r)) {
+        static const char body[] = "{\"error\":{\"code\":\"staff_only\","
+            "\"message\":\"Dieser Bereich ist Mitarbeiterinnen und "
+            "Mitarbeitern des Jobcenters mit der passenden Rolle "
+            "vorbehalten.\",\"field\":null}}";
+
+        ap_set_content_type(r, "application/json; charset=utf-8");
+        ap_set_content_length(r, (apr_off_t)(sizeof(body) - 1));
+        if (!r->header_only) {
+            ap_rwrite(body, (int)(sizeof(body) - 1), r);
+        }
+    }
+    else {
+        static const char page[] = "<!DOCTYPE html>\n<html lang=\"de\">\n"
+            "<head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+            "content=\"width=device-width, initial-scale=1\">"
+            "<title>Kein Zugriff – Jobcenter.Digital</title>"
+            "<link rel=\"stylesheet\" href=\"/css/portal.css\"></head>\n"
+            "<body><main class=\"page\"><h1>Kein Zugriff</h1>"
+            "<p>Dieser Bereich ist Mitarbeiterinnen und Mitarbeitern des "
+            "Jobcenters mit der passenden Rolle vorbehalten.</p>"
+            "<p><a href=\"/start.html\">Zur Startseite</a></p>"
+            "</main></body>\n</html>\n";
+
+        ap_set_content_type(r, "text/html; charset=utf-8");
+        ap_set_content_length(r, (apr_off_t)(sizeof(page) - 1));
+        if (!r->header_only) {
+            ap_rwrite(page, (int)(sizeof(page) - 1), r);
+        }
+    }
+    return DONE;
+}
+
+/* Runs before mod_authz_core's check_authz: a location that requires a
+ * staff role refuses a signed-in user without it right here (no AH01631
+ * [error] line); everything else goes on to mod_authz_core. */
+static int gate_check_authz(request_rec *r)
+{
+    jc_dir_conf_t *dconf;
+    const jc_session_t *sess;
+    const jc_staff_t *st;
+    jc_db_rc_e rc;
+
+    if (!is_gate(r) || !r->user) {
+        return DECLINED;
+    }
+    dconf = ap_get_module_config(r->per_dir_config, &jobcenter_module);
+
+    if (!dconf || dconf->gate_role <= 0) {
+        return DECLINED;
+    }
+    sess = ap_get_module_config(r->request_config, &jobcenter_module);
+    if (!sess) {
+        return DECLINED;
+    }
+    st = gate_staff(r, sess, &rc);
+    if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (!st) {
+        return role_deny(r, "not staff");
+    }
+    if (st->disabled) {
+        return role_deny(r, "staff disabled");
+    }
+    if (!jc_staff_allows(st, dconf->gate_role)) {
+        return role_deny(r, "role too low");
+    }
+    return DECLINED;
 }
 
 /* Nothing to add to a 401 (no WWW-Authenticate scheme for a cookie); claim
@@ -262,7 +435,7 @@ static int gate_note_auth_failure(request_rec *r, const char *auth_type)
 }
 
 static const authz_provider session_provider = { session_check, NULL };
-static const authz_provider role_provider = { role_check, NULL };
+static const authz_provider role_provider = { role_check, role_parse };
 
 void jc_gate_register_hooks(apr_pool_t *p)
 {
@@ -272,6 +445,8 @@ void jc_gate_register_hooks(apr_pool_t *p)
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "jobcenter-role",
                               AUTHZ_PROVIDER_VERSION, &role_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_authz(gate_check_authz, NULL, NULL, APR_HOOK_FIRST,
+                        AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(gate_note_auth_failure, NULL, NULL,
                               APR_HOOK_MIDDLE);
     ap_hook_header_parser(gate_header_parser, NULL, NULL, APR_HOOK_FIRST);

@@ -122,6 +122,12 @@ CONF
     SetHandler jobcenter-link
 </Location>
 
+# staff pages: the gate with a staff role (admin includes sachbearbeitung)
+<Location /sachbearbeitung/>
+    AuthType jobcenter
+    Require jobcenter-role sachbearbeitung
+</Location>
+
 DocumentRoot "$TOP/htdocs"
 <Directory "$TOP/htdocs">
     Options None
@@ -155,6 +161,7 @@ User $USER_
 Group $USER_
 
 LoadModule mpm_event_module   $MODDIR/mod_mpm_event.so
+LoadModule authn_core_module  $MODDIR/mod_authn_core.so
 LoadModule authz_core_module  $MODDIR/mod_authz_core.so
 LoadModule authz_host_module  $MODDIR/mod_authz_host.so
 LoadModule dir_module         $MODDIR/mod_dir.so

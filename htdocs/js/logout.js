@@ -29,7 +29,7 @@ export async function logout() {
         // 401: the session is gone already - the user is logged out.
         clearCsrfToken();
         dropCode();     // a kept Freischaltcode is not for the next user
-        window.location.replace('anmeldung.html?abgemeldet=1');
+        window.location.replace('/anmeldung.html?abgemeldet=1');
         return;
     }
     loggingOut = false;

@@ -3,7 +3,8 @@
 // a node backend that echoes the request headers it received. Browsers
 // without a two-factor session are sent to the login page, API/XHR clients
 // get 401 JSON; spoofed X-Jobcenter-* headers never reach the backend;
-// Require jobcenter-role always denies (no staff roles yet).
+// Require jobcenter-role refuses a citizen with 403 and no [error] line
+// (staff roles themselves: staff.test.mjs).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -32,7 +33,6 @@ describe('gate', () => {
 
     const h = useEnv({
         extra: () => `
-LoadModule authn_core_module ${MOD}/mod_authn_core.so
 LoadModule proxy_module ${MOD}/mod_proxy.so
 LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
 <Location /intern/>
@@ -47,9 +47,7 @@ LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
     Require jobcenter-role sachbearbeitung
     ProxyPass http://127.0.0.1:${backendPort}/
 </Location>
-`,
-        // authz_core reports every denial of an authenticated user itself
-        allowLog: [/AH01631/]
+`
     });
 
     const browser = { Accept: 'text/html,application/xhtml+xml' };
@@ -138,11 +136,16 @@ LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
         assert.match(text, /\r\nLocation: \/anmeldung\.html\r\n/i);
     });
 
-    test('Require jobcenter-role denies (no staff roles yet): 403', async () => {
+    test('Require jobcenter-role: a citizen gets 403 (German page / JSON), never the backend, no [error] line', async () => {
         const n = seen.length;
         const r = await full.c.get('/staff/x', { headers: browser });
         assert.equal(r.status, 403, r.text);
+        assert.match(r.text, /Kein Zugriff/);
+        const j = await full.c.get('/staff/x');
+        assert.equal(j.status, 403, j.text);
+        assert.equal(j.json.error.code, 'staff_only');
         assert.equal(seen.length, n);
+        assert.doesNotMatch(h.env.errorLog(), /AH0163[01]|\[(?:authz_core:)?error\]/);
     });
 });
 

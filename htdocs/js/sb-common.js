@@ -1,0 +1,59 @@
+// Shared by the staff pages (sachbearbeitung/): who is signed in (GET
+// /api/v1/staff/me), "Abmelden", and what to do when the session or the
+// role is gone (401 -> login with the way back, 403 -> message).
+
+import { api, errorMessage, errorCode } from './api.js';
+import { logout } from './logout.js';
+import { byId, show, showError } from './ui.js';
+
+byId('logout').addEventListener('click', () => logout());
+
+// The login page with this page as the way back.
+export function toLogin() {
+    const here = window.location.pathname + window.location.search;
+    window.location.replace('/anmeldung.html?ziel=' + encodeURIComponent(here));
+}
+
+// Handle the failures every staff call shares; true if res was one.
+export function commonFailure(res) {
+    if (res.status === 401) {
+        toLogin();
+        return true;
+    }
+    if (res.status === 403 && errorCode(res) !== 'csrf_failed') {
+        showError(errorMessage(res), []);
+        return true;
+    }
+    return false;
+}
+
+// Load and show the staff context; resolves to the staff object or null.
+export async function loadStaff() {
+    const res = await api('GET', '/api/v1/staff/me');
+    if (res.status !== 200) {
+        if (!commonFailure(res)) showError(errorMessage(res), []);
+        return null;
+    }
+    byId('staff-name').textContent = res.data.display_name;
+    byId('staff-jobcenter').textContent = res.data.jobcenter.name
+        + ' (' + res.data.team_text + ')';
+    show(byId('staff-context'), true);
+    return res.data;
+}
+
+// "1980-02-29" -> "29.02.1980"
+export function dateDe(iso) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
+    return m ? m[3] + '.' + m[2] + '.' + m[1] : (iso || '');
+}
+
+// epoch seconds -> "08.01.2027"
+export function epochDe(sec) {
+    const d = new Date(sec * 1000);
+    const pad = (n) => String(n).padStart(2, '0');
+    return pad(d.getDate()) + '.' + pad(d.getMonth() + 1) + '.' + d.getFullYear();
+}
+
+export function fullName(c) {
+    return (c.salutation ? c.salutation + ' ' : '') + c.given_name + ' ' + c.family_name;
+}

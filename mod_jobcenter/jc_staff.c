@@ -1,0 +1,1048 @@
+/* Jobcenters, staff, customers, Freischaltcodes (see jc_staff.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <openssl/rand.h>
+
+#include "jc_staff.h"
+#include "jc_account.h"
+#include "jc_fsc.h"
+#include "jc_letter.h"
+#include "jc_password.h"
+#include "jc_utf8.h"
+
+#define TEXT_MAX 100        /* characters of a name, street or city      */
+#define HOURS_MAX 500       /* characters of the opening hours           */
+#define KNR_ATTEMPTS 8      /* new Kundennummern tried on a conflict      */
+
+int jc_staff_role_parse(const char *name)
+{
+    if (name && !strcmp(name, "sachbearbeitung")) {
+        return JC_ROLE_SACHBEARBEITUNG;
+    }
+    if (name && !strcmp(name, "admin")) {
+        return JC_ROLE_ADMIN;
+    }
+    return JC_ROLE_NONE;
+}
+
+int jc_staff_team_valid(const char *team)
+{
+    return team && (!strcmp(team, "leistung") || !strcmp(team, "but")
+                    || !strcmp(team, "vermittlung"));
+}
+
+const char *jc_staff_team_text(const char *team)
+{
+    if (!team) {
+        return "";
+    }
+    if (!strcmp(team, "leistung")) {
+        return "Leistung allgemein";
+    }
+    if (!strcmp(team, "but")) {
+        return "Leistung Bildung und Teilhabe";
+    }
+    if (!strcmp(team, "vermittlung")) {
+        return "Vermittlung / Beratung";
+    }
+    return team;
+}
+
+/* ---- field checks ------------------------------------------------------ */
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++) {
+        if (((unsigned char)*s & 0xC0) != 0x80) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Copy of s without leading/trailing spaces and tabs (NULL stays NULL). */
+static const char *trim(const char *s, apr_pool_t *p)
+{
+    const char *e;
+
+    if (!s) {
+        return NULL;
+    }
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
+        e--;
+    }
+    return apr_pstrmemdup(p, s, (apr_size_t)(e - s));
+}
+
+/* 0 ok, 1 missing, 2 invalid (controls, bad UTF-8, too long). */
+static int text_check(const char *s, size_t max)
+{
+    if (!s || !*s) {
+        return 1;
+    }
+    if (!jc_utf8_label_ok(s) || utf8_chars(s) > max) {
+        return 2;
+    }
+    return 0;
+}
+
+static int postcode_ok(const char *s)
+{
+    int i;
+
+    if (!s) {
+        return 0;
+    }
+    for (i = 0; i < 5; i++) {
+        if (!apr_isdigit(s[i])) {
+            return 0;
+        }
+    }
+    return s[5] == '\0';
+}
+
+static void finish_validation(jc_result_t *res, int n)
+{
+    if (n) {
+        json_t *first = json_array_get(res->details, 0);
+
+        jc_result_set(res, 422, "validation_failed",
+                      "Bitte prüfen Sie Ihre Eingaben.",
+                      json_string_value(json_object_get(first, "field")));
+    }
+}
+
+/* A text field with the codes <field>_missing / <field>_invalid. */
+static int field_text(jc_result_t *res, const char *v, const char *field,
+                      size_t max, const char *missing, const char *invalid,
+                      apr_pool_t *p)
+{
+    int rc = text_check(v, max);
+
+    if (rc == 1) {
+        jc_result_detail(res, apr_pstrcat(p, field, "_missing", NULL), field,
+                         missing);
+        return 1;
+    }
+    if (rc == 2) {
+        jc_result_detail(res, apr_pstrcat(p, field, "_invalid", NULL), field,
+                         invalid);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- jobcenters -------------------------------------------------------- */
+
+static int hours_ok(const char *s)
+{
+    const char *line;
+    char *copy, *last = NULL;
+    apr_pool_t *p = NULL;
+    int ok = 1;
+
+    if (!s || !*s || !jc_utf8_valid(s) || utf8_chars(s) > HOURS_MAX) {
+        return 0;
+    }
+    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        return 0;
+    }
+    copy = apr_pstrdup(p, s);
+    for (line = apr_strtok(copy, "\n", &last); line;
+         line = apr_strtok(NULL, "\n", &last)) {
+        if (!jc_utf8_label_ok(line)) {
+            ok = 0;
+            break;
+        }
+    }
+    apr_pool_destroy(p);
+    return ok;
+}
+
+int jc_jobcenter_validate(jc_result_t *res, const jc_jobcenter_in_t *in,
+                          apr_pool_t *p)
+{
+    int n = 0, i;
+
+    n += field_text(res, in->name, "name", TEXT_MAX,
+                    "Bitte geben Sie den Namen des Jobcenters ein.",
+                    "Der Name ist zu lang oder enthält Steuerzeichen.", p);
+    n += field_text(res, in->street, "street", TEXT_MAX,
+                    "Bitte geben Sie die Straße ein.",
+                    "Die Straße ist zu lang oder enthält Steuerzeichen.", p);
+    if (!postcode_ok(in->postcode)) {
+        jc_result_detail(res, "postcode_invalid", "postcode",
+                         "Die Postleitzahl besteht aus fünf Ziffern.");
+        n++;
+    }
+    n += field_text(res, in->city, "city", TEXT_MAX,
+                    "Bitte geben Sie den Ort ein.",
+                    "Der Ort ist zu lang oder enthält Steuerzeichen.", p);
+    n += field_text(res, in->phone, "phone", 40,
+                    "Bitte geben Sie die Telefonnummer ein.",
+                    "Die Telefonnummer ist zu lang oder enthält "
+                    "Steuerzeichen.", p);
+    if (!hours_ok(in->opening_hours)) {
+        jc_result_detail(res, "opening_hours_invalid", "opening_hours",
+                         "Bitte geben Sie die Öffnungszeiten an (höchstens "
+                         "500 Zeichen, Zeilen durch Zeilenumbrüche "
+                         "getrennt).");
+        n++;
+    }
+    if (!in->postcodes || !in->postcodes[0]) {
+        jc_result_detail(res, "postcodes_missing", "postcodes",
+                         "Bitte geben Sie mindestens eine zuständige "
+                         "Postleitzahl an.");
+        n++;
+    }
+    else {
+        for (i = 0; in->postcodes[i]; i++) {
+            if (!postcode_ok(in->postcodes[i])) {
+                jc_result_detail(res, "postcodes_invalid", "postcodes",
+                                 apr_psprintf(p, "Die zuständige "
+                                              "Postleitzahl „%s“ besteht "
+                                              "nicht aus fünf Ziffern.",
+                                              in->postcodes[i]));
+                n++;
+                break;
+            }
+        }
+    }
+    finish_validation(res, n);
+    return n;
+}
+
+void jc_jobcenter_add(jc_db_t *db, jc_result_t *res,
+                      const jc_jobcenter_in_t *in, apr_int64_t now,
+                      apr_int64_t *id, apr_pool_t *p)
+{
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    const void *args[7];
+    int i;
+
+    *id = 0;
+    if (jc_jobcenter_validate(res, in, p)) {
+        return;
+    }
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = in->name;
+    args[1] = in->street;
+    args[2] = in->postcode;
+    args[3] = in->city;
+    args[4] = in->phone;
+    args[5] = in->opening_hours;
+    args[6] = &now;
+    rc = jc_db_select1(db, &row, "jc_jc_insert", args, p);
+    if (rc == JC_DB_CONFLICT) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 409, "name_taken", "Ein Jobcenter mit diesem "
+                      "Namen gibt es schon.", "name");
+        return;
+    }
+    if (rc == JC_DB_NOROW) {
+        rc = JC_DB_ERROR;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    jc_db_col_i64(&row, 0, id, 0);
+    for (i = 0; in->postcodes[i]; i++) {
+        const void *a2[2];
+
+        a2[0] = in->postcodes[i];
+        a2[1] = id;
+        rc = jc_db_exec(db, NULL, "jc_jc_postcode_insert", a2, p);
+        if (rc == JC_DB_CONFLICT) {
+            jc_db_rollback(db, p);
+            *id = 0;
+            jc_result_set(res, 409, "postcode_taken",
+                          apr_psprintf(p, "Die Postleitzahl %s ist schon "
+                                       "einem anderen Jobcenter "
+                                       "zugeordnet.", in->postcodes[i]),
+                          "postcodes");
+            return;
+        }
+        if (jc_db_fail(res, db, rc, p)) {
+            *id = 0;
+            return;
+        }
+    }
+    rc = jc_db_commit(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        *id = 0;
+    }
+}
+
+/* ---- staff ------------------------------------------------------------- */
+
+int jc_staff_validate(jc_result_t *res, const jc_staff_in_t *in,
+                      apr_pool_t *p)
+{
+    int n = 0;
+
+    n += field_text(res, in->jobcenter, "jobcenter", TEXT_MAX,
+                    "Bitte geben Sie das Jobcenter an.",
+                    "Der Name des Jobcenters ist ungültig.", p);
+    if (!in->email || !jc_account_normalize_email(in->email, p)) {
+        jc_result_detail(res, "email_invalid", "email",
+                         "Bitte geben Sie eine gültige E-Mail-Adresse ein.");
+        n++;
+    }
+    n += field_text(res, in->display_name, "display_name", TEXT_MAX,
+                    "Bitte geben Sie den angezeigten Namen ein.",
+                    "Der angezeigte Name ist zu lang oder enthält "
+                    "Steuerzeichen.", p);
+    if (!jc_staff_team_valid(in->team)) {
+        jc_result_detail(res, "team_invalid", "team",
+                         "Das Team ist leistung, but oder vermittlung.");
+        n++;
+    }
+    if (!jc_staff_role_parse(in->role)) {
+        jc_result_detail(res, "role_invalid", "role",
+                         "Die Rolle ist sachbearbeitung oder admin.");
+        n++;
+    }
+    finish_validation(res, n);
+    return n;
+}
+
+const char *jc_staff_gen_password(apr_pool_t *p)
+{
+    static const char *const sets[] = {
+        "ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789",
+        "#%*-_!+=?"
+    };
+    char pw[17];
+    int attempt;
+
+    for (attempt = 0; attempt < 100; attempt++) {
+        unsigned char rnd[32];
+        int i;
+
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            return NULL;
+        }
+        /* one of each class first, then any class; then shuffle */
+        for (i = 0; i < 16; i++) {
+            const char *set = sets[i < 4 ? i : rnd[i + 16] % 4];
+
+            pw[i] = set[rnd[i] % strlen(set)];
+        }
+        for (i = 15; i > 0; i--) {
+            int j = rnd[16 + i] % (i + 1);
+            char t = pw[i];
+
+            pw[i] = pw[j];
+            pw[j] = t;
+        }
+        pw[16] = '\0';
+        if (jc_password_check(pw, 16, NULL, 0) == 0) {
+            return apr_pstrdup(p, pw);
+        }
+    }
+    return NULL;
+}
+
+void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
+                  const char *phc, apr_int64_t now, apr_int64_t *account_id,
+                  apr_pool_t *p)
+{
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    apr_int64_t jc_id = 0;
+    const char *email;
+    const void *args[6];
+
+    *account_id = 0;
+    if (jc_staff_validate(res, in, p)) {
+        return;
+    }
+    email = jc_account_normalize_email(in->email, p);
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = in->jobcenter;
+    rc = jc_db_select1(db, &row, "jc_jc_by_name", args, p);
+    if (rc == JC_DB_NOROW) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 404, "jobcenter_unknown", "Dieses Jobcenter gibt "
+                      "es nicht.", "jobcenter");
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    jc_db_col_i64(&row, 0, &jc_id, 0);
+    /* a staff account: confirmed address, terms and consent recorded as
+     * given by the jobcenter at creation */
+    args[0] = email;
+    args[1] = phc;
+    args[2] = &now;
+    args[3] = &now;
+    args[4] = &now;
+    args[5] = &now;
+    rc = jc_db_select1(db, &row, "jc_acct_insert", args, p);
+    if (rc == JC_DB_CONFLICT) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 409, "email_taken", "Zu dieser E-Mail-Adresse "
+                      "gibt es schon ein Konto.", "email");
+        return;
+    }
+    if (rc == JC_DB_NOROW) {
+        rc = JC_DB_ERROR;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    jc_db_col_i64(&row, 0, account_id, 0);
+    args[0] = &now;
+    args[1] = &now;
+    args[2] = account_id;
+    rc = jc_db_exec(db, NULL, "jc_acct_confirm", args, p);
+    if (rc == JC_DB_OK) {
+        args[0] = account_id;
+        args[1] = &jc_id;
+        args[2] = in->team;
+        args[3] = in->role;
+        args[4] = trim(in->display_name, p);
+        args[5] = &now;
+        rc = jc_db_exec(db, NULL, "jc_staff_insert", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        *account_id = 0;
+    }
+}
+
+void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,
+                      apr_int64_t now, apr_pool_t *p)
+{
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    apr_int64_t id = 0;
+    const char *norm = email ? jc_account_normalize_email(email, p) : NULL;
+    const void *args[2];
+    jc_staff_t st;
+
+    if (!norm) {
+        jc_result_set(res, 422, "email_invalid", "Bitte geben Sie eine "
+                      "gültige E-Mail-Adresse ein.", "email");
+        return;
+    }
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = norm;
+    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 0, &id, 0);
+        rc = jc_staff_load(db, &st, id, p);
+    }
+    if (rc == JC_DB_NOROW) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 404, "staff_unknown", "Zu dieser E-Mail-Adresse "
+                      "gibt es keine Mitarbeiterin und keinen Mitarbeiter.",
+                      "email");
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = &now;
+    args[1] = &id;
+    rc = jc_db_exec(db, NULL, "jc_staff_disable", args, p);
+    if (rc == JC_DB_OK) {
+        /* their sessions end now, not at the next request */
+        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args + 1, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    jc_db_fail(res, db, rc, p);
+}
+
+jc_db_rc_e jc_staff_load(jc_db_t *db, jc_staff_t *s, apr_int64_t account_id,
+                         apr_pool_t *p)
+{
+    jc_db_row_t row;
+    const void *args[1];
+    apr_int64_t disabled = 0;
+    jc_db_rc_e rc;
+
+    memset(s, 0, sizeof(*s));
+    args[0] = &account_id;
+    rc = jc_db_select1(db, &row, "jc_staff_get", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    s->account_id = account_id;
+    jc_db_col_i64(&row, 0, &s->jobcenter_id, 0);
+    s->team = jc_db_col_str(&row, 1, p);
+    s->role = jc_staff_role_parse(jc_db_col_str(&row, 2, p));
+    s->display_name = jc_db_col_str(&row, 3, p);
+    s->disabled = jc_db_col_i64(&row, 4, &disabled, 0);
+    s->jobcenter_name = jc_db_col_str(&row, 5, p);
+    return JC_DB_OK;
+}
+
+int jc_staff_allows(const jc_staff_t *s, int need)
+{
+    return s && s->account_id > 0 && !s->disabled && need > 0
+           && s->role >= need;
+}
+
+/* ---- customers --------------------------------------------------------- */
+
+static int leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Parse YYYY-MM-DD strictly; 1 and y/m/d on success. */
+static int parse_date(const char *s, int *y, int *m, int *d)
+{
+    static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+                                 31 };
+    int i;
+
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') {
+        return 0;
+    }
+    for (i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && !apr_isdigit(s[i])) {
+            return 0;
+        }
+    }
+    *y = atoi(s);
+    *m = atoi(s + 5);
+    *d = atoi(s + 8);
+    if (*m < 1 || *m > 12 || *d < 1) {
+        return 0;
+    }
+    return *d <= mdays[*m - 1] + (*m == 2 && leap(*y));
+}
+
+int jc_customer_validate(jc_result_t *res, jc_customer_in_t *in,
+                         apr_int64_t now, apr_pool_t *p)
+{
+    int n = 0, y, m, d;
+
+    in->salutation = in->salutation ? trim(in->salutation, p) : "";
+    in->given_name = trim(in->given_name, p);
+    in->family_name = trim(in->family_name, p);
+    in->street = trim(in->street, p);
+    in->postcode = trim(in->postcode, p);
+    in->city = trim(in->city, p);
+    if (strcmp(in->salutation, "") && strcmp(in->salutation, "Frau")
+        && strcmp(in->salutation, "Herr")) {
+        jc_result_detail(res, "salutation_invalid", "salutation",
+                         "Bitte wählen Sie „Frau“, „Herr“ oder keine "
+                         "Anrede.");
+        n++;
+    }
+    n += field_text(res, in->given_name, "given_name", TEXT_MAX,
+                    "Bitte geben Sie den Vornamen ein.",
+                    "Der Vorname darf höchstens 100 Zeichen lang sein und "
+                    "keine Steuerzeichen enthalten.", p);
+    n += field_text(res, in->family_name, "family_name", TEXT_MAX,
+                    "Bitte geben Sie den Nachnamen ein.",
+                    "Der Nachname darf höchstens 100 Zeichen lang sein und "
+                    "keine Steuerzeichen enthalten.", p);
+    if (!in->birth_date || !*in->birth_date) {
+        jc_result_detail(res, "birth_date_missing", "birth_date",
+                         "Bitte geben Sie das Geburtsdatum ein.");
+        n++;
+    }
+    else if (!parse_date(in->birth_date, &y, &m, &d)) {
+        jc_result_detail(res, "birth_date_invalid", "birth_date",
+                         "Bitte geben Sie das Geburtsdatum als gültiges "
+                         "Datum im Format JJJJ-MM-TT ein.");
+        n++;
+    }
+    else {
+        time_t t = (time_t)now;
+        struct tm tm;
+        long today, born;
+
+        gmtime_r(&t, &tm);
+        today = (long)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100
+                + tm.tm_mday;
+        born = (long)y * 10000 + m * 100 + d;
+        if (born >= today) {
+            jc_result_detail(res, "birth_date_future", "birth_date",
+                             "Das Geburtsdatum muss in der Vergangenheit "
+                             "liegen.");
+            n++;
+        }
+        else if (born < today - 1200000) {
+            jc_result_detail(res, "birth_date_implausible", "birth_date",
+                             "Das Geburtsdatum liegt mehr als 120 Jahre "
+                             "zurück. Bitte prüfen Sie es.");
+            n++;
+        }
+    }
+    n += field_text(res, in->street, "street", TEXT_MAX,
+                    "Bitte geben Sie Straße und Hausnummer ein.",
+                    "Die Straße darf höchstens 100 Zeichen lang sein und "
+                    "keine Steuerzeichen enthalten.", p);
+    if (!in->postcode || !*in->postcode) {
+        jc_result_detail(res, "postcode_missing", "postcode",
+                         "Bitte geben Sie die Postleitzahl ein.");
+        n++;
+    }
+    else if (!postcode_ok(in->postcode)) {
+        jc_result_detail(res, "postcode_invalid", "postcode",
+                         "Die Postleitzahl besteht aus fünf Ziffern.");
+        n++;
+    }
+    n += field_text(res, in->city, "city", TEXT_MAX,
+                    "Bitte geben Sie den Ort ein.",
+                    "Der Ort darf höchstens 100 Zeichen lang sein und "
+                    "keine Steuerzeichen enthalten.", p);
+    finish_validation(res, n);
+    return n;
+}
+
+/* Columns of jc_cust_get / jc_cust_by_knr / jc_cust_search, in order. */
+static void customer_row(const jc_db_row_t *row, jc_customer_t *c,
+                         apr_pool_t *p)
+{
+    apr_int64_t acct = 0;
+
+    memset(c, 0, sizeof(*c));
+    jc_db_col_i64(row, 0, &c->id, 0);
+    jc_db_col_i64(row, 1, &c->jobcenter_id, 0);
+    c->kundennummer = jc_db_col_str(row, 2, p);
+    c->salutation = jc_db_col_str(row, 3, p);
+    c->given_name = jc_db_col_str(row, 4, p);
+    c->family_name = jc_db_col_str(row, 5, p);
+    c->birth_date = jc_db_col_str(row, 6, p);
+    c->street = jc_db_col_str(row, 7, p);
+    c->postcode = jc_db_col_str(row, 8, p);
+    c->city = jc_db_col_str(row, 9, p);
+    c->bound = jc_db_col_i64(row, 10, &acct, 0) && acct > 0;
+    jc_db_col_i64(row, 11, &c->created_at, 0);
+    if (!c->salutation) {
+        c->salutation = "";
+    }
+}
+
+json_t *jc_customer_json(const jc_customer_t *c)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, "
+                     "s:I}",
+                     "id", (json_int_t)c->id,
+                     "kundennummer", c->kundennummer ? c->kundennummer : "",
+                     "salutation", c->salutation ? c->salutation : "",
+                     "given_name", c->given_name ? c->given_name : "",
+                     "family_name", c->family_name ? c->family_name : "",
+                     "birth_date", c->birth_date ? c->birth_date : "",
+                     "street", c->street ? c->street : "",
+                     "postcode", c->postcode ? c->postcode : "",
+                     "city", c->city ? c->city : "",
+                     "bound", c->bound,
+                     "created_at", (json_int_t)c->created_at);
+}
+
+void jc_customer_create(jc_db_t *db, jc_result_t *res, const jc_staff_t *st,
+                        jc_customer_in_t *in, apr_int64_t now,
+                        jc_customer_t *out, apr_pool_t *p)
+{
+    int attempt;
+
+    memset(out, 0, sizeof(*out));
+    if (jc_customer_validate(res, in, now, p)) {
+        return;
+    }
+    for (attempt = 0; attempt < KNR_ATTEMPTS; attempt++) {
+        char knr[11];
+        apr_int64_t id = 0;
+        jc_db_row_t row;
+        jc_db_rc_e rc;
+        const void *args[11];
+        apr_int64_t staff = st->account_id, jcid = st->jobcenter_id;
+
+        if (jc_kundennummer_new(knr) != APR_SUCCESS) {
+            jc_result_internal(res, "RAND_bytes failed");
+            return;
+        }
+        rc = jc_db_begin(db, p);
+        if (jc_db_fail(res, db, rc, p)) {
+            return;
+        }
+        args[0] = &jcid;
+        args[1] = knr;
+        args[2] = in->salutation;
+        args[3] = in->given_name;
+        args[4] = in->family_name;
+        args[5] = in->birth_date;
+        args[6] = in->street;
+        args[7] = in->postcode;
+        args[8] = in->city;
+        args[9] = &staff;
+        args[10] = &now;
+        rc = jc_db_select1(db, &row, "jc_cust_insert", args, p);
+        if (rc == JC_DB_CONFLICT) {
+            /* the Kundennummer exists: draw a new one */
+            jc_db_rollback(db, p);
+            continue;
+        }
+        if (rc == JC_DB_NOROW) {
+            rc = JC_DB_ERROR;
+        }
+        if (jc_db_fail(res, db, rc, p)) {
+            return;
+        }
+        jc_db_col_i64(&row, 0, &id, 0);
+        args[0] = &staff;
+        args[1] = &now;
+        args[2] = "customer_created";
+        args[3] = &id;
+        args[4] = knr;
+        rc = jc_db_exec(db, NULL, "jc_audit_add", args, p);
+        if (rc == JC_DB_OK) {
+            rc = jc_db_commit(db, p);
+        }
+        if (jc_db_fail(res, db, rc, p)) {
+            return;
+        }
+        out->id = id;
+        out->jobcenter_id = jcid;
+        out->kundennummer = apr_pstrdup(p, knr);
+        out->salutation = in->salutation;
+        out->given_name = in->given_name;
+        out->family_name = in->family_name;
+        out->birth_date = in->birth_date;
+        out->street = in->street;
+        out->postcode = in->postcode;
+        out->city = in->city;
+        out->created_at = now;
+        return;
+    }
+    jc_result_internal(res, "no free Kundennummer after several attempts");
+}
+
+void jc_customer_get(jc_db_t *db, jc_result_t *res, apr_int64_t jobcenter_id,
+                     apr_int64_t id, jc_customer_t *out, apr_pool_t *p)
+{
+    jc_db_row_t row;
+    const void *args[2];
+    jc_db_rc_e rc;
+
+    memset(out, 0, sizeof(*out));
+    args[0] = &id;
+    args[1] = &jobcenter_id;
+    rc = jc_db_select1(db, &row, "jc_cust_get", args, p);
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 404, "customer_unknown", "Diese Kundin oder "
+                      "diesen Kunden gibt es in Ihrem Jobcenter nicht.",
+                      NULL);
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    customer_row(&row, out, p);
+}
+
+void jc_customer_by_knr(jc_db_t *db, jc_result_t *res, const char *knr,
+                        jc_customer_t *out, apr_pool_t *p)
+{
+    jc_db_row_t row;
+    const void *args[1];
+    jc_db_rc_e rc;
+    char *up, *s;
+
+    memset(out, 0, sizeof(*out));
+    up = apr_pstrdup(p, knr ? knr : "");
+    for (s = up; *s; s++) {
+        *s = (char)apr_toupper(*s);
+    }
+    if (!jc_kundennummer_valid(up)) {
+        jc_result_set(res, 422, "kundennummer_invalid", "Die Kundennummer "
+                      "hat das Format 123A123456.", "kundennummer");
+        return;
+    }
+    args[0] = up;
+    rc = jc_db_select1(db, &row, "jc_cust_by_knr", args, p);
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 404, "customer_unknown", "Zu dieser Kundennummer "
+                      "gibt es keine Kundin und keinen Kunden.",
+                      "kundennummer");
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    customer_row(&row, out, p);
+}
+
+/* LIKE pattern "%text%" of lower-cased q with \ % _ escaped (ESCAPE '\'). */
+static const char *like_pattern(const char *q, apr_pool_t *p)
+{
+    char *out = apr_palloc(p, strlen(q) * 2 + 3), *o = out;
+
+    *o++ = '%';
+    for (; *q; q++) {
+        if (*q == '\\' || *q == '%' || *q == '_') {
+            *o++ = '\\';
+        }
+        *o++ = (char)apr_tolower(*q);
+    }
+    *o++ = '%';
+    *o = '\0';
+    return out;
+}
+
+void jc_customer_search(jc_db_t *db, jc_result_t *res,
+                        apr_int64_t jobcenter_id, const char *q,
+                        apr_int64_t page, apr_int64_t per_page, json_t **out,
+                        apr_pool_t *p)
+{
+    jc_db_res_t rs;
+    jc_db_row_t row;
+    const char *tq = trim(q ? q : "", p), *knr, *pat;
+    const void *args[6];
+    apr_int64_t total = 0, offset;
+    jc_db_rc_e rc;
+    json_t *list;
+    char *up;
+    int i;
+
+    *out = NULL;
+    if (utf8_chars(tq) > TEXT_MAX || !jc_utf8_valid(tq)) {
+        jc_result_set(res, 422, "query_invalid", "Der Suchbegriff ist zu "
+                      "lang oder ungültig.", "q");
+        return;
+    }
+    if (page < 1 || page > 100000 || per_page < 1 || per_page > 100) {
+        jc_result_set(res, 422, "page_invalid", "Die Seitenangabe ist "
+                      "ungültig.", "page");
+        return;
+    }
+    up = apr_pstrdup(p, tq);
+    for (i = 0; up[i]; i++) {
+        up[i] = (char)apr_toupper(up[i]);
+    }
+    knr = up;
+    pat = like_pattern(tq, p);
+    offset = (page - 1) * per_page;
+    args[0] = &jobcenter_id;
+    args[1] = tq;
+    args[2] = knr;
+    args[3] = pat;
+    rc = jc_db_select1(db, &row, "jc_cust_count", args, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    jc_db_col_i64(&row, 0, &total, 0);
+    args[4] = &per_page;
+    args[5] = &offset;
+    rc = jc_db_select(db, &rs, "jc_cust_search", args, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    list = json_array();
+    for (i = 0; i < rs.nrows; i++) {
+        jc_customer_t c;
+
+        if (jc_db_res_row(&rs, i, &row, p) != 0) {
+            break;
+        }
+        customer_row(&row, &c, p);
+        json_array_append_new(list, jc_customer_json(&c));
+    }
+    *out = json_pack("{s:o, s:I, s:I, s:I}", "customers", list,
+                     "total", (json_int_t)total, "page", (json_int_t)page,
+                     "per_page", (json_int_t)per_page);
+}
+
+void jc_customer_codes(jc_db_t *db, jc_result_t *res, apr_int64_t customer_id,
+                       apr_int64_t now, json_t **out, apr_pool_t *p)
+{
+    jc_db_res_t rs;
+    jc_db_row_t row;
+    const void *args[1];
+    jc_db_rc_e rc;
+    int i;
+
+    *out = NULL;
+    args[0] = &customer_id;
+    rc = jc_db_select(db, &rs, "jc_fsc_list", args, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    *out = json_array();
+    for (i = 0; i < rs.nrows; i++) {
+        apr_int64_t created = 0, expires = 0, used = 0, voided = 0;
+        const char *state;
+
+        if (jc_db_res_row(&rs, i, &row, p) != 0) {
+            break;
+        }
+        jc_db_col_i64(&row, 0, &created, 0);
+        jc_db_col_i64(&row, 1, &expires, 0);
+        if (jc_db_col_i64(&row, 2, &used, 0)) {
+            state = "used";
+        }
+        else if (jc_db_col_i64(&row, 3, &voided, 0)) {
+            state = "voided";
+        }
+        else if (expires <= now) {
+            state = "expired";
+        }
+        else {
+            state = "open";
+        }
+        json_array_append_new(*out, json_pack("{s:I, s:I, s:s}",
+                                              "created_at", (json_int_t)created,
+                                              "expires_at", (json_int_t)expires,
+                                              "state", state));
+    }
+}
+
+/* ---- Freischaltcodes --------------------------------------------------- */
+
+const char *jc_fsc_link(const char *base_url, const char *grouped,
+                        apr_pool_t *p)
+{
+    return apr_pstrcat(p, base_url, "/link/freischaltcode?code=", grouped,
+                       NULL);
+}
+
+/* Render the letter for a code that is not stored yet. */
+static void fsc_letter(jc_db_t *db, jc_result_t *res,
+                       const jc_customer_t *cust, const jc_fsc_issued_t *iss,
+                       const char *base_url, apr_int64_t now,
+                       const char **pdf, apr_size_t *len, apr_pool_t *p)
+{
+    jc_letter_head_t h;
+    jc_db_row_t row;
+    const void *args[1];
+    apr_int64_t jcid = cust->jobcenter_id;
+    const char *err = NULL, *name;
+    jc_db_rc_e rc;
+
+    *pdf = NULL;
+    *len = 0;
+    args[0] = &jcid;
+    rc = jc_db_select1(db, &row, "jc_jc_get", args, p);
+    if (rc == JC_DB_NOROW) {
+        rc = JC_DB_ERROR;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    memset(&h, 0, sizeof(h));
+    h.jc_name = jc_db_col_str(&row, 0, p);
+    h.jc_street = jc_db_col_str(&row, 1, p);
+    h.jc_city = apr_pstrcat(p, jc_db_col_str(&row, 2, p), " ",
+                            jc_db_col_str(&row, 3, p), NULL);
+    h.jc_phone = jc_db_col_str(&row, 4, p);
+    name = apr_pstrcat(p, cust->given_name, " ", cust->family_name, NULL);
+    if (cust->salutation && *cust->salutation) {
+        name = apr_pstrcat(p, cust->salutation, " ", name, NULL);
+    }
+    h.recipient[0] = name;
+    h.recipient[1] = cust->street;
+    h.recipient[2] = apr_pstrcat(p, cust->postcode, " ", cust->city, NULL);
+    h.recipient[3] = NULL;
+    h.kundennummer = cust->kundennummer;
+    h.date = (time_t)now;
+    if (jc_letter_freischaltcode(p, &h, iss->grouped, (time_t)iss->expires_at,
+                                 jc_fsc_link(base_url, iss->grouped, p), pdf,
+                                 len, &err) != 0) {
+        *pdf = NULL;
+        *len = 0;
+        jc_result_internal(res, apr_pstrcat(p, "letter: ", err ? err : "-",
+                                            NULL));
+    }
+}
+
+void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
+                  const jc_customer_t *cust, apr_int64_t valid_secs,
+                  const char *base_url, apr_int64_t now, jc_fsc_issued_t *out,
+                  const char **pdf, apr_size_t *len, apr_pool_t *p)
+{
+    const void *args[5];
+    apr_int64_t exp = now + valid_secs, cid = cust->id;
+    const char *hash, *detail;
+    int voided = 0;
+    jc_db_rc_e rc;
+
+    memset(out, 0, sizeof(*out));
+    *pdf = NULL;
+    *len = 0;
+    if (cust->bound) {
+        jc_result_set(res, 409, "customer_bound", "Diese Kundin oder dieser "
+                      "Kunde hat die eServices bereits freigeschaltet.",
+                      NULL);
+        return;
+    }
+    if (jc_fsc_new(out->code) != APR_SUCCESS) {
+        jc_result_internal(res, "RAND_bytes failed");
+        return;
+    }
+    out->grouped = jc_fsc_group(out->code, p);
+    out->expires_at = exp;
+    /* the letter first: a code is stored only once its letter exists */
+    fsc_letter(db, res, cust, out, base_url, now, pdf, len, p);
+    if (res->status != 200) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    hash = jc_fsc_hash(out->code, p);
+    rc = jc_db_begin(db, p);
+    if (rc == JC_DB_OK) {
+        args[0] = &now;
+        args[1] = &cid;
+        rc = jc_db_exec(db, &voided, "jc_fsc_void", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        args[0] = &cid;
+        args[1] = hash;
+        args[2] = &staff_account;
+        args[3] = &now;
+        args[4] = &exp;
+        /* a hash equal to a stored one (60 random bits) ends as a
+         * conflict -> 500; issuing again draws a new code */
+        rc = jc_db_exec(db, NULL, "jc_fsc_insert", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        detail = voided ? apr_psprintf(p, "%d older unused code(s) voided",
+                                       voided) : NULL;
+        args[0] = &staff_account;
+        args[1] = &now;
+        args[2] = "freischaltcode_issued";
+        args[3] = &cid;
+        args[4] = detail;
+        rc = jc_db_exec(db, NULL, "jc_audit_add", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        memset(out, 0, sizeof(*out));
+        *pdf = NULL;
+        *len = 0;
+        return;
+    }
+    out->voided = voided;
+}

@@ -1,0 +1,130 @@
+// Staff pages in Chromium at 360x800: a staff member created with the
+// admin tool opens /sachbearbeitung/ logged out (the gate sends the browser
+// to the login), logs in with the one-time password, sets up TOTP (code
+// from npm otplib), creates a customer (a field error first), finds it with
+// the search, issues a Freischaltcode and gets the letter as a download:
+// a PDF holding the code whose hash is stored, with a QR code of the
+// redeem link. Console errors, page errors and CSP violations fail the test.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { generate } from 'otplib';
+import { useEnv, logTest } from '../lib/env.mjs';
+import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
+import { addJobcenter, addStaff, readLetter, sha256hex } from '../lib/staff.mjs';
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+describe('staff pages in Chromium (360x800)', () => {
+    const h = useEnv();
+    let browser;
+
+    before(async () => {
+        browser = await launch();
+    });
+    after(async () => {
+        if (browser) await browser.close();
+    });
+
+    async function noHorizontalScroll(page, what) {
+        const w = await scrollWidth(page);
+        assert.ok(w <= 360, `${what}: page is ${w} px wide at a 360 px viewport`);
+    }
+
+    test('log in, set up TOTP, create a customer, issue a code: the letter is downloaded', async () => {
+        const env = h.env;
+        await addJobcenter(env, 'Jobcenter Rems-Murr', ['71332']);
+        const staff = await addStaff(env, 'Jobcenter Rems-Murr', { tag: 'browser' });
+        const page = await newPage(browser, { expectApi: [401, 422] });
+        try {
+            // logged out: the gate sends the browser to the login with the way back
+            await page.goto(`${env.base}/sachbearbeitung/`);
+            await page.waitForURL(/\/anmeldung\.html\?ziel=%2Fsachbearbeitung%2F/);
+            await page.locator('#login').fill(staff.email);
+            await page.locator('#password').fill(staff.password);
+            await page.locator('#login-submit').click();
+            // first login: the second factor is mandatory
+            await page.waitForURL(/\/start\.html/);
+            await page.locator('#security-notice').waitFor({ state: 'visible' });
+            await page.getByRole('link', { name: 'Zweiter Faktor einrichten' }).click();
+            await page.waitForURL(/\/zweiter-faktor-einrichten\.html/);
+            await page.locator('#setup').waitFor({ state: 'visible' });
+            await page.waitForFunction(() => /[A-Z2-7]{4}/.test(document.getElementById('totp-secret').textContent));
+            const secret = (await page.locator('#totp-secret').textContent()).replace(/\s+/g, '');
+            await page.locator('#totp_code').fill(await generate({ secret, epoch: nowSec() }));
+            await page.locator('#totp-confirm').click();
+            await page.waitForURL(/\/start\.html/);
+            await page.locator('#home').waitFor({ state: 'visible' });
+
+            // the staff list
+            await page.goto(`${env.base}/sachbearbeitung/`);
+            await page.getByRole('heading', { name: 'Kundinnen und Kunden' }).waitFor({ state: 'visible' });
+            assert.equal(await page.locator('#staff-name').textContent(), 'Staff browser');
+            await page.getByText('Ihr Jobcenter hat noch keine Kundinnen und Kunden angelegt.').waitFor();
+            await noHorizontalScroll(page, 'sachbearbeitung/index.html');
+
+            // create a customer: a wrong postcode first
+            await page.getByRole('link', { name: 'Kundin / Kunden anlegen' }).click();
+            await page.waitForURL(/\/kunde-anlegen\.html/);
+            await page.getByLabel('Anrede').selectOption('Frau');
+            await page.getByLabel('Vorname *').fill('Erika');
+            await page.getByLabel('Nachname *').fill('Mustermann');
+            await page.getByLabel('Geburtsdatum *').fill('1985-04-12');
+            await page.getByLabel('Straße und Hausnummer *').fill('Bahnhofstraße 1');
+            await page.getByLabel('Postleitzahl *').fill('7133');
+            await page.getByLabel('Ort *').fill('Waiblingen');
+            await page.locator('#customer-submit').click();
+            await page.locator('#postcode-error').waitFor({ state: 'visible' });
+            assert.match(await page.locator('#postcode-error').innerText(), /Die Postleitzahl besteht aus fünf Ziffern\./);
+            assert.equal(await page.locator('#postcode').getAttribute('aria-invalid'), 'true');
+            assert.match(await page.locator('#messages').innerText(), /Postleitzahl: Die Postleitzahl besteht aus fünf Ziffern\./);
+            assert.equal(Number(await env.db.scalar('SELECT count(*) FROM customer')), 0);
+            await noHorizontalScroll(page, 'kunde-anlegen.html with an error');
+            await page.getByLabel('Postleitzahl *').fill('71332');
+            await page.locator('#customer-submit').click();
+            await page.waitForURL(/\/kunde\.html\?id=\d+&neu=1/);
+            await page.getByRole('heading', { name: 'Frau Erika Mustermann' }).waitFor({ state: 'visible' });
+            const knr = (await page.locator('#c-knr').textContent()).trim();
+            assert.match(knr, /^[0-9]{3}[A-Z][0-9]{6}$/);
+            assert.match(await page.locator('#messages').innerText(), new RegExp(`Kundennummer: ${knr}`));
+            await noHorizontalScroll(page, 'kunde.html');
+
+            // the search finds it by Kundennummer (lower-case) and by name
+            await page.goto(`${env.base}/sachbearbeitung/`);
+            await page.locator('#q').fill(knr.toLowerCase());
+            await page.locator('#search-submit').click();
+            await page.getByRole('link', { name: 'Mustermann, Erika' }).waitFor({ state: 'visible' });
+            assert.match(await page.locator('#result-status').innerText(), /1 Kundin \/ Kunde gefunden/);
+            await page.getByRole('link', { name: 'Mustermann, Erika' }).click();
+            await page.waitForURL(/\/kunde\.html\?id=\d+$/);
+
+            // "Freischaltcode erzeugen": the letter comes as a download
+            await page.getByText('Noch kein Freischaltcode erzeugt.').waitFor();
+            const [download] = await Promise.all([
+                page.waitForEvent('download'),
+                page.getByRole('button', { name: 'Freischaltcode erzeugen' }).click()
+            ]);
+            assert.equal(download.suggestedFilename(), `Freischaltcode-${knr}.pdf`);
+            const file = path.join(env.root, 'download.pdf');
+            await download.saveAs(file);
+            const pdf = fs.readFileSync(file);
+            assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+            const letter = await readLetter(pdf, path.join(env.root, 'letters'));
+            const code = /([A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4})/.exec(letter.text)[1];
+            assert.deepEqual(letter.qr, [`${env.base}/link/freischaltcode?code=${code}`]);
+            const hash = await env.db.scalar('SELECT code_hash FROM freischaltcode');
+            assert.equal(hash, sha256hex(code.replace(/-/g, '')));
+            await page.locator('#letter-result').waitFor({ state: 'visible' });
+            assert.match(await page.locator('#letter-text').innerText(), /Der Freischaltcode-Brief wurde erstellt \(gültig bis \d\d\.\d\d\.\d{4}\)/);
+            await page.locator('#codes li').first().waitFor();
+            assert.match(await page.locator('#codes').innerText(), /gültig$/);
+            await noHorizontalScroll(page, 'kunde.html after issuing');
+            assert.deepEqual(page.problems, [], `browser problems:\n${page.problems.join('\n')}`);
+        } finally {
+            await page.dispose();
+        }
+    });
+});
+
+logTest();
