@@ -22,6 +22,7 @@
 #include "mod_jobcenter.h"
 #include "jc_upload_store.h"
 #include "jc_multipart.h"
+#include "jc_online.h"
 #include "jc_upsink.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -188,14 +189,28 @@ static apr_int64_t arg_id(jc_call_t *c, const char *key)
     return (end && !*end && id > 0) ? id : 0;
 }
 
-/* Profile (and, once issue 6's consent lands, Online-Kommunikation) gate
- * of the citizen's upload routes. */
+/* The gate of the citizen's upload routes: a person profile (403
+ * profile_required) and active Online-Kommunikation (403
+ * online_kommunikation_inactive, with the seed's explanation). */
 static int citizen_gate(jc_call_t *c, jc_result_t *res)
 {
     jc_upload_profile_t pr;
+    int active = 0;
+    jc_db_rc_e rc;
 
-    return jc_upload_profile(&c->db, res, &pr, c->sess.account_id,
-                             c->r->pool);
+    if (jc_upload_profile(&c->db, res, &pr, c->sess.account_id, c->r->pool)
+        != 200) {
+        return res->status;
+    }
+    rc = jc_online_active(&c->db, c->sess.account_id, c->now, &active,
+                          c->r->pool);
+    if (jc_db_fail(res, &c->db, rc, c->r->pool)) {
+        return res->status;
+    }
+    if (!active) {
+        return jc_upload_consent_result(res);
+    }
+    return 200;
 }
 
 /* Send a stored file (receipt or upload) with the given headers; the file
@@ -479,15 +494,21 @@ int jc_route_up_verify(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* ---- staff routes ------------------------------------------------------ */
 
+/* The staff routes run with JC_API_LEVEL_STAFF: the API has loaded the
+ * caller's enabled staff row (c->staff); the core keeps them to its
+ * jobcenter and team. */
+static void staff_of(jc_call_t *c, jc_upload_staff_t *st)
+{
+    st->account_id = c->staff->account_id;
+    st->jobcenter_id = c->staff->jobcenter_id;
+    st->team = c->staff->team;
+}
+
 int jc_route_up_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_staff_t st;
 
-    *out = NULL;
-    if (jc_upload_staff(&c->db, res, &st, c->sess.account_id, c->r->pool)
-        != 200) {
-        return res->status;
-    }
+    staff_of(c, &st);
     return jc_upload_inbox(&c->db, res, out, &st, c->r->pool);
 }
 
@@ -497,10 +518,9 @@ int jc_route_up_staff_file(jc_call_t *c, jc_result_t *res, json_t **out)
     jc_upload_dl_t dl;
 
     *out = NULL;
-    if (jc_upload_staff(&c->db, res, &st, c->sess.account_id, c->r->pool)
-        != 200
-        || jc_upload_staff_file(&c->db, res, &dl, &c->conf->upload, &st,
-                                arg_id(c, "file"), c->r->pool) != 200) {
+    staff_of(c, &st);
+    if (jc_upload_staff_file(&c->db, res, &dl, &c->conf->upload, &st,
+                             arg_id(c, "file"), c->r->pool) != 200) {
         return res->status;
     }
     return send_stored(c, res, dl.path, dl.mime,
@@ -511,11 +531,7 @@ int jc_route_up_status(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_staff_t st;
 
-    *out = NULL;
-    if (jc_upload_staff(&c->db, res, &st, c->sess.account_id, c->r->pool)
-        != 200) {
-        return res->status;
-    }
+    staff_of(c, &st);
     return jc_upload_set_status(&c->db, res, out, &st,
                                 arg_id(c, "submission"),
                                 jc_api_body_str(c, "status", NULL), c->now,

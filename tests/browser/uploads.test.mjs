@@ -123,9 +123,28 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
             await page.dispose();
         }
         // the bytes arrived as sent
-        const rows = await env.db.query(`SELECT name, sha256 FROM upload_file WHERE account_id = ${u.id} ORDER BY id`);
+        // (the files travel in parallel: compare by name)
+        const rows = await env.db.query(`SELECT name, sha256 FROM upload_file WHERE account_id = ${u.id} ORDER BY name`);
         assert.deepEqual(rows.map((r) => r.name), ['Kontoauszug März.pdf', 'Mietvertrag.jpg']);
         assert.deepEqual(rows.map((r) => r.sha256), [sha256(files[0].buffer), sha256(files[1].buffer)]);
+    });
+
+    test('without Online-Kommunikation the page explains it and links to the consent', async () => {
+        const u = await citizenWithProfile(h.env, jc, 'browser-nocons', { consent: false });
+        const page = await newPage(browser, { expectApi: [401, 403] });
+        try {
+            await login(page, u, '/dokumente-hochladen.html');
+            await page.waitForURL(/\/dokumente-hochladen\.html$/);
+            await page.getByRole('heading', { name: 'Online-Kommunikation ist nicht aktiviert' }).waitFor();
+            assert.match(await page.locator('#online-notice').innerText(), /Dokumente hochladen/);
+            assert.equal(await page.getByRole('link', { name: 'Online-Kommunikation aktivieren' }).getAttribute('href'),
+                'online-kommunikation.html');
+            assert.equal(await page.locator('#step-area').isVisible(), false);
+            await noHorizontalScroll(page, 'consent notice');
+            assert.deepEqual(page.problems, []);
+        } finally {
+            await page.dispose();
+        }
     });
 
     test('staff Posteingang lists it; status set to "in Bearbeitung"', async () => {
@@ -135,6 +154,7 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
             await login(page, st, '/sachbearbeitung/posteingang.html');
             await page.waitForURL(/\/sachbearbeitung\/posteingang\.html$/);
             await page.locator('#team').waitFor({ state: 'visible' });
+            await page.locator('#staff-context').waitFor({ state: 'visible' });
             assert.equal(await page.locator('#team').textContent(), 'Leistung allgemein');
             const item = page.locator('.sub-item').first();
             assert.ok((await item.innerText()).includes(reference));
