@@ -618,7 +618,8 @@ int jc_upload_submit(jc_db_t *db, jc_result_t *res, json_t **out,
         rc_in.nfiles = files.nrows;
         rc_in.message = msg;
         rc_in.verify_code = code;
-        rc_in.verify_url = cfg->verify_url;
+        rc_in.verify_url = apr_pstrcat(p, cfg->verify_url, "?ref=", ref,
+                                       NULL);
         if (jc_receipt_pdf(p, &rc_in, &pdf, &pdflen, &err) != 0) {
             return jc_result_internal(res, apr_pstrcat(p, "receipt: ", err,
                                                        NULL));
