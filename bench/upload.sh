@@ -46,6 +46,9 @@ INSERT INTO jobcenter (name, street, postcode, city, phone, opening_hours, creat
 INSERT INTO customer (jobcenter_id, kundennummer, given_name, family_name, birth_date,
     street, postcode, city, account_id, bound_at, created_by, created_at)
   VALUES (1, '123A123456', 'Erika', 'Bench', '1980-01-01', 'Weg 1', '10115', 'Berlin', 1, $now, 1, $now);
+-- uploads need active Online-Kommunikation
+INSERT INTO online_consent (account_id, active_since, text_version, updated_at)
+  VALUES (1, $now, 'bench', $now);
 SQL
   chown -R "$RUN_USER:$RUN_USER" "$UP_JC_ROOT"/{db,mail,run,logs,uploads}
   # stock mod_dav PUT peer (same MPM sizing)
@@ -97,6 +100,11 @@ CONF
 
 # children of the Apache whose pid file is $1
 up_kids() { local pid; pid=$(cat "$1"); pgrep -P "$pid" | tr '\n' ' '; }
+up_cpu_ms() { # utime+stime of PIDS in ms (all their threads)
+  local p t=0 a
+  for p in "$@"; do read -r -a a < "/proc/$p/stat" || continue; t=$((t + a[13] + a[14])); done
+  echo $((t * 1000 / $(getconf CLK_TCK)))
+}
 up_rss() { # up_rss FIELD PIDS... -> max of FIELD (kB)
   local f=$1 p k v _ max=0; shift
   for p in "$@"; do
@@ -132,8 +140,9 @@ up_one() {
   apache_start "$conf" "$port" 2>/dev/null
   if [[ $t == module ]]; then
     up_login
-    draft=$(up_api POST /api/v1/uploads/drafts '{"area":"geldleistung"}' | sed -E 's/.*"draft":([0-9]+).*/\1/')
-    [[ $draft =~ ^[0-9]+$ ]] || die "upload: no draft"
+    body=$(up_api POST /api/v1/uploads/drafts '{"area":"geldleistung"}')
+    draft=$(sed -E 's/.*"draft":([0-9]+).*/\1/' <<<"$body")
+    [[ $draft =~ ^[0-9]+$ ]] || die "upload: no draft: $body"
     url="$JC_BASE/api/v1/uploads/files?draft=$draft&name=src-${s}M.bin"
   else
     curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$UP_PORT/" || true
@@ -144,6 +153,8 @@ up_one() {
   local -A idle_of=()
   local p g best=-1
   for p in "${kids[@]}"; do idle_of[$p]=$(up_rss VmRSS "$p"); done
+  local c0 c1
+  c0=$(up_cpu_ms "${kids[@]}")
   if [[ $t == module ]]; then
     res=$(curl -s -o "$BW/up-body" --max-time 900 -w '%{http_code} %{time_total}' -X POST -T "$f" \
       -H "Origin: $JC_BASE" -H "Cookie: jc_session=$UP_COOKIE" -H "X-CSRF-Token: $UP_CSRF" \
@@ -151,6 +162,7 @@ up_one() {
   else
     res=$(curl -s -o /dev/null --max-time 900 -w '%{http_code} %{time_total}' -T "$f" "$url")
   fi
+  c1=$(up_cpu_ms "${kids[@]}")
   # the worker that grew most (the one that took the upload): its idle
   # VmRSS and its VmHWM
   for p in "${kids[@]}"; do
@@ -168,9 +180,10 @@ up_one() {
     rm -f "$UP_DAV_ROOT/htdocs/dav/put-${s}M.bin"
   fi
   apache_stop "$conf"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$s" "$r" "$code" "$secs" \
-    "$(awk -v b=$((s << 20)) -v t="$secs" 'BEGIN{printf "%.1f", b/t/1e6}')" "$idle" "$hwm" "$ok" >> "$RES/upload.tsv"
-  log "upload $t ${s}MiB #$r: HTTP $code ${secs}s $(tail -1 "$RES/upload.tsv" | cut -f6) MB/s idle ${idle}kB hwm ${hwm}kB $ok"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$s" "$r" "$code" "$secs" \
+    "$(awk -v b=$((s << 20)) -v t="$secs" 'BEGIN{printf "%.1f", b/t/1e6}')" "$idle" "$hwm" "$ok" "$((c1 - c0))" \
+    >> "$RES/upload.tsv"
+  log "upload $t ${s}MiB #$r: HTTP $code ${secs}s $(tail -1 "$RES/upload.tsv" | cut -f6) MB/s idle ${idle}kB hwm ${hwm}kB cpu $((c1 - c0))ms $ok"
 }
 
 up_dd() {
@@ -180,7 +193,7 @@ up_dd() {
     t0=$(date +%s.%N)
     dd if="$UP_SRC/src-${s}M.bin" of="$BW/dd.out" bs=1M conv=fsync status=none
     t1=$(date +%s.%N)
-    printf 'dd\t%s\t%s\t-\t%s\t%s\t-\t-\tok\n' "$s" "$r" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" \
+    printf 'dd\t%s\t%s\t-\t%s\t%s\t-\t-\tok\t-\n' "$s" "$r" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" \
       "$(awk -v a="$t0" -v b="$t1" -v n=$((s << 20)) 'BEGIN{printf "%.1f", n/(b-a)/1e6}')" >> "$RES/upload.tsv"
   done
   rm -f "$BW/dd.out"
@@ -189,7 +202,7 @@ up_dd() {
 phase_upload() {
   log "== phase upload =="
   up_setup
-  printf 'target\tMiB\trep\thttp\tsecs\tMB/s\tidle_rss_kB\tvmhwm_kB\tcheck\n' > "$RES/upload.tsv"
+  printf 'target\tMiB\trep\thttp\tsecs\tMB/s\tidle_rss_kB\tvmhwm_kB\tcheck\tserver_cpu_ms\n' > "$RES/upload.tsv"
   local s r t
   for s in $UP_SIZES; do
     for ((r = 1; r <= UP_REPS; r++)); do
@@ -211,18 +224,21 @@ upload_summary() {
   local s m d r g
   echo
   echo "-- 4. uploads (curl -T over 127.0.0.1, $UP_REPS runs each, fresh server per upload: median (min-max)) --"
-  printf '%-8s %-8s %-22s %-22s %-18s %s\n' size target "MB/s" "idle RSS kB" "VmHWM kB" "growth kB (median)"
+  printf '%-8s %-8s %-22s %-12s %-22s %-10s %s\n' size target "MB/s" "idle RSS kB" "VmHWM kB" "growth kB" "server CPU ms"
   for s in $UP_SIZES; do
     for t in module dav; do
       g=$(awk -F'\t' -v t="$t" -v s="$s" '$1==t && $2==s {print $8-$7}' "$RES/upload.tsv" | median)
-      printf '%-8s %-8s %-22s %-22s %-18s %s\n' "${s}MiB" "$t" \
+      printf '%-8s %-8s %-22s %-12s %-22s %-10s %s\n' "${s}MiB" "$t" \
         "$(printf '%s (%s-%s)' "$(up_stat "$t" "$s" 6 med)" "$(up_stat "$t" "$s" 6 min)" "$(up_stat "$t" "$s" 6 max)")" \
-        "$(up_stat "$t" "$s" 7 med)" "$(printf '%s (%s-%s)' "$(up_stat "$t" "$s" 8 med)" "$(up_stat "$t" "$s" 8 min)" "$(up_stat "$t" "$s" 8 max)")" "$g"
+        "$(up_stat "$t" "$s" 7 med)" "$(printf '%s (%s-%s)' "$(up_stat "$t" "$s" 8 med)" "$(up_stat "$t" "$s" 8 min)" "$(up_stat "$t" "$s" 8 max)")" "$g" \
+        "$(up_stat "$t" "$s" 10 med)"
     done
     [[ $s -ge 100 ]] && printf '%-8s %-8s %-22s\n' "${s}MiB" "dd fsync" \
       "$(printf '%s (%s-%s)' "$(up_stat dd "$s" 6 med)" "$(up_stat dd "$s" 6 min)" "$(up_stat dd "$s" 6 max)")"
   done
-  grep -qv $'\tok$' <(tail -n +2 "$RES/upload.tsv") && echo "!! some uploads failed their check (see upload.tsv)"
+  awk -F'\t' 'NR>1 && $9!="ok"{bad=1} END{exit !bad}' "$RES/upload.tsv" && echo "!! some uploads failed their check (see upload.tsv)"
+  echo "(growth = VmHWM - idle VmRSS of the worker that took the upload; server CPU = utime+stime of all"
+  echo " workers during the upload; the module also hashes (SHA-256) and fsyncs file and directory, mod_dav does neither)"
   echo
   echo "ratios                                                ratio   target   verdict"
   for s in $UP_SIZES; do
