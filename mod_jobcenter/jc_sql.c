@@ -339,9 +339,8 @@ static const jc_sql_stmt_t statements[] = {
       "detail) VALUES (%lld, %lld, %s, %lld, %s)" },
     /* housekeeping: drafts older than a time, with their files */
     { "jc_up_drafts_old",
-      "SELECT d.id, f.store_id FROM upload_draft d LEFT JOIN upload_file f "
-      "ON f.draft_id = d.id WHERE d.created_at < %lld ORDER BY d.id "
-      "LIMIT 500" },
+      "SELECT id FROM upload_draft WHERE created_at < %lld ORDER BY id "
+      "LIMIT 100" },
     { "jc_up_draft_files_delete",
       "DELETE FROM upload_file WHERE draft_id = %lld" },
     /* the citizen's person profile (jc_profile) */

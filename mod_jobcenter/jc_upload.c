@@ -633,6 +633,29 @@ int jc_upload_submit(jc_db_t *db, jc_result_t *res, json_t **out,
         if (rc != JC_DB_OK) {
             break;
         }
+        /* the files on the receipt are the draft's files: a file added or
+         * removed meanwhile (another tab) makes the client try again */
+        {
+            apr_int64_t now_count = -1;
+            jc_result_t tmp;
+
+            jc_result_ok(&tmp);
+            if (draft_get(db, &tmp, &now_count, NULL, in->account_id,
+                          in->draft_id, now, p) != 200
+                || now_count != files.nrows) {
+                jc_db_rollback(db, p);
+                jc_store_remove(cfg->store, pdf_id, p);
+                if (tmp.status >= 500) {
+                    *res = tmp;
+                    return res->status;
+                }
+                return jc_result_set(res, 409, "upload_changed",
+                                     "Während des Absendens wurden Dateien "
+                                     "hinzugefügt oder entfernt. Bitte "
+                                     "prüfen Sie die Dateien und senden "
+                                     "Sie erneut.", NULL);
+            }
+        }
         nfiles = files.nrows;
         args[0] = ref;
         args[1] = a->key;
@@ -1015,13 +1038,16 @@ int jc_upload_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
 
 /* Delete one draft's rows in a transaction, then its stored files. */
 static jc_db_rc_e purge_one(jc_db_t *db, const jc_upload_cfg_t *cfg,
-                            apr_int64_t id, apr_array_header_t *sids,
-                            apr_pool_t *p)
+                            apr_int64_t id, apr_pool_t *p)
 {
     const void *args[1] = { &id };
+    jc_db_res_t files;
     jc_db_rc_e rc = jc_db_begin(db, p);
     int k;
 
+    if (rc == JC_DB_OK) {
+        rc = jc_db_select(db, &files, "jc_up_draft_files", args, p);
+    }
     if (rc == JC_DB_OK) {
         rc = jc_db_exec(db, NULL, "jc_up_draft_files_delete", args, p);
     }
@@ -1036,10 +1062,12 @@ static jc_db_rc_e purge_one(jc_db_t *db, const jc_upload_cfg_t *cfg,
         return rc;
     }
     /* rows first: a crash in between leaves unreferenced files only */
-    for (k = 0; k < sids->nelts; k++) {
-        jc_store_remove(cfg->store, APR_ARRAY_IDX(sids, k, const char *), p);
+    for (k = 0; k < files.nrows; k++) {
+        jc_db_row_t row;
+
+        jc_db_res_row(&files, k, &row, p);
+        jc_store_remove(cfg->store, jc_db_col_str(&row, 1, p), p);
     }
-    sids->nelts = 0;
     return JC_DB_OK;
 }
 
@@ -1047,40 +1075,21 @@ jc_db_rc_e jc_upload_purge_drafts(jc_db_t *db, unsigned *removed,
                                   const jc_upload_cfg_t *cfg,
                                   apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t before = now - JC_UPLOAD_DRAFT_TTL, cur = -1;
+    apr_int64_t before = now - JC_UPLOAD_DRAFT_TTL;
     const void *args[1] = { &before };
-    apr_array_header_t *sids = apr_array_make(p, 8, sizeof(const char *));
     jc_db_res_t r;
     jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_drafts_old", args, p);
     int i;
 
     *removed = 0;
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
-    /* rows are ordered by draft id: one draft's files are adjacent */
-    for (i = 0; i < r.nrows; i++) {
+    /* at most 100 drafts per run; the next run takes the rest */
+    for (i = 0; rc == JC_DB_OK && i < r.nrows; i++) {
         jc_db_row_t row;
         apr_int64_t id = 0;
-        const char *sid;
 
         jc_db_res_row(&r, i, &row, p);
         jc_db_col_i64(&row, 0, &id, 0);
-        if (cur >= 0 && id != cur) {
-            rc = purge_one(db, cfg, cur, sids, p);
-            if (rc != JC_DB_OK) {
-                return rc;
-            }
-            (*removed)++;
-        }
-        cur = id;
-        sid = jc_db_col_str(&row, 1, p);
-        if (sid && *sid) {
-            APR_ARRAY_PUSH(sids, const char *) = sid;
-        }
-    }
-    if (cur >= 0) {
-        rc = purge_one(db, cfg, cur, sids, p);
+        rc = purge_one(db, cfg, id, p);
         if (rc == JC_DB_OK) {
             (*removed)++;
         }
