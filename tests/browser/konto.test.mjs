@@ -109,6 +109,39 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
         }
     });
 
+    test('Benutzername / E-Mail-Adresse vergessen: the Jobcenter of a postcode, general guidance otherwise', async () => {
+        const env = h.env;
+        const lb = `http://localhost:${env.port}`;
+        const t = nowSec();
+        await env.db.exec('INSERT INTO jobcenter (name, street, postcode, city, phone, opening_hours, created_at) '
+            + "VALUES ('Jobcenter Browsertest', 'Alter Postplatz 10', '71332', 'Waiblingen', '07151 9519-0', "
+            + `'Mo–Fr 8–12 Uhr', ${t})`);
+        await env.db.exec("INSERT INTO jobcenter_postcode (postcode, jobcenter_id) SELECT '71334', id FROM jobcenter "
+            + "WHERE name = 'Jobcenter Browsertest'");
+        const page = await newPage(browser, { expectApi: [404] });
+        try {
+            await page.goto(`${lb}/anmeldung.html`);
+            await page.getByRole('link', { name: 'Benutzername / E-Mail-Adresse vergessen' }).click();
+            await page.waitForURL(/\/zugangsdaten-vergessen\.html/);
+            await page.locator('#plz').fill('7133');
+            await page.getByRole('button', { name: 'Jobcenter anzeigen' }).click();
+            await page.locator('#plz-error').waitFor();
+            await page.locator('#plz').fill('71334');
+            await page.getByRole('button', { name: 'Jobcenter anzeigen' }).click();
+            await page.locator('#plz-jobcenter').waitFor({ state: 'visible' });
+            assert.equal(await page.locator('#jc-name').innerText(), 'Jobcenter Browsertest');
+            assert.equal(await page.locator('#jc-phone').innerText(), '07151 9519-0');
+            await page.locator('#plz').fill('99999');
+            await page.getByRole('button', { name: 'Jobcenter anzeigen' }).click();
+            await page.locator('#plz-general').waitFor({ state: 'visible' });
+            assert.ok(await page.locator('#plz-jobcenter').isHidden());
+            assert.ok(await scrollWidth(page) <= 360);
+            assert.deepEqual(page.problems, [], `browser problems:\n${page.problems.join('\n')}`);
+        } finally {
+            await page.dispose();
+        }
+    });
+
     test('Konto: end a session of another browser, change the password, export after the check, delete', async () => {
         const env = h.env;
         const lb = `http://localhost:${env.port}`;
