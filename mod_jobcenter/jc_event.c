@@ -33,6 +33,12 @@ static const struct {
     { JC_EV_ONLINE_DEACT_REQUESTED,
                              "Deaktivierung der Online-Kommunikation beantragt" },
     { JC_EV_ONLINE_DEACTIVATED, "Online-Kommunikation deaktiviert" },
+    { JC_EV_PASSWORD_RESET,  "Passwort über „Passwort vergessen“ neu festgelegt" },
+    { JC_EV_PASSWORD_CHANGED, "Passwort geändert" },
+    { JC_EV_EMAIL_CHANGE_REQUESTED, "Neue E-Mail-Adresse angegeben" },
+    { JC_EV_EMAIL_CHANGED,   "E-Mail-Adresse geändert" },
+    { JC_EV_SESSION_ENDED,   "Sitzung auf einem anderen Gerät beendet" },
+    { JC_EV_SESSIONS_ENDED,  "Alle anderen Sitzungen beendet" },
 };
 
 const char *jc_event_text(const char *kind)

@@ -61,6 +61,12 @@ typedef struct {
     apr_int64_t fsc_validity;    /* JobcenterFreischaltcodeValidity, days */
     apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
     apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
+    apr_int64_t reset_ttl;       /* JobcenterPasswordResetTTL, seconds    */
+    apr_int64_t reset_max_addr;  /* JobcenterPasswordResetLimit address   */
+    apr_int64_t reset_max_cli;   /* JobcenterPasswordResetLimit client    */
+    apr_int64_t reset_window;    /* JobcenterPasswordResetLimit window    */
+    apr_int64_t lookup_max;      /* JobcenterPostcodeLookupLimit count    */
+    apr_int64_t lookup_window;   /* JobcenterPostcodeLookupLimit window   */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -173,6 +179,20 @@ jc_route_fn jc_route_security_totp_delete;
 jc_route_fn jc_route_online_get;
 jc_route_fn jc_route_online_activate;
 jc_route_fn jc_route_online_deactivate;
+
+/* mod_jobcenter_konto.c: forgotten credentials and the "Konto" page. */
+jc_route_fn jc_route_password_forgot;
+jc_route_fn jc_route_password_reset_check;
+jc_route_fn jc_route_password_reset;
+jc_route_fn jc_route_jobcenter_lookup;
+jc_route_fn jc_route_konto_get;
+jc_route_fn jc_route_konto_password;
+jc_route_fn jc_route_konto_email;
+jc_route_fn jc_route_konto_email_confirm;
+jc_route_fn jc_route_konto_session_end;
+jc_route_fn jc_route_konto_sessions_end;
+jc_route_fn jc_route_konto_export;
+jc_route_fn jc_route_konto_delete;
 
 /* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
 void *jc_create_dir_conf(apr_pool_t *p, char *dir);
