@@ -29,6 +29,10 @@ static const struct {
     { JC_EV_PASSKEY_RENAMED, "Passkey umbenannt" },
     { JC_EV_PASSKEY_REMOVED, "Passkey entfernt" },
     { JC_EV_CODE_REDEEMED,   "Freischaltcode eingelöst" },
+    { JC_EV_MESSAGE_SENT,    "Nachricht an das Jobcenter gesendet" },
+    { JC_EV_MESSAGE_RECEIVED, "Neue Nachricht vom Jobcenter" },
+    { JC_EV_BESCHEID_RECEIVED, "Neuer Bescheid bereitgestellt" },
+    { JC_EV_TERMIN_RECEIVED, "Neuer Termin vom Jobcenter" },
 };
 
 const char *jc_event_text(const char *kind)

@@ -21,6 +21,10 @@
 #define JC_EV_PASSKEY_RENAMED   "passkey_renamed"
 #define JC_EV_PASSKEY_REMOVED   "passkey_removed"
 #define JC_EV_CODE_REDEEMED     "freischaltcode_redeemed"
+#define JC_EV_MESSAGE_SENT      "message_sent"
+#define JC_EV_MESSAGE_RECEIVED  "message_received"
+#define JC_EV_BESCHEID_RECEIVED "bescheid_received"
+#define JC_EV_TERMIN_RECEIVED   "termin_received"
 
 /* Record an event for account_id at time `at`. detail may be NULL; it is
  * shown to the account holder, so never pass a secret. */
