@@ -11,6 +11,7 @@
 #include "jc_account.h"
 #include "jc_outbox.h"
 #include "jc_staff.h"
+#include "jc_message.h"
 #include "jc_passkey.h"
 
 /* Log tags: the module's own numbers, never httpd's AH ones. */
@@ -55,6 +56,7 @@ typedef struct {
     apr_int64_t fsc_validity;    /* JobcenterFreischaltcodeValidity, days */
     apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
     apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
+    apr_int64_t msg_remind_days; /* JobcenterBescheidReminderDays         */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -165,6 +167,29 @@ jc_route_fn jc_route_security_totp_delete;
 jc_route_fn jc_route_online_get;
 jc_route_fn jc_route_online_activate;
 jc_route_fn jc_route_online_deactivate;
+
+/* mod_jobcenter_message.c: messages, Postfach, Bescheide, Termine and the
+ * staff inboxes (issue 7). */
+/* The core view of the message settings (watchdog and routes). */
+void jc_msg_cfg_from_conf(const jc_srv_conf_t *conf, jc_msg_cfg_t *cfg);
+jc_route_fn jc_route_msg_anliegen;
+jc_route_fn jc_route_msg_list;
+jc_route_fn jc_route_msg_send;
+jc_route_fn jc_route_msg_conversation;
+jc_route_fn jc_route_msg_reply;
+jc_route_fn jc_route_msg_file;
+jc_route_fn jc_route_bescheid_list;
+jc_route_fn jc_route_bescheid_file;
+jc_route_fn jc_route_termin_list;
+jc_route_fn jc_route_termin_reschedule;
+jc_route_fn jc_route_staff_msg_inbox;
+jc_route_fn jc_route_staff_msg_conversation;
+jc_route_fn jc_route_staff_msg_assign;
+jc_route_fn jc_route_staff_msg_status;
+jc_route_fn jc_route_staff_msg_reply;
+jc_route_fn jc_route_staff_msg_file;
+jc_route_fn jc_route_staff_bescheid;
+jc_route_fn jc_route_staff_termin;
 
 /* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
 void *jc_create_dir_conf(apr_pool_t *p, char *dir);

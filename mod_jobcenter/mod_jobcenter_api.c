@@ -468,6 +468,35 @@ static const jc_route_t routes[] = {
       jc_route_online_activate },
     { M_POST, "online-kommunikation/deaktivieren", 5, 0, 1,
       jc_route_online_deactivate },
+    /* messages, Postfach, Bescheide, Termine (mod_jobcenter_message.c):
+     * fully signed in; writing also needs Online-Kommunikation (core) */
+    { M_GET,  "messages/anliegen", 5, 0, 0, jc_route_msg_anliegen },
+    { M_GET,  "messages",        5, 0, 1, jc_route_msg_list },
+    { M_POST, "messages",        5, 1, 1, jc_route_msg_send },
+    { M_GET,  "messages/conversation", 5, 0, 1, jc_route_msg_conversation },
+    { M_POST, "messages/reply",  5, 1, 1, jc_route_msg_reply },
+    { M_GET,  "messages/file",   5, 0, 1, jc_route_msg_file },
+    { M_GET,  "bescheide",       5, 0, 1, jc_route_bescheid_list },
+    { M_GET,  "bescheide/file",  5, 0, 1, jc_route_bescheid_file },
+    { M_GET,  "termine",         5, 0, 1, jc_route_termin_list },
+    { M_POST, "termine/verschieben", 5, 1, 1, jc_route_termin_reschedule },
+    /* the team inboxes: staff role, own jobcenter and team (core) */
+    { M_GET,  "staff/messages", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_msg_inbox },
+    { M_GET,  "staff/messages/conversation", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_msg_conversation },
+    { M_POST, "staff/messages/assign", JC_API_LEVEL_STAFF, 1, 1,
+      jc_route_staff_msg_assign },
+    { M_POST, "staff/messages/status", JC_API_LEVEL_STAFF, 1, 1,
+      jc_route_staff_msg_status },
+    { M_POST, "staff/messages/reply", JC_API_LEVEL_STAFF, 1, 1,
+      jc_route_staff_msg_reply },
+    { M_GET,  "staff/messages/file", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_msg_file },
+    { M_POST, "staff/bescheide", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_bescheid },
+    { M_POST, "staff/termine", JC_API_LEVEL_STAFF, 1, 1,
+      jc_route_staff_termin },
     { 0, NULL, 0, 0, 0, NULL }
 };
 

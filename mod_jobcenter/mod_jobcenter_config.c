@@ -9,6 +9,7 @@
 #include <http_log.h>
 
 #include "mod_jobcenter.h"
+#include "jc_message.h"
 #include "jc_online.h"
 #include "jc_sql.h"
 #include "jc_utf8.h"
@@ -43,6 +44,7 @@
 #define JC_D_GATE_HEADERS  "JobcenterGateHeaders"
 #define JC_D_FSC_VALIDITY  "JobcenterFreischaltcodeValidity"
 #define JC_D_ONLINE_DAYS   "JobcenterOnlineDeactivationDays"
+#define JC_D_REMIND_DAYS   "JobcenterBescheidReminderDays"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
 #define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
@@ -72,6 +74,7 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->fsc_validity = -1;
     c->reauth_window = -1;
     c->online_days = -1;
+    c->msg_remind_days = -1;
     c->purge_after = -1;
     c->argon2_m = -1;
     c->argon2_t = -1;
@@ -117,6 +120,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(fsc_validity);
     MERGE_NUM(reauth_window);
     MERGE_NUM(online_days);
+    MERGE_NUM(msg_remind_days);
     MERGE_NUM(purge_after);
     MERGE_NUM(argon2_m);
     MERGE_NUM(argon2_t);
@@ -319,6 +323,11 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
             slot = &c->online_days;
             max = JC_ONLINE_DEACT_DAYS_MAX;
         }
+        else if (!strcasecmp(name, JC_D_REMIND_DAYS)) {
+            /* days; 0 = no reminders */
+            slot = &c->msg_remind_days;
+            max = JC_MSG_REMIND_MAX;
+        }
         else {
             return apr_pstrcat(cmd->pool, name, ": unknown", NULL);
         }
@@ -507,6 +516,9 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_ONLINE_DAYS, set_str, NULL, RSRC_CONF,
                   "Working days (Mon-Fri) until a requested deactivation of "
                   "the Online-Kommunikation takes effect (default 3)"),
+    AP_INIT_TAKE1(JC_D_REMIND_DAYS, set_str, NULL, RSRC_CONF,
+                  "Days after which an unopened Bescheid is reminded by "
+                  "mail, once (default 7, 0 = never)"),
     AP_INIT_FLAG(JC_D_GATE_HEADERS, set_gate_headers, NULL, OR_AUTHCFG,
                   "On: requests passing the gate (AuthType jobcenter) get "
                   "X-Jobcenter-User and X-Jobcenter-Auth-Level (default Off)"),
@@ -547,6 +559,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(fsc_validity, 42);
     DEF(reauth_window, 300);
     DEF(online_days, JC_ONLINE_DEACT_DAYS_DEFAULT);
+    DEF(msg_remind_days, JC_MSG_REMIND_DEFAULT);
     if (!conf->mail_from) {
         conf->mail_from = JC_DEF_MAIL_FROM;
     }
