@@ -2,6 +2,7 @@
  * jc_message.h). */
 #include <string.h>
 #include <time.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "jc_event.h"

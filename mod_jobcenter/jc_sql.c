@@ -255,6 +255,98 @@ static const jc_sql_stmt_t statements[] = {
       "SELECT at, kind, detail FROM event WHERE account_id = %lld "
       "ORDER BY at DESC, id DESC LIMIT 200" },
 
+    /* document uploads (jc_upload): drafts, files, submissions */
+    /* the account's person profile and its jobcenter */
+    { "jc_up_customer",
+      "SELECT c.id, c.jobcenter_id, j.name, j.street, j.postcode, j.city, "
+      "j.phone FROM customer c JOIN jobcenter j ON j.id = c.jobcenter_id "
+      "WHERE c.account_id = %lld" },
+    { "jc_up_draft_insert",
+      "INSERT INTO upload_draft (account_id, customer_id, area, created_at) "
+      "VALUES (%lld, %lld, %s, %lld) RETURNING id" },
+    { "jc_up_draft_get",
+      "SELECT d.id, d.area, d.customer_id, d.created_at, "
+      "(SELECT count(*) FROM upload_file f WHERE f.draft_id = d.id) "
+      "FROM upload_draft d WHERE d.id = %lld AND d.account_id = %lld" },
+    { "jc_up_draft_delete",
+      "DELETE FROM upload_draft WHERE id = %lld" },
+    { "jc_up_draft_files",
+      "SELECT id, store_id, name, mime, size, sha256 FROM upload_file "
+      "WHERE draft_id = %lld ORDER BY id" },
+    /* bytes the account stored since a time (daily limit) */
+    { "jc_up_bytes_since",
+      "SELECT COALESCE(SUM(size), 0) FROM upload_file "
+      "WHERE account_id = %lld AND created_at >= %lld" },
+    { "jc_up_file_insert",
+      "INSERT INTO upload_file (account_id, draft_id, store_id, name, mime, "
+      "size, sha256, created_at) VALUES (%lld, %lld, %s, %s, %s, %lld, %s, "
+      "%lld) RETURNING id" },
+    { "jc_up_file_get_draft",
+      "SELECT store_id FROM upload_file WHERE id = %lld AND draft_id = %lld "
+      "AND account_id = %lld" },
+    { "jc_up_file_delete",
+      "DELETE FROM upload_file WHERE id = %lld" },
+    { "jc_up_file_to_sub",
+      "UPDATE upload_file SET submission_id = %lld, draft_id = NULL "
+      "WHERE draft_id = %lld" },
+    { "jc_up_sub_by_key",
+      "SELECT id FROM upload_submission WHERE account_id = %lld "
+      "AND idempotency_key = %s" },
+    { "jc_up_sub_insert",
+      "INSERT INTO upload_submission (reference, area, team, jobcenter_id, "
+      "customer_id, account_id, message, verify_hash, idempotency_key, "
+      "receipt_store_id, nfiles, submitted_at, status_at) VALUES (%s, %s, "
+      "%s, %lld, %lld, %lld, %s, %s, %s, %s, %lld, %lld, %lld) "
+      "RETURNING id" },
+    /* one submission; columns as jc_up_sub_list */
+    { "jc_up_sub_get",
+      "SELECT s.id, s.reference, s.area, s.status, s.nfiles, "
+      "s.submitted_at, s.status_at, j.name, s.message, s.receipt_store_id, "
+      "s.account_id, s.jobcenter_id, s.team, s.customer_id, s.verify_hash "
+      "FROM upload_submission s JOIN jobcenter j ON j.id = s.jobcenter_id "
+      "WHERE s.id = %lld" },
+    { "jc_up_sub_by_ref",
+      "SELECT s.id, s.reference, s.area, s.status, s.nfiles, "
+      "s.submitted_at, s.status_at, j.name, s.message, s.receipt_store_id, "
+      "s.account_id, s.jobcenter_id, s.team, s.customer_id, s.verify_hash "
+      "FROM upload_submission s JOIN jobcenter j ON j.id = s.jobcenter_id "
+      "WHERE s.reference = %s" },
+    { "jc_up_sub_list",
+      "SELECT s.id, s.reference, s.area, s.status, s.nfiles, "
+      "s.submitted_at, s.status_at, j.name FROM upload_submission s "
+      "JOIN jobcenter j ON j.id = s.jobcenter_id WHERE s.account_id = %lld "
+      "ORDER BY s.submitted_at DESC, s.id DESC LIMIT 200" },
+    { "jc_up_sub_files",
+      "SELECT id, store_id, name, mime, size, sha256 FROM upload_file "
+      "WHERE submission_id = %lld ORDER BY id" },
+    /* staff: the caller's staff row; the team's inbox of its jobcenter */
+    { "jc_up_staff_get",
+      "SELECT jobcenter_id, team, disabled_at FROM staff "
+      "WHERE account_id = %lld" },
+    { "jc_up_inbox",
+      "SELECT s.id, s.reference, s.area, s.status, s.nfiles, "
+      "s.submitted_at, s.status_at, c.kundennummer, c.given_name, "
+      "c.family_name, s.message FROM upload_submission s "
+      "JOIN customer c ON c.id = s.customer_id "
+      "WHERE s.jobcenter_id = %lld AND s.team = %s "
+      "ORDER BY s.submitted_at DESC, s.id DESC LIMIT 200" },
+    { "jc_up_staff_file",
+      "SELECT f.store_id, f.name, f.mime, f.size, s.jobcenter_id, s.team "
+      "FROM upload_file f JOIN upload_submission s "
+      "ON s.id = f.submission_id WHERE f.id = %lld" },
+    { "jc_up_sub_status",
+      "UPDATE upload_submission SET status = %s, status_at = %lld, "
+      "status_by = %lld WHERE id = %lld AND status <> %s" },
+    { "jc_up_audit",
+      "INSERT INTO staff_audit (staff_account, at, action, customer_id, "
+      "detail) VALUES (%lld, %lld, %s, %lld, %s)" },
+    /* housekeeping: drafts older than a time, with their files */
+    { "jc_up_drafts_old",
+      "SELECT d.id, f.store_id FROM upload_draft d LEFT JOIN upload_file f "
+      "ON f.draft_id = d.id WHERE d.created_at < %lld ORDER BY d.id "
+      "LIMIT 500" },
+    { "jc_up_draft_files_delete",
+      "DELETE FROM upload_file WHERE draft_id = %lld" },
     /* the citizen's person profile (jc_profile) */
     /* a Freischaltcode by its hash, with its customer's binding and the
      * Jobcenter's name (for the Verlauf entry) */

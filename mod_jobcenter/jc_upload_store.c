@@ -2,6 +2,7 @@
  * temp file needs O_EXCL|O_CLOEXEC and fsync of file and directory. */
 #ifndef _GNU_SOURCE
 #define _POSIX_C_SOURCE 200809L  /* O_DIRECTORY, fstatat, dirfd */
+#define _DEFAULT_SOURCE          /* flock */
 #endif
 #include "jc_upload_store.h"
 #include "jc_token.h"
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,6 +143,14 @@ apr_status_t jc_upload_open(jc_upload_t **out, const char *dir,
         return APR_FROM_OS_ERROR(errno);
     }
     apr_pool_cleanup_register(p, u, st_cleanup, apr_pool_cleanup_null);
+    /* held while the file is being written: jc_store_cleanup_orphans
+     * removes only temp files nobody holds (their writer died) */
+    if (flock(u->fd, LOCK_EX | LOCK_NB) != 0) {
+        apr_status_t rv = APR_FROM_OS_ERROR(errno);
+
+        st_discard(u);
+        return rv;
+    }
     u->md = EVP_MD_CTX_new();
     if (u->md == NULL
         || EVP_DigestInit_ex(u->md, jc_token_sha256_md(), NULL) != 1) {
@@ -237,16 +247,21 @@ apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
     if (fsync(u->fd) != 0) {
         return st_fail(u, APR_FROM_OS_ERROR(errno));
     }
-    if (close(u->fd) != 0) {
-        u->fd = -1;
-        return st_fail(u, APR_FROM_OS_ERROR(errno));
-    }
-    u->fd = -1;
+    /* renamed while still open and locked, so the orphan cleanup never
+     * sees it unlocked under its temp name */
     dest = apr_pstrcat(u->pool, u->dir, "/files/", nid, NULL);
     if (rename(u->tmp, dest) != 0) {
         return st_fail(u, APR_FROM_OS_ERROR(errno));
     }
     u->done = 1;                /* the temp name is gone: nothing to unlink */
+    if (close(u->fd) != 0) {
+        u->fd = -1;
+        unlink(dest);
+        st_discard(u);
+        u->failed = APR_FROM_OS_ERROR(errno);
+        return u->failed;
+    }
+    u->fd = -1;
     st_discard(u);
     {
         apr_status_t rv = st_fsync_dir(apr_pstrcat(u->pool, u->dir,
@@ -326,6 +341,56 @@ apr_status_t jc_store_cleanup(const char *dir, long max_age,
         if (unlinkat(dfd, e->d_name, 0) == 0) {
             n++;
         }
+    }
+    closedir(d);
+    if (removed) {
+        *removed = n;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t jc_store_cleanup_orphans(const char *dir, long min_age,
+                                      unsigned *removed, apr_pool_t *p)
+{
+    const char *tdir = apr_pstrcat(p, dir, "/tmp", NULL);
+    DIR *d;
+    struct dirent *e;
+    time_t now = time(NULL);
+    unsigned n = 0;
+    int dfd;
+
+    if (removed) {
+        *removed = 0;
+    }
+    d = opendir(tdir);
+    if (d == NULL) {
+        return APR_FROM_OS_ERROR(errno);
+    }
+    dfd = dirfd(d);
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        int fd;
+
+        if (strlen(e->d_name) != JC_STORE_ID_LEN + 5
+            || strcmp(e->d_name + JC_STORE_ID_LEN, ".part") != 0
+            || !st_hex_n(e->d_name, JC_STORE_ID_LEN)) {
+            continue;
+        }
+        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
+            || !S_ISREG(st.st_mode)
+            || (long)(now - st.st_ctime) < min_age) {
+            continue;
+        }
+        fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+            continue;
+        }
+        /* a writer holds its lock until rename: free = its writer died */
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0
+            && unlinkat(dfd, e->d_name, 0) == 0) {
+            n++;
+        }
+        close(fd);
     }
     closedir(d);
     if (removed) {

@@ -66,6 +66,15 @@ apr_status_t jc_store_remove(const char *dir, const char *id,
 apr_status_t jc_store_cleanup(const char *dir, long max_age,
                               unsigned *removed, apr_pool_t *p);
 
+/* Remove temp files dir/tmp/<32 hex>.part that no writer holds: every
+ * writer keeps an exclusive flock(2) on its temp file until it is renamed
+ * or removed, and the kernel drops that lock when the writer's process
+ * dies (kill -9, crash). Files younger than min_age seconds (ctime) are
+ * skipped: a writer takes its lock right after creating the file. Safe to
+ * run while uploads are in progress, in any process. */
+apr_status_t jc_store_cleanup_orphans(const char *dir, long min_age,
+                                      unsigned *removed, apr_pool_t *p);
+
 /* 413 "upload_too_large": "Die Datei ist zu groß. Erlaubt sind höchstens
  * N MB." (limit in bytes, shown in MB rounded down, at least 1). */
 int jc_store_result_too_large(jc_result_t *res, apr_off_t limit,

@@ -65,6 +65,9 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         if (jc_outbox_register(vs, pconf) != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        if (jc_upload_post_config(vs, pconf) != APR_SUCCESS) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
     return OK;
 }
@@ -137,6 +140,7 @@ static void jc_register_hooks(apr_pool_t *p)
     ap_hook_log_transaction(jc_link_log_scrub, NULL, NULL,
                             APR_HOOK_REALLY_FIRST);
     jc_gate_register_hooks(p);
+    jc_upload_register_hooks(p);
 }
 
 __attribute__((visibility("default")))

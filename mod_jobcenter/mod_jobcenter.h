@@ -13,6 +13,7 @@
 #include "jc_staff.h"
 #include "jc_message.h"
 #include "jc_passkey.h"
+#include "jc_upload.h"
 
 /* Log tags: the module's own numbers, never httpd's AH ones. */
 #define JCLOG(n) "JC" #n ": "
@@ -57,6 +58,11 @@ typedef struct {
     apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
     apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
     apr_int64_t msg_remind_days; /* JobcenterBescheidReminderDays         */
+    const char *up_store;        /* JobcenterUploadStore, absolute path   */
+    apr_off_t up_max_file;       /* JobcenterUploadMaxFileSize, bytes     */
+    int up_max_files;            /* JobcenterUploadMaxFiles               */
+    apr_off_t up_max_day;        /* JobcenterUploadMaxBytesPerDay, bytes  */
+    jc_upload_cfg_t upload;      /* upload view, filled in post_config    */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -103,6 +109,8 @@ typedef struct {
     const char *raw;          /* a route's non-JSON answer (e.g. a PDF)   */
     apr_size_t raw_len;       /* its length                               */
     const char *raw_type;     /* its Content-Type                         */
+    int sent;                 /* the route wrote the response itself
+                                 (a stored file: receipt, download)       */
 } jc_call_t;
 
 /* A route handler: fills res (errors) or *out (the JSON answer) and
@@ -168,6 +176,20 @@ jc_route_fn jc_route_online_get;
 jc_route_fn jc_route_online_activate;
 jc_route_fn jc_route_online_deactivate;
 
+/* mod_jobcenter_upload.c, shared with the message routes: the body of a
+ * request streamed into the upload store (see there), a query parameter,
+ * a positive id from the JSON body or the query, sending a stored file
+ * (attachment disposition, nosniff, no-store, sandbox CSP). */
+int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
+                        const jc_upsink_cfg_t *scfg, apr_off_t max_body,
+                        const apr_array_header_t **files);
+const char *jc_api_query_arg(request_rec *r, const char *key);
+apr_int64_t jc_api_arg_id(jc_call_t *c, const char *key);
+int jc_upload_send_stored(jc_call_t *c, jc_result_t *res, const char *path,
+                          const char *type, const char *disp);
+const char *jc_upload_disposition(apr_pool_t *p, const char *kind,
+                                  const char *name);
+
 /* mod_jobcenter_message.c: messages, Postfach, Bescheide, Termine and the
  * staff inboxes (issue 7). */
 /* The core view of the message settings (watchdog and routes). */
@@ -197,6 +219,22 @@ void *jc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 void jc_gate_register_hooks(apr_pool_t *p);
 /* 1 if u is a same-site path ('/', not '//' or '/\\'). */
 int jc_gate_safe_target(const char *u);
+
+/* mod_jobcenter_upload.c: the upload input filter, the upload routes,
+ * start-up preparation of the store and its watchdog. */
+void jc_upload_register_hooks(apr_pool_t *p);
+apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf);
+jc_route_fn jc_route_up_context;
+jc_route_fn jc_route_up_draft;
+jc_route_fn jc_route_up_files;
+jc_route_fn jc_route_up_file_delete;
+jc_route_fn jc_route_up_submit;
+jc_route_fn jc_route_up_receipt;
+jc_route_fn jc_route_up_list;
+jc_route_fn jc_route_up_verify;
+jc_route_fn jc_route_up_inbox;
+jc_route_fn jc_route_up_staff_file;
+jc_route_fn jc_route_up_status;
 
 /* mod_jobcenter_outbox.c: register the watchdog callback. */
 apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf);

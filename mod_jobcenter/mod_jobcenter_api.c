@@ -267,6 +267,10 @@ static int finish(jc_call_t *c, jc_result_t *res, int status, json_t *out)
         json_decref(out);
         return send_error(c->r, res);
     }
+    if (c->sent) {
+        json_decref(out);
+        return OK;
+    }
     if (c->text) {
         return send_text(c->r, status, c->text);
     }
@@ -434,6 +438,20 @@ static const jc_route_t routes[] = {
       jc_route_passkey_assert_options },
     { M_POST, "passkey/assert/verify", 4, 1, 1,
       jc_route_passkey_assert_verify },
+    /* document uploads (mod_jobcenter_upload.c): a complete session;
+     * uploads/files streams its body through the JC_UPLOAD filter itself;
+     * staff routes check the staff row and team in the core */
+    { M_GET,  "uploads/context", 5, 0, 1, jc_route_up_context },
+    { M_POST, "uploads/drafts", 5, 1, 1, jc_route_up_draft },
+    { M_POST, "uploads/files", 5, 0, 1, jc_route_up_files },
+    { M_POST, "uploads/files/delete", 5, 1, 1, jc_route_up_file_delete },
+    { M_POST, "uploads/submit", 5, 1, 1, jc_route_up_submit },
+    { M_GET,  "uploads/receipt", 5, 0, 1, jc_route_up_receipt },
+    { M_GET,  "uploads/submissions", 5, 0, 1, jc_route_up_list },
+    { M_POST, "receipts/verify", 0, 1, 1, jc_route_up_verify },
+    { M_GET,  "staff/uploads", 5, 0, 1, jc_route_up_inbox },
+    { M_GET,  "staff/uploads/file", 5, 0, 1, jc_route_up_staff_file },
+    { M_POST, "staff/uploads/status", 5, 1, 1, jc_route_up_status },
     /* the person profile: a complete two-factor session (level 5) */
     { M_POST, "freischaltcode",  5, 1, 1, jc_route_fsc_redeem },
     { M_GET,  "profile",         5, 0, 1, jc_route_profile },

@@ -45,12 +45,21 @@
 #define JC_D_FSC_VALIDITY  "JobcenterFreischaltcodeValidity"
 #define JC_D_ONLINE_DAYS   "JobcenterOnlineDeactivationDays"
 #define JC_D_REMIND_DAYS   "JobcenterBescheidReminderDays"
+#define JC_D_UP_STORE      "JobcenterUploadStore"
+#define JC_D_UP_MAX_FILE   "JobcenterUploadMaxFileSize"
+#define JC_D_UP_MAX_FILES  "JobcenterUploadMaxFiles"
+#define JC_D_UP_MAX_DAY    "JobcenterUploadMaxBytesPerDay"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
 #define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
 #define JC_DEF_SPOOL       "/var/spool/jobcenter/mail"
 #define JC_DEF_SMTP_URL    "smtp://127.0.0.1:25"
 #define JC_DEF_TOTP_ISSUER "Jobcenter.Digital"
+#define JC_DEF_UP_STORE    "/var/lib/jobcenter/uploads"
+#define JC_DEF_UP_MAX_FILE 20971520     /* 20 MiB                        */
+#define JC_DEF_UP_MAX_FILES 20
+#define JC_DEF_UP_MAX_DAY  209715200    /* 200 MiB                       */
+#define JC_UP_BYTES_MAX    1099511627776LL /* 1 TiB: sanity bound        */
 #define JC_TOTP_ISSUER_MAX 64    /* bytes; apps show it in a short line */
 #define JC_WA_RP_NAME      "Jobcenter.Digital"
 
@@ -87,6 +96,9 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->thr_cli_delay = -1;
     c->thr_cli_window = -1;
     c->max_body = -1;
+    c->up_max_file = -1;
+    c->up_max_files = -1;
+    c->up_max_day = -1;
     return c;
 }
 
@@ -136,6 +148,10 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(secret_key_file);
     MERGE_PTR(totp_issuer);
     MERGE_PTR(wa_rp_id);
+    MERGE_PTR(up_store);
+    MERGE_NUM(up_max_file);
+    MERGE_NUM(up_max_files);
+    MERGE_NUM(up_max_day);
     return c;
 }
 
@@ -340,6 +356,41 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
+/* The upload directives. */
+static const char *set_upload(cmd_parms *cmd, void *d, const char *arg)
+{
+    jc_srv_conf_t *c = srv_conf(cmd);
+    const char *name = cmd->cmd->name, *err;
+    apr_int64_t v;
+
+    (void)d;
+    if (!strcasecmp(name, JC_D_UP_STORE)) {
+        c->up_store = ap_server_root_relative(cmd->pool, arg);
+        if (!c->up_store) {
+            return JC_D_UP_STORE ": invalid path";
+        }
+        return NULL;
+    }
+    if (!strcasecmp(name, JC_D_UP_MAX_FILES)) {
+        err = parse_num(cmd, arg, 1, 500, &v);
+        if (!err) {
+            c->up_max_files = (int)v;
+        }
+        return err;
+    }
+    err = parse_num(cmd, arg, 1024, JC_UP_BYTES_MAX, &v);
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(name, JC_D_UP_MAX_FILE)) {
+        c->up_max_file = (apr_off_t)v;
+    }
+    else {
+        c->up_max_day = (apr_off_t)v;
+    }
+    return NULL;
+}
+
 static const char *set_origin(cmd_parms *cmd, void *d, const char *arg)
 {
     jc_srv_conf_t *c = srv_conf(cmd);
@@ -519,6 +570,16 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_REMIND_DAYS, set_str, NULL, RSRC_CONF,
                   "Days after which an unopened Bescheid is reminded by "
                   "mail, once (default 7, 0 = never)"),
+    AP_INIT_TAKE1(JC_D_UP_STORE, set_upload, NULL, RSRC_CONF,
+                  "upload store directory, outside the web root (default "
+                  JC_DEF_UP_STORE ")"),
+    AP_INIT_TAKE1(JC_D_UP_MAX_FILE, set_upload, NULL, RSRC_CONF,
+                  "largest uploaded file in bytes (default 20971520)"),
+    AP_INIT_TAKE1(JC_D_UP_MAX_FILES, set_upload, NULL, RSRC_CONF,
+                  "files per submission (default 20)"),
+    AP_INIT_TAKE1(JC_D_UP_MAX_DAY, set_upload, NULL, RSRC_CONF,
+                  "bytes an account may upload in 24 hours (default "
+                  "209715200)"),
     AP_INIT_FLAG(JC_D_GATE_HEADERS, set_gate_headers, NULL, OR_AUTHCFG,
                   "On: requests passing the gate (AuthType jobcenter) get "
                   "X-Jobcenter-User and X-Jobcenter-Auth-Level (default Off)"),
@@ -560,6 +621,12 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(reauth_window, 300);
     DEF(online_days, JC_ONLINE_DEACT_DAYS_DEFAULT);
     DEF(msg_remind_days, JC_MSG_REMIND_DEFAULT);
+    DEF(up_max_file, JC_DEF_UP_MAX_FILE);
+    DEF(up_max_files, JC_DEF_UP_MAX_FILES);
+    DEF(up_max_day, JC_DEF_UP_MAX_DAY);
+    if (!conf->up_store) {
+        conf->up_store = JC_DEF_UP_STORE;
+    }
     if (!conf->mail_from) {
         conf->mail_from = JC_DEF_MAIL_FROM;
     }
@@ -639,6 +706,13 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     if (!ctx->dummy_hash) {
         return "cannot compute the Argon2id reference hash";
     }
+
+    conf->upload.store = conf->up_store;
+    conf->upload.max_file = conf->up_max_file;
+    conf->upload.max_files = conf->up_max_files;
+    conf->upload.max_day = conf->up_max_day;
+    conf->upload.verify_url = apr_pstrcat(p, conf->base_url,
+                                          "/belegpruefung.html", NULL);
 
     ob->transport = (jc_mail_transport_e)conf->mail_transport;
     ob->spool_dir = conf->mail_spool;

@@ -62,7 +62,7 @@ ROOT=$(mkdir -p "$ROOT" && cd "$ROOT" && pwd)
 : "${KEYFILE:=$ROOT/secret.key}"
 MODDIR=/usr/lib/apache2/modules
 MODSO=${JC_MODULE_SO:-$TOP/build/mod_jobcenter.so}
-mkdir -p "$ROOT"/{logs,run,mail,db}
+mkdir -p "$ROOT"/{logs,run,mail,db,uploads}
 # the key for secrets at rest (TOTP): read by Apache as root at start-up
 if [[ $SITEONLY == 0 && ! -e $KEYFILE ]]; then
   ADMIN=${JC_ADMIN:-$TOP/build/jobcenter-admin}
@@ -102,6 +102,7 @@ JobcenterOrigin $BASEURL ${ORIGINS[*]:-}
 JobcenterMailTransport $MAIL
 JobcenterMailSpool "$ROOT/mail"
 JobcenterSecretKeyFile "$KEYFILE"
+JobcenterUploadStore "$ROOT/uploads"
 CONF
   [[ -n $SMTPURL ]] && echo "JobcenterSMTPURL $SMTPURL"
   [[ $MAIL == smtp ]] && echo "JobcenterSMTPStartTLS off"

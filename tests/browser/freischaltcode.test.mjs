@@ -77,7 +77,7 @@ describe('Freischaltcode in Chromium (360x800)', () => {
                 `Kundennummer: ${cust.kundennummer}`);
             assert.match(await page.locator('#messages').innerText(), /Ihr Profil wurde angelegt und für Sie ausgewählt\./);
             const tiles = await page.locator('.tiles a').allTextContents();
-            assert.deepEqual(tiles, ['Postfach', 'Bescheide', 'Termine', 'Verlauf']);
+            assert.deepEqual(tiles, ['Postfach', 'Bescheide', 'Termine', 'Verlauf', 'Dateien hochladen', 'Antragsübersicht']);
             assert.equal(await page.locator('#profile-missing').isVisible(), false);
             await noHorizontalScroll(page, 'start.html with a profile');
 

@@ -31,7 +31,9 @@ describe('db-init.sh upgrades a version 1 database', () => {
             // turn the fresh database back into version 1, with an account
             for (const t of ['online_consent_history', 'online_consent'])
                 await env.db.exec(`DROP TABLE ${t}`);
-            for (const t of ['staff_audit', 'freischaltcode', 'customer', 'staff',
+            for (const t of ['termin', 'bescheid', 'upload_file', 'message', 'conversation',
+                'upload_submission', 'upload_draft',
+                'staff_audit', 'freischaltcode', 'customer', 'staff',
                 'jobcenter_postcode', 'jobcenter', 'event'])
                 await env.db.exec(`DROP TABLE ${t}`);
             for (const c of ['verified_at', 'user_agent', 'client_ip'])
@@ -48,11 +50,11 @@ describe('db-init.sh upgrades a version 1 database', () => {
         }
     });
 
-    test('version 1 -> 5: totp_factor, passkey, webauthn_challenge, jobcenter and online_consent tables created, data kept, one line on stderr', async () => {
+    test('version 1 -> 7: totp_factor, passkey, webauthn_challenge, jobcenter, online_consent, upload and message tables created, data kept, one line on stderr', async () => {
         const env = h.env;
         assert.ok(upgrade, 'db-init did not run');
-        assert.match(upgrade.stderr, /schema upgraded from version 1 to 5/, upgrade.stderr);
-        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 5);
+        assert.match(upgrade.stderr, /schema upgraded from version 1 to 7/, upgrade.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 7);
         assert.equal(await env.db.scalar('SELECT count(*) FROM jc_schema'), 1);
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE email = 'old@example.org'"), 1);
         assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 0);
@@ -60,9 +62,12 @@ describe('db-init.sh upgrades a version 1 database', () => {
         assert.equal(await env.db.scalar('SELECT count(*) FROM webauthn_challenge'), 0);
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE user_handle IS NULL"), 1);
         for (const t of ['event', 'jobcenter', 'jobcenter_postcode', 'staff', 'customer',
-            'freischaltcode', 'staff_audit', 'online_consent', 'online_consent_history'])
+            'freischaltcode', 'staff_audit', 'online_consent', 'online_consent_history',
+            'upload_draft', 'upload_file', 'upload_submission', 'conversation', 'message',
+            'bescheid', 'termin'])
             assert.equal(await env.db.scalar(`SELECT count(*) FROM ${t}`), 0, t);
         assert.equal(await env.db.scalar('SELECT count(*) FROM session WHERE verified_at = 0'), 0);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM upload_file WHERE message_id IS NOT NULL'), 0);
     });
 
     test('the module serves the upgraded database (login, TOTP set-up)', async () => {
@@ -80,8 +85,8 @@ describe('db-init.sh upgrades a version 1 database', () => {
     test('a second run changes nothing', async () => {
         const env = h.env;
         const again = await dbInit(env);
-        assert.match(again.stderr, /schema is at version 5, nothing to do/, again.stderr);
-        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 5);
+        assert.match(again.stderr, /schema is at version 7, nothing to do/, again.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 7);
         assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 1);
     });
 });

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -299,6 +301,68 @@ static void test_cleanup(void **state)
                          APR_SUCCESS);
 }
 
+/* Orphans: temp files nobody holds a lock on. A live upload (locked by
+ * its jc_upload_t), a file locked through another descriptor, names that
+ * are not ours and a file whose locking writer died (a forked child that
+ * exits without cleaning up) are told apart. */
+static void test_cleanup_orphans(void **state)
+{
+    const char *held = "22222222222222222222222222222222.part";
+    const char *dead = "33333333333333333333333333333333.part";
+    unsigned removed = 99;
+    jc_upload_t *u;
+    apr_pool_t *p;
+    pid_t pid;
+    int fd, st;
+
+    (void)state;
+    make_tmp("0123456789abcdef0123456789abcdef.part", 0);    /* orphan */
+    make_tmp("keep-me.part", 0);                             /* not ours */
+    make_tmp(held, 0);
+    fd = open(apr_pstrcat(pool, dir, "/tmp/", held, NULL), O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int cfd = open(apr_pstrcat(pool, dir, "/tmp/", dead, NULL),
+                       O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+        _exit(cfd >= 0 && flock(cfd, LOCK_EX) == 0 ? 0 : 1);  /* dies */
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_int_equal(WEXITSTATUS(st), 0);
+    apr_pool_create(&p, pool);
+    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);  /* live */
+    assert_int_equal(jc_upload_write(u, "%PDF-", 5), APR_SUCCESS);
+    assert_int_equal(count("tmp"), 5);
+    /* too young for a minimum age of an hour: nothing */
+    assert_int_equal(jc_store_cleanup_orphans(dir, 3600, &removed, pool),
+                     APR_SUCCESS);
+    assert_int_equal(removed, 0);
+    assert_int_equal(jc_store_cleanup_orphans(dir, 0, &removed, pool),
+                     APR_SUCCESS);
+    assert_int_equal(removed, 2);      /* the orphan and the dead writer's */
+    assert_int_equal(count("tmp"), 3); /* keep-me, held, live */
+    assert_int_equal(access(apr_pstrcat(pool, dir, "/tmp/", dead, NULL),
+                            F_OK), -1);
+    /* the live upload still commits */
+    {
+        const char *id, *sha;
+
+        assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+        assert_int_equal(count("files"), 1);
+    }
+    close(fd);                         /* the holder lets go: now an orphan */
+    assert_int_equal(jc_store_cleanup_orphans(dir, 0, &removed, pool),
+                     APR_SUCCESS);
+    assert_int_equal(removed, 1);
+    assert_int_equal(count("tmp"), 1); /* keep-me.part */
+    apr_pool_destroy(p);
+    assert_int_not_equal(jc_store_cleanup_orphans("/nonexistent/x", 0, NULL,
+                                                  pool), APR_SUCCESS);
+}
+
 static void test_remove_and_ids(void **state)
 {
     jc_upload_t *u;
@@ -351,6 +415,7 @@ int main(void)
         cmocka_unit_test_setup(test_limit, setup),
         cmocka_unit_test_setup(test_result_too_large, setup),
         cmocka_unit_test_setup(test_cleanup, setup),
+        cmocka_unit_test_setup(test_cleanup_orphans, setup),
         cmocka_unit_test_setup(test_remove_and_ids, setup),
         cmocka_unit_test_setup(test_ids_random, setup),
     };

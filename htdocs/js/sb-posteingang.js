@@ -1,0 +1,100 @@
+// sachbearbeitung/posteingang.html: the submissions routed to the staff
+// member's team of their jobcenter (GET /api/v1/staff/uploads), each with
+// the customer, date, area, message, files (download: attachment with
+// the cleaned name and the sniffed type) and the status, which staff set
+// (POST /api/v1/staff/uploads/status; audited).
+
+import { api, errorMessage } from './api.js';
+import { byId, show, showError, clearMessages } from './ui.js';
+
+const STATUSES = [['uebermittelt', 'übermittelt'], ['in_bearbeitung', 'in Bearbeitung'], ['erledigt', 'erledigt']];
+
+function fact(dl, term, value) {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    dl.append(dt, dd);
+    return dd;
+}
+
+function item(s) {
+    const li = document.createElement('li');
+    li.className = 'sub-item';
+    const h = document.createElement('h2');
+    h.textContent = s.customer + ' (' + s.kundennummer + ')';
+    const dl = document.createElement('dl');
+    dl.className = 'sub-facts';
+    fact(dl, 'Eingegangen', s.date + ', ' + s.time + ' Uhr');
+    fact(dl, 'Bereich', s.area_label);
+    fact(dl, 'Vorgangsnummer', s.reference);
+    const st = fact(dl, 'Status', s.status_label);
+    if (s.message) fact(dl, 'Nachricht', s.message);
+    const files = document.createElement('ul');
+    for (const f of s.file_list) {
+        const fl = document.createElement('li');
+        const a = document.createElement('a');
+        a.href = '/api/v1/staff/uploads/file?file=' + f.id;
+        a.textContent = f.name;
+        a.setAttribute('download', '');
+        const meta = document.createElement('span');
+        meta.textContent = ' (' + f.type + ', ' + f.size.toLocaleString('de-DE') + ' Bytes)';
+        fl.append(a, meta);
+        files.appendChild(fl);
+    }
+    const form = document.createElement('form');
+    form.className = 'status-form';
+    const id = 'status-' + s.id;
+    const label = document.createElement('label');
+    label.htmlFor = id;
+    label.textContent = 'Status ändern';
+    const sel = document.createElement('select');
+    sel.id = id;
+    for (const [k, v] of STATUSES) {
+        const o = document.createElement('option');
+        o.value = k;
+        o.textContent = v;
+        o.selected = k === s.status;
+        sel.appendChild(o);
+    }
+    const b = document.createElement('button');
+    b.type = 'submit';
+    b.className = 'button button-secondary';
+    b.textContent = 'Status speichern';
+    form.append(label, sel, b);
+    form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        clearMessages();
+        const res = await api('POST', '/api/v1/staff/uploads/status', { submission: s.id, status: sel.value });
+        if (res.status !== 200) {
+            showError(errorMessage(res), []);
+            return;
+        }
+        st.textContent = res.data.status_label;
+        byId('status-note').textContent = 'Status von ' + s.reference + ': ' + res.data.status_label;
+    });
+    li.append(h, dl, files, form);
+    return li;
+}
+
+async function init() {
+    const me = await api('GET', '/api/v1/me');
+    if (me.status === 401 || (me.data && me.data.session && me.data.session.state !== 'authenticated')) {
+        window.location.replace('/anmeldung.html?ziel=' + encodeURIComponent(window.location.pathname));
+        return;
+    }
+    const res = await api('GET', '/api/v1/staff/uploads');
+    show(byId('loading'), false);
+    if (res.status !== 200 || !res.data) {
+        showError(errorMessage(res), []);
+        return;
+    }
+    byId('team').textContent = res.data.team;
+    show(byId('team-line'), true);
+    const list = byId('inbox-list');
+    for (const s of res.data.submissions) list.appendChild(item(s));
+    show(byId('empty'), res.data.submissions.length === 0);
+    show(byId('inbox'), true);
+}
+
+init();

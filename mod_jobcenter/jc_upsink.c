@@ -1,0 +1,318 @@
+/* The upload sink (see jc_upsink.h). */
+#include "jc_upsink.h"
+#include "jc_filename.h"
+#include "jc_multipart.h"
+#include "jc_sniff.h"
+#include "jc_upload_store.h"
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+struct jc_upsink {
+    jc_upsink_cfg_t cfg;        /* copy of the configuration              */
+    apr_pool_t *pool;           /* request pool                           */
+    jc_mp_t *mp;                /* multipart parser, NULL for a raw body  */
+    jc_upload_t *up;            /* the file being written, or NULL        */
+    jc_sniff_acc_t acc;         /* its first bytes                        */
+    int sniffed;                /* its type is decided (and allowed)      */
+    const char *mime;           /* its sniffed type                       */
+    const char *name;           /* its display name                       */
+    int in_field;               /* the current part is not a file         */
+    apr_off_t field_bytes;      /* bytes of non-file parts so far         */
+    apr_off_t total;            /* bytes of file data so far              */
+    apr_array_header_t *files;  /* committed jc_upfile_t                  */
+    int status;                 /* 0, or the error status                 */
+    jc_result_t res;            /* the error                              */
+};
+
+static int sk_fail(jc_upsink_t *s, int status, const char *code,
+                   const char *msg)
+{
+    if (s->status == 0) {
+        s->status = jc_result_set(&s->res, status, code, msg, "file");
+    }
+    if (s->up) {
+        jc_upload_abort(s->up);
+        s->up = NULL;
+    }
+    return s->status;
+}
+
+static int sk_internal(jc_upsink_t *s, const char *log)
+{
+    if (s->status == 0) {
+        s->status = jc_result_internal(&s->res, log);
+    }
+    if (s->up) {
+        jc_upload_abort(s->up);
+        s->up = NULL;
+    }
+    return s->status;
+}
+
+/* The limit that applies to the file being written. */
+static apr_off_t sk_file_limit(const jc_upsink_t *s)
+{
+    apr_off_t left = s->cfg.max_total - s->total;
+
+    return left < s->cfg.max_file ? left : s->cfg.max_file;
+}
+
+static int sk_too_large(jc_upsink_t *s)
+{
+    apr_off_t cfgmax = s->cfg.max_file_limit > 0 ? s->cfg.max_file_limit
+                                                 : s->cfg.max_file;
+
+    if (s->cfg.max_total - s->total < s->cfg.max_file
+        && s->cfg.max_total < cfgmax) {
+        /* the daily allowance, not the file size limit, was reached */
+        return sk_fail(s, 413, "upload_daily_limit",
+                       "Sie haben heute bereits so viele Daten "
+                       "hochgeladen, wie an einem Tag erlaubt ist. Bitte "
+                       "versuchen Sie es morgen erneut.");
+    }
+    if (s->status == 0) {
+        jc_store_result_too_large(&s->res, cfgmax, s->pool);
+        s->status = s->res.status;
+    }
+    return sk_fail(s, s->status, NULL, NULL);
+}
+
+static int sk_open(jc_upsink_t *s, const char *name)
+{
+    apr_status_t rv;
+
+    if ((unsigned)s->files->nelts >= s->cfg.max_files) {
+        return sk_fail(s, 400, "upload_too_many_files",
+                       apr_psprintf(s->pool, "Es können höchstens %u "
+                                    "Dateien je Sendung hochgeladen "
+                                    "werden.", s->cfg.max_files));
+    }
+    rv = jc_upload_open(&s->up, s->cfg.store, sk_file_limit(s), s->pool);
+    if (rv != APR_SUCCESS) {
+        s->up = NULL;
+        return sk_internal(s, apr_psprintf(s->pool, "upload store %s: %pm",
+                                           s->cfg.store, &rv));
+    }
+    memset(&s->acc, 0, sizeof(s->acc));
+    s->sniffed = 0;
+    s->mime = NULL;
+    s->name = name;
+    return 0;
+}
+
+/* Decide the type from the collected first bytes. */
+static int sk_sniff(jc_upsink_t *s)
+{
+    jc_sniff_type_e t = jc_sniff(s->acc.buf, s->acc.len);
+
+    if (t == JC_SNIFF_NONE) {
+        if (s->status == 0) {
+            s->status = jc_sniff_result(&s->res);
+        }
+        return sk_fail(s, s->status, NULL, NULL);
+    }
+    s->sniffed = 1;
+    s->mime = jc_sniff_mime(t);
+    return 0;
+}
+
+static int sk_write(jc_upsink_t *s, const char *buf, size_t len)
+{
+    apr_status_t rv;
+
+    if (!s->sniffed && jc_sniff_add(&s->acc, buf, len) && sk_sniff(s)) {
+        return s->status;
+    }
+    rv = jc_upload_write(s->up, buf, len);
+    if (rv == JC_STORE_ETOOLARGE) {
+        s->up = NULL;           /* the store removed its temp file */
+        return sk_too_large(s);
+    }
+    if (rv != APR_SUCCESS) {
+        s->up = NULL;
+        return sk_internal(s, apr_psprintf(s->pool, "upload write: %pm",
+                                           &rv));
+    }
+    s->total += (apr_off_t)len;
+    return 0;
+}
+
+static int sk_close(jc_upsink_t *s)
+{
+    jc_upfile_t *f;
+    apr_status_t rv;
+
+    if (jc_upload_size(s->up) == 0) {
+        return sk_fail(s, 400, "upload_empty", "Die Datei ist leer. Bitte "
+                       "wählen Sie eine andere Datei.");
+    }
+    if (!s->sniffed && sk_sniff(s)) {
+        return s->status;
+    }
+    f = apr_array_push(s->files);
+    f->size = jc_upload_size(s->up);
+    rv = jc_upload_commit(s->up, &f->store_id, &f->sha256);
+    s->up = NULL;
+    if (rv != APR_SUCCESS) {
+        s->files->nelts--;
+        return sk_internal(s, apr_psprintf(s->pool, "upload commit: %pm",
+                                           &rv));
+    }
+    f->name = s->name;
+    f->mime = s->mime;
+    return 0;
+}
+
+/* ---- multipart callbacks ----------------------------------------------- */
+
+static int mp_begin(void *baton, const jc_mp_part_t *part)
+{
+    jc_upsink_t *s = baton;
+
+    if (!part->is_file) {
+        s->in_field = 1;
+        return 0;
+    }
+    s->in_field = 0;
+    return sk_open(s, jc_filename_display(part->filename_star,
+                                          part->filename, s->pool));
+}
+
+static int mp_data(void *baton, const char *data, size_t len)
+{
+    jc_upsink_t *s = baton;
+
+    if (s->in_field) {
+        s->field_bytes += (apr_off_t)len;
+        if (s->field_bytes > JC_UPSINK_FIELD_BYTES) {
+            return sk_fail(s, 413, "body_too_large",
+                           "Die Anfrage ist zu groß.");
+        }
+        return 0;
+    }
+    return sk_write(s, data, len);
+}
+
+static int mp_end(void *baton)
+{
+    jc_upsink_t *s = baton;
+
+    if (s->in_field) {
+        s->in_field = 0;
+        return 0;
+    }
+    return sk_close(s);
+}
+
+/* ---- API --------------------------------------------------------------- */
+
+apr_status_t jc_upsink_create(jc_upsink_t **out, const jc_upsink_cfg_t *cfg,
+                              apr_pool_t *p)
+{
+    jc_upsink_t *s;
+
+    *out = NULL;
+    if (!cfg->store || cfg->max_file <= 0 || cfg->max_total <= 0
+        || cfg->max_files < 1) {
+        return APR_EINVAL;
+    }
+    s = apr_pcalloc(p, sizeof(*s));
+    s->cfg = *cfg;
+    s->pool = p;
+    s->files = apr_array_make(p, 4, sizeof(jc_upfile_t));
+    jc_result_ok(&s->res);
+    if (cfg->boundary) {
+        jc_mp_limits_t lim = { 4096, 16, cfg->max_files + 8 };
+        jc_mp_callbacks_t cb = { mp_begin, mp_data, mp_end, s };
+
+        if (jc_mp_create(&s->mp, cfg->boundary, &lim, &cb, p) != JC_MP_OK) {
+            return APR_EINVAL;
+        }
+    }
+    else if (sk_open(s, jc_filename_clean(cfg->raw_name, p))) {
+        /* the store is not usable: reported by the first feed/finish */
+    }
+    *out = s;
+    return APR_SUCCESS;
+}
+
+int jc_upsink_feed(jc_upsink_t *s, const char *buf, size_t len)
+{
+    jc_mp_err_e err;
+
+    if (s->status || len == 0) {
+        return s->status;
+    }
+    if (!s->mp) {
+        return sk_write(s, buf, len);
+    }
+    err = jc_mp_feed(s->mp, buf, len);
+    if (err != JC_MP_OK && s->status == 0) {
+        /* a parser error (a callback error has set s->status) */
+        if (s->up) {
+            jc_upload_abort(s->up);
+            s->up = NULL;
+        }
+        s->status = jc_mp_result(&s->res, err);
+    }
+    return s->status;
+}
+
+int jc_upsink_finish(jc_upsink_t *s)
+{
+    if (s->status) {
+        return s->status;
+    }
+    if (!s->mp) {
+        return sk_close(s);
+    }
+    if (jc_mp_finish(s->mp) != JC_MP_OK && s->status == 0) {
+        if (s->up) {
+            jc_upload_abort(s->up);
+            s->up = NULL;
+        }
+        s->status = jc_mp_result(&s->res, jc_mp_finish(s->mp));
+        return s->status;
+    }
+    if (s->status == 0 && s->files->nelts == 0) {
+        return sk_fail(s, 400, "upload_no_file", "Bitte wählen Sie eine "
+                       "Datei aus.");
+    }
+    return s->status;
+}
+
+void jc_upsink_abort(jc_upsink_t *s)
+{
+    int i;
+
+    if (!s) {
+        return;
+    }
+    if (s->up) {
+        jc_upload_abort(s->up);
+        s->up = NULL;
+    }
+    for (i = 0; i < s->files->nelts; i++) {
+        jc_store_remove(s->cfg.store,
+                        APR_ARRAY_IDX(s->files, i, jc_upfile_t).store_id,
+                        s->pool);
+    }
+    s->files->nelts = 0;
+}
+
+const jc_result_t *jc_upsink_result(const jc_upsink_t *s)
+{
+    return &s->res;
+}
+
+const apr_array_header_t *jc_upsink_files(const jc_upsink_t *s)
+{
+    return s->files;
+}
+
+apr_off_t jc_upsink_bytes(const jc_upsink_t *s)
+{
+    return s->total;
+}

@@ -1,0 +1,77 @@
+/* The upload sink: what the input filter feeds a request body into. A raw
+ * body is one file; a multipart/form-data body holds one or more file
+ * parts (other parts are read and dropped). Each file is typed from its
+ * first bytes (jc_sniff; the client's name and Content-Type never decide),
+ * hashed and written to a temp file of the upload store (jc_upload_store),
+ * then fsynced and renamed at its end. Limits are checked on every chunk:
+ * bytes per file, bytes in all (what the account may still upload today),
+ * number of files. Any error stops the sink: its temp file is removed, and
+ * jc_upsink_abort removes the files it had already committed, so a failed
+ * or aborted body leaves nothing behind.
+ *
+ * Memory is constant: the multipart parser's header buffer, one
+ * jc_upload_t per file (one at a time), the sniff buffer (18 bytes); data
+ * is never copied. Core: no httpd headers. */
+#ifndef JC_UPSINK_H
+#define JC_UPSINK_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "jc_result.h"
+
+/* A file the sink stored (committed into files/ of the store). */
+typedef struct {
+    const char *store_id;       /* 32 hex: the name in files/             */
+    const char *name;           /* cleaned display name (jc_filename)     */
+    const char *mime;           /* sniffed type ("application/pdf", ...)  */
+    const char *sha256;         /* 64 lower-case hex                      */
+    apr_off_t size;             /* bytes                                  */
+} jc_upfile_t;
+
+typedef struct {
+    const char *store;          /* upload store directory                 */
+    apr_off_t max_file;         /* bytes per file (> 0)                   */
+    apr_off_t max_total;        /* bytes of all files of this body (> 0)  */
+    unsigned max_files;         /* files this body may add (>= 1)         */
+    const char *boundary;       /* multipart boundary; NULL = raw body    */
+    const char *raw_name;       /* raw body: the client's file name (for
+                                   display only; NULL = "Dokument")       */
+    apr_off_t max_file_limit;   /* the configured per-file limit, for the
+                                   message when max_file was cut by the
+                                   daily limit                            */
+} jc_upsink_cfg_t;
+
+typedef struct jc_upsink jc_upsink_t;
+
+/* Extra bytes a multipart body may hold beyond its files' data: field
+ * values (dropped) are capped at this in all. */
+#define JC_UPSINK_FIELD_BYTES 65536
+
+/* A sink in p (the request pool: its destruction removes a temp file
+ * left open). APR_EINVAL for a bad configuration. */
+apr_status_t jc_upsink_create(jc_upsink_t **out, const jc_upsink_cfg_t *cfg,
+                              apr_pool_t *p);
+
+/* Feed len more body bytes. Returns 0, or the HTTP status of the error
+ * (413 too large, 415 type not allowed, 400 malformed, 500 store error);
+ * jc_upsink_result tells the rest. After an error every call returns it. */
+int jc_upsink_feed(jc_upsink_t *s, const char *buf, size_t len);
+
+/* The body has ended: commit the last file. 0 or the error status (400
+ * for an empty raw body or a multipart body without a file). */
+int jc_upsink_finish(jc_upsink_t *s);
+
+/* Remove the open temp file and every file already committed. */
+void jc_upsink_abort(jc_upsink_t *s);
+
+/* The error (status 200 if none). */
+const jc_result_t *jc_upsink_result(const jc_upsink_t *s);
+
+/* The committed files (jc_upfile_t), in body order. */
+const apr_array_header_t *jc_upsink_files(const jc_upsink_t *s);
+
+/* Bytes of file data received so far. */
+apr_off_t jc_upsink_bytes(const jc_upsink_t *s);
+
+#endif

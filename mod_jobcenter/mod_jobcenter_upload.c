@@ -1,0 +1,684 @@
+/* mod_jobcenter uploads, glue: the JC_UPLOAD input filter that streams a
+ * request body into the upload sink (jc_upsink: sniff, SHA-256, temp
+ * file, fsync, rename), the upload routes of the API, the upload store's
+ * preparation at start-up and its watchdog (orphaned temp files, drafts
+ * older than 24 h). The logic is in jc_upsink.c and jc_upload.c. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <apr_optional.h>
+#include <apr_strings.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <mod_watchdog.h>
+#include <ap_mpm.h>
+#include <unixd.h>
+#include <util_filter.h>
+
+#include "mod_jobcenter.h"
+#include "jc_upload_store.h"
+#include "jc_multipart.h"
+#include "jc_upsink.h"
+
+APLOG_USE_MODULE(jobcenter);
+
+#define JC_UP_FILTER    "JC_UPLOAD"
+#define JC_UP_BLOCK     (256 * 1024) /* bytes asked of the chain per read */
+#define JC_UP_WD_EVERY  5            /* seconds between watchdog runs     */
+#define JC_UP_ORPHAN_AGE 2           /* temp files younger are not checked */
+#define JC_UP_MP_SLACK  (8192 + JC_UPSINK_FIELD_BYTES) /* multipart framing */
+
+/* ---- the input filter -------------------------------------------------- */
+
+/* State of one upload body (f->ctx). */
+typedef struct {
+    jc_upsink_t *sink;          /* where the bytes go                      */
+    apr_bucket_brigade *in;     /* what the next filter gave us            */
+    apr_off_t max_body;         /* body limit (Content-Length and running) */
+    apr_off_t body;             /* body bytes seen                         */
+    int status;                 /* 0, or the HTTP status of the failure    */
+    int eos;                    /* the body has ended (sink finished)      */
+    apr_status_t rv;            /* the chain's read error, if any          */
+} jc_upf_t;
+
+/* Reads the body from the next filter in blocks, feeds every data bucket
+ * to the sink and drops it: the caller gets empty brigades until the end,
+ * then EOS. Nothing accumulates: each block's buckets are deleted before
+ * the next read. A sink error makes every further call return
+ * APR_EGENERAL (the handler reads the status from the context). */
+static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                  ap_input_mode_t mode,
+                                  apr_read_type_e block, apr_off_t readbytes)
+{
+    jc_upf_t *u = f->ctx;
+    apr_bucket *b;
+    apr_status_t rv;
+
+    (void)block;
+    (void)readbytes;
+    if (mode != AP_MODE_READBYTES) {
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    }
+    if (u->status) {
+        return APR_EGENERAL;
+    }
+    if (u->eos) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
+                                        f->c->bucket_alloc));
+        return APR_SUCCESS;
+    }
+    rv = ap_get_brigade(f->next, u->in, AP_MODE_READBYTES, APR_BLOCK_READ,
+                        JC_UP_BLOCK);
+    if (rv != APR_SUCCESS) {
+        /* client gone, timeout, or LimitRequestBody (APR_ENOSPC) */
+        apr_brigade_cleanup(u->in);
+        jc_upsink_abort(u->sink);
+        u->rv = rv;
+        u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        return rv;
+    }
+    while (!APR_BRIGADE_EMPTY(u->in)) {
+        const char *data;
+        apr_size_t len;
+
+        b = APR_BRIGADE_FIRST(u->in);
+        if (APR_BUCKET_IS_EOS(b)) {
+            u->eos = 1;
+            apr_brigade_cleanup(u->in);
+            u->status = jc_upsink_finish(u->sink);
+            break;
+        }
+        if (!APR_BUCKET_IS_METADATA(b)) {
+            rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+            if (rv != APR_SUCCESS) {
+                u->rv = rv;
+                u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+                break;
+            }
+            u->body += (apr_off_t)len;
+            if (u->body > u->max_body) {
+                /* a chunked body past the limit: cut here */
+                u->status = 413;
+                break;
+            }
+            u->status = jc_upsink_feed(u->sink, data, len);
+            if (u->status) {
+                break;
+            }
+        }
+        apr_bucket_delete(b);
+    }
+    if (u->status) {
+        apr_brigade_cleanup(u->in);
+        jc_upsink_abort(u->sink);
+        return APR_EGENERAL;
+    }
+    if (u->eos) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
+                                        f->c->bucket_alloc));
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- request helpers --------------------------------------------------- */
+
+/* Value of a query parameter (URL-decoded), or NULL. */
+static const char *query_arg(request_rec *r, const char *key)
+{
+    char *args, *tok, *last = NULL;
+    size_t klen = strlen(key);
+
+    if (!r->args) {
+        return NULL;
+    }
+    args = apr_pstrdup(r->pool, r->args);
+    for (tok = apr_strtok(args, "&", &last); tok;
+         tok = apr_strtok(NULL, "&", &last)) {
+        if (!strncmp(tok, key, klen) && tok[klen] == '=') {
+            char *v = tok + klen + 1;
+
+            return ap_unescape_urlencoded(v) == OK ? v : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* A positive id from the query or the JSON body; 0 if missing/invalid. */
+static apr_int64_t arg_id(jc_call_t *c, const char *key)
+{
+    const char *v = NULL;
+    json_t *j;
+    char *end = NULL;
+    apr_int64_t id;
+
+    if (c->body) {
+        j = json_object_get(c->body, key);
+        if (json_is_integer(j)) {
+            return json_integer_value(j) > 0 ? json_integer_value(j) : 0;
+        }
+        v = json_string_value(j);
+    }
+    if (!v) {
+        v = query_arg(c->r, key);
+    }
+    if (!v || !*v || strlen(v) > 18) {
+        return 0;
+    }
+    id = apr_strtoi64(v, &end, 10);
+    return (end && !*end && id > 0) ? id : 0;
+}
+
+/* Profile (and, once issue 6's consent lands, Online-Kommunikation) gate
+ * of the citizen's upload routes. */
+static int citizen_gate(jc_call_t *c, jc_result_t *res)
+{
+    jc_upload_profile_t pr;
+
+    return jc_upload_profile(&c->db, res, &pr, c->sess.account_id,
+                             c->r->pool);
+}
+
+/* Send a stored file (receipt or upload) with the given headers; the file
+ * is streamed by the core output filters (sendfile/mmap), never read into
+ * memory here. */
+static int send_stored(jc_call_t *c, jc_result_t *res, const char *path,
+                       const char *type, const char *disposition)
+{
+    request_rec *r = c->r;
+    apr_file_t *fd;
+    apr_finfo_t fi;
+    apr_bucket_brigade *bb;
+    apr_status_t rv;
+
+    rv = apr_file_open(&fd, path, APR_READ | APR_BINARY, 0, r->pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, fd);
+    }
+    if (rv != APR_SUCCESS) {
+        return jc_result_internal(res, apr_psprintf(r->pool, "open %s: %pm",
+                                                    path, &rv));
+    }
+    r->status = 200;
+    ap_set_content_type(r, type);
+    ap_set_content_length(r, fi.size);
+    apr_table_setn(r->headers_out, "Content-Disposition", disposition);
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Content-Security-Policy",
+                   "default-src 'none'; sandbox");
+    c->sent = 1;
+    if (r->header_only) {
+        return 200;
+    }
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    apr_brigade_insert_file(bb, fd, 0, fi.size, r->pool);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
+                                    r->connection->bucket_alloc));
+    rv = ap_pass_brigade(r->output_filters, bb);
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, JCLOG(00302)
+                      "sending %s aborted", path);
+    }
+    return 200;
+}
+
+/* Content-Disposition with an ASCII fallback name and the UTF-8 name as
+ * RFC 5987 filename*. */
+static const char *disposition(apr_pool_t *p, const char *kind,
+                               const char *name)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(name), i, a = 0, e = 0;
+    char *ascii = apr_palloc(p, n + 1), *enc = apr_palloc(p, 3 * n + 1);
+
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)name[i];
+
+        ascii[a++] = (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+                     ? (char)ch : '_';
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')
+            || (ch >= '0' && ch <= '9') || strchr("!#$&+-.^_`|~", ch)) {
+            enc[e++] = (char)ch;
+        }
+        else {
+            enc[e++] = '%';
+            enc[e++] = hex[ch >> 4];
+            enc[e++] = hex[ch & 15];
+        }
+    }
+    ascii[a] = '\0';
+    enc[e] = '\0';
+    return apr_psprintf(p, "%s; filename=\"%s\"; filename*=UTF-8''%s", kind,
+                        ascii, enc);
+}
+
+/* Stream the request body through the JC_UPLOAD filter into an upload
+ * sink configured by scfg (max_body: the body limit, also checked against
+ * Content-Length first). 200 with the committed files in *files, or the
+ * error in res (nothing left in the store). Shared by the upload and the
+ * message routes (Bescheide). */
+int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
+                        const jc_upsink_cfg_t *scfg, apr_off_t max_body,
+                        const apr_array_header_t **files)
+{
+    request_rec *r = c->r;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    jc_upf_t *u;
+    apr_bucket_brigade *bb;
+    apr_status_t rv;
+    int seen_eos = 0;
+
+    if (cl) {
+        char *end = NULL;
+        apr_off_t n = apr_strtoi64(cl, &end, 10);
+
+        if (!end || *end || n < 0 || n > max_body) {
+            r->connection->keepalive = AP_CONN_CLOSE;
+            return jc_store_result_too_large(res, scfg->max_file_limit,
+                                             r->pool);
+        }
+    }
+    u = apr_pcalloc(r->pool, sizeof(*u));
+    if (jc_upsink_create(&u->sink, scfg, r->pool) != APR_SUCCESS) {
+        return jc_result_internal(res, "upload sink configuration");
+    }
+    u->in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    u->max_body = max_body;
+    ap_add_input_filter(JC_UP_FILTER, u, r, r->connection);
+
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!seen_eos) {
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, JC_UP_BLOCK);
+        if (rv != APR_SUCCESS) {
+            break;
+        }
+        seen_eos = !APR_BRIGADE_EMPTY(bb)
+                   && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+        apr_brigade_cleanup(bb);
+    }
+    if (u->status || !seen_eos) {
+        jc_upsink_abort(u->sink);
+        r->connection->keepalive = AP_CONN_CLOSE;
+        if (u->rv != APR_SUCCESS) {
+            /* the chain failed: client gone, timeout, LimitRequestBody */
+            jc_result_set(res, u->status == 413 ? 413 : u->status,
+                          u->status == 413 ? "upload_too_large"
+                                           : "body_unreadable",
+                          u->status == 413 ? "Die Datei ist zu groß."
+                          : "Die Datei konnte nicht vollständig empfangen "
+                            "werden. Bitte versuchen Sie es erneut.",
+                          "file");
+            res->log = apr_psprintf(r->pool, "upload body: %pm", &u->rv);
+            return res->status;
+        }
+        if (u->status == 413 && jc_upsink_result(u->sink)->status != 413) {
+            /* cut by the body limit in the filter */
+            return jc_store_result_too_large(res, scfg->max_file_limit, r->pool);
+        }
+        *res = *jc_upsink_result(u->sink);
+        if (res->status < 400) {
+            jc_result_internal(res, "upload failed without a reason");
+        }
+        return res->status;
+    }
+    *files = jc_upsink_files(u->sink);
+    return 200;
+}
+
+/* Exported for mod_jobcenter_message.c. */
+const char *jc_api_query_arg(request_rec *r, const char *key)
+{
+    return query_arg(r, key);
+}
+
+apr_int64_t jc_api_arg_id(jc_call_t *c, const char *key)
+{
+    return arg_id(c, key);
+}
+
+int jc_upload_send_stored(jc_call_t *c, jc_result_t *res, const char *path,
+                          const char *type, const char *disp)
+{
+    return send_stored(c, res, path, type, disp);
+}
+
+const char *jc_upload_disposition(apr_pool_t *p, const char *kind,
+                                  const char *name)
+{
+    return disposition(p, kind, name);
+}
+
+/* ---- citizen routes ---------------------------------------------------- */
+
+int jc_route_up_context(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    *out = NULL;
+    if (citizen_gate(c, res) != 200) {
+        return res->status;
+    }
+    return jc_upload_context(&c->db, res, out, &c->conf->upload,
+                             c->sess.account_id, c->now, c->r->pool);
+}
+
+int jc_route_up_draft(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    *out = NULL;
+    if (citizen_gate(c, res) != 200) {
+        return res->status;
+    }
+    return jc_upload_draft_create(&c->db, res, out, &c->conf->upload,
+                                  c->sess.account_id,
+                                  jc_api_body_str(c, "area", NULL), c->now,
+                                  c->r->pool);
+}
+
+/* POST uploads/files?draft=N[&name=...]: the body is the file (any
+ * Content-Type but multipart/form-data, which may hold several files). */
+int jc_route_up_files(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    request_rec *r = c->r;
+    const jc_upload_cfg_t *cfg = &c->conf->upload;
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    const char *boundary = NULL;
+    apr_int64_t draft = arg_id(c, "draft");
+    jc_upload_room_t room;
+    jc_upsink_cfg_t scfg;
+    const apr_array_header_t *files = NULL;
+    apr_off_t max_body;
+
+    *out = NULL;
+    if (citizen_gate(c, res) != 200) {
+        return res->status;
+    }
+    if (!draft) {
+        return jc_result_set(res, 400, "draft_missing", "Bitte wählen Sie "
+                             "zuerst den zuständigen Bereich aus.", "draft");
+    }
+    if (jc_upload_room(&c->db, res, &room, cfg, c->sess.account_id, draft,
+                       c->now, r->pool) != 200) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return res->status;
+    }
+    memset(&scfg, 0, sizeof(scfg));
+    scfg.store = cfg->store;
+    scfg.max_file = cfg->max_file;
+    scfg.max_file_limit = cfg->max_file;
+    scfg.max_total = room.bytes_left;
+    if (ct && !strncasecmp(ct, "multipart/", 10)) {
+        if (jc_multipart_boundary(&boundary, ct, r->pool) != JC_MP_OK) {
+            return jc_mp_result(res, JC_MP_ERR_CTYPE);
+        }
+        scfg.boundary = boundary;
+        scfg.max_files = room.files_left;
+        max_body = cfg->max_file * (apr_off_t)room.files_left;
+        if (max_body > room.bytes_left) {
+            max_body = room.bytes_left;
+        }
+        max_body += JC_UP_MP_SLACK * (apr_off_t)(room.files_left + 1);
+    }
+    else {
+        scfg.max_files = 1;
+        scfg.raw_name = query_arg(r, "name");
+        max_body = cfg->max_file < room.bytes_left ? cfg->max_file
+                                                   : room.bytes_left;
+    }
+    /* the limit before a single body byte is read */
+    if (cl) {
+        char *end = NULL;
+        apr_off_t n = apr_strtoi64(cl, &end, 10);
+
+        if (!end || *end || n < 0 || n > max_body) {
+            r->connection->keepalive = AP_CONN_CLOSE;
+            if (!boundary && room.bytes_left < cfg->max_file
+                && n > room.bytes_left) {
+                return jc_result_set(res, 413, "upload_daily_limit",
+                                     "Sie haben heute bereits so viele "
+                                     "Daten hochgeladen, wie an einem Tag "
+                                     "erlaubt ist. Bitte versuchen Sie es "
+                                     "morgen erneut.", "file");
+            }
+            return jc_store_result_too_large(res, cfg->max_file, r->pool);
+        }
+    }
+    if (jc_upload_read_body(c, res, &scfg, max_body, &files) != 200) {
+        return res->status;
+    }
+    return jc_upload_files_add(&c->db, res, out, cfg, c->sess.account_id,
+                               draft, files, c->now,
+                               r->pool);
+}
+
+int jc_route_up_file_delete(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    *out = NULL;
+    return jc_upload_file_remove(&c->db, res, &c->conf->upload,
+                                 c->sess.account_id, arg_id(c, "draft"),
+                                 arg_id(c, "file"), c->r->pool);
+}
+
+int jc_route_up_submit(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    jc_upload_submit_in_t in;
+    json_t *m = json_object_get(c->body, "message");
+
+    *out = NULL;
+    if (citizen_gate(c, res) != 200) {
+        return res->status;
+    }
+    if (m && !json_is_string(m) && !json_is_null(m)) {
+        return jc_result_set(res, 400, "message_invalid", "Die Nachricht "
+                             "muss Text sein.", "message");
+    }
+    in.account_id = c->sess.account_id;
+    in.draft_id = arg_id(c, "draft");
+    in.message = json_string_value(m);
+    in.key = jc_api_body_str(c, "idempotency_key", NULL);
+    if (!in.key) {
+        in.key = apr_table_get(c->r->headers_in, "Idempotency-Key");
+    }
+    return jc_upload_submit(&c->db, res, out, &c->conf->upload, &in, c->now,
+                            c->r->pool);
+}
+
+int jc_route_up_receipt(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    const char *path, *ref;
+
+    *out = NULL;
+    if (jc_upload_receipt(&c->db, res, &path, &ref, &c->conf->upload,
+                          c->sess.account_id, arg_id(c, "submission"),
+                          c->r->pool) != 200) {
+        return res->status;
+    }
+    return send_stored(c, res, path, "application/pdf",
+                       disposition(c->r->pool, "inline",
+                                   apr_pstrcat(c->r->pool, "Bestaetigung-",
+                                               ref, ".pdf", NULL)));
+}
+
+int jc_route_up_list(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    return jc_upload_list(&c->db, res, out, c->sess.account_id, c->r->pool);
+}
+
+int jc_route_up_verify(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    return jc_upload_verify(&c->db, res, out,
+                            jc_api_body_str(c, "reference", NULL),
+                            jc_api_body_str(c, "code", NULL), c->r->pool);
+}
+
+/* ---- staff routes ------------------------------------------------------ */
+
+int jc_route_up_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    jc_upload_staff_t st;
+
+    *out = NULL;
+    if (jc_upload_staff(&c->db, res, &st, c->sess.account_id, c->r->pool)
+        != 200) {
+        return res->status;
+    }
+    return jc_upload_inbox(&c->db, res, out, &st, c->r->pool);
+}
+
+int jc_route_up_staff_file(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    jc_upload_staff_t st;
+    jc_upload_dl_t dl;
+
+    *out = NULL;
+    if (jc_upload_staff(&c->db, res, &st, c->sess.account_id, c->r->pool)
+        != 200
+        || jc_upload_staff_file(&c->db, res, &dl, &c->conf->upload, &st,
+                                arg_id(c, "file"), c->r->pool) != 200) {
+        return res->status;
+    }
+    return send_stored(c, res, dl.path, dl.mime,
+                       disposition(c->r->pool, "attachment", dl.name));
+}
+
+int jc_route_up_status(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    jc_upload_staff_t st;
+
+    *out = NULL;
+    if (jc_upload_staff(&c->db, res, &st, c->sess.account_id, c->r->pool)
+        != 200) {
+        return res->status;
+    }
+    return jc_upload_set_status(&c->db, res, out, &st,
+                                arg_id(c, "submission"),
+                                jc_api_body_str(c, "status", NULL), c->now,
+                                c->r->pool);
+}
+
+/* ---- start-up and watchdog --------------------------------------------- */
+
+typedef struct {
+    server_rec *s;              /* server whose configuration is used     */
+} jc_up_wd_t;
+
+static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
+{
+    jc_up_wd_t *wd = data;
+    server_rec *s = wd->s;
+    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
+                                               &jobcenter_module);
+    apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
+    int mpm_state = AP_MPMQ_RUNNING;
+    unsigned n = 0;
+    apr_pool_t *p;
+    ap_dbd_t *dbd;
+
+    ap_mpm_query(AP_MPMQ_MPM_STATE, &mpm_state);
+    if (state != AP_WATCHDOG_STATE_RUNNING || mpm_state == AP_MPMQ_STOPPING) {
+        return APR_SUCCESS;
+    }
+    apr_pool_create(&p, pool);
+    /* temp files whose writer died (kill -9, crash) */
+    if (jc_store_cleanup_orphans(conf->upload.store, JC_UP_ORPHAN_AGE, &n, p)
+        == APR_SUCCESS && n > 0) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00303)
+                     "upload store: removed %u orphaned temp file(s)", n);
+    }
+    dbd = jc_dbd_open(p, s);
+    if (dbd) {
+        jc_db_t db;
+        jc_db_rc_e rc;
+
+        memset(&db, 0, sizeof(db));
+        db.driver = dbd->driver;
+        db.handle = dbd->handle;
+        db.prepared = dbd->prepared;
+        rc = jc_upload_purge_drafts(&db, &n, &conf->upload, now, p);
+        if (rc != JC_DB_OK) {
+            ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                         : APLOG_WARNING, 0, s, JCLOG(00304)
+                         "upload drafts: %s",
+                         db.last_error ? db.last_error : jc_db_rc_name(rc));
+        }
+        else if (n > 0) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00305)
+                         "upload drafts: removed %u draft(s) older than "
+                         "24 h", n);
+        }
+        jc_dbd_close(s, dbd);
+    }
+    apr_pool_destroy(p);
+    return APR_SUCCESS;
+}
+
+/* post_config (as root): create the store's tmp/ and files/ for the
+ * server's user, remove orphaned temp files, register the watchdog. */
+apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_reg;
+    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
+                                               &jobcenter_module);
+    const char *dir = conf->upload.store;
+    const char *sub[3] = { "", "/tmp", "/files" };
+    ap_watchdog_t *wd;
+    jc_up_wd_t *data;
+    apr_status_t rv;
+    unsigned n = 0;
+    int i;
+
+    rv = jc_store_prepare(dir, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, JCLOG(00306)
+                     "JobcenterUploadStore %s: cannot create tmp/ and files/ "
+                     "(the directory must exist)", dir);
+        return rv;
+    }
+    for (i = 0; i < 3 && geteuid() == 0; i++) {
+        const char *d = apr_pstrcat(pconf, dir, sub[i], NULL);
+
+        if (chown(d, ap_unixd_config.user_id, ap_unixd_config.group_id)
+            != 0) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, APR_FROM_OS_ERROR(errno),
+                         s, JCLOG(00307) "JobcenterUploadStore: cannot "
+                         "chown %s", d);
+            return APR_EGENERAL;
+        }
+    }
+    /* nothing is being uploaded by this generation yet; a temp file still
+     * locked belongs to a child of the previous one (graceful restart) */
+    if (jc_store_cleanup_orphans(dir, JC_UP_ORPHAN_AGE, &n, pconf)
+        == APR_SUCCESS && n) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, JCLOG(00308)
+                     "upload store: removed %u orphaned temp file(s) at "
+                     "start", n);
+    }
+    wd_get = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    wd_reg = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    if (!wd_get || !wd_reg) {
+        return APR_EGENERAL;
+    }
+    rv = wd_get(&wd, "jc-uploads", 0, 1, pconf);
+    if (rv == APR_SUCCESS) {
+        data = apr_pcalloc(pconf, sizeof(*data));
+        data->s = s;
+        rv = wd_reg(wd, apr_time_from_sec(JC_UP_WD_EVERY), data,
+                    upload_tick);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, JCLOG(00309)
+                     "cannot register the upload watchdog");
+    }
+    return rv;
+}
+
+void jc_upload_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_register_input_filter(JC_UP_FILTER, upload_filter, NULL,
+                             AP_FTYPE_RESOURCE);
+}

@@ -1,0 +1,153 @@
+// The seed's "Dokumente hochladen" in Chromium at 360x800: login with
+// password and TOTP, "Dateien hochladen" -> "Geldleistung" -> three files
+// through the file picker (each with its progress bar), one removed again,
+// "Weiter zum nächsten Schritt", a message with the live "noch N Zeichen",
+// "Absenden" ("2 Dokumente an Jobcenter Rems-Murr"), the confirmation
+// text, "Bestätigungs-PDF anzeigen" opens the PDF, "Antragsübersicht
+// einsehen" lists the submission; then the staff inbox shows it. Console
+// errors, page errors and CSP violations fail.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { generate } from 'otplib';
+import { useEnv, logTest } from '../lib/env.mjs';
+import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
+import { jobcenterWithStaff, nowSec } from '../lib/fixtures.mjs';
+import { samples, sha256, citizenWithProfile, staffOf } from '../lib/uploads.mjs';
+
+describe('Dokumente hochladen in Chromium (360x800)', () => {
+    const h = useEnv();
+    let browser, jc;
+
+    before(async () => {
+        browser = await launch();
+        jc = await jobcenterWithStaff(h.env, { name: 'Jobcenter Rems-Murr' });
+    });
+    after(async () => {
+        if (browser) await browser.close();
+    });
+
+    async function noHorizontalScroll(page, what) {
+        const w = await scrollWidth(page);
+        assert.ok(w <= 360, `${what}: page is ${w} px wide at a 360 px viewport`);
+    }
+
+    async function login(page, u, target, step = 30) {
+        await page.goto(`${h.env.base}/anmeldung.html?ziel=${encodeURIComponent(target)}`);
+        await page.locator('#login').fill(u.email);
+        await page.locator('#password').fill(u.password);
+        await page.locator('#login-submit').click();
+        await page.waitForURL(/\/zweiter-faktor\.html\?ziel=/);
+        const totp = page.locator('#totp_code');
+        await totp.waitFor({ state: 'visible' });
+        await totp.fill(await generate({ secret: u.secret, epoch: nowSec() + step }));
+        await totp.press('Enter');
+    }
+
+    let reference;
+    const files = [
+        { name: 'Kontoauszug März.pdf', mimeType: 'application/pdf', buffer: samples.pdf(120000) },
+        { name: 'Mietvertrag.jpg', mimeType: 'image/jpeg', buffer: samples.jpeg(80000) },
+        { name: 'falsch.png', mimeType: 'image/png', buffer: samples.png(5000) }
+    ];
+
+    test('area, two files (a third removed), message, Absenden, confirmation, receipt, Antragsübersicht', async () => {
+        const env = h.env;
+        const u = await citizenWithProfile(env, jc, 'browser-upl');
+        const page = await newPage(browser, { expectApi: [401] });
+        try {
+            await login(page, u, '/dokumente-hochladen.html');
+            await page.waitForURL(/\/dokumente-hochladen\.html$/);
+            await page.getByRole('heading', { name: 'Wählen Sie den zuständigen Bereich aus' }).waitFor();
+            const areas = await page.locator('#area-list button').allTextContents();
+            assert.deepEqual(areas, ['Geldleistung', 'Vermittlung', 'Bildung und Teilhabe']);
+            await noHorizontalScroll(page, 'area choice');
+            await page.getByRole('button', { name: 'Geldleistung' }).click();
+
+            await page.getByRole('heading', { name: 'Geldleistung: Datei hochladen' }).waitFor();
+            const input = page.locator('#file-input');
+            assert.match(await input.getAttribute('accept'), /\.pdf.*image\/jpeg/);
+            assert.equal(await page.getByRole('button', { name: 'Weiter zum nächsten Schritt' }).isDisabled(), true);
+            await input.setInputFiles(files);
+            const items = page.locator('.file-item');
+            await page.waitForFunction(() => document.querySelectorAll('.file-item .file-meta').length === 3
+                && [...document.querySelectorAll('.file-item .file-meta')].every((m) => /hochgeladen$/.test(m.textContent)));
+            assert.equal(await items.count(), 3);
+            // each has its progress bar, now at 100
+            assert.deepEqual(await page.locator('.file-item progress').evaluateAll((b) => b.map((x) => x.value)),
+                [100, 100, 100]);
+            await noHorizontalScroll(page, 'file list');
+            await page.getByRole('button', { name: 'falsch.png entfernen' }).click();
+            await page.waitForFunction(() => document.querySelectorAll('.file-item').length === 2);
+            assert.match(await page.locator('#file-status').textContent(), /falsch\.png wurde entfernt/);
+
+            await page.getByRole('button', { name: 'Weiter zum nächsten Schritt' }).click();
+            await page.getByRole('heading', { name: 'Geldleistung' }).waitFor();
+            await page.getByLabel('Möchten Sie uns etwas mitteilen?').fill('Test');
+            assert.equal(await page.locator('#message-count').textContent(), 'noch 996 Zeichen');
+            await page.getByLabel('Möchten Sie uns etwas mitteilen?').fill('Bitte prüfen Sie die Unterlagen. 😀');
+            assert.equal(await page.locator('#message-count').textContent(), `noch ${1000 - 34} Zeichen`);
+            const send = page.getByRole('button', { name: /Absenden/ });
+            assert.equal((await send.innerText()).replace(/\s+/g, ' ').trim(), 'Absenden 2 Dokumente an Jobcenter Rems-Murr');
+            await noHorizontalScroll(page, 'message');
+            await send.click();
+
+            await page.getByRole('heading', { name: 'Ihre Dokumente wurden übermittelt' }).waitFor();
+            const text = await page.locator('#confirmation').textContent();
+            assert.match(text, /^Ihre Dokumente wurden am \d\d\.\d\d\.\d{4} an Jobcenter Rems-Murr übermittelt\. Ihre Dokumente werden schnellstmöglich geprüft und bearbeitet\.$/);
+            reference = (await page.locator('#reference').textContent()).trim();
+            await page.getByRole('link', { name: 'Fertig' }).waitFor();
+            await noHorizontalScroll(page, 'confirmation');
+
+            // the receipt opens in a new tab as a PDF
+            const [resp] = await Promise.all([
+                page.context().waitForEvent('response', (r) => r.url().includes('/api/v1/uploads/receipt')),
+                page.getByRole('link', { name: 'Bestätigungs-PDF anzeigen' }).click()
+            ]);
+            assert.equal(resp.status(), 200);
+            assert.equal(resp.headers()['content-type'], 'application/pdf');
+            assert.match(resp.headers()['content-disposition'], /^inline;/);
+
+            await page.getByRole('link', { name: 'Antragsübersicht einsehen' }).click();
+            await page.waitForURL(/\/antragsuebersicht\.html$/);
+            const item = page.locator('.sub-item').first();
+            await item.waitFor();
+            const t = await item.innerText();
+            assert.match(t, /Geldleistung/);
+            assert.match(t, /Dokumente\s+2/);
+            assert.match(t, /Status\s+übermittelt/);
+            assert.ok(t.includes(reference), t);
+            assert.equal(await page.locator('.sub-item').count(), 1);
+            await noHorizontalScroll(page, 'Antragsübersicht');
+            assert.deepEqual(page.problems, []);
+        } finally {
+            await page.dispose();
+        }
+        // the bytes arrived as sent
+        const rows = await env.db.query(`SELECT name, sha256 FROM upload_file WHERE account_id = ${u.id} ORDER BY id`);
+        assert.deepEqual(rows.map((r) => r.name), ['Kontoauszug März.pdf', 'Mietvertrag.jpg']);
+        assert.deepEqual(rows.map((r) => r.sha256), [sha256(files[0].buffer), sha256(files[1].buffer)]);
+    });
+
+    test('staff Posteingang lists it; status set to "in Bearbeitung"', async () => {
+        const st = await staffOf(h.env, jc, 'leistung');
+        const page = await newPage(browser, { expectApi: [401] });
+        try {
+            await login(page, st, '/sachbearbeitung/posteingang.html');
+            await page.waitForURL(/\/sachbearbeitung\/posteingang\.html$/);
+            await page.locator('#team').waitFor({ state: 'visible' });
+            assert.equal(await page.locator('#team').textContent(), 'Leistung allgemein');
+            const item = page.locator('.sub-item').first();
+            assert.ok((await item.innerText()).includes(reference));
+            assert.equal(await item.getByRole('link').count(), 2);
+            await item.getByLabel('Status ändern').selectOption('in_bearbeitung');
+            await item.getByRole('button', { name: 'Status speichern' }).click();
+            await page.waitForFunction(() => /in Bearbeitung/.test(document.querySelector('#status-note').textContent));
+            await noHorizontalScroll(page, 'Posteingang');
+            assert.deepEqual(page.problems, []);
+        } finally {
+            await page.dispose();
+        }
+    });
+
+    logTest();
+});

@@ -1,0 +1,117 @@
+// Uploads and crashes: the Apache child that is receiving an upload is
+// killed with SIGKILL mid-body; afterwards nothing partial is visible (no
+// row, no file) and the temp file it left is removed by the upload
+// watchdog of the next child (its writer's flock is gone). And the
+// housekeeping: a draft older than 24 h is removed with its files.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { useEnv, logTest } from '../lib/env.mjs';
+import { waitUntil, sleep } from '../lib/util.mjs';
+import { jobcenterWithStaff } from '../lib/fixtures.mjs';
+import { samples, citizenWithProfile, newDraft, uploadRaw, storeList, storeDir } from '../lib/uploads.mjs';
+
+// pid of the process holding `file` open (a scan of /proc/*/fd)
+function holderOf(file) {
+    for (const d of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(d)) continue;
+        let fds;
+        try { fds = fs.readdirSync(`/proc/${d}/fd`); } catch { continue; }
+        for (const fd of fds) {
+            try {
+                if (fs.readlinkSync(`/proc/${d}/fd/${fd}`) === file) return Number(d);
+            } catch { /* gone */ }
+        }
+    }
+    return null;
+}
+
+describe('upload crash', () => {
+    const h = useEnv({ sets: ['JobcenterUploadMaxFileSize 10000000'] });
+    let cit;
+
+    test('set-up: a citizen with a person profile', async () => {
+        const jc = await jobcenterWithStaff(h.env, { name: 'Jobcenter Crash' });
+        cit = await citizenWithProfile(h.env, jc, 'crash');
+    });
+
+    test('kill -9 of the child during an upload: no row, no file; the temp file is removed (bounded wait)', async () => {
+        const env = h.env;
+        const d = await newDraft(cit.c, 'geldleistung');
+        const files = storeList(env, 'files').length;
+        const body = samples.pdf(2000000);
+        const s = net.connect(env.port, '127.0.0.1');
+        s.on('error', () => {});
+        await new Promise((r) => s.on('connect', r));
+        s.write(`POST /api/v1/uploads/files?draft=${d}&name=crash.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n`
+            + `Cookie: ${cit.c.jar.header()}\r\nX-CSRF-Token: ${cit.c.csrf}\r\nOrigin: ${cit.c.base}\r\n`
+            + `Content-Type: application/pdf\r\nContent-Length: ${body.length}\r\n\r\n`);
+        s.write(body.subarray(0, 500000));
+        await waitUntil(() => storeList(env, 'tmp').length === 1, { timeoutMs: 5000, what: 'the temp file' });
+        const tmp = path.join(storeDir(env), 'tmp', storeList(env, 'tmp')[0]);
+        const pid = await waitUntil(() => holderOf(tmp), { timeoutMs: 5000, what: 'the child writing it' });
+        assert.notEqual(pid, env.apache.pid, 'the parent holds the upload');
+        process.kill(pid, 'SIGKILL');
+        await waitUntil(() => { try { process.kill(pid, 0); return false; } catch { return true; } },
+            { timeoutMs: 5000, what: 'the child to die' });
+        s.destroy();
+        // the temp file is still there right after the crash ...
+        assert.equal(storeList(env, 'tmp').length, 1, 'nothing removed it yet (the writer is dead)');
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM upload_file WHERE account_id = ${cit.id}`), 0);
+        // ... and the watchdog of a new child removes it (runs every 5 s)
+        await waitUntil(() => storeList(env, 'tmp').length === 0, { timeoutMs: 20000, intervalMs: 250,
+            what: 'the orphaned temp file to be removed' });
+        assert.equal(storeList(env, 'files').length, files);
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM upload_file WHERE account_id = ${cit.id}`), 0);
+        // the server still works
+        const ok = await uploadRaw(cit.c, d, samples.pdf(), 'danach.pdf');
+        assert.equal(ok.status, 201, ok.text);
+    });
+
+    test('an upload in progress is not touched by the watchdog (its writer holds the lock)', async () => {
+        const env = h.env;
+        const d = await newDraft(cit.c, 'geldleistung');
+        const body = samples.pdf(600000);
+        const s = net.connect(env.port, '127.0.0.1');
+        s.on('error', () => {});
+        let answer = '';
+        s.on('data', (x) => { answer += x; });
+        await new Promise((r) => s.on('connect', r));
+        s.write(`POST /api/v1/uploads/files?draft=${d}&name=langsam.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n`
+            + `Cookie: ${cit.c.jar.header()}\r\nX-CSRF-Token: ${cit.c.csrf}\r\nOrigin: ${cit.c.base}\r\n`
+            + `Content-Type: application/pdf\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+        s.write(body.subarray(0, 100000));
+        await waitUntil(() => storeList(env, 'tmp').length === 1, { timeoutMs: 5000, what: 'the temp file' });
+        await sleep(7000);      // more than one watchdog interval and the minimum age
+        assert.equal(storeList(env, 'tmp').length, 1, 'the watchdog removed a live upload');
+        s.write(body.subarray(100000));
+        await new Promise((r) => s.on('close', r));
+        assert.match(answer, /^HTTP\/1\.1 201 /, answer);
+        assert.equal(storeList(env, 'tmp').length, 0);
+    });
+
+    test('housekeeping: a draft older than 24 h is removed with its files', async () => {
+        const env = h.env;
+        const d = await newDraft(cit.c, 'vermittlung');
+        const r = await uploadRaw(cit.c, d, samples.png(), 'alt.png');
+        assert.equal(r.status, 201, r.text);
+        const sid = await env.db.scalar(`SELECT store_id FROM upload_file WHERE id = ${r.json.files[0].id}`);
+        assert.ok(storeList(env, 'files').includes(sid));
+        const keep = await newDraft(cit.c, 'vermittlung');
+        await env.db.exec(`UPDATE upload_draft SET created_at = created_at - 86401 WHERE id = ${d}`);
+        await waitUntil(async () => Number(await env.db.scalar(`SELECT count(*) FROM upload_draft WHERE id = ${d}`)) === 0,
+            { timeoutMs: 20000, intervalMs: 250, what: 'the old draft to be removed' });
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM upload_file WHERE draft_id = ${d}`), 0);
+        assert.ok(!storeList(env, 'files').includes(sid), 'its file is still in the store');
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM upload_draft WHERE id = ${keep}`), 1);
+        // an expired draft takes no more files even before the watchdog ran
+        const late = await newDraft(cit.c, 'vermittlung');
+        await env.db.exec(`UPDATE upload_draft SET created_at = created_at - 86401 WHERE id = ${late}`);
+        const x = await uploadRaw(cit.c, late, samples.pdf(), 'spaet.pdf');
+        assert.equal(x.status, 404, x.text);
+    });
+
+    logTest();
+});
