@@ -488,7 +488,7 @@ static const jc_route_t routes[] = {
       jc_route_online_deactivate },
     /* messages, Postfach, Bescheide, Termine (mod_jobcenter_message.c):
      * fully signed in; writing also needs Online-Kommunikation (core) */
-    { M_GET,  "messages/anliegen", 5, 0, 0, jc_route_msg_anliegen },
+    { M_GET,  "messages/anliegen", 5, 0, 1, jc_route_msg_anliegen },
     { M_GET,  "messages",        5, 0, 1, jc_route_msg_list },
     { M_POST, "messages",        5, 1, 1, jc_route_msg_send },
     { M_GET,  "messages/conversation", 5, 0, 1, jc_route_msg_conversation },
