@@ -45,10 +45,11 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
         await totp.press('Enter');
     }
 
+    let u, st;
     test('message with an attachment, staff answer in a second context, the reply in the Postfach', async () => {
         const env = h.env;
-        const u = await citizenWithProfile(env, jc, 'browser-msg');
-        const st = await staffOf(env, jc, 'leistung');
+        u = await citizenWithProfile(env, jc, 'browser-msg');
+        st = await staffOf(env, jc, 'leistung');
         const pdf = samples.pdf(50000);
         const page = await newPage(browser, { expectApi: [401, 403] });
         const staff = await newPage(browser, { expectApi: [401] });
@@ -140,6 +141,67 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
             assert.match(msgs[1], /Vielen Dank, wir prüfen die Abrechnung\./);
             await page.locator('#reply-form').waitFor({ state: 'visible' });
             await noHorizontalScroll(page, 'conversation');
+            assert.deepEqual(page.problems, []);
+            assert.deepEqual(staff.problems, []);
+        } finally {
+            await page.dispose();
+            await staff.dispose();
+        }
+    });
+
+    test('staff post a Bescheid (PDF) and a Termin on the customer page; the citizen sees them, the Bescheid opens', async () => {
+        const env = h.env;
+        // own accounts: a second login of the first test's ones within the
+        // same 30 s step would reuse a TOTP step (refused as a replay)
+        u = await citizenWithProfile(env, jc, 'browser-bescheid');
+        st = await staffOf(env, jc, 'vermittlung');
+        const on = await u.c.post('/api/v1/online-kommunikation/aktivieren', null, { csrf: true });
+        assert.equal(on.status, 200, on.text);
+        const pdf = samples.pdf(20000);
+        const staff = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(browser, { expectApi: [401] });
+        try {
+            await login(staff, st, `/sachbearbeitung/kunde.html?id=${u.cust.id}`);
+            await staff.waitForURL(/\/sachbearbeitung\/kunde\.html\?id=/);
+            await staff.locator('#customer').waitFor({ state: 'visible' });
+            await staff.getByLabel('Titel *').fill('Bewilligungsbescheid');
+            await staff.getByLabel('PDF-Datei *').setInputFiles([{ name: 'Bescheid.pdf', mimeType: 'application/pdf', buffer: pdf }]);
+            await staff.getByRole('button', { name: 'Bescheid bereitstellen' }).click();
+            await staff.waitForFunction(() => /bereitgestellt/.test(document.querySelector('#post-status').textContent));
+            const day = new Date(Date.now() + 3 * 86400000);
+            const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+            await staff.getByLabel('Datum *').fill(iso);
+            await staff.getByLabel('Uhrzeit *').fill('10:15');
+            await staff.getByLabel('Ort oder Telefon *').fill('Raum 2.14');
+            await staff.getByLabel('Ansprechperson *').fill('Frau Beispiel');
+            await staff.getByRole('button', { name: 'Termin eintragen' }).click();
+            await staff.waitForFunction(() => /eingetragen/.test(document.querySelector('#post-status').textContent));
+            await noHorizontalScroll(staff, 'customer page');
+
+            await login(page, u, '/bescheide.html');
+            await page.waitForURL(/\/bescheide\.html$/);
+            const item = page.locator('#doc-list .doc-item').first();
+            await item.waitFor();
+            const t = await item.innerText();
+            assert.match(t, /Bewilligungsbescheid/);
+            assert.match(t, /Gilt als bekannt gegeben am\s+\d\d\.\d\d\.\d{4}/);
+            assert.match(t, /noch nicht geöffnet/);
+            const [resp] = await Promise.all([
+                page.waitForEvent('response', (r) => r.url().includes('/api/v1/bescheide/file')),
+                page.evaluate(() => fetch(document.querySelector('#doc-list a').href).then((r) => r.arrayBuffer()))
+            ]);
+            assert.equal(resp.status(), 200);
+            assert.equal(sha256(await resp.body()), sha256(pdf));
+            assert.ok(Number(await env.db.scalar('SELECT opened_at FROM bescheid')) > 0);
+            await noHorizontalScroll(page, 'Bescheide');
+            await page.goto(`${env.base}/termine.html`);
+            const ti = page.locator('#doc-list .doc-item').first();
+            await ti.waitFor();
+            assert.match(await ti.innerText(), /10:15 Uhr[\s\S]*Raum 2\.14[\s\S]*Frau Beispiel/);
+            await ti.getByRole('button', { name: 'Termin verschieben' }).click();
+            await page.waitForFunction(() => /übermittelt/.test(document.querySelector('#doc-status').textContent));
+            assert.equal(await env.db.scalar("SELECT count(*) FROM conversation WHERE anliegen = 'terminanfrage'"), 1);
+            await noHorizontalScroll(page, 'Termine');
             assert.deepEqual(page.problems, []);
             assert.deepEqual(staff.problems, []);
         } finally {
