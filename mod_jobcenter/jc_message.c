@@ -1253,17 +1253,26 @@ int jc_msg_staff_reply(jc_db_t *db, jc_result_t *res, json_t **out,
 
 int jc_msg_staff_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
                       const jc_msg_cfg_t *cfg, const jc_staff_t *st,
-                      apr_int64_t file_id, apr_pool_t *p)
+                      apr_int64_t file_id, apr_int64_t now, apr_pool_t *p)
 {
     const void *args[3];
     jc_db_row_t row;
 
+    jc_db_rc_e rc;
+
     args[0] = &file_id;
     args[1] = &st->jobcenter_id;
     args[2] = st->team;
-    return file_answer(db, res, dl, cfg,
-                       jc_db_select1(db, &row, "jc_msg_file_staff", args, p),
-                       &row, p);
+    if (file_answer(db, res, dl, cfg,
+                    jc_db_select1(db, &row, "jc_msg_file_staff", args, p),
+                    &row, p) != 200) {
+        return res->status;
+    }
+    /* reading a customer's document is an action too */
+    rc = audit(db, st, now, "message_file_downloaded",
+               col_i(&row, 4), apr_psprintf(p, "file %" APR_INT64_T_FMT,
+                                            file_id), p);
+    return jc_db_fail(res, db, rc, p) ? res->status : 200;
 }
 
 /* The customer of the caller's jobcenter, bound to an account. */

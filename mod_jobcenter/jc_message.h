@@ -182,10 +182,11 @@ int jc_msg_staff_reply(jc_db_t *db, jc_result_t *res, json_t **out,
                        apr_int64_t conversation_id, const char *text,
                        apr_int64_t now, apr_pool_t *p);
 
-/* An attachment of a conversation of the caller's team (404 otherwise). */
+/* An attachment of a conversation of the caller's team (404 otherwise);
+ * the download is audited (message_file_downloaded). */
 int jc_msg_staff_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
                       const jc_msg_cfg_t *cfg, const jc_staff_t *st,
-                      apr_int64_t file_id, apr_pool_t *p);
+                      apr_int64_t file_id, apr_int64_t now, apr_pool_t *p);
 
 /* Room for a Bescheid upload: the customer must be of the caller's
  * jobcenter (404 customer_unknown) and bound to an account (409

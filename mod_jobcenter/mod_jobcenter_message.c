@@ -254,7 +254,7 @@ int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
     *out = NULL;
     msg_cfg(c, &cfg);
     if (jc_msg_staff_file(&c->db, res, &dl, &cfg, c->staff,
-                          jc_api_arg_id(c, "id"), c->r->pool) != 200) {
+                          jc_api_arg_id(c, "id"), c->now, c->r->pool) != 200) {
         return res->status;
     }
     return send_file(c, res, &dl);

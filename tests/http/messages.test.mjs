@@ -261,6 +261,8 @@ describe('messages routed by Anliegen', () => {
         assertError(await vA.c.post('/api/v1/staff/messages/assign', { conversation: conv.id }, { csrf: true }),
             404, 'conversation_unknown');
         assert.equal(await env.db.scalar(`SELECT count(*) FROM staff_audit WHERE action = 'message_assigned' AND staff_account = ${lA.id}`), 1);
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM staff_audit WHERE action = 'message_file_downloaded' AND staff_account = ${lA.id} AND customer_id = ${cit.cust.id}`), 4);
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM staff_audit WHERE action = 'message_file_downloaded' AND staff_account <> ${lA.id}`), 0, 'refused downloads are not audited as downloads');
     });
 
     test('a staff reply appears in the citizen\'s Postfach as unread; a notification mail without social data arrives over SMTP; opening marks it read', async () => {
@@ -413,6 +415,18 @@ describe('messages routed by Anliegen', () => {
         assertError(await other.c.post('/api/v1/termine/verschieben', { termin: t.id, idempotency_key: key() },
             { csrf: true }), 404, 'termin_unknown');
         assert.equal(await env.db.scalar(`SELECT count(*) FROM staff_audit WHERE action = 'termin_posted'`), 1);
+    });
+
+    test('no notification without active Online-Kommunikation: content arrives, nothing is queued for the address', async () => {
+        const env = h.env;
+        const off = await citizenWithProfile(env, jcA, 'msg-offline');
+        const r = await lA.c.post(`/api/v1/staff/bescheide?customer=${off.cust.id}&title=Bescheid`, null,
+            { raw: samples.pdf(), contentType: 'application/pdf', csrf: true });
+        assert.equal(r.status, 201, r.text);
+        assert.equal((await off.c.get('/api/v1/bescheide')).json.bescheide.length, 1);
+        // the mail would have been queued in the same transaction
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM mail_outbox WHERE rcpt = '${off.email}' AND subject = '${SUBJ_NEW}'`), 0);
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM mail_outbox WHERE rcpt = '${cit.email}' AND subject = '${SUBJ_NEW}'`) > 0, true);
     });
 
     test('without a person profile 403 profile_required; without a session 401; staff routes need the role', async () => {
