@@ -47,6 +47,8 @@ static const jc_anliegen_t anliegen[] = {
 
 static const char MSG_NO_CONV[] = "Diese Nachricht gibt es nicht.";
 static const char MSG_NO_FILE[] = "Diese Datei gibt es nicht.";
+static const char MSG_RESCHEDULED[] = "Für diesen Termin haben Sie bereits um "
+                                      "einen neuen Termin gebeten.";
 
 const jc_anliegen_t *jc_msg_anliegen_all(size_t *n)
 {
@@ -541,8 +543,8 @@ static int send_common(jc_db_t *db, jc_result_t *res, json_t **out,
                        apr_int64_t account_id, const jc_anliegen_t *a,
                        const char *team, const char *subject,
                        const char *text, const char *key,
-                       apr_int64_t draft_id, apr_int64_t now,
-                       apr_int64_t *conv_out, apr_pool_t *p)
+                       apr_int64_t draft_id, apr_int64_t termin_id,
+                       apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t cust = 0, jcid = 0, conv = 0;
     const void *args[2];
@@ -561,9 +563,6 @@ static int send_common(jc_db_t *db, jc_result_t *res, json_t **out,
         if (rc == JC_DB_OK) {
             conv = col_i(&row, 0);
             jc_db_rollback(db, p);
-            if (conv_out) {
-                *conv_out = 0;
-            }
             return conv_answer(db, res, out, account_id, conv, 200, p);
         }
         if (rc != JC_DB_NOROW) {
@@ -580,6 +579,20 @@ static int send_common(jc_db_t *db, jc_result_t *res, json_t **out,
         }
         rc = open_conversation(db, account_id, cust, jcid, a, team, subject,
                                text, key, draft_id, now, &conv, p);
+        if (rc == JC_DB_OK && termin_id) {
+            /* the Termin remembers the request, once (a parallel request
+             * with another key finds it set and gets 409) */
+            int n = 0;
+
+            args[0] = &conv;
+            args[1] = &termin_id;
+            rc = jc_db_exec(db, &n, "jc_termin_rescheduled", args, p);
+            if (rc == JC_DB_OK && n != 1) {
+                jc_db_rollback(db, p);
+                return jc_result_set(res, 409, "reschedule_requested",
+                                     MSG_RESCHEDULED, NULL);
+            }
+        }
         if (rc == JC_DB_OK) {
             rc = jc_db_commit(db, p);
         }
@@ -589,9 +602,6 @@ static int send_common(jc_db_t *db, jc_result_t *res, json_t **out,
         }
         if (jc_db_fail(res, db, rc, p)) {
             return res->status;
-        }
-        if (conv_out) {
-            *conv_out = conv;
         }
         return conv_answer(db, res, out, account_id, conv, 201, p);
     }
@@ -643,7 +653,7 @@ int jc_msg_send(jc_db_t *db, jc_result_t *res, json_t **out,
         return res->status;
     }
     return send_common(db, res, out, in->account_id, a, a->team, in->subject,
-                       in->text, in->key, in->draft_id, now, NULL, p);
+                       in->text, in->key, in->draft_id, 0, now, p);
 }
 
 int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
@@ -952,10 +962,8 @@ int jc_termin_reschedule(jc_db_t *db, jc_result_t *res, json_t **out,
     const jc_anliegen_t *a = jc_msg_anliegen("terminanfrage");
     const void *args[2];
     jc_db_row_t row;
-    apr_int64_t conv = 0;
     const char *team, *subject, *body;
     jc_db_rc_e rc;
-    int st;
 
     *out = NULL;
     if (!key_ok(key)) {
@@ -976,31 +984,17 @@ int jc_termin_reschedule(jc_db_t *db, jc_result_t *res, json_t **out,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    if (jc_db_col_str(&row, 4, p) && *jc_db_col_str(&row, 4, p)) {
-        return jc_result_set(res, 409, "reschedule_requested",
-                             "Für diesen Termin haben Sie bereits um einen "
-                             "neuen Termin gebeten.", NULL);
-    }
+    /* a Termin asked about before is refused inside the send (409), after
+     * the idempotency key was looked up: a retry still gets its 200 */
     team = col(&row, 3, p);
     subject = apr_psprintf(p, "Bitte um Verschiebung des Termins am %s um "
                            "%s Uhr", date_de(col(&row, 1, p), p),
                            col(&row, 2, p));
     body = (text && *text) ? text
            : "Ich bitte um einen neuen Termin.";
-    st = send_common(db, res, out, account_id, a, team, subject, body, key, 0,
-                     now, &conv, p);
-    if (st == 201 && conv) {
-        args[0] = &conv;
-        args[1] = &termin_id;
-        rc = jc_db_exec(db, NULL, "jc_termin_rescheduled", args, p);
-        if (jc_db_fail(res, db, rc, p)) {
-            json_decref(*out);
-            *out = NULL;
-            return res->status;
-        }
-    }
     (void)cfg;
-    return st;
+    return send_common(db, res, out, account_id, a, team, subject, body, key,
+                       0, termin_id, now, p);
 }
 
 /* ---- staff --------------------------------------------------------------- */

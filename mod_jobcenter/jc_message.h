@@ -143,8 +143,9 @@ int jc_termin_list(jc_db_t *db, jc_result_t *res, json_t **out,
 
 /* POST termine/verschieben {termin, text, key}: a message with the Anliegen
  * "Terminanfrage" routed to the team that posted the Termin; the Termin
- * remembers the conversation. 201 {"conversation":…}; 409
- * reschedule_requested when asked before. */
+ * remembers the conversation in the same transaction. 201
+ * {"conversation":…}, 200 for a retry with the same key; 409
+ * reschedule_requested when asked before (also in parallel). */
 int jc_termin_reschedule(jc_db_t *db, jc_result_t *res, json_t **out,
                          const jc_msg_cfg_t *cfg, apr_int64_t account_id,
                          apr_int64_t termin_id, const char *text,

@@ -403,15 +403,22 @@ describe('messages routed by Anliegen', () => {
         assert.equal(t.time, '09:30');
         assert.equal(t.place, 'Alter Postplatz 20, Raum 2.14');
         assert.equal(t.team_text, 'Vermittlung / Beratung');
+        const rk = key();
         const rs = await cit.c.post('/api/v1/termine/verschieben', { termin: t.id, text: 'Ich bin an dem Tag krank.',
-            idempotency_key: key() }, { csrf: true });
+            idempotency_key: rk }, { csrf: true });
         assert.equal(rs.status, 201, rs.text);
+        const again = await cit.c.post('/api/v1/termine/verschieben', { termin: t.id, text: 'Ich bin an dem Tag krank.',
+            idempotency_key: rk }, { csrf: true });
+        assert.equal(again.status, 200, again.text);
+        assert.equal(again.json.conversation.id, rs.json.conversation.id);
         assert.equal(rs.json.conversation.anliegen_text, 'Terminanfrage');
         assert.equal(rs.json.conversation.team, 'vermittlung');
         const inbox = await vA.c.get('/api/v1/staff/messages');
         assert.ok(inbox.json.conversations.some((x) => x.id === rs.json.conversation.id));
         assertError(await cit.c.post('/api/v1/termine/verschieben', { termin: t.id, idempotency_key: key() },
             { csrf: true }), 409, 'reschedule_requested');
+        assert.equal(await env.db.scalar("SELECT count(*) FROM conversation WHERE subject LIKE 'Bitte um Verschiebung%'"), 1,
+            'the refused request left no conversation');
         assertError(await other.c.post('/api/v1/termine/verschieben', { termin: t.id, idempotency_key: key() },
             { csrf: true }), 404, 'termin_unknown');
         assert.equal(await env.db.scalar(`SELECT count(*) FROM staff_audit WHERE action = 'termin_posted'`), 1);
