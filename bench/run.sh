@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh -- mod_jobcenter performance figures next to stock Apache peers.
 #
-#   bench/run.sh [http] [login] [callgrind]      (default: all three)
+#   bench/run.sh [http] [login] [callgrind] [upload]   (default: all four)
 #   ./build.sh bench [phase...]                  (installs deps, builds, runs this)
 #
 # http       wrk -t2 -c32 -d10s --latency, $REPS runs per case (median, min/max):
@@ -11,6 +11,10 @@
 #            session UPDATEs the module made during its /me runs.
 # login      ab -n 200 -c 1 / -c 2 POST /api/v1/login (SQLite, PostgreSQL) next to
 #            the raw Argon2id rate (build/bench/hashbench, in-process).
+# upload     1 MiB, 100 MiB, 1 GiB through the module (POST /api/v1/uploads/files,
+#            the JC_UPLOAD input filter) and stock mod_dav PUT, interleaved, a fresh
+#            server per upload: MB/s, workers' idle RSS and VmHWM; dd conv=fsync of
+#            the same sizes on the same disk (bench/upload.sh)
 # callgrind  instructions per request: apache2 -X under callgrind, ab -k -c1,
 #            (Ir(N2)-Ir(N1))/(N2-N1) for static, /me (SQLite), mod_session_dbd (SQLite).
 #
@@ -25,8 +29,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)
 source "$HERE/lib.sh"
 source "$HERE/setup.sh"
+source "$HERE/upload.sh"
 
-ALL_PHASES=(http login callgrind)
+ALL_PHASES=(http login callgrind upload)
 PHASES=("$@"); [[ ${#PHASES[@]} -gt 0 ]] || PHASES=("${ALL_PHASES[@]}")
 for p in "${PHASES[@]}"; do
   [[ " ${ALL_PHASES[*]} " == *" $p "* ]] || die "unknown phase '$p' (phases: ${ALL_PHASES[*]})"
@@ -382,6 +387,7 @@ phase_callgrind() {
 has_phase http && phase_http
 has_phase login && phase_login
 has_phase callgrind && phase_callgrind
+has_phase upload && phase_upload
 
 # ======================================================================================
 # summary
@@ -516,6 +522,9 @@ summary() {
       awk -v n=$((CG_N2 + 20)) '/^-+$/ { d++ } d >= 4 && /^ *[0-9][0-9,]* \(/ { v = $1; gsub(/,/, "", v);
         if (k++ < 25) printf "%9.0f/req  %s\n", v / n, $0 }' "$CGD/jc-me-sqlite-conn.inclusive.txt"
     fi
+  fi
+  if has_phase upload; then
+    upload_summary
   fi
   echo
   echo "runtime: $(( $(date +%s) - T0 )) s; load average at start / end: $(awk -F': ' '/^load at start/{print $2}' "$RES/machine.txt") / $(cut -d' ' -f1-3 /proc/loadavg); raw output: $RES"

@@ -319,10 +319,7 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_up_sub_files",
       "SELECT id, store_id, name, mime, size, sha256 FROM upload_file "
       "WHERE submission_id = %lld ORDER BY id" },
-    /* staff: the caller's staff row; the team's inbox of its jobcenter */
-    { "jc_up_staff_get",
-      "SELECT jobcenter_id, team, disabled_at FROM staff "
-      "WHERE account_id = %lld" },
+    /* staff: the team's inbox of its jobcenter */
     { "jc_up_inbox",
       "SELECT s.id, s.reference, s.area, s.status, s.nfiles, "
       "s.submitted_at, s.status_at, c.kundennummer, c.given_name, "

@@ -618,7 +618,8 @@ int jc_upload_submit(jc_db_t *db, jc_result_t *res, json_t **out,
         rc_in.nfiles = files.nrows;
         rc_in.message = msg;
         rc_in.verify_code = code;
-        rc_in.verify_url = cfg->verify_url;
+        rc_in.verify_url = apr_pstrcat(p, cfg->verify_url, "?ref=", ref,
+                                       NULL);
         if (jc_receipt_pdf(p, &rc_in, &pdf, &pdflen, &err) != 0) {
             return jc_result_internal(res, apr_pstrcat(p, "receipt: ", err,
                                                        NULL));
@@ -851,32 +852,16 @@ int jc_upload_verify(jc_db_t *db, jc_result_t *res, json_t **out,
 
 /* ---- staff ------------------------------------------------------------- */
 
-int jc_upload_staff(jc_db_t *db, jc_result_t *res, jc_upload_staff_t *st,
-                    apr_int64_t account_id, apr_pool_t *p)
+int jc_upload_consent_result(jc_result_t *res)
 {
-    const void *args[1] = { &account_id };
-    jc_db_row_t row;
-    apr_int64_t disabled = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_staff_get", args, p);
-
-    memset(st, 0, sizeof(*st));
-    if (rc == JC_DB_OK && jc_db_col_i64(&row, 2, &disabled, 0)) {
-        rc = JC_DB_NOROW;
-    }
-    if (rc == JC_DB_NOROW) {
-        jc_result_set(res, 403, "staff_only", "Dieser Bereich ist "
-                      "Mitarbeiterinnen und Mitarbeitern des Jobcenters "
-                      "vorbehalten.", NULL);
-        res->log = "not staff or disabled";
-        return 403;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    st->account_id = account_id;
-    jc_db_col_i64(&row, 0, &st->jobcenter_id, 0);
-    st->team = jc_db_col_str(&row, 1, p);
-    return 200;
+    return jc_result_set(res, 403, "online_kommunikation_inactive",
+                         "Um Dokumente hochzuladen, stimmen Sie bitte zuerst "
+                         "der Online-Kommunikation zu. Ohne Ihre explizite "
+                         "Einwilligung stellen wir Ihnen aktiv keine "
+                         "persönlichen Inhalte in Ihr Profil ein. Dazu "
+                         "zählen Schriftstücke (Bescheide, Nachweise, "
+                         "Schreiben), Anträge und Postfachnachrichten im "
+                         "Leistungspostfach.", NULL);
 }
 
 int jc_upload_inbox(jc_db_t *db, jc_result_t *res, json_t **out,

@@ -131,15 +131,16 @@ int jc_upload_verify(jc_db_t *db, jc_result_t *res, json_t **out,
                      const char *reference, const char *code,
                      apr_pool_t *p);
 
-/* Staff: the caller's staff row (403 staff_only if none or disabled). */
+/* Staff: who asks (the API has checked the staff role). */
 typedef struct {
     apr_int64_t account_id;
     apr_int64_t jobcenter_id;
     const char *team;           /* "leistung", "but", "vermittlung"      */
 } jc_upload_staff_t;
 
-int jc_upload_staff(jc_db_t *db, jc_result_t *res, jc_upload_staff_t *st,
-                    apr_int64_t account_id, apr_pool_t *p);
+/* 403 online_kommunikation_inactive: uploads need active
+ * Online-Kommunikation (the seed's explanation as the message). */
+int jc_upload_consent_result(jc_result_t *res);
 
 /* GET staff/uploads: the team's submissions of its jobcenter, with files. */
 int jc_upload_inbox(jc_db_t *db, jc_result_t *res, json_t **out,

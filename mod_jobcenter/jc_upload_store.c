@@ -10,9 +10,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,13 +25,168 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+/* The SHA-256 of a large upload is computed in a thread of its own, so
+ * hashing overlaps with receiving and writing (one core hashes while the
+ * other reads the socket and copies into the page cache). The writer
+ * copies each buffer into a ring of JC_HASH_SLOTS slots; the thread
+ * digests full slots. Memory: the ring (1 MiB) and the thread. */
+#define JC_HASH_SLOTS 4
+#define JC_HASH_SLOT (256 * 1024)
+#define JC_HASH_THREAD_AFTER (1024 * 1024) /* inline below this size     */
+
+typedef struct {
+    pthread_t th;             /* the hashing thread                       */
+    pthread_mutex_t mu;       /* guards everything below                  */
+    pthread_cond_t cv;        /* slot filled / slot freed / stop          */
+    EVP_MD_CTX *md;           /* the digest (owned by the jc_upload_t)    */
+    char *ring;               /* JC_HASH_SLOTS * JC_HASH_SLOT bytes       */
+    size_t len[JC_HASH_SLOTS];/* bytes in each slot                       */
+    int full[JC_HASH_SLOTS];  /* slot handed to the thread                */
+    int head;                 /* slot the writer fills                    */
+    int tail;                 /* slot the thread digests next             */
+    int stop;                 /* no more data: digest the rest and end    */
+    int quit;                 /* abandon: end without digesting           */
+    int failed;               /* a digest call failed                     */
+    int fd;                   /* the temp file (writeback hints)          */
+    apr_off_t digested;       /* bytes digested (all written before)      */
+    apr_off_t flushed;        /* bytes handed to writeback                */
+} jc_hasher_t;
+
+static void *hasher_main(void *arg)
+{
+    jc_hasher_t *h = arg;
+
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        int t = h->tail;
+
+        while (!h->full[t] && !h->stop && !h->quit) {
+            pthread_cond_wait(&h->cv, &h->mu);
+        }
+        if (h->quit || !h->full[t]) {
+            break;              /* abandoned, or stopped and drained */
+        }
+        pthread_mutex_unlock(&h->mu);
+        if (EVP_DigestUpdate(h->md, h->ring + (size_t)t * JC_HASH_SLOT,
+                             h->len[t]) != 1) {
+            h->failed = 1;
+        }
+        /* the writer copies data here after writing it: start writeback
+         * of what is digested, off the writer's path (the call may block
+         * on a congested device queue) */
+        h->digested += (apr_off_t)h->len[t];
+#ifdef SYNC_FILE_RANGE_WRITE
+        if (h->digested - h->flushed >= JC_STORE_WRITEBACK) {
+            sync_file_range(h->fd, h->flushed, h->digested - h->flushed,
+                            SYNC_FILE_RANGE_WRITE);
+            h->flushed = h->digested;
+        }
+#endif
+        pthread_mutex_lock(&h->mu);
+        h->full[t] = 0;
+        h->len[t] = 0;
+        h->tail = (t + 1) % JC_HASH_SLOTS;
+        pthread_cond_broadcast(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static jc_hasher_t *hasher_start(EVP_MD_CTX *md, int fd, apr_off_t done)
+{
+    jc_hasher_t *h = calloc(1, sizeof(*h));
+
+    if (!h) {
+        return NULL;
+    }
+    h->md = md;
+    h->fd = fd;
+    h->digested = done;
+    h->flushed = done;
+    h->ring = malloc((size_t)JC_HASH_SLOTS * JC_HASH_SLOT);
+    if (!h->ring || pthread_mutex_init(&h->mu, NULL) != 0) {
+        free(h->ring);
+        free(h);
+        return NULL;
+    }
+    if (pthread_cond_init(&h->cv, NULL) != 0) {
+        pthread_mutex_destroy(&h->mu);
+        free(h->ring);
+        free(h);
+        return NULL;
+    }
+    if (pthread_create(&h->th, NULL, hasher_main, h) != 0) {
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+        free(h->ring);
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+/* Copy len bytes into the ring, handing full slots to the thread. */
+static void hasher_add(jc_hasher_t *h, const char *data, size_t len)
+{
+    pthread_mutex_lock(&h->mu);
+    while (len > 0) {
+        int s = h->head;
+        size_t n;
+
+        while (h->full[s]) {
+            pthread_cond_wait(&h->cv, &h->mu);
+        }
+        n = JC_HASH_SLOT - h->len[s];
+        if (n > len) {
+            n = len;
+        }
+        pthread_mutex_unlock(&h->mu);
+        memcpy(h->ring + (size_t)s * JC_HASH_SLOT + h->len[s], data, n);
+        pthread_mutex_lock(&h->mu);
+        h->len[s] += n;
+        data += n;
+        len -= n;
+        if (h->len[s] == JC_HASH_SLOT) {
+            h->full[s] = 1;
+            h->head = (s + 1) % JC_HASH_SLOTS;
+            pthread_cond_broadcast(&h->cv);
+        }
+    }
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* End the thread: digest what is left (quit = 0) or abandon it. Returns
+ * 0, or -1 if a digest call failed. Frees everything but the digest. */
+static int hasher_end(jc_hasher_t *h, int quit)
+{
+    int failed;
+
+    pthread_mutex_lock(&h->mu);
+    if (!quit && h->len[h->head] > 0 && !h->full[h->head]) {
+        h->full[h->head] = 1;   /* the last, partial slot */
+    }
+    h->stop = 1;
+    h->quit = quit;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->th, NULL);
+    failed = h->failed;
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+    free(h->ring);
+    free(h);
+    return failed ? -1 : 0;
+}
+
 struct jc_upload {
     const char *dir;          /* store directory                          */
     char *tmp;                /* dir/tmp/<hex>.part                       */
     int fd;                   /* temp file, -1 once closed                */
     EVP_MD_CTX *md;           /* running SHA-256, NULL once freed         */
+    jc_hasher_t *hasher;      /* hashing thread (large files) or NULL     */
     apr_off_t size;           /* bytes written                            */
     apr_off_t limit;          /* maximum size, 0 = none                   */
+    apr_off_t flushed;        /* bytes handed to writeback so far         */
     apr_status_t failed;      /* sticky error, APR_SUCCESS if none        */
     int done;                 /* committed or aborted                     */
     apr_pool_t *pool;         /* the caller's pool                        */
@@ -105,6 +263,10 @@ static void st_discard(jc_upload_t *u)
     if (u->tmp && !u->done) {
         unlink(u->tmp);
     }
+    if (u->hasher) {
+        hasher_end(u->hasher, 1);
+        u->hasher = NULL;
+    }
     if (u->md) {
         EVP_MD_CTX_free(u->md);
         u->md = NULL;
@@ -168,9 +330,29 @@ static apr_status_t st_fail(jc_upload_t *u, apr_status_t rv)
     return rv;
 }
 
-apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len)
+/* Start writeback of what was written since the last call once a window
+ * is full, without waiting for it: the disk works while more data
+ * arrives, and the fsync at commit has little left to do. */
+static void st_writeback(jc_upload_t *u, int force)
 {
-    const char *b = buf;
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (u->size - u->flushed >= (force ? 1 : JC_STORE_WRITEBACK)) {
+        sync_file_range(u->fd, u->flushed, u->size - u->flushed,
+                        SYNC_FILE_RANGE_WRITE);
+        u->flushed = u->size;
+    }
+#else
+    (void)u;
+    (void)force;
+#endif
+}
+
+apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
+                              int n)
+{
+    struct iovec v[JC_STORE_IOV_MAX];
+    size_t total = 0;
+    int i, k = 0;
 
     if (u->failed != APR_SUCCESS) {
         return u->failed;
@@ -178,14 +360,34 @@ apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len)
     if (u->done) {
         return APR_EINVAL;
     }
-    if (u->limit > 0 && (apr_off_t)len > u->limit - u->size) {
+    if (n < 0 || n > JC_STORE_IOV_MAX) {
+        return APR_EINVAL;
+    }
+    for (i = 0; i < n; i++) {
+        total += iov[i].iov_len;
+    }
+    if (u->limit > 0 && (apr_off_t)total > u->limit - u->size) {
         return st_fail(u, JC_STORE_ETOOLARGE);
     }
-    if (len > 0 && EVP_DigestUpdate(u->md, buf, len) != 1) {
-        return st_fail(u, APR_EGENERAL);
+    if (!u->hasher && u->size >= JC_HASH_THREAD_AFTER) {
+        st_writeback(u, 1);
+        u->hasher = hasher_start(u->md, u->fd, u->size); /* NULL: inline */
     }
-    while (len > 0) {
-        ssize_t w = write(u->fd, b, len);
+    for (i = 0; i < n; i++) {
+        if (iov[i].iov_len == 0) {
+            continue;
+        }
+        if (!u->hasher
+            && EVP_DigestUpdate(u->md, iov[i].iov_base, iov[i].iov_len)
+               != 1) {
+            return st_fail(u, APR_EGENERAL);
+        }
+        v[k++] = iov[i];
+    }
+    /* one system call for all of it; continue after a short write */
+    i = 0;
+    while (total > 0) {
+        ssize_t w = writev(u->fd, v + i, k - i);
 
         if (w < 0) {
             if (errno == EINTR) {
@@ -193,11 +395,41 @@ apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len)
             }
             return st_fail(u, APR_FROM_OS_ERROR(errno));
         }
-        b += w;
-        len -= (size_t)w;
+        total -= (size_t)w;
         u->size += w;
+        while (w > 0 && i < k) {
+            if ((size_t)w >= v[i].iov_len) {
+                w -= (ssize_t)v[i].iov_len;
+                i++;
+            }
+            else {
+                v[i].iov_base = (char *)v[i].iov_base + w;
+                v[i].iov_len -= (size_t)w;
+                w = 0;
+            }
+        }
+    }
+    if (u->hasher) {
+        /* after writing: the thread hints writeback of what it digests */
+        for (i = 0; i < n; i++) {
+            if (iov[i].iov_len > 0) {
+                hasher_add(u->hasher, iov[i].iov_base, iov[i].iov_len);
+            }
+        }
+    }
+    else {
+        st_writeback(u, 0);
     }
     return APR_SUCCESS;
+}
+
+apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len)
+{
+    struct iovec v;
+
+    v.iov_base = (void *)buf;
+    v.iov_len = len;
+    return jc_upload_writev(u, &v, 1);
 }
 
 apr_off_t jc_upload_size(const jc_upload_t *u)
@@ -234,6 +466,14 @@ apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
     }
     if (u->done) {
         return APR_EINVAL;
+    }
+    if (u->hasher) {
+        int bad = hasher_end(u->hasher, 0);
+
+        u->hasher = NULL;
+        if (bad) {
+            return st_fail(u, APR_EGENERAL);
+        }
     }
     if (EVP_DigestFinal_ex(u->md, md, &mdlen) != 1 || mdlen != 32) {
         return st_fail(u, APR_EGENERAL);

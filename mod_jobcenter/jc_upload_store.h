@@ -9,6 +9,8 @@
 #ifndef JC_UPLOAD_STORE_H
 #define JC_UPLOAD_STORE_H
 
+#include <sys/uio.h>
+
 #include <apr_errno.h>
 #include <apr_pools.h>
 
@@ -36,6 +38,15 @@ apr_status_t jc_upload_open(jc_upload_t **out, const char *dir,
  * exceed the limit; on that or any error the temp file is removed and
  * every later call fails with the same status. */
 apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len);
+
+/* The same for several buffers in one writev(2) (at most JC_STORE_IOV_MAX;
+ * the limit applies to their sum). Every JC_STORE_WRITEBACK bytes the
+ * kernel is asked to start writing the new data back (sync_file_range,
+ * not waited for), so the fsync at commit has little left to do. */
+#define JC_STORE_IOV_MAX 64
+#define JC_STORE_WRITEBACK (64 * 1024 * 1024)
+apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
+                              int n);
 
 /* Bytes written so far. */
 apr_off_t jc_upload_size(const jc_upload_t *u);

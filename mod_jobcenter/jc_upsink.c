@@ -260,6 +260,45 @@ int jc_upsink_feed(jc_upsink_t *s, const char *buf, size_t len)
     return s->status;
 }
 
+int jc_upsink_feedv(jc_upsink_t *s, const struct iovec *iov, int n)
+{
+    apr_off_t len = 0;
+    apr_status_t rv;
+    int i;
+
+    if (s->status || n <= 0) {
+        return s->status;
+    }
+    if (s->mp || n > JC_STORE_IOV_MAX) {
+        for (i = 0; i < n && !s->status; i++) {
+            jc_upsink_feed(s, iov[i].iov_base, iov[i].iov_len);
+        }
+        return s->status;
+    }
+    /* raw body: the first bytes decide the type, then one writev */
+    for (i = 0; i < n && !s->sniffed; i++) {
+        if (jc_sniff_add(&s->acc, iov[i].iov_base, iov[i].iov_len)
+            && sk_sniff(s)) {
+            return s->status;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        len += (apr_off_t)iov[i].iov_len;
+    }
+    rv = jc_upload_writev(s->up, iov, n);
+    if (rv == JC_STORE_ETOOLARGE) {
+        s->up = NULL;
+        return sk_too_large(s);
+    }
+    if (rv != APR_SUCCESS) {
+        s->up = NULL;
+        return sk_internal(s, apr_psprintf(s->pool, "upload write: %pm",
+                                           &rv));
+    }
+    s->total += len;
+    return 0;
+}
+
 int jc_upsink_finish(jc_upsink_t *s)
 {
     if (s->status) {

@@ -15,6 +15,8 @@
 #ifndef JC_UPSINK_H
 #define JC_UPSINK_H
 
+#include <sys/uio.h>
+
 #include <apr_pools.h>
 #include <apr_tables.h>
 
@@ -57,6 +59,10 @@ apr_status_t jc_upsink_create(jc_upsink_t **out, const jc_upsink_cfg_t *cfg,
  * (413 too large, 415 type not allowed, 400 malformed, 500 store error);
  * jc_upsink_result tells the rest. After an error every call returns it. */
 int jc_upsink_feed(jc_upsink_t *s, const char *buf, size_t len);
+
+/* The same for n buffers (a raw body goes to the store in one writev;
+ * a multipart body is parsed buffer by buffer). */
+int jc_upsink_feedv(jc_upsink_t *s, const struct iovec *iov, int n);
 
 /* The body has ended: commit the last file. 0 or the error status (400
  * for an empty raw body or a multipart body without a file). */

@@ -10,10 +10,10 @@
 
 #include "jc_account.h"
 #include "jc_outbox.h"
+#include "jc_upload.h"
 #include "jc_staff.h"
 #include "jc_message.h"
 #include "jc_passkey.h"
-#include "jc_upload.h"
 
 /* Log tags: the module's own numbers, never httpd's AH ones. */
 #define JCLOG(n) "JC" #n ": "
@@ -104,13 +104,13 @@ typedef struct {
     json_t *body;             /* parsed JSON object or NULL               */
     apr_int64_t now;          /* request time, epoch seconds              */
     const char *text;         /* a route's ready JSON text (hot paths)    */
+    int sent;                 /* the route wrote the response itself
+                                 (a stored file: receipt, download)       */
     apr_int64_t path_id;      /* the number in a route path's '*' segment */
     const jc_staff_t *staff;  /* staff routes: the caller's staff row     */
     const char *raw;          /* a route's non-JSON answer (e.g. a PDF)   */
     apr_size_t raw_len;       /* its length                               */
     const char *raw_type;     /* its Content-Type                         */
-    int sent;                 /* the route wrote the response itself
-                                 (a stored file: receipt, download)       */
 } jc_call_t;
 
 /* A route handler: fills res (errors) or *out (the JSON answer) and

@@ -440,7 +440,8 @@ static const jc_route_t routes[] = {
       jc_route_passkey_assert_verify },
     /* document uploads (mod_jobcenter_upload.c): a complete session;
      * uploads/files streams its body through the JC_UPLOAD filter itself;
-     * staff routes check the staff row and team in the core */
+     * staff routes: the API checks the staff role, the core the
+     * jobcenter and team */
     { M_GET,  "uploads/context", 5, 0, 1, jc_route_up_context },
     { M_POST, "uploads/drafts", 5, 1, 1, jc_route_up_draft },
     { M_POST, "uploads/files", 5, 0, 1, jc_route_up_files },
@@ -449,9 +450,11 @@ static const jc_route_t routes[] = {
     { M_GET,  "uploads/receipt", 5, 0, 1, jc_route_up_receipt },
     { M_GET,  "uploads/submissions", 5, 0, 1, jc_route_up_list },
     { M_POST, "receipts/verify", 0, 1, 1, jc_route_up_verify },
-    { M_GET,  "staff/uploads", 5, 0, 1, jc_route_up_inbox },
-    { M_GET,  "staff/uploads/file", 5, 0, 1, jc_route_up_staff_file },
-    { M_POST, "staff/uploads/status", 5, 1, 1, jc_route_up_status },
+    { M_GET,  "staff/uploads", JC_API_LEVEL_STAFF, 0, 1, jc_route_up_inbox },
+    { M_GET,  "staff/uploads/file", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_up_staff_file },
+    { M_POST, "staff/uploads/status", JC_API_LEVEL_STAFF, 1, 1,
+      jc_route_up_status },
     /* the person profile: a complete two-factor session (level 5) */
     { M_POST, "freischaltcode",  5, 1, 1, jc_route_fsc_redeem },
     { M_GET,  "profile",         5, 0, 1, jc_route_profile },

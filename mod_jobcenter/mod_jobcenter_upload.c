@@ -22,6 +22,7 @@
 #include "mod_jobcenter.h"
 #include "jc_upload_store.h"
 #include "jc_multipart.h"
+#include "jc_online.h"
 #include "jc_upsink.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -55,8 +56,10 @@ static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                                   apr_read_type_e block, apr_off_t readbytes)
 {
     jc_upf_t *u = f->ctx;
+    struct iovec iov[JC_STORE_IOV_MAX];
     apr_bucket *b;
     apr_status_t rv;
+    int n = 0;
 
     (void)block;
     (void)readbytes;
@@ -81,36 +84,50 @@ static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
         return rv;
     }
-    while (!APR_BRIGADE_EMPTY(u->in)) {
+    /* hand the block's buffers to the sink in one call (a raw body: one
+     * writev), then drop the buckets */
+    for (b = APR_BRIGADE_FIRST(u->in); b != APR_BRIGADE_SENTINEL(u->in);
+         b = APR_BUCKET_NEXT(b)) {
         const char *data;
         apr_size_t len;
 
-        b = APR_BRIGADE_FIRST(u->in);
         if (APR_BUCKET_IS_EOS(b)) {
             u->eos = 1;
-            apr_brigade_cleanup(u->in);
-            u->status = jc_upsink_finish(u->sink);
             break;
         }
-        if (!APR_BUCKET_IS_METADATA(b)) {
-            rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
-            if (rv != APR_SUCCESS) {
-                u->rv = rv;
-                u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-                break;
-            }
-            u->body += (apr_off_t)len;
-            if (u->body > u->max_body) {
-                /* a chunked body past the limit: cut here */
-                u->status = 413;
-                break;
-            }
-            u->status = jc_upsink_feed(u->sink, data, len);
+        if (APR_BUCKET_IS_METADATA(b)) {
+            continue;
+        }
+        rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+        if (rv != APR_SUCCESS) {
+            u->rv = rv;
+            u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            break;
+        }
+        if (len == 0) {
+            continue;
+        }
+        u->body += (apr_off_t)len;
+        if (u->body > u->max_body) {
+            u->status = 413;    /* a chunked body past the limit: cut */
+            break;
+        }
+        iov[n].iov_base = (void *)data;
+        iov[n].iov_len = len;
+        if (++n == JC_STORE_IOV_MAX) {
+            u->status = jc_upsink_feedv(u->sink, iov, n);
+            n = 0;
             if (u->status) {
                 break;
             }
         }
-        apr_bucket_delete(b);
+    }
+    if (!u->status && n > 0) {
+        u->status = jc_upsink_feedv(u->sink, iov, n);
+    }
+    apr_brigade_cleanup(u->in);
+    if (!u->status && u->eos) {
+        u->status = jc_upsink_finish(u->sink);
     }
     if (u->status) {
         apr_brigade_cleanup(u->in);
@@ -172,14 +189,28 @@ static apr_int64_t arg_id(jc_call_t *c, const char *key)
     return (end && !*end && id > 0) ? id : 0;
 }
 
-/* Profile (and, once issue 6's consent lands, Online-Kommunikation) gate
- * of the citizen's upload routes. */
+/* The gate of the citizen's upload routes: a person profile (403
+ * profile_required) and active Online-Kommunikation (403
+ * online_kommunikation_inactive, with the seed's explanation). */
 static int citizen_gate(jc_call_t *c, jc_result_t *res)
 {
     jc_upload_profile_t pr;
+    int active = 0;
+    jc_db_rc_e rc;
 
-    return jc_upload_profile(&c->db, res, &pr, c->sess.account_id,
-                             c->r->pool);
+    if (jc_upload_profile(&c->db, res, &pr, c->sess.account_id, c->r->pool)
+        != 200) {
+        return res->status;
+    }
+    rc = jc_online_active(&c->db, c->sess.account_id, c->now, &active,
+                          c->r->pool);
+    if (jc_db_fail(res, &c->db, rc, c->r->pool)) {
+        return res->status;
+    }
+    if (!active) {
+        return jc_upload_consent_result(res);
+    }
+    return 200;
 }
 
 /* Send a stored file (receipt or upload) with the given headers; the file
@@ -318,7 +349,8 @@ int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
         }
         if (u->status == 413 && jc_upsink_result(u->sink)->status != 413) {
             /* cut by the body limit in the filter */
-            return jc_store_result_too_large(res, scfg->max_file_limit, r->pool);
+            return jc_store_result_too_large(res, scfg->max_file_limit,
+                                             r->pool);
         }
         *res = *jc_upsink_result(u->sink);
         if (res->status < 400) {
@@ -516,15 +548,21 @@ int jc_route_up_verify(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* ---- staff routes ------------------------------------------------------ */
 
+/* The staff routes run with JC_API_LEVEL_STAFF: the API has loaded the
+ * caller's enabled staff row (c->staff); the core keeps them to its
+ * jobcenter and team. */
+static void staff_of(jc_call_t *c, jc_upload_staff_t *st)
+{
+    st->account_id = c->staff->account_id;
+    st->jobcenter_id = c->staff->jobcenter_id;
+    st->team = c->staff->team;
+}
+
 int jc_route_up_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_staff_t st;
 
-    *out = NULL;
-    if (jc_upload_staff(&c->db, res, &st, c->sess.account_id, c->r->pool)
-        != 200) {
-        return res->status;
-    }
+    staff_of(c, &st);
     return jc_upload_inbox(&c->db, res, out, &st, c->r->pool);
 }
 
@@ -534,10 +572,9 @@ int jc_route_up_staff_file(jc_call_t *c, jc_result_t *res, json_t **out)
     jc_upload_dl_t dl;
 
     *out = NULL;
-    if (jc_upload_staff(&c->db, res, &st, c->sess.account_id, c->r->pool)
-        != 200
-        || jc_upload_staff_file(&c->db, res, &dl, &c->conf->upload, &st,
-                                arg_id(c, "file"), c->r->pool) != 200) {
+    staff_of(c, &st);
+    if (jc_upload_staff_file(&c->db, res, &dl, &c->conf->upload, &st,
+                             arg_id(c, "file"), c->r->pool) != 200) {
         return res->status;
     }
     return send_stored(c, res, dl.path, dl.mime,
@@ -548,11 +585,7 @@ int jc_route_up_status(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_staff_t st;
 
-    *out = NULL;
-    if (jc_upload_staff(&c->db, res, &st, c->sess.account_id, c->r->pool)
-        != 200) {
-        return res->status;
-    }
+    staff_of(c, &st);
     return jc_upload_set_status(&c->db, res, out, &st,
                                 arg_id(c, "submission"),
                                 jc_api_body_str(c, "status", NULL), c->now,

@@ -12,6 +12,7 @@
 import { api, errorMessage, errorCode, getCsrfToken } from './api.js';
 import { requireFullSession } from './session-guard.js';
 import { byId, show, showError, clearMessages } from './ui.js';
+import { renderNotice } from './online-notice.js';
 
 const MSG_MAX = 1000;
 const state = {
@@ -244,7 +245,8 @@ async function init() {
         if (code === 'profile_required') {
             gate(errorMessage(res), 'eservices-freischalten.html', 'eServices freischalten');
         } else if (code === 'online_kommunikation_inactive') {
-            gate(errorMessage(res), 'online-kommunikation.html', 'Online-Kommunikation aktivieren');
+            // the seed's explanation and the way to the consent
+            renderNotice(byId('online-notice'), { what: 'Dokumente hochladen' });
         } else {
             showError(errorMessage(res), []);
         }

@@ -6,6 +6,7 @@
 
 import { api, errorMessage } from './api.js';
 import { byId, show, showError, clearMessages } from './ui.js';
+import { loadStaff, commonFailure } from './sb-common.js';
 
 const STATUSES = [['uebermittelt', 'übermittelt'], ['in_bearbeitung', 'in Bearbeitung'], ['erledigt', 'erledigt']];
 
@@ -67,7 +68,7 @@ function item(s) {
         clearMessages();
         const res = await api('POST', '/api/v1/staff/uploads/status', { submission: s.id, status: sel.value });
         if (res.status !== 200) {
-            showError(errorMessage(res), []);
+            if (!commonFailure(res)) showError(errorMessage(res), []);
             return;
         }
         st.textContent = res.data.status_label;
@@ -78,15 +79,14 @@ function item(s) {
 }
 
 async function init() {
-    const me = await api('GET', '/api/v1/me');
-    if (me.status === 401 || (me.data && me.data.session && me.data.session.state !== 'authenticated')) {
-        window.location.replace('/anmeldung.html?ziel=' + encodeURIComponent(window.location.pathname));
+    if (!(await loadStaff())) {
+        show(byId('loading'), false);
         return;
     }
     const res = await api('GET', '/api/v1/staff/uploads');
     show(byId('loading'), false);
     if (res.status !== 200 || !res.data) {
-        showError(errorMessage(res), []);
+        if (!commonFailure(res)) showError(errorMessage(res), []);
         return;
     }
     byId('team').textContent = res.data.team;

@@ -8,7 +8,10 @@
 // errors, page errors and CSP violations fail.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { generate } from 'otplib';
+import { run } from '../lib/util.mjs';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
 import { jobcenterWithStaff, nowSec } from '../lib/fixtures.mjs';
@@ -43,7 +46,7 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
         await totp.press('Enter');
     }
 
-    let reference;
+    let reference, receiptCode;
     const files = [
         { name: 'Kontoauszug März.pdf', mimeType: 'application/pdf', buffer: samples.pdf(120000) },
         { name: 'Mietvertrag.jpg', mimeType: 'image/jpeg', buffer: samples.jpeg(80000) },
@@ -106,6 +109,17 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
             assert.equal(resp.status(), 200);
             assert.equal(resp.headers()['content-type'], 'application/pdf');
             assert.match(resp.headers()['content-disposition'], /^inline;/);
+            const pdfPath = path.join(env.root, 'receipt.pdf');
+            // the bytes as this browser context gets them (its cookies)
+            const href = await page.getByRole('link', { name: 'Bestätigungs-PDF anzeigen' }).getAttribute('href');
+            const pdfRes = await page.request.get(env.base + href);
+            assert.equal(pdfRes.status(), 200);
+            fs.writeFileSync(pdfPath, await pdfRes.body());
+            const { stdout: pdfText } = await run('pdftotext', ['-layout', pdfPath, '-']);
+            const code = /Prüfcode:?\s*([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})/.exec(pdfText);
+            assert.ok(code, pdfText);
+            receiptCode = code[1];
+            assert.ok(pdfText.includes(`belegpruefung.html?ref=${reference}`), pdfText);
 
             await page.getByRole('link', { name: 'Antragsübersicht einsehen' }).click();
             await page.waitForURL(/\/antragsuebersicht\.html$/);
@@ -123,9 +137,50 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
             await page.dispose();
         }
         // the bytes arrived as sent
-        const rows = await env.db.query(`SELECT name, sha256 FROM upload_file WHERE account_id = ${u.id} ORDER BY id`);
+        // (the files travel in parallel: compare by name)
+        const rows = await env.db.query(`SELECT name, sha256 FROM upload_file WHERE account_id = ${u.id} ORDER BY name`);
         assert.deepEqual(rows.map((r) => r.name), ['Kontoauszug März.pdf', 'Mietvertrag.jpg']);
         assert.deepEqual(rows.map((r) => r.sha256), [sha256(files[0].buffer), sha256(files[1].buffer)]);
+    });
+
+    test('Belegprüfung (public, no session): the receipt\'s reference and Prüfcode show what was received', async () => {
+        const page = await newPage(browser, { expectApi: [404] });
+        try {
+            await page.goto(`${h.env.base}/belegpruefung.html?ref=${encodeURIComponent(reference)}`);
+            assert.equal(await page.getByLabel('Vorgangsnummer').inputValue(), reference);
+            await page.getByLabel('Prüfcode').fill('AAAA-AAAA-AAAA');
+            await page.getByRole('button', { name: 'Prüfen' }).click();
+            await page.locator('#messages').getByText(/keine Sendung/).waitFor();
+            await page.getByLabel('Prüfcode').fill(receiptCode.toLowerCase());
+            await page.getByRole('button', { name: 'Prüfen' }).click();
+            await page.getByRole('heading', { name: 'Diese Sendung ist eingegangen' }).waitFor();
+            const t = await page.locator('#result').innerText();
+            assert.match(t, /Jobcenter Rems-Murr/);
+            for (const f of files.slice(0, 2)) assert.ok(t.includes(sha256(f.buffer)), t);
+            assert.ok(!t.includes(sha256(files[2].buffer)), 'the removed file is listed');
+            await noHorizontalScroll(page, 'Belegprüfung');
+            assert.deepEqual(page.problems, []);
+        } finally {
+            await page.dispose();
+        }
+    });
+
+    test('without Online-Kommunikation the page explains it and links to the consent', async () => {
+        const u = await citizenWithProfile(h.env, jc, 'browser-nocons', { consent: false });
+        const page = await newPage(browser, { expectApi: [401, 403] });
+        try {
+            await login(page, u, '/dokumente-hochladen.html');
+            await page.waitForURL(/\/dokumente-hochladen\.html$/);
+            await page.getByRole('heading', { name: 'Online-Kommunikation ist nicht aktiviert' }).waitFor();
+            assert.match(await page.locator('#online-notice').innerText(), /Dokumente hochladen/);
+            assert.equal(await page.getByRole('link', { name: 'Online-Kommunikation aktivieren' }).getAttribute('href'),
+                'online-kommunikation.html');
+            assert.equal(await page.locator('#step-area').isVisible(), false);
+            await noHorizontalScroll(page, 'consent notice');
+            assert.deepEqual(page.problems, []);
+        } finally {
+            await page.dispose();
+        }
     });
 
     test('staff Posteingang lists it; status set to "in Bearbeitung"', async () => {
@@ -135,6 +190,7 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
             await login(page, st, '/sachbearbeitung/posteingang.html');
             await page.waitForURL(/\/sachbearbeitung\/posteingang\.html$/);
             await page.locator('#team').waitFor({ state: 'visible' });
+            await page.locator('#staff-context').waitFor({ state: 'visible' });
             assert.equal(await page.locator('#team').textContent(), 'Leistung allgemein');
             const item = page.locator('.sub-item').first();
             assert.ok((await item.innerText()).includes(reference));

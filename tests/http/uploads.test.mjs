@@ -18,7 +18,7 @@ import { assertError } from '../lib/flows.mjs';
 import { jobcenterWithStaff, authenticatedCitizen } from '../lib/fixtures.mjs';
 import {
     samples, MIME, sha256, citizenWithProfile, staffOf, newDraft, uploadRaw, curlUpload, download,
-    storeList, writeTemp, submit
+    storeList, writeTemp, submit, activateOnline
 } from '../lib/uploads.mjs';
 
 const MAX_FILE = 200000;
@@ -76,6 +76,30 @@ describe('uploads', () => {
         assertError(await other.c.post('/api/v1/uploads/drafts', { area: 'geldleistung' }, { csrf: true }),
             403, 'profile_required');
         assert.equal(await h.env.db.scalar(`SELECT count(*) FROM upload_draft WHERE account_id = ${other.id}`), 0);
+    });
+
+    test('consent gate: without active Online-Kommunikation every upload route answers 403 with the explanation; after consenting it works', async () => {
+        const env = h.env;
+        const u = await citizenWithProfile(env, jcA, 'noconsent', { consent: false });
+        const r = await u.c.get('/api/v1/uploads/context');
+        assertError(r, 403, 'online_kommunikation_inactive');
+        assert.match(r.error.message, /stimmen Sie bitte zuerst der Online-Kommunikation zu/);
+        assert.match(r.error.message, /Ohne Ihre explizite Einwilligung stellen wir Ihnen aktiv keine persönlichen Inhalte/);
+        assertError(await u.c.post('/api/v1/uploads/drafts', { area: 'geldleistung' }, { csrf: true }),
+            403, 'online_kommunikation_inactive');
+        // a draft from before a withdrawal takes no files and cannot be sent
+        await activateOnline(u.c);
+        const d = await newDraft(u.c, 'geldleistung');
+        assert.equal((await uploadRaw(u.c, d, samples.pdf(), 'a.pdf')).status, 201);
+        // a requested deactivation has taken effect
+        await env.db.exec(`UPDATE online_consent SET deactivation_requested_at = ${Math.floor(Date.now() / 1000) - 10}, `
+            + `deactivation_effective_at = ${Math.floor(Date.now() / 1000) - 1} WHERE account_id = ${u.id}`);
+        assertError(await uploadRaw(u.c, d, samples.pdf(), 'b.pdf'), 403, 'online_kommunikation_inactive');
+        assertError(await submit(u.c, d), 403, 'online_kommunikation_inactive');
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM upload_file WHERE account_id = ${u.id}`), 1);
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM upload_submission WHERE account_id = ${u.id}`), 0);
+        await activateOnline(u.c);
+        assert.equal((await submit(u.c, d)).status, 201);
     });
 
     test('not signed in: 401; unknown area: 400; another account\'s draft: 404', async () => {
@@ -345,7 +369,8 @@ describe('uploads', () => {
         assert.ok(s, inbox.text);
         assert.equal(s.kundennummer, cit.cust.kundennummer);
         assert.equal(s.message, subMessage);
-        assert.equal(inbox.json.submissions.length, 1, 'only Geldleistung goes to leistung');
+        assert.ok(inbox.json.submissions.every((x) => x.area === 'geldleistung'), 'only Geldleistung goes to leistung');
+        assert.equal(inbox.json.submissions.filter((x) => x.kundennummer === cit.cust.kundennummer).length, 1);
         const v = await vA.c.get('/api/v1/staff/uploads');
         assert.equal(v.json.submissions.length, 1);
         assert.equal(v.json.submissions[0].area, 'vermittlung');

@@ -52,12 +52,20 @@ export const samples = {
 export const MIME = { pdf: 'application/pdf', jpeg: 'image/jpeg', png: 'image/png', bmp: 'image/bmp' };
 
 // An authenticated citizen whose account holds a person profile (customer
-// bound to the account) of jobcenter jc.
-export async function citizenWithProfile(env, jc, tag = 'upl') {
+// bound to the account) of jobcenter jc and (unless consent: false) has
+// agreed to the Online-Kommunikation through the API.
+export async function citizenWithProfile(env, jc, tag = 'upl', { consent = true } = {}) {
     const u = await authenticatedCitizen(env, tag);
     const cust = await createCustomer(env, { jobcenterId: jc.id, createdBy: jc.staff });
     await env.db.exec(`UPDATE customer SET account_id = ${u.id}, bound_at = ${nowSec()} WHERE id = ${cust.id}`);
+    if (consent) await activateOnline(u.c);
     return { ...u, cust };
+}
+
+export async function activateOnline(c) {
+    const r = await c.post('/api/v1/online-kommunikation/aktivieren', null, { csrf: true });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.active, true, r.text);
 }
 
 // A staff member of jc in team (leistung|but|vermittlung) with an

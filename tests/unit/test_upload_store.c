@@ -363,6 +363,58 @@ static void test_cleanup_orphans(void **state)
                                                   pool), APR_SUCCESS);
 }
 
+/* Files above 1 MiB are hashed by a thread: the digest equals the one of
+ * the whole buffer, for single writes and writev, whatever the chunking;
+ * an abort or a pool destroyed mid-file ends the thread (ASan: no leak). */
+static void test_large_threaded(void **state)
+{
+    size_t n = 5 * 1024 * 1024 + 7, off = 0, k = 1;
+    char *data = malloc(n);
+    const char *id, *sha, *want;
+    jc_upload_t *u;
+    apr_pool_t *p;
+    size_t i;
+
+    (void)state;
+    assert_non_null(data);
+    for (i = 0; i < n; i++) {
+        data[i] = (char)(i * 2654435761u >> 13);
+    }
+    apr_pool_create(&p, pool);
+    want = jc_token_hash(data, n, p);
+    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
+    while (off < n) {           /* chunks of 1, 2, 4 ... 512 KiB, again */
+        size_t c = k < n - off ? k : n - off;
+
+        if (c > 3) {
+            struct iovec v[3] = { { data + off, 1 }, { data + off + 1, c - 3 },
+                                  { data + off + c - 2, 2 } };
+
+            assert_int_equal(jc_upload_writev(u, v, 3), APR_SUCCESS);
+        }
+        else {
+            assert_int_equal(jc_upload_write(u, data + off, c), APR_SUCCESS);
+        }
+        off += c;
+        k = k >= 512 * 1024 ? 1 : k * 2 + 1;
+    }
+    assert_int_equal(jc_upload_size(u), (apr_off_t)n);
+    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_string_equal(sha, want);
+    assert_int_equal(count("tmp"), 0);
+    /* abandoned after the thread started: abort, and pool destruction */
+    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, data, 3 * 1024 * 1024), APR_SUCCESS);
+    jc_upload_abort(u);
+    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, data, 2 * 1024 * 1024), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, data, 1024 * 1024), APR_SUCCESS);
+    apr_pool_destroy(p);
+    assert_int_equal(count("tmp"), 0);
+    assert_int_equal(count("files"), 1);
+    free(data);
+}
+
 static void test_remove_and_ids(void **state)
 {
     jc_upload_t *u;
@@ -416,6 +468,7 @@ int main(void)
         cmocka_unit_test_setup(test_result_too_large, setup),
         cmocka_unit_test_setup(test_cleanup, setup),
         cmocka_unit_test_setup(test_cleanup_orphans, setup),
+        cmocka_unit_test_setup(test_large_threaded, setup),
         cmocka_unit_test_setup(test_remove_and_ids, setup),
         cmocka_unit_test_setup(test_ids_random, setup),
     };

@@ -1,0 +1,236 @@
+# shellcheck shell=bash
+# bench/upload.sh -- phase "upload" of bench/run.sh (sourced; needs lib.sh,
+# setup.sh, $BW, $RES, $TOP).
+#
+# 1 MiB, 100 MiB and 1 GiB files (UP_SIZES, MiB) uploaded $UP_REPS times
+# each over 127.0.0.1 with curl -T:
+#   module  POST /api/v1/uploads/files?draft=N (raw body): the JC_UPLOAD
+#           input filter sniffs, hashes (SHA-256), writes the temp file,
+#           fsyncs and renames; SQLite row. Response checked (201, the
+#           sha256 of the file as sha256sum computes it).
+#   dav     stock mod_dav + mod_dav_fs PUT into a directory on the same file
+#           system (as bench-peers/upload-bench.sh); the copy is compared.
+# Apache is started fresh for every upload, so the workers' VmHWM (peak RSS)
+# belongs to that upload; idle RSS is read right before it. Then
+# `dd conv=fsync` of the same size on the same file system.
+# Targets: module MB/s >= 90% of mod_dav's (median, per size) and peak RSS
+# growth (VmHWM - idle VmRSS) < 8 MiB at 1 GiB.
+UP_SIZES=${UP_SIZES:-1 100 1024}
+UP_REPS=${UP_REPS:-3}
+UP_PORT=${UP_PORT:-18485}        # the mod_dav peer
+
+UP_JC_ROOT= UP_DAV_ROOT= UP_SRC= UP_COOKIE= UP_CSRF=
+
+up_setup() {
+  UP_JC_ROOT=$BW/jc-up; UP_DAV_ROOT=$BW/dav; UP_SRC=$BW/up-src
+  mkdir -p "$UP_JC_ROOT" "$UP_DAV_ROOT"/{conf,run,logs,htdocs/dav,lock} "$UP_SRC"
+  chmod 755 "$UP_JC_ROOT" "$UP_DAV_ROOT" "$UP_DAV_ROOT/htdocs"
+  # module: SQLite, upload limits above 1 GiB, no LimitRequestBody
+  cat > "$BW/jc-up-extra.conf" <<CONF
+<Location /api/v1/>
+    LimitRequestBody 0
+</Location>
+CONF
+  "$TOP/tools/gen-config.sh" --start-servers 2 --root "$UP_JC_ROOT" --port "$JC_PORT" --db sqlite \
+    --user "$RUN_USER" --extra "$BW/jc-up-extra.conf" \
+    --set "JobcenterUploadMaxFileSize 2147483648" --set "JobcenterUploadMaxBytesPerDay 1099511627776" >/dev/null
+  local db=$UP_JC_ROOT/db/jobcenter.sqlite now
+  "$TOP/tools/db-init.sh" sqlite "$db"
+  now=$(date +%s)
+  sqlite3 -bail "$db" <<SQL
+INSERT INTO account (email, password_hash, email_confirmed_at, terms_accepted_at,
+    email_consent_at, created_at, updated_at)
+  VALUES ('$JC_LOGIN', '$JC_HASH', $now, $now, $now, $now, $now);
+INSERT INTO jobcenter (name, street, postcode, city, phone, opening_hours, created_at)
+  VALUES ('Jobcenter Bench', 'Bankstraße 1', '10115', 'Berlin', '030 1', 'Mo-Fr', $now);
+INSERT INTO customer (jobcenter_id, kundennummer, given_name, family_name, birth_date,
+    street, postcode, city, account_id, bound_at, created_by, created_at)
+  VALUES (1, '123A123456', 'Erika', 'Bench', '1980-01-01', 'Weg 1', '10115', 'Berlin', 1, $now, 1, $now);
+SQL
+  chown -R "$RUN_USER:$RUN_USER" "$UP_JC_ROOT"/{db,mail,run,logs,uploads}
+  # stock mod_dav PUT peer (same MPM sizing)
+  chown -R "$RUN_USER:$RUN_USER" "$UP_DAV_ROOT"/{run,logs,htdocs/dav,lock}
+  cat > "$UP_DAV_ROOT/conf/httpd.conf" <<CONF
+ServerRoot "$UP_DAV_ROOT"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$UP_PORT
+PidFile $UP_DAV_ROOT/run/httpd.pid
+DefaultRuntimeDir $UP_DAV_ROOT/run
+Mutex file:$UP_DAV_ROOT/run default
+ScoreBoardFile $UP_DAV_ROOT/run/scoreboard
+ErrorLog $UP_DAV_ROOT/logs/error.log
+LogLevel warn
+User $RUN_USER
+Group $RUN_USER
+LoadModule mpm_event_module  $MODDIR/mod_mpm_event.so
+LoadModule authz_core_module $MODDIR/mod_authz_core.so
+LoadModule dav_module        $MODDIR/mod_dav.so
+LoadModule dav_fs_module     $MODDIR/mod_dav_fs.so
+StartServers 2
+ServerLimit 16
+ThreadsPerChild 25
+MaxRequestWorkers 150
+MinSpareThreads 25
+MaxSpareThreads 75
+KeepAlive On
+Timeout 600
+DAVLockDB $UP_DAV_ROOT/lock/DAVLock
+DocumentRoot "$UP_DAV_ROOT/htdocs"
+<Directory />
+    Require all denied
+</Directory>
+<Directory "$UP_DAV_ROOT/htdocs">
+    Require all granted
+</Directory>
+<Location /dav/>
+    Dav On
+    LimitRequestBody 0
+</Location>
+CONF
+  local s
+  for s in $UP_SIZES; do
+    # a PDF signature (the module sniffs the type), then random bytes
+    { printf '%%PDF-1.7\n'; head -c $(((s << 20) - 9)) /dev/urandom; } > "$UP_SRC/src-${s}M.bin"
+  done
+  log "upload: sources $(du -sh "$UP_SRC" | cut -f1) under $UP_SRC ($(df --output=source "$BW" | tail -1))"
+}
+
+# children of the Apache whose pid file is $1
+up_kids() { local pid; pid=$(cat "$1"); pgrep -P "$pid" | tr '\n' ' '; }
+up_rss() { # up_rss FIELD PIDS... -> max of FIELD (kB)
+  local f=$1 p k v _ max=0; shift
+  for p in "$@"; do
+    while read -r k v _; do [[ $k == "$f:" ]] && ((v > max)) && max=$v; done < "/proc/$p/status" 2>/dev/null || true
+  done
+  echo "$max"
+}
+
+# module login: session cookie and CSRF token, the session made
+# "authenticated" directly in the bench database (no TOTP here)
+up_login() {
+  local out
+  out=$(curl -s -D "$BW/up-login.h" --max-time 30 -H "Origin: $JC_BASE" -H 'Content-Type: application/json' \
+    --data-binary "@$BW/login.json" "$JC_BASE/api/v1/login")
+  UP_COOKIE=$(grep -i '^set-cookie: *jc_session=' "$BW/up-login.h" | head -1 \
+    | sed -E 's/^[Ss]et-[Cc]ookie: *jc_session=([^;]*).*/\1/' | tr -d '\r')
+  UP_CSRF=$(sed -E 's/.*"csrf_token":"([^"]*)".*/\1/' <<<"$out")
+  [[ -n $UP_COOKIE && -n $UP_CSRF ]] || die "upload: module login failed: $out"
+  runuser -u "$RUN_USER" -- sqlite3 "$UP_JC_ROOT/db/jobcenter.sqlite" \
+    "UPDATE session SET state = 6 WHERE id_hash = '$(printf '%s' "$UP_COOKIE" | sha256sum | cut -d' ' -f1)'"
+}
+
+up_api() { # up_api METHOD PATH [JSON]
+  curl -s --max-time 30 -X "$1" -H "Origin: $JC_BASE" -H "Cookie: jc_session=$UP_COOKIE" \
+    -H "X-CSRF-Token: $UP_CSRF" -H 'Content-Type: application/json' ${3:+--data-binary "$3"} "$JC_BASE$2"
+}
+
+# up_one TARGET SIZE REP: one upload on a fresh server; appends a row to upload.tsv
+up_one() {
+  local t=$1 s=$2 r=$3 f=$UP_SRC/src-${s}M.bin conf pidf port url kids idle hwm res code secs ok draft body
+  if [[ $t == module ]]; then conf=$UP_JC_ROOT/httpd.conf; port=$JC_PORT; else conf=$UP_DAV_ROOT/conf/httpd.conf; port=$UP_PORT; fi
+  pidf=$(awk '$1=="PidFile"{print $2}' "$conf")
+  apache_start "$conf" "$port" 2>/dev/null
+  if [[ $t == module ]]; then
+    up_login
+    draft=$(up_api POST /api/v1/uploads/drafts '{"area":"geldleistung"}' | sed -E 's/.*"draft":([0-9]+).*/\1/')
+    [[ $draft =~ ^[0-9]+$ ]] || die "upload: no draft"
+    url="$JC_BASE/api/v1/uploads/files?draft=$draft&name=src-${s}M.bin"
+  else
+    curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$UP_PORT/" || true
+    url="http://127.0.0.1:$UP_PORT/dav/put-${s}M.bin"
+  fi
+  sleep 0.3
+  read -r -a kids <<<"$(up_kids "$pidf")"
+  local -A idle_of=()
+  local p g best=-1
+  for p in "${kids[@]}"; do idle_of[$p]=$(up_rss VmRSS "$p"); done
+  if [[ $t == module ]]; then
+    res=$(curl -s -o "$BW/up-body" --max-time 900 -w '%{http_code} %{time_total}' -X POST -T "$f" \
+      -H "Origin: $JC_BASE" -H "Cookie: jc_session=$UP_COOKIE" -H "X-CSRF-Token: $UP_CSRF" \
+      -H 'Content-Type: application/octet-stream' "$url")
+  else
+    res=$(curl -s -o /dev/null --max-time 900 -w '%{http_code} %{time_total}' -T "$f" "$url")
+  fi
+  # the worker that grew most (the one that took the upload): its idle
+  # VmRSS and its VmHWM
+  for p in "${kids[@]}"; do
+    g=$(( $(up_rss VmHWM "$p") - ${idle_of[$p]} ))
+    if ((g > best)); then best=$g; idle=${idle_of[$p]}; hwm=$(up_rss VmHWM "$p"); fi
+  done
+  read -r code secs <<<"$res"
+  ok=ok
+  if [[ $t == module ]]; then
+    body=$(cat "$BW/up-body")
+    [[ $code == 201 && $body == *"\"sha256\":\"$(sha256sum "$f" | cut -d' ' -f1)\""* ]] || ok="BAD($body)"
+    rm -f "$UP_JC_ROOT"/uploads/files/*
+  else
+    [[ $code == 201 || $code == 204 ]] && cmp -s "$f" "$UP_DAV_ROOT/htdocs/dav/put-${s}M.bin" || ok=MISMATCH
+    rm -f "$UP_DAV_ROOT/htdocs/dav/put-${s}M.bin"
+  fi
+  apache_stop "$conf"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$s" "$r" "$code" "$secs" \
+    "$(awk -v b=$((s << 20)) -v t="$secs" 'BEGIN{printf "%.1f", b/t/1e6}')" "$idle" "$hwm" "$ok" >> "$RES/upload.tsv"
+  log "upload $t ${s}MiB #$r: HTTP $code ${secs}s $(tail -1 "$RES/upload.tsv" | cut -f6) MB/s idle ${idle}kB hwm ${hwm}kB $ok"
+}
+
+up_dd() {
+  local s=$1 r t0 t1
+  for ((r = 1; r <= UP_REPS; r++)); do
+    rm -f "$BW/dd.out"; sync
+    t0=$(date +%s.%N)
+    dd if="$UP_SRC/src-${s}M.bin" of="$BW/dd.out" bs=1M conv=fsync status=none
+    t1=$(date +%s.%N)
+    printf 'dd\t%s\t%s\t-\t%s\t%s\t-\t-\tok\n' "$s" "$r" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" \
+      "$(awk -v a="$t0" -v b="$t1" -v n=$((s << 20)) 'BEGIN{printf "%.1f", n/(b-a)/1e6}')" >> "$RES/upload.tsv"
+  done
+  rm -f "$BW/dd.out"
+}
+
+phase_upload() {
+  log "== phase upload =="
+  up_setup
+  printf 'target\tMiB\trep\thttp\tsecs\tMB/s\tidle_rss_kB\tvmhwm_kB\tcheck\n' > "$RES/upload.tsv"
+  local s r t
+  for s in $UP_SIZES; do
+    for ((r = 1; r <= UP_REPS; r++)); do
+      for t in module dav; do up_one "$t" "$s" "$r"; done     # interleaved: same disk state
+    done
+    up_dd "$s"
+  done
+  cp "$UP_DAV_ROOT/logs/error.log" "$RES/logs-dav-error.log" 2>/dev/null || true
+  cp "$UP_JC_ROOT/logs/error.log" "$RES/logs-jc-up-error.log" 2>/dev/null || true
+  rm -rf "$UP_SRC"
+}
+
+up_stat() { # up_stat TARGET MIB COLUMN med|min|max
+  awk -F'\t' -v t="$1" -v s="$2" -v c="$3" '$1==t && $2==s {print $c}' "$RES/upload.tsv" | \
+    case $4 in med) median ;; min) minof ;; max) maxof ;; esac
+}
+
+upload_summary() {
+  local s m d r g
+  echo
+  echo "-- 4. uploads (curl -T over 127.0.0.1, $UP_REPS runs each, fresh server per upload: median (min-max)) --"
+  printf '%-8s %-8s %-22s %-22s %-18s %s\n' size target "MB/s" "idle RSS kB" "VmHWM kB" "growth kB (median)"
+  for s in $UP_SIZES; do
+    for t in module dav; do
+      g=$(awk -F'\t' -v t="$t" -v s="$s" '$1==t && $2==s {print $8-$7}' "$RES/upload.tsv" | median)
+      printf '%-8s %-8s %-22s %-22s %-18s %s\n' "${s}MiB" "$t" \
+        "$(printf '%s (%s-%s)' "$(up_stat "$t" "$s" 6 med)" "$(up_stat "$t" "$s" 6 min)" "$(up_stat "$t" "$s" 6 max)")" \
+        "$(up_stat "$t" "$s" 7 med)" "$(printf '%s (%s-%s)' "$(up_stat "$t" "$s" 8 med)" "$(up_stat "$t" "$s" 8 min)" "$(up_stat "$t" "$s" 8 max)")" "$g"
+    done
+    [[ $s -ge 100 ]] && printf '%-8s %-8s %-22s\n' "${s}MiB" "dd fsync" \
+      "$(printf '%s (%s-%s)' "$(up_stat dd "$s" 6 med)" "$(up_stat dd "$s" 6 min)" "$(up_stat dd "$s" 6 max)")"
+  done
+  grep -qv $'\tok$' <(tail -n +2 "$RES/upload.tsv") && echo "!! some uploads failed their check (see upload.tsv)"
+  echo
+  echo "ratios                                                ratio   target   verdict"
+  for s in $UP_SIZES; do
+    m=$(up_stat module "$s" 6 med); d=$(up_stat dav "$s" 6 med)
+    r=$(ratio "$m" "$d")
+    printf '%-52s %6s   %-7s  %s\n' "module / mod_dav PUT MB/s, ${s}MiB" "$r" ">=0.90" "$(verdict "$r" ge 0.90)"
+  done
+  s=$(tr ' ' '\n' <<<"$UP_SIZES" | sort -n | tail -1)
+  g=$(awk -F'\t' -v s="$s" '$1=="module" && $2==s {print $8-$7}' "$RES/upload.tsv" | maxof)
+  printf '%-52s %6s   %-7s  %s\n' "module peak RSS growth at ${s}MiB (max of runs, kB)" "$g" "<8192" "$(verdict "$g" lt 8192)"
+}
