@@ -48,7 +48,7 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
     let u, st;
     test('message with an attachment, staff answer in a second context, the reply in the Postfach', async () => {
         const env = h.env;
-        u = await citizenWithProfile(env, jc, 'browser-msg');
+        u = await citizenWithProfile(env, jc, 'browser-msg', { consent: false });
         st = await staffOf(env, jc, 'leistung');
         const pdf = samples.pdf(50000);
         const page = await newPage(browser, { expectApi: [401, 403] });
@@ -153,7 +153,7 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
         const env = h.env;
         // own accounts: a second login of the first test's ones within the
         // same 30 s step would reuse a TOTP step (refused as a replay)
-        u = await citizenWithProfile(env, jc, 'browser-bescheid');
+        u = await citizenWithProfile(env, jc, 'browser-bescheid', { consent: false });
         st = await staffOf(env, jc, 'vermittlung');
         const on = await u.c.post('/api/v1/online-kommunikation/aktivieren', null, { csrf: true });
         assert.equal(on.status, 200, on.text);

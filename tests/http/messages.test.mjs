@@ -76,8 +76,8 @@ describe('messages routed by Anliegen', () => {
         const env = h.env;
         jcA = await jobcenterWithStaff(env, { name: 'Jobcenter Rems-Murr' });
         jcB = await jobcenterWithStaff(env, { name: 'Jobcenter Stuttgart' });
-        cit = await citizenWithProfile(env, jcA, 'msg');
-        other = await citizenWithProfile(env, jcA, 'msg-other');
+        cit = await citizenWithProfile(env, jcA, 'msg', { consent: false });
+        other = await citizenWithProfile(env, jcA, 'msg-other', { consent: false });
         lA = await staffOf(env, jcA, 'leistung');
         bA = await staffOf(env, jcA, 'but');
         vA = await staffOf(env, jcA, 'vermittlung');
@@ -426,7 +426,7 @@ describe('messages routed by Anliegen', () => {
 
     test('no notification without active Online-Kommunikation: content arrives, nothing is queued for the address', async () => {
         const env = h.env;
-        const off = await citizenWithProfile(env, jcA, 'msg-offline');
+        const off = await citizenWithProfile(env, jcA, 'msg-offline', { consent: false });
         const r = await lA.c.post(`/api/v1/staff/bescheide?customer=${off.cust.id}&title=Bescheid`, null,
             { raw: samples.pdf(), contentType: 'application/pdf', csrf: true });
         assert.equal(r.status, 201, r.text);
