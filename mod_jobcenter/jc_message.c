@@ -445,10 +445,16 @@ int jc_msg_gate(jc_db_t *db, jc_result_t *res, apr_int64_t account_id,
             return res->status;
         }
         if (!active) {
-            return jc_result_set(res, 403, "online_required",
+            /* the same code as the upload routes, the seed's text */
+            return jc_result_set(res, 403, "online_kommunikation_inactive",
                                  "Um Nachrichten zu schreiben, stimmen Sie "
-                                 "bitte zuerst der Online-Kommunikation zu.",
-                                 NULL);
+                                 "bitte zuerst der Online-Kommunikation zu. "
+                                 "Ohne Ihre explizite Einwilligung stellen "
+                                 "wir Ihnen aktiv keine persönlichen Inhalte "
+                                 "in Ihr Profil ein. Dazu zählen "
+                                 "Schriftstücke (Bescheide, Nachweise, "
+                                 "Schreiben), Anträge und Postfachnachrichten "
+                                 "im Leistungspostfach.", NULL);
         }
     }
     return 200;

@@ -85,7 +85,7 @@ typedef struct {
 
 /* The gate of the citizen's message routes: a person profile (403
  * profile_required) and, for writing (need_online), active
- * Online-Kommunikation (403 online_required). Fills *customer_id and
+ * Online-Kommunikation (403 online_kommunikation_inactive). Fills *customer_id and
  * *jobcenter_id. */
 int jc_msg_gate(jc_db_t *db, jc_result_t *res, apr_int64_t account_id,
                 int need_online, apr_int64_t now, apr_int64_t *customer_id,

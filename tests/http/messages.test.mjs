@@ -96,10 +96,10 @@ describe('messages routed by Anliegen', () => {
         assert.equal(r.json.text_max, 1000);
     });
 
-    test('the consent gate: without Online-Kommunikation 403 online_required and nothing stored; reading works', async () => {
+    test('the consent gate: without Online-Kommunikation 403 online_kommunikation_inactive and nothing stored; reading works', async () => {
         const env = h.env;
         const r = await send(cit, {});
-        assertError(r, 403, 'online_required');
+        assertError(r, 403, 'online_kommunikation_inactive');
         assert.match(r.json.error.message, /Online-Kommunikation/);
         assert.equal(await env.db.scalar('SELECT count(*) FROM conversation'), 0);
         const l = await cit.c.get('/api/v1/messages');
