@@ -32,6 +32,12 @@ typedef struct {
     const char *const *wa_origins;   /* allowed origins, NULL-terminated  */
     apr_int64_t wa_challenge_ttl;    /* WebAuthn challenge lifetime, secs */
     apr_int64_t reauth_window;       /* a check allows changes this long  */
+    apr_int64_t reset_ttl;           /* "Passwort vergessen" link, secs   */
+    apr_int64_t reset_max_address;   /* reset requests per address ...    */
+    apr_int64_t reset_max_client;    /* ... and per client address ...    */
+    apr_int64_t reset_window;        /* ... within this many seconds      */
+    apr_int64_t lookup_max;          /* postcode lookups per client ...   */
+    apr_int64_t lookup_window;       /* ... within this many seconds      */
 } jc_ctx_t;
 
 /* Registration input as sent by the client (NULL = field missing). */

@@ -37,6 +37,12 @@ static const struct {
     { JC_EV_MESSAGE_RECEIVED, "Neue Nachricht vom Jobcenter" },
     { JC_EV_BESCHEID_RECEIVED, "Neuer Bescheid bereitgestellt" },
     { JC_EV_TERMIN_RECEIVED, "Neuer Termin vom Jobcenter" },
+    { JC_EV_PASSWORD_RESET,  "Passwort über „Passwort vergessen“ neu festgelegt" },
+    { JC_EV_PASSWORD_CHANGED, "Passwort geändert" },
+    { JC_EV_EMAIL_CHANGE_REQUESTED, "Neue E-Mail-Adresse angegeben" },
+    { JC_EV_EMAIL_CHANGED,   "E-Mail-Adresse geändert" },
+    { JC_EV_SESSION_ENDED,   "Sitzung auf einem anderen Gerät beendet" },
+    { JC_EV_SESSIONS_ENDED,  "Alle anderen Sitzungen beendet" },
 };
 
 const char *jc_event_text(const char *kind)

@@ -28,6 +28,12 @@
 #define JC_EV_MESSAGE_RECEIVED  "message_received"
 #define JC_EV_BESCHEID_RECEIVED "bescheid_received"
 #define JC_EV_TERMIN_RECEIVED   "termin_received"
+#define JC_EV_PASSWORD_RESET    "password_reset"
+#define JC_EV_PASSWORD_CHANGED  "password_changed"
+#define JC_EV_EMAIL_CHANGE_REQUESTED "email_change_requested"
+#define JC_EV_EMAIL_CHANGED     "email_changed"
+#define JC_EV_SESSION_ENDED     "session_ended"
+#define JC_EV_SESSIONS_ENDED    "sessions_ended"
 
 /* Record an event for account_id at time `at`. detail may be NULL; it is
  * shown to the account holder, so never pass a secret. */

@@ -1235,7 +1235,9 @@ int jc_msg_staff_reply(jc_db_t *db, jc_result_t *res, json_t **out,
                    apr_psprintf(p, "conversation %" APR_INT64_T_FMT,
                                 conversation_id), p);
     }
-    if (rc == JC_DB_OK) {
+    if (rc == JC_DB_OK && account) {
+        /* account 0: the citizen deleted their login account; the answer
+         * stays in the customer's conversation, nobody is notified */
         rc = jc_event_add(db, account, now, JC_EV_MESSAGE_RECEIVED,
                           st->jobcenter_name, p);
     }

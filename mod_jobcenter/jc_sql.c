@@ -634,6 +634,72 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_termin_rescheduled",
       "UPDATE termin SET reschedule_conversation = %lld "
       "WHERE id = %lld AND reschedule_conversation IS NULL" },
+    /* forgotten credentials and the "Konto" page (jc_reset, jc_konto) */
+    { "jc_rst_acct",
+      "SELECT id, email_confirmed_at FROM account WHERE email = %s" },
+    { "jc_jc_by_postcode",
+      "SELECT j.name, j.street, j.postcode, j.city, j.phone, "
+      "j.opening_hours FROM jobcenter_postcode c "
+      "JOIN jobcenter j ON j.id = c.jobcenter_id WHERE c.postcode = %s" },
+    /* a new password also clears the login throttle of the account */
+    { "jc_konto_set_password",
+      "UPDATE account SET password_hash = %s, failed_logins = 0, "
+      "login_blocked_until = 0, updated_at = %lld WHERE id = %lld" },
+    { "jc_konto_sess_drop_others",
+      "DELETE FROM session WHERE account_id = %lld AND id_hash <> %s" },
+    { "jc_konto_sess_delete",
+      "DELETE FROM session WHERE id_hash = %s AND account_id = %lld" },
+    /* live sessions: lifetime end after %lld 2, last use after %lld 3 */
+    { "jc_konto_sessions",
+      "SELECT id_hash, created_at, last_seen, user_agent, client_ip, state "
+      "FROM session WHERE account_id = %lld AND expires_at > %lld "
+      "AND last_seen > %lld ORDER BY created_at DESC, id_hash LIMIT 200" },
+    { "jc_konto_email_pending",
+      "SELECT email, expires_at FROM email_token WHERE account_id = %lld "
+      "AND purpose = 'email_change' AND used_at IS NULL "
+      "AND expires_at > %lld ORDER BY created_at DESC LIMIT 1" },
+    { "jc_konto_email_set",
+      "UPDATE account SET email = %s, email_confirmed_at = %lld, "
+      "updated_at = %lld WHERE id = %lld" },
+    /* every unused link of the account (after its address changed) */
+    { "jc_konto_tokens_drop_open",
+      "DELETE FROM email_token WHERE account_id = %lld AND used_at IS NULL" },
+    { "jc_konto_account",
+      "SELECT email, username, email_confirmed_at, terms_accepted_at, "
+      "email_consent_at, created_at, updated_at, password_change_required "
+      "FROM account WHERE id = %lld" },
+    { "jc_konto_events",
+      "SELECT at, kind, detail FROM event WHERE account_id = %lld "
+      "ORDER BY at, id LIMIT 100000" },
+    { "jc_konto_online_hist",
+      "SELECT at, action, text_version, effective_at "
+      "FROM online_consent_history WHERE account_id = %lld "
+      "ORDER BY at, id LIMIT 100000" },
+    /* deleting the login account */
+    { "jc_konto_cust_of",
+      "SELECT id FROM customer WHERE account_id = %lld" },
+    { "jc_konto_cust_release",
+      "UPDATE customer SET account_id = NULL, bound_at = NULL "
+      "WHERE id = %lld" },
+    { "jc_konto_fsc_unlink",
+      "UPDATE freischaltcode SET used_by = NULL WHERE used_by = %lld" },
+    { "jc_konto_del_tokens",
+      "DELETE FROM email_token WHERE account_id = %lld" },
+    { "jc_konto_del_events",
+      "DELETE FROM event WHERE account_id = %lld" },
+    { "jc_konto_del_passkeys",
+      "DELETE FROM passkey WHERE account_id = %lld" },
+    { "jc_konto_del_challenges",
+      "DELETE FROM webauthn_challenge WHERE account_id = %lld" },
+    { "jc_konto_del_online_hist",
+      "DELETE FROM online_consent_history WHERE account_id = %lld" },
+    { "jc_konto_del_online",
+      "DELETE FROM online_consent WHERE account_id = %lld" },
+    /* conversations stay with the customer; the account's link goes */
+    { "jc_konto_conv_unlink",
+      "UPDATE conversation SET account_id = NULL WHERE account_id = %lld" },
+    { "jc_konto_del_account",
+      "DELETE FROM account WHERE id = %lld" },
 
     { NULL, NULL }
 };

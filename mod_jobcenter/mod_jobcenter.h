@@ -63,6 +63,12 @@ typedef struct {
     int up_max_files;            /* JobcenterUploadMaxFiles               */
     apr_off_t up_max_day;        /* JobcenterUploadMaxBytesPerDay, bytes  */
     jc_upload_cfg_t upload;      /* upload view, filled in post_config    */
+    apr_int64_t reset_ttl;       /* JobcenterPasswordResetTTL, seconds    */
+    apr_int64_t reset_max_addr;  /* JobcenterPasswordResetLimit address   */
+    apr_int64_t reset_max_cli;   /* JobcenterPasswordResetLimit client    */
+    apr_int64_t reset_window;    /* JobcenterPasswordResetLimit window    */
+    apr_int64_t lookup_max;      /* JobcenterPostcodeLookupLimit count    */
+    apr_int64_t lookup_window;   /* JobcenterPostcodeLookupLimit window   */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -212,6 +218,19 @@ jc_route_fn jc_route_staff_msg_reply;
 jc_route_fn jc_route_staff_msg_file;
 jc_route_fn jc_route_staff_bescheid;
 jc_route_fn jc_route_staff_termin;
+/* mod_jobcenter_konto.c: forgotten credentials and the "Konto" page. */
+jc_route_fn jc_route_password_forgot;
+jc_route_fn jc_route_password_reset_check;
+jc_route_fn jc_route_password_reset;
+jc_route_fn jc_route_jobcenter_lookup;
+jc_route_fn jc_route_konto_get;
+jc_route_fn jc_route_konto_password;
+jc_route_fn jc_route_konto_email;
+jc_route_fn jc_route_konto_email_confirm;
+jc_route_fn jc_route_konto_session_end;
+jc_route_fn jc_route_konto_sessions_end;
+jc_route_fn jc_route_konto_export;
+jc_route_fn jc_route_konto_delete;
 
 /* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
 void *jc_create_dir_conf(apr_pool_t *p, char *dir);

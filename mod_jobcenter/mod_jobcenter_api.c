@@ -518,6 +518,23 @@ static const jc_route_t routes[] = {
       jc_route_staff_bescheid },
     { M_POST, "staff/termine", JC_API_LEVEL_STAFF, 1, 1,
       jc_route_staff_termin },
+    /* forgotten credentials (anonymous) and the "Konto" page (level 5;
+     * changes also need a recent check, checked by the core) */
+    { M_POST, "password/forgot", 0, 1, 1, jc_route_password_forgot },
+    { M_POST, "password/reset/check", 0, 1, 1,
+      jc_route_password_reset_check },
+    { M_POST, "password/reset",  0, 1, 1, jc_route_password_reset },
+    { M_GET,  "jobcenter/suche", 0, 0, 1, jc_route_jobcenter_lookup },
+    { M_GET,  "konto",           5, 0, 1, jc_route_konto_get },
+    { M_POST, "konto/passwort",  5, 1, 1, jc_route_konto_password },
+    { M_POST, "konto/email",     5, 1, 1, jc_route_konto_email },
+    { M_POST, "konto/email/confirm", 0, 1, 1, jc_route_konto_email_confirm },
+    { M_POST, "konto/sitzungen/beenden", 5, 1, 1,
+      jc_route_konto_session_end },
+    { M_POST, "konto/sitzungen/andere-beenden", 5, 0, 1,
+      jc_route_konto_sessions_end },
+    { M_GET,  "konto/export",    5, 0, 1, jc_route_konto_export },
+    { M_POST, "konto/loeschen",  5, 1, 1, jc_route_konto_delete },
     { 0, NULL, 0, 0, 0, NULL }
 };
 

@@ -49,6 +49,9 @@
 #define JC_D_UP_MAX_FILE   "JobcenterUploadMaxFileSize"
 #define JC_D_UP_MAX_FILES  "JobcenterUploadMaxFiles"
 #define JC_D_UP_MAX_DAY    "JobcenterUploadMaxBytesPerDay"
+#define JC_D_RESET_TTL     "JobcenterPasswordResetTTL"
+#define JC_D_RESET_LIMIT   "JobcenterPasswordResetLimit"
+#define JC_D_LOOKUP_LIMIT  "JobcenterPostcodeLookupLimit"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
 #define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
@@ -84,6 +87,12 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->reauth_window = -1;
     c->online_days = -1;
     c->msg_remind_days = -1;
+    c->reset_ttl = -1;
+    c->reset_max_addr = -1;
+    c->reset_max_cli = -1;
+    c->reset_window = -1;
+    c->lookup_max = -1;
+    c->lookup_window = -1;
     c->purge_after = -1;
     c->argon2_m = -1;
     c->argon2_t = -1;
@@ -133,6 +142,12 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(reauth_window);
     MERGE_NUM(online_days);
     MERGE_NUM(msg_remind_days);
+    MERGE_NUM(reset_ttl);
+    MERGE_NUM(reset_max_addr);
+    MERGE_NUM(reset_max_cli);
+    MERGE_NUM(reset_window);
+    MERGE_NUM(lookup_max);
+    MERGE_NUM(lookup_window);
     MERGE_NUM(purge_after);
     MERGE_NUM(argon2_m);
     MERGE_NUM(argon2_t);
@@ -334,6 +349,12 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
             min = 30;
             max = 86400;
         }
+        else if (!strcasecmp(name, JC_D_RESET_TTL)) {
+            /* a mail link that opens the account: minutes, not days */
+            slot = &c->reset_ttl;
+            min = 300;
+            max = 86400;
+        }
         else if (!strcasecmp(name, JC_D_ONLINE_DAYS)) {
             /* working days, not seconds */
             slot = &c->online_days;
@@ -450,7 +471,8 @@ static const char *set_list(cmd_parms *cmd, void *d, int argc,
     int i, want;
 
     (void)d;
-    want = !strcasecmp(name, JC_D_MAIL_RETRY) ? 2
+    want = !strcasecmp(name, JC_D_MAIL_RETRY)
+           || !strcasecmp(name, JC_D_LOOKUP_LIMIT) ? 2
          : !strcasecmp(name, JC_D_THR_ACCOUNT) ? 4 : 3;
     if (argc != want) {
         return apr_psprintf(cmd->pool, "%s takes %d numbers", name, want);
@@ -487,6 +509,24 @@ static const char *set_list(cmd_parms *cmd, void *d, int argc,
         c->thr_acct_max = (int)v[1];
         c->thr_acct_delay = v[2];
         c->thr_acct_lock = v[3];
+    }
+    else if (!strcasecmp(name, JC_D_RESET_LIMIT)) {
+        if (v[0] < 1 || v[1] < 1 || v[2] < 60 || v[0] > 1000
+            || v[1] > 100000 || v[2] > 604800) {
+            return JC_D_RESET_LIMIT ": per-address 1..1000, per-client "
+                   "1..100000, window 60..604800 seconds";
+        }
+        c->reset_max_addr = v[0];
+        c->reset_max_cli = v[1];
+        c->reset_window = v[2];
+    }
+    else if (!strcasecmp(name, JC_D_LOOKUP_LIMIT)) {
+        if (v[0] < 1 || v[0] > 100000 || v[1] < 60 || v[1] > 604800) {
+            return JC_D_LOOKUP_LIMIT ": count 1..100000, window 60..604800 "
+                   "seconds";
+        }
+        c->lookup_max = v[0];
+        c->lookup_window = v[1];
     }
     else {
         if (v[1] < 1 || v[2] < 1) {
@@ -580,6 +620,16 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_UP_MAX_DAY, set_upload, NULL, RSRC_CONF,
                   "bytes an account may upload in 24 hours (default "
                   "209715200)"),
+    AP_INIT_TAKE1(JC_D_RESET_TTL, set_str, NULL, RSRC_CONF,
+                  "Lifetime of a \"Passwort vergessen\" link, seconds "
+                  "(default 3600)"),
+    AP_INIT_TAKE_ARGV(JC_D_RESET_LIMIT, set_list, NULL, RSRC_CONF,
+                      "\"Passwort vergessen\" requests per e-mail address, "
+                      "per client address, window seconds "
+                      "(default 3 10 3600)"),
+    AP_INIT_TAKE_ARGV(JC_D_LOOKUP_LIMIT, set_list, NULL, RSRC_CONF,
+                      "Postcode lookups per client address, window seconds "
+                      "(default 30 3600)"),
     AP_INIT_FLAG(JC_D_GATE_HEADERS, set_gate_headers, NULL, OR_AUTHCFG,
                   "On: requests passing the gate (AuthType jobcenter) get "
                   "X-Jobcenter-User and X-Jobcenter-Auth-Level (default Off)"),
@@ -627,6 +677,12 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     if (!conf->up_store) {
         conf->up_store = JC_DEF_UP_STORE;
     }
+    DEF(reset_ttl, 3600);
+    DEF(reset_max_addr, 3);
+    DEF(reset_max_cli, 10);
+    DEF(reset_window, 3600);
+    DEF(lookup_max, 30);
+    DEF(lookup_window, 3600);
     if (!conf->mail_from) {
         conf->mail_from = JC_DEF_MAIL_FROM;
     }
@@ -692,6 +748,12 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     ctx->wa_rp_name = JC_WA_RP_NAME;
     ctx->wa_challenge_ttl = conf->wa_challenge_ttl;
     ctx->reauth_window = conf->reauth_window;
+    ctx->reset_ttl = conf->reset_ttl;
+    ctx->reset_max_address = conf->reset_max_addr;
+    ctx->reset_max_client = conf->reset_max_cli;
+    ctx->reset_window = conf->reset_window;
+    ctx->lookup_max = conf->lookup_max;
+    ctx->lookup_window = conf->lookup_window;
     {
         const char **o = apr_pcalloc(p, sizeof(*o)
                                         * (size_t)(conf->origins->nelts + 1));

@@ -14,13 +14,13 @@ import {
     byId, show, showError, showMessages, clearMessages, setFieldError,
     clearFieldErrors, setBusy, isBusy, labelText
 } from './ui.js';
-import { supported as passkeySupported, registerPasskey, reauthPasskey } from './webauthn.js';
+import { supported as passkeySupported, registerPasskey } from './webauthn.js';
+import { perform, setupReauth } from './reauth.js';
 
 const NAME_MAX = 64;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 let data = null;        // last answer of GET /security
-let pending = null;     // {run, done}: the change waiting for a check
 let renameId = null;    // passkey being renamed
 let deleteTarget = null; // {kind: 'passkey'|'totp', id, name}
 
@@ -174,120 +174,14 @@ async function start() {
     if (ok) show(byId('factors'), true);
 }
 
-// ---- changes and the check ----------------------------------------------
+// ---- changes and the check (js/reauth.js) --------------------------------
 
-// Send a change; a 403 reauth_required opens the check and keeps the
-// change to send again afterwards. done(res) gets every other answer.
-async function perform(run, done) {
-    const res = await run();
-    if (res.status === 403 && errorCode(res) === 'reauth_required') {
-        pending = { run: run, done: done };
-        openReauth(errorMessage(res));
-        return;
-    }
-    if (sessionGone(res)) {
-        toLogin(res);
-        return;
-    }
-    await done(res);
-}
-
-function openReauth(message) {
-    const hasTotp = !!(data && data.totp);
-    const hasPasskey = !!(data && data.passkeys.some((k) => !k.flagged)) && passkeySupported();
-    const more = [hasTotp ? 'einem Code aus Ihrer Authentifizierungs-App' : null,
-        hasPasskey ? 'einem Passkey' : null].filter(Boolean);
-    byId('reauth-more').textContent = more.length ? ' oder ' + more.join(' oder ') : '';
-    show(byId('reauth-code-form'), hasTotp);
-    show(byId('reauth-passkey'), hasPasskey);
-    byId('reauth_password').value = '';
-    byId('reauth_code').value = '';
-    clearFieldErrors(byId('reauth'));
-    show(byId('reauth'), true);
-    showMessages('info', null, [{ text: message }], { focus: false });
-    byId('reauth-heading').focus();
-}
-
-function closeReauth() {
-    show(byId('reauth'), false);
-    clearFieldErrors(byId('reauth'));
-}
-
-async function reauthDone(res, field) {
-    if (res.status === 200) {
-        closeReauth();
-        clearMessages();
-        const p = pending;
-        pending = null;
-        if (p) await perform(p.run, p.done);
-        return;
-    }
-    if (sessionGone(res)) {
-        toLogin(res);
-        return;
-    }
-    const ec = errorCode(res);
-    if (field && ['password_invalid', 'password_missing', 'code_malformed', 'code_invalid',
-        'code_used'].includes(ec)) {
-        setFieldError(field, errorMessage(res));
-        showError('Bitte prüfen Sie Ihre Eingabe.',
-            [{ field: field, text: labelText(field) + ': ' + errorMessage(res) }]);
-        return;
-    }
-    showError(errorMessage(res), []);
-}
-
-byId('reauth-password-form').addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const form = ev.currentTarget;
-    if (isBusy(form)) return;
-    clearFieldErrors(byId('reauth'));
-    const pw = byId('reauth_password').value;
-    if (!pw) {
-        setFieldError('reauth_password', 'Bitte geben Sie Ihr Passwort ein.');
-        showError('Bitte prüfen Sie Ihre Eingabe.',
-            [{ field: 'reauth_password', text: 'Passwort: Bitte geben Sie Ihr Passwort ein.' }]);
-        return;
-    }
-    setBusy(form, true);
-    const res = await api('POST', '/api/v1/security/reauth', { password: pw });
-    setBusy(form, false);
-    byId('reauth_password').value = '';
-    await reauthDone(res, 'reauth_password');
-});
-
-byId('reauth-code-form').addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const form = ev.currentTarget;
-    if (isBusy(form)) return;
-    clearFieldErrors(byId('reauth'));
-    const code = cleanCode(byId('reauth_code').value);
-    if (!code) {
-        setFieldError('reauth_code', 'Der Code besteht aus genau 6 Ziffern.');
-        showError('Bitte prüfen Sie Ihre Eingabe.',
-            [{ field: 'reauth_code', text: labelText('reauth_code') + ': Der Code besteht aus genau 6 Ziffern.' }]);
-        return;
-    }
-    setBusy(form, true);
-    const res = await api('POST', '/api/v1/security/reauth', { code: code });
-    setBusy(form, false);
-    byId('reauth_code').value = '';
-    await reauthDone(res, 'reauth_code');
-});
-
-byId('reauth-passkey').addEventListener('click', async (ev) => {
-    const b = ev.currentTarget;
-    if (b.getAttribute('aria-busy') === 'true') return;
-    b.setAttribute('aria-busy', 'true');
-    const res = await reauthPasskey();
-    b.removeAttribute('aria-busy');
-    await reauthDone(res, null);
-});
-
-byId('reauth-cancel').addEventListener('click', () => {
-    pending = null;
-    closeReauth();
-    showMessages('info', null, [{ text: 'Die Änderung wurde nicht vorgenommen.' }]);
+setupReauth({
+    factors: () => ({
+        totp: !!(data && data.totp),
+        passkey: !!(data && data.passkeys.some((k) => !k.flagged))
+    }),
+    toLogin: toLogin
 });
 
 function success(text) {

@@ -7,12 +7,14 @@ BEGIN;
 -- opened by the citizen's first message. anliegen is the stable key of the
 -- seed's Anliegen table (jc_message.c), team the team it routes to.
 -- A retried send with the same idempotency key finds the first one.
+-- account_id: the citizen's login account; NULL once that account was
+-- deleted (the conversation stays with the customer, like the customer).
 --   status: 'neu' | 'in_bearbeitung' | 'erledigt'
 CREATE TABLE conversation (
     id               INTEGER PRIMARY KEY,
     jobcenter_id     INTEGER NOT NULL REFERENCES jobcenter(id),
     customer_id      INTEGER NOT NULL REFERENCES customer(id),
-    account_id       INTEGER NOT NULL REFERENCES account(id),
+    account_id       INTEGER REFERENCES account(id),
     anliegen         TEXT NOT NULL,
     team             TEXT NOT NULL CHECK (team IN ('leistung', 'but', 'vermittlung')),
     subject          TEXT NOT NULL,

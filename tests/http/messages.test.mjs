@@ -436,6 +436,25 @@ describe('messages routed by Anliegen', () => {
         assert.equal(await env.db.scalar(`SELECT count(*) FROM mail_outbox WHERE rcpt = '${cit.email}' AND subject = '${SUBJ_NEW}'`) > 0, true);
     });
 
+    test('deleting the login account keeps the conversation with the customer (staff still see it), unlinked from the account', async () => {
+        const env = h.env;
+        const gone = await citizenWithProfile(env, jcA, 'msg-delete');
+        const r = await send(gone, { subject: 'Vor dem Löschen' });
+        assert.equal(r.status, 201, r.text);
+        const id = r.json.conversation.id;
+        const del = await gone.c.post('/api/v1/konto/loeschen', { password: gone.password, confirm: true },
+            { csrf: true });
+        assert.equal(del.status, 204, del.text);
+        assert.equal(await env.db.scalar(`SELECT count(*) FROM account WHERE id = ${gone.id}`), 0);
+        assert.equal(await env.db.scalar(`SELECT account_id FROM conversation WHERE id = ${id}`), null);
+        const one = await lA.c.get(`/api/v1/staff/messages/conversation?id=${id}`);
+        assert.equal(one.status, 200, one.text);
+        assert.equal(one.json.conversation.customer.kundennummer, gone.cust.kundennummer);
+        const reply = await lA.c.post('/api/v1/staff/messages/reply', { conversation: id, text: 'Zur Kenntnis.' },
+            { csrf: true });
+        assert.equal(reply.status, 201, reply.text);
+    });
+
     test('without a person profile 403 profile_required; without a session 401; staff routes need the role', async () => {
         const env = h.env;
         const anon = env.client();

@@ -1,0 +1,97 @@
+/* The "Konto" page (issue 5): password and e-mail changes, the account's
+ * sessions, the data export (DSGVO Art. 15) and the deletion of the login
+ * account.
+ *
+ * - Every change, the export and the deletion need a fresh check
+ *   (jc_session_require_fresh with ctx->reauth_window; 403
+ *   reauth_required before anything is read or written).
+ * - Changes run in one transaction that writes the account row first
+ *   (jc_sec_lock), then the change, its Verlauf event and its notice mail.
+ * - Sessions are named by a reference that is not their id_hash:
+ *   SHA-256 of "jc-session:" + id_hash, 32 hex digits.
+ * Core: no httpd headers. */
+#ifndef JC_KONTO_H
+#define JC_KONTO_H
+
+#include <apr_pools.h>
+#include <jansson.h>
+
+#include "jc_account.h"
+#include "jc_db.h"
+#include "jc_result.h"
+#include "jc_session.h"
+
+#define JC_PURPOSE_EMAIL_CHANGE "email_change"
+
+/* "Chrome auf Linux", "Safari auf iPhone", ...: a short German label for
+ * a User-Agent (NULL or unknown: "Unbekanntes Gerät"). */
+const char *jc_konto_device(const char *ua, apr_pool_t *p);
+
+/* The public reference of a session (32 hex digits). */
+const char *jc_konto_session_ref(const char *id_hash, apr_pool_t *p);
+
+/* GET /konto: {"account":{email, username, email_confirmed_at,
+ * created_at, pending_email:{email, expires_at}|null},
+ * "sessions":[{id, device, user_agent, client_ip, created_at, last_seen,
+ * current, state}], "reauth":{verified_at, window, fresh}}. */
+void jc_konto_get(jc_db_t *db, jc_result_t *res, json_t **out,
+                  const jc_ctx_t *ctx, const jc_session_t *s,
+                  apr_int64_t now, apr_pool_t *p);
+
+/* POST /konto/passwort: current password (401 password_invalid, counted
+ * like a failed login; 429 while blocked), the rules (422), not equal to
+ * the current one (422 password_same); ends the other sessions. */
+void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                       const jc_session_t *s, const char *current,
+                       size_t current_len, const char *pw, size_t pwlen,
+                       const char *repeat, size_t repeat_len,
+                       apr_int64_t now, apr_pool_t *p);
+
+/* POST /konto/email: 202 for every valid new address (422 invalid, 422
+ * email_same). A free address gets a confirmation link (purpose
+ * email_change, ctx->confirm_ttl); an address of another account gets an
+ * informational mail instead; the current confirmed address a notice in
+ * both cases. *pending gets the normalised new address. */
+void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, const jc_session_t *s,
+                            const char *email, const char **pending,
+                            apr_int64_t now, apr_pool_t *p);
+
+/* POST /konto/email/confirm (no session needed): the link's token. 200
+ * and *email = the new address; 404/410 as other links; 409 email_taken
+ * when another account holds the address by now. */
+void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, const char *token,
+                            const char **email, apr_int64_t now,
+                            apr_pool_t *p);
+
+/* POST /konto/sitzungen/beenden {id}: ends one other session of the
+ * account (404 session_not_found, 422 session_current). */
+void jc_konto_session_end(jc_db_t *db, jc_result_t *res,
+                          const jc_ctx_t *ctx, const jc_session_t *s,
+                          const char *ref, apr_int64_t now, apr_pool_t *p);
+
+/* POST /konto/sitzungen/andere-beenden: ends all other sessions; *ended
+ * gets their number. */
+void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
+                                  const jc_ctx_t *ctx, const jc_session_t *s,
+                                  int *ended, apr_int64_t now,
+                                  apr_pool_t *p);
+
+/* GET /konto/export: the account's data (never hashes, secrets, tokens or
+ * session ids) as a new JSON object. */
+void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
+                     const jc_ctx_t *ctx, const jc_session_t *s,
+                     apr_int64_t now, apr_pool_t *p);
+
+/* POST /konto/loeschen: password (as for /konto/passwort) and confirm = 1
+ * (422 confirm_required). Staff accounts: 409 staff_account. In one
+ * transaction: the person profile is released (customer.account_id NULL,
+ * unused Freischaltcodes of that customer voided), sessions, factors,
+ * tokens, challenges, events, the Online-Kommunikation rows and the
+ * account are deleted, a final mail is queued. */
+void jc_konto_delete(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                     const jc_session_t *s, const char *pw, size_t pwlen,
+                     int confirm, apr_int64_t now, apr_pool_t *p);
+
+#endif

@@ -1,0 +1,475 @@
+/* Forgotten credentials: "Passwort vergessen" and the postcode lookup (see
+ * jc_reset.h). */
+#include <string.h>
+#include <apr_strings.h>
+
+#include "jc_event.h"
+#include "jc_outbox.h"
+#include "jc_password.h"
+#include "jc_reset.h"
+#include "jc_session.h"
+#include "jc_token.h"
+
+#define JC_MAIL_END \
+    "Mit freundlichen Grüßen\n" \
+    "Ihr Jobcenter\n" \
+    "\n" \
+    "Bitte antworten Sie nicht auf diese E-Mail: Sie wurde automatisch " \
+    "versandt. Ihre Fragen rund um Ihr Konto beantworten wir gern über " \
+    "Ihr Jobcenter.\n"
+
+jc_mail_t *jc_reset_notice(const jc_ctx_t *ctx, const char *rcpt,
+                           const char *subject, const char *text,
+                           apr_int64_t now, apr_pool_t *p)
+{
+    if (!rcpt || !text) {
+        return NULL;
+    }
+    return jc_mail_compose(ctx->mail_from, rcpt, subject,
+                           apr_pstrcat(p, "Guten Tag,\n\n", text, "\n\n",
+                                       JC_MAIL_END, NULL),
+                           apr_time_from_sec(now), p);
+}
+
+int jc_reset_password_rules(jc_result_t *res, const char *pw, size_t pwlen,
+                            const char *repeat, size_t repeat_len)
+{
+    const jc_pw_rule_t *rule;
+    int bad, n = 0;
+
+    bad = jc_password_check(pw ? pw : "", pw ? pwlen : 0,
+                            repeat ? repeat : "", repeat ? repeat_len : 0);
+    for (rule = jc_password_rules(); rule->code; rule++) {
+        if (bad & rule->bit) {
+            jc_result_detail(res, rule->code,
+                             rule->bit == JC_PW_ERR_REPEAT
+                             ? "password_repeat" : "password",
+                             rule->message);
+            n++;
+        }
+    }
+    if (n) {
+        json_t *first = json_array_get(res->details, 0);
+
+        jc_result_set(res, 422, "validation_failed",
+                      "Bitte prüfen Sie Ihre Eingaben.",
+                      json_string_value(json_object_get(first, "field")));
+    }
+    return n;
+}
+
+static void limited(jc_result_t *res, apr_int64_t wait, apr_pool_t *p)
+{
+    apr_int64_t min;
+
+    res->retry_after = wait > 0 ? (long)wait : 1;
+    min = (res->retry_after + 59) / 60;
+    jc_result_set(res, 429, "too_many_requests",
+                  apr_psprintf(p, "Zu viele Anfragen. Bitte versuchen Sie "
+                               "es in %" APR_INT64_T_FMT " %s erneut.", min,
+                               min == 1 ? "Minute" : "Minuten"), NULL);
+}
+
+int jc_reset_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
+                           apr_int64_t max, apr_int64_t window,
+                           apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t n = 0, last = 0;
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = key;
+    rc = jc_db_select1(db, &row, "jc_thr_get", args, p);
+    if (rc == JC_DB_NOROW) {
+        return 0;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    jc_db_col_i64(&row, 0, &n, 0);
+    jc_db_col_i64(&row, 1, &last, 0);
+    if (last >= now - window && n >= max) {
+        res->log = apr_psprintf(p, "%s: limit reached", key);
+        limited(res, last + window - now, p);
+        return 1;
+    }
+    return 0;
+}
+
+int jc_reset_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
+                         apr_int64_t max, apr_int64_t window,
+                         apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t cut = now - window, n = 0;
+    const void *args[3];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = key;
+    args[1] = &now;
+    args[2] = &cut;
+    rc = jc_db_select1(db, &row, "jc_thr_fail", args, p);
+    if (rc == JC_DB_NOROW) {
+        rc = JC_DB_ERROR;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    jc_db_col_i64(&row, 0, &n, 0);
+    if (n > max) {
+        jc_db_rollback(db, p);
+        res->log = apr_psprintf(p, "%s: limit reached (parallel)", key);
+        limited(res, window, p);
+        return 1;
+    }
+    return 0;
+}
+
+void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                      const char *email, const char *client,
+                      apr_int64_t now, apr_pool_t *p)
+{
+    const char *norm = jc_account_normalize_email(email, p);
+    const char *kc, *km, *token, *hash, *link;
+    apr_int64_t exp = now + ctx->reset_ttl, id = 0, confirmed = 0;
+    const void *args[6];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    jc_mail_t *m;
+    int send = 0;
+
+    jc_result_ok(res);
+    if (!norm) {
+        jc_result_set(res, 422, "email_invalid",
+                      "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+                      "email");
+        return;
+    }
+    kc = apr_pstrcat(p, "pwr-ip:", client ? client : "-", NULL);
+    km = apr_pstrcat(p, "pwr-m:", jc_token_hash(norm, strlen(norm), p),
+                     NULL);
+    if (jc_reset_limit_blocked(db, res, kc, ctx->reset_max_client,
+                               ctx->reset_window, now, p)
+        || jc_reset_limit_blocked(db, res, km, ctx->reset_max_address,
+                                  ctx->reset_window, now, p)) {
+        return;
+    }
+    /* the same work for every address: token, hash, link, mail */
+    if (jc_token_new(&token, 32, p) != APR_SUCCESS) {
+        jc_result_internal(res, "RAND_bytes failed");
+        return;
+    }
+    hash = jc_token_hash(token, strlen(token), p);
+    link = apr_pstrcat(p, ctx->base_url, "/passwort-neu.html#token=", token,
+                       NULL);
+    m = jc_reset_notice(ctx, norm, "Neues Passwort festlegen",
+        apr_pstrcat(p,
+            "für Ihr Konto im Portal Jobcenter.Digital mit der "
+            "E-Mail-Adresse\n\n", norm, "\n\n"
+            "wurde ein neues Passwort angefordert. Über folgenden Link "
+            "können Sie ein neues Passwort festlegen:\n", link, "\n\n"
+            "Der Link ist ", apr_ltoa(p, (long)(ctx->reset_ttl / 60)),
+            " Minuten gültig und kann nur einmal verwendet werden. Ihr "
+            "zweiter Faktor (Passkey oder Authentifizierungs-App) bleibt "
+            "eingerichtet und wird bei der nächsten Anmeldung abgefragt.\n\n"
+            "Wenn Sie kein neues Passwort angefordert haben, können Sie "
+            "diese E-Mail ignorieren. Ihr bisheriges Passwort bleibt "
+            "gültig.", NULL), now, p);
+    if (!m) {
+        jc_result_internal(res, "could not compose the reset mail");
+        return;
+    }
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (jc_reset_limit_count(db, res, kc, ctx->reset_max_client,
+                             ctx->reset_window, now, p)
+        || jc_reset_limit_count(db, res, km, ctx->reset_max_address,
+                                ctx->reset_window, now, p)) {
+        return;
+    }
+    args[0] = norm;
+    rc = jc_db_select1(db, &row, "jc_rst_acct", args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 0, &id, 0);
+        send = jc_db_col_i64(&row, 1, &confirmed, 0);
+    }
+    else if (rc == JC_DB_NOROW) {
+        rc = JC_DB_OK;
+    }
+    if (rc == JC_DB_OK && send) {
+        /* a new link voids the older unused ones */
+        args[0] = &id;
+        args[1] = JC_PURPOSE_RESET;
+        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
+        if (rc == JC_DB_OK) {
+            args[0] = hash;
+            args[1] = &id;
+            args[2] = norm;
+            args[3] = JC_PURPOSE_RESET;
+            args[4] = &now;
+            args[5] = &exp;
+            rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
+        }
+        if (rc == JC_DB_OK) {
+            rc = jc_outbox_enqueue(db, m, now, p);
+        }
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (send) {
+        res->log = apr_psprintf(p, "reset link for account %"
+                                APR_INT64_T_FMT, id);
+    }
+    res->status = 202;
+}
+
+/* The link (outside or inside a transaction): its account and address.
+ * Sets res (404/410) and returns non-zero when it cannot be used. */
+static int link_usable(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                       const char *token, apr_int64_t *account,
+                       const char **email, apr_int64_t *expires_at,
+                       apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t used = 0;
+    const void *args[2];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    if (!token || !jc_token_wellformed(token)) {
+        jc_result_set(res, 404, "token_invalid",
+                      "Der Link ist ungültig. Bitte fordern Sie über "
+                      "„Passwort vergessen“ einen neuen Link an.", "token");
+        return 1;
+    }
+    args[0] = jc_token_hash(token, strlen(token), p);
+    args[1] = JC_PURPOSE_RESET;
+    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
+    if (rc == JC_DB_NOROW) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 404, "token_invalid",
+                      "Der Link ist ungültig oder wurde durch einen neueren "
+                      "Link ersetzt. Bitte verwenden Sie den Link aus der "
+                      "neuesten E-Mail oder fordern Sie über „Passwort "
+                      "vergessen“ einen neuen Link an.", "token");
+        return 1;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    jc_db_col_i64(&row, 0, account, 0);
+    *email = jc_db_col_str(&row, 1, p);
+    jc_db_col_i64(&row, 2, expires_at, 0);
+    if (jc_db_col_i64(&row, 3, &used, 0)) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used",
+                      "Dieser Link wurde bereits verwendet. Ein Link gilt "
+                      "nur für eine Änderung. Bitte fordern Sie bei Bedarf "
+                      "über „Passwort vergessen“ einen neuen Link an.",
+                      "token");
+        return 1;
+    }
+    if (now >= *expires_at) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_expired",
+                      apr_psprintf(p, "Der Link ist abgelaufen (gültig %ld "
+                                   "Minuten). Bitte fordern Sie über "
+                                   "„Passwort vergessen“ einen neuen Link "
+                                   "an.", (long)(ctx->reset_ttl / 60)),
+                      "token");
+        return 1;
+    }
+    return 0;
+}
+
+void jc_reset_check(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                    const char *token, apr_int64_t *expires_at,
+                    apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t account = 0;
+    const char *email = NULL;
+
+    jc_result_ok(res);
+    *expires_at = 0;
+    link_usable(db, res, ctx, token, &account, &email, expires_at, now, p);
+}
+
+void jc_reset_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                     const char *token, const char *pw, size_t pwlen,
+                     const char *repeat, size_t repeat_len,
+                     apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t account = 0, exp = 0, id = 0, confirmed = 0;
+    const char *email = NULL, *phc, *hash;
+    const void *args[4];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    jc_mail_t *m;
+    int n = 0;
+
+    jc_result_ok(res);
+    /* the link first (no hashing for a dead link), then the rules */
+    if (link_usable(db, res, ctx, token, &account, &email, &exp, now, p)
+        || jc_reset_password_rules(res, pw, pwlen, repeat, repeat_len)) {
+        return;
+    }
+    if (jc_password_hash(&phc, pw, pwlen, &ctx->argon2, p) != APR_SUCCESS) {
+        jc_result_internal(res, "argon2id hashing failed");
+        return;
+    }
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)
+        || link_usable(db, res, ctx, token, &account, &email, &exp, now,
+                       p)) {
+        return;
+    }
+    hash = jc_token_hash(token, strlen(token), p);
+    args[0] = &now;
+    args[1] = hash;
+    rc = jc_db_exec(db, &n, "jc_token_use", args, p);
+    if (rc == JC_DB_OK && n != 1) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used",
+                      "Dieser Link wurde bereits verwendet.", "token");
+        return;
+    }
+    /* the address must still be the account's confirmed one */
+    if (rc == JC_DB_OK) {
+        args[0] = email;
+        rc = jc_db_select1(db, &row, "jc_rst_acct", args, p);
+        if (rc == JC_DB_OK) {
+            jc_db_col_i64(&row, 0, &id, 0);
+            jc_db_col_i64(&row, 1, &confirmed, 0);
+        }
+        if (rc == JC_DB_NOROW || (rc == JC_DB_OK
+                                  && (id != account || !confirmed))) {
+            jc_db_rollback(db, p);
+            res->log = "reset link of an address the account no longer has";
+            jc_result_set(res, 404, "token_invalid",
+                          "Der Link ist nicht mehr gültig, weil sich Ihre "
+                          "E-Mail-Adresse geändert hat. Bitte fordern Sie "
+                          "einen neuen Link an.", "token");
+            return;
+        }
+    }
+    if (rc == JC_DB_OK) {
+        args[0] = phc;
+        args[1] = &now;
+        args[2] = &account;
+        rc = jc_db_exec(db, NULL, "jc_konto_set_password", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        /* every session ends; the second factor stays */
+        args[0] = &account;
+        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        args[0] = &account;
+        args[1] = JC_PURPOSE_RESET;
+        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_event_add(db, account, now, JC_EV_PASSWORD_RESET, NULL, p);
+    }
+    if (rc == JC_DB_OK) {
+        m = jc_reset_notice(ctx, email, "Ihr Passwort wurde geändert",
+            apr_pstrcat(p,
+                "das Passwort Ihres Kontos im Portal Jobcenter.Digital mit "
+                "der E-Mail-Adresse\n\n", email, "\n\n"
+                "wurde am ", jc_mail_berlin_time(now, p), " über den Link "
+                "„Passwort vergessen“ neu festgelegt. Alle Anmeldungen auf "
+                "anderen Geräten wurden beendet. Ihr zweiter Faktor bleibt "
+                "eingerichtet.\n\n"
+                "Wenn Sie das nicht waren, hat möglicherweise eine andere "
+                "Person Zugriff auf Ihr E-Mail-Postfach. Ändern Sie bitte "
+                "das Passwort Ihres E-Mail-Postfachs, legen Sie über "
+                "„Passwort vergessen“ ein neues Passwort fest und wenden "
+                "Sie sich an Ihr Jobcenter:\n",
+                ctx->base_url, "/anmeldung.html", NULL), now, p);
+        rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    res->log = apr_psprintf(p, "password reset for account %"
+                            APR_INT64_T_FMT, account);
+}
+
+void jc_reset_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
+                     const jc_ctx_t *ctx, const char *postcode,
+                     const char *client, apr_int64_t now, apr_pool_t *p)
+{
+    const char *key = apr_pstrcat(p, "plz-ip:", client ? client : "-", NULL);
+    const char *hours_s;
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    json_t *hours;
+    char *lines, *line, *last;
+    int i;
+
+    jc_result_ok(res);
+    *out = NULL;
+    for (i = 0; postcode && postcode[i]; i++) {
+        if (postcode[i] < '0' || postcode[i] > '9') {
+            break;
+        }
+    }
+    if (!postcode || i != 5 || postcode[i]) {
+        jc_result_set(res, 422, "postcode_invalid",
+                      "Bitte geben Sie eine Postleitzahl mit 5 Ziffern ein.",
+                      "plz");
+        return;
+    }
+    if (jc_reset_limit_blocked(db, res, key, ctx->lookup_max,
+                               ctx->lookup_window, now, p)
+        || jc_reset_limit_count(db, res, key, ctx->lookup_max,
+                                ctx->lookup_window, now, p)) {
+        return;
+    }
+    args[0] = postcode;
+    rc = jc_db_select1(db, &row, "jc_jc_by_postcode", args, p);
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 404, "postcode_unknown",
+                      "Für diese Postleitzahl ist uns kein Jobcenter "
+                      "bekannt. Bitte wenden Sie sich an das Jobcenter an "
+                      "Ihrem Wohnort.", "plz");
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    hours = json_array();
+    hours_s = jc_db_col_str(&row, 5, p);
+    lines = apr_pstrdup(p, hours_s ? hours_s : "");
+    for (line = apr_strtok(lines, "\n", &last); line;
+         line = apr_strtok(NULL, "\n", &last)) {
+        apr_size_t n = strlen(line);
+
+        if (n && line[n - 1] == '\r') {
+            line[n - 1] = '\0';
+        }
+        if (*line) {
+            json_array_append_new(hours, json_string(line));
+        }
+    }
+    *out = json_pack("{s:{s:s?, s:s?, s:s?, s:s?, s:s?, s:o}}", "jobcenter",
+                     "name", jc_db_col_str(&row, 0, p),
+                     "street", jc_db_col_str(&row, 1, p),
+                     "postcode", jc_db_col_str(&row, 2, p),
+                     "city", jc_db_col_str(&row, 3, p),
+                     "phone", jc_db_col_str(&row, 4, p),
+                     "opening_hours", hours);
+    if (!*out) {
+        jc_result_internal(res, "json_pack of the jobcenter failed");
+    }
+}

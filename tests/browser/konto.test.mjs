@@ -1,0 +1,207 @@
+// "Passwort vergessen" from the login page to the mail link and a new
+// password, and the "Konto" page in Chromium (360x800): reached from the
+// start page; ending a session of a second browser context (its next
+// request goes to the login page), changing the password, the export
+// download after the fresh-check dialog (verified_at set back in the
+// database), and deleting the account.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { generate } from 'otplib';
+import { useEnv, logTest } from '../lib/env.mjs';
+import { uniqueEmail } from '../lib/util.mjs';
+import { confirmToken } from '../lib/smtp.mjs';
+import { lit } from '../lib/db.mjs';
+import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
+import { strongPassword, registration, SUBJECT_CONFIRM } from '../lib/flows.mjs';
+import { SUBJECT_RESET, linkToken, nowSec } from '../lib/account.mjs';
+
+describe('Passwort vergessen and the Konto page in Chromium', () => {
+    const h = useEnv({ baseUrl: (port) => `http://localhost:${port}` });
+    let browser;
+
+    before(async () => {
+        browser = await launch();
+    });
+    after(async () => {
+        if (browser) await browser.close();
+    });
+
+    // A confirmed account with a TOTP factor, set up through the API.
+    async function citizen(env, lb, tag) {
+        const email = uniqueEmail(tag);
+        const password = strongPassword();
+        const c = env.client({ origin: lb });
+        const mark = env.mail.mark();
+        assert.equal((await c.post('/api/v1/register', registration(email, password))).status, 202);
+        const mail = await env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
+        assert.equal((await c.post('/api/v1/email/confirm', { token: confirmToken(mail) })).status, 200);
+        assert.equal((await c.post('/api/v1/login', { login: email, password })).status, 200);
+        const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
+        const secret = s.json.secret.replace(/\s+/g, '');
+        const v = await c.post('/api/v1/mfa/totp/confirm', { code: await generate({ secret, epoch: nowSec() }) },
+            { csrf: true });
+        assert.equal(v.status, 200, v.text);
+        await c.post('/api/v1/logout', {}, { csrf: true });
+        const id = Number(await env.db.scalar(`SELECT id FROM account WHERE email = ${lit(email)}`));
+        return { email, password, secret, id };
+    }
+
+    // Password and TOTP code on the pages; ends on start.html.
+    async function login(env, page, lb, user, password = user.password) {
+        await page.goto(`${lb}/anmeldung.html`);
+        await page.locator('#login').fill(user.email);
+        await page.locator('#password').fill(password);
+        await page.locator('#login-submit').click();
+        await page.waitForURL(/\/zweiter-faktor\.html/);
+        await env.db.exec(`UPDATE totp_factor SET last_step = -1 WHERE account_id = ${user.id}`);
+        await page.locator('#totp_code').fill(await generate({ secret: user.secret, epoch: nowSec() }));
+        await page.locator('#totp-verify').click();
+        await page.waitForURL(/\/start\.html/);
+    }
+
+    test('Passwort vergessen: login page link, mail link, new password with the checklist; the factor is still asked', async () => {
+        const env = h.env;
+        const lb = `http://localhost:${env.port}`;
+        const user = await citizen(env, lb, 'br-reset');
+        const page = await newPage(browser, { expectApi: [410] });
+        try {
+            await page.goto(`${lb}/anmeldung.html`);
+            await page.getByRole('link', { name: 'Passwort vergessen' }).click();
+            await page.waitForURL(/\/passwort-vergessen\.html/);
+            const mark = env.mail.mark();
+            await page.locator('#email').fill(user.email);
+            await page.locator('#forgot-submit').click();
+            await page.locator('#messages.messages-success').waitFor();
+            assert.match(await page.locator('#messages').innerText(), /60 Minuten/);
+            assert.ok(await scrollWidth(page) <= 360);
+            const mail = await env.mail.waitFor(user.email, { subject: SUBJECT_RESET, since: mark });
+            const token = linkToken(mail, 'passwort-neu.html');
+            const link = /(https?:\/\/\S+#token=\S+)/.exec(mail.body)[1];
+            assert.ok(link.startsWith(`${lb}/passwort-neu.html#token=`), link);
+
+            await page.goto(link);
+            await page.locator('#reset-form-section').waitFor({ state: 'visible' });
+            assert.equal(new URL(page.url()).hash, '', 'the token left the address bar');
+            const np = strongPassword();
+            await page.locator('#password').fill('kurz');
+            assert.equal(await page.locator('#rule-length.rule-met').count(), 0);
+            await page.locator('#password').fill(np);
+            await page.locator('#password_repeat').fill(np);
+            assert.equal(await page.locator('#password-rules .rule-met').count(), 7);
+            assert.ok(await scrollWidth(page) <= 360);
+            await page.locator('#reset-submit').click();
+            await page.locator('#reset-done-heading').waitFor({ state: 'visible' });
+            await page.getByRole('link', { name: 'Zur Anmeldung' }).click();
+            await page.locator('#login').fill(user.email);
+            await page.locator('#password').fill(np);
+            await page.locator('#login-submit').click();
+            await page.waitForURL(/\/zweiter-faktor\.html/);
+            await page.locator('#code-section').waitFor({ state: 'visible' });
+
+            // the link a second time
+            await page.goto(`${lb}/passwort-neu.html#token=${token}`);
+            await page.locator('#reset-failed-heading').waitFor({ state: 'visible' });
+            assert.equal(await page.locator('#reset-failed-heading').innerText(), 'Link bereits verwendet');
+            assert.deepEqual(page.problems, [], `browser problems:\n${page.problems.join('\n')}`);
+        } finally {
+            await page.dispose();
+        }
+    });
+
+    test('Benutzername / E-Mail-Adresse vergessen: the Jobcenter of a postcode, general guidance otherwise', async () => {
+        const env = h.env;
+        const lb = `http://localhost:${env.port}`;
+        const t = nowSec();
+        await env.db.exec('INSERT INTO jobcenter (name, street, postcode, city, phone, opening_hours, created_at) '
+            + "VALUES ('Jobcenter Browsertest', 'Alter Postplatz 10', '71332', 'Waiblingen', '07151 9519-0', "
+            + `'Mo–Fr 8–12 Uhr', ${t})`);
+        await env.db.exec("INSERT INTO jobcenter_postcode (postcode, jobcenter_id) SELECT '71334', id FROM jobcenter "
+            + "WHERE name = 'Jobcenter Browsertest'");
+        const page = await newPage(browser, { expectApi: [404] });
+        try {
+            await page.goto(`${lb}/anmeldung.html`);
+            await page.getByRole('link', { name: 'Benutzername / E-Mail-Adresse vergessen' }).click();
+            await page.waitForURL(/\/zugangsdaten-vergessen\.html/);
+            await page.locator('#plz').fill('7133');
+            await page.getByRole('button', { name: 'Jobcenter anzeigen' }).click();
+            await page.locator('#plz-error').waitFor();
+            await page.locator('#plz').fill('71334');
+            await page.getByRole('button', { name: 'Jobcenter anzeigen' }).click();
+            await page.locator('#plz-jobcenter').waitFor({ state: 'visible' });
+            assert.equal(await page.locator('#jc-name').innerText(), 'Jobcenter Browsertest');
+            assert.equal(await page.locator('#jc-phone').innerText(), '07151 9519-0');
+            await page.locator('#plz').fill('99999');
+            await page.getByRole('button', { name: 'Jobcenter anzeigen' }).click();
+            await page.locator('#plz-general').waitFor({ state: 'visible' });
+            assert.ok(await page.locator('#plz-jobcenter').isHidden());
+            assert.ok(await scrollWidth(page) <= 360);
+            assert.deepEqual(page.problems, [], `browser problems:\n${page.problems.join('\n')}`);
+        } finally {
+            await page.dispose();
+        }
+    });
+
+    test('Konto: end a session of another browser, change the password, export after the check, delete', async () => {
+        const env = h.env;
+        const lb = `http://localhost:${env.port}`;
+        const user = await citizen(env, lb, 'br-konto');
+        const page = await newPage(browser, { expectApi: [403] });
+        const other = await newPage(browser, { expectApi: [401] });
+        try {
+            await login(env, other, lb, user);
+            await login(env, page, lb, user);
+            await page.locator('#nav-konto').click();
+            await page.waitForURL(/\/konto\.html/);
+            await page.locator('#konto').waitFor({ state: 'visible' });
+            assert.equal(await page.locator('#current-email').innerText(), user.email);
+            const items = page.locator('#session-list li');
+            assert.equal(await items.count(), 2);
+            assert.match(await items.filter({ hasText: 'diese Sitzung' }).innerText(), /Chrome auf Linux/);
+            assert.ok(await scrollWidth(page) <= 360, 'no horizontal scrolling at 360 px');
+
+            // end the other browser's session
+            await page.getByRole('button', { name: /^Sitzung „.*“ \(.*\) beenden$/ }).click();
+            await page.locator('#messages.messages-success').waitFor();
+            assert.equal(await items.count(), 1);
+            await other.goto(`${lb}/konto.html`);
+            await other.waitForURL(/\/anmeldung\.html/);
+
+            // password change
+            const np = strongPassword();
+            await page.locator('#current_password').fill(user.password);
+            await page.locator('#password').fill(np);
+            await page.locator('#password_repeat').fill(np);
+            await page.getByRole('button', { name: 'Passwort ändern' }).click();
+            await page.locator('#messages.messages-success').waitFor();
+            assert.match(await page.locator('#messages').innerText(), /Passwort wurde geändert/);
+
+            // export: the check is too old, the dialog asks for the password
+            await env.db.exec(`UPDATE session SET verified_at = ${nowSec() - 3600} WHERE account_id = ${user.id}`);
+            await page.locator('#export').click();
+            await page.locator('#reauth').waitFor({ state: 'visible' });
+            await page.locator('#reauth_password').fill(np);
+            const download = page.waitForEvent('download');
+            await page.getByRole('button', { name: 'Mit Passwort bestätigen' }).click();
+            const file = await download;
+            assert.match(file.suggestedFilename(), /^jobcenter-digital-meine-daten-\d{4}-\d\d-\d\d\.json$/);
+            const data = JSON.parse(fs.readFileSync(await file.path(), 'utf8'));
+            assert.equal(data.account.email, user.email);
+            assert.ok(data.verlauf.some((e) => e.kind === 'password_changed'));
+
+            // deletion
+            await page.locator('#delete_password').fill(np);
+            await page.locator('#delete_confirm').check();
+            await page.getByRole('button', { name: 'Konto endgültig löschen' }).click();
+            await page.locator('#deleted-heading').waitFor({ state: 'visible' });
+            assert.equal(Number(await env.db.scalar(`SELECT count(*) FROM account WHERE id = ${user.id}`)), 0);
+            assert.deepEqual(page.problems, [], `browser problems:\n${page.problems.join('\n')}`);
+            assert.deepEqual(other.problems, [], `browser problems (other):\n${other.problems.join('\n')}`);
+        } finally {
+            await page.dispose();
+            await other.dispose();
+        }
+    });
+});
+
+logTest();
