@@ -492,6 +492,147 @@ static const jc_sql_stmt_t statements[] = {
       "INSERT INTO online_consent_history (account_id, at, action, "
       "text_version, effective_at) VALUES (%lld, %lld, %s, %s, %lld)" },
 
+    /* messages, Bescheide, Termine (jc_message) */
+    { "jc_msg_customer_of",
+      "SELECT id, jobcenter_id FROM customer WHERE account_id = %lld" },
+    { "jc_msg_acct_mail",
+      "SELECT email, email_confirmed_at FROM account WHERE id = %lld" },
+    { "jc_msg_conv_by_key",
+      "SELECT id FROM conversation "
+      "WHERE account_id = %lld AND idempotency_key = %s" },
+    { "jc_msg_conv_insert",
+      "INSERT INTO conversation (jobcenter_id, customer_id, account_id, "
+      "anliegen, team, subject, status, idempotency_key, created_at, "
+      "updated_at) VALUES (%lld, %lld, %lld, %s, %s, %s, 'neu', %s, %lld, "
+      "%lld) RETURNING id" },
+    /* staff_account NULL: the citizen's message */
+    { "jc_msg_insert",
+      "INSERT INTO message (conversation_id, staff_account, body, "
+      "idempotency_key, created_at) VALUES (%lld, %lld, %s, %s, %lld) "
+      "RETURNING id" },
+    { "jc_msg_move_files",
+      "UPDATE upload_file SET message_id = %lld, draft_id = NULL "
+      "WHERE draft_id = %lld AND account_id = %lld" },
+    { "jc_msg_conv_get",
+      "SELECT id, anliegen, team, subject, status, created_at, updated_at "
+      "FROM conversation WHERE id = %lld AND account_id = %lld" },
+    { "jc_msg_conv_list",
+      "SELECT c.id, c.anliegen, c.team, c.subject, c.status, c.created_at, "
+      "c.updated_at, (SELECT count(*) FROM message m "
+      "WHERE m.conversation_id = c.id AND m.staff_account IS NOT NULL "
+      "AND m.read_at IS NULL), (SELECT count(*) FROM message m "
+      "WHERE m.conversation_id = c.id) FROM conversation c "
+      "WHERE c.account_id = %lld ORDER BY c.updated_at DESC, c.id DESC "
+      "LIMIT 200" },
+    { "jc_msg_messages",
+      "SELECT m.id, m.staff_account, m.body, m.created_at, m.read_at, "
+      "s.display_name FROM message m LEFT JOIN staff s "
+      "ON s.account_id = m.staff_account WHERE m.conversation_id = %lld "
+      "ORDER BY m.id LIMIT 1000" },
+    { "jc_msg_conv_files",
+      "SELECT f.id, f.message_id, f.name, f.mime, f.size FROM upload_file f "
+      "JOIN message m ON m.id = f.message_id "
+      "WHERE m.conversation_id = %lld ORDER BY f.id LIMIT 1000" },
+    { "jc_msg_mark_read",
+      "UPDATE message SET read_at = %lld WHERE conversation_id = %lld "
+      "AND staff_account IS NOT NULL AND read_at IS NULL" },
+    { "jc_msg_by_key",
+      "SELECT id FROM message "
+      "WHERE conversation_id = %lld AND idempotency_key = %s" },
+    { "jc_msg_conv_touch",
+      "UPDATE conversation SET status = %s, updated_at = %lld "
+      "WHERE id = %lld" },
+    { "jc_msg_file_citizen",
+      "SELECT f.store_id, f.name, f.mime, f.size FROM upload_file f "
+      "JOIN message m ON m.id = f.message_id "
+      "JOIN conversation c ON c.id = m.conversation_id "
+      "WHERE f.id = %lld AND c.account_id = %lld" },
+    { "jc_msg_file_staff",
+      "SELECT f.store_id, f.name, f.mime, f.size, c.customer_id "
+      "FROM upload_file f JOIN message m ON m.id = f.message_id "
+      "JOIN conversation c ON c.id = m.conversation_id "
+      "WHERE f.id = %lld AND c.jobcenter_id = %lld AND c.team = %s" },
+    { "jc_msg_inbox_all",
+      "SELECT c.id, c.anliegen, c.team, c.subject, c.status, c.created_at, "
+      "c.updated_at, c.assigned_to, s.display_name, cu.kundennummer, "
+      "cu.given_name, cu.family_name, (SELECT count(*) FROM message m "
+      "WHERE m.conversation_id = c.id), (SELECT count(*) FROM upload_file f "
+      "JOIN message m ON m.id = f.message_id "
+      "WHERE m.conversation_id = c.id) FROM conversation c "
+      "JOIN customer cu ON cu.id = c.customer_id "
+      "LEFT JOIN staff s ON s.account_id = c.assigned_to "
+      "WHERE c.jobcenter_id = %lld AND c.team = %s "
+      "ORDER BY c.updated_at DESC, c.id DESC LIMIT 200" },
+    { "jc_msg_inbox_status",
+      "SELECT c.id, c.anliegen, c.team, c.subject, c.status, c.created_at, "
+      "c.updated_at, c.assigned_to, s.display_name, cu.kundennummer, "
+      "cu.given_name, cu.family_name, (SELECT count(*) FROM message m "
+      "WHERE m.conversation_id = c.id), (SELECT count(*) FROM upload_file f "
+      "JOIN message m ON m.id = f.message_id "
+      "WHERE m.conversation_id = c.id) FROM conversation c "
+      "JOIN customer cu ON cu.id = c.customer_id "
+      "LEFT JOIN staff s ON s.account_id = c.assigned_to "
+      "WHERE c.jobcenter_id = %lld AND c.team = %s AND c.status = %s "
+      "ORDER BY c.updated_at DESC, c.id DESC LIMIT 200" },
+    /* columns as the inbox, plus 14: account, 15: customer */
+    { "jc_msg_staff_conv",
+      "SELECT c.id, c.anliegen, c.team, c.subject, c.status, c.created_at, "
+      "c.updated_at, c.assigned_to, s.display_name, cu.kundennummer, "
+      "cu.given_name, cu.family_name, 0, 0, c.account_id, c.customer_id "
+      "FROM conversation c JOIN customer cu ON cu.id = c.customer_id "
+      "LEFT JOIN staff s ON s.account_id = c.assigned_to "
+      "WHERE c.id = %lld AND c.jobcenter_id = %lld AND c.team = %s" },
+    { "jc_msg_assign",
+      "UPDATE conversation SET assigned_to = %lld, status = CASE "
+      "WHEN status = 'neu' THEN 'in_bearbeitung' ELSE status END "
+      "WHERE id = %lld" },
+    { "jc_msg_status",
+      "UPDATE conversation SET status = %s WHERE id = %lld" },
+    { "jc_msg_customer_acct",
+      "SELECT account_id FROM customer WHERE id = %lld AND jobcenter_id = %lld" },
+    { "jc_bescheid_insert",
+      "INSERT INTO bescheid (jobcenter_id, customer_id, title, store_id, "
+      "name, size, sha256, posted_by, provided_at, delivered_on) "
+      "VALUES (%lld, %lld, %s, %s, %s, %lld, %s, %lld, %lld, %s) "
+      "RETURNING id" },
+    { "jc_bescheid_list",
+      "SELECT b.id, b.title, b.name, b.size, b.provided_at, b.delivered_on, "
+      "b.opened_at FROM bescheid b JOIN customer c ON c.id = b.customer_id "
+      "WHERE c.account_id = %lld ORDER BY b.provided_at DESC, b.id DESC "
+      "LIMIT 200" },
+    { "jc_bescheid_get",
+      "SELECT b.store_id, b.name, b.size, b.opened_at FROM bescheid b "
+      "JOIN customer c ON c.id = b.customer_id "
+      "WHERE b.id = %lld AND c.account_id = %lld" },
+    { "jc_bescheid_open",
+      "UPDATE bescheid SET opened_at = %lld "
+      "WHERE id = %lld AND opened_at IS NULL" },
+    { "jc_bescheid_due",
+      "SELECT b.id, c.account_id FROM bescheid b "
+      "JOIN customer c ON c.id = b.customer_id WHERE b.opened_at IS NULL "
+      "AND b.reminder_at IS NULL AND b.provided_at <= %lld "
+      "ORDER BY b.id LIMIT 50" },
+    { "jc_bescheid_reminded",
+      "UPDATE bescheid SET reminder_at = %lld "
+      "WHERE id = %lld AND reminder_at IS NULL AND opened_at IS NULL" },
+    { "jc_termin_insert",
+      "INSERT INTO termin (jobcenter_id, customer_id, team, termin_date, "
+      "termin_time, place, contact, posted_by, created_at) "
+      "VALUES (%lld, %lld, %s, %s, %s, %s, %s, %lld, %lld) RETURNING id" },
+    { "jc_termin_list",
+      "SELECT t.id, t.termin_date, t.termin_time, t.place, t.contact, "
+      "t.team, t.created_at, t.reschedule_conversation FROM termin t "
+      "JOIN customer c ON c.id = t.customer_id WHERE c.account_id = %lld "
+      "ORDER BY t.termin_date DESC, t.termin_time DESC, t.id DESC "
+      "LIMIT 200" },
+    { "jc_termin_get",
+      "SELECT t.id, t.termin_date, t.termin_time, t.team, "
+      "t.reschedule_conversation FROM termin t "
+      "JOIN customer c ON c.id = t.customer_id "
+      "WHERE t.id = %lld AND c.account_id = %lld" },
+    { "jc_termin_rescheduled",
+      "UPDATE termin SET reschedule_conversation = %lld "
+      "WHERE id = %lld AND reschedule_conversation IS NULL" },
     /* forgotten credentials and the "Konto" page (jc_reset, jc_konto) */
     { "jc_rst_acct",
       "SELECT id, email_confirmed_at FROM account WHERE email = %s" },
@@ -553,6 +694,9 @@ static const jc_sql_stmt_t statements[] = {
       "DELETE FROM online_consent_history WHERE account_id = %lld" },
     { "jc_konto_del_online",
       "DELETE FROM online_consent WHERE account_id = %lld" },
+    /* conversations stay with the customer; the account's link goes */
+    { "jc_konto_conv_unlink",
+      "UPDATE conversation SET account_id = NULL WHERE account_id = %lld" },
     { "jc_konto_del_account",
       "DELETE FROM account WHERE id = %lld" },
 

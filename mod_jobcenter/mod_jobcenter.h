@@ -12,6 +12,7 @@
 #include "jc_outbox.h"
 #include "jc_upload.h"
 #include "jc_staff.h"
+#include "jc_message.h"
 #include "jc_passkey.h"
 
 /* Log tags: the module's own numbers, never httpd's AH ones. */
@@ -53,14 +54,15 @@ typedef struct {
     const char *totp_issuer;     /* JobcenterTOTPIssuer                   */
     const char *wa_rp_id;        /* JobcenterWebAuthnRPID                 */
     apr_int64_t wa_challenge_ttl; /* JobcenterWebAuthnChallengeTTL, secs  */
+    apr_int64_t fsc_validity;    /* JobcenterFreischaltcodeValidity, days */
+    apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
+    apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
+    apr_int64_t msg_remind_days; /* JobcenterBescheidReminderDays         */
     const char *up_store;        /* JobcenterUploadStore, absolute path   */
     apr_off_t up_max_file;       /* JobcenterUploadMaxFileSize, bytes     */
     int up_max_files;            /* JobcenterUploadMaxFiles               */
     apr_off_t up_max_day;        /* JobcenterUploadMaxBytesPerDay, bytes  */
     jc_upload_cfg_t upload;      /* upload view, filled in post_config    */
-    apr_int64_t fsc_validity;    /* JobcenterFreischaltcodeValidity, days */
-    apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
-    apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
     apr_int64_t reset_ttl;       /* JobcenterPasswordResetTTL, seconds    */
     apr_int64_t reset_max_addr;  /* JobcenterPasswordResetLimit address   */
     apr_int64_t reset_max_cli;   /* JobcenterPasswordResetLimit client    */
@@ -180,6 +182,42 @@ jc_route_fn jc_route_online_get;
 jc_route_fn jc_route_online_activate;
 jc_route_fn jc_route_online_deactivate;
 
+/* mod_jobcenter_upload.c, shared with the message routes: the body of a
+ * request streamed into the upload store (see there), a query parameter,
+ * a positive id from the JSON body or the query, sending a stored file
+ * (attachment disposition, nosniff, no-store, sandbox CSP). */
+int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
+                        const jc_upsink_cfg_t *scfg, apr_off_t max_body,
+                        const apr_array_header_t **files);
+const char *jc_api_query_arg(request_rec *r, const char *key);
+apr_int64_t jc_api_arg_id(jc_call_t *c, const char *key);
+int jc_upload_send_stored(jc_call_t *c, jc_result_t *res, const char *path,
+                          const char *type, const char *disp);
+const char *jc_upload_disposition(apr_pool_t *p, const char *kind,
+                                  const char *name);
+
+/* mod_jobcenter_message.c: messages, Postfach, Bescheide, Termine and the
+ * staff inboxes (issue 7). */
+/* The core view of the message settings (watchdog and routes). */
+void jc_msg_cfg_from_conf(const jc_srv_conf_t *conf, jc_msg_cfg_t *cfg);
+jc_route_fn jc_route_msg_anliegen;
+jc_route_fn jc_route_msg_list;
+jc_route_fn jc_route_msg_send;
+jc_route_fn jc_route_msg_conversation;
+jc_route_fn jc_route_msg_reply;
+jc_route_fn jc_route_msg_file;
+jc_route_fn jc_route_bescheid_list;
+jc_route_fn jc_route_bescheid_file;
+jc_route_fn jc_route_termin_list;
+jc_route_fn jc_route_termin_reschedule;
+jc_route_fn jc_route_staff_msg_inbox;
+jc_route_fn jc_route_staff_msg_conversation;
+jc_route_fn jc_route_staff_msg_assign;
+jc_route_fn jc_route_staff_msg_status;
+jc_route_fn jc_route_staff_msg_reply;
+jc_route_fn jc_route_staff_msg_file;
+jc_route_fn jc_route_staff_bescheid;
+jc_route_fn jc_route_staff_termin;
 /* mod_jobcenter_konto.c: forgotten credentials and the "Konto" page. */
 jc_route_fn jc_route_password_forgot;
 jc_route_fn jc_route_password_reset_check;

@@ -9,6 +9,7 @@
 #include <http_log.h>
 
 #include "mod_jobcenter.h"
+#include "jc_message.h"
 #include "jc_online.h"
 #include "jc_sql.h"
 #include "jc_utf8.h"
@@ -41,12 +42,13 @@
 #define JC_D_WA_TTL        "JobcenterWebAuthnChallengeTTL"
 #define JC_D_REAUTH        "JobcenterReauthWindow"
 #define JC_D_GATE_HEADERS  "JobcenterGateHeaders"
+#define JC_D_FSC_VALIDITY  "JobcenterFreischaltcodeValidity"
+#define JC_D_ONLINE_DAYS   "JobcenterOnlineDeactivationDays"
+#define JC_D_REMIND_DAYS   "JobcenterBescheidReminderDays"
 #define JC_D_UP_STORE      "JobcenterUploadStore"
 #define JC_D_UP_MAX_FILE   "JobcenterUploadMaxFileSize"
 #define JC_D_UP_MAX_FILES  "JobcenterUploadMaxFiles"
 #define JC_D_UP_MAX_DAY    "JobcenterUploadMaxBytesPerDay"
-#define JC_D_FSC_VALIDITY  "JobcenterFreischaltcodeValidity"
-#define JC_D_ONLINE_DAYS   "JobcenterOnlineDeactivationDays"
 #define JC_D_RESET_TTL     "JobcenterPasswordResetTTL"
 #define JC_D_RESET_LIMIT   "JobcenterPasswordResetLimit"
 #define JC_D_LOOKUP_LIMIT  "JobcenterPostcodeLookupLimit"
@@ -84,6 +86,7 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->fsc_validity = -1;
     c->reauth_window = -1;
     c->online_days = -1;
+    c->msg_remind_days = -1;
     c->reset_ttl = -1;
     c->reset_max_addr = -1;
     c->reset_max_cli = -1;
@@ -138,6 +141,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(fsc_validity);
     MERGE_NUM(reauth_window);
     MERGE_NUM(online_days);
+    MERGE_NUM(msg_remind_days);
     MERGE_NUM(reset_ttl);
     MERGE_NUM(reset_max_addr);
     MERGE_NUM(reset_max_cli);
@@ -355,6 +359,11 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
             /* working days, not seconds */
             slot = &c->online_days;
             max = JC_ONLINE_DEACT_DAYS_MAX;
+        }
+        else if (!strcasecmp(name, JC_D_REMIND_DAYS)) {
+            /* days; 0 = no reminders */
+            slot = &c->msg_remind_days;
+            max = JC_MSG_REMIND_MAX;
         }
         else {
             return apr_pstrcat(cmd->pool, name, ": unknown", NULL);
@@ -590,6 +599,17 @@ const command_rec jc_cmds[] = {
                   "host of JobcenterBaseURL)"),
     AP_INIT_TAKE1(JC_D_WA_TTL, set_str, NULL, RSRC_CONF,
                   "Lifetime of a passkey challenge, seconds (default 300)"),
+    AP_INIT_TAKE1(JC_D_FSC_VALIDITY, set_str, NULL, RSRC_CONF,
+                  "Days a new Freischaltcode stays valid (default 42)"),
+    AP_INIT_TAKE1(JC_D_REAUTH, set_str, NULL, RSRC_CONF,
+                  "How long a password or factor check allows changes to "
+                  "the factors, seconds (default 300)"),
+    AP_INIT_TAKE1(JC_D_ONLINE_DAYS, set_str, NULL, RSRC_CONF,
+                  "Working days (Mon-Fri) until a requested deactivation of "
+                  "the Online-Kommunikation takes effect (default 3)"),
+    AP_INIT_TAKE1(JC_D_REMIND_DAYS, set_str, NULL, RSRC_CONF,
+                  "Days after which an unopened Bescheid is reminded by "
+                  "mail, once (default 7, 0 = never)"),
     AP_INIT_TAKE1(JC_D_UP_STORE, set_upload, NULL, RSRC_CONF,
                   "upload store directory, outside the web root (default "
                   JC_DEF_UP_STORE ")"),
@@ -600,14 +620,6 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_UP_MAX_DAY, set_upload, NULL, RSRC_CONF,
                   "bytes an account may upload in 24 hours (default "
                   "209715200)"),
-    AP_INIT_TAKE1(JC_D_FSC_VALIDITY, set_str, NULL, RSRC_CONF,
-                  "Days a new Freischaltcode stays valid (default 42)"),
-    AP_INIT_TAKE1(JC_D_REAUTH, set_str, NULL, RSRC_CONF,
-                  "How long a password or factor check allows changes to "
-                  "the factors, seconds (default 300)"),
-    AP_INIT_TAKE1(JC_D_ONLINE_DAYS, set_str, NULL, RSRC_CONF,
-                  "Working days (Mon-Fri) until a requested deactivation of "
-                  "the Online-Kommunikation takes effect (default 3)"),
     AP_INIT_TAKE1(JC_D_RESET_TTL, set_str, NULL, RSRC_CONF,
                   "Lifetime of a \"Passwort vergessen\" link, seconds "
                   "(default 3600)"),
@@ -655,15 +667,16 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(thr_cli_window, 900);
     DEF(max_body, 16384);
     DEF(wa_challenge_ttl, 300);
+    DEF(fsc_validity, 42);
+    DEF(reauth_window, 300);
+    DEF(online_days, JC_ONLINE_DEACT_DAYS_DEFAULT);
+    DEF(msg_remind_days, JC_MSG_REMIND_DEFAULT);
     DEF(up_max_file, JC_DEF_UP_MAX_FILE);
     DEF(up_max_files, JC_DEF_UP_MAX_FILES);
     DEF(up_max_day, JC_DEF_UP_MAX_DAY);
     if (!conf->up_store) {
         conf->up_store = JC_DEF_UP_STORE;
     }
-    DEF(fsc_validity, 42);
-    DEF(reauth_window, 300);
-    DEF(online_days, JC_ONLINE_DEACT_DAYS_DEFAULT);
     DEF(reset_ttl, 3600);
     DEF(reset_max_addr, 3);
     DEF(reset_max_cli, 10);

@@ -14,6 +14,7 @@
 
 #include "mod_jobcenter.h"
 #include "jc_online.h"
+#include "jc_message.h"
 #include "jc_purge.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -99,6 +100,29 @@ static void online_due(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
     }
 }
 
+/* Queue the reminders for Bescheide unopened for JobcenterBescheidReminderDays
+ * (one indexed SELECT when there are none), before the outbox is fetched. */
+static void bescheid_reminders(jc_db_t *db, jc_srv_conf_t *conf,
+                               apr_int64_t now, server_rec *s, apr_pool_t *p)
+{
+    jc_msg_cfg_t cfg;
+    int sent = 0;
+    jc_db_rc_e rc;
+
+    jc_msg_cfg_from_conf(conf, &cfg);
+    rc = jc_msg_remind_due(db, &sent, &cfg, now, p);
+    if (rc != JC_DB_OK) {
+        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                     : APLOG_WARNING, 0, s, JCLOG(00220)
+                     "bescheid reminders: %s",
+                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+    }
+    if (sent > 0) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00221)
+                     "bescheid reminders queued: %d", sent);
+    }
+}
+
 /* Seconds between purges: half the shortest retention it enforces, within
  * [mail interval, 60]. */
 static apr_int64_t purge_every(const jc_srv_conf_t *conf)
@@ -165,6 +189,7 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
         return APR_SUCCESS;
     }
     online_due(&db, conf, now, s, p);
+    bescheid_reminders(&db, conf, now, s, p);
     rc = jc_outbox_fetch_due(&db, &items, &n, now, p);
     if (rc == JC_DB_OK && now - wd->last_purge >= purge_every(conf)) {
         wd->last_purge = now;

@@ -287,6 +287,104 @@ static const char *disposition(apr_pool_t *p, const char *kind,
                         ascii, enc);
 }
 
+/* Stream the request body through the JC_UPLOAD filter into an upload
+ * sink configured by scfg (max_body: the body limit, also checked against
+ * Content-Length first). 200 with the committed files in *files, or the
+ * error in res (nothing left in the store). Shared by the upload and the
+ * message routes (Bescheide). */
+int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
+                        const jc_upsink_cfg_t *scfg, apr_off_t max_body,
+                        const apr_array_header_t **files)
+{
+    request_rec *r = c->r;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    jc_upf_t *u;
+    apr_bucket_brigade *bb;
+    apr_status_t rv;
+    int seen_eos = 0;
+
+    if (cl) {
+        char *end = NULL;
+        apr_off_t n = apr_strtoi64(cl, &end, 10);
+
+        if (!end || *end || n < 0 || n > max_body) {
+            r->connection->keepalive = AP_CONN_CLOSE;
+            return jc_store_result_too_large(res, scfg->max_file_limit,
+                                             r->pool);
+        }
+    }
+    u = apr_pcalloc(r->pool, sizeof(*u));
+    if (jc_upsink_create(&u->sink, scfg, r->pool) != APR_SUCCESS) {
+        return jc_result_internal(res, "upload sink configuration");
+    }
+    u->in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    u->max_body = max_body;
+    ap_add_input_filter(JC_UP_FILTER, u, r, r->connection);
+
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!seen_eos) {
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, JC_UP_BLOCK);
+        if (rv != APR_SUCCESS) {
+            break;
+        }
+        seen_eos = !APR_BRIGADE_EMPTY(bb)
+                   && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+        apr_brigade_cleanup(bb);
+    }
+    if (u->status || !seen_eos) {
+        jc_upsink_abort(u->sink);
+        r->connection->keepalive = AP_CONN_CLOSE;
+        if (u->rv != APR_SUCCESS) {
+            /* the chain failed: client gone, timeout, LimitRequestBody */
+            jc_result_set(res, u->status == 413 ? 413 : u->status,
+                          u->status == 413 ? "upload_too_large"
+                                           : "body_unreadable",
+                          u->status == 413 ? "Die Datei ist zu groß."
+                          : "Die Datei konnte nicht vollständig empfangen "
+                            "werden. Bitte versuchen Sie es erneut.",
+                          "file");
+            res->log = apr_psprintf(r->pool, "upload body: %pm", &u->rv);
+            return res->status;
+        }
+        if (u->status == 413 && jc_upsink_result(u->sink)->status != 413) {
+            /* cut by the body limit in the filter */
+            return jc_store_result_too_large(res, scfg->max_file_limit,
+                                             r->pool);
+        }
+        *res = *jc_upsink_result(u->sink);
+        if (res->status < 400) {
+            jc_result_internal(res, "upload failed without a reason");
+        }
+        return res->status;
+    }
+    *files = jc_upsink_files(u->sink);
+    return 200;
+}
+
+/* Exported for mod_jobcenter_message.c. */
+const char *jc_api_query_arg(request_rec *r, const char *key)
+{
+    return query_arg(r, key);
+}
+
+apr_int64_t jc_api_arg_id(jc_call_t *c, const char *key)
+{
+    return arg_id(c, key);
+}
+
+int jc_upload_send_stored(jc_call_t *c, jc_result_t *res, const char *path,
+                          const char *type, const char *disp)
+{
+    return send_stored(c, res, path, type, disp);
+}
+
+const char *jc_upload_disposition(apr_pool_t *p, const char *kind,
+                                  const char *name)
+{
+    return disposition(p, kind, name);
+}
+
 /* ---- citizen routes ---------------------------------------------------- */
 
 int jc_route_up_context(jc_call_t *c, jc_result_t *res, json_t **out)
@@ -323,11 +421,8 @@ int jc_route_up_files(jc_call_t *c, jc_result_t *res, json_t **out)
     apr_int64_t draft = arg_id(c, "draft");
     jc_upload_room_t room;
     jc_upsink_cfg_t scfg;
-    jc_upf_t *u;
-    apr_bucket_brigade *bb;
+    const apr_array_header_t *files = NULL;
     apr_off_t max_body;
-    apr_status_t rv;
-    int seen_eos = 0;
 
     *out = NULL;
     if (citizen_gate(c, res) != 200) {
@@ -383,52 +478,11 @@ int jc_route_up_files(jc_call_t *c, jc_result_t *res, json_t **out)
             return jc_store_result_too_large(res, cfg->max_file, r->pool);
         }
     }
-    u = apr_pcalloc(r->pool, sizeof(*u));
-    if (jc_upsink_create(&u->sink, &scfg, r->pool) != APR_SUCCESS) {
-        return jc_result_internal(res, "upload sink configuration");
-    }
-    u->in = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    u->max_body = max_body;
-    ap_add_input_filter(JC_UP_FILTER, u, r, r->connection);
-
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    while (!seen_eos) {
-        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
-                            APR_BLOCK_READ, JC_UP_BLOCK);
-        if (rv != APR_SUCCESS) {
-            break;
-        }
-        seen_eos = !APR_BRIGADE_EMPTY(bb)
-                   && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
-        apr_brigade_cleanup(bb);
-    }
-    if (u->status || !seen_eos) {
-        jc_upsink_abort(u->sink);
-        r->connection->keepalive = AP_CONN_CLOSE;
-        if (u->rv != APR_SUCCESS) {
-            /* the chain failed: client gone, timeout, LimitRequestBody */
-            jc_result_set(res, u->status == 413 ? 413 : u->status,
-                          u->status == 413 ? "upload_too_large"
-                                           : "body_unreadable",
-                          u->status == 413 ? "Die Datei ist zu groß."
-                          : "Die Datei konnte nicht vollständig empfangen "
-                            "werden. Bitte versuchen Sie es erneut.",
-                          "file");
-            res->log = apr_psprintf(r->pool, "upload body: %pm", &u->rv);
-            return res->status;
-        }
-        if (u->status == 413 && jc_upsink_result(u->sink)->status != 413) {
-            /* cut by the body limit in the filter */
-            return jc_store_result_too_large(res, cfg->max_file, r->pool);
-        }
-        *res = *jc_upsink_result(u->sink);
-        if (res->status < 400) {
-            jc_result_internal(res, "upload failed without a reason");
-        }
+    if (jc_upload_read_body(c, res, &scfg, max_body, &files) != 200) {
         return res->status;
     }
     return jc_upload_files_add(&c->db, res, out, cfg, c->sess.account_id,
-                               draft, jc_upsink_files(u->sink), c->now,
+                               draft, files, c->now,
                                r->pool);
 }
 

@@ -31,7 +31,8 @@ describe('db-init.sh upgrades a version 1 database', () => {
             // turn the fresh database back into version 1, with an account
             for (const t of ['online_consent_history', 'online_consent'])
                 await env.db.exec(`DROP TABLE ${t}`);
-            for (const t of ['upload_file', 'upload_submission', 'upload_draft',
+            for (const t of ['termin', 'bescheid', 'upload_file', 'message', 'conversation',
+                'upload_submission', 'upload_draft',
                 'staff_audit', 'freischaltcode', 'customer', 'staff',
                 'jobcenter_postcode', 'jobcenter', 'event'])
                 await env.db.exec(`DROP TABLE ${t}`);
@@ -49,7 +50,7 @@ describe('db-init.sh upgrades a version 1 database', () => {
         }
     });
 
-    test('version 1 -> latest: totp_factor, passkey, webauthn_challenge, jobcenter, online_consent and upload tables created, data kept, one line on stderr', async () => {
+    test('version 1 -> latest: totp_factor, passkey, webauthn_challenge, jobcenter, online_consent, upload and message tables created, data kept, one line on stderr', async () => {
         const env = h.env;
         assert.ok(upgrade, 'db-init did not run');
         assert.match(upgrade.stderr, new RegExp(`schema upgraded from version 1 to ${schemaVersion()}\\b`), upgrade.stderr);
@@ -62,9 +63,11 @@ describe('db-init.sh upgrades a version 1 database', () => {
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE user_handle IS NULL"), 1);
         for (const t of ['event', 'jobcenter', 'jobcenter_postcode', 'staff', 'customer',
             'freischaltcode', 'staff_audit', 'online_consent', 'online_consent_history',
-            'upload_draft', 'upload_file', 'upload_submission'])
+            'upload_draft', 'upload_file', 'upload_submission', 'conversation', 'message',
+            'bescheid', 'termin'])
             assert.equal(await env.db.scalar(`SELECT count(*) FROM ${t}`), 0, t);
         assert.equal(await env.db.scalar('SELECT count(*) FROM session WHERE verified_at = 0'), 0);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM upload_file WHERE message_id IS NOT NULL'), 0);
     });
 
     test('the module serves the upgraded database (login, TOTP set-up)', async () => {

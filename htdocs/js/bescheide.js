@@ -1,0 +1,76 @@
+// bescheide.html: the Bescheide the Jobcenter provided (GET
+// /api/v1/bescheide): title, when provided, the day it counts as delivered
+// (computed by the server, § 37 (2a) SGB X), whether it was opened. The
+// link downloads the PDF (GET /api/v1/bescheide/file?id=), which records
+// the first opening.
+
+import { api, errorMessage } from './api.js';
+import { requireFullSession, loadProfile } from './session-guard.js';
+import { byId, show, showError } from './ui.js';
+
+const pad = (n) => String(n).padStart(2, '0');
+function dateDe(sec) {
+    const d = new Date(sec * 1000);
+    return pad(d.getDate()) + '.' + pad(d.getMonth() + 1) + '.' + d.getFullYear();
+}
+
+function fact(dl, term, value) {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    dl.append(dt, dd);
+    return dd;
+}
+
+function item(b) {
+    const li = document.createElement('li');
+    li.className = 'doc-item';
+    const h = document.createElement('h2');
+    h.textContent = b.title;
+    if (!b.opened_at) {
+        const badge = document.createElement('span');
+        badge.className = 'badge';
+        badge.textContent = 'neu';
+        h.appendChild(badge);
+    }
+    const dl = document.createElement('dl');
+    dl.className = 'sub-facts';
+    fact(dl, 'Bereitgestellt am', dateDe(b.provided_at));
+    fact(dl, 'Gilt als bekannt gegeben am', b.delivered_on_text);
+    const opened = fact(dl, 'Geöffnet', b.opened_at ? dateDe(b.opened_at) : 'noch nicht geöffnet');
+    const a = document.createElement('a');
+    a.href = b.href;
+    a.textContent = 'Bescheid öffnen (PDF)';
+    a.setAttribute('download', '');
+    a.addEventListener('click', () => {
+        opened.textContent = dateDe(Date.now() / 1000);
+        byId('doc-status').textContent = b.title + ' wird heruntergeladen.';
+    });
+    li.append(h, dl, a);
+    return li;
+}
+
+async function init() {
+    if (!(await requireFullSession())) return;
+    const p = await loadProfile();
+    if (!p) return;
+    if (!p.profile) {
+        show(byId('loading'), false);
+        show(byId('no-profile'), true);
+        return;
+    }
+    byId('profile-name').textContent = p.profile.name;
+    byId('profile-kundennummer').textContent = p.profile.kundennummer;
+    const res = await api('GET', '/api/v1/bescheide');
+    show(byId('loading'), false);
+    if (res.status !== 200 || !res.data) {
+        showError(errorMessage(res), []);
+        return;
+    }
+    for (const b of res.data.bescheide) byId('doc-list').appendChild(item(b));
+    show(byId('empty-state'), res.data.bescheide.length === 0);
+    show(byId('profile-content'), true);
+}
+
+init();
