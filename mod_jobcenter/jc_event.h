@@ -21,6 +21,8 @@
 #define JC_EV_PASSKEY_RENAMED   "passkey_renamed"
 #define JC_EV_PASSKEY_REMOVED   "passkey_removed"
 #define JC_EV_CODE_REDEEMED     "freischaltcode_redeemed"
+#define JC_EV_CREDENTIALS_RESET "credentials_reset"
+#define JC_EV_ONETIME_REPLACED  "onetime_password_replaced"
 
 /* Record an event for account_id at time `at`. detail may be NULL; it is
  * shown to the account holder, so never pass a secret. */

@@ -447,6 +447,12 @@ static const jc_route_t routes[] = {
       jc_route_staff_customer },
     { M_POST, "staff/customers/*/freischaltcode", JC_API_LEVEL_STAFF, 0, 1,
       jc_route_staff_code_issue },
+    { M_POST, "staff/customers/*/zugangsdaten", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_reset },
+    /* the letter flow (issue 5): level 2 = password_change_required and
+     * level 3 = email_required; the core wants exactly that state */
+    { M_POST, "onetime/password", 2, 1, 1, jc_route_reset_password },
+    { M_POST, "onetime/email",    3, 1, 1, jc_route_reset_email },
     { 0, NULL, 0, 0, 0, NULL }
 };
 

@@ -40,6 +40,7 @@
 #define JC_D_WA_TTL        "JobcenterWebAuthnChallengeTTL"
 #define JC_D_GATE_HEADERS  "JobcenterGateHeaders"
 #define JC_D_FSC_VALIDITY  "JobcenterFreischaltcodeValidity"
+#define JC_D_OTC_VALIDITY  "JobcenterOnetimeCredentialsValidity"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
 #define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
@@ -67,6 +68,7 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->confirm_ttl = -1;
     c->wa_challenge_ttl = -1;
     c->fsc_validity = -1;
+    c->otc_validity = -1;
     c->purge_after = -1;
     c->argon2_m = -1;
     c->argon2_t = -1;
@@ -110,6 +112,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(confirm_ttl);
     MERGE_NUM(wa_challenge_ttl);
     MERGE_NUM(fsc_validity);
+    MERGE_NUM(otc_validity);
     MERGE_NUM(purge_after);
     MERGE_NUM(argon2_m);
     MERGE_NUM(argon2_t);
@@ -302,6 +305,11 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
             slot = &c->fsc_validity;
             max = 365;
         }
+        else if (!strcasecmp(name, JC_D_OTC_VALIDITY)) {
+            /* days, like the Freischaltcode's */
+            slot = &c->otc_validity;
+            max = 365;
+        }
         else {
             return apr_pstrcat(cmd->pool, name, ": unknown", NULL);
         }
@@ -484,6 +492,9 @@ const command_rec jc_cmds[] = {
                   "Lifetime of a passkey challenge, seconds (default 300)"),
     AP_INIT_TAKE1(JC_D_FSC_VALIDITY, set_str, NULL, RSRC_CONF,
                   "Days a new Freischaltcode stays valid (default 42)"),
+    AP_INIT_TAKE1(JC_D_OTC_VALIDITY, set_str, NULL, RSRC_CONF,
+                  "Days new one-time credentials (the two letters of "
+                  "'Zugangsdaten zurücksetzen') stay valid (default 30)"),
     AP_INIT_FLAG(JC_D_GATE_HEADERS, set_gate_headers, NULL, OR_AUTHCFG,
                   "On: requests passing the gate (AuthType jobcenter) get "
                   "X-Jobcenter-User and X-Jobcenter-Auth-Level (default Off)"),
@@ -522,6 +533,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(max_body, 16384);
     DEF(wa_challenge_ttl, 300);
     DEF(fsc_validity, 42);
+    DEF(otc_validity, 30);
     if (!conf->mail_from) {
         conf->mail_from = JC_DEF_MAIL_FROM;
     }

@@ -37,6 +37,7 @@ describe('db-init.sh upgrades a version 1 database', () => {
             await env.db.exec('DROP TABLE webauthn_challenge');
             await env.db.exec('DROP TABLE passkey');
             await env.db.exec('DROP INDEX account_user_handle');
+            await env.db.exec('ALTER TABLE account DROP COLUMN onetime_expires_at');
             await env.db.exec('ALTER TABLE account DROP COLUMN user_handle');
             await env.db.exec('DROP TABLE totp_factor');
             await env.db.exec('UPDATE jc_schema SET version = 1');
@@ -46,17 +47,18 @@ describe('db-init.sh upgrades a version 1 database', () => {
         }
     });
 
-    test('version 1 -> 4: totp_factor, passkey, webauthn_challenge, jobcenter tables created, data kept, one line on stderr', async () => {
+    test('version 1 -> 5: totp_factor, passkey, webauthn_challenge, jobcenter tables created, data kept, one line on stderr', async () => {
         const env = h.env;
         assert.ok(upgrade, 'db-init did not run');
-        assert.match(upgrade.stderr, /schema upgraded from version 1 to 4/, upgrade.stderr);
-        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 4);
+        assert.match(upgrade.stderr, /schema upgraded from version 1 to 5/, upgrade.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 5);
         assert.equal(await env.db.scalar('SELECT count(*) FROM jc_schema'), 1);
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE email = 'old@example.org'"), 1);
         assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 0);
         assert.equal(await env.db.scalar('SELECT count(*) FROM passkey'), 0);
         assert.equal(await env.db.scalar('SELECT count(*) FROM webauthn_challenge'), 0);
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE user_handle IS NULL"), 1);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM account WHERE onetime_expires_at IS NULL'), 1);
         for (const t of ['event', 'jobcenter', 'jobcenter_postcode', 'staff', 'customer',
             'freischaltcode', 'staff_audit'])
             assert.equal(await env.db.scalar(`SELECT count(*) FROM ${t}`), 0, t);
@@ -78,8 +80,8 @@ describe('db-init.sh upgrades a version 1 database', () => {
     test('a second run changes nothing', async () => {
         const env = h.env;
         const again = await dbInit(env);
-        assert.match(again.stderr, /schema is at version 4, nothing to do/, again.stderr);
-        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 4);
+        assert.match(again.stderr, /schema is at version 5, nothing to do/, again.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 5);
         assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 1);
     });
 });
