@@ -344,6 +344,21 @@ describe('Zugangsdaten zurücksetzen: letters, revocation, the forced flow', () 
         for (const k of ['credentials_reset', 'onetime_password_replaced', 'email_confirmed']) {
             assert.ok(ev.includes(k), `${k} in ${ev}`);
         }
+        // the Verlauf shows the reset in German
+        const vl = await c2.get('/api/v1/verlauf');
+        assert.equal(vl.status, 200, vl.text);
+        const e = vl.json.events.find((x) => x.kind === 'credentials_reset');
+        assert.equal(e.text, 'Zugangsdaten vom Jobcenter zurückgesetzt (Einmal-Zugangsdaten per Brief)');
+        assert.equal(e.detail, JC_A);
+    });
+
+    test('a staff account bound to a customer is not reset here (409, nothing changed)', async () => {
+        const env = h.env;
+        await env.db.exec(`UPDATE customer SET account_id = ${s.staffB.accountId} WHERE id = ${s.unbound.id}`);
+        assertError(await s.staffA.post(`/api/v1/staff/customers/${s.unbound.id}/zugangsdaten`, null,
+            { csrf: true }), 409, 'staff_account');
+        assert.equal(await env.db.scalar(`SELECT username FROM account WHERE id = ${s.staffB.accountId}`), null);
+        assert.equal((await s.staffB.get('/api/v1/staff/me')).status, 200, 'staff B still signed in');
     });
 
     logTest();
