@@ -6,7 +6,6 @@
 #include "jc_account.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
-#include "jc_reset.h"
 #include "jc_token.h"
 
 #define JC_PURPOSE_CONFIRM "confirm"
@@ -267,11 +266,6 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     rc = jc_db_select1(db, &row, "jc_token_get", args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
-        /* not a registration link: the address of the letter flow? */
-        jc_reset_confirm(db, res, &n, args[0], now, p);
-        if (n) {
-            return;
-        }
         jc_result_set(res, 404, "token_invalid",
                       "Der Bestätigungslink ist ungültig oder wurde durch "
                       "einen neueren Link ersetzt. Bitte fordern Sie einen "

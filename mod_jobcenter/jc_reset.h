@@ -71,8 +71,10 @@ void jc_reset_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                         const jc_session_t *s, const char *email,
                         int consent, apr_int64_t now, apr_pool_t *p);
 
-/* Forced flow, step 3: the link of step 2 (called by jc_account_confirm
- * for tokens that are not registration tokens). Sets the address as the
+/* Forced flow, step 3: the link of step 2 (POST email/confirm calls it
+ * for well-formed tokens that jc_account_confirm does not know; kept out
+ * of jc_account.c so that the account core does not depend on the
+ * letters). Sets the address as the
  * account's confirmed one, clears the one-time username and ends the
  * account's sessions. NOROW: *found = 0 and nothing answered. */
 void jc_reset_confirm(jc_db_t *db, jc_result_t *res, int *found,

@@ -13,6 +13,7 @@
 #include "mod_jobcenter.h"
 #include "jc_cookie.h"
 #include "jc_json.h"
+#include "jc_reset.h"
 #include "jc_token.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -315,8 +316,23 @@ static int route_register(jc_call_t *c, jc_result_t *res, json_t **out)
 
 static int route_confirm(jc_call_t *c, jc_result_t *res, json_t **out)
 {
-    jc_account_confirm(&c->db, res, &c->conf->ctx,
-                       jc_api_body_str(c, "token", NULL), c->now, c->r->pool);
+    const char *token = jc_api_body_str(c, "token", NULL);
+
+    jc_account_confirm(&c->db, res, &c->conf->ctx, token, c->now,
+                       c->r->pool);
+    if (res->status == 404 && token && jc_token_wellformed(token)) {
+        /* not a registration link: the address of the letter flow? */
+        jc_result_t r2;
+        int found = 0;
+
+        jc_result_ok(&r2);
+        jc_reset_confirm(&c->db, &r2, &found,
+                         jc_token_hash(token, strlen(token), c->r->pool),
+                         c->now, c->r->pool);
+        if (found) {
+            *res = r2;
+        }
+    }
     *out = json_pack("{s:s}", "status", "confirmed");
     return 200;
 }
