@@ -4,6 +4,7 @@
 #include <apr_lib.h>
 
 #include "jc_account.h"
+#include "jc_event.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_token.h"
@@ -202,7 +203,10 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                 return;
             }
             jc_db_col_i64(&ins, 0, &id, 0);
-            rc = queue_confirmation(db, ctx, id, email, now, p);
+            rc = jc_event_add(db, id, now, JC_EV_REGISTERED, NULL, p);
+            if (rc == JC_DB_OK) {
+                rc = queue_confirmation(db, ctx, id, email, now, p);
+            }
         }
         else if (!jc_db_col_i64(&row, 2, &confirmed, 0)) {
             /* known but unconfirmed: the newest registration wins (the old
@@ -308,7 +312,11 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         args[0] = &now;
         args[1] = &now;
         args[2] = &account_id;
-        rc = jc_db_exec(db, NULL, "jc_acct_confirm", args, p);
+        rc = jc_db_exec(db, &n, "jc_acct_confirm", args, p);
+    }
+    if (rc == JC_DB_OK && n == 1) {
+        rc = jc_event_add(db, account_id, now, JC_EV_EMAIL_CONFIRMED, NULL,
+                          p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -358,20 +366,28 @@ void jc_account_resend(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     res->status = 202;
 }
 
-/* Record a failed login for the client address. */
-static jc_db_rc_e client_failed(jc_db_t *db, const jc_ctx_t *ctx,
-                                const char *client, apr_int64_t failures,
-                                apr_int64_t now, apr_pool_t *p)
+jc_db_rc_e jc_account_client_failed(jc_db_t *db, const jc_ctx_t *ctx,
+                                    const char *key, apr_int64_t failures,
+                                    apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t n = failures + 1;
     apr_int64_t until = now + jc_throttle_delay(&ctx->thr_client, n);
     const void *args[4];
 
-    args[0] = client;
+    args[0] = key;
     args[1] = &n;
     args[2] = &now;
     args[3] = &until;
     return jc_db_exec(db, NULL, "jc_thr_set", args, p);
+}
+
+jc_db_rc_e jc_account_client_clear(jc_db_t *db, const char *key,
+                                   apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = key;
+    return jc_db_exec(db, NULL, "jc_thr_clear", args, p);
 }
 
 static void too_many(jc_result_t *res, apr_int64_t wait, int locked,
@@ -392,13 +408,47 @@ static void too_many(jc_result_t *res, apr_int64_t wait, int locked,
                                res->retry_after), NULL);
 }
 
+int jc_account_client_check(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, const char *key,
+                            apr_int64_t *failures, apr_int64_t now,
+                            apr_pool_t *p)
+{
+    apr_int64_t cfail = 0, clast = 0, cuntil = 0;
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    *failures = 0;
+    args[0] = key;
+    rc = jc_db_select1(db, &row, "jc_thr_get", args, p);
+    if (rc == JC_DB_NOROW) {
+        return 0;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    jc_db_col_i64(&row, 0, &cfail, 0);
+    jc_db_col_i64(&row, 1, &clast, 0);
+    jc_db_col_i64(&row, 2, &cuntil, 0);
+    if (now - clast > ctx->thr_client.lock_secs) {
+        return 0; /* old failures are forgotten */
+    }
+    if (cuntil > now) {
+        res->log = apr_psprintf(p, "client %s blocked", key);
+        too_many(res, cuntil - now, 0, p);
+        return 1;
+    }
+    *failures = cfail;
+    return 0;
+}
+
 void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       const jc_ctx_t *ctx, const char *login,
                       const char *password, size_t password_len,
-                      const char *client, const char *old_token,
-                      apr_int64_t now, apr_pool_t *p)
+                      const char *client, const char *user_agent,
+                      const char *old_token, apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t cfail = 0, clast = 0, cuntil = 0;
+    apr_int64_t cfail = 0;
     apr_int64_t id = 0, confirmed = 0, afail = 0, auntil = 0, pwchange = 0;
     apr_int64_t factor_at = 0, passkeys = 0, onetime_exp = 0;
     int has_factor = 0, has_totp = 0;
@@ -424,21 +474,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
 
     /* 1. per client address */
-    args[0] = client;
-    rc = jc_db_select1(db, &row, "jc_thr_get", args, p);
-    if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &cfail, 0);
-        jc_db_col_i64(&row, 1, &clast, 0);
-        jc_db_col_i64(&row, 2, &cuntil, 0);
-        if (now - clast > ctx->thr_client.lock_secs) {
-            cfail = 0; /* old failures are forgotten */
-        }
-        else if (cuntil > now) {
-            too_many(res, cuntil - now, 0, p);
-            return;
-        }
-    }
-    else if (rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p)) {
+    if (jc_account_client_check(db, res, ctx, client, &cfail, now, p)) {
         return;
     }
 
@@ -489,7 +525,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     vrv = jc_password_verify(phc ? phc : ctx->dummy_hash, password,
                              password_len);
     if (!found || vrv != APR_SUCCESS) {
-        rc = client_failed(db, ctx, client, cfail, now, p);
+        rc = jc_account_client_failed(db, ctx, client, cfail, now, p);
         if (rc == JC_DB_OK && found) {
             apr_int64_t n = afail + 1;
             apr_int64_t until = now + jc_throttle_delay(&ctx->thr_account,
@@ -529,8 +565,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     args[0] = &id;
     rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
     if (rc == JC_DB_OK && cfail > 0) {
-        args[0] = client;
-        rc = jc_db_exec(db, NULL, "jc_thr_clear", args, p);
+        rc = jc_account_client_clear(db, client, p);
     }
     if (rc != JC_DB_OK) {
         jc_db_fail(res, db, rc, p);
@@ -553,10 +588,13 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                                                  strlen(old_token), p), p);
     }
     if (rc == JC_DB_OK) {
+        /* only the password so far: verified_at waits for the factor */
+        jc_sess_meta_t meta = { 0, user_agent, client };
+
         out->state = jc_session_after_password((int)pwchange, email != NULL,
                                                has_factor);
         rc = jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
-                               id, out->state, &ctx->sess, now, p);
+                               id, out->state, &meta, &ctx->sess, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -572,8 +610,10 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
 
 jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
                              const jc_ctx_t *ctx, const jc_session_t *s,
-                             apr_int64_t now, apr_pool_t *p)
+                             apr_int64_t verified_at, apr_int64_t now,
+                             apr_pool_t *p)
 {
+    jc_sess_meta_t meta = { verified_at, s->user_agent, s->client_ip };
     const void *args[1];
     jc_db_rc_e rc;
     int n = 0;
@@ -589,5 +629,6 @@ jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
     out->state = JC_SESS_AUTHENTICATED;
     out->account_id = s->account_id;
     return jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
-                             s->account_id, out->state, &ctx->sess, now, p);
+                             s->account_id, out->state, &meta, &ctx->sess,
+                             now, p);
 }

@@ -31,6 +31,7 @@ typedef struct {
     const char *wa_rp_name;          /* WebAuthn RP name shown to users   */
     const char *const *wa_origins;   /* allowed origins, NULL-terminated  */
     apr_int64_t wa_challenge_ttl;    /* WebAuthn challenge lifetime, secs */
+    apr_int64_t reauth_window;       /* a check allows changes this long  */
 } jc_ctx_t;
 
 /* Registration input as sent by the client (NULL = field missing). */
@@ -81,19 +82,42 @@ void jc_account_resend(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 
 /* Password login with throttling per account and per client address.
  * old_token (may be NULL) is the session cookie sent along; that session
- * is ended. On success res->status is 200 and out is filled. */
+ * is ended. user_agent (jc_session_user_agent(), may be NULL) and client
+ * are recorded in the new session. On success res->status is 200 and out
+ * is filled. */
 void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       const jc_ctx_t *ctx, const char *login,
                       const char *password, size_t password_len,
-                      const char *client, const char *old_token,
-                      apr_int64_t now, apr_pool_t *p);
+                      const char *client, const char *user_agent,
+                      const char *old_token, apr_int64_t now, apr_pool_t *p);
 
 /* End the session s and start an authenticated one for the same account
  * (rotation after a passed second factor), inside the caller's
- * transaction. JC_DB_NOROW when s was already gone (logged out, expired,
- * or rotated by a parallel request). */
+ * transaction; the new row records verified_at and the client of s.
+ * JC_DB_NOROW when s was already gone (logged out, expired, or rotated by
+ * a parallel request). */
 jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
                              const jc_ctx_t *ctx, const jc_session_t *s,
-                             apr_int64_t now, apr_pool_t *p);
+                             apr_int64_t verified_at, apr_int64_t now,
+                             apr_pool_t *p);
+
+/* Throttling of failures per client key (login_throttle row; the
+ * password login uses the address, the passwordless passkey login
+ * "pk:" + address) with ctx->thr_client. check: 429 too_many_attempts
+ * (res set, non-zero returned) while the key is blocked, or a database
+ * failure; *failures gets the failures still counted. */
+int jc_account_client_check(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, const char *key,
+                            apr_int64_t *failures, apr_int64_t now,
+                            apr_pool_t *p);
+
+/* Count one more failure for key (failures as check gave them). */
+jc_db_rc_e jc_account_client_failed(jc_db_t *db, const jc_ctx_t *ctx,
+                                    const char *key, apr_int64_t failures,
+                                    apr_int64_t now, apr_pool_t *p);
+
+/* Forget the failures of key (after a success). */
+jc_db_rc_e jc_account_client_clear(jc_db_t *db, const char *key,
+                                   apr_pool_t *p);
 
 #endif

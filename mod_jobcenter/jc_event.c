@@ -33,6 +33,10 @@ static const struct {
                                "(Einmal-Zugangsdaten per Brief)" },
     { JC_EV_ONETIME_REPLACED, "Einmal-Passwort durch ein eigenes Passwort "
                               "ersetzt" },
+    { JC_EV_ONLINE_ACTIVATED, "Online-Kommunikation aktiviert" },
+    { JC_EV_ONLINE_DEACT_REQUESTED,
+                             "Deaktivierung der Online-Kommunikation beantragt" },
+    { JC_EV_ONLINE_DEACTIVATED, "Online-Kommunikation deaktiviert" },
 };
 
 const char *jc_event_text(const char *kind)

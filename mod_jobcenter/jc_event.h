@@ -23,6 +23,9 @@
 #define JC_EV_CODE_REDEEMED     "freischaltcode_redeemed"
 #define JC_EV_CREDENTIALS_RESET "credentials_reset"
 #define JC_EV_ONETIME_REPLACED  "onetime_password_replaced"
+#define JC_EV_ONLINE_ACTIVATED  "online_activated"
+#define JC_EV_ONLINE_DEACT_REQUESTED "online_deactivation_requested"
+#define JC_EV_ONLINE_DEACTIVATED "online_deactivated"
 
 /* Record an event for account_id at time `at`. detail may be NULL; it is
  * shown to the account holder, so never pass a secret. */

@@ -421,6 +421,84 @@ jc_mail_t *jc_mail_credentials_reset(const char *from, const char *rcpt,
                            now, p);
 }
 
+/* Epoch seconds of the last Sunday of month (0-based, March = 2,
+ * October = 9) of year at 01:00 UTC: the EU summer time switch. */
+static apr_int64_t eu_switch(int year, int month)
+{
+    apr_time_exp_t tm;
+    apr_time_t t;
+    int wday;
+
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month;
+    tm.tm_mday = 31;          /* March and October have 31 days */
+    tm.tm_hour = 1;
+    if (apr_time_exp_gmt_get(&t, &tm) != APR_SUCCESS) {
+        return 0;
+    }
+    /* weekday of the 31st: apr_time_exp_gmt fills tm_wday */
+    apr_time_exp_gmt(&tm, t);
+    wday = tm.tm_wday;
+    return (apr_int64_t)apr_time_sec(t) - (apr_int64_t)wday * 86400;
+}
+
+const char *jc_mail_berlin_time(apr_int64_t at, apr_pool_t *p)
+{
+    apr_time_exp_t tm;
+    apr_int64_t off = 3600;
+
+    if (apr_time_exp_gmt(&tm, apr_time_from_sec(at)) != APR_SUCCESS) {
+        return "";
+    }
+    if (at >= eu_switch(tm.tm_year + 1900, 2)
+        && at < eu_switch(tm.tm_year + 1900, 9)) {
+        off = 7200;
+    }
+    apr_time_exp_gmt(&tm, apr_time_from_sec(at + off));
+    return apr_psprintf(p, "%02d.%02d.%04d um %02d:%02d Uhr", tm.tm_mday,
+                        tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
+                        tm.tm_min);
+}
+
+jc_mail_t *jc_mail_security_changed(const char *from, const char *rcpt,
+                                    const char *what, apr_int64_t at,
+                                    const char *login_link, apr_time_t now,
+                                    apr_pool_t *p)
+{
+    const char *body;
+
+    if (rcpt == NULL || what == NULL || login_link == NULL || p == NULL
+        || !jc_mail_no_ctl(login_link) || !jc_mail_no_ctl(what)) {
+        return NULL;
+    }
+    body = apr_pstrcat(p,
+        "Guten Tag,\n"
+        "\n"
+        "die Sicherheitseinstellungen Ihres Kontos im Portal "
+        "Jobcenter.Digital mit der E-Mail-Adresse\n"
+        "\n",
+        rcpt, "\n"
+        "\n"
+        "wurden am ", jc_mail_berlin_time(at, p), " geändert:\n"
+        "\n",
+        what, "\n"
+        "\n"
+        "Wenn Sie das waren, müssen Sie nichts weiter tun.\n"
+        "\n"
+        "Wenn Sie das nicht waren, hat möglicherweise eine andere Person "
+        "Zugang zu Ihrem Konto. Ändern Sie bitte sofort Ihr Passwort (auf "
+        "der Anmeldeseite über „Passwort vergessen“), prüfen Sie auf der "
+        "Seite „Sicherheit“ Ihre Passkeys und Ihren zweiten Faktor und "
+        "wenden Sie sich an Ihr Jobcenter:\n",
+        login_link, "\n"
+        "\n"
+        JC_MAIL_CLOSING, NULL);
+    return jc_mail_compose(from, rcpt,
+                           "Ihre Sicherheitseinstellungen wurden geändert",
+                           body, now, p);
+}
+
 /* 1 if name is 1..JC_MAIL_MAX_NAME characters of [A-Za-z0-9_-]. */
 static int jc_mail_spool_name_ok(const char *name)
 {

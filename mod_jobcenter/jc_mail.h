@@ -54,6 +54,21 @@ jc_mail_t *jc_mail_passkey_enabled(const char *from, const char *rcpt,
                                   const char *login_link, apr_time_t now,
                                   apr_pool_t *p);
 
+/* "27.11.2026 um 18:05 Uhr": epoch seconds as German civil time in
+ * Europe/Berlin (CET, CEST from the last Sunday of March 01:00 UTC to the
+ * last Sunday of October 01:00 UTC), in p. */
+const char *jc_mail_berlin_time(apr_int64_t at, apr_pool_t *p);
+
+/* The notice "Ihre Sicherheitseinstellungen wurden geändert": what
+ * changed (one German sentence, e.g. "Der Passkey „Laptop“ wurde
+ * entfernt."), when (at, Berlin time), and what to do when it was not the
+ * account holder; login_link goes to the login page. No secrets. NULL on
+ * invalid input, like jc_mail_totp_enabled(). */
+jc_mail_t *jc_mail_security_changed(const char *from, const char *rcpt,
+                                    const char *what, apr_int64_t at,
+                                    const char *login_link, apr_time_t now,
+                                    apr_pool_t *p);
+
 /* "Zugangsdaten zurückgesetzt": notice to the address an account had when
  * staff reset its credentials (issue 5). Carries no secret. */
 jc_mail_t *jc_mail_credentials_reset(const char *from, const char *rcpt,

@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 #include <openssl/crypto.h>
 
+#include "jc_event.h"
 #include "jc_mail.h"
 #include "jc_mfa.h"
 #include "jc_outbox.h"
@@ -183,6 +184,9 @@ void jc_mfa_totp_setup(jc_db_t *db, jc_result_t *res, jc_totp_setup_t *out,
         jc_result_internal(res, "no key for secrets at rest");
         return;
     }
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
+        return;
+    }
     /* the crypto first, outside any transaction */
     if (jc_totp_secret_new(secret, sizeof(secret)) != APR_SUCCESS) {
         jc_result_internal(res, "RAND_bytes failed");
@@ -239,6 +243,9 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         code_malformed(res);
         return;
     }
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
+        return;
+    }
     rc = factor_get(db, &f, id, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 409, "setup_missing",
@@ -281,7 +288,19 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
     if (rc == JC_DB_OK) {
-        rc = jc_account_rotate(db, out, ctx, s, now, p);
+        /* in mfa_setup_required this completes a login (password and the
+         * new factor); a signed-in session keeps its last check */
+        int completes = s->state != JC_SESS_AUTHENTICATED;
+
+        rc = jc_account_rotate(db, out, ctx, s,
+                               completes ? now : s->verified_at, now, p);
+        if (rc == JC_DB_OK) {
+            rc = jc_event_add(db, id, now, JC_EV_TOTP_ADDED, NULL, p);
+        }
+        if (rc == JC_DB_OK && completes) {
+            rc = jc_event_add(db, id, now, JC_EV_LOGIN,
+                              "Zweiter Faktor: Authentifizierungs-App", p);
+        }
     }
     if (rc == JC_DB_NOROW) {
         memset(out, 0, sizeof(*out));
@@ -362,73 +381,67 @@ static void too_many(jc_result_t *res, const jc_ctx_t *ctx,
                                "erneut.", res->retry_after), "code");
 }
 
-void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
-                        const jc_ctx_t *ctx, const jc_session_t *s,
-                        const char *code, apr_int64_t now, apr_pool_t *p)
+/* The code check after the password and for a re-authentication: code
+ * format, factor, throttle, the code itself, the replay rule. On success
+ * 0 is returned with a transaction open in which the step was accepted
+ * (jc_totp_use); otherwise res is set and nothing is left open. */
+static int code_accept(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                       apr_int64_t id, const char *code, apr_int64_t now,
+                       apr_pool_t *p)
 {
-    const char *clean;
-    apr_int64_t id = s->account_id, step;
+    const char *clean = jc_mfa_code_clean(code, p);
+    apr_int64_t step;
     const void *args[4];
     factor_t f;
     jc_db_rc_e rc;
     apr_status_t rv;
     int n = 0;
 
-    jc_result_ok(res);
-    memset(out, 0, sizeof(*out));
-    if (s->state != JC_SESS_MFA_REQUIRED) {
-        res->log = jc_session_state_name(s->state);
-        jc_result_set(res, 409, "mfa_not_required",
-                      "Für diese Sitzung ist keine Eingabe eines "
-                      "Bestätigungscodes vorgesehen.", NULL);
-        return;
-    }
-    clean = jc_mfa_code_clean(code, p);
     if (!clean) {
         code_malformed(res);
-        return;
+        return 1;
     }
     rc = factor_get(db, &f, id, p);
     if (rc == JC_DB_NOROW || (rc == JC_DB_OK && !f.confirmed)) {
         jc_result_set(res, 409, "factor_missing",
                       "Für Ihr Konto ist kein zweiter Faktor eingerichtet. "
                       "Bitte melden Sie sich erneut an.", NULL);
-        return;
+        return 1;
     }
     if (jc_db_fail(res, db, rc, p)) {
-        return;
+        return 1;
     }
     if (f.blocked > now) {
         too_many(res, ctx, &f, now, p);
-        return;
+        return 1;
     }
     rv = check_code(res, &step, ctx, &f, id, clean, now, p);
     if (rv == APR_EGENERAL) {
-        return;
+        return 1;
     }
     if (rv == APR_EMISMATCH) {
         rc = count_failure(db, ctx, id, now, p);
         if (rc == JC_DB_BUSY) {
             /* the failure could not be counted: do not answer "wrong" */
             jc_result_unavailable(res, db->last_error);
-            return;
+            return 1;
         }
         if (jc_db_fail(res, db, rc, p)) {
-            return;
+            return 1;
         }
         res->log = apr_psprintf(p, "wrong TOTP code, account %"
                                 APR_INT64_T_FMT, id);
         code_invalid(res);
-        return;
+        return 1;
     }
     if (rv == APR_EEXIST) {
         code_used(res, id, step, p);
-        return;
+        return 1;
     }
 
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
-        return;
+        return 1;
     }
     args[0] = &step;
     args[1] = &now;
@@ -439,10 +452,34 @@ void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         /* a parallel request accepted this step (or a later one) first */
         jc_db_rollback(db, p);
         code_used(res, id, step, p);
+        return 1;
+    }
+    return jc_db_fail(res, db, rc, p);
+}
+
+void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+                        const jc_ctx_t *ctx, const jc_session_t *s,
+                        const char *code, apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t id = s->account_id;
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    memset(out, 0, sizeof(*out));
+    if (s->state != JC_SESS_MFA_REQUIRED) {
+        res->log = jc_session_state_name(s->state);
+        jc_result_set(res, 409, "mfa_not_required",
+                      "Für diese Sitzung ist keine Eingabe eines "
+                      "Bestätigungscodes vorgesehen.", NULL);
         return;
     }
+    if (code_accept(db, res, ctx, id, code, now, p)) {
+        return;
+    }
+    rc = jc_account_rotate(db, out, ctx, s, now, now, p);
     if (rc == JC_DB_OK) {
-        rc = jc_account_rotate(db, out, ctx, s, now, p);
+        rc = jc_event_add(db, id, now, JC_EV_LOGIN,
+                          "Zweiter Faktor: Authentifizierungs-App", p);
     }
     if (rc == JC_DB_NOROW) {
         memset(out, 0, sizeof(*out));
@@ -456,4 +493,25 @@ void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         memset(out, 0, sizeof(*out));
         return;
     }
+}
+
+void jc_mfa_totp_reauth(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                        const jc_session_t *s, const char *code,
+                        apr_int64_t now, apr_pool_t *p)
+{
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    if (code_accept(db, res, ctx, s->account_id, code, now, p)) {
+        return;
+    }
+    rc = jc_session_verified(db, s->id_hash, now, p);
+    if (rc == JC_DB_NOROW) {
+        session_gone(res, db, p);
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    jc_db_fail(res, db, rc, p);
 }

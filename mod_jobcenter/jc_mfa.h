@@ -66,4 +66,11 @@ void jc_mfa_totp_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                         const jc_ctx_t *ctx, const jc_session_t *s,
                         const char *code, apr_int64_t now, apr_pool_t *p);
 
+/* POST /security/reauth with a code: the same checks as verify (format,
+ * throttle, replay rule: the code is used up), then session.verified_at
+ * = now. The session is not rotated. */
+void jc_mfa_totp_reauth(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                        const jc_session_t *s, const char *code,
+                        apr_int64_t now, apr_pool_t *p);
+
 #endif

@@ -2,14 +2,39 @@
 #include <string.h>
 #include <apr_strings.h>
 
+#include "jc_event.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_passkey.h"
 #include "jc_token.h"
 #include "jc_utf8.h"
 
-#define JC_PK_NAME_MAX     64          /* bytes of a passkey's name       */
 #define JC_PK_NAME_DEFAULT "Passkey"
+#define JC_PK_THR_PREFIX   "pk:"       /* login_throttle key of passkey
+                                        * logins: prefix + address       */
+
+int jc_passkey_name_ok(const char *name)
+{
+    const char *c;
+
+    if (!name || !jc_utf8_label_ok(name)
+        || jc_utf8_chars(name) > JC_PK_NAME_MAX) {
+        return 0;
+    }
+    for (c = name; *c; c++) {
+        if (*c != ' ') {
+            return 1;       /* not only spaces */
+        }
+    }
+    return 0;
+}
+
+void jc_passkey_name_invalid(jc_result_t *res)
+{
+    jc_result_set(res, 422, "name_invalid",
+                  "Bitte geben Sie dem Passkey einen Namen mit 1 bis 64 "
+                  "Zeichen (ohne Steuerzeichen).", "name");
+}
 
 const char *jc_passkey_err_message(jc_wa_err_e err)
 {
@@ -261,6 +286,7 @@ static int state_may_register(jc_result_t *res, const jc_session_t *s)
         return 1;
     }
     res->log = jc_session_state_name(s->state);
+    res->state = res->log;
     jc_result_set(res, 403, "state_insufficient",
                   "Bitte schließen Sie zuerst die Anmeldung ab.", NULL);
     return 0;
@@ -276,7 +302,8 @@ void jc_passkey_register_options(jc_db_t *db, jc_result_t *res, json_t **out,
 
     jc_result_ok(res);
     *out = NULL;
-    if (!state_may_register(res, s)) {
+    if (!state_may_register(res, s)
+        || jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
         return;
     }
     handle = user_handle(db, res, id, p);
@@ -369,11 +396,11 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
                          "or not base64url");
         return;
     }
-    if (name && (!*name || strlen(name) > JC_PK_NAME_MAX
-                 || !jc_utf8_label_ok(name))) {
-        jc_result_set(res, 422, "name_invalid",
-                      "Bitte geben Sie dem Passkey einen Namen mit höchstens "
-                      "64 Zeichen.", "name");
+    if (name && !jc_passkey_name_ok(name)) {
+        jc_passkey_name_invalid(res);
+        return;
+    }
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
         return;
     }
     if (challenge_use(db, res, &ch, &ch_len, "register", s->id_hash, cd,
@@ -416,7 +443,22 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
         return;
     }
     if (rc == JC_DB_OK) {
-        rc = jc_account_rotate(db, out, ctx, s, now, p);
+        /* in mfa_setup_required this completes a login (password and the
+         * new passkey); a signed-in session keeps its last check */
+        int completes = s->state != JC_SESS_AUTHENTICATED;
+        const char *nm = name ? name : JC_PK_NAME_DEFAULT;
+
+        rc = jc_account_rotate(db, out, ctx, s,
+                               completes ? now : s->verified_at, now, p);
+        if (rc == JC_DB_OK) {
+            rc = jc_event_add(db, id, now, JC_EV_PASSKEY_ADDED,
+                              apr_pstrcat(p, "„", nm, "“", NULL), p);
+        }
+        if (rc == JC_DB_OK && completes) {
+            rc = jc_event_add(db, id, now, JC_EV_LOGIN,
+                              apr_pstrcat(p, "Zweiter Faktor: Passkey „", nm,
+                                          "“", NULL), p);
+        }
     }
     if (rc == JC_DB_NOROW) {
         session_gone(res, db, out, p);
@@ -447,24 +489,17 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
     out->has_passkey = 1;
 }
 
-void jc_passkey_get_options(jc_db_t *db, jc_result_t *res, json_t **out,
-                            const jc_ctx_t *ctx, const jc_session_t *s,
-                            apr_int64_t now, apr_pool_t *p)
+/* Request options for purpose "login" (s NULL), "assert" or "reauth"
+ * (allowCredentials = the session account's passkeys). */
+static void options(jc_db_t *db, jc_result_t *res, json_t **out,
+                    const jc_ctx_t *ctx, const jc_session_t *s,
+                    const char *purpose, apr_int64_t now, apr_pool_t *p)
 {
     const char *challenge;
     json_t *allow = NULL;
     apr_int64_t id = s ? s->account_id : 0;
 
-    jc_result_ok(res);
-    *out = NULL;
     if (s) {
-        if (s->state != JC_SESS_MFA_REQUIRED) {
-            res->log = jc_session_state_name(s->state);
-            jc_result_set(res, 409, "mfa_not_required",
-                          "Für diese Sitzung ist keine Bestätigung mit einem "
-                          "zweiten Faktor vorgesehen.", NULL);
-            return;
-        }
         allow = credential_list(db, res, id, p);
         if (!allow) {
             return;
@@ -477,9 +512,8 @@ void jc_passkey_get_options(jc_db_t *db, jc_result_t *res, json_t **out,
             return;
         }
     }
-    if (challenge_issue(db, res, &challenge, s ? "assert" : "login",
-                        s ? &id : NULL, s ? s->id_hash : NULL, ctx, now,
-                        p)) {
+    if (challenge_issue(db, res, &challenge, purpose, s ? &id : NULL,
+                        s ? s->id_hash : NULL, ctx, now, p)) {
         json_decref(allow);
         return;
     }
@@ -497,16 +531,50 @@ void jc_passkey_get_options(jc_db_t *db, jc_result_t *res, json_t **out,
     }
 }
 
+static void not_mfa_required(jc_result_t *res, const jc_session_t *s)
+{
+    res->log = jc_session_state_name(s->state);
+    jc_result_set(res, 409, "mfa_not_required",
+                  "Für diese Sitzung ist keine Bestätigung mit einem "
+                  "zweiten Faktor vorgesehen.", NULL);
+}
+
+void jc_passkey_get_options(jc_db_t *db, jc_result_t *res, json_t **out,
+                            const jc_ctx_t *ctx, const jc_session_t *s,
+                            apr_int64_t now, apr_pool_t *p)
+{
+    jc_result_ok(res);
+    *out = NULL;
+    if (s && s->state != JC_SESS_MFA_REQUIRED) {
+        not_mfa_required(res, s);
+        return;
+    }
+    options(db, res, out, ctx, s, s ? "assert" : "login", now, p);
+}
+
+void jc_passkey_reauth_options(jc_db_t *db, jc_result_t *res, json_t **out,
+                               const jc_ctx_t *ctx, const jc_session_t *s,
+                               apr_int64_t now, apr_pool_t *p)
+{
+    jc_result_ok(res);
+    *out = NULL;
+    options(db, res, out, ctx, s, "reauth", now, p);
+}
+
 /* A stored passkey with what its owner's account says. */
 typedef struct {
     apr_int64_t id, account_id, alg, sign_count, flagged, confirmed;
-    const char *public_key, *user_handle, *email;
+    const char *public_key, *user_handle, *email, *name;
 } stored_t;
 
-void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
-                           const jc_ctx_t *ctx, const jc_session_t *s,
-                           const jc_pk_in_t *in, const char *old_token,
-                           apr_int64_t now, apr_pool_t *p)
+/* Verify an assertion for purpose "login" (s NULL), "assert" or "reauth"
+ * (the passkey must be the session account's). On success 0 is returned
+ * with a transaction open in which the new counter was stored; *k is the
+ * passkey. Otherwise res is set and nothing is left open. */
+static int assertion(jc_db_t *db, jc_result_t *res, stored_t *k,
+                     const jc_ctx_t *ctx, const jc_session_t *s,
+                     const char *purpose, const jc_pk_in_t *in,
+                     apr_int64_t now, apr_pool_t *p)
 {
     const unsigned char *cd, *ad, *sig, *uh = NULL, *cid, *ch;
     size_t cd_len, ad_len, sig_len, uh_len = 0, cid_len, ch_len;
@@ -515,23 +583,13 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     jc_wa_credential_t cred;
     jc_wa_expect_t exp;
     jc_wa_err_e err;
-    stored_t k;
     const void *args[5];
     jc_db_row_t row;
     jc_db_rc_e rc;
     apr_int64_t count;
     int n = 0;
 
-    jc_result_ok(res);
-    memset(out, 0, sizeof(*out));
-    memset(&k, 0, sizeof(k));
-    if (s && s->state != JC_SESS_MFA_REQUIRED) {
-        res->log = jc_session_state_name(s->state);
-        jc_result_set(res, 409, "mfa_not_required",
-                      "Für diese Sitzung ist keine Bestätigung mit einem "
-                      "zweiten Faktor vorgesehen.", NULL);
-        return;
-    }
+    memset(k, 0, sizeof(*k));
     if (decode(&cid, &cid_len, in->id, JC_WA_MAX_CRED_ID, p)
         || decode(&cd, &cd_len, in->client_data, JC_WA_MAX_CLIENT_DATA, p)
         || decode(&ad, &ad_len, in->auth_data, JC_WA_MAX_AUTH_DATA, p)
@@ -542,11 +600,11 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         response_missing(res, "id, clientDataJSON, authenticatorData, "
                          "signature or userHandle missing or not "
                          "base64url");
-        return;
+        return 1;
     }
-    if (challenge_use(db, res, &ch, &ch_len, s ? "assert" : "login",
+    if (challenge_use(db, res, &ch, &ch_len, purpose,
                       s ? s->id_hash : "", cd, cd_len, now, p)) {
-        return;
+        return 1;
     }
 
     /* the credential and its owner */
@@ -555,50 +613,51 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     if (rc == JC_DB_NOROW) {
         passkey_unknown(res, apr_psprintf(p, "unknown credential id %s",
                                           (const char *)args[0]));
-        return;
+        return 1;
     }
     if (jc_db_fail(res, db, rc, p)) {
-        return;
+        return 1;
     }
-    jc_db_col_i64(&row, 0, &k.id, 0);
-    jc_db_col_i64(&row, 1, &k.account_id, 0);
-    k.public_key = jc_db_col_str(&row, 2, p);
-    jc_db_col_i64(&row, 3, &k.alg, 0);
-    jc_db_col_i64(&row, 4, &k.sign_count, 0);
-    jc_db_col_i64(&row, 5, &k.flagged, 0);
-    k.user_handle = jc_db_col_str(&row, 6, p);
-    k.email = jc_db_col_str(&row, 7, p);
-    jc_db_col_i64(&row, 8, &k.confirmed, 0);
-    if (s && k.account_id != s->account_id) {
+    jc_db_col_i64(&row, 0, &k->id, 0);
+    jc_db_col_i64(&row, 1, &k->account_id, 0);
+    k->public_key = jc_db_col_str(&row, 2, p);
+    jc_db_col_i64(&row, 3, &k->alg, 0);
+    jc_db_col_i64(&row, 4, &k->sign_count, 0);
+    jc_db_col_i64(&row, 5, &k->flagged, 0);
+    k->user_handle = jc_db_col_str(&row, 6, p);
+    k->email = jc_db_col_str(&row, 7, p);
+    jc_db_col_i64(&row, 8, &k->confirmed, 0);
+    k->name = jc_db_col_str(&row, 9, p);
+    if (s && k->account_id != s->account_id) {
         passkey_unknown(res, apr_psprintf(p, "passkey %" APR_INT64_T_FMT
                                           " is not of account %"
-                                          APR_INT64_T_FMT, k.id,
+                                          APR_INT64_T_FMT, k->id,
                                           s->account_id));
-        return;
+        return 1;
     }
-    if (k.flagged) {
+    if (k->flagged) {
         res->log = apr_psprintf(p, "passkey %" APR_INT64_T_FMT " is flagged",
-                                k.id);
+                                k->id);
         jc_result_set(res, 401, "passkey_blocked",
                       jc_passkey_err_message(JC_WA_ERR_SIGN_COUNT), NULL);
-        return;
+        return 1;
     }
     /* the userHandle must name the passkey's owner (required without a
      * session: it is the only statement of who signs in) */
     if ((!s && !uh)
-        || (uh && (!k.user_handle
+        || (uh && (!k->user_handle
                    || strcmp(jc_webauthn_b64u_encode(uh, uh_len, p),
-                             k.user_handle) != 0))) {
+                             k->user_handle) != 0))) {
         res->log = apr_psprintf(p, "userHandle does not name the owner of "
-                                "passkey %" APR_INT64_T_FMT, k.id);
+                                "passkey %" APR_INT64_T_FMT, k->id);
         wa_fail(res, JC_WA_ERR_USER_HANDLE, p);
-        return;
+        return 1;
     }
 
     memset(&cred, 0, sizeof(cred));
-    cred.public_key_b64u = k.public_key;
-    cred.alg = (int)k.alg;
-    cred.sign_count = (unsigned long)k.sign_count;
+    cred.public_key_b64u = k->public_key;
+    cred.alg = (int)k->alg;
+    cred.sign_count = (unsigned long)k->sign_count;
     memset(&ain, 0, sizeof(ain));
     ain.client_data = cd;
     ain.client_data_len = cd_len;
@@ -613,41 +672,41 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     err = jc_webauthn_assert_verify(&as, &exp, &cred, &ain, p);
     if (err == JC_WA_ERR_SIGN_COUNT) {
         /* a valid signature with an old counter: a cloned authenticator? */
-        args[0] = &k.id;
+        args[0] = &k->id;
         rc = jc_db_exec(db, NULL, "jc_pk_flag", args, p);
         if (jc_db_fail(res, db, rc, p)) {
-            return;
+            return 1;
         }
         res->log = apr_psprintf(p, "passkey %" APR_INT64_T_FMT " of account %"
                                 APR_INT64_T_FMT " flagged: signature counter "
-                                "%lu after %" APR_INT64_T_FMT, k.id,
-                                k.account_id, as.sign_count, k.sign_count);
+                                "%lu after %" APR_INT64_T_FMT, k->id,
+                                k->account_id, as.sign_count, k->sign_count);
         wa_fail(res, err, p);
-        return;
+        return 1;
     }
     if (err != JC_WA_OK) {
-        res->log = apr_psprintf(p, "passkey %" APR_INT64_T_FMT ": %s", k.id,
+        res->log = apr_psprintf(p, "passkey %" APR_INT64_T_FMT ": %s", k->id,
                                 jc_webauthn_err_log(err));
         wa_fail(res, err, p);
-        return;
+        return 1;
     }
-    if (!s && !k.confirmed) {
+    if (!s && !k->confirmed) {
         res->log = "passkey login with an unconfirmed e-mail address";
         jc_result_set(res, 403, "email_unconfirmed",
                       "Sie haben Ihre E-Mail-Adresse noch nicht bestätigt. "
                       "Bitte klicken Sie auf den Link in der E-Mail, die wir "
                       "Ihnen gesendet haben.", NULL);
-        return;
+        return 1;
     }
 
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
-        return;
+        return 1;
     }
     count = (apr_int64_t)as.sign_count;
     args[0] = &count;
     args[1] = &now;
-    args[2] = &k.id;
+    args[2] = &k->id;
     args[3] = &count;
     args[4] = &count;
     rc = jc_db_exec(db, &n, "jc_pk_used", args, p);
@@ -656,30 +715,102 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         jc_db_rollback(db, p);
         res->log = apr_psprintf(p, "passkey %" APR_INT64_T_FMT ": counter "
                                 "%" APR_INT64_T_FMT " taken in parallel",
-                                k.id, count);
+                                k->id, count);
         wa_fail(res, JC_WA_ERR_SIGNATURE, p);
+        return 1;
+    }
+    return jc_db_fail(res, db, rc, p);
+}
+
+/* The passwordless login after a verified assertion (transaction open):
+ * end the session sent along, create an authenticated one, record the
+ * event, forget the client's failures. */
+static jc_db_rc_e login_session(jc_db_t *db, jc_login_out_t *out,
+                                const jc_ctx_t *ctx, const stored_t *k,
+                                const char *thr_key, apr_int64_t failures,
+                                const char *client, const char *user_agent,
+                                const char *old_token, apr_int64_t now,
+                                apr_pool_t *p)
+{
+    jc_sess_meta_t meta = { now, user_agent, client };
+    jc_db_rc_e rc = JC_DB_OK;
+
+    if (old_token && jc_token_wellformed(old_token)) {
+        rc = jc_session_delete(db, jc_token_hash(old_token,
+                                                 strlen(old_token), p), p);
+    }
+    if (rc == JC_DB_OK && failures > 0) {
+        rc = jc_account_client_clear(db, thr_key, p);
+    }
+    if (rc == JC_DB_OK) {
+        out->state = JC_SESS_AUTHENTICATED;
+        out->account_id = k->account_id;
+        rc = jc_session_create(db, &out->token, &out->csrf,
+                               &out->expires_at, k->account_id, out->state,
+                               &meta, &ctx->sess, now, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_event_add(db, k->account_id, now, JC_EV_LOGIN_PASSKEY,
+                          apr_pstrcat(p, "Passkey „", k->name ? k->name
+                                      : JC_PK_NAME_DEFAULT, "“", NULL), p);
+    }
+    return rc;
+}
+
+void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+                           const jc_ctx_t *ctx, const jc_session_t *s,
+                           const jc_pk_in_t *in, const char *client,
+                           const char *user_agent, const char *old_token,
+                           apr_int64_t now, apr_pool_t *p)
+{
+    const char *thr_key = NULL;
+    apr_int64_t failures = 0;
+    stored_t k;
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    memset(out, 0, sizeof(*out));
+    if (s && s->state != JC_SESS_MFA_REQUIRED) {
+        not_mfa_required(res, s);
         return;
     }
-    if (rc == JC_DB_OK && s) {
-        rc = jc_account_rotate(db, out, ctx, s, now, p);
+    if (!s) {
+        /* failed passwordless logins are throttled per client address */
+        thr_key = apr_pstrcat(p, JC_PK_THR_PREFIX, client ? client : "-",
+                              NULL);
+        if (jc_account_client_check(db, res, ctx, thr_key, &failures, now,
+                                    p)) {
+            return;
+        }
+    }
+    if (assertion(db, res, &k, ctx, s, s ? "assert" : "login", in, now, p)) {
+        if (!s && res->status >= 400 && res->status < 500
+            && res->status != 403 && res->status != 429) {
+            rc = jc_account_client_failed(db, ctx, thr_key, failures, now,
+                                          p);
+            if (rc == JC_DB_BUSY) {
+                jc_result_unavailable(res, db->last_error);
+            }
+        }
+        return;
+    }
+    if (s) {
+        rc = jc_account_rotate(db, out, ctx, s, now, now, p);
         if (rc == JC_DB_NOROW) {
             session_gone(res, db, out, p);
             return;
         }
-    }
-    else if (rc == JC_DB_OK) {
-        if (old_token && jc_token_wellformed(old_token)) {
-            rc = jc_session_delete(db, jc_token_hash(old_token,
-                                                     strlen(old_token), p),
-                                   p);
-        }
         if (rc == JC_DB_OK) {
-            out->state = JC_SESS_AUTHENTICATED;
-            out->account_id = k.account_id;
-            rc = jc_session_create(db, &out->token, &out->csrf,
-                                   &out->expires_at, k.account_id,
-                                   out->state, &ctx->sess, now, p);
+            rc = jc_event_add(db, s->account_id, now, JC_EV_LOGIN,
+                              apr_pstrcat(p, "Zweiter Faktor: Passkey „",
+                                          k.name ? k.name
+                                          : JC_PK_NAME_DEFAULT, "“", NULL),
+                              p);
         }
+    }
+    else {
+        rc = login_session(db, out, ctx, &k, thr_key, failures, client,
+                           user_agent, old_token, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -689,4 +820,29 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
     out->has_passkey = 1;
+}
+
+void jc_passkey_reauth_verify(jc_db_t *db, jc_result_t *res,
+                              const jc_ctx_t *ctx, const jc_session_t *s,
+                              const jc_pk_in_t *in, apr_int64_t now,
+                              apr_pool_t *p)
+{
+    stored_t k;
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    if (assertion(db, res, &k, ctx, s, "reauth", in, now, p)) {
+        return;
+    }
+    rc = jc_session_verified(db, s->id_hash, now, p);
+    if (rc == JC_DB_NOROW) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 401, "not_authenticated",
+                      "Bitte melden Sie sich an.", NULL);
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    jc_db_fail(res, db, rc, p);
 }

@@ -40,6 +40,16 @@ typedef struct {
     const char *name;               /* name for a new passkey, or NULL    */
 } jc_pk_in_t;
 
+/* Most characters of a passkey's name. */
+#define JC_PK_NAME_MAX 64
+
+/* 1 if name is 1..JC_PK_NAME_MAX characters of valid UTF-8 without
+ * control characters and not only spaces. */
+int jc_passkey_name_ok(const char *name);
+
+/* 422 name_invalid with the German message. */
+void jc_passkey_name_invalid(jc_result_t *res);
+
 /* German message for a verification failure (never NULL). */
 const char *jc_passkey_err_message(jc_wa_err_e err);
 
@@ -68,12 +78,32 @@ void jc_passkey_get_options(jc_db_t *db, jc_result_t *res, json_t **out,
 
 /* POST /passkey/login/verify (s NULL, passwordless: the userHandle must
  * name the passkey's owner, whose e-mail must be confirmed; old_token,
- * the cookie sent along, is ended) and /passkey/assert/verify (s in state
- * mfa_required: the passkey must be the session account's; the session is
- * rotated). On success out holds the new authenticated session. */
+ * the cookie sent along, is ended; failures are throttled per client
+ * address under the key "pk:<client>" and a blocked address gets 429;
+ * the new session records client and user_agent) and
+ * /passkey/assert/verify (s in state mfa_required: the passkey must be
+ * the session account's; the session is rotated). Both record the login
+ * in the account's Verlauf. On success out holds the new authenticated
+ * session. */
 void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                            const jc_ctx_t *ctx, const jc_session_t *s,
-                           const jc_pk_in_t *in, const char *old_token,
+                           const jc_pk_in_t *in, const char *client,
+                           const char *user_agent, const char *old_token,
                            apr_int64_t now, apr_pool_t *p);
+
+/* POST /security/reauth/options: request options (challenge purpose
+ * "reauth", bound to the session; allowCredentials = the account's
+ * passkeys, 409 passkey_missing without one). */
+void jc_passkey_reauth_options(jc_db_t *db, jc_result_t *res, json_t **out,
+                               const jc_ctx_t *ctx, const jc_session_t *s,
+                               apr_int64_t now, apr_pool_t *p);
+
+/* POST /security/reauth with a passkey assertion: verified as the second
+ * factor is (a passkey of the session's account), then
+ * session.verified_at = now. */
+void jc_passkey_reauth_verify(jc_db_t *db, jc_result_t *res,
+                              const jc_ctx_t *ctx, const jc_session_t *s,
+                              const jc_pk_in_t *in, apr_int64_t now,
+                              apr_pool_t *p);
 
 #endif

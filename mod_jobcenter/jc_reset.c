@@ -235,6 +235,7 @@ static jc_db_rc_e rotate(jc_db_t *db, jc_login_out_t *out,
                          const jc_ctx_t *ctx, const jc_session_t *s,
                          jc_sess_state_e st, apr_int64_t now, apr_pool_t *p)
 {
+    jc_sess_meta_t meta = { s->verified_at, s->user_agent, s->client_ip };
     const void *args[1];
     jc_db_rc_e rc;
     int n = 0;
@@ -250,7 +251,8 @@ static jc_db_rc_e rotate(jc_db_t *db, jc_login_out_t *out,
     out->state = st;
     out->account_id = s->account_id;
     return jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
-                             s->account_id, st, &ctx->sess, now, p);
+                             s->account_id, st, &meta, &ctx->sess, now,
+                             p);
 }
 
 void jc_reset_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,

@@ -10,6 +10,7 @@ void jc_result_ok(jc_result_t *res)
     res->details = NULL;
     res->retry_after = 0;
     res->log = NULL;
+    res->state = NULL;
 }
 
 int jc_result_set(jc_result_t *res, int status, const char *code,

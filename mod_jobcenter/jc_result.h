@@ -15,6 +15,8 @@ typedef struct {
     json_t *details;      /* array of {code, field, message} or NULL       */
     long retry_after;     /* seconds for Retry-After, 0 = none             */
     const char *log;      /* internal detail for the error log, or NULL    */
+    const char *state;    /* error.state: the session's current state
+                           * (state_insufficient), or NULL               */
 } jc_result_t;
 
 /* Reset to success (status 200). */

@@ -1,8 +1,10 @@
 /* Session rows and the state machine (see jc_session.h). */
 #include <string.h>
+#include <apr_strings.h>
 
 #include "jc_session.h"
 #include "jc_token.h"
+#include "jc_utf8.h"
 
 int jc_session_level(jc_sess_state_e st)
 {
@@ -45,12 +47,14 @@ jc_sess_state_e jc_session_after_password(int password_change_required,
 jc_db_rc_e jc_session_create(jc_db_t *db, const char **token,
                              const char **csrf, apr_int64_t *expires_at,
                              apr_int64_t account_id, jc_sess_state_e st,
+                             const jc_sess_meta_t *meta,
                              const jc_sess_cfg_t *cfg, apr_int64_t now,
                              apr_pool_t *p)
 {
     apr_int64_t state = st, exp = now + cfg->max_life;
+    apr_int64_t verified = meta ? meta->verified_at : 0;
     const char *hash;
-    const void *args[7];
+    const void *args[10];
 
     if (jc_token_new(token, 32, p) != APR_SUCCESS
         || jc_token_new(csrf, 32, p) != APR_SUCCESS) {
@@ -65,6 +69,9 @@ jc_db_rc_e jc_session_create(jc_db_t *db, const char **token,
     args[4] = &now;
     args[5] = &now;
     args[6] = &exp;
+    args[7] = &verified;
+    args[8] = meta ? meta->user_agent : NULL;
+    args[9] = meta ? meta->client_ip : NULL;
     *expires_at = exp;
     return jc_db_exec(db, NULL, "jc_sess_insert", args, p);
 }
@@ -101,8 +108,9 @@ static jc_db_rc_e session_load(jc_db_t *db, jc_session_t *s, int *expired,
     s->username = jc_db_col_str(&row, 6, p);
     jc_db_col_i64(&row, 7, &s->email_confirmed, 0);
     jc_db_col_i64(&row, 8, &s->created_at, 0);
+    jc_db_col_i64(&row, 9, &s->verified_at, 0);
     if (with_kn) {
-        s->kundennummer = jc_db_col_str(&row, 9, p);
+        s->kundennummer = jc_db_col_str(&row, 10, p);
         if (s->kundennummer && !*s->kundennummer) {
             s->kundennummer = NULL;     /* pgsql gives "" for NULL */
         }
@@ -150,4 +158,75 @@ jc_db_rc_e jc_session_delete(jc_db_t *db, const char *id_hash,
 
     args[0] = id_hash;
     return jc_db_exec(db, NULL, "jc_sess_delete", args, p);
+}
+
+const char *jc_session_user_agent(const char *ua, apr_pool_t *p)
+{
+    const unsigned char *u = (const unsigned char *)ua;
+    size_t n, i = 0, o = 0, chars = 0;
+    char *out;
+
+    if (!ua || !*ua) {
+        return NULL;
+    }
+    n = strlen(ua);
+    out = apr_palloc(p, (n < JC_SESS_UA_MAX * 4 ? n : JC_SESS_UA_MAX * 4)
+                        + 1);
+    while (i < n && chars < JC_SESS_UA_MAX) {
+        size_t k = jc_utf8_seq(u + i, n - i);
+
+        if (k == 0 || (k == 1 && (u[i] < 0x20 || u[i] == 0x7f))
+            || (k == 2 && u[i] == 0xC2 && u[i + 1] <= 0x9F)) {
+            /* invalid byte or control character: one '?' for it */
+            out[o++] = '?';
+            i += k ? k : 1;
+        }
+        else {
+            memcpy(out + o, u + i, k);
+            o += k;
+            i += k;
+        }
+        chars++;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+int jc_session_fresh(const jc_session_t *s, apr_int64_t window,
+                     apr_int64_t now)
+{
+    return s->verified_at > 0 && now - s->verified_at <= window
+           && s->verified_at <= now;
+}
+
+jc_db_rc_e jc_session_verified(jc_db_t *db, const char *id_hash,
+                               apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[2];
+    int n = 0;
+    jc_db_rc_e rc;
+
+    args[0] = &now;
+    args[1] = id_hash;
+    rc = jc_db_exec(db, &n, "jc_sess_verified", args, p);
+    return rc == JC_DB_OK && n != 1 ? JC_DB_NOROW : rc;
+}
+
+int jc_session_require_fresh(jc_result_t *res, const jc_session_t *s,
+                             apr_int64_t window, apr_int64_t now,
+                             apr_pool_t *p)
+{
+    if (s->state != JC_SESS_AUTHENTICATED
+        || jc_session_fresh(s, window, now)) {
+        return 0;
+    }
+    res->log = apr_psprintf(p, "last check %" APR_INT64_T_FMT " s ago, "
+                            "window %" APR_INT64_T_FMT " s",
+                            s->verified_at ? now - s->verified_at : -1,
+                            window);
+    jc_result_set(res, 403, "reauth_required",
+                  "Bitte bestätigen Sie diese Änderung zuerst mit Ihrem "
+                  "Passwort, einem Code aus Ihrer Authentifizierungs-App "
+                  "oder einem Passkey.", NULL);
+    return 1;
 }

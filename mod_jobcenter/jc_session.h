@@ -42,7 +42,45 @@ typedef struct {
     apr_int64_t created_at;       /* account creation time                */
     const char *kundennummer;     /* person profile's Kundennummer or NULL;
                                    * only read by jc_session_load_kn      */
+    apr_int64_t verified_at;      /* last password/factor check, 0 = none */
+    const char *client_ip;        /* address of the current request (set
+                                   * by the glue; recorded in sessions
+                                   * created from this one) or NULL       */
+    const char *user_agent;       /* User-Agent of the current request,
+                                   * cut (jc_session_user_agent), or NULL */
 } jc_session_t;
+
+/* What a new session row records besides account and state. */
+typedef struct {
+    apr_int64_t verified_at;      /* last password/factor check, 0 = none */
+    const char *user_agent;       /* jc_session_user_agent() or NULL      */
+    const char *client_ip;        /* client address or NULL               */
+} jc_sess_meta_t;
+
+/* Most characters of a User-Agent a session records. */
+#define JC_SESS_UA_MAX 200
+
+/* The User-Agent header as a session records it: cut to JC_SESS_UA_MAX
+ * characters at a character boundary, invalid UTF-8 bytes and control
+ * characters replaced by '?'. NULL for NULL or an empty header. */
+const char *jc_session_user_agent(const char *ua, apr_pool_t *p);
+
+/* 1 if the session's last password or factor check is at most window
+ * seconds old. */
+int jc_session_fresh(const jc_session_t *s, apr_int64_t window,
+                     apr_int64_t now);
+
+/* Changes to factors by a fully signed-in session need a fresh check:
+ * for a session in state authenticated whose check is older than window,
+ * res becomes 403 reauth_required and 1 is returned. Other states (the
+ * first factor in mfa_setup_required right after the password) pass. */
+int jc_session_require_fresh(jc_result_t *res, const jc_session_t *s,
+                             apr_int64_t window, apr_int64_t now,
+                             apr_pool_t *p);
+
+/* Record a password or factor check now (session.verified_at). */
+jc_db_rc_e jc_session_verified(jc_db_t *db, const char *id_hash,
+                               apr_int64_t now, apr_pool_t *p);
 
 /* Progress level of a state: routes accept states whose level is >= their
  * declared minimum. MFA_SETUP_REQUIRED and MFA_REQUIRED share a level. */
@@ -56,10 +94,12 @@ jc_sess_state_e jc_session_after_password(int password_change_required,
                                           int has_email, int has_factor);
 
 /* Create a session row in the open transaction (if any). *token receives
- * the cookie value, *csrf the CSRF token. */
+ * the cookie value, *csrf the CSRF token. meta (may be NULL: nothing
+ * recorded) gives verified_at, User-Agent and client address. */
 jc_db_rc_e jc_session_create(jc_db_t *db, const char **token,
                              const char **csrf, apr_int64_t *expires_at,
                              apr_int64_t account_id, jc_sess_state_e st,
+                             const jc_sess_meta_t *meta,
                              const jc_sess_cfg_t *cfg, apr_int64_t now,
                              apr_pool_t *p);
 

@@ -69,22 +69,27 @@ static const jc_sql_stmt_t statements[] = {
     /* sessions */
     { "jc_sess_insert",
       "INSERT INTO session (id_hash, account_id, state, csrf_token, "
-      "created_at, last_seen, expires_at) "
-      "VALUES (%s, %lld, %lld, %s, %lld, %lld, %lld)" },
+      "created_at, last_seen, expires_at, verified_at, user_agent, "
+      "client_ip) "
+      "VALUES (%s, %lld, %lld, %s, %lld, %lld, %lld, %lld, %s, %s)" },
     { "jc_sess_get",
       "SELECT s.account_id, s.state, s.csrf_token, s.last_seen, "
       "s.expires_at, a.email, a.username, a.email_confirmed_at, "
-      "a.created_at FROM session s JOIN account a ON a.id = s.account_id "
+      "a.created_at, s.verified_at FROM session s "
+      "JOIN account a ON a.id = s.account_id "
       "WHERE s.id_hash = %s" },
-    /* the same plus column 9, the Kundennummer of the account's person
+    /* the same plus column 10, the Kundennummer of the account's person
      * profile (NULL: none); only for gates with JobcenterGateHeaders On */
     { "jc_sess_get_kn",
       "SELECT s.account_id, s.state, s.csrf_token, s.last_seen, "
       "s.expires_at, a.email, a.username, a.email_confirmed_at, "
-      "a.created_at, c.kundennummer FROM session s "
+      "a.created_at, s.verified_at, c.kundennummer FROM session s "
       "JOIN account a ON a.id = s.account_id "
       "LEFT JOIN customer c ON c.account_id = s.account_id "
       "WHERE s.id_hash = %s" },
+    /* a password or factor check (re-authentication) */
+    { "jc_sess_verified",
+      "UPDATE session SET verified_at = %lld WHERE id_hash = %s" },
     { "jc_sess_touch",
       "UPDATE session SET last_seen = %lld "
       "WHERE id_hash = %s AND last_seen <= %lld" },
@@ -142,7 +147,7 @@ static const jc_sql_stmt_t statements[] = {
     /* the credential with its owner (login and second factor) */
     { "jc_pk_by_cred",
       "SELECT k.id, k.account_id, k.public_key, k.alg, k.sign_count, "
-      "k.flagged, a.user_handle, a.email, a.email_confirmed_at "
+      "k.flagged, a.user_handle, a.email, a.email_confirmed_at, k.name "
       "FROM passkey k JOIN account a ON a.id = k.account_id "
       "WHERE k.cred_id = %s" },
     /* counter rule: only forward (0 = authenticator without counter) */
@@ -213,6 +218,35 @@ static const jc_sql_stmt_t statements[] = {
       "next_attempt_at = %lld, last_error = %s WHERE id = %lld" },
     { "jc_outbox_purge",
       "DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < %lld" },
+
+    /* the "Sicherheit" page (jc_security) */
+    { "jc_sec_passkeys",
+      "SELECT id, name, created_at, last_used_at, flagged FROM passkey "
+      "WHERE account_id = %lld ORDER BY id LIMIT 100" },
+    { "jc_sec_totp",
+      "SELECT confirmed_at, last_used_at FROM totp_factor "
+      "WHERE account_id = %lld AND confirmed_at IS NOT NULL" },
+    { "jc_sec_password",
+      "SELECT password_hash, failed_logins, login_blocked_until "
+      "FROM account WHERE id = %lld" },
+    /* first statement of every change: serialises the changes of one
+     * account (PostgreSQL row lock) */
+    { "jc_sec_lock",
+      "UPDATE account SET updated_at = %lld WHERE id = %lld" },
+    { "jc_sec_passkey_get",
+      "SELECT name, flagged FROM passkey "
+      "WHERE id = %lld AND account_id = %lld" },
+    /* usable factors: passkeys not flagged, a confirmed TOTP factor */
+    { "jc_sec_factors",
+      "SELECT (SELECT count(*) FROM passkey WHERE account_id = %lld "
+      "AND flagged = 0), (SELECT count(*) FROM totp_factor "
+      "WHERE account_id = %lld AND confirmed_at IS NOT NULL)" },
+    { "jc_sec_passkey_rename",
+      "UPDATE passkey SET name = %s WHERE id = %lld AND account_id = %lld" },
+    { "jc_sec_passkey_delete",
+      "DELETE FROM passkey WHERE id = %lld AND account_id = %lld" },
+    { "jc_sec_totp_delete",
+      "DELETE FROM totp_factor WHERE account_id = %lld" },
 
     /* the account's Verlauf (jc_event) */
     { "jc_event_add",
@@ -327,6 +361,49 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_audit_add",
       "INSERT INTO staff_audit (staff_account, at, action, customer_id, "
       "detail) VALUES (%lld, %lld, %s, %lld, %s)" },
+    /* Online-Kommunikation (jc_online) */
+    { "jc_online_get",
+      "SELECT active_since, text_version, deactivation_requested_at, "
+      "deactivation_effective_at FROM online_consent WHERE account_id = %lld" },
+    { "jc_online_active",
+      "SELECT count(*) FROM online_consent WHERE account_id = %lld "
+      "AND active_since IS NOT NULL AND (deactivation_effective_at IS NULL "
+      "OR deactivation_effective_at > %lld)" },
+    /* confirmed address of the account (mail target, consent rule) */
+    { "jc_online_email",
+      "SELECT email, email_confirmed_at FROM account WHERE id = %lld" },
+    /* consent: a new row, or a fresh consent that cancels a pending
+     * deactivation; 0 rows when already active without one (parallel) */
+    { "jc_online_activate",
+      "INSERT INTO online_consent (account_id, active_since, text_version, "
+      "updated_at) VALUES (%lld, %lld, %s, %lld) "
+      "ON CONFLICT (account_id) DO UPDATE SET "
+      "active_since = excluded.active_since, "
+      "text_version = excluded.text_version, "
+      "deactivation_requested_at = NULL, deactivation_effective_at = NULL, "
+      "updated_at = excluded.updated_at "
+      "WHERE online_consent.active_since IS NULL "
+      "OR online_consent.deactivation_requested_at IS NOT NULL" },
+    /* only an active consent without a pending deactivation */
+    { "jc_online_deact_request",
+      "UPDATE online_consent SET deactivation_requested_at = %lld, "
+      "deactivation_effective_at = %lld, updated_at = %lld "
+      "WHERE account_id = %lld AND active_since IS NOT NULL "
+      "AND deactivation_requested_at IS NULL" },
+    { "jc_online_due",
+      "SELECT account_id, text_version, deactivation_effective_at "
+      "FROM online_consent WHERE deactivation_effective_at <= %lld "
+      "AND active_since IS NOT NULL ORDER BY deactivation_effective_at "
+      "LIMIT 50" },
+    /* the deactivation takes effect; 0 rows when re-activated meanwhile */
+    { "jc_online_deact_apply",
+      "UPDATE online_consent SET active_since = NULL, "
+      "deactivation_requested_at = NULL, deactivation_effective_at = NULL, "
+      "updated_at = %lld WHERE account_id = %lld "
+      "AND deactivation_effective_at <= %lld" },
+    { "jc_online_hist_add",
+      "INSERT INTO online_consent_history (account_id, at, action, "
+      "text_version, effective_at) VALUES (%lld, %lld, %s, %s, %lld)" },
 
     /* one-time credentials ("Zugangsdaten zurücksetzen", jc_reset.c) */
     /* the customer's bound account with what the reset needs */

@@ -77,3 +77,15 @@ int jc_utf8_label_ok(const char *s)
     }
     return 1;
 }
+
+size_t jc_utf8_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++) {
+        if (((unsigned char)*s & 0xC0) != 0x80) {
+            n++;
+        }
+    }
+    return n;
+}

@@ -17,4 +17,7 @@ int jc_utf8_valid(const char *s);
  * controls (U+0080..U+009F): text that fits a label or an XML attribute. */
 int jc_utf8_label_ok(const char *s);
 
+/* Number of characters (code points) of the valid UTF-8 string s. */
+size_t jc_utf8_chars(const char *s);
+
 #endif

@@ -11,6 +11,7 @@
 #include "jc_account.h"
 #include "jc_outbox.h"
 #include "jc_staff.h"
+#include "jc_passkey.h"
 
 /* Log tags: the module's own numbers, never httpd's AH ones. */
 #define JCLOG(n) "JC" #n ": "
@@ -54,6 +55,8 @@ typedef struct {
     apr_int64_t fsc_validity;    /* JobcenterFreischaltcodeValidity, days */
     apr_int64_t otc_validity;    /* JobcenterOnetimeCredentialsValidity,
                                     days                                  */
+    apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
+    apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -155,6 +158,21 @@ jc_route_fn jc_route_jobcenter;
 jc_route_fn jc_route_verlauf;
 int jc_link_handler(request_rec *r);
 int jc_link_log_scrub(request_rec *r);
+/* The browser's PublicKeyCredential JSON object (body or a member of it)
+ * as jc_pk_in_t; strings stay owned by obj. */
+void jc_api_read_credential(json_t *obj, jc_pk_in_t *in);
+
+/* mod_jobcenter_security.c: the "Sicherheit" page's routes. */
+jc_route_fn jc_route_security_list;
+jc_route_fn jc_route_security_reauth_options;
+jc_route_fn jc_route_security_reauth;
+jc_route_fn jc_route_security_passkey_rename;
+jc_route_fn jc_route_security_passkey_delete;
+jc_route_fn jc_route_security_totp_delete;
+/* mod_jobcenter_online.c: the Online-Kommunikation routes. */
+jc_route_fn jc_route_online_get;
+jc_route_fn jc_route_online_activate;
+jc_route_fn jc_route_online_deactivate;
 
 /* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
 void *jc_create_dir_conf(apr_pool_t *p, char *dir);

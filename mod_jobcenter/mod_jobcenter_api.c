@@ -80,6 +80,9 @@ static int send_error(request_rec *r, const jc_result_t *res)
     if (res->details) {
         json_object_set_new(err, "details", res->details);
     }
+    if (res->state) {
+        json_object_set_new(err, "state", json_string(res->state));
+    }
     if (res->retry_after > 0) {
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_ltoa(r->pool, res->retry_after));
@@ -353,8 +356,8 @@ static int route_login(jc_call_t *c, jc_result_t *res, json_t **out)
 
     jc_account_login(&c->db, res, &lo, &c->conf->ctx,
                      jc_api_body_str(c, "login", NULL), pw, pwlen,
-                     c->r->useragent_ip, session_cookie(c), c->now,
-                     c->r->pool);
+                     c->sess.client_ip, c->sess.user_agent,
+                     session_cookie(c), c->now, c->r->pool);
     if (res->status != 200) {
         *out = NULL;
         return res->status;
@@ -469,6 +472,24 @@ static const jc_route_t routes[] = {
      * level 3 = email_required; the core wants exactly that state */
     { M_POST, "onetime/password", 2, 1, 1, jc_route_reset_password },
     { M_POST, "onetime/email",    3, 1, 1, jc_route_reset_email },
+    /* the "Sicherheit" page: fully signed in; changes also need a recent
+     * check (JobcenterReauthWindow, checked by the core) */
+    { M_GET,  "security",        5, 0, 1, jc_route_security_list },
+    { M_POST, "security/reauth/options", 5, 0, 1,
+      jc_route_security_reauth_options },
+    { M_POST, "security/reauth", 5, 1, 1, jc_route_security_reauth },
+    { M_POST, "security/passkey/rename", 5, 1, 1,
+      jc_route_security_passkey_rename },
+    { M_POST, "security/passkey/delete", 5, 1, 1,
+      jc_route_security_passkey_delete },
+    { M_POST, "security/totp/delete", 5, 0, 1,
+      jc_route_security_totp_delete },
+    /* Online-Kommunikation: fully signed in (level 5) */
+    { M_GET,  "online-kommunikation", 5, 0, 1, jc_route_online_get },
+    { M_POST, "online-kommunikation/aktivieren", 5, 0, 1,
+      jc_route_online_activate },
+    { M_POST, "online-kommunikation/deaktivieren", 5, 0, 1,
+      jc_route_online_deactivate },
     { 0, NULL, 0, 0, 0, NULL }
 };
 
@@ -644,7 +665,8 @@ int jc_api_handler(request_rec *r)
             jc_result_set(&res, 403, "state_insufficient",
                           "Bitte schließen Sie zuerst die Anmeldung ab.",
                           NULL);
-            res.log = jc_session_state_name(c.sess.state);
+            res.state = jc_session_state_name(c.sess.state);
+            res.log = res.state;
             return send_error(r, &res);
         }
         /* CSRF, part 2: the per-session token */
@@ -683,6 +705,10 @@ int jc_api_handler(request_rec *r)
         c.staff = st;
     }
 
+    /* the client of this request, for sessions created by it */
+    c.sess.client_ip = r->useragent_ip;
+    c.sess.user_agent = jc_session_user_agent(
+        apr_table_get(r->headers_in, "User-Agent"), r->pool);
     jc_result_ok(&res);
     status = rt->fn(&c, &res, &out);
     return finish(&c, &res, status, out);

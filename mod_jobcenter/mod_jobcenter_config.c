@@ -9,6 +9,7 @@
 #include <http_log.h>
 
 #include "mod_jobcenter.h"
+#include "jc_online.h"
 #include "jc_sql.h"
 #include "jc_utf8.h"
 
@@ -38,9 +39,11 @@
 #define JC_D_TOTP_ISSUER   "JobcenterTOTPIssuer"
 #define JC_D_WA_RPID       "JobcenterWebAuthnRPID"
 #define JC_D_WA_TTL        "JobcenterWebAuthnChallengeTTL"
+#define JC_D_REAUTH        "JobcenterReauthWindow"
 #define JC_D_GATE_HEADERS  "JobcenterGateHeaders"
 #define JC_D_FSC_VALIDITY  "JobcenterFreischaltcodeValidity"
 #define JC_D_OTC_VALIDITY  "JobcenterOnetimeCredentialsValidity"
+#define JC_D_ONLINE_DAYS   "JobcenterOnlineDeactivationDays"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
 #define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
@@ -69,6 +72,8 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->wa_challenge_ttl = -1;
     c->fsc_validity = -1;
     c->otc_validity = -1;
+    c->reauth_window = -1;
+    c->online_days = -1;
     c->purge_after = -1;
     c->argon2_m = -1;
     c->argon2_t = -1;
@@ -113,6 +118,8 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(wa_challenge_ttl);
     MERGE_NUM(fsc_validity);
     MERGE_NUM(otc_validity);
+    MERGE_NUM(reauth_window);
+    MERGE_NUM(online_days);
     MERGE_NUM(purge_after);
     MERGE_NUM(argon2_m);
     MERGE_NUM(argon2_t);
@@ -310,6 +317,16 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
             slot = &c->otc_validity;
             max = 365;
         }
+        else if (!strcasecmp(name, JC_D_REAUTH)) {
+            slot = &c->reauth_window;
+            min = 30;
+            max = 86400;
+        }
+        else if (!strcasecmp(name, JC_D_ONLINE_DAYS)) {
+            /* working days, not seconds */
+            slot = &c->online_days;
+            max = JC_ONLINE_DEACT_DAYS_MAX;
+        }
         else {
             return apr_pstrcat(cmd->pool, name, ": unknown", NULL);
         }
@@ -495,6 +512,12 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_OTC_VALIDITY, set_str, NULL, RSRC_CONF,
                   "Days new one-time credentials (the two letters of "
                   "'Zugangsdaten zurücksetzen') stay valid (default 30)"),
+    AP_INIT_TAKE1(JC_D_REAUTH, set_str, NULL, RSRC_CONF,
+                  "How long a password or factor check allows changes to "
+                  "the factors, seconds (default 300)"),
+    AP_INIT_TAKE1(JC_D_ONLINE_DAYS, set_str, NULL, RSRC_CONF,
+                  "Working days (Mon-Fri) until a requested deactivation of "
+                  "the Online-Kommunikation takes effect (default 3)"),
     AP_INIT_FLAG(JC_D_GATE_HEADERS, set_gate_headers, NULL, OR_AUTHCFG,
                   "On: requests passing the gate (AuthType jobcenter) get "
                   "X-Jobcenter-User and X-Jobcenter-Auth-Level (default Off)"),
@@ -534,6 +557,8 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(wa_challenge_ttl, 300);
     DEF(fsc_validity, 42);
     DEF(otc_validity, 30);
+    DEF(reauth_window, 300);
+    DEF(online_days, JC_ONLINE_DEACT_DAYS_DEFAULT);
     if (!conf->mail_from) {
         conf->mail_from = JC_DEF_MAIL_FROM;
     }
@@ -598,6 +623,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     ctx->wa_rp_id = conf->wa_rp_id;
     ctx->wa_rp_name = JC_WA_RP_NAME;
     ctx->wa_challenge_ttl = conf->wa_challenge_ttl;
+    ctx->reauth_window = conf->reauth_window;
     {
         const char **o = apr_pcalloc(p, sizeof(*o)
                                         * (size_t)(conf->origins->nelts + 1));

@@ -222,6 +222,7 @@ static int gate_check_user_id(request_rec *r)
         return deny(r, jc_session_state_name(sess->state));
     }
     r->user = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->account_id);
+    r->ap_auth_type = (char *)ap_auth_type(r);   /* CGI AUTH_TYPE */
     ap_set_module_config(r->request_config, &jobcenter_module, sess);
     if (headers) {
         apr_table_setn(r->headers_in, "X-Jobcenter-User", r->user);

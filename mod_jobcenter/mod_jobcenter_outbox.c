@@ -1,5 +1,6 @@
 /* mod_jobcenter background work on mod_watchdog: delivers the mail outbox
- * (retries with backoff are in the core) and, about once a minute, purges
+ * (retries with backoff are in the core), applies due deactivations of the
+ * Online-Kommunikation on every tick and, about once a minute, purges
  * expired sessions, confirmation links, throttle rows, delivered mails and
  * unconfirmed accounts past JobcenterUnconfirmedPurge. A singleton watchdog:
  * one child process at a time runs it. */
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "mod_jobcenter.h"
+#include "jc_online.h"
 #include "jc_purge.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -65,6 +67,28 @@ static void purge(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
     else if (rows > 0) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00204)
                      "purge: %d rows", rows);
+    }
+}
+
+/* Apply the deactivations of the Online-Kommunikation that are due (one
+ * indexed SELECT when there are none). Runs before the outbox is fetched,
+ * so their notice mails go out in the same tick. */
+static void online_due(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
+                       server_rec *s, apr_pool_t *p)
+{
+    int applied = 0;
+    jc_db_rc_e rc = jc_online_apply_due(db, &applied, conf->mail_from, now,
+                                        p);
+
+    if (rc != JC_DB_OK) {
+        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                     : APLOG_WARNING, 0, s, JCLOG(00210)
+                     "online deactivations: %s",
+                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+    }
+    if (applied > 0) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00211)
+                     "online deactivations applied: %d", applied);
     }
 }
 
@@ -133,6 +157,7 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
         apr_pool_destroy(p);
         return APR_SUCCESS;
     }
+    online_due(&db, conf, now, s, p);
     rc = jc_outbox_fetch_due(&db, &items, &n, now, p);
     if (rc == JC_DB_OK && now - wd->last_purge >= purge_every(conf)) {
         wd->last_purge = now;

@@ -35,13 +35,13 @@ static int authenticated(jc_call_t *c, jc_result_t *res,
 /* The browser's PublicKeyCredential JSON: {id, rawId, type, response:
  * {clientDataJSON, attestationObject | authenticatorData, signature,
  * userHandle}, name?}. */
-static void read_credential(jc_call_t *c, jc_pk_in_t *in)
+void jc_api_read_credential(json_t *body, jc_pk_in_t *in)
 {
-    json_t *r = json_object_get(c->body, "response");
+    json_t *r = json_object_get(body, "response");
 
     memset(in, 0, sizeof(*in));
-    in->id = jc_api_body_str(c, "id", NULL);
-    in->name = jc_api_body_str(c, "name", NULL);
+    in->id = json_string_value(json_object_get(body, "id"));
+    in->name = json_string_value(json_object_get(body, "name"));
     if (!json_is_object(r)) {
         return;
     }
@@ -80,7 +80,7 @@ int jc_route_passkey_register_verify(jc_call_t *c, jc_result_t *res,
     jc_pk_in_t in;
 
     *out = NULL;
-    read_credential(c, &in);
+    jc_api_read_credential(c->body, &in);
     jc_passkey_register_verify(&c->db, res, &lo, &c->conf->ctx, &c->sess,
                                &in, c->now, c->r->pool);
     if (res->status != 200) {
@@ -104,8 +104,9 @@ int jc_route_passkey_login_verify(jc_call_t *c, jc_result_t *res,
     jc_pk_in_t in;
 
     *out = NULL;
-    read_credential(c, &in);
+    jc_api_read_credential(c->body, &in);
     jc_passkey_get_verify(&c->db, res, &lo, &c->conf->ctx, NULL, &in,
+                          c->sess.client_ip, c->sess.user_agent,
                           jc_api_session_cookie(c), c->now, c->r->pool);
     if (res->status != 200) {
         log_refusal(c, res);
@@ -129,9 +130,9 @@ int jc_route_passkey_assert_verify(jc_call_t *c, jc_result_t *res,
     jc_pk_in_t in;
 
     *out = NULL;
-    read_credential(c, &in);
+    jc_api_read_credential(c->body, &in);
     jc_passkey_get_verify(&c->db, res, &lo, &c->conf->ctx, &c->sess, &in,
-                          NULL, c->now, c->r->pool);
+                          NULL, NULL, NULL, c->now, c->r->pool);
     if (res->status != 200) {
         log_refusal(c, res);
         return res->status;

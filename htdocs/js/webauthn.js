@@ -80,8 +80,9 @@ function fail(message) {
 }
 
 // Registration: register/options -> create() -> register/verify.
-// Resolves to the api() result of the verify (or a status-0 failure).
-export async function registerPasskey() {
+// name (optional) is the passkey's name in the portal. Resolves to the
+// api() result of the verify (or a status-0 failure).
+export async function registerPasskey(name) {
     const opt = await api('POST', '/api/v1/passkey/register/options');
     if (opt.status !== 200) return opt;
     let cred;
@@ -91,7 +92,7 @@ export async function registerPasskey() {
         return fail(browserMessage(e));
     }
     if (!cred) return fail(browserMessage(null));
-    return api('POST', '/api/v1/passkey/register/verify', {
+    const body = {
         id: cred.id,
         rawId: bufferToB64u(cred.rawId),
         type: cred.type,
@@ -99,30 +100,50 @@ export async function registerPasskey() {
             clientDataJSON: bufferToB64u(cred.response.clientDataJSON),
             attestationObject: bufferToB64u(cred.response.attestationObject)
         }
-    });
+    };
+    if (name) body.name = name;
+    return api('POST', '/api/v1/passkey/register/verify', body);
 }
 
-// Login without password (kind 'login') or second factor ('assert').
-export async function usePasskey(kind) {
-    const opt = await api('POST', '/api/v1/passkey/' + kind + '/options');
-    if (opt.status !== 200) return opt;
+// An assertion for the options of optionsPath, as the JSON the verify
+// routes take; or {error: result} (an api() result to show).
+async function assertion(optionsPath) {
+    const opt = await api('POST', optionsPath);
+    if (opt.status !== 200) return { error: opt };
     let cred;
     try {
         cred = await navigator.credentials.get({ publicKey: requestOptions(opt.data), mediation: 'optional' });
     } catch (e) {
-        return fail(browserMessage(e));
+        return { error: fail(browserMessage(e)) };
     }
-    if (!cred) return fail(browserMessage(null));
+    if (!cred) return { error: fail(browserMessage(null)) };
     const r = cred.response;
-    return api('POST', '/api/v1/passkey/' + kind + '/verify', {
-        id: cred.id,
-        rawId: bufferToB64u(cred.rawId),
-        type: cred.type,
-        response: {
-            clientDataJSON: bufferToB64u(r.clientDataJSON),
-            authenticatorData: bufferToB64u(r.authenticatorData),
-            signature: bufferToB64u(r.signature),
-            userHandle: r.userHandle ? bufferToB64u(r.userHandle) : null
+    return {
+        credential: {
+            id: cred.id,
+            rawId: bufferToB64u(cred.rawId),
+            type: cred.type,
+            response: {
+                clientDataJSON: bufferToB64u(r.clientDataJSON),
+                authenticatorData: bufferToB64u(r.authenticatorData),
+                signature: bufferToB64u(r.signature),
+                userHandle: r.userHandle ? bufferToB64u(r.userHandle) : null
+            }
         }
-    });
+    };
+}
+
+// Re-authentication with a passkey (sicherheit.html):
+// security/reauth/options -> get() -> security/reauth.
+export async function reauthPasskey() {
+    const a = await assertion('/api/v1/security/reauth/options');
+    if (a.error) return a.error;
+    return api('POST', '/api/v1/security/reauth', { credential: a.credential });
+}
+
+// Login without password (kind 'login') or second factor ('assert').
+export async function usePasskey(kind) {
+    const a = await assertion('/api/v1/passkey/' + kind + '/options');
+    if (a.error) return a.error;
+    return api('POST', '/api/v1/passkey/' + kind + '/verify', a.credential);
 }

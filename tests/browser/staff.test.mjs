@@ -4,7 +4,10 @@
 // from npm otplib), creates a customer (a field error first), finds it with
 // the search, issues a Freischaltcode and gets the letter as a download:
 // a PDF holding the code whose hash is stored, with a QR code of the
-// redeem link. Console errors, page errors and CSP violations fail the test.
+// redeem link. Then the whole path of issue 4: the citizen opens that QR
+// link logged out in a browser context of their own, logs in with the second
+// factor, finds the code pre-filled, redeems it and sees name and
+// Kundennummer. Console errors, page errors and CSP violations fail the test.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,6 +16,7 @@ import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
 import { addJobcenter, addStaff, readLetter, sha256hex } from '../lib/staff.mjs';
+import { authenticatedCitizen } from '../lib/fixtures.mjs';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
@@ -32,7 +36,7 @@ describe('staff pages in Chromium (360x800)', () => {
         assert.ok(w <= 360, `${what}: page is ${w} px wide at a 360 px viewport`);
     }
 
-    test('log in, set up TOTP, create a customer, issue a code: the letter is downloaded', async () => {
+    test('log in, set up TOTP, create a customer, issue a code: the letter is downloaded; the citizen redeems it from the QR link', async () => {
         const env = h.env;
         await addJobcenter(env, 'Jobcenter Rems-Murr', ['71332']);
         const staff = await addStaff(env, 'Jobcenter Rems-Murr', { tag: 'browser' });
@@ -121,6 +125,44 @@ describe('staff pages in Chromium (360x800)', () => {
             assert.match(await page.locator('#codes').innerText(), /gültig$/);
             await noHorizontalScroll(page, 'kunde.html after issuing');
             assert.deepEqual(page.problems, [], `browser problems:\n${page.problems.join('\n')}`);
+
+            // the citizen, in a browser context of their own, follows the
+            // letter's QR link logged out, logs in with password and TOTP,
+            // finds the code pre-filled, redeems it and sees the profile
+            const u = await authenticatedCitizen(env, 'letter');
+            const citizen = await newPage(browser, { expectApi: [401] });
+            try {
+                await citizen.goto(letter.qr[0]);
+                await citizen.waitForURL(/\/anmeldung\.html\?ziel=%2Feservices-freischalten\.html$/);
+                await citizen.locator('#login').fill(u.email);
+                await citizen.locator('#password').fill(u.password);
+                await citizen.locator('#login-submit').click();
+                await citizen.waitForURL(/\/zweiter-faktor\.html\?ziel=/);
+                const totp = citizen.locator('#totp_code');
+                await totp.waitFor({ state: 'visible' });
+                // the set-up code's time step is spent: the next step's code
+                await totp.fill(await generate({ secret: u.secret, epoch: nowSec() + 30 }));
+                await totp.press('Enter');
+                await citizen.waitForURL(/\/eservices-freischalten\.html$/);
+                const input = citizen.getByLabel('Freischaltcode *');
+                await input.waitFor({ state: 'visible' });
+                assert.equal(await input.inputValue(), code, 'the code from the letter is not pre-filled');
+                await citizen.getByRole('button', { name: 'Bestätigen' }).click();
+                await citizen.waitForURL(/\/start\.html$/);
+                await citizen.locator('#profile-card').waitFor({ state: 'visible' });
+                assert.equal(await citizen.locator('#profile-name').textContent(), 'Erika Mustermann');
+                assert.equal((await citizen.locator('.profile-kundennummer').innerText()).trim(),
+                    `Kundennummer: ${knr}`);
+                assert.equal(Number(await env.db.scalar(
+                    `SELECT count(*) FROM customer WHERE kundennummer = '${knr}' AND account_id = ${u.id}`)), 1);
+                assert.deepEqual(citizen.problems, [], `browser problems:\n${citizen.problems.join('\n')}`);
+            } finally {
+                await citizen.dispose();
+            }
+
+            // staff see the customer as bound now
+            await page.reload();
+            await page.getByRole('heading', { name: 'Frau Erika Mustermann' }).waitFor({ state: 'visible' });
         } finally {
             await page.dispose();
         }

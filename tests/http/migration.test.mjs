@@ -1,13 +1,13 @@
 // tools/db-init.sh upgrades an existing database: a database of schema
 // version 1 (with an account in it) gets sql/<dialect>/002_totp.sql and
-// 003_passkey.sql, keeps its data, and the module then serves it; a second
+// 003_passkey.sql, 004_jobcenter.sql and 005_online.sql, keeps its data, and the module then serves it; a second
 // run changes nothing.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { useEnv, logTest, TOP } from '../lib/env.mjs';
-import { run, uniqueEmail } from '../lib/util.mjs';
+import { run, uniqueEmail, schemaVersion } from '../lib/util.mjs';
 import { psqlBin } from '../lib/pg.mjs';
 import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
 
@@ -29,6 +29,8 @@ describe('db-init.sh upgrades a version 1 database', () => {
     const h = useEnv({
         beforeStart: async (env) => {
             // turn the fresh database back into version 1, with an account
+            for (const t of ['online_consent_history', 'online_consent'])
+                await env.db.exec(`DROP TABLE ${t}`);
             for (const t of ['staff_audit', 'freischaltcode', 'customer', 'staff',
                 'jobcenter_postcode', 'jobcenter', 'event'])
                 await env.db.exec(`DROP TABLE ${t}`);
@@ -47,11 +49,11 @@ describe('db-init.sh upgrades a version 1 database', () => {
         }
     });
 
-    test('version 1 -> 5: totp_factor, passkey, webauthn_challenge, jobcenter tables created, data kept, one line on stderr', async () => {
+    test('version 1 -> latest: totp_factor, passkey, webauthn_challenge, jobcenter and online_consent tables created, data kept, one line on stderr', async () => {
         const env = h.env;
         assert.ok(upgrade, 'db-init did not run');
-        assert.match(upgrade.stderr, /schema upgraded from version 1 to 5/, upgrade.stderr);
-        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 5);
+        assert.match(upgrade.stderr, new RegExp(`schema upgraded from version 1 to ${schemaVersion()}\\b`), upgrade.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), schemaVersion());
         assert.equal(await env.db.scalar('SELECT count(*) FROM jc_schema'), 1);
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE email = 'old@example.org'"), 1);
         assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 0);
@@ -60,7 +62,7 @@ describe('db-init.sh upgrades a version 1 database', () => {
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE user_handle IS NULL"), 1);
         assert.equal(await env.db.scalar('SELECT count(*) FROM account WHERE onetime_expires_at IS NULL'), 1);
         for (const t of ['event', 'jobcenter', 'jobcenter_postcode', 'staff', 'customer',
-            'freischaltcode', 'staff_audit'])
+            'freischaltcode', 'staff_audit', 'online_consent', 'online_consent_history'])
             assert.equal(await env.db.scalar(`SELECT count(*) FROM ${t}`), 0, t);
         assert.equal(await env.db.scalar('SELECT count(*) FROM session WHERE verified_at = 0'), 0);
     });
@@ -80,8 +82,8 @@ describe('db-init.sh upgrades a version 1 database', () => {
     test('a second run changes nothing', async () => {
         const env = h.env;
         const again = await dbInit(env);
-        assert.match(again.stderr, /schema is at version 5, nothing to do/, again.stderr);
-        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), 5);
+        assert.match(again.stderr, new RegExp(`schema is at version ${schemaVersion()}, nothing to do`), again.stderr);
+        assert.equal(await env.db.scalar('SELECT version FROM jc_schema'), schemaVersion());
         assert.equal(await env.db.scalar('SELECT count(*) FROM totp_factor'), 1);
     });
 });

@@ -1,5 +1,6 @@
 // Small helpers shared by the harness and the tests: free ports, bounded
 // waiting, child processes with timeouts, random names.
+import fs from 'node:fs';
 import net from 'node:net';
 import crypto from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -89,4 +90,13 @@ export function isAlive(pid) {
     } catch (e) {
         return e.code === 'EPERM';
     }
+}
+
+// The schema version this build expects (JC_SCHEMA_VERSION in jc_sql.h), so
+// tests need no edit when a migration is added.
+export function schemaVersion() {
+    const h = fs.readFileSync(new URL('../../mod_jobcenter/jc_sql.h', import.meta.url), 'utf8');
+    const m = /#define JC_SCHEMA_VERSION (\d+)/.exec(h);
+    if (!m) throw new Error('JC_SCHEMA_VERSION not found in jc_sql.h');
+    return Number(m[1]);
 }

@@ -208,13 +208,13 @@ static void test_login_flow(void **state)
     reg(f, &res, "lena@example.org", PW, 1);
     assert_int_equal(res.status, 202);
     jc_account_login(&f->db, &res, &out, &f->ctx, "lena@example.org", PW,
-                     strlen(PW), "127.0.0.1", NULL, 1100, f->pool);
+                     strlen(PW), "127.0.0.1", NULL, NULL, 1100, f->pool);
     assert_int_equal(res.status, 403);
     assert_string_equal(res.code, "email_unconfirmed");
     exec_sql(f, "UPDATE account SET email_confirmed_at = 1000");
 
     jc_account_login(&f->db, &res, &out, &f->ctx, "LENA@example.org", PW,
-                     strlen(PW), "127.0.0.1", NULL, 1100, f->pool);
+                     strlen(PW), "127.0.0.1", NULL, NULL, 1100, f->pool);
     assert_int_equal(res.status, 200);
     assert_int_equal(out.state, JC_SESS_MFA_SETUP_REQUIRED);
     assert_true(jc_token_wellformed(out.token));
@@ -243,33 +243,33 @@ static void test_login_flow(void **state)
      * while blocked */
     for (i = 0; i < 3; i++) {
         jc_account_login(&f->db, &res, &out, &f->ctx, "lena@example.org",
-                         "Falsch-Passwort1", 16, "10.0.0.1", NULL, 1300,
+                         "Falsch-Passwort1", 16, "10.0.0.1", NULL, NULL, 1300,
                          f->pool);
         assert_int_equal(res.status, 401);
         assert_string_equal(res.code, "invalid_credentials");
     }
     jc_account_login(&f->db, &res, &out, &f->ctx, "lena@example.org", PW,
-                     strlen(PW), "10.0.0.1", NULL, 1300, f->pool);
+                     strlen(PW), "10.0.0.1", NULL, NULL, 1300, f->pool);
     assert_int_equal(res.status, 429);
     assert_string_equal(res.code, "too_many_attempts");
     assert_true(res.retry_after >= 1);
     jc_account_login(&f->db, &res, &out, &f->ctx, "lena@example.org", PW,
-                     strlen(PW), "10.0.0.1", NULL, 1302, f->pool);
+                     strlen(PW), "10.0.0.1", NULL, NULL, 1302, f->pool);
     assert_int_equal(res.status, 200);
     assert_int_equal(count(f, "SELECT failed_logins FROM account"), 0);
 
     /* by username (accounts from one-time credential letters) */
     exec_sql(f, "UPDATE account SET username = 'ba-514466234'");
     jc_account_login(&f->db, &res, &out, &f->ctx, "ba-514466234", PW,
-                     strlen(PW), "10.0.0.1", NULL, 1303, f->pool);
+                     strlen(PW), "10.0.0.1", NULL, NULL, 1303, f->pool);
     assert_int_equal(res.status, 200);
     jc_account_login(&f->db, &res, &out, &f->ctx, "ba-514466235", PW,
-                     strlen(PW), "10.0.0.1", NULL, 1303, f->pool);
+                     strlen(PW), "10.0.0.1", NULL, NULL, 1303, f->pool);
     assert_int_equal(res.status, 401);
 
     /* unknown user: same answer */
     jc_account_login(&f->db, &res, &out, &f->ctx, "nobody@example.org", PW,
-                     strlen(PW), "10.0.0.2", NULL, 1400, f->pool);
+                     strlen(PW), "10.0.0.2", NULL, NULL, 1400, f->pool);
     assert_int_equal(res.status, 401);
     assert_string_equal(res.code, "invalid_credentials");
 }
@@ -288,7 +288,7 @@ static void test_lifetime(void **state)
     f->ctx.sess.max_life = 300;
     f->ctx.sess.touch = 10;
     jc_account_login(&f->db, &res, &out, &f->ctx, "tom@example.org", PW,
-                     strlen(PW), "127.0.0.1", NULL, 1000, f->pool);
+                     strlen(PW), "127.0.0.1", NULL, NULL, 1000, f->pool);
     assert_int_equal(res.status, 200);
     for (t = 1050; t < 1300; t += 50) {
         assert_int_equal(jc_session_load(&f->db, &s, &expired, out.token,
@@ -354,7 +354,7 @@ static void test_purge(void **state)
     exec_sql(f, "UPDATE account SET email_confirmed_at = 1000 "
                 "WHERE email = 'kept@example.org'");
     jc_account_login(&f->db, &res, &out, &f->ctx, "kept@example.org", PW,
-                     strlen(PW), "127.0.0.1", NULL, 1000, f->pool);
+                     strlen(PW), "127.0.0.1", NULL, NULL, 1000, f->pool);
     assert_int_equal(res.status, 200);
     /* nothing is old enough yet */
     assert_int_equal(jc_purge_run(&f->db, &rows, &label, &cfg, 2000,

@@ -177,7 +177,7 @@ static void login(fx_t *f, jc_session_t *s, const char *email,
     int expired;
 
     jc_account_login(&f->db, &res, &out, &f->ctx, email, PW, strlen(PW),
-                     "127.0.0.1", NULL, now, f->pool);
+                     "127.0.0.1", NULL, NULL, now, f->pool);
     assert_int_equal(res.status, 200);
     assert_int_equal(out.state, want);
     assert_int_equal(jc_session_load(&f->db, s, &expired, out.token,

@@ -307,7 +307,7 @@ static void test_session_kn(void **state)
     int expired = 0;
 
     assert_int_equal(jc_session_create(&f->db, &token, &csrf, &exp, 2,
-                                       JC_SESS_AUTHENTICATED, &f->ctx.sess,
+                                       JC_SESS_AUTHENTICATED, NULL, &f->ctx.sess,
                                        NOW, f->pool), JC_DB_OK);
     assert_int_equal(jc_session_load_kn(&f->db, &s, &expired, token,
                                         &f->ctx.sess, NOW, f->pool),

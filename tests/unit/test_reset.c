@@ -280,7 +280,7 @@ static void reset_and_flow(void **state)
     assert_int_equal(jc_session_create(&db, &tok, &(const char *){ NULL },
                                        &(apr_int64_t){ 0 }, citizen,
                                        JC_SESS_PASSWORD_CHANGE_REQUIRED,
-                                       &ctx.sess, NOW, p), JC_DB_OK);
+                                       NULL, &ctx.sess, NOW, p), JC_DB_OK);
     s = load(&db, &ctx, tok, NOW, p);
     jc_reset_set_password(&db, &res, &lo, &ctx, &s, r2.password,
                           strlen(r2.password), r2.password,

@@ -1,0 +1,428 @@
+/* The "Sicherheit" page's flows (see jc_security.h). */
+#include <string.h>
+#include <apr_strings.h>
+
+#include "jc_event.h"
+#include "jc_mail.h"
+#include "jc_outbox.h"
+#include "jc_passkey.h"
+#include "jc_security.h"
+#include "jc_throttle.h"
+
+/* A nullable time column as JSON (null when NULL). */
+static json_t *time_or_null(const jc_db_row_t *row, int col)
+{
+    apr_int64_t v;
+
+    return jc_db_col_i64(row, col, &v, 0) ? json_integer((json_int_t)v)
+                                          : json_null();
+}
+
+void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
+                      const jc_ctx_t *ctx, const jc_session_t *s,
+                      apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[1];
+    apr_int64_t id = s->account_id;
+    jc_db_res_t r;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    json_t *keys, *totp = NULL;
+    int i;
+
+    jc_result_ok(res);
+    *out = NULL;
+    args[0] = &id;
+    rc = jc_db_select(db, &r, "jc_sec_passkeys", args, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    keys = json_array();
+    for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0; i++) {
+        apr_int64_t pk, created = 0, flagged = 0;
+        const char *name = jc_db_col_str(&row, 1, p);
+
+        jc_db_col_i64(&row, 0, &pk, 0);
+        jc_db_col_i64(&row, 2, &created, 0);
+        jc_db_col_i64(&row, 4, &flagged, 0);
+        json_array_append_new(keys, json_pack(
+            "{s:I, s:s, s:I, s:o, s:b}", "id", (json_int_t)pk,
+            "name", name ? name : "Passkey", "created_at",
+            (json_int_t)created, "last_used_at", time_or_null(&row, 3),
+            "flagged", flagged != 0));
+    }
+    rc = jc_db_select1(db, &row, "jc_sec_totp", args, p);
+    if (rc == JC_DB_OK) {
+        totp = json_pack("{s:o, s:o}", "created_at", time_or_null(&row, 0),
+                         "last_used_at", time_or_null(&row, 1));
+    }
+    else if (rc != JC_DB_NOROW) {
+        json_decref(keys);
+        jc_db_fail(res, db, rc, p);
+        return;
+    }
+    *out = json_pack("{s:o, s:o, s:{s:I, s:I, s:b}}", "passkeys", keys,
+                     "totp", totp ? totp : json_null(), "reauth",
+                     "verified_at", (json_int_t)s->verified_at,
+                     "window", (json_int_t)ctx->reauth_window,
+                     "fresh", jc_session_fresh(s, ctx->reauth_window, now));
+    if (!*out) {
+        jc_result_internal(res, "json_pack of the factor list failed");
+    }
+}
+
+static void too_many(jc_result_t *res, const jc_ctx_t *ctx,
+                     apr_int64_t failed, apr_int64_t wait, apr_pool_t *p)
+{
+    res->retry_after = wait > 0 ? (long)wait : 1;
+    if (ctx->thr_account.max_failures > 0
+        && failed >= ctx->thr_account.max_failures) {
+        jc_result_set(res, 429, "account_locked",
+                      "Ihr Konto ist wegen zu vieler fehlgeschlagener "
+                      "Anmeldeversuche vorübergehend gesperrt. Bitte "
+                      "versuchen Sie es später erneut.", "password");
+        return;
+    }
+    jc_result_set(res, 429, "too_many_attempts",
+                  apr_psprintf(p, "Zu viele falsche Passwörter. Bitte "
+                               "warten Sie %ld Sekunden und versuchen Sie "
+                               "es dann erneut.", res->retry_after),
+                  "password");
+}
+
+static void session_gone(jc_result_t *res, jc_db_t *db, apr_pool_t *p)
+{
+    jc_db_rollback(db, p);
+    jc_result_set(res, 401, "not_authenticated",
+                  "Bitte melden Sie sich an.", NULL);
+}
+
+void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
+                                 const jc_ctx_t *ctx, const jc_session_t *s,
+                                 const char *password, size_t password_len,
+                                 apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t id = s->account_id, failed = 0, until = 0;
+    const char *phc;
+    const void *args[3];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    if (!password || password_len == 0) {
+        jc_result_set(res, 422, "password_missing",
+                      "Bitte geben Sie Ihr Passwort ein.", "password");
+        return;
+    }
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, "jc_sec_password", args, p);
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 401, "not_authenticated",
+                      "Bitte melden Sie sich an.", NULL);
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    phc = jc_db_col_str(&row, 0, p);
+    jc_db_col_i64(&row, 1, &failed, 0);
+    jc_db_col_i64(&row, 2, &until, 0);
+    if (until > now) {
+        too_many(res, ctx, failed, until - now, p);
+        return;
+    }
+    /* the hash outside any transaction */
+    if (!phc || jc_password_verify(phc, password, password_len)
+                != APR_SUCCESS) {
+        apr_int64_t n = failed + 1;
+
+        until = now + jc_throttle_delay(&ctx->thr_account, n);
+        args[0] = &n;
+        args[1] = &until;
+        args[2] = &id;
+        rc = jc_db_exec(db, NULL, "jc_acct_login_failed", args, p);
+        if (rc == JC_DB_BUSY) {
+            /* the failure could not be counted: do not answer "wrong" */
+            jc_result_unavailable(res, db->last_error);
+            return;
+        }
+        if (jc_db_fail(res, db, rc, p)) {
+            return;
+        }
+        res->log = apr_psprintf(p, "re-authentication: wrong password, "
+                                "account %" APR_INT64_T_FMT, id);
+        jc_result_set(res, 401, "password_invalid",
+                      "Das Passwort ist falsch.", "password");
+        return;
+    }
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = &id;
+    rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
+    if (rc == JC_DB_OK) {
+        rc = jc_session_verified(db, s->id_hash, now, p);
+    }
+    if (rc == JC_DB_NOROW) {
+        session_gone(res, db, p);
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    jc_db_fail(res, db, rc, p);
+}
+
+/* Start a change: begin, and write the account row so that changes of
+ * one account run one after the other (PostgreSQL row lock; SQLite's
+ * BEGIN IMMEDIATE serialises anyway). */
+static int change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
+                        apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[2];
+    jc_db_rc_e rc = jc_db_begin(db, p);
+
+    if (rc == JC_DB_OK) {
+        args[0] = &now;
+        args[1] = &id;
+        rc = jc_db_exec(db, NULL, "jc_sec_lock", args, p);
+    }
+    return jc_db_fail(res, db, rc, p);
+}
+
+/* The event, the mail (to the account's address) and the commit of a
+ * change. */
+static void change_finish(jc_db_t *db, jc_result_t *res,
+                          const jc_ctx_t *ctx, const jc_session_t *s,
+                          const char *kind, const char *detail,
+                          const char *what, apr_int64_t now, apr_pool_t *p)
+{
+    jc_db_rc_e rc;
+
+    rc = jc_event_add(db, s->account_id, now, kind, detail, p);
+    if (rc == JC_DB_OK && s->email) {
+        jc_mail_t *m = jc_mail_security_changed(
+            ctx->mail_from, s->email, what, now,
+            apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL),
+            apr_time_from_sec(now), p);
+
+        if (!m) {
+            db->last_error = "could not compose the mail \"Ihre "
+                             "Sicherheitseinstellungen wurden geändert\"";
+            rc = JC_DB_ERROR;
+        }
+        else {
+            rc = jc_outbox_enqueue(db, m, now, p);
+        }
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    res->status = 200;
+}
+
+static void id_invalid(jc_result_t *res)
+{
+    jc_result_set(res, 422, "id_invalid",
+                  "Bitte wählen Sie einen Passkey aus der Liste.", "id");
+}
+
+static void not_found(jc_result_t *res, jc_db_t *db, apr_int64_t pk,
+                      apr_int64_t account, apr_pool_t *p)
+{
+    jc_db_rollback(db, p);
+    res->log = apr_psprintf(p, "passkey %" APR_INT64_T_FMT " is not one of "
+                            "account %" APR_INT64_T_FMT, pk, account);
+    jc_result_set(res, 404, "passkey_not_found",
+                  "Diesen Passkey gibt es in Ihrem Konto nicht (mehr). "
+                  "Bitte laden Sie die Seite neu.", "id");
+}
+
+static void last_factor(jc_result_t *res, jc_db_t *db, apr_pool_t *p)
+{
+    jc_db_rollback(db, p);
+    jc_result_set(res, 409, "last_factor",
+                  "Das ist Ihr einziger Anmeldefaktor. Bitte richten Sie "
+                  "zuerst einen weiteren Passkey oder einen zweiten Faktor "
+                  "ein, bevor Sie diesen entfernen.", NULL);
+}
+
+/* A passkey of the account (in the open transaction): its name and
+ * whether it is flagged. JC_DB_NOROW if it is not the account's. */
+static jc_db_rc_e own_passkey(jc_db_t *db, const char **name,
+                              apr_int64_t *flagged, apr_int64_t pk,
+                              apr_int64_t account, apr_pool_t *p)
+{
+    const void *args[2];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &pk;
+    args[1] = &account;
+    rc = jc_db_select1(db, &row, "jc_sec_passkey_get", args, p);
+    if (rc == JC_DB_OK) {
+        *name = jc_db_col_str(&row, 0, p);
+        if (!*name) {
+            *name = "Passkey";
+        }
+        jc_db_col_i64(&row, 1, flagged, 0);
+    }
+    return rc;
+}
+
+/* Usable factors of the account (open transaction): passkeys that are not
+ * flagged, and the confirmed TOTP factor. */
+static jc_db_rc_e factors(jc_db_t *db, apr_int64_t *passkeys,
+                          apr_int64_t *totp, apr_int64_t account,
+                          apr_pool_t *p)
+{
+    const void *args[2];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &account;
+    args[1] = &account;
+    rc = jc_db_select1(db, &row, "jc_sec_factors", args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 0, passkeys, 0);
+        jc_db_col_i64(&row, 1, totp, 0);
+    }
+    return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
+}
+
+void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
+                                const jc_ctx_t *ctx, const jc_session_t *s,
+                                apr_int64_t id, const char *name,
+                                apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t account = s->account_id, flagged = 0;
+    const char *old = NULL;
+    const void *args[3];
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    if (id < 1) {
+        id_invalid(res);
+        return;
+    }
+    if (!jc_passkey_name_ok(name)) {
+        jc_passkey_name_invalid(res);
+        return;
+    }
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
+        || change_begin(db, res, account, now, p)) {
+        return;
+    }
+    rc = own_passkey(db, &old, &flagged, id, account, p);
+    if (rc == JC_DB_NOROW) {
+        not_found(res, db, id, account, p);
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        args[0] = name;
+        args[1] = &id;
+        args[2] = &account;
+        rc = jc_db_exec(db, NULL, "jc_sec_passkey_rename", args, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    change_finish(db, res, ctx, s, JC_EV_PASSKEY_RENAMED,
+                  apr_pstrcat(p, "„", old, "“ → „", name, "“", NULL),
+                  apr_pstrcat(p, "Der Passkey „", old, "“ wurde in „", name,
+                              "“ umbenannt.", NULL), now, p);
+}
+
+void jc_security_passkey_delete(jc_db_t *db, jc_result_t *res,
+                                const jc_ctx_t *ctx, const jc_session_t *s,
+                                apr_int64_t id, apr_int64_t now,
+                                apr_pool_t *p)
+{
+    apr_int64_t account = s->account_id, flagged = 0, keys = 0, totp = 0;
+    const char *name = NULL;
+    const void *args[2];
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    if (id < 1) {
+        id_invalid(res);
+        return;
+    }
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
+        || change_begin(db, res, account, now, p)) {
+        return;
+    }
+    rc = own_passkey(db, &name, &flagged, id, account, p);
+    if (rc == JC_DB_NOROW) {
+        not_found(res, db, id, account, p);
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        rc = factors(db, &keys, &totp, account, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    /* a flagged passkey is no usable factor: it may always go */
+    if (!flagged && keys - 1 + totp < 1) {
+        res->log = apr_psprintf(p, "passkey %" APR_INT64_T_FMT " is the "
+                                "last factor", id);
+        last_factor(res, db, p);
+        return;
+    }
+    args[0] = &id;
+    args[1] = &account;
+    rc = jc_db_exec(db, NULL, "jc_sec_passkey_delete", args, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    change_finish(db, res, ctx, s, JC_EV_PASSKEY_REMOVED,
+                  apr_pstrcat(p, "„", name, "“", NULL),
+                  apr_pstrcat(p, "Der Passkey „", name, "“ wurde entfernt. "
+                              "Mit ihm ist keine Anmeldung mehr möglich.",
+                              NULL), now, p);
+}
+
+void jc_security_totp_delete(jc_db_t *db, jc_result_t *res,
+                             const jc_ctx_t *ctx, const jc_session_t *s,
+                             apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t account = s->account_id, keys = 0, totp = 0;
+    const void *args[1];
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
+        || change_begin(db, res, account, now, p)) {
+        return;
+    }
+    rc = factors(db, &keys, &totp, account, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (totp < 1) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 404, "factor_missing",
+                      "Für Ihr Konto ist kein zweiter Faktor mit einer "
+                      "Authentifizierungs-App eingerichtet.", NULL);
+        return;
+    }
+    if (keys < 1) {
+        res->log = "the TOTP factor is the last factor";
+        last_factor(res, db, p);
+        return;
+    }
+    args[0] = &account;
+    rc = jc_db_exec(db, NULL, "jc_sec_totp_delete", args, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    change_finish(db, res, ctx, s, JC_EV_TOTP_REMOVED, NULL,
+                  "Der zweite Faktor mit einer Authentifizierungs-App "
+                  "(TOTP) wurde entfernt. Codes aus der App werden nicht "
+                  "mehr angenommen.", now, p);
+}

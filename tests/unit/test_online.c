@@ -1,0 +1,435 @@
+/* jc_online: working-day arithmetic (pure, and on local dates across DST
+ * changes with TZ=Europe/Berlin) and the consent state machine against a
+ * real SQLite database (history rows with the text version, Verlauf
+ * events, notice mails in the outbox, the watchdog's due deactivations). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <apr_dbd.h>
+
+#include "unit_schema.h"
+
+#include "jc_online.h"
+#include "jc_sql.h"
+
+/* ---- working days ------------------------------------------------------ */
+
+static apr_int64_t D(int y, int m, int d)
+{
+    return jc_online_days_from_civil(y, m, d);
+}
+
+static void test_civil_roundtrip(void **state)
+{
+    apr_int64_t z;
+    int y, m, d;
+
+    (void)state;
+    assert_int_equal(D(1970, 1, 1), 0);
+    assert_int_equal(D(2000, 3, 1), 11017);
+    assert_int_equal(D(1969, 12, 31), -1);
+    for (z = -800000; z <= 800000; z += 37) {
+        jc_online_civil_from_days(z, &y, &m, &d);
+        assert_int_equal(D(y, m, d), z);
+    }
+    jc_online_civil_from_days(D(2028, 2, 29), &y, &m, &d);
+    assert_int_equal(y * 10000 + m * 100 + d, 20280229);
+}
+
+static void test_weekend(void **state)
+{
+    (void)state;
+    assert_false(jc_online_is_weekend(D(2026, 11, 27)));   /* Fri */
+    assert_true(jc_online_is_weekend(D(2026, 11, 28)));    /* Sat */
+    assert_true(jc_online_is_weekend(D(2026, 11, 29)));    /* Sun */
+    assert_false(jc_online_is_weekend(D(2026, 11, 30)));   /* Mon */
+    assert_true(jc_online_is_weekend(D(1969, 12, 28)));    /* Sun, < 0 */
+    assert_false(jc_online_is_weekend(D(1969, 12, 29)));   /* Mon, < 0 */
+}
+
+static void test_add_workdays(void **state)
+{
+    (void)state;
+    /* Fri -> Wed, Sat -> Wed, Sun -> Wed */
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 27), 3),
+                     D(2026, 12, 2));
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 28), 3),
+                     D(2026, 12, 2));
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 29), 3),
+                     D(2026, 12, 2));
+    /* Mon -> Thu, Wed -> Mon, Thu -> Tue */
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 30), 3),
+                     D(2026, 12, 3));
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 2), 3),
+                     D(2026, 12, 7));
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 3), 3),
+                     D(2026, 12, 8));
+    /* one day: Fri -> Mon, Sat -> Mon */
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 27), 1),
+                     D(2026, 11, 30));
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 28), 1),
+                     D(2026, 11, 30));
+    /* ten days = two weeks from a weekday */
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 25), 10),
+                     D(2026, 12, 9));
+    /* across the year and a leap day (Thu 2026-12-31, Mon 2028-02-28) */
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 31), 3),
+                     D(2027, 1, 5));
+    assert_int_equal(jc_online_add_workdays(D(2028, 2, 28), 2),
+                     D(2028, 3, 1));
+    /* holidays are not skipped (documented): Wed 2026-12-23 + 1 = 24.12.,
+     * + 2 = 25.12. (a holiday, still counted) */
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 23), 2),
+                     D(2026, 12, 25));
+}
+
+static apr_int64_t utc(int y, int mo, int d, int h, int mi)
+{
+    return D(y, mo, d) * 86400 + h * 3600 + mi * 60;
+}
+
+static void test_effective_berlin(void **state)
+{
+    char buf[11];
+
+    (void)state;
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    /* Fri 2026-11-27 12:00 CET -> Wed 2026-12-02 00:00 CET */
+    assert_int_equal(jc_online_effective_at(utc(2026, 11, 27, 11, 0), 3),
+                     utc(2026, 12, 1, 23, 0));
+    /* DST starts Sun 2026-03-29: Fri 27.03. -> Wed 01.04. 00:00 CEST */
+    assert_int_equal(jc_online_effective_at(utc(2026, 3, 27, 9, 0), 3),
+                     utc(2026, 3, 31, 22, 0));
+    /* Sat 28.03. 23:30 CET (22:30Z) -> Wed 01.04. 00:00 CEST */
+    assert_int_equal(jc_online_effective_at(utc(2026, 3, 28, 22, 30), 3),
+                     utc(2026, 3, 31, 22, 0));
+    /* DST ends Sun 2026-10-25: Fri 23.10. -> Wed 28.10. 00:00 CET */
+    assert_int_equal(jc_online_effective_at(utc(2026, 10, 23, 10, 0), 3),
+                     utc(2026, 10, 27, 23, 0));
+    /* Sun 25.10. 02:30 CET, the repeated hour -> Wed 28.10. */
+    assert_int_equal(jc_online_effective_at(utc(2026, 10, 25, 1, 30), 3),
+                     utc(2026, 10, 27, 23, 0));
+    /* local date, not UTC date: Mon 2026-11-30 00:30 CET is still Sunday
+     * in UTC; counted from Monday -> Thu 03.12. (UTC would give Wed) */
+    assert_int_equal(jc_online_effective_at(utc(2026, 11, 29, 23, 30), 3),
+                     utc(2026, 12, 2, 23, 0));
+    /* Fri 23:59 CET is still Friday -> Wed */
+    assert_int_equal(jc_online_effective_at(utc(2026, 11, 27, 22, 59), 3),
+                     utc(2026, 12, 1, 23, 0));
+    jc_online_local_date(utc(2026, 12, 1, 23, 0), buf);
+    assert_string_equal(buf, "2026-12-02");
+    jc_online_local_date(utc(2026, 3, 31, 22, 0), buf);
+    assert_string_equal(buf, "2026-04-01");
+
+    /* the same instant in UTC: Fri 27.03. 23:30Z is Friday -> Wed 01.04.
+     * 00:00Z; Sun 29.11. 23:30Z is Sunday -> Wed */
+    setenv("TZ", "UTC", 1);
+    tzset();
+    assert_int_equal(jc_online_effective_at(utc(2026, 3, 27, 23, 30), 3),
+                     utc(2026, 4, 1, 0, 0));
+    assert_int_equal(jc_online_effective_at(utc(2026, 11, 29, 23, 30), 3),
+                     utc(2026, 12, 2, 0, 0));
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+}
+
+/* ---- state machine ----------------------------------------------------- */
+
+typedef struct {
+    apr_pool_t *pool;   /* per-test pool        */
+    char dir[64];       /* temp directory        */
+    jc_db_t db;         /* open connection       */
+    jc_online_cfg_t cfg;
+} fx_t;
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+    const char *err = NULL, *file;
+    const jc_sql_stmt_t *st;
+
+    apr_pool_create(&f->pool, NULL);
+    strcpy(f->dir, "/tmp/jc-unit-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    file = apr_pstrcat(f->pool, f->dir, "/t.sqlite", NULL);
+    assert_int_equal(apr_dbd_get_driver(f->pool, "sqlite3", &f->db.driver),
+                     APR_SUCCESS);
+    assert_int_equal(apr_dbd_open_ex(f->db.driver, f->pool, file,
+                                     &f->db.handle, &err), APR_SUCCESS);
+    assert_int_equal(unit_load_schema(f->db.driver, f->db.handle, f->pool),
+                     APR_SUCCESS);
+    f->db.prepared = apr_hash_make(f->pool);
+    for (st = jc_sql_statements(); st->label; st++) {
+        apr_dbd_prepared_t *ps = NULL;
+        int rv = apr_dbd_prepare(f->db.driver, f->pool, f->db.handle,
+                                 st->sql, st->label, &ps);
+
+        if (rv != 0) {
+            fail_msg("prepare %s: %s", st->label,
+                     apr_dbd_error(f->db.driver, f->db.handle, rv));
+        }
+        apr_hash_set(f->db.prepared, st->label, APR_HASH_KEY_STRING, ps);
+    }
+    f->cfg.base_url = "http://127.0.0.1:1";
+    f->cfg.mail_from = "Jobcenter.Digital <noreply@example.org>";
+    f->cfg.deact_days = 3;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    char cmd[96];
+
+    apr_dbd_close(f->db.driver, f->db.handle);
+    apr_pool_destroy(f->pool);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0) {
+        return -1;
+    }
+    free(f);
+    return 0;
+}
+
+static apr_int64_t count(fx_t *f, const char *sql)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v;
+
+    assert_int_equal(apr_dbd_select(f->db.driver, f->pool, f->db.handle,
+                                    &res, sql, 1), 0);
+    assert_int_equal(apr_dbd_get_row(f->db.driver, f->pool, res, &row, 1),
+                     0);
+    v = apr_dbd_get_entry(f->db.driver, row, 0);
+    return v ? apr_atoi64(v) : -1;
+}
+
+static void exec_sql(fx_t *f, const char *sql)
+{
+    int n;
+
+    assert_int_equal(apr_dbd_query(f->db.driver, f->db.handle, &n, sql), 0);
+}
+
+static int is_active(fx_t *f, apr_int64_t id, apr_int64_t now)
+{
+    int a = -1;
+
+    assert_int_equal(jc_online_active(&f->db, id, now, &a, f->pool),
+                     JC_DB_OK);
+    return a;
+}
+
+static void test_transitions(void **state)
+{
+    fx_t *f = *state;
+    jc_session_t s;
+    jc_result_t res;
+    jc_online_state_t st;
+    /* Fri 2026-11-27 11:00 CET */
+    apr_int64_t t0 = utc(2026, 11, 27, 10, 0), eff;
+    int applied = -1;
+
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    exec_sql(f, "INSERT INTO account (id, email, password_hash, created_at, "
+                "updated_at) VALUES (7, 'a@example.org', 'x', 1, 1)");
+    memset(&s, 0, sizeof(s));
+    s.account_id = 7;
+    s.email = "a@example.org";
+
+    /* unknown account state: inactive */
+    assert_int_equal(is_active(f, 7, t0), 0);
+    assert_int_equal(jc_online_get(&f->db, &st, 7, t0, f->pool), JC_DB_OK);
+    assert_false(st.active);
+
+    /* no confirmed address: 409, nothing written */
+    jc_result_ok(&res);
+    jc_online_activate(&f->db, &res, &st, &f->cfg, &s, t0, f->pool);
+    assert_int_equal(res.status, 409);
+    assert_string_equal(res.code, "email_unconfirmed");
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM mail_outbox"), 0);
+    /* deactivating without consent: 409 */
+    jc_result_ok(&res);
+    jc_online_deactivate(&f->db, &res, &st, &f->cfg, &s, t0, f->pool);
+    assert_int_equal(res.status, 409);
+    assert_string_equal(res.code, "not_active");
+
+    exec_sql(f, "UPDATE account SET email_confirmed_at = 5 WHERE id = 7");
+    jc_result_ok(&res);
+    jc_online_activate(&f->db, &res, &st, &f->cfg, &s, t0, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_true(st.active);
+    assert_int_equal(is_active(f, 7, t0), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent_history "
+                              "WHERE account_id = 7 AND action = 'consent' "
+                              "AND text_version = '" JC_ONLINE_TEXT_VERSION
+                              "'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM event WHERE kind = "
+                              "'online_activated'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM mail_outbox WHERE "
+                              "rcpt = 'a@example.org'"), 1);
+
+    /* again: no change, no second history row or mail */
+    jc_result_ok(&res);
+    jc_online_activate(&f->db, &res, &st, &f->cfg, &s, t0 + 10, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(st.active_since, t0);
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent_history"),
+                     1);
+    assert_int_equal(count(f, "SELECT count(*) FROM mail_outbox"), 1);
+
+    /* deactivate on Friday: effective Wed 2026-12-02 00:00 CET */
+    jc_result_ok(&res);
+    jc_online_deactivate(&f->db, &res, &st, &f->cfg, &s, t0 + 60, f->pool);
+    assert_int_equal(res.status, 200);
+    eff = utc(2026, 12, 1, 23, 0);
+    assert_int_equal(st.deact_effective, eff);
+    assert_int_equal(st.deact_requested, t0 + 60);
+    assert_true(st.active);
+    assert_int_equal(is_active(f, 7, eff - 1), 1);
+    assert_int_equal(is_active(f, 7, eff), 0);  /* due, not yet applied */
+    assert_int_equal(count(f, "SELECT effective_at FROM "
+                              "online_consent_history WHERE action = "
+                              "'deactivation_requested'"), eff);
+    assert_int_equal(count(f, "SELECT count(*) FROM mail_outbox"), 2);
+    /* a second request keeps the first date */
+    jc_result_ok(&res);
+    jc_online_deactivate(&f->db, &res, &st, &f->cfg, &s, t0 + 86400 * 3,
+                         f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(st.deact_effective, eff);
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent_history"),
+                     2);
+
+    /* re-activating cancels it */
+    jc_result_ok(&res);
+    jc_online_activate(&f->db, &res, &st, &f->cfg, &s, t0 + 120, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(st.deact_effective, 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent WHERE "
+                              "deactivation_effective_at IS NULL AND "
+                              "active_since IS NOT NULL"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent_history "
+                              "WHERE action = 'deactivation_cancelled'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent_history "
+                              "WHERE action = 'consent'"), 2);
+    assert_int_equal(is_active(f, 7, eff + 86400), 1);
+    /* the watchdog finds nothing */
+    assert_int_equal(jc_online_apply_due(&f->db, &applied, f->cfg.mail_from,
+                                         eff + 86400, f->pool), JC_DB_OK);
+    assert_int_equal(applied, 0);
+
+    /* deactivate again (Friday, same date) and let it become due */
+    jc_result_ok(&res);
+    jc_online_deactivate(&f->db, &res, &st, &f->cfg, &s, t0 + 180, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(st.deact_effective, eff);
+    assert_int_equal(jc_online_apply_due(&f->db, &applied, f->cfg.mail_from,
+                                         eff - 1, f->pool), JC_DB_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(jc_online_apply_due(&f->db, &applied, f->cfg.mail_from,
+                                         eff + 5, f->pool), JC_DB_OK);
+    assert_int_equal(applied, 1);
+    assert_int_equal(is_active(f, 7, eff + 5), 0);
+    assert_int_equal(jc_online_get(&f->db, &st, 7, eff + 5, f->pool),
+                     JC_DB_OK);
+    assert_false(st.active);
+    assert_int_equal(st.active_since, 0);
+    assert_int_equal(st.deact_effective, 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent_history "
+                              "WHERE action = 'deactivated' AND "
+                              "text_version = '" JC_ONLINE_TEXT_VERSION
+                              "'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM event WHERE kind = "
+                              "'online_deactivated'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM mail_outbox"), 5);
+    /* applied once only */
+    assert_int_equal(jc_online_apply_due(&f->db, &applied, f->cfg.mail_from,
+                                         eff + 10, f->pool), JC_DB_OK);
+    assert_int_equal(applied, 0);
+
+    /* inactive again: deactivate refused, activate works anew */
+    jc_result_ok(&res);
+    jc_online_deactivate(&f->db, &res, &st, &f->cfg, &s, eff + 20, f->pool);
+    assert_int_equal(res.status, 409);
+    jc_result_ok(&res);
+    jc_online_activate(&f->db, &res, &st, &f->cfg, &s, eff + 30, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(is_active(f, 7, eff + 30), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent_history "
+                              "WHERE action = 'consent'"), 3);
+}
+
+/* Another account's consent does not count; a transaction that fails at
+ * its last step (the notice mail cannot be composed: a From with CR/LF)
+ * leaves nothing. */
+static void test_isolation_and_rollback(void **state)
+{
+    fx_t *f = *state;
+    jc_session_t s;
+    jc_result_t res;
+    jc_online_state_t st;
+
+    exec_sql(f, "INSERT INTO account (id, email, password_hash, "
+                "email_confirmed_at, created_at, updated_at) VALUES "
+                "(1, 'b@example.org', 'x', 1, 1, 1), "
+                "(2, 'c@example.org', 'x', 1, 1, 1)");
+    memset(&s, 0, sizeof(s));
+    s.account_id = 1;
+    jc_result_ok(&res);
+    jc_online_activate(&f->db, &res, &st, &f->cfg, &s, 1000, f->pool);
+    assert_int_equal(res.status, 200);
+    assert_int_equal(is_active(f, 1, 1000), 1);
+    assert_int_equal(is_active(f, 2, 1000), 0);
+
+    f->cfg.mail_from = "Jobcenter\r\nBcc: x@example.org <a@example.org>";
+    s.account_id = 2;
+    jc_result_ok(&res);
+    jc_online_activate(&f->db, &res, &st, &f->cfg, &s, 1000, f->pool);
+    assert_int_equal(res.status, 500);
+    assert_int_equal(is_active(f, 2, 1000), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent_history "
+                              "WHERE account_id = 2"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM event WHERE "
+                              "account_id = 2"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM online_consent WHERE "
+                              "account_id = 2"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM mail_outbox"), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_civil_roundtrip),
+        cmocka_unit_test(test_weekend),
+        cmocka_unit_test(test_add_workdays),
+        cmocka_unit_test(test_effective_berlin),
+        cmocka_unit_test_setup_teardown(test_transitions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_isolation_and_rollback, setup,
+                                        teardown),
+    };
+    apr_pool_t *gp;
+    int rc;
+
+    apr_initialize();
+    apr_pool_create(&gp, NULL);
+    apr_dbd_init(gp);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    apr_pool_destroy(gp);
+    apr_terminate();
+    return rc;
+}
