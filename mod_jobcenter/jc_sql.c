@@ -405,43 +405,43 @@ static const jc_sql_stmt_t statements[] = {
       "INSERT INTO online_consent_history (account_id, at, action, "
       "text_version, effective_at) VALUES (%lld, %lld, %s, %s, %lld)" },
 
-    /* one-time credentials ("Zugangsdaten zurücksetzen", jc_reset.c) */
+    /* one-time credentials ("Zugangsdaten zurücksetzen", jc_onetime.c) */
     /* the customer's bound account with what the reset needs */
-    { "jc_reset_cust_account",
+    { "jc_onetime_cust_account",
       "SELECT a.id, a.email, a.email_confirmed_at, "
       "(SELECT count(*) FROM staff s WHERE s.account_id = a.id) "
       "FROM customer c JOIN account a ON a.id = c.account_id "
       "WHERE c.id = %lld AND c.jobcenter_id = %lld" },
     /* the new pair replaces the old one (password hash, username): only
      * the newest letter pair matches anything */
-    { "jc_reset_account",
+    { "jc_onetime_account",
       "UPDATE account SET password_hash = %s, username = %s, "
       "password_change_required = 1, onetime_expires_at = %lld, "
       "email = NULL, email_confirmed_at = NULL, failed_logins = 0, "
       "login_blocked_until = 0, updated_at = %lld WHERE id = %lld" },
-    { "jc_reset_drop_totp",
+    { "jc_onetime_drop_totp",
       "DELETE FROM totp_factor WHERE account_id = %lld" },
-    { "jc_reset_drop_passkeys",
+    { "jc_onetime_drop_passkeys",
       "DELETE FROM passkey WHERE account_id = %lld" },
-    { "jc_reset_drop_challenges",
+    { "jc_onetime_drop_challenges",
       "DELETE FROM webauthn_challenge WHERE account_id = %lld" },
-    { "jc_reset_drop_tokens",
+    { "jc_onetime_drop_tokens",
       "DELETE FROM email_token WHERE account_id = %lld AND used_at IS NULL" },
-    { "jc_reset_state",
+    { "jc_onetime_state",
       "SELECT password_hash, password_change_required, email, "
       "(SELECT count(*) FROM totp_factor t WHERE t.account_id = a.id "
       "AND t.confirmed_at IS NOT NULL) + (SELECT count(*) FROM passkey k "
       "WHERE k.account_id = a.id) FROM account a WHERE a.id = %lld" },
-    { "jc_reset_password",
+    { "jc_onetime_password",
       "UPDATE account SET password_hash = %s, password_change_required = 0, "
       "onetime_expires_at = NULL, updated_at = %lld "
       "WHERE id = %lld AND password_change_required = 1" },
-    { "jc_reset_consent",
+    { "jc_onetime_consent",
       "UPDATE account SET email_consent_at = %lld, updated_at = %lld "
       "WHERE id = %lld AND email IS NULL" },
     /* the confirmed address ends the letter flow: the one-time username
      * stops working */
-    { "jc_reset_email",
+    { "jc_onetime_email",
       "UPDATE account SET email = %s, email_confirmed_at = %lld, "
       "username = NULL, updated_at = %lld WHERE id = %lld "
       "AND email IS NULL AND password_change_required = 0" },

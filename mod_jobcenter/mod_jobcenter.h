@@ -136,7 +136,7 @@ jc_route_fn jc_route_staff_customer_create;
 jc_route_fn jc_route_staff_customer;
 jc_route_fn jc_route_staff_code_issue;
 
-/* mod_jobcenter_reset.c: one-time credentials (staff) and the citizen's
+/* mod_jobcenter_onetime.c: one-time credentials (staff) and the citizen's
  * forced flow (password, e-mail address). */
 jc_route_fn jc_route_staff_reset;
 jc_route_fn jc_route_reset_password;

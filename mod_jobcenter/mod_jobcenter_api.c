@@ -13,7 +13,7 @@
 #include "mod_jobcenter.h"
 #include "jc_cookie.h"
 #include "jc_json.h"
-#include "jc_reset.h"
+#include "jc_onetime.h"
 #include "jc_token.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -329,7 +329,7 @@ static int route_confirm(jc_call_t *c, jc_result_t *res, json_t **out)
         int found = 0;
 
         jc_result_ok(&r2);
-        jc_reset_confirm(&c->db, &r2, &found,
+        jc_onetime_confirm(&c->db, &r2, &found,
                          jc_token_hash(token, strlen(token), c->r->pool),
                          c->now, c->r->pool);
         if (found) {

@@ -1,4 +1,4 @@
-/* Unit tests for jc_reset (issue 5): the one-time username, the staff
+/* Unit tests for jc_onetime (issue 5): the one-time username, the staff
  * reset against a real SQLite database (what is revoked, what is written,
  * refusals that change nothing, a newer pair replacing the older), and
  * the forced flow's core steps (own password, address, confirmation). */
@@ -17,7 +17,7 @@
 
 #include "jc_account.h"
 #include "jc_password.h"
-#include "jc_reset.h"
+#include "jc_onetime.h"
 #include "jc_sql.h"
 #include "jc_staff.h"
 #include "jc_token.h"
@@ -55,7 +55,7 @@ static void username_shape(void **state)
     (void)state;
     memset(seen, 0, sizeof(seen));
     for (i = 0; i < 2000; i++) {
-        const char *u = jc_reset_username_new(pool);
+        const char *u = jc_onetime_username_new(pool);
 
         assert_non_null(u);
         assert_int_equal(strlen(u), 12);
@@ -173,7 +173,7 @@ static void reset_and_flow(void **state)
     apr_int64_t ida, idb, acct_a, acct_b, citizen;
     jc_staff_t staff_a, staff_b;
     jc_customer_t cust, unbound, got;
-    jc_reset_out_t r1, r2;
+    jc_onetime_out_t r1, r2;
     jc_login_out_t lo;
     jc_session_t s;
     jc_result_t res;
@@ -222,20 +222,20 @@ static void reset_and_flow(void **state)
         ", 'x@example.org', 'reset_email', 1, 9999999999)", citizen);
 
     /* refusals change nothing */
-    jc_reset_issue(&db, &res, &ctx, &staff_a, &unbound, 30 * 86400, NOW,
+    jc_onetime_issue(&db, &res, &ctx, &staff_a, &unbound, 30 * 86400, NOW,
                    &r1, p);
     assert_int_equal(res.status, 409);
     assert_string_equal(res.code, "customer_unbound");
     jc_customer_get(&db, &res, staff_b.jobcenter_id, cust.id, &got, p);
     assert_int_equal(res.status, 404);
     /* staff B passing A's customer row: the scoped SELECT finds nothing */
-    jc_reset_issue(&db, &res, &ctx, &staff_b, &cust, 30 * 86400, NOW, &r1,
+    jc_onetime_issue(&db, &res, &ctx, &staff_b, &cust, 30 * 86400, NOW, &r1,
                    p);
     assert_int_equal(res.status, 409);
     assert_int_equal(num(&db, "SELECT count(*) FROM session", p), 1);
 
     /* the reset */
-    jc_reset_issue(&db, &res, &ctx, &staff_a, &cust, 30 * 86400, NOW, &r1,
+    jc_onetime_issue(&db, &res, &ctx, &staff_a, &cust, 30 * 86400, NOW, &r1,
                    p);
     assert_int_equal(res.status, 200);
     assert_int_equal(r1.account_id, citizen);
@@ -265,7 +265,7 @@ static void reset_and_flow(void **state)
                          "rcpt = 'erika@example.org'", p), 1);
 
     /* a newer pair replaces it; no address left, so no second notice */
-    jc_reset_issue(&db, &res, &ctx, &staff_a, &cust, 30 * 86400, NOW + 5,
+    jc_onetime_issue(&db, &res, &ctx, &staff_a, &cust, 30 * 86400, NOW + 5,
                    &r2, p);
     assert_int_equal(res.status, 200);
     assert_string_not_equal(r1.username, r2.username);
@@ -282,19 +282,19 @@ static void reset_and_flow(void **state)
                                        JC_SESS_PASSWORD_CHANGE_REQUIRED,
                                        NULL, &ctx.sess, NOW, p), JC_DB_OK);
     s = load(&db, &ctx, tok, NOW, p);
-    jc_reset_set_password(&db, &res, &lo, &ctx, &s, r2.password,
+    jc_onetime_set_password(&db, &res, &lo, &ctx, &s, r2.password,
                           strlen(r2.password), r2.password,
                           strlen(r2.password), NOW, p);
     assert_int_equal(res.status, 422);
     assert_string_equal(res.code, "password_same");
     jc_result_ok(&res);
-    jc_reset_set_password(&db, &res, &lo, &ctx, &s, "kurz", 4, "kurz", 4,
+    jc_onetime_set_password(&db, &res, &lo, &ctx, &s, "kurz", 4, "kurz", 4,
                           NOW, p);
     assert_int_equal(res.status, 422);
     assert_string_equal(res.code, "validation_failed");
     json_decref(res.details);
     jc_result_ok(&res);
-    jc_reset_set_password(&db, &res, &lo, &ctx, &s, pw, strlen(pw), pw,
+    jc_onetime_set_password(&db, &res, &lo, &ctx, &s, pw, strlen(pw), pw,
                           strlen(pw), NOW, p);
     assert_int_equal(res.status, 200);
     assert_int_equal(lo.state, JC_SESS_EMAIL_REQUIRED);
@@ -307,19 +307,19 @@ static void reset_and_flow(void **state)
         "WHERE id_hash = '%s'", s.id_hash), p), 0);
 
     /* step 2: wrong state, then the address */
-    jc_reset_set_email(&db, &res, &ctx, &s, "neu@example.org", 1, NOW, p);
+    jc_onetime_set_email(&db, &res, &ctx, &s, "neu@example.org", 1, NOW, p);
     assert_int_equal(res.status, 409);
     s = load(&db, &ctx, lo.token, NOW, p);
     jc_result_ok(&res);
-    jc_reset_set_email(&db, &res, &ctx, &s, "a@example.org", 1, NOW, p);
+    jc_onetime_set_email(&db, &res, &ctx, &s, "a@example.org", 1, NOW, p);
     assert_int_equal(res.status, 409);
     assert_string_equal(res.code, "email_taken");
     jc_result_ok(&res);
-    jc_reset_set_email(&db, &res, &ctx, &s, "neu@example.org", 0, NOW, p);
+    jc_onetime_set_email(&db, &res, &ctx, &s, "neu@example.org", 0, NOW, p);
     assert_int_equal(res.status, 422);
     json_decref(res.details);
     jc_result_ok(&res);
-    jc_reset_set_email(&db, &res, &ctx, &s, " Neu@Example.org ", 1, NOW, p);
+    jc_onetime_set_email(&db, &res, &ctx, &s, " Neu@Example.org ", 1, NOW, p);
     assert_int_equal(res.status, 202);
     assert_string_equal(str1(&db, "SELECT email FROM email_token WHERE "
                              "purpose = 'reset_email'", p),
@@ -328,29 +328,29 @@ static void reset_and_flow(void **state)
                      "NULL", p));
 
     /* step 3: an unknown token is not ours; an expired one is refused */
-    jc_reset_confirm(&db, &res, &found, jc_token_hash("nope", 4, p), NOW, p);
+    jc_onetime_confirm(&db, &res, &found, jc_token_hash("nope", 4, p), NOW, p);
     assert_int_equal(found, 0);
     hash = str1(&db, "SELECT token_hash FROM email_token WHERE purpose = "
                 "'reset_email'", p);
-    jc_reset_confirm(&db, &res, &found, hash, NOW + 86400, p);
+    jc_onetime_confirm(&db, &res, &found, hash, NOW + 86400, p);
     assert_int_equal(found, 1);
     assert_int_equal(res.status, 410);
     assert_string_equal(res.code, "token_expired");
-    jc_reset_confirm(&db, &res, &found, hash, NOW + 60, p);
+    jc_onetime_confirm(&db, &res, &found, hash, NOW + 60, p);
     assert_int_equal(res.status, 200);
     assert_string_equal(str1(&db, apr_psprintf(p, "SELECT email FROM account "
         "WHERE id = %" APR_INT64_T_FMT, citizen), p), "neu@example.org");
     assert_null(str1(&db, apr_psprintf(p, "SELECT username FROM account "
         "WHERE id = %" APR_INT64_T_FMT, citizen), p));
     assert_int_equal(num(&db, "SELECT count(*) FROM session", p), 0);
-    jc_reset_confirm(&db, &res, &found, hash, NOW + 61, p);
+    jc_onetime_confirm(&db, &res, &found, hash, NOW + 61, p);
     assert_int_equal(res.status, 410);
     assert_string_equal(res.code, "token_used");
 
     /* a staff account bound to a customer is not reset here */
     sql(&db, p, "UPDATE customer SET account_id = %" APR_INT64_T_FMT
         " WHERE id = %" APR_INT64_T_FMT, acct_a, unbound.id);
-    jc_reset_issue(&db, &res, &ctx, &staff_a, &unbound, 30 * 86400, NOW,
+    jc_onetime_issue(&db, &res, &ctx, &staff_a, &unbound, 30 * 86400, NOW,
                    &r1, p);
     assert_int_equal(res.status, 409);
     assert_string_equal(res.code, "staff_account");

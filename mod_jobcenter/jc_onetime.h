@@ -5,8 +5,8 @@
  * address -> new second factor). Core: no httpd headers. Every write is
  * one transaction and changes nothing when it fails; the plain one-time
  * values exist only in the caller's memory and the two letters. */
-#ifndef JC_RESET_H
-#define JC_RESET_H
+#ifndef JC_ONETIME_H
+#define JC_ONETIME_H
 
 #include <apr_pools.h>
 
@@ -17,7 +17,7 @@
 #include "jc_staff.h"
 
 /* email_token.purpose of the address given in the forced flow. */
-#define JC_RESET_PURPOSE "reset_email"
+#define JC_ONETIME_PURPOSE "reset_email"
 
 /* What a reset produced. username/password: the plain one-time values
  * (in p; the caller wipes nothing else, nothing of them is stored). */
@@ -30,11 +30,11 @@ typedef struct {
     apr_size_t letter_user_len;
     const char *letter_pass;    /* PDF: part 2, the password letter       */
     apr_size_t letter_pass_len;
-} jc_reset_out_t;
+} jc_onetime_out_t;
 
 /* A new one-time username: "ba-" followed by nine digits from OpenSSL's
  * RNG (uniform). NULL if the RNG fails. */
-const char *jc_reset_username_new(apr_pool_t *p);
+const char *jc_onetime_username_new(apr_pool_t *p);
 
 /* Staff reset the credentials of customer `cust` (of staff->jobcenter_id,
  * already loaded): the customer's bound account gets a new username and
@@ -46,28 +46,28 @@ const char *jc_reset_username_new(apr_pool_t *p);
  * The letters are rendered before anything is stored; a username
  * conflict draws a new one. 409 customer_unbound (no account bound),
  * 409 staff_account (the bound account is a staff account). */
-void jc_reset_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                     const jc_staff_t *staff, const jc_customer_t *cust,
                     apr_int64_t valid_secs, apr_int64_t now,
-                    jc_reset_out_t *out, apr_pool_t *p);
+                    jc_onetime_out_t *out, apr_pool_t *p);
 
 /* Forced flow, step 1 (session password_change_required): the new
  * password must meet the rules (422 + details), match its repeat and
  * differ from the one-time password (422 password_same). Sets it, clears
  * password_change_required and the expiry, and rotates the session into
  * the next state (email_required for a reset account). */
-void jc_reset_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                            const jc_ctx_t *ctx, const jc_session_t *s,
                            const char *pw, size_t pw_len,
                            const char *repeat, size_t repeat_len,
                            apr_int64_t now, apr_pool_t *p);
 
 /* Forced flow, step 2 (session email_required): the address and the
- * consent; a confirmation link (purpose JC_RESET_PURPOSE, valid
+ * consent; a confirmation link (purpose JC_ONETIME_PURPOSE, valid
  * ctx->confirm_ttl) to that address replaces older open ones. 422
  * email_invalid / email_consent_required, 409 email_taken. 202 on
  * success; the session stays (the citizen may correct the address). */
-void jc_reset_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                         const jc_session_t *s, const char *email,
                         int consent, apr_int64_t now, apr_pool_t *p);
 
@@ -77,7 +77,7 @@ void jc_reset_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
  * letters). Sets the address as the
  * account's confirmed one, clears the one-time username and ends the
  * account's sessions. NOROW: *found = 0 and nothing answered. */
-void jc_reset_confirm(jc_db_t *db, jc_result_t *res, int *found,
+void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
                       const char *token_hash, apr_int64_t now,
                       apr_pool_t *p);
 

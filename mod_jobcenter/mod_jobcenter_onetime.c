@@ -1,6 +1,6 @@
 /* One-time credentials (issue 5): the staff route "Zugangsdaten
  * zurücksetzen" answering with both letters, and the citizen's forced
- * flow (own password, e-mail address). The logic lives in jc_reset.c;
+ * flow (own password, e-mail address). The logic lives in jc_onetime.c;
  * the one-time values are never logged. */
 #include <string.h>
 #include <apr_base64.h>
@@ -11,7 +11,7 @@
 #include <http_protocol.h>
 
 #include "mod_jobcenter.h"
-#include "jc_reset.h"
+#include "jc_onetime.h"
 
 APLOG_USE_MODULE(jobcenter);
 
@@ -38,7 +38,7 @@ static json_t *letter_json(int part, const char *name, const char *pdf,
 int jc_route_staff_reset(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_customer_t cust;
-    jc_reset_out_t ro;
+    jc_onetime_out_t ro;
     apr_pool_t *p = c->r->pool;
 
     *out = NULL;
@@ -47,7 +47,7 @@ int jc_route_staff_reset(jc_call_t *c, jc_result_t *res, json_t **out)
     if (res->status != 200) {
         return res->status;
     }
-    jc_reset_issue(&c->db, res, &c->conf->ctx, c->staff, &cust,
+    jc_onetime_issue(&c->db, res, &c->conf->ctx, c->staff, &cust,
                    c->conf->otc_validity * 86400, c->now, &ro, p);
     if (res->status != 200) {
         return res->status;
@@ -81,7 +81,7 @@ int jc_route_reset_password(jc_call_t *c, jc_result_t *res, json_t **out)
     const char *rp = jc_api_body_str(c, "password_repeat", &rplen);
 
     *out = NULL;
-    jc_reset_set_password(&c->db, res, &lo, &c->conf->ctx, &c->sess, pw,
+    jc_onetime_set_password(&c->db, res, &lo, &c->conf->ctx, &c->sess, pw,
                           pwlen, rp, rplen, c->now, c->r->pool);
     if (res->status != 200) {
         if (res->status == 401) {
@@ -105,7 +105,7 @@ int jc_route_reset_email(jc_call_t *c, jc_result_t *res, json_t **out)
     const char *email = jc_api_body_str(c, "email", NULL);
 
     *out = NULL;
-    jc_reset_set_email(&c->db, res, &c->conf->ctx, &c->sess, email,
+    jc_onetime_set_email(&c->db, res, &c->conf->ctx, &c->sess, email,
                        json_is_true(json_object_get(c->body,
                                                     "accept_email")),
                        c->now, c->r->pool);

@@ -1,10 +1,10 @@
-/* One-time credentials and the forced flow (see jc_reset.h). */
+/* One-time credentials and the forced flow (see jc_onetime.h). */
 #include <string.h>
 #include <apr_strings.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "jc_reset.h"
+#include "jc_onetime.h"
 #include "jc_event.h"
 #include "jc_letter.h"
 #include "jc_mail.h"
@@ -12,9 +12,9 @@
 #include "jc_password.h"
 #include "jc_token.h"
 
-#define JC_RESET_TRIES 8
+#define JC_ONETIME_TRIES 8
 
-const char *jc_reset_username_new(apr_pool_t *p)
+const char *jc_onetime_username_new(apr_pool_t *p)
 {
     int attempt;
 
@@ -76,7 +76,7 @@ static jc_db_rc_e letter_head(jc_db_t *db, jc_letter_head_t *h,
     return JC_DB_OK;
 }
 
-static void wipe_out(jc_reset_out_t *out)
+static void wipe_out(jc_onetime_out_t *out)
 {
     if (out->password) {
         OPENSSL_cleanse((void *)out->password, strlen(out->password));
@@ -84,10 +84,10 @@ static void wipe_out(jc_reset_out_t *out)
     memset(out, 0, sizeof(*out));
 }
 
-void jc_reset_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                     const jc_staff_t *staff, const jc_customer_t *cust,
                     apr_int64_t valid_secs, apr_int64_t now,
-                    jc_reset_out_t *out, apr_pool_t *p)
+                    jc_onetime_out_t *out, apr_pool_t *p)
 {
     apr_int64_t cid = cust->id, jcid = staff->jobcenter_id;
     apr_int64_t acct = 0, confirmed = 0, is_staff = 0, stf;
@@ -102,7 +102,7 @@ void jc_reset_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     memset(out, 0, sizeof(*out));
     args[0] = &cid;
     args[1] = &jcid;
-    rc = jc_db_select1(db, &row, "jc_reset_cust_account", args, p);
+    rc = jc_db_select1(db, &row, "jc_onetime_cust_account", args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 409, "customer_unbound", "Diese Kundin oder "
                       "dieser Kunde hat noch kein Konto mit den eServices "
@@ -155,8 +155,8 @@ void jc_reset_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     stf = staff->account_id;
-    for (attempt = 0; attempt < JC_RESET_TRIES; attempt++) {
-        out->username = jc_reset_username_new(p);
+    for (attempt = 0; attempt < JC_ONETIME_TRIES; attempt++) {
+        out->username = jc_onetime_username_new(p);
         if (!out->username
             || jc_letter_credential(p, &h, 1, out->username,
                                     (time_t)out->expires_at,
@@ -174,7 +174,7 @@ void jc_reset_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
             args[2] = &out->expires_at;
             args[3] = &now;
             args[4] = &acct;
-            rc = jc_db_exec(db, NULL, "jc_reset_account", args, p);
+            rc = jc_db_exec(db, NULL, "jc_onetime_account", args, p);
         }
         if (rc == JC_DB_CONFLICT) {
             /* the username is taken: draw another one */
@@ -183,16 +183,16 @@ void jc_reset_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         }
         args[0] = &acct;
         if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_reset_drop_totp", args, p);
+            rc = jc_db_exec(db, NULL, "jc_onetime_drop_totp", args, p);
         }
         if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_reset_drop_passkeys", args, p);
+            rc = jc_db_exec(db, NULL, "jc_onetime_drop_passkeys", args, p);
         }
         if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_reset_drop_challenges", args, p);
+            rc = jc_db_exec(db, NULL, "jc_onetime_drop_challenges", args, p);
         }
         if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_reset_drop_tokens", args, p);
+            rc = jc_db_exec(db, NULL, "jc_onetime_drop_tokens", args, p);
         }
         if (rc == JC_DB_OK) {
             rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args, p);
@@ -255,7 +255,7 @@ static jc_db_rc_e rotate(jc_db_t *db, jc_login_out_t *out,
                              p);
 }
 
-void jc_reset_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                            const jc_ctx_t *ctx, const jc_session_t *s,
                            const char *pw, size_t pw_len,
                            const char *repeat, size_t repeat_len,
@@ -296,7 +296,7 @@ void jc_reset_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
     args[0] = &acct;
-    rc = jc_db_select1(db, &row, "jc_reset_state", args, p);
+    rc = jc_db_select1(db, &row, "jc_onetime_state", args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -329,7 +329,7 @@ void jc_reset_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         args[0] = phc;
         args[1] = &now;
         args[2] = &acct;
-        rc = jc_db_exec(db, &n, "jc_reset_password", args, p);
+        rc = jc_db_exec(db, &n, "jc_onetime_password", args, p);
         if (rc == JC_DB_OK && n != 1) {
             rc = JC_DB_NOROW; /* a parallel request changed it first */
         }
@@ -357,7 +357,7 @@ void jc_reset_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
 }
 
-void jc_reset_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                         const jc_session_t *s, const char *email,
                         int consent, apr_int64_t now, apr_pool_t *p)
 {
@@ -422,14 +422,14 @@ void jc_reset_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     rc = rc == JC_DB_NOROW ? JC_DB_OK : rc;
     if (rc == JC_DB_OK) {
         args[0] = &acct;
-        args[1] = JC_RESET_PURPOSE;
+        args[1] = JC_ONETIME_PURPOSE;
         rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
     }
     if (rc == JC_DB_OK) {
         args[0] = hash;
         args[1] = &acct;
         args[2] = norm;
-        args[3] = JC_RESET_PURPOSE;
+        args[3] = JC_ONETIME_PURPOSE;
         args[4] = &now;
         args[5] = &exp;
         rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
@@ -438,7 +438,7 @@ void jc_reset_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         args[0] = &now;
         args[1] = &now;
         args[2] = &acct;
-        rc = jc_db_exec(db, &n, "jc_reset_consent", args, p);
+        rc = jc_db_exec(db, &n, "jc_onetime_consent", args, p);
         if (rc == JC_DB_OK && n != 1) {
             rc = JC_DB_ERROR;
             db->last_error = "account has an address already";
@@ -460,7 +460,7 @@ void jc_reset_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     res->status = 202;
 }
 
-void jc_reset_confirm(jc_db_t *db, jc_result_t *res, int *found,
+void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
                       const char *token_hash, apr_int64_t now,
                       apr_pool_t *p)
 {
@@ -479,7 +479,7 @@ void jc_reset_confirm(jc_db_t *db, jc_result_t *res, int *found,
         return;
     }
     args[0] = token_hash;
-    args[1] = JC_RESET_PURPOSE;
+    args[1] = JC_ONETIME_PURPOSE;
     rc = jc_db_select1(db, &row, "jc_token_get", args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
@@ -524,7 +524,7 @@ void jc_reset_confirm(jc_db_t *db, jc_result_t *res, int *found,
         args[1] = &now;
         args[2] = &now;
         args[3] = &acct;
-        rc = jc_db_exec(db, &n, "jc_reset_email", args, p);
+        rc = jc_db_exec(db, &n, "jc_onetime_email", args, p);
     }
     if (rc == JC_DB_CONFLICT) {
         jc_db_rollback(db, p);
