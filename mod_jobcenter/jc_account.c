@@ -450,7 +450,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
 {
     apr_int64_t cfail = 0;
     apr_int64_t id = 0, confirmed = 0, afail = 0, auntil = 0, pwchange = 0;
-    apr_int64_t factor_at = 0, passkeys = 0;
+    apr_int64_t factor_at = 0, passkeys = 0, onetime_exp = 0;
     int has_factor = 0, has_totp = 0;
     const char *key = NULL, *phc, *email = NULL;
     const void *args[3];
@@ -504,6 +504,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         email = jc_db_col_str(&row, 6, p);
         has_totp = jc_db_col_i64(&row, 7, &factor_at, 0);
         jc_db_col_i64(&row, 8, &passkeys, 0);
+        jc_db_col_i64(&row, 9, &onetime_exp, 0);
         has_factor = has_totp || passkeys > 0;
         if (auntil > now) {
             too_many(res, auntil - now,
@@ -547,7 +548,16 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
 
-    /* 4. right password */
+    /* 4. right password; a one-time password from a letter expires
+     * (issue 5: only said to whoever knows it) */
+    if (pwchange && onetime_exp > 0 && now >= onetime_exp) {
+        res->log = "one-time credentials expired";
+        jc_result_set(res, 401, "onetime_expired",
+                      "Ihre Einmal-Zugangsdaten aus dem Brief sind "
+                      "abgelaufen. Bitte fordern Sie bei Ihrem Jobcenter "
+                      "neue Zugangsdaten an.", NULL);
+        return;
+    }
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;

@@ -29,6 +29,10 @@ static const struct {
     { JC_EV_PASSKEY_RENAMED, "Passkey umbenannt" },
     { JC_EV_PASSKEY_REMOVED, "Passkey entfernt" },
     { JC_EV_CODE_REDEEMED,   "Freischaltcode eingelöst" },
+    { JC_EV_CREDENTIALS_RESET, "Zugangsdaten vom Jobcenter zurückgesetzt "
+                               "(Einmal-Zugangsdaten per Brief)" },
+    { JC_EV_ONETIME_REPLACED, "Einmal-Passwort durch ein eigenes Passwort "
+                              "ersetzt" },
     { JC_EV_ONLINE_ACTIVATED, "Online-Kommunikation aktiviert" },
     { JC_EV_ONLINE_DEACT_REQUESTED,
                              "Deaktivierung der Online-Kommunikation beantragt" },

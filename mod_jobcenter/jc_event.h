@@ -21,6 +21,8 @@
 #define JC_EV_PASSKEY_RENAMED   "passkey_renamed"
 #define JC_EV_PASSKEY_REMOVED   "passkey_removed"
 #define JC_EV_CODE_REDEEMED     "freischaltcode_redeemed"
+#define JC_EV_CREDENTIALS_RESET "credentials_reset"
+#define JC_EV_ONETIME_REPLACED  "onetime_password_replaced"
 #define JC_EV_ONLINE_ACTIVATED  "online_activated"
 #define JC_EV_ONLINE_DEACT_REQUESTED "online_deactivation_requested"
 #define JC_EV_ONLINE_DEACTIVATED "online_deactivated"

@@ -385,6 +385,42 @@ jc_mail_t *jc_mail_passkey_enabled(const char *from, const char *rcpt,
     return jc_mail_compose(from, rcpt, "Passkey eingerichtet", body, now, p);
 }
 
+jc_mail_t *jc_mail_credentials_reset(const char *from, const char *rcpt,
+                                     const char *jc_name, apr_time_t now,
+                                     apr_pool_t *p)
+{
+    const char *body;
+
+    if (rcpt == NULL || jc_name == NULL || p == NULL
+        || !jc_mail_no_ctl(jc_name)) {
+        return NULL;
+    }
+    body = apr_pstrcat(p,
+        "Guten Tag,\n"
+        "\n"
+        "die Zugangsdaten Ihres Kontos im Portal Jobcenter.Digital mit der "
+        "E-Mail-Adresse\n"
+        "\n",
+        rcpt, "\n"
+        "\n"
+        "wurden soeben vom ", jc_name, " zurückgesetzt. Ihr bisheriges "
+        "Passwort, Ihr zweiter Faktor (App-Code/TOTP) und Ihre Passkeys "
+        "gelten nicht mehr; alle Anmeldungen wurden beendet. Diese "
+        "E-Mail-Adresse ist nicht mehr mit dem Konto verbunden.\n"
+        "\n"
+        "Neue Einmal-Zugangsdaten (Benutzername und Passwort) erhalten Sie "
+        "in zwei getrennten Briefen von Ihrem Jobcenter. Nach der Anmeldung "
+        "damit wählen Sie ein eigenes Passwort, geben Ihre E-Mail-Adresse "
+        "an und richten den zweiten Faktor neu ein.\n"
+        "\n"
+        "Wenn Sie keine neuen Zugangsdaten angefordert haben, wenden Sie "
+        "sich bitte an Ihr Jobcenter.\n"
+        "\n"
+        JC_MAIL_CLOSING, NULL);
+    return jc_mail_compose(from, rcpt, "Zugangsdaten zurückgesetzt", body,
+                           now, p);
+}
+
 /* Epoch seconds of the last Sunday of month (0-based, March = 2,
  * October = 9) of year at 01:00 UTC: the EU summer time switch. */
 static apr_int64_t eu_switch(int year, int month)

@@ -69,6 +69,12 @@ jc_mail_t *jc_mail_security_changed(const char *from, const char *rcpt,
                                     const char *login_link, apr_time_t now,
                                     apr_pool_t *p);
 
+/* "Zugangsdaten zurückgesetzt": notice to the address an account had when
+ * staff reset its credentials (issue 5). Carries no secret. */
+jc_mail_t *jc_mail_credentials_reset(const char *from, const char *rcpt,
+                                     const char *jc_name, apr_time_t now,
+                                     apr_pool_t *p);
+
 /* Write data into dir as "<name>.eml": written to a temp file in dir, fsync'd,
  * renamed (so readers never see half a file). name must match [A-Za-z0-9_-]+
  * (at most 128 chars; else APR_EINVAL). The file gets mode 0640; an existing

@@ -8,20 +8,21 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_schema_get", "SELECT version FROM jc_schema" },
 
     /* accounts */
-    /* column 7: confirmed_at of the account's TOTP factor (NULL = none
+    /* column 9: onetime_expires_at (one-time password from a letter);
+     * column 7: confirmed_at of the account's TOTP factor (NULL = none
      * or not confirmed), column 8: number of its passkeys, so the login
      * needs one SELECT */
     { "jc_acct_by_email",
       "SELECT a.id, a.password_hash, a.email_confirmed_at, a.failed_logins, "
       "a.login_blocked_until, a.password_change_required, a.email, "
       "t.confirmed_at, (SELECT count(*) FROM passkey k "
-      "WHERE k.account_id = a.id) FROM account a "
+      "WHERE k.account_id = a.id), a.onetime_expires_at FROM account a "
       "LEFT JOIN totp_factor t ON t.account_id = a.id WHERE a.email = %s" },
     { "jc_acct_by_username",
       "SELECT a.id, a.password_hash, a.email_confirmed_at, a.failed_logins, "
       "a.login_blocked_until, a.password_change_required, a.email, "
       "t.confirmed_at, (SELECT count(*) FROM passkey k "
-      "WHERE k.account_id = a.id) FROM account a "
+      "WHERE k.account_id = a.id), a.onetime_expires_at FROM account a "
       "LEFT JOIN totp_factor t ON t.account_id = a.id "
       "WHERE a.username = %s" },
     { "jc_acct_insert",
@@ -699,6 +700,46 @@ static const jc_sql_stmt_t statements[] = {
       "UPDATE conversation SET account_id = NULL WHERE account_id = %lld" },
     { "jc_konto_del_account",
       "DELETE FROM account WHERE id = %lld" },
+    /* one-time credentials ("Zugangsdaten zurücksetzen", jc_onetime.c) */
+    /* the customer's bound account with what the reset needs */
+    { "jc_onetime_cust_account",
+      "SELECT a.id, a.email, a.email_confirmed_at, "
+      "(SELECT count(*) FROM staff s WHERE s.account_id = a.id) "
+      "FROM customer c JOIN account a ON a.id = c.account_id "
+      "WHERE c.id = %lld AND c.jobcenter_id = %lld" },
+    /* the new pair replaces the old one (password hash, username): only
+     * the newest letter pair matches anything */
+    { "jc_onetime_account",
+      "UPDATE account SET password_hash = %s, username = %s, "
+      "password_change_required = 1, onetime_expires_at = %lld, "
+      "email = NULL, email_confirmed_at = NULL, failed_logins = 0, "
+      "login_blocked_until = 0, updated_at = %lld WHERE id = %lld" },
+    { "jc_onetime_drop_totp",
+      "DELETE FROM totp_factor WHERE account_id = %lld" },
+    { "jc_onetime_drop_passkeys",
+      "DELETE FROM passkey WHERE account_id = %lld" },
+    { "jc_onetime_drop_challenges",
+      "DELETE FROM webauthn_challenge WHERE account_id = %lld" },
+    { "jc_onetime_drop_tokens",
+      "DELETE FROM email_token WHERE account_id = %lld AND used_at IS NULL" },
+    { "jc_onetime_state",
+      "SELECT password_hash, password_change_required, email, "
+      "(SELECT count(*) FROM totp_factor t WHERE t.account_id = a.id "
+      "AND t.confirmed_at IS NOT NULL) + (SELECT count(*) FROM passkey k "
+      "WHERE k.account_id = a.id) FROM account a WHERE a.id = %lld" },
+    { "jc_onetime_password",
+      "UPDATE account SET password_hash = %s, password_change_required = 0, "
+      "onetime_expires_at = NULL, updated_at = %lld "
+      "WHERE id = %lld AND password_change_required = 1" },
+    { "jc_onetime_consent",
+      "UPDATE account SET email_consent_at = %lld, updated_at = %lld "
+      "WHERE id = %lld AND email IS NULL" },
+    /* the confirmed address ends the letter flow: the one-time username
+     * stops working */
+    { "jc_onetime_email",
+      "UPDATE account SET email = %s, email_confirmed_at = %lld, "
+      "username = NULL, updated_at = %lld WHERE id = %lld "
+      "AND email IS NULL AND password_change_required = 0" },
 
     { NULL, NULL }
 };

@@ -55,6 +55,8 @@ typedef struct {
     const char *wa_rp_id;        /* JobcenterWebAuthnRPID                 */
     apr_int64_t wa_challenge_ttl; /* JobcenterWebAuthnChallengeTTL, secs  */
     apr_int64_t fsc_validity;    /* JobcenterFreischaltcodeValidity, days */
+    apr_int64_t otc_validity;    /* JobcenterOnetimeCredentialsValidity,
+                                    days                                  */
     apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
     apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
     apr_int64_t msg_remind_days; /* JobcenterBescheidReminderDays         */
@@ -149,6 +151,12 @@ jc_route_fn jc_route_staff_customers;
 jc_route_fn jc_route_staff_customer_create;
 jc_route_fn jc_route_staff_customer;
 jc_route_fn jc_route_staff_code_issue;
+
+/* mod_jobcenter_onetime.c: one-time credentials (staff) and the citizen's
+ * forced flow (password, e-mail address). */
+jc_route_fn jc_route_staff_reset;
+jc_route_fn jc_route_reset_password;
+jc_route_fn jc_route_reset_email;
 
 /* mod_jobcenter_passkey.c: the passkey (WebAuthn) routes. */
 jc_route_fn jc_route_passkey_register_options;

@@ -13,6 +13,7 @@
 #include "mod_jobcenter.h"
 #include "jc_cookie.h"
 #include "jc_json.h"
+#include "jc_onetime.h"
 #include "jc_token.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -322,8 +323,23 @@ static int route_register(jc_call_t *c, jc_result_t *res, json_t **out)
 
 static int route_confirm(jc_call_t *c, jc_result_t *res, json_t **out)
 {
-    jc_account_confirm(&c->db, res, &c->conf->ctx,
-                       jc_api_body_str(c, "token", NULL), c->now, c->r->pool);
+    const char *token = jc_api_body_str(c, "token", NULL);
+
+    jc_account_confirm(&c->db, res, &c->conf->ctx, token, c->now,
+                       c->r->pool);
+    if (res->status == 404 && token && jc_token_wellformed(token)) {
+        /* not a registration link: the address of the letter flow? */
+        jc_result_t r2;
+        int found = 0;
+
+        jc_result_ok(&r2);
+        jc_onetime_confirm(&c->db, &r2, &found,
+                         jc_token_hash(token, strlen(token), c->r->pool),
+                         c->now, c->r->pool);
+        if (found) {
+            *res = r2;
+        }
+    }
     *out = json_pack("{s:s}", "status", "confirmed");
     return 200;
 }
@@ -471,6 +487,12 @@ static const jc_route_t routes[] = {
       jc_route_staff_customer },
     { M_POST, "staff/customers/*/freischaltcode", JC_API_LEVEL_STAFF, 0, 1,
       jc_route_staff_code_issue },
+    { M_POST, "staff/customers/*/zugangsdaten", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_reset },
+    /* the letter flow (issue 5): level 2 = password_change_required and
+     * level 3 = email_required; the core wants exactly that state */
+    { M_POST, "onetime/password", 2, 1, 1, jc_route_reset_password },
+    { M_POST, "onetime/email",    3, 1, 1, jc_route_reset_email },
     /* the "Sicherheit" page: fully signed in; changes also need a recent
      * check (JobcenterReauthWindow, checked by the core) */
     { M_GET,  "security",        5, 0, 1, jc_route_security_list },

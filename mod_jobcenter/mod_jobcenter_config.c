@@ -43,6 +43,7 @@
 #define JC_D_REAUTH        "JobcenterReauthWindow"
 #define JC_D_GATE_HEADERS  "JobcenterGateHeaders"
 #define JC_D_FSC_VALIDITY  "JobcenterFreischaltcodeValidity"
+#define JC_D_OTC_VALIDITY  "JobcenterOnetimeCredentialsValidity"
 #define JC_D_ONLINE_DAYS   "JobcenterOnlineDeactivationDays"
 #define JC_D_REMIND_DAYS   "JobcenterBescheidReminderDays"
 #define JC_D_UP_STORE      "JobcenterUploadStore"
@@ -84,6 +85,7 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->confirm_ttl = -1;
     c->wa_challenge_ttl = -1;
     c->fsc_validity = -1;
+    c->otc_validity = -1;
     c->reauth_window = -1;
     c->online_days = -1;
     c->msg_remind_days = -1;
@@ -139,6 +141,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(confirm_ttl);
     MERGE_NUM(wa_challenge_ttl);
     MERGE_NUM(fsc_validity);
+    MERGE_NUM(otc_validity);
     MERGE_NUM(reauth_window);
     MERGE_NUM(online_days);
     MERGE_NUM(msg_remind_days);
@@ -342,6 +345,11 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
         else if (!strcasecmp(name, JC_D_FSC_VALIDITY)) {
             /* days, not seconds: a code lives for weeks */
             slot = &c->fsc_validity;
+            max = 365;
+        }
+        else if (!strcasecmp(name, JC_D_OTC_VALIDITY)) {
+            /* days, like the Freischaltcode's */
+            slot = &c->otc_validity;
             max = 365;
         }
         else if (!strcasecmp(name, JC_D_REAUTH)) {
@@ -601,6 +609,9 @@ const command_rec jc_cmds[] = {
                   "Lifetime of a passkey challenge, seconds (default 300)"),
     AP_INIT_TAKE1(JC_D_FSC_VALIDITY, set_str, NULL, RSRC_CONF,
                   "Days a new Freischaltcode stays valid (default 42)"),
+    AP_INIT_TAKE1(JC_D_OTC_VALIDITY, set_str, NULL, RSRC_CONF,
+                  "Days new one-time credentials (the two letters of "
+                  "'Zugangsdaten zurücksetzen') stay valid (default 30)"),
     AP_INIT_TAKE1(JC_D_REAUTH, set_str, NULL, RSRC_CONF,
                   "How long a password or factor check allows changes to "
                   "the factors, seconds (default 300)"),
@@ -668,6 +679,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(max_body, 16384);
     DEF(wa_challenge_ttl, 300);
     DEF(fsc_validity, 42);
+    DEF(otc_validity, 30);
     DEF(reauth_window, 300);
     DEF(online_days, JC_ONLINE_DEACT_DAYS_DEFAULT);
     DEF(msg_remind_days, JC_MSG_REMIND_DEFAULT);

@@ -3,6 +3,7 @@
 
 import { api, errorMessage, errorCode } from './api.js';
 import { setupResendForm } from './resend.js';
+import { flowPage } from './forced-flow.js';
 import { supported as passkeySupported, usePasskey } from './webauthn.js';
 import {
     byId, param, showMessages, showError, clearMessages, setFieldError,
@@ -118,6 +119,12 @@ form.addEventListener('submit', async (ev) => {
         // an account with a second factor is asked for its code next
         // a complete login goes back to the gate's ?ziel= (if safe)
         const state = res.data && res.data.state;
+        // one-time credentials from the letters: the flow's next step
+        const flow = flowPage(state);
+        if (flow) {
+            window.location.replace(flow);
+            return;
+        }
         window.location.replace(state === 'mfa_required'
             ? 'zweiter-faktor.html' + zielQuery()
             : state === 'authenticated' ? afterLogin() : 'start.html');

@@ -2,6 +2,9 @@
 // /api/v1/staff/customers/N) and "Freischaltcode erzeugen": POST
 // .../freischaltcode answers with the letter as application/pdf, which is
 // offered as a download (the code exists only in this letter).
+// "Zugangsdaten zurücksetzen" (bound customers, after a confirmation): POST
+// .../zugangsdaten answers with both letters (JSON, base64); each is
+// offered as its own download from an object URL.
 
 import { api, errorMessage, getCsrfToken } from './api.js';
 import { byId, show, param, showError, showMessages, clearMessages } from './ui.js';
@@ -29,6 +32,7 @@ function render(data) {
     byId('c-bound').textContent = c.bound ? 'freigeschaltet (mit einem Konto verbunden)'
         : 'noch nicht freigeschaltet';
     byId('issue-code').hidden = !!c.bound;
+    show(byId('reset-section'), !!c.bound);
     const ul = byId('codes');
     ul.textContent = '';
     for (const k of data.codes) {
@@ -114,5 +118,57 @@ async function issue() {
     showError(errorMessage(result), []);
 }
 
+// ---- Zugangsdaten zurücksetzen ------------------------------------------
+
+const resetUrls = [];
+
+function pdfUrl(b64) {
+    const bin = atob(b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' }));
+    resetUrls.push(url);
+    return url;
+}
+
+function confirmPanel(open) {
+    show(byId('reset-confirm'), open);
+    byId('reset-start').setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (open) byId('reset-do').focus();
+}
+
+async function resetCredentials() {
+    const button = byId('reset-do');
+    if (button.getAttribute('aria-busy') === 'true') return;
+    clearMessages();
+    button.setAttribute('aria-busy', 'true');
+    button.disabled = true;
+    const res = await api('POST', '/api/v1/staff/customers/' + id + '/zugangsdaten');
+    button.removeAttribute('aria-busy');
+    button.disabled = false;
+    confirmPanel(false);
+    if (res.status !== 201 || !res.data || !Array.isArray(res.data.letters)) {
+        if (!commonFailure(res)) showError(errorMessage(res), []);
+        return;
+    }
+    while (resetUrls.length) URL.revokeObjectURL(resetUrls.pop());
+    for (const letter of res.data.letters) {
+        const link = byId('reset-letter-' + letter.part);
+        if (!link) continue;
+        link.href = pdfUrl(letter.data_base64);
+        link.download = letter.filename;
+    }
+    byId('reset-text').textContent = 'Die Zugangsdaten wurden zurückgesetzt. '
+        + 'Die Einmal-Zugangsdaten sind gültig bis ' + epochDe(res.data.expires_at) + '.';
+    show(byId('reset-result'), true);
+    byId('reset-letter-1').focus();
+}
+
 byId('issue-code').addEventListener('click', issue);
+byId('reset-start').addEventListener('click', () => confirmPanel(byId('reset-confirm').hidden));
+byId('reset-cancel').addEventListener('click', () => {
+    confirmPanel(false);
+    byId('reset-start').focus();
+});
+byId('reset-do').addEventListener('click', resetCredentials);
 load();

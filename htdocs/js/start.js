@@ -4,6 +4,8 @@
 //                         WebAuthn create() here, then the start page;
 //                         "Zweiter Faktor einrichten" ->
 //                         zweiter-faktor-einrichten.html)
+//   password_change_required / email_required -> the page of the letter
+//                         flow (forced-flow.js)
 //   mfa_required       -> zweiter-faktor.html (the code after the password)
 //   authenticated      -> the start page: GET /api/v1/profile; with a
 //                         person profile (and it selected under "Profil
@@ -13,6 +15,7 @@
 //                         registration, say) leads to its page first.
 // "Abmelden" / "Abbrechen": POST /api/v1/logout (logout.js).
 
+import { flowPage } from './forced-flow.js';
 import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
 import { byId, param, show, showError, showMessages, clearMessages } from './ui.js';
@@ -46,6 +49,12 @@ async function load() {
 
     const account = res.data.account;
     const session = res.data.session || {};
+    const flow = flowPage(session.state);
+    if (flow) {
+        // the letter flow is not finished: back to its step
+        window.location.replace(flow);
+        return;
+    }
     if (session.state === 'mfa_required') {
         // the password was right; the code from the app is still missing
         window.location.replace('zweiter-faktor.html');

@@ -41,6 +41,7 @@ describe('db-init.sh upgrades a version 1 database', () => {
             await env.db.exec('DROP TABLE webauthn_challenge');
             await env.db.exec('DROP TABLE passkey');
             await env.db.exec('DROP INDEX account_user_handle');
+            await env.db.exec('ALTER TABLE account DROP COLUMN onetime_expires_at');
             await env.db.exec('ALTER TABLE account DROP COLUMN user_handle');
             await env.db.exec('DROP TABLE totp_factor');
             await env.db.exec('UPDATE jc_schema SET version = 1');
@@ -61,6 +62,7 @@ describe('db-init.sh upgrades a version 1 database', () => {
         assert.equal(await env.db.scalar('SELECT count(*) FROM passkey'), 0);
         assert.equal(await env.db.scalar('SELECT count(*) FROM webauthn_challenge'), 0);
         assert.equal(await env.db.scalar("SELECT count(*) FROM account WHERE user_handle IS NULL"), 1);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM account WHERE onetime_expires_at IS NULL'), 1);
         for (const t of ['event', 'jobcenter', 'jobcenter_postcode', 'staff', 'customer',
             'freischaltcode', 'staff_audit', 'online_consent', 'online_consent_history',
             'upload_draft', 'upload_file', 'upload_submission', 'conversation', 'message',

@@ -1,0 +1,559 @@
+/* One-time credentials and the forced flow (see jc_onetime.h). */
+#include <string.h>
+#include <apr_strings.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "jc_onetime.h"
+#include "jc_event.h"
+#include "jc_letter.h"
+#include "jc_mail.h"
+#include "jc_outbox.h"
+#include "jc_password.h"
+#include "jc_token.h"
+
+#define JC_ONETIME_TRIES 8
+
+const char *jc_onetime_username_new(apr_pool_t *p)
+{
+    int attempt;
+
+    for (attempt = 0; attempt < 64; attempt++) {
+        unsigned char b[4];
+        apr_uint32_t v;
+
+        if (RAND_bytes(b, sizeof(b)) != 1) {
+            return NULL;
+        }
+        v = ((apr_uint32_t)b[0] << 24) | ((apr_uint32_t)b[1] << 16)
+            | ((apr_uint32_t)b[2] << 8) | b[3];
+        /* rejection sampling: 4 * 10^9 is the largest multiple of 10^9
+         * below 2^32, so every nine-digit value is equally likely */
+        if (v >= 4000000000u) {
+            continue;
+        }
+        return apr_psprintf(p, "ba-%09u", (unsigned)(v % 1000000000u));
+    }
+    return NULL;
+}
+
+/* The letter head of cust's jobcenter, the customer in the window. */
+static jc_db_rc_e letter_head(jc_db_t *db, jc_letter_head_t *h,
+                              const jc_ctx_t *ctx, const jc_customer_t *cust,
+                              const char **jc_name, apr_int64_t now,
+                              apr_pool_t *p)
+{
+    apr_int64_t jcid = cust->jobcenter_id;
+    const void *args[1];
+    const char *name;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &jcid;
+    rc = jc_db_select1(db, &row, "jc_jc_get", args, p);
+    if (rc != JC_DB_OK) {
+        return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
+    }
+    memset(h, 0, sizeof(*h));
+    h->jc_name = jc_db_col_str(&row, 0, p);
+    h->jc_street = jc_db_col_str(&row, 1, p);
+    h->jc_city = apr_pstrcat(p, jc_db_col_str(&row, 2, p), " ",
+                             jc_db_col_str(&row, 3, p), NULL);
+    h->jc_phone = jc_db_col_str(&row, 4, p);
+    name = apr_pstrcat(p, cust->given_name, " ", cust->family_name, NULL);
+    if (cust->salutation && *cust->salutation) {
+        name = apr_pstrcat(p, cust->salutation, " ", name, NULL);
+    }
+    h->recipient[0] = name;
+    h->recipient[1] = cust->street;
+    h->recipient[2] = apr_pstrcat(p, cust->postcode, " ", cust->city, NULL);
+    h->recipient[3] = NULL;
+    h->kundennummer = cust->kundennummer;
+    h->date = (time_t)now;
+    h->login_url = ctx->base_url
+        ? apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL) : NULL;
+    *jc_name = h->jc_name;
+    return JC_DB_OK;
+}
+
+static void wipe_out(jc_onetime_out_t *out)
+{
+    if (out->password) {
+        OPENSSL_cleanse((void *)out->password, strlen(out->password));
+    }
+    memset(out, 0, sizeof(*out));
+}
+
+void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                    const jc_staff_t *staff, const jc_customer_t *cust,
+                    apr_int64_t valid_secs, apr_int64_t now,
+                    jc_onetime_out_t *out, apr_pool_t *p)
+{
+    apr_int64_t cid = cust->id, jcid = staff->jobcenter_id;
+    apr_int64_t acct = 0, confirmed = 0, is_staff = 0, stf;
+    const char *old_email = NULL, *phc = NULL, *jc_name = NULL, *err = NULL;
+    jc_letter_head_t h;
+    const void *args[6];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int attempt;
+
+    jc_result_ok(res);
+    memset(out, 0, sizeof(*out));
+    args[0] = &cid;
+    args[1] = &jcid;
+    rc = jc_db_select1(db, &row, "jc_onetime_cust_account", args, p);
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 409, "customer_unbound", "Diese Kundin oder "
+                      "dieser Kunde hat noch kein Konto mit den eServices "
+                      "verbunden. Stellen Sie bitte einen Freischaltcode "
+                      "aus.", NULL);
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    jc_db_col_i64(&row, 0, &acct, 0);
+    old_email = jc_db_col_str(&row, 1, p);
+    jc_db_col_i64(&row, 2, &confirmed, 0);
+    jc_db_col_i64(&row, 3, &is_staff, 0);
+    if (old_email && !*old_email) {
+        old_email = NULL; /* pgsql gives "" for NULL */
+    }
+    if (is_staff > 0) {
+        jc_result_set(res, 409, "staff_account", "Das verbundene Konto ist "
+                      "ein Konto von Mitarbeitenden. Dessen Zugangsdaten "
+                      "setzt die Administration zurück.", NULL);
+        return;
+    }
+    out->account_id = acct;
+    out->expires_at = now + valid_secs;
+    out->password = jc_staff_gen_password(p);
+    if (!out->password) {
+        jc_result_internal(res, "RAND_bytes failed");
+        return;
+    }
+    /* the expensive hash and the letters before (never inside) the
+     * transaction; nothing is stored unless both letters exist */
+    if (jc_password_hash(&phc, out->password, strlen(out->password),
+                         &ctx->argon2, p) != APR_SUCCESS) {
+        wipe_out(out);
+        jc_result_internal(res, "argon2id hashing failed");
+        return;
+    }
+    rc = letter_head(db, &h, ctx, cust, &jc_name, now, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        wipe_out(out);
+        return;
+    }
+    if (jc_letter_credential(p, &h, 2, out->password,
+                             (time_t)out->expires_at, &out->letter_pass,
+                             &out->letter_pass_len, &err) != 0) {
+        wipe_out(out);
+        jc_result_internal(res, apr_pstrcat(p, "letter 2: ", err ? err : "-",
+                                            NULL));
+        return;
+    }
+    stf = staff->account_id;
+    for (attempt = 0; attempt < JC_ONETIME_TRIES; attempt++) {
+        out->username = jc_onetime_username_new(p);
+        if (!out->username
+            || jc_letter_credential(p, &h, 1, out->username,
+                                    (time_t)out->expires_at,
+                                    &out->letter_user, &out->letter_user_len,
+                                    &err) != 0) {
+            wipe_out(out);
+            jc_result_internal(res, out->username ? "letter 1 failed"
+                                                  : "RAND_bytes failed");
+            return;
+        }
+        rc = jc_db_begin(db, p);
+        if (rc == JC_DB_OK) {
+            args[0] = phc;
+            args[1] = out->username;
+            args[2] = &out->expires_at;
+            args[3] = &now;
+            args[4] = &acct;
+            rc = jc_db_exec(db, NULL, "jc_onetime_account", args, p);
+        }
+        if (rc == JC_DB_CONFLICT) {
+            /* the username is taken: draw another one */
+            jc_db_rollback(db, p);
+            continue;
+        }
+        args[0] = &acct;
+        if (rc == JC_DB_OK) {
+            rc = jc_db_exec(db, NULL, "jc_onetime_drop_totp", args, p);
+        }
+        if (rc == JC_DB_OK) {
+            rc = jc_db_exec(db, NULL, "jc_onetime_drop_passkeys", args, p);
+        }
+        if (rc == JC_DB_OK) {
+            rc = jc_db_exec(db, NULL, "jc_onetime_drop_challenges", args, p);
+        }
+        if (rc == JC_DB_OK) {
+            rc = jc_db_exec(db, NULL, "jc_onetime_drop_tokens", args, p);
+        }
+        if (rc == JC_DB_OK) {
+            rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args, p);
+        }
+        if (rc == JC_DB_OK) {
+            rc = jc_event_add(db, acct, now, JC_EV_CREDENTIALS_RESET,
+                              jc_name, p);
+        }
+        if (rc == JC_DB_OK) {
+            args[0] = &stf;
+            args[1] = &now;
+            args[2] = "credentials_reset";
+            args[3] = &cid;
+            args[4] = apr_psprintf(p, "account %" APR_INT64_T_FMT
+                                   ", valid until %" APR_INT64_T_FMT,
+                                   acct, out->expires_at);
+            rc = jc_db_exec(db, NULL, "jc_audit_add", args, p);
+        }
+        if (rc == JC_DB_OK && old_email && confirmed) {
+            jc_mail_t *m = jc_mail_credentials_reset(
+                ctx->mail_from, old_email, jc_name, apr_time_from_sec(now),
+                p);
+
+            rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
+        }
+        if (rc == JC_DB_OK) {
+            rc = jc_db_commit(db, p);
+        }
+        if (jc_db_fail(res, db, rc, p)) {
+            wipe_out(out);
+        }
+        return;
+    }
+    wipe_out(out);
+    jc_result_internal(res, "no free one-time username after 8 tries");
+}
+
+/* Rotate s into a new session of state st (inside the transaction). */
+static jc_db_rc_e rotate(jc_db_t *db, jc_login_out_t *out,
+                         const jc_ctx_t *ctx, const jc_session_t *s,
+                         jc_sess_state_e st, apr_int64_t now, apr_pool_t *p)
+{
+    jc_sess_meta_t meta = { s->verified_at, s->user_agent, s->client_ip };
+    const void *args[1];
+    jc_db_rc_e rc;
+    int n = 0;
+
+    args[0] = s->id_hash;
+    rc = jc_db_exec(db, &n, "jc_sess_delete", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    if (n != 1) {
+        return JC_DB_NOROW;
+    }
+    out->state = st;
+    out->account_id = s->account_id;
+    return jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
+                             s->account_id, st, &meta, &ctx->sess, now,
+                             p);
+}
+
+void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+                           const jc_ctx_t *ctx, const jc_session_t *s,
+                           const char *pw, size_t pw_len,
+                           const char *repeat, size_t repeat_len,
+                           apr_int64_t now, apr_pool_t *p)
+{
+    const jc_pw_rule_t *rule;
+    apr_int64_t acct = s->account_id, pwchange = 0, factors = 0;
+    const char *cur, *email, *phc = NULL;
+    const void *args[3];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int bad, n = 0;
+
+    jc_result_ok(res);
+    memset(out, 0, sizeof(*out));
+    if (s->state != JC_SESS_PASSWORD_CHANGE_REQUIRED) {
+        jc_result_set(res, 409, "password_change_not_required",
+                      "Ihr Passwort muss nicht geändert werden.", NULL);
+        return;
+    }
+    bad = jc_password_check(pw ? pw : "", pw ? pw_len : 0,
+                            repeat ? repeat : "", repeat ? repeat_len : 0);
+    for (rule = jc_password_rules(); rule->code; rule++) {
+        if (bad & rule->bit) {
+            jc_result_detail(res, rule->code,
+                             rule->bit == JC_PW_ERR_REPEAT
+                             ? "password_repeat" : "password",
+                             rule->message);
+            n++;
+        }
+    }
+    if (n) {
+        json_t *first = json_array_get(res->details, 0);
+
+        jc_result_set(res, 422, "validation_failed",
+                      "Bitte prüfen Sie Ihre Eingaben.",
+                      json_string_value(json_object_get(first, "field")));
+        return;
+    }
+    args[0] = &acct;
+    rc = jc_db_select1(db, &row, "jc_onetime_state", args, p);
+    if (rc == JC_DB_NOROW) {
+        rc = JC_DB_ERROR;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    cur = jc_db_col_str(&row, 0, p);
+    jc_db_col_i64(&row, 1, &pwchange, 0);
+    email = jc_db_col_str(&row, 2, p);
+    jc_db_col_i64(&row, 3, &factors, 0);
+    if (!pwchange) {
+        jc_result_set(res, 409, "password_change_not_required",
+                      "Ihr Passwort muss nicht geändert werden.", NULL);
+        return;
+    }
+    /* the one-time password is known to whoever handled the letter */
+    if (cur && jc_password_verify(cur, pw, pw_len) == APR_SUCCESS) {
+        jc_result_set(res, 422, "password_same",
+                      "Das neue Passwort darf nicht das Einmal-Passwort aus "
+                      "dem Brief sein. Bitte wählen Sie ein eigenes "
+                      "Passwort.", "password");
+        return;
+    }
+    if (jc_password_hash(&phc, pw, pw_len, &ctx->argon2, p) != APR_SUCCESS) {
+        jc_result_internal(res, "argon2id hashing failed");
+        return;
+    }
+    rc = jc_db_begin(db, p);
+    if (rc == JC_DB_OK) {
+        args[0] = phc;
+        args[1] = &now;
+        args[2] = &acct;
+        rc = jc_db_exec(db, &n, "jc_onetime_password", args, p);
+        if (rc == JC_DB_OK && n != 1) {
+            rc = JC_DB_NOROW; /* a parallel request changed it first */
+        }
+    }
+    if (rc == JC_DB_OK) {
+        rc = rotate(db, out, ctx, s,
+                    jc_session_after_password(0, email && *email,
+                                              factors > 0), now, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_event_add(db, acct, now, JC_EV_ONETIME_REPLACED, NULL, p);
+    }
+    if (rc == JC_DB_NOROW) {
+        jc_db_rollback(db, p);
+        memset(out, 0, sizeof(*out));
+        jc_result_set(res, 401, "not_authenticated", "Bitte melden Sie sich "
+                      "an.", NULL);
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        memset(out, 0, sizeof(*out));
+    }
+}
+
+void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                        const jc_session_t *s, const char *email,
+                        int consent, apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t acct = s->account_id, exp = now + ctx->confirm_ttl;
+    const char *norm = jc_account_normalize_email(email, p);
+    const char *token, *hash, *link;
+    const void *args[6];
+    jc_db_row_t row;
+    jc_mail_t *m;
+    jc_db_rc_e rc;
+    int n = 0;
+
+    jc_result_ok(res);
+    if (s->state != JC_SESS_EMAIL_REQUIRED) {
+        jc_result_set(res, 409, "email_not_required",
+                      "Für Ihr Konto ist bereits eine E-Mail-Adresse "
+                      "hinterlegt.", NULL);
+        return;
+    }
+    if (!email || !*email) {
+        jc_result_detail(res, "email_missing", "email",
+                         "Bitte geben Sie Ihre E-Mail-Adresse ein.");
+        n++;
+    }
+    else if (!norm) {
+        jc_result_detail(res, "email_invalid", "email",
+                         "Bitte geben Sie eine gültige E-Mail-Adresse ein.");
+        n++;
+    }
+    if (consent != 1) {
+        jc_result_detail(res, "email_consent_required", "accept_email",
+                         "Bitte willigen Sie in die Nutzung Ihrer "
+                         "E-Mail-Adresse ein.");
+        n++;
+    }
+    if (n) {
+        json_t *first = json_array_get(res->details, 0);
+
+        jc_result_set(res, 422, "validation_failed",
+                      "Bitte prüfen Sie Ihre Eingaben.",
+                      json_string_value(json_object_get(first, "field")));
+        return;
+    }
+    if (jc_token_new(&token, 32, p) != APR_SUCCESS) {
+        jc_result_internal(res, "RAND_bytes failed");
+        return;
+    }
+    hash = jc_token_hash(token, strlen(token), p);
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = norm;
+    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 409, "email_taken", "Diese E-Mail-Adresse gehört "
+                      "bereits zu einem anderen Konto. Bitte geben Sie eine "
+                      "andere E-Mail-Adresse an.", "email");
+        return;
+    }
+    rc = rc == JC_DB_NOROW ? JC_DB_OK : rc;
+    if (rc == JC_DB_OK) {
+        args[0] = &acct;
+        args[1] = JC_ONETIME_PURPOSE;
+        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        args[0] = hash;
+        args[1] = &acct;
+        args[2] = norm;
+        args[3] = JC_ONETIME_PURPOSE;
+        args[4] = &now;
+        args[5] = &exp;
+        rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        args[0] = &now;
+        args[1] = &now;
+        args[2] = &acct;
+        rc = jc_db_exec(db, &n, "jc_onetime_consent", args, p);
+        if (rc == JC_DB_OK && n != 1) {
+            rc = JC_DB_ERROR;
+            db->last_error = "account has an address already";
+        }
+    }
+    if (rc == JC_DB_OK) {
+        link = apr_pstrcat(p, ctx->base_url, "/email-bestaetigen.html?token=",
+                           token, NULL);
+        m = jc_mail_confirm(ctx->mail_from, norm, link,
+                            apr_time_from_sec(now), p);
+        rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    res->status = 202;
+}
+
+void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
+                      const char *token_hash, apr_int64_t now,
+                      apr_pool_t *p)
+{
+    apr_int64_t acct = 0, exp = 0, used = 0;
+    const char *email;
+    const void *args[4];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int n = 0;
+
+    jc_result_ok(res);
+    *found = 0;
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        *found = 1;
+        return;
+    }
+    args[0] = token_hash;
+    args[1] = JC_ONETIME_PURPOSE;
+    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
+    if (rc == JC_DB_NOROW) {
+        jc_db_rollback(db, p);
+        return;
+    }
+    *found = 1;
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    jc_db_col_i64(&row, 0, &acct, 0);
+    email = jc_db_col_str(&row, 1, p);
+    jc_db_col_i64(&row, 2, &exp, 0);
+    if (jc_db_col_i64(&row, 3, &used, 0)) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used",
+                      "Dieser Bestätigungslink wurde bereits verwendet. Ihre "
+                      "E-Mail-Adresse ist bestätigt; Sie können sich "
+                      "anmelden.", "token");
+        return;
+    }
+    if (now >= exp) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_expired",
+                      "Der Bestätigungslink ist abgelaufen (gültig 24 "
+                      "Stunden). Bitte melden Sie sich mit Ihren "
+                      "Zugangsdaten aus dem Brief an und geben Sie Ihre "
+                      "E-Mail-Adresse erneut ein.", "token");
+        return;
+    }
+    args[0] = &now;
+    args[1] = token_hash;
+    rc = jc_db_exec(db, &n, "jc_token_use", args, p);
+    if (rc == JC_DB_OK && n != 1) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used",
+                      "Dieser Bestätigungslink wurde bereits verwendet.",
+                      "token");
+        return;
+    }
+    if (rc == JC_DB_OK) {
+        args[0] = email;
+        args[1] = &now;
+        args[2] = &now;
+        args[3] = &acct;
+        rc = jc_db_exec(db, &n, "jc_onetime_email", args, p);
+    }
+    if (rc == JC_DB_CONFLICT) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 409, "email_taken", "Diese E-Mail-Adresse gehört "
+                      "inzwischen zu einem anderen Konto. Bitte melden Sie "
+                      "sich mit Ihren Zugangsdaten aus dem Brief an und "
+                      "geben Sie eine andere E-Mail-Adresse an.", "token");
+        return;
+    }
+    if (rc == JC_DB_OK && n != 1) {
+        /* the account left the flow (a newer reset deletes open links,
+         * so this is a race at most) */
+        jc_db_rollback(db, p);
+        jc_result_set(res, 404, "token_invalid",
+                      "Der Bestätigungslink ist ungültig oder wurde durch "
+                      "einen neueren Link ersetzt.", "token");
+        return;
+    }
+    args[0] = &acct;
+    if (rc == JC_DB_OK) {
+        /* sessions of the letter flow end: next comes the login with the
+         * address (and the new second factor) */
+        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_event_add(db, acct, now, JC_EV_EMAIL_CONFIRMED, email, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    jc_db_fail(res, db, rc, p);
+}

@@ -1,0 +1,9 @@
+-- mod_jobcenter schema, PostgreSQL dialect. Version 8: one-time credentials
+-- ("Zugangsdaten zurücksetzen", issue 5). account.username and
+-- account.password_change_required exist since version 1; the one-time
+-- password's expiry is new. NULL: no one-time password pending.
+BEGIN;
+ALTER TABLE account ADD COLUMN onetime_expires_at BIGINT;
+
+UPDATE jc_schema SET version = 8;
+COMMIT;
