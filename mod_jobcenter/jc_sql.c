@@ -698,6 +698,16 @@ static const jc_sql_stmt_t statements[] = {
     /* conversations stay with the customer; the account's link goes */
     { "jc_konto_conv_unlink",
       "UPDATE conversation SET account_id = NULL WHERE account_id = %lld" },
+    /* uploads: submitted documents stay with the customer record; a draft
+     * loses its account and is made old, so the watchdog's draft purge
+     * removes it with its files at its next run */
+    { "jc_konto_sub_unlink",
+      "UPDATE upload_submission SET account_id = NULL WHERE account_id = %lld" },
+    { "jc_konto_file_unlink",
+      "UPDATE upload_file SET account_id = NULL WHERE account_id = %lld" },
+    { "jc_konto_draft_unlink",
+      "UPDATE upload_draft SET account_id = NULL, created_at = 0 "
+      "WHERE account_id = %lld" },
     { "jc_konto_del_account",
       "DELETE FROM account WHERE id = %lld" },
     /* one-time credentials ("Zugangsdaten zurücksetzen", jc_onetime.c) */

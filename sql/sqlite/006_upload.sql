@@ -2,12 +2,15 @@
 -- (drafts, files, submissions). Keep the same tables and columns as
 -- sql/pgsql/006_upload.sql. Applied by tools/db-init.sh (one transaction).
 BEGIN;
+-- account_id (drafts, submissions, files): the citizen's login account;
+-- NULL once that account was deleted ("Konto löschen"): submitted
+-- documents stay with the customer record, drafts are purged.
 -- A submission being put together: the citizen chose an area and adds
 -- files. Drafts older than 24 h are removed with their files (watchdog).
 --   area: 'geldleistung' | 'vermittlung' | 'but' (Bildung und Teilhabe)
 CREATE TABLE upload_draft (
     id            INTEGER PRIMARY KEY,
-    account_id    INTEGER NOT NULL REFERENCES account(id),
+    account_id    INTEGER REFERENCES account(id),
     customer_id   INTEGER NOT NULL REFERENCES customer(id),
     area          TEXT NOT NULL CHECK (area IN ('geldleistung', 'vermittlung', 'but')),
     created_at    INTEGER NOT NULL
@@ -28,7 +31,7 @@ CREATE TABLE upload_submission (
     team             TEXT NOT NULL CHECK (team IN ('leistung', 'but', 'vermittlung')),
     jobcenter_id     INTEGER NOT NULL REFERENCES jobcenter(id),
     customer_id      INTEGER NOT NULL REFERENCES customer(id),
-    account_id       INTEGER NOT NULL REFERENCES account(id),
+    account_id       INTEGER REFERENCES account(id),
     message          TEXT,
     status           TEXT NOT NULL DEFAULT 'uebermittelt'
                      CHECK (status IN ('uebermittelt', 'in_bearbeitung', 'erledigt')),
@@ -50,7 +53,7 @@ CREATE INDEX upload_submission_account ON upload_submission(account_id, submitte
 -- display name; mime the sniffed type.
 CREATE TABLE upload_file (
     id             INTEGER PRIMARY KEY,
-    account_id     INTEGER NOT NULL REFERENCES account(id),
+    account_id     INTEGER REFERENCES account(id),
     draft_id       INTEGER REFERENCES upload_draft(id),
     submission_id  INTEGER REFERENCES upload_submission(id),
     store_id       TEXT NOT NULL UNIQUE,

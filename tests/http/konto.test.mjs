@@ -13,6 +13,7 @@ import { uniqueEmail, sleep } from '../lib/util.mjs';
 import { strongPassword, assertError, registerUnconfirmed } from '../lib/flows.mjs';
 import { authenticatedCitizen, jobcenterWithStaff, customerWithCode, issueCode } from '../lib/fixtures.mjs';
 import { lit } from '../lib/db.mjs';
+import { citizenWithProfile, newDraft, uploadRaw, submit, samples, storeList } from '../lib/uploads.mjs';
 import {
     SUBJECT_PW_CHANGED, SUBJECT_EMAIL_CONFIRM, SUBJECT_EMAIL_NOTICE, SUBJECT_EMAIL_TAKEN,
     SUBJECT_EMAIL_CHANGED, SUBJECT_DELETED, linkToken, fullLogin, eventKinds, ageCheck
@@ -276,6 +277,41 @@ describe('Konto', () => {
         assert.equal(Number(await env.db.scalar(`SELECT account_id FROM customer WHERE id = ${cust.id}`)), next.id);
         // the address can register again
         await registerUnconfirmed(env, u.email, strongPassword());
+    });
+
+    test('deletion after uploads and a message: submitted documents and the conversation stay with the customer, the draft is purged with its file', async () => {
+        const env = h.env;
+        const jc = await jobcenterWithStaff(env);
+        const u = await citizenWithProfile(env, jc, 'konto-del-upl');
+        // a submitted document
+        const d1 = await newDraft(u.c, 'geldleistung');
+        assert.equal((await uploadRaw(u.c, d1, samples.pdf(), 'antrag.pdf')).status, 201);
+        const sub = await submit(u.c, d1);
+        assert.equal(sub.status, 201, sub.text);
+        // a draft that was never sent, with a file in the store
+        const d2 = await newDraft(u.c, 'vermittlung');
+        assert.equal((await uploadRaw(u.c, d2, samples.png(), 'foto.png')).status, 201);
+        const draftStore = await env.db.scalar(`SELECT store_id FROM upload_file WHERE draft_id = ${d2}`);
+        assert.ok(storeList(env, 'files').includes(draftStore), 'the draft file is in the store');
+        const subFile = await env.db.scalar(
+            `SELECT store_id FROM upload_file WHERE submission_id = ${sub.json.submission}`);
+
+        const r = await post(u.c, '/api/v1/konto/loeschen', { password: u.password, confirm: true });
+        assert.equal(r.status, 204, r.text);
+        assert.equal(Number(await env.db.scalar(`SELECT count(*) FROM account WHERE id = ${u.id}`)), 0);
+        // the Jobcenter keeps what it received
+        const [s] = await env.db.query(
+            `SELECT account_id, customer_id FROM upload_submission WHERE id = ${sub.json.submission}`);
+        assert.equal(s.account_id, null);
+        assert.equal(Number(s.customer_id), u.cust.id);
+        assert.ok(storeList(env, 'files').includes(subFile), 'the submitted file stays in the store');
+        // the draft goes with its file at the watchdog's next draft purge
+        const deadline = Date.now() + 20000;
+        while (Date.now() < deadline
+            && Number(await env.db.scalar(`SELECT count(*) FROM upload_draft WHERE id = ${d2}`)) > 0)
+            await sleep(250);
+        assert.equal(Number(await env.db.scalar(`SELECT count(*) FROM upload_draft WHERE id = ${d2}`)), 0);
+        assert.ok(!storeList(env, 'files').includes(draftStore), 'the draft file was removed');
     });
 
     test('deletion of a staff account is refused (409)', async () => {
