@@ -134,7 +134,8 @@ up_api() { # up_api METHOD PATH [JSON]
 
 # up_one TARGET SIZE REP: one upload on a fresh server; appends a row to upload.tsv
 up_one() {
-  local t=$1 s=$2 r=$3 f=$UP_SRC/src-${s}M.bin conf pidf port url kids idle hwm res code secs ok draft body
+  local t=$1 s=$2 r=$3 f=$UP_SRC/src-${s}M.bin conf pidf port url kids idle hwm res code secs ok draft body ccpu
+  local TIMEFORMAT='%3U %3S'
   if [[ $t == module ]]; then conf=$UP_JC_ROOT/httpd.conf; port=$JC_PORT; else conf=$UP_DAV_ROOT/conf/httpd.conf; port=$UP_PORT; fi
   pidf=$(awk '$1=="PidFile"{print $2}' "$conf")
   apache_start "$conf" "$port" 2>/dev/null
@@ -156,12 +157,16 @@ up_one() {
   local c0 c1
   c0=$(up_cpu_ms "${kids[@]}")
   if [[ $t == module ]]; then
-    res=$(curl -s -o "$BW/up-body" --max-time 900 -w '%{http_code} %{time_total}' -X POST -T "$f" \
+    res=$( { time curl -s -o "$BW/up-body" --max-time 900 -w '%{http_code} %{time_total}' -X POST -T "$f" \
       -H "Origin: $JC_BASE" -H "Cookie: jc_session=$UP_COOKIE" -H "X-CSRF-Token: $UP_CSRF" \
-      -H 'Content-Type: application/octet-stream' "$url")
+      -H 'Content-Type: application/octet-stream' "$url"; } 2>"$BW/up-time")
   else
-    res=$(curl -s -o /dev/null --max-time 900 -w '%{http_code} %{time_total}' -T "$f" "$url")
+    res=$( { time curl -s -o /dev/null --max-time 900 -w '%{http_code} %{time_total}' -T "$f" "$url"; } \
+      2>"$BW/up-time")
   fi
+  # the client's CPU (user + sys of curl, bash's `time`): curl shares the
+  # two cores with the server
+  ccpu=$(tail -1 "$BW/up-time" | awk '{printf "%d", ($1 + $2) * 1000}')
   c1=$(up_cpu_ms "${kids[@]}")
   # the worker that grew most (the one that took the upload): its idle
   # VmRSS and its VmHWM
@@ -180,10 +185,10 @@ up_one() {
     rm -f "$UP_DAV_ROOT/htdocs/dav/put-${s}M.bin"
   fi
   apache_stop "$conf"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$s" "$r" "$code" "$secs" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$s" "$r" "$code" "$secs" \
     "$(awk -v b=$((s << 20)) -v t="$secs" 'BEGIN{printf "%.1f", b/t/1e6}')" "$idle" "$hwm" "$ok" "$((c1 - c0))" \
-    >> "$RES/upload.tsv"
-  log "upload $t ${s}MiB #$r: HTTP $code ${secs}s $(tail -1 "$RES/upload.tsv" | cut -f6) MB/s idle ${idle}kB hwm ${hwm}kB cpu $((c1 - c0))ms $ok"
+    "$ccpu" >> "$RES/upload.tsv"
+  log "upload $t ${s}MiB #$r: HTTP $code ${secs}s $(tail -1 "$RES/upload.tsv" | cut -f6) MB/s idle ${idle}kB hwm ${hwm}kB cpu $((c1 - c0))ms client cpu ${ccpu}ms $ok"
 }
 
 up_dd() {
@@ -193,7 +198,7 @@ up_dd() {
     t0=$(date +%s.%N)
     dd if="$UP_SRC/src-${s}M.bin" of="$BW/dd.out" bs=1M conv=fsync status=none
     t1=$(date +%s.%N)
-    printf 'dd\t%s\t%s\t-\t%s\t%s\t-\t-\tok\t-\n' "$s" "$r" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" \
+    printf 'dd\t%s\t%s\t-\t%s\t%s\t-\t-\tok\t-\t-\n' "$s" "$r" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" \
       "$(awk -v a="$t0" -v b="$t1" -v n=$((s << 20)) 'BEGIN{printf "%.1f", n/(b-a)/1e6}')" >> "$RES/upload.tsv"
   done
   rm -f "$BW/dd.out"
@@ -202,7 +207,7 @@ up_dd() {
 phase_upload() {
   log "== phase upload =="
   up_setup
-  printf 'target\tMiB\trep\thttp\tsecs\tMB/s\tidle_rss_kB\tvmhwm_kB\tcheck\tserver_cpu_ms\n' > "$RES/upload.tsv"
+  printf 'target\tMiB\trep\thttp\tsecs\tMB/s\tidle_rss_kB\tvmhwm_kB\tcheck\tserver_cpu_ms\tclient_cpu_ms\n' > "$RES/upload.tsv"
   local s r t
   for s in $UP_SIZES; do
     for ((r = 1; r <= UP_REPS; r++)); do
@@ -224,21 +229,27 @@ upload_summary() {
   local s m d r g
   echo
   echo "-- 4. uploads (curl -T over 127.0.0.1, $UP_REPS runs each, fresh server per upload: median (min-max)) --"
-  printf '%-8s %-8s %-22s %-12s %-22s %-10s %s\n' size target "MB/s" "idle RSS kB" "VmHWM kB" "growth kB" "server CPU ms"
+  printf '%-8s %-8s %-22s %-12s %-22s %-10s %-14s %s\n' size target "MB/s" "idle RSS kB" "VmHWM kB" "growth kB" "server CPU ms" \
+    "client CPU ms"
   for s in $UP_SIZES; do
     for t in module dav; do
       g=$(awk -F'\t' -v t="$t" -v s="$s" '$1==t && $2==s {print $8-$7}' "$RES/upload.tsv" | median)
-      printf '%-8s %-8s %-22s %-12s %-22s %-10s %s\n' "${s}MiB" "$t" \
+      printf '%-8s %-8s %-22s %-12s %-22s %-10s %-14s %s\n' "${s}MiB" "$t" \
         "$(printf '%s (%s-%s)' "$(up_stat "$t" "$s" 6 med)" "$(up_stat "$t" "$s" 6 min)" "$(up_stat "$t" "$s" 6 max)")" \
         "$(up_stat "$t" "$s" 7 med)" "$(printf '%s (%s-%s)' "$(up_stat "$t" "$s" 8 med)" "$(up_stat "$t" "$s" 8 min)" "$(up_stat "$t" "$s" 8 max)")" "$g" \
-        "$(up_stat "$t" "$s" 10 med)"
+        "$(up_stat "$t" "$s" 10 med)" "$(up_stat "$t" "$s" 11 med)"
     done
-    [[ $s -ge 100 ]] && printf '%-8s %-8s %-22s\n' "${s}MiB" "dd fsync" \
+    printf '%-8s %-8s %-22s\n' "${s}MiB" "dd fsync" \
       "$(printf '%s (%s-%s)' "$(up_stat dd "$s" 6 med)" "$(up_stat dd "$s" 6 min)" "$(up_stat dd "$s" 6 max)")"
   done
   awk -F'\t' 'NR>1 && $9!="ok"{bad=1} END{exit !bad}' "$RES/upload.tsv" && echo "!! some uploads failed their check (see upload.tsv)"
   echo "(growth = VmHWM - idle VmRSS of the worker that took the upload; server CPU = utime+stime of all"
-  echo " workers during the upload; the module also hashes (SHA-256) and fsyncs file and directory, mod_dav does neither)"
+  echo " workers during the upload; client CPU = user+sys of curl; the module also hashes (SHA-256) and"
+  echo " fsyncs file and directory, mod_dav does neither; dd fsync includes starting dd)"
+  # the floor the hashing sets: SHA-256 of this CPU (OpenSSL EVP, 256 KiB blocks as the hashing ring)
+  local sha
+  sha=$(openssl speed -evp sha256 -bytes 262144 -seconds 1 2>/dev/null | awk '$1=="sha256"{sub(/k$/,"",$2); printf "%.0f", $2*1000/1e6}')
+  [[ -n $sha ]] && echo "SHA-256 (openssl speed -evp sha256, 256 KiB blocks, one core): $sha MB/s = $(awk -v r="$sha" 'BEGIN{printf "%.0f", 1073.741824/r*1000}') ms CPU per GiB"
   echo
   echo "ratios                                                ratio   target   verdict"
   for s in $UP_SIZES; do

@@ -29,15 +29,22 @@
  * hashing overlaps with receiving and writing (one core hashes while the
  * other reads the socket and copies into the page cache). The writer
  * copies each buffer into a ring of JC_HASH_SLOTS slots; the thread
- * digests full slots. Memory: the ring (1 MiB) and the thread. */
-#define JC_HASH_SLOTS 4
+ * digests full slots. A second thread starts writeback of what has been
+ * written (sync_file_range(SYNC_FILE_RANGE_WRITE), not waited for): that
+ * call can block for 100 ms and more on a busy device queue, and neither
+ * the writer nor the hasher may wait for it. Memory: the ring (2 MiB) and
+ * the two threads. */
+#define JC_HASH_SLOTS 8
 #define JC_HASH_SLOT (256 * 1024)
 #define JC_HASH_THREAD_AFTER (1024 * 1024) /* inline below this size     */
 
 typedef struct {
     pthread_t th;             /* the hashing thread                       */
+    pthread_t wb;             /* the writeback thread                     */
+    int wb_running;           /* wb was started                           */
     pthread_mutex_t mu;       /* guards everything below                  */
     pthread_cond_t cv;        /* slot filled / slot freed / stop          */
+    pthread_cond_t wcv;       /* more written / stop (writeback thread)   */
     EVP_MD_CTX *md;           /* the digest (owned by the jc_upload_t)    */
     char *ring;               /* JC_HASH_SLOTS * JC_HASH_SLOT bytes       */
     size_t len[JC_HASH_SLOTS];/* bytes in each slot                       */
@@ -48,7 +55,7 @@ typedef struct {
     int quit;                 /* abandon: end without digesting           */
     int failed;               /* a digest call failed                     */
     int fd;                   /* the temp file (writeback hints)          */
-    apr_off_t digested;       /* bytes digested (all written before)      */
+    apr_off_t written;        /* bytes written to fd                      */
     apr_off_t flushed;        /* bytes handed to writeback                */
 } jc_hasher_t;
 
@@ -71,17 +78,6 @@ static void *hasher_main(void *arg)
                              h->len[t]) != 1) {
             h->failed = 1;
         }
-        /* the writer copies data here after writing it: start writeback
-         * of what is digested, off the writer's path (the call may block
-         * on a congested device queue) */
-        h->digested += (apr_off_t)h->len[t];
-#ifdef SYNC_FILE_RANGE_WRITE
-        if (h->digested - h->flushed >= JC_STORE_WRITEBACK) {
-            sync_file_range(h->fd, h->flushed, h->digested - h->flushed,
-                            SYNC_FILE_RANGE_WRITE);
-            h->flushed = h->digested;
-        }
-#endif
         pthread_mutex_lock(&h->mu);
         h->full[t] = 0;
         h->len[t] = 0;
@@ -92,7 +88,41 @@ static void *hasher_main(void *arg)
     return NULL;
 }
 
-static jc_hasher_t *hasher_start(EVP_MD_CTX *md, int fd, apr_off_t done)
+/* Starts writeback of every JC_STORE_WRITEBACK bytes written, in the
+ * background: the fsync at commit then has little left to write. When a
+ * call blocked, the next one covers everything written meanwhile. */
+static void *writeback_main(void *arg)
+{
+    jc_hasher_t *h = arg;
+
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        apr_off_t from, to;
+
+        while (h->written - h->flushed < JC_STORE_WRITEBACK && !h->stop
+               && !h->quit) {
+            pthread_cond_wait(&h->wcv, &h->mu);
+        }
+        if (h->stop || h->quit) {
+            break;              /* the fsync at commit does the rest */
+        }
+        from = h->flushed;
+        to = h->written;
+        h->flushed = to;
+        pthread_mutex_unlock(&h->mu);
+#ifdef SYNC_FILE_RANGE_WRITE
+        sync_file_range(h->fd, from, to - from, SYNC_FILE_RANGE_WRITE);
+#else
+        (void)from;
+#endif
+        pthread_mutex_lock(&h->mu);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static jc_hasher_t *hasher_start(EVP_MD_CTX *md, int fd, apr_off_t done,
+                                 apr_off_t flushed)
 {
     jc_hasher_t *h = calloc(1, sizeof(*h));
 
@@ -101,8 +131,8 @@ static jc_hasher_t *hasher_start(EVP_MD_CTX *md, int fd, apr_off_t done)
     }
     h->md = md;
     h->fd = fd;
-    h->digested = done;
-    h->flushed = done;
+    h->written = done;
+    h->flushed = flushed;
     h->ring = malloc((size_t)JC_HASH_SLOTS * JC_HASH_SLOT);
     if (!h->ring || pthread_mutex_init(&h->mu, NULL) != 0) {
         free(h->ring);
@@ -115,13 +145,23 @@ static jc_hasher_t *hasher_start(EVP_MD_CTX *md, int fd, apr_off_t done)
         free(h);
         return NULL;
     }
-    if (pthread_create(&h->th, NULL, hasher_main, h) != 0) {
+    if (pthread_cond_init(&h->wcv, NULL) != 0) {
         pthread_cond_destroy(&h->cv);
         pthread_mutex_destroy(&h->mu);
         free(h->ring);
         free(h);
         return NULL;
     }
+    if (pthread_create(&h->th, NULL, hasher_main, h) != 0) {
+        pthread_cond_destroy(&h->wcv);
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+        free(h->ring);
+        free(h);
+        return NULL;
+    }
+    /* without it only the writeback hints are missing: fsync does all */
+    h->wb_running = pthread_create(&h->wb, NULL, writeback_main, h) == 0;
     return h;
 }
 
@@ -155,6 +195,17 @@ static void hasher_add(jc_hasher_t *h, const char *data, size_t len)
     pthread_mutex_unlock(&h->mu);
 }
 
+/* The writer wrote len more bytes to the file. */
+static void hasher_written(jc_hasher_t *h, size_t len)
+{
+    pthread_mutex_lock(&h->mu);
+    h->written += (apr_off_t)len;
+    if (h->written - h->flushed >= JC_STORE_WRITEBACK) {
+        pthread_cond_signal(&h->wcv);
+    }
+    pthread_mutex_unlock(&h->mu);
+}
+
 /* End the thread: digest what is left (quit = 0) or abandon it. Returns
  * 0, or -1 if a digest call failed. Frees everything but the digest. */
 static int hasher_end(jc_hasher_t *h, int quit)
@@ -168,9 +219,14 @@ static int hasher_end(jc_hasher_t *h, int quit)
     h->stop = 1;
     h->quit = quit;
     pthread_cond_broadcast(&h->cv);
+    pthread_cond_broadcast(&h->wcv);
     pthread_mutex_unlock(&h->mu);
     pthread_join(h->th, NULL);
+    if (h->wb_running) {
+        pthread_join(h->wb, NULL);
+    }
     failed = h->failed;
+    pthread_cond_destroy(&h->wcv);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
     free(h->ring);
@@ -352,6 +408,7 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
 {
     struct iovec v[JC_STORE_IOV_MAX];
     size_t total = 0;
+    apr_off_t before;
     int i, k = 0;
 
     if (u->failed != APR_SUCCESS) {
@@ -370,8 +427,8 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
         return st_fail(u, JC_STORE_ETOOLARGE);
     }
     if (!u->hasher && u->size >= JC_HASH_THREAD_AFTER) {
-        st_writeback(u, 1);
-        u->hasher = hasher_start(u->md, u->fd, u->size); /* NULL: inline */
+        /* NULL: hash inline */
+        u->hasher = hasher_start(u->md, u->fd, u->size, u->flushed);
     }
     for (i = 0; i < n; i++) {
         if (iov[i].iov_len == 0) {
@@ -385,6 +442,7 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
         v[k++] = iov[i];
     }
     /* one system call for all of it; continue after a short write */
+    before = u->size;
     i = 0;
     while (total > 0) {
         ssize_t w = writev(u->fd, v + i, k - i);
@@ -410,7 +468,8 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
         }
     }
     if (u->hasher) {
-        /* after writing: the thread hints writeback of what it digests */
+        /* after writing: the writeback thread may start on it */
+        hasher_written(u->hasher, (size_t)(u->size - before));
         for (i = 0; i < n; i++) {
             if (iov[i].iov_len > 0) {
                 hasher_add(u->hasher, iov[i].iov_base, iov[i].iov_len);

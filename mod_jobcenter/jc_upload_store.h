@@ -44,7 +44,7 @@ apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len);
  * kernel is asked to start writing the new data back (sync_file_range,
  * not waited for), so the fsync at commit has little left to do. */
 #define JC_STORE_IOV_MAX 64
-#define JC_STORE_WRITEBACK (64 * 1024 * 1024)
+#define JC_STORE_WRITEBACK (8 * 1024 * 1024)
 apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
                               int n);
 

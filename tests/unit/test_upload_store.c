@@ -365,10 +365,12 @@ static void test_cleanup_orphans(void **state)
 
 /* Files above 1 MiB are hashed by a thread: the digest equals the one of
  * the whole buffer, for single writes and writev, whatever the chunking;
- * an abort or a pool destroyed mid-file ends the thread (ASan: no leak). */
+ * the file holds exactly the bytes written. The size spans several
+ * JC_STORE_WRITEBACK windows, so the writeback thread runs meanwhile. An
+ * abort or a pool destroyed mid-file ends both threads (ASan: no leak). */
 static void test_large_threaded(void **state)
 {
-    size_t n = 5 * 1024 * 1024 + 7, off = 0, k = 1;
+    size_t n = 2 * JC_STORE_WRITEBACK + 5 * 1024 * 1024 + 7, off = 0, k = 1;
     char *data = malloc(n);
     const char *id, *sha, *want;
     jc_upload_t *u;
@@ -402,9 +404,24 @@ static void test_large_threaded(void **state)
     assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
     assert_string_equal(sha, want);
     assert_int_equal(count("tmp"), 0);
-    /* abandoned after the thread started: abort, and pool destruction */
+    {
+        FILE *fp = fopen(jc_store_path(dir, id, p), "rb");
+        char *back = malloc(n + 1);
+
+        assert_non_null(fp);
+        assert_non_null(back);
+        assert_int_equal(fread(back, 1, n + 1, fp), n);
+        assert_memory_equal(back, data, n);
+        fclose(fp);
+        free(back);
+    }
+    /* abandoned after the threads started: abort (past a writeback
+     * window), and pool destruction */
     assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, data, 3 * 1024 * 1024), APR_SUCCESS);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(jc_upload_write(u, data, JC_STORE_WRITEBACK / 2 + 3),
+                         APR_SUCCESS);
+    }
     jc_upload_abort(u);
     assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
     assert_int_equal(jc_upload_write(u, data, 2 * 1024 * 1024), APR_SUCCESS);
