@@ -312,16 +312,18 @@ apr_status_t jc_store_prepare(const char *dir, apr_pool_t *p)
 /* Close, unlink and free; keeps u->failed. */
 static void st_discard(jc_upload_t *u)
 {
+    /* threads first: the writeback thread uses the descriptor, whose
+     * number another thread of the process may get once it is closed */
+    if (u->hasher) {
+        hasher_end(u->hasher, 1);
+        u->hasher = NULL;
+    }
     if (u->fd >= 0) {
         close(u->fd);
         u->fd = -1;
     }
     if (u->tmp && !u->done) {
         unlink(u->tmp);
-    }
-    if (u->hasher) {
-        hasher_end(u->hasher, 1);
-        u->hasher = NULL;
     }
     if (u->md) {
         EVP_MD_CTX_free(u->md);
