@@ -89,6 +89,29 @@ int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
     return n;
 }
 
+jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
+                                const char *hash, const char *target,
+                                const char *purpose, apr_int64_t now,
+                                apr_int64_t exp, apr_pool_t *p)
+{
+    const void *args[6];
+    jc_db_rc_e rc;
+
+    args[0] = &account_id;
+    args[1] = purpose;
+    rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    args[0] = hash;
+    args[1] = &account_id;
+    args[2] = target;
+    args[3] = purpose;
+    args[4] = &now;
+    args[5] = &exp;
+    return jc_db_exec(db, NULL, "jc_token_insert", args, p);
+}
+
 /* Insert a fresh confirmation token (older open ones are dropped) and queue
  * the confirmation mail. Runs inside the caller's transaction. */
 static jc_db_rc_e queue_confirmation(jc_db_t *db, const jc_ctx_t *ctx,
@@ -98,7 +121,6 @@ static jc_db_rc_e queue_confirmation(jc_db_t *db, const jc_ctx_t *ctx,
 {
     const char *token, *hash, *link;
     apr_int64_t exp = now + ctx->confirm_ttl;
-    const void *args[6];
     jc_mail_t *m;
     jc_db_rc_e rc;
 
@@ -107,19 +129,8 @@ static jc_db_rc_e queue_confirmation(jc_db_t *db, const jc_ctx_t *ctx,
         return JC_DB_ERROR;
     }
     hash = jc_token_hash(token, strlen(token), p);
-    args[0] = &account_id;
-    args[1] = JC_PURPOSE_CONFIRM;
-    rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
-    args[0] = hash;
-    args[1] = &account_id;
-    args[2] = email;
-    args[3] = JC_PURPOSE_CONFIRM;
-    args[4] = &now;
-    args[5] = &exp;
-    rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
+    rc = jc_account_token_put(db, account_id, hash, email, JC_PURPOSE_CONFIRM,
+                              now, exp, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -613,6 +624,15 @@ jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
                              apr_int64_t verified_at, apr_int64_t now,
                              apr_pool_t *p)
 {
+    return jc_account_rotate_to(db, out, ctx, s, JC_SESS_AUTHENTICATED,
+                                verified_at, now, p);
+}
+
+jc_db_rc_e jc_account_rotate_to(jc_db_t *db, jc_login_out_t *out,
+                                const jc_ctx_t *ctx, const jc_session_t *s,
+                                jc_sess_state_e st, apr_int64_t verified_at,
+                                apr_int64_t now, apr_pool_t *p)
+{
     jc_sess_meta_t meta = { verified_at, s->user_agent, s->client_ip };
     const void *args[1];
     jc_db_rc_e rc;
@@ -626,9 +646,8 @@ jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
     if (n != 1) {
         return JC_DB_NOROW;
     }
-    out->state = JC_SESS_AUTHENTICATED;
+    out->state = st;
     out->account_id = s->account_id;
     return jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
-                             s->account_id, out->state, &meta, &ctx->sess,
-                             now, p);
+                             s->account_id, st, &meta, &ctx->sess, now, p);
 }

@@ -97,6 +97,15 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       const char *client, const char *user_agent,
                       const char *old_token, apr_int64_t now, apr_pool_t *p);
 
+/* Store a new single-use link token (hash of it) for account_id and
+ * purpose, valid until exp; the account's older open tokens of the same
+ * purpose are dropped first (a new link voids the older ones). Inside the
+ * caller's transaction. */
+jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
+                                const char *hash, const char *target,
+                                const char *purpose, apr_int64_t now,
+                                apr_int64_t exp, apr_pool_t *p);
+
 /* End the session s and start an authenticated one for the same account
  * (rotation after a passed second factor), inside the caller's
  * transaction; the new row records verified_at and the client of s.
@@ -106,6 +115,13 @@ jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
                              const jc_ctx_t *ctx, const jc_session_t *s,
                              apr_int64_t verified_at, apr_int64_t now,
                              apr_pool_t *p);
+
+/* The same rotation into a session of state st (e.g. a one-time login
+ * that must change its password before it is authenticated). */
+jc_db_rc_e jc_account_rotate_to(jc_db_t *db, jc_login_out_t *out,
+                                const jc_ctx_t *ctx, const jc_session_t *s,
+                                jc_sess_state_e st, apr_int64_t verified_at,
+                                apr_int64_t now, apr_pool_t *p);
 
 /* Throttling of failures per client key (login_throttle row; the
  * password login uses the address, the passwordless passkey login

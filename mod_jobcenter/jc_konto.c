@@ -456,18 +456,8 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
         rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
     }
     else if (rc == JC_DB_NOROW) {
-        args[0] = &id;
-        args[1] = JC_PURPOSE_EMAIL_CHANGE;
-        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
-        if (rc == JC_DB_OK) {
-            args[0] = hash;
-            args[1] = &id;
-            args[2] = norm;
-            args[3] = JC_PURPOSE_EMAIL_CHANGE;
-            args[4] = &now;
-            args[5] = &exp;
-            rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
-        }
+        rc = jc_account_token_put(db, id, hash, norm,
+                                  JC_PURPOSE_EMAIL_CHANGE, now, exp, p);
         if (rc == JC_DB_OK) {
             rc = notice(db, ctx, norm, "Bestätigung Ihrer neuen "
                         "E-Mail-Adresse", apr_pstrcat(p,

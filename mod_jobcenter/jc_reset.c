@@ -201,18 +201,8 @@ void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     }
     if (rc == JC_DB_OK && send) {
         /* a new link voids the older unused ones */
-        args[0] = &id;
-        args[1] = JC_PURPOSE_RESET;
-        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
-        if (rc == JC_DB_OK) {
-            args[0] = hash;
-            args[1] = &id;
-            args[2] = norm;
-            args[3] = JC_PURPOSE_RESET;
-            args[4] = &now;
-            args[5] = &exp;
-            rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
-        }
+        rc = jc_account_token_put(db, id, hash, norm, JC_PURPOSE_RESET, now,
+                                  exp, p);
         if (rc == JC_DB_OK) {
             rc = jc_outbox_enqueue(db, m, now, p);
         }
