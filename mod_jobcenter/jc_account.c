@@ -38,11 +38,43 @@ const char *jc_account_normalize_email(const char *email, apr_pool_t *p)
     return jc_mail_address_valid(e) ? e : NULL;
 }
 
-int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
-                        apr_pool_t *p)
+int jc_account_password_details(jc_result_t *res, const char *pw,
+                                size_t pwlen, const char *repeat,
+                                size_t repeat_len)
 {
     const jc_pw_rule_t *rule;
     int bad, n = 0;
+
+    bad = jc_password_check(pw ? pw : "", pw ? pwlen : 0,
+                            repeat ? repeat : "", repeat ? repeat_len : 0);
+    for (rule = jc_password_rules(); rule->code; rule++) {
+        if (bad & rule->bit) {
+            jc_result_detail(res, rule->code,
+                             rule->bit == JC_PW_ERR_REPEAT
+                             ? "password_repeat" : "password",
+                             rule->message);
+            n++;
+        }
+    }
+    return n;
+}
+
+int jc_account_validation_failed(jc_result_t *res, int n)
+{
+    if (n) {
+        json_t *first = json_array_get(res->details, 0);
+
+        jc_result_set(res, 422, "validation_failed",
+                      "Bitte prüfen Sie Ihre Eingaben.",
+                      json_string_value(json_object_get(first, "field")));
+    }
+    return n;
+}
+
+int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
+                        apr_pool_t *p)
+{
+    int n = 0;
 
     if (!in->email || !*in->email) {
         jc_result_detail(res, "email_missing", "email",
@@ -54,20 +86,9 @@ int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
                          "Bitte geben Sie eine gültige E-Mail-Adresse ein.");
         n++;
     }
-    bad = jc_password_check(in->password ? in->password : "",
-                            in->password ? in->password_len : 0,
-                            in->password_repeat ? in->password_repeat : "",
-                            in->password_repeat ? in->password_repeat_len
-                                                : 0);
-    for (rule = jc_password_rules(); rule->code; rule++) {
-        if (bad & rule->bit) {
-            jc_result_detail(res, rule->code,
-                             rule->bit == JC_PW_ERR_REPEAT
-                             ? "password_repeat" : "password",
-                             rule->message);
-            n++;
-        }
-    }
+    n += jc_account_password_details(res, in->password, in->password_len,
+                                     in->password_repeat,
+                                     in->password_repeat_len);
     if (in->accept_terms != 1) {
         jc_result_detail(res, "terms_required", "accept_terms",
                          "Bitte stimmen Sie den Nutzungsbedingungen zu.");
@@ -79,14 +100,7 @@ int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
                          "E-Mail-Adresse ein.");
         n++;
     }
-    if (n) {
-        json_t *first = json_array_get(res->details, 0);
-
-        jc_result_set(res, 422, "validation_failed",
-                      "Bitte prüfen Sie Ihre Eingaben.",
-                      json_string_value(json_object_get(first, "field")));
-    }
-    return n;
+    return jc_account_validation_failed(res, n);
 }
 
 jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
@@ -110,6 +124,20 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
     args[4] = &now;
     args[5] = &exp;
     return jc_db_exec(db, NULL, "jc_token_insert", args, p);
+}
+
+int jc_account_change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
+                            apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[2];
+    jc_db_rc_e rc = jc_db_begin(db, p);
+
+    if (rc == JC_DB_OK) {
+        args[0] = &now;
+        args[1] = &id;
+        rc = jc_db_exec(db, NULL, "jc_sec_lock", args, p);
+    }
+    return jc_db_fail(res, db, rc, p);
 }
 
 /* Insert a fresh confirmation token (older open ones are dropped) and queue

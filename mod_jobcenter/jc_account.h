@@ -65,6 +65,17 @@ typedef struct {
 /* Lower-case, trimmed copy of an address, or NULL if it is not valid. */
 const char *jc_account_normalize_email(const char *email, apr_pool_t *p);
 
+/* The password rules for a new password (pw and its repetition; NULL
+ * counts as empty): one detail per failed rule (field "password" or
+ * "password_repeat"); the number of details added. */
+int jc_account_password_details(jc_result_t *res, const char *pw,
+                                size_t pwlen, const char *repeat,
+                                size_t repeat_len);
+
+/* When n > 0: 422 validation_failed "Bitte prüfen Sie Ihre Eingaben.",
+ * its field the first detail's. Returns n. */
+int jc_account_validation_failed(jc_result_t *res, int n);
+
 /* Check every registration rule; fills res (422 + details) and returns
  * non-zero when something is wrong. */
 int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
@@ -105,6 +116,13 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
                                 const char *hash, const char *target,
                                 const char *purpose, apr_int64_t now,
                                 apr_int64_t exp, apr_pool_t *p);
+
+/* Start a change of account id: begin, and write the account row first
+ * (UPDATE account SET updated_at) so that changes of one account run one
+ * after the other (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE
+ * serialises anyway). Nonzero (res set, rolled back) on a database error. */
+int jc_account_change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
+                            apr_int64_t now, apr_pool_t *p);
 
 /* End the session s and start an authenticated one for the same account
  * (rotation after a passed second factor), inside the caller's

@@ -96,22 +96,6 @@ static json_t *str_or_null(const jc_db_row_t *row, int col, apr_pool_t *p)
     return v ? json_string(v) : json_null();
 }
 
-/* Start a change: begin, and write the account row first (serialises the
- * changes of one account; PostgreSQL row lock). */
-static int change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
-                        apr_int64_t now, apr_pool_t *p)
-{
-    const void *args[2];
-    jc_db_rc_e rc = jc_db_begin(db, p);
-
-    if (rc == JC_DB_OK) {
-        args[0] = &now;
-        args[1] = &id;
-        rc = jc_db_exec(db, NULL, "jc_sec_lock", args, p);
-    }
-    return jc_db_fail(res, db, rc, p);
-}
-
 /* Queue a notice to rcpt (skipped for NULL). */
 static jc_db_rc_e notice(jc_db_t *db, const jc_ctx_t *ctx, const char *rcpt,
                          const char *subject, const char *text,
@@ -351,7 +335,7 @@ void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         jc_result_internal(res, "argon2id hashing failed");
         return;
     }
-    if (change_begin(db, res, id, now, p)) {
+    if (jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
     args[0] = phc;
@@ -431,7 +415,7 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
     hash = jc_token_hash(token, strlen(token), p);
     link = apr_pstrcat(p, ctx->base_url, "/email-aendern.html#token=", token,
                        NULL);
-    if (change_begin(db, res, id, now, p)) {
+    if (jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
     args[0] = norm;
@@ -656,7 +640,7 @@ void jc_konto_session_end(jc_db_t *db, jc_result_t *res,
         return;
     }
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || change_begin(db, res, id, now, p)) {
+        || jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
     /* every session row of the account, also expired ones (0, 0) */
@@ -714,7 +698,7 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
     jc_result_ok(res);
     *ended = 0;
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || change_begin(db, res, id, now, p)) {
+        || jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
     args[0] = &id;
@@ -961,7 +945,7 @@ void jc_konto_delete(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                        p)) {
         return;
     }
-    if (change_begin(db, res, id, now, p)) {
+    if (jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
     /* the person profile: the customer record stays, its binding goes,

@@ -34,28 +34,8 @@ jc_mail_t *jc_reset_notice(const jc_ctx_t *ctx, const char *rcpt,
 int jc_reset_password_rules(jc_result_t *res, const char *pw, size_t pwlen,
                             const char *repeat, size_t repeat_len)
 {
-    const jc_pw_rule_t *rule;
-    int bad, n = 0;
-
-    bad = jc_password_check(pw ? pw : "", pw ? pwlen : 0,
-                            repeat ? repeat : "", repeat ? repeat_len : 0);
-    for (rule = jc_password_rules(); rule->code; rule++) {
-        if (bad & rule->bit) {
-            jc_result_detail(res, rule->code,
-                             rule->bit == JC_PW_ERR_REPEAT
-                             ? "password_repeat" : "password",
-                             rule->message);
-            n++;
-        }
-    }
-    if (n) {
-        json_t *first = json_array_get(res->details, 0);
-
-        jc_result_set(res, 422, "validation_failed",
-                      "Bitte prüfen Sie Ihre Eingaben.",
-                      json_string_value(json_object_get(first, "field")));
-    }
-    return n;
+    return jc_account_validation_failed(
+        res, jc_account_password_details(res, pw, pwlen, repeat, repeat_len));
 }
 
 static void limited(jc_result_t *res, apr_int64_t wait, apr_pool_t *p)
