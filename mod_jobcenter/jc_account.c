@@ -166,11 +166,7 @@ static jc_db_rc_e queue_confirmation(jc_db_t *db, const jc_ctx_t *ctx,
                        token, NULL);
     m = jc_mail_confirm(ctx->mail_from, email, link,
                         apr_time_from_sec(now), p);
-    if (!m) {
-        db->last_error = "could not compose the confirmation mail";
-        return JC_DB_ERROR;
-    }
-    return jc_outbox_enqueue(db, m, now, p);
+    return jc_outbox_enqueue_composed(db, m, "the confirmation mail", now, p);
 }
 
 /* Look up an account by e-mail; *found = 0 if there is none. */

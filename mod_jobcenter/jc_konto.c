@@ -107,12 +107,8 @@ static jc_db_rc_e notice(jc_db_t *db, const jc_ctx_t *ctx, const char *rcpt,
         return JC_DB_OK;
     }
     m = jc_reset_notice(ctx, rcpt, subject, text, now, p);
-    if (!m) {
-        db->last_error = apr_pstrcat(p, "could not compose the mail \"",
-                                     subject, "\"", NULL);
-        return JC_DB_ERROR;
-    }
-    return jc_outbox_enqueue(db, m, now, p);
+    return jc_outbox_enqueue_composed(
+        db, m, apr_pstrcat(p, "the mail \"", subject, "\"", NULL), now, p);
 }
 
 static const char *advice(const jc_ctx_t *ctx, apr_pool_t *p)

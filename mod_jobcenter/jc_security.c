@@ -190,14 +190,9 @@ static void change_finish(jc_db_t *db, jc_result_t *res,
             apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL),
             apr_time_from_sec(now), p);
 
-        if (!m) {
-            db->last_error = "could not compose the mail \"Ihre "
-                             "Sicherheitseinstellungen wurden geändert\"";
-            rc = JC_DB_ERROR;
-        }
-        else {
-            rc = jc_outbox_enqueue(db, m, now, p);
-        }
+        rc = jc_outbox_enqueue_composed(
+            db, m, "the mail \"Ihre Sicherheitseinstellungen wurden "
+            "geändert\"", now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
