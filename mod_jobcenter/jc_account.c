@@ -126,6 +126,44 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
     return jc_db_exec(db, NULL, "jc_token_insert", args, p);
 }
 
+int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
+                          const char *purpose, apr_int64_t now,
+                          const char *used_msg, const char *expired_msg,
+                          apr_int64_t *account, const char **target,
+                          apr_pool_t *p)
+{
+    apr_int64_t exp = 0, used = 0;
+    const void *args[2];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = hash;
+    args[1] = purpose;
+    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
+    if (rc == JC_DB_NOROW) {
+        return -1;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    jc_db_col_i64(&row, 0, account, 0);
+    if (target) {
+        *target = jc_db_col_str(&row, 1, p);
+    }
+    jc_db_col_i64(&row, 2, &exp, 0);
+    if (jc_db_col_i64(&row, 3, &used, 0)) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used", used_msg, "token");
+        return 1;
+    }
+    if (now >= exp) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_expired", expired_msg, "token");
+        return 1;
+    }
+    return 0;
+}
+
 int jc_account_change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
                             apr_int64_t now, apr_pool_t *p)
 {
@@ -282,11 +320,10 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                         const char *token, apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t account_id, exp, used;
+    apr_int64_t account_id = 0;
     const void *args[3];
-    jc_db_row_t row;
     jc_db_rc_e rc;
-    int n = 0;
+    int n = 0, r;
 
     (void)ctx;
     jc_result_ok(res);
@@ -300,10 +337,15 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    args[0] = jc_token_hash(token, strlen(token), p);
-    args[1] = JC_PURPOSE_CONFIRM;
-    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
-    if (rc == JC_DB_NOROW) {
+    r = jc_account_token_open(db, res, jc_token_hash(token, strlen(token), p),
+                              JC_PURPOSE_CONFIRM, now,
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet. Ihre E-Mail-Adresse ist bestätigt; "
+                              "Sie können sich anmelden.",
+                              "Der Bestätigungslink ist abgelaufen (gültig 24 "
+                              "Stunden). Bitte fordern Sie einen neuen Link "
+                              "an.", &account_id, NULL, p);
+    if (r < 0) {
         jc_db_rollback(db, p);
         jc_result_set(res, 404, "token_invalid",
                       "Der Bestätigungslink ist ungültig oder wurde durch "
@@ -311,25 +353,7 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       "neuen Link an.", "token");
         return;
     }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    jc_db_col_i64(&row, 0, &account_id, 0);
-    jc_db_col_i64(&row, 2, &exp, 0);
-    if (jc_db_col_i64(&row, 3, &used, 0)) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet. Ihre "
-                      "E-Mail-Adresse ist bestätigt; Sie können sich "
-                      "anmelden.", "token");
-        return;
-    }
-    if (now >= exp) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_expired",
-                      "Der Bestätigungslink ist abgelaufen (gültig 24 "
-                      "Stunden). Bitte fordern Sie einen neuen Link an.",
-                      "token");
+    if (r) {
         return;
     }
     args[0] = &now;

@@ -117,6 +117,18 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
                                 const char *purpose, apr_int64_t now,
                                 apr_int64_t exp, apr_pool_t *p);
 
+/* Inside the caller's transaction: the link token hash of purpose
+ * (jc_token_get). 0 when it is open: *account and *target (may be NULL)
+ * set. Already used or expired (now >= expires_at): rolled back, 410
+ * token_used with used_msg or 410 token_expired with expired_msg, 1. A
+ * database error: res set, 1. Unknown: -1 and nothing done (the caller
+ * answers, or looks further). */
+int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
+                          const char *purpose, apr_int64_t now,
+                          const char *used_msg, const char *expired_msg,
+                          apr_int64_t *account, const char **target,
+                          apr_pool_t *p);
+
 /* Start a change of account id: begin, and write the account row first
  * (UPDATE account SET updated_at) so that changes of one account run one
  * after the other (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE

@@ -485,12 +485,12 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
                             const char **email, apr_int64_t now,
                             apr_pool_t *p)
 {
-    apr_int64_t account = 0, exp = 0, used = 0, other = 0, confirmed = 0;
-    const char *neu, *old = NULL, *hash;
+    apr_int64_t account = 0, other = 0, confirmed = 0;
+    const char *neu = NULL, *old = NULL, *hash;
     const void *args[4];
     jc_db_row_t row;
     jc_db_rc_e rc;
-    int n = 0;
+    int n = 0, r;
 
     jc_result_ok(res);
     *email = NULL;
@@ -504,10 +504,15 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    args[0] = hash;
-    args[1] = JC_PURPOSE_EMAIL_CHANGE;
-    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
-    if (rc == JC_DB_NOROW) {
+    r = jc_account_token_open(db, res, hash, JC_PURPOSE_EMAIL_CHANGE, now,
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet.",
+                              "Der Bestätigungslink ist abgelaufen (gültig 24 "
+                              "Stunden). Ihre bisherige E-Mail-Adresse bleibt "
+                              "gültig. Bitte geben Sie die neue Adresse auf "
+                              "der Seite „Konto“ erneut ein.", &account, &neu,
+                              p);
+    if (r < 0) {
         jc_db_rollback(db, p);
         jc_result_set(res, 404, "token_invalid",
                       "Der Bestätigungslink ist ungültig oder wurde durch "
@@ -515,26 +520,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
                       "Link aus der neuesten E-Mail.", "token");
         return;
     }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    jc_db_col_i64(&row, 0, &account, 0);
-    neu = jc_db_col_str(&row, 1, p);
-    jc_db_col_i64(&row, 2, &exp, 0);
-    if (jc_db_col_i64(&row, 3, &used, 0)) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet.",
-                      "token");
-        return;
-    }
-    if (now >= exp) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_expired",
-                      "Der Bestätigungslink ist abgelaufen (gültig 24 "
-                      "Stunden). Ihre bisherige E-Mail-Adresse bleibt "
-                      "gültig. Bitte geben Sie die neue Adresse auf der "
-                      "Seite „Konto“ erneut ein.", "token");
+    if (r) {
         return;
     }
     args[0] = neu;

@@ -414,12 +414,11 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
                       const char *token_hash, apr_int64_t now,
                       apr_pool_t *p)
 {
-    apr_int64_t acct = 0, exp = 0, used = 0;
-    const char *email;
+    apr_int64_t acct = 0;
+    const char *email = NULL;
     const void *args[4];
-    jc_db_row_t row;
     jc_db_rc_e rc;
-    int n = 0;
+    int n = 0, r;
 
     jc_result_ok(res);
     *found = 0;
@@ -428,35 +427,21 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
         *found = 1;
         return;
     }
-    args[0] = token_hash;
-    args[1] = JC_ONETIME_PURPOSE;
-    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
-    if (rc == JC_DB_NOROW) {
+    r = jc_account_token_open(db, res, token_hash, JC_ONETIME_PURPOSE, now,
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet. Ihre E-Mail-Adresse ist bestätigt; "
+                              "Sie können sich anmelden.",
+                              "Der Bestätigungslink ist abgelaufen (gültig 24 "
+                              "Stunden). Bitte melden Sie sich mit Ihren "
+                              "Zugangsdaten aus dem Brief an und geben Sie "
+                              "Ihre E-Mail-Adresse erneut ein.", &acct,
+                              &email, p);
+    if (r < 0) {
         jc_db_rollback(db, p);
         return;
     }
     *found = 1;
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    jc_db_col_i64(&row, 0, &acct, 0);
-    email = jc_db_col_str(&row, 1, p);
-    jc_db_col_i64(&row, 2, &exp, 0);
-    if (jc_db_col_i64(&row, 3, &used, 0)) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet. Ihre "
-                      "E-Mail-Adresse ist bestätigt; Sie können sich "
-                      "anmelden.", "token");
-        return;
-    }
-    if (now >= exp) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_expired",
-                      "Der Bestätigungslink ist abgelaufen (gültig 24 "
-                      "Stunden). Bitte melden Sie sich mit Ihren "
-                      "Zugangsdaten aus dem Brief an und geben Sie Ihre "
-                      "E-Mail-Adresse erneut ein.", "token");
+    if (r) {
         return;
     }
     args[0] = &now;
