@@ -38,11 +38,43 @@ const char *jc_account_normalize_email(const char *email, apr_pool_t *p)
     return jc_mail_address_valid(e) ? e : NULL;
 }
 
-int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
-                        apr_pool_t *p)
+int jc_account_password_details(jc_result_t *res, const char *pw,
+                                size_t pwlen, const char *repeat,
+                                size_t repeat_len)
 {
     const jc_pw_rule_t *rule;
     int bad, n = 0;
+
+    bad = jc_password_check(pw ? pw : "", pw ? pwlen : 0,
+                            repeat ? repeat : "", repeat ? repeat_len : 0);
+    for (rule = jc_password_rules(); rule->code; rule++) {
+        if (bad & rule->bit) {
+            jc_result_detail(res, rule->code,
+                             rule->bit == JC_PW_ERR_REPEAT
+                             ? "password_repeat" : "password",
+                             rule->message);
+            n++;
+        }
+    }
+    return n;
+}
+
+int jc_account_validation_failed(jc_result_t *res, int n)
+{
+    if (n) {
+        json_t *first = json_array_get(res->details, 0);
+
+        jc_result_set(res, 422, "validation_failed",
+                      "Bitte prüfen Sie Ihre Eingaben.",
+                      json_string_value(json_object_get(first, "field")));
+    }
+    return n;
+}
+
+int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
+                        apr_pool_t *p)
+{
+    int n = 0;
 
     if (!in->email || !*in->email) {
         jc_result_detail(res, "email_missing", "email",
@@ -54,20 +86,9 @@ int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
                          "Bitte geben Sie eine gültige E-Mail-Adresse ein.");
         n++;
     }
-    bad = jc_password_check(in->password ? in->password : "",
-                            in->password ? in->password_len : 0,
-                            in->password_repeat ? in->password_repeat : "",
-                            in->password_repeat ? in->password_repeat_len
-                                                : 0);
-    for (rule = jc_password_rules(); rule->code; rule++) {
-        if (bad & rule->bit) {
-            jc_result_detail(res, rule->code,
-                             rule->bit == JC_PW_ERR_REPEAT
-                             ? "password_repeat" : "password",
-                             rule->message);
-            n++;
-        }
-    }
+    n += jc_account_password_details(res, in->password, in->password_len,
+                                     in->password_repeat,
+                                     in->password_repeat_len);
     if (in->accept_terms != 1) {
         jc_result_detail(res, "terms_required", "accept_terms",
                          "Bitte stimmen Sie den Nutzungsbedingungen zu.");
@@ -79,14 +100,82 @@ int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
                          "E-Mail-Adresse ein.");
         n++;
     }
-    if (n) {
-        json_t *first = json_array_get(res->details, 0);
+    return jc_account_validation_failed(res, n);
+}
 
-        jc_result_set(res, 422, "validation_failed",
-                      "Bitte prüfen Sie Ihre Eingaben.",
-                      json_string_value(json_object_get(first, "field")));
+jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
+                                const char *hash, const char *target,
+                                const char *purpose, apr_int64_t now,
+                                apr_int64_t exp, apr_pool_t *p)
+{
+    const void *args[6];
+    jc_db_rc_e rc;
+
+    args[0] = &account_id;
+    args[1] = purpose;
+    rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
     }
-    return n;
+    args[0] = hash;
+    args[1] = &account_id;
+    args[2] = target;
+    args[3] = purpose;
+    args[4] = &now;
+    args[5] = &exp;
+    return jc_db_exec(db, NULL, "jc_token_insert", args, p);
+}
+
+int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
+                          const char *purpose, apr_int64_t now,
+                          const char *used_msg, const char *expired_msg,
+                          apr_int64_t *account, const char **target,
+                          apr_pool_t *p)
+{
+    apr_int64_t exp = 0, used = 0;
+    const void *args[2];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = hash;
+    args[1] = purpose;
+    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
+    if (rc == JC_DB_NOROW) {
+        return -1;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    jc_db_col_i64(&row, 0, account, 0);
+    if (target) {
+        *target = jc_db_col_str(&row, 1, p);
+    }
+    jc_db_col_i64(&row, 2, &exp, 0);
+    if (jc_db_col_i64(&row, 3, &used, 0)) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used", used_msg, "token");
+        return 1;
+    }
+    if (now >= exp) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_expired", expired_msg, "token");
+        return 1;
+    }
+    return 0;
+}
+
+int jc_account_change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
+                            apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[2];
+    jc_db_rc_e rc = jc_db_begin(db, p);
+
+    if (rc == JC_DB_OK) {
+        args[0] = &now;
+        args[1] = &id;
+        rc = jc_db_exec(db, NULL, "jc_sec_lock", args, p);
+    }
+    return jc_db_fail(res, db, rc, p);
 }
 
 /* Insert a fresh confirmation token (older open ones are dropped) and queue
@@ -98,7 +187,6 @@ static jc_db_rc_e queue_confirmation(jc_db_t *db, const jc_ctx_t *ctx,
 {
     const char *token, *hash, *link;
     apr_int64_t exp = now + ctx->confirm_ttl;
-    const void *args[6];
     jc_mail_t *m;
     jc_db_rc_e rc;
 
@@ -107,19 +195,8 @@ static jc_db_rc_e queue_confirmation(jc_db_t *db, const jc_ctx_t *ctx,
         return JC_DB_ERROR;
     }
     hash = jc_token_hash(token, strlen(token), p);
-    args[0] = &account_id;
-    args[1] = JC_PURPOSE_CONFIRM;
-    rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
-    args[0] = hash;
-    args[1] = &account_id;
-    args[2] = email;
-    args[3] = JC_PURPOSE_CONFIRM;
-    args[4] = &now;
-    args[5] = &exp;
-    rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
+    rc = jc_account_token_put(db, account_id, hash, email, JC_PURPOSE_CONFIRM,
+                              now, exp, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -127,11 +204,7 @@ static jc_db_rc_e queue_confirmation(jc_db_t *db, const jc_ctx_t *ctx,
                        token, NULL);
     m = jc_mail_confirm(ctx->mail_from, email, link,
                         apr_time_from_sec(now), p);
-    if (!m) {
-        db->last_error = "could not compose the confirmation mail";
-        return JC_DB_ERROR;
-    }
-    return jc_outbox_enqueue(db, m, now, p);
+    return jc_outbox_enqueue_composed(db, m, "the confirmation mail", now, p);
 }
 
 /* Look up an account by e-mail; *found = 0 if there is none. */
@@ -247,11 +320,10 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                         const char *token, apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t account_id, exp, used;
+    apr_int64_t account_id = 0;
     const void *args[3];
-    jc_db_row_t row;
     jc_db_rc_e rc;
-    int n = 0;
+    int n = 0, r;
 
     (void)ctx;
     jc_result_ok(res);
@@ -265,10 +337,15 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    args[0] = jc_token_hash(token, strlen(token), p);
-    args[1] = JC_PURPOSE_CONFIRM;
-    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
-    if (rc == JC_DB_NOROW) {
+    r = jc_account_token_open(db, res, jc_token_hash(token, strlen(token), p),
+                              JC_PURPOSE_CONFIRM, now,
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet. Ihre E-Mail-Adresse ist bestätigt; "
+                              "Sie können sich anmelden.",
+                              "Der Bestätigungslink ist abgelaufen (gültig 24 "
+                              "Stunden). Bitte fordern Sie einen neuen Link "
+                              "an.", &account_id, NULL, p);
+    if (r < 0) {
         jc_db_rollback(db, p);
         jc_result_set(res, 404, "token_invalid",
                       "Der Bestätigungslink ist ungültig oder wurde durch "
@@ -276,25 +353,7 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       "neuen Link an.", "token");
         return;
     }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    jc_db_col_i64(&row, 0, &account_id, 0);
-    jc_db_col_i64(&row, 2, &exp, 0);
-    if (jc_db_col_i64(&row, 3, &used, 0)) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet. Ihre "
-                      "E-Mail-Adresse ist bestätigt; Sie können sich "
-                      "anmelden.", "token");
-        return;
-    }
-    if (now >= exp) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_expired",
-                      "Der Bestätigungslink ist abgelaufen (gültig 24 "
-                      "Stunden). Bitte fordern Sie einen neuen Link an.",
-                      "token");
+    if (r) {
         return;
     }
     args[0] = &now;
@@ -613,6 +672,15 @@ jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
                              apr_int64_t verified_at, apr_int64_t now,
                              apr_pool_t *p)
 {
+    return jc_account_rotate_to(db, out, ctx, s, JC_SESS_AUTHENTICATED,
+                                verified_at, now, p);
+}
+
+jc_db_rc_e jc_account_rotate_to(jc_db_t *db, jc_login_out_t *out,
+                                const jc_ctx_t *ctx, const jc_session_t *s,
+                                jc_sess_state_e st, apr_int64_t verified_at,
+                                apr_int64_t now, apr_pool_t *p)
+{
     jc_sess_meta_t meta = { verified_at, s->user_agent, s->client_ip };
     const void *args[1];
     jc_db_rc_e rc;
@@ -626,9 +694,8 @@ jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
     if (n != 1) {
         return JC_DB_NOROW;
     }
-    out->state = JC_SESS_AUTHENTICATED;
+    out->state = st;
     out->account_id = s->account_id;
     return jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
-                             s->account_id, out->state, &meta, &ctx->sess,
-                             now, p);
+                             s->account_id, st, &meta, &ctx->sess, now, p);
 }

@@ -65,6 +65,17 @@ typedef struct {
 /* Lower-case, trimmed copy of an address, or NULL if it is not valid. */
 const char *jc_account_normalize_email(const char *email, apr_pool_t *p);
 
+/* The password rules for a new password (pw and its repetition; NULL
+ * counts as empty): one detail per failed rule (field "password" or
+ * "password_repeat"); the number of details added. */
+int jc_account_password_details(jc_result_t *res, const char *pw,
+                                size_t pwlen, const char *repeat,
+                                size_t repeat_len);
+
+/* When n > 0: 422 validation_failed "Bitte prüfen Sie Ihre Eingaben.",
+ * its field the first detail's. Returns n. */
+int jc_account_validation_failed(jc_result_t *res, int n);
+
 /* Check every registration rule; fills res (422 + details) and returns
  * non-zero when something is wrong. */
 int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
@@ -97,6 +108,34 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       const char *client, const char *user_agent,
                       const char *old_token, apr_int64_t now, apr_pool_t *p);
 
+/* Store a new single-use link token (hash of it) for account_id and
+ * purpose, valid until exp; the account's older open tokens of the same
+ * purpose are dropped first (a new link voids the older ones). Inside the
+ * caller's transaction. */
+jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
+                                const char *hash, const char *target,
+                                const char *purpose, apr_int64_t now,
+                                apr_int64_t exp, apr_pool_t *p);
+
+/* Inside the caller's transaction: the link token hash of purpose
+ * (jc_token_get). 0 when it is open: *account and *target (may be NULL)
+ * set. Already used or expired (now >= expires_at): rolled back, 410
+ * token_used with used_msg or 410 token_expired with expired_msg, 1. A
+ * database error: res set, 1. Unknown: -1 and nothing done (the caller
+ * answers, or looks further). */
+int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
+                          const char *purpose, apr_int64_t now,
+                          const char *used_msg, const char *expired_msg,
+                          apr_int64_t *account, const char **target,
+                          apr_pool_t *p);
+
+/* Start a change of account id: begin, and write the account row first
+ * (UPDATE account SET updated_at) so that changes of one account run one
+ * after the other (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE
+ * serialises anyway). Nonzero (res set, rolled back) on a database error. */
+int jc_account_change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
+                            apr_int64_t now, apr_pool_t *p);
+
 /* End the session s and start an authenticated one for the same account
  * (rotation after a passed second factor), inside the caller's
  * transaction; the new row records verified_at and the client of s.
@@ -106,6 +145,13 @@ jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,
                              const jc_ctx_t *ctx, const jc_session_t *s,
                              apr_int64_t verified_at, apr_int64_t now,
                              apr_pool_t *p);
+
+/* The same rotation into a session of state st (e.g. a one-time login
+ * that must change its password before it is authenticated). */
+jc_db_rc_e jc_account_rotate_to(jc_db_t *db, jc_login_out_t *out,
+                                const jc_ctx_t *ctx, const jc_session_t *s,
+                                jc_sess_state_e st, apr_int64_t verified_at,
+                                apr_int64_t now, apr_pool_t *p);
 
 /* Throttling of failures per client key (login_throttle row; the
  * password login uses the address, the passwordless passkey login

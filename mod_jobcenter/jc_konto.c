@@ -96,22 +96,6 @@ static json_t *str_or_null(const jc_db_row_t *row, int col, apr_pool_t *p)
     return v ? json_string(v) : json_null();
 }
 
-/* Start a change: begin, and write the account row first (serialises the
- * changes of one account; PostgreSQL row lock). */
-static int change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
-                        apr_int64_t now, apr_pool_t *p)
-{
-    const void *args[2];
-    jc_db_rc_e rc = jc_db_begin(db, p);
-
-    if (rc == JC_DB_OK) {
-        args[0] = &now;
-        args[1] = &id;
-        rc = jc_db_exec(db, NULL, "jc_sec_lock", args, p);
-    }
-    return jc_db_fail(res, db, rc, p);
-}
-
 /* Queue a notice to rcpt (skipped for NULL). */
 static jc_db_rc_e notice(jc_db_t *db, const jc_ctx_t *ctx, const char *rcpt,
                          const char *subject, const char *text,
@@ -123,12 +107,8 @@ static jc_db_rc_e notice(jc_db_t *db, const jc_ctx_t *ctx, const char *rcpt,
         return JC_DB_OK;
     }
     m = jc_reset_notice(ctx, rcpt, subject, text, now, p);
-    if (!m) {
-        db->last_error = apr_pstrcat(p, "could not compose the mail \"",
-                                     subject, "\"", NULL);
-        return JC_DB_ERROR;
-    }
-    return jc_outbox_enqueue(db, m, now, p);
+    return jc_outbox_enqueue_composed(
+        db, m, apr_pstrcat(p, "the mail \"", subject, "\"", NULL), now, p);
 }
 
 static const char *advice(const jc_ctx_t *ctx, apr_pool_t *p)
@@ -351,7 +331,7 @@ void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         jc_result_internal(res, "argon2id hashing failed");
         return;
     }
-    if (change_begin(db, res, id, now, p)) {
+    if (jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
     args[0] = phc;
@@ -431,7 +411,7 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
     hash = jc_token_hash(token, strlen(token), p);
     link = apr_pstrcat(p, ctx->base_url, "/email-aendern.html#token=", token,
                        NULL);
-    if (change_begin(db, res, id, now, p)) {
+    if (jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
     args[0] = norm;
@@ -456,18 +436,8 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
         rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
     }
     else if (rc == JC_DB_NOROW) {
-        args[0] = &id;
-        args[1] = JC_PURPOSE_EMAIL_CHANGE;
-        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
-        if (rc == JC_DB_OK) {
-            args[0] = hash;
-            args[1] = &id;
-            args[2] = norm;
-            args[3] = JC_PURPOSE_EMAIL_CHANGE;
-            args[4] = &now;
-            args[5] = &exp;
-            rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
-        }
+        rc = jc_account_token_put(db, id, hash, norm,
+                                  JC_PURPOSE_EMAIL_CHANGE, now, exp, p);
         if (rc == JC_DB_OK) {
             rc = notice(db, ctx, norm, "Bestätigung Ihrer neuen "
                         "E-Mail-Adresse", apr_pstrcat(p,
@@ -515,12 +485,12 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
                             const char **email, apr_int64_t now,
                             apr_pool_t *p)
 {
-    apr_int64_t account = 0, exp = 0, used = 0, other = 0, confirmed = 0;
-    const char *neu, *old = NULL, *hash;
+    apr_int64_t account = 0, other = 0, confirmed = 0;
+    const char *neu = NULL, *old = NULL, *hash;
     const void *args[4];
     jc_db_row_t row;
     jc_db_rc_e rc;
-    int n = 0;
+    int n = 0, r;
 
     jc_result_ok(res);
     *email = NULL;
@@ -534,10 +504,15 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    args[0] = hash;
-    args[1] = JC_PURPOSE_EMAIL_CHANGE;
-    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
-    if (rc == JC_DB_NOROW) {
+    r = jc_account_token_open(db, res, hash, JC_PURPOSE_EMAIL_CHANGE, now,
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet.",
+                              "Der Bestätigungslink ist abgelaufen (gültig 24 "
+                              "Stunden). Ihre bisherige E-Mail-Adresse bleibt "
+                              "gültig. Bitte geben Sie die neue Adresse auf "
+                              "der Seite „Konto“ erneut ein.", &account, &neu,
+                              p);
+    if (r < 0) {
         jc_db_rollback(db, p);
         jc_result_set(res, 404, "token_invalid",
                       "Der Bestätigungslink ist ungültig oder wurde durch "
@@ -545,26 +520,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
                       "Link aus der neuesten E-Mail.", "token");
         return;
     }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    jc_db_col_i64(&row, 0, &account, 0);
-    neu = jc_db_col_str(&row, 1, p);
-    jc_db_col_i64(&row, 2, &exp, 0);
-    if (jc_db_col_i64(&row, 3, &used, 0)) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet.",
-                      "token");
-        return;
-    }
-    if (now >= exp) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_expired",
-                      "Der Bestätigungslink ist abgelaufen (gültig 24 "
-                      "Stunden). Ihre bisherige E-Mail-Adresse bleibt "
-                      "gültig. Bitte geben Sie die neue Adresse auf der "
-                      "Seite „Konto“ erneut ein.", "token");
+    if (r) {
         return;
     }
     args[0] = neu;
@@ -666,7 +622,7 @@ void jc_konto_session_end(jc_db_t *db, jc_result_t *res,
         return;
     }
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || change_begin(db, res, id, now, p)) {
+        || jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
     /* every session row of the account, also expired ones (0, 0) */
@@ -724,7 +680,7 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
     jc_result_ok(res);
     *ended = 0;
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || change_begin(db, res, id, now, p)) {
+        || jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
     args[0] = &id;
@@ -971,7 +927,7 @@ void jc_konto_delete(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                        p)) {
         return;
     }
-    if (change_begin(db, res, id, now, p)) {
+    if (jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
     /* the person profile: the customer record stays, its binding goes,

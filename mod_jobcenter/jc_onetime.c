@@ -10,6 +10,7 @@
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
+#include "jc_reset.h"
 #include "jc_token.h"
 
 #define JC_ONETIME_TRIES 8
@@ -230,44 +231,18 @@ void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     jc_result_internal(res, "no free one-time username after 8 tries");
 }
 
-/* Rotate s into a new session of state st (inside the transaction). */
-static jc_db_rc_e rotate(jc_db_t *db, jc_login_out_t *out,
-                         const jc_ctx_t *ctx, const jc_session_t *s,
-                         jc_sess_state_e st, apr_int64_t now, apr_pool_t *p)
-{
-    jc_sess_meta_t meta = { s->verified_at, s->user_agent, s->client_ip };
-    const void *args[1];
-    jc_db_rc_e rc;
-    int n = 0;
-
-    args[0] = s->id_hash;
-    rc = jc_db_exec(db, &n, "jc_sess_delete", args, p);
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
-    if (n != 1) {
-        return JC_DB_NOROW;
-    }
-    out->state = st;
-    out->account_id = s->account_id;
-    return jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
-                             s->account_id, st, &meta, &ctx->sess, now,
-                             p);
-}
-
 void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                            const jc_ctx_t *ctx, const jc_session_t *s,
                            const char *pw, size_t pw_len,
                            const char *repeat, size_t repeat_len,
                            apr_int64_t now, apr_pool_t *p)
 {
-    const jc_pw_rule_t *rule;
     apr_int64_t acct = s->account_id, pwchange = 0, factors = 0;
     const char *cur, *email, *phc = NULL;
     const void *args[3];
     jc_db_row_t row;
     jc_db_rc_e rc;
-    int bad, n = 0;
+    int n = 0;
 
     jc_result_ok(res);
     memset(out, 0, sizeof(*out));
@@ -276,23 +251,7 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       "Ihr Passwort muss nicht geändert werden.", NULL);
         return;
     }
-    bad = jc_password_check(pw ? pw : "", pw ? pw_len : 0,
-                            repeat ? repeat : "", repeat ? repeat_len : 0);
-    for (rule = jc_password_rules(); rule->code; rule++) {
-        if (bad & rule->bit) {
-            jc_result_detail(res, rule->code,
-                             rule->bit == JC_PW_ERR_REPEAT
-                             ? "password_repeat" : "password",
-                             rule->message);
-            n++;
-        }
-    }
-    if (n) {
-        json_t *first = json_array_get(res->details, 0);
-
-        jc_result_set(res, 422, "validation_failed",
-                      "Bitte prüfen Sie Ihre Eingaben.",
-                      json_string_value(json_object_get(first, "field")));
+    if (jc_reset_password_rules(res, pw, pw_len, repeat, repeat_len)) {
         return;
     }
     args[0] = &acct;
@@ -335,9 +294,10 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         }
     }
     if (rc == JC_DB_OK) {
-        rc = rotate(db, out, ctx, s,
-                    jc_session_after_password(0, email && *email,
-                                              factors > 0), now, p);
+        rc = jc_account_rotate_to(db, out, ctx, s,
+                                  jc_session_after_password(0, email && *email,
+                                                            factors > 0),
+                                  s->verified_at, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, acct, now, JC_EV_ONETIME_REPLACED, NULL, p);
@@ -421,18 +381,8 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     }
     rc = rc == JC_DB_NOROW ? JC_DB_OK : rc;
     if (rc == JC_DB_OK) {
-        args[0] = &acct;
-        args[1] = JC_ONETIME_PURPOSE;
-        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        args[0] = hash;
-        args[1] = &acct;
-        args[2] = norm;
-        args[3] = JC_ONETIME_PURPOSE;
-        args[4] = &now;
-        args[5] = &exp;
-        rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
+        rc = jc_account_token_put(db, acct, hash, norm, JC_ONETIME_PURPOSE,
+                                  now, exp, p);
     }
     if (rc == JC_DB_OK) {
         args[0] = &now;
@@ -464,12 +414,11 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
                       const char *token_hash, apr_int64_t now,
                       apr_pool_t *p)
 {
-    apr_int64_t acct = 0, exp = 0, used = 0;
-    const char *email;
+    apr_int64_t acct = 0;
+    const char *email = NULL;
     const void *args[4];
-    jc_db_row_t row;
     jc_db_rc_e rc;
-    int n = 0;
+    int n = 0, r;
 
     jc_result_ok(res);
     *found = 0;
@@ -478,35 +427,21 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
         *found = 1;
         return;
     }
-    args[0] = token_hash;
-    args[1] = JC_ONETIME_PURPOSE;
-    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
-    if (rc == JC_DB_NOROW) {
+    r = jc_account_token_open(db, res, token_hash, JC_ONETIME_PURPOSE, now,
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet. Ihre E-Mail-Adresse ist bestätigt; "
+                              "Sie können sich anmelden.",
+                              "Der Bestätigungslink ist abgelaufen (gültig 24 "
+                              "Stunden). Bitte melden Sie sich mit Ihren "
+                              "Zugangsdaten aus dem Brief an und geben Sie "
+                              "Ihre E-Mail-Adresse erneut ein.", &acct,
+                              &email, p);
+    if (r < 0) {
         jc_db_rollback(db, p);
         return;
     }
     *found = 1;
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    jc_db_col_i64(&row, 0, &acct, 0);
-    email = jc_db_col_str(&row, 1, p);
-    jc_db_col_i64(&row, 2, &exp, 0);
-    if (jc_db_col_i64(&row, 3, &used, 0)) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet. Ihre "
-                      "E-Mail-Adresse ist bestätigt; Sie können sich "
-                      "anmelden.", "token");
-        return;
-    }
-    if (now >= exp) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_expired",
-                      "Der Bestätigungslink ist abgelaufen (gültig 24 "
-                      "Stunden). Bitte melden Sie sich mit Ihren "
-                      "Zugangsdaten aus dem Brief an und geben Sie Ihre "
-                      "E-Mail-Adresse erneut ein.", "token");
+    if (r) {
         return;
     }
     args[0] = &now;

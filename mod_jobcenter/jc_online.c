@@ -206,12 +206,8 @@ static jc_db_rc_e notice(jc_db_t *db, const char *from, const char *rcpt,
                                     "Digital\n\nDiese Nachricht wurde "
                                     "automatisch erstellt.\n", NULL),
                         apr_time_from_sec(now), p);
-    if (!m) {
-        db->last_error = apr_pstrcat(p, "could not compose the mail \"",
-                                     subject, "\"", NULL);
-        return JC_DB_ERROR;
-    }
-    return jc_outbox_enqueue(db, m, now, p);
+    return jc_outbox_enqueue_composed(
+        db, m, apr_pstrcat(p, "the mail \"", subject, "\"", NULL), now, p);
 }
 
 /* The account's confirmed address, or NULL (none / not confirmed). */

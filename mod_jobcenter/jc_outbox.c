@@ -16,6 +16,17 @@ jc_db_rc_e jc_outbox_enqueue(jc_db_t *db, const jc_mail_t *m,
     return jc_db_exec(db, NULL, "jc_outbox_insert", args, p);
 }
 
+jc_db_rc_e jc_outbox_enqueue_composed(jc_db_t *db, const jc_mail_t *m,
+                                      const char *what, apr_int64_t now,
+                                      apr_pool_t *p)
+{
+    if (!m) {
+        db->last_error = apr_pstrcat(p, "could not compose ", what, NULL);
+        return JC_DB_ERROR;
+    }
+    return jc_outbox_enqueue(db, m, now, p);
+}
+
 apr_int64_t jc_outbox_backoff(const jc_outbox_cfg_t *cfg, int attempts)
 {
     apr_int64_t d = cfg->retry_base;

@@ -33,6 +33,13 @@ typedef void jc_outbox_log_fn(void *baton, apr_int64_t id, int ok,
 jc_db_rc_e jc_outbox_enqueue(jc_db_t *db, const jc_mail_t *m,
                              apr_int64_t now, apr_pool_t *p);
 
+/* The same for the result of a jc_mail_* composer: a NULL m (composing
+ * failed) is JC_DB_ERROR with db->last_error "could not compose <what>",
+ * e.g. what = "the mail \"Passkey eingerichtet\"". */
+jc_db_rc_e jc_outbox_enqueue_composed(jc_db_t *db, const jc_mail_t *m,
+                                      const char *what, apr_int64_t now,
+                                      apr_pool_t *p);
+
 /* One due mail, copied out of the database. */
 typedef struct {
     apr_int64_t id;         /* mail_outbox.id                       */

@@ -470,14 +470,8 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
             apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL),
             apr_time_from_sec(now), p);
 
-        if (!m) {
-            db->last_error = "could not compose the mail "
-                             "\"Passkey eingerichtet\"";
-            rc = JC_DB_ERROR;
-        }
-        else {
-            rc = jc_outbox_enqueue(db, m, now, p);
-        }
+        rc = jc_outbox_enqueue_composed(
+            db, m, "the mail \"Passkey eingerichtet\"", now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

@@ -34,28 +34,8 @@ jc_mail_t *jc_reset_notice(const jc_ctx_t *ctx, const char *rcpt,
 int jc_reset_password_rules(jc_result_t *res, const char *pw, size_t pwlen,
                             const char *repeat, size_t repeat_len)
 {
-    const jc_pw_rule_t *rule;
-    int bad, n = 0;
-
-    bad = jc_password_check(pw ? pw : "", pw ? pwlen : 0,
-                            repeat ? repeat : "", repeat ? repeat_len : 0);
-    for (rule = jc_password_rules(); rule->code; rule++) {
-        if (bad & rule->bit) {
-            jc_result_detail(res, rule->code,
-                             rule->bit == JC_PW_ERR_REPEAT
-                             ? "password_repeat" : "password",
-                             rule->message);
-            n++;
-        }
-    }
-    if (n) {
-        json_t *first = json_array_get(res->details, 0);
-
-        jc_result_set(res, 422, "validation_failed",
-                      "Bitte prüfen Sie Ihre Eingaben.",
-                      json_string_value(json_object_get(first, "field")));
-    }
-    return n;
+    return jc_account_validation_failed(
+        res, jc_account_password_details(res, pw, pwlen, repeat, repeat_len));
 }
 
 static void limited(jc_result_t *res, apr_int64_t wait, apr_pool_t *p)
@@ -201,18 +181,8 @@ void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     }
     if (rc == JC_DB_OK && send) {
         /* a new link voids the older unused ones */
-        args[0] = &id;
-        args[1] = JC_PURPOSE_RESET;
-        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
-        if (rc == JC_DB_OK) {
-            args[0] = hash;
-            args[1] = &id;
-            args[2] = norm;
-            args[3] = JC_PURPOSE_RESET;
-            args[4] = &now;
-            args[5] = &exp;
-            rc = jc_db_exec(db, NULL, "jc_token_insert", args, p);
-        }
+        rc = jc_account_token_put(db, id, hash, norm, JC_PURPOSE_RESET, now,
+                                  exp, p);
         if (rc == JC_DB_OK) {
             rc = jc_outbox_enqueue(db, m, now, p);
         }

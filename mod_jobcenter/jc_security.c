@@ -174,23 +174,6 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
     jc_db_fail(res, db, rc, p);
 }
 
-/* Start a change: begin, and write the account row so that changes of
- * one account run one after the other (PostgreSQL row lock; SQLite's
- * BEGIN IMMEDIATE serialises anyway). */
-static int change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
-                        apr_int64_t now, apr_pool_t *p)
-{
-    const void *args[2];
-    jc_db_rc_e rc = jc_db_begin(db, p);
-
-    if (rc == JC_DB_OK) {
-        args[0] = &now;
-        args[1] = &id;
-        rc = jc_db_exec(db, NULL, "jc_sec_lock", args, p);
-    }
-    return jc_db_fail(res, db, rc, p);
-}
-
 /* The event, the mail (to the account's address) and the commit of a
  * change. */
 static void change_finish(jc_db_t *db, jc_result_t *res,
@@ -207,14 +190,9 @@ static void change_finish(jc_db_t *db, jc_result_t *res,
             apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL),
             apr_time_from_sec(now), p);
 
-        if (!m) {
-            db->last_error = "could not compose the mail \"Ihre "
-                             "Sicherheitseinstellungen wurden geändert\"";
-            rc = JC_DB_ERROR;
-        }
-        else {
-            rc = jc_outbox_enqueue(db, m, now, p);
-        }
+        rc = jc_outbox_enqueue_composed(
+            db, m, "the mail \"Ihre Sicherheitseinstellungen wurden "
+            "geändert\"", now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -314,7 +292,7 @@ void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
         return;
     }
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || change_begin(db, res, account, now, p)) {
+        || jc_account_change_begin(db, res, account, now, p)) {
         return;
     }
     rc = own_passkey(db, &old, &flagged, id, account, p);
@@ -353,7 +331,7 @@ void jc_security_passkey_delete(jc_db_t *db, jc_result_t *res,
         return;
     }
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || change_begin(db, res, account, now, p)) {
+        || jc_account_change_begin(db, res, account, now, p)) {
         return;
     }
     rc = own_passkey(db, &name, &flagged, id, account, p);
@@ -397,7 +375,7 @@ void jc_security_totp_delete(jc_db_t *db, jc_result_t *res,
 
     jc_result_ok(res);
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || change_begin(db, res, account, now, p)) {
+        || jc_account_change_begin(db, res, account, now, p)) {
         return;
     }
     rc = factors(db, &keys, &totp, account, p);

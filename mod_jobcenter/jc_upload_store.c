@@ -608,50 +608,12 @@ apr_status_t jc_store_remove(const char *dir, const char *id,
     return APR_SUCCESS;
 }
 
-apr_status_t jc_store_cleanup(const char *dir, long max_age,
-                              unsigned *removed, apr_pool_t *p)
-{
-    const char *tdir = apr_pstrcat(p, dir, "/tmp", NULL);
-    DIR *d;
-    struct dirent *e;
-    time_t now = time(NULL);
-    unsigned n = 0;
-    int dfd;
-
-    if (removed) {
-        *removed = 0;
-    }
-    d = opendir(tdir);
-    if (d == NULL) {
-        return APR_FROM_OS_ERROR(errno);
-    }
-    dfd = dirfd(d);
-    while ((e = readdir(d)) != NULL) {
-        struct stat st;
-
-        if (strlen(e->d_name) != JC_STORE_ID_LEN + 5
-            || strcmp(e->d_name + JC_STORE_ID_LEN, ".part") != 0
-            || !st_hex_n(e->d_name, JC_STORE_ID_LEN)) {
-            continue;
-        }
-        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
-            || !S_ISREG(st.st_mode)
-            || (long)(now - st.st_mtime) < max_age) {
-            continue;
-        }
-        if (unlinkat(dfd, e->d_name, 0) == 0) {
-            n++;
-        }
-    }
-    closedir(d);
-    if (removed) {
-        *removed = n;
-    }
-    return APR_SUCCESS;
-}
-
-apr_status_t jc_store_cleanup_orphans(const char *dir, long min_age,
-                                      unsigned *removed, apr_pool_t *p)
+/* Remove the temporary files <id>.part below dir/tmp that are regular
+ * files and at least age seconds old: by mtime (an abandoned upload), or
+ * with orphans by ctime and only when no writer holds the file's lock (a
+ * writer keeps it until the rename, so a free lock means it died). */
+static apr_status_t sweep_parts(const char *dir, long age, int orphans,
+                                unsigned *removed, apr_pool_t *p)
 {
     const char *tdir = apr_pstrcat(p, dir, "/tmp", NULL);
     DIR *d;
@@ -679,14 +641,19 @@ apr_status_t jc_store_cleanup_orphans(const char *dir, long min_age,
         }
         if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
             || !S_ISREG(st.st_mode)
-            || (long)(now - st.st_ctime) < min_age) {
+            || (long)(now - (orphans ? st.st_ctime : st.st_mtime)) < age) {
+            continue;
+        }
+        if (!orphans) {
+            if (unlinkat(dfd, e->d_name, 0) == 0) {
+                n++;
+            }
             continue;
         }
         fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) {
             continue;
         }
-        /* a writer holds its lock until rename: free = its writer died */
         if (flock(fd, LOCK_EX | LOCK_NB) == 0
             && unlinkat(dfd, e->d_name, 0) == 0) {
             n++;
@@ -698,6 +665,18 @@ apr_status_t jc_store_cleanup_orphans(const char *dir, long min_age,
         *removed = n;
     }
     return APR_SUCCESS;
+}
+
+apr_status_t jc_store_cleanup(const char *dir, long max_age,
+                              unsigned *removed, apr_pool_t *p)
+{
+    return sweep_parts(dir, max_age, 0, removed, p);
+}
+
+apr_status_t jc_store_cleanup_orphans(const char *dir, long min_age,
+                                      unsigned *removed, apr_pool_t *p)
+{
+    return sweep_parts(dir, min_age, 1, removed, p);
 }
 
 int jc_store_result_too_large(jc_result_t *res, apr_off_t limit,

@@ -5,16 +5,7 @@
 
 import { api, errorMessage } from './api.js';
 import { requireFullSession } from './session-guard.js';
-import { byId, show, showError } from './ui.js';
-
-function fact(dl, term, value) {
-    const dt = document.createElement('dt');
-    dt.textContent = term;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    dl.append(dt, dd);
-    return dd;
-}
+import { byId, show, showError, fact } from './ui.js';
 
 async function init() {
     if (!(await requireFullSession())) return;

@@ -5,15 +5,7 @@
 // does not (not the message). ?ref= pre-fills the reference.
 
 import { api, errorMessage } from './api.js';
-import { byId, show, showError, clearMessages, param } from './ui.js';
-
-function fact(dl, term, value) {
-    const dt = document.createElement('dt');
-    dt.textContent = term;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    dl.append(dt, dd);
-}
+import { byId, show, showError, clearMessages, param, fact } from './ui.js';
 
 async function verify(e) {
     e.preventDefault();

@@ -4,23 +4,13 @@
 // link downloads the PDF (GET /api/v1/bescheide/file?id=), which records
 // the first opening.
 
-import { api, errorMessage } from './api.js';
-import { requireFullSession, loadProfile } from './session-guard.js';
-import { byId, show, showError } from './ui.js';
+import { showProfileList } from './session-guard.js';
+import { byId, fact } from './ui.js';
 
 const pad = (n) => String(n).padStart(2, '0');
 function dateDe(sec) {
     const d = new Date(sec * 1000);
     return pad(d.getDate()) + '.' + pad(d.getMonth() + 1) + '.' + d.getFullYear();
-}
-
-function fact(dl, term, value) {
-    const dt = document.createElement('dt');
-    dt.textContent = term;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    dl.append(dt, dd);
-    return dd;
 }
 
 function item(b) {
@@ -51,26 +41,4 @@ function item(b) {
     return li;
 }
 
-async function init() {
-    if (!(await requireFullSession())) return;
-    const p = await loadProfile();
-    if (!p) return;
-    if (!p.profile) {
-        show(byId('loading'), false);
-        show(byId('no-profile'), true);
-        return;
-    }
-    byId('profile-name').textContent = p.profile.name;
-    byId('profile-kundennummer').textContent = p.profile.kundennummer;
-    const res = await api('GET', '/api/v1/bescheide');
-    show(byId('loading'), false);
-    if (res.status !== 200 || !res.data) {
-        showError(errorMessage(res), []);
-        return;
-    }
-    for (const b of res.data.bescheide) byId('doc-list').appendChild(item(b));
-    show(byId('empty-state'), res.data.bescheide.length === 0);
-    show(byId('profile-content'), true);
-}
-
-init();
+showProfileList('/api/v1/bescheide', 'bescheide', item);

@@ -9,7 +9,8 @@
 // 4. the confirmation with "Bestätigungs-PDF anzeigen",
 //    "Antragsübersicht einsehen" and "Fertig".
 
-import { api, errorMessage, errorCode, getCsrfToken } from './api.js';
+import { api, errorMessage, errorCode } from './api.js';
+import { fileItem, markFailed, mb, sendFile } from './upload-files.js';
 import { requireFullSession } from './session-guard.js';
 import { byId, show, showError, clearMessages } from './ui.js';
 import { renderNotice } from './online-notice.js';
@@ -25,11 +26,6 @@ const state = {
 
 function chars(s) {
     return Array.from(s).length;
-}
-
-function mb(bytes) {
-    const v = bytes / 1000000;
-    return (v >= 10 ? Math.round(v) : Math.round(v * 10) / 10).toLocaleString('de-DE') + ' MB';
 }
 
 function step(id) {
@@ -91,76 +87,19 @@ async function chooseArea(area) {
 
 // ---- step 2 ----------------------------------------------------------------
 
-function fileItem(f) {
-    const li = document.createElement('li');
-    li.className = 'file-item';
-    const name = document.createElement('span');
-    name.className = 'file-name';
-    name.textContent = f.name;
-    const remove = document.createElement('button');
-    remove.type = 'button';
-    remove.className = 'button button-secondary file-remove';
-    remove.textContent = 'Entfernen';
-    remove.setAttribute('aria-label', f.name + ' entfernen');
-    remove.addEventListener('click', () => removeFile(f));
-    const bar = document.createElement('progress');
-    bar.max = 100;
-    bar.value = 0;
-    bar.setAttribute('aria-label', 'Fortschritt ' + f.name);
-    const meta = document.createElement('span');
-    meta.className = 'file-meta';
-    meta.textContent = mb(f.size) + ' – wird hochgeladen …';
-    li.append(name, remove, bar, meta);
-    f.el = { li, bar, meta };
-    return li;
-}
-
 function fail(f, text) {
-    f.done = true;
-    f.failed = true;
-    f.el.bar.remove();
-    f.el.meta.textContent = '';
-    const p = document.createElement('p');
-    p.className = 'file-error';
-    p.textContent = text;
-    f.el.li.appendChild(p);
-    byId('file-status').textContent = f.name + ': ' + text;
+    markFailed(f, text, byId('file-status'));
     refresh();
 }
 
 function send(f, file) {
-    const xhr = new XMLHttpRequest();
-    f.xhr = xhr;
-    xhr.open('POST', '/api/v1/uploads/files?draft=' + state.draft.draft
-        + '&name=' + encodeURIComponent(f.name));
-    xhr.setRequestHeader('Accept', 'application/json');
-    const csrf = getCsrfToken();
-    if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
-    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
-    xhr.upload.addEventListener('progress', (e) => {
-        if (e.lengthComputable) f.el.bar.value = Math.floor((e.loaded / e.total) * 100);
+    sendFile(f, file, state.draft.draft, {
+        status: byId('file-status'),
+        done: refresh,
+        fail,
+        refusedText: (xhr) => 'Die Datei konnte nicht hochgeladen werden (HTTP ' + xhr.status + ').',
+        unreachableText: 'Die Verbindung wurde unterbrochen. Bitte versuchen Sie es erneut.'
     });
-    xhr.addEventListener('load', () => {
-        let data = null;
-        try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
-        f.xhr = null;
-        if (xhr.status === 201 && data && data.files && data.files[0]) {
-            f.id = data.files[0].id;
-            f.done = true;
-            f.el.bar.value = 100;
-            f.el.meta.textContent = mb(f.size) + ' – hochgeladen';
-            byId('file-status').textContent = f.name + ' wurde hochgeladen.';
-            refresh();
-            return;
-        }
-        fail(f, data && data.error && data.error.message ? data.error.message
-            : 'Die Datei konnte nicht hochgeladen werden (HTTP ' + xhr.status + ').');
-    });
-    xhr.addEventListener('error', () => {
-        f.xhr = null;
-        fail(f, 'Die Verbindung wurde unterbrochen. Bitte versuchen Sie es erneut.');
-    });
-    xhr.send(file);
 }
 
 function addFiles(list) {
@@ -169,7 +108,7 @@ function addFiles(list) {
     for (const file of Array.from(list)) {
         const f = { key: ++state.seq, name: file.name || 'Dokument', size: file.size, done: false, failed: false };
         state.files.push(f);
-        byId('file-list').appendChild(fileItem(f));
+        byId('file-list').appendChild(fileItem(f, removeFile));
         if (file.size > limits.max_file_bytes) {
             fail(f, 'Die Datei ist zu groß. Erlaubt sind höchstens ' + mb(limits.max_file_bytes) + '.');
             continue;

@@ -8,6 +8,7 @@
 
 import { api, errorMessage, errorCode, clearCsrfToken } from './api.js';
 import { logout } from './logout.js';
+import { requireAuthenticated, toLogin as toLoginFrom } from './account-page.js';
 import { emailLooksValid } from './email-rules.js';
 import { attachChecklist, markProblems, serverProblems } from './password-checklist.js';
 import { perform, setupReauth } from './reauth.js';
@@ -15,6 +16,8 @@ import {
     byId, show, showError, showMessages, clearMessages, setFieldError,
     clearFieldErrors, setBusy, isBusy, focusHeading
 } from './ui.js';
+
+const PAGE = 'konto.html';
 
 const NAMES = {
     current_password: 'Aktuelles Passwort',
@@ -41,8 +44,7 @@ function dayTime(epoch) {
 }
 
 function toLogin(res) {
-    window.location.replace('anmeldung.html'
-        + (errorCode(res) === 'session_expired' ? '?sitzung=abgelaufen' : '?ziel=%2Fkonto.html'));
+    toLoginFrom(res, PAGE);
 }
 
 function success(text) {
@@ -122,27 +124,7 @@ async function start() {
     clearMessages();
     show(byId('load-failed'), false);
     show(byId('loading'), true);
-    const me = await api('GET', '/api/v1/me');
-    if (me.status === 401) {
-        toLogin(me);
-        return;
-    }
-    if (me.status !== 200 || !me.data || !me.data.session) {
-        show(byId('loading'), false);
-        show(byId('load-failed'), true);
-        showError(errorMessage(me), []);
-        return;
-    }
-    const state = me.data.session.state;
-    if (state === 'mfa_required') {
-        window.location.replace('zweiter-faktor.html?ziel=%2Fkonto.html');
-        return;
-    }
-    if (state !== 'authenticated') {
-        window.location.replace('start.html');
-        return;
-    }
-    show(byId('logout'), true);
+    if (!(await requireAuthenticated(PAGE))) return;
     const sec = await api('GET', '/api/v1/security');
     if (sec.status === 200 && sec.data) {
         factors = { totp: !!sec.data.totp, passkey: sec.data.passkeys.some((k) => !k.flagged) };

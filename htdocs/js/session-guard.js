@@ -65,6 +65,40 @@ export async function loadProfile() {
     return { profile: res.data.profile || null };
 }
 
+// The pages of the person profile: a complete login and a profile bound to
+// the account. Without one #loading is hidden and #no-profile shown (null);
+// otherwise #profile-name and #profile-kundennummer are filled and the
+// profile is returned.
+export async function requirePersonProfile() {
+    if (!(await requireFullSession())) return null;
+    const p = await loadProfile();
+    if (!p) return null;
+    if (!p.profile) {
+        show(byId('loading'), false);
+        show(byId('no-profile'), true);
+        return null;
+    }
+    byId('profile-name').textContent = p.profile.name;
+    byId('profile-kundennummer').textContent = p.profile.kundennummer;
+    return p.profile;
+}
+
+// A list page of the person profile (bescheide.html, termine.html): GET
+// path, then item(entry) of every entry of the answer's key into
+// #doc-list, #empty-state when there is none, and #profile-content.
+export async function showProfileList(path, key, item) {
+    if (!(await requirePersonProfile())) return;
+    const res = await api('GET', path);
+    show(byId('loading'), false);
+    if (res.status !== 200 || !res.data) {
+        showError(errorMessage(res), []);
+        return;
+    }
+    for (const entry of res.data[key]) byId('doc-list').appendChild(item(entry));
+    show(byId('empty-state'), res.data[key].length === 0);
+    show(byId('profile-content'), true);
+}
+
 // Which profile the citizen chose under "Profil wechseln" ('person' or
 // 'konto'); an account has at most one person profile, so the choice is
 // only which view the start page shows and is kept in this tab.

@@ -9,6 +9,7 @@
 
 import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
+import { requireAuthenticated, toLogin as toLoginFrom } from './account-page.js';
 import { cleanCode } from './totp-code.js';
 import {
     byId, show, showError, showMessages, clearMessages, setFieldError,
@@ -17,6 +18,7 @@ import {
 import { supported as passkeySupported, registerPasskey } from './webauthn.js';
 import { perform, setupReauth } from './reauth.js';
 
+const PAGE = 'sicherheit.html';
 const NAME_MAX = 64;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -45,9 +47,7 @@ function lastUsed(epoch) {
 }
 
 function toLogin(res) {
-    window.location.replace('anmeldung.html'
-        + (errorCode(res) === 'session_expired' ? '?sitzung=abgelaufen'
-            : '?ziel=%2Fsicherheit.html'));
+    toLoginFrom(res, PAGE);
 }
 
 function sessionGone(res) {
@@ -148,27 +148,7 @@ async function start() {
     clearMessages();
     show(byId('load-failed'), false);
     show(byId('loading'), true);
-    const me = await api('GET', '/api/v1/me');
-    if (me.status === 401) {
-        toLogin(me);
-        return;
-    }
-    if (me.status !== 200 || !me.data || !me.data.session) {
-        show(byId('loading'), false);
-        show(byId('load-failed'), true);
-        showError(errorMessage(me), []);
-        return;
-    }
-    const state = me.data.session.state;
-    if (state === 'mfa_required') {
-        window.location.replace('zweiter-faktor.html?ziel=%2Fsicherheit.html');
-        return;
-    }
-    if (state !== 'authenticated') {
-        window.location.replace('start.html');
-        return;
-    }
-    show(byId('logout'), true);
+    if (!(await requireAuthenticated(PAGE))) return;
     const ok = await refresh();
     show(byId('loading'), false);
     if (ok) show(byId('factors'), true);

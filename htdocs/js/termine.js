@@ -5,16 +5,8 @@
 // Online-Kommunikation, as every message).
 
 import { api, errorMessage } from './api.js';
-import { requireFullSession, loadProfile } from './session-guard.js';
-import { byId, show, showError, clearMessages } from './ui.js';
-
-function fact(dl, term, value) {
-    const dt = document.createElement('dt');
-    dt.textContent = term;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    dl.append(dt, dd);
-}
+import { showProfileList } from './session-guard.js';
+import { byId, showError, clearMessages, fact } from './ui.js';
 
 function newKey() {
     if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -75,26 +67,4 @@ function item(t) {
     return li;
 }
 
-async function init() {
-    if (!(await requireFullSession())) return;
-    const p = await loadProfile();
-    if (!p) return;
-    if (!p.profile) {
-        show(byId('loading'), false);
-        show(byId('no-profile'), true);
-        return;
-    }
-    byId('profile-name').textContent = p.profile.name;
-    byId('profile-kundennummer').textContent = p.profile.kundennummer;
-    const res = await api('GET', '/api/v1/termine');
-    show(byId('loading'), false);
-    if (res.status !== 200 || !res.data) {
-        showError(errorMessage(res), []);
-        return;
-    }
-    for (const t of res.data.termine) byId('doc-list').appendChild(item(t));
-    show(byId('empty-state'), res.data.termine.length === 0);
-    show(byId('profile-content'), true);
-}
-
-init();
+showProfileList('/api/v1/termine', 'termine', item);

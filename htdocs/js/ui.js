@@ -202,6 +202,16 @@ export function show(el, visible) {
     if (el) el.hidden = !visible;
 }
 
+// Add term and value (as text) to a description list dl; the <dd>.
+export function fact(dl, term, value) {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    dl.append(dt, dd);
+    return dd;
+}
+
 export function focusHeading(el) {
     if (!el) return;
     if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');

@@ -12,7 +12,7 @@ import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
 import { confirmLink } from '../lib/smtp.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
+import { launch, newPage, noHorizontalScroll } from '../lib/browser.mjs';
 import { strongPassword, SUBJECT_CONFIRM } from '../lib/flows.mjs';
 import { jobcenterWithStaff, customerWithCode, authenticatedCitizen, nowSec } from '../lib/fixtures.mjs';
 
@@ -32,11 +32,6 @@ describe('Freischaltcode in Chromium (360x800)', () => {
     after(async () => {
         if (browser) await browser.close();
     });
-
-    async function noHorizontalScroll(page, what) {
-        const w = await scrollWidth(page);
-        assert.ok(w <= 360, `${what}: page is ${w} px wide at a 360 px viewport`);
-    }
 
     test('QR link logged out, login with TOTP, code pre-filled, redeemed; home, Verlauf, Jobcenter, Profil wechseln', async () => {
         const env = h.env;

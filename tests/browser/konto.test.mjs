@@ -10,10 +10,9 @@ import fs from 'node:fs';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
-import { confirmToken } from '../lib/smtp.mjs';
 import { lit } from '../lib/db.mjs';
 import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
-import { strongPassword, registration, SUBJECT_CONFIRM } from '../lib/flows.mjs';
+import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
 import { SUBJECT_RESET, linkToken, nowSec } from '../lib/account.mjs';
 
 describe('Passwort vergessen and the Konto page in Chromium', () => {
@@ -32,10 +31,7 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
         const email = uniqueEmail(tag);
         const password = strongPassword();
         const c = env.client({ origin: lb });
-        const mark = env.mail.mark();
-        assert.equal((await c.post('/api/v1/register', registration(email, password))).status, 202);
-        const mail = await env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
-        assert.equal((await c.post('/api/v1/email/confirm', { token: confirmToken(mail) })).status, 200);
+        await registerAndConfirm(env, email, password, { client: c });
         assert.equal((await c.post('/api/v1/login', { login: email, password })).status, 200);
         const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
         const secret = s.json.secret.replace(/\s+/g, '');

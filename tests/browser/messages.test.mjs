@@ -10,10 +10,9 @@
 // marked new. Console errors, page errors and CSP violations fail.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
-import { jobcenterWithStaff, nowSec } from '../lib/fixtures.mjs';
+import { launch, newPage, noHorizontalScroll, loginWithTotp } from '../lib/browser.mjs';
+import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, sha256, citizenWithProfile, staffOf } from '../lib/uploads.mjs';
 
 describe('Nachrichten schreiben in Chromium (360x800)', () => {
@@ -28,23 +27,6 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
         if (browser) await browser.close();
     });
 
-    async function noHorizontalScroll(page, what) {
-        const w = await scrollWidth(page);
-        assert.ok(w <= 360, `${what}: page is ${w} px wide at a 360 px viewport`);
-    }
-
-    async function login(page, u, target, step = 30) {
-        await page.goto(`${h.env.base}/anmeldung.html?ziel=${encodeURIComponent(target)}`);
-        await page.locator('#login').fill(u.email);
-        await page.locator('#password').fill(u.password);
-        await page.locator('#login-submit').click();
-        await page.waitForURL(/\/zweiter-faktor\.html\?ziel=/);
-        const totp = page.locator('#totp_code');
-        await totp.waitFor({ state: 'visible' });
-        await totp.fill(await generate({ secret: u.secret, epoch: nowSec() + step }));
-        await totp.press('Enter');
-    }
-
     let u, st;
     test('message with an attachment, staff answer in a second context, the reply in the Postfach', async () => {
         const env = h.env;
@@ -55,7 +37,7 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
         const staff = await newPage(browser, { expectApi: [401] });
         try {
             // Online-Kommunikation off: the page explains and links
-            await login(page, u, '/nachricht-schreiben.html');
+            await loginWithTotp(page, h.env.base, u, '/nachricht-schreiben.html');
             await page.waitForURL(/\/nachricht-schreiben\.html$/);
             await page.locator('#online-notice').waitFor({ state: 'visible' });
             assert.equal(await page.locator('#message-form').isVisible(), false);
@@ -102,7 +84,7 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
             assert.match(await page.locator('#conv-list').innerText(), /Nebenkostenabrechnung 2026/);
 
             // staff, second browser context
-            await login(staff, st, '/sachbearbeitung/nachrichten.html');
+            await loginWithTotp(staff, h.env.base, st, '/sachbearbeitung/nachrichten.html');
             await staff.waitForURL(/\/sachbearbeitung\/nachrichten\.html$/);
             const item = staff.locator('#conv-list .conv-item').first();
             await item.waitFor();
@@ -161,7 +143,7 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
         const staff = await newPage(browser, { expectApi: [401] });
         const page = await newPage(browser, { expectApi: [401] });
         try {
-            await login(staff, st, `/sachbearbeitung/kunde.html?id=${u.cust.id}`);
+            await loginWithTotp(staff, h.env.base, st, `/sachbearbeitung/kunde.html?id=${u.cust.id}`);
             await staff.waitForURL(/\/sachbearbeitung\/kunde\.html\?id=/);
             await staff.locator('#customer').waitFor({ state: 'visible' });
             await staff.getByLabel('Titel *').fill('Bewilligungsbescheid');
@@ -178,7 +160,7 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
             await staff.waitForFunction(() => /eingetragen/.test(document.querySelector('#post-status').textContent));
             await noHorizontalScroll(staff, 'customer page');
 
-            await login(page, u, '/bescheide.html');
+            await loginWithTotp(page, h.env.base, u, '/bescheide.html');
             await page.waitForURL(/\/bescheide\.html$/);
             const item = page.locator('#doc-list .doc-item').first();
             await item.waitFor();

@@ -13,10 +13,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
-import { confirmToken } from '../lib/smtp.mjs';
 import { lit } from '../lib/db.mjs';
 import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
-import { strongPassword, registration, SUBJECT_CONFIRM } from '../lib/flows.mjs';
+import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
 
 describe('passkeys in Chromium (virtual authenticator)', () => {
     const h = useEnv({ baseUrl: (port) => `http://localhost:${port}` });
@@ -33,14 +32,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     async function account(env, lb) {
         const email = uniqueEmail('pk-browser');
         const password = strongPassword();
-        const c = env.client({ origin: lb });
-        const mark = env.mail.mark();
-        const r = await c.post('/api/v1/register', registration(email, password));
-        assert.equal(r.status, 202, r.text);
-        const mail = await env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
-        const k = await c.post('/api/v1/email/confirm', { token: confirmToken(mail) });
-        assert.equal(k.status, 200, k.text);
-        return { email, password };
+        return registerAndConfirm(env, email, password, { client: env.client({ origin: lb }) });
     }
 
     async function passwordLogin(page, lb, user) {

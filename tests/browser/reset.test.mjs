@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
+import { launch, newPage, noHorizontalScroll } from '../lib/browser.mjs';
 import { run, uniqueEmail, randomId } from '../lib/util.mjs';
 import { confirmLink } from '../lib/smtp.mjs';
 import { SUBJECT_CONFIRM, strongPassword } from '../lib/flows.mjs';
@@ -37,11 +37,6 @@ describe('Zugangsdaten zurücksetzen in Chromium (360x800)', () => {
     after(async () => {
         if (browser) await browser.close();
     });
-
-    async function noHorizontalScroll(page, what) {
-        const w = await scrollWidth(page);
-        assert.ok(w <= 360, `${what}: page is ${w} px wide at a 360 px viewport`);
-    }
 
     test('staff reset with two letters; the citizen walks the letter flow to a new TOTP factor', async () => {
         const env = h.env;

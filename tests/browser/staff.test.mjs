@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
+import { launch, newPage, noHorizontalScroll } from '../lib/browser.mjs';
 import { addJobcenter, addStaff, readLetter, sha256hex } from '../lib/staff.mjs';
 import { authenticatedCitizen } from '../lib/fixtures.mjs';
 
@@ -30,11 +30,6 @@ describe('staff pages in Chromium (360x800)', () => {
     after(async () => {
         if (browser) await browser.close();
     });
-
-    async function noHorizontalScroll(page, what) {
-        const w = await scrollWidth(page);
-        assert.ok(w <= 360, `${what}: page is ${w} px wide at a 360 px viewport`);
-    }
 
     test('log in, set up TOTP, create a customer, issue a code: the letter is downloaded; the citizen redeems it from the QR link', async () => {
         const env = h.env;

@@ -10,11 +10,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { generate } from 'otplib';
 import { run } from '../lib/util.mjs';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
-import { jobcenterWithStaff, nowSec } from '../lib/fixtures.mjs';
+import { launch, newPage, noHorizontalScroll, loginWithTotp } from '../lib/browser.mjs';
+import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, sha256, citizenWithProfile, staffOf } from '../lib/uploads.mjs';
 
 describe('Dokumente hochladen in Chromium (360x800)', () => {
@@ -29,23 +28,6 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
         if (browser) await browser.close();
     });
 
-    async function noHorizontalScroll(page, what) {
-        const w = await scrollWidth(page);
-        assert.ok(w <= 360, `${what}: page is ${w} px wide at a 360 px viewport`);
-    }
-
-    async function login(page, u, target, step = 30) {
-        await page.goto(`${h.env.base}/anmeldung.html?ziel=${encodeURIComponent(target)}`);
-        await page.locator('#login').fill(u.email);
-        await page.locator('#password').fill(u.password);
-        await page.locator('#login-submit').click();
-        await page.waitForURL(/\/zweiter-faktor\.html\?ziel=/);
-        const totp = page.locator('#totp_code');
-        await totp.waitFor({ state: 'visible' });
-        await totp.fill(await generate({ secret: u.secret, epoch: nowSec() + step }));
-        await totp.press('Enter');
-    }
-
     let reference, receiptCode;
     const files = [
         { name: 'Kontoauszug März.pdf', mimeType: 'application/pdf', buffer: samples.pdf(120000) },
@@ -58,7 +40,7 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
         const u = await citizenWithProfile(env, jc, 'browser-upl');
         const page = await newPage(browser, { expectApi: [401] });
         try {
-            await login(page, u, '/dokumente-hochladen.html');
+            await loginWithTotp(page, h.env.base, u, '/dokumente-hochladen.html');
             await page.waitForURL(/\/dokumente-hochladen\.html$/);
             await page.getByRole('heading', { name: 'Wählen Sie den zuständigen Bereich aus' }).waitFor();
             const areas = await page.locator('#area-list button').allTextContents();
@@ -169,7 +151,7 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
         const u = await citizenWithProfile(h.env, jc, 'browser-nocons', { consent: false });
         const page = await newPage(browser, { expectApi: [401, 403] });
         try {
-            await login(page, u, '/dokumente-hochladen.html');
+            await loginWithTotp(page, h.env.base, u, '/dokumente-hochladen.html');
             await page.waitForURL(/\/dokumente-hochladen\.html$/);
             await page.getByRole('heading', { name: 'Online-Kommunikation ist nicht aktiviert' }).waitFor();
             assert.match(await page.locator('#online-notice').innerText(), /Dokumente hochladen/);
@@ -187,7 +169,7 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
         const st = await staffOf(h.env, jc, 'leistung');
         const page = await newPage(browser, { expectApi: [401] });
         try {
-            await login(page, st, '/sachbearbeitung/posteingang.html');
+            await loginWithTotp(page, h.env.base, st, '/sachbearbeitung/posteingang.html');
             await page.waitForURL(/\/sachbearbeitung\/posteingang\.html$/);
             await page.locator('#team').waitFor({ state: 'visible' });
             await page.locator('#staff-context').waitFor({ state: 'visible' });

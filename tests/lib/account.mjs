@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { lit } from './db.mjs';
+import { nowSec } from './util.mjs';
 
 export const SUBJECT_RESET = 'Neues Passwort festlegen';
 export const SUBJECT_PW_CHANGED = 'Ihr Passwort wurde geändert';
@@ -11,7 +12,7 @@ export const SUBJECT_EMAIL_TAKEN = 'Ihre E-Mail-Adresse';
 export const SUBJECT_EMAIL_CHANGED = 'Ihre E-Mail-Adresse wurde geändert';
 export const SUBJECT_DELETED = 'Ihr Konto wurde gelöscht';
 
-export const nowSec = () => Math.floor(Date.now() / 1000);
+export { nowSec };
 
 // The token of a link ".../<page>#token=..." in a mail body, or null.
 export function linkToken(mail, page) {

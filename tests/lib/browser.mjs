@@ -2,6 +2,8 @@
 // watchdog per page: console errors, uncaught page errors, CSP violations,
 // failed requests and HTTP errors of the portal's own files are collected
 // and turned into test failures by page.assertClean().
+import assert from 'node:assert/strict';
+import { generate } from 'otplib';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.JC_CHROMIUM || '/usr/bin/chromium';
@@ -69,4 +71,25 @@ export async function newPage(browser, { expectApi = [] } = {}) {
 // document width at the current page: no horizontal scrolling at 360 px
 export async function scrollWidth(page) {
     return page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0));
+}
+
+// No horizontal scrolling: the page fits the 360 px viewport.
+export async function noHorizontalScroll(page, what) {
+    const w = await scrollWidth(page);
+    assert.ok(w <= 360, `${what}: page is ${w} px wide at a 360 px viewport`);
+}
+
+// Login on the pages with u.email, u.password and a TOTP code of u.secret
+// (step seconds ahead, so it is not the code the set-up used), for target
+// (the ziel); ends on target.
+export async function loginWithTotp(page, base, u, target, step = 30) {
+    await page.goto(`${base}/anmeldung.html?ziel=${encodeURIComponent(target)}`);
+    await page.locator('#login').fill(u.email);
+    await page.locator('#password').fill(u.password);
+    await page.locator('#login-submit').click();
+    await page.waitForURL(/\/zweiter-faktor\.html\?ziel=/);
+    const totp = page.locator('#totp_code');
+    await totp.waitFor({ state: 'visible' });
+    await totp.fill(await generate({ secret: u.secret, epoch: Math.floor(Date.now() / 1000) + step }));
+    await totp.press('Enter');
 }

@@ -13,11 +13,11 @@ import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { lit } from './db.mjs';
-import { randomId, uniqueEmail } from './util.mjs';
+import { randomId, uniqueEmail, nowSec, sha256hex } from './util.mjs';
 import { strongPassword, registerAndConfirm } from './flows.mjs';
 
 export const FSC_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
-export const nowSec = () => Math.floor(Date.now() / 1000);
+export { nowSec };
 
 // A random 12-character code of the module's alphabet (OpenSSL's RNG in the
 // module; node's here).
@@ -27,7 +27,7 @@ export function newCode() {
 }
 
 export const groupCode = (c) => `${c.slice(0, 4)}-${c.slice(4, 8)}-${c.slice(8, 12)}`;
-export const codeHash = (c) => crypto.createHash('sha256').update(c).digest('hex');
+export const codeHash = sha256hex;
 
 // "123A123456": three digits, one capital letter, six digits.
 export function newKundennummer() {

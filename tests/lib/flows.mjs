@@ -32,10 +32,11 @@ export function assertError(res, status, code, note = '') {
     assert.match(res.headers.get('content-type') || '', /^application\/json/, where);
 }
 
-// POST /register (202 expected) and wait for the confirmation mail.
-export async function registerUnconfirmed(env, email, password, { since } = {}) {
+// POST /register (202 expected) and wait for the confirmation mail. client:
+// another client than env.api (e.g. with the browser tests' Origin).
+export async function registerUnconfirmed(env, email, password, { since, client = env.api } = {}) {
     const mark = since ?? env.mail.mark();
-    const r = await env.api.post('/api/v1/register', registration(email, password));
+    const r = await client.post('/api/v1/register', registration(email, password));
     assert.equal(r.status, 202, `register ${email}: ${r.status} ${r.text}`);
     const mail = await env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
     const token = confirmToken(mail);
@@ -48,9 +49,9 @@ export async function confirm(env, token) {
 }
 
 // Register and confirm through the API; resolves once the account can log in.
-export async function registerAndConfirm(env, email, password) {
-    const { token } = await registerUnconfirmed(env, email, password);
-    const r = await confirm(env, token);
+export async function registerAndConfirm(env, email, password, { client = env.api } = {}) {
+    const { token } = await registerUnconfirmed(env, email, password, { client });
+    const r = await client.post('/api/v1/email/confirm', { token });
     assert.equal(r.status, 200, `confirm ${email}: ${r.status} ${r.text}`);
     return { email, password };
 }

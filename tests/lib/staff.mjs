@@ -4,14 +4,12 @@
 // (pdftotext, pdftoppm + zbarimg from Debian's poppler-utils/zbar-tools).
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
-import { run, randomId } from './util.mjs';
+import { run, randomId, nowSec, sha256hex } from './util.mjs';
 import { TOP } from './env.mjs';
 
 export const ADMIN = path.join(TOP, 'build', 'jobcenter-admin');
-const nowSec = () => Math.floor(Date.now() / 1000);
 
 // --sqlite FILE / --pgsql PARAMS of an environment
 export function dbArgs(env) {
@@ -123,6 +121,4 @@ export async function readLetter(pdf, dir) {
     return { text, qr: z.stdout.split('\n').filter(Boolean), file };
 }
 
-export function sha256hex(s) {
-    return crypto.createHash('sha256').update(s).digest('hex');
-}
+export { sha256hex };

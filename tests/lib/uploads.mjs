@@ -13,10 +13,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
-import { run } from './util.mjs';
+import { run, sha256hex } from './util.mjs';
 import { authenticatedCitizen, createCustomer, nowSec } from './fixtures.mjs';
 
-export const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
+export const sha256 = sha256hex;
 
 // Files whose first bytes carry the real signatures (what jc_sniff reads),
 // padded with random bytes to the size asked for.

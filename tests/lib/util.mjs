@@ -7,6 +7,12 @@ import { execFile } from 'node:child_process';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Unix time in seconds (what the portal stores).
+export const nowSec = () => Math.floor(Date.now() / 1000);
+
+// Lower-case hex SHA-256 of a string or buffer.
+export const sha256hex = (b) => crypto.createHash('sha256').update(b).digest('hex');
+
 // A TCP port that was free on 127.0.0.1 a moment ago (bind :0, read, close).
 export function freePort() {
     return new Promise((resolve, reject) => {

@@ -17,7 +17,7 @@
 #include <apr_file_io.h>
 #include <apr_dbd.h>
 
-#include "unit_schema.h"
+#include "unit_fixture.h"
 
 #include "jc_account.h"
 #include "jc_cookie.h"
@@ -40,49 +40,10 @@ typedef struct {
 static int setup(void **state)
 {
     fx_t *f = calloc(1, sizeof(*f));
-    const char *err = NULL, *file;
-    const jc_sql_stmt_t *st;
 
     apr_pool_create(&f->pool, NULL);
-    strcpy(f->dir, "/tmp/jc-unit-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    file = apr_pstrcat(f->pool, f->dir, "/t.sqlite", NULL);
-    assert_int_equal(apr_dbd_get_driver(f->pool, "sqlite3", &f->db.driver),
-                     APR_SUCCESS);
-    assert_int_equal(apr_dbd_open_ex(f->db.driver, f->pool, file,
-                                     &f->db.handle, &err), APR_SUCCESS);
-    assert_int_equal(unit_load_schema(f->db.driver, f->db.handle, f->pool),
-                     APR_SUCCESS);
-    f->db.prepared = apr_hash_make(f->pool);
-    for (st = jc_sql_statements(); st->label; st++) {
-        apr_dbd_prepared_t *ps = NULL;
-        int rv = apr_dbd_prepare(f->db.driver, f->pool, f->db.handle,
-                                 st->sql, st->label, &ps);
-
-        if (rv != 0) {
-            fail_msg("prepare %s: %s", st->label,
-                     apr_dbd_error(f->db.driver, f->db.handle, rv));
-        }
-        apr_hash_set(f->db.prepared, st->label, APR_HASH_KEY_STRING, ps);
-    }
-    f->ctx.base_url = "http://127.0.0.1:1";
-    f->ctx.mail_from = "Jobcenter.Digital <noreply@example.org>";
-    f->ctx.confirm_ttl = 86400;
-    f->ctx.argon2.m_kib = 19456;
-    f->ctx.argon2.t_cost = 2;
-    f->ctx.argon2.lanes = 1;
-    f->ctx.sess.idle = 1800;
-    f->ctx.sess.max_life = 43200;
-    f->ctx.sess.touch = 60;
-    f->ctx.thr_account.free_failures = 2;
-    f->ctx.thr_account.max_failures = 5;
-    f->ctx.thr_account.max_delay = 900;
-    f->ctx.thr_account.lock_secs = 3600;
-    f->ctx.thr_client.free_failures = 20;
-    f->ctx.thr_client.max_delay = 900;
-    f->ctx.thr_client.lock_secs = 900;
-    f->ctx.dummy_hash = jc_password_dummy_hash(&f->ctx.argon2, f->pool);
-    assert_non_null(f->ctx.dummy_hash);
+    unit_tmp_db_open(&f->db, f->dir, f->pool);
+    unit_ctx_flows(&f->ctx, f->pool);
     *state = f;
     return 0;
 }
@@ -90,37 +51,20 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    char cmd[96];
+    int rv = unit_tmp_db_close(&f->db, f->pool, f->dir);
 
-    apr_dbd_close(f->db.driver, f->db.handle);
-    apr_pool_destroy(f->pool);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0) {
-        return -1;
-    }
     free(f);
-    return 0;
+    return rv;
 }
 
 static apr_int64_t count(fx_t *f, const char *sql)
 {
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *v;
-
-    assert_int_equal(apr_dbd_select(f->db.driver, f->pool, f->db.handle,
-                                    &res, sql, 1), 0);
-    assert_int_equal(apr_dbd_get_row(f->db.driver, f->pool, res, &row, 1),
-                     0);
-    v = apr_dbd_get_entry(f->db.driver, row, 0);
-    return v ? apr_atoi64(v) : -1;
+    return unit_db_num(&f->db, sql, f->pool);
 }
 
 static void exec_sql(fx_t *f, const char *sql)
 {
-    int n;
-
-    assert_int_equal(apr_dbd_query(f->db.driver, f->db.handle, &n, sql), 0);
+    unit_db_exec(&f->db, sql);
 }
 
 static void reg(fx_t *f, jc_result_t *res, const char *email, const char *pw,

@@ -21,7 +21,7 @@
 #include "jc_sql.h"
 #include "jc_staff.h"
 #include "jc_token.h"
-#include "unit_schema.h"
+#include "unit_fixture.h"
 
 static apr_pool_t *pool;
 
@@ -75,26 +75,14 @@ static void username_shape(void **state)
     assert_true(apr_hash_count(all) >= 1995);
 }
 
-static void open_db(jc_db_t *db, apr_pool_t *p)
+static const char *str1(jc_db_t *db, const char *q, apr_pool_t *p)
 {
-    const char *err = NULL;
-    const jc_sql_stmt_t *st;
+    return unit_db_str(db, q, p);
+}
 
-    memset(db, 0, sizeof(*db));
-    assert_int_equal(apr_dbd_get_driver(p, "sqlite3", &db->driver),
-                     APR_SUCCESS);
-    assert_int_equal(apr_dbd_open_ex(db->driver, p, ":memory:", &db->handle,
-                                     &err), APR_SUCCESS);
-    assert_int_equal(unit_load_schema(db->driver, db->handle, p),
-                     APR_SUCCESS);
-    db->prepared = apr_hash_make(p);
-    for (st = jc_sql_statements(); st->label; st++) {
-        apr_dbd_prepared_t *ps = NULL;
-
-        assert_int_equal(apr_dbd_prepare(db->driver, p, db->handle, st->sql,
-                                         st->label, &ps), 0);
-        apr_hash_set(db->prepared, st->label, APR_HASH_KEY_STRING, ps);
-    }
+static apr_int64_t num(jc_db_t *db, const char *q, apr_pool_t *p)
+{
+    return unit_db_num(db, q, p);
 }
 
 static void sql(jc_db_t *db, apr_pool_t *p, const char *fmt, ...)
@@ -109,25 +97,6 @@ static void sql(jc_db_t *db, apr_pool_t *p, const char *fmt, ...)
     assert_int_equal(apr_dbd_query(db->driver, db->handle, &n, q), 0);
 }
 
-static const char *str1(jc_db_t *db, const char *q, apr_pool_t *p)
-{
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *v;
-
-    assert_int_equal(apr_dbd_select(db->driver, p, db->handle, &res, q, 1),
-                     0);
-    assert_int_equal(apr_dbd_get_row(db->driver, p, res, &row, 1), 0);
-    v = apr_dbd_get_entry(db->driver, row, 0);
-    return v ? apr_pstrdup(p, v) : NULL;
-}
-
-static apr_int64_t num(jc_db_t *db, const char *q, apr_pool_t *p)
-{
-    const char *v = str1(db, q, p);
-
-    return v ? apr_atoi64(v) : -1;
-}
 
 static void ctx_init(jc_ctx_t *ctx, apr_pool_t *p)
 {
@@ -186,7 +155,7 @@ static void reset_and_flow(void **state)
     (void)state;
     apr_pool_create(&p, pool);
     ctx_init(&ctx, p);
-    open_db(&db, p);
+    unit_db_open(&db, ":memory:", p);
     jc_result_ok(&res);
     jc_jobcenter_add(&db, &res, &a, NOW, &ida, p);
     jc_jobcenter_add(&db, &res, &b, NOW, &idb, p);

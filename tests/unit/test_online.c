@@ -16,7 +16,7 @@
 #include <apr_strings.h>
 #include <apr_dbd.h>
 
-#include "unit_schema.h"
+#include "unit_fixture.h"
 
 #include "jc_online.h"
 #include "jc_sql.h"
@@ -155,31 +155,9 @@ typedef struct {
 static int setup(void **state)
 {
     fx_t *f = calloc(1, sizeof(*f));
-    const char *err = NULL, *file;
-    const jc_sql_stmt_t *st;
 
     apr_pool_create(&f->pool, NULL);
-    strcpy(f->dir, "/tmp/jc-unit-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    file = apr_pstrcat(f->pool, f->dir, "/t.sqlite", NULL);
-    assert_int_equal(apr_dbd_get_driver(f->pool, "sqlite3", &f->db.driver),
-                     APR_SUCCESS);
-    assert_int_equal(apr_dbd_open_ex(f->db.driver, f->pool, file,
-                                     &f->db.handle, &err), APR_SUCCESS);
-    assert_int_equal(unit_load_schema(f->db.driver, f->db.handle, f->pool),
-                     APR_SUCCESS);
-    f->db.prepared = apr_hash_make(f->pool);
-    for (st = jc_sql_statements(); st->label; st++) {
-        apr_dbd_prepared_t *ps = NULL;
-        int rv = apr_dbd_prepare(f->db.driver, f->pool, f->db.handle,
-                                 st->sql, st->label, &ps);
-
-        if (rv != 0) {
-            fail_msg("prepare %s: %s", st->label,
-                     apr_dbd_error(f->db.driver, f->db.handle, rv));
-        }
-        apr_hash_set(f->db.prepared, st->label, APR_HASH_KEY_STRING, ps);
-    }
+    unit_tmp_db_open(&f->db, f->dir, f->pool);
     f->cfg.base_url = "http://127.0.0.1:1";
     f->cfg.mail_from = "Jobcenter.Digital <noreply@example.org>";
     f->cfg.deact_days = 3;
@@ -190,37 +168,20 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    char cmd[96];
+    int rv = unit_tmp_db_close(&f->db, f->pool, f->dir);
 
-    apr_dbd_close(f->db.driver, f->db.handle);
-    apr_pool_destroy(f->pool);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0) {
-        return -1;
-    }
     free(f);
-    return 0;
+    return rv;
 }
 
 static apr_int64_t count(fx_t *f, const char *sql)
 {
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *v;
-
-    assert_int_equal(apr_dbd_select(f->db.driver, f->pool, f->db.handle,
-                                    &res, sql, 1), 0);
-    assert_int_equal(apr_dbd_get_row(f->db.driver, f->pool, res, &row, 1),
-                     0);
-    v = apr_dbd_get_entry(f->db.driver, row, 0);
-    return v ? apr_atoi64(v) : -1;
+    return unit_db_num(&f->db, sql, f->pool);
 }
 
 static void exec_sql(fx_t *f, const char *sql)
 {
-    int n;
-
-    assert_int_equal(apr_dbd_query(f->db.driver, f->db.handle, &n, sql), 0);
+    unit_db_exec(&f->db, sql);
 }
 
 static int is_active(fx_t *f, apr_int64_t id, apr_int64_t now)

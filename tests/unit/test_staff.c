@@ -19,7 +19,7 @@
 #include "jc_password.h"
 #include "jc_sql.h"
 #include "jc_staff.h"
-#include "unit_schema.h"
+#include "unit_fixture.h"
 
 static apr_pool_t *pool;
 
@@ -186,37 +186,9 @@ static void generated_passwords_meet_the_rules(void **state)
 
 /* ---- against SQLite ---------------------------------------------------- */
 
-static void open_db(jc_db_t *db, apr_pool_t *p)
-{
-    const char *err = NULL;
-    const jc_sql_stmt_t *st;
-
-    memset(db, 0, sizeof(*db));
-    assert_int_equal(apr_dbd_get_driver(p, "sqlite3", &db->driver),
-                     APR_SUCCESS);
-    assert_int_equal(apr_dbd_open_ex(db->driver, p, ":memory:", &db->handle,
-                                     &err), APR_SUCCESS);
-    assert_int_equal(unit_load_schema(db->driver, db->handle, p),
-                     APR_SUCCESS);
-    db->prepared = apr_hash_make(p);
-    for (st = jc_sql_statements(); st->label; st++) {
-        apr_dbd_prepared_t *ps = NULL;
-
-        assert_int_equal(apr_dbd_prepare(db->driver, p, db->handle, st->sql,
-                                         st->label, &ps), 0);
-        apr_hash_set(db->prepared, st->label, APR_HASH_KEY_STRING, ps);
-    }
-}
-
 static apr_int64_t count(jc_db_t *db, const char *sql, apr_pool_t *p)
 {
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-
-    assert_int_equal(apr_dbd_select(db->driver, p, db->handle, &res, sql, 1),
-                     0);
-    assert_int_equal(apr_dbd_get_row(db->driver, p, res, &row, 1), 0);
-    return apr_atoi64(apr_dbd_get_entry(db->driver, row, 0));
+    return unit_db_num(db, sql, p);
 }
 
 static void issue_voids_and_search_scopes(void **state)
@@ -244,7 +216,7 @@ static void issue_voids_and_search_scopes(void **state)
 
     (void)state;
     apr_pool_create(&p, pool);
-    open_db(&db, p);
+    unit_db_open(&db, ":memory:", p);
     jc_result_ok(&res);
     jc_jobcenter_add(&db, &res, &a, NOW, &ida, p);
     jc_jobcenter_add(&db, &res, &b, NOW, &idb, p);

@@ -1,0 +1,90 @@
+// One file of an upload draft, shared by dokumente-hochladen.js (the
+// "Dokumente hochladen" steps) and anhaenge.js (a message's attachments):
+// the list item with name, "Entfernen", progress bar and size; the failed
+// state; the upload itself as the raw request body with XHR (so the
+// browser reports progress) to /api/v1/uploads/files?draft=&name=.
+// f is the page's record of the file: {name, size, done, failed, id?,
+// xhr?, el?}.
+
+import { getCsrfToken } from './api.js';
+
+export function mb(bytes) {
+    const v = bytes / 1000000;
+    return (v >= 10 ? Math.round(v) : Math.round(v * 10) / 10).toLocaleString('de-DE') + ' MB';
+}
+
+// The list item of f (also kept in f.el); onRemove(f) on "Entfernen".
+export function fileItem(f, onRemove) {
+    const li = document.createElement('li');
+    li.className = 'file-item';
+    const name = document.createElement('span');
+    name.className = 'file-name';
+    name.textContent = f.name;
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'button button-secondary file-remove';
+    remove.textContent = 'Entfernen';
+    remove.setAttribute('aria-label', f.name + ' entfernen');
+    remove.addEventListener('click', () => onRemove(f));
+    const bar = document.createElement('progress');
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute('aria-label', 'Fortschritt ' + f.name);
+    const meta = document.createElement('span');
+    meta.className = 'file-meta';
+    meta.textContent = mb(f.size) + ' – wird hochgeladen …';
+    li.append(name, remove, bar, meta);
+    f.el = { li, bar, meta };
+    return li;
+}
+
+// f failed with text: shown at the file and announced in status (the
+// aria-live element).
+export function markFailed(f, text, status) {
+    f.done = true;
+    f.failed = true;
+    f.el.bar.remove();
+    f.el.meta.textContent = '';
+    const p = document.createElement('p');
+    p.className = 'file-error';
+    p.textContent = text;
+    f.el.li.appendChild(p);
+    status.textContent = f.name + ': ' + text;
+}
+
+// Upload file (the File) as f into draft (its id). On success f.id,
+// f.done, "hochgeladen" at the file and in status, then done(f). On a
+// refusal fail(f, the server's message or refusedText(xhr)); when the
+// server was not reached fail(f, unreachableText).
+export function sendFile(f, file, draft, { status, done, fail, refusedText, unreachableText }) {
+    const xhr = new XMLHttpRequest();
+    f.xhr = xhr;
+    xhr.open('POST', '/api/v1/uploads/files?draft=' + draft + '&name=' + encodeURIComponent(f.name));
+    xhr.setRequestHeader('Accept', 'application/json');
+    const csrf = getCsrfToken();
+    if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.upload.addEventListener('progress', (e) => {
+        if (e.lengthComputable) f.el.bar.value = Math.floor((e.loaded / e.total) * 100);
+    });
+    xhr.addEventListener('load', () => {
+        let data = null;
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+        f.xhr = null;
+        if (xhr.status === 201 && data && data.files && data.files[0]) {
+            f.id = data.files[0].id;
+            f.done = true;
+            f.el.bar.value = 100;
+            f.el.meta.textContent = mb(f.size) + ' – hochgeladen';
+            status.textContent = f.name + ' wurde hochgeladen.';
+            if (done) done(f);
+            return;
+        }
+        fail(f, (data && data.error && data.error.message) || refusedText(xhr));
+    });
+    xhr.addEventListener('error', () => {
+        f.xhr = null;
+        fail(f, unreachableText);
+    });
+    xhr.send(file);
+}
