@@ -419,6 +419,11 @@ static const jc_sql_stmt_t statements[] = {
       "SELECT id, jobcenter_id, kundennummer, salutation, given_name, "
       "family_name, birth_date, street, postcode, city, account_id, "
       "created_at FROM customer WHERE id = %lld AND jobcenter_id = %lld" },
+    /* one-time credentials of the bound account (staff customer page) */
+    { "jc_cust_onetime",
+      "SELECT a.onetime_expires_at, a.password_change_required "
+      "FROM customer c JOIN account a ON a.id = c.account_id "
+      "WHERE c.id = %lld" },
     { "jc_cust_by_knr",
       "SELECT id, jobcenter_id, kundennummer, salutation, given_name, "
       "family_name, birth_date, street, postcode, city, account_id, "
