@@ -5,6 +5,7 @@
 #include "jc_event.h"
 #include "jc_konto.h"
 #include "jc_mail.h"
+#include "jc_message.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
 #include "jc_reset.h"
@@ -743,6 +744,179 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
 
 /* ---- export ------------------------------------------------------------------ */
 
+/* Rows of an export statement for the account; rc of the select. */
+static jc_db_rc_e x_rows(jc_db_t *db, jc_db_res_t *r, const char *label,
+                         apr_int64_t id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &id;
+    return jc_db_select(db, r, label, args, p);
+}
+
+static json_int_t x_int(const jc_db_row_t *row, int col)
+{
+    apr_int64_t v = 0;
+
+    jc_db_col_i64(row, col, &v, 0);
+    return (json_int_t)v;
+}
+
+/* The account's conversations with their messages (time, author side,
+ * text) and attachment names/sizes (not the files). */
+static jc_db_rc_e x_conversations(jc_db_t *db, json_t **out, apr_int64_t id,
+                                  apr_pool_t *p)
+{
+    jc_db_res_t cr, mr, fr;
+    jc_db_row_t row, mrow, frow;
+    jc_db_rc_e rc;
+    int i, j, k;
+
+    *out = NULL;
+    rc = x_rows(db, &cr, "jc_konto_x_convs", id, p);
+    if (rc == JC_DB_OK) {
+        rc = x_rows(db, &mr, "jc_konto_x_msgs", id, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = x_rows(db, &fr, "jc_konto_x_msg_files", id, p);
+    }
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    *out = json_array();
+    for (i = 0; i < cr.nrows && jc_db_res_row(&cr, i, &row, p) == 0; i++) {
+        const char *key = jc_db_col_str(&row, 1, p);
+        const char *team = jc_db_col_str(&row, 2, p);
+        const jc_anliegen_t *a = jc_msg_anliegen(key ? key : "");
+        json_int_t cid = x_int(&row, 0);
+        json_t *msgs = json_array();
+
+        for (j = 0; j < mr.nrows && jc_db_res_row(&mr, j, &mrow, p) == 0;
+             j++) {
+            apr_int64_t staff = 0;
+            json_int_t mid = x_int(&mrow, 1);
+            json_t *files = json_array();
+
+            if (x_int(&mrow, 0) != cid) {
+                continue;
+            }
+            for (k = 0;
+                 k < fr.nrows && jc_db_res_row(&fr, k, &frow, p) == 0; k++) {
+                if (x_int(&frow, 0) == mid) {
+                    json_array_append_new(files, json_pack(
+                        "{s:o, s:o, s:I}", "name", str_or_null(&frow, 1, p),
+                        "mime", str_or_null(&frow, 2, p),
+                        "size", x_int(&frow, 3)));
+                }
+            }
+            jc_db_col_i64(&mrow, 2, &staff, 0);
+            json_array_append_new(msgs, json_pack(
+                "{s:I, s:s, s:o, s:o}", "at", x_int(&mrow, 4),
+                "from", staff ? "jobcenter" : "kunde",
+                "text", str_or_null(&mrow, 3, p), "attachments", files));
+        }
+        json_array_append_new(*out, json_pack(
+            "{s:o, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:o}",
+            "subject", str_or_null(&row, 3, p),
+            "anliegen", a ? a->label : (key ? key : ""),
+            "anliegen_key", str_or_null(&row, 1, p),
+            "team", jc_staff_team_text(team ? team : ""),
+            "team_key", str_or_null(&row, 2, p),
+            "status", str_or_null(&row, 4, p),
+            "created_at", x_int(&row, 5), "updated_at", x_int(&row, 6),
+            "messages", msgs));
+    }
+    return JC_DB_OK;
+}
+
+/* Bescheide (metadata, not the PDFs) and Termine of the bound customer. */
+static jc_db_rc_e x_bescheide_termine(jc_db_t *db, json_t **besch,
+                                      json_t **term, apr_int64_t id,
+                                      apr_pool_t *p)
+{
+    jc_db_res_t r;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int i;
+
+    *besch = *term = NULL;
+    rc = x_rows(db, &r, "jc_konto_x_bescheide", id, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    *besch = json_array();
+    for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0; i++) {
+        json_array_append_new(*besch, json_pack(
+            "{s:o, s:o, s:I, s:I, s:o, s:o}", "title", str_or_null(&row, 0, p),
+            "name", str_or_null(&row, 1, p), "size", x_int(&row, 2),
+            "provided_at", x_int(&row, 3),
+            "delivered_on", str_or_null(&row, 4, p),
+            "opened_at", time_or_null(&row, 5)));
+    }
+    rc = x_rows(db, &r, "jc_konto_x_termine", id, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    *term = json_array();
+    for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0; i++) {
+        const char *team = jc_db_col_str(&row, 4, p);
+
+        json_array_append_new(*term, json_pack(
+            "{s:o, s:o, s:o, s:o, s:s, s:I, s:o}",
+            "date", str_or_null(&row, 0, p), "time", str_or_null(&row, 1, p),
+            "place", str_or_null(&row, 2, p),
+            "contact", str_or_null(&row, 3, p),
+            "team", jc_staff_team_text(team ? team : ""),
+            "created_at", x_int(&row, 5), "seen_at", time_or_null(&row, 6)));
+    }
+    return JC_DB_OK;
+}
+
+/* Upload submissions with their files (name, type, size, SHA-256 of the
+ * content); the receipt's verification code hash is left out. */
+static jc_db_rc_e x_uploads(jc_db_t *db, json_t **out, apr_int64_t id,
+                            apr_pool_t *p)
+{
+    jc_db_res_t sr, fr;
+    jc_db_row_t row, frow;
+    jc_db_rc_e rc;
+    int i, k;
+
+    *out = NULL;
+    rc = x_rows(db, &sr, "jc_konto_x_subs", id, p);
+    if (rc == JC_DB_OK) {
+        rc = x_rows(db, &fr, "jc_konto_x_sub_files", id, p);
+    }
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    *out = json_array();
+    for (i = 0; i < sr.nrows && jc_db_res_row(&sr, i, &row, p) == 0; i++) {
+        json_int_t sid = x_int(&row, 0);
+        json_t *files = json_array();
+
+        for (k = 0; k < fr.nrows && jc_db_res_row(&fr, k, &frow, p) == 0;
+             k++) {
+            if (x_int(&frow, 0) == sid) {
+                json_array_append_new(files, json_pack(
+                    "{s:o, s:o, s:I, s:o}", "name", str_or_null(&frow, 1, p),
+                    "mime", str_or_null(&frow, 2, p),
+                    "size", x_int(&frow, 3),
+                    "sha256", str_or_null(&frow, 4, p)));
+            }
+        }
+        json_array_append_new(*out, json_pack(
+            "{s:o, s:o, s:I, s:o, s:I, s:o, s:o}",
+            "reference", str_or_null(&row, 1, p),
+            "area", str_or_null(&row, 2, p),
+            "submitted_at", x_int(&row, 3),
+            "status", str_or_null(&row, 4, p),
+            "status_at", x_int(&row, 5),
+            "message", str_or_null(&row, 6, p), "files", files));
+    }
+    return JC_DB_OK;
+}
+
 void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
                      const jc_ctx_t *ctx, const jc_session_t *s,
                      apr_int64_t now, apr_pool_t *p)
@@ -754,7 +928,8 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
     jc_db_rc_e rc;
     json_t *acct = NULL, *keys = NULL, *totp = NULL, *sess = NULL;
     json_t *events = NULL, *profile = NULL, *online = NULL, *hist = NULL;
-    json_t *pend = NULL;
+    json_t *pend = NULL, *convs = NULL, *besch = NULL, *term = NULL;
+    json_t *ups = NULL;
     int i;
 
     jc_result_ok(res);
@@ -882,6 +1057,15 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
                 "text_version", str_or_null(&row, 2, p),
                 "effective_at", time_or_null(&row, 3)));
         }
+        rc = x_conversations(db, &convs, id, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = x_bescheide_termine(db, &besch, &term, id, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = x_uploads(db, &ups, id, p);
+    }
+    if (rc == JC_DB_OK) {
         rc = jc_db_select1(db, &row, "jc_konto_account", args, p);
     }
     if (rc == JC_DB_OK) {
@@ -902,10 +1086,23 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
             "online_kommunikation_history", hist);
         acct = keys = totp = sess = events = profile = online = hist = NULL;
         if (!*out) {
+            json_decref(convs);
+            json_decref(besch);
+            json_decref(term);
+            json_decref(ups);
             jc_result_internal(res, "json_pack of the export failed");
+            return;
         }
+        json_object_set_new(*out, "nachrichten", convs);
+        json_object_set_new(*out, "bescheide", besch);
+        json_object_set_new(*out, "termine", term);
+        json_object_set_new(*out, "uploads", ups);
         return;
     }
+    json_decref(convs);
+    json_decref(besch);
+    json_decref(term);
+    json_decref(ups);
     json_decref(acct);
     json_decref(keys);
     json_decref(totp);
