@@ -519,6 +519,11 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_msg_move_files",
       "UPDATE upload_file SET message_id = %lld, draft_id = NULL "
       "WHERE draft_id = %lld AND account_id = %lld" },
+    /* an attachment of a staff reply (stored by the upload sink) */
+    { "jc_msg_file_add",
+      "INSERT INTO upload_file (account_id, message_id, store_id, name, "
+      "mime, size, sha256, created_at) VALUES (%lld, %lld, %s, %s, %s, "
+      "%lld, %s, %lld) RETURNING id" },
     { "jc_msg_conv_get",
       "SELECT id, anliegen, team, subject, status, created_at, updated_at "
       "FROM conversation WHERE id = %lld AND account_id = %lld" },
