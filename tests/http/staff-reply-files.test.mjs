@@ -11,27 +11,7 @@ import crypto from 'node:crypto';
 import { useEnv } from '../lib/env.mjs';
 import { assertError } from '../lib/flows.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
-import { samples, sha256, citizenWithProfile, staffOf, download, storeList } from '../lib/uploads.mjs';
-
-// A multipart/form-data body: parts = [{ name, value } | { name, filename, type, data }].
-export function multipart(parts) {
-    const boundary = `----jc${crypto.randomBytes(8).toString('hex')}`;
-    const chunks = [];
-    for (const p of parts) {
-        let head = `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"`;
-        if (p.filename !== undefined) head += `; filename="${p.filename}"\r\nContent-Type: ${p.type || 'application/octet-stream'}`;
-        chunks.push(Buffer.from(`${head}\r\n\r\n`, 'utf8'), Buffer.isBuffer(p.data) ? p.data : Buffer.from(p.value ?? '', 'utf8'),
-            Buffer.from('\r\n'));
-    }
-    chunks.push(Buffer.from(`--${boundary}--\r\n`));
-    return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
-function replyFiles(staff, conv, parts) {
-    const m = multipart(parts);
-    return staff.c.post(`/api/v1/staff/messages/reply-files?conversation=${conv}`, null,
-        { raw: m.body, contentType: m.contentType, csrf: true });
-}
+import { samples, sha256, citizenWithProfile, staffOf, download, storeList, replyFiles } from '../lib/uploads.mjs';
 
 describe('staff replies with attachments', () => {
     const h = useEnv({ sets: ['JobcenterUploadMaxFiles 3'] });
