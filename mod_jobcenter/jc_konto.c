@@ -5,6 +5,7 @@
 #include "jc_event.h"
 #include "jc_konto.h"
 #include "jc_mail.h"
+#include "jc_message.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
 #include "jc_reset.h"
@@ -699,6 +700,172 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
 
 /* ---- export ------------------------------------------------------------------ */
 
+/* The export's records of issues 6 and 7: one select per statement (in
+ * this order, X_* index the results), joined in C. */
+enum { X_CONVS, X_MSGS, X_MSG_FILES, X_BESCHEIDE, X_TERMINE, X_SUBS,
+       X_SUB_FILES, X_N };
+static const char *const x_labels[X_N] = {
+    "jc_konto_x_convs", "jc_konto_x_msgs", "jc_konto_x_msg_files",
+    "jc_konto_x_bescheide", "jc_konto_x_termine", "jc_konto_x_subs",
+    "jc_konto_x_sub_files"
+};
+
+static jc_db_rc_e x_rows(jc_db_t *db, jc_db_res_t *rs, apr_int64_t id,
+                         apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_rc_e rc = JC_DB_OK;
+    int i;
+
+    args[0] = &id;
+    for (i = 0; i < X_N && rc == JC_DB_OK; i++) {
+        rc = jc_db_select(db, &rs[i], x_labels[i], args, p);
+    }
+    return rc;
+}
+
+static json_int_t x_int(const jc_db_row_t *row, int col)
+{
+    apr_int64_t v = 0;
+
+    jc_db_col_i64(row, col, &v, 0);
+    return (json_int_t)v;
+}
+
+/* The files of rows fr (owner id, name, mime, size[, sha256]) that belong
+ * to owner, as [{name, mime, size[, sha256]}]. */
+static json_t *x_files(jc_db_res_t *fr, json_int_t owner, int with_sha,
+                       apr_pool_t *p)
+{
+    json_t *files = json_array();
+    jc_db_row_t frow;
+    int k;
+
+    for (k = 0; k < fr->nrows && jc_db_res_row(fr, k, &frow, p) == 0; k++) {
+        json_t *f;
+
+        if (x_int(&frow, 0) != owner) {
+            continue;
+        }
+        f = json_pack("{s:o, s:o, s:I}", "name", str_or_null(&frow, 1, p),
+                      "mime", str_or_null(&frow, 2, p),
+                      "size", x_int(&frow, 3));
+        if (f && with_sha) {
+            json_object_set_new(f, "sha256", str_or_null(&frow, 4, p));
+        }
+        json_array_append_new(files, f);
+    }
+    return files;
+}
+
+/* The account's conversations with their messages (time, author side,
+ * text) and attachment names/sizes (not the files). */
+static json_t *x_conversations(jc_db_res_t *rs, apr_pool_t *p)
+{
+    json_t *out = json_array();
+    jc_db_row_t row, mrow;
+    int i, j;
+
+    for (i = 0; i < rs[X_CONVS].nrows
+                && jc_db_res_row(&rs[X_CONVS], i, &row, p) == 0; i++) {
+        const char *key = jc_db_col_str(&row, 1, p);
+        const char *team = jc_db_col_str(&row, 2, p);
+        const jc_anliegen_t *a = jc_msg_anliegen(key ? key : "");
+        json_int_t cid = x_int(&row, 0);
+        json_t *msgs = json_array();
+
+        for (j = 0; j < rs[X_MSGS].nrows
+                    && jc_db_res_row(&rs[X_MSGS], j, &mrow, p) == 0; j++) {
+            apr_int64_t staff = 0;
+
+            if (x_int(&mrow, 0) != cid) {
+                continue;
+            }
+            jc_db_col_i64(&mrow, 2, &staff, 0);
+            json_array_append_new(msgs, json_pack(
+                "{s:I, s:s, s:o, s:o}", "at", x_int(&mrow, 4),
+                "from", staff ? "jobcenter" : "kunde",
+                "text", str_or_null(&mrow, 3, p), "attachments",
+                x_files(&rs[X_MSG_FILES], x_int(&mrow, 1), 0, p)));
+        }
+        json_array_append_new(out, json_pack(
+            "{s:o, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:o}",
+            "subject", str_or_null(&row, 3, p),
+            "anliegen", a ? a->label : (key ? key : ""),
+            "anliegen_key", str_or_null(&row, 1, p),
+            "team", jc_staff_team_text(team ? team : ""),
+            "team_key", str_or_null(&row, 2, p),
+            "status", str_or_null(&row, 4, p),
+            "created_at", x_int(&row, 5), "updated_at", x_int(&row, 6),
+            "messages", msgs));
+    }
+    return out;
+}
+
+/* A Bescheid (metadata, not the PDF) of the bound customer. */
+static json_t *x_bescheid(const jc_db_row_t *row, apr_pool_t *p)
+{
+    return json_pack("{s:o, s:o, s:I, s:I, s:o, s:o}",
+                     "title", str_or_null(row, 0, p),
+                     "name", str_or_null(row, 1, p), "size", x_int(row, 2),
+                     "provided_at", x_int(row, 3),
+                     "delivered_on", str_or_null(row, 4, p),
+                     "opened_at", time_or_null(row, 5));
+}
+
+/* A Termin of the bound customer. */
+static json_t *x_termin(const jc_db_row_t *row, apr_pool_t *p)
+{
+    const char *team = jc_db_col_str(row, 4, p);
+
+    return json_pack("{s:o, s:o, s:o, s:o, s:s, s:I, s:o}",
+                     "date", str_or_null(row, 0, p),
+                     "time", str_or_null(row, 1, p),
+                     "place", str_or_null(row, 2, p),
+                     "contact", str_or_null(row, 3, p),
+                     "team", jc_staff_team_text(team ? team : ""),
+                     "created_at", x_int(row, 5),
+                     "seen_at", time_or_null(row, 6));
+}
+
+/* An array of one(row) for the rows of r. */
+static json_t *x_list(jc_db_res_t *r,
+                      json_t *(*one)(const jc_db_row_t *, apr_pool_t *),
+                      apr_pool_t *p)
+{
+    json_t *out = json_array();
+    jc_db_row_t row;
+    int i;
+
+    for (i = 0; i < r->nrows && jc_db_res_row(r, i, &row, p) == 0; i++) {
+        json_array_append_new(out, one(&row, p));
+    }
+    return out;
+}
+
+/* Upload submissions with their files (name, type, size, SHA-256 of the
+ * content); the receipt's verification code hash is left out. */
+static json_t *x_uploads(jc_db_res_t *rs, apr_pool_t *p)
+{
+    json_t *out = json_array();
+    jc_db_row_t row;
+    int i;
+
+    for (i = 0; i < rs[X_SUBS].nrows
+                && jc_db_res_row(&rs[X_SUBS], i, &row, p) == 0; i++) {
+        json_array_append_new(out, json_pack(
+            "{s:o, s:o, s:I, s:o, s:I, s:o, s:o}",
+            "reference", str_or_null(&row, 1, p),
+            "area", str_or_null(&row, 2, p),
+            "submitted_at", x_int(&row, 3),
+            "status", str_or_null(&row, 4, p),
+            "status_at", x_int(&row, 5),
+            "message", str_or_null(&row, 6, p),
+            "files", x_files(&rs[X_SUB_FILES], x_int(&row, 0), 1, p)));
+    }
+    return out;
+}
+
 void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
                      const jc_ctx_t *ctx, const jc_session_t *s,
                      apr_int64_t now, apr_pool_t *p)
@@ -711,6 +878,7 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
     json_t *acct = NULL, *keys = NULL, *totp = NULL, *sess = NULL;
     json_t *events = NULL, *profile = NULL, *online = NULL, *hist = NULL;
     json_t *pend = NULL;
+    jc_db_res_t xr[X_N];
     int i;
 
     jc_result_ok(res);
@@ -838,6 +1006,9 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
                 "text_version", str_or_null(&row, 2, p),
                 "effective_at", time_or_null(&row, 3)));
         }
+        rc = x_rows(db, xr, id, p);
+    }
+    if (rc == JC_DB_OK) {
         rc = jc_db_select1(db, &row, "jc_konto_account", args, p);
     }
     if (rc == JC_DB_OK) {
@@ -859,7 +1030,14 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
         acct = keys = totp = sess = events = profile = online = hist = NULL;
         if (!*out) {
             jc_result_internal(res, "json_pack of the export failed");
+            return;
         }
+        json_object_set_new(*out, "nachrichten", x_conversations(xr, p));
+        json_object_set_new(*out, "bescheide",
+                            x_list(&xr[X_BESCHEIDE], x_bescheid, p));
+        json_object_set_new(*out, "termine",
+                            x_list(&xr[X_TERMINE], x_termin, p));
+        json_object_set_new(*out, "uploads", x_uploads(xr, p));
         return;
     }
     json_decref(acct);

@@ -1187,9 +1187,69 @@ int jc_msg_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
     return staff_answer(db, res, out, st, conversation_id, 200, p);
 }
 
+int jc_msg_staff_reply_check(jc_db_t *db, jc_result_t *res,
+                             const jc_staff_t *st,
+                             apr_int64_t conversation_id, apr_pool_t *p)
+{
+    jc_db_row_t row;
+
+    return staff_conv(db, res, &row, st, conversation_id, p);
+}
+
+/* Remove the stored files of a reply that was not recorded. */
+static void drop_files(const jc_msg_cfg_t *cfg,
+                       const apr_array_header_t *files, apr_pool_t *p)
+{
+    int i;
+
+    for (i = 0; files && i < files->nelts; i++) {
+        jc_store_remove(cfg->upload->store,
+                        APR_ARRAY_IDX(files, i, const jc_upfile_t).store_id,
+                        p);
+    }
+}
+
+/* The stored files as attachments of staff message msg_id, one audit row
+ * each (inside the caller's transaction). */
+static jc_db_rc_e add_staff_files(jc_db_t *db, const jc_staff_t *st,
+                                  const apr_array_header_t *files,
+                                  apr_int64_t msg_id, apr_int64_t customer,
+                                  apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[8];
+    jc_db_row_t row;
+    jc_db_rc_e rc = JC_DB_OK;
+    int i;
+
+    for (i = 0; files && i < files->nelts && rc == JC_DB_OK; i++) {
+        const jc_upfile_t *f = &APR_ARRAY_IDX(files, i, const jc_upfile_t);
+        apr_int64_t size = (apr_int64_t)f->size;
+
+        args[0] = &st->account_id;
+        args[1] = &msg_id;
+        args[2] = f->store_id;
+        args[3] = f->name;
+        args[4] = f->mime;
+        args[5] = &size;
+        args[6] = f->sha256;
+        args[7] = &now;
+        rc = jc_db_select1(db, &row, "jc_msg_file_add", args, p);
+        if (rc == JC_DB_NOROW) {
+            rc = JC_DB_ERROR;
+        }
+        if (rc == JC_DB_OK) {
+            rc = audit(db, st, now, "message_file_attached", customer,
+                       apr_psprintf(p, "file %" APR_INT64_T_FMT,
+                                    col_i(&row, 0)), p);
+        }
+    }
+    return rc;
+}
+
 int jc_msg_staff_reply(jc_db_t *db, jc_result_t *res, json_t **out,
                        const jc_msg_cfg_t *cfg, const jc_staff_t *st,
                        apr_int64_t conversation_id, const char *text,
+                       const apr_array_header_t *files,
                        apr_int64_t now, apr_pool_t *p)
 {
     const void *args[5];
@@ -1201,13 +1261,16 @@ int jc_msg_staff_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     *out = NULL;
     check_text(res, text);
     if (validation_result(res)) {
+        drop_files(cfg, files, p);
         return res->status;
     }
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
+        drop_files(cfg, files, p);
         return res->status;
     }
     if (staff_conv(db, res, &row, st, conversation_id, p) != 200) {
+        drop_files(cfg, files, p);
         return res->status;
     }
     account = col_i(&row, 14);
@@ -1231,6 +1294,10 @@ int jc_msg_staff_reply(jc_db_t *db, jc_result_t *res, json_t **out,
         rc = jc_db_exec(db, NULL, "jc_msg_conv_touch", args, p);
     }
     if (rc == JC_DB_OK) {
+        rc = add_staff_files(db, st, files, col_i(&mrow, 0), customer, now,
+                             p);
+    }
+    if (rc == JC_DB_OK) {
         rc = audit(db, st, now, "message_replied", customer,
                    apr_psprintf(p, "conversation %" APR_INT64_T_FMT,
                                 conversation_id), p);
@@ -1248,6 +1315,8 @@ int jc_msg_staff_reply(jc_db_t *db, jc_result_t *res, json_t **out,
         rc = jc_db_commit(db, p);
     }
     if (jc_db_fail(res, db, rc, p)) {
+        /* nothing was recorded: the stored files go too */
+        drop_files(cfg, files, p);
         return res->status;
     }
     return staff_answer(db, res, out, st, conversation_id, 201, p);

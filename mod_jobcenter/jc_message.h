@@ -177,11 +177,22 @@ int jc_msg_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
 
 /* POST staff/messages/reply {conversation, text}: a staff message into the
  * citizen's Postfach; audit row, and the notification mail when the
- * citizen's Online-Kommunikation is active, all in one transaction. */
+ * citizen's Online-Kommunikation is active, all in one transaction.
+ * files (jc_upfile_t, NULL = none): attachments the upload sink stored
+ * (POST staff/messages/reply-files); they become the message's files in
+ * the same transaction, each with a staff_audit row message_file_attached.
+ * On any failure the stored files are removed. */
 int jc_msg_staff_reply(jc_db_t *db, jc_result_t *res, json_t **out,
                        const jc_msg_cfg_t *cfg, const jc_staff_t *st,
                        apr_int64_t conversation_id, const char *text,
+                       const apr_array_header_t *files,
                        apr_int64_t now, apr_pool_t *p);
+
+/* Before a reply's files are read: the conversation must be of the
+ * caller's team and jobcenter (404 conversation_unknown). */
+int jc_msg_staff_reply_check(jc_db_t *db, jc_result_t *res,
+                             const jc_staff_t *st,
+                             apr_int64_t conversation_id, apr_pool_t *p);
 
 /* An attachment of a conversation of the caller's team (404 otherwise);
  * the download is audited (message_file_downloaded). */

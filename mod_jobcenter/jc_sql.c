@@ -419,6 +419,11 @@ static const jc_sql_stmt_t statements[] = {
       "SELECT id, jobcenter_id, kundennummer, salutation, given_name, "
       "family_name, birth_date, street, postcode, city, account_id, "
       "created_at FROM customer WHERE id = %lld AND jobcenter_id = %lld" },
+    /* one-time credentials of the bound account (staff customer page) */
+    { "jc_cust_onetime",
+      "SELECT a.onetime_expires_at, a.password_change_required "
+      "FROM customer c JOIN account a ON a.id = c.account_id "
+      "WHERE c.id = %lld" },
     { "jc_cust_by_knr",
       "SELECT id, jobcenter_id, kundennummer, salutation, given_name, "
       "family_name, birth_date, street, postcode, city, account_id, "
@@ -514,6 +519,11 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_msg_move_files",
       "UPDATE upload_file SET message_id = %lld, draft_id = NULL "
       "WHERE draft_id = %lld AND account_id = %lld" },
+    /* an attachment of a staff reply (stored by the upload sink) */
+    { "jc_msg_file_add",
+      "INSERT INTO upload_file (account_id, message_id, store_id, name, "
+      "mime, size, sha256, created_at) VALUES (%lld, %lld, %s, %s, %s, "
+      "%lld, %s, %lld) RETURNING id" },
     { "jc_msg_conv_get",
       "SELECT id, anliegen, team, subject, status, created_at, updated_at "
       "FROM conversation WHERE id = %lld AND account_id = %lld" },
@@ -675,6 +685,38 @@ static const jc_sql_stmt_t statements[] = {
       "SELECT at, action, text_version, effective_at "
       "FROM online_consent_history WHERE account_id = %lld "
       "ORDER BY at, id LIMIT 100000" },
+    /* the export's records (DSGVO Art. 15): conversations, their messages
+     * and attachments (names and sizes only), Bescheide, Termine, upload
+     * submissions with their files; never a hash of a secret */
+    { "jc_konto_x_convs",
+      "SELECT id, anliegen, team, subject, status, created_at, updated_at "
+      "FROM conversation WHERE account_id = %lld ORDER BY id" },
+    { "jc_konto_x_msgs",
+      "SELECT m.conversation_id, m.id, m.staff_account, m.body, "
+      "m.created_at FROM message m "
+      "JOIN conversation c ON c.id = m.conversation_id "
+      "WHERE c.account_id = %lld ORDER BY m.id" },
+    { "jc_konto_x_msg_files",
+      "SELECT f.message_id, f.name, f.mime, f.size FROM upload_file f "
+      "JOIN message m ON m.id = f.message_id "
+      "JOIN conversation c ON c.id = m.conversation_id "
+      "WHERE c.account_id = %lld ORDER BY f.id" },
+    { "jc_konto_x_bescheide",
+      "SELECT b.title, b.name, b.size, b.provided_at, b.delivered_on, "
+      "b.opened_at FROM bescheid b JOIN customer cu ON cu.id = b.customer_id "
+      "WHERE cu.account_id = %lld ORDER BY b.provided_at, b.id" },
+    { "jc_konto_x_termine",
+      "SELECT t.termin_date, t.termin_time, t.place, t.contact, t.team, "
+      "t.created_at, t.seen_at FROM termin t "
+      "JOIN customer cu ON cu.id = t.customer_id "
+      "WHERE cu.account_id = %lld ORDER BY t.termin_date, t.termin_time, t.id" },
+    { "jc_konto_x_subs",
+      "SELECT id, reference, area, submitted_at, status, status_at, message "
+      "FROM upload_submission WHERE account_id = %lld ORDER BY id" },
+    { "jc_konto_x_sub_files",
+      "SELECT f.submission_id, f.name, f.mime, f.size, f.sha256 "
+      "FROM upload_file f JOIN upload_submission s ON s.id = f.submission_id "
+      "WHERE s.account_id = %lld ORDER BY f.id" },
     /* deleting the login account */
     { "jc_konto_cust_of",
       "SELECT id FROM customer WHERE account_id = %lld" },

@@ -918,6 +918,39 @@ void jc_customer_codes(jc_db_t *db, jc_result_t *res, apr_int64_t customer_id,
     }
 }
 
+void jc_customer_onetime(jc_db_t *db, jc_result_t *res,
+                         apr_int64_t customer_id, apr_int64_t now,
+                         json_t **out, apr_pool_t *p)
+{
+    jc_db_row_t row;
+    const void *args[1];
+    apr_int64_t expires = 0, required = 0;
+    jc_db_rc_e rc;
+
+    *out = NULL;
+    args[0] = &customer_id;
+    rc = jc_db_select1(db, &row, "jc_cust_onetime", args, p);
+    if (rc == JC_DB_NOROW) {
+        /* not bound to an account: nothing can be pending */
+        *out = json_pack("{s:b, s:n, s:b}", "pending", 0, "expires_at",
+                         "expired", 0);
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    jc_db_col_i64(&row, 1, &required, 0);
+    if (!jc_db_col_i64(&row, 0, &expires, 0) || !required) {
+        /* no letter pair, or its own password is already set */
+        *out = json_pack("{s:b, s:n, s:b}", "pending", 0, "expires_at",
+                         "expired", 0);
+        return;
+    }
+    *out = json_pack("{s:b, s:I, s:b}", "pending", expires > now,
+                     "expires_at", (json_int_t)expires,
+                     "expired", expires <= now);
+}
+
 /* ---- Freischaltcodes --------------------------------------------------- */
 
 const char *jc_fsc_link(const char *base_url, const char *grouped,

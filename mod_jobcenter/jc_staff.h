@@ -158,6 +158,15 @@ void jc_customer_search(jc_db_t *db, jc_result_t *res,
 void jc_customer_codes(jc_db_t *db, jc_result_t *res, apr_int64_t customer_id,
                        apr_int64_t now, json_t **out, apr_pool_t *p);
 
+/* The one-time credentials ("Zugangsdaten zurücksetzen") of the customer's
+ * bound account: {"pending": the letter pair still works (own password not
+ * yet set, not expired), "expires_at": epoch seconds or null, "expired":
+ * the pair ran out unused}. No pair, or no bound account: pending false,
+ * expires_at null. */
+void jc_customer_onetime(jc_db_t *db, jc_result_t *res,
+                         apr_int64_t customer_id, apr_int64_t now,
+                         json_t **out, apr_pool_t *p);
+
 /* ---- Freischaltcodes --------------------------------------------------- */
 
 /* What issuing a code produced: the plain code exists only here. */

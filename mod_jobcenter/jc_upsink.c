@@ -20,6 +20,9 @@ struct jc_upsink {
     const char *name;           /* its display name                       */
     int in_field;               /* the current part is not a file         */
     apr_off_t field_bytes;      /* bytes of non-file parts so far         */
+    const char *field_name;     /* the current kept field (cfg.fields)    */
+    char *fbuf;                 /* its value so far                       */
+    apr_size_t flen, fcap;
     apr_off_t total;            /* bytes of file data so far              */
     apr_array_header_t *files;  /* committed jc_upfile_t                  */
     int status;                 /* 0, or the error status                 */
@@ -173,6 +176,9 @@ static int mp_begin(void *baton, const jc_mp_part_t *part)
 
     if (!part->is_file) {
         s->in_field = 1;
+        s->field_name = (s->cfg.fields && part->name && *part->name)
+                        ? apr_pstrdup(s->pool, part->name) : NULL;
+        s->flen = 0;
         return 0;
     }
     s->in_field = 0;
@@ -190,6 +196,24 @@ static int mp_data(void *baton, const char *data, size_t len)
             return sk_fail(s, 413, "body_too_large",
                            "Die Anfrage ist zu groß.");
         }
+        if (s->field_name && len) {
+            if (s->flen + len + 1 > s->fcap) {
+                apr_size_t cap = s->fcap ? s->fcap : 256;
+                char *nb;
+
+                while (cap < s->flen + len + 1) {
+                    cap *= 2;
+                }
+                nb = apr_palloc(s->pool, cap);
+                if (s->flen) {
+                    memcpy(nb, s->fbuf, s->flen);
+                }
+                s->fbuf = nb;
+                s->fcap = cap;
+            }
+            memcpy(s->fbuf + s->flen, data, len);
+            s->flen += len;
+        }
         return 0;
     }
     return sk_write(s, data, len);
@@ -201,6 +225,16 @@ static int mp_end(void *baton)
 
     if (s->in_field) {
         s->in_field = 0;
+        if (s->field_name) {
+            if (s->flen && memchr(s->fbuf, '\0', s->flen)) {
+                return sk_fail(s, 400, "field_invalid", "Die Anfrage "
+                               "enthält ungültige Zeichen.");
+            }
+            apr_table_set(s->cfg.fields, s->field_name,
+                          s->flen ? apr_pstrmemdup(s->pool, s->fbuf, s->flen)
+                                  : "");
+            s->field_name = NULL;
+        }
         return 0;
     }
     return sk_close(s);

@@ -10,8 +10,8 @@
  * or aborted body leaves nothing behind.
  *
  * Memory is constant: the multipart parser's header buffer, one
- * jc_upload_t per file (one at a time), the sniff buffer (18 bytes); data
- * is never copied. Core: no httpd headers. */
+ * jc_upload_t per file (one at a time), the sniff buffer (18 bytes); file
+ * data is never copied (kept field values: at most JC_UPSINK_FIELD_BYTES). Core: no httpd headers. */
 #ifndef JC_UPSINK_H
 #define JC_UPSINK_H
 
@@ -42,12 +42,16 @@ typedef struct {
     apr_off_t max_file_limit;   /* the configured per-file limit, for the
                                    message when max_file was cut by the
                                    daily limit                            */
+    apr_table_t *fields;        /* multipart: non-NULL = keep the values of
+                                   named non-file parts here (copied, within
+                                   JC_UPSINK_FIELD_BYTES in all); NULL =
+                                   drop them                              */
 } jc_upsink_cfg_t;
 
 typedef struct jc_upsink jc_upsink_t;
 
 /* Extra bytes a multipart body may hold beyond its files' data: field
- * values (dropped) are capped at this in all. */
+ * values (dropped, or kept in cfg->fields) are capped at this in all. */
 #define JC_UPSINK_FIELD_BYTES 65536
 
 /* A sink in p (the request pool: its destruction removes a temp file

@@ -223,6 +223,7 @@ jc_route_fn jc_route_staff_msg_conversation;
 jc_route_fn jc_route_staff_msg_assign;
 jc_route_fn jc_route_staff_msg_status;
 jc_route_fn jc_route_staff_msg_reply;
+jc_route_fn jc_route_staff_msg_reply_files;
 jc_route_fn jc_route_staff_msg_file;
 jc_route_fn jc_route_staff_bescheid;
 jc_route_fn jc_route_staff_termin;

@@ -534,6 +534,8 @@ static const jc_route_t routes[] = {
       jc_route_staff_msg_status },
     { M_POST, "staff/messages/reply", JC_API_LEVEL_STAFF, 1, 1,
       jc_route_staff_msg_reply },
+    { M_POST, "staff/messages/reply-files", JC_API_LEVEL_STAFF, 0, 1,
+      jc_route_staff_msg_reply_files },
     { M_GET,  "staff/messages/file", JC_API_LEVEL_STAFF, 0, 1,
       jc_route_staff_msg_file },
     { M_POST, "staff/bescheide", JC_API_LEVEL_STAFF, 0, 1,

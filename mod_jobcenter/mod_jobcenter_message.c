@@ -242,8 +242,56 @@ int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
     msg_cfg(c, &cfg);
     return jc_msg_staff_reply(&c->db, res, out, &cfg, c->staff,
                               body_id(c, "conversation"),
-                              jc_api_body_str(c, "text", NULL), c->now,
+                              jc_api_body_str(c, "text", NULL), NULL, c->now,
                               c->r->pool);
+}
+
+/* POST staff/messages/reply-files?conversation=N: multipart/form-data with
+ * the field "text" and 1..JobcenterUploadMaxFiles file parts, streamed
+ * through the upload pipeline (filter, sniffing, limits, store) as a
+ * Bescheid; the core records message and files in one transaction. */
+int jc_route_staff_msg_reply_files(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
+{
+    request_rec *r = c->r;
+    const jc_upload_cfg_t *ucfg = &c->conf->upload;
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    apr_int64_t conv = jc_api_arg_id(c, "conversation");
+    const apr_array_header_t *files = NULL;
+    const char *boundary = NULL;
+    jc_upsink_cfg_t scfg;
+    jc_msg_cfg_t cfg;
+    int st;
+
+    *out = NULL;
+    msg_cfg(c, &cfg);
+    if (jc_msg_staff_reply_check(&c->db, res, c->staff, conv, r->pool)
+        != 200) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return res->status;
+    }
+    if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0
+        || jc_multipart_boundary(&boundary, ct, r->pool) != JC_MP_OK) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return jc_mp_result(res, JC_MP_ERR_CTYPE);
+    }
+    memset(&scfg, 0, sizeof(scfg));
+    scfg.store = ucfg->store;
+    scfg.max_file = ucfg->max_file;
+    scfg.max_file_limit = ucfg->max_file;
+    scfg.max_files = (unsigned)ucfg->max_files;
+    scfg.max_total = ucfg->max_file * ucfg->max_files;
+    scfg.boundary = boundary;
+    scfg.fields = apr_table_make(r->pool, 2);
+    st = jc_upload_read_body(c, res, &scfg,
+                             scfg.max_total + 8192 * (ucfg->max_files + 2)
+                             + JC_UPSINK_FIELD_BYTES, &files);
+    if (st != 200) {
+        return st;
+    }
+    return jc_msg_staff_reply(&c->db, res, out, &cfg, c->staff, conv,
+                              apr_table_get(scfg.fields, "text"), files,
+                              c->now, r->pool);
 }
 
 int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)

@@ -97,7 +97,7 @@ int jc_route_staff_customer_create(jc_call_t *c, jc_result_t *res,
 int jc_route_staff_customer(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_customer_t cust;
-    json_t *codes = NULL;
+    json_t *codes = NULL, *onetime = NULL;
 
     *out = NULL;
     jc_customer_get(&c->db, res, c->staff->jobcenter_id, c->path_id, &cust,
@@ -109,8 +109,13 @@ int jc_route_staff_customer(jc_call_t *c, jc_result_t *res, json_t **out)
     if (res->status != 200) {
         return res->status;
     }
-    *out = json_pack("{s:o, s:o}", "customer", jc_customer_json(&cust),
-                     "codes", codes);
+    jc_customer_onetime(&c->db, res, cust.id, c->now, &onetime, c->r->pool);
+    if (res->status != 200) {
+        json_decref(codes);
+        return res->status;
+    }
+    *out = json_pack("{s:o, s:o, s:o}", "customer", jc_customer_json(&cust),
+                     "codes", codes, "onetime", onetime);
     return 200;
 }
 

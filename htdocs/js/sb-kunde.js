@@ -21,6 +21,20 @@ const id = param('id');
 let current = null;
 let letterUrl = null;
 
+// The state of one-time credentials ("Zugangsdaten zurücksetzen") of the
+// bound account, from the answer's "onetime".
+function onetimeText(c, o) {
+    if (!c.bound) return 'keine (noch kein Konto verbunden)';
+    if (o && o.pending) {
+        return 'ausstehend: Die Briefe wurden noch nicht eingelöst (gültig bis '
+            + epochDe(o.expires_at) + ').';
+    }
+    if (o && o.expired) {
+        return 'abgelaufen am ' + epochDe(o.expires_at) + ', nicht eingelöst.';
+    }
+    return 'keine ausstehend';
+}
+
 function render(data) {
     const c = data.customer;
     current = c;
@@ -31,6 +45,7 @@ function render(data) {
     byId('c-address').textContent = c.street + ', ' + c.postcode + ' ' + c.city;
     byId('c-bound').textContent = c.bound ? 'freigeschaltet (mit einem Konto verbunden)'
         : 'noch nicht freigeschaltet';
+    byId('c-onetime').textContent = onetimeText(c, data.onetime);
     byId('issue-code').hidden = !!c.bound;
     show(byId('reset-section'), !!c.bound);
     const ul = byId('codes');
@@ -161,6 +176,8 @@ async function resetCredentials() {
     byId('reset-text').textContent = 'Die Zugangsdaten wurden zurückgesetzt. '
         + 'Die Einmal-Zugangsdaten sind gültig bis ' + epochDe(res.data.expires_at) + '.';
     show(byId('reset-result'), true);
+    byId('c-onetime').textContent = onetimeText(current,
+        { pending: true, expires_at: res.data.expires_at });
     byId('reset-letter-1').focus();
 }
 

@@ -3,10 +3,11 @@
 // with Kundennummer and name; ?id=N opens one (GET
 // /api/v1/staff/messages/conversation): "Mir zuweisen", the status, the
 // messages with their attachments (downloads: attachment, nosniff) and
-// the reply into the citizen's Postfach. Every action is audited by the
-// server.
+// the reply into the citizen's Postfach, with optional attachments (sent
+// as multipart/form-data to POST /api/v1/staff/messages/reply-files, through
+// the server's upload pipeline). Every action is audited by the server.
 
-import { api, errorMessage } from './api.js';
+import { api, errorMessage, getCsrfToken } from './api.js';
 import { loadStaff, commonFailure } from './sb-common.js';
 import { byId, show, showError, clearMessages, setFieldError, clearFieldErrors, param, focusHeading } from './ui.js';
 
@@ -84,6 +85,21 @@ function render(c) {
     }
 }
 
+// POST a multipart body (the browser sets the boundary); {status, data}.
+async function postForm(path, form) {
+    try {
+        const r = await fetch(path, {
+            method: 'POST', credentials: 'same-origin', body: form,
+            headers: { Accept: 'application/json', 'X-CSRF-Token': getCsrfToken() || '' }
+        });
+        let data = null;
+        try { data = await r.json(); } catch (x) { data = null; }
+        return { status: r.status, data };
+    } catch (x) {
+        return { status: 0, data: null };
+    }
+}
+
 async function openConversation(id) {
     const res = await api('GET', '/api/v1/staff/messages/conversation?id=' + encodeURIComponent(id));
     show(byId('result-status'), false);
@@ -98,7 +114,7 @@ async function openConversation(id) {
     const note = byId('conv-status-note');
     const post = async (path, body, done) => {
         clearMessages();
-        const r = await api('POST', path, body);
+        const r = body instanceof FormData ? await postForm(path, body) : await api('POST', path, body);
         if (r.status !== 200 && r.status !== 201) {
             if (!commonFailure(r)) showError(errorMessage(r), []);
             return false;
@@ -131,9 +147,27 @@ async function openConversation(id) {
             showError('Bitte prüfen Sie Ihre Eingaben.', [{ field: 'reply-text', text: msg }]);
             return;
         }
-        if (await post('/api/v1/staff/messages/reply', { conversation: Number(id), text: text.value },
-            'Ihre Antwort wurde in das Postfach der Kundin / des Kunden gestellt.')) {
+        const input = byId('reply-files');
+        const send = byId('reply-send');
+        if (send.getAttribute('aria-busy') === 'true') return;
+        let ok;
+        send.setAttribute('aria-busy', 'true');
+        if (input.files.length) {
+            const form = new FormData();
+            form.append('text', text.value);
+            for (const f of input.files) form.append('file', f, f.name);
+            ok = await post('/api/v1/staff/messages/reply-files?conversation=' + encodeURIComponent(id), form,
+                'Ihre Antwort wurde mit ' + input.files.length
+                + (input.files.length === 1 ? ' Anhang' : ' Anhängen')
+                + ' in das Postfach der Kundin / des Kunden gestellt.');
+        } else {
+            ok = await post('/api/v1/staff/messages/reply', { conversation: Number(id), text: text.value },
+                'Ihre Antwort wurde in das Postfach der Kundin / des Kunden gestellt.');
+        }
+        send.removeAttribute('aria-busy');
+        if (ok) {
             text.value = '';
+            input.value = '';
             count();
         }
     });

@@ -3,7 +3,10 @@
 // start page; ending a session of a second browser context (its next
 // request goes to the login page), changing the password, the export
 // download after the fresh-check dialog (verified_at set back in the
-// database), and deleting the account.
+// database), and deleting the account. The e-mail change: the Konto form
+// -> confirmation mail to the new address (harness SMTP) and a notice to
+// the old one -> the link opened in the browser -> the new address logs in,
+// the old one is refused.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,8 +15,10 @@ import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
 import { lit } from '../lib/db.mjs';
 import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
-import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
-import { SUBJECT_RESET, linkToken, nowSec } from '../lib/account.mjs';
+import { strongPassword, registerAndConfirm, MSG_INVALID_CREDENTIALS } from '../lib/flows.mjs';
+import {
+    SUBJECT_RESET, SUBJECT_EMAIL_CONFIRM, SUBJECT_EMAIL_NOTICE, SUBJECT_EMAIL_CHANGED, linkToken, nowSec
+} from '../lib/account.mjs';
 
 describe('Passwort vergessen and the Konto page in Chromium', () => {
     const h = useEnv({ baseUrl: (port) => `http://localhost:${port}` });
@@ -133,6 +138,72 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
             assert.ok(await page.locator('#plz-jobcenter').isHidden());
             assert.ok(await scrollWidth(page) <= 360);
             assert.deepEqual(page.problems, [], `browser problems:\n${page.problems.join('\n')}`);
+        } finally {
+            await page.dispose();
+        }
+    });
+
+    test('Konto: e-mail change with the confirmation link; the new address logs in, the old one is refused', async () => {
+        const env = h.env;
+        const lb = `http://localhost:${env.port}`;
+        const user = await citizen(env, lb, 'br-mail');
+        const neu = uniqueEmail('br-mail-new');
+        const page = await newPage(browser, { expectApi: [401] });
+        try {
+            await login(env, page, lb, user);
+            // the start page's requests end before the next navigation
+            await page.waitForLoadState('networkidle');
+            await page.locator('#nav-konto').click();
+            await page.waitForURL(/\/konto\.html/);
+            await page.locator('#konto').waitFor({ state: 'visible' });
+            assert.equal(await page.locator('#current-email').innerText(), user.email);
+            const mark = env.mail.mark();
+            await page.getByLabel('Neue E-Mail-Adresse *').fill(neu);
+            await page.getByRole('button', { name: 'Bestätigungslink senden' }).click();
+            await page.locator('#messages.messages-success').waitFor();
+            assert.ok((await page.locator('#messages').innerText()).includes(`Bestätigungslink an ${neu}`));
+            await page.locator('#pending-email').waitFor({ state: 'visible' });
+            assert.ok((await page.locator('#pending-email').innerText()).includes(neu));
+            assert.equal(await page.locator('#current-email').innerText(), user.email, 'unchanged until confirmed');
+            assert.ok(await scrollWidth(page) <= 360, 'no horizontal scrolling at 360 px');
+
+            // the mails: the link to the new address, a notice to the old one
+            const conf = await env.mail.waitFor(neu, { subject: SUBJECT_EMAIL_CONFIRM, since: mark });
+            const notice = await env.mail.waitFor(user.email, { subject: SUBJECT_EMAIL_NOTICE, since: mark });
+            assert.doesNotMatch(notice.body, /#token=/, 'the notice holds no link token');
+            const link = (/https?:\/\/[^\s<>"]+\/email-aendern\.html#token=[A-Za-z0-9_-]+/.exec(conf.body) || [])[0];
+            assert.ok(link && linkToken(conf, 'email-aendern.html'), conf.body);
+
+            // the link opened in the browser
+            await page.goto(link.replace(/^https?:\/\/[^/]+/, lb));
+            await page.locator('#change-done').waitFor({ state: 'visible' });
+            assert.equal(await page.locator('#change-email').innerText(), neu);
+            assert.equal(new URL(page.url()).hash, '', 'the token left the address bar');
+            await env.mail.waitFor(user.email, { subject: SUBJECT_EMAIL_CHANGED, since: mark });
+            assert.equal(await env.db.scalar(`SELECT email FROM account WHERE id = ${user.id}`), neu);
+
+            assert.deepEqual(page.problems, [], `browser problems:\n${page.problems.join('\n')}`);
+
+            // a new browser: the old address is refused on the login page, the new one logs in
+            const fresh = await newPage(browser, { expectApi: [401] });
+            try {
+                await fresh.goto(`${lb}/anmeldung.html`);
+                await fresh.locator('#login').fill(user.email);
+                await fresh.locator('#password').fill(user.password);
+                await fresh.locator('#login-submit').click();
+                await fresh.locator('#messages').getByText(MSG_INVALID_CREDENTIALS).waitFor();
+                assert.match(fresh.url(), /\/anmeldung\.html/);
+                await login(env, fresh, lb, { ...user, email: neu });
+                await fresh.waitForLoadState('networkidle');
+                await fresh.locator('#nav-konto').click();
+                await fresh.waitForURL(/\/konto\.html/);
+                await fresh.locator('#konto').waitFor({ state: 'visible' });
+                assert.equal(await fresh.locator('#current-email').innerText(), neu);
+                assert.equal(await fresh.locator('#pending-email').isVisible(), false);
+                assert.deepEqual(fresh.problems, [], `browser problems (fresh):\n${fresh.problems.join('\n')}`);
+            } finally {
+                await fresh.dispose();
+            }
         } finally {
             await page.dispose();
         }

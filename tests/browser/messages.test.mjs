@@ -6,10 +6,12 @@
 // § 67c acknowledgement (missing: an error, and nothing typed is lost),
 // "Absenden" -> "Nachricht übermittelt – Ihre Nachricht wurde übermittelt."
 // -> "OK" -> Postfach. Staff answer in a second browser context (team
-// inbox, attachment, "Mir zuweisen", reply); the citizen sees the reply
-// marked new. Console errors, page errors and CSP violations fail.
+// inbox, attachment, "Mir zuweisen", reply with an attachment); the
+// citizen sees the reply, marked new, and downloads its attachment. Console errors, page errors and CSP violations fail.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { launch, newPage, noHorizontalScroll, loginWithTotp } from '../lib/browser.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
@@ -33,6 +35,7 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
         u = await citizenWithProfile(env, jc, 'browser-msg', { consent: false });
         st = await staffOf(env, jc, 'leistung');
         const pdf = samples.pdf(50000);
+        const png = samples.png(20000);
         const page = await newPage(browser, { expectApi: [401, 403] });
         const staff = await newPage(browser, { expectApi: [401] });
         try {
@@ -106,8 +109,15 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
             await staff.waitForFunction(() => /zugewiesen/.test(document.querySelector('#conv-status-note').textContent));
             assert.match(await staff.locator('#conv-facts').innerText(), /in Bearbeitung/);
             await staff.getByLabel('Antwort *').fill('Vielen Dank, wir prüfen die Abrechnung.');
+            // an attachment to the reply (sent through the upload pipeline; the type is sniffed)
+            await staff.getByLabel('Anhänge (optional)').setInputFiles([
+                { name: 'Berechnung.png', mimeType: 'application/octet-stream', buffer: png }]);
             await staff.getByRole('button', { name: 'Antwort senden' }).click();
-            await staff.waitForFunction(() => /Postfach/.test(document.querySelector('#conv-status-note').textContent));
+            await staff.waitForFunction(() => /mit 1 Anhang in das Postfach/.test(document.querySelector('#conv-status-note').textContent));
+            assert.equal(await staff.locator('#msg-list .msg').count(), 2);
+            assert.match(await staff.locator('#msg-list .msg').nth(1).innerText(), /Berechnung\.png \(image\/png/);
+            assert.equal(await staff.getByLabel('Anhänge (optional)').evaluate((i) => i.files.length), 0, 'input cleared');
+            assert.equal(Number(await env.db.scalar(`SELECT count(*) FROM staff_audit WHERE action = 'message_file_attached' AND staff_account = ${st.id}`)), 1);
             await noHorizontalScroll(staff, 'staff conversation');
 
             // the citizen sees the reply, marked new
@@ -121,6 +131,21 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
             assert.equal(msgs.length, 2);
             assert.match(msgs[1], /Jobcenter · .* · neu/);
             assert.match(msgs[1], /Vielen Dank, wir prüfen die Abrechnung\./);
+            // the staff attachment: listed and downloaded (attachment, sniffed type, nosniff)
+            assert.match(msgs[1], /Berechnung\.png/);
+            const link = page.locator('#msg-list .msg').nth(1).locator('.msg-files a');
+            const [dl] = await Promise.all([page.waitForEvent('download'), link.click()]);
+            assert.equal(dl.suggestedFilename(), 'Berechnung.png');
+            assert.equal(sha256(fs.readFileSync(await dl.path())), sha256(png));
+            const [fresp] = await Promise.all([
+                page.waitForEvent('response', (r) => r.url().includes('/api/v1/messages/file')),
+                page.evaluate(() => fetch(document.querySelectorAll('#msg-list .msg')[1].querySelector('.msg-files a').href)
+                    .then((r) => r.arrayBuffer()))
+            ]);
+            assert.equal(fresp.status(), 200);
+            assert.equal(fresp.headers()['content-type'], 'image/png');
+            assert.equal(fresp.headers()['x-content-type-options'], 'nosniff');
+            assert.match(fresp.headers()['content-disposition'], /^attachment;/);
             await page.locator('#reply-form').waitFor({ state: 'visible' });
             await noHorizontalScroll(page, 'conversation');
             assert.deepEqual(page.problems, []);

@@ -67,6 +67,13 @@ async function reset(env, staff, customerId) {
     return { r, username, password, t1, t2 };
 }
 
+// GET the staff customer page's data: its "onetime" member
+async function onetimeOf(staff, customerId) {
+    const r = await staff.get(`/api/v1/staff/customers/${customerId}`);
+    assert.equal(r.status, 200, r.text);
+    return r.json.onetime;
+}
+
 describe('Zugangsdaten zurücksetzen: letters, revocation, the forced flow', () => {
     const h = useEnv();
     const s = {};
@@ -105,6 +112,9 @@ describe('Zugangsdaten zurücksetzen: letters, revocation, the forced flow', () 
         assertError(await s.staffA.post('/api/v1/staff/customers/999999999/zugangsdaten', null, { csrf: true }),
             404, 'customer_unknown');
         assertError(await s.staffA.post(url, null, { csrf: false }), 403, 'csrf_failed');
+        // the staff customer page: nothing pending before any reset
+        assert.deepEqual(await onetimeOf(s.staffA, s.cust.id), { pending: false, expires_at: null, expired: false });
+        assert.deepEqual(await onetimeOf(s.staffA, s.unbound.id), { pending: false, expires_at: null, expired: false });
         const [a] = await env.db.query(`SELECT username, password_change_required FROM account WHERE id = ${s.citizen.id}`);
         assert.equal(a.username, null);
         assert.equal(Number(a.password_change_required), 0);
@@ -126,6 +136,9 @@ describe('Zugangsdaten zurücksetzen: letters, revocation, the forced flow', () 
         assert.equal(a.username, x.username);
         assert.equal(Number(a.password_change_required), 1);
         assert.equal(Number(a.onetime_expires_at), x.r.json.expires_at);
+        // the staff customer page shows the pending pair and until when
+        assert.deepEqual(await onetimeOf(s.staffA, s.cust.id),
+            { pending: true, expires_at: x.r.json.expires_at, expired: false });
         for (const t of ['totp_factor', 'passkey', 'session']) {
             assert.equal(Number(await env.db.scalar(`SELECT count(*) FROM ${t} WHERE account_id = ${s.citizen.id}`)), 0, t);
         }
@@ -199,7 +212,12 @@ describe('Zugangsdaten zurücksetzen: letters, revocation, the forced flow', () 
         assertError(await env.api.post('/api/v1/login', { login: s.pair.username, password: 'Falsch-12345678' }),
             401, 'invalid_credentials');
         assert.equal(Number(await env.db.scalar(`SELECT count(*) FROM session WHERE account_id = ${s.citizen.id}`)), 0);
+        const gone = await onetimeOf(s.staffA, s.cust.id);
+        assert.equal(gone.pending, false, 'an expired pair is not pending');
+        assert.equal(gone.expired, true);
+        assert.ok(gone.expires_at <= nowSec());
         await env.db.exec(`UPDATE account SET onetime_expires_at = ${nowSec() + 3600} WHERE id = ${s.citizen.id}`);
+        assert.equal((await onetimeOf(s.staffA, s.cust.id)).pending, true);
     });
 
     test('forced flow step 1: only the password route; resume; same password refused; rules', async () => {
@@ -243,6 +261,8 @@ describe('Zugangsdaten zurücksetzen: letters, revocation, the forced flow', () 
         assert.equal(Number(a.password_change_required), 0);
         assert.equal(a.onetime_expires_at, null);
         assert.equal(a.username, s.pair.username, 'the username stays until the end of the flow');
+        // own password set: nothing pending any more on the staff page
+        assert.deepEqual(await onetimeOf(s.staffA, s.cust.id), { pending: false, expires_at: null, expired: false });
         // the other step-1 session (c) was not rotated but the route now refuses
         assertError(await c.post('/api/v1/onetime/password', { password: s.newPassword,
             password_repeat: s.newPassword }, { csrf: true }), 409, 'password_change_not_required');

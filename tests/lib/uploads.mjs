@@ -146,3 +146,24 @@ export function writeTemp(env, name, buf) {
 export async function submit(c, draft, { message, key = crypto.randomUUID() } = {}) {
     return c.post('/api/v1/uploads/submit', { draft, message, idempotency_key: key }, { csrf: true });
 }
+
+// A multipart/form-data body: parts = [{ name, value } | { name, filename, type, data }].
+export function multipart(parts) {
+    const boundary = `----jc${crypto.randomBytes(8).toString('hex')}`;
+    const chunks = [];
+    for (const p of parts) {
+        let head = `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"`;
+        if (p.filename !== undefined) head += `; filename="${p.filename}"\r\nContent-Type: ${p.type || 'application/octet-stream'}`;
+        chunks.push(Buffer.from(`${head}\r\n\r\n`, 'utf8'), Buffer.isBuffer(p.data) ? p.data : Buffer.from(p.value ?? '', 'utf8'),
+            Buffer.from('\r\n'));
+    }
+    chunks.push(Buffer.from(`--${boundary}--\r\n`));
+    return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+// A staff reply with attachments: POST staff/messages/reply-files.
+export function replyFiles(staff, conv, parts) {
+    const m = multipart(parts);
+    return staff.c.post(`/api/v1/staff/messages/reply-files?conversation=${conv}`, null,
+        { raw: m.body, contentType: m.contentType, csrf: true });
+}

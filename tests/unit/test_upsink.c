@@ -260,6 +260,61 @@ static void test_multipart(void **state)
     apr_pool_destroy(p);
 }
 
+/* cfg.fields: named non-file parts are kept (split anywhere), unnamed
+ * ones and file data are not; a NUL byte in a kept value is refused. */
+static void test_multipart_fields(void **state)
+{
+    apr_pool_t *p;
+    jc_upsink_t *s;
+    jc_upsink_cfg_t c = cfg("XyZ", 1000, 100000, 3);
+    const char *body =
+        PART("text", "") "Gr\xc3\xbc\xc3\x9f" "e" CRLF "zweite Zeile" CRLF
+        PART("leer", "") CRLF
+        PART("file", "; filename=\"a.pdf\"") "%PDF-1.4 abc" CRLF
+        "--XyZ--" CRLF;
+    const char *nul_head = PART("text", "") "a";
+    const char *nul_tail = "b" CRLF PART("file", "; filename=\"a.pdf\"")
+                           "%PDF-1.4 abc" CRLF "--XyZ--" CRLF;
+    size_t n = strlen(body), k;
+
+    (void)state;
+    apr_pool_create(&p, pool);
+    for (k = 1; k <= n; k += 5) {
+        size_t off;
+
+        c.fields = apr_table_make(p, 2);
+        assert_int_equal(jc_upsink_create(&s, &c, p), APR_SUCCESS);
+        for (off = 0; off < n; off += k) {
+            assert_int_equal(jc_upsink_feed(s, body + off,
+                                            off + k > n ? n - off : k), 0);
+        }
+        assert_int_equal(jc_upsink_finish(s), 0);
+        assert_string_equal(apr_table_get(c.fields, "text"),
+                            "Gr\xc3\xbc\xc3\x9f" "e" CRLF "zweite Zeile");
+        assert_string_equal(apr_table_get(c.fields, "leer"), "");
+        assert_null(apr_table_get(c.fields, "file"));
+        assert_int_equal(jc_upsink_files(s)->nelts, 1);
+        jc_upsink_abort(s);
+    }
+    /* without cfg.fields nothing is kept (and nothing breaks) */
+    c.fields = NULL;
+    assert_int_equal(jc_upsink_create(&s, &c, p), APR_SUCCESS);
+    assert_int_equal(jc_upsink_feed(s, body, n), 0);
+    assert_int_equal(jc_upsink_finish(s), 0);
+    jc_upsink_abort(s);
+    /* a NUL byte inside a kept value */
+    c.fields = apr_table_make(p, 2);
+    assert_int_equal(jc_upsink_create(&s, &c, p), APR_SUCCESS);
+    assert_int_equal(jc_upsink_feed(s, nul_head, strlen(nul_head)), 0);
+    jc_upsink_feed(s, "\0", 1);
+    assert_int_equal(jc_upsink_feed(s, nul_tail, strlen(nul_tail)), 400);
+    assert_string_equal(jc_upsink_result(s)->code, "field_invalid");
+    jc_upsink_abort(s);
+    assert_int_equal(count("files"), 0);
+    assert_int_equal(count("tmp"), 0);
+    apr_pool_destroy(p);
+}
+
 static void test_multipart_refused(void **state)
 {
     apr_pool_t *p;
@@ -342,6 +397,7 @@ int main(void)
         cmocka_unit_test_setup(test_raw_types, setup),
         cmocka_unit_test_setup(test_raw_refused, setup),
         cmocka_unit_test_setup(test_multipart, setup),
+        cmocka_unit_test_setup(test_multipart_fields, setup),
         cmocka_unit_test_setup(test_multipart_refused, setup),
         cmocka_unit_test_setup(test_pool_gone, setup),
     };
