@@ -45,6 +45,7 @@ $(BUILD)/jobcenter-admin: admin/jobcenter-admin.c $(BUILD)/libjccore.a
 
 unit:
 	$(MAKE) -C tests/unit check
+	$(MAKE) -C tests/unit check-tsan
 
 clean:
 	rm -rf $(BUILD)

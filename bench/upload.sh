@@ -149,6 +149,10 @@ up_one() {
     curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$UP_PORT/" || true
     url="http://127.0.0.1:$UP_PORT/dav/put-${s}M.bin"
   fi
+  # the previous upload's file was removed just before: let its journal
+  # commit and discards (/ is mounted with "discard") finish now, not inside
+  # this upload's fsyncs; both targets start from the same quiet disk
+  sync
   sleep 0.3
   read -r -a kids <<<"$(up_kids "$pidf")"
   local -A idle_of=()

@@ -1,8 +1,7 @@
 /* The upload store (see jc_upload_store.h). Plain POSIX file calls: the
  * temp file needs O_EXCL|O_CLOEXEC and fsync of file and directory. */
 #ifndef _GNU_SOURCE
-#define _POSIX_C_SOURCE 200809L  /* O_DIRECTORY, fstatat, dirfd */
-#define _DEFAULT_SOURCE          /* flock */
+#define _GNU_SOURCE              /* O_DIRECT; O_DIRECTORY, flock, dirfd */
 #endif
 #include "jc_upload_store.h"
 #include "jc_token.h"
@@ -25,213 +24,323 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-/* The SHA-256 of a large upload is computed in a thread of its own, so
- * hashing overlaps with receiving and writing (one core hashes while the
- * other reads the socket and copies into the page cache). The writer
- * copies each buffer into a ring of JC_HASH_SLOTS slots; the thread
- * digests full slots. A second thread starts writeback of what has been
- * written (sync_file_range(SYNC_FILE_RANGE_WRITE), not waited for): that
- * call can block for 100 ms and more on a busy device queue, and neither
- * the writer nor the hasher may wait for it. Memory: the ring (2 MiB) and
- * the two threads. */
-#define JC_HASH_SLOTS 8
-#define JC_HASH_SLOT (256 * 1024)
-#define JC_HASH_THREAD_AFTER (1024 * 1024) /* inline below this size     */
+/* Above JC_PIPE_AFTER bytes an upload goes through a pipeline of its own:
+ * the receiving thread only copies each buffer into a ring of
+ * JC_PIPE_SLOTS aligned slots; a hashing thread digests full slots and a
+ * writing thread writes them to the file, both in slot order and in
+ * parallel; a slot is reused once both are done with it. The writing
+ * thread uses a second descriptor opened with O_DIRECT, so the data goes
+ * from the ring to the device without a copy into the page cache and
+ * without dirty pages for the fsync at commit (1 GiB: ~0.25 s of CPU
+ * instead of ~0.9 s for write + writeback on the bench machine). File
+ * offsets and ring addresses share their alignment (a slot's data starts
+ * at its file offset modulo JC_PIPE_ALIGN), so the unaligned head of the
+ * first slot and the tail of the last one go through the normal
+ * descriptor; a file system without O_DIRECT (open or write fails with
+ * EINVAL) gets normal writes from the same thread. Memory: the ring
+ * (JC_PIPE_SLOTS * JC_PIPE_SLOT) and the two threads. */
+#define JC_PIPE_SLOTS 6
+#define JC_PIPE_SLOT (512 * 1024)
+#define JC_PIPE_ALIGN 4096
+#define JC_PIPE_AFTER (1024 * 1024) /* inline hashing and writes below  */
 
 typedef struct {
-    pthread_t th;             /* the hashing thread                       */
-    pthread_t wb;             /* the writeback thread                     */
-    int wb_running;           /* wb was started                           */
+    pthread_t hth;            /* the hashing thread                       */
+    pthread_t wth;            /* the writing thread                       */
     pthread_mutex_t mu;       /* guards everything below                  */
-    pthread_cond_t cv;        /* slot filled / slot freed / stop          */
-    pthread_cond_t wcv;       /* more written / stop (writeback thread)   */
+    pthread_cond_t cv;        /* slot filled / slot done / stop           */
     EVP_MD_CTX *md;           /* the digest (owned by the jc_upload_t)    */
-    char *ring;               /* JC_HASH_SLOTS * JC_HASH_SLOT bytes       */
-    size_t len[JC_HASH_SLOTS];/* bytes in each slot                       */
-    int full[JC_HASH_SLOTS];  /* slot handed to the thread                */
-    int head;                 /* slot the writer fills                    */
-    int tail;                 /* slot the thread digests next             */
-    int stop;                 /* no more data: digest the rest and end    */
-    int quit;                 /* abandon: end without digesting           */
-    int failed;               /* a digest call failed                     */
-    int fd;                   /* the temp file (writeback hints)          */
-    apr_off_t written;        /* bytes written to fd                      */
-    apr_off_t flushed;        /* bytes handed to writeback                */
-} jc_hasher_t;
+    char *ring;               /* JC_PIPE_SLOTS * JC_PIPE_SLOT bytes       */
+    size_t start[JC_PIPE_SLOTS]; /* index of the slot's first byte        */
+    size_t len[JC_PIPE_SLOTS];/* bytes in each slot                       */
+    apr_off_t off[JC_PIPE_SLOTS]; /* file offset of the first byte        */
+    int full[JC_PIPE_SLOTS];  /* handed over, not yet done by both        */
+    int hashed[JC_PIPE_SLOTS];
+    int written[JC_PIPE_SLOTS];
+    int head;                 /* slot the receiver fills                  */
+    int htail;                /* slot the hashing thread takes next       */
+    int wtail;                /* slot the writing thread takes next       */
+    apr_off_t next;           /* file offset of the next byte             */
+    int stop;                 /* no more data: finish the rest and end    */
+    int quit;                 /* abandon: end without finishing           */
+    int hash_failed;          /* a digest call failed                     */
+    apr_status_t werr;        /* a write failed (sticky)                  */
+    int fd;                   /* the temp file (normal writes)            */
+    int dfd;                  /* the same file with O_DIRECT, or -1       */
+} jc_pipe_t;
 
-static void *hasher_main(void *arg)
+/* Slot s is done by one side: free it when the other is done too. */
+static void pipe_done(jc_pipe_t *h, int s)
 {
-    jc_hasher_t *h = arg;
+    if (h->hashed[s] && h->written[s]) {
+        h->full[s] = h->hashed[s] = h->written[s] = 0;
+        h->len[s] = 0;
+        h->start[s] = 0;        /* only the very first slot is offset */
+    }
+    pthread_cond_broadcast(&h->cv);
+}
+
+/* Wait for the next slot of one side (*tail, done[] its flags): full and
+ * not yet done by this side (one side may be a whole ring ahead of the
+ * other, and then finds its slot still full from the last round). -1 when
+ * there is none left. Lock held. */
+static int pipe_next(jc_pipe_t *h, const int *tail, const int *done)
+{
+    int t;
+
+    for (;;) {
+        t = *tail;
+        if (h->quit) {
+            return -1;
+        }
+        if (h->full[t] && !done[t]) {
+            return t;
+        }
+        if (h->stop) {
+            return -1;          /* stopped and everything handed over */
+        }
+        pthread_cond_wait(&h->cv, &h->mu);
+    }
+}
+
+static void *pipe_hash_main(void *arg)
+{
+    jc_pipe_t *h = arg;
+    int t;
 
     pthread_mutex_lock(&h->mu);
-    for (;;) {
-        int t = h->tail;
-
-        while (!h->full[t] && !h->stop && !h->quit) {
-            pthread_cond_wait(&h->cv, &h->mu);
-        }
-        if (h->quit || !h->full[t]) {
-            break;              /* abandoned, or stopped and drained */
-        }
+    while ((t = pipe_next(h, &h->htail, h->hashed)) >= 0) {
         pthread_mutex_unlock(&h->mu);
-        if (EVP_DigestUpdate(h->md, h->ring + (size_t)t * JC_HASH_SLOT,
-                             h->len[t]) != 1) {
-            h->failed = 1;
+        if (EVP_DigestUpdate(h->md, h->ring + (size_t)t * JC_PIPE_SLOT
+                                    + h->start[t], h->len[t]) != 1) {
+            h->hash_failed = 1;
         }
         pthread_mutex_lock(&h->mu);
-        h->full[t] = 0;
-        h->len[t] = 0;
-        h->tail = (t + 1) % JC_HASH_SLOTS;
-        pthread_cond_broadcast(&h->cv);
+        h->hashed[t] = 1;
+        h->htail = (t + 1) % JC_PIPE_SLOTS;
+        pipe_done(h, t);
     }
     pthread_mutex_unlock(&h->mu);
     return NULL;
 }
 
-/* Starts writeback of every JC_STORE_WRITEBACK bytes written, in the
- * background: the fsync at commit then has little left to write. When a
- * call blocked, the next one covers everything written meanwhile. */
-static void *writeback_main(void *arg)
+/* pwrite all of buf at off; 0 or errno. */
+static int pwrite_all(int fd, const char *buf, size_t n, apr_off_t off)
 {
-    jc_hasher_t *h = arg;
+    while (n > 0) {
+        ssize_t w = pwrite(fd, buf, n, (off_t)off);
+
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno;
+        }
+        buf += w;
+        n -= (size_t)w;
+        off += w;
+    }
+    return 0;
+}
+
+/* Write bytes [s, e) of a slot's memory to the file at off: the aligned
+ * middle with O_DIRECT, head and tail (and everything, without O_DIRECT)
+ * with normal writes. */
+static int pipe_write_slot(jc_pipe_t *h, const char *mem, size_t s, size_t e,
+                           apr_off_t off)
+{
+    size_t a0 = (s + JC_PIPE_ALIGN - 1) & ~(size_t)(JC_PIPE_ALIGN - 1);
+    size_t a1 = e & ~(size_t)(JC_PIPE_ALIGN - 1);
+    int err;
+
+    if (h->dfd >= 0 && a0 < a1) {
+        err = pwrite_all(h->fd, mem + s, a0 - s, off);
+        if (err == 0) {
+            err = pwrite_all(h->dfd, mem + a0, a1 - a0,
+                             off + (apr_off_t)(a0 - s));
+            if (err == EINVAL) {
+                /* no O_DIRECT here after all: normal writes from now on
+                 * (pwrite_all may have written part of it: rewrite all) */
+                close(h->dfd);
+                h->dfd = -1;
+                err = pwrite_all(h->fd, mem + a0, a1 - a0,
+                                 off + (apr_off_t)(a0 - s));
+            }
+        }
+        return err != 0 ? err
+                        : pwrite_all(h->fd, mem + a1, e - a1,
+                                     off + (apr_off_t)(a1 - s));
+    }
+    return pwrite_all(h->fd, mem + s, e - s, off);
+}
+
+static void *pipe_write_main(void *arg)
+{
+    jc_pipe_t *h = arg;
+    int t;
 
     pthread_mutex_lock(&h->mu);
-    for (;;) {
-        apr_off_t from, to;
+    while ((t = pipe_next(h, &h->wtail, h->written)) >= 0) {
+        int err = 0;
 
-        while (h->written - h->flushed < JC_STORE_WRITEBACK && !h->stop
-               && !h->quit) {
-            pthread_cond_wait(&h->wcv, &h->mu);
-        }
-        if (h->stop || h->quit) {
-            break;              /* the fsync at commit does the rest */
-        }
-        from = h->flushed;
-        to = h->written;
-        h->flushed = to;
         pthread_mutex_unlock(&h->mu);
-#ifdef SYNC_FILE_RANGE_WRITE
-        sync_file_range(h->fd, from, to - from, SYNC_FILE_RANGE_WRITE);
-#else
-        (void)from;
-#endif
+        if (h->werr == APR_SUCCESS) {  /* after a failure: only drain */
+            err = pipe_write_slot(h, h->ring + (size_t)t * JC_PIPE_SLOT,
+                                  h->start[t], h->start[t] + h->len[t],
+                                  h->off[t]);
+        }
         pthread_mutex_lock(&h->mu);
+        if (err != 0) {
+            h->werr = APR_FROM_OS_ERROR(err);
+        }
+        h->written[t] = 1;
+        h->wtail = (t + 1) % JC_PIPE_SLOTS;
+        pipe_done(h, t);
     }
     pthread_mutex_unlock(&h->mu);
     return NULL;
 }
 
-static jc_hasher_t *hasher_start(EVP_MD_CTX *md, int fd, apr_off_t done,
-                                 apr_off_t flushed)
+static int st_direct_io = 1;
+
+void jc_store_set_direct_io(int on)
 {
-    jc_hasher_t *h = calloc(1, sizeof(*h));
+    st_direct_io = on != 0;
+}
+
+/* Start the pipeline for a file of which done bytes are written (tmp is
+ * its path, fd its descriptor). NULL on any failure: the caller then
+ * hashes and writes inline. */
+static jc_pipe_t *pipe_start(EVP_MD_CTX *md, const char *tmp, int fd,
+                             apr_off_t done)
+{
+    jc_pipe_t *h = calloc(1, sizeof(*h));
+    void *ring = NULL;
 
     if (!h) {
         return NULL;
     }
-    h->md = md;
-    h->fd = fd;
-    h->written = done;
-    h->flushed = flushed;
-    h->ring = malloc((size_t)JC_HASH_SLOTS * JC_HASH_SLOT);
-    if (!h->ring || pthread_mutex_init(&h->mu, NULL) != 0) {
-        free(h->ring);
+    if (posix_memalign(&ring, JC_PIPE_ALIGN,
+                       (size_t)JC_PIPE_SLOTS * JC_PIPE_SLOT) != 0) {
         free(h);
         return NULL;
+    }
+    h->ring = ring;
+    h->md = md;
+    h->fd = fd;
+    h->next = done;
+    /* the first slot starts where its offset falls in a block */
+    h->start[0] = (size_t)(done % JC_PIPE_ALIGN);
+    h->dfd = st_direct_io ? open(tmp, O_WRONLY | O_DIRECT | O_CLOEXEC) : -1;
+    if (pthread_mutex_init(&h->mu, NULL) != 0) {
+        goto fail;
     }
     if (pthread_cond_init(&h->cv, NULL) != 0) {
         pthread_mutex_destroy(&h->mu);
-        free(h->ring);
-        free(h);
-        return NULL;
+        goto fail;
     }
-    if (pthread_cond_init(&h->wcv, NULL) != 0) {
-        pthread_cond_destroy(&h->cv);
-        pthread_mutex_destroy(&h->mu);
-        free(h->ring);
-        free(h);
-        return NULL;
+    if (pthread_create(&h->hth, NULL, pipe_hash_main, h) != 0) {
+        goto fail_cv;
     }
-    if (pthread_create(&h->th, NULL, hasher_main, h) != 0) {
-        pthread_cond_destroy(&h->wcv);
-        pthread_cond_destroy(&h->cv);
-        pthread_mutex_destroy(&h->mu);
-        free(h->ring);
-        free(h);
-        return NULL;
+    if (pthread_create(&h->wth, NULL, pipe_write_main, h) != 0) {
+        pthread_mutex_lock(&h->mu);
+        h->quit = 1;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        pthread_join(h->hth, NULL);
+        goto fail_cv;
     }
-    /* without it only the writeback hints are missing: fsync does all */
-    h->wb_running = pthread_create(&h->wb, NULL, writeback_main, h) == 0;
     return h;
+fail_cv:
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+fail:
+    if (h->dfd >= 0) {
+        close(h->dfd);
+    }
+    free(h->ring);
+    free(h);
+    return NULL;
 }
 
-/* Copy len bytes into the ring, handing full slots to the thread. */
-static void hasher_add(jc_hasher_t *h, const char *data, size_t len)
+/* Hand the current slot over (it has data). Lock held. */
+static void pipe_hand_over(jc_pipe_t *h)
 {
-    pthread_mutex_lock(&h->mu);
-    while (len > 0) {
-        int s = h->head;
-        size_t n;
+    int s = h->head;
 
-        while (h->full[s]) {
+    h->off[s] = h->next;
+    h->next += (apr_off_t)h->len[s];
+    h->full[s] = 1;
+    h->head = (s + 1) % JC_PIPE_SLOTS;
+    pthread_cond_broadcast(&h->cv);
+}
+
+/* Copy len bytes into the ring, handing full slots over. Returns a write
+ * failure of the writing thread (sticky), else APR_SUCCESS. */
+static apr_status_t pipe_add(jc_pipe_t *h, const char *data, size_t len)
+{
+    apr_status_t rv;
+
+    pthread_mutex_lock(&h->mu);
+    while (len > 0 && h->werr == APR_SUCCESS) {
+        int s = h->head;
+        size_t n, at;
+
+        while (h->full[s] && h->werr == APR_SUCCESS) {
             pthread_cond_wait(&h->cv, &h->mu);
         }
-        n = JC_HASH_SLOT - h->len[s];
+        if (h->werr != APR_SUCCESS) {
+            break;
+        }
+        at = h->start[s] + h->len[s];
+        n = JC_PIPE_SLOT - at;
         if (n > len) {
             n = len;
         }
         pthread_mutex_unlock(&h->mu);
-        memcpy(h->ring + (size_t)s * JC_HASH_SLOT + h->len[s], data, n);
+        memcpy(h->ring + (size_t)s * JC_PIPE_SLOT + at, data, n);
         pthread_mutex_lock(&h->mu);
         h->len[s] += n;
         data += n;
         len -= n;
-        if (h->len[s] == JC_HASH_SLOT) {
-            h->full[s] = 1;
-            h->head = (s + 1) % JC_HASH_SLOTS;
-            pthread_cond_broadcast(&h->cv);
+        if (h->start[s] + h->len[s] == JC_PIPE_SLOT) {
+            pipe_hand_over(h);
         }
     }
+    rv = h->werr;
     pthread_mutex_unlock(&h->mu);
+    return rv;
 }
 
-/* The writer wrote len more bytes to the file. */
-static void hasher_written(jc_hasher_t *h, size_t len)
+/* End the threads: finish what is left (quit = 0) or abandon it. Returns
+ * APR_SUCCESS, the first write failure, or APR_EGENERAL if a digest call
+ * failed. Frees everything but the digest; closes only the O_DIRECT
+ * descriptor. */
+static apr_status_t pipe_end(jc_pipe_t *h, int quit)
 {
-    pthread_mutex_lock(&h->mu);
-    h->written += (apr_off_t)len;
-    if (h->written - h->flushed >= JC_STORE_WRITEBACK) {
-        pthread_cond_signal(&h->wcv);
-    }
-    pthread_mutex_unlock(&h->mu);
-}
-
-/* End the thread: digest what is left (quit = 0) or abandon it. Returns
- * 0, or -1 if a digest call failed. Frees everything but the digest. */
-static int hasher_end(jc_hasher_t *h, int quit)
-{
-    int failed;
+    apr_status_t rv;
 
     pthread_mutex_lock(&h->mu);
     if (!quit && h->len[h->head] > 0 && !h->full[h->head]) {
-        h->full[h->head] = 1;   /* the last, partial slot */
+        pipe_hand_over(h);      /* the last, partial slot */
     }
     h->stop = 1;
     h->quit = quit;
     pthread_cond_broadcast(&h->cv);
-    pthread_cond_broadcast(&h->wcv);
     pthread_mutex_unlock(&h->mu);
-    pthread_join(h->th, NULL);
-    if (h->wb_running) {
-        pthread_join(h->wb, NULL);
+    pthread_join(h->hth, NULL);
+    pthread_join(h->wth, NULL);
+    rv = h->werr != APR_SUCCESS ? h->werr
+         : h->hash_failed       ? APR_EGENERAL
+                                : APR_SUCCESS;
+    if (h->dfd >= 0) {
+        close(h->dfd);
     }
-    failed = h->failed;
-    pthread_cond_destroy(&h->wcv);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
     free(h->ring);
     free(h);
-    return failed ? -1 : 0;
+    return rv;
 }
 
 struct jc_upload {
@@ -239,7 +348,7 @@ struct jc_upload {
     char *tmp;                /* dir/tmp/<hex>.part                       */
     int fd;                   /* temp file, -1 once closed                */
     EVP_MD_CTX *md;           /* running SHA-256, NULL once freed         */
-    jc_hasher_t *hasher;      /* hashing thread (large files) or NULL     */
+    jc_pipe_t *pipe;          /* pipeline (large files) or NULL           */
     apr_off_t size;           /* bytes written                            */
     apr_off_t limit;          /* maximum size, 0 = none                   */
     apr_off_t flushed;        /* bytes handed to writeback so far         */
@@ -314,9 +423,9 @@ static void st_discard(jc_upload_t *u)
 {
     /* threads first: the writeback thread uses the descriptor, whose
      * number another thread of the process may get once it is closed */
-    if (u->hasher) {
-        hasher_end(u->hasher, 1);
-        u->hasher = NULL;
+    if (u->pipe) {
+        pipe_end(u->pipe, 1);
+        u->pipe = NULL;
     }
     if (u->fd >= 0) {
         close(u->fd);
@@ -410,7 +519,6 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
 {
     struct iovec v[JC_STORE_IOV_MAX];
     size_t total = 0;
-    apr_off_t before;
     int i, k = 0;
 
     if (u->failed != APR_SUCCESS) {
@@ -428,23 +536,35 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
     if (u->limit > 0 && (apr_off_t)total > u->limit - u->size) {
         return st_fail(u, JC_STORE_ETOOLARGE);
     }
-    if (!u->hasher && u->size >= JC_HASH_THREAD_AFTER) {
-        /* NULL: hash inline */
-        u->hasher = hasher_start(u->md, u->fd, u->size, u->flushed);
+    if (!u->pipe && u->size >= JC_PIPE_AFTER) {
+        /* NULL: hash and write inline */
+        u->pipe = pipe_start(u->md, u->tmp, u->fd, u->size);
+    }
+    if (u->pipe) {
+        for (i = 0; i < n; i++) {
+            apr_status_t rv;
+
+            if (iov[i].iov_len == 0) {
+                continue;
+            }
+            rv = pipe_add(u->pipe, iov[i].iov_base, iov[i].iov_len);
+            if (rv != APR_SUCCESS) {
+                return st_fail(u, rv);
+            }
+            u->size += (apr_off_t)iov[i].iov_len;
+        }
+        return APR_SUCCESS;
     }
     for (i = 0; i < n; i++) {
         if (iov[i].iov_len == 0) {
             continue;
         }
-        if (!u->hasher
-            && EVP_DigestUpdate(u->md, iov[i].iov_base, iov[i].iov_len)
-               != 1) {
+        if (EVP_DigestUpdate(u->md, iov[i].iov_base, iov[i].iov_len) != 1) {
             return st_fail(u, APR_EGENERAL);
         }
         v[k++] = iov[i];
     }
     /* one system call for all of it; continue after a short write */
-    before = u->size;
     i = 0;
     while (total > 0) {
         ssize_t w = writev(u->fd, v + i, k - i);
@@ -469,18 +589,7 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
             }
         }
     }
-    if (u->hasher) {
-        /* after writing: the writeback thread may start on it */
-        hasher_written(u->hasher, (size_t)(u->size - before));
-        for (i = 0; i < n; i++) {
-            if (iov[i].iov_len > 0) {
-                hasher_add(u->hasher, iov[i].iov_base, iov[i].iov_len);
-            }
-        }
-    }
-    else {
-        st_writeback(u, 0);
-    }
+    st_writeback(u, 0);
     return APR_SUCCESS;
 }
 
@@ -528,12 +637,12 @@ apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
     if (u->done) {
         return APR_EINVAL;
     }
-    if (u->hasher) {
-        int bad = hasher_end(u->hasher, 0);
+    if (u->pipe) {
+        apr_status_t rv = pipe_end(u->pipe, 0);
 
-        u->hasher = NULL;
-        if (bad) {
-            return st_fail(u, APR_EGENERAL);
+        u->pipe = NULL;
+        if (rv != APR_SUCCESS) {
+            return st_fail(u, rv);
         }
     }
     if (EVP_DigestFinal_ex(u->md, md, &mdlen) != 1 || mdlen != 32) {

@@ -48,6 +48,12 @@ apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len);
 apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
                               int n);
 
+/* Large uploads (above 1 MiB) are written with O_DIRECT from the
+ * pipeline's ring (on = 1, the default) or with normal writes (0).
+ * Process-wide; set before any upload starts (post_config, tests). A file
+ * system that refuses O_DIRECT gets normal writes either way. */
+void jc_store_set_direct_io(int on);
+
 /* Bytes written so far. */
 apr_off_t jc_upload_size(const jc_upload_t *u);
 

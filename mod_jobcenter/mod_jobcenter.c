@@ -15,6 +15,7 @@
 
 #include "mod_jobcenter.h"
 #include "jc_sql.h"
+#include "jc_upload_store.h"
 
 ap_dbd_t *(*jc_dbd_acquire)(request_rec *);
 ap_dbd_t *(*jc_dbd_open)(apr_pool_t *, server_rec *);
@@ -46,6 +47,10 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, vs, JCLOG(00001) "%s",
                          err);
             return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (vs == s) {
+            /* process-wide; only the main server may set it */
+            jc_store_set_direct_io(conf->up_direct);
         }
         if (!conf->engine) {
             continue;

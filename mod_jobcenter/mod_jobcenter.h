@@ -63,6 +63,7 @@ typedef struct {
     const char *up_store;        /* JobcenterUploadStore, absolute path   */
     apr_off_t up_max_file;       /* JobcenterUploadMaxFileSize, bytes     */
     int up_max_files;            /* JobcenterUploadMaxFiles               */
+    int up_direct;               /* JobcenterUploadDirectIO (main server)  */
     apr_off_t up_max_day;        /* JobcenterUploadMaxBytesPerDay, bytes  */
     jc_upload_cfg_t upload;      /* upload view, filled in post_config    */
     apr_int64_t reset_ttl;       /* JobcenterPasswordResetTTL, seconds    */

@@ -50,6 +50,7 @@
 #define JC_D_UP_MAX_FILE   "JobcenterUploadMaxFileSize"
 #define JC_D_UP_MAX_FILES  "JobcenterUploadMaxFiles"
 #define JC_D_UP_MAX_DAY    "JobcenterUploadMaxBytesPerDay"
+#define JC_D_UP_DIRECT     "JobcenterUploadDirectIO"
 #define JC_D_RESET_TTL     "JobcenterPasswordResetTTL"
 #define JC_D_RESET_LIMIT   "JobcenterPasswordResetLimit"
 #define JC_D_LOOKUP_LIMIT  "JobcenterPostcodeLookupLimit"
@@ -109,6 +110,7 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->max_body = -1;
     c->up_max_file = -1;
     c->up_max_files = -1;
+    c->up_direct = -1;
     c->up_max_day = -1;
     return c;
 }
@@ -169,6 +171,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(up_store);
     MERGE_NUM(up_max_file);
     MERGE_NUM(up_max_files);
+    MERGE_NUM(up_direct);
     MERGE_NUM(up_max_day);
     return c;
 }
@@ -450,7 +453,16 @@ static const char *set_flag(cmd_parms *cmd, void *d, int on)
     jc_srv_conf_t *c = srv_conf(cmd);
 
     (void)d;
-    if (!strcasecmp(cmd->cmd->name, JC_D_COOKIE_SECURE)) {
+    if (!strcasecmp(cmd->cmd->name, JC_D_UP_DIRECT)) {
+        /* process-wide (one setting for every store): main server only */
+        const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+        if (err) {
+            return err;
+        }
+        c->up_direct = on;
+    }
+    else if (!strcasecmp(cmd->cmd->name, JC_D_COOKIE_SECURE)) {
         c->cookie_secure = on;
     }
     else {
@@ -628,6 +640,10 @@ const command_rec jc_cmds[] = {
                   "largest uploaded file in bytes (default 20971520)"),
     AP_INIT_TAKE1(JC_D_UP_MAX_FILES, set_upload, NULL, RSRC_CONF,
                   "files per submission (default 20)"),
+    AP_INIT_FLAG(JC_D_UP_DIRECT, set_flag, NULL, RSRC_CONF,
+                 "On (default): large uploads are written with O_DIRECT "
+                 "(no page-cache copy); Off: normal writes. Main server "
+                 "only"),
     AP_INIT_TAKE1(JC_D_UP_MAX_DAY, set_upload, NULL, RSRC_CONF,
                   "bytes an account may upload in 24 hours (default "
                   "209715200)"),
@@ -685,6 +701,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(msg_remind_days, JC_MSG_REMIND_DEFAULT);
     DEF(up_max_file, JC_DEF_UP_MAX_FILE);
     DEF(up_max_files, JC_DEF_UP_MAX_FILES);
+    DEF(up_direct, 1);
     DEF(up_max_day, JC_DEF_UP_MAX_DAY);
     if (!conf->up_store) {
         conf->up_store = JC_DEF_UP_STORE;

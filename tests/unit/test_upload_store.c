@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -363,12 +365,15 @@ static void test_cleanup_orphans(void **state)
                                                   pool), APR_SUCCESS);
 }
 
-/* Files above 1 MiB are hashed by a thread: the digest equals the one of
- * the whole buffer, for single writes and writev, whatever the chunking;
- * the file holds exactly the bytes written. The size spans several
- * JC_STORE_WRITEBACK windows, so the writeback thread runs meanwhile. An
- * abort or a pool destroyed mid-file ends both threads (ASan: no leak). */
-static void test_large_threaded(void **state)
+/* Files above 1 MiB go through the pipeline (a hashing and a writing
+ * thread; O_DIRECT when direct is set): the digest equals the one of the
+ * whole buffer, for single writes and writev, whatever the chunking; the
+ * file holds exactly the bytes written. The chunk sizes 1, 3, 7 ... make
+ * the pipeline start at an offset that is not block-aligned, and the size
+ * ends mid-block, so the head and tail paths run too; 21 MiB are many laps
+ * of the ring. An abort or a pool destroyed mid-file ends both threads
+ * (ASan: no leak). */
+static void large_threaded(int direct)
 {
     size_t n = 2 * JC_STORE_WRITEBACK + 5 * 1024 * 1024 + 7, off = 0, k = 1;
     char *data = malloc(n);
@@ -377,7 +382,7 @@ static void test_large_threaded(void **state)
     apr_pool_t *p;
     size_t i;
 
-    (void)state;
+    jc_store_set_direct_io(direct);
     assert_non_null(data);
     for (i = 0; i < n; i++) {
         data[i] = (char)(i * 2654435761u >> 13);
@@ -429,6 +434,61 @@ static void test_large_threaded(void **state)
     apr_pool_destroy(p);
     assert_int_equal(count("tmp"), 0);
     assert_int_equal(count("files"), 1);
+    free(data);
+    jc_store_set_direct_io(1);
+}
+
+static void test_large_threaded(void **state)
+{
+    (void)state;
+    large_threaded(1);
+}
+
+static void test_large_threaded_buffered(void **state)
+{
+    (void)state;
+    large_threaded(0);
+}
+
+/* A write that fails in the writing thread (here EFBIG from RLIMIT_FSIZE,
+ * as ENOSPC would) fails a later jc_upload_write or the commit with that
+ * error, removes the temp file and leaves no file in files/. */
+static void test_large_write_error(void **state)
+{
+    size_t n = 8 * 1024 * 1024, i;
+    char *data = malloc(n);
+    struct rlimit old, lim;
+    const char *id, *sha;
+    apr_status_t rv = APR_SUCCESS;
+    jc_upload_t *u;
+    int direct;
+
+    (void)state;
+    assert_non_null(data);
+    memset(data, 'x', n);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    for (direct = 0; direct <= 1; direct++) {
+        jc_store_set_direct_io(direct);
+        lim = old;
+        lim.rlim_cur = 3 * 1024 * 1024 + 100;
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+        assert_int_equal(jc_upload_open(&u, dir, 0, pool), APR_SUCCESS);
+        for (i = 0; i < 8 && rv == APR_SUCCESS; i++) {
+            rv = jc_upload_write(u, data, n);
+        }
+        if (rv == APR_SUCCESS) {
+            rv = jc_upload_commit(u, &id, &sha);
+        }
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+        assert_int_equal(rv, APR_FROM_OS_ERROR(EFBIG));
+        assert_int_equal(jc_upload_write(u, data, 1), rv); /* sticky */
+        assert_int_equal(count("tmp"), 0);
+        assert_int_equal(count("files"), 0);
+        rv = APR_SUCCESS;
+    }
+    signal(SIGXFSZ, SIG_DFL);
+    jc_store_set_direct_io(1);
     free(data);
 }
 
@@ -486,6 +546,8 @@ int main(void)
         cmocka_unit_test_setup(test_cleanup, setup),
         cmocka_unit_test_setup(test_cleanup_orphans, setup),
         cmocka_unit_test_setup(test_large_threaded, setup),
+        cmocka_unit_test_setup(test_large_threaded_buffered, setup),
+        cmocka_unit_test_setup(test_large_write_error, setup),
         cmocka_unit_test_setup(test_remove_and_ids, setup),
         cmocka_unit_test_setup(test_ids_random, setup),
     };
