@@ -187,7 +187,7 @@ cmd_test() {
         if "$@"; then results+=("PASS  $name"); else results+=("FAIL  $name"); failed=1; fi
     }
     run_phase "directives documented (docs/, conf/)" tools/check-directives.sh
-    run_phase "unit (cmocka, ASan+UBSan)" make -s unit
+    run_phase "unit (cmocka, ASan+UBSan; upload store also TSan)" make -s unit
     run_phase "PDF letters read back (pdftotext, zbarimg)" make -s -C tests/unit check-pdf
     run_phase "fuzz (libFuzzer, 15 s per target)" make -s -C tests/fuzz run FUZZ_TIME=15
     run_phase "http on SQLite" node tests/run.mjs --db sqlite --suite http
