@@ -18,6 +18,7 @@
 UP_SIZES=${UP_SIZES:-1 100 1024}
 UP_REPS=${UP_REPS:-3}
 UP_PORT=${UP_PORT:-18485}        # the mod_dav peer
+UP_DIRECTIO=${UP_DIRECTIO:-On}   # JobcenterUploadDirectIO of the module
 
 UP_JC_ROOT= UP_DAV_ROOT= UP_SRC= UP_COOKIE= UP_CSRF=
 
@@ -33,7 +34,8 @@ up_setup() {
 CONF
   "$TOP/tools/gen-config.sh" --start-servers 2 --root "$UP_JC_ROOT" --port "$JC_PORT" --db sqlite \
     --user "$RUN_USER" --extra "$BW/jc-up-extra.conf" \
-    --set "JobcenterUploadMaxFileSize 2147483648" --set "JobcenterUploadMaxBytesPerDay 1099511627776" >/dev/null
+    --set "JobcenterUploadMaxFileSize 2147483648" --set "JobcenterUploadMaxBytesPerDay 1099511627776" \
+    --set "JobcenterUploadDirectIO $UP_DIRECTIO" >/dev/null
   local db=$UP_JC_ROOT/db/jobcenter.sqlite now
   "$TOP/tools/db-init.sh" sqlite "$db"
   now=$(date +%s)
@@ -232,7 +234,8 @@ up_stat() { # up_stat TARGET MIB COLUMN med|min|max
 upload_summary() {
   local s m d r g
   echo
-  echo "-- 4. uploads (curl -T over 127.0.0.1, $UP_REPS runs each, fresh server per upload: median (min-max)) --"
+  echo "-- 4. uploads (curl -T over 127.0.0.1, $UP_REPS runs each, fresh server per upload: median (min-max);"
+  echo "   module with JobcenterUploadDirectIO $UP_DIRECTIO) --"
   printf '%-8s %-8s %-22s %-12s %-22s %-10s %-14s %s\n' size target "MB/s" "idle RSS kB" "VmHWM kB" "growth kB" "server CPU ms" \
     "client CPU ms"
   for s in $UP_SIZES; do

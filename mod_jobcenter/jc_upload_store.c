@@ -67,6 +67,8 @@ typedef struct {
     apr_status_t werr;        /* a write failed (sticky)                  */
     int fd;                   /* the temp file (normal writes)            */
     int dfd;                  /* the same file with O_DIRECT, or -1       */
+    apr_off_t flushed;        /* writeback started up to here (no O_DIRECT;
+                               * writing thread only)                     */
 } jc_pipe_t;
 
 /* Slot s is done by one side: free it when the other is done too. */
@@ -189,6 +191,20 @@ static void *pipe_write_main(void *arg)
                                   h->start[t], h->start[t] + h->len[t],
                                   h->off[t]);
         }
+#ifdef SYNC_FILE_RANGE_WRITE
+        if (err == 0 && h->dfd < 0) {
+            /* normal writes: start writeback of every JC_STORE_WRITEBACK
+             * bytes (not waited for), so the fsync at commit does not
+             * find the whole file dirty */
+            apr_off_t end = h->off[t] + (apr_off_t)h->len[t];
+
+            if (end - h->flushed >= JC_STORE_WRITEBACK) {
+                sync_file_range(h->fd, h->flushed, end - h->flushed,
+                                SYNC_FILE_RANGE_WRITE);
+                h->flushed = end;
+            }
+        }
+#endif
         pthread_mutex_lock(&h->mu);
         if (err != 0) {
             h->werr = APR_FROM_OS_ERROR(err);
