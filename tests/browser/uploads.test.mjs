@@ -31,7 +31,8 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
     let reference, receiptCode;
     const files = [
         { name: 'Kontoauszug März.pdf', mimeType: 'application/pdf', buffer: samples.pdf(120000) },
-        { name: 'Mietvertrag.jpg', mimeType: 'image/jpeg', buffer: samples.jpeg(80000) },
+        // a phone photo of 3 MiB: above 1 MiB it goes through the upload pipeline
+        { name: 'Mietvertrag.jpg', mimeType: 'image/jpeg', buffer: samples.jpeg(3 * 1024 * 1024 + 123) },
         { name: 'falsch.png', mimeType: 'image/png', buffer: samples.png(5000) }
     ];
 
