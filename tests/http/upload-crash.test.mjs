@@ -53,16 +53,20 @@ describe('upload crash', () => {
         const env = h.env;
         const d = await newDraft(cit.c, 'geldleistung');
         const files = storeList(env, 'files').length;
-        const body = samples.pdf(2000000);
+        // 2.5 of 4 MB sent: past 1 MiB the upload pipeline (hashing and
+        // O_DIRECT writing threads) is running when the child dies
+        const body = samples.pdf(4000000);
         const s = net.connect(env.port, '127.0.0.1');
         s.on('error', () => {});
         await new Promise((r) => s.on('connect', r));
         s.write(`POST /api/v1/uploads/files?draft=${d}&name=crash.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n`
             + `Cookie: ${cit.c.jar.header()}\r\nX-CSRF-Token: ${cit.c.csrf}\r\nOrigin: ${cit.c.base}\r\n`
             + `Content-Type: application/pdf\r\nContent-Length: ${body.length}\r\n\r\n`);
-        s.write(body.subarray(0, 500000));
+        s.write(body.subarray(0, 2500000));
         await waitUntil(() => storeList(env, 'tmp').length === 1, { timeoutMs: 5000, what: 'the temp file' });
         const tmp = path.join(storeDir(env), 'tmp', storeList(env, 'tmp')[0]);
+        await waitUntil(() => fs.statSync(tmp).size > 1536 * 1024, { timeoutMs: 5000,
+            what: 'a slot written by the pipeline (temp file above 1.5 MiB)' });
         const pid = await waitUntil(() => holderOf(tmp), { timeoutMs: 5000, what: 'the child writing it' });
         assert.notEqual(pid, env.apache.pid, 'the parent holds the upload');
         process.kill(pid, 'SIGKILL');
