@@ -317,9 +317,15 @@ jc_mail_t *jc_mail_already_registered(const char *from, const char *rcpt,
                            body, now, p);
 }
 
-jc_mail_t *jc_mail_totp_enabled(const char *from, const char *rcpt,
-                                const char *login_link, apr_time_t now,
-                                apr_pool_t *p)
+/* The notice that a factor was added to the account of rcpt: one frame
+ * for every factor. added is the paragraph after the address ("wurde
+ * soeben ... eingerichtet ..."), factor the factor in "damit der fremde
+ * ... entfernt wird". */
+static jc_mail_t *jc_mail_factor_added(const char *from, const char *rcpt,
+                                       const char *login_link,
+                                       const char *subject,
+                                       const char *added, const char *factor,
+                                       apr_time_t now, apr_pool_t *p)
 {
     const char *body;
 
@@ -333,56 +339,44 @@ jc_mail_t *jc_mail_totp_enabled(const char *from, const char *rcpt,
         "für Ihr Konto im Portal Jobcenter.Digital mit der E-Mail-Adresse\n"
         "\n",
         rcpt, "\n"
-        "\n"
-        "wurde soeben ein zweiter Faktor eingerichtet: eine "
-        "Authentifizierungs-App, die 6-stellige Codes (TOTP) erzeugt. Ab "
-        "jetzt werden Sie bei jeder Anmeldung mit Ihrem Passwort zusätzlich "
-        "nach dem aktuellen Code aus dieser App gefragt.\n"
+        "\n",
+        added, "\n"
         "\n"
         "Wenn Sie das waren, müssen Sie nichts weiter tun.\n"
         "\n"
         "Wenn Sie das nicht waren, kennt möglicherweise eine andere Person "
         "Ihr Passwort. Ändern Sie bitte sofort Ihr Passwort (auf der "
         "Anmeldeseite über „Passwort vergessen“) und wenden Sie sich an Ihr "
-        "Jobcenter, damit der fremde zweite Faktor entfernt wird:\n",
+        "Jobcenter, damit der fremde ", factor, " entfernt wird:\n",
         login_link, "\n"
         "\n"
         JC_MAIL_CLOSING, NULL);
-    return jc_mail_compose(from, rcpt, "Zweiter Faktor eingerichtet", body,
-                           now, p);
+    return jc_mail_compose(from, rcpt, subject, body, now, p);
+}
+
+jc_mail_t *jc_mail_totp_enabled(const char *from, const char *rcpt,
+                                const char *login_link, apr_time_t now,
+                                apr_pool_t *p)
+{
+    return jc_mail_factor_added(from, rcpt, login_link,
+        "Zweiter Faktor eingerichtet",
+        "wurde soeben ein zweiter Faktor eingerichtet: eine "
+        "Authentifizierungs-App, die 6-stellige Codes (TOTP) erzeugt. Ab "
+        "jetzt werden Sie bei jeder Anmeldung mit Ihrem Passwort zusätzlich "
+        "nach dem aktuellen Code aus dieser App gefragt.",
+        "zweite Faktor", now, p);
 }
 
 jc_mail_t *jc_mail_passkey_enabled(const char *from, const char *rcpt,
                                   const char *login_link, apr_time_t now,
                                   apr_pool_t *p)
 {
-    const char *body;
-
-    if (rcpt == NULL || login_link == NULL || p == NULL
-        || !jc_mail_no_ctl(login_link)) {
-        return NULL;
-    }
-    body = apr_pstrcat(p,
-        "Guten Tag,\n"
-        "\n"
-        "für Ihr Konto im Portal Jobcenter.Digital mit der E-Mail-Adresse\n"
-        "\n",
-        rcpt, "\n"
-        "\n"
+    return jc_mail_factor_added(from, rcpt, login_link,
+        "Passkey eingerichtet",
         "wurde soeben ein Passkey eingerichtet. Mit diesem Passkey können "
         "Sie sich ab jetzt ohne Passwort anmelden oder ihn nach dem "
-        "Passwort als zweiten Faktor verwenden.\n"
-        "\n"
-        "Wenn Sie das waren, müssen Sie nichts weiter tun.\n"
-        "\n"
-        "Wenn Sie das nicht waren, kennt möglicherweise eine andere Person "
-        "Ihr Passwort. Ändern Sie bitte sofort Ihr Passwort (auf der "
-        "Anmeldeseite über „Passwort vergessen“) und wenden Sie sich an Ihr "
-        "Jobcenter, damit der fremde Passkey entfernt wird:\n",
-        login_link, "\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
-    return jc_mail_compose(from, rcpt, "Passkey eingerichtet", body, now, p);
+        "Passwort als zweiten Faktor verwenden.",
+        "Passkey", now, p);
 }
 
 jc_mail_t *jc_mail_credentials_reset(const char *from, const char *rcpt,

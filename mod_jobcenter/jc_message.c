@@ -138,6 +138,53 @@ static apr_int64_t col_i(const jc_db_row_t *row, int i)
     return v;
 }
 
+/* Builds the JSON object of one result row. */
+typedef json_t *(*row_json_fn)(const jc_db_row_t *row, apr_pool_t *p);
+
+/* Runs the prepared SELECT label with args and returns a JSON array with
+ * one object per row, made by fn. On a database failure: NULL, and res
+ * holds the error (jc_db_fail). */
+static json_t *select_list(jc_db_t *db, jc_result_t *res, const char *label,
+                           const void **args, row_json_fn fn, apr_pool_t *p)
+{
+    jc_db_res_t rows;
+    jc_db_row_t row;
+    json_t *list;
+    jc_db_rc_e rc;
+    int i;
+
+    rc = jc_db_select(db, &rows, label, args, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return NULL;
+    }
+    list = json_array();
+    for (i = 0; i < rows.nrows; i++) {
+        jc_db_res_row(&rows, i, &row, p);
+        json_array_append_new(list, fn(&row, p));
+    }
+    return list;
+}
+
+/* A citizen's list: select_list with the account id as the one argument,
+ * answered as {key: [...]} in *out. */
+static int account_list(jc_db_t *db, jc_result_t *res, json_t **out,
+                        const char *key, const char *label,
+                        apr_int64_t account_id, row_json_fn fn,
+                        apr_pool_t *p)
+{
+    const void *args[1];
+    json_t *list;
+
+    *out = NULL;
+    args[0] = &account_id;
+    list = select_list(db, res, label, args, fn, p);
+    if (!list) {
+        return res->status;
+    }
+    *out = json_pack("{s:o}", key, list);
+    return 200;
+}
+
 static int key_ok(const char *k)
 {
     size_t n = k ? strlen(k) : 0, i;
@@ -744,34 +791,20 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     return conv_answer(db, res, out, account_id, conversation_id, 201, p);
 }
 
+static json_t *conv_list_json(const jc_db_row_t *row, apr_pool_t *p)
+{
+    json_t *c = conv_json(row, p);
+
+    json_object_set_new(c, "unread", json_integer(col_i(row, 7)));
+    json_object_set_new(c, "messages", json_integer(col_i(row, 8)));
+    return c;
+}
+
 int jc_msg_list(jc_db_t *db, jc_result_t *res, json_t **out,
                 apr_int64_t account_id, apr_pool_t *p)
 {
-    const void *args[1];
-    jc_db_res_t rows;
-    jc_db_row_t row;
-    json_t *list;
-    jc_db_rc_e rc;
-    int i;
-
-    *out = NULL;
-    args[0] = &account_id;
-    rc = jc_db_select(db, &rows, "jc_msg_conv_list", args, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    list = json_array();
-    for (i = 0; i < rows.nrows; i++) {
-        json_t *c;
-
-        jc_db_res_row(&rows, i, &row, p);
-        c = conv_json(&row, p);
-        json_object_set_new(c, "unread", json_integer(col_i(&row, 7)));
-        json_object_set_new(c, "messages", json_integer(col_i(&row, 8)));
-        json_array_append_new(list, c);
-    }
-    *out = json_pack("{s:o}", "conversations", list);
-    return 200;
+    return account_list(db, res, out, "conversations", "jc_msg_conv_list",
+                        account_id, conv_list_json, p);
 }
 
 int jc_msg_conversation(jc_db_t *db, jc_result_t *res, json_t **out,
@@ -841,46 +874,30 @@ static const char *date_de(const char *iso, apr_pool_t *p)
     return apr_psprintf(p, "%.2s.%.2s.%.4s", iso + 8, iso + 5, iso);
 }
 
+static json_t *bescheid_json(const jc_db_row_t *row, apr_pool_t *p)
+{
+    apr_int64_t opened = 0, id = col_i(row, 0);
+    int has = jc_db_col_i64(row, 6, &opened, 0);
+    json_t *b = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:s}",
+                          "id", (json_int_t)id, "title", col(row, 1, p),
+                          "name", col(row, 2, p),
+                          "size", (json_int_t)col_i(row, 3),
+                          "provided_at", (json_int_t)col_i(row, 4),
+                          "delivered_on", col(row, 5, p),
+                          "delivered_on_text", date_de(col(row, 5, p), p),
+                          "href", apr_psprintf(p, "/api/v1/bescheide/file?id=%"
+                                               APR_INT64_T_FMT, id));
+
+    json_object_set_new(b, "opened_at",
+                        has ? json_integer(opened) : json_null());
+    return b;
+}
+
 int jc_bescheid_list(jc_db_t *db, jc_result_t *res, json_t **out,
                      apr_int64_t account_id, apr_pool_t *p)
 {
-    const void *args[1];
-    jc_db_res_t rows;
-    jc_db_row_t row;
-    json_t *list;
-    jc_db_rc_e rc;
-    int i;
-
-    *out = NULL;
-    args[0] = &account_id;
-    rc = jc_db_select(db, &rows, "jc_bescheid_list", args, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    list = json_array();
-    for (i = 0; i < rows.nrows; i++) {
-        apr_int64_t opened = 0, id;
-        int has = 0;
-        json_t *b;
-
-        jc_db_res_row(&rows, i, &row, p);
-        id = col_i(&row, 0);
-        has = jc_db_col_i64(&row, 6, &opened, 0);
-        b = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:s}",
-                      "id", (json_int_t)id, "title", col(&row, 1, p),
-                      "name", col(&row, 2, p),
-                      "size", (json_int_t)col_i(&row, 3),
-                      "provided_at", (json_int_t)col_i(&row, 4),
-                      "delivered_on", col(&row, 5, p),
-                      "delivered_on_text", date_de(col(&row, 5, p), p),
-                      "href", apr_psprintf(p, "/api/v1/bescheide/file?id=%"
-                                           APR_INT64_T_FMT, id));
-        json_object_set_new(b, "opened_at",
-                            has ? json_integer(opened) : json_null());
-        json_array_append_new(list, b);
-    }
-    *out = json_pack("{s:o}", "bescheide", list);
-    return 200;
+    return account_list(db, res, out, "bescheide", "jc_bescheid_list",
+                        account_id, bescheid_json, p);
 }
 
 int jc_bescheid_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
@@ -938,26 +955,8 @@ static json_t *termin_json(const jc_db_row_t *row, apr_pool_t *p)
 int jc_termin_list(jc_db_t *db, jc_result_t *res, json_t **out,
                    apr_int64_t account_id, apr_pool_t *p)
 {
-    const void *args[1];
-    jc_db_res_t rows;
-    jc_db_row_t row;
-    json_t *list;
-    jc_db_rc_e rc;
-    int i;
-
-    *out = NULL;
-    args[0] = &account_id;
-    rc = jc_db_select(db, &rows, "jc_termin_list", args, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    list = json_array();
-    for (i = 0; i < rows.nrows; i++) {
-        jc_db_res_row(&rows, i, &row, p);
-        json_array_append_new(list, termin_json(&row, p));
-    }
-    *out = json_pack("{s:o}", "termine", list);
-    return 200;
+    return account_list(db, res, out, "termine", "jc_termin_list",
+                        account_id, termin_json, p);
 }
 
 int jc_termin_reschedule(jc_db_t *db, jc_result_t *res, json_t **out,
@@ -1033,11 +1032,7 @@ int jc_msg_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
                  const jc_staff_t *st, const char *status, apr_pool_t *p)
 {
     const void *args[3];
-    jc_db_res_t rows;
-    jc_db_row_t row;
     json_t *list;
-    jc_db_rc_e rc;
-    int i;
 
     *out = NULL;
     if (status && *status && !status_text(status)) {
@@ -1048,16 +1043,11 @@ int jc_msg_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
     args[0] = &st->jobcenter_id;
     args[1] = st->team;
     args[2] = status;
-    rc = jc_db_select(db, &rows, status && *status ? "jc_msg_inbox_status"
-                                                   : "jc_msg_inbox_all",
-                      args, p);
-    if (jc_db_fail(res, db, rc, p)) {
+    list = select_list(db, res, status && *status ? "jc_msg_inbox_status"
+                                                  : "jc_msg_inbox_all",
+                       args, inbox_json, p);
+    if (!list) {
         return res->status;
-    }
-    list = json_array();
-    for (i = 0; i < rows.nrows; i++) {
-        jc_db_res_row(&rows, i, &row, p);
-        json_array_append_new(list, inbox_json(&row, p));
     }
     *out = json_pack("{s:o, s:s, s:s}", "conversations", list, "team",
                      st->team, "team_text", jc_staff_team_text(st->team));

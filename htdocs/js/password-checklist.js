@@ -1,5 +1,5 @@
-// The live password checklist of the registration page for other forms
-// (passwort-neu.html, konto.html): the same markup (#rule-<key> items with
+// The live password checklist of the password forms (registrierung.html,
+// passwort-neu.html, konto.html): the same markup (#rule-<key> items with
 // .rule-state and .rule-text) and the same rules (password-rules.js, the
 // policy of GET /api/v1/password-policy).
 
@@ -9,8 +9,9 @@ import {
 } from './password-rules.js';
 import { byId, setFieldError } from './ui.js';
 
-// Wire the two inputs to the checklist; returns {render, problems}.
-// problems() lists {field, text} for every criterion not met.
+// Wire the two inputs to the checklist; returns {render, problems, policy}.
+// problems() lists {field, text} for every criterion not met; policy() is
+// the policy in use (the built-in defaults until the server's has come).
 export function attachChecklist(passwordInput, repeatInput) {
     let policy = DEFAULT_POLICY;
     const shown = {};
@@ -45,6 +46,12 @@ export function attachChecklist(passwordInput, repeatInput) {
     api('GET', '/api/v1/password-policy').then((res) => {
         const p = res.status === 200 ? normalizePolicy(res.data) : null;
         if (!p) return;
+        // the same as shown: leave the live region alone
+        if (p.min_length === policy.min_length
+                && p.max_length === policy.max_length
+                && p.specials === policy.specials) {
+            return;
+        }
         policy = p;
         for (const key of ['length', 'special']) {
             const el = document.querySelector('#rule-' + key + ' .rule-text');
@@ -52,7 +59,7 @@ export function attachChecklist(passwordInput, repeatInput) {
         }
         render();
     });
-    return { render: render, problems: problems };
+    return { render: render, problems: problems, policy: () => policy };
 }
 
 // Mark the fields of a problem list; several password criteria become one

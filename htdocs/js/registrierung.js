@@ -4,10 +4,8 @@
 // page is left.
 
 import { api, errorMessage } from './api.js';
-import {
-    DEFAULT_POLICY, CRITERIA, criterionText, normalizePolicy, checkPassword,
-    allMet
-} from './password-rules.js';
+import { CRITERIA, criterionText, checkPassword } from './password-rules.js';
+import { attachChecklist } from './password-checklist.js';
 import { emailLooksValid } from './email-rules.js';
 import {
     byId, showError, clearMessages, setFieldError, clearFieldErrors,
@@ -53,53 +51,10 @@ const repeatInput = byId('password_repeat');
 const termsInput = byId('accept_terms');
 const consentInput = byId('accept_email');
 
-let policy = DEFAULT_POLICY;
 let currentStep = 1;
-// State shown per criterion; the markup starts with every item open.
-const shownState = {};
-for (const c of CRITERIA) shownState[c.key] = false;
 
-// ---- live checklist ------------------------------------------------------
-
-function renderChecklist() {
-    const result = checkPassword(passwordInput.value, repeatInput.value,
-                                 policy);
-    for (const c of CRITERIA) {
-        const li = byId('rule-' + c.key);
-        if (!li) continue;
-        const met = result[c.key] === true;
-        // Touch only items whose state changed, so the polite live region
-        // announces just those (each li is aria-atomic).
-        if (shownState[c.key] === met) continue;
-        shownState[c.key] = met;
-        li.classList.toggle('rule-met', met);
-        li.querySelector('.rule-state').textContent =
-            met ? 'erfüllt: ' : 'nicht erfüllt: ';
-    }
-    return result;
-}
-
-function applyPolicyTexts() {
-    for (const key of ['length', 'special']) {
-        const el = document.querySelector('#rule-' + key + ' .rule-text');
-        if (el) el.textContent = criterionText(key, policy);
-    }
-}
-
-async function loadPolicy() {
-    const res = await api('GET', '/api/v1/password-policy');
-    if (res.status !== 200) return;       // keep the built-in defaults
-    const p = normalizePolicy(res.data);
-    if (!p) return;
-    if (p.min_length === policy.min_length
-            && p.max_length === policy.max_length
-            && p.specials === policy.specials) {
-        return;
-    }
-    policy = p;
-    applyPolicyTexts();
-    renderChecklist();
-}
+// The live checklist (password-checklist.js); it loads the server's policy.
+const checklist = attachChecklist(passwordInput, repeatInput);
 
 // ---- steps ---------------------------------------------------------------
 
@@ -124,6 +79,7 @@ function checkStep1() {
                         + 'E-Mail-Adresse ein, zum Beispiel '
                         + 'name@beispiel.de.' });
     }
+    const policy = checklist.policy();
     const r = checkPassword(passwordInput.value, repeatInput.value, policy);
     if (!passwordInput.value) {
         problems.push({ field: 'password',
@@ -162,6 +118,7 @@ function checkStep2() {
 // Mark each field and fill the summary. Several password criteria become one
 // field message but separate summary entries.
 function reportProblems(title, problems) {
+    const policy = checklist.policy();
     const byField = new Map();
     for (const p of problems) {
         if (!p.field) continue;
@@ -190,13 +147,10 @@ function reportProblems(title, problems) {
 
 // ---- events --------------------------------------------------------------
 
-passwordInput.addEventListener('input', renderChecklist);
-repeatInput.addEventListener('input', renderChecklist);
-
 registerForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearFieldErrors(registerForm);
-    renderChecklist();
+    checklist.render();
     const problems = checkStep1();
     if (problems.length > 0) {
         reportProblems('Bitte prüfen Sie Ihre Eingaben.', problems);
@@ -285,5 +239,4 @@ window.addEventListener('popstate', (ev) => {
 
 window.history.replaceState({ step: 1 }, '');
 showStep(1, false);
-renderChecklist();
-loadPolicy();
+checklist.render();
