@@ -70,9 +70,11 @@ static const char usage_text[] =
 "  jobcenter-list\n"
 "  staff-add --jobcenter NAME --email ADDR --name DISPLAY-NAME\n"
 "            --team leistung|but|vermittlung --role sachbearbeitung|admin\n"
+"            [--valid-days N]  (default 30)\n"
 "                          create a confirmed account; prints a one-time\n"
-"                          password (the second factor is set up at the\n"
-"                          first login)\n"
+"                          password, valid N days, that must be replaced\n"
+"                          by an own password at the first login (then\n"
+"                          the second factor is set up)\n"
 "  staff-list\n"
 "  staff-disable --email ADDR   disable and end all sessions\n"
 "  customer-add --staff ADDR --given-name G --family-name F\n"
@@ -710,12 +712,15 @@ static int cmd_jobcenter_list(conn_t *c, const args_t *a, apr_pool_t *p)
 static int cmd_staff_add(conn_t *c, const args_t *a, apr_pool_t *p)
 {
     static const char *const opts[] = { "jobcenter", "email", "name", "team",
-                                        "role", NULL };
+                                        "role", "valid-days", NULL };
     jc_argon2_params_t prm = { 19456, 2, 1 };
     jc_staff_in_t in;
     jc_result_t res;
-    const char *pw, *phc = NULL;
-    apr_int64_t id = 0;
+    const char *pw, *phc = NULL, *days_s;
+    apr_int64_t id = 0, days = JC_ONETIME_VALIDITY_DAYS, now, expires;
+    char until[32];
+    struct tm tm;
+    time_t t;
     int bad = 0;
 
     if (check_opts(a, "staff-add", opts)) {
@@ -729,6 +734,16 @@ static int cmd_staff_add(conn_t *c, const args_t *a, apr_pool_t *p)
     if (bad) {
         return EX_USAGE;
     }
+    days_s = apr_table_get(a->opt, "valid-days");
+    if (days_s) {
+        char *end = NULL;
+
+        days = apr_strtoi64(days_s, &end, 10);
+        if (!*days_s || *end || days < 1 || days > 365) {
+            return usage_error("--valid-days: a number of days from 1 to "
+                               "365, not '%s'", days_s);
+        }
+    }
     jc_result_ok(&res);
     if (jc_staff_validate(&res, &in, p)) {
         return report(&res, p);
@@ -739,14 +754,24 @@ static int cmd_staff_add(conn_t *c, const args_t *a, apr_pool_t *p)
         fprintf(stderr, "jobcenter-admin: cannot create a password\n");
         return EX_FAIL;
     }
-    jc_staff_add(&c->db, &res, &in, phc, (apr_int64_t)time(NULL), &id, p);
+    now = (apr_int64_t)time(NULL);
+    expires = now + days * 86400;
+    jc_staff_add(&c->db, &res, &in, phc, now, expires, &id, p);
     if (res.status != 200) {
         return report(&res, p);
     }
+    t = (time_t)expires;
+    if (!localtime_r(&t, &tm)
+        || !strftime(until, sizeof(until), "%Y-%m-%d %H:%M", &tm)) {
+        apr_cpystrn(until, "?", sizeof(until));
+    }
     printf("account: %" APR_INT64_T_FMT "\nlogin: %s\n"
            "one-time password: %s\n"
-           "(shown once; the second factor is set up at the first login)\n",
-           id, jc_account_normalize_email(in.email, p), pw);
+           "valid until: %s\n"
+           "(shown once; at the first login it must be replaced by an own "
+           "password, then the second factor is set up; after that time "
+           "the login is refused)\n",
+           id, jc_account_normalize_email(in.email, p), pw, until);
     return EX_OK;
 }
 

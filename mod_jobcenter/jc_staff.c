@@ -357,7 +357,8 @@ const char *jc_staff_gen_password(apr_pool_t *p)
 }
 
 void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
-                  const char *phc, apr_int64_t now, apr_int64_t *account_id,
+                  const char *phc, apr_int64_t now,
+                  apr_int64_t onetime_expires_at, apr_int64_t *account_id,
                   apr_pool_t *p)
 {
     jc_db_row_t row;
@@ -413,6 +414,14 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     args[1] = &now;
     args[2] = account_id;
     rc = jc_db_exec(db, NULL, "jc_acct_confirm", args, p);
+    if (rc == JC_DB_OK) {
+        /* the printed password is one-time: replaced at the first login
+         * (onetime/password), expired after onetime_expires_at */
+        args[0] = &onetime_expires_at;
+        args[1] = &now;
+        args[2] = account_id;
+        rc = jc_db_exec(db, NULL, "jc_staff_acct_onetime", args, p);
+    }
     if (rc == JC_DB_OK) {
         args[0] = account_id;
         args[1] = &jc_id;
