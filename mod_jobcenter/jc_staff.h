@@ -79,6 +79,17 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
                   apr_int64_t onetime_expires_at, apr_int64_t *account_id,
                   apr_pool_t *p);
 
+/* A new one-time password for a staff member (by e-mail; a forgotten
+ * password, or one that expired before the first login): in one
+ * transaction the account gets phc as its password hash,
+ * password_change_required = 1, onetime_expires_at, the login throttle
+ * cleared, and all its sessions end. The second factor stays: after the
+ * forced change the login goes on to mfa_required (or mfa_setup_required
+ * when none was set up). 422 email_invalid, 404 staff_unknown. */
+void jc_staff_new_onetime(jc_db_t *db, jc_result_t *res, const char *email,
+                          const char *phc, apr_int64_t now,
+                          apr_int64_t onetime_expires_at, apr_pool_t *p);
+
 /* Disable a staff member by e-mail and end all their sessions (one
  * transaction). 404 staff_unknown; disabling twice is not an error. */
 void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,

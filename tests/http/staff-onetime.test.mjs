@@ -5,7 +5,9 @@
 // password itself is refused in German and changes nothing; after the
 // change a staff account (it has a confirmed address) goes to the second
 // factor's set-up, not to the e-mail step; the one-time password stops
-// working; an expired one answers 401 onetime_expired; --valid-days.
+// working; an expired one answers 401 onetime_expired; --valid-days;
+// `staff-password` gives a new one-time password (sessions end, the second
+// factor stays: after the change the login asks for the code).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
@@ -13,7 +15,7 @@ import { useEnv } from '../lib/env.mjs';
 import { lit } from '../lib/db.mjs';
 import { nowSec } from '../lib/util.mjs';
 import { strongPassword, assertError, MSG_INVALID_CREDENTIALS } from '../lib/flows.mjs';
-import { admin, addJobcenter, addStaff, loginFull } from '../lib/staff.mjs';
+import { admin, adminOk, addJobcenter, addStaff } from '../lib/staff.mjs';
 
 const JC = 'Jobcenter Rems-Murr';
 const browser = { Accept: 'text/html,application/xhtml+xml' };
@@ -128,8 +130,10 @@ describe('staff-add: one-time password, forced change at the first login', () =>
         const old = await env.api.post('/api/v1/login', { login: s.sb.email, password: s.sb.onetimePassword });
         assertError(old, 401, 'invalid_credentials');
         assert.equal(old.error.message, MSG_INVALID_CREDENTIALS);
-        const c2 = await loginFull(env, s.sb);
-        assert.equal((await c2.get('/api/v1/staff/me')).status, 200);
+        // the own password logs in (to the code; the TOTP steps are saved for below)
+        const own = await env.api.post('/api/v1/login', { login: s.sb.email, password: s.sb.password });
+        assert.equal(own.status, 200, own.text);
+        assert.equal(own.json.state, 'mfa_required');
     });
 
     test('expired one-time password: 401 onetime_expired (German), only with the right password; nothing stored', async () => {
@@ -149,5 +153,60 @@ describe('staff-add: one-time password, forced change at the first login', () =>
         const ok = await env.api.post('/api/v1/login', { login: x.email, password: x.onetimePassword });
         assert.equal(ok.json.state, 'password_change_required', ok.text);
         assert.equal(Number(await env.db.scalar(`SELECT count(*) FROM account WHERE email = ${lit(x.email)}`)), 1);
+        s.late = x;
+    });
+
+    test('staff-password after an expiry: a new one-time password works, the old one does not', async () => {
+        const env = h.env;
+        await env.db.exec(`UPDATE account SET onetime_expires_at = ${nowSec() - 1} WHERE id = ${s.late.id}`);
+        const r = await adminOk(env, ['staff-password', '--email', s.late.email.toUpperCase(), '--valid-days', '3']);
+        const pw = r.out['one-time password'];
+        assert.ok(pw && pw !== s.late.onetimePassword, r.stdout);
+        assert.equal(r.out.login, s.late.email);
+        const exp = Number(await env.db.scalar(`SELECT onetime_expires_at FROM account WHERE id = ${s.late.id}`));
+        assert.ok(Math.abs(exp - (nowSec() + 3 * 86400)) < 120);
+        assertError(await env.api.post('/api/v1/login', { login: s.late.email, password: s.late.onetimePassword }),
+            401, 'invalid_credentials');
+        const c = env.client();
+        const l = await c.post('/api/v1/login', { login: s.late.email, password: pw });
+        assert.equal(l.json.state, 'password_change_required', l.text);
+        const own = strongPassword();
+        const k = await c.post('/api/v1/onetime/password', { password: own, password_repeat: own }, { csrf: true });
+        assert.equal(k.json.state, 'mfa_setup_required', k.text);
+        // refusals: unknown address, not staff, usage
+        let e = await admin(env, ['staff-password', '--email', 'niemand@jobcenter.example']);
+        assert.equal(e.code, 1);
+        assert.match(e.stderr, /no staff member with this e-mail address/);
+        e = await admin(env, ['staff-password', '--email', s.late.email, '--valid-days', '0']);
+        assert.equal(e.code, 2);
+        e = await admin(env, ['staff-password']);
+        assert.equal(e.code, 2);
+    });
+
+    test('staff-password for a staff member with TOTP: sessions end; after the change the code is asked for', async () => {
+        const env = h.env;
+        const c1 = s.c;  // authenticated since the set-up above
+        assert.equal((await c1.get('/api/v1/staff/me')).status, 200);
+        const r = await adminOk(env, ['staff-password', '--email', s.sb.email]);
+        const pw = r.out['one-time password'];
+        assertError(await c1.get('/api/v1/staff/me'), 401, 'not_authenticated');
+        assertError(await env.api.post('/api/v1/login', { login: s.sb.email, password: s.sb.password }),
+            401, 'invalid_credentials');
+        const c = env.client();
+        const l = await c.post('/api/v1/login', { login: s.sb.email, password: pw });
+        assert.equal(l.json.state, 'password_change_required', l.text);
+        assertError(await c.get('/api/v1/staff/me'), 403, 'state_insufficient');
+        s.sb.password = strongPassword();
+        const k = await c.post('/api/v1/onetime/password', { password: s.sb.password,
+            password_repeat: s.sb.password }, { csrf: true });
+        assert.equal(k.status, 200, k.text);
+        assert.equal(k.json.state, 'mfa_required');
+        assertError(await c.get('/api/v1/staff/me'), 403, 'state_insufficient');
+        // a step not used before (the window accepts now-1..now+1)
+        s.sb.step = Math.max(Math.floor(nowSec() / 30) - 1, s.sb.step + 1);
+        const v = await c.post('/api/v1/mfa/totp/verify',
+            { code: await generate({ secret: s.sb.secret, epoch: s.sb.step * 30 }) }, { csrf: true });
+        assert.equal(v.status, 200, v.text);
+        assert.equal((await c.get('/api/v1/staff/me')).status, 200);
     });
 });

@@ -238,6 +238,20 @@ static void issue_voids_and_search_scopes(void **state)
         jc_db_col_i64(&row, 1, &pwchange, 0);
         assert_int_equal(pwchange, 1);
         assert_string_equal(jc_db_col_str(&row, 2, p), "a@example.org");
+        /* a new one-time password: by address, staff only */
+        jc_staff_new_onetime(&db, &res, "nobody@example.org", "$argon2id$y",
+                             NOW, NOW + 86400, p);
+        assert_int_equal(res.status, 404);
+        assert_string_equal(res.code, "staff_unknown");
+        jc_result_ok(&res);
+        jc_staff_new_onetime(&db, &res, "A@Example.org", "$argon2id$y", NOW,
+                             NOW + 86400, p);
+        assert_int_equal(res.status, 200);
+        assert_int_equal(jc_db_select1(&db, &row, "jc_onetime_state", args,
+                                       p), JC_DB_OK);
+        assert_string_equal(jc_db_col_str(&row, 0, p), "$argon2id$y");
+        jc_db_col_i64(&row, 1, &pwchange, 0);
+        assert_int_equal(pwchange, 1);
     }
     assert_string_equal(staff_a.jobcenter_name, "Jobcenter A");
 
