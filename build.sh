@@ -119,6 +119,11 @@ demo_staff_password() {
     until=$(sed -n 's/^valid until: //p' "$VAR/demo-staff.txt" 2>/dev/null)
     pending=$(sqlite3 "$1" "SELECT password_change_required FROM account
         WHERE email = '$DEMO_STAFF'" 2>/dev/null)
+    if [[ $pending == 0 && -z $until ]]; then
+        # a var/ from before one-time staff passwords were forced
+        echo "    password:  ${pw:-see $VAR/demo-staff.txt}  (from the first run)"
+        return
+    fi
     if [[ $pending == 0 ]]; then
         echo "    password:  your own (the one-time password was replaced at the first login)"
         return
@@ -126,7 +131,8 @@ demo_staff_password() {
     echo "    one-time password:  ${pw:-see $VAR/demo-staff.txt}  (valid until ${until:-?})"
     echo "    At the first login the one-time password must be changed to an own"
     echo "    password (rules on the page); then the second factor is set up"
-    echo "    (any TOTP app). After the date above the one-time password is refused."
+    echo "    (any TOTP app). After the date above the one-time password is refused;"
+    echo "    a new one: build/jobcenter-admin --sqlite $1 staff-password --email $DEMO_STAFF"
 }
 
 cmd_run() {
