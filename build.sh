@@ -85,8 +85,9 @@ demo_data() {   # demo_data SQLITE-FILE: only for a new database
         VALUES ('demo@jobcenter.example', '$hash', strftime('%s','now'),
         strftime('%s','now'), strftime('%s','now'), strftime('%s','now'),
         strftime('%s','now'));"
-    # a jobcenter, a staff member (TOTP is set up at the first login) and a
-    # customer, all through the admin tool
+    # a jobcenter, a staff member (one-time password: replaced by an own
+    # one at the first login, then TOTP is set up) and a customer, all
+    # through the admin tool
     "$ADMIN" --sqlite "$db" jobcenter-add --name "$DEMO_JC" \
         --street "Alter Postplatz 10" --postcode 71332 --city Waiblingen \
         --phone "07151 9519-0" \
@@ -108,6 +109,30 @@ demo_code() {
     "$ADMIN" --sqlite "$1" code-issue --staff "$DEMO_STAFF" \
         --kundennummer "$(cat "$VAR/$DEMO_KNR_FILE")" --base-url "$2" \
         --out "$VAR/demo-freischaltcode.pdf" > "$VAR/demo-code.txt"
+}
+
+# demo_staff_password SQLITE-FILE: the lines of cmd_run's message about
+# the demo staff member's password (one-time until the first login)
+demo_staff_password() {
+    local pw until pending
+    pw=$(sed -n 's/^one-time password: //p' "$VAR/demo-staff.txt" 2>/dev/null)
+    until=$(sed -n 's/^valid until: //p' "$VAR/demo-staff.txt" 2>/dev/null)
+    pending=$(sqlite3 "$1" "SELECT password_change_required FROM account
+        WHERE email = '$DEMO_STAFF'" 2>/dev/null)
+    if [[ $pending == 0 && -z $until ]]; then
+        # a var/ from before one-time staff passwords were forced
+        echo "    password:  ${pw:-see $VAR/demo-staff.txt}  (from the first run)"
+        return
+    fi
+    if [[ $pending == 0 ]]; then
+        echo "    password:  your own (the one-time password was replaced at the first login)"
+        return
+    fi
+    echo "    one-time password:  ${pw:-see $VAR/demo-staff.txt}  (valid until ${until:-?})"
+    echo "    At the first login the one-time password must be changed to an own"
+    echo "    password (rules on the page); then the second factor is set up"
+    echo "    (any TOTP app). After the date above the one-time password is refused;"
+    echo "    a new one: build/jobcenter-admin --sqlite $1 staff-password --email $DEMO_STAFF"
 }
 
 cmd_run() {
@@ -150,8 +175,7 @@ cmd_run() {
 
   Staff (Sachbearbeitung, $DEMO_JC):  http://localhost:$PORT/sachbearbeitung/
     login:     $DEMO_STAFF
-    password:  $(sed -n 's/^one-time password: //p' "$VAR/demo-staff.txt" 2>/dev/null || echo "see $VAR/demo-staff.txt")$( [[ $fresh == 1 ]] || echo "  (from the first run)")
-    (the second factor is set up at the first login: any TOTP app)
+$(demo_staff_password "$db")
 $( if [[ $code_ok == 1 ]]; then cat <<CODE
   Demo customer Erika Mustermann, Kundennummer $(cat "$VAR/$DEMO_KNR_FILE"):
     Freischaltcode:  $(sed -n 's/^freischaltcode: //p' "$VAR/demo-code.txt")  (new on every run)

@@ -70,9 +70,15 @@ static const char usage_text[] =
 "  jobcenter-list\n"
 "  staff-add --jobcenter NAME --email ADDR --name DISPLAY-NAME\n"
 "            --team leistung|but|vermittlung --role sachbearbeitung|admin\n"
+"            [--valid-days N]  (default 30)\n"
 "                          create a confirmed account; prints a one-time\n"
-"                          password (the second factor is set up at the\n"
-"                          first login)\n"
+"                          password, valid N days, that must be replaced\n"
+"                          by an own password at the first login (then\n"
+"                          the second factor is set up)\n"
+"  staff-password --email ADDR [--valid-days N]  (default 30)\n"
+"                          a new one-time password for a staff member\n"
+"                          (forgotten, or expired before the first login);\n"
+"                          ends their sessions; the second factor stays\n"
 "  staff-list\n"
 "  staff-disable --email ADDR   disable and end all sessions\n"
 "  customer-add --staff ADDR --given-name G --family-name F\n"
@@ -707,15 +713,66 @@ static int cmd_jobcenter_list(conn_t *c, const args_t *a, apr_pool_t *p)
     return EX_OK;
 }
 
+/* --valid-days of staff-add / staff-password into *days (default kept);
+ * EX_OK or EX_USAGE (message printed). */
+static int onetime_days(const args_t *a, apr_int64_t *days)
+{
+    const char *days_s = apr_table_get(a->opt, "valid-days");
+
+    if (days_s) {
+        char *end = NULL;
+
+        *days = apr_strtoi64(days_s, &end, 10);
+        if (!*days_s || *end || *days < 1 || *days > 365) {
+            return usage_error("--valid-days: a number of days from 1 to "
+                               "365, not '%s'", days_s);
+        }
+    }
+    return EX_OK;
+}
+
+/* A new one-time password and its Argon2id hash; EX_OK or EX_FAIL. */
+static int onetime_password(const char **pw, const char **phc, apr_pool_t *p)
+{
+    jc_argon2_params_t prm = { 19456, 2, 1 };
+
+    *phc = NULL;
+    *pw = jc_staff_gen_password(p);
+    if (!*pw || jc_password_hash(phc, *pw, strlen(*pw), &prm, p)
+                != APR_SUCCESS) {
+        fprintf(stderr, "jobcenter-admin: cannot create a password\n");
+        return EX_FAIL;
+    }
+    return EX_OK;
+}
+
+/* The lines about a one-time password (build.sh and the tests read
+ * "one-time password:" and "valid until:"). */
+static void print_onetime(const char *pw, apr_int64_t expires)
+{
+    char until[32];
+    struct tm tm;
+    time_t t = (time_t)expires;
+
+    if (!localtime_r(&t, &tm)
+        || !strftime(until, sizeof(until), "%Y-%m-%d %H:%M", &tm)) {
+        apr_cpystrn(until, "?", sizeof(until));
+    }
+    printf("one-time password: %s\n"
+           "valid until: %s\n"
+           "(shown once; at the next login it must be replaced by an own "
+           "password, then the second factor is set up or asked for; after "
+           "that time the login is refused)\n", pw, until);
+}
+
 static int cmd_staff_add(conn_t *c, const args_t *a, apr_pool_t *p)
 {
     static const char *const opts[] = { "jobcenter", "email", "name", "team",
-                                        "role", NULL };
-    jc_argon2_params_t prm = { 19456, 2, 1 };
+                                        "role", "valid-days", NULL };
     jc_staff_in_t in;
     jc_result_t res;
-    const char *pw, *phc = NULL;
-    apr_int64_t id = 0;
+    const char *pw, *phc;
+    apr_int64_t id = 0, days = JC_ONETIME_VALIDITY_DAYS, now;
     int bad = 0;
 
     if (check_opts(a, "staff-add", opts)) {
@@ -729,24 +786,57 @@ static int cmd_staff_add(conn_t *c, const args_t *a, apr_pool_t *p)
     if (bad) {
         return EX_USAGE;
     }
+    if (onetime_days(a, &days) != EX_OK) {
+        return EX_USAGE;
+    }
     jc_result_ok(&res);
     if (jc_staff_validate(&res, &in, p)) {
         return report(&res, p);
     }
-    pw = jc_staff_gen_password(p);
-    if (!pw || jc_password_hash(&phc, pw, strlen(pw), &prm, p)
-               != APR_SUCCESS) {
-        fprintf(stderr, "jobcenter-admin: cannot create a password\n");
+    if (onetime_password(&pw, &phc, p) != EX_OK) {
         return EX_FAIL;
     }
-    jc_staff_add(&c->db, &res, &in, phc, (apr_int64_t)time(NULL), &id, p);
+    now = (apr_int64_t)time(NULL);
+    jc_staff_add(&c->db, &res, &in, phc, now, now + days * 86400, &id, p);
     if (res.status != 200) {
         return report(&res, p);
     }
-    printf("account: %" APR_INT64_T_FMT "\nlogin: %s\n"
-           "one-time password: %s\n"
-           "(shown once; the second factor is set up at the first login)\n",
-           id, jc_account_normalize_email(in.email, p), pw);
+    printf("account: %" APR_INT64_T_FMT "\nlogin: %s\n", id,
+           jc_account_normalize_email(in.email, p));
+    print_onetime(pw, now + days * 86400);
+    return EX_OK;
+}
+
+static int cmd_staff_password(conn_t *c, const args_t *a, apr_pool_t *p)
+{
+    static const char *const opts[] = { "email", "valid-days", NULL };
+    jc_result_t res;
+    const char *email, *pw, *phc;
+    apr_int64_t days = JC_ONETIME_VALIDITY_DAYS, now;
+    int bad = 0;
+
+    if (check_opts(a, "staff-password", opts)) {
+        return EX_USAGE;
+    }
+    email = need(a, "email", &bad);
+    if (bad) {
+        return EX_USAGE;
+    }
+    if (onetime_days(a, &days) != EX_OK) {
+        return EX_USAGE;
+    }
+    if (onetime_password(&pw, &phc, p) != EX_OK) {
+        return EX_FAIL;
+    }
+    jc_result_ok(&res);
+    now = (apr_int64_t)time(NULL);
+    jc_staff_new_onetime(&c->db, &res, email, phc, now, now + days * 86400,
+                         p);
+    if (res.status != 200) {
+        return report(&res, p);
+    }
+    printf("login: %s\n", jc_account_normalize_email(email, p));
+    print_onetime(pw, now + days * 86400);
     return EX_OK;
 }
 
@@ -1023,6 +1113,7 @@ static const struct {
     { "jobcenter-list", cmd_jobcenter_list },
     { "staff-add", cmd_staff_add },
     { "staff-list", cmd_staff_list },
+    { "staff-password", cmd_staff_password },
     { "staff-disable", cmd_staff_disable },
     { "customer-add", cmd_customer_add },
     { "code-issue", cmd_code_issue },

@@ -607,14 +607,17 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
 
-    /* 4. right password; a one-time password from a letter expires
-     * (issue 5: only said to whoever knows it) */
+    /* 4. right password; a one-time password from a letter (issue 5) or
+     * of a new staff account (staff-add: the account has its address)
+     * expires; only said to whoever knows it */
     if (pwchange && onetime_exp > 0 && now >= onetime_exp) {
         res->log = "one-time credentials expired";
-        jc_result_set(res, 401, "onetime_expired",
-                      "Ihre Einmal-Zugangsdaten aus dem Brief sind "
-                      "abgelaufen. Bitte fordern Sie bei Ihrem Jobcenter "
-                      "neue Zugangsdaten an.", NULL);
+        jc_result_set(res, 401, "onetime_expired", email
+                      ? "Ihr Einmal-Passwort ist abgelaufen. Bitte wenden "
+                        "Sie sich an die Administration Ihres Jobcenters."
+                      : "Ihre Einmal-Zugangsdaten aus dem Brief sind "
+                        "abgelaufen. Bitte fordern Sie bei Ihrem Jobcenter "
+                        "neue Zugangsdaten an.", NULL);
         return;
     }
     rc = jc_db_begin(db, p);

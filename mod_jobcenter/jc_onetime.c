@@ -271,12 +271,16 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       "Ihr Passwort muss nicht geändert werden.", NULL);
         return;
     }
-    /* the one-time password is known to whoever handled the letter */
+    /* the one-time password is known to whoever handled the letter (or,
+     * for a staff account from `jobcenter-admin staff-add`, whoever saw
+     * the tool's output; such an account has its address already) */
     if (cur && jc_password_verify(cur, pw, pw_len) == APR_SUCCESS) {
-        jc_result_set(res, 422, "password_same",
-                      "Das neue Passwort darf nicht das Einmal-Passwort aus "
-                      "dem Brief sein. Bitte wählen Sie ein eigenes "
-                      "Passwort.", "password");
+        jc_result_set(res, 422, "password_same", email && *email
+                      ? "Das neue Passwort darf nicht Ihr Einmal-Passwort "
+                        "sein. Bitte wählen Sie ein eigenes Passwort."
+                      : "Das neue Passwort darf nicht das Einmal-Passwort "
+                        "aus dem Brief sein. Bitte wählen Sie ein eigenes "
+                        "Passwort.", "password");
         return;
     }
     if (jc_password_hash(&phc, pw, pw_len, &ctx->argon2, p) != APR_SUCCESS) {

@@ -389,6 +389,13 @@ static const jc_sql_stmt_t statements[] = {
       "ORDER BY postcode LIMIT 10000" },
     { "jc_acct_id_by_email",
       "SELECT id FROM account WHERE email = %s" },
+    { "jc_staff_acct_onetime",
+      "UPDATE account SET password_change_required = 1, "
+      "onetime_expires_at = %lld, updated_at = %lld WHERE id = %lld" },
+    { "jc_staff_acct_new_onetime",
+      "UPDATE account SET password_hash = %s, password_change_required = 1, "
+      "onetime_expires_at = %lld, failed_logins = 0, "
+      "login_blocked_until = 0, updated_at = %lld WHERE id = %lld" },
     { "jc_staff_insert",
       "INSERT INTO staff (account_id, jobcenter_id, team, role, "
       "display_name, created_at) VALUES (%lld, %lld, %s, %s, %s, %lld)" },

@@ -357,7 +357,8 @@ const char *jc_staff_gen_password(apr_pool_t *p)
 }
 
 void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
-                  const char *phc, apr_int64_t now, apr_int64_t *account_id,
+                  const char *phc, apr_int64_t now,
+                  apr_int64_t onetime_expires_at, apr_int64_t *account_id,
                   apr_pool_t *p)
 {
     jc_db_row_t row;
@@ -413,6 +414,14 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     args[1] = &now;
     args[2] = account_id;
     rc = jc_db_exec(db, NULL, "jc_acct_confirm", args, p);
+    if (rc == JC_DB_OK) {
+        /* the printed password is one-time: replaced at the first login
+         * (onetime/password), expired after onetime_expires_at */
+        args[0] = &onetime_expires_at;
+        args[1] = &now;
+        args[2] = account_id;
+        rc = jc_db_exec(db, NULL, "jc_staff_acct_onetime", args, p);
+    }
     if (rc == JC_DB_OK) {
         args[0] = account_id;
         args[1] = &jc_id;
@@ -471,6 +480,57 @@ void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,
     if (rc == JC_DB_OK) {
         /* their sessions end now, not at the next request */
         rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args + 1, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    jc_db_fail(res, db, rc, p);
+}
+
+void jc_staff_new_onetime(jc_db_t *db, jc_result_t *res, const char *email,
+                          const char *phc, apr_int64_t now,
+                          apr_int64_t onetime_expires_at, apr_pool_t *p)
+{
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    apr_int64_t id = 0;
+    const char *norm = email ? jc_account_normalize_email(email, p) : NULL;
+    const void *args[4];
+    jc_staff_t st;
+
+    if (!norm) {
+        jc_result_set(res, 422, "email_invalid", "Bitte geben Sie eine "
+                      "gültige E-Mail-Adresse ein.", "email");
+        return;
+    }
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = norm;
+    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 0, &id, 0);
+        rc = jc_staff_load(db, &st, id, p);
+    }
+    if (rc == JC_DB_NOROW) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 404, "staff_unknown", "Zu dieser E-Mail-Adresse "
+                      "gibt es keine Mitarbeiterin und keinen Mitarbeiter.",
+                      "email");
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    args[0] = phc;
+    args[1] = &onetime_expires_at;
+    args[2] = &now;
+    args[3] = &id;
+    rc = jc_db_exec(db, NULL, "jc_staff_acct_new_onetime", args, p);
+    if (rc == JC_DB_OK) {
+        /* whoever held the old password is signed out now */
+        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args + 3, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

@@ -65,11 +65,30 @@ int jc_staff_validate(jc_result_t *res, const jc_staff_in_t *in,
  * OpenSSL's RNG), allocated in p; NULL if the RNG fails. */
 const char *jc_staff_gen_password(apr_pool_t *p);
 
-/* Validate, then in one transaction: a confirmed account with phc as its
- * password hash and the staff row. 404 jobcenter_unknown, 409 email_taken. */
+/* Default validity in days of a one-time password: a staff reset's letters
+ * (JobcenterOnetimeCredentialsValidity) and `jobcenter-admin staff-add`. */
+#define JC_ONETIME_VALIDITY_DAYS 30
+
+/* Validate, then in one transaction: a confirmed account with phc (the
+ * hash of a one-time password) as its password hash, password_change_
+ * required = 1 and onetime_expires_at = onetime_expires_at (the forced
+ * change at the first login, as in the letter flow), and the staff row.
+ * 404 jobcenter_unknown, 409 email_taken. */
 void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
-                  const char *phc, apr_int64_t now, apr_int64_t *account_id,
+                  const char *phc, apr_int64_t now,
+                  apr_int64_t onetime_expires_at, apr_int64_t *account_id,
                   apr_pool_t *p);
+
+/* A new one-time password for a staff member (by e-mail; a forgotten
+ * password, or one that expired before the first login): in one
+ * transaction the account gets phc as its password hash,
+ * password_change_required = 1, onetime_expires_at, the login throttle
+ * cleared, and all its sessions end. The second factor stays: after the
+ * forced change the login goes on to mfa_required (or mfa_setup_required
+ * when none was set up). 422 email_invalid, 404 staff_unknown. */
+void jc_staff_new_onetime(jc_db_t *db, jc_result_t *res, const char *email,
+                          const char *phc, apr_int64_t now,
+                          apr_int64_t onetime_expires_at, apr_pool_t *p);
 
 /* Disable a staff member by e-mail and end all their sessions (one
  * transaction). 404 staff_unknown; disabling twice is not an error. */

@@ -695,7 +695,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(max_body, 16384);
     DEF(wa_challenge_ttl, 300);
     DEF(fsc_validity, 42);
-    DEF(otc_validity, 30);
+    DEF(otc_validity, JC_ONETIME_VALIDITY_DAYS);
     DEF(reauth_window, 300);
     DEF(online_days, JC_ONLINE_DEACT_DAYS_DEFAULT);
     DEF(msg_remind_days, JC_MSG_REMIND_DEFAULT);

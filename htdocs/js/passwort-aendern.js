@@ -2,7 +2,10 @@
 // password_change_required). The live checklist of the registration; POST
 // /api/v1/onetime/password; the answer's state names the next page
 // (email-angeben.html). "Abbrechen" logs out: the flow resumes here at the
-// next login with the letters.
+// next login with the letters. A new staff account (one-time password of
+// `jobcenter-admin staff-add`) has its address already: other intro text,
+// and the answer's state (mfa_setup_required) leads to the start page,
+// which offers the second factor.
 
 import { api, errorMessage, setCsrfToken } from './api.js';
 import {
@@ -129,7 +132,12 @@ form.addEventListener('submit', async (ev) => {
 });
 
 (async () => {
-    if (!(await requireFlowState('password_change_required'))) return;
+    const me = await requireFlowState('password_change_required');
+    if (!me) return;
+    if (me.account && me.account.email) {
+        show(byId('intro-letter'), false);
+        show(byId('intro-onetime'), true);
+    }
     show(byId('change'), true);
     focusHeading(byId('change-heading'));
     loadPolicy();

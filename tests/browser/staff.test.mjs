@@ -1,7 +1,8 @@
 // Staff pages in Chromium at 360x800: a staff member created with the
 // admin tool opens /sachbearbeitung/ logged out (the gate sends the browser
-// to the login), logs in with the one-time password, sets up TOTP (code
-// from npm otplib), creates a customer (a field error first), finds it with
+// to the login), logs in with the one-time password, must replace it on
+// passwort-aendern.html (the one-time password itself is refused), sets up
+// TOTP (code from npm otplib), creates a customer (a field error first), finds it with
 // the search, issues a Freischaltcode and gets the letter as a download:
 // a PDF holding the code whose hash is stored, with a QR code of the
 // redeem link. Then the whole path of issue 4: the citizen opens that QR
@@ -17,6 +18,7 @@ import { useEnv, logTest } from '../lib/env.mjs';
 import { launch, newPage, noHorizontalScroll } from '../lib/browser.mjs';
 import { addJobcenter, addStaff, readLetter, sha256hex } from '../lib/staff.mjs';
 import { authenticatedCitizen } from '../lib/fixtures.mjs';
+import { strongPassword } from '../lib/flows.mjs';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
@@ -34,7 +36,7 @@ describe('staff pages in Chromium (360x800)', () => {
     test('log in, set up TOTP, create a customer, issue a code: the letter is downloaded; the citizen redeems it from the QR link', async () => {
         const env = h.env;
         await addJobcenter(env, 'Jobcenter Rems-Murr', ['71332']);
-        const staff = await addStaff(env, 'Jobcenter Rems-Murr', { tag: 'browser' });
+        const staff = await addStaff(env, 'Jobcenter Rems-Murr', { tag: 'browser', firstLogin: false });
         const page = await newPage(browser, { expectApi: [401, 422] });
         try {
             // logged out: the gate sends the browser to the login with the way back
@@ -43,7 +45,32 @@ describe('staff pages in Chromium (360x800)', () => {
             await page.locator('#login').fill(staff.email);
             await page.locator('#password').fill(staff.password);
             await page.locator('#login-submit').click();
-            // first login: the second factor is mandatory
+            // first login: the one-time password must be replaced
+            await page.waitForURL(/\/passwort-aendern\.html/);
+            await page.getByRole('heading', { name: 'Passwort ändern' }).waitFor({ state: 'visible' });
+            await page.locator('#intro-onetime').waitFor({ state: 'visible' });
+            assert.equal(await page.locator('#intro-letter').isVisible(), false);
+            assert.match(await page.locator('#intro-onetime').innerText(), /Einmal-Passwort für Ihr neues Konto/);
+            await noHorizontalScroll(page, 'passwort-aendern.html (staff)');
+            // the one-time password again: refused by the server, nothing changed
+            await page.locator('#password').fill(staff.password);
+            await page.locator('#password_repeat').fill(staff.password);
+            await page.locator('#change-submit').click();
+            await page.locator('#messages').getByText(/nicht Ihr Einmal-Passwort sein/).waitFor();
+            assert.match(await page.locator('#password-error').innerText(),
+                /^Fehler:\s+Das neue Passwort darf nicht Ihr Einmal-Passwort sein\. Bitte wählen Sie ein eigenes Passwort\.$/);
+            assert.equal(Number(await env.db.scalar(`SELECT password_change_required FROM account WHERE id = ${staff.id}`)), 1);
+            // the staff pages still send the browser back into the flow
+            await page.goto(`${env.base}/sachbearbeitung/`);
+            await page.waitForURL(/\/anmeldung\.html\?ziel=/);
+            await page.goto(`${env.base}/start.html`);
+            await page.waitForURL(/\/passwort-aendern\.html/);
+            const own = strongPassword();
+            await page.locator('#password').fill(own);
+            await page.locator('#password_repeat').fill(own);
+            await page.waitForFunction(() => document.querySelectorAll('#password-rules .rule-met').length === 7);
+            await page.getByRole('button', { name: 'Passwort ändern' }).click();
+            // then the second factor is mandatory (no e-mail step: the address is known)
             await page.waitForURL(/\/start\.html/);
             await page.locator('#security-notice').waitFor({ state: 'visible' });
             await page.getByRole('link', { name: 'Zweiter Faktor einrichten' }).click();
@@ -55,6 +82,7 @@ describe('staff pages in Chromium (360x800)', () => {
             await page.locator('#totp-confirm').click();
             await page.waitForURL(/\/start\.html/);
             await page.locator('#home').waitFor({ state: 'visible' });
+            assert.equal(Number(await env.db.scalar(`SELECT password_change_required FROM account WHERE id = ${staff.id}`)), 0);
 
             // the staff list
             await page.goto(`${env.base}/sachbearbeitung/`);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { run, randomId, nowSec, sha256hex } from './util.mjs';
 import { TOP } from './env.mjs';
+import { strongPassword } from './flows.mjs';
 
 export const ADMIN = path.join(TOP, 'build', 'jobcenter-admin');
 
@@ -42,14 +43,40 @@ export async function addJobcenter(env, name, postcodes) {
         '--hours', 'Mo–Fr 8:00–12:00;Do 14:00–18:00', '--postcodes', postcodes.join(',')]);
 }
 
-// A staff account; resolves {email, password, id}.
-export async function addStaff(env, jobcenter, { role = 'sachbearbeitung', team = 'leistung', tag = 'sb' } = {}) {
+// A staff account from `jobcenter-admin staff-add`; resolves {email,
+// password, onetimePassword, validUntil, id}. The tool prints a one-time
+// password that must be replaced at the first login (session state
+// password_change_required). Unless firstLogin is false, this does that
+// forced change through the API (login, POST onetime/password, logout), so
+// `password` is an own password and the next login is the usual one
+// (mfa_setup_required). With firstLogin: false, `password` is the one-time
+// password and the account still waits for the change.
+export async function addStaff(env, jobcenter, { role = 'sachbearbeitung', team = 'leistung', tag = 'sb',
+    firstLogin = true, extra = [] } = {}) {
     const email = `${tag}-${randomId(4)}@jobcenter.example`;
     const r = await adminOk(env, ['staff-add', '--jobcenter', jobcenter, '--email', email,
-        '--name', `Staff ${tag}`, '--team', team, '--role', role]);
-    const password = r.out['one-time password'];
-    assert.ok(password, `no one-time password in: ${r.stdout}`);
-    return { email, password, id: Number(r.out.account) };
+        '--name', `Staff ${tag}`, '--team', team, '--role', role, ...extra]);
+    const onetimePassword = r.out['one-time password'];
+    assert.ok(onetimePassword, `no one-time password in: ${r.stdout}`);
+    const staff = { email, password: onetimePassword, onetimePassword, validUntil: r.out['valid until'],
+        id: Number(r.out.account) };
+    if (firstLogin) staff.password = await replaceOnetimePassword(env, staff);
+    return staff;
+}
+
+// The forced first-login change of a staff account through the API;
+// resolves the new own password.
+export async function replaceOnetimePassword(env, staff, password = strongPassword()) {
+    const c = env.client();
+    const l = await c.post('/api/v1/login', { login: staff.email, password: staff.onetimePassword });
+    assert.equal(l.status, 200, l.text);
+    assert.equal(l.json.state, 'password_change_required', l.text);
+    const r = await c.post('/api/v1/onetime/password', { password, password_repeat: password }, { csrf: true });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.state, 'mfa_setup_required', r.text);
+    const o = await c.post('/api/v1/logout', {}, { csrf: true });
+    assert.ok(o.status === 200 || o.status === 204, o.text);
+    return password;
 }
 
 // Log in with password, set up TOTP on the first login (mfa_setup_required)

@@ -159,8 +159,8 @@ static void reset_and_flow(void **state)
     jc_result_ok(&res);
     jc_jobcenter_add(&db, &res, &a, NOW, &ida, p);
     jc_jobcenter_add(&db, &res, &b, NOW, &idb, p);
-    jc_staff_add(&db, &res, &sa, "$argon2id$x", NOW, &acct_a, p);
-    jc_staff_add(&db, &res, &sb, "$argon2id$x", NOW, &acct_b, p);
+    jc_staff_add(&db, &res, &sa, "$argon2id$x", NOW, NOW + 86400, &acct_a, p);
+    jc_staff_add(&db, &res, &sb, "$argon2id$x", NOW, NOW + 86400, &acct_b, p);
     assert_int_equal(res.status, 200);
     assert_int_equal(jc_staff_load(&db, &staff_a, acct_a, p), JC_DB_OK);
     assert_int_equal(jc_staff_load(&db, &staff_b, acct_b, p), JC_DB_OK);

@@ -221,12 +221,38 @@ static void issue_voids_and_search_scopes(void **state)
     jc_jobcenter_add(&db, &res, &a, NOW, &ida, p);
     jc_jobcenter_add(&db, &res, &b, NOW, &idb, p);
     assert_int_equal(res.status, 200);
-    jc_staff_add(&db, &res, &sa, "$argon2id$x", NOW, &acct_a, p);
-    jc_staff_add(&db, &res, &sb, "$argon2id$x", NOW, &acct_b, p);
+    jc_staff_add(&db, &res, &sa, "$argon2id$x", NOW, NOW + 86400, &acct_a, p);
+    jc_staff_add(&db, &res, &sb, "$argon2id$x", NOW, NOW + 86400, &acct_b, p);
     assert_int_equal(res.status, 200);
     assert_int_equal(jc_staff_load(&db, &staff_a, acct_a, p), JC_DB_OK);
     assert_int_equal(jc_staff_load(&db, &staff_b, acct_b, p), JC_DB_OK);
     assert_int_equal(staff_b.role, JC_ROLE_ADMIN);
+    {
+        /* the printed password is one-time: the change is forced */
+        const void *args[1] = { &acct_a };
+        apr_int64_t pwchange = 0;
+        jc_db_row_t row;
+
+        assert_int_equal(jc_db_select1(&db, &row, "jc_onetime_state", args,
+                                       p), JC_DB_OK);
+        jc_db_col_i64(&row, 1, &pwchange, 0);
+        assert_int_equal(pwchange, 1);
+        assert_string_equal(jc_db_col_str(&row, 2, p), "a@example.org");
+        /* a new one-time password: by address, staff only */
+        jc_staff_new_onetime(&db, &res, "nobody@example.org", "$argon2id$y",
+                             NOW, NOW + 86400, p);
+        assert_int_equal(res.status, 404);
+        assert_string_equal(res.code, "staff_unknown");
+        jc_result_ok(&res);
+        jc_staff_new_onetime(&db, &res, "A@Example.org", "$argon2id$y", NOW,
+                             NOW + 86400, p);
+        assert_int_equal(res.status, 200);
+        assert_int_equal(jc_db_select1(&db, &row, "jc_onetime_state", args,
+                                       p), JC_DB_OK);
+        assert_string_equal(jc_db_col_str(&row, 0, p), "$argon2id$y");
+        jc_db_col_i64(&row, 1, &pwchange, 0);
+        assert_int_equal(pwchange, 1);
+    }
     assert_string_equal(staff_a.jobcenter_name, "Jobcenter A");
 
     jc_customer_create(&db, &res, &staff_a, &cin, NOW, &cust, p);
