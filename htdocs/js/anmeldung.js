@@ -120,14 +120,16 @@ form.addEventListener('submit', async (ev) => {
         // a complete login goes back to the gate's ?ziel= (if safe)
         const state = res.data && res.data.state;
         // one-time credentials from the letters: the flow's next step
+        // (the way back travels along: a staff member's first login goes
+        // password change -> second factor set-up -> the staff page)
         const flow = flowPage(state);
         if (flow) {
-            window.location.replace(flow);
+            window.location.replace(flow + zielQuery());
             return;
         }
         window.location.replace(state === 'mfa_required'
             ? 'zweiter-faktor.html' + zielQuery()
-            : state === 'authenticated' ? afterLogin() : 'start.html');
+            : state === 'authenticated' ? afterLogin() : 'start.html' + zielQuery());
         return;
     }
     setBusy(form, false);

@@ -15,7 +15,7 @@ import { logout } from './logout.js';
 import { flowPage, requireFlowState } from './forced-flow.js';
 import {
     byId, show, showError, clearMessages, setFieldError, clearFieldErrors,
-    setBusy, isBusy, focusHeading
+    setBusy, isBusy, focusHeading, zielQuery
 } from './ui.js';
 
 const FIELD_NAMES = { password: 'Passwort', password_repeat: 'Passwort wiederholen' };
@@ -112,7 +112,11 @@ form.addEventListener('submit', async (ev) => {
         passwordInput.value = '';
         repeatInput.value = '';
         setCsrfToken(res.data.csrf_token);
-        window.location.replace(flowPage(res.data.state) || 'start.html');
+        // next step of the flow, or (an account with an address: staff)
+        // the second factor; ?ziel= travels along
+        const state = res.data.state;
+        window.location.replace((flowPage(state)
+            || (state === 'mfa_required' ? 'zweiter-faktor.html' : 'start.html')) + zielQuery());
         return;
     }
     if (res.status === 401) {

@@ -18,7 +18,9 @@
 import { flowPage } from './forced-flow.js';
 import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
-import { byId, param, show, showError, showMessages, clearMessages } from './ui.js';
+import {
+    byId, param, show, showError, showMessages, clearMessages, afterLogin, zielQuery
+} from './ui.js';
 import { loadProfile, selectedProfile } from './session-guard.js';
 import { pendingCode } from './fsc-pending.js';
 import { supported as passkeySupported, registerPasskey } from './webauthn.js';
@@ -57,7 +59,7 @@ async function load() {
     }
     if (session.state === 'mfa_required') {
         // the password was right; the code from the app is still missing
-        window.location.replace('zweiter-faktor.html');
+        window.location.replace('zweiter-faktor.html' + zielQuery());
         return;
     }
     show(byId('loading'), false);
@@ -67,6 +69,10 @@ async function load() {
     show(logoutButton, true);
 
     const mfaSetup = session.state === 'mfa_setup_required';
+    if (mfaSetup) {
+        // the set-up page returns to ?ziel= (a staff member: the staff page)
+        byId('totp-setup-link').setAttribute('href', 'zweiter-faktor-einrichten.html' + zielQuery());
+    }
     if (!mfaSetup && !(await showHome())) {
         return;
     }
@@ -119,7 +125,11 @@ passkeyButton.addEventListener('click', async () => {
     passkeyButton.disabled = false;
     passkeyButton.removeAttribute('aria-busy');
     if (res.status === 200) {
-        // session rotated to authenticated: show the start page
+        // session rotated to authenticated: back to ?ziel=, or the start page
+        if (zielQuery()) {
+            window.location.replace(afterLogin());
+            return;
+        }
         load();
         return;
     }

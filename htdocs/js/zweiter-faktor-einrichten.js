@@ -9,7 +9,7 @@
 import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
 import { setupCodeForm } from './totp-code.js';
-import { byId, show, showError, clearMessages } from './ui.js';
+import { byId, show, showError, clearMessages, afterLogin, zielQuery } from './ui.js';
 
 function toLogin(res) {
     window.location.replace('anmeldung.html'
@@ -47,7 +47,7 @@ async function start() {
     }
     const state = me.data.session.state;
     if (state === 'mfa_required') {
-        window.location.replace('zweiter-faktor.html');
+        window.location.replace('zweiter-faktor.html' + zielQuery());
         return;
     }
     if (state !== 'mfa_setup_required') {
@@ -74,7 +74,7 @@ async function start() {
 }
 
 setupCodeForm(byId('totp-form'), '/api/v1/mfa/totp/confirm', () => {
-    window.location.replace('start.html');
+    window.location.replace(afterLogin());
 });
 byId('logout').addEventListener('click', logout);
 byId('setup-retry').addEventListener('click', start);
