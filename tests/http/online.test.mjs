@@ -8,9 +8,13 @@
 // Origin and CSRF token may change anything.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { generate } from 'otplib';
-import { useEnv, logTest } from '../lib/env.mjs';
-import { uniqueEmail, waitUntil } from '../lib/util.mjs';
+import { useEnv, logTest, TOP } from '../lib/env.mjs';
+import { uniqueEmail, waitUntil, run } from '../lib/util.mjs';
+import { APACHE_BIN, generateConfig } from '../lib/apache.mjs';
 import { strongPassword, registerAndConfirm, assertError } from '../lib/flows.mjs';
 import { isWorkday, isHoliday, isoDate } from '../lib/holidays.mjs';
 
@@ -276,6 +280,30 @@ describe('Online-Kommunikation: the deactivation skips the public holidays of Jo
         const [y, mo, d] = exp.date.split('-');
         const m = await env.mail.waitFor(u.email, { subject: SUBJ_REQ, since: mark });
         assert.ok(m.body.includes(`${d}.${mo}.${y}`), m.body);
+    });
+});
+
+describe('JobcenterHolidayRegion at configuration time', () => {
+    test('DE and the 16 Land codes in any case pass `apache2 -t`; anything else is refused with the list of codes', async () => {
+        const dir = fs.mkdtempSync(path.join(process.env.JC_TMP || os.tmpdir(), 'jc-holiday-conf-'));
+        try {
+            const check = async (value) => {
+                const conf = await generateConfig(TOP, ['--root', dir, '--port', '1',
+                    '--set', `JobcenterHolidayRegion ${value}`]);
+                return run(APACHE_BIN, ['-t', '-f', conf], { check: false });
+            };
+            for (const ok of ['DE', 'bw', 'By', 'SN', 'th']) {
+                const r = await check(ok);
+                assert.equal(r.code, 0, `${ok}: ${r.stderr}`);
+            }
+            for (const bad of ['Bayern', 'DE-BW', 'XX', '"B W"']) {
+                const r = await check(bad);
+                assert.notEqual(r.code, 0, bad);
+                assert.match(r.stderr, /JobcenterHolidayRegion: unknown region '.*'; use DE \(nationwide public holidays only\) or the code of a Land: BW BY BE BB HB HH HE MV NI NW RP SL SN ST SH TH/, r.stderr);
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
