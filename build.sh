@@ -153,7 +153,8 @@ cmd_run() {
     fi
     tools/gen-config.sh --root "$VAR" --port "$PORT" \
         --base-url "http://localhost:$PORT" \
-        --origin "http://127.0.0.1:$PORT" --access-log >/dev/null
+        --origin "http://127.0.0.1:$PORT" --access-log \
+        --set "JobcenterHolidayRegion BW" >/dev/null
     if [[ $(id -u) -eq 0 ]]; then
         chown -R www-data:www-data "$VAR/db" "$VAR/mail"
         chmod 755 "$VAR"

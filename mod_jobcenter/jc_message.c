@@ -96,17 +96,17 @@ long jc_msg_chars(const char *s)
     return s ? jc_upload_text_chars(s) : -1;
 }
 
-apr_int64_t jc_msg_delivery_days(apr_int64_t provided_days)
+apr_int64_t jc_msg_delivery_days(apr_int64_t provided_days, int region)
 {
     apr_int64_t d = provided_days + JC_MSG_DELIVERY_DAYS;
 
-    while (jc_online_is_weekend(d)) {
+    while (!jc_online_is_workday(d, region)) {
         d++;
     }
     return d;
 }
 
-void jc_msg_delivery_day(apr_int64_t provided_at, char buf[11])
+void jc_msg_delivery_day(apr_int64_t provided_at, int region, char buf[11])
 {
     char local[11];
     int y, m, d;
@@ -117,7 +117,8 @@ void jc_msg_delivery_day(apr_int64_t provided_at, char buf[11])
         return;
     }
     jc_online_civil_from_days(
-        jc_msg_delivery_days(jc_online_days_from_civil(y, m, d)), &y, &m, &d);
+        jc_msg_delivery_days(jc_online_days_from_civil(y, m, d), region), &y, &m,
+        &d);
     apr_snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
 }
 
@@ -1412,7 +1413,7 @@ int jc_bescheid_post(jc_db_t *db, jc_result_t *res, json_t **out,
                              "Ein Bescheid muss eine PDF-Datei sein.",
                              "file");
     }
-    jc_msg_delivery_day(now, day);
+    jc_msg_delivery_day(now, cfg->holiday_region, day);
     rc = jc_db_begin(db, p);
     if (!jc_db_fail(res, db, rc, p)
         && jc_bescheid_check(db, res, st, customer_id, title, p) == 200) {

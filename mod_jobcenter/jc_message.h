@@ -55,13 +55,14 @@ long jc_msg_chars(const char *s);
 
 /* The day a Bescheid provided at `provided_at` counts as delivered, as
  * "YYYY-MM-DD" in buf[11]: the fourth day after the local (server TZ)
- * date of provision (§ 37 (2a) SGB X); when that day is a Saturday or
- * Sunday, the following Monday (§ 26 (3) SGB X, as the courts apply it
- * to the delivery fiction). Public holidays are not considered. */
-void jc_msg_delivery_day(apr_int64_t provided_at, char buf[11]);
+ * date of provision (§ 37 (2a) SGB X); when that day is a Saturday, Sunday
+ * or a public holiday of the region (jc_holiday_region_e), the next
+ * working day (§ 26 (3) SGB X, as the courts apply it to the delivery
+ * fiction). */
+void jc_msg_delivery_day(apr_int64_t provided_at, int region, char buf[11]);
 
 /* The same from a local date (days since 1970-01-01): the result's days. */
-apr_int64_t jc_msg_delivery_days(apr_int64_t provided_days);
+apr_int64_t jc_msg_delivery_days(apr_int64_t provided_days, int region);
 
 /* What the flows need besides the database. */
 typedef struct {
@@ -69,6 +70,8 @@ typedef struct {
     const char *mail_from;          /* From of the notification mails      */
     const jc_upload_cfg_t *upload;  /* the upload store and its limits     */
     int remind_days;                /* reminder after N days unopened      */
+    int holiday_region;             /* jc_holiday_region_e for the
+                                       delivery day                        */
 } jc_msg_cfg_t;
 
 /* ---- citizen ----------------------------------------------------------- */

@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 
 #include "jc_online.h"
+#include "jc_holiday.h"
 #include "jc_event.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
@@ -54,20 +55,31 @@ int jc_online_is_weekend(apr_int64_t days)
     return wd >= 5;
 }
 
-apr_int64_t jc_online_add_workdays(apr_int64_t days, int n)
+int jc_online_is_workday(apr_int64_t days, int region)
+{
+    int y, m, d;
+
+    if (jc_online_is_weekend(days)) {
+        return 0;
+    }
+    jc_online_civil_from_days(days, &y, &m, &d);
+    return !jc_holiday_is(y, m, d, region);
+}
+
+apr_int64_t jc_online_add_workdays(apr_int64_t days, int n, int region)
 {
     int i;
 
     for (i = 0; i < n; i++) {
         days++;
-        while (jc_online_is_weekend(days)) {
+        while (!jc_online_is_workday(days, region)) {
             days++;
         }
     }
     return days;
 }
 
-apr_int64_t jc_online_effective_at(apr_int64_t now, int n)
+apr_int64_t jc_online_effective_at(apr_int64_t now, int n, int region)
 {
     time_t t = (time_t)now;
     struct tm tm;
@@ -80,7 +92,8 @@ apr_int64_t jc_online_effective_at(apr_int64_t now, int n)
     /* calendar arithmetic on the local date, then back to local time */
     day = jc_online_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
                                     tm.tm_mday);
-    jc_online_civil_from_days(jc_online_add_workdays(day, n), &y, &m, &d);
+    jc_online_civil_from_days(jc_online_add_workdays(day, n, region), &y, &m,
+                              &d);
     memset(&tm, 0, sizeof(tm));
     tm.tm_year = y - 1900;
     tm.tm_mon = m - 1;
@@ -358,7 +371,7 @@ void jc_online_deactivate(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    eff = jc_online_effective_at(now, cfg->deact_days);
+    eff = jc_online_effective_at(now, cfg->deact_days, cfg->holiday_region);
     args[0] = &now;
     args[1] = &eff;
     args[2] = &now;

@@ -48,6 +48,8 @@ typedef struct {
     const char *base_url;          /* links in mails, no trailing '/'     */
     const char *mail_from;         /* From header of mails                */
     int deact_days;                /* working days until a deactivation   */
+    int holiday_region;            /* jc_holiday_region_e: which public
+                                      holidays are no working days        */
 } jc_online_cfg_t;
 
 /* Give consent (text version JC_ONLINE_TEXT_VERSION). Needs a confirmed
@@ -85,14 +87,19 @@ void jc_online_civil_from_days(apr_int64_t z, int *y, int *m, int *d);
 /* 1 = Saturday or Sunday. */
 int jc_online_is_weekend(apr_int64_t days);
 
-/* The date n working days (Mon-Fri) after the given day (a start on a
- * weekend counts from the next Monday: Sat + 1 = Mon). German public
- * holidays are not considered. */
-apr_int64_t jc_online_add_workdays(apr_int64_t days, int n);
+/* 1 = a working day: Monday to Friday and not a public holiday of the
+ * region (jc_holiday_region_e, see jc_holiday.h). */
+int jc_online_is_workday(apr_int64_t days, int region);
+
+/* The date n working days after the given day (a start on a weekend or
+ * holiday counts from the next working day: Sat + 1 = Mon; Maundy
+ * Thursday + 1 = the Tuesday after Easter). */
+apr_int64_t jc_online_add_workdays(apr_int64_t days, int n, int region);
 
 /* When a deactivation requested at `now` takes effect: 00:00 local time
- * (the server's TZ) of the n-th working day after now's local date. */
-apr_int64_t jc_online_effective_at(apr_int64_t now, int n);
+ * (the server's TZ) of the n-th working day (jc_online_add_workdays in the
+ * region) after now's local date. */
+apr_int64_t jc_online_effective_at(apr_int64_t now, int n, int region);
 
 /* "YYYY-MM-DD" of t in local time into buf[11]; "" on failure. */
 void jc_online_local_date(apr_int64_t t, char buf[11]);

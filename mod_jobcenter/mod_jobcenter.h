@@ -60,6 +60,7 @@ typedef struct {
     apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
     apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
     apr_int64_t msg_remind_days; /* JobcenterBescheidReminderDays         */
+    int holiday_region;          /* JobcenterHolidayRegion (jc_holiday.h) */
     const char *up_store;        /* JobcenterUploadStore, absolute path   */
     apr_off_t up_max_file;       /* JobcenterUploadMaxFileSize, bytes     */
     int up_max_files;            /* JobcenterUploadMaxFiles               */

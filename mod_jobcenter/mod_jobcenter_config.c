@@ -10,6 +10,7 @@
 
 #include "mod_jobcenter.h"
 #include "jc_message.h"
+#include "jc_holiday.h"
 #include "jc_online.h"
 #include "jc_sql.h"
 #include "jc_utf8.h"
@@ -46,6 +47,7 @@
 #define JC_D_OTC_VALIDITY  "JobcenterOnetimeCredentialsValidity"
 #define JC_D_ONLINE_DAYS   "JobcenterOnlineDeactivationDays"
 #define JC_D_REMIND_DAYS   "JobcenterBescheidReminderDays"
+#define JC_D_HOLIDAYS      "JobcenterHolidayRegion"
 #define JC_D_UP_STORE      "JobcenterUploadStore"
 #define JC_D_UP_MAX_FILE   "JobcenterUploadMaxFileSize"
 #define JC_D_UP_MAX_FILES  "JobcenterUploadMaxFiles"
@@ -90,6 +92,7 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->reauth_window = -1;
     c->online_days = -1;
     c->msg_remind_days = -1;
+    c->holiday_region = -1;
     c->reset_ttl = -1;
     c->reset_max_addr = -1;
     c->reset_max_cli = -1;
@@ -147,6 +150,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(reauth_window);
     MERGE_NUM(online_days);
     MERGE_NUM(msg_remind_days);
+    MERGE_NUM(holiday_region);
     MERGE_NUM(reset_ttl);
     MERGE_NUM(reset_max_addr);
     MERGE_NUM(reset_max_cli);
@@ -385,6 +389,22 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
         }
         *slot = v;
     }
+    return NULL;
+}
+
+/* JobcenterHolidayRegion: DE or a Land code (jc_holiday_region_parse). */
+static const char *set_holidays(cmd_parms *cmd, void *d, const char *arg)
+{
+    int region = jc_holiday_region_parse(arg);
+
+    (void)d;
+    if (region < 0) {
+        return apr_psprintf(cmd->pool, JC_D_HOLIDAYS ": unknown region "
+                            "'%s'; use DE (nationwide public holidays only) "
+                            "or the code of a Land: BW BY BE BB HB HH HE MV "
+                            "NI NW RP SL SN ST SH TH", arg);
+    }
+    srv_conf(cmd)->holiday_region = region;
     return NULL;
 }
 
@@ -633,6 +653,10 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_REMIND_DAYS, set_str, NULL, RSRC_CONF,
                   "Days after which an unopened Bescheid is reminded by "
                   "mail, once (default 7, 0 = never)"),
+    AP_INIT_TAKE1(JC_D_HOLIDAYS, set_holidays, NULL, RSRC_CONF,
+                  "Public holidays that are no working days for the "
+                  "deactivation and the Bescheid delivery day: DE "
+                  "(nationwide only, default) or a Land code such as BW"),
     AP_INIT_TAKE1(JC_D_UP_STORE, set_upload, NULL, RSRC_CONF,
                   "upload store directory, outside the web root (default "
                   JC_DEF_UP_STORE ")"),
@@ -699,6 +723,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(reauth_window, 300);
     DEF(online_days, JC_ONLINE_DEACT_DAYS_DEFAULT);
     DEF(msg_remind_days, JC_MSG_REMIND_DEFAULT);
+    DEF(holiday_region, JC_HOL_DE);
     DEF(up_max_file, JC_DEF_UP_MAX_FILE);
     DEF(up_max_files, JC_DEF_UP_MAX_FILES);
     DEF(up_direct, 1);

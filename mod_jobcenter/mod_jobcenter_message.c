@@ -29,6 +29,7 @@ void jc_msg_cfg_from_conf(const jc_srv_conf_t *conf, jc_msg_cfg_t *cfg)
     cfg->mail_from = conf->mail_from;
     cfg->upload = &conf->upload;
     cfg->remind_days = (int)conf->msg_remind_days;
+    cfg->holiday_region = conf->holiday_region;
 }
 
 /* Integer member of the JSON body (number or digit string), 0 if none. */

@@ -16,6 +16,7 @@ static void online_cfg(jc_call_t *c, jc_online_cfg_t *cfg)
     cfg->base_url = c->conf->base_url;
     cfg->mail_from = c->conf->mail_from;
     cfg->deact_days = (int)c->conf->online_days;
+    cfg->holiday_region = c->conf->holiday_region;
 }
 
 /* The status answer shared by the three routes. */

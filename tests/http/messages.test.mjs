@@ -16,6 +16,7 @@ import crypto from 'node:crypto';
 import { useEnv, logTest, TOP } from '../lib/env.mjs';
 import { waitUntil } from '../lib/util.mjs';
 import { assertError } from '../lib/flows.mjs';
+import { isWorkday, isoDate } from '../lib/holidays.mjs';
 import { jobcenterWithStaff, nowSec } from '../lib/fixtures.mjs';
 import {
     samples, MIME, citizenWithProfile, staffOf, newDraft, uploadRaw, download, storeList
@@ -60,16 +61,18 @@ function send(u, body) {
     }, { csrf: true });
 }
 
-// Berlin (server TZ as the test's) date n days after t, moved off Sat/Sun.
-function expectedDelivery(t) {
+// Berlin (server TZ as the test's) date 4 days after t, moved to the next
+// working day (no Sat/Sun, no public holiday of the region).
+function expectedDelivery(t, region = 'DE') {
     const d = new Date(t * 1000);
     const day = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 4, 12);
-    while (day.getDay() === 0 || day.getDay() === 6) day.setDate(day.getDate() + 1);
-    return `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+    while (!isWorkday(day, region)) day.setDate(day.getDate() + 1);
+    return isoDate(day);
 }
 
 describe('messages routed by Anliegen', () => {
-    const h = useEnv({ sets: ['JobcenterBescheidReminderDays 2'] });
+    // BW (as the demo's Rems-Murr): the delivery day skips BW's holidays
+    const h = useEnv({ sets: ['JobcenterBescheidReminderDays 2', 'JobcenterHolidayRegion BW'] });
     let jcA, jcB, cit, other, lA, bA, vA, lB;
 
     before(async () => {
@@ -343,7 +346,8 @@ describe('messages routed by Anliegen', () => {
         assert.equal(storeList(env, 'files').length, filesBefore + 1, 'refused files left nothing');
         bescheid = r.json.bescheid;
         const provided = Number(await env.db.scalar(`SELECT provided_at FROM bescheid WHERE id = ${bescheid.id}`));
-        assert.equal(bescheid.delivered_on, expectedDelivery(provided));
+        assert.equal(bescheid.delivered_on, expectedDelivery(provided, 'BW'));
+        assert.ok(isWorkday(new Date(`${bescheid.delivered_on}T12:00:00`), 'BW'), bescheid.delivered_on);
         const l = await cit.c.get('/api/v1/bescheide');
         assert.equal(l.status, 200, l.text);
         const b = l.json.bescheide[0];

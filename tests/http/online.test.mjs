@@ -8,10 +8,15 @@
 // Origin and CSRF token may change anything.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { generate } from 'otplib';
-import { useEnv, logTest } from '../lib/env.mjs';
-import { uniqueEmail, waitUntil } from '../lib/util.mjs';
+import { useEnv, logTest, TOP } from '../lib/env.mjs';
+import { uniqueEmail, waitUntil, run } from '../lib/util.mjs';
+import { APACHE_BIN, generateConfig } from '../lib/apache.mjs';
 import { strongPassword, registerAndConfirm, assertError } from '../lib/flows.mjs';
+import { isWorkday, isHoliday, isoDate } from '../lib/holidays.mjs';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const ROUTE = '/api/v1/online-kommunikation';
@@ -36,17 +41,18 @@ async function signedIn(env, tag) {
 }
 
 // The expected effective time in the server's time zone (the test runs in
-// the same TZ as Apache): local midnight of the n-th working day after the
-// local date of t.
-function expectedEffective(t, n) {
+// the same TZ as Apache): local midnight of the n-th working day (Monday to
+// Friday, not a public holiday of the region; region null: weekends only,
+// the count before JobcenterHolidayRegion) after the local date of t.
+function expectedEffective(t, n, region = 'DE') {
     const d = new Date(t * 1000);
     const day = new Date(d.getFullYear(), d.getMonth(), d.getDate(), 12);
+    const work = region ? (x) => isWorkday(x, region) : (x) => x.getDay() !== 0 && x.getDay() !== 6;
     for (let i = 0; i < n; i++) {
-        do { day.setDate(day.getDate() + 1); } while (day.getDay() === 0 || day.getDay() === 6);
+        do { day.setDate(day.getDate() + 1); } while (!work(day));
     }
     const mid = new Date(day.getFullYear(), day.getMonth(), day.getDate());
-    const iso = `${mid.getFullYear()}-${String(mid.getMonth() + 1).padStart(2, '0')}-${String(mid.getDate()).padStart(2, '0')}`;
-    return { at: Math.floor(mid.getTime() / 1000), date: iso };
+    return { at: Math.floor(mid.getTime() / 1000), date: isoDate(mid) };
 }
 
 async function history(env, id) {
@@ -169,6 +175,7 @@ describe('Online-Kommunikation', () => {
         assert.equal(r.json.deactivation_effective_date, exp.date, r.text);
         const wd = new Date(`${exp.date}T12:00:00Z`).getUTCDay();
         assert.ok(wd >= 1 && wd <= 5, `effective on a weekend: ${exp.date}`);
+        assert.ok(!isHoliday(new Date(`${exp.date}T12:00:00`)), `effective on a holiday: ${exp.date}`);
         const g = await u.c.get(ROUTE);
         assert.equal(g.json.deactivation_effective_date, exp.date, g.text);
         assert.equal(g.json.active, true);
@@ -229,6 +236,74 @@ describe('Online-Kommunikation', () => {
         const again = await u.c.post(`${ROUTE}/aktivieren`, null, { csrf: true });
         assert.equal(again.json.active, true, again.text);
         assert.equal((await history(env, u.id)).filter((x) => x.action === 'consent').length, 3);
+    });
+});
+
+// JobcenterHolidayRegion: the server has no clock to set, so this runs at the
+// real date with the longest deactivation period (30 working days, about six
+// weeks) in Baden-Württemberg; the expectation counts with the tests' own
+// calendar (tests/lib/holidays.mjs). The fixed-date cases (Easter, Christmas,
+// 3 October on a Friday, regional days) are in tests/unit/test_online.c.
+describe('Online-Kommunikation: the deactivation skips the public holidays of JobcenterHolidayRegion', () => {
+    const h = useEnv({ sets: ['JobcenterOnlineDeactivationDays 30', 'JobcenterHolidayRegion bw'] });
+
+    test('30 working days in BW: weekends and BW holidays in the period are skipped (date in JSON, history, mail)', async () => {
+        const env = h.env;
+        const u = await signedIn(env, 'online-hol');
+        let r = await u.c.post(`${ROUTE}/aktivieren`, null, { csrf: true });
+        assert.equal(r.status, 200, r.text);
+        const mark = env.mail.mark();
+        r = await u.c.post(`${ROUTE}/deaktivieren`, null, { csrf: true });
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.deactivation_days, 30, r.text);
+        const t = r.json.deactivation_requested_at;
+        const exp = expectedEffective(t, 30, 'BW');
+        assert.equal(r.json.deactivation_effective_date, exp.date, r.text);
+        assert.equal(r.json.deactivation_effective_at, exp.at, r.text);
+        assert.ok(isWorkday(new Date(`${exp.date}T12:00:00`), 'BW'), exp.date);
+        // the holidays inside the period move the date by as many working days
+        const skipped = [];
+        const from = new Date(t * 1000);
+        for (const x = new Date(from.getFullYear(), from.getMonth(), from.getDate() + 1, 12);
+            isoDate(x) <= exp.date; x.setDate(x.getDate() + 1)) {
+            if (x.getDay() !== 0 && x.getDay() !== 6 && isHoliday(x, 'BW')) skipped.push(isoDate(x));
+        }
+        const naive = expectedEffective(t, 30 + skipped.length, null);
+        assert.equal(naive.date, exp.date, `skipped ${skipped.join(', ')}`);
+        if (skipped.length > 0) {
+            assert.notEqual(expectedEffective(t, 30, null).date, r.json.deactivation_effective_date);
+        }
+        const g = await u.c.get(ROUTE);
+        assert.equal(g.json.deactivation_effective_date, exp.date, g.text);
+        const rows = await history(env, u.id);
+        assert.equal(Number(rows.at(-1).effective_at), exp.at);
+        const [y, mo, d] = exp.date.split('-');
+        const m = await env.mail.waitFor(u.email, { subject: SUBJ_REQ, since: mark });
+        assert.ok(m.body.includes(`${d}.${mo}.${y}`), m.body);
+    });
+});
+
+describe('JobcenterHolidayRegion at configuration time', () => {
+    test('DE and the 16 Land codes in any case pass `apache2 -t`; anything else is refused with the list of codes', async () => {
+        const dir = fs.mkdtempSync(path.join(process.env.JC_TMP || os.tmpdir(), 'jc-holiday-conf-'));
+        try {
+            const check = async (value) => {
+                const conf = await generateConfig(TOP, ['--root', dir, '--port', '1',
+                    '--set', `JobcenterHolidayRegion ${value}`]);
+                return run(APACHE_BIN, ['-t', '-f', conf], { check: false });
+            };
+            for (const ok of ['DE', 'bw', 'By', 'SN', 'th']) {
+                const r = await check(ok);
+                assert.equal(r.code, 0, `${ok}: ${r.stderr}`);
+            }
+            for (const bad of ['Bayern', 'DE-BW', 'XX', '"B W"']) {
+                const r = await check(bad);
+                assert.notEqual(r.code, 0, bad);
+                assert.match(r.stderr, /JobcenterHolidayRegion: unknown region '.*'; use DE \(nationwide public holidays only\) or the code of a Land: BW BY BE BB HB HH HE MV NI NW RP SL SN ST SH TH/, r.stderr);
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 

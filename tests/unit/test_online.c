@@ -18,8 +18,11 @@
 
 #include "unit_fixture.h"
 
+#include "jc_holiday.h"
 #include "jc_online.h"
 #include "jc_sql.h"
+
+#define DE JC_HOL_DE
 
 /* ---- working days ------------------------------------------------------ */
 
@@ -60,36 +63,105 @@ static void test_add_workdays(void **state)
 {
     (void)state;
     /* Fri -> Wed, Sat -> Wed, Sun -> Wed */
-    assert_int_equal(jc_online_add_workdays(D(2026, 11, 27), 3),
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 27), 3, DE),
                      D(2026, 12, 2));
-    assert_int_equal(jc_online_add_workdays(D(2026, 11, 28), 3),
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 28), 3, DE),
                      D(2026, 12, 2));
-    assert_int_equal(jc_online_add_workdays(D(2026, 11, 29), 3),
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 29), 3, DE),
                      D(2026, 12, 2));
     /* Mon -> Thu, Wed -> Mon, Thu -> Tue */
-    assert_int_equal(jc_online_add_workdays(D(2026, 11, 30), 3),
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 30), 3, DE),
                      D(2026, 12, 3));
-    assert_int_equal(jc_online_add_workdays(D(2026, 12, 2), 3),
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 2), 3, DE),
                      D(2026, 12, 7));
-    assert_int_equal(jc_online_add_workdays(D(2026, 12, 3), 3),
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 3), 3, DE),
                      D(2026, 12, 8));
     /* one day: Fri -> Mon, Sat -> Mon */
-    assert_int_equal(jc_online_add_workdays(D(2026, 11, 27), 1),
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 27), 1, DE),
                      D(2026, 11, 30));
-    assert_int_equal(jc_online_add_workdays(D(2026, 11, 28), 1),
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 28), 1, DE),
                      D(2026, 11, 30));
     /* ten days = two weeks from a weekday */
-    assert_int_equal(jc_online_add_workdays(D(2026, 11, 25), 10),
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 25), 10, DE),
                      D(2026, 12, 9));
-    /* across the year and a leap day (Thu 2026-12-31, Mon 2028-02-28) */
-    assert_int_equal(jc_online_add_workdays(D(2026, 12, 31), 3),
-                     D(2027, 1, 5));
-    assert_int_equal(jc_online_add_workdays(D(2028, 2, 28), 2),
+    /* across the year (Thu 2026-12-31; Fri 1 January is Neujahr) and a
+     * leap day (Mon 2028-02-28) */
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 31), 3, DE),
+                     D(2027, 1, 6));
+    assert_int_equal(jc_online_add_workdays(D(2028, 2, 28), 2, DE),
                      D(2028, 3, 1));
-    /* holidays are not skipped (documented): Wed 2026-12-23 + 1 = 24.12.,
-     * + 2 = 25.12. (a holiday, still counted) */
-    assert_int_equal(jc_online_add_workdays(D(2026, 12, 23), 2),
-                     D(2026, 12, 25));
+    /* Christmas: Wed 2026-12-23 + 1 = Thu 24.12. (Heiligabend is a working
+     * day), + 2 = Mon 28.12. (Fri 25.12. is a holiday, then the weekend) */
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 23), 1, DE),
+                     D(2026, 12, 24));
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 23), 2, DE),
+                     D(2026, 12, 28));
+}
+
+static void test_workdays_holidays(void **state)
+{
+    (void)state;
+    assert_true(jc_online_is_workday(D(2026, 4, 2), DE));     /* Thu */
+    assert_false(jc_online_is_workday(D(2026, 4, 3), DE));    /* Karfreitag */
+    assert_false(jc_online_is_workday(D(2026, 4, 4), DE));    /* Sat */
+    assert_false(jc_online_is_workday(D(2026, 4, 6), DE));    /* Ostermontag */
+    assert_true(jc_online_is_workday(D(2026, 4, 7), DE));     /* Tue */
+    /* Easter 2026: Maundy Thursday 02.04. + 3 = Thu 09.04. (Good Friday,
+     * the weekend and Easter Monday are skipped); from Good Friday itself
+     * (a request on a holiday counts from the next working day) = Thu */
+    assert_int_equal(jc_online_add_workdays(D(2026, 4, 2), 3, DE),
+                     D(2026, 4, 9));
+    assert_int_equal(jc_online_add_workdays(D(2026, 4, 3), 3, DE),
+                     D(2026, 4, 9));
+    assert_int_equal(jc_online_add_workdays(D(2026, 4, 2), 1, DE),
+                     D(2026, 4, 7));
+    /* Whitsun 2027 (Pfingstmontag 17.05.), Fronleichnam Thu 27.05.2027:
+     * Fri 14.05. + 3 = Thu 20.05.; Wed 26.05. + 1 = Fri 28.05. in BW, Thu
+     * 27.05. nationwide */
+    assert_int_equal(jc_online_add_workdays(D(2027, 5, 14), 3, DE),
+                     D(2027, 5, 20));
+    assert_int_equal(jc_online_add_workdays(D(2027, 5, 26), 1, JC_HOL_BW),
+                     D(2027, 5, 28));
+    assert_int_equal(jc_online_add_workdays(D(2027, 5, 26), 1, DE),
+                     D(2027, 5, 27));
+    /* Tag der Deutschen Einheit on a Friday (2025-10-03): Thu 02.10. + 1 =
+     * Mon 06.10. */
+    assert_int_equal(jc_online_add_workdays(D(2025, 10, 2), 1, DE),
+                     D(2025, 10, 6));
+    /* Allerheiligen on a Monday (2027-11-01; Reformationstag is the Sunday
+     * before): Fri 29.10.2027 + 3 = Wed 03.11. nationwide, Thu 04.11. in
+     * BW. Reformationstag on a Tuesday (2028-10-31): Mon 30.10. + 1 = Wed
+     * 01.11. in NI, Tue 31.10. in BY and BE; Tue 31.10. + 1 in BY = Thu
+     * 02.11. (Allerheiligen) */
+    assert_int_equal(jc_online_add_workdays(D(2027, 10, 29), 3, DE),
+                     D(2027, 11, 3));
+    assert_int_equal(jc_online_add_workdays(D(2027, 10, 29), 3, JC_HOL_BW),
+                     D(2027, 11, 4));
+    assert_int_equal(jc_online_add_workdays(D(2028, 10, 30), 1, JC_HOL_NI),
+                     D(2028, 11, 1));
+    assert_int_equal(jc_online_add_workdays(D(2028, 10, 30), 1, JC_HOL_BY),
+                     D(2028, 10, 31));
+    assert_int_equal(jc_online_add_workdays(D(2028, 10, 31), 1, JC_HOL_BY),
+                     D(2028, 11, 2));
+    assert_int_equal(jc_online_add_workdays(D(2028, 10, 30), 1, JC_HOL_BE),
+                     D(2028, 10, 31));
+    /* Buß- und Bettag in Saxony only: Tue 17.11.2026 + 1 = Thu 19.11. in
+     * SN, Wed 18.11. elsewhere */
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 17), 1, JC_HOL_SN),
+                     D(2026, 11, 19));
+    assert_int_equal(jc_online_add_workdays(D(2026, 11, 17), 1, JC_HOL_TH),
+                     D(2026, 11, 18));
+    /* Christmas to New Year from Wed 23.12.2026: the working days are 24.,
+     * 28.-31.12., then (Neujahr on Friday) Mon 04.01., Tue 05.01., Wed
+     * 06.01. (in BW Heilige Drei Könige, so Thu 07.01. there) */
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 23), 5, DE),
+                     D(2026, 12, 31));
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 23), 7, DE),
+                     D(2027, 1, 5));
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 23), 8, DE),
+                     D(2027, 1, 6));
+    assert_int_equal(jc_online_add_workdays(D(2026, 12, 23), 8, JC_HOL_BW),
+                     D(2027, 1, 7));
 }
 
 static apr_int64_t utc(int y, int mo, int d, int h, int mi)
@@ -105,27 +177,39 @@ static void test_effective_berlin(void **state)
     setenv("TZ", "Europe/Berlin", 1);
     tzset();
     /* Fri 2026-11-27 12:00 CET -> Wed 2026-12-02 00:00 CET */
-    assert_int_equal(jc_online_effective_at(utc(2026, 11, 27, 11, 0), 3),
+    assert_int_equal(jc_online_effective_at(utc(2026, 11, 27, 11, 0), 3, DE),
                      utc(2026, 12, 1, 23, 0));
     /* DST starts Sun 2026-03-29: Fri 27.03. -> Wed 01.04. 00:00 CEST */
-    assert_int_equal(jc_online_effective_at(utc(2026, 3, 27, 9, 0), 3),
+    assert_int_equal(jc_online_effective_at(utc(2026, 3, 27, 9, 0), 3, DE),
                      utc(2026, 3, 31, 22, 0));
     /* Sat 28.03. 23:30 CET (22:30Z) -> Wed 01.04. 00:00 CEST */
-    assert_int_equal(jc_online_effective_at(utc(2026, 3, 28, 22, 30), 3),
+    assert_int_equal(jc_online_effective_at(utc(2026, 3, 28, 22, 30), 3, DE),
                      utc(2026, 3, 31, 22, 0));
     /* DST ends Sun 2026-10-25: Fri 23.10. -> Wed 28.10. 00:00 CET */
-    assert_int_equal(jc_online_effective_at(utc(2026, 10, 23, 10, 0), 3),
+    assert_int_equal(jc_online_effective_at(utc(2026, 10, 23, 10, 0), 3, DE),
                      utc(2026, 10, 27, 23, 0));
     /* Sun 25.10. 02:30 CET, the repeated hour -> Wed 28.10. */
-    assert_int_equal(jc_online_effective_at(utc(2026, 10, 25, 1, 30), 3),
+    assert_int_equal(jc_online_effective_at(utc(2026, 10, 25, 1, 30), 3, DE),
                      utc(2026, 10, 27, 23, 0));
     /* local date, not UTC date: Mon 2026-11-30 00:30 CET is still Sunday
      * in UTC; counted from Monday -> Thu 03.12. (UTC would give Wed) */
-    assert_int_equal(jc_online_effective_at(utc(2026, 11, 29, 23, 30), 3),
+    assert_int_equal(jc_online_effective_at(utc(2026, 11, 29, 23, 30), 3, DE),
                      utc(2026, 12, 2, 23, 0));
     /* Fri 23:59 CET is still Friday -> Wed */
-    assert_int_equal(jc_online_effective_at(utc(2026, 11, 27, 22, 59), 3),
+    assert_int_equal(jc_online_effective_at(utc(2026, 11, 27, 22, 59), 3, DE),
                      utc(2026, 12, 1, 23, 0));
+    /* over Easter 2026 in Berlin: Maundy Thursday 02.04. 18:00 CEST ->
+     * Thu 09.04. 00:00 CEST; a request at 23:30 CEST on Wed 01.04. -> Wed
+     * 08.04. (02.04., 07.04., 08.04.) */
+    assert_int_equal(jc_online_effective_at(utc(2026, 4, 2, 16, 0), 3, DE),
+                     utc(2026, 4, 8, 22, 0));
+    assert_int_equal(jc_online_effective_at(utc(2026, 4, 1, 21, 30), 3, DE),
+                     utc(2026, 4, 7, 22, 0));
+    /* Fri 30.10.2026 12:00 CET: Allerheiligen is a Sunday in 2026; in BW
+     * and DE alike -> Wed 04.11.; Reformationstag (Sat) changes nothing */
+    assert_int_equal(jc_online_effective_at(utc(2026, 10, 30, 11, 0), 3,
+                                            JC_HOL_BW),
+                     utc(2026, 11, 3, 23, 0));
     jc_online_local_date(utc(2026, 12, 1, 23, 0), buf);
     assert_string_equal(buf, "2026-12-02");
     jc_online_local_date(utc(2026, 3, 31, 22, 0), buf);
@@ -135,9 +219,9 @@ static void test_effective_berlin(void **state)
      * 00:00Z; Sun 29.11. 23:30Z is Sunday -> Wed */
     setenv("TZ", "UTC", 1);
     tzset();
-    assert_int_equal(jc_online_effective_at(utc(2026, 3, 27, 23, 30), 3),
+    assert_int_equal(jc_online_effective_at(utc(2026, 3, 27, 23, 30), 3, DE),
                      utc(2026, 4, 1, 0, 0));
-    assert_int_equal(jc_online_effective_at(utc(2026, 11, 29, 23, 30), 3),
+    assert_int_equal(jc_online_effective_at(utc(2026, 11, 29, 23, 30), 3, DE),
                      utc(2026, 12, 2, 0, 0));
     setenv("TZ", "Europe/Berlin", 1);
     tzset();
@@ -378,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_civil_roundtrip),
         cmocka_unit_test(test_weekend),
         cmocka_unit_test(test_add_workdays),
+        cmocka_unit_test(test_workdays_holidays),
         cmocka_unit_test(test_effective_berlin),
         cmocka_unit_test_setup_teardown(test_transitions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isolation_and_rollback, setup,
