@@ -128,7 +128,7 @@ const char *jc_holiday_name(int y, int m, int d, int region)
             return fixed[i].name;
         }
     }
-    /* Karfreitag (22 March at the earliest) to Fronleichnam (24 June at the
+    /* Karfreitag (20 March at the earliest) to Fronleichnam (24 June at the
      * latest) lie in the same year as Easter */
     jc_holiday_easter(y, &em, &ed);
     off = day_of_year(y, m, d) - day_of_year(y, em, ed);
