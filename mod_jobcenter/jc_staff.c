@@ -439,39 +439,54 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     }
 }
 
-void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,
-                      apr_int64_t now, apr_pool_t *p)
+/* Begin a transaction and find the staff account of an e-mail address:
+ * 1 with the transaction open and *id set; 0 with the result set (422
+ * email_invalid, 404 staff_unknown or the database error) and nothing
+ * open. */
+static int staff_begin_by_email(jc_db_t *db, jc_result_t *res,
+                                const char *email, apr_int64_t *id,
+                                apr_pool_t *p)
 {
     jc_db_row_t row;
     jc_db_rc_e rc;
-    apr_int64_t id = 0;
     const char *norm = email ? jc_account_normalize_email(email, p) : NULL;
-    const void *args[2];
+    const void *args[1];
     jc_staff_t st;
 
+    *id = 0;
     if (!norm) {
         jc_result_set(res, 422, "email_invalid", "Bitte geben Sie eine "
                       "gültige E-Mail-Adresse ein.", "email");
-        return;
+        return 0;
     }
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
-        return;
+        return 0;
     }
     args[0] = norm;
     rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &id, 0);
-        rc = jc_staff_load(db, &st, id, p);
+        jc_db_col_i64(&row, 0, id, 0);
+        rc = jc_staff_load(db, &st, *id, p);
     }
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         jc_result_set(res, 404, "staff_unknown", "Zu dieser E-Mail-Adresse "
                       "gibt es keine Mitarbeiterin und keinen Mitarbeiter.",
                       "email");
-        return;
+        return 0;
     }
-    if (jc_db_fail(res, db, rc, p)) {
+    return !jc_db_fail(res, db, rc, p);
+}
+
+void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,
+                      apr_int64_t now, apr_pool_t *p)
+{
+    jc_db_rc_e rc;
+    apr_int64_t id;
+    const void *args[2];
+
+    if (!staff_begin_by_email(db, res, email, &id, p)) {
         return;
     }
     args[0] = &now;
@@ -491,36 +506,11 @@ void jc_staff_new_onetime(jc_db_t *db, jc_result_t *res, const char *email,
                           const char *phc, apr_int64_t now,
                           apr_int64_t onetime_expires_at, apr_pool_t *p)
 {
-    jc_db_row_t row;
     jc_db_rc_e rc;
-    apr_int64_t id = 0;
-    const char *norm = email ? jc_account_normalize_email(email, p) : NULL;
+    apr_int64_t id;
     const void *args[4];
-    jc_staff_t st;
 
-    if (!norm) {
-        jc_result_set(res, 422, "email_invalid", "Bitte geben Sie eine "
-                      "gültige E-Mail-Adresse ein.", "email");
-        return;
-    }
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    args[0] = norm;
-    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
-    if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &id, 0);
-        rc = jc_staff_load(db, &st, id, p);
-    }
-    if (rc == JC_DB_NOROW) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 404, "staff_unknown", "Zu dieser E-Mail-Adresse "
-                      "gibt es keine Mitarbeiterin und keinen Mitarbeiter.",
-                      "email");
-        return;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
+    if (!staff_begin_by_email(db, res, email, &id, p)) {
         return;
     }
     args[0] = phc;
