@@ -176,6 +176,24 @@ static int pipe_write_slot(jc_pipe_t *h, const char *mem, size_t s, size_t e,
     return pwrite_all(h->fd, mem + s, e - s, off);
 }
 
+/* Normal writes: once JC_STORE_WRITEBACK bytes up to end are not yet
+ * handed to writeback, start writing them back without waiting
+ * (sync_file_range(SYNC_FILE_RANGE_WRITE)): the disk works while more data
+ * arrives, and the fsync at commit does not find the whole file dirty. */
+static void writeback_hint(int fd, apr_off_t *flushed, apr_off_t end)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (end - *flushed >= JC_STORE_WRITEBACK) {
+        sync_file_range(fd, *flushed, end - *flushed, SYNC_FILE_RANGE_WRITE);
+        *flushed = end;
+    }
+#else
+    (void)fd;
+    (void)flushed;
+    (void)end;
+#endif
+}
+
 static void *pipe_write_main(void *arg)
 {
     jc_pipe_t *h = arg;
@@ -191,20 +209,11 @@ static void *pipe_write_main(void *arg)
                                   h->start[t], h->start[t] + h->len[t],
                                   h->off[t]);
         }
-#ifdef SYNC_FILE_RANGE_WRITE
         if (err == 0 && h->dfd < 0) {
-            /* normal writes: start writeback of every JC_STORE_WRITEBACK
-             * bytes (not waited for), so the fsync at commit does not
-             * find the whole file dirty */
-            apr_off_t end = h->off[t] + (apr_off_t)h->len[t];
-
-            if (end - h->flushed >= JC_STORE_WRITEBACK) {
-                sync_file_range(h->fd, h->flushed, end - h->flushed,
-                                SYNC_FILE_RANGE_WRITE);
-                h->flushed = end;
-            }
+            /* normal writes (no O_DIRECT): writeback hints */
+            writeback_hint(h->fd, &h->flushed,
+                           h->off[t] + (apr_off_t)h->len[t]);
         }
-#endif
         pthread_mutex_lock(&h->mu);
         if (err != 0) {
             h->werr = APR_FROM_OS_ERROR(err);
@@ -513,23 +522,6 @@ static apr_status_t st_fail(jc_upload_t *u, apr_status_t rv)
     return rv;
 }
 
-/* Start writeback of what was written since the last call once a window
- * is full, without waiting for it: the disk works while more data
- * arrives, and the fsync at commit has little left to do. */
-static void st_writeback(jc_upload_t *u, int force)
-{
-#ifdef SYNC_FILE_RANGE_WRITE
-    if (u->size - u->flushed >= (force ? 1 : JC_STORE_WRITEBACK)) {
-        sync_file_range(u->fd, u->flushed, u->size - u->flushed,
-                        SYNC_FILE_RANGE_WRITE);
-        u->flushed = u->size;
-    }
-#else
-    (void)u;
-    (void)force;
-#endif
-}
-
 apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
                               int n)
 {
@@ -605,7 +597,7 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
             }
         }
     }
-    st_writeback(u, 0);
+    writeback_hint(u->fd, &u->flushed, u->size);
     return APR_SUCCESS;
 }
 
