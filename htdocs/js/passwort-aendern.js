@@ -113,10 +113,9 @@ form.addEventListener('submit', async (ev) => {
         repeatInput.value = '';
         setCsrfToken(res.data.csrf_token);
         // next step of the flow, or (an account with an address: staff)
-        // the second factor; ?ziel= travels along
-        const state = res.data.state;
-        window.location.replace((flowPage(state)
-            || (state === 'mfa_required' ? 'zweiter-faktor.html' : 'start.html')) + zielQuery());
+        // start.html, which sends each state on (set-up or code of the
+        // second factor); ?ziel= travels along
+        window.location.replace((flowPage(res.data.state) || 'start.html') + zielQuery());
         return;
     }
     if (res.status === 401) {
