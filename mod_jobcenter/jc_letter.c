@@ -226,7 +226,7 @@ static const char *jc_size_de(apr_uint64_t v, apr_pool_t *p)
     int u = -1;
 
     if (v < 1000) {
-        return apr_psprintf(p, "%llu %s", (unsigned long long)v,
+        return apr_psprintf(p, "%" APR_UINT64_T_FMT " %s", v,
                             v == 1 ? "Byte" : "Bytes");
     }
     while (u < 5 && x >= 999.95L) {

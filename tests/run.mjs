@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // mod_jobcenter test runner (called by ./build.sh test):
 //
-//   node tests/run.mjs --db sqlite|pgsql --suite http|browser [FILTER...]
+//   node tests/run.mjs --db sqlite|pgsql --suite http|security|browser [FILTER...]
 //
 // Exit code 0 = every test passed. FILTER (optional) keeps only test files
 // whose name contains one of the words, e.g. `… --suite http login session`.
@@ -51,7 +51,7 @@ const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function usage(msg) {
     if (msg) console.error(`run.mjs: ${msg}`);
-    console.error('usage: node tests/run.mjs --db sqlite|pgsql --suite http|browser [FILTER...]');
+    console.error('usage: node tests/run.mjs --db sqlite|pgsql --suite http|security|browser [FILTER...]');
     process.exit(2);
 }
 
@@ -69,7 +69,7 @@ for (let i = 0; i < argv.length; i++) {
     else filters.push(a);
 }
 if (!['sqlite', 'pgsql'].includes(db)) usage('--db must be sqlite or pgsql');
-if (!['http', 'browser'].includes(suite)) usage('--suite must be http or browser');
+if (!['http', 'security', 'browser'].includes(suite)) usage('--suite must be http, security or browser');
 if (!fs.existsSync(path.join(TOP, 'build', 'mod_jobcenter.so'))) {
     usage('build/mod_jobcenter.so is missing: run `make` first');
 }
