@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 
 #include "jc_event.h"
+#include "jc_factor.h"
 #include "jc_mail.h"
 #include "jc_mfa.h"
 #include "jc_outbox.h"
@@ -184,7 +185,7 @@ void jc_mfa_totp_setup(jc_db_t *db, jc_result_t *res, jc_totp_setup_t *out,
         jc_result_internal(res, "no key for secrets at rest");
         return;
     }
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
+    if (!jc_factor_may_add(db, res, s, ctx->reauth_window, 0, now, p)) {
         return;
     }
     /* the crypto first, outside any transaction */
@@ -239,11 +240,12 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
 
     jc_result_ok(res);
     memset(out, 0, sizeof(*out));
-    if (!clean) {
-        code_malformed(res);
+    /* who may add a factor first, then what was sent */
+    if (!jc_factor_may_add(db, res, s, ctx->reauth_window, 0, now, p)) {
         return;
     }
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
+    if (!clean) {
+        code_malformed(res);
         return;
     }
     rc = factor_get(db, &f, id, p);
@@ -271,6 +273,12 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
 
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    /* decided again inside the transaction: a factor added meanwhile by
+     * another session of the account ends a password-only set-up */
+    if (!jc_factor_may_add(db, res, s, ctx->reauth_window, 1, now, p)) {
+        jc_db_rollback(db, p);
         return;
     }
     args[0] = &now;

@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 
 #include "jc_event.h"
+#include "jc_factor.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_passkey.h"
@@ -277,21 +278,6 @@ static const char *user_handle(jc_db_t *db, jc_result_t *res,
     return h;
 }
 
-static int state_may_register(jc_result_t *res, const jc_session_t *s)
-{
-    /* after the password with no factor yet, or fully signed in; never
-     * in mfa_required: that would skip the second factor */
-    if (s->state == JC_SESS_MFA_SETUP_REQUIRED
-        || s->state == JC_SESS_AUTHENTICATED) {
-        return 1;
-    }
-    res->log = jc_session_state_name(s->state);
-    res->state = res->log;
-    jc_result_set(res, 403, "state_insufficient",
-                  "Bitte schließen Sie zuerst die Anmeldung ab.", NULL);
-    return 0;
-}
-
 void jc_passkey_register_options(jc_db_t *db, jc_result_t *res, json_t **out,
                                  const jc_ctx_t *ctx, const jc_session_t *s,
                                  apr_int64_t now, apr_pool_t *p)
@@ -302,8 +288,7 @@ void jc_passkey_register_options(jc_db_t *db, jc_result_t *res, json_t **out,
 
     jc_result_ok(res);
     *out = NULL;
-    if (!state_may_register(res, s)
-        || jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
+    if (!jc_factor_may_add(db, res, s, ctx->reauth_window, 0, now, p)) {
         return;
     }
     handle = user_handle(db, res, id, p);
@@ -387,7 +372,9 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
 
     jc_result_ok(res);
     memset(out, 0, sizeof(*out));
-    if (!state_may_register(res, s)) {
+    /* refused verifies (state, stale check, a factor meanwhile) leave
+     * the challenge unused */
+    if (!jc_factor_may_add(db, res, s, ctx->reauth_window, 0, now, p)) {
         return;
     }
     if (decode(&cd, &cd_len, in->client_data, JC_WA_MAX_CLIENT_DATA, p)
@@ -398,9 +385,6 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
     }
     if (name && !jc_passkey_name_ok(name)) {
         jc_passkey_name_invalid(res);
-        return;
-    }
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
         return;
     }
     if (challenge_use(db, res, &ch, &ch_len, "register", s->id_hash, cd,
@@ -420,6 +404,11 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
 
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    /* decided again inside the transaction (see jc_factor.h) */
+    if (!jc_factor_may_add(db, res, s, ctx->reauth_window, 1, now, p)) {
+        jc_db_rollback(db, p);
         return;
     }
     alg = cred.alg;

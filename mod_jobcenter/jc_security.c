@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 
 #include "jc_event.h"
+#include "jc_factor.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_passkey.h"
@@ -252,26 +253,6 @@ static jc_db_rc_e own_passkey(jc_db_t *db, const char **name,
     return rc;
 }
 
-/* Usable factors of the account (open transaction): passkeys that are not
- * flagged, and the confirmed TOTP factor. */
-static jc_db_rc_e factors(jc_db_t *db, apr_int64_t *passkeys,
-                          apr_int64_t *totp, apr_int64_t account,
-                          apr_pool_t *p)
-{
-    const void *args[2];
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-
-    args[0] = &account;
-    args[1] = &account;
-    rc = jc_db_select1(db, &row, "jc_sec_factors", args, p);
-    if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, passkeys, 0);
-        jc_db_col_i64(&row, 1, totp, 0);
-    }
-    return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
-}
-
 void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
                                 const jc_ctx_t *ctx, const jc_session_t *s,
                                 apr_int64_t id, const char *name,
@@ -340,7 +321,7 @@ void jc_security_passkey_delete(jc_db_t *db, jc_result_t *res,
         return;
     }
     if (rc == JC_DB_OK) {
-        rc = factors(db, &keys, &totp, account, p);
+        rc = jc_factor_count(db, &keys, &totp, account, p);
     }
     if (jc_db_fail(res, db, rc, p)) {
         return;
@@ -378,7 +359,7 @@ void jc_security_totp_delete(jc_db_t *db, jc_result_t *res,
         || jc_account_change_begin(db, res, account, now, p)) {
         return;
     }
-    rc = factors(db, &keys, &totp, account, p);
+    rc = jc_factor_count(db, &keys, &totp, account, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }

@@ -142,11 +142,6 @@ jc_route_fn jc_route_totp_verify;
 /* The session cookie sent with the request, or NULL. */
 const char *jc_api_session_cookie(jc_call_t *c);
 
-/* Route levels above the session levels (1..5): a complete two-factor
- * session and an enabled staff row with at least this role. */
-#define JC_API_LEVEL_STAFF 6   /* role sachbearbeitung (or admin)        */
-#define JC_API_LEVEL_ADMIN 7   /* role admin                             */
-
 /* mod_jobcenter_staff.c: the staff routes (role checked by the API). */
 jc_route_fn jc_route_staff_me;
 jc_route_fn jc_route_staff_customers;

@@ -23,13 +23,39 @@ APLOG_USE_MODULE(jobcenter);
 #define JC_COOKIE_PLAIN_NAME "jc_session"
 #define JC_JSON_TYPE "application/json; charset=utf-8"
 
+/* The session states a route accepts, as a set of bits of
+ * jc_sess_state_e (the route x state table of docs/api.md). R_ANON routes
+ * load no session: anonymous callers and every state reach them. */
+#define R_ST(x)  (1u << JC_SESS_##x)
+#define R_ANON   0u
+#define R_ANY    (R_ST(PASSWORD_OK) | R_ST(PASSWORD_CHANGE_REQUIRED) \
+                  | R_ST(EMAIL_REQUIRED) | R_ST(MFA_SETUP_REQUIRED) \
+                  | R_ST(MFA_REQUIRED) | R_ST(AUTHENTICATED))
+#define R_PWCHG  R_ST(PASSWORD_CHANGE_REQUIRED)
+#define R_EMAIL  R_ST(EMAIL_REQUIRED)
+/* adding a factor: never in mfa_required (that would skip the factor the
+ * account has); the core also refuses mfa_setup_required when the account
+ * has a usable factor meanwhile, and a stale check when authenticated */
+#define R_SETUP  (R_ST(MFA_SETUP_REQUIRED) | R_ST(AUTHENTICATED))
+#define R_MFA    R_ST(MFA_REQUIRED)
+#define R_AUTH   R_ST(AUTHENTICATED)
+#define R_ROLE_SB    (1u << 16)   /* + enabled staff row, sachbearbeitung */
+#define R_ROLE_ADMIN (1u << 17)   /* + enabled staff row, admin           */
+#define R_STAFF  (R_AUTH | R_ROLE_SB)
+#define R_ADMIN  (R_AUTH | R_ROLE_ADMIN)
+#define R_STATES(m) ((m) & 0xffffu)
+
+/* What a route does with a request body. */
+#define B_NONE   0   /* ignored; if one is sent it must be JSON (415)     */
+#define B_JSON   1   /* a JSON object is required, read and parsed here  */
+#define B_STREAM 2   /* the handler streams it (uploads; checks its type) */
+
 /* One API route. */
 typedef struct {
     int method;               /* M_GET / M_POST                           */
     const char *path;         /* below /api/v1/                           */
-    int min_level;            /* jc_session_level() needed, 0 = anonymous;
-                                 JC_API_LEVEL_STAFF/ADMIN: level 5 + role */
-    int needs_body;           /* 1 = JSON object body required            */
+    unsigned states;          /* R_*: accepted session states and role    */
+    int body;                 /* B_*                                      */
     int needs_db;             /* 1 = acquire a database connection        */
     jc_route_fn *fn;          /* handler                                  */
 } jc_route_t;
@@ -185,6 +211,59 @@ static int is_json_type(const char *ct)
     return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+static int unsupported_type(request_rec *r)
+{
+    return fail(r, 415, "unsupported_media_type",
+                "Die Anfrage muss im JSON-Format (Content-Type: "
+                "application/json) gesendet werden.", NULL);
+}
+
+/* A route that ignores its body still takes only JSON (the API speaks
+ * nothing else; a text/plain POST is what a cross-site form can send):
+ * no body at all, or a body declared as JSON. */
+static int no_body_or_json(request_rec *r)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+
+    if (ct) {
+        return is_json_type(ct);
+    }
+    return !apr_table_get(r->headers_in, "Transfer-Encoding")
+           && (!cl || apr_atoi64(cl) == 0);
+}
+
+/* Every query parameter, URL-decoded, must be free of NUL bytes: a %00
+ * would cut the value short before any check sees the rest (%00 is the
+ * only spelling of a NUL in a query). *field gets the offending
+ * parameter's decoded name, or stays NULL when the name holds the NUL. */
+static int query_nul_free(request_rec *r, const char **field)
+{
+    char *args, *tok, *last = NULL;
+
+    *field = NULL;
+    if (!r->args) {
+        return 1;
+    }
+    args = apr_pstrdup(r->pool, r->args);
+    for (tok = apr_strtok(args, "&", &last); tok;
+         tok = apr_strtok(NULL, "&", &last)) {
+        char *nul = strstr(tok, "%00"), *eq = strchr(tok, '=');
+
+        if (!nul) {
+            continue;
+        }
+        if (eq && nul > eq) {
+            *eq = '\0';
+            if (ap_unescape_urlencoded(tok) == OK) {
+                *field = tok;
+            }
+        }
+        return 0;
+    }
+    return 1;
+}
+
 /* Read and parse the JSON body: type and size are checked before reading,
  * the running total while reading; memory is bounded by JobcenterMaxBody. */
 static int read_body(jc_call_t *c)
@@ -197,9 +276,7 @@ static int read_body(jc_call_t *c)
     int rv;
 
     if (!is_json_type(apr_table_get(r->headers_in, "Content-Type"))) {
-        return fail(r, 415, "unsupported_media_type",
-                    "Die Anfrage muss im JSON-Format (Content-Type: "
-                    "application/json) gesendet werden.", NULL);
+        return unsupported_type(r);
     }
     if (cl && (apr_atoi64(cl) > max || apr_atoi64(cl) < 0)) {
         r->connection->keepalive = AP_CONN_CLOSE;
@@ -428,141 +505,179 @@ static int route_me(jc_call_t *c, jc_result_t *res, json_t **out)
 }
 
 static const jc_route_t routes[] = {
-    { M_GET,  "password-policy", 0, 0, 0, route_policy },
-    { M_POST, "register",        0, 1, 1, route_register },
-    { M_POST, "email/confirm",   0, 1, 1, route_confirm },
-    { M_POST, "email/resend",    0, 1, 1, route_resend },
-    { M_POST, "login",           0, 1, 1, route_login },
-    { M_POST, "logout",          1, 0, 1, route_logout },
-    { M_GET,  "me",              1, 0, 1, route_me },
-    /* second factor: level 4 = mfa_setup_required or mfa_required;
-     * verify checks for exactly mfa_required itself */
-    { M_POST, "mfa/totp/setup",  4, 0, 1, jc_route_totp_setup },
-    { M_POST, "mfa/totp/confirm", 4, 1, 1, jc_route_totp_confirm },
-    { M_POST, "mfa/totp/verify", 4, 1, 1, jc_route_totp_verify },
-    /* passkeys: registration in mfa_setup_required or authenticated (the
-     * core refuses mfa_required), login anonymous, assert in mfa_required */
-    { M_POST, "passkey/register/options", 4, 0, 1,
+    { M_GET, "password-policy", R_ANON, B_NONE, 0, route_policy },
+    { M_POST, "register", R_ANON, B_JSON, 1, route_register },
+    { M_POST, "email/confirm", R_ANON, B_JSON, 1, route_confirm },
+    { M_POST, "email/resend", R_ANON, B_JSON, 1, route_resend },
+    { M_POST, "login", R_ANON, B_JSON, 1, route_login },
+    { M_POST, "logout", R_ANY, B_NONE, 1, route_logout },
+    { M_GET, "me", R_ANY, B_NONE, 1, route_me },
+    /* second factor: set-up in mfa_setup_required or (fresh check)
+     * authenticated; verify only in mfa_required */
+    { M_POST, "mfa/totp/setup", R_SETUP, B_NONE, 1, jc_route_totp_setup },
+    { M_POST, "mfa/totp/confirm", R_SETUP, B_JSON, 1, jc_route_totp_confirm },
+    { M_POST, "mfa/totp/verify", R_MFA, B_JSON, 1, jc_route_totp_verify },
+    /* passkeys: registration like the TOTP set-up, login anonymous,
+     * assert only in mfa_required */
+    { M_POST, "passkey/register/options", R_SETUP, B_NONE, 1,
       jc_route_passkey_register_options },
-    { M_POST, "passkey/register/verify", 4, 1, 1,
+    { M_POST, "passkey/register/verify", R_SETUP, B_JSON, 1,
       jc_route_passkey_register_verify },
-    { M_POST, "passkey/login/options", 0, 0, 1,
+    { M_POST, "passkey/login/options", R_ANON, B_NONE, 1,
       jc_route_passkey_login_options },
-    { M_POST, "passkey/login/verify", 0, 1, 1,
+    { M_POST, "passkey/login/verify", R_ANON, B_JSON, 1,
       jc_route_passkey_login_verify },
-    { M_POST, "passkey/assert/options", 4, 0, 1,
+    { M_POST, "passkey/assert/options", R_MFA, B_NONE, 1,
       jc_route_passkey_assert_options },
-    { M_POST, "passkey/assert/verify", 4, 1, 1,
+    { M_POST, "passkey/assert/verify", R_MFA, B_JSON, 1,
       jc_route_passkey_assert_verify },
     /* document uploads (mod_jobcenter_upload.c): a complete session;
      * uploads/files streams its body through the JC_UPLOAD filter itself;
      * staff routes: the API checks the staff role, the core the
      * jobcenter and team */
-    { M_GET,  "uploads/context", 5, 0, 1, jc_route_up_context },
-    { M_POST, "uploads/drafts", 5, 1, 1, jc_route_up_draft },
-    { M_POST, "uploads/files", 5, 0, 1, jc_route_up_files },
-    { M_POST, "uploads/files/delete", 5, 1, 1, jc_route_up_file_delete },
-    { M_POST, "uploads/submit", 5, 1, 1, jc_route_up_submit },
-    { M_GET,  "uploads/receipt", 5, 0, 1, jc_route_up_receipt },
-    { M_GET,  "uploads/submissions", 5, 0, 1, jc_route_up_list },
-    { M_POST, "receipts/verify", 0, 1, 1, jc_route_up_verify },
-    { M_GET,  "staff/uploads", JC_API_LEVEL_STAFF, 0, 1, jc_route_up_inbox },
-    { M_GET,  "staff/uploads/file", JC_API_LEVEL_STAFF, 0, 1,
+    { M_GET, "uploads/context", R_AUTH, B_NONE, 1, jc_route_up_context },
+    { M_POST, "uploads/drafts", R_AUTH, B_JSON, 1, jc_route_up_draft },
+    { M_POST, "uploads/files", R_AUTH, B_STREAM, 1, jc_route_up_files },
+    { M_POST, "uploads/files/delete", R_AUTH, B_JSON, 1, jc_route_up_file_delete },
+    { M_POST, "uploads/submit", R_AUTH, B_JSON, 1, jc_route_up_submit },
+    { M_GET, "uploads/receipt", R_AUTH, B_NONE, 1, jc_route_up_receipt },
+    { M_GET, "uploads/submissions", R_AUTH, B_NONE, 1, jc_route_up_list },
+    { M_POST, "receipts/verify", R_ANON, B_JSON, 1, jc_route_up_verify },
+    { M_GET, "staff/uploads", R_STAFF, B_NONE, 1, jc_route_up_inbox },
+    { M_GET, "staff/uploads/file", R_STAFF, B_NONE, 1,
       jc_route_up_staff_file },
-    { M_POST, "staff/uploads/status", JC_API_LEVEL_STAFF, 1, 1,
+    { M_POST, "staff/uploads/status", R_STAFF, B_JSON, 1,
       jc_route_up_status },
-    /* the person profile: a complete two-factor session (level 5) */
-    { M_POST, "freischaltcode",  5, 1, 1, jc_route_fsc_redeem },
-    { M_GET,  "profile",         5, 0, 1, jc_route_profile },
-    { M_GET,  "jobcenter",       5, 0, 1, jc_route_jobcenter },
-    { M_GET,  "verlauf",         5, 0, 1, jc_route_verlauf },
+    /* the person profile: a complete two-factor session */
+    { M_POST, "freischaltcode", R_AUTH, B_JSON, 1, jc_route_fsc_redeem },
+    { M_GET, "profile", R_AUTH, B_NONE, 1, jc_route_profile },
+    { M_GET, "jobcenter", R_AUTH, B_NONE, 1, jc_route_jobcenter },
+    { M_GET, "verlauf", R_AUTH, B_NONE, 1, jc_route_verlauf },
     /* staff (Sachbearbeitung): complete session + staff role; '*' is a
      * customer id */
-    { M_GET,  "staff/me", JC_API_LEVEL_STAFF, 0, 1, jc_route_staff_me },
-    { M_GET,  "staff/customers", JC_API_LEVEL_STAFF, 0, 1,
+    { M_GET, "staff/me", R_STAFF, B_NONE, 1, jc_route_staff_me },
+    { M_GET, "staff/customers", R_STAFF, B_NONE, 1,
       jc_route_staff_customers },
-    { M_POST, "staff/customers", JC_API_LEVEL_STAFF, 1, 1,
+    { M_POST, "staff/customers", R_STAFF, B_JSON, 1,
       jc_route_staff_customer_create },
-    { M_GET,  "staff/customers/*", JC_API_LEVEL_STAFF, 0, 1,
+    { M_GET, "staff/customers/*", R_STAFF, B_NONE, 1,
       jc_route_staff_customer },
-    { M_POST, "staff/customers/*/freischaltcode", JC_API_LEVEL_STAFF, 0, 1,
+    { M_POST, "staff/customers/*/freischaltcode", R_STAFF, B_NONE, 1,
       jc_route_staff_code_issue },
-    { M_POST, "staff/customers/*/zugangsdaten", JC_API_LEVEL_STAFF, 0, 1,
+    { M_POST, "staff/customers/*/zugangsdaten", R_STAFF, B_NONE, 1,
       jc_route_staff_reset },
-    /* the letter flow (issue 5): level 2 = password_change_required and
-     * level 3 = email_required; the core wants exactly that state */
-    { M_POST, "onetime/password", 2, 1, 1, jc_route_reset_password },
-    { M_POST, "onetime/email",    3, 1, 1, jc_route_reset_email },
+    /* the letter flow (issue 5): exactly password_change_required,
+     * exactly email_required */
+    { M_POST, "onetime/password", R_PWCHG, B_JSON, 1, jc_route_reset_password },
+    { M_POST, "onetime/email", R_EMAIL, B_JSON, 1, jc_route_reset_email },
     /* the "Sicherheit" page: fully signed in; changes also need a recent
      * check (JobcenterReauthWindow, checked by the core) */
-    { M_GET,  "security",        5, 0, 1, jc_route_security_list },
-    { M_POST, "security/reauth/options", 5, 0, 1,
+    { M_GET, "security", R_AUTH, B_NONE, 1, jc_route_security_list },
+    { M_POST, "security/reauth/options", R_AUTH, B_NONE, 1,
       jc_route_security_reauth_options },
-    { M_POST, "security/reauth", 5, 1, 1, jc_route_security_reauth },
-    { M_POST, "security/passkey/rename", 5, 1, 1,
+    { M_POST, "security/reauth", R_AUTH, B_JSON, 1, jc_route_security_reauth },
+    { M_POST, "security/passkey/rename", R_AUTH, B_JSON, 1,
       jc_route_security_passkey_rename },
-    { M_POST, "security/passkey/delete", 5, 1, 1,
+    { M_POST, "security/passkey/delete", R_AUTH, B_JSON, 1,
       jc_route_security_passkey_delete },
-    { M_POST, "security/totp/delete", 5, 0, 1,
+    { M_POST, "security/totp/delete", R_AUTH, B_NONE, 1,
       jc_route_security_totp_delete },
-    /* Online-Kommunikation: fully signed in (level 5) */
-    { M_GET,  "online-kommunikation", 5, 0, 1, jc_route_online_get },
-    { M_POST, "online-kommunikation/aktivieren", 5, 0, 1,
+    /* Online-Kommunikation: fully signed in */
+    { M_GET, "online-kommunikation", R_AUTH, B_NONE, 1, jc_route_online_get },
+    { M_POST, "online-kommunikation/aktivieren", R_AUTH, B_NONE, 1,
       jc_route_online_activate },
-    { M_POST, "online-kommunikation/deaktivieren", 5, 0, 1,
+    { M_POST, "online-kommunikation/deaktivieren", R_AUTH, B_NONE, 1,
       jc_route_online_deactivate },
     /* messages, Postfach, Bescheide, Termine (mod_jobcenter_message.c):
      * fully signed in; writing also needs Online-Kommunikation (core) */
-    { M_GET,  "messages/anliegen", 5, 0, 1, jc_route_msg_anliegen },
-    { M_GET,  "messages",        5, 0, 1, jc_route_msg_list },
-    { M_POST, "messages",        5, 1, 1, jc_route_msg_send },
-    { M_GET,  "messages/conversation", 5, 0, 1, jc_route_msg_conversation },
-    { M_POST, "messages/reply",  5, 1, 1, jc_route_msg_reply },
-    { M_GET,  "messages/file",   5, 0, 1, jc_route_msg_file },
-    { M_GET,  "bescheide",       5, 0, 1, jc_route_bescheid_list },
-    { M_GET,  "bescheide/file",  5, 0, 1, jc_route_bescheid_file },
-    { M_GET,  "termine",         5, 0, 1, jc_route_termin_list },
-    { M_POST, "termine/verschieben", 5, 1, 1, jc_route_termin_reschedule },
+    { M_GET, "messages/anliegen", R_AUTH, B_NONE, 1, jc_route_msg_anliegen },
+    { M_GET, "messages", R_AUTH, B_NONE, 1, jc_route_msg_list },
+    { M_POST, "messages", R_AUTH, B_JSON, 1, jc_route_msg_send },
+    { M_GET, "messages/conversation", R_AUTH, B_NONE, 1, jc_route_msg_conversation },
+    { M_POST, "messages/reply", R_AUTH, B_JSON, 1, jc_route_msg_reply },
+    { M_GET, "messages/file", R_AUTH, B_NONE, 1, jc_route_msg_file },
+    { M_GET, "bescheide", R_AUTH, B_NONE, 1, jc_route_bescheid_list },
+    { M_GET, "bescheide/file", R_AUTH, B_NONE, 1, jc_route_bescheid_file },
+    { M_GET, "termine", R_AUTH, B_NONE, 1, jc_route_termin_list },
+    { M_POST, "termine/verschieben", R_AUTH, B_JSON, 1, jc_route_termin_reschedule },
     /* the team inboxes: staff role, own jobcenter and team (core) */
-    { M_GET,  "staff/messages", JC_API_LEVEL_STAFF, 0, 1,
+    { M_GET, "staff/messages", R_STAFF, B_NONE, 1,
       jc_route_staff_msg_inbox },
-    { M_GET,  "staff/messages/conversation", JC_API_LEVEL_STAFF, 0, 1,
+    { M_GET, "staff/messages/conversation", R_STAFF, B_NONE, 1,
       jc_route_staff_msg_conversation },
-    { M_POST, "staff/messages/assign", JC_API_LEVEL_STAFF, 1, 1,
+    { M_POST, "staff/messages/assign", R_STAFF, B_JSON, 1,
       jc_route_staff_msg_assign },
-    { M_POST, "staff/messages/status", JC_API_LEVEL_STAFF, 1, 1,
+    { M_POST, "staff/messages/status", R_STAFF, B_JSON, 1,
       jc_route_staff_msg_status },
-    { M_POST, "staff/messages/reply", JC_API_LEVEL_STAFF, 1, 1,
+    { M_POST, "staff/messages/reply", R_STAFF, B_JSON, 1,
       jc_route_staff_msg_reply },
-    { M_POST, "staff/messages/reply-files", JC_API_LEVEL_STAFF, 0, 1,
+    { M_POST, "staff/messages/reply-files", R_STAFF, B_STREAM, 1,
       jc_route_staff_msg_reply_files },
-    { M_GET,  "staff/messages/file", JC_API_LEVEL_STAFF, 0, 1,
+    { M_GET, "staff/messages/file", R_STAFF, B_NONE, 1,
       jc_route_staff_msg_file },
-    { M_POST, "staff/bescheide", JC_API_LEVEL_STAFF, 0, 1,
+    { M_POST, "staff/bescheide", R_STAFF, B_STREAM, 1,
       jc_route_staff_bescheid },
-    { M_POST, "staff/termine", JC_API_LEVEL_STAFF, 1, 1,
+    { M_POST, "staff/termine", R_STAFF, B_JSON, 1,
       jc_route_staff_termin },
-    /* forgotten credentials (anonymous) and the "Konto" page (level 5;
-     * changes also need a recent check, checked by the core) */
-    { M_POST, "password/forgot", 0, 1, 1, jc_route_password_forgot },
-    { M_POST, "password/reset/check", 0, 1, 1,
+    /* forgotten credentials (anonymous) and the "Konto" page (signed
+     * in; changes also need a recent check, checked by the core) */
+    { M_POST, "password/forgot", R_ANON, B_JSON, 1, jc_route_password_forgot },
+    { M_POST, "password/reset/check", R_ANON, B_JSON, 1,
       jc_route_password_reset_check },
-    { M_POST, "password/reset",  0, 1, 1, jc_route_password_reset },
-    { M_GET,  "jobcenter/suche", 0, 0, 1, jc_route_jobcenter_lookup },
-    { M_GET,  "konto",           5, 0, 1, jc_route_konto_get },
-    { M_POST, "konto/passwort",  5, 1, 1, jc_route_konto_password },
-    { M_POST, "konto/email",     5, 1, 1, jc_route_konto_email },
-    { M_POST, "konto/email/confirm", 0, 1, 1, jc_route_konto_email_confirm },
-    { M_POST, "konto/sitzungen/beenden", 5, 1, 1,
+    { M_POST, "password/reset", R_ANON, B_JSON, 1, jc_route_password_reset },
+    { M_GET, "jobcenter/suche", R_ANON, B_NONE, 1, jc_route_jobcenter_lookup },
+    { M_GET, "konto", R_AUTH, B_NONE, 1, jc_route_konto_get },
+    { M_POST, "konto/passwort", R_AUTH, B_JSON, 1, jc_route_konto_password },
+    { M_POST, "konto/email", R_AUTH, B_JSON, 1, jc_route_konto_email },
+    { M_POST, "konto/email/confirm", R_ANON, B_JSON, 1, jc_route_konto_email_confirm },
+    { M_POST, "konto/sitzungen/beenden", R_AUTH, B_JSON, 1,
       jc_route_konto_session_end },
-    { M_POST, "konto/sitzungen/andere-beenden", 5, 0, 1,
+    { M_POST, "konto/sitzungen/andere-beenden", R_AUTH, B_NONE, 1,
       jc_route_konto_sessions_end },
-    { M_GET,  "konto/export",    5, 0, 1, jc_route_konto_export },
-    { M_POST, "konto/loeschen",  5, 1, 1, jc_route_konto_delete },
+    { M_GET, "konto/export", R_AUTH, B_NONE, 1, jc_route_konto_export },
+    { M_POST, "konto/loeschen", R_AUTH, B_JSON, 1, jc_route_konto_delete },
     { 0, NULL, 0, 0, 0, NULL }
 };
 
 /* ---- the handler ------------------------------------------------------- */
+
+/* A session whose state the route does not accept: 403
+ * state_insufficient, or, for a route of one step of the login
+ * (mfa_required, password_change_required, email_required) that the
+ * session has not to take (it has got at least as far), 409
+ * <step>_not_required. The session is left as it is. */
+static int state_refused(request_rec *r, const jc_route_t *rt,
+                         jc_sess_state_e st)
+{
+    unsigned want = R_STATES(rt->states);
+    int lv = jc_session_level(st);
+    jc_result_t res;
+
+    jc_result_ok(&res);
+    res.state = jc_session_state_name(st);
+    res.log = res.state;
+    if (want == R_MFA && lv >= jc_session_level(JC_SESS_MFA_REQUIRED)) {
+        jc_result_set(&res, 409, "mfa_not_required",
+                      "Für diese Sitzung ist keine Bestätigung mit einem "
+                      "zweiten Faktor vorgesehen.", NULL);
+    }
+    else if (want == R_PWCHG
+             && lv >= jc_session_level(JC_SESS_PASSWORD_CHANGE_REQUIRED)) {
+        jc_result_set(&res, 409, "password_change_not_required",
+                      "Ihr Passwort muss nicht geändert werden.", NULL);
+    }
+    else if (want == R_EMAIL
+             && lv >= jc_session_level(JC_SESS_EMAIL_REQUIRED)) {
+        jc_result_set(&res, 409, "email_not_required",
+                      "Für Ihr Konto ist bereits eine E-Mail-Adresse "
+                      "hinterlegt.", NULL);
+    }
+    else {
+        jc_result_set(&res, 403, "state_insufficient",
+                      "Bitte schließen Sie zuerst die Anmeldung ab.", NULL);
+    }
+    return send_error(r, &res);
+}
 
 /* Match a route path against the request path: a '*' segment of the
  * route matches one segment of 1..18 digits, stored in *id. */
@@ -638,7 +753,7 @@ int jc_api_handler(request_rec *r)
 {
     jc_srv_conf_t *conf;
     const jc_route_t *rt;
-    const char *path, *allow;
+    const char *path, *allow, *bad_param;
     jc_call_t c;
     jc_result_t res;
     json_t *out = NULL;
@@ -672,6 +787,10 @@ int jc_api_handler(request_rec *r)
                     NULL);
     }
     mutating = rt->method != M_GET;
+    if (!query_nul_free(r, &bad_param)) {
+        return fail(r, 422, "parameter_invalid", "Ein Parameter der Adresse "
+                    "enthält ein unzulässiges Zeichen.", bad_param);
+    }
 
     /* CSRF, part 1: state-changing requests only from our own pages */
     if (mutating && !origin_ok(&c)) {
@@ -679,7 +798,10 @@ int jc_api_handler(request_rec *r)
                     "Die Anfrage wurde aus Sicherheitsgründen abgelehnt "
                     "(unbekannte Herkunft).", NULL);
     }
-    if (rt->needs_body) {
+    if (mutating && rt->body == B_NONE && !no_body_or_json(r)) {
+        return unsupported_type(r);
+    }
+    if (rt->body == B_JSON) {
         status = read_body(&c);
         if (status != OK || !c.body) {
             return status;
@@ -699,7 +821,7 @@ int jc_api_handler(request_rec *r)
         c.db.handle = dbd->handle;
         c.db.prepared = dbd->prepared;
     }
-    if (rt->min_level > 0) {
+    if (rt->states != R_ANON) {
         const char *token = session_cookie(&c);
         int expired = 0;
         jc_db_rc_e rc = JC_DB_NOROW;
@@ -728,15 +850,8 @@ int jc_api_handler(request_rec *r)
                 : fail(r, 401, "not_authenticated", "Bitte melden Sie sich "
                        "an.", NULL);
         }
-        if (jc_session_level(c.sess.state)
-            < (rt->min_level > 5 ? 5 : rt->min_level)) {
-            jc_result_ok(&res);
-            jc_result_set(&res, 403, "state_insufficient",
-                          "Bitte schließen Sie zuerst die Anmeldung ab.",
-                          NULL);
-            res.state = jc_session_state_name(c.sess.state);
-            res.log = res.state;
-            return send_error(r, &res);
+        if (!(R_STATES(rt->states) & (1u << c.sess.state))) {
+            return state_refused(r, rt, c.sess.state);
         }
         /* CSRF, part 2: the per-session token */
         if (mutating
@@ -749,7 +864,7 @@ int jc_api_handler(request_rec *r)
         }
     }
 
-    if (rt->min_level >= JC_API_LEVEL_STAFF) {
+    if (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) {
         /* staff routes: an enabled staff row with the route's role */
         jc_staff_t *st = apr_pcalloc(r->pool, sizeof(*st));
         jc_db_rc_e rc = jc_staff_load(&c.db, st, c.sess.account_id,
@@ -761,7 +876,7 @@ int jc_api_handler(request_rec *r)
             return send_error(r, &res);
         }
         if (rc == JC_DB_NOROW
-            || !jc_staff_allows(st, rt->min_level == JC_API_LEVEL_ADMIN
+            || !jc_staff_allows(st, (rt->states & R_ROLE_ADMIN)
                                     ? JC_ROLE_ADMIN
                                     : JC_ROLE_SACHBEARBEITUNG)) {
             jc_result_set(&res, 403, "staff_only", "Dieser Bereich ist "

@@ -548,7 +548,7 @@ int jc_route_up_verify(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* ---- staff routes ------------------------------------------------------ */
 
-/* The staff routes run with JC_API_LEVEL_STAFF: the API has loaded the
+/* The staff routes run with R_STAFF: the API has loaded the
  * caller's enabled staff row (c->staff); the core keeps them to its
  * jobcenter and team. */
 static void staff_of(jc_call_t *c, jc_upload_staff_t *st)
