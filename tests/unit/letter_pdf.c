@@ -5,10 +5,12 @@
  *   letter_pdf freischaltcode OUT DATE VALID CODE URL
  *   letter_pdf credential OUT DATE VALID PART VALUE [LOGIN_URL]
  *   letter_pdf receipt OUT AT NFILES [MESSAGE]
+ *   letter_pdf receipt-sizes OUT AT SIZE...
  *
  * DATE, VALID, AT: epoch seconds. The letter head is fixed (below); the
  * receipt's files are "Kontoauszug-N.pdf" with size N * 1000003 and the
- * SHA-256 of the text "N". */
+ * SHA-256 of the text "N"; receipt-sizes: one file "Datei-SIZE.pdf" per
+ * SIZE (bytes) with the SHA-256 of the text "SIZE". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +65,10 @@ int main(int argc, char **argv)
         rc = jc_letter_credential(p, &h, atoi(argv[5]), argv[6],
                                   (time_t)atoll(argv[4]), &pdf, &len, &err);
     }
-    else if (strcmp(argv[1], "receipt") == 0 && (argc == 5 || argc == 6)) {
-        int i, n = atoi(argv[4]);
+    else if ((strcmp(argv[1], "receipt") == 0 && (argc == 5 || argc == 6))
+             || strcmp(argv[1], "receipt-sizes") == 0) {
+        int sizes = strcmp(argv[1], "receipt-sizes") == 0;
+        int i, n = sizes ? argc - 4 : atoi(argv[4]);
         jc_receipt_file_t *files = apr_pcalloc(p, sizeof(*files)
                                                * (size_t)(n > 0 ? n : 1));
         jc_receipt_t r = {
@@ -73,7 +77,7 @@ int main(int argc, char **argv)
             .reference = "EV-2026-000123",
             .area = "Geldleistung",
             .files = files, .nfiles = n,
-            .message = argc == 6 ? argv[5] : NULL,
+            .message = !sizes && argc == 6 ? argv[5] : NULL,
             .verify_code = "K7QX-2MPD",
             .verify_url = "https://jobcenter.example/pruefen?code=K7QX-2MPD",
         };
@@ -83,13 +87,20 @@ int main(int argc, char **argv)
             char *hex = apr_palloc(p, 65), num[16];
             unsigned int k;
 
-            snprintf(num, sizeof(num), "%d", i + 1);
+            if (sizes) {
+                snprintf(num, sizeof(num), "%s", argv[4 + i]);
+                files[i].name = apr_psprintf(p, "Datei-%s.pdf", num);
+                files[i].size = (apr_uint64_t)strtoull(num, NULL, 10);
+            }
+            else {
+                snprintf(num, sizeof(num), "%d", i + 1);
+                files[i].name = apr_psprintf(p, "Kontoauszug-%d.pdf", i + 1);
+                files[i].size = (apr_uint64_t)(i + 1) * 1000003u;
+            }
             EVP_Digest(num, strlen(num), md, NULL, EVP_sha256(), NULL);
             for (k = 0; k < 32; k++) {
                 snprintf(hex + 2 * k, 3, "%02x", md[k]);
             }
-            files[i].name = apr_psprintf(p, "Kontoauszug-%d.pdf", i + 1);
-            files[i].size = (apr_uint64_t)(i + 1) * 1000003u;
             files[i].sha256_hex = hex;
         }
         rc = jc_receipt_pdf(p, &r, &pdf, &len, &err);

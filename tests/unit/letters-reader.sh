@@ -99,6 +99,23 @@ for i in $(seq 1 120); do grep -qF " $(sha "$i") " <<<"$r" || missing=$((missing
 has r120.pdf "$r" "Kontoauszug-120.pdf"
 has r120.pdf "$r" "120,0 MB (120.000.360 Bytes)"
 
+# small sizes (security finding 2: below 1000 bytes the size was formatted
+# with "%llu", which APR's formatter lacks: the driver crashed here)
+if "$DRV" receipt-sizes "$T/rs.pdf" "$DATE" 0 1 2 999 1000 1024 999999 2>"$T/err"; then
+    r=$(text "$T/rs.pdf")
+    for s in "1 Datei-0.pdf 0 Bytes SHA-256: $(sha 0) " \
+        "2 Datei-1.pdf 1 Byte SHA-256: $(sha 1) " \
+        "3 Datei-2.pdf 2 Bytes SHA-256: $(sha 2) " \
+        "4 Datei-999.pdf 999 Bytes SHA-256: $(sha 999) " \
+        "5 Datei-1000.pdf 1,0 kB (1.000 Bytes) SHA-256: $(sha 1000) " \
+        "6 Datei-1024.pdf 1,0 kB (1.024 Bytes) SHA-256: $(sha 1024) " \
+        "7 Datei-999999.pdf 1,0 MB (999.999 Bytes) SHA-256: $(sha 999999) "; do
+        has rs.pdf "$r" "$s"
+    done
+else
+    bad "receipt with sizes 0 1 2 999 1000 1024 999999 failed (exit $?): $(cat "$T/err")"
+fi
+
 # --- refusals -----------------------------------------------------------
 if "$DRV" receipt "$T/r501.pdf" "$DATE" 501 2>"$T/err"; then bad "501 files accepted"
 elif grep -q "501 files" "$T/err" && [[ ! -e $T/r501.pdf ]]; then ok
