@@ -6,7 +6,7 @@
 #                       portal on http://localhost:8080
 #   ./build.sh stop     stop the portal started by `run`
 #   ./build.sh test     the whole suite: unit (ASan/UBSan), PDF letters read
-#                       back, HTTP on SQLite and PostgreSQL, browser
+#                       back, HTTP and security on SQLite and PostgreSQL, browser
 #                       (Chromium); ends with a summary
 #   ./build.sh build    only build (build/mod_jobcenter.so, build/jobcenter-admin)
 #   ./build.sh install  install into this machine's Debian Apache
@@ -217,6 +217,8 @@ cmd_test() {
     run_phase "fuzz (libFuzzer, 15 s per target)" make -s -C tests/fuzz run FUZZ_TIME=15
     run_phase "http on SQLite" node tests/run.mjs --db sqlite --suite http
     run_phase "http on PostgreSQL" node tests/run.mjs --db pgsql --suite http
+    run_phase "security (tests/security) on SQLite" node tests/run.mjs --db sqlite --suite security
+    run_phase "security (tests/security) on PostgreSQL" node tests/run.mjs --db pgsql --suite security
     run_phase "browser (Chromium) on SQLite" node tests/run.mjs --db sqlite --suite browser
     run_phase "browser (Chromium) on PostgreSQL" node tests/run.mjs --db pgsql --suite browser
     say ""
