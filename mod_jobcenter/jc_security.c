@@ -264,6 +264,11 @@ void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
     jc_db_rc_e rc;
 
     jc_result_ok(res);
+    /* who may change factors first (docs/api.md, route x state), then
+     * what was sent */
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
+        return;
+    }
     if (id < 1) {
         id_invalid(res);
         return;
@@ -272,8 +277,7 @@ void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
         jc_passkey_name_invalid(res);
         return;
     }
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || jc_account_change_begin(db, res, account, now, p)) {
+    if (jc_account_change_begin(db, res, account, now, p)) {
         return;
     }
     rc = own_passkey(db, &old, &flagged, id, account, p);
@@ -307,12 +311,14 @@ void jc_security_passkey_delete(jc_db_t *db, jc_result_t *res,
     jc_db_rc_e rc;
 
     jc_result_ok(res);
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
+        return;
+    }
     if (id < 1) {
         id_invalid(res);
         return;
     }
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || jc_account_change_begin(db, res, account, now, p)) {
+    if (jc_account_change_begin(db, res, account, now, p)) {
         return;
     }
     rc = own_passkey(db, &name, &flagged, id, account, p);

@@ -1,0 +1,227 @@
+// ASVS 4.0.3 V4.1.3 (least privilege), V3.7.1 (a full, valid login session
+// before sensitive work): every route of the API in every session state.
+//
+// The route list is read from the route table in
+// mod_jobcenter/mod_jobcenter_api.c, the allowed set from the table in
+// docs/api.md ("Route × session state"). A route without a row, a row
+// without a route, or a cell the server does not honour fails the test.
+//
+// Each cell is one request with a session of its own, written straight into
+// the session table (state, account and the time of the last check are what
+// the cell is about; the flows that reach these states have their own
+// tests). A cell is "refused" when the answer is one of the refusals of the
+// session check (401 not_authenticated, 403 state_insufficient /
+// staff_only / reauth_required, 409 factor_exists / <step>_not_required),
+// "allowed" otherwise (the handler ran: its answer to an empty body is
+// usually a 4xx of its own input checks). After the refusals the test
+// checks that nothing changed: the account's factors, sessions and rows.
+//
+// JC_MATRIX_PRINT=1 prints the observed table in the docs' format.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { useEnv, logTest, TOP } from '../lib/env.mjs';
+import { uniqueEmail, nowSec, sha256hex } from '../lib/util.mjs';
+import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
+import { lit } from '../lib/db.mjs';
+import { addJobcenter, addStaff, adminOk } from '../lib/staff.mjs';
+import { SoftAuthenticator } from '../lib/webauthn.mjs';
+import { generate } from 'otplib';
+
+const STATE = { password_ok: 1, password_change_required: 2, email_required: 3, mfa_setup_required: 4,
+    mfa_required: 5, authenticated: 6 };
+
+// The columns of the docs' table: how to make the session of each.
+// variants: every listed account must give the same answer.
+const COLUMNS = [
+    { name: 'none' },
+    { name: 'password_ok', state: 'password_ok', accounts: ['plain'] },
+    { name: 'password_change_required', state: 'password_change_required', accounts: ['plain'] },
+    { name: 'email_required', state: 'email_required', accounts: ['plain'] },
+    { name: 'mfa_setup_required', state: 'mfa_setup_required', accounts: ['plain'] },
+    { name: 'mfa_setup_required + factor', state: 'mfa_setup_required', accounts: ['totp', 'passkey'] },
+    { name: 'mfa_required', state: 'mfa_required', accounts: ['totp', 'passkey', 'both'] },
+    { name: 'authenticated', state: 'authenticated', accounts: ['passkey'], fresh: true },
+    { name: 'authenticated, stale', state: 'authenticated', accounts: ['passkey'], fresh: false },
+    { name: 'staff', state: 'authenticated', accounts: ['staff'], fresh: true },
+    { name: 'staff admin', state: 'authenticated', accounts: ['admin'], fresh: true },
+    { name: 'staff disabled', state: 'authenticated', accounts: ['disabled'], fresh: true }
+];
+
+const REFUSALS = new Set(['401 not_authenticated', '403 state_insufficient', '403 staff_only',
+    '403 reauth_required', '409 factor_exists', '409 mfa_not_required', '409 password_change_not_required',
+    '409 email_not_required']);
+
+// The routes of the C route table: [{method, path, states, body}]
+export function routeTable() {
+    const src = fs.readFileSync(path.join(TOP, 'mod_jobcenter', 'mod_jobcenter_api.c'), 'utf8');
+    const start = src.indexOf('static const jc_route_t routes[] = {');
+    const end = src.indexOf('{ 0, NULL', start);
+    assert.ok(start > 0 && end > start, 'route table not found in mod_jobcenter_api.c');
+    const routes = [];
+    const re = /\{\s*(M_GET|M_POST),\s*"([^"]+)",\s*(R_\w+),\s*(B_\w+),/g;
+    let m;
+    while ((m = re.exec(src.slice(start, end))) !== null) {
+        routes.push({ method: m[1] === 'M_GET' ? 'GET' : 'POST', path: m[2], states: m[3], body: m[4] });
+    }
+    assert.ok(routes.length > 50, `only ${routes.length} routes parsed`);
+    return routes;
+}
+
+// The docs' table: Map "METHOD path" -> Map column -> '✓' | '–'
+export function docTable() {
+    const md = fs.readFileSync(path.join(TOP, 'docs', 'api.md'), 'utf8');
+    const a = md.indexOf('<!-- route-state-table -->');
+    const b = md.indexOf('<!-- /route-state-table -->');
+    assert.ok(a > 0 && b > a, 'docs/api.md has no <!-- route-state-table --> block');
+    const lines = md.slice(a, b).split('\n').filter((l) => l.startsWith('|'));
+    const head = lines[0].split('|').slice(1, -1).map((s) => s.trim());
+    assert.equal(head[0], 'route');
+    assert.deepEqual(head.slice(1), COLUMNS.map((c) => c.name), 'the columns of the table in docs/api.md');
+    const rows = new Map();
+    for (const l of lines.slice(2)) {
+        const cells = l.split('|').slice(1, -1).map((s) => s.trim());
+        const key = cells[0].replace(/`/g, '');
+        assert.ok(!rows.has(key), `docs/api.md: row ${key} twice`);
+        rows.set(key, new Map(head.slice(1).map((h, i) => [h, cells[i + 1]])));
+    }
+    return rows;
+}
+
+const routeKey = (r) => `${r.method} ${r.path}`;
+
+describe('route × session state matrix (docs/api.md)', () => {
+    const h = useEnv();
+    const acct = {};
+
+    test('every route of the route table has exactly one row in docs/api.md, and every row a route', () => {
+        const routes = routeTable().map(routeKey);
+        const rows = [...docTable().keys()];
+        assert.deepEqual(routes.filter((r) => !rows.includes(r)), [], 'routes without a row in docs/api.md');
+        assert.deepEqual(rows.filter((r) => !routes.includes(r)), [], 'rows in docs/api.md without a route');
+    });
+
+    test('set-up: accounts without a factor, with TOTP, with a passkey, with both; staff', async () => {
+        const env = h.env;
+        const auth = new SoftAuthenticator({ rpId: new URL(env.base).hostname, origin: env.base });
+        const idOf = async (email) => Number(await env.db.scalar(`SELECT id FROM account WHERE email = ${lit(email)}`));
+        for (const kind of ['plain', 'totp', 'passkey', 'both']) {
+            const u = await registerAndConfirm(env, uniqueEmail(`mx-${kind}`), strongPassword());
+            const c = env.client();
+            const l = await c.post('/api/v1/login', { login: u.email, password: u.password });
+            assert.equal(l.json.state, 'mfa_setup_required', l.text);
+            if (kind === 'passkey' || kind === 'both') {
+                const o = await c.post('/api/v1/passkey/register/options', {}, { csrf: true });
+                assert.equal(o.status, 200, o.text);
+                const v = await c.post('/api/v1/passkey/register/verify', auth.create(o.json), { csrf: true });
+                assert.equal(v.status, 200, v.text);
+            }
+            if (kind === 'totp' || kind === 'both') {
+                const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
+                assert.equal(s.status, 200, s.text);
+                const code = await generate({ secret: s.json.secret.replace(/\s+/g, ''), epoch: nowSec() });
+                const k = await c.post('/api/v1/mfa/totp/confirm', { code }, { csrf: true });
+                assert.equal(k.status, 200, k.text);
+            }
+            acct[kind] = await idOf(u.email);
+        }
+        const jc = `Jobcenter Matrix ${crypto.randomBytes(3).toString('hex')}`;
+        await addJobcenter(env, jc, ['71332']);
+        acct.staff = (await addStaff(env, jc, { tag: 'mx-sb' })).id;
+        acct.admin = (await addStaff(env, jc, { tag: 'mx-admin', role: 'admin' })).id;
+        const dis = await addStaff(env, jc, { tag: 'mx-dis' });
+        await adminOk(env, ['staff-disable', '--email', dis.email]);
+        acct.disabled = dis.id;
+        for (const [k, v] of Object.entries(acct)) assert.ok(v > 0, `account ${k}`);
+    });
+
+    // Write one session per (route, account) of a column in one statement;
+    // resolves Map "route|account" -> {token, csrf}.
+    async function mint(env, col, routes) {
+        const now = nowSec();
+        const out = new Map();
+        const values = [];
+        for (const r of routes) {
+            for (const a of col.accounts) {
+                const token = crypto.randomBytes(32).toString('base64url');
+                const csrf = crypto.randomBytes(32).toString('base64url');
+                const verified = col.state === 'authenticated' ? (col.fresh ? now : now - 7 * 86400) : 0;
+                values.push(`(${lit(sha256hex(token))}, ${acct[a]}, ${STATE[col.state]}, ${lit(csrf)}, ${now}, `
+                    + `${now}, ${now + 3600}, ${verified})`);
+                out.set(`${routeKey(r)}|${a}`, { token, csrf });
+            }
+        }
+        await env.db.exec('INSERT INTO session (id_hash, account_id, state, csrf_token, created_at, last_seen, '
+            + `expires_at, verified_at) VALUES ${values.join(', ')};`);
+        return out;
+    }
+
+    async function call(env, r, sess) {
+        const c = env.client();
+        const p = `/api/v1/${r.path.replace('*', '999999999')}`;
+        if (sess) c.jar.set('jc_session', sess.token);
+        const opts = { csrf: sess ? sess.csrf : undefined };
+        const res = r.method === 'GET' ? await c.get(p, opts)
+            : await c.post(p, r.body === 'B_JSON' ? {} : undefined, opts);
+        const verdict = `${res.status} ${res.error ? res.error.code : ''}`;
+        return { allowed: !REFUSALS.has(verdict), verdict };
+    }
+
+    async function factorSnapshot(env) {
+        return env.db.query('SELECT account_id, count(*) AS n, '
+            + 'max(confirmed_at) AS c FROM totp_factor GROUP BY account_id ORDER BY account_id')
+            .then(async (t) => ({ totp: JSON.stringify(t),
+                passkeys: JSON.stringify(await env.db.query('SELECT id, account_id, name FROM passkey ORDER BY id')) }));
+    }
+
+    test('every cell: the server allows exactly what docs/api.md says (and nothing changes on a refusal)', async () => {
+        const env = h.env;
+        const routes = routeTable();
+        const doc = docTable();
+        const observed = new Map(routes.map((r) => [routeKey(r), new Map()]));
+        const wrong = [];
+        const before = await factorSnapshot(env);
+        for (const col of COLUMNS) {
+            for (const r of routes) {
+                // sessions of their own for every cell: a route may end
+                // the account's other sessions
+                const sessions = col.accounts ? await mint(env, col, [r]) : null;
+                const results = [];
+                for (const a of col.accounts || [null]) {
+                    results.push({ a, ...(await call(env, r, a ? sessions.get(`${routeKey(r)}|${a}`) : null)) });
+                }
+                const allowed = results[0].allowed;
+                if (results.some((x) => x.allowed !== allowed)) {
+                    wrong.push(`${routeKey(r)} / ${col.name}: the account variants differ: `
+                        + results.map((x) => `${x.a}: ${x.verdict}`).join(', '));
+                }
+                const mark = allowed ? '✓' : '–';
+                observed.get(routeKey(r)).set(col.name, mark);
+                const want = doc.get(routeKey(r))?.get(col.name);
+                if (want !== mark) {
+                    wrong.push(`${routeKey(r)} / ${col.name}: docs say ${want}, server ${mark} `
+                        + `(${results.map((x) => x.verdict).join(', ')})`);
+                }
+            }
+        }
+        if (process.env.JC_MATRIX_PRINT) {
+            console.log(`| route | ${COLUMNS.map((c) => c.name).join(' | ')} |`);
+            console.log(`|---|${COLUMNS.map(() => ':-:').join('|')}|`);
+            for (const r of routes) {
+                console.log(`| \`${routeKey(r)}\` | ${COLUMNS.map((c) => observed.get(routeKey(r)).get(c.name)).join(' | ')} |`);
+            }
+        }
+        assert.deepEqual(wrong, [], `\n${wrong.join('\n')}`);
+        // refused set-up calls added no factor anywhere; allowed set-up
+        // calls with an empty body confirm nothing either
+        const after = await factorSnapshot(env);
+        assert.equal(after.passkeys, before.passkeys, 'passkeys changed');
+        const confirmed = (s) => JSON.parse(s).filter((x) => x.c !== null && x.c !== '' && x.c !== undefined)
+            .map((x) => Number(x.account_id));
+        assert.deepEqual(confirmed(after.totp), confirmed(before.totp), 'confirmed TOTP factors changed');
+    });
+
+    logTest();
+});
