@@ -17,7 +17,15 @@
  * a German 403 page for browsers, 403 JSON for API/XHR clients, one info
  * line in the log (mod_authz_core would log AH01631 at [error] for every
  * refused citizen). The hook only ever denies; granting is left to
- * mod_authz_core, which evaluates all Require lines as configured. */
+ * mod_authz_core, which evaluates all Require lines as configured.
+ *
+ * What reaches the backend: every request header that a backend could
+ * fold into an X-Jobcenter-* name (X_Jobcenter_User, x-jobcenter_user, ...)
+ * is removed before the gate sets its own, and the portal's session cookie
+ * is taken out of the Cookie header once the session was accepted (it is a
+ * bearer credential for the whole citizen API). The gate's own answers
+ * (401, 303, 403, 503) carry a restrictive CSP, X-Frame-Options,
+ * Referrer-Policy and nosniff. */
 #include <string.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -36,10 +44,32 @@ APLOG_USE_MODULE(jobcenter);
 #define JC_GATE_AUTH_TYPE "jobcenter"
 #define JC_GATE_LOGIN     "/anmeldung.html"
 
-static const char *const gate_headers[] = {
-    "X-Jobcenter-User", "X-Jobcenter-Kundennummer", "X-Jobcenter-Auth-Level",
-    NULL
+/* The portal's session cookies (mod_jobcenter_api.c: JC_COOKIE_*_NAME;
+ * both are removed whichever of them this host uses). */
+static const char *const session_cookies[] = {
+    "__Host-jc_session", "jc_session", NULL
 };
+
+/* The token the gate accepted, kept for subrequests and internal
+ * redirects after the cookie left the Cookie header. */
+#define JC_GATE_TOKEN_KEY "jc_gate_token"
+
+/* Headers of the gate's own answers: nothing to load but the 403 page's
+ * stylesheet, never framed, no Referer, no sniffing. */
+#define JC_GATE_CSP "default-src 'none'; style-src 'self'; " \
+                    "base-uri 'none'; form-action 'none'; " \
+                    "frame-ancestors 'none'"
+
+static void answer_headers(request_rec *r)
+{
+    apr_table_t *t = r->err_headers_out;
+
+    apr_table_setn(t, "Cache-Control", "no-store");
+    apr_table_setn(t, "Content-Security-Policy", JC_GATE_CSP);
+    apr_table_setn(t, "X-Frame-Options", "DENY");
+    apr_table_setn(t, "Referrer-Policy", "no-referrer");
+    apr_table_setn(t, "X-Content-Type-Options", "nosniff");
+}
 
 void *jc_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -127,7 +157,7 @@ static int deny(request_rec *r, const char *why)
             "\"message\":\"Bitte melden Sie sich an.\"}}";
 
         r->status = HTTP_UNAUTHORIZED;
-        apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+        answer_headers(r);
         ap_set_content_type(r, "application/json");
         ap_set_content_length(r, (apr_off_t)(sizeof(body) - 1));
         if (!r->header_only) {
@@ -143,23 +173,178 @@ static int deny(request_rec *r, const char *why)
             loc = apr_pstrcat(r->pool, JC_GATE_LOGIN "?ziel=",
                               pct_encode(r->pool, target), NULL);
         }
-        apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+        answer_headers(r);
         apr_table_setn(r->headers_out, "Location", loc);
         return HTTP_SEE_OTHER;
     }
 }
 
-/* Spoofed gate headers never reach a backend, whatever the check says. */
-static int gate_header_parser(request_rec *r)
+/* 503 from the gate: httpd's error page with the gate's headers. */
+static int unavailable(request_rec *r)
+{
+    answer_headers(r);
+    return HTTP_SERVICE_UNAVAILABLE;
+}
+
+/* A name that is, or that a backend may fold into, an X-Jobcenter-*
+ * header: "x-jobcenter-" once lower-cased with every character that is
+ * not a letter or digit read as '-' (X_Jobcenter_User, x-jobcenter_user,
+ * X.JOBCENTER-USER, ...; CGI, PHP, WSGI and others fold '_' and '-'). */
+static int gate_lookalike(const char *name)
+{
+    static const char want[] = "x-jobcenter-";
+    size_t i;
+
+    for (i = 0; want[i]; i++) {
+        unsigned char c = (unsigned char)name[i];
+
+        if (!c) {
+            return 0;
+        }
+        c = apr_isalnum(c) ? (unsigned char)apr_tolower(c) : '-';
+        if (c != (unsigned char)want[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Remove every X-Jobcenter-* look-alike the client sent. */
+static void strip_gate_headers(request_rec *r)
+{
+    const apr_array_header_t *a = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
+    apr_array_header_t *drop = NULL;
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        if (e[i].key && gate_lookalike(e[i].key)) {
+            if (!drop) {
+                drop = apr_array_make(r->pool, 4, sizeof(const char *));
+            }
+            APR_ARRAY_PUSH(drop, const char *) = e[i].key;
+        }
+    }
+    for (i = 0; drop && i < drop->nelts; i++) {
+        apr_table_unset(r->headers_in, APR_ARRAY_IDX(drop, i, const char *));
+    }
+}
+
+static int is_session_cookie(const char *name, size_t len)
 {
     int i;
 
+    for (i = 0; session_cookies[i]; i++) {
+        if (strlen(session_cookies[i]) == len
+            && !strncasecmp(name, session_cookies[i], len)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A Cookie header without the session cookies: NULL when nothing is
+ * left, hdr itself when nothing was removed. Pieces end at ';' and also at
+ * ',' (two Cookie header lines arrive joined by ", ", and some backends
+ * split there); names compare case-insensitively. Kept pieces are copied
+ * as they were sent, with the separator in front of them. */
+static const char *cookie_without_session(apr_pool_t *p, const char *hdr)
+{
+    char *out = apr_palloc(p, strlen(hdr) + 1), *o = out;
+    const char *s = hdr;
+    int removed = 0, kept = 0;
+
+    for (;;) {
+        /* a piece: [start, end), start at hdr or at its separator */
+        const char *start = s, *n = s == hdr ? s : s + 1, *end, *ne;
+
+        end = n + strcspn(n, ";,");
+        while (n < end && (*n == ' ' || *n == '\t')) {
+            n++;
+        }
+        ne = memchr(n, '=', (size_t)(end - n));
+        ne = ne ? ne : end;
+        while (ne > n && (ne[-1] == ' ' || ne[-1] == '\t')) {
+            ne--;
+        }
+        if (ne > n && is_session_cookie(n, (size_t)(ne - n))) {
+            removed = 1;
+        }
+        else if (n < end) {
+            const char *from = o == out ? n : start;
+
+            memcpy(o, from, (size_t)(end - from));
+            o += end - from;
+            kept = 1;
+        }
+        if (!*end) {
+            break;
+        }
+        s = end;
+    }
+    *o = '\0';
+    if (!removed) {
+        return hdr;
+    }
+    return kept ? out : NULL;
+}
+
+/* Take the session cookies out of every Cookie header line; a line with
+ * nothing else in it goes. */
+static void strip_session_cookie(request_rec *r)
+{
+    const apr_array_header_t *a = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
+    apr_array_header_t *keep = apr_array_make(r->pool, 1,
+                                              sizeof(const char *));
+    int i, changed = 0;
+
+    for (i = 0; i < a->nelts; i++) {
+        const char *v;
+
+        if (!e[i].key || strcasecmp(e[i].key, "Cookie") || !e[i].val) {
+            continue;
+        }
+        v = cookie_without_session(r->pool, e[i].val);
+        changed |= v != e[i].val;
+        if (v) {
+            APR_ARRAY_PUSH(keep, const char *) = v;
+        }
+    }
+    if (!changed) {
+        return;
+    }
+    apr_table_unset(r->headers_in, "Cookie");
+    for (i = 0; i < keep->nelts; i++) {
+        apr_table_addn(r->headers_in, "Cookie",
+                       APR_ARRAY_IDX(keep, i, const char *));
+    }
+}
+
+/* The session token: from the Cookie header, or, once the gate took it
+ * out of there, the one this request's main request (subrequest) or the
+ * request before an internal redirect (same pool) accepted. */
+static const char *gate_token(jc_call_t *c)
+{
+    const char *token = jc_api_session_cookie(c);
+    const request_rec *q;
+
+    for (q = c->r; !token && q; q = q->main) {
+        void *v = NULL;
+
+        apr_pool_userdata_get(&v, JC_GATE_TOKEN_KEY, q->pool);
+        token = v;
+    }
+    return token;
+}
+
+/* Spoofed gate headers never reach a backend, whatever the check says. */
+static int gate_header_parser(request_rec *r)
+{
     if (!is_gate(r)) {
         return DECLINED;
     }
-    for (i = 0; gate_headers[i]; i++) {
-        apr_table_unset(r->headers_in, gate_headers[i]);
-    }
+    strip_gate_headers(r);
     return DECLINED;
 }
 
@@ -171,7 +356,7 @@ static int gate_check_user_id(request_rec *r)
     jc_session_t *sess;
     const char *token;
     ap_dbd_t *dbd;
-    int expired = 0, i, headers;
+    int expired = 0, headers;
     jc_db_rc_e rc;
 
     if (!is_gate(r)) {
@@ -181,13 +366,11 @@ static int gate_check_user_id(request_rec *r)
     if (conf->engine != 1) {
         return DECLINED;
     }
-    for (i = 0; gate_headers[i]; i++) {
-        apr_table_unset(r->headers_in, gate_headers[i]);
-    }
+    strip_gate_headers(r);
     memset(&c, 0, sizeof(c));
     c.r = r;
     c.conf = conf;
-    token = jc_api_session_cookie(&c);
+    token = gate_token(&c);
     if (!token) {
         return deny(r, "no cookie");
     }
@@ -195,7 +378,7 @@ static int gate_check_user_id(request_rec *r)
     if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00502)
                       "gate: no database connection");
-        return HTTP_SERVICE_UNAVAILABLE;
+        return unavailable(r);
     }
     c.db.driver = dbd->driver;
     c.db.handle = dbd->handle;
@@ -216,7 +399,7 @@ static int gate_check_user_id(request_rec *r)
                       : APLOG_ERR, 0, r, JCLOG(00503)
                       "gate: session lookup failed: %s",
                       c.db.last_error ? c.db.last_error : jc_db_rc_name(rc));
-        return HTTP_SERVICE_UNAVAILABLE;
+        return unavailable(r);
     }
     if (jc_session_level(sess->state) < 5) {
         return deny(r, jc_session_state_name(sess->state));
@@ -224,6 +407,9 @@ static int gate_check_user_id(request_rec *r)
     r->user = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->account_id);
     r->ap_auth_type = (char *)ap_auth_type(r);   /* CGI AUTH_TYPE */
     ap_set_module_config(r->request_config, &jobcenter_module, sess);
+    /* the backend gets the account, never the credential */
+    apr_pool_userdata_setn(token, JC_GATE_TOKEN_KEY, NULL, r->pool);
+    strip_session_cookie(r);
     if (headers) {
         apr_table_setn(r->headers_in, "X-Jobcenter-User", r->user);
         apr_table_setn(r->headers_in, "X-Jobcenter-Auth-Level", "2fa");
@@ -353,8 +539,7 @@ static int role_deny(request_rec *r, const char *why)
                   "gate: %s %s: account %s refused (%s)", r->method, r->uri,
                   r->user ? r->user : "-", why);
     r->status = HTTP_FORBIDDEN;
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
+    answer_headers(r);
     if (wants_json(r)) {
         static const char body[] = "{\"error\":{\"code\":\"staff_only\","
             "\"message\":\"Dieser Bereich ist Mitarbeiterinnen und "
@@ -412,7 +597,7 @@ static int gate_check_authz(request_rec *r)
     }
     st = gate_staff(r, sess, &rc);
     if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
-        return HTTP_SERVICE_UNAVAILABLE;
+        return unavailable(r);
     }
     if (!st) {
         return role_deny(r, "not staff");
