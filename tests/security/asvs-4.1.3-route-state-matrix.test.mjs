@@ -19,19 +19,16 @@
 // JC_MATRIX_PRINT=1 prints the observed table in the docs' format.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import crypto from 'node:crypto';
-import { useEnv, logTest, TOP } from '../lib/env.mjs';
-import { uniqueEmail, nowSec, sha256hex } from '../lib/util.mjs';
+import { useEnv, logTest } from '../lib/env.mjs';
+import { uniqueEmail, nowSec } from '../lib/util.mjs';
+import { mintSessions } from '../lib/sessions.mjs';
+import { routeTable, docTable as docTableOf } from '../lib/routes.mjs';
 import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
 import { lit } from '../lib/db.mjs';
 import { addJobcenter, addStaff, adminOk } from '../lib/staff.mjs';
 import { SoftAuthenticator } from '../lib/webauthn.mjs';
 import { generate } from 'otplib';
-
-const STATE = { password_ok: 1, password_change_required: 2, email_required: 3, mfa_setup_required: 4,
-    mfa_required: 5, authenticated: 6 };
 
 // The columns of the docs' table: how to make the session of each.
 // variants: every listed account must give the same answer.
@@ -54,43 +51,8 @@ const REFUSALS = new Set(['401 not_authenticated', '403 state_insufficient', '40
     '403 reauth_required', '409 factor_exists', '409 mfa_not_required', '409 password_change_not_required',
     '409 email_not_required']);
 
-// The routes of the C route table: [{method, path, states, body}]
-export function routeTable() {
-    const src = fs.readFileSync(path.join(TOP, 'mod_jobcenter', 'mod_jobcenter_api.c'), 'utf8');
-    const start = src.indexOf('static const jc_route_t routes[] = {');
-    const end = src.indexOf('{ 0, NULL', start);
-    assert.ok(start > 0 && end > start, 'route table not found in mod_jobcenter_api.c');
-    const routes = [];
-    const re = /\{\s*(M_GET|M_POST),\s*"([^"]+)",\s*(R_\w+),\s*(B_\w+),/g;
-    let m;
-    while ((m = re.exec(src.slice(start, end))) !== null) {
-        routes.push({ method: m[1] === 'M_GET' ? 'GET' : 'POST', path: m[2], states: m[3], body: m[4] });
-    }
-    assert.ok(routes.length > 50, `only ${routes.length} routes parsed`);
-    return routes;
-}
-
-// The docs' table: Map "METHOD path" -> Map column -> '✓' | '–'
-export function docTable() {
-    const md = fs.readFileSync(path.join(TOP, 'docs', 'api.md'), 'utf8');
-    const a = md.indexOf('<!-- route-state-table -->');
-    const b = md.indexOf('<!-- /route-state-table -->');
-    assert.ok(a > 0 && b > a, 'docs/api.md has no <!-- route-state-table --> block');
-    const lines = md.slice(a, b).split('\n').filter((l) => l.startsWith('|'));
-    const head = lines[0].split('|').slice(1, -1).map((s) => s.trim());
-    assert.equal(head[0], 'route');
-    assert.deepEqual(head.slice(1), COLUMNS.map((c) => c.name), 'the columns of the table in docs/api.md');
-    const rows = new Map();
-    for (const l of lines.slice(2)) {
-        const cells = l.split('|').slice(1, -1).map((s) => s.trim());
-        const key = cells[0].replace(/`/g, '');
-        assert.ok(!rows.has(key), `docs/api.md: row ${key} twice`);
-        rows.set(key, new Map(head.slice(1).map((h, i) => [h, cells[i + 1]])));
-    }
-    return rows;
-}
-
 const routeKey = (r) => `${r.method} ${r.path}`;
+const docTable = () => docTableOf(COLUMNS.map((c) => c.name));
 
 describe('route × session state matrix (docs/api.md)', () => {
     const h = useEnv();
@@ -137,25 +99,21 @@ describe('route × session state matrix (docs/api.md)', () => {
         for (const [k, v] of Object.entries(acct)) assert.ok(v > 0, `account ${k}`);
     });
 
-    // Write one session per (route, account) of a column in one statement;
+    // One session per (route, account) of a column, in one statement;
     // resolves Map "route|account" -> {token, csrf}.
     async function mint(env, col, routes) {
         const now = nowSec();
-        const out = new Map();
-        const values = [];
+        const keys = [];
+        const specs = [];
         for (const r of routes) {
             for (const a of col.accounts) {
-                const token = crypto.randomBytes(32).toString('base64url');
-                const csrf = crypto.randomBytes(32).toString('base64url');
-                const verified = col.state === 'authenticated' ? (col.fresh ? now : now - 7 * 86400) : 0;
-                values.push(`(${lit(sha256hex(token))}, ${acct[a]}, ${STATE[col.state]}, ${lit(csrf)}, ${now}, `
-                    + `${now}, ${now + 3600}, ${verified})`);
-                out.set(`${routeKey(r)}|${a}`, { token, csrf });
+                keys.push(`${routeKey(r)}|${a}`);
+                specs.push({ account: acct[a], state: col.state,
+                    verifiedAt: col.state === 'authenticated' ? (col.fresh ? now : now - 7 * 86400) : 0 });
             }
         }
-        await env.db.exec('INSERT INTO session (id_hash, account_id, state, csrf_token, created_at, last_seen, '
-            + `expires_at, verified_at) VALUES ${values.join(', ')};`);
-        return out;
+        const made = await mintSessions(env, specs);
+        return new Map(keys.map((k, i) => [k, made[i]]));
     }
 
     async function call(env, r, sess) {

@@ -1,0 +1,44 @@
+// The API's route table as the tests see it: parsed from the C source
+// (mod_jobcenter/mod_jobcenter_api.c) and from the route x state table of
+// docs/api.md, so a route added to one and not the other fails a test.
+import fs from 'node:fs';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { TOP } from './env.mjs';
+
+// The routes of the C route table: [{method, path, states, body}]
+export function routeTable() {
+    const src = fs.readFileSync(path.join(TOP, 'mod_jobcenter', 'mod_jobcenter_api.c'), 'utf8');
+    const start = src.indexOf('static const jc_route_t routes[] = {');
+    const end = src.indexOf('{ 0, NULL', start);
+    assert.ok(start > 0 && end > start, 'route table not found in mod_jobcenter_api.c');
+    const routes = [];
+    const re = /\{\s*(M_GET|M_POST),\s*"([^"]+)",\s*(R_\w+),\s*(B_\w+),/g;
+    let m;
+    while ((m = re.exec(src.slice(start, end))) !== null) {
+        routes.push({ method: m[1] === 'M_GET' ? 'GET' : 'POST', path: m[2], states: m[3], body: m[4] });
+    }
+    assert.ok(routes.length > 50, `only ${routes.length} routes parsed`);
+    return routes;
+}
+
+// The docs' table: Map "METHOD path" -> Map column -> '✓' | '–'
+export function docTable(columns) {
+    const md = fs.readFileSync(path.join(TOP, 'docs', 'api.md'), 'utf8');
+    const a = md.indexOf('<!-- route-state-table -->');
+    const b = md.indexOf('<!-- /route-state-table -->');
+    assert.ok(a > 0 && b > a, 'docs/api.md has no <!-- route-state-table --> block');
+    const lines = md.slice(a, b).split('\n').filter((l) => l.startsWith('|'));
+    const head = lines[0].split('|').slice(1, -1).map((s) => s.trim());
+    assert.equal(head[0], 'route');
+    assert.deepEqual(head.slice(1), columns, 'the columns of the table in docs/api.md');
+    const rows = new Map();
+    for (const l of lines.slice(2)) {
+        const cells = l.split('|').slice(1, -1).map((s) => s.trim());
+        const key = cells[0].replace(/`/g, '');
+        assert.ok(!rows.has(key), `docs/api.md: row ${key} twice`);
+        rows.set(key, new Map(head.slice(1).map((h, i) => [h, cells[i + 1]])));
+    }
+    return rows;
+}
+
