@@ -28,7 +28,7 @@ int jc_factor_may_add(jc_db_t *db, jc_result_t *res, const jc_session_t *s,
                       apr_pool_t *p)
 {
     apr_int64_t id = s->account_id, passkeys = 0, totp = 0;
-    const void *args[1];
+    const void *args[2];
     jc_db_rc_e rc = JC_DB_OK;
 
     if (s->state == JC_SESS_AUTHENTICATED) {
@@ -42,10 +42,12 @@ int jc_factor_may_add(jc_db_t *db, jc_result_t *res, const jc_session_t *s,
         return 0;
     }
     if (lock) {
-        /* a no-op write: PostgreSQL locks the row until the end of the
-         * transaction; SQLite's BEGIN IMMEDIATE holds the database */
-        args[0] = &id;
-        rc = jc_db_exec(db, NULL, "jc_acct_lock", args, p);
+        /* the row lock of every factor change (PostgreSQL holds it to the
+         * end of the transaction; SQLite's BEGIN IMMEDIATE holds the
+         * database) */
+        args[0] = &now;
+        args[1] = &id;
+        rc = jc_db_exec(db, NULL, "jc_sec_lock", args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_factor_count(db, &passkeys, &totp, id, p);

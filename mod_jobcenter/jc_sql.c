@@ -39,10 +39,6 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_acct_login_failed",
       "UPDATE account SET failed_logins = %lld, login_blocked_until = %lld "
       "WHERE id = %lld" },
-    /* a no-op write that locks the account row (PostgreSQL) until the
-     * end of the transaction: decisions about its factors in order */
-    { "jc_acct_lock",
-      "UPDATE account SET updated_at = updated_at WHERE id = %lld" },
     { "jc_acct_login_ok",
       "UPDATE account SET failed_logins = 0, login_blocked_until = 0 "
       "WHERE id = %lld AND failed_logins <> 0" },
