@@ -425,21 +425,6 @@ void jc_account_resend(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     res->status = 202;
 }
 
-jc_db_rc_e jc_account_client_failed(jc_db_t *db, const jc_ctx_t *ctx,
-                                    const char *key, apr_int64_t failures,
-                                    apr_int64_t now, apr_pool_t *p)
-{
-    apr_int64_t n = failures + 1;
-    apr_int64_t until = now + jc_throttle_delay(&ctx->thr_client, n);
-    const void *args[4];
-
-    args[0] = key;
-    args[1] = &n;
-    args[2] = &now;
-    args[3] = &until;
-    return jc_db_exec(db, NULL, "jc_thr_set", args, p);
-}
-
 jc_db_rc_e jc_account_client_clear(jc_db_t *db, const char *key,
                                    apr_pool_t *p)
 {
@@ -467,37 +452,24 @@ static void too_many(jc_result_t *res, apr_int64_t wait, int locked,
                                res->retry_after), NULL);
 }
 
-int jc_account_client_check(jc_db_t *db, jc_result_t *res,
-                            const jc_ctx_t *ctx, const char *key,
-                            apr_int64_t *failures, apr_int64_t now,
-                            apr_pool_t *p)
+int jc_account_client_reserve(jc_db_t *db, jc_result_t *res,
+                              const jc_ctx_t *ctx, const char *key,
+                              apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t cfail = 0, clast = 0, cuntil = 0;
-    const void *args[1];
-    jc_db_row_t row;
+    jc_thr_take_t t;
     jc_db_rc_e rc;
 
-    *failures = 0;
-    args[0] = key;
-    rc = jc_db_select1(db, &row, "jc_thr_get", args, p);
-    if (rc == JC_DB_NOROW) {
-        return 0;
-    }
+    rc = jc_throttle_reserve(db, &t, JC_THR_KEY, key, &ctx->thr_client,
+                             ctx->thr_client.lock_secs, now, p);
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, 0, &cfail, 0);
-    jc_db_col_i64(&row, 1, &clast, 0);
-    jc_db_col_i64(&row, 2, &cuntil, 0);
-    if (now - clast > ctx->thr_client.lock_secs) {
-        return 0; /* old failures are forgotten */
-    }
-    if (cuntil > now) {
+    if (!t.reserved) {
+        jc_db_rollback(db, p);
         res->log = apr_psprintf(p, "client %s blocked", key);
-        too_many(res, cuntil - now, 0, p);
+        too_many(res, t.wait, 0, p);
         return 1;
     }
-    *failures = cfail;
     return 0;
 }
 
@@ -507,11 +479,10 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       const char *client, const char *user_agent,
                       const char *old_token, apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t cfail = 0;
-    apr_int64_t id = 0, confirmed = 0, afail = 0, auntil = 0, pwchange = 0;
+    apr_int64_t id = 0, confirmed = 0, pwchange = 0;
     apr_int64_t factor_at = 0, passkeys = 0, onetime_exp = 0;
     int has_factor = 0, has_totp = 0;
-    const char *key = NULL, *phc, *email = NULL;
+    const char *key = NULL, *phc = NULL, *email = NULL;
     const void *args[3];
     jc_db_row_t row;
     jc_db_rc_e rc;
@@ -532,8 +503,15 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
 
-    /* 1. per client address */
-    if (jc_account_client_check(db, res, ctx, client, &cfail, now, p)) {
+    /* 1. one write transaction reserves this attempt for the client
+     * address and the account (jc_throttle_reserve): whatever runs in
+     * parallel, no more attempts reach the hash than the limits allow */
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (jc_account_client_reserve(db, res, ctx, client ? client : "-", now,
+                                  p)) {
         return;
     }
 
@@ -553,30 +531,37 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         rc = jc_db_select1(db, &row, "jc_acct_by_username", args, p);
     }
     if (rc == JC_DB_OK) {
+        jc_thr_take_t t;
+
         found = 1;
         jc_db_col_i64(&row, 0, &id, 0);
         phc = jc_db_col_str(&row, 1, p);
         jc_db_col_i64(&row, 2, &confirmed, 0);
-        jc_db_col_i64(&row, 3, &afail, 0);
-        jc_db_col_i64(&row, 4, &auntil, 0);
         jc_db_col_i64(&row, 5, &pwchange, 0);
         email = jc_db_col_str(&row, 6, p);
         has_totp = jc_db_col_i64(&row, 7, &factor_at, 0);
         jc_db_col_i64(&row, 8, &passkeys, 0);
         jc_db_col_i64(&row, 9, &onetime_exp, 0);
         has_factor = has_totp || passkeys > 0;
-        if (auntil > now) {
-            too_many(res, auntil - now,
-                     ctx->thr_account.max_failures > 0
-                     && afail >= ctx->thr_account.max_failures, p);
+        rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &id,
+                                 &ctx->thr_account, 0, now, p);
+        if (rc == JC_DB_OK && !t.reserved) {
+            /* the client's reservation goes too: nothing was tried */
+            jc_db_rollback(db, p);
+            res->log = apr_psprintf(p, "account %" APR_INT64_T_FMT
+                                    " blocked", id);
+            too_many(res, t.wait, t.locked, p);
             return;
         }
     }
     else if (rc == JC_DB_NOROW) {
         phc = ctx->dummy_hash;
+        rc = JC_DB_OK;
     }
-    else {
-        jc_db_fail(res, db, rc, p);
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
         return;
     }
 
@@ -584,22 +569,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     vrv = jc_password_verify(phc ? phc : ctx->dummy_hash, password,
                              password_len);
     if (!found || vrv != APR_SUCCESS) {
-        rc = jc_account_client_failed(db, ctx, client, cfail, now, p);
-        if (rc == JC_DB_OK && found) {
-            apr_int64_t n = afail + 1;
-            apr_int64_t until = now + jc_throttle_delay(&ctx->thr_account,
-                                                        n);
-
-            args[0] = &n;
-            args[1] = &until;
-            args[2] = &id;
-            rc = jc_db_exec(db, NULL, "jc_acct_login_failed", args, p);
-        }
-        if (rc == JC_DB_BUSY) {
-            /* the failure could not be counted: do not answer "wrong" */
-            jc_result_unavailable(res, db->last_error);
-            return;
-        }
+        /* the reservations are the counted failures */
         res->log = found ? "wrong password" : "unknown login";
         jc_result_set(res, 401, "invalid_credentials",
                       "Benutzername / E-Mail-Adresse oder Passwort ist "
@@ -607,10 +577,31 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
 
-    /* 4. right password; a one-time password from a letter (issue 5) or
-     * of a new staff account (staff-add: the account has its address)
-     * expires; only said to whoever knows it */
+    /* 4. right password: the counts (this attempt's reservations
+     * included) are reset; the client's row first, in the order of the
+     * reservation (PostgreSQL row locks) */
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    rc = jc_account_client_clear(db, client ? client : "-", p);
+    if (rc == JC_DB_OK) {
+        args[0] = &id;
+        rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
+    }
+    if (rc != JC_DB_OK) {
+        jc_db_fail(res, db, rc, p);
+        return;
+    }
+
+    /* a one-time password from a letter (issue 5) or of a new staff
+     * account (staff-add: the account has its address) expires; only
+     * said to whoever knows it */
     if (pwchange && onetime_exp > 0 && now >= onetime_exp) {
+        rc = jc_db_commit(db, p);
+        if (jc_db_fail(res, db, rc, p)) {
+            return;
+        }
         res->log = "one-time credentials expired";
         jc_result_set(res, 401, "onetime_expired", email
                       ? "Ihr Einmal-Passwort ist abgelaufen. Bitte wenden "
@@ -618,19 +609,6 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       : "Ihre Einmal-Zugangsdaten aus dem Brief sind "
                         "abgelaufen. Bitte fordern Sie bei Ihrem Jobcenter "
                         "neue Zugangsdaten an.", NULL);
-        return;
-    }
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    args[0] = &id;
-    rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
-    if (rc == JC_DB_OK && cfail > 0) {
-        rc = jc_account_client_clear(db, client, p);
-    }
-    if (rc != JC_DB_OK) {
-        jc_db_fail(res, db, rc, p);
         return;
     }
     if (email && !confirmed) {

@@ -155,18 +155,15 @@ jc_db_rc_e jc_account_rotate_to(jc_db_t *db, jc_login_out_t *out,
 
 /* Throttling of failures per client key (login_throttle row; the
  * password login uses the address, the passwordless passkey login
- * "pk:" + address) with ctx->thr_client. check: 429 too_many_attempts
- * (res set, non-zero returned) while the key is blocked, or a database
- * failure; *failures gets the failures still counted. */
-int jc_account_client_check(jc_db_t *db, jc_result_t *res,
-                            const jc_ctx_t *ctx, const char *key,
-                            apr_int64_t *failures, apr_int64_t now,
-                            apr_pool_t *p);
-
-/* Count one more failure for key (failures as check gave them). */
-jc_db_rc_e jc_account_client_failed(jc_db_t *db, const jc_ctx_t *ctx,
-                                    const char *key, apr_int64_t failures,
-                                    apr_int64_t now, apr_pool_t *p);
+ * "pk:" + address) with ctx->thr_client: reserve this attempt before it
+ * is evaluated (jc_throttle_reserve; in the caller's transaction when one
+ * is open). Non-zero with res set (429 too_many_attempts with
+ * Retry-After, or the database failure; the open transaction rolled
+ * back) when refused. A failure needs nothing more; a success calls
+ * jc_account_client_clear. */
+int jc_account_client_reserve(jc_db_t *db, jc_result_t *res,
+                              const jc_ctx_t *ctx, const char *key,
+                              apr_int64_t now, apr_pool_t *p);
 
 /* Forget the failures of key (after a success). */
 jc_db_rc_e jc_account_client_clear(jc_db_t *db, const char *key,

@@ -130,8 +130,9 @@ static int check_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                           size_t pwlen, const char *field, const char **phc,
                           apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t id = s->account_id, failed = 0, until = 0;
-    const void *args[3];
+    apr_int64_t id = s->account_id;
+    const void *args[1];
+    jc_thr_take_t t;
     jc_db_row_t row;
     jc_db_rc_e rc;
 
@@ -151,10 +152,20 @@ static int check_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return 1;
     }
     *phc = jc_db_col_str(&row, 0, p);
-    jc_db_col_i64(&row, 1, &failed, 0);
-    jc_db_col_i64(&row, 2, &until, 0);
-    if (until > now) {
-        res->retry_after = (long)(until - now);
+    /* this attempt is counted before the hash (jc_throttle_reserve), so
+     * parallel guesses cannot pass the limit */
+    rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &id, &ctx->thr_account,
+                             0, now, p);
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 401, "not_authenticated",
+                      "Bitte melden Sie sich an.", NULL);
+        return 1;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    if (!t.reserved) {
+        res->retry_after = (long)t.wait;
         jc_result_set(res, 429, "too_many_attempts",
                       apr_psprintf(p, "Zu viele falsche Passwörter. Bitte "
                                    "warten Sie %ld Sekunden und versuchen "
@@ -163,24 +174,16 @@ static int check_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return 1;
     }
     if (!*phc || jc_password_verify(*phc, pw, pwlen) != APR_SUCCESS) {
-        apr_int64_t n = failed + 1;
-
-        until = now + jc_throttle_delay(&ctx->thr_account, n);
-        args[0] = &n;
-        args[1] = &until;
-        args[2] = &id;
-        rc = jc_db_exec(db, NULL, "jc_acct_login_failed", args, p);
-        if (rc == JC_DB_BUSY) {
-            jc_result_unavailable(res, db->last_error);
-            return 1;
-        }
-        if (jc_db_fail(res, db, rc, p)) {
-            return 1;
-        }
+        /* the reservation is the counted failure */
         res->log = apr_psprintf(p, "konto: wrong password, account %"
                                 APR_INT64_T_FMT, id);
         jc_result_set(res, 401, "password_invalid",
                       "Das Passwort ist falsch.", field);
+        return 1;
+    }
+    /* right: the count (this reservation included) is reset */
+    rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
+    if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
     return 0;

@@ -333,7 +333,35 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
 }
 
-/* Count a wrong code for the account and block it as jc_throttle says. */
+/* The factor row as factor_get reads it, locked for the open
+ * transaction (jc_totp_lock): the throttle check, the code check and the
+ * count of a wrong code are one step, so parallel guesses cannot pass the
+ * limit (SQLite: BEGIN IMMEDIATE; PostgreSQL: the row lock). */
+static jc_db_rc_e factor_lock(jc_db_t *db, factor_t *f, apr_int64_t id,
+                              apr_pool_t *p)
+{
+    const void *args[1];
+    apr_int64_t at;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    memset(f, 0, sizeof(*f));
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, "jc_totp_lock", args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    f->sealed = jc_db_col_str(&row, 0, p);
+    f->confirmed = jc_db_col_i64(&row, 1, &at, 0);
+    jc_db_col_i64(&row, 2, &f->last_step, -1);
+    jc_db_col_i64(&row, 3, &f->failed, 0);
+    jc_db_col_i64(&row, 4, &f->blocked, 0);
+    return f->sealed ? JC_DB_OK : JC_DB_ERROR;
+}
+
+/* Count a wrong code for the account and block it as jc_throttle says,
+ * in the open transaction that locked the row (factor_lock); committed
+ * by the caller. */
 static jc_db_rc_e count_failure(jc_db_t *db, const jc_ctx_t *ctx,
                                 apr_int64_t id, apr_int64_t now,
                                 apr_pool_t *p)
@@ -343,10 +371,6 @@ static jc_db_rc_e count_failure(jc_db_t *db, const jc_ctx_t *ctx,
     jc_db_row_t row;
     jc_db_rc_e rc;
 
-    rc = jc_db_begin(db, p);
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
     args[0] = &id;
     rc = jc_db_select1(db, &row, "jc_totp_failed", args, p);
     if (rc == JC_DB_OK) {
@@ -355,12 +379,6 @@ static jc_db_rc_e count_failure(jc_db_t *db, const jc_ctx_t *ctx,
         args[0] = &until;
         args[1] = &id;
         rc = jc_db_exec(db, NULL, "jc_totp_block", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (rc != JC_DB_OK) {
-        jc_db_rollback(db, p);
     }
     return rc;
 }
@@ -403,8 +421,13 @@ static int code_accept(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         code_malformed(res);
         return 1;
     }
-    rc = factor_get(db, &f, id, p);
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    rc = factor_lock(db, &f, id, p);
     if (rc == JC_DB_NOROW || (rc == JC_DB_OK && !f.confirmed)) {
+        jc_db_rollback(db, p);
         jc_result_set(res, 409, "factor_missing",
                       "Für Ihr Konto ist kein zweiter Faktor eingerichtet. "
                       "Bitte melden Sie sich erneut an.", NULL);
@@ -414,17 +437,23 @@ static int code_accept(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return 1;
     }
     if (f.blocked > now) {
+        jc_db_rollback(db, p);
         too_many(res, ctx, &f, now, p);
         return 1;
     }
     rv = check_code(res, &step, ctx, &f, id, clean, now, p);
     if (rv == APR_EGENERAL) {
+        jc_db_rollback(db, p);
         return 1;
     }
     if (rv == APR_EMISMATCH) {
         rc = count_failure(db, ctx, id, now, p);
+        if (rc == JC_DB_OK) {
+            rc = jc_db_commit(db, p);
+        }
         if (rc == JC_DB_BUSY) {
             /* the failure could not be counted: do not answer "wrong" */
+            jc_db_rollback(db, p);
             jc_result_unavailable(res, db->last_error);
             return 1;
         }
@@ -437,14 +466,12 @@ static int code_accept(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return 1;
     }
     if (rv == APR_EEXIST) {
+        jc_db_rollback(db, p);
         code_used(res, id, step, p);
         return 1;
     }
 
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return 1;
-    }
+    /* in the transaction that locked the row */
     args[0] = &step;
     args[1] = &now;
     args[2] = &id;

@@ -707,10 +707,11 @@ static int assertion(jc_db_t *db, jc_result_t *res, stored_t *k,
 
 /* The passwordless login after a verified assertion (transaction open):
  * end the session sent along, create an authenticated one, record the
- * event, forget the client's failures. */
+ * event, forget the client's failures (this attempt's reservation
+ * included). */
 static jc_db_rc_e login_session(jc_db_t *db, jc_login_out_t *out,
                                 const jc_ctx_t *ctx, const stored_t *k,
-                                const char *thr_key, apr_int64_t failures,
+                                const char *thr_key,
                                 const char *client, const char *user_agent,
                                 const char *old_token, apr_int64_t now,
                                 apr_pool_t *p)
@@ -722,7 +723,7 @@ static jc_db_rc_e login_session(jc_db_t *db, jc_login_out_t *out,
         rc = jc_session_delete(db, jc_token_hash(old_token,
                                                  strlen(old_token), p), p);
     }
-    if (rc == JC_DB_OK && failures > 0) {
+    if (rc == JC_DB_OK && thr_key) {
         rc = jc_account_client_clear(db, thr_key, p);
     }
     if (rc == JC_DB_OK) {
@@ -747,7 +748,6 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                            apr_int64_t now, apr_pool_t *p)
 {
     const char *thr_key = NULL;
-    apr_int64_t failures = 0;
     stored_t k;
     jc_db_rc_e rc;
 
@@ -761,20 +761,18 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         /* failed passwordless logins are throttled per client address */
         thr_key = apr_pstrcat(p, JC_PK_THR_PREFIX, client ? client : "-",
                               NULL);
-        if (jc_account_client_check(db, res, ctx, thr_key, &failures, now,
-                                    p)) {
+        /* this attempt is counted before it is evaluated, so parallel
+         * attempts cannot pass the limit (jc_throttle_reserve) */
+        if (jc_account_client_reserve(db, res, ctx, thr_key, now, p)) {
             return;
         }
     }
     if (assertion(db, res, &k, ctx, s, s ? "assert" : "login", in, now, p)) {
-        if (!s && res->status >= 400 && res->status < 500
-            && res->status != 403 && res->status != 429) {
-            rc = jc_account_client_failed(db, ctx, thr_key, failures, now,
-                                          p);
-            if (rc == JC_DB_BUSY) {
-                jc_result_unavailable(res, db->last_error);
-            }
+        if (!s && res->status == 403) {
+            /* a valid passkey (e-mail not confirmed): not a failure */
+            jc_account_client_clear(db, thr_key, p);
         }
+        /* otherwise the reservation is the counted failure */
         return;
     }
     if (s) {
@@ -792,7 +790,7 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         }
     }
     else {
-        rc = login_session(db, out, ctx, &k, thr_key, failures, client,
+        rc = login_session(db, out, ctx, &k, thr_key, client,
                            user_agent, old_token, now, p);
     }
     if (rc == JC_DB_OK) {

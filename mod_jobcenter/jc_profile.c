@@ -96,21 +96,33 @@ static jc_db_rc_e count_failure(jc_db_t *db, const char *key,
     return jc_db_exec(db, NULL, "jc_thr_block", args, p);
 }
 
-/* An unknown or used code: counted for the account and the address, then
- * answered 404. A failure that cannot be counted is not answered "wrong"
- * (503), so a busy database cannot be used to guess without limits. */
+/* An unknown or used code: counted for the account and the address in
+ * the transaction that locked both rows (throttled), then answered 404.
+ * undo: the transaction holds other writes (a parallel redemption was
+ * noticed after the bind): they are rolled back and the failure counted
+ * in a transaction of its own. A failure that cannot be counted is not
+ * answered "wrong" (503), so a busy database cannot be used to guess
+ * without limits. */
 static void invalid_code(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                          const char *akey, const char *ckey, const char *why,
-                         apr_int64_t now, apr_pool_t *p)
+                         int undo, apr_int64_t now, apr_pool_t *p)
 {
-    jc_db_rc_e rc;
+    jc_db_rc_e rc = JC_DB_OK;
 
-    jc_db_rollback(db, p);
-    rc = count_failure(db, akey, &ctx->thr_account,
-                       ctx->thr_account.lock_secs, now, p);
+    if (undo) {
+        jc_db_rollback(db, p);
+        rc = jc_db_begin(db, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = count_failure(db, akey, &ctx->thr_account,
+                           ctx->thr_account.lock_secs, now, p);
+    }
     if (rc == JC_DB_OK) {
         rc = count_failure(db, ckey, &ctx->thr_client,
                            ctx->thr_client.lock_secs, now, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
     }
     if (rc != JC_DB_OK) {
         jc_db_fail(res, db, rc, p);
@@ -122,32 +134,39 @@ static void invalid_code(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                   "verwendet. Bitte prüfen Sie Ihre Eingabe.", "code");
 }
 
-/* 429 while either key is blocked. Returns 1 when it answered. */
+/* Opens the redemption's transaction and locks the throttle rows of both
+ * keys in it (jc_thr_lock), so the check, the code look-up and the count
+ * of a failure are one step: parallel guesses cannot pass the limits.
+ * 429 (rolled back) while either key is blocked. Returns 1 when it
+ * answered. */
 static int throttled(jc_db_t *db, jc_result_t *res, const char *akey,
                      const char *ckey, apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t until, wait = 0;
-    const void *args[2];
-    jc_db_res_t rows;
+    const char *keys[2];
+    const void *args[1];
     jc_db_row_t row;
     jc_db_rc_e rc;
     int i;
 
-    args[0] = akey;
-    args[1] = ckey;
-    rc = jc_db_select(db, &rows, "jc_thr_get2", args, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return 1;
-    }
-    for (i = 0; i < rows.nrows; i++) {
-        if (jc_db_res_row(&rows, i, &row, p) == 0
-            && jc_db_col_i64(&row, 3, &until, 0) && until - now > wait) {
+    keys[0] = akey;
+    keys[1] = ckey;
+    rc = jc_db_begin(db, p);
+    for (i = 0; i < 2 && rc == JC_DB_OK; i++) {
+        args[0] = keys[i];
+        rc = jc_db_select1(db, &row, "jc_thr_lock", args, p);
+        if (rc == JC_DB_OK && jc_db_col_i64(&row, 2, &until, 0)
+            && until - now > wait) {
             wait = until - now;
         }
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
     }
     if (wait <= 0) {
         return 0;
     }
+    jc_db_rollback(db, p);
     res->retry_after = (long)wait;
     jc_result_set(res, 429, "too_many_attempts",
                   apr_psprintf(p, "Zu viele ungültige Freischaltcodes. "
@@ -189,23 +208,20 @@ void jc_profile_redeem(jc_db_t *db, jc_result_t *res, jc_profile_t *prof,
         return;
     }
     if (!code || !*code) {
-        jc_result_set(res, 422, "fsc_missing",
-                      "Bitte geben Sie den Freischaltcode ein.", "code");
+        refuse(db, res, 422, "fsc_missing",
+               "Bitte geben Sie den Freischaltcode ein.", p);
         return;
     }
     if (strlen(code) > JC_FSC_INPUT_MAX || !jc_fsc_normalize(code, norm)) {
-        jc_result_set(res, 422, "fsc_malformed", MSG_MALFORMED, "code");
+        refuse(db, res, 422, "fsc_malformed", MSG_MALFORMED, p);
         return;
     }
 
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
+    /* in the transaction throttled() opened */
     args[0] = jc_fsc_hash(norm, p);
     rc = jc_db_select1(db, &row, "jc_prof_code", args, p);
     if (rc == JC_DB_NOROW) {
-        invalid_code(db, res, ctx, akey, ckey, "unknown code", now, p);
+        invalid_code(db, res, ctx, akey, ckey, "unknown code", 0, now, p);
         return;
     }
     if (jc_db_fail(res, db, rc, p)) {
@@ -219,7 +235,8 @@ void jc_profile_redeem(jc_db_t *db, jc_result_t *res, jc_profile_t *prof,
     jc_db_col_i64(&row, 5, &owner, 0);
     jc_name = col_text(&row, 6, p);
     if (used) {
-        invalid_code(db, res, ctx, akey, ckey, "code already used", now, p);
+        invalid_code(db, res, ctx, akey, ckey, "code already used", 0, now,
+                     p);
         return;
     }
     if (voided) {
@@ -287,8 +304,8 @@ void jc_profile_redeem(jc_db_t *db, jc_result_t *res, jc_profile_t *prof,
         return;
     }
     if (n != 1) {
-        invalid_code(db, res, ctx, akey, ckey, "code used in parallel", now,
-                     p);
+        invalid_code(db, res, ctx, akey, ckey, "code used in parallel", 1,
+                     now, p);
         return;
     }
     rc = jc_event_add(db, account_id, now, JC_EV_CODE_REDEEMED, jc_name, p);

@@ -81,29 +81,36 @@ int jc_reset_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
                          apr_int64_t max, apr_int64_t window,
                          apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t cut = now - window, n = 0;
-    const void *args[3];
+    apr_int64_t cut = now - window, last = now;
+    const void *args[5];
     jc_db_row_t row;
     jc_db_rc_e rc;
 
+    /* count and decision in one conditional statement (jc_thr_limit):
+     * however many run in parallel, at most max are counted */
     args[0] = key;
     args[1] = &now;
     args[2] = &cut;
-    rc = jc_db_select1(db, &row, "jc_thr_fail", args, p);
+    args[3] = &cut;
+    args[4] = &max;
+    rc = jc_db_select1(db, &row, "jc_thr_limit", args, p);
+    if (rc == JC_DB_OK) {
+        return 0;
+    }
     if (rc == JC_DB_NOROW) {
-        rc = JC_DB_ERROR;
+        rc = jc_db_select1(db, &row, "jc_thr_get", args, p);
+        if (rc == JC_DB_OK) {
+            jc_db_col_i64(&row, 1, &last, now);
+        }
+        if (rc == JC_DB_OK || rc == JC_DB_NOROW) {
+            jc_db_rollback(db, p);
+            res->log = apr_psprintf(p, "%s: limit reached", key);
+            limited(res, last + window - now, p);
+            return 1;
+        }
     }
-    if (jc_db_fail(res, db, rc, p)) {
-        return 1;
-    }
-    jc_db_col_i64(&row, 0, &n, 0);
-    if (n > max) {
-        jc_db_rollback(db, p);
-        res->log = apr_psprintf(p, "%s: limit reached (parallel)", key);
-        limited(res, window, p);
-        return 1;
-    }
-    return 0;
+    jc_db_fail(res, db, rc, p);
+    return 1;
 }
 
 void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
@@ -400,10 +407,8 @@ void jc_reset_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
                       "plz");
         return;
     }
-    if (jc_reset_limit_blocked(db, res, key, ctx->lookup_max,
-                               ctx->lookup_window, now, p)
-        || jc_reset_limit_count(db, res, key, ctx->lookup_max,
-                                ctx->lookup_window, now, p)) {
+    if (jc_reset_limit_count(db, res, key, ctx->lookup_max,
+                             ctx->lookup_window, now, p)) {
         return;
     }
     args[0] = postcode;

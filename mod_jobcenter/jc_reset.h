@@ -62,8 +62,11 @@ int jc_reset_password_rules(jc_result_t *res, const char *pw, size_t pwlen,
 
 /* A rate limit on a login_throttle key: the count of requests within
  * window. limit_blocked: 429 (res set, non-zero) when max are used up;
- * nothing is written. limit_count (in the caller's transaction): one more;
- * 429 and non-zero when that went over max (a parallel request). */
+ * nothing is written (a cheap early answer). limit_count (in the caller's
+ * transaction, or on its own): one more, counted and decided in one
+ * conditional statement, so parallel requests cannot pass max; 429 and
+ * non-zero when max are used up (the open transaction rolled back,
+ * nothing written). */
 int jc_reset_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
                            apr_int64_t max, apr_int64_t window,
                            apr_int64_t now, apr_pool_t *p);

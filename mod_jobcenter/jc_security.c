@@ -103,9 +103,10 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
                                  const char *password, size_t password_len,
                                  apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t id = s->account_id, failed = 0, until = 0;
+    apr_int64_t id = s->account_id;
     const char *phc;
-    const void *args[3];
+    const void *args[1];
+    jc_thr_take_t t;
     jc_db_row_t row;
     jc_db_rc_e rc;
 
@@ -126,30 +127,26 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
         return;
     }
     phc = jc_db_col_str(&row, 0, p);
-    jc_db_col_i64(&row, 1, &failed, 0);
-    jc_db_col_i64(&row, 2, &until, 0);
-    if (until > now) {
-        too_many(res, ctx, failed, until - now, p);
+    /* this attempt is counted before the hash (jc_throttle_reserve), so
+     * parallel guesses cannot pass the limit */
+    rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &id, &ctx->thr_account,
+                             0, now, p);
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 401, "not_authenticated",
+                      "Bitte melden Sie sich an.", NULL);
+        return;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    if (!t.reserved) {
+        too_many(res, ctx, t.n, t.wait, p);
         return;
     }
     /* the hash outside any transaction */
     if (!phc || jc_password_verify(phc, password, password_len)
                 != APR_SUCCESS) {
-        apr_int64_t n = failed + 1;
-
-        until = now + jc_throttle_delay(&ctx->thr_account, n);
-        args[0] = &n;
-        args[1] = &until;
-        args[2] = &id;
-        rc = jc_db_exec(db, NULL, "jc_acct_login_failed", args, p);
-        if (rc == JC_DB_BUSY) {
-            /* the failure could not be counted: do not answer "wrong" */
-            jc_result_unavailable(res, db->last_error);
-            return;
-        }
-        if (jc_db_fail(res, db, rc, p)) {
-            return;
-        }
+        /* the reservation is the counted failure */
         res->log = apr_psprintf(p, "re-authentication: wrong password, "
                                 "account %" APR_INT64_T_FMT, id);
         jc_result_set(res, 401, "password_invalid",

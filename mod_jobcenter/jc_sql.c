@@ -36,8 +36,16 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_acct_confirm",
       "UPDATE account SET email_confirmed_at = %lld, updated_at = %lld "
       "WHERE id = %lld AND email_confirmed_at IS NULL" },
-    { "jc_acct_login_failed",
-      "UPDATE account SET failed_logins = %lld, login_blocked_until = %lld "
+    /* throttle reservation (jc_throttle_reserve): one more counted
+     * attempt unless the account is blocked at %lld (0 rows then) */
+    { "jc_thr_acct_take",
+      "UPDATE account SET failed_logins = failed_logins + 1 "
+      "WHERE id = %lld AND login_blocked_until <= %lld "
+      "RETURNING failed_logins" },
+    { "jc_thr_acct_block",
+      "UPDATE account SET login_blocked_until = %lld WHERE id = %lld" },
+    { "jc_thr_acct_get",
+      "SELECT failed_logins, login_blocked_until FROM account "
       "WHERE id = %lld" },
     { "jc_acct_login_ok",
       "UPDATE account SET failed_logins = 0, login_blocked_until = 0 "
@@ -127,6 +135,12 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_totp_failed",
       "UPDATE totp_factor SET failed_codes = failed_codes + 1 "
       "WHERE account_id = %lld RETURNING failed_codes" },
+    /* the factor row, locked for the rest of the transaction: the code
+     * check and its count are one step (columns as jc_totp_get) */
+    { "jc_totp_lock",
+      "UPDATE totp_factor SET failed_codes = failed_codes "
+      "WHERE account_id = %lld RETURNING secret_sealed, confirmed_at, "
+      "last_step, failed_codes, blocked_until" },
     { "jc_totp_block",
       "UPDATE totp_factor SET blocked_until = %lld WHERE account_id = %lld" },
 
@@ -170,25 +184,15 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_wa_chal_purge",
       "DELETE FROM webauthn_challenge WHERE expires_at < %lld" },
 
-    /* login throttling per client address */
+    /* throttling per key (client address, "pk:", "fsc-a:", "fsc-ip:",
+     * "pwr-ip:", "pwr-m:", "plz-ip:" + ...) */
     { "jc_thr_get",
       "SELECT failures, last_failure, blocked_until FROM login_throttle "
       "WHERE client_key = %s" },
-    { "jc_thr_set",
-      "INSERT INTO login_throttle (client_key, failures, last_failure, "
-      "blocked_until) VALUES (%s, %lld, %lld, %lld) "
-      "ON CONFLICT (client_key) DO UPDATE SET "
-      "failures = excluded.failures, last_failure = excluded.last_failure, "
-      "blocked_until = excluded.blocked_until" },
     { "jc_thr_clear",
       "DELETE FROM login_throttle WHERE client_key = %s" },
     { "jc_thr_purge",
       "DELETE FROM login_throttle WHERE last_failure < %lld" },
-    /* failed Freischaltcodes: the "fsc-a:<account>" and "fsc-ip:<address>"
-     * rows of one client in one SELECT */
-    { "jc_thr_get2",
-      "SELECT client_key, failures, last_failure, blocked_until "
-      "FROM login_throttle WHERE client_key IN (%s, %s)" },
     /* counted in the database, so parallel failures all count; failures
      * older than the cut-off (3rd argument) are forgotten */
     { "jc_thr_fail",
@@ -201,6 +205,39 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_thr_block",
       "UPDATE login_throttle SET blocked_until = %lld "
       "WHERE client_key = %s" },
+    /* throttle reservation (jc_throttle_reserve): one more counted
+     * attempt unless the key is blocked at now (2nd argument) within its
+     * window (failures before the cut-off, 3rd/4th, are forgotten); no
+     * row when refused, and then nothing is written */
+    { "jc_thr_take",
+      "INSERT INTO login_throttle (client_key, failures, last_failure, "
+      "blocked_until) VALUES (%s, 1, %lld, 0) "
+      "ON CONFLICT (client_key) DO UPDATE SET failures = CASE "
+      "WHEN login_throttle.last_failure < %lld THEN 1 "
+      "ELSE login_throttle.failures + 1 END, "
+      "last_failure = excluded.last_failure "
+      "WHERE login_throttle.blocked_until <= excluded.last_failure "
+      "OR login_throttle.last_failure < %lld RETURNING failures" },
+    /* a count limit (jc_reset_limit_count): one more request unless max
+     * (5th argument) are used up within the window; no row when refused */
+    { "jc_thr_limit",
+      "INSERT INTO login_throttle (client_key, failures, last_failure, "
+      "blocked_until) VALUES (%s, 1, %lld, 0) "
+      "ON CONFLICT (client_key) DO UPDATE SET failures = CASE "
+      "WHEN login_throttle.last_failure < %lld THEN 1 "
+      "ELSE login_throttle.failures + 1 END, "
+      "last_failure = excluded.last_failure "
+      "WHERE login_throttle.last_failure < %lld "
+      "OR login_throttle.failures < %lld RETURNING failures" },
+    /* the row of a key, locked for the rest of the transaction (created
+     * with no failures when missing): check and count of a cheap check
+     * (Freischaltcode) in one transaction */
+    { "jc_thr_lock",
+      "INSERT INTO login_throttle (client_key, failures, last_failure, "
+      "blocked_until) VALUES (%s, 0, 0, 0) "
+      "ON CONFLICT (client_key) DO UPDATE SET "
+      "failures = login_throttle.failures "
+      "RETURNING failures, last_failure, blocked_until" },
 
     /* mail outbox */
     { "jc_outbox_insert",
