@@ -104,8 +104,13 @@ typedef struct {
     apr_int64_t blocked;      /* blocked_until                      */
 } factor_t;
 
-static jc_db_rc_e factor_get(jc_db_t *db, factor_t *f, apr_int64_t id,
-                             apr_pool_t *p)
+/* The factor row of an account: label jc_totp_get, or jc_totp_lock (the
+ * row locked for the open transaction, so the throttle check, the code
+ * check and the count of a wrong code are one step and parallel guesses
+ * cannot pass the limit; SQLite: BEGIN IMMEDIATE; PostgreSQL: the row
+ * lock). */
+static jc_db_rc_e factor_read(jc_db_t *db, factor_t *f, apr_int64_t id,
+                              const char *label, apr_pool_t *p)
 {
     const void *args[1];
     apr_int64_t at;
@@ -114,7 +119,7 @@ static jc_db_rc_e factor_get(jc_db_t *db, factor_t *f, apr_int64_t id,
 
     memset(f, 0, sizeof(*f));
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_totp_get", args, p);
+    rc = jc_db_select1(db, &row, label, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -248,7 +253,7 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         code_malformed(res);
         return;
     }
-    rc = factor_get(db, &f, id, p);
+    rc = factor_read(db, &f, id, "jc_totp_get", p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 409, "setup_missing",
                       "Bitte starten Sie die Einrichtung des zweiten "
@@ -333,32 +338,6 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
 }
 
-/* The factor row as factor_get reads it, locked for the open
- * transaction (jc_totp_lock): the throttle check, the code check and the
- * count of a wrong code are one step, so parallel guesses cannot pass the
- * limit (SQLite: BEGIN IMMEDIATE; PostgreSQL: the row lock). */
-static jc_db_rc_e factor_lock(jc_db_t *db, factor_t *f, apr_int64_t id,
-                              apr_pool_t *p)
-{
-    const void *args[1];
-    apr_int64_t at;
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-
-    memset(f, 0, sizeof(*f));
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_totp_lock", args, p);
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
-    f->sealed = jc_db_col_str(&row, 0, p);
-    f->confirmed = jc_db_col_i64(&row, 1, &at, 0);
-    jc_db_col_i64(&row, 2, &f->last_step, -1);
-    jc_db_col_i64(&row, 3, &f->failed, 0);
-    jc_db_col_i64(&row, 4, &f->blocked, 0);
-    return f->sealed ? JC_DB_OK : JC_DB_ERROR;
-}
-
 /* Count a wrong code for the account and block it as jc_throttle says,
  * in the open transaction that locked the row (factor_lock); committed
  * by the caller. */
@@ -425,7 +404,7 @@ static int code_accept(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    rc = factor_lock(db, &f, id, p);
+    rc = factor_read(db, &f, id, "jc_totp_lock", p);
     if (rc == JC_DB_NOROW || (rc == JC_DB_OK && !f.confirmed)) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "factor_missing",

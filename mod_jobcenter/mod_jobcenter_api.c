@@ -515,7 +515,8 @@ static const jc_route_t routes[] = {
     /* second factor: set-up in mfa_setup_required or (fresh check)
      * authenticated; verify only in mfa_required */
     { M_POST, "mfa/totp/setup", R_SETUP, B_NONE, 1, jc_route_totp_setup },
-    { M_POST, "mfa/totp/confirm", R_SETUP, B_JSON, 1, jc_route_totp_confirm },
+    { M_POST, "mfa/totp/confirm", R_SETUP, B_JSON, 1,
+      jc_route_totp_confirm },
     { M_POST, "mfa/totp/verify", R_MFA, B_JSON, 1, jc_route_totp_verify },
     /* passkeys: registration like the TOTP set-up, login anonymous,
      * assert only in mfa_required */
@@ -538,7 +539,8 @@ static const jc_route_t routes[] = {
     { M_GET, "uploads/context", R_AUTH, B_NONE, 1, jc_route_up_context },
     { M_POST, "uploads/drafts", R_AUTH, B_JSON, 1, jc_route_up_draft },
     { M_POST, "uploads/files", R_AUTH, B_STREAM, 1, jc_route_up_files },
-    { M_POST, "uploads/files/delete", R_AUTH, B_JSON, 1, jc_route_up_file_delete },
+    { M_POST, "uploads/files/delete", R_AUTH, B_JSON, 1,
+      jc_route_up_file_delete },
     { M_POST, "uploads/submit", R_AUTH, B_JSON, 1, jc_route_up_submit },
     { M_GET, "uploads/receipt", R_AUTH, B_NONE, 1, jc_route_up_receipt },
     { M_GET, "uploads/submissions", R_AUTH, B_NONE, 1, jc_route_up_list },
