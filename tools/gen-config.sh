@@ -113,7 +113,8 @@ RequestReadTimeout handshake=10-30,MinRate=500 header=20-40,MinRate=500 body=20,
 TraceEnable Off
 # no version in error pages
 ServerSignature Off
-# self-referential URLs (DirectorySlash redirects) use ServerName
+# self-referential URLs (DirectorySlash redirects) use ServerName (the
+# host and port of JobcenterBaseURL), never the client's Host header
 UseCanonicalName On
 
 JobcenterEngine On
