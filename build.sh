@@ -249,12 +249,15 @@ cmd_install() {
     cp -r htdocs sql "$share/"
     tools/db-init.sh sqlite "$lib/jobcenter.sqlite"   # create or upgrade
     chown -R www-data:www-data "$lib" "$spool"
-    printf '# Depends: dbd headers\nLoadModule jobcenter_module %s/mod_jobcenter.so\n' "$moddir" \
+    printf '# Depends: dbd headers reqtimeout\nLoadModule jobcenter_module %s/mod_jobcenter.so\n' "$moddir" \
         > /etc/apache2/mods-available/jobcenter.load
     install -m 644 conf/jobcenter.conf /etc/apache2/mods-available/jobcenter.conf
     {
         echo "# mod_jobcenter portal (installed by build.sh install). Edit ServerName,"
         echo "# JobcenterBaseURL and the database settings, then: a2ensite jobcenter"
+        echo "# \"Server: Apache\" without version and OS. Main server only: here, as"
+        echo "# Debian reads conf-enabled/security.conf (ServerTokens OS) before sites."
+        echo "ServerTokens Prod"
         echo "<VirtualHost *:80>"
         echo "ServerName localhost"
         JC_HTDOCS=$share/htdocs tools/gen-config.sh --site-only --root /tmp/jc-install-unused \
@@ -264,7 +267,7 @@ cmd_install() {
         echo "</VirtualHost>"
     } > /etc/apache2/sites-available/jobcenter.conf
     rm -rf /tmp/jc-install-unused
-    say "Installed. Enable with:  a2enmod dbd headers authn_core jobcenter && a2ensite jobcenter && systemctl reload apache2"
+    say "Installed. Enable with:  a2enmod dbd headers reqtimeout authn_core jobcenter && a2ensite jobcenter && systemctl reload apache2"
 }
 
 case ${1:-} in
