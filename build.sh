@@ -237,7 +237,7 @@ cmd_install() {
     install -m 644 build/mod_jobcenter.so "$moddir/mod_jobcenter.so"
     install -m 755 build/jobcenter-admin /usr/local/bin/jobcenter-admin
     local key=/etc/apache2/jobcenter-secret.key
-    mkdir -p "$share" "$lib" "$spool"
+    mkdir -p "$share" "$lib" "$lib/uploads" "$spool"
     # key for secrets at rest (TOTP); read by Apache as root at start-up.
     # Never replaced: a new key makes every stored TOTP secret unreadable.
     if [[ ! -e $key ]]; then
@@ -263,7 +263,7 @@ cmd_install() {
         JC_HTDOCS=$share/htdocs tools/gen-config.sh --site-only --root /tmp/jc-install-unused \
             --port 80 --sqlite-file "$lib/jobcenter.sqlite" --base-url http://localhost \
             --secret-key "$key" \
-            | sed "s#$TOP/htdocs#$share/htdocs#g; s#/tmp/jc-install-unused/mail#$spool#g"
+            | sed "s#$TOP/htdocs#$share/htdocs#g; s#/tmp/jc-install-unused/mail#$spool#g; s#/tmp/jc-install-unused/uploads#$lib/uploads#g"
         echo "</VirtualHost>"
     } > /etc/apache2/sites-available/jobcenter.conf
     rm -rf /tmp/jc-install-unused
