@@ -66,8 +66,11 @@ function assertBurst(b, ok, max, what) {
     return evaluated;
 }
 
-// growing delays only: FREE free failures, then 1, 2, 4 ... seconds
-const clientAllowance = (free, secs) => free + 1 + Math.floor(Math.log2(secs + 1));
+// growing delays only: FREE free failures, then 1, 2, 4 ... seconds. The
+// server counts whole epoch seconds (blocked_until = now + delay), so a
+// burst of `secs` can cross floor(secs) + 1 second boundaries, and after B
+// boundaries at most floor(log2(B + 1)) delays have run out.
+const clientAllowance = (free, secs) => free + 1 + Math.floor(Math.log2(Math.floor(secs) + 2));
 
 const fresh = (env) => env.client({ fresh: true });
 
