@@ -59,7 +59,10 @@ static jc_db_rc_e db_class(jc_db_t *db, int rv, const char *msg)
         if (rv == JC_SQLITE_BUSY || rv == JC_SQLITE_LOCKED) {
             return JC_DB_BUSY;
         }
-        if (rv == JC_SQLITE_FULL) {
+        /* a select that failed comes back as SQLITE_ERROR (1) with the
+         * text of the real cause */
+        if (rv == JC_SQLITE_FULL
+            || (msg && strstr(msg, "database or disk is full"))) {
             snprintf(db->errbuf, sizeof(db->errbuf), "SQLITE_FULL (%d) %s: "
                      "the file system of the database is full", rv,
                      msg ? msg : "database or disk is full");
