@@ -6,10 +6,21 @@
  * - apr_dbd_transaction_start registers a cleanup that COMMITs: the mode is
  *   set to ROLLBACK right after start and to COMMIT only just before end.
  * - SQLite "database is locked" (5) / "locked" (6) becomes JC_DB_BUSY; no
- *   busy_timeout is ever set (it sleeps inside the driver's mutex). */
+ *   busy_timeout is ever set (it sleeps inside the driver's mutex). The
+ *   driver retries a busy step for about 1.6 s itself (sleeping outside its
+ *   mutex); on top of that a busy BEGIN IMMEDIATE, or a busy statement
+ *   outside a transaction, is tried again here after a short jittered
+ *   sleep until JC_DB_BUSY_BUDGET has passed (db_retry).
+ * - A full disk (SQLITE_FULL, PostgreSQL "No space left on device") is
+ *   JC_DB_BUSY too (503 + Retry-After) with the cause named in last_error.
+ *   The error text of a failed COMMIT is taken before the ROLLBACK that
+ *   follows it (that one's "cannot rollback - no transaction is active"
+ *   would replace it). */
 #include <stdio.h>
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_time.h>
+#include <apr_general.h>
 
 #include "jc_db.h"
 #include "jc_sql.h"
@@ -27,24 +38,42 @@ struct jc_db_tx_t {
  * server no longer knows (pgsql reconnect). Internal only. */
 #define JC_DB_STALE 100
 
-static jc_db_rc_e db_classify(jc_db_t *db, int rv)
-{
-    const char *msg;
+/* SQLite result codes the driver passes through */
+#define JC_SQLITE_BUSY   5
+#define JC_SQLITE_LOCKED 6
+#define JC_SQLITE_FULL   13
 
-    if (rv == 0) {
-        return JC_DB_OK;
-    }
-    if (db->tx) {
-        db->tx_failed = 1;
-    }
-    msg = apr_dbd_error(db->driver, db->handle, rv);
-    snprintf(db->errbuf, sizeof(db->errbuf), "(%d) %s", rv,
-             msg ? msg : "unknown database error");
-    db->last_error = db->errbuf;
-    if (strcmp(apr_dbd_name(db->driver), "sqlite3") == 0) {
-        if (rv == 5 || rv == 6) {
+/* How long a busy SQLite start is tried again (on top of the driver's own
+ * ~1.6 s per attempt, so a held lock is answered after about 3.3 s). */
+#define JC_DB_BUSY_BUDGET apr_time_from_msec(3000)
+
+static int db_is_sqlite(const jc_db_t *db)
+{
+    return strcmp(apr_dbd_name(db->driver), "sqlite3") == 0;
+}
+
+/* The outcome class of a failure with driver text msg. */
+static jc_db_rc_e db_class(jc_db_t *db, int rv, const char *msg)
+{
+    if (db_is_sqlite(db)) {
+        if (rv == JC_SQLITE_BUSY || rv == JC_SQLITE_LOCKED) {
             return JC_DB_BUSY;
         }
+        /* a select that failed comes back as SQLITE_ERROR (1) with the
+         * text of the real cause */
+        if (rv == JC_SQLITE_FULL
+            || (msg && strstr(msg, "database or disk is full"))) {
+            snprintf(db->errbuf, sizeof(db->errbuf), "SQLITE_FULL (%d) %s: "
+                     "the file system of the database is full", rv,
+                     msg ? msg : "database or disk is full");
+            return JC_DB_BUSY;
+        }
+    }
+    if (msg && (strstr(msg, "No space left on device")
+                || strstr(msg, "could not extend file"))) {
+        snprintf(db->errbuf, sizeof(db->errbuf), "disk full (ENOSPC): "
+                 "(%d) %s", rv, msg);
+        return JC_DB_BUSY;
     }
     if (msg && (strstr(msg, "UNIQUE constraint failed")
                 || strstr(msg, "duplicate key value"))) {
@@ -70,6 +99,60 @@ static jc_db_rc_e db_classify(jc_db_t *db, int rv)
     return JC_DB_ERROR;
 }
 
+/* Record a failure (rv != 0): last_error, and in an open transaction the
+ * class of its first failure (what jc_db_commit returns). */
+static jc_db_rc_e db_classify(jc_db_t *db, int rv)
+{
+    const char *msg;
+    jc_db_rc_e rc;
+
+    if (rv == 0) {
+        return JC_DB_OK;
+    }
+    msg = apr_dbd_error(db->driver, db->handle, rv);
+    snprintf(db->errbuf, sizeof(db->errbuf), "(%d) %s", rv,
+             msg ? msg : "unknown database error");
+    db->last_error = db->errbuf;
+    rc = db_class(db, rv, msg);
+    if (db->tx) {
+        if (!db->tx_failed) {
+            db->tx_rc = (int)rc == JC_DB_STALE ? JC_DB_BUSY : rc;
+        }
+        db->tx_failed = 1;
+    }
+    return rc;
+}
+
+/* 1 if rv is SQLite's "busy"/"locked" and the budget since start is not
+ * used up yet; then sleeps before the next attempt n (1-based): 10-20 ms,
+ * doubling to at most 80-160 ms, jittered so that waiting children do not
+ * retry in step. Only outside the driver (no mutex is held here). */
+static int db_retry(jc_db_t *db, int rv, apr_time_t start, int n)
+{
+    apr_interval_time_t base;
+    unsigned char r = 0;
+
+    const char *msg;
+
+    if (rv == 0 || !db_is_sqlite(db)
+        || apr_time_now() - start >= JC_DB_BUSY_BUDGET) {
+        return 0;
+    }
+    /* a select still busy after the driver's retries comes back as
+     * SQLITE_ERROR (1) with the text of the busy step */
+    msg = apr_dbd_error(db->driver, db->handle, rv);
+    if (rv != JC_SQLITE_BUSY && rv != JC_SQLITE_LOCKED
+        && !(msg && strstr(msg, "database is locked"))) {
+        return 0;
+    }
+    base = apr_time_from_msec(10) << (n < 4 ? n - 1 : 3);
+    if (apr_generate_random_bytes(&r, 1) != APR_SUCCESS) {
+        r = (unsigned char)(apr_time_now() & 0xff);
+    }
+    apr_sleep(base + base * r / 255);
+    return 1;
+}
+
 static apr_dbd_prepared_t *db_stmt(jc_db_t *db, const char *label)
 {
     apr_dbd_prepared_t *st = NULL;
@@ -90,7 +173,8 @@ jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
                         const void **args, apr_pool_t *p)
 {
     apr_dbd_prepared_t *st = db_stmt(db, label);
-    int rv;
+    apr_time_t start;
+    int rv, n = 0;
 
     res->driver = db->driver;
     res->res = NULL;
@@ -100,7 +184,12 @@ jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
     }
     /* random = 1: fetch everything now, so a pgsql connection is never left
      * with an unread result. */
-    rv = apr_dbd_pbselect(db->driver, p, db->handle, &res->res, st, 1, args);
+    start = apr_time_now();
+    do {
+        res->res = NULL;
+        rv = apr_dbd_pbselect(db->driver, p, db->handle, &res->res, st, 1,
+                              args);
+    } while (rv != 0 && !db->tx && db_retry(db, rv, start, ++n));
     if (rv != 0) {
         jc_db_rc_e rc = db_classify(db, rv);
 
@@ -154,7 +243,8 @@ jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, const char *label,
                       const void **args, apr_pool_t *p)
 {
     apr_dbd_prepared_t *st = db_stmt(db, label);
-    int n = 0, rv;
+    apr_time_t start;
+    int n = 0, rv, attempt = 0;
 
     if (nrows) {
         *nrows = 0;
@@ -162,7 +252,11 @@ jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, const char *label,
     if (!st) {
         return JC_DB_ERROR;
     }
-    rv = apr_dbd_pbquery(db->driver, p, db->handle, &n, st, args);
+    /* outside a transaction a busy statement wrote nothing: try again */
+    start = apr_time_now();
+    do {
+        rv = apr_dbd_pbquery(db->driver, p, db->handle, &n, st, args);
+    } while (rv != 0 && !db->tx && db_retry(db, rv, start, ++attempt));
     if (rv != 0) {
         jc_db_rc_e rc = db_classify(db, rv);
 
@@ -212,11 +306,6 @@ int jc_db_col_i64(const jc_db_row_t *row, int col, apr_int64_t *v,
     return 1;
 }
 
-static int db_is_sqlite(const jc_db_t *db)
-{
-    return strcmp(apr_dbd_name(db->driver), "sqlite3") == 0;
-}
-
 static apr_status_t db_tx_cleanup(void *data)
 {
     struct jc_db_tx_t *tx = data;
@@ -232,12 +321,18 @@ static apr_status_t db_tx_cleanup(void *data)
 jc_db_rc_e jc_db_begin(jc_db_t *db, apr_pool_t *p)
 {
     struct jc_db_tx_t *tx;
-    int rv, n;
+    apr_time_t start = apr_time_now();
+    int rv, n, attempt = 0;
 
     db->tx = NULL;
     db->tx_failed = 0;
-    rv = apr_dbd_query(db->driver, db->handle, &n,
-                       db_is_sqlite(db) ? "BEGIN IMMEDIATE" : "BEGIN");
+    db->tx_rc = 0;
+    /* SQLite: the write lock is taken here; while another connection
+     * holds it, try again (bounded) instead of failing the request */
+    do {
+        rv = apr_dbd_query(db->driver, db->handle, &n,
+                           db_is_sqlite(db) ? "BEGIN IMMEDIATE" : "BEGIN");
+    } while (rv != 0 && db_retry(db, rv, start, ++attempt));
     if (rv != 0) {
         jc_db_rc_e rc = db_classify(db, rv);
 
@@ -253,10 +348,13 @@ jc_db_rc_e jc_db_begin(jc_db_t *db, apr_pool_t *p)
     return JC_DB_OK;
 }
 
-/* End the open transaction with sql ("COMMIT" / "ROLLBACK"). */
-static int db_end(jc_db_t *db, const char *sql)
+/* End the open transaction with sql ("COMMIT" / "ROLLBACK"). A failed
+ * COMMIT is classified (its driver text kept in last_error) before the
+ * ROLLBACK that ends the transaction on SQLite. */
+static jc_db_rc_e db_end(jc_db_t *db, const char *sql)
 {
     struct jc_db_tx_t *tx = db->tx;
+    jc_db_rc_e rc = JC_DB_OK;
     int rv, n;
 
     db->tx = NULL;
@@ -264,31 +362,29 @@ static int db_end(jc_db_t *db, const char *sql)
     apr_pool_cleanup_kill(tx->pool, tx, db_tx_cleanup);
     rv = apr_dbd_query(db->driver, db->handle, &n, sql);
     if (rv != 0 && sql[0] == 'C') {
+        rc = db_classify(db, rv);
         /* a failed COMMIT leaves the transaction open on SQLite */
         apr_dbd_query(db->driver, db->handle, &n, "ROLLBACK");
     }
-    return rv;
+    return rc;
 }
 
 jc_db_rc_e jc_db_commit(jc_db_t *db, apr_pool_t *p)
 {
-    int rv;
+    jc_db_rc_e rc;
 
-    (void)p;
     if (!db->tx) {
         return JC_DB_ERROR;
     }
     if (db->tx_failed) {
+        /* the class of the first failure: a busy or full database stays
+         * a 503 even when the caller went on to commit */
+        rc = db->tx_rc == JC_DB_BUSY ? JC_DB_BUSY : JC_DB_ERROR;
         jc_db_rollback(db, p);
-        return JC_DB_ERROR;
+        return rc;
     }
-    rv = db_end(db, "COMMIT");
-    if (rv != 0) {
-        jc_db_rc_e rc = db_classify(db, rv);
-
-        return rc == JC_DB_OK || (int)rc == JC_DB_STALE ? JC_DB_ERROR : rc;
-    }
-    return JC_DB_OK;
+    rc = db_end(db, "COMMIT");
+    return (int)rc == JC_DB_STALE || rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
 }
 
 void jc_db_rollback(jc_db_t *db, apr_pool_t *p)

@@ -22,6 +22,7 @@ typedef struct {
     struct jc_db_tx_t *tx;           /* open transaction or NULL            */
     const char *last_error;          /* driver text of the last failure     */
     int tx_failed;                   /* a statement failed in the open tx   */
+    int tx_rc;                       /* class (jc_db_rc_e) of that failure  */
     char errbuf[256];                /* storage for last_error              */
 } jc_db_t;
 
@@ -29,7 +30,7 @@ typedef struct {
 typedef enum {
     JC_DB_OK = 0,     /* success                                          */
     JC_DB_NOROW,      /* select1 found no row                             */
-    JC_DB_BUSY,       /* database locked/busy: retry later, answer 503    */
+    JC_DB_BUSY,       /* database locked/busy/full: answer 503 + Retry-After */
     JC_DB_CONFLICT,   /* unique constraint violated                       */
     JC_DB_ERROR       /* anything else (missing statement, connection)    */
 } jc_db_rc_e;
@@ -73,7 +74,11 @@ int jc_db_col_i64(const jc_db_row_t *row, int col, apr_int64_t *v,
  * statements are used instead of apr_dbd_transaction_*: that API commits
  * from its pool cleanup, and its pgsql driver dereferences NULL when BEGIN
  * fails on a lost connection. SQLite takes the write lock at BEGIN
- * (BEGIN IMMEDIATE), so a busy database fails before any work. */
+ * (BEGIN IMMEDIATE), so a busy database fails before any work; a busy
+ * start is tried again with jittered sleeps for about 3 s (on top of the
+ * driver's own 1.6 s per attempt) before JC_DB_BUSY. Statements outside a
+ * transaction are retried the same way; inside one they are not (the
+ * write lock is held from BEGIN). */
 jc_db_rc_e jc_db_begin(jc_db_t *db, apr_pool_t *p);
 
 /* Commit the open transaction. On any earlier failure in it the driver

@@ -625,6 +625,9 @@ int jc_upload_submit(jc_db_t *db, jc_result_t *res, json_t **out,
                                                        NULL));
         }
         srv = store_pdf(&pdf_id, cfg->store, pdf, pdflen, p);
+        if (srv != APR_SUCCESS && jc_store_is_full(srv)) {
+            return jc_store_result_full(res, "receipt store", srv, p);
+        }
         if (srv != APR_SUCCESS) {
             return jc_result_internal(res, apr_psprintf(p, "receipt store: "
                                                         "%pm", &srv));

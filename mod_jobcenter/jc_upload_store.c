@@ -807,3 +807,25 @@ int jc_store_result_too_large(jc_result_t *res, apr_off_t limit,
                                       " MB.", mb < 1 ? 1 : mb),
                          "file");
 }
+
+int jc_store_is_full(apr_status_t rv)
+{
+    return APR_STATUS_IS_ENOSPC(rv)
+#ifdef EDQUOT
+           || rv == APR_FROM_OS_ERROR(EDQUOT)
+#endif
+           ;
+}
+
+int jc_store_result_full(jc_result_t *res, const char *what,
+                         apr_status_t rv, apr_pool_t *p)
+{
+    jc_result_set(res, 507, "storage_full",
+                  "Das Dokument konnte nicht gespeichert werden, weil der "
+                  "Speicherplatz des Jobcenters erschöpft ist. Es wurde "
+                  "nichts gespeichert. Bitte versuchen Sie es später "
+                  "erneut.", "file");
+    res->log = apr_psprintf(p, "upload store full (ENOSPC): %s: %pm", what,
+                            &rv);
+    return res->status;
+}

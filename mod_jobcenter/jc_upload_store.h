@@ -97,4 +97,13 @@ apr_status_t jc_store_cleanup_orphans(const char *dir, long min_age,
 int jc_store_result_too_large(jc_result_t *res, apr_off_t limit,
                               apr_pool_t *p);
 
+/* 1 if rv says the file system of the store is full (ENOSPC, EDQUOT). */
+int jc_store_is_full(apr_status_t rv);
+
+/* 507 "storage_full" with a German message that the document could not
+ * be stored and nothing was kept; the log line names ENOSPC, what failed
+ * (what) and rv. */
+int jc_store_result_full(jc_result_t *res, const char *what,
+                         apr_status_t rv, apr_pool_t *p);
+
 #endif

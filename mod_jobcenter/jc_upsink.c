@@ -54,6 +54,15 @@ static int sk_internal(jc_upsink_t *s, const char *log)
     return s->status;
 }
 
+/* A failed store operation: 507 when the store is full, else 500. */
+static int sk_io(jc_upsink_t *s, const char *what, apr_status_t rv)
+{
+    if (s->status == 0 && jc_store_is_full(rv)) {
+        s->status = jc_store_result_full(&s->res, what, rv, s->pool);
+    }
+    return sk_internal(s, apr_psprintf(s->pool, "%s: %pm", what, &rv));
+}
+
 /* The limit that applies to the file being written. */
 static apr_off_t sk_file_limit(const jc_upsink_t *s)
 {
@@ -95,8 +104,8 @@ static int sk_open(jc_upsink_t *s, const char *name)
     rv = jc_upload_open(&s->up, s->cfg.store, sk_file_limit(s), s->pool);
     if (rv != APR_SUCCESS) {
         s->up = NULL;
-        return sk_internal(s, apr_psprintf(s->pool, "upload store %s: %pm",
-                                           s->cfg.store, &rv));
+        return sk_io(s, apr_psprintf(s->pool, "upload store %s",
+                                     s->cfg.store), rv);
     }
     memset(&s->acc, 0, sizeof(s->acc));
     s->sniffed = 0;
@@ -135,8 +144,7 @@ static int sk_write(jc_upsink_t *s, const char *buf, size_t len)
     }
     if (rv != APR_SUCCESS) {
         s->up = NULL;
-        return sk_internal(s, apr_psprintf(s->pool, "upload write: %pm",
-                                           &rv));
+        return sk_io(s, "upload write", rv);
     }
     s->total += (apr_off_t)len;
     return 0;
@@ -160,8 +168,7 @@ static int sk_close(jc_upsink_t *s)
     s->up = NULL;
     if (rv != APR_SUCCESS) {
         s->files->nelts--;
-        return sk_internal(s, apr_psprintf(s->pool, "upload commit: %pm",
-                                           &rv));
+        return sk_io(s, "upload commit", rv);
     }
     f->name = s->name;
     f->mime = s->mime;
@@ -326,8 +333,7 @@ int jc_upsink_feedv(jc_upsink_t *s, const struct iovec *iov, int n)
     }
     if (rv != APR_SUCCESS) {
         s->up = NULL;
-        return sk_internal(s, apr_psprintf(s->pool, "upload write: %pm",
-                                           &rv));
+        return sk_io(s, "upload write", rv);
     }
     s->total += len;
     return 0;

@@ -4,6 +4,8 @@
  * Glue only: the logic lives in the jc_* core. */
 #include <stdlib.h>
 #include <apr_optional.h>
+#include <apr_general.h>
+#include <apr_time.h>
 #include <curl/curl.h>
 #include <httpd.h>
 #include <http_config.h>
@@ -20,6 +22,44 @@
 ap_dbd_t *(*jc_dbd_acquire)(request_rec *);
 ap_dbd_t *(*jc_dbd_open)(apr_pool_t *, server_rec *);
 void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
+
+/* Sleep before attempt n + 1: 50 ms doubling up to 800 ms, +0-100 %. */
+static void dbd_backoff(int n)
+{
+    apr_interval_time_t base = apr_time_from_msec(50) << (n < 4 ? n : 4);
+    unsigned char j = 0;
+
+    if (apr_generate_random_bytes(&j, 1) != APR_SUCCESS) {
+        j = (unsigned char)(apr_time_now() & 0xff);
+    }
+    apr_sleep(base + base * j / 255);
+}
+
+ap_dbd_t *jc_dbd_acquire_wait(request_rec *r)
+{
+    ap_dbd_t *dbd = jc_dbd_acquire(r);
+    int n;
+
+    /* a failed acquire leaves nothing cached in the request: the next
+     * call opens a new connection */
+    for (n = 0; !dbd && n < 2; n++) {
+        dbd_backoff(n);
+        dbd = jc_dbd_acquire(r);
+    }
+    return dbd;
+}
+
+ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries)
+{
+    ap_dbd_t *dbd = jc_dbd_open(p, s);
+    int n;
+
+    for (n = 1; !dbd && n < tries; n++) {
+        dbd_backoff(n - 1);
+        dbd = jc_dbd_open(p, s);
+    }
+    return dbd;
+}
 
 static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
@@ -79,7 +119,10 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 /* Runs after mod_dbd's child_init: refuse to serve a database whose schema
  * version differs from the one this build was written for. A child that
- * exits with APEXIT_CHILDFATAL makes the parent shut the server down. */
+ * exits with APEXIT_CHILDFATAL makes the parent shut the server down.
+ * mod_dbd opens no connection at child init (DBDMin 0); the first one is
+ * opened here and waits out a busy database (a WAL recovery by another
+ * process, a held write lock) for a few seconds before it only warns. */
 static void jc_child_init(apr_pool_t *p, server_rec *s)
 {
     server_rec *vs;
@@ -98,7 +141,8 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
             continue;
         }
         apr_pool_create(&tmp, p);
-        dbd = jc_dbd_open(tmp, vs);
+        /* 7 attempts: about 1.5-3 s of sleeps between them */
+        dbd = jc_dbd_open_wait(tmp, vs, 7);
         if (!dbd) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs, JCLOG(00003)
                          "database not reachable at start; requests get 503 "

@@ -100,6 +100,13 @@ const char *jc_conf_load_key(jc_srv_conf_t *conf, apr_pool_t *p);
 extern ap_dbd_t *(*jc_dbd_acquire)(request_rec *);
 extern ap_dbd_t *(*jc_dbd_open)(apr_pool_t *, server_rec *);
 extern void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
+/* ap_dbd_acquire / ap_dbd_open tried again after a jittered sleep while
+ * they return NULL: a new SQLite connection fails its prepare while
+ * another process recovers the WAL index (SQLITE_BUSY_RECOVERY), and
+ * mod_dbd then has no connection for this request. At most `tries`
+ * attempts (acquire: 3, about 0.5 s). */
+ap_dbd_t *jc_dbd_acquire_wait(request_rec *r);
+ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries);
 
 /* mod_jobcenter_api.c: the handler and what route handlers share. */
 int jc_api_handler(request_rec *r);

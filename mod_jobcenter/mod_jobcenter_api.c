@@ -812,7 +812,7 @@ int jc_api_handler(request_rec *r)
                                   apr_pool_cleanup_null);
     }
     if (rt->needs_db) {
-        ap_dbd_t *dbd = jc_dbd_acquire(r);
+        ap_dbd_t *dbd = jc_dbd_acquire_wait(r);
 
         if (!dbd) {
             jc_result_ok(&res);

@@ -95,7 +95,11 @@ CONF
   fi
   cat <<CONF
 DBDPersist On
-DBDMin 1
+# DBDMin 0: no connection at child init. mod_dbd prepares every statement
+# on a new connection; on SQLite that fails while another process recovers
+# the WAL index ("database is locked", AH00632 -> AH00636). The module
+# opens the first connection itself and waits that out.
+DBDMin 0
 DBDKeep 4
 DBDMax 25
 DBDExptime 3600
