@@ -31,6 +31,7 @@
 #include "jc_secretbox.h"
 #include "jc_sql.h"
 #include "jc_staff.h"
+#include "jc_store_check.h"
 
 /* Where the migrations are: --sql-dir, else $JC_SQL_DIR, else the
  * checkout's sql/ (compiled in by the Makefile), else the installed copy. */
@@ -90,7 +91,16 @@ static const char usage_text[] =
 "             [--valid-days N]  (default 42)\n"
 "                          issue a Freischaltcode (older unused codes of\n"
 "                          the customer become invalid), print it and\n"
-"                          write the letter\n";
+"                          write the letter\n"
+"  store-check --store DIR [--grace SECONDS] [--repair]\n"
+"                          compare the upload store (JobcenterUploadStore)\n"
+"                          with the database: committed files no row\n"
+"                          names and temp files nobody writes, older than\n"
+"                          the grace period (default 3600 s), and rows\n"
+"                          whose file is missing; --repair removes those\n"
+"                          files (rows are only reported). Exit 0: all\n"
+"                          consistent (or repaired), 1: findings remain.\n"
+"                          Run it as the server's user or as root\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -115,6 +125,14 @@ static int parse_args(args_t *a, int argc, char **argv, apr_pool_t *p)
     a->opt = apr_table_make(p, 16);
     a->pos = apr_array_make(p, 4, sizeof(const char *));
     for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--repair")) {
+            /* the one option without a value (store-check) */
+            if (apr_table_get(a->opt, "repair")) {
+                return usage_error("option %s given twice", argv[i]);
+            }
+            apr_table_setn(a->opt, "repair", "1");
+            continue;
+        }
         if (!strncmp(argv[i], "--", 2) && argv[i][2]) {
             if (i + 1 >= argc) {
                 return usage_error("option %s needs a value", argv[i]);
@@ -1101,6 +1119,80 @@ static int password_cmd(int argc, char **argv, apr_pool_t *p)
     return rc;
 }
 
+/* ---- store-check -------------------------------------------------------- */
+
+static void store_report(void *baton, const jc_sc_finding_t *f)
+{
+    char err[128];
+
+    (void)baton;
+    switch (f->kind) {
+    case JC_SC_ORPHAN_FILE:
+    case JC_SC_ORPHAN_TEMP:
+        printf("%s\t%s\t%" APR_OFF_T_FMT "%s\n",
+               f->kind == JC_SC_ORPHAN_FILE ? "orphan-file" : "orphan-temp",
+               f->path, f->size, f->removed ? "\tremoved" : "");
+        break;
+    case JC_SC_MISSING_FILE:
+        printf("missing-file\t%s\t%" APR_INT64_T_FMT "\t%s\n", f->table,
+               f->row_id, f->store_id);
+        break;
+    default:
+        printf("unchecked\t%s\t%s\n", f->path,
+               apr_strerror(f->err, err, sizeof(err)));
+        break;
+    }
+}
+
+static int cmd_store_check(conn_t *c, const args_t *a, apr_pool_t *p)
+{
+    static const char *const opts[] = { "store", "grace", "repair", NULL };
+    const char *grace = apr_table_get(a->opt, "grace");
+    jc_sc_totals_t t;
+    jc_sc_cfg_t cfg;
+    jc_db_rc_e rc;
+    char *end = NULL;
+    long g = 3600;
+    int bad = 0;
+
+    if (check_opts(a, "store-check", opts)) {
+        return EX_USAGE;
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.dir = need(a, "store", &bad);
+    if (bad) {
+        return EX_USAGE;
+    }
+    if (grace) {
+        errno = 0;
+        g = strtol(grace, &end, 10);
+        if (errno || end == grace || *end || g < 0 || g > 31536000) {
+            return usage_error("--grace: seconds, 0 to 31536000, not '%s'",
+                               grace);
+        }
+    }
+    cfg.grace = g;
+    cfg.repair = apr_table_get(a->opt, "repair") != NULL;
+    cfg.report = store_report;
+    rc = jc_store_check(&c->db, &t, &cfg, (apr_int64_t)time(NULL), p);
+    if (rc != JC_DB_OK) {
+        fprintf(stderr, "jobcenter-admin: store-check: %s\n",
+                c->db.last_error ? c->db.last_error : jc_db_rc_name(rc));
+        return EX_FAIL;
+    }
+    printf("files: %u (%u within the grace period, %u being written)\n"
+           "orphan files: %u (%" APR_OFF_T_FMT " bytes)\n"
+           "orphan temp files: %u (%" APR_OFF_T_FMT " bytes)\n"
+           "removed: %u (%" APR_OFF_T_FMT " bytes)\n"
+           "rows: %u, without their file: %u\n"
+           "unchecked: %u\n",
+           t.files, t.young, t.busy, t.orphans, t.orphan_bytes, t.temps,
+           t.temp_bytes, t.removed, t.removed_bytes, t.rows, t.missing,
+           t.unchecked);
+    return (t.orphans + t.temps > t.removed || t.missing || t.unchecked)
+           ? EX_REFUSED : EX_OK;
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 typedef int db_cmd_fn(conn_t *c, const args_t *a, apr_pool_t *p);
@@ -1117,6 +1209,7 @@ static const struct {
     { "staff-disable", cmd_staff_disable },
     { "customer-add", cmd_customer_add },
     { "code-issue", cmd_code_issue },
+    { "store-check", cmd_store_check },
     { NULL, NULL }
 };
 

@@ -381,6 +381,23 @@ static const jc_sql_stmt_t statements[] = {
       "LIMIT 100" },
     { "jc_up_draft_files_delete",
       "DELETE FROM upload_file WHERE draft_id = %lld" },
+    /* store reconcile (jc_store_check): is a store id named by a row;
+     * the rows that name store files, by id, created up to a time, in
+     * pages of JC_SC_PAGE */
+    { "jc_sc_ref",
+      "SELECT (SELECT count(*) FROM upload_file WHERE store_id = %s) "
+      "+ (SELECT count(*) FROM upload_submission "
+      "WHERE receipt_store_id = %s) "
+      "+ (SELECT count(*) FROM bescheid WHERE store_id = %s)" },
+    { "jc_sc_rows_file",
+      "SELECT id, store_id FROM upload_file WHERE id > %lld "
+      "AND created_at <= %lld ORDER BY id LIMIT 500" },
+    { "jc_sc_rows_receipt",
+      "SELECT id, receipt_store_id FROM upload_submission WHERE id > %lld "
+      "AND submitted_at <= %lld ORDER BY id LIMIT 500" },
+    { "jc_sc_rows_bescheid",
+      "SELECT id, store_id FROM bescheid WHERE id > %lld "
+      "AND provided_at <= %lld ORDER BY id LIMIT 500" },
     /* the citizen's person profile (jc_profile) */
     /* a Freischaltcode by its hash, with its customer's binding and the
      * Jobcenter's name (for the Verlauf entry) */

@@ -672,28 +672,36 @@ apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
         return st_fail(u, APR_FROM_OS_ERROR(errno));
     }
     u->done = 1;                /* the temp name is gone: nothing to unlink */
-    if (close(u->fd) != 0) {
-        u->fd = -1;
-        unlink(dest);
-        st_discard(u);
-        u->failed = APR_FROM_OS_ERROR(errno);
-        return u->failed;
-    }
-    u->fd = -1;
-    st_discard(u);
     {
         apr_status_t rv = st_fsync_dir(apr_pstrcat(u->pool, u->dir,
                                                    "/files", NULL));
 
         if (rv != APR_SUCCESS) {
             unlink(dest);
+            st_discard(u);
             u->failed = rv;
             return rv;
         }
     }
+    /* The descriptor, and with it the lock, stays until jc_upload_release
+     * or the pool's cleanup: the row that names the file is committed
+     * meanwhile, and the store reconcile removes a file without a row
+     * only once it holds that lock itself (jc_store_check.h). The data is
+     * on disk (fsync above): a later close has nothing left to report. */
+    if (u->md) {
+        EVP_MD_CTX_free(u->md);
+        u->md = NULL;
+    }
     *id = nid;
     *sha256 = hex;
     return APR_SUCCESS;
+}
+
+void jc_upload_release(jc_upload_t *u)
+{
+    if (u) {
+        st_discard(u);
+    }
 }
 
 void jc_upload_abort(jc_upload_t *u)
@@ -767,7 +775,9 @@ static apr_status_t sweep_parts(const char *dir, long age, int orphans,
             }
             continue;
         }
-        fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* read-write: NFS emulates flock with byte-range locks, and
+         * LOCK_EX there needs a descriptor open for writing */
+        fd = openat(dfd, e->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) {
             continue;
         }

@@ -59,9 +59,14 @@ apr_off_t jc_upload_size(const jc_upload_t *u);
 
 /* fsync, rename to dir/files/<id>, fsync dir/files. *id (32 hex) and
  * *sha256 (64 lower-case hex) in the upload's pool. On failure the temp
- * file is removed. */
+ * file is removed. The committed file stays open and locked (flock) until
+ * jc_upload_release or the cleanup of the upload's pool: the caller
+ * commits the row that names it before either (jc_store_check.h). */
 apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
                               const char **sha256);
+
+/* Close a committed file (drops its lock); idempotent. */
+void jc_upload_release(jc_upload_t *u);
 
 /* Close and unlink the temp file (idempotent; nothing after commit). */
 void jc_upload_abort(jc_upload_t *u);

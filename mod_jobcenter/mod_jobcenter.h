@@ -66,6 +66,8 @@ typedef struct {
     int up_max_files;            /* JobcenterUploadMaxFiles               */
     int up_direct;               /* JobcenterUploadDirectIO (main server)  */
     apr_off_t up_max_day;        /* JobcenterUploadMaxBytesPerDay, bytes  */
+    apr_int64_t sc_interval;     /* JobcenterStoreReconcileInterval, s    */
+    apr_int64_t sc_grace;        /* JobcenterStoreReconcileGrace, s       */
     jc_upload_cfg_t upload;      /* upload view, filled in post_config    */
     apr_int64_t reset_ttl;       /* JobcenterPasswordResetTTL, seconds    */
     apr_int64_t reset_max_addr;  /* JobcenterPasswordResetLimit address   */

@@ -53,6 +53,8 @@
 #define JC_D_UP_MAX_FILES  "JobcenterUploadMaxFiles"
 #define JC_D_UP_MAX_DAY    "JobcenterUploadMaxBytesPerDay"
 #define JC_D_UP_DIRECT     "JobcenterUploadDirectIO"
+#define JC_D_SC_INTERVAL   "JobcenterStoreReconcileInterval"
+#define JC_D_SC_GRACE      "JobcenterStoreReconcileGrace"
 #define JC_D_RESET_TTL     "JobcenterPasswordResetTTL"
 #define JC_D_RESET_LIMIT   "JobcenterPasswordResetLimit"
 #define JC_D_LOOKUP_LIMIT  "JobcenterPostcodeLookupLimit"
@@ -115,6 +117,8 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->up_max_files = -1;
     c->up_direct = -1;
     c->up_max_day = -1;
+    c->sc_interval = -1;
+    c->sc_grace = -1;
     return c;
 }
 
@@ -177,6 +181,8 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(up_max_files);
     MERGE_NUM(up_direct);
     MERGE_NUM(up_max_day);
+    MERGE_NUM(sc_interval);
+    MERGE_NUM(sc_grace);
     return c;
 }
 
@@ -422,6 +428,18 @@ static const char *set_upload(cmd_parms *cmd, void *d, const char *arg)
             return JC_D_UP_STORE ": invalid path";
         }
         return NULL;
+    }
+    if (!strcasecmp(name, JC_D_SC_INTERVAL)
+        || !strcasecmp(name, JC_D_SC_GRACE)) {
+        /* seconds, up to a year (0: interval off, grace none) */
+        err = parse_num(cmd, arg, 0, 31536000, &v);
+        if (!err && !strcasecmp(name, JC_D_SC_INTERVAL)) {
+            c->sc_interval = v;
+        }
+        else if (!err) {
+            c->sc_grace = v;
+        }
+        return err;
     }
     if (!strcasecmp(name, JC_D_UP_MAX_FILES)) {
         err = parse_num(cmd, arg, 1, 500, &v);
@@ -671,6 +689,13 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_UP_MAX_DAY, set_upload, NULL, RSRC_CONF,
                   "bytes an account may upload in 24 hours (default "
                   "209715200)"),
+    AP_INIT_TAKE1(JC_D_SC_INTERVAL, set_upload, NULL, RSRC_CONF,
+                  "seconds between reconciles of the upload store with "
+                  "the database (default 3600, 0 = never)"),
+    AP_INIT_TAKE1(JC_D_SC_GRACE, set_upload, NULL, RSRC_CONF,
+                  "seconds a stored file without a row (or a row without "
+                  "its file) is left alone by the reconcile (default "
+                  "3600)"),
     AP_INIT_TAKE1(JC_D_RESET_TTL, set_str, NULL, RSRC_CONF,
                   "Lifetime of a \"Passwort vergessen\" link, seconds "
                   "(default 3600)"),
@@ -728,6 +753,8 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(up_max_files, JC_DEF_UP_MAX_FILES);
     DEF(up_direct, 1);
     DEF(up_max_day, JC_DEF_UP_MAX_DAY);
+    DEF(sc_interval, 3600);
+    DEF(sc_grace, 3600);
     if (!conf->up_store) {
         conf->up_store = JC_DEF_UP_STORE;
     }

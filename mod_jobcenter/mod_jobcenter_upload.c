@@ -21,6 +21,7 @@
 
 #include "mod_jobcenter.h"
 #include "jc_upload_store.h"
+#include "jc_store_check.h"
 #include "jc_multipart.h"
 #include "jc_online.h"
 #include "jc_upsink.h"
@@ -596,7 +597,72 @@ int jc_route_up_status(jc_call_t *c, jc_result_t *res, json_t **out)
 
 typedef struct {
     server_rec *s;              /* server whose configuration is used     */
+    apr_int64_t last_reconcile; /* epoch seconds of the last reconcile    */
 } jc_up_wd_t;
+
+/* ---- store reconcile (JobcenterStoreReconcileInterval) ----------------- */
+
+static void reconcile_report(void *baton, const jc_sc_finding_t *f)
+{
+    server_rec *s = baton;
+
+    switch (f->kind) {
+    case JC_SC_ORPHAN_FILE:
+    case JC_SC_ORPHAN_TEMP:
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, JCLOG(00320)
+                     "store reconcile: removed %s (%" APR_OFF_T_FMT
+                     " bytes): %s", f->path, f->size,
+                     f->kind == JC_SC_ORPHAN_FILE ? "no row names it"
+                     : "a temp file nobody writes");
+        break;
+    case JC_SC_MISSING_FILE:
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00321)
+                     "store reconcile: %s row %" APR_INT64_T_FMT " names "
+                     "store file %s, which is missing", f->table, f->row_id,
+                     f->store_id);
+        break;
+    default:
+        ap_log_error(APLOG_MARK, APLOG_WARNING, f->err, s, JCLOG(00322)
+                     "store reconcile: cannot check %s", f->path);
+        break;
+    }
+}
+
+/* Once per JobcenterStoreReconcileInterval: committed files without a row
+ * (and temp files nobody writes) past JobcenterStoreReconcileGrace are
+ * removed, rows without their file logged (jc_store_check.h). */
+static void store_reconcile(jc_up_wd_t *wd, jc_srv_conf_t *conf,
+                            apr_int64_t now, jc_db_t *db, apr_pool_t *p)
+{
+    server_rec *s = wd->s;
+    jc_sc_totals_t t;
+    jc_sc_cfg_t cfg;
+    jc_db_rc_e rc;
+
+    if (conf->sc_interval <= 0 || now - wd->last_reconcile
+                                  < conf->sc_interval) {
+        return;
+    }
+    wd->last_reconcile = now;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.dir = conf->upload.store;
+    cfg.grace = (long)conf->sc_grace;
+    cfg.repair = 1;
+    cfg.report = reconcile_report;
+    cfg.baton = s;
+    rc = jc_store_check(db, &t, &cfg, now, p);
+    if (rc != JC_DB_OK) {
+        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                     : APLOG_WARNING, 0, s, JCLOG(00323)
+                     "store reconcile: %s",
+                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+    }
+    ap_log_error(APLOG_MARK, t.removed || t.missing || t.unchecked
+                 ? APLOG_INFO : APLOG_DEBUG, 0, s, JCLOG(00324)
+                 "store reconcile: %u file(s), %u in flight, %u removed "
+                 "(%" APR_OFF_T_FMT " bytes), %u row(s) without their file",
+                 t.files, t.busy, t.removed, t.removed_bytes, t.missing);
+}
 
 static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
 {
@@ -642,6 +708,7 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
                          "upload drafts: removed %u draft(s) older than "
                          "24 h", n);
         }
+        store_reconcile(wd, conf, now, &db, p);
         jc_dbd_close(s, dbd);
     }
     apr_pool_destroy(p);

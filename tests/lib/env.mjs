@@ -29,6 +29,10 @@
 //   waitReady   false: do not wait for the API (start-up failure tests)
 //   allowLog    RegExps of [error]/[crit]/[alert]/[emerg] lines this
 //               environment provokes on purpose
+//   share       another (started) environment: a second node of it, with
+//               its database (SQLite file or PostgreSQL database), upload
+//               store, key file and SMTP sink (env.mail stays null here);
+//               db is taken from it
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,8 +64,9 @@ function tmpBase() {
 }
 
 export async function startEnv(opts = {}) {
+    const share = opts.share || null;
     const {
-        db: dbKind = DB_KIND, sets = [], mail = 'smtp', smtp = true, baseUrl,
+        db: dbKind = share ? share.dbKind : DB_KIND, sets = [], mail = 'smtp', smtp = !share, baseUrl,
         beforeStart, waitReady = true, allowLog = []
     } = opts;
     const root = fs.mkdtempSync(path.join(tmpBase(), 'env-'));
@@ -73,16 +78,25 @@ export async function startEnv(opts = {}) {
     try {
         env.port = await freePort();
         env.base = `http://127.0.0.1:${env.port}`;
-        env.smtpPort = mail === 'smtp' ? await freePort() : null;
+        env.smtpPort = mail === 'smtp' ? (share ? share.smtpPort : await freePort()) : null;
         if (mail === 'smtp' && smtp) env.mail = await startSmtp({ port: env.smtpPort, delayMs: opts.smtpDelayMs || 0 });
 
         const args = ['--root', path.join(root, 'apache'), '--port', String(env.port), '--db', dbKind,
             '--mail', mail];
         if (mail === 'smtp') args.push('--smtp-url', `smtp://127.0.0.1:${env.smtpPort}`);
         if (baseUrl) args.push('--base-url', typeof baseUrl === 'function' ? baseUrl(env.port) : baseUrl);
+        if (share) {
+            env.storeDir = share.storeDir || path.join(share.apacheRoot, 'uploads');
+            args.push('--secret-key', path.join(share.apacheRoot, 'secret.key'),
+                '--set', `JobcenterUploadStore "${env.storeDir}"`);
+            if (dbKind === 'sqlite') args.push('--sqlite-file', share.sqliteFile);
+        }
         for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', ...sets]) args.push('--set', s);
 
-        if (dbKind === 'pgsql') {
+        if (share && dbKind === 'pgsql') {
+            env.pg = { ...share.pg };
+            args.push('--pg-params', `host=${env.pg.host} port=${env.pg.port} dbname=${env.pg.dbname} user=jc`);
+        } else if (dbKind === 'pgsql') {
             const c = await cluster();
             env.pg = { host: c.host, port: c.port, dbname: await createDatabase(c, TOP) };
             args.push('--pg-params', `host=${c.host} port=${c.port} dbname=${env.pg.dbname} user=jc`);
@@ -95,7 +109,10 @@ export async function startEnv(opts = {}) {
         env.conf = await generateConfig(TOP, args);
         env.apacheRoot = path.join(root, 'apache');
         env.mailDir = path.join(env.apacheRoot, 'mail');
-        if (dbKind === 'sqlite') {
+        if (share && dbKind === 'sqlite') {
+            env.sqliteFile = share.sqliteFile;
+            env.db = openDb({ kind: 'sqlite', file: env.sqliteFile });
+        } else if (dbKind === 'sqlite') {
             env.sqliteFile = path.join(env.apacheRoot, 'db', 'jobcenter.sqlite');
             await run(path.join(TOP, 'tools', 'db-init.sh'), ['sqlite', env.sqliteFile]);
             env.db = openDb({ kind: 'sqlite', file: env.sqliteFile });

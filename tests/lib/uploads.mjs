@@ -124,7 +124,7 @@ export async function download(c, p) {
 
 // Names in the environment's upload store.
 export function storeDir(env) {
-    return path.join(env.apacheRoot, 'uploads');
+    return env.storeDir || path.join(env.apacheRoot, 'uploads');
 }
 export function storeList(env, sub) {
     try {

@@ -533,11 +533,46 @@ static void test_ids_random(void **state)
     assert_int_equal(count("files"), 2);
 }
 
+/* A committed file stays locked until jc_upload_release (or the pool's
+ * cleanup): the store reconcile must not get its lock while the row that
+ * names it is being written. */
+static void test_commit_keeps_lock(void **state)
+{
+    jc_upload_t *u;
+    const char *id, *sha;
+    apr_pool_t *p;
+    int fd;
+
+    (void)state;
+    apr_pool_create(&p, pool);
+    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, "%PDF-1.4 x", 10), APR_SUCCESS);
+    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    fd = open(jc_store_path(dir, id, pool), O_RDWR | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_not_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+    jc_upload_release(u);
+    jc_upload_release(u);       /* idempotent */
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+    close(fd);
+    /* the pool's cleanup releases too, and never unlinks a committed file */
+    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_upload_write(u, "%PDF-1.4 y", 10), APR_SUCCESS);
+    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    apr_pool_destroy(p);
+    fd = open(jc_store_path(dir, id, pool), O_RDWR | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+    close(fd);
+    assert_int_equal(count("files"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_prepare, setup),
         cmocka_unit_test_setup(test_commit, setup),
+        cmocka_unit_test_setup(test_commit_keeps_lock, setup),
         cmocka_unit_test_setup(test_empty_file, setup),
         cmocka_unit_test_setup(test_abort, setup),
         cmocka_unit_test_setup(test_pool_gone, setup),
