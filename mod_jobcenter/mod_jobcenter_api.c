@@ -264,6 +264,27 @@ static int query_nul_free(request_rec *r, const char **field)
     return 1;
 }
 
+/* A body that could not be read to its end: the status the input
+ * filters' error maps to; the connection is not reused. */
+static int body_failed(request_rec *r, int status)
+{
+    r->connection->keepalive = AP_CONN_CLOSE;
+    if (status == AP_FILTER_ERROR) {
+        return status;      /* a filter has answered already */
+    }
+    if (status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        return fail(r, 413, "body_too_large", "Die Anfrage ist zu groß.",
+                    NULL);
+    }
+    if (status == HTTP_REQUEST_TIME_OUT) {
+        return fail(r, 408, "body_unreadable", "Die Anfrage kam zu langsam an "
+                    "und wurde abgebrochen. Bitte versuchen Sie es "
+                    "erneut.", NULL);
+    }
+    return fail(r, 400, "body_unreadable",
+                "Die Anfrage konnte nicht gelesen werden.", NULL);
+}
+
 /* Read and parse the JSON body: type and size are checked before reading,
  * the running total while reading; memory is bounded by JobcenterMaxBody. */
 static int read_body(jc_call_t *c)
@@ -271,9 +292,10 @@ static int read_body(jc_call_t *c)
     request_rec *r = c->r;
     apr_off_t max = c->conf->max_body, len = 0;
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_bucket_brigade *bb;
     char *buf;
     json_error_t jerr;
-    int rv;
+    int eos = 0;
 
     if (!is_json_type(apr_table_get(r->headers_in, "Content-Type"))) {
         return unsupported_type(r);
@@ -283,27 +305,47 @@ static int read_body(jc_call_t *c)
         return fail(r, 413, "body_too_large",
                     "Die Anfrage ist zu groß.", NULL);
     }
-    rv = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
-    if (rv != OK) {
-        return rv;
-    }
+    /* read like mod_dav's PUT: blocks from the input filters, a running
+     * total, the filters' error mapped to its status (mod_reqtimeout's
+     * APR_TIMEUP: 408) */
     buf = apr_palloc(r->pool, (apr_size_t)max + 1);
-    if (ap_should_client_block(r)) {
-        long n;
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!eos) {
+        apr_bucket *b;
+        apr_status_t st = ap_get_brigade(r->input_filters, bb,
+                                         AP_MODE_READBYTES, APR_BLOCK_READ,
+                                         HUGE_STRING_LEN);
 
-        while ((n = ap_get_client_block(r, buf + len,
-                                        (apr_size_t)(max + 1 - len))) > 0) {
-            len += n;
-            if (len > max) {
-                r->connection->keepalive = AP_CONN_CLOSE;
-                return fail(r, 413, "body_too_large",
-                            "Die Anfrage ist zu groß.", NULL);
+        if (st != APR_SUCCESS) {
+            apr_brigade_cleanup(bb);
+            return body_failed(r, ap_map_http_request_error(
+                                      st, HTTP_BAD_REQUEST));
+        }
+        for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+             b = APR_BUCKET_NEXT(b)) {
+            const char *data;
+            apr_size_t n;
+
+            if (APR_BUCKET_IS_EOS(b)) {
+                eos = 1;
+                break;
             }
+            if (APR_BUCKET_IS_METADATA(b)) {
+                continue;
+            }
+            if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ)
+                != APR_SUCCESS) {
+                apr_brigade_cleanup(bb);
+                return body_failed(r, HTTP_BAD_REQUEST);
+            }
+            if ((apr_off_t)n > max - len) {
+                apr_brigade_cleanup(bb);
+                return body_failed(r, HTTP_REQUEST_ENTITY_TOO_LARGE);
+            }
+            memcpy(buf + len, data, n);
+            len += (apr_off_t)n;
         }
-        if (n < 0) {
-            return fail(r, 400, "body_unreadable",
-                        "Die Anfrage konnte nicht gelesen werden.", NULL);
-        }
+        apr_brigade_cleanup(bb);
     }
     c->body = json_loadb(buf, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
     if (!c->body || !json_is_object(c->body)) {

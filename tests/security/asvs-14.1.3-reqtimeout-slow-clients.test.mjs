@@ -84,7 +84,7 @@ describe('slow clients are cut, slow real uploads pass', () => {
         for (let i = 0; i < 3; i++) drafts.push(await newDraft(cit.c, 'geldleistung'));
     });
 
-    describe('four slow clients at the same time', { concurrency: true }, () => {
+    describe('five slow clients at the same time', { concurrency: true }, () => {
         test('request headers dribbled (one byte every 2 s): connection cut within the header timeout', async () => {
             const env = h.env;
             const r = await dribble(env.port, {
@@ -111,6 +111,21 @@ describe('slow clients are cut, slow real uploads pass', () => {
             assert.equal(JSON.parse(r.response.body).error.code, 'body_unreadable');
             assert.equal(await draftRows(env, drafts[0]), 0);
         });
+
+        test('JSON body dribbled (a login, then one byte every 2 s): 408 body_unreadable',
+            async () => {
+                const env = h.env;
+                const body = Buffer.from(JSON.stringify({ login: 'slow@example.org', password: 'x'.repeat(200) }));
+                const r = await dribble(env.port, {
+                    head: `POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1:${env.port}\r\nOrigin: ${env.base}\r\n`
+                        + `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+                    body, first: 10, gapMs: 2000, maxMs: BODY_CUT_MAX_S * 1000 + 5000
+                });
+                assert.ok(r.cut, `still connected after ${r.secs} s (no body timeout)`);
+                assert.ok(r.secs <= BODY_CUT_MAX_S, `cut only after ${r.secs} s`);
+                assert.equal(r.status, 408, r.response.raw.slice(0, 300));
+                assert.equal(JSON.parse(r.response.body).error.code, 'body_unreadable');
+            });
 
         test('a real upload of 2 MiB through curl --limit-rate 64k (~32 s) is stored byte for byte', async () => {
             const env = h.env;
