@@ -86,6 +86,7 @@ describe('citizen journey through HAProxy on two nodes', () => {
         assert.equal(r.status, 201, r.text);
         assert.notEqual(env.nodeOf(r), uploadNode, 'submit on the node of the upload');
         const receipt = await download(c, r.json.receipt);
+        seen.push(['receipt', receipt.headers.get('x-jc-node'), receipt.status]);
         assert.equal(receipt.status, 200);
         assert.equal(receipt.buf.subarray(0, 5).toString('latin1'), '%PDF-');
 

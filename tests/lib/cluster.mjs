@@ -248,8 +248,9 @@ async function failover(pair, { beforePromote } = {}) {
     const tKill = Date.now() - t0;
     fs.writeFileSync(path.join(old.dataDir, 'standby.signal'), '');
     fs.chownSync(path.join(old.dataDir, 'standby.signal'), ...pgIds());
-    if (beforePromote) await beforePromote();
+    if (beforePromote) await beforePromote({ killedAt: t0 + tKill });
     const tPromoteStart = Date.now() - t0;
+    const promoteAt = Date.now();
     await next.pgctl(['-w', '-t', '30', 'promote']);
     await waitUntil(async () => !(await next.inRecovery()), { timeoutMs: 30000, what: `${next.name} promoted` });
     // alone now: no synchronous standby to wait for (else every COMMIT
@@ -258,7 +259,9 @@ async function failover(pair, { beforePromote } = {}) {
     pair.primary = next;
     pair.standby = old;
     pair.fenced = old;
-    return { tKill, tPromoteStart, tPromoted: Date.now() - t0 };
+    // also as absolute times (Date.now()): killedAt = the primary is gone,
+    // promoteAt = the promotion was asked for
+    return { tKill, tPromoteStart, tPromoted: Date.now() - t0, startAt: t0, killedAt: t0 + tKill, promoteAt };
 }
 
 // The only way back for an old primary: rewind it onto the new primary's
