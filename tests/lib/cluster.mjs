@@ -368,10 +368,11 @@ ${nodes.map((n) => `    server ${n.name} 127.0.0.1:${n.port}`).join('\n')}
 
 // ------------------------------------------------------------- the cluster
 
-// opts: sets (extra directives for both nodes), smtpDelayMs (slow relay),
+// opts: sets (extra directives for both nodes), nodeSets (name => more
+// directives for node 'n1'|'n2'), smtpDelayMs (slow relay),
 // allowLog (RegExps of expected [error] lines, both nodes), nodes (2)
 export async function startClusterEnv(opts = {}) {
-    const { sets = [], smtpDelayMs = 0, allowLog = [], nodeCount = 2 } = opts;
+    const { sets = [], nodeSets = () => [], smtpDelayMs = 0, allowLog = [], nodeCount = 2 } = opts;
     const root = fs.mkdtempSync(path.join(tmpBase(), 'cluster-'));
     openPath(root);
     const env = { root, allowLog: [...allowLog], nodes: [], stopped: false, dbKind: 'pgsql' };
@@ -401,7 +402,9 @@ export async function startClusterEnv(opts = {}) {
             const args = ['--root', nroot, '--port', String(port), '--db', 'pgsql', '--pg-params', env.conninfo,
                 '--mail', 'smtp', '--smtp-url', `smtp://127.0.0.1:${env.smtpPort}`, '--base-url', env.base,
                 '--secret-key', env.keyFile, '--upload-store', env.store];
-            for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', ...sets]) args.push('--set', s);
+            for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', ...sets, ...nodeSets(name)]) {
+                args.push('--set', s);
+            }
             const conf = await generateConfig(TOP, args);
             await run('chown', ['-R', 'www-data:www-data', path.join(nroot, 'mail')]);
             openPath(path.join(nroot, 'logs'));
