@@ -174,7 +174,7 @@ describe('citizen journey through HAProxy on two nodes', () => {
         }
     });
 
-    test('backup (pg_dump + store) restored into a fresh database and directory: same rows, same files', async () => {
+    test('backup (pg_dump + store) restored into a fresh database and directory: same rows, same files', async (t) => {
         const env = h.env;
         // from the standby: a backup never loads the primary
         const sb = env.pg.standby;
@@ -185,6 +185,7 @@ describe('citizen journey through HAProxy on two nodes', () => {
         ], { timeoutMs: 120000, check: false, env: { ...process.env, PATH: `${env.pg.bin}:${process.env.PATH}` } });
         assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
         assert.match(r.stdout, /^restore check: OK/m, r.stdout);
+        t.diagnostic(r.stdout.trim());
     });
 });
 
