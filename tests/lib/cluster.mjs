@@ -433,9 +433,13 @@ async function stopClusterEnv(env) {
     if (env.stopped) return;
     env.stopped = true;
     if (env.haproxy) await env.haproxy.stop().catch(() => {});
-    // a delivery in progress finishes first (bounded), see env.mjs
-    if (env.mail) {
-        await waitUntil(() => env.mail.inFlight() === 0, { timeoutMs: 5000, intervalMs: 50 }).catch(() => {});
+    // let due mails go out first (bounded), as env.mjs does: a stop in the
+    // middle of a delivery makes a child abort
+    if (env.mail && env.db && env.nodes.some((n) => n.apache.isRunning())) {
+        const due = 'SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= '
+            + `${Math.floor(Date.now() / 1000)}`;
+        await waitUntil(async () => Number(await env.db.scalar(due)) === 0, { timeoutMs: 3000, intervalMs: 100 })
+            .catch(() => {});
     }
     for (const n of env.nodes) {
         try {

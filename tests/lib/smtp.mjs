@@ -83,7 +83,6 @@ export function confirmToken(msgOrBody) {
 // delayMs: answer each message only after that long (a slow relay)
 export async function startSmtp({ port = 0, host = '127.0.0.1', delayMs = 0 } = {}) {
     const messages = [];
-    let inFlight = 0;       // messages being received or not yet answered
     const server = new SMTPServer({
         authOptional: true,
         disabledCommands: ['STARTTLS'],
@@ -94,16 +93,9 @@ export async function startSmtp({ port = 0, host = '127.0.0.1', delayMs = 0 } = 
         banner: 'jobcenter test sink',
         size: 10 * 1024 * 1024,
         onData(stream, session, callback) {
-            inFlight++;
-            let counted = true;
-            const done = (err) => {
-                if (counted) inFlight--;
-                counted = false;
-                callback(err);
-            };
             const chunks = [];
             stream.on('data', (c) => chunks.push(c));
-            stream.on('error', done);
+            stream.on('error', callback);
             stream.on('end', () => {
                 const raw = Buffer.concat(chunks);
                 const parsed = parseMessage(raw);
@@ -115,7 +107,7 @@ export async function startSmtp({ port = 0, host = '127.0.0.1', delayMs = 0 } = 
                         rcpt: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
                         receivedAt: Date.now()
                     });
-                    done();
+                    callback();
                 };
                 if (delayMs) setTimeout(accept, delayMs);
                 else accept();
@@ -142,10 +134,6 @@ export async function startSmtp({ port = 0, host = '127.0.0.1', delayMs = 0 } = 
     return {
         port: actualPort,
         messages,
-        // messages whose DATA has begun but that are not answered yet
-        inFlight() {
-            return inFlight;
-        },
         // number of messages so far (use as `since` for waitFor)
         mark() {
             return messages.length;
