@@ -26,8 +26,8 @@
 #     data (pg_restore --data-only), byte for byte after dropping comments;
 #  3. the restored store has the same files with the same SHA-256 as the
 #     archive;
-#  4. every upload_file row of the restored database has its file in the
-#     restored store.
+#  4. every file a row of the restored database names (columns store_id
+#     and *_store_id) is in the restored store.
 set -euo pipefail
 PG= STORE= WORK= ADMIN= KEEP=0
 while [[ $# -gt 0 ]]; do
@@ -109,16 +109,20 @@ if [[ $changed -ne 0 ]]; then
 fi
 files=$(wc -l < "$WORK/store-restored.list")
 
-# ---- 4. every row's file is there
-missing=0 unnamed=0
-if [[ $(psqlc "$RESTORE" "SELECT to_regclass('public.upload_file') IS NOT NULL") == t ]]; then
-  psqlc "$RESTORE" "SELECT store_id FROM upload_file ORDER BY 1" > "$WORK/rows.list"
+# ---- 4. every row's file is there: every column store_id / *_store_id
+# (upload_file, bescheid, upload_submission.receipt_store_id, …) names a
+# file files/<id>
+missing=0
+: > "$WORK/rows.list"
+while IFS='|' read -r tbl col; do
+  [[ -z $tbl ]] && continue
   while read -r id; do
     [[ -z $id ]] && continue
-    [[ -f $WORK/store/files/$id ]] || { echo "restore check: upload_file $id has no file" >&2; missing=$((missing + 1)); }
-  done < "$WORK/rows.list"
-  unnamed=$(comm -13 <(sort "$WORK/rows.list") <(grep '^files/' "$WORK/store-restored.list" | sed 's|^files/||' | sort) | wc -l)
-fi
+    echo "$id" >> "$WORK/rows.list"
+    [[ -f $WORK/store/files/$id ]] || { echo "restore check: $tbl.$col $id has no file" >&2; missing=$((missing + 1)); }
+  done < <(psqlc "$RESTORE" "SELECT \"$col\" FROM public.\"$tbl\" WHERE \"$col\" IS NOT NULL AND \"$col\" <> ''")
+done < <(psqlc "$RESTORE" "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND (column_name = 'store_id' OR column_name LIKE '%\\_store\\_id') ORDER BY 1, 2")
+unnamed=$(comm -13 <(sort -u "$WORK/rows.list") <(grep '^files/' "$WORK/store-restored.list" | sed 's|^files/||' | sort) | wc -l)
 [[ $missing -eq 0 ]] || fail=1
 
 ms() { echo $(( ($2 - $1) / 1000000 )); }
