@@ -25,7 +25,7 @@ PKGS_BUILD=(apache2 apache2-dev libapr1-dev libaprutil1-dev
     libjansson-dev libcbor-dev libqrencode-dev libhpdf-dev
     libcurl4-openssl-dev libssl-dev pkg-config make gcc sqlite3 curl)
 PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm clang libclang-rt-14-dev
-    poppler-utils zbar-tools)
+    poppler-utils zbar-tools haproxy)
 PKGS_BENCH=(wrk valgrind apache2-utils)
 
 say() { printf '%s\n' "$*"; }
@@ -221,6 +221,8 @@ cmd_test() {
     run_phase "security (tests/security) on PostgreSQL" node tests/run.mjs --db pgsql --suite security
     run_phase "browser (Chromium) on SQLite" node tests/run.mjs --db sqlite --suite browser
     run_phase "browser (Chromium) on PostgreSQL" node tests/run.mjs --db pgsql --suite browser
+    run_phase "cluster (HAProxy, two nodes, PostgreSQL primary + standby)" \
+        node tests/run.mjs --db pgsql --suite cluster
     say ""
     say "==== summary ===="
     for phase in "${results[@]}"; do say "$phase"; done

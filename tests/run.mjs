@@ -2,6 +2,7 @@
 // mod_jobcenter test runner (called by ./build.sh test):
 //
 //   node tests/run.mjs --db sqlite|pgsql --suite http|security|browser [FILTER...]
+//   node tests/run.mjs --db pgsql --suite cluster [FILTER...]
 //
 // Exit code 0 = every test passed. FILTER (optional) keeps only test files
 // whose name contains one of the words, e.g. `… --suite http login session`.
@@ -34,6 +35,9 @@
 //   the file started). The last test of every environment (h.logTest())
 //   stops Apache and fails on [error]/[crit]/[alert]/[emerg] lines in its
 //   error.log that the file did not allow explicitly (useEnv({allowLog})).
+// * --suite cluster (PostgreSQL only): no shared cluster; each file starts
+//   its own PostgreSQL primary + standby, two Apache nodes and HAProxy
+//   (tests/lib/cluster.mjs).
 // * Files run one at a time (concurrency 1), spec reporter on stdout. At the
 //   end the runner stops the cluster, kills (by pid) any apache2/postgres
 //   process whose command line still points into JC_TMP, removes JC_TMP
@@ -51,7 +55,7 @@ const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function usage(msg) {
     if (msg) console.error(`run.mjs: ${msg}`);
-    console.error('usage: node tests/run.mjs --db sqlite|pgsql --suite http|security|browser [FILTER...]');
+    console.error('usage: node tests/run.mjs --db sqlite|pgsql --suite http|security|browser|cluster [FILTER...]');
     process.exit(2);
 }
 
@@ -69,7 +73,10 @@ for (let i = 0; i < argv.length; i++) {
     else filters.push(a);
 }
 if (!['sqlite', 'pgsql'].includes(db)) usage('--db must be sqlite or pgsql');
-if (!['http', 'security', 'browser'].includes(suite)) usage('--suite must be http, security or browser');
+if (!['http', 'security', 'browser', 'cluster'].includes(suite)) {
+    usage('--suite must be http, security, browser or cluster');
+}
+if (suite === 'cluster' && db !== 'pgsql') usage('--suite cluster runs on PostgreSQL only (--db pgsql)');
 if (!fs.existsSync(path.join(TOP, 'build', 'mod_jobcenter.so'))) {
     usage('build/mod_jobcenter.so is missing: run `make` first');
 }
@@ -91,7 +98,7 @@ openPath(tmp);
 let cluster = null;
 let cleaned = false;
 
-// Kill, by pid, every apache2 / postgres process whose command line still
+// Kill, by pid, every apache2 / postgres / haproxy process whose command line still
 // points into our temp dir (left behind by a crashed test file).
 async function sweep() {
     const leftovers = [];
@@ -99,7 +106,7 @@ async function sweep() {
         if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
         let cmd = '';
         try { cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' '); } catch { continue; }
-        if (cmd.includes(tmp) && /(apache2|postgres)/.test(cmd)) leftovers.push({ pid: Number(d), cmd });
+        if (cmd.includes(tmp) && /(apache2|postgres|haproxy)/.test(cmd)) leftovers.push({ pid: Number(d), cmd });
     }
     for (const p of leftovers) {
         console.error(`run.mjs: killing leftover process ${p.pid}: ${p.cmd}`);
@@ -138,7 +145,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 try {
-    if (db === 'pgsql') {
+    if (db === 'pgsql' && suite !== 'cluster') {
         const t0 = Date.now();
         cluster = await startCluster(path.join(tmp, 'pg'));
         console.log(`# PostgreSQL cluster up in ${Date.now() - t0} ms (socket ${cluster.host}, port ${cluster.port})`);

@@ -17,6 +17,8 @@
 #     --user USER         Apache User/Group when started as root (default www-data)
 #     --extra FILE        Include FILE at the end (test-specific directives)
 #     --set "Directive v" add a directive line to the jobcenter block (repeatable)
+#     --upload-store DIR  JobcenterUploadStore (default DIR/uploads); several
+#                         nodes of one portal share one store directory
 #     --secret-key PATH   JobcenterSecretKeyFile (default DIR/secret.key); a
 #                         missing file is created (build/jobcenter-admin
 #                         gen-key, mode 0600), except with --site-only
@@ -31,7 +33,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 ROOT= PORT= LISTEN=127.0.0.1 DB=sqlite SQLITE= PGPARAMS= MAIL=spool SMTPURL=
-BASEURL= USER_=www-data EXTRA= SITEONLY=0 ACCESSLOG=0 STARTSERVERS=1 KEYFILE=
+BASEURL= USER_=www-data EXTRA= SITEONLY=0 ACCESSLOG=0 STARTSERVERS=1 KEYFILE= STORE=
 ORIGINS=() SETS=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -49,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     --extra) EXTRA=$2; shift 2 ;;
     --set) SETS+=("$2"); shift 2 ;;
     --secret-key) KEYFILE=$2; shift 2 ;;
+    --upload-store) STORE=$2; shift 2 ;;
     --site-only) SITEONLY=1; shift ;;
     --access-log) ACCESSLOG=1; shift ;;
     --start-servers) STARTSERVERS=$2; shift 2 ;;
@@ -65,6 +68,7 @@ ROOT=$(mkdir -p "$ROOT" && cd "$ROOT" && pwd)
 # host, never the client's Host header
 SERVERNAME=$(sed -E 's#^([a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+).*#\1#' <<<"$BASEURL")
 [[ $SERVERNAME == *://* ]] || { echo "gen-config: --base-url must be scheme://host[:port]" >&2; exit 2; }
+: "${STORE:=$ROOT/uploads}"
 MODDIR=/usr/lib/apache2/modules
 MODSO=${JC_MODULE_SO:-$TOP/build/mod_jobcenter.so}
 mkdir -p "$ROOT"/{logs,run,mail,db,uploads}
@@ -127,7 +131,7 @@ JobcenterOrigin $BASEURL ${ORIGINS[*]:-}
 JobcenterMailTransport $MAIL
 JobcenterMailSpool "$ROOT/mail"
 JobcenterSecretKeyFile "$KEYFILE"
-JobcenterUploadStore "$ROOT/uploads"
+JobcenterUploadStore "$STORE"
 CONF
   [[ -n $SMTPURL ]] && echo "JobcenterSMTPURL $SMTPURL"
   [[ $MAIL == smtp ]] && echo "JobcenterSMTPStartTLS off"

@@ -56,7 +56,7 @@ done
 if tr '\\0' ' ' < "/proc/$2/cmdline" 2>/dev/null | grep -qF -- "$3"; then
     kill -TERM "$2" 2>/dev/null
 fi`;
-function startReaper(pid, conf) {
+export function startReaper(pid, conf) {
     try {
         const child = spawn('/bin/sh', ['-c', REAPER, 'jc-test-reaper', String(process.pid), String(pid), conf],
             { detached: true, stdio: 'ignore' });

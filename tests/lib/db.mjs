@@ -40,9 +40,13 @@ function sqliteDb(file) {
     };
 }
 
-function pgDb({ host, port, dbname, user = 'jc' }) {
-    const psql = (sql) => run(psqlBin(), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port),
-        '-U', user, '-d', dbname, '-c', sql], { timeoutMs: 20000 });
+// conninfo (optional): a libpq connection string used instead of host/port/
+// dbname, e.g. the cluster suite's multi-host "host=A,B port=P,Q dbname=…
+// target_session_attrs=read-write" (whichever server is the primary now)
+function pgDb({ host, port, dbname, user = 'jc', conninfo }) {
+    const target = conninfo ? ['-d', conninfo] : ['-h', host, '-p', String(port), '-U', user, '-d', dbname];
+    const psql = (sql) => run(psqlBin(), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...target, '-c', sql],
+        { timeoutMs: 20000 });
     return {
         kind: 'pgsql',
         dbname,

@@ -26,6 +26,35 @@ export function freePort() {
     });
 }
 
+// A TCP port on 127.0.0.1 BELOW the kernel's ephemeral range
+// (net.ipv4.ip_local_port_range, 32768-60999 by default) that was free a
+// moment ago. freePort() hands out an ephemeral port: fine for a server
+// that binds it at once, but between our close() and the server's bind()
+// the kernel may give that very port to an outgoing connection as its local
+// port -- and a load balancer opens many of those (to the nodes, per
+// request). A port outside the range is never chosen for outgoing
+// connections, so it stays free until its server binds it. Random start
+// in [lo, hi), then probe upwards (bind and close, like freePort).
+export async function freeStaticPort({ lo = 20000, hi = 32000 } = {}) {
+    let [elo] = [32768];
+    try {
+        [elo] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    } catch { /* default */ }
+    const top = Math.min(hi, elo);
+    const start = lo + crypto.randomInt(top - lo);
+    for (let i = 0; i < top - lo; i++) {
+        const port = lo + ((start - lo + i) % (top - lo));
+        const ok = await new Promise((resolve) => {
+            const srv = net.createServer();
+            srv.unref();
+            srv.once('error', () => resolve(false));
+            srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+        });
+        if (ok) return port;
+    }
+    throw new Error(`no free port in ${lo}-${top - 1}`);
+}
+
 // Poll fn() until it returns a truthy value (returned) or timeoutMs passes
 // (throws, with `what` in the message). fn may be async and may throw; the
 // last error is reported.
