@@ -288,8 +288,8 @@ jc_db_rc_e jc_outbox_unrec_flush(jc_db_t *db, jc_outbox_unrec_t *u,
     }
     if (rc != JC_DB_OK) {
         u->delay = u->delay <= 0 ? 1 : u->delay * 2;
-        if (u->delay > 60) {
-            u->delay = 60;
+        if (u->delay > 8) {
+            u->delay = 8;
         }
         u->next_try = now + u->delay;
     }

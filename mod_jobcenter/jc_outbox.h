@@ -144,7 +144,7 @@ int jc_outbox_unrec_add(jc_outbox_unrec_t *u, const jc_outbox_item_t *it,
 int jc_outbox_unrec_has(const jc_outbox_unrec_t *u, apr_int64_t id);
 
 /* Try to record the pending outcomes (not before u->next_try; backoff
- * 1, 2, 4 ... 60 s after a failure). Recorded ones (or ones whose claim
+ * 1, 2, 4, 8 s after a failure). Recorded ones (or ones whose claim
  * was taken over) leave the list. Returns the first failure. */
 jc_db_rc_e jc_outbox_unrec_flush(jc_db_t *db, jc_outbox_unrec_t *u,
                                  const char *owner,

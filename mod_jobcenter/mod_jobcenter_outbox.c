@@ -28,6 +28,8 @@ APLOG_USE_MODULE(jobcenter);
 
 #define JC_PURGE_EVERY 60       /* longest time between purge runs       */
 #define JC_KEEP_SENT 604800     /* delivered mails are kept a week       */
+#define JC_TICK_BUDGET 5        /* seconds of back-to-back outbox batches
+                                 * per tick while there is a backlog      */
 #define JC_JOB_GRACE 30         /* a job's lease outlives its period by
                                  * this long: the holder renews it each
                                  * run; another node takes it over only
@@ -204,8 +206,9 @@ static int stopping(void)
 typedef struct {
     server_rec *s;              /* server whose configuration is used    */
     pid_t pid;                  /* process that made `node` (0: none)    */
-    const char *node;           /* node identity: host:pid:random        */
-    apr_pool_t *pool;           /* this child's long-lived state          */
+    char node[128];             /* node identity: host:pid:random (not
+                                 * in a pool: the watchdog's pool is
+                                 * cleared between ticks)                */
     apr_int64_t next_run[JC_NJOBS]; /* per job: no attempt before        */
     jc_outbox_unrec_t unrec;    /* outcomes the database did not take    */
     int unrec_warned;           /* the pending records were logged       */
@@ -222,7 +225,7 @@ static const char *node_identity(jc_wd_t *wd, apr_pool_t *pool)
     pid_t pid = getpid();
     int i;
 
-    if (wd->node && wd->pid == pid) {
+    if (wd->node[0] && wd->pid == pid) {
         return wd->node;
     }
     if (apr_gethostname(host, sizeof(host), pool) != APR_SUCCESS) {
@@ -240,9 +243,9 @@ static const char *node_identity(jc_wd_t *wd, apr_pool_t *pool)
     memset(wd->next_run, 0, sizeof(wd->next_run));
     memset(&wd->unrec, 0, sizeof(wd->unrec));
     wd->unrec_warned = 0;
-    apr_pool_create(&wd->pool, pool);
     wd->pid = pid;
-    wd->node = apr_psprintf(wd->pool, "%s:%ld:%s", host, (long)pid, hex);
+    apr_snprintf(wd->node, sizeof(wd->node), "%s:%ld:%s", host, (long)pid,
+                 hex);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, wd->s, JCLOG(00235)
                  "background jobs and mail delivery run as node %s",
                  wd->node);
@@ -338,41 +341,27 @@ static void keep_unrecorded(jc_wd_t *wd, const jc_outbox_item_t *it,
     wd->unrec_warned = 1;
 }
 
-static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
+/* One batch of the outbox: record what is pending, fetch up to 20
+ * candidates, then claim, send and record them one by one. Returns 1 when
+ * another batch may follow at once (a full batch, no trouble). */
+static int deliver_batch(jc_wd_t *wd, jc_srv_conf_t *conf, apr_pool_t *p)
 {
-    jc_wd_t *wd = data;
     server_rec *s = wd->s;
-    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
-                                               &jobcenter_module);
     apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
     jc_outbox_item_t *items = NULL;
-    const char *node;
-    apr_pool_t *p;
+    jc_db_rc_e rc = JC_DB_OK;
     ap_dbd_t *dbd;
     jc_db_t db;
-    jc_db_rc_e rc = JC_DB_OK;
-    int i, n = 0, full;
+    int i, k, n = 0, start;
 
-    /* in STARTING mod_dbd's child_init has not run yet; in STOPPING its
-     * connection pool may already be going away */
-    if (state != AP_WATCHDOG_STATE_RUNNING || stopping()) {
-        return APR_SUCCESS;
-    }
-    node = node_identity(wd, pool);
-    apr_pool_create(&p, pool);
     /* A connection is held only for each database step, never while a
      * mail is sent: a slow relay must not pin a connection, and a child
      * that stops meanwhile must find every connection returned. */
     dbd = db_open(&db, s, p);
     if (!dbd) {
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00205)
-                     "outbox: no database connection, next time");
-        apr_pool_destroy(p);
-        return APR_SUCCESS;
+        return 0;
     }
-    run_jobs(wd, &db, conf, now, p);
-    full = flush_unrecorded(wd, &db, conf, now, p);
-    if (!full) {
+    if (!flush_unrecorded(wd, &db, conf, now, p)) {
         rc = jc_outbox_fetch_due(&db, &items, &n, now, p);
     }
     jc_dbd_close(s, dbd);
@@ -380,20 +369,30 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
         ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
                      : APLOG_WARNING, 0, s, JCLOG(00206) "outbox: %s",
                      db.last_error ? db.last_error : jc_db_rc_name(rc));
+        return 0;
     }
-    for (i = 0; i < n && !stopping(); i++) {
+    /* nodes that fetched the same candidates start at different ones,
+     * so they rarely reach for the same mail */
+    start = n > 0 ? (int)((apr_uint64_t)apr_time_now() % (apr_uint64_t)n)
+                  : 0;
+    for (k = 0; k < n; k++) {
         jc_outbox_outcome_e oc;
         const char *err;
         int claimed = 0, recorded = 0;
 
+        i = (start + k) % n;
+        if (stopping()) {
+            return 0;
+        }
         if (jc_outbox_unrec_has(&wd->unrec, items[i].id)) {
             continue;   /* went out already; its record is pending */
         }
         dbd = db_open(&db, s, p);
         if (!dbd) {
-            break;
+            return 0;
         }
-        rc = jc_outbox_claim(&db, &claimed, &items[i], node, &conf->outbox,
+        rc = jc_outbox_claim(&db, &claimed, &items[i], wd->node,
+                             &conf->outbox,
                              (apr_int64_t)apr_time_sec(apr_time_now()), p);
         jc_dbd_close(s, dbd);
         if (rc != JC_DB_OK) {
@@ -402,7 +401,7 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
                          "outbox: cannot claim mail %" APR_INT64_T_FMT
                          ": %s", items[i].id,
                          db.last_error ? db.last_error : jc_db_rc_name(rc));
-            break;
+            return 0;
         }
         if (!claimed) {
             continue;   /* another node sends it */
@@ -414,16 +413,16 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
         if (!dbd) {
             keep_unrecorded(wd, &items[i], oc, err,
                             "no database connection", now);
-            break;
+            return 0;
         }
-        rc = jc_outbox_record(&db, &recorded, &items[i], oc, err, node,
+        rc = jc_outbox_record(&db, &recorded, &items[i], oc, err, wd->node,
                               &conf->outbox, now, p);
         jc_dbd_close(s, dbd);
         if (rc != JC_DB_OK) {
             keep_unrecorded(wd, &items[i], oc, err,
                             db.last_error ? db.last_error
                                           : jc_db_rc_name(rc), now);
-            break;
+            return 0;
         }
         if (!recorded) {
             /* a send that outlived the lease: another node has claimed
@@ -434,8 +433,44 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
                          "gone out twice", items[i].id);
         }
         if (oc == JC_OUTBOX_RETRY) {
-            break; /* the relay is failing: the rest waits for next time */
+            return 0; /* the relay is failing: the rest waits */
         }
+    }
+    return n >= 20;
+}
+
+static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
+{
+    jc_wd_t *wd = data;
+    server_rec *s = wd->s;
+    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
+                                               &jobcenter_module);
+    apr_time_t until;
+    apr_pool_t *p;
+    ap_dbd_t *dbd;
+    jc_db_t db;
+
+    /* in STARTING mod_dbd's child_init has not run yet; in STOPPING its
+     * connection pool may already be going away */
+    if (state != AP_WATCHDOG_STATE_RUNNING || stopping()) {
+        return APR_SUCCESS;
+    }
+    node_identity(wd, pool);
+    apr_pool_create(&p, pool);
+    dbd = db_open(&db, s, p);
+    if (!dbd) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00205)
+                     "outbox: no database connection, next time");
+        apr_pool_destroy(p);
+        return APR_SUCCESS;
+    }
+    run_jobs(wd, &db, conf, (apr_int64_t)apr_time_sec(apr_time_now()), p);
+    jc_dbd_close(s, dbd);
+    /* batches while there is a backlog, within a time budget per tick */
+    until = apr_time_now() + apr_time_from_sec(JC_TICK_BUDGET);
+    while (deliver_batch(wd, conf, p) && apr_time_now() < until
+           && !stopping()) {
+        apr_pool_clear(p);
     }
     apr_pool_destroy(p);
     return APR_SUCCESS;

@@ -27,6 +27,9 @@
 //               string or (env) => string (env.port, env.root are set)
 //   beforeStart async (env) => {}   e.g. tamper with the database
 //   waitReady   false: do not wait for the API (start-up failure tests)
+//   shareDb     another environment: this one uses its database and key
+//               file (no fresh database, no db-init): several Apache nodes
+//               on one database
 //   allowLog    RegExps of [error]/[crit]/[alert]/[emerg] lines this
 //               environment provokes on purpose
 import fs from 'node:fs';
@@ -82,7 +85,17 @@ export async function startEnv(opts = {}) {
         if (baseUrl) args.push('--base-url', typeof baseUrl === 'function' ? baseUrl(env.port) : baseUrl);
         for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', ...sets]) args.push('--set', s);
 
-        if (dbKind === 'pgsql') {
+        const shared = opts.shareDb || null;
+        if (shared) {
+            if (shared.dbKind !== dbKind) throw new Error('shareDb: the other environment runs on ' + shared.dbKind);
+            args.push('--secret-key', path.join(shared.apacheRoot, 'secret.key'));
+            if (dbKind === 'pgsql') {
+                env.pg = shared.pg;
+                args.push('--pg-params', `host=${env.pg.host} port=${env.pg.port} dbname=${env.pg.dbname} user=jc`);
+            } else {
+                args.push('--sqlite-file', shared.sqliteFile);
+            }
+        } else if (dbKind === 'pgsql') {
             const c = await cluster();
             env.pg = { host: c.host, port: c.port, dbname: await createDatabase(c, TOP) };
             args.push('--pg-params', `host=${c.host} port=${c.port} dbname=${env.pg.dbname} user=jc`);
@@ -96,8 +109,8 @@ export async function startEnv(opts = {}) {
         env.apacheRoot = path.join(root, 'apache');
         env.mailDir = path.join(env.apacheRoot, 'mail');
         if (dbKind === 'sqlite') {
-            env.sqliteFile = path.join(env.apacheRoot, 'db', 'jobcenter.sqlite');
-            await run(path.join(TOP, 'tools', 'db-init.sh'), ['sqlite', env.sqliteFile]);
+            env.sqliteFile = shared ? shared.sqliteFile : path.join(env.apacheRoot, 'db', 'jobcenter.sqlite');
+            if (!shared) await run(path.join(TOP, 'tools', 'db-init.sh'), ['sqlite', env.sqliteFile]);
             env.db = openDb({ kind: 'sqlite', file: env.sqliteFile });
         } else {
             env.db = openDb({ kind: 'pgsql', ...env.pg });
