@@ -70,6 +70,10 @@ describe('db-init.sh upgrades a version 1 database', () => {
             assert.equal(await env.db.scalar(`SELECT count(*) FROM ${t}`), 0, t);
         assert.equal(await env.db.scalar('SELECT count(*) FROM session WHERE verified_at = 0'), 0);
         assert.equal(await env.db.scalar('SELECT count(*) FROM upload_file WHERE message_id IS NOT NULL'), 0);
+        // 009: outbox claims and parking, job leases
+        assert.equal(await env.db.scalar('SELECT count(*) FROM job_lease'), 0);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM mail_outbox WHERE claim_owner IS NOT NULL '
+            + 'OR claim_until IS NOT NULL OR parked_at IS NOT NULL'), 0);
     });
 
     test('the module serves the upgraded database (login, TOTP set-up)', async () => {
