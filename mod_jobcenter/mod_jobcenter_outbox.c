@@ -210,6 +210,8 @@ typedef struct {
                                  * in a pool: the watchdog's pool is
                                  * cleared between ticks)                */
     apr_int64_t next_run[JC_NJOBS]; /* per job: no attempt before        */
+    apr_int64_t held[JC_NJOBS]; /* per job: our lease in the database
+                                 * runs until then (0: not ours)         */
     jc_outbox_unrec_t unrec;    /* outcomes the database did not take    */
     int unrec_warned;           /* the pending records were logged       */
 } jc_wd_t;
@@ -241,6 +243,7 @@ static const char *node_identity(jc_wd_t *wd, apr_pool_t *pool)
     }
     /* a fresh child: no inherited per-process state */
     memset(wd->next_run, 0, sizeof(wd->next_run));
+    memset(wd->held, 0, sizeof(wd->held));
     memset(&wd->unrec, 0, sizeof(wd->unrec));
     wd->unrec_warned = 0;
     wd->pid = pid;
@@ -278,7 +281,10 @@ static int job_lease(jc_db_t *db, const jc_job_t *j, const char *node,
     return n == 1;
 }
 
-/* Run the due jobs whose lease this node holds or gets. */
+/* Run the due jobs whose lease this node holds or gets. The holder
+ * renews its lease only when less than half the grace is left beyond the
+ * next period (a write every ~15 s per job, not every tick); it runs a
+ * job only while the lease it wrote has not run out. */
 static void run_jobs(jc_wd_t *wd, jc_db_t *db, jc_srv_conf_t *conf,
                      apr_int64_t now, apr_pool_t *p)
 {
@@ -291,7 +297,11 @@ static void run_jobs(jc_wd_t *wd, jc_db_t *db, jc_srv_conf_t *conf,
         if (now < wd->next_run[i] || stopping()) {
             continue;
         }
-        if (job_lease(db, j, wd->node, every, now, wd->s, p)) {
+        if (wd->held[i] < now + every + JC_JOB_GRACE / 2) {
+            wd->held[i] = job_lease(db, j, wd->node, every, now, wd->s, p)
+                          ? now + every + JC_JOB_GRACE : 0;
+        }
+        if (wd->held[i]) {
             wd->next_run[i] = now + every;
             j->run(db, conf, now, wd->s, p);
         }
