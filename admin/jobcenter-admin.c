@@ -100,7 +100,12 @@ static const char usage_text[] =
 "                          whose file is missing; --repair removes those\n"
 "                          files (rows are only reported). Exit 0: all\n"
 "                          consistent (or repaired), 1: findings remain.\n"
-"                          Run it as the server's user or as root\n";
+"                          Run it as the server's user or as root\n"
+"  mail-parked             mails the relay refused for good (SMTP 5xx):\n"
+"                          id, recipient, subject, queued, attempts,\n"
+"                          parked, the relay's answer (tab-separated)\n"
+"  mail-retry --id N       queue a parked mail again (after fixing the\n"
+"                          address or the relay)\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -1193,6 +1198,110 @@ static int cmd_store_check(conn_t *c, const args_t *a, apr_pool_t *p)
            ? EX_REFUSED : EX_OK;
 }
 
+/* ---- mail outbox ------------------------------------------------------- */
+
+/* UTC "YYYY-MM-DD HH:MM:SS" of an epoch second. */
+static const char *utc_time(apr_int64_t t, apr_pool_t *p)
+{
+    char buf[32];
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (!gmtime_r(&tt, &tm)
+        || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm)) {
+        return "-";
+    }
+    return apr_pstrdup(p, buf);
+}
+
+/* One line of text for a tab-separated column: controls become spaces. */
+static const char *one_line(const char *v, apr_pool_t *p)
+{
+    char *s, *q;
+
+    if (!v || !*v) {
+        return "-";
+    }
+    s = apr_pstrdup(p, v);
+    for (q = s; *q; q++) {
+        if ((unsigned char)*q < 0x20 || *q == 0x7f) {
+            *q = ' ';
+        }
+    }
+    return s;
+}
+
+static int cmd_mail_parked(conn_t *c, const args_t *a, apr_pool_t *p)
+{
+    static const char *const opts[] = { NULL };
+    jc_db_res_t rs;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int i;
+
+    if (check_opts(a, "mail-parked", opts)) {
+        return EX_USAGE;
+    }
+    rc = jc_db_select(&c->db, &rs, "jc_outbox_parked", NULL, p);
+    if (rc != JC_DB_OK) {
+        return db_error(c, rc);
+    }
+    for (i = 0; i < rs.nrows && jc_db_res_row(&rs, i, &row, p) == 0; i++) {
+        apr_int64_t id = 0, created = 0, attempts = 0, parked = 0;
+
+        jc_db_col_i64(&row, 0, &id, 0);
+        jc_db_col_i64(&row, 3, &created, 0);
+        jc_db_col_i64(&row, 4, &attempts, 0);
+        jc_db_col_i64(&row, 5, &parked, 0);
+        printf("%" APR_INT64_T_FMT "\t%s\t%s\t%s\t%" APR_INT64_T_FMT
+               "\t%s\t%s\n", id, one_line(jc_db_col_str(&row, 1, p), p),
+               one_line(jc_db_col_str(&row, 2, p), p), utc_time(created, p),
+               attempts, utc_time(parked, p),
+               one_line(jc_db_col_str(&row, 6, p), p));
+    }
+    if (rs.nrows == 0) {
+        fprintf(stderr, "no parked mails\n");
+    }
+    return EX_OK;
+}
+
+static int cmd_mail_retry(conn_t *c, const args_t *a, apr_pool_t *p)
+{
+    static const char *const opts[] = { "id", NULL };
+    apr_int64_t id, now = (apr_int64_t)time(NULL);
+    const void *args[2];
+    const char *v;
+    char *end = NULL;
+    jc_db_rc_e rc;
+    int bad = 0, n = 0;
+
+    if (check_opts(a, "mail-retry", opts)) {
+        return EX_USAGE;
+    }
+    v = need(a, "id", &bad);
+    if (bad) {
+        return EX_USAGE;
+    }
+    errno = 0;
+    id = (apr_int64_t)strtoll(v, &end, 10);
+    if (errno || !end || *end || id <= 0) {
+        return usage_error("--id: a mail id from mail-parked, not '%s'", v);
+    }
+    args[0] = &now;
+    args[1] = &id;
+    rc = jc_db_exec(&c->db, &n, "jc_outbox_unpark", args, p);
+    if (rc != JC_DB_OK) {
+        return db_error(c, rc);
+    }
+    if (n != 1) {
+        fprintf(stderr, "jobcenter-admin: no parked mail with id %s "
+                "(mail-parked lists them)\n", v);
+        return EX_REFUSED;
+    }
+    printf("mail %s queued again\n", v);
+    return EX_OK;
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 typedef int db_cmd_fn(conn_t *c, const args_t *a, apr_pool_t *p);
@@ -1210,6 +1319,8 @@ static const struct {
     { "customer-add", cmd_customer_add },
     { "code-issue", cmd_code_issue },
     { "store-check", cmd_store_check },
+    { "mail-parked", cmd_mail_parked },
+    { "mail-retry", cmd_mail_retry },
     { NULL, NULL }
 };
 

@@ -605,6 +605,13 @@ apr_status_t jc_mail_smtp_send(const jc_smtp_t *smtp, const char *rcpt,
                                const char *data, const char **err,
                                apr_pool_t *p)
 {
+    return jc_mail_smtp_send_ex(smtp, rcpt, data, err, NULL, p);
+}
+
+apr_status_t jc_mail_smtp_send_ex(const jc_smtp_t *smtp, const char *rcpt,
+                                  const char *data, const char **err,
+                                  int *reply, apr_pool_t *p)
+{
     char errbuf[CURL_ERROR_SIZE];
     struct curl_slist *rcpts = NULL;
     jc_mail_upload_t up;
@@ -614,6 +621,9 @@ apr_status_t jc_mail_smtp_send(const jc_smtp_t *smtp, const char *rcpt,
 
     if (err != NULL) {
         *err = NULL;
+    }
+    if (reply != NULL) {
+        *reply = 0;
     }
     if (smtp == NULL || smtp->url == NULL || rcpt == NULL || data == NULL
         || p == NULL) {
@@ -727,6 +737,16 @@ apr_status_t jc_mail_smtp_send(const jc_smtp_t *smtp, const char *rcpt,
         rc = curl_easy_perform(c);
     }
 
+    if (rc != CURLE_OK && reply != NULL) {
+        long code = 0;
+
+        /* the last reply of the relay (e.g. 550 to RCPT TO); 0 when it
+         * never answered (connection refused, timeout) */
+        if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK
+            && code > 0 && code < 1000) {
+            *reply = (int)code;
+        }
+    }
     if (rc != CURLE_OK && err != NULL) {
         *err = apr_psprintf(p, "%s (curl %d)",
                             errbuf[0] ? errbuf : curl_easy_strerror(rc),

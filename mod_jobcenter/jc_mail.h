@@ -105,6 +105,13 @@ apr_status_t jc_mail_smtp_send(const jc_smtp_t *smtp, const char *rcpt,
                                const char *data, const char **err,
                                apr_pool_t *p);
 
+/* The same; *reply (may be NULL) gets the relay's last SMTP reply code
+ * on failure (e.g. 550 for a refused recipient, 451 for a temporary
+ * failure), 0 when there was none (no connection, timeout, bad input). */
+apr_status_t jc_mail_smtp_send_ex(const jc_smtp_t *smtp, const char *rcpt,
+                                  const char *data, const char **err,
+                                  int *reply, apr_pool_t *p);
+
 /* Extract the bare address from "Name <addr>" or return s. */
 const char *jc_mail_addr_only(const char *s, apr_pool_t *p);
 

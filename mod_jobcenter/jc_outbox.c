@@ -1,4 +1,5 @@
 /* Mail outbox (see jc_outbox.h). */
+#include <string.h>
 #include <apr_strings.h>
 
 #include "jc_outbox.h"
@@ -38,17 +39,23 @@ apr_int64_t jc_outbox_backoff(const jc_outbox_cfg_t *cfg, int attempts)
     return d > cfg->retry_max ? cfg->retry_max : d;
 }
 
+static apr_int64_t lease_of(const jc_outbox_cfg_t *cfg)
+{
+    return cfg->lease > 0 ? cfg->lease : JC_OUTBOX_LEASE_DEF;
+}
+
 jc_db_rc_e jc_outbox_fetch_due(jc_db_t *db, jc_outbox_item_t **items,
                                int *n, apr_int64_t now, apr_pool_t *p)
 {
     jc_db_res_t res;
     jc_db_rc_e rc;
-    const void *args[1];
+    const void *args[2];
     int i;
 
     *items = NULL;
     *n = 0;
     args[0] = &now;
+    args[1] = &now;
     rc = jc_db_select(db, &res, "jc_outbox_due", args, p);
     if (rc != JC_DB_OK) {
         return rc;
@@ -74,18 +81,59 @@ jc_db_rc_e jc_outbox_fetch_due(jc_db_t *db, jc_outbox_item_t **items,
     return JC_DB_OK;
 }
 
-apr_status_t jc_outbox_send(const jc_outbox_cfg_t *cfg,
-                            const jc_outbox_item_t *it, const char **err,
-                            apr_pool_t *p)
+jc_db_rc_e jc_outbox_claim(jc_db_t *db, int *claimed,
+                           const jc_outbox_item_t *it, const char *owner,
+                           const jc_outbox_cfg_t *cfg, apr_int64_t now,
+                           apr_pool_t *p)
+{
+    apr_int64_t id = it->id;
+    apr_int64_t until = now + lease_of(cfg);
+    const void *args[5];
+    jc_db_rc_e rc;
+    int n = 0;
+
+    *claimed = 0;
+    args[0] = owner;
+    args[1] = &until;
+    args[2] = &id;
+    args[3] = &now;
+    args[4] = &now;
+    rc = jc_db_exec(db, &n, "jc_outbox_claim", args, p);
+    if (rc == JC_DB_OK) {
+        *claimed = n == 1;
+    }
+    return rc;
+}
+
+jc_outbox_outcome_e jc_outbox_send(const jc_outbox_cfg_t *cfg,
+                                   const jc_outbox_item_t *it,
+                                   const char **err, apr_pool_t *p)
 {
     apr_status_t rv;
 
     *err = NULL;
     if (cfg->transport == JC_MAIL_SMTP) {
-        return jc_mail_smtp_send(&cfg->smtp, it->rcpt, it->data, err, p);
+        int reply = 0;
+
+        rv = jc_mail_smtp_send_ex(&cfg->smtp, it->rcpt, it->data, err,
+                                  &reply, p);
+        if (rv == APR_SUCCESS) {
+            return JC_OUTBOX_SENT;
+        }
+        if (reply >= 500 && reply <= 599) {
+            /* RFC 5321 4.2.1: permanent negative completion, the same
+             * mail will be refused again */
+            *err = apr_psprintf(p, "SMTP %d: %s", reply,
+                                *err ? *err : "refused");
+            return JC_OUTBOX_PARK;
+        }
+        if (rv == APR_EINVAL) {
+            return JC_OUTBOX_PARK;  /* an address no relay will take */
+        }
+        return JC_OUTBOX_RETRY;
     }
-    /* the id keeps names unique; delivery is at-least-once, so a retry
-     * after a crash overwrites the same file */
+    /* the id keeps names unique; a retry after a crash between writing
+     * and recording overwrites the same file */
     rv = jc_mail_spool_write(cfg->spool_dir,
                              apr_psprintf(p, "mail-%010" APR_INT64_T_FMT,
                                           it->id),
@@ -94,34 +142,50 @@ apr_status_t jc_outbox_send(const jc_outbox_cfg_t *cfg,
         char buf[120];
 
         *err = apr_pstrdup(p, apr_strerror(rv, buf, sizeof(buf)));
+        return JC_OUTBOX_RETRY;
     }
-    return rv;
+    return JC_OUTBOX_SENT;
 }
 
-jc_db_rc_e jc_outbox_record(jc_db_t *db, const jc_outbox_item_t *it,
-                            int ok, const char *err,
-                            const jc_outbox_cfg_t *cfg, apr_int64_t now,
-                            apr_pool_t *p)
+jc_db_rc_e jc_outbox_record(jc_db_t *db, int *recorded,
+                            const jc_outbox_item_t *it,
+                            jc_outbox_outcome_e outcome, const char *err,
+                            const char *owner, const jc_outbox_cfg_t *cfg,
+                            apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t id = it->id;
     apr_int64_t next = now + jc_outbox_backoff(cfg, it->attempts + 1);
-    const void *args[3];
+    const void *args[4];
+    const char *label;
+    jc_db_rc_e rc;
+    int n = 0;
 
-    if (ok) {
+    if (outcome == JC_OUTBOX_SENT) {
+        label = "jc_outbox_sent";
         args[0] = &now;
         args[1] = &id;
-        return jc_db_exec(db, NULL, "jc_outbox_sent", args, p);
+        args[2] = owner;
     }
-    args[0] = &next;
-    args[1] = err ? err : "unknown error";
-    args[2] = &id;
-    return jc_db_exec(db, NULL, "jc_outbox_failed", args, p);
+    else {
+        label = outcome == JC_OUTBOX_PARK ? "jc_outbox_park"
+                                          : "jc_outbox_failed";
+        args[0] = outcome == JC_OUTBOX_PARK ? &now : &next;
+        args[1] = err ? err : "unknown error";
+        args[2] = &id;
+        args[3] = owner;
+    }
+    rc = jc_db_exec(db, &n, label, args, p);
+    if (recorded) {
+        *recorded = rc == JC_DB_OK && n == 1;
+    }
+    return rc;
 }
 
 jc_db_rc_e jc_outbox_deliver_due(jc_db_t *db, int *sent, int *failed,
                                  const jc_outbox_cfg_t *cfg,
-                                 apr_int64_t now, jc_outbox_log_fn *log,
-                                 void *baton, apr_pool_t *p)
+                                 const char *owner, apr_int64_t now,
+                                 jc_outbox_log_fn *log, void *baton,
+                                 apr_pool_t *p)
 {
     jc_outbox_item_t *items;
     jc_db_rc_e rc;
@@ -130,26 +194,108 @@ jc_db_rc_e jc_outbox_deliver_due(jc_db_t *db, int *sent, int *failed,
     *sent = *failed = 0;
     rc = jc_outbox_fetch_due(db, &items, &n, now, p);
     for (i = 0; rc == JC_DB_OK && i < n; i++) {
+        jc_outbox_outcome_e oc;
         const char *err;
-        apr_status_t rv = jc_outbox_send(cfg, &items[i], &err, p);
+        int claimed = 0;
 
-        rc = jc_outbox_record(db, &items[i], rv == APR_SUCCESS, err, cfg,
-                              now, p);
-        if (rv == APR_SUCCESS) {
+        rc = jc_outbox_claim(db, &claimed, &items[i], owner, cfg, now, p);
+        if (rc != JC_DB_OK || !claimed) {
+            continue;
+        }
+        oc = jc_outbox_send(cfg, &items[i], &err, p);
+        rc = jc_outbox_record(db, NULL, &items[i], oc, err, owner, cfg, now,
+                              p);
+        if (oc == JC_OUTBOX_SENT) {
             (*sent)++;
         }
         else {
             (*failed)++;
         }
         if (log) {
-            log(baton, items[i].id, rv == APR_SUCCESS, items[i].attempts + 1,
-                err);
+            log(baton, items[i].id, oc, items[i].attempts + 1, err);
         }
-        if (rv != APR_SUCCESS) {
+        if (oc == JC_OUTBOX_RETRY) {
             /* the relay or spool is failing: leave the rest for later
              * instead of paying a timeout per mail now */
             break;
         }
+    }
+    return rc;
+}
+
+int jc_outbox_unrec_add(jc_outbox_unrec_t *u, const jc_outbox_item_t *it,
+                        jc_outbox_outcome_e outcome, const char *err,
+                        apr_int64_t now)
+{
+    jc_outbox_unrec_entry_t *e;
+
+    if (jc_outbox_unrec_has(u, it->id)) {
+        return 0;
+    }
+    if (u->n >= JC_OUTBOX_UNREC_MAX) {
+        return -1;
+    }
+    e = &u->e[u->n++];
+    e->id = it->id;
+    e->attempts = it->attempts;
+    e->outcome = outcome;
+    e->at = now;
+    apr_cpystrn(e->err, err ? err : "", sizeof(e->err));
+    if (u->next_try < now + 1) {
+        u->next_try = now + 1;
+    }
+    return 0;
+}
+
+int jc_outbox_unrec_has(const jc_outbox_unrec_t *u, apr_int64_t id)
+{
+    int i;
+
+    for (i = 0; i < u->n; i++) {
+        if (u->e[i].id == id) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+jc_db_rc_e jc_outbox_unrec_flush(jc_db_t *db, jc_outbox_unrec_t *u,
+                                 const char *owner,
+                                 const jc_outbox_cfg_t *cfg,
+                                 apr_int64_t now, apr_pool_t *p)
+{
+    jc_db_rc_e rc = JC_DB_OK;
+
+    if (u->n == 0 || now < u->next_try) {
+        return JC_DB_OK;
+    }
+    while (u->n > 0) {
+        jc_outbox_unrec_entry_t *e = &u->e[u->n - 1];
+        jc_outbox_item_t it;
+
+        memset(&it, 0, sizeof(it));
+        it.id = e->id;
+        it.attempts = e->attempts;
+        /* a sent mail keeps the time it went out; a failure gets its
+         * backoff from now */
+        rc = jc_outbox_record(db, NULL, &it, e->outcome,
+                              e->err[0] ? e->err : NULL, owner, cfg,
+                              e->outcome == JC_OUTBOX_SENT ? e->at : now, p);
+        if (rc != JC_DB_OK) {
+            break;
+        }
+        u->n--;
+    }
+    if (rc != JC_DB_OK) {
+        u->delay = u->delay <= 0 ? 1 : u->delay * 2;
+        if (u->delay > 8) {
+            u->delay = 8;
+        }
+        u->next_try = now + u->delay;
+    }
+    else {
+        u->delay = 0;
+        u->next_try = 0;
     }
     return rc;
 }

@@ -243,18 +243,57 @@ static const jc_sql_stmt_t statements[] = {
     { "jc_outbox_insert",
       "INSERT INTO mail_outbox (rcpt, subject, message, created_at, "
       "next_attempt_at) VALUES (%s, %s, %s, %lld, %lld)" },
+    /* due and claimable: not sent, not parked, no live claim */
     { "jc_outbox_due",
       "SELECT id, rcpt, message, attempts FROM mail_outbox "
-      "WHERE sent_at IS NULL AND next_attempt_at <= %lld "
+      "WHERE sent_at IS NULL AND parked_at IS NULL "
+      "AND next_attempt_at <= %lld "
+      "AND (claim_until IS NULL OR claim_until <= %lld) "
       "ORDER BY id LIMIT 20" },
+    /* the claim: 1 affected row = this node sends the mail. The WHERE is
+     * the whole claimability test, so a concurrent claimer finds 0 rows
+     * (PostgreSQL re-checks it on the row it waited for; SQLite has one
+     * writer at a time). No FOR UPDATE SKIP LOCKED: SQLite has no such
+     * syntax, and an autocommit UPDATE holds the row lock only for its
+     * own duration. */
+    { "jc_outbox_claim",
+      "UPDATE mail_outbox SET claim_owner = %s, claim_until = %lld "
+      "WHERE id = %lld AND sent_at IS NULL AND parked_at IS NULL "
+      "AND next_attempt_at <= %lld "
+      "AND (claim_until IS NULL OR claim_until <= %lld)" },
+    /* outcomes: only by the claim's owner (0 rows: the claim was taken
+     * over after its lease) */
     { "jc_outbox_sent",
       "UPDATE mail_outbox SET sent_at = %lld, attempts = attempts + 1, "
-      "last_error = NULL WHERE id = %lld" },
+      "last_error = NULL, claim_owner = NULL, claim_until = NULL "
+      "WHERE id = %lld AND claim_owner = %s" },
     { "jc_outbox_failed",
       "UPDATE mail_outbox SET attempts = attempts + 1, "
-      "next_attempt_at = %lld, last_error = %s WHERE id = %lld" },
+      "next_attempt_at = %lld, last_error = %s, claim_owner = NULL, "
+      "claim_until = NULL WHERE id = %lld AND claim_owner = %s" },
+    { "jc_outbox_park",
+      "UPDATE mail_outbox SET attempts = attempts + 1, parked_at = %lld, "
+      "last_error = %s, claim_owner = NULL, claim_until = NULL "
+      "WHERE id = %lld AND claim_owner = %s" },
+    /* jobcenter-admin mail-parked / mail-retry */
+    { "jc_outbox_parked",
+      "SELECT id, rcpt, subject, created_at, attempts, parked_at, "
+      "last_error FROM mail_outbox WHERE parked_at IS NOT NULL "
+      "ORDER BY id LIMIT 1000" },
+    { "jc_outbox_unpark",
+      "UPDATE mail_outbox SET parked_at = NULL, next_attempt_at = %lld "
+      "WHERE id = %lld AND parked_at IS NOT NULL AND sent_at IS NULL" },
     { "jc_outbox_purge",
       "DELETE FROM mail_outbox WHERE sent_at IS NOT NULL AND sent_at < %lld" },
+
+    /* background job leases (mod_jobcenter_outbox.c): 1 affected row =
+     * this node holds the job's lease (new, its own, or expired) */
+    { "jc_job_lease_take",
+      "INSERT INTO job_lease (name, owner, expires_at) VALUES (%s, %s, %lld) "
+      "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
+      "expires_at = excluded.expires_at "
+      "WHERE job_lease.owner = excluded.owner "
+      "OR job_lease.expires_at <= %lld" },
 
     /* the "Sicherheit" page (jc_security) */
     { "jc_sec_passkeys",

@@ -5,7 +5,7 @@
 #define JC_SQL_H
 
 /* Schema version this build expects in jc_schema.version. */
-#define JC_SCHEMA_VERSION 8
+#define JC_SCHEMA_VERSION 9
 
 typedef struct {
     const char *label;  /* stable label, "jc_*"                      */

@@ -865,6 +865,9 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     ob->smtp.password = conf->smtp_password;
     ob->smtp.from_addr = jc_mail_addr_only(conf->mail_from, p);
     ob->smtp.timeout_sec = 30;
+    /* a claimed mail is taken over after this: well above the transfer
+     * timeout, so a slow send is never sent a second time by another node */
+    ob->lease = 4 * ob->smtp.timeout_sec;
     ob->smtp.insecure_tls = conf->smtp_insecure;
     ob->retry_base = conf->retry_base;
     ob->retry_max = conf->retry_max;

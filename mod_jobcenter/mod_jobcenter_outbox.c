@@ -1,16 +1,23 @@
-/* mod_jobcenter background work on mod_watchdog: delivers the mail outbox
- * (retries with backoff are in the core), applies due deactivations of the
- * Online-Kommunikation on every tick and, about once a minute, purges
- * expired sessions, confirmation links, throttle rows, delivered mails and
- * unconfirmed accounts past JobcenterUnconfirmedPurge. A singleton watchdog:
- * one child process at a time runs it. */
+/* mod_jobcenter background work on mod_watchdog. Every tick runs the due
+ * background jobs of the job table (deactivations of the
+ * Online-Kommunikation, Bescheid reminders, the purge of expired sessions,
+ * links, throttle rows, delivered mails and unconfirmed accounts), then
+ * delivers the mail outbox (retries with backoff are in the core).
+ *
+ * Several Apache nodes may share one database: each job runs on the node
+ * that holds its lease in job_lease (one conditional upsert), and each
+ * mail is claimed by one node before it is sent (jc_outbox_claim). Per
+ * node a singleton watchdog: one child process at a time runs it; the
+ * node identity is host:pid:random, made in that child. */
 #include <apr_optional.h>
+#include <apr_network_io.h>
 #include <httpd.h>
 #include <http_config.h>
 #include <http_log.h>
 #include <mod_watchdog.h>
 #include <ap_mpm.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mod_jobcenter.h"
 #include "jc_online.h"
@@ -21,21 +28,39 @@ APLOG_USE_MODULE(jobcenter);
 
 #define JC_PURGE_EVERY 60       /* longest time between purge runs       */
 #define JC_KEEP_SENT 604800     /* delivered mails are kept a week       */
+#define JC_TICK_BUDGET 5        /* seconds of back-to-back outbox batches
+                                 * per tick while there is a backlog      */
+#define JC_JOB_GRACE 30         /* a job's lease outlives its period by
+                                 * this long: the holder renews it each
+                                 * run; another node takes it over only
+                                 * after the holder missed a run by this */
 
+/* One background job: runs at most once per `every` seconds in the whole
+ * cluster, on the node holding its lease. */
 typedef struct {
-    server_rec *s;              /* server whose configuration is used    */
-    apr_int64_t last_purge;     /* epoch seconds of the last purge       */
-} jc_wd_t;
+    const char *name;           /* job_lease.name                        */
+    apr_int64_t (*every)(const jc_srv_conf_t *conf); /* period, seconds  */
+    void (*run)(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
+                server_rec *s, apr_pool_t *p);       /* the work         */
+} jc_job_t;
 
-static void outbox_log(void *baton, apr_int64_t id, int ok, int attempts,
+static void outbox_log(void *baton, apr_int64_t id,
+                       jc_outbox_outcome_e outcome, int attempts,
                        const char *detail)
 {
     server_rec *s = baton;
 
-    if (ok) {
+    if (outcome == JC_OUTBOX_SENT) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00201)
                      "mail %" APR_INT64_T_FMT " delivered (attempt %d)", id,
                      attempts);
+    }
+    else if (outcome == JC_OUTBOX_PARK) {
+        /* refused for good: an admin looks at it (mail-parked) */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00230)
+                     "mail %" APR_INT64_T_FMT " refused by the relay "
+                     "(attempt %d), parked (jobcenter-admin mail-parked): "
+                     "%s", id, attempts, detail ? detail : "-");
     }
     else {
         /* the relay being down is an operational condition, not a bug:
@@ -135,6 +160,25 @@ static apr_int64_t purge_every(const jc_srv_conf_t *conf)
     return e < conf->mail_interval ? conf->mail_interval : e;
 }
 
+/* Jobs that run on every tick of the watchdog. */
+static apr_int64_t every_tick(const jc_srv_conf_t *conf)
+{
+    return conf->mail_interval;
+}
+
+/* The background jobs, in the order they run within a tick. Add a job
+ * with one line here. The deactivations and reminders come before the
+ * outbox is fetched, so their notice mails go out in the same tick; their
+ * rows are also changed by conditional UPDATEs (exactly once even if two
+ * nodes ran them at once). */
+static const jc_job_t jobs[] = {
+    { "online_deactivations", every_tick, online_due },
+    { "bescheid_reminders", every_tick, bescheid_reminders },
+    { "purge", purge_every, purge },
+};
+
+#define JC_NJOBS (sizeof(jobs) / sizeof(jobs[0]))
+
 /* Borrow a connection for one short step; NULL when there is none. */
 static ap_dbd_t *db_open(jc_db_t *db, server_rec *s, apr_pool_t *p)
 {
@@ -158,29 +202,271 @@ static int stopping(void)
     return st == AP_MPMQ_STOPPING;
 }
 
+/* Watchdog state; a copy per child process (allocated before the fork). */
+typedef struct {
+    server_rec *s;              /* server whose configuration is used    */
+    pid_t pid;                  /* process that made `node` (0: none)    */
+    char node[128];             /* node identity: host:pid:random (not
+                                 * in a pool: the watchdog's pool is
+                                 * cleared between ticks)                */
+    apr_int64_t next_run[JC_NJOBS]; /* per job: no attempt before        */
+    apr_int64_t held[JC_NJOBS]; /* per job: our lease in the database
+                                 * runs until then (0: not ours)         */
+    jc_outbox_unrec_t unrec;    /* outcomes the database did not take    */
+    int unrec_warned;           /* the pending records were logged       */
+} jc_wd_t;
+
+/* The node identity of this process, made once per child: host name, pid
+ * and 8 random bytes (a restarted child on the same host with a reused
+ * pid is still another node). */
+static const char *node_identity(jc_wd_t *wd, apr_pool_t *pool)
+{
+    char host[APRMAXHOSTLEN + 1];
+    unsigned char rnd[8];
+    char hex[sizeof(rnd) * 2 + 1];
+    pid_t pid = getpid();
+    int i;
+
+    if (wd->node[0] && wd->pid == pid) {
+        return wd->node;
+    }
+    if (apr_gethostname(host, sizeof(host), pool) != APR_SUCCESS) {
+        apr_cpystrn(host, "localhost", sizeof(host));
+    }
+    host[64] = '\0';
+    if (apr_generate_random_bytes(rnd, sizeof(rnd)) != APR_SUCCESS) {
+        memset(rnd, 0, sizeof(rnd));
+        apr_cpystrn(hex, "0", sizeof(hex));
+    }
+    for (i = 0; i < (int)sizeof(rnd); i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    }
+    /* a fresh child: no inherited per-process state */
+    memset(wd->next_run, 0, sizeof(wd->next_run));
+    memset(wd->held, 0, sizeof(wd->held));
+    memset(&wd->unrec, 0, sizeof(wd->unrec));
+    wd->unrec_warned = 0;
+    wd->pid = pid;
+    apr_snprintf(wd->node, sizeof(wd->node), "%s:%ld:%s", host, (long)pid,
+                 hex);
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, wd->s, JCLOG(00235)
+                 "background jobs and mail delivery run as node %s",
+                 wd->node);
+    return wd->node;
+}
+
+/* Take (or renew) the lease of job j for this node: one conditional
+ * upsert, 1 affected row = ours. */
+static int job_lease(jc_db_t *db, const jc_job_t *j, const char *node,
+                     apr_int64_t every, apr_int64_t now, server_rec *s,
+                     apr_pool_t *p)
+{
+    apr_int64_t until = now + every + JC_JOB_GRACE;
+    const void *args[4];
+    jc_db_rc_e rc;
+    int n = 0;
+
+    args[0] = j->name;
+    args[1] = node;
+    args[2] = &until;
+    args[3] = &now;
+    rc = jc_db_exec(db, &n, "jc_job_lease_take", args, p);
+    if (rc != JC_DB_OK) {
+        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                     : APLOG_WARNING, 0, s, JCLOG(00234)
+                     "job %s: cannot take its lease: %s", j->name,
+                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+        return 0;
+    }
+    return n == 1;
+}
+
+/* Run the due jobs whose lease this node holds or gets. The holder
+ * renews its lease only when less than half the grace is left beyond the
+ * next period (a write every ~15 s per job, not every tick); it runs a
+ * job only while the lease it wrote has not run out. */
+static void run_jobs(jc_wd_t *wd, jc_db_t *db, jc_srv_conf_t *conf,
+                     apr_int64_t now, apr_pool_t *p)
+{
+    size_t i;
+
+    for (i = 0; i < JC_NJOBS; i++) {
+        const jc_job_t *j = &jobs[i];
+        apr_int64_t every = j->every(conf);
+
+        if (now < wd->next_run[i] || stopping()) {
+            continue;
+        }
+        if (wd->held[i] < now + every + JC_JOB_GRACE / 2) {
+            wd->held[i] = job_lease(db, j, wd->node, every, now, wd->s, p)
+                          ? now + every + JC_JOB_GRACE : 0;
+        }
+        if (wd->held[i]) {
+            wd->next_run[i] = now + every;
+            j->run(db, conf, now, wd->s, p);
+        }
+        else {
+            /* another node holds it: look again a period later (at least
+             * 10 s, to keep the lease writes of idle nodes rare) */
+            wd->next_run[i] = now + (every > 10 ? every : 10);
+        }
+    }
+}
+
+/* Record what the database could not take before (issue 14); 0 when the
+ * outbox may go on sending. */
+static int flush_unrecorded(jc_wd_t *wd, jc_db_t *db, jc_srv_conf_t *conf,
+                            apr_int64_t now, apr_pool_t *p)
+{
+    int before = wd->unrec.n;
+    jc_db_rc_e rc;
+
+    if (before == 0) {
+        return 0;
+    }
+    rc = jc_outbox_unrec_flush(db, &wd->unrec, wd->node, &conf->outbox,
+                               now, p);
+    if (rc == JC_DB_OK && wd->unrec.n == 0) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, wd->s, JCLOG(00233)
+                     "outbox: %d delivery outcomes recorded late", before);
+        wd->unrec_warned = 0;
+    }
+    /* with the list full nothing more is sent before it drains */
+    return wd->unrec.n >= JC_OUTBOX_UNREC_MAX;
+}
+
+/* Keep an outcome the database did not take: this process never sends
+ * the mail again, and records it as soon as the database works. */
+static void keep_unrecorded(jc_wd_t *wd, const jc_outbox_item_t *it,
+                            jc_outbox_outcome_e oc, const char *err,
+                            const char *why, apr_int64_t now)
+{
+    jc_outbox_unrec_add(&wd->unrec, it, oc, err, now);
+    ap_log_error(APLOG_MARK, wd->unrec_warned ? APLOG_DEBUG : APLOG_WARNING,
+                 0, wd->s, JCLOG(00209)
+                 "outbox: cannot record mail %" APR_INT64_T_FMT " (%s): %s; "
+                 "kept in memory, not sent again by this process",
+                 it->id, oc == JC_OUTBOX_SENT ? "delivered" : "not delivered",
+                 why);
+    wd->unrec_warned = 1;
+}
+
+/* One batch of the outbox: record what is pending, fetch up to 20
+ * candidates, then claim, send and record them one by one. Returns 1 when
+ * another batch may follow at once (a full batch, no trouble). */
+static int deliver_batch(jc_wd_t *wd, jc_srv_conf_t *conf, apr_pool_t *p)
+{
+    server_rec *s = wd->s;
+    apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
+    jc_outbox_item_t *items = NULL;
+    jc_db_rc_e rc = JC_DB_OK;
+    ap_dbd_t *dbd;
+    jc_db_t db;
+    int i, k, n = 0, start;
+
+    /* A connection is held only for each database step, never while a
+     * mail is sent: a slow relay must not pin a connection, and a child
+     * that stops meanwhile must find every connection returned. */
+    dbd = db_open(&db, s, p);
+    if (!dbd) {
+        return 0;
+    }
+    if (!flush_unrecorded(wd, &db, conf, now, p)) {
+        rc = jc_outbox_fetch_due(&db, &items, &n, now, p);
+    }
+    jc_dbd_close(s, dbd);
+    if (rc != JC_DB_OK) {
+        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                     : APLOG_WARNING, 0, s, JCLOG(00206) "outbox: %s",
+                     db.last_error ? db.last_error : jc_db_rc_name(rc));
+        return 0;
+    }
+    /* nodes that fetched the same candidates start at different ones,
+     * so they rarely reach for the same mail */
+    start = n > 0 ? (int)((apr_uint64_t)apr_time_now() % (apr_uint64_t)n)
+                  : 0;
+    for (k = 0; k < n; k++) {
+        jc_outbox_outcome_e oc;
+        const char *err;
+        int claimed = 0, recorded = 0;
+
+        i = (start + k) % n;
+        if (stopping()) {
+            return 0;
+        }
+        if (jc_outbox_unrec_has(&wd->unrec, items[i].id)) {
+            continue;   /* went out already; its record is pending */
+        }
+        dbd = db_open(&db, s, p);
+        if (!dbd) {
+            return 0;
+        }
+        rc = jc_outbox_claim(&db, &claimed, &items[i], wd->node,
+                             &conf->outbox,
+                             (apr_int64_t)apr_time_sec(apr_time_now()), p);
+        jc_dbd_close(s, dbd);
+        if (rc != JC_DB_OK) {
+            ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                         : APLOG_WARNING, 0, s, JCLOG(00206)
+                         "outbox: cannot claim mail %" APR_INT64_T_FMT
+                         ": %s", items[i].id,
+                         db.last_error ? db.last_error : jc_db_rc_name(rc));
+            return 0;
+        }
+        if (!claimed) {
+            continue;   /* another node sends it */
+        }
+        oc = jc_outbox_send(&conf->outbox, &items[i], &err, p);
+        outbox_log(s, items[i].id, oc, items[i].attempts + 1, err);
+        now = (apr_int64_t)apr_time_sec(apr_time_now());
+        dbd = db_open(&db, s, p);
+        if (!dbd) {
+            keep_unrecorded(wd, &items[i], oc, err,
+                            "no database connection", now);
+            return 0;
+        }
+        rc = jc_outbox_record(&db, &recorded, &items[i], oc, err, wd->node,
+                              &conf->outbox, now, p);
+        jc_dbd_close(s, dbd);
+        if (rc != JC_DB_OK) {
+            keep_unrecorded(wd, &items[i], oc, err,
+                            db.last_error ? db.last_error
+                                          : jc_db_rc_name(rc), now);
+            return 0;
+        }
+        if (!recorded) {
+            /* a send that outlived the lease: another node has claimed
+             * the mail meanwhile and may have sent it too */
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00231)
+                         "outbox: the claim of mail %" APR_INT64_T_FMT
+                         " was taken over after its lease; it may have "
+                         "gone out twice", items[i].id);
+        }
+        if (oc == JC_OUTBOX_RETRY) {
+            return 0; /* the relay is failing: the rest waits */
+        }
+    }
+    return n >= 20;
+}
+
 static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
 {
     jc_wd_t *wd = data;
     server_rec *s = wd->s;
     jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
                                                &jobcenter_module);
-    apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
-    jc_outbox_item_t *items = NULL;
+    apr_time_t until;
     apr_pool_t *p;
     ap_dbd_t *dbd;
     jc_db_t db;
-    jc_db_rc_e rc;
-    int i, n = 0;
 
     /* in STARTING mod_dbd's child_init has not run yet; in STOPPING its
      * connection pool may already be going away */
     if (state != AP_WATCHDOG_STATE_RUNNING || stopping()) {
         return APR_SUCCESS;
     }
+    node_identity(wd, pool);
     apr_pool_create(&p, pool);
-    /* A connection is held only for each database step, never while a
-     * mail is sent: a slow relay must not pin a connection, and a child
-     * that stops meanwhile must find every connection returned. */
     dbd = db_open(&db, s, p);
     if (!dbd) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00205)
@@ -188,45 +474,13 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
         apr_pool_destroy(p);
         return APR_SUCCESS;
     }
-    online_due(&db, conf, now, s, p);
-    bescheid_reminders(&db, conf, now, s, p);
-    rc = jc_outbox_fetch_due(&db, &items, &n, now, p);
-    if (rc == JC_DB_OK && now - wd->last_purge >= purge_every(conf)) {
-        wd->last_purge = now;
-        purge(&db, conf, now, s, p);
-    }
+    run_jobs(wd, &db, conf, (apr_int64_t)apr_time_sec(apr_time_now()), p);
     jc_dbd_close(s, dbd);
-    if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00206) "outbox: %s",
-                     db.last_error ? db.last_error : jc_db_rc_name(rc));
-    }
-    for (i = 0; i < n && !stopping(); i++) {
-        const char *err;
-        apr_status_t rv = jc_outbox_send(&conf->outbox, &items[i], &err, p);
-
-        outbox_log(s, items[i].id, rv == APR_SUCCESS, items[i].attempts + 1,
-                   err);
-        dbd = db_open(&db, s, p);
-        if (!dbd) {
-            /* not recorded: a sent mail goes out again next time
-             * (at-least-once), a failed one is simply retried */
-            break;
-        }
-        rc = jc_outbox_record(&db, &items[i], rv == APR_SUCCESS, err,
-                              &conf->outbox,
-                              (apr_int64_t)apr_time_sec(apr_time_now()), p);
-        jc_dbd_close(s, dbd);
-        if (rc != JC_DB_OK) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00209)
-                         "outbox: cannot record mail %" APR_INT64_T_FMT
-                         ": %s", items[i].id,
-                         db.last_error ? db.last_error : jc_db_rc_name(rc));
-            break;
-        }
-        if (rv != APR_SUCCESS) {
-            break; /* the relay is failing: the rest waits for next time */
-        }
+    /* batches while there is a backlog, within a time budget per tick */
+    until = apr_time_now() + apr_time_from_sec(JC_TICK_BUDGET);
+    while (deliver_batch(wd, conf, p) && apr_time_now() < until
+           && !stopping()) {
+        apr_pool_clear(p);
     }
     apr_pool_destroy(p);
     return APR_SUCCESS;

@@ -29,6 +29,10 @@ describe('db-init.sh upgrades a version 1 database', () => {
     const h = useEnv({
         beforeStart: async (env) => {
             // turn the fresh database back into version 1, with an account
+            await env.db.exec('DROP TABLE job_lease');
+            await env.db.exec('DROP INDEX mail_outbox_parked');
+            for (const c of ['claim_owner', 'claim_until', 'parked_at'])
+                await env.db.exec(`ALTER TABLE mail_outbox DROP COLUMN ${c}`);
             for (const t of ['online_consent_history', 'online_consent'])
                 await env.db.exec(`DROP TABLE ${t}`);
             for (const t of ['termin', 'bescheid', 'upload_file', 'message', 'conversation',
@@ -70,6 +74,11 @@ describe('db-init.sh upgrades a version 1 database', () => {
             assert.equal(await env.db.scalar(`SELECT count(*) FROM ${t}`), 0, t);
         assert.equal(await env.db.scalar('SELECT count(*) FROM session WHERE verified_at = 0'), 0);
         assert.equal(await env.db.scalar('SELECT count(*) FROM upload_file WHERE message_id IS NOT NULL'), 0);
+        // 009: outbox claims and parking, job leases
+        // (the started module's watchdog may hold its job leases already)
+        assert.equal(await env.db.scalar('SELECT count(*) FROM job_lease WHERE name NOT IN '
+            + "('online_deactivations', 'bescheid_reminders', 'purge')"), 0);
+        assert.equal(await env.db.scalar('SELECT count(*) FROM mail_outbox WHERE parked_at IS NOT NULL'), 0);
     });
 
     test('the module serves the upgraded database (login, TOTP set-up)', async () => {

@@ -27,6 +27,9 @@
 //               string or (env) => string (env.port, env.root are set)
 //   beforeStart async (env) => {}   e.g. tamper with the database
 //   waitReady   false: do not wait for the API (start-up failure tests)
+//   shareDb     another environment: this one uses its database and key
+//               file (no fresh database, no db-init): several Apache nodes
+//               on one database
 //   allowLog    RegExps of [error]/[crit]/[alert]/[emerg] lines this
 //               environment provokes on purpose
 //   share       another (started) environment: a second node of it, with
@@ -93,8 +96,16 @@ export async function startEnv(opts = {}) {
         }
         for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', ...sets]) args.push('--set', s);
 
-        if (share && dbKind === 'pgsql') {
-            env.pg = { ...share.pg };
+        // share: a second node on another environment's database, store,
+        // key and SMTP sink; shareDb: on its database and key only
+        const shared = share || opts.shareDb || null;
+        if (opts.shareDb && !share) {
+            if (shared.dbKind !== dbKind) throw new Error('shareDb: the other environment runs on ' + shared.dbKind);
+            args.push('--secret-key', path.join(shared.apacheRoot, 'secret.key'));
+            if (dbKind === 'sqlite') args.push('--sqlite-file', shared.sqliteFile);
+        }
+        if (shared && dbKind === 'pgsql') {
+            env.pg = { ...shared.pg };
             args.push('--pg-params', `host=${env.pg.host} port=${env.pg.port} dbname=${env.pg.dbname} user=jc`);
         } else if (dbKind === 'pgsql') {
             const c = await cluster();
@@ -109,12 +120,9 @@ export async function startEnv(opts = {}) {
         env.conf = await generateConfig(TOP, args);
         env.apacheRoot = path.join(root, 'apache');
         env.mailDir = path.join(env.apacheRoot, 'mail');
-        if (share && dbKind === 'sqlite') {
-            env.sqliteFile = share.sqliteFile;
-            env.db = openDb({ kind: 'sqlite', file: env.sqliteFile });
-        } else if (dbKind === 'sqlite') {
-            env.sqliteFile = path.join(env.apacheRoot, 'db', 'jobcenter.sqlite');
-            await run(path.join(TOP, 'tools', 'db-init.sh'), ['sqlite', env.sqliteFile]);
+        if (dbKind === 'sqlite') {
+            env.sqliteFile = shared ? shared.sqliteFile : path.join(env.apacheRoot, 'db', 'jobcenter.sqlite');
+            if (!shared) await run(path.join(TOP, 'tools', 'db-init.sh'), ['sqlite', env.sqliteFile]);
             env.db = openDb({ kind: 'sqlite', file: env.sqliteFile });
         } else {
             env.db = openDb({ kind: 'pgsql', ...env.pg });

@@ -81,8 +81,12 @@ export function confirmToken(msgOrBody) {
 }
 
 // delayMs: answer each message only after that long (a slow relay)
-export async function startSmtp({ port = 0, host = '127.0.0.1', delayMs = 0 } = {}) {
+// rejectRcpt: (address) => null | { code, message }: refuse RCPT TO with
+//             that reply (e.g. 550); settable later as sink.rejectRcpt
+export async function startSmtp({ port = 0, host = '127.0.0.1', delayMs = 0, rejectRcpt = null } = {}) {
     const messages = [];
+    const rejected = [];
+    let sink = null;
     const server = new SMTPServer({
         authOptional: true,
         disabledCommands: ['STARTTLS'],
@@ -92,6 +96,14 @@ export async function startSmtp({ port = 0, host = '127.0.0.1', delayMs = 0 } = 
         logger: false,
         banner: 'jobcenter test sink',
         size: 10 * 1024 * 1024,
+        onRcptTo(address, session, callback) {
+            const r = sink && sink.rejectRcpt ? sink.rejectRcpt(address.address) : null;
+            if (!r) return callback();
+            rejected.push({ rcpt: address.address.toLowerCase(), code: r.code, at: Date.now() });
+            const err = new Error(r.message || 'Recipient rejected');
+            err.responseCode = r.code;
+            return callback(err);
+        },
         onData(stream, session, callback) {
             const chunks = [];
             stream.on('data', (c) => chunks.push(c));
@@ -131,9 +143,12 @@ export async function startSmtp({ port = 0, host = '127.0.0.1', delayMs = 0 } = 
         (!rcpt || m.rcpt.includes(rcpt.toLowerCase()))
         && (subject === undefined || m.subject === subject);
 
-    return {
+    sink = {
         port: actualPort,
         messages,
+        // RCPT TO refusals so far: { rcpt, code, at }
+        rejected,
+        rejectRcpt,
         // number of messages so far (use as `since` for waitFor)
         mark() {
             return messages.length;
@@ -162,4 +177,5 @@ export async function startSmtp({ port = 0, host = '127.0.0.1', delayMs = 0 } = 
             ]);
         }
     };
+    return sink;
 }

@@ -259,18 +259,18 @@ static void test_outbox_spool_and_backoff(void **state)
     cfg.retry_max = 3600;
     reg(f, &res, "eva@example.org", PW, 1);
     /* spool directory missing: kept, retried later */
-    assert_int_equal(jc_outbox_deliver_due(&f->db, &sent, &failed, &cfg,
+    assert_int_equal(jc_outbox_deliver_due(&f->db, &sent, &failed, &cfg, "n1",
                                            1000, NULL, NULL, f->pool),
                      JC_DB_OK);
     assert_int_equal(failed, 1);
     assert_int_equal(count(f, "SELECT next_attempt_at FROM mail_outbox"),
                      1030);
-    assert_int_equal(jc_outbox_deliver_due(&f->db, &sent, &failed, &cfg,
+    assert_int_equal(jc_outbox_deliver_due(&f->db, &sent, &failed, &cfg, "n1",
                                            1010, NULL, NULL, f->pool),
                      JC_DB_OK);
     assert_int_equal(sent + failed, 0);
     cfg.spool_dir = f->dir;
-    assert_int_equal(jc_outbox_deliver_due(&f->db, &sent, &failed, &cfg,
+    assert_int_equal(jc_outbox_deliver_due(&f->db, &sent, &failed, &cfg, "n1",
                                            1030, NULL, NULL, f->pool),
                      JC_DB_OK);
     assert_int_equal(sent, 1);
@@ -282,6 +282,88 @@ static void test_outbox_spool_and_backoff(void **state)
     assert_int_equal(jc_outbox_backoff(&cfg, 1), 30);
     assert_int_equal(jc_outbox_backoff(&cfg, 3), 120);
     assert_int_equal(jc_outbox_backoff(&cfg, 40), 3600);
+}
+
+/* Claims: one node per mail; a claim is taken over only after its lease;
+ * outcomes only by the owner; a permanent refusal parks the mail; an
+ * outcome the database did not take is kept and recorded later. */
+static void test_outbox_claims(void **state)
+{
+    fx_t *f = *state;
+    jc_result_t res;
+    jc_outbox_cfg_t cfg;
+    jc_outbox_item_t *items;
+    jc_outbox_unrec_t u;
+    int n, claimed, recorded;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.transport = JC_MAIL_SPOOL;
+    cfg.spool_dir = f->dir;
+    cfg.retry_base = 30;
+    cfg.retry_max = 3600;
+    cfg.lease = 100;
+    reg(f, &res, "claim@example.org", PW, 1);
+    assert_int_equal(jc_outbox_fetch_due(&f->db, &items, &n, 1000, f->pool),
+                     JC_DB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(jc_outbox_claim(&f->db, &claimed, &items[0], "a", &cfg,
+                                     1000, f->pool), JC_DB_OK);
+    assert_int_equal(claimed, 1);
+    /* node b: neither a candidate nor claimable while a's lease runs */
+    assert_int_equal(jc_outbox_claim(&f->db, &claimed, &items[0], "b", &cfg,
+                                     1050, f->pool), JC_DB_OK);
+    assert_int_equal(claimed, 0);
+    assert_int_equal(jc_outbox_fetch_due(&f->db, &items, &n, 1099, f->pool),
+                     JC_DB_OK);
+    assert_int_equal(n, 0);
+    /* a died: b takes the mail over after the lease */
+    assert_int_equal(jc_outbox_fetch_due(&f->db, &items, &n, 1100, f->pool),
+                     JC_DB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(jc_outbox_claim(&f->db, &claimed, &items[0], "b", &cfg,
+                                     1100, f->pool), JC_DB_OK);
+    assert_int_equal(claimed, 1);
+    /* a's late outcome changes nothing */
+    assert_int_equal(jc_outbox_record(&f->db, &recorded, &items[0],
+                                      JC_OUTBOX_SENT, NULL, "a", &cfg, 1101,
+                                      f->pool), JC_DB_OK);
+    assert_int_equal(recorded, 0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM mail_outbox WHERE "
+                              "sent_at IS NULL AND claim_owner = 'b'"), 1);
+    /* b parks it (refused for good): never due again */
+    assert_int_equal(jc_outbox_record(&f->db, &recorded, &items[0],
+                                      JC_OUTBOX_PARK, "SMTP 550", "b", &cfg,
+                                      1102, f->pool), JC_DB_OK);
+    assert_int_equal(recorded, 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM mail_outbox WHERE "
+                              "parked_at = 1102 AND claim_owner IS NULL "
+                              "AND attempts = 1 AND last_error = "
+                              "'SMTP 550'"), 1);
+    assert_int_equal(jc_outbox_fetch_due(&f->db, &items, &n, 99999,
+                                         f->pool), JC_DB_OK);
+    assert_int_equal(n, 0);
+
+    /* an outcome kept in memory is recorded by the flush, with its time */
+    exec_sql(f, "UPDATE mail_outbox SET parked_at = NULL");
+    assert_int_equal(jc_outbox_fetch_due(&f->db, &items, &n, 2000, f->pool),
+                     JC_DB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(jc_outbox_claim(&f->db, &claimed, &items[0], "c", &cfg,
+                                     2000, f->pool), JC_DB_OK);
+    assert_int_equal(claimed, 1);
+    memset(&u, 0, sizeof(u));
+    assert_int_equal(jc_outbox_unrec_add(&u, &items[0], JC_OUTBOX_SENT,
+                                         NULL, 2001), 0);
+    assert_int_equal(jc_outbox_unrec_has(&u, items[0].id), 1);
+    /* not before the next second */
+    assert_int_equal(jc_outbox_unrec_flush(&f->db, &u, "c", &cfg, 2001,
+                                           f->pool), JC_DB_OK);
+    assert_int_equal(u.n, 1);
+    assert_int_equal(jc_outbox_unrec_flush(&f->db, &u, "c", &cfg, 2002,
+                                           f->pool), JC_DB_OK);
+    assert_int_equal(u.n, 0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM mail_outbox WHERE "
+                              "sent_at = 2001 AND claim_owner IS NULL"), 1);
 }
 
 static void test_purge(void **state)
@@ -404,6 +486,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_spool_and_backoff, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
         cmocka_unit_test(test_cookie),
         cmocka_unit_test(test_json_quote),
