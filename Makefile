@@ -55,6 +55,10 @@ comma      := ,
 SANITIZE   := -fsanitize=address -fsanitize=undefined -fno-omit-frame-pointer
 CFLAGS_ASAN := -std=c11 $(WARN) -O1 -g -fPIC $(SANITIZE) $(APR_CFLAGS)
 ASAN_OBJS  := $(patsubst mod_jobcenter/%.c,$(BUILD)/asan/core/%.o,$(CORE_SRCS))
+# tests/asan/pool_wrap.c: the module's pool allocations become exact-size
+# malloc blocks (ld --wrap), so ASan sees overflows of pool buffers too
+ASAN_WRAP  := apr_palloc apr_pcalloc apr_pstrdup apr_pstrndup apr_pstrmemdup \
+              apr_pmemdup apr_pstrcat apr_pvsprintf apr_psprintf
 
 asan: $(BUILD)/asan/mod_jobcenter.so
 
@@ -66,14 +70,16 @@ $(BUILD)/asan/libjccore.a: $(ASAN_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/asan/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/asan/libjccore.a
+$(BUILD)/asan/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) tests/asan/pool_wrap.c \
+	    $(BUILD)/asan/libjccore.a
 	@mkdir -p $(BUILD)/asan/glue
-	cp $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/asan/glue/
+	cp $(GLUE_SRCS) $(GLUE_HDRS) tests/asan/pool_wrap.c $(BUILD)/asan/glue/
 	cd $(BUILD)/asan/glue && $(APXS) -S CC=$(ASAN_CC) -c -o mod_jobcenter.la \
 	    -Wc,-std=c11 -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-O1 \
 	    $(addprefix -Wc$(comma),$(SANITIZE)) \
+	    $(addprefix -Wl$(comma)-Wl$(comma)--wrap=,$(ASAN_WRAP)) \
 	    -I$(CURDIR)/mod_jobcenter \
-	    $(notdir $(GLUE_SRCS)) $(CURDIR)/$(BUILD)/asan/libjccore.a \
+	    $(notdir $(GLUE_SRCS)) pool_wrap.c $(CURDIR)/$(BUILD)/asan/libjccore.a \
 	    -lasan -lubsan $(LIBS) \
 	    >apxs.log 2>&1 || { cat apxs.log; exit 1; }
 	cp $(BUILD)/asan/glue/.libs/mod_jobcenter.so $@.tmp && mv -f $@.tmp $@
