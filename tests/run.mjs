@@ -50,6 +50,7 @@ import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
 import { startCluster, openPath } from './lib/pg.mjs';
 import { sleep } from './lib/util.mjs';
+import { sanitizerReports } from './lib/apache.mjs';
 
 const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -193,14 +194,16 @@ const reports = [];
     let entries = [];
     try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
     for (const e of entries) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory() && e.name === 'asan') {
-            for (const f of fs.readdirSync(p)) if (f.startsWith('report')) reports.push(path.join(p, f));
-        } else if (e.isDirectory() && depth < 4 && e.name !== 'pg') findReports(p, depth + 1);
+        if (!e.isDirectory()) continue;
+        // apache-asan.sh makes SERVERROOT/asan
+        if (e.name === 'asan') reports.push(...sanitizerReports(dir));
+        else if (depth < 4 && e.name !== 'pg') findReports(path.join(dir, e.name), depth + 1);
     }
 })(tmp, 0);
-for (const f of reports) {
-    console.log(`\n# sanitizer report ${f}:\n${fs.readFileSync(f, 'utf8')}`);
+for (const r of reports) {
+    const lines = r.text.trimEnd().split('\n');
+    console.log(`\n# sanitizer report ${r.file}:\n${lines.slice(0, 40).join('\n')}`
+        + (lines.length > 40 ? `\n(${lines.length - 40} more lines)` : ''));
 }
 
 const swept = await cleanup();

@@ -15,6 +15,14 @@
 #                       child killed at stop never does): no leak reports
 #   abort_on_error=0    a finding ends the child with exit code 1 (no core)
 #   halt_on_error=1     ... on the first finding, UBSan's as well
+#
+# UBSan reads UBSAN_OPTIONS only at its first finding, from
+# /proc/self/environ, which a child that switched from root to www-data
+# cannot read (not dumpable): its options would be ignored silently (no
+# stack, no halt). CoreDumpDirectory makes httpd set the children dumpable
+# again (prctl PR_SET_DUMPABLE); ASan's disable_coredump keeps cores off.
+# UBSan ignores log_path here and writes to stderr, i.e. the error.log:
+# the harness looks for "runtime error:" there (sanitizerReports).
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 MOD=${JC_MODULE_SO:-$TOP/build/asan/mod_jobcenter.so}
@@ -40,5 +48,5 @@ chmod 1777 "$dir"   # the children write as www-data
 
 export LD_PRELOAD="$preload"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1:log_path=$dir/report${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$dir/report${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-exec "$BIN" "$@"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+exec "$BIN" -C "CoreDumpDirectory $dir" "$@"
