@@ -50,7 +50,7 @@ import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
 import { startCluster, openPath } from './lib/pg.mjs';
 import { sleep } from './lib/util.mjs';
-import { sanitizerReports } from './lib/apache.mjs';
+import { sanitizerReports } from './lib/sanitizer.mjs';
 
 const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { run, sleep, isAlive, waitUntil } from './util.mjs';
+import { sanitizerReports } from './sanitizer.mjs';
 
 const LIB = path.dirname(fileURLToPath(import.meta.url));
 
@@ -20,38 +21,7 @@ if (ASAN && !process.env.JC_MODULE_SO) {
 export const APACHE_BIN = ASAN ? path.join(LIB, 'apache-asan.sh')
     : fs.existsSync('/usr/sbin/apache2') ? '/usr/sbin/apache2' : 'apache2';
 
-// The sanitizer reports of the Apache whose ServerRoot is root, as
-// [{file, text}] (none without JC_ASAN): ASan's report files, and UBSan's
-// "runtime error:" in logs/error.log (UBSan writes to stderr) with the
-// stack lines after it.
-export function sanitizerReports(root) {
-    const dir = path.join(root, 'asan');
-    let names = [];
-    try {
-        names = fs.readdirSync(dir).filter((f) => f.startsWith('report')).sort();
-    } catch { /* no directory: no report */ }
-    const out = names.map((f) => {
-        const file = path.join(dir, f);
-        let text = '';
-        try { text = fs.readFileSync(file, 'utf8'); } catch (e) { text = `(unreadable: ${e.message})`; }
-        return { file, text };
-    });
-    const log = path.join(root, 'logs', 'error.log');
-    let lines = [];
-    try { lines = fs.readFileSync(log, 'utf8').split('\n'); } catch { /* none */ }
-    lines.forEach((l, i) => {
-        if (/runtime error:|ERROR: [A-Za-z]+Sanitizer/.test(l)) {
-            // the stack follows; other children's log lines may cut in
-            const stack = [];
-            for (let j = i + 1; j < lines.length; j++) {
-                if (/^\s+#\d+ /.test(lines[j])) stack.push(lines[j]);
-                else if (!lines[j].startsWith('[')) break;
-            }
-            out.push({ file: log, text: [l, ...stack].join('\n') });
-        }
-    });
-    return out;
-}
+export { sanitizerReports };
 
 // Every Apache main pid started by this process: killed on exit if still up.
 const live = new Set();
