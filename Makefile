@@ -1,6 +1,8 @@
 # mod_jobcenter build. `make` builds the core archive, the Apache module
 # (via apxs) and the admin tool; `make unit` runs the cmocka unit tests
-# (with AddressSanitizer and UndefinedBehaviorSanitizer).
+# (with AddressSanitizer and UndefinedBehaviorSanitizer); `make asan` builds
+# build/asan/mod_jobcenter.so with ASan+UBSan for the real Apache (run the
+# HTTP suite on it with JC_ASAN=1, see docs/internals.md).
 APXS    ?= apxs
 CC      ?= cc
 BUILD   := build
@@ -43,6 +45,45 @@ $(BUILD)/jobcenter-admin: admin/jobcenter-admin.c $(BUILD)/libjccore.a
 	    -DJC_SQL_DIR='"$(CURDIR)/sql"' -o $@ $< \
 	    $(BUILD)/libjccore.a $(APR_LIBS) $(LIBS)
 
+# The module with AddressSanitizer + UndefinedBehaviorSanitizer. Core and
+# glue are compiled by gcc (apxs's compiler): one sanitizer runtime, the one
+# that tests/lib/apache-asan.sh preloads into the uninstrumented apache2
+# (it reads it from `ldd build/asan/mod_jobcenter.so`). libtool drops
+# unknown link flags, so the runtimes are linked with plain -l.
+ASAN_CC    ?= gcc
+comma      := ,
+SANITIZE   := -fsanitize=address -fsanitize=undefined -fno-omit-frame-pointer
+CFLAGS_ASAN := -std=c11 $(WARN) -O1 -g -fPIC $(SANITIZE) $(APR_CFLAGS)
+ASAN_OBJS  := $(patsubst mod_jobcenter/%.c,$(BUILD)/asan/core/%.o,$(CORE_SRCS))
+# tests/asan/pool_wrap.c: the module's pool allocations become exact-size
+# malloc blocks (ld --wrap), so ASan sees overflows of pool buffers too
+ASAN_WRAP  := apr_palloc apr_pcalloc apr_pstrdup apr_pstrndup apr_pstrmemdup \
+              apr_pmemdup apr_pstrcat apr_pvsprintf apr_psprintf
+
+asan: $(BUILD)/asan/mod_jobcenter.so
+
+$(BUILD)/asan/core/%.o: mod_jobcenter/%.c $(CORE_HDRS)
+	@mkdir -p $(BUILD)/asan/core
+	$(ASAN_CC) $(CFLAGS_ASAN) -c -o $@ $<
+
+$(BUILD)/asan/libjccore.a: $(ASAN_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/asan/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) tests/asan/pool_wrap.c \
+	    $(BUILD)/asan/libjccore.a
+	@mkdir -p $(BUILD)/asan/glue
+	cp $(GLUE_SRCS) $(GLUE_HDRS) tests/asan/pool_wrap.c $(BUILD)/asan/glue/
+	cd $(BUILD)/asan/glue && $(APXS) -S CC=$(ASAN_CC) -c -o mod_jobcenter.la \
+	    -Wc,-std=c11 -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-O1 \
+	    $(addprefix -Wc$(comma),$(SANITIZE)) \
+	    $(addprefix -Wl$(comma)-Wl$(comma)--wrap=,$(ASAN_WRAP)) \
+	    -I$(CURDIR)/mod_jobcenter \
+	    $(notdir $(GLUE_SRCS)) pool_wrap.c $(CURDIR)/$(BUILD)/asan/libjccore.a \
+	    -lasan -lubsan $(LIBS) \
+	    >apxs.log 2>&1 || { cat apxs.log; exit 1; }
+	cp $(BUILD)/asan/glue/.libs/mod_jobcenter.so $@.tmp && mv -f $@.tmp $@
+
 unit:
 	$(MAKE) -C tests/unit check
 	$(MAKE) -C tests/unit check-tsan
@@ -50,4 +91,4 @@ unit:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit clean
+.PHONY: all asan unit clean

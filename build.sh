@@ -212,6 +212,8 @@ cmd_test() {
         if "$@"; then results+=("PASS  $name"); else results+=("FAIL  $name"); failed=1; fi
     }
     run_phase "directives documented (docs/, conf/)" tools/check-directives.sh
+    run_phase "APR formats: no %ll/%z/%j/%q in apr_*printf, ap_log_*, ap_rprintf" \
+        sh -c 'tools/check-format.sh --self-test && tools/check-format.sh'
     run_phase "unit (cmocka, ASan+UBSan; upload store also TSan)" make -s unit
     run_phase "PDF letters read back (pdftotext, zbarimg)" make -s -C tests/unit check-pdf
     run_phase "fuzz (libFuzzer, 15 s per target)" make -s -C tests/fuzz run FUZZ_TIME=15
@@ -219,6 +221,8 @@ cmd_test() {
     run_phase "http on PostgreSQL" node tests/run.mjs --db pgsql --suite http
     run_phase "security (tests/security) on SQLite" node tests/run.mjs --db sqlite --suite security
     run_phase "security (tests/security) on PostgreSQL" node tests/run.mjs --db pgsql --suite security
+    run_phase "http on SQLite, module with ASan+UBSan" \
+        env JC_ASAN=1 sh -c 'make -s asan >/dev/null && node tests/run.mjs --db sqlite --suite http'
     run_phase "browser (Chromium) on SQLite" node tests/run.mjs --db sqlite --suite browser
     run_phase "browser (Chromium) on PostgreSQL" node tests/run.mjs --db pgsql --suite browser
     run_phase "cluster (HAProxy, two nodes, PostgreSQL primary + standby)" \

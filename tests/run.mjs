@@ -19,6 +19,10 @@
 //     role jc), described to the files by JC_PG_HOST (socket dir), JC_PG_PORT,
 //     JC_PG_BIN; stopped (pg_ctl -m fast) and removed at the end;
 //   - JC_DB (sqlite|pgsql), JC_ROOT (the checkout), JC_SUITE.
+// * JC_ASAN=1 (set by the caller): every Apache loads build/asan/
+//   mod_jobcenter.so (`make asan`) with the ASan runtime preloaded
+//   (tests/lib/apache-asan.sh); a sanitizer report fails the file (logTest)
+//   and the run.
 // * each test file calls useEnv()/startEnv() from tests/lib/env.mjs, which
 //   starts, inside the test file's process: an SMTP sink (npm smtp-server,
 //   loopback, random port; mails are parsed and queryable with
@@ -50,6 +54,7 @@ import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
 import { startCluster, openPath } from './lib/pg.mjs';
 import { sleep } from './lib/util.mjs';
+import { sanitizerReports } from './lib/sanitizer.mjs';
 
 const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,6 +84,11 @@ if (!['http', 'security', 'browser', 'cluster'].includes(suite)) {
 if (suite === 'cluster' && db !== 'pgsql') usage('--suite cluster runs on PostgreSQL only (--db pgsql)');
 if (!fs.existsSync(path.join(TOP, 'build', 'mod_jobcenter.so'))) {
     usage('build/mod_jobcenter.so is missing: run `make` first');
+}
+// JC_ASAN=1: the module built by `make asan` (tests/lib/apache-asan.sh)
+const asan = process.env.JC_ASAN === '1';
+if (asan && !fs.existsSync(process.env.JC_MODULE_SO || path.join(TOP, 'build', 'asan', 'mod_jobcenter.so'))) {
+    usage('JC_ASAN=1 but build/asan/mod_jobcenter.so is missing: run `make asan` first');
 }
 if (process.getuid && process.getuid() !== 0) {
     usage('must run as root (Apache binds as root and switches to www-data; PostgreSQL runs as postgres)');
@@ -183,10 +193,31 @@ await new Promise((resolve) => stream.on('end', resolve));
 // let the reporter flush
 await sleep(100);
 
+// JC_ASAN=1: a report left in any ServerRoot of the run (also of an
+// `apache2 -t` outside an environment) fails the run; the file's own
+// logTest() has printed those of its environments already
+const reports = [];
+(function findReports(dir, depth) {
+    let entries = [];
+    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+        if (!e.isDirectory()) continue;
+        // apache-asan.sh makes SERVERROOT/asan
+        if (e.name === 'asan') reports.push(...sanitizerReports(dir));
+        else if (depth < 4 && e.name !== 'pg') findReports(path.join(dir, e.name), depth + 1);
+    }
+})(tmp, 0);
+for (const r of reports) {
+    const lines = r.text.trimEnd().split('\n');
+    console.log(`\n# sanitizer report ${r.file}:\n${lines.slice(0, 40).join('\n')}`
+        + (lines.length > 40 ? `\n(${lines.length - 40} more lines)` : ''));
+}
+
 const swept = await cleanup();
 const secs = ((Date.now() - started) / 1000).toFixed(1);
-console.log(`\n# ${suite} on ${db}: ${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped`
-    + ` in ${secs} s`);
+console.log(`\n# ${suite} on ${db}${asan ? ' (module with ASan+UBSan)' : ''}: ${counts.pass} passed,`
+    + ` ${counts.fail} failed, ${counts.skip} skipped in ${secs} s`);
+if (reports.length) console.log(`# ${reports.length} sanitizer report(s), printed above`);
 if (failed.length) console.log(`# failed:\n${failed.map((f) => `#   ${f}`).join('\n')}`);
 if (swept) console.log(`# ${swept} leftover process(es) had to be killed`);
-process.exit(counts.fail === 0 && counts.pass > 0 && swept === 0 ? 0 : 1);
+process.exit(counts.fail === 0 && counts.pass > 0 && swept === 0 && !reports.length ? 0 : 1);

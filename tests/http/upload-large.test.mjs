@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { run, sleep, waitUntil } from '../lib/util.mjs';
+import { APACHE_BIN } from '../lib/apache.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import {
     samples, sha256, citizenWithProfile, newDraft, uploadRaw, curlUpload, storeDir, storeList, writeTemp
@@ -118,7 +119,7 @@ describe('JobcenterUploadDirectIO in a <VirtualHost>', () => {
         const conf = path.join(env.root, 'vhost-directio.conf');
         const main = fs.readFileSync(env.conf, 'utf8');
         fs.writeFileSync(conf, `${main}\n<VirtualHost 127.0.0.1:${env.port}>\n    JobcenterUploadDirectIO Off\n</VirtualHost>\n`);
-        const r = await run('apache2', ['-t', '-f', conf], { timeoutMs: 20000, check: false });
+        const r = await run(APACHE_BIN, ['-t', '-f', conf], { timeoutMs: 20000, check: false });
         assert.notEqual(r.code, 0, r.stdout + r.stderr);
         assert.match(r.stderr, /JobcenterUploadDirectIO cannot occur within <VirtualHost> section/);
     });

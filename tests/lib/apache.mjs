@@ -4,9 +4,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { run, sleep, isAlive, waitUntil } from './util.mjs';
+import { sanitizerReports } from './sanitizer.mjs';
 
-export const APACHE_BIN = fs.existsSync('/usr/sbin/apache2') ? '/usr/sbin/apache2' : 'apache2';
+const LIB = path.dirname(fileURLToPath(import.meta.url));
+
+// JC_ASAN=1: every Apache of the run loads build/asan/mod_jobcenter.so
+// (`make asan`: ASan+UBSan; gen-config.sh reads JC_MODULE_SO) and is started
+// through apache-asan.sh, which preloads the sanitizer runtime and sends
+// reports to files SERVERROOT/asan/report.PID (see sanitizerReports).
+export const ASAN = process.env.JC_ASAN === '1';
+if (ASAN && !process.env.JC_MODULE_SO) {
+    process.env.JC_MODULE_SO = path.resolve(LIB, '..', '..', 'build', 'asan', 'mod_jobcenter.so');
+}
+export const APACHE_BIN = ASAN ? path.join(LIB, 'apache-asan.sh')
+    : fs.existsSync('/usr/sbin/apache2') ? '/usr/sbin/apache2' : 'apache2';
+
+export { sanitizerReports };
 
 // Every Apache main pid started by this process: killed on exit if still up.
 const live = new Set();

@@ -44,7 +44,7 @@ import { before, after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { run, freePort, waitUntil, sleep } from './util.mjs';
 import { startSmtp } from './smtp.mjs';
-import { Apache, generateConfig, unexpectedLogLines } from './apache.mjs';
+import { Apache, generateConfig, unexpectedLogLines, sanitizerReports, ASAN } from './apache.mjs';
 import { openDb } from './db.mjs';
 import { startCluster, clusterFromEnv, createDatabase, openPath } from './pg.mjs';
 import { Client } from './http.mjs';
@@ -191,10 +191,12 @@ export function useEnv(opts = {}) {
 }
 
 // The last test of a file: every environment of the file is stopped
-// (bounded), and the test fails on Apache having to be killed or on
-// [error]/[crit]/[alert]/[emerg] lines its error.log should not have.
+// (bounded), and the test fails on Apache having to be killed, on
+// [error]/[crit]/[alert]/[emerg] lines its error.log should not have, or
+// (JC_ASAN=1) on any AddressSanitizer/UBSan report file.
 export function logTest(name = `${path.basename(process.argv[1] || 'this file')}: Apache stops cleanly; `
-    + 'error.log has no unexpected [error]/[crit]/[alert]/[emerg] lines') {
+    + 'error.log has no unexpected [error]/[crit]/[alert]/[emerg] lines'
+    + (ASAN ? '; no ASan/UBSan report' : '')) {
     test(name, async () => {
         assert.ok(handles.length > 0, 'no environment in this file');
         await Promise.all(handles.map((h) => h.env && h.env.stop()));
@@ -206,6 +208,10 @@ export function logTest(name = `${path.basename(process.argv[1] || 'this file')}
             }
             if (h.env.apache && h.env.apache.killed) {
                 problems.push(`${h.env.conf}: Apache did not stop within 15 s and was killed`);
+            }
+            // JC_ASAN=1 (tests/lib/apache-asan.sh): any ASan/UBSan report
+            for (const r of sanitizerReports(h.env.apacheRoot)) {
+                problems.push(`sanitizer report ${r.file}:\n${r.text.trimEnd()}`);
             }
             const bad = h.env.unexpectedLogLines();
             if (bad.length) {
