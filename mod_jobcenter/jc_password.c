@@ -143,6 +143,18 @@ jc_pw_area_t *jc_password_bind_area(jc_pw_area_t *area)
     return old;
 }
 
+size_t jc_password_area_bytes(const jc_argon2_params_t *params)
+{
+    size_t blocks = params->m_kib, lanes = params->lanes ? params->lanes : 1;
+
+    if (blocks < 2 * ARGON2_SYNC_POINTS * lanes) {
+        blocks = 2 * ARGON2_SYNC_POINTS * lanes;
+    }
+    blocks = blocks / (lanes * ARGON2_SYNC_POINTS) * lanes
+             * ARGON2_SYNC_POINTS;
+    return blocks * 1024; /* ARGON2_BLOCK_SIZE */
+}
+
 void jc_password_area_init(jc_pw_area_t *area, size_t size)
 {
     area->mem = NULL;

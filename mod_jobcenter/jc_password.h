@@ -88,7 +88,11 @@ typedef struct {
     int busy;     /* a hash is using it             */
 } jc_pw_area_t;
 
-/* An unmapped area of size bytes (m_kib * 1024 for the configured cost). */
+/* Bytes of work memory libargon2 asks for with params (m_kib rounded
+ * down to a multiple of 4 * lanes blocks of 1 KiB, at least 8 per lane). */
+size_t jc_password_area_bytes(const jc_argon2_params_t *params);
+
+/* An unmapped area of size bytes (jc_password_area_bytes of the cost). */
 void jc_password_area_init(jc_pw_area_t *area, size_t size);
 /* Unmap the area unless a hash is using it. */
 void jc_password_area_release(jc_pw_area_t *area);

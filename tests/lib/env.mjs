@@ -80,7 +80,12 @@ export async function startEnv(opts = {}) {
             '--mail', mail];
         if (mail === 'smtp') args.push('--smtp-url', `smtp://127.0.0.1:${env.smtpPort}`);
         if (baseUrl) args.push('--base-url', typeof baseUrl === 'function' ? baseUrl(env.port) : baseUrl);
-        for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', ...sets]) args.push('--set', s);
+        // functional tests fire bursts of logins/registrations (12, 48 at
+        // once) on one child: a long hashing queue keeps them from the
+        // admission 503 (tests/security/*admission* set their own)
+        for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', 'JobcenterHashQueue 256 60000', ...sets]) {
+            args.push('--set', s);
+        }
 
         if (dbKind === 'pgsql') {
             const c = await cluster();
