@@ -12,7 +12,7 @@
 //   me      GET  /api/v1/me
 //   msg     GET  /api/v1/messages
 //   upload  POST /api/v1/uploads/files?draft=N, 2 KiB raw body (new draft
-//           every 400 files)
+//           every 20 files: JobcenterUploadMaxFiles)
 // Every 5 s it samples VmRSS of every child of the Apache parent. Then a
 // login-only phase (SOAK_LOGIN_ONLY_SECS, SOAK_LOGIN_C connections) gives the
 // login throughput under admission. A 503 service_busy (admission) is
@@ -80,7 +80,7 @@ const ops = {
     me: async (agent, kind) => record(kind, await request(agent, 'GET', '/api/v1/me', authed)),
     msg: async (agent, kind) => record(kind, await request(agent, 'GET', '/api/v1/messages', authed)),
     upload: async (agent, kind, st) => {
-        if (!st.draft || st.files >= 400) {
+        if (!st.draft || st.files >= 20) {
             st.draft = await newDraft(agent);
             st.files = 0;
         }
