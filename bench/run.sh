@@ -15,6 +15,11 @@
 #            the JC_UPLOAD input filter) and stock mod_dav PUT, interleaved, a fresh
 #            server per upload: MB/s, workers' idle RSS and VmHWM; dd conv=fsync of
 #            the same sizes on the same disk (bench/upload.sh)
+# soak       (only when named) SOAK_SECS (default 600) of logins, GET /me, GET messages and
+#            2 KiB uploads at saturation on SQLite and PostgreSQL (bench/soak.mjs), then
+#            logins only: 5xx other than admission 503s, "database is locked" lines,
+#            p50/p99 per kind, child RSS at start / 1 min / end, login throughput vs the
+#            raw Argon2id rate x cores (hashbench, same run)
 # callgrind  instructions per request: apache2 -X under callgrind, ab -k -c1,
 #            (Ir(N2)-Ir(N1))/(N2-N1) for static, /me (SQLite), mod_session_dbd (SQLite).
 #
@@ -22,6 +27,7 @@
 # PostgreSQL cluster in a scratch directory; all of it is stopped and removed
 # at the end. Raw output: bench/results/<timestamp>/ (summary.txt there too).
 # Env: REPS WRK_T WRK_C WRK_D LOGIN_N HASH_RUNS CG_N1 CG_N2 PEER_PORT JC_PORT PGPORT
+#      SOAK_SECS SOAK_LOGIN_C SOAK_ME_C SOAK_MSG_C SOAK_UP_C SOAK_LOGIN_ONLY_SECS
 #      TOUCH_BACKDATE (s, default 55: the /me session is made that old before
 #      the first run, so the 60 s idle-timeout touch falls inside the run)
 set -euo pipefail
@@ -32,9 +38,10 @@ source "$HERE/setup.sh"
 source "$HERE/upload.sh"
 
 ALL_PHASES=(http login callgrind upload)
+KNOWN_PHASES=("${ALL_PHASES[@]}" soak)   # soak only when asked for (10 min per database)
 PHASES=("$@"); [[ ${#PHASES[@]} -gt 0 ]] || PHASES=("${ALL_PHASES[@]}")
 for p in "${PHASES[@]}"; do
-  [[ " ${ALL_PHASES[*]} " == *" $p "* ]] || die "unknown phase '$p' (phases: ${ALL_PHASES[*]})"
+  [[ " ${KNOWN_PHASES[*]} " == *" $p "* ]] || die "unknown phase '$p' (phases: ${KNOWN_PHASES[*]})"
 done
 has_phase() { [[ " ${PHASES[*]} " == *" $1 "* ]]; }
 TOUCH_BACKDATE=${TOUCH_BACKDATE:-55}
@@ -84,7 +91,7 @@ trap 'exit 130' INT TERM
 log "results in $RES (scratch $BW)"
 
 NEED_PG=0
-{ has_phase http || has_phase login; } && NEED_PG=1
+{ has_phase http || has_phase login || has_phase soak; } && NEED_PG=1
 setup_all "$NEED_PG"
 
 PEER_ERR=$BW/peer/logs/error.log
@@ -229,6 +236,96 @@ phase_login() {
   phase_hash
   login_bench sqlite "$JC_SQLITE_CONF"
   login_bench pg "$JC_PG_CONF"
+}
+
+# ======================================================================================
+# phase soak
+# ======================================================================================
+SOAK_SECS=${SOAK_SECS:-600}
+declare -A SK   # SK[<db>.<figure>]
+soak_db() {   # soak_db sqlite|pg CONF
+  local db=$1 conf=$2 elog pidf cookie csrf h l0 out k code
+  elog=$(dirname "$conf")/logs/error.log
+  pidf=$(awk '$1=="PidFile"{print $2}' "$conf")
+  apache_start "$conf" "$JC_PORT"
+  l0=$(wc -l < "$elog")
+  cookie=$(jc_login)
+  csrf=$(sed -E 's/.*"csrf_token":"([^"]*)".*/\1/' "$BW/login.out")
+  h=$(sess_hash "$cookie")
+  # the bench account has no second factor: its session is made
+  # "authenticated" directly (as bench/upload.sh does)
+  jc_q "$db" "UPDATE session SET state = 6, verified_at = $(date +%s) WHERE id_hash = '$h'" >/dev/null
+  # a person profile and active Online-Kommunikation (messages, uploads need
+  # both), written directly: bench databases only
+  local now; now=$(date +%s)
+  if [[ $(jc_q "$db" "SELECT count(*) FROM customer WHERE kundennummer = '999B999999'") == 0 ]]; then
+    jc_q "$db" "INSERT INTO jobcenter (name, street, postcode, city, phone, opening_hours, created_at)
+        VALUES ('Jobcenter Bench', 'Benchstr. 1', '10115', 'Berlin', '030 1', 'Mo-Fr 8-12', $now)" >/dev/null
+    jc_q "$db" "INSERT INTO customer (jobcenter_id, kundennummer, given_name, family_name, birth_date, street,
+        postcode, city, account_id, bound_at, created_by, created_at)
+        SELECT j.id, '999B999999', 'Bea', 'Bench', '1980-01-01', 'Benchstr. 2', '10115', 'Berlin', a.id, $now, a.id, $now
+        FROM jobcenter j, account a WHERE j.name = 'Jobcenter Bench' AND a.email = '$JC_LOGIN'" >/dev/null
+    jc_q "$db" "INSERT INTO online_consent (account_id, active_since, text_version, updated_at)
+        SELECT id, $now, 'bench', $now FROM account WHERE email = '$JC_LOGIN'" >/dev/null
+  fi
+  for k in me messages; do
+    code=$(curl -s -o "$BW/soak-pre.out" -w '%{http_code}' --max-time 30 -H "Cookie: jc_session=$cookie" "$JC_BASE/api/v1/$k")
+    [[ $code == 200 ]] || die "soak preflight GET /api/v1/$k: $code $(head -c 300 "$BW/soak-pre.out")"
+  done
+  out=$RES/soak-$db.json
+  log "soak $db: ${SOAK_SECS} s of logins, /me, messages, 2 KiB uploads, then ${SOAK_LOGIN_ONLY_SECS:-20} s logins only"
+  SOAK_LOGIN=$JC_LOGIN SOAK_PASS=$JC_PASS SOAK_COOKIE=$cookie SOAK_CSRF=$csrf \
+    timeout $((SOAK_SECS + 300)) node "$HERE/soak.mjs" "$JC_BASE" "$pidf" "$SOAK_SECS" "$out" \
+    || die "soak load generator failed ($db)"
+  SK[$db.locked]=$(tail -n +"$((l0 + 1))" "$elog" | grep -c 'database is locked' || true)
+  SK[$db.errlog]=$(tail -n +"$((l0 + 1))" "$elog" | grep -c -E ':(error|crit|alert|emerg)\]' || true)
+  apache_stop "$conf"
+  cp "$elog" "$RES/logs-soak-$db-error.log" 2>/dev/null || true
+}
+
+# soak_report DB: the figures of soak-DB.json as text
+soak_report() {
+  local db=$1
+  node -e '
+const [f, secs, locked, errlog, hashMs, par, cores] = process.argv.slice(1);
+const o = JSON.parse(require("fs").readFileSync(f, "utf8"));
+const mib = (kb) => (kb / 1024).toFixed(1);
+let other = 0, busy = 0;
+console.log("  kind        requests   per s   p50 ms   p99 ms  admission-503  other-5xx  statuses");
+for (const [k, s] of Object.entries(o.kinds)) {
+  other += s.other_5xx; busy += s.admission_503;
+  console.log("  " + k.padEnd(10) + String(s.n).padStart(10) + String(s.per_s).padStart(8) + String(s.p50_ms).padStart(9)
+    + String(s.p99_ms).padStart(9) + String(s.admission_503).padStart(15) + String(s.other_5xx).padStart(11) + "  " + JSON.stringify(s.by));
+  for (const x of s.samples_5xx) console.log("      5xx: " + x);
+}
+// RSS per child: at start (first sample), after 60 s, at the end of the mix
+const at = (t) => o.rss.reduce((b, s) => (Math.abs(s.t - t) < Math.abs(b.t - t) ? s : b), o.rss[0]);
+const s0 = o.rss[0], s1 = at(60), sEnd = at(o.secs);
+const byPid = (s) => Object.fromEntries(s.kids.map((k) => [k.pid, k.rss_kb]));
+const a = byPid(s1), e = byPid(sEnd);
+let peak = 0, growth = -Infinity;
+for (const s of o.rss) for (const k of s.kids) peak = Math.max(peak, k.rss_kb);
+for (const pid of Object.keys(e)) if (a[pid] !== undefined) growth = Math.max(growth, e[pid] - a[pid]);
+const fmt = (s) => s.kids.map((k) => k.pid + ":" + mib(k.rss_kb)).join(" ");
+console.log("  child RSS MiB (pid:RSS) at start [t=" + s0.t + "s]: " + fmt(s0));
+console.log("  child RSS MiB after ~1 min [t=" + s1.t + "s]: " + fmt(s1));
+console.log("  child RSS MiB at the end of the mix [t=" + sEnd.t + "s]: " + fmt(sEnd));
+console.log("  RSS growth after the first minute (largest, same child): " + (growth === -Infinity ? "NA" : mib(growth)) + " MiB   target < 16: " + (growth < 16 * 1024 ? "PASS" : "MISS"));
+console.log("  peak RSS of a child: " + mib(peak) + " MiB   target <= 150 MB (143 MiB): " + (peak * 1024 <= 150e6 ? "PASS" : "MISS"));
+console.log("  5xx other than admission 503: " + other + "   target 0: " + (other === 0 ? "PASS" : "MISS") + "   (admission 503s: " + busy + ")");
+console.log("  \"database is locked\" lines in error.log: " + locked + "   target 0: " + (Number(locked) === 0 ? "PASS" : "MISS") + "   (error-level lines: " + errlog + ")");
+const raw = 1000 / Number(hashMs) * Number(cores);
+const lo = o.login_only.ok_per_s;
+console.log("  login throughput, logins only (" + o.login_only.secs + " s, " + o.connections.login + " connections): " + lo + "/s; raw hash rate x cores = 1000/" + hashMs + " x " + cores + " = " + raw.toFixed(1) + "/s; ratio " + (lo / raw).toFixed(2) + "   target >= 0.90: " + (lo / raw >= 0.9 ? "PASS" : "MISS") + "   (vs " + par + "/s measured with " + cores + " threads hashing at once: " + (lo / Number(par)).toFixed(2) + ")");
+' "$RES/soak-$db.json" "$SOAK_SECS" "${SK[$db.locked]}" "${SK[$db.errlog]}" "$HASH_MED" "$PAR_PER_S" "$(nproc)"
+}
+
+phase_soak() {
+  log "== phase soak =="
+  command -v node >/dev/null || die "node missing (the soak load generator is bench/soak.mjs)"
+  [[ $HASH_MED == NA ]] && phase_hash
+  soak_db sqlite "$JC_SQLITE_CONF"
+  soak_db pg "$JC_PG_CONF"
 }
 
 # ======================================================================================
@@ -388,6 +485,7 @@ has_phase http && phase_http
 has_phase login && phase_login
 has_phase callgrind && phase_callgrind
 has_phase upload && phase_upload
+has_phase soak && phase_soak
 
 # ======================================================================================
 # summary
@@ -525,6 +623,16 @@ summary() {
   fi
   if has_phase upload; then
     upload_summary
+  fi
+  if has_phase soak; then
+    echo
+    echo "-- soak: ${SOAK_SECS} s of mixed load at saturation per database (bench/soak.mjs: login ${SOAK_LOGIN_C:-8}, /me ${SOAK_ME_C:-8}, messages ${SOAK_MSG_C:-4}, 2 KiB uploads ${SOAK_UP_C:-4} keep-alive connections), then logins only --"
+    echo "argon2id m=19456 t=2 p=1 in-process: hash median $HASH_MED ms, $(nproc) threads at once $PAR_PER_S/s"
+    for db in sqlite pg; do
+      [[ -s $RES/soak-$db.json ]] || continue
+      echo "$db:"
+      soak_report "$db"
+    done
   fi
   echo
   echo "runtime: $(( $(date +%s) - T0 )) s; load average at start / end: $(awk -F': ' '/^load at start/{print $2}' "$RES/machine.txt") / $(cut -d' ' -f1-3 /proc/loadavg); raw output: $RES"

@@ -235,12 +235,18 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     }
     email = jc_account_normalize_email(in->email, p);
     /* the expensive hash runs before (never inside) the transaction, and
-     * for known addresses too, so timing does not tell them apart */
+     * for known addresses too, so timing does not tell them apart; it
+     * waits for an admission slot or is refused with 503 at once */
+    if (jc_hashgate_admit(ctx->hashgate, res)) {
+        return;
+    }
     if (jc_password_hash(&phc, in->password, in->password_len, &ctx->argon2,
                          p) != APR_SUCCESS) {
+        jc_hashgate_leave(ctx->hashgate);
         jc_result_internal(res, "argon2id hashing failed");
         return;
     }
+    jc_hashgate_leave(ctx->hashgate);
     /* a concurrent registration of the same address makes the INSERT
      * conflict; the second attempt then takes the "known address" path */
     for (attempt = 0; attempt < 2; attempt++) {
@@ -503,15 +509,25 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
 
+    /* 0. admission for the hash (jc_hashgate): a slot now or soon, or
+     * 503 service_busy at once; a refused attempt reserved nothing, so it
+     * is not counted by the throttle and changed nothing. The slot is held
+     * until the hash is done (no transaction waits for it). */
+    if (jc_hashgate_admit(ctx->hashgate, res)) {
+        return;
+    }
+
     /* 1. one write transaction reserves this attempt for the client
      * address and the account (jc_throttle_reserve): whatever runs in
      * parallel, no more attempts reach the hash than the limits allow */
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
+        jc_hashgate_leave(ctx->hashgate);
         return;
     }
     if (jc_account_client_reserve(db, res, ctx, client ? client : "-", now,
                                   p)) {
+        jc_hashgate_leave(ctx->hashgate);
         return;
     }
 
@@ -551,6 +567,7 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
             res->log = apr_psprintf(p, "account %" APR_INT64_T_FMT
                                     " blocked", id);
             too_many(res, t.wait, t.locked, p);
+            jc_hashgate_leave(ctx->hashgate);
             return;
         }
     }
@@ -562,12 +579,14 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         rc = jc_db_commit(db, p);
     }
     if (jc_db_fail(res, db, rc, p)) {
+        jc_hashgate_leave(ctx->hashgate);
         return;
     }
 
     /* 3. the hash, outside any transaction; unknown users pay the same */
     vrv = jc_password_verify(phc ? phc : ctx->dummy_hash, password,
                              password_len);
+    jc_hashgate_leave(ctx->hashgate);
     if (!found || vrv != APR_SUCCESS) {
         /* the reservations are the counted failures */
         res->log = found ? "wrong password" : "unknown login";

@@ -9,6 +9,7 @@
 #include <apr_pools.h>
 
 #include "jc_db.h"
+#include "jc_hashgate.h"
 #include "jc_password.h"
 #include "jc_result.h"
 #include "jc_secretbox.h"
@@ -25,6 +26,8 @@ typedef struct {
     jc_throttle_cfg_t thr_account;   /* throttling per account            */
     jc_throttle_cfg_t thr_client;    /* throttling per client address     */
     const char *dummy_hash;          /* PHC hash for unknown users        */
+    jc_hashgate_t *hashgate;         /* admission for hashing (per child;
+                                      * NULL: none)                       */
     const jc_secretbox_t *secretbox; /* key for secrets at rest (TOTP)    */
     const char *totp_issuer;         /* issuer shown by authenticator apps */
     const char *wa_rp_id;            /* WebAuthn RP ID (a host name)      */

@@ -135,6 +135,7 @@ static int check_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     jc_thr_take_t t;
     jc_db_row_t row;
     jc_db_rc_e rc;
+    apr_status_t rv;
 
     if (!pw || pwlen == 0) {
         jc_result_set(res, 422, "password_missing",
@@ -152,10 +153,18 @@ static int check_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return 1;
     }
     *phc = jc_db_col_str(&row, 0, p);
+    /* admission for the hash first: a refused request (503 at once)
+     * reserved nothing */
+    if (jc_hashgate_admit(ctx->hashgate, res)) {
+        return 1;
+    }
     /* this attempt is counted before the hash (jc_throttle_reserve), so
      * parallel guesses cannot pass the limit */
     rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &id, &ctx->thr_account,
                              0, now, p);
+    if (rc != JC_DB_OK || !t.reserved) {
+        jc_hashgate_leave(ctx->hashgate);
+    }
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 401, "not_authenticated",
                       "Bitte melden Sie sich an.", NULL);
@@ -173,7 +182,9 @@ static int check_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       field);
         return 1;
     }
-    if (!*phc || jc_password_verify(*phc, pw, pwlen) != APR_SUCCESS) {
+    rv = *phc ? jc_password_verify(*phc, pw, pwlen) : APR_EINVAL;
+    jc_hashgate_leave(ctx->hashgate);
+    if (rv != APR_SUCCESS) {
         /* the reservation is the counted failure */
         res->log = apr_psprintf(p, "konto: wrong password, account %"
                                 APR_INT64_T_FMT, id);
@@ -317,21 +328,33 @@ void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     const char *old_phc = NULL, *phc;
     const void *args[3];
     jc_db_rc_e rc;
+    apr_status_t rv;
 
     jc_result_ok(res);
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || jc_reset_password_rules(res, pw, pwlen, repeat, repeat_len)
-        || check_password(db, res, ctx, s, current, current_len,
-                          "current_password", &old_phc, now, p)) {
+        || jc_reset_password_rules(res, pw, pwlen, repeat, repeat_len)) {
+        return;
+    }
+    /* one admission for the three hashes (current, same, new); the check
+     * inside shares the slot */
+    if (jc_hashgate_admit(ctx->hashgate, res)) {
+        return;
+    }
+    if (check_password(db, res, ctx, s, current, current_len,
+                       "current_password", &old_phc, now, p)) {
+        jc_hashgate_leave(ctx->hashgate);
         return;
     }
     if (jc_password_verify(old_phc, pw, pwlen) == APR_SUCCESS) {
+        jc_hashgate_leave(ctx->hashgate);
         jc_result_set(res, 422, "password_same",
                       "Das neue Passwort muss sich von Ihrem aktuellen "
                       "Passwort unterscheiden.", "password");
         return;
     }
-    if (jc_password_hash(&phc, pw, pwlen, &ctx->argon2, p) != APR_SUCCESS) {
+    rv = jc_password_hash(&phc, pw, pwlen, &ctx->argon2, p);
+    jc_hashgate_leave(ctx->hashgate);
+    if (rv != APR_SUCCESS) {
         jc_result_internal(res, "argon2id hashing failed");
         return;
     }

@@ -97,6 +97,7 @@ void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     const void *args[6];
     jc_db_row_t row;
     jc_db_rc_e rc;
+    apr_status_t rv;
     int attempt;
 
     jc_result_ok(res);
@@ -136,8 +137,14 @@ void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     }
     /* the expensive hash and the letters before (never inside) the
      * transaction; nothing is stored unless both letters exist */
-    if (jc_password_hash(&phc, out->password, strlen(out->password),
-                         &ctx->argon2, p) != APR_SUCCESS) {
+    if (jc_hashgate_admit(ctx->hashgate, res)) {
+        wipe_out(out);
+        return;
+    }
+    rv = jc_password_hash(&phc, out->password, strlen(out->password),
+                          &ctx->argon2, p);
+    jc_hashgate_leave(ctx->hashgate);
+    if (rv != APR_SUCCESS) {
         wipe_out(out);
         jc_result_internal(res, "argon2id hashing failed");
         return;
@@ -242,6 +249,7 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     const void *args[3];
     jc_db_row_t row;
     jc_db_rc_e rc;
+    apr_status_t rv;
     int n = 0;
 
     jc_result_ok(res);
@@ -274,7 +282,11 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     /* the one-time password is known to whoever handled the letter (or,
      * for a staff account from `jobcenter-admin staff-add`, whoever saw
      * the tool's output; such an account has its address already) */
+    if (jc_hashgate_admit(ctx->hashgate, res)) {
+        return;
+    }
     if (cur && jc_password_verify(cur, pw, pw_len) == APR_SUCCESS) {
+        jc_hashgate_leave(ctx->hashgate);
         jc_result_set(res, 422, "password_same", email && *email
                       ? "Das neue Passwort darf nicht Ihr Einmal-Passwort "
                         "sein. Bitte wählen Sie ein eigenes Passwort."
@@ -283,7 +295,9 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                         "Passwort.", "password");
         return;
     }
-    if (jc_password_hash(&phc, pw, pw_len, &ctx->argon2, p) != APR_SUCCESS) {
+    rv = jc_password_hash(&phc, pw, pw_len, &ctx->argon2, p);
+    jc_hashgate_leave(ctx->hashgate);
+    if (rv != APR_SUCCESS) {
         jc_result_internal(res, "argon2id hashing failed");
         return;
     }

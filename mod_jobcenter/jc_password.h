@@ -3,6 +3,8 @@
 #ifndef JC_PASSWORD_H
 #define JC_PASSWORD_H
 
+#include <stddef.h>
+
 #include <apr_pools.h>
 #include <apr_errno.h>
 
@@ -72,5 +74,29 @@ apr_status_t jc_password_verify(const char *phc, const char *pw, size_t len);
  * (e.g. params below JC_ARGON2_MIN_*). Compute it once and reuse it. */
 const char *jc_password_dummy_hash(const jc_argon2_params_t *params,
                                    apr_pool_t *p);
+
+/* Argon2 work memory. Every hash and verification runs libargon2 with
+ * allocator callbacks: it uses the area bound to the calling thread when
+ * that is free and at least as large as the hash needs, otherwise a private
+ * mapping unmapped right after the hash, so nothing stays in malloc's
+ * per-thread arenas. One area serves one hash at a time (an admission slot
+ * of jc_hashgate); it is mapped on first use and stays mapped (libargon2
+ * wipes it after every hash). */
+typedef struct {
+    void *mem;    /* mapping, NULL until first used */
+    size_t size;  /* bytes                          */
+    int busy;     /* a hash is using it             */
+} jc_pw_area_t;
+
+/* Bytes of work memory libargon2 asks for with params (m_kib rounded
+ * down to a multiple of 4 * lanes blocks of 1 KiB, at least 8 per lane). */
+size_t jc_password_area_bytes(const jc_argon2_params_t *params);
+
+/* An unmapped area of size bytes (jc_password_area_bytes of the cost). */
+void jc_password_area_init(jc_pw_area_t *area, size_t size);
+/* Unmap the area unless a hash is using it. */
+void jc_password_area_release(jc_pw_area_t *area);
+/* Bind area (NULL: none) to the calling thread; returns the previous one. */
+jc_pw_area_t *jc_password_bind_area(jc_pw_area_t *area);
 
 #endif

@@ -288,6 +288,7 @@ void jc_reset_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     jc_db_row_t row;
     jc_db_rc_e rc;
     jc_mail_t *m;
+    apr_status_t rv;
     int n = 0;
 
     jc_result_ok(res);
@@ -296,7 +297,12 @@ void jc_reset_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         || jc_reset_password_rules(res, pw, pwlen, repeat, repeat_len)) {
         return;
     }
-    if (jc_password_hash(&phc, pw, pwlen, &ctx->argon2, p) != APR_SUCCESS) {
+    if (jc_hashgate_admit(ctx->hashgate, res)) {
+        return;
+    }
+    rv = jc_password_hash(&phc, pw, pwlen, &ctx->argon2, p);
+    jc_hashgate_leave(ctx->hashgate);
+    if (rv != APR_SUCCESS) {
         jc_result_internal(res, "argon2id hashing failed");
         return;
     }

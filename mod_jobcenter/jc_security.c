@@ -109,6 +109,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
     jc_thr_take_t t;
     jc_db_row_t row;
     jc_db_rc_e rc;
+    apr_status_t rv;
 
     jc_result_ok(res);
     if (!password || password_len == 0) {
@@ -127,14 +128,23 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
         return;
     }
     phc = jc_db_col_str(&row, 0, p);
+    /* admission for the hash first: a refused request (503 at once)
+     * reserved nothing */
+    if (jc_hashgate_admit(ctx->hashgate, res)) {
+        return;
+    }
     /* this attempt is counted before the hash (jc_throttle_reserve), so
      * parallel guesses cannot pass the limit */
     rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &id, &ctx->thr_account,
                              0, now, p);
     if (rc == JC_DB_NOROW) {
+        jc_hashgate_leave(ctx->hashgate);
         jc_result_set(res, 401, "not_authenticated",
                       "Bitte melden Sie sich an.", NULL);
         return;
+    }
+    if (rc != JC_DB_OK || !t.reserved) {
+        jc_hashgate_leave(ctx->hashgate);
     }
     if (jc_db_fail(res, db, rc, p)) {
         return;
@@ -144,8 +154,9 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
         return;
     }
     /* the hash outside any transaction */
-    if (!phc || jc_password_verify(phc, password, password_len)
-                != APR_SUCCESS) {
+    rv = phc ? jc_password_verify(phc, password, password_len) : APR_EINVAL;
+    jc_hashgate_leave(ctx->hashgate);
+    if (rv != APR_SUCCESS) {
         /* the reservation is the counted failure */
         res->log = apr_psprintf(p, "re-authentication: wrong password, "
                                 "account %" APR_INT64_T_FMT, id);

@@ -3,6 +3,7 @@
  * "jobcenter-api"), mail outbox on mod_watchdog, storage via mod_dbd.
  * Glue only: the logic lives in the jc_* core. */
 #include <stdlib.h>
+#include <unistd.h>
 #include <apr_optional.h>
 #include <apr_general.h>
 #include <apr_time.h>
@@ -117,6 +118,59 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* One admission gate for password hashing per child (jc_hashgate), shared
+ * by every host with JobcenterEngine On; sized by the main server's
+ * JobcenterHashConcurrency / JobcenterHashQueue, its areas by the largest
+ * JobcenterArgon2 memory. */
+static void jc_hashgate_init(apr_pool_t *p, server_rec *s)
+{
+    jc_srv_conf_t *main = ap_get_module_config(s->module_config,
+                                               &jobcenter_module);
+    jc_hashgate_t *gate = NULL;
+    server_rec *vs;
+    size_t area = 0;
+    long cpus;
+    int slots, queue;
+    apr_status_t rv;
+
+    for (vs = s; vs; vs = vs->next) {
+        jc_srv_conf_t *conf = ap_get_module_config(vs->module_config,
+                                                   &jobcenter_module);
+        size_t b;
+
+        if (conf->engine == 1) {
+            b = jc_password_area_bytes(&conf->ctx.argon2);
+            area = b > area ? b : area;
+        }
+    }
+    if (area == 0) {
+        return;
+    }
+    slots = main->hash_slots;
+    if (slots <= 0) {
+        cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        slots = cpus > 0 ? (cpus > 256 ? 256 : (int)cpus) : 1;
+    }
+    queue = main->hash_queue >= 0 ? main->hash_queue : 2 * slots;
+    rv = jc_hashgate_create(&gate, slots, queue,
+                            apr_time_from_msec(main->hash_wait_ms), area, p);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JCLOG(00701)
+                     "cannot create the password hashing gate");
+        exit(APEXIT_CHILDFATAL);
+    }
+    for (vs = s; vs; vs = vs->next) {
+        jc_srv_conf_t *conf = ap_get_module_config(vs->module_config,
+                                                   &jobcenter_module);
+
+        conf->ctx.hashgate = gate;
+    }
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00702)
+                 "password hashing: %d at once, %d queued for up to %"
+                 APR_INT64_T_FMT " ms, %" APR_SIZE_T_FMT " KiB per slot",
+                 slots, queue, main->hash_wait_ms, area / 1024);
+}
+
 /* Runs after mod_dbd's child_init: refuse to serve a database whose schema
  * version differs from the one this build was written for. A child that
  * exits with APEXIT_CHILDFATAL makes the parent shut the server down.
@@ -126,6 +180,8 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void jc_child_init(apr_pool_t *p, server_rec *s)
 {
     server_rec *vs;
+
+    jc_hashgate_init(p, s);
 
     for (vs = s; vs; vs = vs->next) {
         jc_srv_conf_t *conf = ap_get_module_config(vs->module_config,

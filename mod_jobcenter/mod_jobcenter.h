@@ -42,6 +42,9 @@ typedef struct {
     int argon2_m;                /* JobcenterArgon2 memory, KiB           */
     int argon2_t;                /* JobcenterArgon2 iterations            */
     int argon2_p;                /* JobcenterArgon2 lanes                 */
+    int hash_slots;              /* JobcenterHashConcurrency (0 = CPUs)   */
+    int hash_queue;              /* JobcenterHashQueue places (-1: auto)  */
+    apr_int64_t hash_wait_ms;    /* JobcenterHashQueue max wait, ms       */
     int thr_acct_free;           /* JobcenterThrottleAccount free         */
     int thr_acct_max;            /* JobcenterThrottleAccount max          */
     apr_int64_t thr_acct_delay;  /* JobcenterThrottleAccount max delay    */

@@ -34,6 +34,8 @@
 #define JC_D_CONFIRM_TTL   "JobcenterConfirmTTL"
 #define JC_D_PURGE         "JobcenterUnconfirmedPurge"
 #define JC_D_ARGON2        "JobcenterArgon2"
+#define JC_D_HASH_CONC     "JobcenterHashConcurrency"
+#define JC_D_HASH_QUEUE    "JobcenterHashQueue"
 #define JC_D_THR_ACCOUNT   "JobcenterThrottleAccount"
 #define JC_D_THR_CLIENT    "JobcenterThrottleClient"
 #define JC_D_MAX_BODY      "JobcenterMaxBody"
@@ -105,6 +107,9 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->argon2_m = -1;
     c->argon2_t = -1;
     c->argon2_p = -1;
+    c->hash_slots = -1;
+    c->hash_queue = -1;
+    c->hash_wait_ms = -1;
     c->thr_acct_free = -1;
     c->thr_acct_max = -1;
     c->thr_acct_delay = -1;
@@ -165,6 +170,9 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(argon2_m);
     MERGE_NUM(argon2_t);
     MERGE_NUM(argon2_p);
+    MERGE_NUM(hash_slots);
+    MERGE_NUM(hash_queue);
+    MERGE_NUM(hash_wait_ms);
     MERGE_NUM(thr_acct_free);
     MERGE_NUM(thr_acct_max);
     MERGE_NUM(thr_acct_delay);
@@ -394,6 +402,51 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
             return err;
         }
         *slot = v;
+    }
+    return NULL;
+}
+
+/* JobcenterHashConcurrency N | auto. */
+static const char *set_hash_conc(cmd_parms *cmd, void *d, const char *arg)
+{
+    apr_int64_t v;
+    const char *err;
+
+    (void)d;
+    if (!strcasecmp(arg, "auto")) {
+        srv_conf(cmd)->hash_slots = 0;
+        return NULL;
+    }
+    err = parse_num(cmd, arg, 1, 256, &v);
+    if (err) {
+        return err;
+    }
+    srv_conf(cmd)->hash_slots = (int)v;
+    return NULL;
+}
+
+/* JobcenterHashQueue PLACES [MAX_WAIT_MS]. */
+static const char *set_hash_queue(cmd_parms *cmd, void *d, const char *n,
+                                  const char *ms)
+{
+    jc_srv_conf_t *c = srv_conf(cmd);
+    apr_int64_t v;
+    const char *err;
+
+    (void)d;
+    if (!strcasecmp(n, "auto")) {
+        v = -1;
+    }
+    else if ((err = parse_num(cmd, n, 0, 4096, &v)) != NULL) {
+        return err;
+    }
+    c->hash_queue = (int)v;
+    if (ms) {
+        err = parse_num(cmd, ms, 1, 60000, &v);
+        if (err) {
+            return err;
+        }
+        c->hash_wait_ms = v;
     }
     return NULL;
 }
@@ -638,6 +691,13 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE_ARGV(JC_D_ARGON2, set_list, NULL, RSRC_CONF,
                       "Argon2id memory KiB, iterations, lanes "
                       "(default 19456 2 1)"),
+    AP_INIT_TAKE1(JC_D_HASH_CONC, set_hash_conc, NULL, RSRC_CONF,
+                  "Password hashes running at once per child, or auto "
+                  "(default auto: the number of online CPUs)"),
+    AP_INIT_TAKE12(JC_D_HASH_QUEUE, set_hash_queue, NULL, RSRC_CONF,
+                   "Requests that may wait for a hashing slot per child, "
+                   "or auto, and their longest wait in ms (default auto: "
+                   "2 x JobcenterHashConcurrency, 1000)"),
     AP_INIT_TAKE_ARGV(JC_D_THR_ACCOUNT, set_list, NULL, RSRC_CONF,
                       "Per account: free failures, max failures, max delay, "
                       "lock seconds (default 5 100 900 3600)"),
@@ -734,6 +794,8 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(argon2_m, 19456);
     DEF(argon2_t, 2);
     DEF(argon2_p, 1);
+    DEF(hash_slots, 0);
+    DEF(hash_wait_ms, 1000);
     DEF(thr_acct_free, 5);
     DEF(thr_acct_max, 100);
     DEF(thr_acct_delay, 900);

@@ -94,7 +94,12 @@ export async function startEnv(opts = {}) {
                 '--set', `JobcenterUploadStore "${env.storeDir}"`);
             if (dbKind === 'sqlite') args.push('--sqlite-file', share.sqliteFile);
         }
-        for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', ...sets]) args.push('--set', s);
+        // functional tests fire bursts of logins/registrations (12, 48 at
+        // once) on one child: a long hashing queue keeps them from the
+        // admission 503 (tests/security/*admission* set their own)
+        for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', 'JobcenterHashQueue 256 60000', ...sets]) {
+            args.push('--set', s);
+        }
 
         // share: a second node on another environment's database, store,
         // key and SMTP sink; shareDb: on its database and key only

@@ -402,6 +402,150 @@ static void test_hash_bad_params(void **state)
     assert_null(jc_password_dummy_hash(&low_m, pool));
 }
 
+/* Base64 (standard, no padding) of a PHC field, decoded for the test. */
+static size_t b64_field(unsigned char *out, size_t max, const char *s,
+                        size_t n)
+{
+    static const char a[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned acc = 0, bits = 0;
+    size_t i, len = 0;
+
+    for (i = 0; i < n; i++) {
+        const char *q = strchr(a, s[i]);
+
+        assert_non_null(q);
+        acc = (acc << 6) | (unsigned)(q - a);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            assert_true(len < max);
+            out[len++] = (unsigned char)(acc >> bits);
+        }
+    }
+    return len;
+}
+
+/* Our PHC string is the one libargon2's argon2id_hash_encoded makes from
+ * the same salt, byte for byte, and libargon2 verifies it. */
+static void test_hash_byte_compatible(void **state)
+{
+    static const jc_argon2_params_t p2 = { 19456, 2, 2 };
+    const jc_argon2_params_t *ps[] = { &params_min, &p2 };
+    unsigned char salt[64];
+    char lib[256];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        const char *phc = NULL, *s, *e;
+        size_t n;
+
+        assert_int_equal(jc_password_hash(&phc, good, strlen(good), ps[i],
+                                          pool), APR_SUCCESS);
+        s = strrchr(phc, '$');
+        e = s - 1;
+        while (*e != '$') {
+            e--;
+        }
+        n = b64_field(salt, sizeof(salt), e + 1, (size_t)(s - e - 1));
+        assert_int_equal(n, 16);
+        assert_int_equal(argon2id_hash_encoded(ps[i]->t_cost, ps[i]->m_kib,
+                                               ps[i]->lanes, good,
+                                               strlen(good), salt, n, 32,
+                                               lib, sizeof(lib)),
+                         ARGON2_OK);
+        assert_string_equal(phc, lib);
+        assert_int_equal(argon2id_verify(phc, good, strlen(good)),
+                         ARGON2_OK);
+    }
+}
+
+/* The decoder accepts and refuses what libargon2's does (cheap params). */
+static void test_verify_agrees_with_libargon2(void **state)
+{
+    static const char *const strs[] = {
+        "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$",
+        "$argon2id$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=16$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA=",
+        "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHR$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAB",
+        "$argon2id$v=19$m=064,t=01,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=19$m=64,t=1,p=01$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=019$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=0$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=19$m=+64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=19$m=64,t=1,p=1$$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA ",
+        "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ",
+        "argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=19$m=4294967296,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=19$m=64,t=1,p=1$c29tZQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=19$m=64,t=1,p=1,x=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAA",
+        "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA$",
+        "$argon2id$v=19$m=-64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "$argon2d$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        NULL
+    };
+    char ok[128];
+    size_t i;
+
+    (void)state;
+    /* one that matches, made by libargon2 with the cheap parameters */
+    assert_int_equal(argon2id_hash_encoded(1, 64, 1, "pw", 2, "somesalt", 8,
+                                           16, ok, sizeof(ok)), ARGON2_OK);
+    assert_int_equal(jc_password_verify(ok, "pw", 2), APR_SUCCESS);
+    assert_int_equal(jc_password_verify(ok, "pX", 2), APR_EMISMATCH);
+    for (i = 0; strs[i]; i++) {
+        int lib = argon2id_verify(strs[i], "pw", 2);
+        apr_status_t want = lib == ARGON2_OK ? APR_SUCCESS
+                            : lib == ARGON2_VERIFY_MISMATCH ? APR_EMISMATCH
+                            : APR_EINVAL;
+
+        print_message("%s: libargon2 %d\n", strs[i], lib);
+        assert_int_equal(jc_password_verify(strs[i], "pw", 2), want);
+    }
+}
+
+/* A bound area is reused hash after hash and stays mapped; a hash that
+ * needs more than the area gets its own mapping; without an area nothing
+ * is kept. */
+static void test_area_reuse(void **state)
+{
+    static const jc_argon2_params_t bigger = { 20480, 2, 1 };
+    jc_pw_area_t area;
+    const char *phc = NULL, *phc2 = NULL;
+    void *mem;
+
+    (void)state;
+    jc_password_area_init(&area, (size_t)params_min.m_kib * 1024);
+    assert_null(area.mem);
+    assert_null(jc_password_bind_area(&area));
+    assert_int_equal(jc_password_hash(&phc, good, strlen(good), &params_min,
+                                      pool), APR_SUCCESS);
+    mem = area.mem;
+    assert_non_null(mem);
+    assert_int_equal(area.busy, 0);
+    assert_int_equal(jc_password_verify(phc, good, strlen(good)),
+                     APR_SUCCESS);
+    assert_ptr_equal(area.mem, mem);
+    /* wiped after use */
+    assert_int_equal(((unsigned char *)mem)[0], 0);
+    assert_int_equal(((unsigned char *)mem)[area.size - 1], 0);
+    /* larger than the area: a private mapping, the area untouched */
+    assert_int_equal(jc_password_hash(&phc2, good, strlen(good), &bigger,
+                                      pool), APR_SUCCESS);
+    assert_ptr_equal(area.mem, mem);
+    assert_int_equal(area.busy, 0);
+    assert_ptr_equal(jc_password_bind_area(NULL), &area);
+    assert_int_equal(jc_password_verify(phc2, good, strlen(good)),
+                     APR_SUCCESS);
+    jc_password_area_release(&area);
+    assert_null(area.mem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +573,9 @@ int main(void)
         cmocka_unit_test(test_verify_malformed),
         cmocka_unit_test(test_dummy_hash),
         cmocka_unit_test(test_hash_bad_params),
+        cmocka_unit_test(test_hash_byte_compatible),
+        cmocka_unit_test(test_verify_agrees_with_libargon2),
+        cmocka_unit_test(test_area_reuse),
     };
 
     return cmocka_run_group_tests_name("jc_password", tests, group_setup,
