@@ -37,7 +37,8 @@ cl_setup() {
   local n port now
   command -v haproxy >/dev/null || die "haproxy missing: apt-get install -y haproxy"
   for port in "$CL_LB_PORT" "$CL_N1_PORT" "$CL_N2_PORT"; do port_free "$port" || die "port $port busy"; done
-  [[ $(psql_db jc -c "SHOW shared_preload_libraries") == *pg_stat_statements* ]] \
+  [[ $(psql -X -A -t -h "$PGSOCK_B" -p "$PGPORT" -U postgres -d postgres -c "SHOW shared_preload_libraries") \
+     == *pg_stat_statements* ]] \
     || die "pg_stat_statements is not preloaded in the bench's PostgreSQL"
   mkdir -p "$BW/cluster/store" "$BW/cluster/haproxy"
   "$TOP/build/jobcenter-admin" gen-key "$BW/cluster/secret.key" >/dev/null
@@ -126,9 +127,9 @@ node_pids() { local n p; for n in "$@"; do p=$(awk '$1=="PidFile"{print $2}' "$(
 # ---- one measurement -------------------------------------------------------------
 CL_SNAP=()
 cl_snapshot() {   # cl_snapshot NODES... -> CL_SNAP=(pg apache haproxy busy total lsn epoch_ms)
-  local m
+  local m  # "busy total": two words, split on purpose
   m=$(machine_ticks)
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2206
   CL_SNAP=("$(tree_ticks "$(pg_pid)")" "$(tree_ticks $(node_pids "$@"))" "$(tree_ticks "$CL_HAPROXY_PID")"
            ${m} "$(psql_su -c 'SELECT pg_current_wal_lsn()')" "$(date +%s%3N)")
 }
@@ -167,7 +168,7 @@ cl_run() {
   local case=$1 kind=$2 itag=$3 s0 s1 calls exec_ms walb reqs ms ok0 ok1 conns r e; shift 3
   local nodes=("$@") elog
   elog=$BW/cn1/logs/error.log
-  ok0=$(psql_db "$CL_DB" -c 'SELECT count(*) FROM session')
+  ok0=$(psql_su -c 'SELECT count(*) FROM session')
   cl_reset
   cl_snapshot "${nodes[@]}"; s0=("${CL_SNAP[@]}")
   if [[ $kind == me ]]; then
@@ -178,7 +179,7 @@ cl_run() {
   cl_snapshot "${nodes[@]}"; s1=("${CL_SNAP[@]}")
   read -r calls exec_ms walb < <(cl_stmt_totals)
   conns=$(psql_su -c "SELECT count(*) FROM pg_stat_activity WHERE usename = 'jc' AND datname = '$CL_DB'")
-  ok1=$(psql_db "$CL_DB" -c 'SELECT count(*) FROM session')
+  ok1=$(psql_su -c 'SELECT count(*) FROM session')
   reqs=$(wrk_reqs "$case")
   ms=$((s1[6] - s0[6]))
   cl_stmt_table "$RES/cluster/$case.stmts.tsv" "$reqs"
@@ -264,7 +265,7 @@ cl_p50() {
 }
 
 cluster_summary() {
-  local c k med p50 p99
+  local c med p50 p99
   echo
   echo "-- 5. cluster: HAProxy round-robin -> 1 or 2 Apache nodes -> one PostgreSQL (pg_stat_statements) --"
   echo "   ($(nproc) cores for everything: wrk, HAProxy, the nodes and PostgreSQL share them, so 2 nodes on this"
