@@ -179,6 +179,10 @@ cl_run() {
   cl_snapshot "${nodes[@]}"; s1=("${CL_SNAP[@]}")
   read -r calls exec_ms walb < <(cl_stmt_totals)
   conns=$(psql_su -c "SELECT count(*) FROM pg_stat_activity WHERE usename = 'jc' AND datname = '$CL_DB'")
+  # Apache children per node now (each has its own mod_dbd pool, DBDMax)
+  CL[$case.children]=$(for p in $(node_pids "${nodes[@]}"); do
+    awk -v pp="$p" '{ s = $0; sub(/^[0-9]+ \(.*\) /, "", s); split(s, a, " "); if (a[2] == pp) n++ } END { print n + 0 }' \
+      /proc/[0-9]*/stat 2>/dev/null; done | paste -sd+)
   ok1=$(psql_su -c 'SELECT count(*) FROM session')
   reqs=$(wrk_reqs "$case")
   ms=$((s1[6] - s0[6]))
@@ -206,7 +210,7 @@ cl_run() {
     CL[$case.${r#*:}_pct]=$(awk -v e="$e" -v b="$busy" 'BEGIN{ if (b>0) printf "%.0f", 100*e/b; else print "NA" }')
   done
   assert_status "$CL_BASE/api/v1/me" 200 -H "Cookie: jc_session=$CL_COOKIE"
-  printf '%s\n' "$case reqs $reqs calls $calls spr ${CL[$case.spr]} spr_net ${CL[$case.spr_net]} exec_ms $exec_ms wal_bytes_stmt $walb wal_per_req ${CL[$case.wal_b]} ms $ms conns $conns new_sessions ${CL[$case.new_sessions]} cpu_busy% ${CL[$case.busy_pct]} pg_ms/req ${CL[$case.pg_ms]} pg% ${CL[$case.pg_pct]} apache_ms/req ${CL[$case.apache_ms]} apache% ${CL[$case.apache_pct]} haproxy_ms/req ${CL[$case.haproxy_ms]} haproxy% ${CL[$case.haproxy_pct]}" \
+  printf '%s\n' "$case reqs $reqs calls $calls spr ${CL[$case.spr]} spr_net ${CL[$case.spr_net]} exec_ms $exec_ms wal_bytes_stmt $walb wal_per_req ${CL[$case.wal_b]} ms $ms conns $conns new_sessions ${CL[$case.new_sessions]} children ${CL[$case.children]} cpu_busy% ${CL[$case.busy_pct]} pg_ms/req ${CL[$case.pg_ms]} pg% ${CL[$case.pg_pct]} apache_ms/req ${CL[$case.apache_ms]} apache% ${CL[$case.apache_pct]} haproxy_ms/req ${CL[$case.haproxy_ms]} haproxy% ${CL[$case.haproxy_pct]}" \
     | tee -a "$RES/cluster/cases.txt" >&2
 }
 
@@ -222,6 +226,8 @@ cl_spread() {
 phase_cluster() {
   log "== phase cluster =="
   mkdir -p "$RES/cluster"
+  # Argon2id reference at this moment (the login's main cost on the nodes)
+  [[ $HASH_MED != NA ]] || phase_hash
   cl_setup
   # --- one node
   apache_start "$(cl_conf 1)" "$CL_N1_PORT"
@@ -272,19 +278,20 @@ cluster_summary() {
   echo "   host cannot show scale-out; the portable figures are the statements, DB time, WAL and PG CPU per request)"
   echo "   /me: wrk -t$WRK_T -c$WRK_C, one session; login: wrk -t$WRK_T -c$CL_LOGIN_C POST /api/v1/login (login.lua);"
   echo "   $REPS x ${WRK_D}s runs each: req/s median (min-max), p50/p99 ms medians; X-Jc-Node of 20 /me: 1 node: ${CL[spread1]:-NA}; 2 nodes: ${CL[spread2]:-NA}"
-  printf '%-15s %-20s %-8s %-8s %-9s %-10s %-10s %-9s %-9s %-8s %s\n' case "req/s" p50 p99 "bad/elog" "stmts/req" "net/req" "exec µs" "µs/stmt" "WAL B" "conns"
+  printf '%-15s %-20s %-8s %-8s %-9s %-10s %-10s %-9s %-9s %-8s %s\n' case "req/s" p50 p99 "bad/elog" "stmts/req" "net/req" "exec µs" "µs/stmt" "WAL B" "conns (children)"
   for c in cl-me-1node cl-me-2node cl-login-1node cl-login-2node; do
     med=$(wrk_stat "$c" rps med)
     p50=$(cl_p50 "$c"); p99=$(wrk_stat "$c" p99 med)
     printf '%-15s %-20s %-8s %-8s %-9s %-10s %-10s %-9s %-9s %-8s %s\n' "$c" \
       "$(printf '%.0f (%.0f-%.0f)' "$med" "$(wrk_stat "$c" rps min)" "$(wrk_stat "$c" rps max)")" \
       "$(printf '%.2f' "$p50")" "$(printf '%.2f' "$p99")" "$(wrk_errs "$c")" "${CL[$c.spr]:-NA}" "${CL[$c.spr_net]:-NA}" \
-      "${CL[$c.exec_us]:-NA}" "${CL[$c.mean_us]:-NA}" "${CL[$c.wal_b]:-NA}" "${CL[$c.conns]:-NA}"
+      "${CL[$c.exec_us]:-NA}" "${CL[$c.mean_us]:-NA}" "${CL[$c.wal_b]:-NA}" "${CL[$c.conns]:-NA} (${CL[$c.children]:-NA})"
   done
   echo "(stmts/req = pg_stat_statements calls of role jc in db $CL_DB / requests, BEGIN/COMMIT included; net/req = minus the"
   echo " idle watchdog rate: 1 node ${CL[n1.idle_per_s]:-NA}/s, 2 nodes ${CL[n2.idle_per_s]:-NA}/s; exec µs = sum(total_exec_time)/request;"
   echo " µs/stmt = the mean over all statements; WAL B = WAL bytes per request (pg_current_wal_lsn); conns = backends of"
-  echo " role jc after the run, max_connections ${CL[max_conn]:-NA}; bad/elog = non-2xx+socket errors / error lines in cn1's log)"
+  echo " role jc after the run, max_connections ${CL[max_conn]:-NA}; children = Apache child processes per node, each with
+ its own mod_dbd pool (DBDMax 25, DBDKeep 4, DBDExptime 3600 from tools/gen-config.sh); bad/elog = non-2xx+socket errors / error lines in cn1's log)"
   echo
   printf '%-15s %-9s %-24s %-24s %-24s\n' "CPU" "busy %" "postgres ms/req (%busy)" "apache ms/req (%busy)" "haproxy ms/req (%busy)"
   for c in cl-me-1node cl-me-2node cl-login-1node cl-login-2node; do
@@ -298,6 +305,7 @@ cluster_summary() {
   echo "ratios 2 nodes / 1 node (median req/s)                ratio"
   printf '%-52s %6s\n' "/me" "$(ratio "$(wrk_stat cl-me-2node rps med)" "$(wrk_stat cl-me-1node rps med)")"
   printf '%-52s %6s\n' "login" "$(ratio "$(wrk_stat cl-login-2node rps med)" "$(wrk_stat cl-login-1node rps med)")"
+  echo "argon2id m=19456 t=2 p=1 in-process (hashbench, before the phase): median $HASH_MED ms, $(nproc) threads: $PAR_PER_S hashes/s"
   echo "new sessions: login 1 node ${CL[cl-login-1node.new_sessions]:-NA} for ${CL[cl-login-1node.reqs]:-NA} requests, 2 nodes ${CL[cl-login-2node.new_sessions]:-NA} for ${CL[cl-login-2node.reqs]:-NA}; error lines: cn1 ${CL[errlog1]:-NA}, cn2 ${CL[errlog2]:-NA}"
   for c in cl-me-2node cl-login-2node; do
     [[ -s $RES/cluster/$c.stmts.tsv ]] || continue
