@@ -278,16 +278,19 @@ cluster_summary() {
   echo "   host cannot show scale-out; the portable figures are the statements, DB time, WAL and PG CPU per request)"
   echo "   /me: wrk -t$WRK_T -c$WRK_C, one session; login: wrk -t$WRK_T -c$CL_LOGIN_C POST /api/v1/login (login.lua);"
   echo "   $REPS x ${WRK_D}s runs each: req/s median (min-max), p50/p99 ms medians; X-Jc-Node of 20 /me: 1 node: ${CL[spread1]:-NA}; 2 nodes: ${CL[spread2]:-NA}"
-  printf '%-15s %-20s %-8s %-8s %-9s %-10s %-10s %-9s %-9s %-8s %s\n' case "req/s" p50 p99 "bad/elog" "stmts/req" "net/req" "exec µs" "µs/stmt" "WAL B" "conns (children)"
+  printf '%-15s %-20s %-8s %-8s %-7s %-9s %-10s %-10s %-9s %-9s %-8s %s\n' case "req/s" p50 p99 little "bad/elog" "stmts/req" "net/req" "exec µs" "µs/stmt" "WAL B" "conns (children)"
   for c in cl-me-1node cl-me-2node cl-login-1node cl-login-2node; do
     med=$(wrk_stat "$c" rps med)
     p50=$(cl_p50 "$c"); p99=$(wrk_stat "$c" p99 med)
-    printf '%-15s %-20s %-8s %-8s %-9s %-10s %-10s %-9s %-9s %-8s %s\n' "$c" \
+    printf '%-15s %-20s %-8s %-8s %-7s %-9s %-10s %-10s %-9s %-9s %-8s %s\n' "$c" \
       "$(printf '%.0f (%.0f-%.0f)' "$med" "$(wrk_stat "$c" rps min)" "$(wrk_stat "$c" rps max)")" \
-      "$(printf '%.2f' "$p50")" "$(printf '%.2f' "$p99")" "$(wrk_errs "$c")" "${CL[$c.spr]:-NA}" "${CL[$c.spr_net]:-NA}" \
+      "$(printf '%.2f' "$p50")" "$(printf '%.2f' "$p99")" \
+      "$(if [[ $c == *login* ]]; then WRK_C=$CL_LOGIN_C wrk_little "$c"; else wrk_little "$c"; fi)" \
+      "$(wrk_errs "$c")" "${CL[$c.spr]:-NA}" "${CL[$c.spr_net]:-NA}" \
       "${CL[$c.exec_us]:-NA}" "${CL[$c.mean_us]:-NA}" "${CL[$c.wal_b]:-NA}" "${CL[$c.conns]:-NA} (${CL[$c.children]:-NA})"
   done
-  echo "(stmts/req = pg_stat_statements calls of role jc in db $CL_DB / requests, BEGIN/COMMIT included; net/req = minus the"
+  echo "(little = req/s x mean latency / connections, as in section 1: far above ~2, that case's p50/p99 are not usable;"
+  echo " stmts/req = pg_stat_statements calls of role jc in db $CL_DB / requests, BEGIN/COMMIT included; net/req = minus the"
   echo " idle watchdog rate: 1 node ${CL[n1.idle_per_s]:-NA}/s, 2 nodes ${CL[n2.idle_per_s]:-NA}/s; exec µs = sum(total_exec_time)/request;"
   echo " µs/stmt = the mean over all statements; WAL B = WAL bytes per request (pg_current_wal_lsn); conns = backends of"
   echo " role jc after the run, max_connections ${CL[max_conn]:-NA}; children = Apache child processes per node, each with
