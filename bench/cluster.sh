@@ -24,6 +24,9 @@ CL_N1_PORT=${CL_N1_PORT:-18487}
 CL_N2_PORT=${CL_N2_PORT:-18488}
 CL_LOGIN_C=${CL_LOGIN_C:-4}      # wrk connections for logins (Argon2-bound)
 CL_IDLE_S=${CL_IDLE_S:-10}
+# optional mod_dbd pool per Apache child of the nodes (default: as
+# tools/gen-config.sh writes it, DBDMax 25 DBDKeep 4 DBDExptime 3600)
+CL_DBDMAX=${CL_DBDMAX:-}; CL_DBDKEEP=${CL_DBDKEEP:-}; CL_DBDEXPTIME=${CL_DBDEXPTIME:-}
 CL_DB=jcc
 CL_BASE="http://127.0.0.1:$CL_LB_PORT"
 CL_HAPROXY_PID=
@@ -50,11 +53,21 @@ cl_setup() {
       terms_accepted_at, email_consent_at, created_at, updated_at)
       VALUES ('$JC_LOGIN', '$JC_HASH', $now, $now, $now, $now, $now)"
   psql_su -c "CREATE EXTENSION pg_stat_statements"
+  local extra=()
+  if [[ -n $CL_DBDMAX$CL_DBDKEEP$CL_DBDEXPTIME ]]; then
+    {
+      echo "# bench/cluster.sh: the nodes' mod_dbd pool (after gen-config's: the later value wins)"
+      [[ -z $CL_DBDMAX ]] || echo "DBDMax $CL_DBDMAX"
+      [[ -z $CL_DBDKEEP ]] || echo "DBDKeep $CL_DBDKEEP"
+      [[ -z $CL_DBDEXPTIME ]] || echo "DBDExptime $CL_DBDEXPTIME"
+    } > "$BW/cluster/dbd.conf"
+    extra=(--extra "$BW/cluster/dbd.conf")
+  fi
   for n in 1 2; do
     port=$([[ $n == 1 ]] && echo "$CL_N1_PORT" || echo "$CL_N2_PORT")
     "$TOP/tools/gen-config.sh" --start-servers 2 --root "$BW/cn$n" --port "$port" --db pgsql --user "$RUN_USER" \
       --pg-params "host=$PGSOCK_B port=$PGPORT dbname=$CL_DB user=jc" --base-url "$CL_BASE" \
-      --secret-key "$BW/cluster/secret.key" --upload-store "$BW/cluster/store" >/dev/null
+      --secret-key "$BW/cluster/secret.key" --upload-store "$BW/cluster/store" "${extra[@]+"${extra[@]}"}" >/dev/null
     chmod 755 "$BW/cn$n"
     chown -R "$RUN_USER:$RUN_USER" "$BW/cn$n"/{db,mail,run,logs,uploads}
   done
@@ -181,8 +194,11 @@ cl_run() {
   conns=$(psql_su -c "SELECT count(*) FROM pg_stat_activity WHERE usename = 'jc' AND datname = '$CL_DB'")
   # Apache children per node now (each has its own mod_dbd pool, DBDMax)
   CL[$case.children]=$(for p in $(node_pids "${nodes[@]}"); do
-    awk -v pp="$p" '{ s = $0; sub(/^[0-9]+ \(.*\) /, "", s); split(s, a, " "); if (a[2] == pp) n++ } END { print n + 0 }' \
-      /proc/[0-9]*/stat 2>/dev/null; done | paste -sd+)
+    # (cat, not awk FILES: a process that ends between the glob and the
+    # open must not fail the run)
+    cat /proc/[0-9]*/stat 2>/dev/null \
+      | awk -v pp="$p" '{ s = $0; sub(/^[0-9]+ \(.*\) /, "", s); split(s, a, " "); if (a[2] == pp) n++ } END { print n + 0 }'
+    done | paste -sd+)
   ok1=$(psql_su -c 'SELECT count(*) FROM session')
   reqs=$(wrk_reqs "$case")
   ms=$((s1[6] - s0[6]))
@@ -294,7 +310,7 @@ cluster_summary() {
   echo " idle watchdog rate: 1 node ${CL[n1.idle_per_s]:-NA}/s, 2 nodes ${CL[n2.idle_per_s]:-NA}/s; exec µs = sum(total_exec_time)/request;"
   echo " µs/stmt = the mean over all statements; WAL B = WAL bytes per request (pg_current_wal_lsn); conns = backends of"
   echo " role jc after the run, max_connections ${CL[max_conn]:-NA}; children = Apache child processes per node, each with
- its own mod_dbd pool (DBDMax 25, DBDKeep 4, DBDExptime 3600 from tools/gen-config.sh); bad/elog = non-2xx+socket errors / error lines in cn1's log)"
+ its own mod_dbd pool (DBDMax ${CL_DBDMAX:-25}, DBDKeep ${CL_DBDKEEP:-4}, DBDExptime ${CL_DBDEXPTIME:-3600}); bad/elog = non-2xx+socket errors / error lines in cn1's log)"
   echo
   printf '%-15s %-9s %-24s %-24s %-24s\n' "CPU" "busy %" "postgres ms/req (%busy)" "apache ms/req (%busy)" "haproxy ms/req (%busy)"
   for c in cl-me-1node cl-me-2node cl-login-1node cl-login-2node; do

@@ -28,7 +28,8 @@
 # PostgreSQL cluster in a scratch directory; all of it is stopped and removed
 # at the end. Raw output: bench/results/<timestamp>/ (summary.txt there too).
 # Env: REPS WRK_T WRK_C WRK_D LOGIN_N HASH_RUNS CG_N1 CG_N2 PEER_PORT JC_PORT PGPORT
-#      CL_LB_PORT CL_N1_PORT CL_N2_PORT CL_LOGIN_C CL_IDLE_S (phase cluster)
+#      CL_LB_PORT CL_N1_PORT CL_N2_PORT CL_LOGIN_C CL_IDLE_S CL_DBDMAX CL_DBDKEEP
+#      CL_DBDEXPTIME (phase cluster)
 #      TOUCH_BACKDATE (s, default 55: the /me session is made that old before
 #      the first run, so the 60 s idle-timeout touch falls inside the run)
 set -euo pipefail
