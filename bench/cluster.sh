@@ -122,11 +122,13 @@ cl_haproxy_stop() {
 }
 
 # ---- CPU accounting ------------------------------------------------------------
+# (/proc/*/stat through cat || true: a process that ends between the glob
+# and the open must not fail the run under pipefail)
 # tree_ticks PID...: clock ticks used by each PID (utime+stime+cutime+cstime:
 # its reaped children included) plus its live children (utime+stime), summed
 tree_ticks() {
   local roots=" $* "
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v roots="$roots" '
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v roots="$roots" '
     { pid = $1; s = $0; sub(/^[0-9]+ \(.*\) /, "", s); split(s, a, " ")
       if (index(roots, " " pid " ")) t += a[12] + a[13] + a[14] + a[15]
       else if (index(roots, " " a[2] " ")) t += a[12] + a[13] }
@@ -194,9 +196,7 @@ cl_run() {
   conns=$(psql_su -c "SELECT count(*) FROM pg_stat_activity WHERE usename = 'jc' AND datname = '$CL_DB'")
   # Apache children per node now (each has its own mod_dbd pool, DBDMax)
   CL[$case.children]=$(for p in $(node_pids "${nodes[@]}"); do
-    # (cat, not awk FILES: a process that ends between the glob and the
-    # open must not fail the run)
-    cat /proc/[0-9]*/stat 2>/dev/null \
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } \
       | awk -v pp="$p" '{ s = $0; sub(/^[0-9]+ \(.*\) /, "", s); split(s, a, " "); if (a[2] == pp) n++ } END { print n + 0 }'
     done | paste -sd+)
   ok1=$(psql_su -c 'SELECT count(*) FROM session')
