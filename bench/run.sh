@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh -- mod_jobcenter performance figures next to stock Apache peers.
 #
-#   bench/run.sh [http] [login] [callgrind] [upload]   (default: all four)
+#   bench/run.sh [http] [login] [callgrind] [upload] [cluster]   (default: all five)
 #   ./build.sh bench [phase...]                  (installs deps, builds, runs this)
 #
 # http       wrk -t2 -c32 -d10s --latency, $REPS runs per case (median, min/max):
@@ -20,6 +20,12 @@
 #            logins only: 5xx other than admission 503s, "database is locked" lines,
 #            p50/p99 per kind, child RSS at start / 1 min / end, login throughput vs the
 #            raw Argon2id rate x cores (hashbench, same run)
+# cluster    HAProxy round-robin in front of 1, then 2 Apache nodes on one
+#            PostgreSQL: GET /api/v1/me and POST /api/v1/login with wrk, req/s,
+#            p50/p99, the module's statements per request, DB time and WAL per
+#            request (pg_stat_statements, preloaded in the bench's PostgreSQL
+#            when this phase runs), CPU of postgres/Apache/HAProxy per request
+#            (bench/cluster.sh)
 # callgrind  instructions per request: apache2 -X under callgrind, ab -k -c1,
 #            (Ir(N2)-Ir(N1))/(N2-N1) for static, /me (SQLite), mod_session_dbd (SQLite).
 #
@@ -28,6 +34,8 @@
 # at the end. Raw output: bench/results/<timestamp>/ (summary.txt there too).
 # Env: REPS WRK_T WRK_C WRK_D LOGIN_N HASH_RUNS CG_N1 CG_N2 PEER_PORT JC_PORT PGPORT
 #      SOAK_SECS SOAK_LOGIN_C SOAK_ME_C SOAK_MSG_C SOAK_UP_C SOAK_LOGIN_ONLY_SECS
+#      CL_LB_PORT CL_N1_PORT CL_N2_PORT CL_LOGIN_C CL_IDLE_S CL_DBDMAX CL_DBDKEEP
+#      CL_DBDEXPTIME (phase cluster)
 #      TOUCH_BACKDATE (s, default 55: the /me session is made that old before
 #      the first run, so the 60 s idle-timeout touch falls inside the run)
 set -euo pipefail
@@ -36,8 +44,9 @@ TOP=$(cd "$HERE/.." && pwd)
 source "$HERE/lib.sh"
 source "$HERE/setup.sh"
 source "$HERE/upload.sh"
+source "$HERE/cluster.sh"
 
-ALL_PHASES=(http login callgrind upload)
+ALL_PHASES=(http login callgrind upload cluster)
 KNOWN_PHASES=("${ALL_PHASES[@]}" soak)   # soak only when asked for (10 min per database)
 PHASES=("$@"); [[ ${#PHASES[@]} -gt 0 ]] || PHASES=("${ALL_PHASES[@]}")
 for p in "${PHASES[@]}"; do
@@ -48,6 +57,7 @@ TOUCH_BACKDATE=${TOUCH_BACKDATE:-55}
 
 T0=$(date +%s)
 [[ $(id -u) -eq 0 ]] || die "run as root (Apache drops to $RUN_USER, PostgreSQL runs as postgres)"
+has_phase cluster && { command -v haproxy >/dev/null || die "haproxy missing: apt-get install -y haproxy"; }
 for t in wrk ab valgrind callgrind_annotate curl sqlite3 psql htpasswd cc; do
   command -v "$t" >/dev/null || die "$t missing: apt-get install -y wrk valgrind apache2-utils postgresql sqlite3 curl gcc"
 done
@@ -70,6 +80,7 @@ finish() {
   cp "$BW/jc-sqlite/logs/error.log" "$RES/logs/jc-sqlite-error.log" 2>/dev/null || true
   cp "$BW/jc-pg/logs/error.log" "$RES/logs/jc-pg-error.log" 2>/dev/null || true
   cp "$BW/logs/pg.log" "$RES/logs/pg.log" 2>/dev/null || true
+  cp "$BW/cluster/haproxy/haproxy.log" "$RES/logs/haproxy.log" 2>/dev/null || true
   rm -rf "$BW"
   [[ $rc -eq 0 ]] || log "FAILED (rc $rc); partial results in $RES"
   exit "$rc"
@@ -91,7 +102,15 @@ trap 'exit 130' INT TERM
 log "results in $RES (scratch $BW)"
 
 NEED_PG=0
-{ has_phase http || has_phase login || has_phase soak; } && NEED_PG=1
+{ has_phase http || has_phase login || has_phase soak || has_phase cluster; } && NEED_PG=1
+# phase cluster counts statements with pg_stat_statements (needs a preload;
+# it costs the other phases' PostgreSQL cases a little when run together)
+if has_phase cluster; then
+  PG_EXTRA_CONF="shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track_utility = on
+max_connections = 200"
+  echo "postgres: pg_stat_statements preloaded (phase cluster), max_connections 200" >> "$RES/machine.txt"
+fi
 setup_all "$NEED_PG"
 
 PEER_ERR=$BW/peer/logs/error.log
@@ -486,6 +505,7 @@ has_phase login && phase_login
 has_phase callgrind && phase_callgrind
 has_phase upload && phase_upload
 has_phase soak && phase_soak
+has_phase cluster && phase_cluster
 
 # ======================================================================================
 # summary
@@ -633,6 +653,9 @@ summary() {
       echo "$db:"
       soak_report "$db"
     done
+  fi
+  if has_phase cluster; then
+    cluster_summary
   fi
   echo
   echo "runtime: $(( $(date +%s) - T0 )) s; load average at start / end: $(awk -F': ' '/^load at start/{print $2}' "$RES/machine.txt") / $(cut -d' ' -f1-3 /proc/loadavg); raw output: $RES"

@@ -37,6 +37,8 @@ setup_pg() {
   chown postgres:postgres "$BW/pg" "$PGSOCK_B"; chmod 755 "$PGSOCK_B"
   touch "$BW/logs/pg.log"; chown postgres "$BW/logs/pg.log"
   pg_as "$PGBIN/initdb" -D "$PGDATA_B" -A trust -U postgres -E UTF8 >/dev/null
+  # extra settings (phase cluster: pg_stat_statements), before the first start
+  [[ -z ${PG_EXTRA_CONF:-} ]] || printf '\n# bench/run.sh\n%s\n' "$PG_EXTRA_CONF" >> "$PGDATA_B/postgresql.conf"
   pg_start "$PGDATA_B" "$PGSOCK_B" "$BW/logs/pg.log"
   psql -X -q -h "$PGSOCK_B" -p "$PGPORT" -U postgres -d postgres \
     -c "CREATE ROLE jc LOGIN" -c "CREATE DATABASE jc OWNER jc" -c "CREATE DATABASE peer OWNER jc"
