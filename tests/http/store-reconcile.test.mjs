@@ -128,7 +128,8 @@ const storeCheck = (env, ...args) => admin(env, ['store-check', '--store', store
 // lines, as in upload-crash.test.mjs.
 const crashLog = DB_KIND === 'sqlite'
     ? [/AH00632: failed to prepare SQL statements: database is locked/, /AH00633: failed to initialise/,
-        /AH00636: child init failed!/]
+        /AH00636: child init failed!/,
+        /AH02655: Failed to acquire DBD connection from pool/]
     : [];
 
 describe('reconcile job: kill -9 during a multipart upload', () => {
