@@ -14,6 +14,7 @@
 #include "jc_letter.h"
 #include "jc_qr.h"
 #include "jc_utf8.h"
+#include "jc_time.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -182,22 +183,13 @@ const char *jc_letter_cp1252(const char *utf8, apr_pool_t *p)
 
 void jc_date_de(time_t t, char buf[11])
 {
-    struct tm tm;
-
-    if (localtime_r(&t, &tm) == NULL
-        || strftime(buf, 11, "%d.%m.%Y", &tm) != 10) {
-        memcpy(buf, "00.00.0000", 11);
-    }
+    jc_berlin_date_de((apr_int64_t)t, buf);
 }
 
-/* "%H:%M" in local time into buf[6] */
+/* "%H:%M" in German time (Europe/Berlin) into buf[6] */
 static void jc_time_de(time_t t, char buf[6])
 {
-    struct tm tm;
-
-    if (localtime_r(&t, &tm) == NULL || strftime(buf, 6, "%H:%M", &tm) != 5) {
-        memcpy(buf, "00:00", 6);
-    }
+    jc_berlin_time_de((apr_int64_t)t, buf);
 }
 
 /* 1234567 -> "1.234.567" */

@@ -82,7 +82,8 @@ typedef struct {
 int jc_receipt_pdf(apr_pool_t *p, const jc_receipt_t *r, const char **pdf,
                    apr_size_t *len, const char **err);
 
-/* "DD.MM.YYYY" in local time (the server's TZ) into buf[11] */
+/* "DD.MM.YYYY" in German time (Europe/Berlin, whatever the server's TZ)
+ * into buf[11] */
 void jc_date_de(time_t t, char buf[11]);
 
 /* UTF-8 -> CP1252 (WinAnsiEncoding) as drawn in the PDFs, in p: letters

@@ -6,6 +6,7 @@
  * startup (tests call it in their setup). */
 
 #include "jc_mail.h"
+#include "jc_time.h"
 #include "jc_utf8.h"
 
 #include <limits.h>
@@ -415,44 +416,9 @@ jc_mail_t *jc_mail_credentials_reset(const char *from, const char *rcpt,
                            now, p);
 }
 
-/* Epoch seconds of the last Sunday of month (0-based, March = 2,
- * October = 9) of year at 01:00 UTC: the EU summer time switch. */
-static apr_int64_t eu_switch(int year, int month)
-{
-    apr_time_exp_t tm;
-    apr_time_t t;
-    int wday;
-
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month;
-    tm.tm_mday = 31;          /* March and October have 31 days */
-    tm.tm_hour = 1;
-    if (apr_time_exp_gmt_get(&t, &tm) != APR_SUCCESS) {
-        return 0;
-    }
-    /* weekday of the 31st: apr_time_exp_gmt fills tm_wday */
-    apr_time_exp_gmt(&tm, t);
-    wday = tm.tm_wday;
-    return (apr_int64_t)apr_time_sec(t) - (apr_int64_t)wday * 86400;
-}
-
 const char *jc_mail_berlin_time(apr_int64_t at, apr_pool_t *p)
 {
-    apr_time_exp_t tm;
-    apr_int64_t off = 3600;
-
-    if (apr_time_exp_gmt(&tm, apr_time_from_sec(at)) != APR_SUCCESS) {
-        return "";
-    }
-    if (at >= eu_switch(tm.tm_year + 1900, 2)
-        && at < eu_switch(tm.tm_year + 1900, 9)) {
-        off = 7200;
-    }
-    apr_time_exp_gmt(&tm, apr_time_from_sec(at + off));
-    return apr_psprintf(p, "%02d.%02d.%04d um %02d:%02d Uhr", tm.tm_mday,
-                        tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
-                        tm.tm_min);
+    return jc_berlin_datetime_de(at, p);
 }
 
 jc_mail_t *jc_mail_security_changed(const char *from, const char *rcpt,
