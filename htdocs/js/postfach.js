@@ -96,7 +96,7 @@ async function showConversation(id) {
     const online = await requireOnline(byId('online-notice'), { what: 'Nachrichten schreiben' });
     if (!online.active) return;
     const att = attachments({ input: byId('att-input'), list: byId('att-list'), status: byId('att-status'),
-        area: () => 'geldleistung' });
+        drop: byId('att-drop'), area: () => 'geldleistung' });
     const text = byId('reply-text');
     const countEl = byId('reply-count');
     const count = () => {
