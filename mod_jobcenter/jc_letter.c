@@ -296,7 +296,14 @@ static int jc_chk_head(const jc_letter_head_t *h, apr_pool_t *p,
         || jc_chk(h->kundennummer, 0, "kundennummer", p, err)
         || (h->login_url != NULL
             && jc_chk_ascii(h->login_url, JC_LETTER_URL_MAX, "login_url",
-                            p, err))) {
+                            p, err))
+        || (h->info_url != NULL
+            && jc_chk_ascii(h->info_url, JC_LETTER_URL_MAX, "info_url",
+                            p, err))
+        || (h->hearing_url != NULL
+            && jc_chk_ascii(h->hearing_url, JC_LETTER_URL_MAX,
+                            "hearing_url", p, err))
+        || jc_chk(h->service_phone, 0, "service_phone", p, err)) {
         return -1;
     }
     if (h->recipient[0] == NULL || h->recipient[0][0] == '\0') {
@@ -910,10 +917,13 @@ int jc_letter_credential(apr_pool_t *p, const jc_letter_head_t *h, int part,
         "Faktor (App-Code/TOTP-Verfahren) oder Passkeys eingerichtet "
         "hatten, wurden diese ebenfalls zurückgesetzt und müssen erneut "
         "eingerichtet werden.");
-    jc_para(&L, L.reg,
+    jc_para(&L, L.reg, apr_pstrcat(p,
         "Wichtig: Bitte entfernen Sie vor der Neueinrichtung zuerst "
         "veraltete TOTP-Codes und Passkeys von Ihren Geräten, "
-        "gegebenenfalls auch aus Ihrem Passwort-Manager.");
+        "gegebenenfalls auch aus Ihrem Passwort-Manager.",
+        h->info_url && *h->info_url ? " Weitere Informationen finden Sie "
+        "unter " : "", h->info_url && *h->info_url ? h->info_url : "",
+        h->info_url && *h->info_url ? "." : "", NULL));
     jc_need(&L, 3 * BODY_LEAD + 22);
     jc_para(&L, L.reg, part == 1
         ? "Bitte nutzen Sie für die nächste Anmeldung diesen Benutzernamen:"
@@ -942,6 +952,16 @@ int jc_letter_credential(apr_pool_t *p, const jc_letter_head_t *h, int part,
             "Melden Sie sich mit den Einmal-Zugangsdaten bei "
             "Jobcenter.Digital an. Nach der Anmeldung werden Sie "
             "aufgefordert, den Benutzernamen und das Passwort zu ändern.");
+    }
+    if (h->service_phone && *h->service_phone) {
+        jc_para(&L, L.reg, apr_pstrcat(p, "Ihre Fragen rund um Ihr Konto "
+            "beantworten wir gern telefonisch: Servicenummer: ",
+            h->service_phone, NULL));
+    }
+    if (h->hearing_url && *h->hearing_url) {
+        jc_para(&L, L.reg, apr_pstrcat(p, "Hinweis: Informationen zu "
+            "unserem Servicetelefon für Menschen mit Hörbeeinträchtigungen "
+            "finden Sie auf folgender Seite: ", h->hearing_url, NULL));
     }
     jc_closing(&L, h->jc_name);
     return jc_lay_end(&L, 0, pdf, len, err);

@@ -32,6 +32,13 @@ typedef struct {
     const char *login_url;      /* credential letters: where to sign in,
                                    printed in the text; NULL: the text
                                    names "Jobcenter.Digital" instead     */
+    /* Credential letters, the operator's settings (NULL: line left out):
+     * JobcenterInfoURL, JobcenterServicePhone, JobcenterHearingImpairedURL */
+    const char *info_url;       /* "Weitere Informationen finden Sie
+                                   unter …" after the "Wichtig" note     */
+    const char *service_phone;  /* "Servicenummer: …"                     */
+    const char *hearing_url;    /* page about the service for people with
+                                   hearing impairments                  */
 } jc_letter_head_t;
 
 /* Each returns 0 and sets *pdf and *len (allocated in p) or returns -1 and

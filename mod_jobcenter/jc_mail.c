@@ -29,19 +29,52 @@
 #define JC_MAIL_MAX_NAME     128           /* longest spool file name      */
 #define JC_MAIL_TIMEOUT_DEF  30L           /* timeout if none configured   */
 
-/* Closing lines shared by all templates. */
-#define JC_MAIL_CLOSING \
-    "Mit freundlichen Grüßen\n" \
-    "Ihr Jobcenter\n" \
-    "\n" \
-    "Bitte antworten Sie nicht auf diese E-Mail: Sie wurde automatisch " \
-    "versandt. Ihre Fragen rund um Ihr Konto beantworten wir gern über " \
-    "Ihr Jobcenter.\n"
-
 /* 1 if s contains CR or LF. */
 static int jc_mail_has_crlf(const char *s)
 {
     return strpbrk(s, "\r\n") != NULL;
+}
+
+/* Closing lines shared by all templates, with the operator's service lines
+ * (JobcenterServicePhone, JobcenterHearingImpairedURL): set once at
+ * start-up, before any thread or child exists, read-only afterwards. */
+static const char *jc_mail_phone;
+static const char *jc_mail_hearing;
+
+void jc_mail_set_service(const char *phone, const char *hearing_url)
+{
+    jc_mail_phone = phone && *phone && !jc_mail_has_crlf(phone)
+                    ? phone : NULL;
+    jc_mail_hearing = hearing_url && *hearing_url
+                      && !jc_mail_has_crlf(hearing_url) ? hearing_url : NULL;
+}
+
+const char *jc_mail_closing(apr_pool_t *p)
+{
+    const char *s = "Mit freundlichen Grüßen\n"
+                    "Ihr Jobcenter\n"
+                    "\n"
+                    "Bitte antworten Sie nicht auf diese E-Mail: Sie wurde "
+                    "automatisch versandt. ";
+
+    if (jc_mail_phone) {
+        s = apr_pstrcat(p, s, "Ihre Fragen rund um Ihr Konto beantworten "
+                        "wir gern telefonisch:\n"
+                        "\n"
+                        "Servicenummer: ", jc_mail_phone, "\n", NULL);
+    }
+    else {
+        s = apr_pstrcat(p, s, "Ihre Fragen rund um Ihr Konto beantworten "
+                        "wir gern über Ihr Jobcenter.\n", NULL);
+    }
+    if (jc_mail_hearing) {
+        s = apr_pstrcat(p, s, "\n"
+                        "Hinweis: Informationen zu unserem Servicetelefon "
+                        "für Menschen mit Hörbeeinträchtigungen finden Sie "
+                        "auf folgender Seite:\n", jc_mail_hearing, "\n",
+                        NULL);
+    }
+    return s;
 }
 
 /* 1 if s is non-empty printable ASCII (space allowed, no controls). */
@@ -276,8 +309,8 @@ jc_mail_t *jc_mail_confirm(const char *from, const char *rcpt,
         "\n"
         "Wichtig: Bestätigen Sie Ihre E-Mail-Adresse innerhalb von "
         "24 Stunden.\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
+        "\n",
+        jc_mail_closing(p), NULL);
     return jc_mail_compose(from, rcpt, "Bestätigung Ihrer E-Mail-Adresse",
                            body, now, p);
 }
@@ -311,8 +344,8 @@ jc_mail_t *jc_mail_already_registered(const char *from, const char *rcpt,
         "\n"
         "Wenn Sie das nicht waren, können Sie diese E-Mail ignorieren. "
         "An Ihrem Konto wurde nichts geändert.\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
+        "\n",
+        jc_mail_closing(p), NULL);
     return jc_mail_compose(from, rcpt,
                            "Registrierung mit Ihrer E-Mail-Adresse",
                            body, now, p);
@@ -350,8 +383,8 @@ static jc_mail_t *jc_mail_factor_added(const char *from, const char *rcpt,
         "Anmeldeseite über „Passwort vergessen“) und wenden Sie sich an Ihr "
         "Jobcenter, damit der fremde ", factor, " entfernt wird:\n",
         login_link, "\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
+        "\n",
+        jc_mail_closing(p), NULL);
     return jc_mail_compose(from, rcpt, subject, body, now, p);
 }
 
@@ -410,8 +443,8 @@ jc_mail_t *jc_mail_credentials_reset(const char *from, const char *rcpt,
         "\n"
         "Wenn Sie keine neuen Zugangsdaten angefordert haben, wenden Sie "
         "sich bitte an Ihr Jobcenter.\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
+        "\n",
+        jc_mail_closing(p), NULL);
     return jc_mail_compose(from, rcpt, "Zugangsdaten zurückgesetzt", body,
                            now, p);
 }
@@ -452,8 +485,8 @@ jc_mail_t *jc_mail_security_changed(const char *from, const char *rcpt,
         "Seite „Sicherheit“ Ihre Passkeys und Ihren zweiten Faktor und "
         "wenden Sie sich an Ihr Jobcenter:\n",
         login_link, "\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
+        "\n",
+        jc_mail_closing(p), NULL);
     return jc_mail_compose(from, rcpt,
                            "Ihre Sicherheitseinstellungen wurden geändert",
                            body, now, p);
