@@ -32,6 +32,7 @@
 #include "jc_sql.h"
 #include "jc_staff.h"
 #include "jc_store_check.h"
+#include "jc_time.h"
 
 /* Where the migrations are: --sql-dir, else $JC_SQL_DIR, else the
  * checkout's sql/ (compiled in by the Makefile), else the installed copy. */
@@ -774,13 +775,12 @@ static int onetime_password(const char **pw, const char **phc, apr_pool_t *p)
 static void print_onetime(const char *pw, apr_int64_t expires)
 {
     char until[32];
-    struct tm tm;
-    time_t t = (time_t)expires;
+    jc_berlin_tm_t tm;
 
-    if (!localtime_r(&t, &tm)
-        || !strftime(until, sizeof(until), "%Y-%m-%d %H:%M", &tm)) {
-        apr_cpystrn(until, "?", sizeof(until));
-    }
+    /* German time, whatever the TZ of the shell that runs this tool */
+    jc_berlin_exp(expires, &tm);
+    apr_snprintf(until, sizeof(until), "%04d-%02d-%02d %02d:%02d", tm.year,
+                 tm.mon, tm.mday, tm.hour, tm.min);
     printf("one-time password: %s\n"
            "valid until: %s\n"
            "(shown once; at the next login it must be replaced by an own "

@@ -41,6 +41,9 @@ typedef struct {
     apr_int64_t reset_window;        /* ... within this many seconds      */
     apr_int64_t lookup_max;          /* postcode lookups per client ...   */
     apr_int64_t lookup_window;       /* ... within this many seconds      */
+    const char *service_phone;       /* JobcenterServicePhone or NULL     */
+    const char *hearing_url;         /* JobcenterHearingImpairedURL/NULL  */
+    const char *info_url;            /* JobcenterInfoURL or NULL          */
 } jc_ctx_t;
 
 /* Registration input as sent by the client (NULL = field missing). */

@@ -14,6 +14,7 @@
 #include "jc_letter.h"
 #include "jc_qr.h"
 #include "jc_utf8.h"
+#include "jc_time.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -182,22 +183,13 @@ const char *jc_letter_cp1252(const char *utf8, apr_pool_t *p)
 
 void jc_date_de(time_t t, char buf[11])
 {
-    struct tm tm;
-
-    if (localtime_r(&t, &tm) == NULL
-        || strftime(buf, 11, "%d.%m.%Y", &tm) != 10) {
-        memcpy(buf, "00.00.0000", 11);
-    }
+    jc_berlin_date_de((apr_int64_t)t, buf);
 }
 
-/* "%H:%M" in local time into buf[6] */
+/* "%H:%M" in German time (Europe/Berlin) into buf[6] */
 static void jc_time_de(time_t t, char buf[6])
 {
-    struct tm tm;
-
-    if (localtime_r(&t, &tm) == NULL || strftime(buf, 6, "%H:%M", &tm) != 5) {
-        memcpy(buf, "00:00", 6);
-    }
+    jc_berlin_time_de((apr_int64_t)t, buf);
 }
 
 /* 1234567 -> "1.234.567" */
@@ -304,7 +296,14 @@ static int jc_chk_head(const jc_letter_head_t *h, apr_pool_t *p,
         || jc_chk(h->kundennummer, 0, "kundennummer", p, err)
         || (h->login_url != NULL
             && jc_chk_ascii(h->login_url, JC_LETTER_URL_MAX, "login_url",
-                            p, err))) {
+                            p, err))
+        || (h->info_url != NULL
+            && jc_chk_ascii(h->info_url, JC_LETTER_URL_MAX, "info_url",
+                            p, err))
+        || (h->hearing_url != NULL
+            && jc_chk_ascii(h->hearing_url, JC_LETTER_URL_MAX,
+                            "hearing_url", p, err))
+        || jc_chk(h->service_phone, 0, "service_phone", p, err)) {
         return -1;
     }
     if (h->recipient[0] == NULL || h->recipient[0][0] == '\0') {
@@ -918,10 +917,13 @@ int jc_letter_credential(apr_pool_t *p, const jc_letter_head_t *h, int part,
         "Faktor (App-Code/TOTP-Verfahren) oder Passkeys eingerichtet "
         "hatten, wurden diese ebenfalls zurückgesetzt und müssen erneut "
         "eingerichtet werden.");
-    jc_para(&L, L.reg,
+    jc_para(&L, L.reg, apr_pstrcat(p,
         "Wichtig: Bitte entfernen Sie vor der Neueinrichtung zuerst "
         "veraltete TOTP-Codes und Passkeys von Ihren Geräten, "
-        "gegebenenfalls auch aus Ihrem Passwort-Manager.");
+        "gegebenenfalls auch aus Ihrem Passwort-Manager.",
+        h->info_url && *h->info_url ? " Weitere Informationen finden Sie "
+        "unter " : "", h->info_url && *h->info_url ? h->info_url : "",
+        h->info_url && *h->info_url ? "." : "", NULL));
     jc_need(&L, 3 * BODY_LEAD + 22);
     jc_para(&L, L.reg, part == 1
         ? "Bitte nutzen Sie für die nächste Anmeldung diesen Benutzernamen:"
@@ -950,6 +952,16 @@ int jc_letter_credential(apr_pool_t *p, const jc_letter_head_t *h, int part,
             "Melden Sie sich mit den Einmal-Zugangsdaten bei "
             "Jobcenter.Digital an. Nach der Anmeldung werden Sie "
             "aufgefordert, den Benutzernamen und das Passwort zu ändern.");
+    }
+    if (h->service_phone && *h->service_phone) {
+        jc_para(&L, L.reg, apr_pstrcat(p, "Ihre Fragen rund um Ihr Konto "
+            "beantworten wir gern telefonisch: Servicenummer: ",
+            h->service_phone, NULL));
+    }
+    if (h->hearing_url && *h->hearing_url) {
+        jc_para(&L, L.reg, apr_pstrcat(p, "Hinweis: Informationen zu "
+            "unserem Servicetelefon für Menschen mit Hörbeeinträchtigungen "
+            "finden Sie auf folgender Seite: ", h->hearing_url, NULL));
     }
     jc_closing(&L, h->jc_name);
     return jc_lay_end(&L, 0, pdf, len, err);

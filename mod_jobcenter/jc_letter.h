@@ -32,6 +32,13 @@ typedef struct {
     const char *login_url;      /* credential letters: where to sign in,
                                    printed in the text; NULL: the text
                                    names "Jobcenter.Digital" instead     */
+    /* Credential letters, the operator's settings (NULL: line left out):
+     * JobcenterInfoURL, JobcenterServicePhone, JobcenterHearingImpairedURL */
+    const char *info_url;       /* "Weitere Informationen finden Sie
+                                   unter …" after the "Wichtig" note     */
+    const char *service_phone;  /* "Servicenummer: …"                     */
+    const char *hearing_url;    /* page about the service for people with
+                                   hearing impairments                  */
 } jc_letter_head_t;
 
 /* Each returns 0 and sets *pdf and *len (allocated in p) or returns -1 and
@@ -82,7 +89,8 @@ typedef struct {
 int jc_receipt_pdf(apr_pool_t *p, const jc_receipt_t *r, const char **pdf,
                    apr_size_t *len, const char **err);
 
-/* "DD.MM.YYYY" in local time (the server's TZ) into buf[11] */
+/* "DD.MM.YYYY" in German time (Europe/Berlin, whatever the server's TZ)
+ * into buf[11] */
 void jc_date_de(time_t t, char buf[11]);
 
 /* UTF-8 -> CP1252 (WinAnsiEncoding) as drawn in the PDFs, in p: letters

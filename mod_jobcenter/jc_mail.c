@@ -6,6 +6,7 @@
  * startup (tests call it in their setup). */
 
 #include "jc_mail.h"
+#include "jc_time.h"
 #include "jc_utf8.h"
 
 #include <limits.h>
@@ -28,19 +29,52 @@
 #define JC_MAIL_MAX_NAME     128           /* longest spool file name      */
 #define JC_MAIL_TIMEOUT_DEF  30L           /* timeout if none configured   */
 
-/* Closing lines shared by all templates. */
-#define JC_MAIL_CLOSING \
-    "Mit freundlichen Grüßen\n" \
-    "Ihr Jobcenter\n" \
-    "\n" \
-    "Bitte antworten Sie nicht auf diese E-Mail: Sie wurde automatisch " \
-    "versandt. Ihre Fragen rund um Ihr Konto beantworten wir gern über " \
-    "Ihr Jobcenter.\n"
-
 /* 1 if s contains CR or LF. */
 static int jc_mail_has_crlf(const char *s)
 {
     return strpbrk(s, "\r\n") != NULL;
+}
+
+/* Closing lines shared by all templates, with the operator's service lines
+ * (JobcenterServicePhone, JobcenterHearingImpairedURL): set once at
+ * start-up, before any thread or child exists, read-only afterwards. */
+static const char *jc_mail_phone;
+static const char *jc_mail_hearing;
+
+void jc_mail_set_service(const char *phone, const char *hearing_url)
+{
+    jc_mail_phone = phone && *phone && !jc_mail_has_crlf(phone)
+                    ? phone : NULL;
+    jc_mail_hearing = hearing_url && *hearing_url
+                      && !jc_mail_has_crlf(hearing_url) ? hearing_url : NULL;
+}
+
+const char *jc_mail_closing(apr_pool_t *p)
+{
+    const char *s = "Mit freundlichen Grüßen\n"
+                    "Ihr Jobcenter\n"
+                    "\n"
+                    "Bitte antworten Sie nicht auf diese E-Mail: Sie wurde "
+                    "automatisch versandt. ";
+
+    if (jc_mail_phone) {
+        s = apr_pstrcat(p, s, "Ihre Fragen rund um Ihr Konto beantworten "
+                        "wir gern telefonisch:\n"
+                        "\n"
+                        "Servicenummer: ", jc_mail_phone, "\n", NULL);
+    }
+    else {
+        s = apr_pstrcat(p, s, "Ihre Fragen rund um Ihr Konto beantworten "
+                        "wir gern über Ihr Jobcenter.\n", NULL);
+    }
+    if (jc_mail_hearing) {
+        s = apr_pstrcat(p, s, "\n"
+                        "Hinweis: Informationen zu unserem Servicetelefon "
+                        "für Menschen mit Hörbeeinträchtigungen finden Sie "
+                        "auf folgender Seite:\n", jc_mail_hearing, "\n",
+                        NULL);
+    }
+    return s;
 }
 
 /* 1 if s is non-empty printable ASCII (space allowed, no controls). */
@@ -275,8 +309,8 @@ jc_mail_t *jc_mail_confirm(const char *from, const char *rcpt,
         "\n"
         "Wichtig: Bestätigen Sie Ihre E-Mail-Adresse innerhalb von "
         "24 Stunden.\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
+        "\n",
+        jc_mail_closing(p), NULL);
     return jc_mail_compose(from, rcpt, "Bestätigung Ihrer E-Mail-Adresse",
                            body, now, p);
 }
@@ -310,8 +344,8 @@ jc_mail_t *jc_mail_already_registered(const char *from, const char *rcpt,
         "\n"
         "Wenn Sie das nicht waren, können Sie diese E-Mail ignorieren. "
         "An Ihrem Konto wurde nichts geändert.\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
+        "\n",
+        jc_mail_closing(p), NULL);
     return jc_mail_compose(from, rcpt,
                            "Registrierung mit Ihrer E-Mail-Adresse",
                            body, now, p);
@@ -349,8 +383,8 @@ static jc_mail_t *jc_mail_factor_added(const char *from, const char *rcpt,
         "Anmeldeseite über „Passwort vergessen“) und wenden Sie sich an Ihr "
         "Jobcenter, damit der fremde ", factor, " entfernt wird:\n",
         login_link, "\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
+        "\n",
+        jc_mail_closing(p), NULL);
     return jc_mail_compose(from, rcpt, subject, body, now, p);
 }
 
@@ -409,50 +443,15 @@ jc_mail_t *jc_mail_credentials_reset(const char *from, const char *rcpt,
         "\n"
         "Wenn Sie keine neuen Zugangsdaten angefordert haben, wenden Sie "
         "sich bitte an Ihr Jobcenter.\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
+        "\n",
+        jc_mail_closing(p), NULL);
     return jc_mail_compose(from, rcpt, "Zugangsdaten zurückgesetzt", body,
                            now, p);
 }
 
-/* Epoch seconds of the last Sunday of month (0-based, March = 2,
- * October = 9) of year at 01:00 UTC: the EU summer time switch. */
-static apr_int64_t eu_switch(int year, int month)
-{
-    apr_time_exp_t tm;
-    apr_time_t t;
-    int wday;
-
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month;
-    tm.tm_mday = 31;          /* March and October have 31 days */
-    tm.tm_hour = 1;
-    if (apr_time_exp_gmt_get(&t, &tm) != APR_SUCCESS) {
-        return 0;
-    }
-    /* weekday of the 31st: apr_time_exp_gmt fills tm_wday */
-    apr_time_exp_gmt(&tm, t);
-    wday = tm.tm_wday;
-    return (apr_int64_t)apr_time_sec(t) - (apr_int64_t)wday * 86400;
-}
-
 const char *jc_mail_berlin_time(apr_int64_t at, apr_pool_t *p)
 {
-    apr_time_exp_t tm;
-    apr_int64_t off = 3600;
-
-    if (apr_time_exp_gmt(&tm, apr_time_from_sec(at)) != APR_SUCCESS) {
-        return "";
-    }
-    if (at >= eu_switch(tm.tm_year + 1900, 2)
-        && at < eu_switch(tm.tm_year + 1900, 9)) {
-        off = 7200;
-    }
-    apr_time_exp_gmt(&tm, apr_time_from_sec(at + off));
-    return apr_psprintf(p, "%02d.%02d.%04d um %02d:%02d Uhr", tm.tm_mday,
-                        tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
-                        tm.tm_min);
+    return jc_berlin_datetime_de(at, p);
 }
 
 jc_mail_t *jc_mail_security_changed(const char *from, const char *rcpt,
@@ -486,8 +485,8 @@ jc_mail_t *jc_mail_security_changed(const char *from, const char *rcpt,
         "Seite „Sicherheit“ Ihre Passkeys und Ihren zweiten Faktor und "
         "wenden Sie sich an Ihr Jobcenter:\n",
         login_link, "\n"
-        "\n"
-        JC_MAIL_CLOSING, NULL);
+        "\n",
+        jc_mail_closing(p), NULL);
     return jc_mail_compose(from, rcpt,
                            "Ihre Sicherheitseinstellungen wurden geändert",
                            body, now, p);

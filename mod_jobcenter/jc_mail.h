@@ -59,6 +59,16 @@ jc_mail_t *jc_mail_passkey_enabled(const char *from, const char *rcpt,
  * last Sunday of October 01:00 UTC), in p. */
 const char *jc_mail_berlin_time(apr_int64_t at, apr_pool_t *p);
 
+/* The operator's service lines for the closing of every mail: the phone
+ * number (JobcenterServicePhone) and the page about the service for people
+ * with hearing impairments (JobcenterHearingImpairedURL); NULL or "" leaves
+ * a line out. Call once at start-up (not thread-safe). */
+void jc_mail_set_service(const char *phone, const char *hearing_url);
+
+/* "Mit freundlichen Grüßen … Ihr Jobcenter", the no-reply note and the
+ * service lines set above, in p. */
+const char *jc_mail_closing(apr_pool_t *p);
+
 /* The notice "Ihre Sicherheitseinstellungen wurden geändert": what
  * changed (one German sentence, e.g. "Der Passkey „Laptop“ wurde
  * entfernt."), when (at, Berlin time), and what to do when it was not the

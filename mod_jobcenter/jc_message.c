@@ -27,7 +27,7 @@ static const jc_anliegen_t anliegen[] = {
     { "miete_heizkosten", "Frage zu Miete und Heizkosten", G_LEISTUNG,
       "leistung" },
     { "fristverlaengerung", "Fristverlängerung", G_LEISTUNG, "leistung" },
-    { "bildung_teilhabe", "Informationen du Fragen zu Leistungen für "
+    { "bildung_teilhabe", "Informationen und Fragen zu Leistungen für "
       "Bildung und Teilhabe", G_LEISTUNG, "but" },
     { "terminanfrage", "Terminanfrage", G_LEISTUNG, "leistung" },
     { "sonstiges", "Sonstiges", G_LEISTUNG, "leistung" },

@@ -73,6 +73,9 @@ static jc_db_rc_e letter_head(jc_db_t *db, jc_letter_head_t *h,
     h->date = (time_t)now;
     h->login_url = ctx->base_url
         ? apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL) : NULL;
+    h->info_url = ctx->info_url;
+    h->service_phone = ctx->service_phone;
+    h->hearing_url = ctx->hearing_url;
     *jc_name = h->jc_name;
     return JC_DB_OK;
 }

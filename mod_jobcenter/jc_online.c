@@ -1,10 +1,10 @@
 /* Online-Kommunikation: consent state, history, working days (see
  * jc_online.h). */
 #include <string.h>
-#include <time.h>
 #include <apr_strings.h>
 
 #include "jc_online.h"
+#include "jc_time.h"
 #include "jc_holiday.h"
 #include "jc_event.h"
 #include "jc_mail.h"
@@ -81,41 +81,22 @@ apr_int64_t jc_online_add_workdays(apr_int64_t days, int n, int region)
 
 apr_int64_t jc_online_effective_at(apr_int64_t now, int n, int region)
 {
-    time_t t = (time_t)now;
-    struct tm tm;
-    apr_int64_t day;
+    jc_berlin_tm_t tm;
     int y, m, d;
 
-    if (localtime_r(&t, &tm) == NULL) {
-        return now + (apr_int64_t)n * 86400;
-    }
-    /* calendar arithmetic on the local date, then back to local time */
-    day = jc_online_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
-                                    tm.tm_mday);
-    jc_online_civil_from_days(jc_online_add_workdays(day, n, region), &y, &m,
-                              &d);
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m - 1;
-    tm.tm_mday = d;
-    tm.tm_isdst = -1;      /* let mktime decide CET/CEST */
-    t = mktime(&tm);
-    if (t == (time_t)-1) {
-        return now + (apr_int64_t)n * 86400;
-    }
-    return (apr_int64_t)t;
+    /* calendar arithmetic on the German date, then back to midnight in
+     * Berlin (CET or CEST as that day has it) */
+    jc_berlin_exp(now, &tm);
+    jc_online_civil_from_days(
+        jc_online_add_workdays(
+            jc_online_days_from_civil(tm.year, tm.mon, tm.mday), n, region),
+        &y, &m, &d);
+    return jc_berlin_mktime(y, m, d, 0, 0, 0);
 }
 
 void jc_online_local_date(apr_int64_t t, char buf[11])
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    buf[0] = '\0';
-    if (localtime_r(&tt, &tm) == NULL
-        || strftime(buf, 11, "%Y-%m-%d", &tm) != 10) {
-        buf[0] = '\0';
-    }
+    jc_berlin_date_iso(t, buf);
 }
 
 /* "DD.MM.YYYY" for mails */

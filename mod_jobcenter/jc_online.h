@@ -61,7 +61,7 @@ void jc_online_activate(jc_db_t *db, jc_result_t *res, jc_online_state_t *st,
                         const jc_online_cfg_t *cfg, const jc_session_t *s,
                         apr_int64_t now, apr_pool_t *p);
 
-/* Request deactivation: effective at local midnight of the cfg->deact_days
+/* Request deactivation: effective at German midnight of the cfg->deact_days
  * th working day after today (jc_online_effective_at). 409 not_active when
  * inactive; a second request while one is pending changes nothing (200).
  * One transaction like jc_online_activate. */
@@ -96,12 +96,12 @@ int jc_online_is_workday(apr_int64_t days, int region);
  * Thursday + 1 = the Tuesday after Easter). */
 apr_int64_t jc_online_add_workdays(apr_int64_t days, int n, int region);
 
-/* When a deactivation requested at `now` takes effect: 00:00 local time
- * (the server's TZ) of the n-th working day (jc_online_add_workdays in the
- * region) after now's local date. */
+/* When a deactivation requested at `now` takes effect: 00:00 German time
+ * (Europe/Berlin, whatever the server's TZ) of the n-th working day
+ * (jc_online_add_workdays in the region) after now's German date. */
 apr_int64_t jc_online_effective_at(apr_int64_t now, int n, int region);
 
-/* "YYYY-MM-DD" of t in local time into buf[11]; "" on failure. */
+/* "YYYY-MM-DD" of t in German time (Europe/Berlin) into buf[11]. */
 void jc_online_local_date(apr_int64_t t, char buf[11]);
 
 #endif

@@ -10,14 +10,6 @@
 #include "jc_session.h"
 #include "jc_token.h"
 
-#define JC_MAIL_END \
-    "Mit freundlichen Grüßen\n" \
-    "Ihr Jobcenter\n" \
-    "\n" \
-    "Bitte antworten Sie nicht auf diese E-Mail: Sie wurde automatisch " \
-    "versandt. Ihre Fragen rund um Ihr Konto beantworten wir gern über " \
-    "Ihr Jobcenter.\n"
-
 jc_mail_t *jc_reset_notice(const jc_ctx_t *ctx, const char *rcpt,
                            const char *subject, const char *text,
                            apr_int64_t now, apr_pool_t *p)
@@ -27,7 +19,7 @@ jc_mail_t *jc_reset_notice(const jc_ctx_t *ctx, const char *rcpt,
     }
     return jc_mail_compose(ctx->mail_from, rcpt, subject,
                            apr_pstrcat(p, "Guten Tag,\n\n", text, "\n\n",
-                                       JC_MAIL_END, NULL),
+                                       jc_mail_closing(p), NULL),
                            apr_time_from_sec(now), p);
 }
 

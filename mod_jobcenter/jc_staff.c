@@ -11,6 +11,7 @@
 #include "jc_fsc.h"
 #include "jc_letter.h"
 #include "jc_password.h"
+#include "jc_time.h"
 #include "jc_utf8.h"
 
 #define TEXT_MAX 100        /* characters of a name, street or city      */
@@ -627,13 +628,11 @@ int jc_customer_validate(jc_result_t *res, jc_customer_in_t *in,
         n++;
     }
     else {
-        time_t t = (time_t)now;
-        struct tm tm;
+        jc_berlin_tm_t tm;
         long today, born;
 
-        gmtime_r(&t, &tm);
-        today = (long)(tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100
-                + tm.tm_mday;
+        jc_berlin_exp(now, &tm);
+        today = (long)tm.year * 10000 + tm.mon * 100 + tm.mday;
         born = (long)y * 10000 + m * 100 + d;
         if (born >= today) {
             jc_result_detail(res, "birth_date_future", "birth_date",

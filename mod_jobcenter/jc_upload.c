@@ -1,5 +1,6 @@
 /* Document uploads (see jc_upload.h). */
 #include "jc_upload.h"
+#include "jc_time.h"
 #include "jc_fsc.h"
 #include "jc_letter.h"
 #include "jc_token.h"
@@ -91,23 +92,20 @@ long jc_upload_text_chars(const char *s)
     return chars;
 }
 
-/* "DD.MM.YYYY" and "HH:MM" in local time. */
+/* "DD.MM.YYYY" and "HH:MM" in German time (Europe/Berlin). */
 static const char *date_de(apr_int64_t t, apr_pool_t *p)
 {
     char buf[11];
 
-    jc_date_de((time_t)t, buf);
+    jc_berlin_date_de(t, buf);
     return apr_pstrdup(p, buf);
 }
 
 static const char *time_de(apr_int64_t t, apr_pool_t *p)
 {
-    struct tm tm;
-    time_t tt = (time_t)t;
-    char buf[8];
+    char buf[6];
 
-    localtime_r(&tt, &tm);
-    strftime(buf, sizeof(buf), "%H:%M", &tm);
+    jc_berlin_time_de(t, buf);
     return apr_pstrdup(p, buf);
 }
 
@@ -489,14 +487,13 @@ static int new_codes(const char **ref, const char **code, apr_int64_t now,
                      apr_pool_t *p)
 {
     char a[JC_FSC_LEN + 1], b[JC_FSC_LEN + 1];
-    struct tm tm;
-    time_t t = (time_t)now;
+    jc_berlin_tm_t tm;
 
     if (jc_fsc_new(a) != APR_SUCCESS || jc_fsc_new(b) != APR_SUCCESS) {
         return -1;
     }
-    localtime_r(&t, &tm);
-    *ref = apr_psprintf(p, "%04d-%.4s-%.4s", tm.tm_year + 1900, a, a + 4);
+    jc_berlin_exp(now, &tm);
+    *ref = apr_psprintf(p, "%04d-%.4s-%.4s", tm.year, a, a + 4);
     *code = jc_fsc_group(b, p);
     return 0;
 }

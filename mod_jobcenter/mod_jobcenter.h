@@ -55,6 +55,9 @@ typedef struct {
     apr_off_t max_body;          /* JobcenterMaxBody, bytes               */
     const char *secret_key_file; /* JobcenterSecretKeyFile, absolute path */
     const char *totp_issuer;     /* JobcenterTOTPIssuer                   */
+    const char *service_phone;   /* JobcenterServicePhone (or NULL)       */
+    const char *hearing_url;     /* JobcenterHearingImpairedURL (or NULL) */
+    const char *info_url;        /* JobcenterInfoURL (or NULL)            */
     const char *wa_rp_id;        /* JobcenterWebAuthnRPID                 */
     apr_int64_t wa_challenge_ttl; /* JobcenterWebAuthnChallengeTTL, secs  */
     apr_int64_t fsc_validity;    /* JobcenterFreischaltcodeValidity, days */

@@ -12,6 +12,7 @@
 #include "jc_message.h"
 #include "jc_holiday.h"
 #include "jc_online.h"
+#include "jc_mail.h"
 #include "jc_sql.h"
 #include "jc_utf8.h"
 
@@ -41,6 +42,9 @@
 #define JC_D_MAX_BODY      "JobcenterMaxBody"
 #define JC_D_SECRET_KEY    "JobcenterSecretKeyFile"
 #define JC_D_TOTP_ISSUER   "JobcenterTOTPIssuer"
+#define JC_D_SERVICE_PHONE "JobcenterServicePhone"
+#define JC_D_HEARING_URL   "JobcenterHearingImpairedURL"
+#define JC_D_INFO_URL      "JobcenterInfoURL"
 #define JC_D_WA_RPID       "JobcenterWebAuthnRPID"
 #define JC_D_WA_TTL        "JobcenterWebAuthnChallengeTTL"
 #define JC_D_REAUTH        "JobcenterReauthWindow"
@@ -183,6 +187,9 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(max_body);
     MERGE_PTR(secret_key_file);
     MERGE_PTR(totp_issuer);
+    MERGE_PTR(service_phone);
+    MERGE_PTR(hearing_url);
+    MERGE_PTR(info_url);
     MERGE_PTR(wa_rp_id);
     MERGE_PTR(up_store);
     MERGE_NUM(up_max_file);
@@ -273,6 +280,39 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
         c->secret_key_file = ap_server_root_relative(cmd->pool, arg);
         if (!c->secret_key_file) {
             return JC_D_SECRET_KEY ": invalid path";
+        }
+    }
+    else if (!strcasecmp(name, JC_D_SERVICE_PHONE)) {
+        if (!jc_utf8_label_ok(arg) || strlen(arg) > 100) {
+            return JC_D_SERVICE_PHONE ": 1 to 100 bytes of UTF-8 text "
+                   "without control characters, e.g. "
+                   "\"0800 4 5555 01 (gebührenfrei)\"";
+        }
+        c->service_phone = arg;
+    }
+    else if (!strcasecmp(name, JC_D_HEARING_URL)
+             || !strcasecmp(name, JC_D_INFO_URL)) {
+        const char *q;
+
+        if (strncmp(arg, "https://", 8) && strncmp(arg, "http://", 7)) {
+            return apr_pstrcat(cmd->pool, name, ": must start with "
+                               "http:// or https://", NULL);
+        }
+        for (q = arg; *q; q++) {
+            if (*q <= ' ' || *q >= 0x7f) {
+                return apr_pstrcat(cmd->pool, name, ": printable ASCII "
+                                   "without spaces", NULL);
+            }
+        }
+        if (strlen(arg) > 400) {
+            return apr_pstrcat(cmd->pool, name, ": at most 400 bytes",
+                               NULL);
+        }
+        if (!strcasecmp(name, JC_D_INFO_URL)) {
+            c->info_url = arg;
+        }
+        else {
+            c->hearing_url = arg;
         }
     }
     else if (!strcasecmp(name, JC_D_TOTP_ISSUER)) {
@@ -709,6 +749,15 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_SECRET_KEY, set_str, NULL, RSRC_CONF,
                   "Key file (32 bytes) for secrets at rest such as TOTP "
                   "secrets; required with JobcenterEngine On"),
+    AP_INIT_TAKE1(JC_D_SERVICE_PHONE, set_str, NULL, RSRC_CONF,
+                  "Service phone number in mails and credential letters "
+                  "(unset: no phone line)"),
+    AP_INIT_TAKE1(JC_D_HEARING_URL, set_str, NULL, RSRC_CONF,
+                  "Page about the service for people with hearing "
+                  "impairments, in mails and letters (unset: no hint)"),
+    AP_INIT_TAKE1(JC_D_INFO_URL, set_str, NULL, RSRC_CONF,
+                  "Information page named in the credential letters "
+                  "(unset: no link)"),
     AP_INIT_TAKE1(JC_D_TOTP_ISSUER, set_str, NULL, RSRC_CONF,
                   "Issuer name shown by authenticator apps "
                   "(default Jobcenter.Digital)"),
@@ -887,6 +936,11 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     ctx->thr_client.max_delay = conf->thr_cli_delay;
     ctx->thr_client.lock_secs = conf->thr_cli_window;
     ctx->totp_issuer = conf->totp_issuer;
+    ctx->service_phone = conf->service_phone;
+    ctx->hearing_url = conf->hearing_url;
+    ctx->info_url = conf->info_url;
+    /* the mails' closing (composed in the children, after fork) */
+    jc_mail_set_service(conf->service_phone, conf->hearing_url);
     ctx->wa_rp_id = conf->wa_rp_id;
     ctx->wa_rp_name = JC_WA_RP_NAME;
     ctx->wa_challenge_ttl = conf->wa_challenge_ttl;

@@ -13,6 +13,7 @@
 #include "mod_jobcenter.h"
 #include "jc_konto.h"
 #include "jc_reset.h"
+#include "jc_time.h"
 
 APLOG_USE_MODULE(jobcenter);
 
@@ -179,9 +180,7 @@ int jc_route_konto_sessions_end(jc_call_t *c, jc_result_t *res,
 int jc_route_konto_export(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     json_t *data = NULL;
-    char *txt, day[16];
-    struct tm tm;
-    time_t t = (time_t)c->now;
+    char *txt, day[11];
 
     *out = NULL;
     jc_konto_export(&c->db, res, &data, &c->conf->ctx, &c->sess, c->now,
@@ -198,8 +197,7 @@ int jc_route_konto_export(jc_call_t *c, jc_result_t *res, json_t **out)
     c->raw_len = strlen(txt);
     c->raw_type = "application/json; charset=utf-8";
     free(txt);
-    gmtime_r(&t, &tm);
-    strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+    jc_berlin_date_iso(c->now, day);
     apr_table_setn(c->r->err_headers_out, "Content-Disposition",
                    apr_psprintf(c->r->pool, "attachment; filename=\""
                                 "jobcenter-digital-meine-daten-%s.json\"",

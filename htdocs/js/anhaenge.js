@@ -5,15 +5,16 @@
 // removed file is deleted from the draft. Sending the message passes the
 // draft id; the server moves its files to the message.
 //
-//   const att = attachments({ input, list, status, area: () => 'geldleistung' });
+//   const att = attachments({ input, list, status, area: () => 'geldleistung', drop: el });
 //   att.draftId()   // null without files
 //   att.pending()   // true while a file is still uploading
 //   att.reset()     // after sending
 
 import { api, errorMessage } from './api.js';
 import { fileItem, markFailed, sendFile } from './upload-files.js';
+import { dropArea } from './drop-area.js';
 
-export function attachments({ input, list, status, area }) {
+export function attachments({ input, list, status, area, drop: dropEl = null }) {
     let draft = null;
     let files = [];
 
@@ -65,6 +66,7 @@ export function attachments({ input, list, status, area }) {
     }
 
     input.addEventListener('change', () => add(input.files));
+    dropArea(dropEl, (fl) => add(fl));
 
     return {
         draftId: () => (files.some((f) => f.done && !f.failed) ? draft : null),

@@ -6,12 +6,9 @@
 
 import { showProfileList } from './session-guard.js';
 import { byId, fact } from './ui.js';
+import { dateDe } from './german-time.js';
 
-const pad = (n) => String(n).padStart(2, '0');
-function dateDe(sec) {
-    const d = new Date(sec * 1000);
-    return pad(d.getDate()) + '.' + pad(d.getMonth() + 1) + '.' + d.getFullYear();
-}
+
 
 function item(b) {
     const li = document.createElement('li');

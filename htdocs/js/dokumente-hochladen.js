@@ -9,6 +9,7 @@
 // 4. the confirmation with "Bestätigungs-PDF anzeigen",
 //    "Antragsübersicht einsehen" and "Fertig".
 
+import { dropArea } from './drop-area.js';
 import { api, errorMessage, errorCode } from './api.js';
 import { fileItem, markFailed, mb, sendFile } from './upload-files.js';
 import { requireFullSession } from './session-guard.js';
@@ -197,7 +198,10 @@ async function init() {
     byId('max-files').textContent = String(state.ctx.limits.max_files);
     byId('file-input').accept = state.ctx.limits.accept;
     // the camera where the device offers one (phones, tablets)
-    if (window.matchMedia && window.matchMedia('(pointer: coarse)').matches) show(byId('camera-label'), true);
+    if (window.matchMedia && window.matchMedia('(pointer: coarse)').matches) {
+        show(byId('camera-label'), true);
+        show(byId('camera-input'), true);
+    }
     const list = byId('area-list');
     for (const a of state.ctx.areas) {
         const li = document.createElement('li');
@@ -210,6 +214,7 @@ async function init() {
         list.appendChild(li);
     }
     byId('file-input').addEventListener('change', (e) => { addFiles(e.target.files); e.target.value = ''; });
+    dropArea(byId('file-drop'), (files) => addFiles(files));
     byId('camera-input').addEventListener('change', (e) => { addFiles(e.target.files); e.target.value = ''; });
     byId('to-message').addEventListener('click', () => {
         refresh();

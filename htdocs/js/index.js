@@ -1,6 +1,7 @@
-// Entry page: logged in -> start.html, otherwise -> anmeldung.html.
+// Entry page: the seed's "Anmelden / Registrieren" choice (guide step 2).
+// Somebody already signed in goes on to start.html.
 
 import { api } from './api.js';
 
 const res = await api('GET', '/api/v1/me');
-window.location.replace(res.status === 200 ? 'start.html' : 'anmeldung.html');
+if (res.status === 200) window.location.replace('start.html');

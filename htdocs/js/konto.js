@@ -6,6 +6,7 @@
 // konto/loeschen. Each may answer 403 reauth_required: js/reauth.js then
 // asks for the password, a code or a passkey and sends it again.
 
+import { dateUmTimeDe, todayIso } from './german-time.js';
 import { api, errorMessage, errorCode, clearCsrfToken } from './api.js';
 import { logout } from './logout.js';
 import { requireAuthenticated, toLogin as toLoginFrom } from './account-page.js';
@@ -31,17 +32,7 @@ const NAMES = {
 let konto = null;       // last answer of GET /konto
 let factors = { totp: false, passkey: false };
 
-const dateFmt = new Intl.DateTimeFormat('de-DE', {
-    timeZone: 'Europe/Berlin', day: '2-digit', month: '2-digit', year: 'numeric'
-});
-const timeFmt = new Intl.DateTimeFormat('de-DE', {
-    timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit'
-});
-
-function dayTime(epoch) {
-    const d = new Date(epoch * 1000);
-    return dateFmt.format(d) + ' um ' + timeFmt.format(d) + ' Uhr';
-}
+const dayTime = dateUmTimeDe;
 
 function toLogin(res) {
     toLoginFrom(res, PAGE);
@@ -262,7 +253,7 @@ byId('export').addEventListener('click', async () => {
         const url = URL.createObjectURL(blob);
         const a = document.createElement('a');
         a.href = url;
-        a.download = 'jobcenter-digital-meine-daten-' + new Date().toISOString().slice(0, 10) + '.json';
+        a.download = 'jobcenter-digital-meine-daten-' + todayIso() + '.json';
         document.body.appendChild(a);
         a.click();
         a.remove();

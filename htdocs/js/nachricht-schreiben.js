@@ -137,7 +137,7 @@ async function init() {
     fill(a.data);
     byId('jc-name').textContent = (j.data && j.data.jobcenter && j.data.jobcenter.name) || 'Ihr Jobcenter';
     att = attachments({
-        input: byId('att-input'), list: byId('att-list'), status: byId('att-status'),
+        input: byId('att-input'), list: byId('att-list'), status: byId('att-status'), drop: byId('att-drop'),
         area: () => AREA_OF_TEAM[teams[byId('anliegen').value]] || 'geldleistung'
     });
     byId('text').addEventListener('input', count);

@@ -6,6 +6,7 @@
 // idempotency key kept until accepted; the text stays on errors).
 
 import { api, errorMessage } from './api.js';
+import { dateTimeDe } from './german-time.js';
 import { requireFullSession, loadProfile } from './session-guard.js';
 import { requireOnline } from './online-notice.js';
 import { attachments } from './anhaenge.js';
@@ -14,13 +15,8 @@ import {
 } from './ui.js';
 
 const chars = (s) => Array.from(s).length;
-const pad = (n) => String(n).padStart(2, '0');
 
-function when(sec) {
-    const d = new Date(sec * 1000);
-    return pad(d.getDate()) + '.' + pad(d.getMonth() + 1) + '.' + d.getFullYear() + ', '
-        + pad(d.getHours()) + ':' + pad(d.getMinutes()) + ' Uhr';
-}
+const when = dateTimeDe;
 
 function newKey() {
     if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -100,7 +96,7 @@ async function showConversation(id) {
     const online = await requireOnline(byId('online-notice'), { what: 'Nachrichten schreiben' });
     if (!online.active) return;
     const att = attachments({ input: byId('att-input'), list: byId('att-list'), status: byId('att-status'),
-        area: () => 'geldleistung' });
+        drop: byId('att-drop'), area: () => 'geldleistung' });
     const text = byId('reply-text');
     const countEl = byId('reply-count');
     const count = () => {

@@ -5,6 +5,7 @@
 import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
 import { byId, show, showError } from './ui.js';
+import { dateDe as berlinDate } from './german-time.js';
 
 byId('logout').addEventListener('click', () => logout());
 
@@ -49,9 +50,7 @@ export function dateDe(iso) {
 
 // epoch seconds -> "08.01.2027"
 export function epochDe(sec) {
-    const d = new Date(sec * 1000);
-    const pad = (n) => String(n).padStart(2, '0');
-    return pad(d.getDate()) + '.' + pad(d.getMonth() + 1) + '.' + d.getFullYear();
+    return berlinDate(sec);
 }
 
 export function fullName(c) {

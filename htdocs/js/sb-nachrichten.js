@@ -8,16 +8,12 @@
 // the server's upload pipeline). Every action is audited by the server.
 
 import { api, errorMessage, getCsrfToken } from './api.js';
+import { dateTimeDe } from './german-time.js';
 import { loadStaff, commonFailure } from './sb-common.js';
 import { byId, show, showError, clearMessages, setFieldError, clearFieldErrors, param, focusHeading } from './ui.js';
 
 const chars = (s) => Array.from(s).length;
-const pad = (n) => String(n).padStart(2, '0');
-function when(sec) {
-    const d = new Date(sec * 1000);
-    return pad(d.getDate()) + '.' + pad(d.getMonth() + 1) + '.' + d.getFullYear() + ', '
-        + pad(d.getHours()) + ':' + pad(d.getMinutes()) + ' Uhr';
-}
+const when = dateTimeDe;
 
 function fact(dl, term, value) {
     const dt = document.createElement('dt');

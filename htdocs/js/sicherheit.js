@@ -7,6 +7,7 @@
 // password, a code or a passkey (POST /api/v1/security/reauth) and sends
 // the same change again.
 
+import { dateDe, dateUmTimeDe } from './german-time.js';
 import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
 import { requireAuthenticated, toLogin as toLoginFrom } from './account-page.js';
@@ -26,21 +27,9 @@ let data = null;        // last answer of GET /security
 let renameId = null;    // passkey being renamed
 let deleteTarget = null; // {kind: 'passkey'|'totp', id, name}
 
-const dateFmt = new Intl.DateTimeFormat('de-DE', {
-    timeZone: 'Europe/Berlin', day: '2-digit', month: '2-digit', year: 'numeric'
-});
-const timeFmt = new Intl.DateTimeFormat('de-DE', {
-    timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit'
-});
+const day = dateDe;
 
-function day(epoch) {
-    return dateFmt.format(new Date(epoch * 1000));
-}
-
-function dayTime(epoch) {
-    const d = new Date(epoch * 1000);
-    return dateFmt.format(d) + ' um ' + timeFmt.format(d) + ' Uhr';
-}
+const dayTime = dateUmTimeDe;
 
 function lastUsed(epoch) {
     return epoch ? 'zuletzt verwendet am ' + dayTime(epoch) : 'noch nicht verwendet';

@@ -8,7 +8,10 @@
 
 import { getCsrfToken } from './api.js';
 
+// A size as people read it: "850 Bytes", "48 kB", "1,2 MB", "12 MB".
 export function mb(bytes) {
+    if (bytes < 1000) return bytes.toLocaleString('de-DE') + ' Bytes';
+    if (bytes < 999500) return Math.max(1, Math.round(bytes / 1000)).toLocaleString('de-DE') + ' kB';
     const v = bytes / 1000000;
     return (v >= 10 ? Math.round(v) : Math.round(v * 10) / 10).toLocaleString('de-DE') + ' MB';
 }

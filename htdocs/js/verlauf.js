@@ -3,21 +3,12 @@
 // German text the server gives for it.
 
 import { api, errorMessage } from './api.js';
+import { dateTimeDe } from './german-time.js';
 import { requireFullSession } from './session-guard.js';
 import { byId, show, showError } from './ui.js';
 
-const DATE = new Intl.DateTimeFormat('de-DE', {
-    timeZone: 'Europe/Berlin', day: '2-digit', month: '2-digit', year: 'numeric'
-});
-const TIME = new Intl.DateTimeFormat('de-DE', {
-    timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit'
-});
-
 // "27.11.2026, 18:03 Uhr"
-export function germanDateTime(epochSeconds) {
-    const d = new Date(epochSeconds * 1000);
-    return DATE.format(d) + ', ' + TIME.format(d) + ' Uhr';
-}
+export const germanDateTime = dateTimeDe;
 
 async function init() {
     if (!(await requireFullSession())) return;

@@ -26,7 +26,8 @@ const SEED = '/work/shared/seed/jobcenter-digital-anleitung.txt';
 const SUBJ_NEW = 'Neue Inhalte in Ihrem Profil';
 const SUBJ_REMIND = 'Erinnerung: Neue Inhalte in Ihrem Profil';
 
-// The table of "Erklärung zu „Anliegen“" out of the seed: [{group, label, team_text}].
+// The table of "Erklärung zu „Anliegen“" out of the seed: [{group, label, team_text}]
+// (its typo "Informationen du Fragen" corrected to "und").
 function seedAnliegen() {
     const lines = fs.readFileSync(SEED, 'utf8').split('\n');
     const start = lines.findIndex((l) => l.startsWith('Erklärung zu „Anliegen“ (siehe')
@@ -40,7 +41,8 @@ function seedAnliegen() {
         else if (l === 'Dokumente hochladen') break;
         else if (l.includes('\t') && !l.startsWith('Anliegen\t')) {
             const [label, team] = l.split('\t');
-            rows.push({ group, label, team_text: team });
+            // the guide's one typo, shown corrected to citizens (issue 15)
+            rows.push({ group, label: label.replace('Informationen du Fragen', 'Informationen und Fragen'), team_text: team });
         }
     }
     return rows;

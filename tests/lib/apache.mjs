@@ -95,8 +95,12 @@ function readPid(pidFile) {
 }
 
 export class Apache {
-    constructor({ conf, root, port }) {
+    // tz: the TZ Apache runs in. Default UTC, deliberately not German time:
+    // the portal shows German time whatever the server's zone is, and every
+    // test that reads a date or time checks that on the way.
+    constructor({ conf, root, port, tz = 'UTC' }) {
         this.conf = conf;
+        this.tz = tz;
         this.root = root;
         this.port = port;
         this.pidFile = path.join(root, 'run', 'httpd.pid');
@@ -108,7 +112,8 @@ export class Apache {
 
     // Start; with waitReady (default) resolve once GET readyPath answers.
     async start({ waitReady = true, readyPath = '/api/v1/password-policy', timeoutMs = 20000 } = {}) {
-        const t = await run(APACHE_BIN, ['-f', this.conf, '-k', 'start'], { timeoutMs: 20000, check: false });
+        const t = await run(APACHE_BIN, ['-f', this.conf, '-k', 'start'],
+            { timeoutMs: 20000, check: false, env: { ...process.env, TZ: this.tz } });
         // the pid file appears once the daemonized parent is up (or never,
         // when it dies early: then only the log tells)
         try {

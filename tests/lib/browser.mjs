@@ -20,10 +20,13 @@ const FAILED_LOAD = /^Failed to load resource: the server responded with a statu
 
 // A new context + page at 360x800. opts.expectApi: HTTP statuses of
 // /api/v1/ calls the test provokes on purpose (their "Failed to load
-// resource" console lines are then not errors).
-export async function newPage(browser, { expectApi = [] } = {}) {
+// resource" console lines are then not errors). opts.timezoneId: the
+// browser's time zone (default: the test process's, Europe/Berlin);
+// opts.width/height: another viewport (e.g. 1280 x 900).
+export async function newPage(browser, { expectApi = [], timezoneId, width = 360, height = 800 } = {}) {
     const context = await browser.newContext({
-        viewport: { width: 360, height: 800 }, locale: 'de-DE', serviceWorkers: 'block'
+        viewport: { width, height }, locale: 'de-DE', serviceWorkers: 'block',
+        ...(timezoneId ? { timezoneId } : {})
     });
     context.setDefaultTimeout(15000);
     const page = await context.newPage();
@@ -92,4 +95,9 @@ export async function loginWithTotp(page, base, u, target, step = 30) {
     await totp.waitFor({ state: 'visible' });
     await totp.fill(await generate({ secret: u.secret, epoch: Math.floor(Date.now() / 1000) + step }));
     await totp.press('Enter');
+}
+
+// Sign the page's context in as the API client c (its cookies for base).
+export async function useSession(page, base, c) {
+    await page.context().addCookies([...c.jar.map].map(([name, value]) => ({ name, value, url: base })));
 }

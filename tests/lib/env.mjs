@@ -32,6 +32,8 @@
 //               on one database
 //   allowLog    RegExps of [error]/[crit]/[alert]/[emerg] lines this
 //               environment provokes on purpose
+//   tz          the TZ Apache runs in (default 'UTC'; the tests themselves
+//               run in Europe/Berlin, the time people read, see below)
 //   share       another (started) environment: a second node of it, with
 //               its database (SQLite file or PostgreSQL database), upload
 //               store, key file and SMTP sink (env.mail stays null here);
@@ -48,6 +50,11 @@ import { Apache, generateConfig, unexpectedLogLines, sanitizerReports, ASAN } fr
 import { openDb } from './db.mjs';
 import { startCluster, clusterFromEnv, createDatabase, openPath } from './pg.mjs';
 import { Client } from './http.mjs';
+
+// The test processes compute dates as people in Germany read them (the
+// portal shows German time whatever the server's TZ is); Apache gets its
+// own TZ (startEnv's tz, default UTC).
+process.env.TZ = 'Europe/Berlin';
 
 export const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DB_KIND = process.env.JC_DB || 'sqlite';
@@ -148,7 +155,7 @@ export async function startEnv(opts = {}) {
         env.api = env.client();
         if (beforeStart) await beforeStart(env);
 
-        env.apache = new Apache({ conf: env.conf, root: env.apacheRoot, port: env.port });
+        env.apache = new Apache({ conf: env.conf, root: env.apacheRoot, port: env.port, tz: opts.tz || 'UTC' });
         await env.apache.start({ waitReady });
     } catch (e) {
         await stopEnv(env).catch(() => {});

@@ -2,7 +2,8 @@
 // rules (Online-Kommunikation deactivation, Bescheid delivery day). Written
 // independently of mod_jobcenter/jc_holiday.c: Easter by Gauss's formula
 // (Lichtenberg's completion) instead of the Meeus algorithm, the regional
-// lists as a table by Land. Dates are local (the tests run in Apache's TZ).
+// lists as a table by Land. Dates are local: the tests run in Europe/Berlin
+// (tests/lib/env.mjs), the zone the portal counts days in.
 
 // Easter Sunday of year x as [month, day].
 export function easter(x) {

@@ -181,7 +181,7 @@ static void test_anliegen(void **state)
     assert_int_equal(but, 1);
     assert_int_equal(verm, 6);
     assert_string_equal(jc_msg_anliegen("bildung_teilhabe")->label,
-                        "Informationen du Fragen zu Leistungen für Bildung "
+                        "Informationen und Fragen zu Leistungen für Bildung "
                         "und Teilhabe");
     assert_null(jc_msg_anliegen("unbekannt"));
     assert_null(jc_msg_anliegen(NULL));

@@ -1,5 +1,5 @@
-/* jc_online: working-day arithmetic (pure, and on local dates across DST
- * changes with TZ=Europe/Berlin) and the consent state machine against a
+/* jc_online: working-day arithmetic (pure, and on German dates across DST
+ * changes, whatever TZ is) and the consent state machine against a
  * real SQLite database (history rows with the text version, Verlauf
  * events, notice mails in the outbox, the watchdog's due deactivations). */
 #include <stdarg.h>
@@ -215,14 +215,25 @@ static void test_effective_berlin(void **state)
     jc_online_local_date(utc(2026, 3, 31, 22, 0), buf);
     assert_string_equal(buf, "2026-04-01");
 
-    /* the same instant in UTC: Fri 27.03. 23:30Z is Friday -> Wed 01.04.
-     * 00:00Z; Sun 29.11. 23:30Z is Sunday -> Wed */
+    /* the server's TZ does not matter: with TZ=UTC (or New York) the
+     * same instants give the same German answers (27.03. 23:30Z is
+     * Saturday 00:30 in Berlin -> Wed 01.04. 00:00 CEST, where UTC
+     * would say Wed 01.04. 00:00Z; Sun 29.11. 23:30Z is Monday in
+     * Berlin -> Thu 03.12.) */
     setenv("TZ", "UTC", 1);
     tzset();
     assert_int_equal(jc_online_effective_at(utc(2026, 3, 27, 23, 30), 3, DE),
-                     utc(2026, 4, 1, 0, 0));
+                     utc(2026, 3, 31, 22, 0));
     assert_int_equal(jc_online_effective_at(utc(2026, 11, 29, 23, 30), 3, DE),
-                     utc(2026, 12, 2, 0, 0));
+                     utc(2026, 12, 2, 23, 0));
+    jc_online_local_date(utc(2026, 12, 1, 23, 0), buf);
+    assert_string_equal(buf, "2026-12-02");
+    setenv("TZ", "America/New_York", 1);
+    tzset();
+    assert_int_equal(jc_online_effective_at(utc(2026, 11, 27, 22, 59), 3, DE),
+                     utc(2026, 12, 1, 23, 0));
+    jc_online_local_date(utc(2026, 3, 31, 22, 0), buf);
+    assert_string_equal(buf, "2026-04-01");
     setenv("TZ", "Europe/Berlin", 1);
     tzset();
 }
