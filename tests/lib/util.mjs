@@ -13,17 +13,12 @@ export const nowSec = () => Math.floor(Date.now() / 1000);
 // Lower-case hex SHA-256 of a string or buffer.
 export const sha256hex = (b) => crypto.createHash('sha256').update(b).digest('hex');
 
-// A TCP port that was free on 127.0.0.1 a moment ago (bind :0, read, close).
+// A TCP port that was free on 127.0.0.1 a moment ago, below the kernel's
+// ephemeral range (see freeStaticPort): the suite never listens on a port
+// the kernel may hand to an outgoing connection meanwhile (a busy machine
+// gave "Address already in use" with bind :0 ports).
 export function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.unref();
-        srv.on('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const { port } = srv.address();
-            srv.close(() => resolve(port));
-        });
-    });
+    return freeStaticPort();
 }
 
 // A TCP port on 127.0.0.1 BELOW the kernel's ephemeral range
