@@ -105,6 +105,22 @@ static apr_status_t nat_cache_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+void jc_db_native_release(jc_db_t *db)
+{
+    nat_cache_t *c = NULL;
+    apr_pool_t *cp;
+
+    if (!db->prepared) {
+        return;
+    }
+    cp = apr_hash_pool_get(db->prepared);
+    apr_pool_userdata_get((void **)&c, NAT_CACHE_KEY, cp);
+    if (c) {
+        apr_pool_cleanup_run(cp, c, nat_cache_cleanup);
+        apr_pool_userdata_setn(NULL, NAT_CACHE_KEY, NULL, cp);
+    }
+}
+
 /* The connection's sqlite3 handle, or NULL on PostgreSQL. */
 static sqlite3 *db_native(const jc_db_t *db)
 {

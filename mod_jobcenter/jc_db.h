@@ -112,4 +112,11 @@ int jc_db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc, apr_pool_t *p);
 /* Name of an outcome, for logs. */
 const char *jc_db_rc_name(jc_db_rc_e rc);
 
+/* Finalize the SQLite statements jc_db prepared on db's connection (they
+ * live with the pool of db->prepared): call before apr_dbd_close() when
+ * the connection is closed by hand (the admin tool, unit tests); mod_dbd's
+ * connections are released by their pool's cleanups. No-op on PostgreSQL
+ * and when nothing was prepared. */
+void jc_db_native_release(jc_db_t *db);
+
 #endif
