@@ -10,7 +10,7 @@ APR_CFLAGS := $(shell pkg-config --cflags apr-1 apr-util-1)
 APR_LIBS   := $(shell pkg-config --libs apr-1 apr-util-1)
 WARN    := -Wall -Wextra -Werror
 CFLAGS_CORE := -std=c11 $(WARN) -O2 -g -fPIC $(APR_CFLAGS)
-LIBS    := -largon2 -ljansson -lcbor -lqrencode -lhpdf -lcrypto -lcurl
+LIBS    := -largon2 -ljansson -lcbor -lqrencode -lhpdf -lcrypto -lcurl -lsqlite3
 
 CORE_SRCS := $(sort $(wildcard mod_jobcenter/jc_*.c))
 CORE_OBJS := $(patsubst mod_jobcenter/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))

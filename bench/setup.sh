@@ -147,7 +147,7 @@ DBDPrepareSQL "UPDATE session SET value = %s, expiry = %lld WHERE key = %s" upda
 DBDPrepareSQL "DELETE FROM session WHERE expiry != 0 AND expiry < %lld" cleansession
 
 # /s/<variant>/x -> htdocs/x (the same 200-byte file)
-AliasMatch "^/s/(site|slide)/(.*)\$" "$P/htdocs/\$2"
+AliasMatch "^/s/(site|slide|slide60)/(.*)\$" "$P/htdocs/\$2"
 
 <Location /s/login>
     SetHandler form-login-handler
@@ -180,6 +180,20 @@ AliasMatch "^/s/(site|slide)/(.*)\$" "$P/htdocs/\$2"
     AuthFormSitePassphrase bench-site-passphrase
     Session On
     SessionMaxAge 1800
+    SessionDBDCookieName session path=/;HttpOnly
+    Require valid-user
+</Location>
+# fair sliding peer: the idle timeout moves at most once a minute, as the
+# module's last_seen touch (SessionExpiryUpdateInterval, httpd >= 2.4.41)
+<Location /s/slide60>
+    AuthType form
+    AuthName jc
+    AuthFormProvider file
+    AuthUserFile $P/conf/htpasswd
+    AuthFormSitePassphrase bench-site-passphrase
+    Session On
+    SessionMaxAge 1800
+    SessionExpiryUpdateInterval 60
     SessionDBDCookieName session path=/;HttpOnly
     Require valid-user
 </Location>

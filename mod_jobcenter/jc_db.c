@@ -21,6 +21,8 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 #include <apr_general.h>
+#include <apr_tables.h>
+#include <sqlite3.h>
 
 #include "jc_db.h"
 #include "jc_sql.h"
@@ -30,6 +32,7 @@
 struct jc_db_tx_t {
     const apr_dbd_driver_t *driver;  /* driver of the connection   */
     apr_dbd_t *handle;               /* connection                 */
+    sqlite3 *nat;                    /* its SQLite handle or NULL  */
     apr_pool_t *pool;                /* pool holding the cleanup   */
     int open;                        /* 1 until commit/rollback    */
 };
@@ -50,6 +53,299 @@ struct jc_db_tx_t {
 static int db_is_sqlite(const jc_db_t *db)
 {
     return strcmp(apr_dbd_name(db->driver), "sqlite3") == 0;
+}
+
+/* ---- SQLite without apr_dbd_sqlite3 ------------------------------------
+ * apr_dbd_sqlite3 wraps every sqlite3_prepare/step of every connection in
+ * apr_dbd_mutex_lock(), one mutex per process (apr_dbd.c, "deprecated, but
+ * required for existing providers"); it is released only while the driver
+ * sleeps on SQLITE_BUSY. A statement that computes for a second (a staff
+ * search over a large table) so held every other thread of the child, on
+ * every connection, for that second. Here statements run on the
+ * connection's own sqlite3 handle: SQLite (threadsafe=1, serialized) locks
+ * per connection only, and mod_dbd hands a connection to one request at a
+ * time. Values are read as the driver reads them (text of the column, NULL
+ * as NULL, integers through apr_atoi64), arguments bound as it binds them
+ * (%s as text, %lld as int64, a NULL pointer as NULL), and a busy step is
+ * tried again as the driver did (15 x 100 ms) before SQLITE_BUSY. */
+#define NAT_RETRY_COUNT 15
+#define NAT_RETRY_SLEEP apr_time_from_msec(100)
+#define NAT_CACHE_KEY "jc_db_native_stmts"
+
+struct jc_db_nrow_t {
+    int ncols;
+    const char **v;      /* column values, NULL = SQL NULL */
+};
+
+typedef struct {
+    sqlite3_stmt *st;
+    int nargs;
+    char *types;         /* per placeholder: 's' text, 'l' int64 */
+} nat_stmt_t;
+
+typedef struct {
+    sqlite3 *conn;
+    apr_hash_t *stmts;   /* label -> nat_stmt_t* */
+} nat_cache_t;
+
+/* Finalize the cached statements before mod_dbd closes the connection:
+ * registered after its close cleanup on the same pool, so it runs first
+ * (sqlite3_close refuses a handle with unfinalized statements). */
+static apr_status_t nat_cache_cleanup(void *data)
+{
+    nat_cache_t *c = data;
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(NULL, c->stmts); hi; hi = apr_hash_next(hi)) {
+        nat_stmt_t *ns = apr_hash_this_val(hi);
+
+        sqlite3_finalize(ns->st);
+    }
+    c->stmts = NULL;
+    return APR_SUCCESS;
+}
+
+void jc_db_native_release(jc_db_t *db)
+{
+    nat_cache_t *c = NULL;
+    apr_pool_t *cp;
+
+    if (!db->prepared) {
+        return;
+    }
+    cp = apr_hash_pool_get(db->prepared);
+    apr_pool_userdata_get((void **)&c, NAT_CACHE_KEY, cp);
+    if (c) {
+        apr_pool_cleanup_run(cp, c, nat_cache_cleanup);
+        apr_pool_userdata_setn(NULL, NAT_CACHE_KEY, NULL, cp);
+    }
+}
+
+/* The connection's sqlite3 handle, or NULL on PostgreSQL. */
+static sqlite3 *db_native(const jc_db_t *db)
+{
+    if (!db->driver || !db->handle || !db_is_sqlite(db)) {
+        return NULL;
+    }
+    return apr_dbd_native_handle(db->driver, db->handle);
+}
+
+/* apr_dbd's SQL ("%s", "%lld", "%%") as SQLite SQL with '?'. */
+static const char *nat_sql(const char *sql, char **types, int *n,
+                           apr_pool_t *p)
+{
+    size_t len = strlen(sql);
+    char *out = apr_palloc(p, len + 1), *o = out;
+    char *t = apr_palloc(p, len / 2 + 1);
+    int k = 0;
+
+    while (*sql) {
+        if (sql[0] == '%' && sql[1] == '%') {
+            *o++ = '%';
+            sql += 2;
+        }
+        else if (sql[0] == '%' && sql[1] == 's') {
+            *o++ = '?';
+            t[k++] = 's';
+            sql += 2;
+        }
+        else if (strncmp(sql, "%lld", 4) == 0) {
+            *o++ = '?';
+            t[k++] = 'l';
+            sql += 4;
+        }
+        else {
+            *o++ = *sql++;
+        }
+    }
+    *o = '\0';
+    t[k] = '\0';
+    *types = t;
+    *n = k;
+    return out;
+}
+
+static void nat_error(jc_db_t *db, sqlite3 *conn, int rv, const char *what)
+{
+    snprintf(db->errbuf, sizeof(db->errbuf), "(%d) %s%s%s", rv,
+             what ? what : "", what ? ": " : "", sqlite3_errmsg(conn));
+    db->last_error = db->errbuf;
+}
+
+/* The statement label prepared on conn (cached per connection), or NULL
+ * with last_error set. */
+static nat_stmt_t *nat_stmt(jc_db_t *db, sqlite3 *conn, const char *label)
+{
+    apr_pool_t *cp;
+    nat_cache_t *c = NULL;
+    nat_stmt_t *ns;
+    const jc_sql_stmt_t *st;
+    const char *sql;
+    int rv;
+
+    if (!db->prepared) {
+        db->last_error = label;
+        return NULL;
+    }
+    /* the connection's own pool (mod_dbd: ap_dbd_t.pool) */
+    cp = apr_hash_pool_get(db->prepared);
+    apr_pool_userdata_get((void **)&c, NAT_CACHE_KEY, cp);
+    if (!c || c->conn != conn) {
+        c = apr_pcalloc(cp, sizeof(*c));
+        c->conn = conn;
+        c->stmts = apr_hash_make(cp);
+        apr_pool_userdata_setn(c, NAT_CACHE_KEY, NULL, cp);
+        apr_pool_cleanup_register(cp, c, nat_cache_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    ns = apr_hash_get(c->stmts, label, APR_HASH_KEY_STRING);
+    if (ns) {
+        return ns;
+    }
+    for (st = jc_sql_statements(); st->label; st++) {
+        if (strcmp(st->label, label) == 0) {
+            break;
+        }
+    }
+    if (!st->label) {
+        db->last_error = label; /* not a statement of jc_sql.c */
+        return NULL;
+    }
+    ns = apr_pcalloc(cp, sizeof(*ns));
+    sql = nat_sql(st->sql, &ns->types, &ns->nargs, cp);
+    rv = sqlite3_prepare_v2(conn, sql, -1, &ns->st, NULL);
+    if (rv != SQLITE_OK) {
+        nat_error(db, conn, rv, label);
+        sqlite3_finalize(ns->st);
+        return NULL;
+    }
+    apr_hash_set(c->stmts, st->label, APR_HASH_KEY_STRING, ns);
+    return ns;
+}
+
+static int nat_bind(sqlite3_stmt *st, const nat_stmt_t *ns,
+                    const void **args)
+{
+    int i, rv = SQLITE_OK;
+
+    for (i = 0; i < ns->nargs && rv == SQLITE_OK; i++) {
+        if (!args[i]) {
+            rv = sqlite3_bind_null(st, i + 1);
+        }
+        else if (ns->types[i] == 'l') {
+            rv = sqlite3_bind_int64(st, i + 1,
+                                    *(const apr_int64_t *)args[i]);
+        }
+        else {
+            rv = sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+        }
+    }
+    return rv;
+}
+
+/* Step st to the end; the rows into *rows and *nrows when rows != NULL, the
+ * changed rows into *changes. Returns 0 or an SQLite result code (the
+ * message stays on the connection for sqlite3_errmsg). */
+static int nat_step(sqlite3 *conn, sqlite3_stmt *st,
+                    struct jc_db_nrow_t ***rows, int *nrows, int *changes,
+                    apr_pool_t *p)
+{
+    apr_array_header_t *acc = NULL;
+    int rv, tries = 0, i;
+
+    for (;;) {
+        if (rows) {
+            acc = apr_array_make(p, 4, sizeof(struct jc_db_nrow_t *));
+        }
+        while ((rv = sqlite3_step(st)) == SQLITE_ROW) {
+            struct jc_db_nrow_t *r;
+            int n = sqlite3_column_count(st);
+
+            if (!rows) {
+                continue;
+            }
+            r = apr_palloc(p, sizeof(*r));
+            r->ncols = n;
+            r->v = apr_palloc(p, sizeof(*r->v) * (n > 0 ? n : 1));
+            for (i = 0; i < n; i++) {
+                if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+                    r->v[i] = NULL;
+                }
+                else if (sqlite3_column_type(st, i) == SQLITE_BLOB) {
+                    const void *b = sqlite3_column_blob(st, i);
+                    int len = sqlite3_column_bytes(st, i);
+                    char *c = apr_palloc(p, (apr_size_t)len + 1);
+
+                    if (len > 0) {
+                        memcpy(c, b, (size_t)len);
+                    }
+                    c[len] = '\0';
+                    r->v[i] = c;
+                }
+                else {
+                    const unsigned char *t = sqlite3_column_text(st, i);
+                    int len = sqlite3_column_bytes(st, i);
+
+                    r->v[i] = apr_pstrmemdup(p, t ? (const char *)t : "",
+                                             (apr_size_t)len);
+                }
+            }
+            APR_ARRAY_PUSH(acc, struct jc_db_nrow_t *) = r;
+        }
+        if (rv != SQLITE_BUSY || ++tries > NAT_RETRY_COUNT) {
+            break;
+        }
+        /* another connection holds the lock: start over after a pause
+         * (nothing is held by this thread meanwhile) */
+        sqlite3_reset(st);
+        apr_sleep(NAT_RETRY_SLEEP);
+    }
+    if (rv == SQLITE_DONE) {
+        if (changes) {
+            *changes = sqlite3_changes(conn);
+        }
+        if (rows) {
+            *rows = (struct jc_db_nrow_t **)acc->elts;
+            *nrows = acc->nelts;
+        }
+        rv = 0;
+    }
+    return rv;
+}
+
+/* Run the labelled statement natively. Returns 0 or an SQLite code. */
+static int nat_run(jc_db_t *db, sqlite3 *conn, const char *label,
+                   const void **args, struct jc_db_nrow_t ***rows,
+                   int *nrows, int *changes, apr_pool_t *p)
+{
+    nat_stmt_t *ns = nat_stmt(db, conn, label);
+    int rv;
+
+    if (!ns) {
+        return -1;
+    }
+    rv = nat_bind(ns->st, ns, args);
+    if (rv == SQLITE_OK) {
+        rv = nat_step(conn, ns->st, rows, nrows, changes, p);
+    }
+    /* the statement gives up its read snapshot and bound pointers now;
+     * the error message stays on the connection */
+    sqlite3_reset(ns->st);
+    sqlite3_clear_bindings(ns->st);
+    return rv;
+}
+
+/* A plain statement (BEGIN IMMEDIATE, COMMIT, ROLLBACK) on conn. */
+static int nat_exec(sqlite3 *conn, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int rv = sqlite3_prepare_v2(conn, sql, -1, &st, NULL);
+
+    if (rv == SQLITE_OK) {
+        rv = nat_step(conn, st, NULL, NULL, NULL, NULL);
+    }
+    sqlite3_finalize(st);
+    return rv;
 }
 
 /* The outcome class of a failure with driver text msg. */
@@ -169,16 +465,43 @@ static apr_dbd_prepared_t *db_stmt(jc_db_t *db, const char *label)
     return st;
 }
 
+/* A failure of a native statement: classified as the driver's would be
+ * (rv -1: the statement itself is missing or did not prepare). */
+static jc_db_rc_e nat_fail(jc_db_t *db, int rv)
+{
+    if (rv == -1) {
+        if (db->tx) {
+            db->tx_failed = 1;
+            if (!db->tx_rc) {
+                db->tx_rc = JC_DB_ERROR;
+            }
+        }
+        return JC_DB_ERROR;
+    }
+    return db_classify(db, rv);
+}
+
 jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
                         const void **args, apr_pool_t *p)
 {
-    apr_dbd_prepared_t *st = db_stmt(db, label);
+    apr_dbd_prepared_t *st;
+    sqlite3 *nat = db_native(db);
     apr_time_t start;
     int rv, n = 0;
 
     res->driver = db->driver;
     res->res = NULL;
+    res->nat = NULL;
     res->nrows = 0;
+    if (nat) {
+        start = apr_time_now();
+        do {
+            rv = nat_run(db, nat, label, args, &res->nat, &res->nrows, NULL,
+                         p);
+        } while (rv > 0 && !db->tx && db_retry(db, rv, start, ++n));
+        return rv == 0 ? JC_DB_OK : nat_fail(db, rv);
+    }
+    st = db_stmt(db, label);
     if (!st) {
         return JC_DB_ERROR;
     }
@@ -218,6 +541,14 @@ int jc_db_res_row(jc_db_res_t *res, int i, jc_db_row_t *row, apr_pool_t *p)
 {
     row->driver = res->driver;
     row->row = NULL;
+    row->nat = NULL;
+    if (res->nat) {
+        if (i < 0 || i >= res->nrows) {
+            return -1;
+        }
+        row->nat = res->nat[i];
+        return 0;
+    }
     /* apr_dbd rows are 1-based with random access */
     return apr_dbd_get_row(res->driver, p, res->res, &row->row, i + 1);
 }
@@ -230,6 +561,7 @@ jc_db_rc_e jc_db_select1(jc_db_t *db, jc_db_row_t *row, const char *label,
 
     row->driver = db->driver;
     row->row = NULL;
+    row->nat = NULL;
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -242,13 +574,28 @@ jc_db_rc_e jc_db_select1(jc_db_t *db, jc_db_row_t *row, const char *label,
 jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, const char *label,
                       const void **args, apr_pool_t *p)
 {
-    apr_dbd_prepared_t *st = db_stmt(db, label);
+    apr_dbd_prepared_t *st;
+    sqlite3 *nat = db_native(db);
     apr_time_t start;
     int n = 0, rv, attempt = 0;
 
     if (nrows) {
         *nrows = 0;
     }
+    if (nat) {
+        start = apr_time_now();
+        do {
+            rv = nat_run(db, nat, label, args, NULL, NULL, &n, p);
+        } while (rv > 0 && !db->tx && db_retry(db, rv, start, ++attempt));
+        if (rv != 0) {
+            return nat_fail(db, rv);
+        }
+        if (nrows) {
+            *nrows = n;
+        }
+        return JC_DB_OK;
+    }
+    st = db_stmt(db, label);
     if (!st) {
         return JC_DB_ERROR;
     }
@@ -285,6 +632,9 @@ const char *jc_db_col_str(const jc_db_row_t *row, int col, apr_pool_t *p)
     const char *v = NULL;
 
     (void)p;
+    if (row->nat) {
+        return col >= 0 && col < row->nat->ncols ? row->nat->v[col] : NULL;
+    }
     if (apr_dbd_datum_get(row->driver, row->row, col, APR_DBD_TYPE_STRING,
                           &v) != APR_SUCCESS) {
         return NULL;
@@ -297,6 +647,14 @@ int jc_db_col_i64(const jc_db_row_t *row, int col, apr_int64_t *v,
 {
     apr_int64_t x = 0;
 
+    if (row->nat) {
+        if (col < 0 || col >= row->nat->ncols || !row->nat->v[col]) {
+            *v = dflt;
+            return 0;
+        }
+        *v = apr_atoi64(row->nat->v[col]);
+        return 1;
+    }
     if (apr_dbd_datum_get(row->driver, row->row, col, APR_DBD_TYPE_LONGLONG,
                           &x) != APR_SUCCESS) {
         *v = dflt;
@@ -313,7 +671,12 @@ static apr_status_t db_tx_cleanup(void *data)
 
     if (tx->open) {
         tx->open = 0;
-        apr_dbd_query(tx->driver, tx->handle, &n, "ROLLBACK");
+        if (tx->nat) {
+            nat_exec(tx->nat, "ROLLBACK");
+        }
+        else {
+            apr_dbd_query(tx->driver, tx->handle, &n, "ROLLBACK");
+        }
     }
     return APR_SUCCESS;
 }
@@ -321,6 +684,7 @@ static apr_status_t db_tx_cleanup(void *data)
 jc_db_rc_e jc_db_begin(jc_db_t *db, apr_pool_t *p)
 {
     struct jc_db_tx_t *tx;
+    sqlite3 *nat = db_native(db);
     apr_time_t start = apr_time_now();
     int rv, n, attempt = 0;
 
@@ -330,8 +694,8 @@ jc_db_rc_e jc_db_begin(jc_db_t *db, apr_pool_t *p)
     /* SQLite: the write lock is taken here; while another connection
      * holds it, try again (bounded) instead of failing the request */
     do {
-        rv = apr_dbd_query(db->driver, db->handle, &n,
-                           db_is_sqlite(db) ? "BEGIN IMMEDIATE" : "BEGIN");
+        rv = nat ? nat_exec(nat, "BEGIN IMMEDIATE")
+                 : apr_dbd_query(db->driver, db->handle, &n, "BEGIN");
     } while (rv != 0 && db_retry(db, rv, start, ++attempt));
     if (rv != 0) {
         jc_db_rc_e rc = db_classify(db, rv);
@@ -341,6 +705,7 @@ jc_db_rc_e jc_db_begin(jc_db_t *db, apr_pool_t *p)
     tx = apr_pcalloc(p, sizeof(*tx));
     tx->driver = db->driver;
     tx->handle = db->handle;
+    tx->nat = nat;
     tx->pool = p;
     tx->open = 1;
     apr_pool_cleanup_register(p, tx, db_tx_cleanup, apr_pool_cleanup_null);
@@ -360,11 +725,17 @@ static jc_db_rc_e db_end(jc_db_t *db, const char *sql)
     db->tx = NULL;
     tx->open = 0;
     apr_pool_cleanup_kill(tx->pool, tx, db_tx_cleanup);
-    rv = apr_dbd_query(db->driver, db->handle, &n, sql);
+    rv = tx->nat ? nat_exec(tx->nat, sql)
+                 : apr_dbd_query(db->driver, db->handle, &n, sql);
     if (rv != 0 && sql[0] == 'C') {
         rc = db_classify(db, rv);
         /* a failed COMMIT leaves the transaction open on SQLite */
-        apr_dbd_query(db->driver, db->handle, &n, "ROLLBACK");
+        if (tx->nat) {
+            nat_exec(tx->nat, "ROLLBACK");
+        }
+        else {
+            apr_dbd_query(db->driver, db->handle, &n, "ROLLBACK");
+        }
     }
     return rc;
 }

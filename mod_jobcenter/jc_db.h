@@ -1,6 +1,15 @@
 /* Thin layer over apr_dbd for the core: prepared statements by label,
  * single-row and multi-row selects, writes, and transactions that roll back
- * unless explicitly committed. Core: only APR/apr-util, no httpd headers.
+ * unless explicitly committed. Core: only APR/apr-util (and libsqlite3),
+ * no httpd headers.
+ *
+ * SQLite: statements do not go through apr_dbd_sqlite3, which holds
+ * apr-util's one process-wide mutex (apr_dbd_mutex_lock) around every
+ * prepare and step of every connection, so one slow statement stalled
+ * every other request of the child. jc_db runs them itself on the
+ * connection's sqlite3 handle (apr_dbd_native_handle), with statements
+ * prepared once per connection and cached in its pool. PostgreSQL goes
+ * through apr_dbd_pgsql, which takes no such lock.
  *
  * Arguments follow apr_dbd's "pvb" convention: for %s a const char*
  * (NULL = SQL NULL), for %lld a pointer to apr_int64_t. */
@@ -35,16 +44,19 @@ typedef enum {
     JC_DB_ERROR       /* anything else (missing statement, connection)    */
 } jc_db_rc_e;
 
-/* A result row; columns are read with jc_db_col_*. */
+/* A result row; columns are read with jc_db_col_*. On SQLite the row is
+ * the module's own copy (nat), on PostgreSQL an apr_dbd row. */
 typedef struct {
     const apr_dbd_driver_t *driver;  /* driver the row came from */
-    apr_dbd_row_t *row;              /* apr_dbd row              */
+    apr_dbd_row_t *row;              /* apr_dbd row (PostgreSQL) */
+    const struct jc_db_nrow_t *nat;  /* own row (SQLite) or NULL */
 } jc_db_row_t;
 
 /* A fully fetched result (random access). */
 typedef struct {
     const apr_dbd_driver_t *driver;  /* driver the rows came from */
-    apr_dbd_results_t *res;          /* apr_dbd results           */
+    apr_dbd_results_t *res;          /* apr_dbd results (pgsql)   */
+    struct jc_db_nrow_t **nat;       /* own rows (SQLite)         */
     int nrows;                       /* number of rows            */
 } jc_db_res_t;
 
@@ -99,5 +111,12 @@ int jc_db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc, apr_pool_t *p);
 
 /* Name of an outcome, for logs. */
 const char *jc_db_rc_name(jc_db_rc_e rc);
+
+/* Finalize the SQLite statements jc_db prepared on db's connection (they
+ * live with the pool of db->prepared): call before apr_dbd_close() when
+ * the connection is closed by hand (the admin tool, unit tests); mod_dbd's
+ * connections are released by their pool's cleanups. No-op on PostgreSQL
+ * and when nothing was prepared. */
+void jc_db_native_release(jc_db_t *db);
 
 #endif

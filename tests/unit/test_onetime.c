@@ -323,6 +323,7 @@ static void reset_and_flow(void **state)
                    &r1, p);
     assert_int_equal(res.status, 409);
     assert_string_equal(res.code, "staff_account");
+    jc_db_native_release(&db);
     apr_dbd_close(db.driver, db.handle);
     apr_pool_destroy(p);
 }

@@ -309,6 +309,7 @@ static void issue_voids_and_search_scopes(void **state)
     assert_false(jc_staff_allows(&staff_a, JC_ROLE_SACHBEARBEITUNG));
     jc_staff_disable(&db, &res, "nobody@example.org", NOW, p);
     assert_int_equal(res.status, 404);
+    jc_db_native_release(&db);
     apr_dbd_close(db.driver, db.handle);
     apr_pool_destroy(p);
 }

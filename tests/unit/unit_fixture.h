@@ -66,6 +66,7 @@ static inline int unit_tmp_db_close(jc_db_t *db, apr_pool_t *pool,
 {
     char cmd[96];
 
+    jc_db_native_release(db);
     apr_dbd_close(db->driver, db->handle);
     apr_pool_destroy(pool);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
