@@ -116,8 +116,8 @@ void jc_msg_delivery_day(apr_int64_t provided_at, int region, char buf[11])
     if (sscanf(local, "%4d-%2d-%2d", &y, &m, &d) != 3) {
         return;
     }
-    jc_online_civil_from_days(
-        jc_msg_delivery_days(jc_online_days_from_civil(y, m, d), region), &y, &m,
+    jc_time_civil_from_days(
+        jc_msg_delivery_days(jc_time_days_from_civil(y, m, d), region), &y, &m,
         &d);
     apr_snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
 }
@@ -1481,8 +1481,8 @@ static int date_ok(const char *s, apr_int64_t *days)
         || d < 1 || d > 31) {
         return 0;
     }
-    *days = jc_online_days_from_civil(y, m, d);
-    jc_online_civil_from_days(*days, &y2, &m2, &d2);
+    *days = jc_time_days_from_civil(y, m, d);
+    jc_time_civil_from_days(*days, &y2, &m2, &d2);
     return y == y2 && m == m2 && d == d2;
 }
 
@@ -1501,7 +1501,7 @@ int jc_termin_post(jc_db_t *db, jc_result_t *res, json_t **out,
     *out = NULL;
     jc_online_local_date(now, local);
     today = sscanf(local, "%4d-%2d-%2d", &y, &m, &d) == 3
-            ? jc_online_days_from_civil(y, m, d) : 0;
+            ? jc_time_days_from_civil(y, m, d) : 0;
     if (!in->date || !*in->date) {
         jc_result_detail(res, "date_missing", "date",
                          "Bitte geben Sie das Datum des Termins an.");

@@ -18,35 +18,6 @@
 
 /* ---- working days ------------------------------------------------------ */
 
-/* H. Hinnant's days_from_civil / civil_from_days: exact for every
- * proleptic Gregorian date, no time zone, no DST. */
-apr_int64_t jc_online_days_from_civil(int y, int m, int d)
-{
-    apr_int64_t yy = y - (m <= 2);
-    apr_int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-    apr_int64_t yoe = yy - era * 400;
-    apr_int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    apr_int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return era * 146097 + doe - 719468;
-}
-
-void jc_online_civil_from_days(apr_int64_t z, int *y, int *m, int *d)
-{
-    apr_int64_t era, doe, yoe, doy, mp, yy;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    yy = yoe + era * 400;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yy + (*m <= 2));
-}
-
 int jc_online_is_weekend(apr_int64_t days)
 {
     /* 1970-01-01 was a Thursday: (days + 3) mod 7 = 0 for Monday */
@@ -62,7 +33,7 @@ int jc_online_is_workday(apr_int64_t days, int region)
     if (jc_online_is_weekend(days)) {
         return 0;
     }
-    jc_online_civil_from_days(days, &y, &m, &d);
+    jc_time_civil_from_days(days, &y, &m, &d);
     return !jc_holiday_is(y, m, d, region);
 }
 
@@ -87,9 +58,9 @@ apr_int64_t jc_online_effective_at(apr_int64_t now, int n, int region)
     /* calendar arithmetic on the German date, then back to midnight in
      * Berlin (CET or CEST as that day has it) */
     jc_berlin_exp(now, &tm);
-    jc_online_civil_from_days(
+    jc_time_civil_from_days(
         jc_online_add_workdays(
-            jc_online_days_from_civil(tm.year, tm.mon, tm.mday), n, region),
+            jc_time_days_from_civil(tm.year, tm.mon, tm.mday), n, region),
         &y, &m, &d);
     return jc_berlin_mktime(y, m, d, 0, 0, 0);
 }

@@ -17,6 +17,7 @@
 #include "jc_db.h"
 #include "jc_result.h"
 #include "jc_session.h"
+#include "jc_time.h"
 
 /* Version of the consent text (htdocs/online-kommunikation.html); stored
  * with every consent. Change it whenever the text changes. */
@@ -79,10 +80,8 @@ jc_db_rc_e jc_online_apply_due(jc_db_t *db, int *applied,
 
 /* ---- working days (no database) ---------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (pure arithmetic, no
- * time zone involved), and back. */
-apr_int64_t jc_online_days_from_civil(int y, int m, int d);
-void jc_online_civil_from_days(apr_int64_t z, int *y, int *m, int *d);
+/* Day numbers: jc_time_days_from_civil / jc_time_civil_from_days
+ * (jc_time.h). */
 
 /* 1 = Saturday or Sunday. */
 int jc_online_is_weekend(apr_int64_t days);

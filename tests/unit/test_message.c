@@ -25,7 +25,7 @@ static apr_pool_t *pool;
 
 static apr_int64_t D(int y, int m, int d)
 {
-    return jc_online_days_from_civil(y, m, d);
+    return jc_time_days_from_civil(y, m, d);
 }
 
 static void expect_delivery_in(int region, int y, int m, int d, int ey,
@@ -33,7 +33,7 @@ static void expect_delivery_in(int region, int y, int m, int d, int ey,
 {
     int y2, m2, d2;
 
-    jc_online_civil_from_days(jc_msg_delivery_days(D(y, m, d), region), &y2,
+    jc_time_civil_from_days(jc_msg_delivery_days(D(y, m, d), region), &y2,
                               &m2, &d2);
     if (y2 != ey || m2 != em || d2 != ed) {
         fail_msg("%s %04d-%02d-%02d: got %04d-%02d-%02d, want "
