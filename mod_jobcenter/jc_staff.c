@@ -1120,6 +1120,7 @@ void jc_customer_search(jc_db_t *db, jc_result_t *res,
     const char *tq = trim(q ? q : "", p), *knr, *count_label, *list_label;
     const void *args[5];
     apr_int64_t total = 0, offset;
+    int nargs = 2;
     jc_db_rc_e rc;
     json_t *list;
     int i;
@@ -1156,6 +1157,7 @@ void jc_customer_search(jc_db_t *db, jc_result_t *res,
         list_label = "jc_cust_search_name";
         args[1] = key;
         args[2] = apr_pstrcat(p, key, "\xF4\x8F\xBF\xBF", NULL);
+        nargs = 3;
     }
     if (count_label) {
         rc = jc_db_select1(db, &row, count_label, args, p);
@@ -1168,8 +1170,9 @@ void jc_customer_search(jc_db_t *db, jc_result_t *res,
     /* pages end at JC_CUST_COUNT_MAX rows (and a Kundennummer's at one):
      * nobody pages through more, and OFFSET costs what it skips */
     if (offset < (count_label ? JC_CUST_COUNT_MAX : 1)) {
-        args[count_label ? 3 : 2] = &per_page;
-        args[count_label ? 4 : 3] = &offset;
+        /* (the Kundennummer's statement takes neither) */
+        args[nargs] = &per_page;
+        args[nargs + 1] = &offset;
         rc = jc_db_select(db, &rs, list_label, args, p);
         if (jc_db_fail(res, db, rc, p)) {
             json_decref(list);
