@@ -15,6 +15,11 @@
 #            the JC_UPLOAD input filter) and stock mod_dav PUT, interleaved, a fresh
 #            server per upload: MB/s, workers' idle RSS and VmHWM; dd conv=fsync of
 #            the same sizes on the same disk (bench/upload.sh)
+# growth     (only when named) a small and a large database (GROWTH_SIZES, default
+#            "1000 1000000"; GROWTH_CUST customers, default 500000) filled with SQL:
+#            /me, staff inbox page 1 and 50, customer search by name prefix and
+#            Kundennummer (req/s, large/small >= 0.8), longest purge batch (< 10 ms),
+#            plans (bench/growth.sh)
 # callgrind  instructions per request: apache2 -X under callgrind, ab -k -c1,
 #            (Ir(N2)-Ir(N1))/(N2-N1) for static, /me (SQLite), mod_session_dbd (SQLite).
 #
@@ -30,6 +35,7 @@ TOP=$(cd "$HERE/.." && pwd)
 source "$HERE/lib.sh"
 source "$HERE/setup.sh"
 source "$HERE/upload.sh"
+source "$HERE/growth.sh"
 
 ALL_PHASES=(http login callgrind upload)
 PHASES=("$@"); [[ ${#PHASES[@]} -gt 0 ]] || PHASES=("${ALL_PHASES[@]}")
@@ -84,7 +90,7 @@ trap 'exit 130' INT TERM
 log "results in $RES (scratch $BW)"
 
 NEED_PG=0
-{ has_phase http || has_phase login; } && NEED_PG=1
+{ has_phase http || has_phase login || has_phase growth; } && NEED_PG=1
 setup_all "$NEED_PG"
 
 PEER_ERR=$BW/peer/logs/error.log
@@ -388,6 +394,7 @@ has_phase http && phase_http
 has_phase login && phase_login
 has_phase callgrind && phase_callgrind
 has_phase upload && phase_upload
+has_phase growth && phase_growth
 
 # ======================================================================================
 # summary
@@ -525,6 +532,9 @@ summary() {
   fi
   if has_phase upload; then
     upload_summary
+  fi
+  if has_phase growth; then
+    growth_summary
   fi
   echo
   echo "runtime: $(( $(date +%s) - T0 )) s; load average at start / end: $(awk -F': ' '/^load at start/{print $2}' "$RES/machine.txt") / $(cut -d' ' -f1-3 /proc/loadavg); raw output: $RES"
