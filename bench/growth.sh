@@ -81,7 +81,7 @@ $(W "$n")INSERT INTO conversation (id, jobcenter_id, customer_id, account_id, an
 $(W "$n")INSERT INTO message (id, conversation_id, staff_account, body, created_at)
   SELECT i, i, NULL, 'Nachricht', $now - $n + i FROM $(S "$n");
 COMMIT;
-ANALYZE;
+$([[ $db == pg ]] && echo "VACUUM ANALYZE;" || printf 'ANALYZE;\nPRAGMA wal_checkpoint(TRUNCATE);')
 SQL
 }
 

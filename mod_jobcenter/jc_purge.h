@@ -18,7 +18,7 @@ typedef struct {
 
 /* Batches of one statement per run at most (JC_PURGE_BATCH rows each):
  * a backlog is worked off over several runs. */
-#define JC_PURGE_MAX_BATCHES 200
+#define JC_PURGE_MAX_BATCHES 500
 
 /* Run every purge statement in batches of at most JC_PURGE_BATCH rows, each
  * its own short statement, until a batch comes back short; *rows = total

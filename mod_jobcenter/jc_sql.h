@@ -10,8 +10,8 @@
 /* Rows per housekeeping batch: every purge statement deletes at most this
  * many rows (one short write transaction each); jc_purge_run repeats a
  * statement while it fills its batch. Both spellings must agree. */
-#define JC_PURGE_BATCH     500
-#define JC_PURGE_BATCH_SQL "500"
+#define JC_PURGE_BATCH     100
+#define JC_PURGE_BATCH_SQL "100"
 
 /* Marking for tests/http/plans.test.mjs: a comment line "plan: hot" (runs
  * on a request path that every citizen or staff member takes) or "plan:

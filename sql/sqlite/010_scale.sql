@@ -73,9 +73,24 @@ CREATE INDEX login_throttle_last ON login_throttle(last_failure);
 CREATE INDEX account_unconfirmed ON account(created_at)
     WHERE email IS NOT NULL AND email_confirmed_at IS NULL;
 
--- deleting a login account (Konto löschen) and one-time credentials
+-- deleting an account (the unconfirmed-account purge, Konto löschen, the
+-- one-time credentials): every column that references account(id) leads
+-- an index, else PostgreSQL's foreign-key check scans the referencing
+-- table once per deleted account (measured: a batch of 500 accounts ran
+-- for minutes at 1,000,000 messages)
 CREATE INDEX freischaltcode_used_by ON freischaltcode(used_by);
+CREATE INDEX freischaltcode_created_by ON freischaltcode(created_by);
 CREATE INDEX webauthn_challenge_account ON webauthn_challenge(account_id);
+CREATE INDEX message_staff ON message(staff_account)
+    WHERE staff_account IS NOT NULL;
+CREATE INDEX conversation_assigned ON conversation(assigned_to)
+    WHERE assigned_to IS NOT NULL;
+CREATE INDEX customer_created_by ON customer(created_by);
+CREATE INDEX staff_audit_staff ON staff_audit(staff_account, at);
+CREATE INDEX bescheid_posted_by ON bescheid(posted_by);
+CREATE INDEX termin_posted_by ON termin(posted_by);
+CREATE INDEX upload_submission_status_by ON upload_submission(status_by)
+    WHERE status_by IS NOT NULL;
 
 UPDATE jc_schema SET version = 10;
 COMMIT;

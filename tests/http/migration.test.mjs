@@ -88,7 +88,9 @@ describe('db-init.sh upgrades a version 1 database', () => {
             : 'SELECT count(*) FROM pg_indexes WHERE indexname IN ';
         assert.equal(await env.db.scalar(idx + "('session_last_seen', 'email_token_expiry', 'login_throttle_last', "
             + "'account_unconfirmed', 'customer_name', 'customer_postcode', 'conversation_team', "
-            + "'conversation_inbox', 'freischaltcode_used_by', 'webauthn_challenge_account')"), 10);
+            + "'conversation_inbox', 'freischaltcode_used_by', 'webauthn_challenge_account', "
+            + "'freischaltcode_created_by', 'message_staff', 'conversation_assigned', 'customer_created_by', "
+            + "'staff_audit_staff', 'bescheid_posted_by', 'termin_posted_by', 'upload_submission_status_by')"), 18);
     });
 
     test('the module serves the upgraded database (login, TOTP set-up)', async () => {

@@ -183,5 +183,25 @@ describe(`statement plans (${DB_KIND})`, () => {
         assert.deepEqual(failures, [], failures.join('\n\n'));
     });
 
+    // a DELETE of a parent row makes the database look for referencing rows
+    // (PostgreSQL always; SQLite with foreign_keys on): a column that
+    // references a table rows are deleted from (the account purge, Konto
+    // löschen, the draft purge) must lead an index, or each deleted row
+    // costs a scan of the referencing table, unseen by any plan above
+    test('every column referencing account or upload_draft leads an index', async () => {
+        const db = h.env.db;
+        const missing = db.kind === 'sqlite'
+            ? await db.query(`SELECT m.name AS t, f."from" AS c FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+                WHERE m.type = 'table' AND f."table" IN ('account', 'upload_draft')
+                AND NOT EXISTS (SELECT 1 FROM pragma_index_list(m.name) il, pragma_index_info(il.name) ii
+                                WHERE ii.seqno = 0 AND ii.name = f."from")
+                AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) ti WHERE ti.pk = 1 AND ti.name = f."from")`)
+            : await db.query(`SELECT c.conrelid::regclass::text AS t, a.attname AS c FROM pg_constraint c
+                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                WHERE c.contype = 'f' AND c.confrelid IN ('account'::regclass, 'upload_draft'::regclass)
+                AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])`);
+        assert.deepEqual(missing.map((r) => `${r.t}.${r.c}`), []);
+    });
+
     logTest();
 });

@@ -421,16 +421,16 @@ static void test_purge_batches(void **state)
                 "FROM n WHERE i < 1234) INSERT INTO session (id_hash, "
                 "account_id, state, csrf_token, created_at, last_seen, "
                 "expires_at) SELECT 'h' || i, 77, 0, 'c', 1, 5000, "
-                "CASE WHEN i <= 1201 THEN 10 ELSE 9000 END FROM n");
+                "CASE WHEN i <= 1101 THEN 10 ELSE 9000 END FROM n");
     assert_int_equal(jc_purge_run(&f->db, &rows, &label, &longest, &cfg,
                                   5000, f->pool), JC_DB_OK);
-    assert_int_equal(rows, 1201);
+    assert_int_equal(rows, 1101);
     assert_true(longest >= 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 33);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 133);
     /* idle: last_seen 5000 is older than 1800 s at 7000 */
     assert_int_equal(jc_purge_run(&f->db, &rows, &label, NULL, &cfg,
                                   7000, f->pool), JC_DB_OK);
-    assert_int_equal(rows, 33);
+    assert_int_equal(rows, 133);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 0);
 }
 
