@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh -- mod_jobcenter performance figures next to stock Apache peers.
 #
-#   bench/run.sh [http] [login] [callgrind] [upload] [cluster]   (default: all five)
+#   bench/run.sh [http] [login] [callgrind] [upload] [cluster] [soak] [growth]
+#   (default: the first five; soak and growth only when named)
 #   ./build.sh bench [phase...]                  (installs deps, builds, runs this)
 #
 # http       wrk -t2 -c32 -d10s --latency, $REPS runs per case (median, min/max):
@@ -26,6 +27,11 @@
 #            request (pg_stat_statements, preloaded in the bench's PostgreSQL
 #            when this phase runs), CPU of postgres/Apache/HAProxy per request
 #            (bench/cluster.sh)
+# growth     (only when named) a small and a large database (GROWTH_SIZES, default
+#            "1000 1000000"; GROWTH_CUST customers, default 500000) filled with SQL:
+#            /me, staff inbox page 1 and 50, customer search by name prefix and
+#            Kundennummer (req/s, large/small >= 0.8), longest purge batch (< 10 ms),
+#            plans (bench/growth.sh)
 # callgrind  instructions per request: apache2 -X under callgrind, ab -k -c1,
 #            (Ir(N2)-Ir(N1))/(N2-N1) for static, /me (SQLite), mod_session_dbd (SQLite).
 #
@@ -45,9 +51,12 @@ source "$HERE/lib.sh"
 source "$HERE/setup.sh"
 source "$HERE/upload.sh"
 source "$HERE/cluster.sh"
+source "$HERE/growth.sh"
 
 ALL_PHASES=(http login callgrind upload cluster)
-KNOWN_PHASES=("${ALL_PHASES[@]}" soak)   # soak only when asked for (10 min per database)
+# soak (10 min per database) and growth (fills up to 1,000,000 rows) only
+# when named
+KNOWN_PHASES=("${ALL_PHASES[@]}" soak growth)
 PHASES=("$@"); [[ ${#PHASES[@]} -gt 0 ]] || PHASES=("${ALL_PHASES[@]}")
 for p in "${PHASES[@]}"; do
   [[ " ${KNOWN_PHASES[*]} " == *" $p "* ]] || die "unknown phase '$p' (phases: ${KNOWN_PHASES[*]})"
@@ -102,7 +111,7 @@ trap 'exit 130' INT TERM
 log "results in $RES (scratch $BW)"
 
 NEED_PG=0
-{ has_phase http || has_phase login || has_phase soak || has_phase cluster; } && NEED_PG=1
+{ has_phase http || has_phase login || has_phase soak || has_phase cluster || has_phase growth; } && NEED_PG=1
 # phase cluster counts statements with pg_stat_statements (needs a preload;
 # it costs the other phases' PostgreSQL cases a little when run together)
 if has_phase cluster; then
@@ -506,6 +515,7 @@ has_phase callgrind && phase_callgrind
 has_phase upload && phase_upload
 has_phase soak && phase_soak
 has_phase cluster && phase_cluster
+has_phase growth && phase_growth
 
 # ======================================================================================
 # summary
@@ -656,6 +666,9 @@ summary() {
   fi
   if has_phase cluster; then
     cluster_summary
+  fi
+  if has_phase growth; then
+    growth_summary
   fi
   echo
   echo "runtime: $(( $(date +%s) - T0 )) s; load average at start / end: $(awk -F': ' '/^load at start/{print $2}' "$RES/machine.txt") / $(cut -d' ' -f1-3 /proc/loadavg); raw output: $RES"

@@ -1029,29 +1029,87 @@ static json_t *inbox_json(const jc_db_row_t *row, apr_pool_t *p)
     return c;
 }
 
-int jc_msg_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
-                 const jc_staff_t *st, const char *status, apr_pool_t *p)
+/* A decimal number 0..INT64_MAX of at most 18 digits, the whole of
+ * [s, end): 1, else 0. */
+static int dec_i64(const char *s, const char *end, apr_int64_t *v)
 {
-    const void *args[3];
-    json_t *list;
+    apr_int64_t n = 0;
+
+    if (end <= s || end - s > 18) {
+        return 0;
+    }
+    for (; s < end; s++) {
+        if (*s < '0' || *s > '9') {
+            return 0;
+        }
+        n = n * 10 + (*s - '0');
+    }
+    *v = n;
+    return 1;
+}
+
+int jc_msg_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
+                 const jc_staff_t *st, const char *status,
+                 const char *limit, const char *before, apr_pool_t *p)
+{
+    const void *args[6];
+    /* first page: before every row */
+    apr_int64_t at = APR_INT64_MAX, id = APR_INT64_MAX, n = JC_INBOX_PAGE_MAX;
+    apr_int64_t fetch;
+    int with_status = status && *status, k = 0;
+    json_t *list, *next = json_null();
 
     *out = NULL;
-    if (status && *status && !status_text(status)) {
+    if (with_status && !status_text(status)) {
         return jc_result_set(res, 422, "status_invalid", "Bitte wählen Sie "
                              "einen Status: „neu“, „in Bearbeitung“ oder "
                              "„erledigt“.", "status");
     }
-    args[0] = &st->jobcenter_id;
-    args[1] = st->team;
-    args[2] = status;
-    list = select_list(db, res, status && *status ? "jc_msg_inbox_status"
-                                                  : "jc_msg_inbox_all",
+    if (limit && (!dec_i64(limit, limit + strlen(limit), &n) || n < 1
+                  || n > JC_INBOX_PAGE_MAX)) {
+        return jc_result_set(res, 422, "limit_invalid", "Die Seitengröße "
+                             "ist ungültig (1 bis 200).", "limit");
+    }
+    if (before) {
+        const char *dot = strchr(before, '.');
+
+        if (!dot || !dec_i64(before, dot, &at)
+            || !dec_i64(dot + 1, dot + 1 + strlen(dot + 1), &id)) {
+            return jc_result_set(res, 422, "cursor_invalid", "Die "
+                                 "Seitenangabe ist ungültig.", "before");
+        }
+    }
+    /* one row more than the page: whether a next page exists */
+    fetch = n + 1;
+    args[k++] = &st->jobcenter_id;
+    args[k++] = st->team;
+    if (with_status) {
+        args[k++] = status;
+    }
+    args[k++] = &at;
+    args[k++] = &id;
+    args[k++] = &fetch;
+    list = select_list(db, res, with_status ? "jc_msg_inbox_status"
+                                            : "jc_msg_inbox_all",
                        args, inbox_json, p);
     if (!list) {
         return res->status;
     }
-    *out = json_pack("{s:o, s:s, s:s}", "conversations", list, "team",
-                     st->team, "team_text", jc_staff_team_text(st->team));
+    if ((apr_int64_t)json_array_size(list) > n) {
+        json_t *last = json_array_get(list, (size_t)n - 1);
+
+        apr_int64_t last_at = (apr_int64_t)json_integer_value(
+                          json_object_get(last, "updated_at"));
+        apr_int64_t last_id = (apr_int64_t)json_integer_value(
+                          json_object_get(last, "id"));
+
+        next = json_string(apr_psprintf(p, "%" APR_INT64_T_FMT ".%"
+                                        APR_INT64_T_FMT, last_at, last_id));
+        json_array_remove(list, (size_t)n);
+    }
+    *out = json_pack("{s:o, s:s, s:s, s:o}", "conversations", list, "team",
+                     st->team, "team_text", jc_staff_team_text(st->team),
+                     "next", next);
     return 200;
 }
 

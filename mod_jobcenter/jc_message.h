@@ -156,11 +156,19 @@ int jc_termin_reschedule(jc_db_t *db, jc_result_t *res, json_t **out,
 
 /* ---- staff (team of the staff row, own jobcenter only) ---------------- */
 
-/* GET staff/messages?status=: conversations routed to the caller's team
- * of the caller's jobcenter; status "" = all, else neu | in_bearbeitung |
- * erledigt (422 status_invalid). Each with Kundennummer and name. */
+/* Largest page of a staff inbox (also the default). */
+#define JC_INBOX_PAGE_MAX 200
+
+/* GET staff/messages?status=&limit=&before=: conversations routed to the
+ * caller's team of the caller's jobcenter, newest activity first; status
+ * "" = all, else neu | in_bearbeitung | erledigt (422 status_invalid).
+ * Each with Kundennummer and name. Keyset pages: limit 1..200 (NULL =
+ * 200; 422 limit_invalid), before = the "next" cursor of the previous
+ * page ("<updated_at>.<id>"; NULL = first page; 422 cursor_invalid).
+ * *out gets "next": the cursor of the following page or null. */
 int jc_msg_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
-                 const jc_staff_t *st, const char *status, apr_pool_t *p);
+                 const jc_staff_t *st, const char *status,
+                 const char *limit, const char *before, apr_pool_t *p);
 
 /* GET staff/messages/conversation?id= (404 for other teams/jobcenters). */
 int jc_msg_staff_conversation(jc_db_t *db, jc_result_t *res, json_t **out,

@@ -1,7 +1,11 @@
 /* Housekeeping (see jc_purge.h). */
+#include <apr_time.h>
+
 #include "jc_purge.h"
+#include "jc_sql.h"
 
 jc_db_rc_e jc_purge_run(jc_db_t *db, int *rows, const char **failed_label,
+                        apr_interval_time_t *longest,
                         const jc_purge_cfg_t *cfg, apr_int64_t now,
                         apr_pool_t *p)
 {
@@ -11,31 +15,56 @@ jc_db_rc_e jc_purge_run(jc_db_t *db, int *rows, const char **failed_label,
     /* links stay as long as their account may stay */
     apr_int64_t acct_cut = now - cfg->unconfirmed;
     struct {
-        const char *label;      /* statement            */
-        const void *args[2];    /* its arguments        */
+        const char *label;      /* statement (deletes one batch)         */
+        const char *first;      /* run before it, same argument (or NULL) */
+        const void *args[1];    /* its argument                          */
     } steps[] = {
-        { "jc_sess_purge",        { &now, &idle_cut } },
-        { "jc_token_purge",       { &acct_cut, NULL } },
-        { "jc_thr_purge",         { &thr_cut, NULL } },
-        { "jc_outbox_purge",      { &sent_cut, NULL } },
-        { "jc_wa_chal_purge",     { &now, NULL } },
-        /* tokens of the accounts about to go first (foreign key) */
-        { "jc_acct_purge_tokens", { &acct_cut, NULL } },
-        { "jc_acct_purge",        { &acct_cut, NULL } },
+        { "jc_sess_purge",      NULL, { &now } },
+        { "jc_sess_purge_idle", NULL, { &idle_cut } },
+        { "jc_token_purge",     NULL, { &acct_cut } },
+        { "jc_thr_purge",       NULL, { &thr_cut } },
+        { "jc_outbox_purge",    NULL, { &sent_cut } },
+        { "jc_wa_chal_purge",   NULL, { &now } },
+        /* the links of the batch of accounts about to go (foreign key) */
+        { "jc_acct_purge",      "jc_acct_purge_tokens", { &acct_cut } },
     };
     size_t i;
 
     *rows = 0;
     *failed_label = NULL;
+    if (longest) {
+        *longest = 0;
+    }
     for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        int n = 0;
-        jc_db_rc_e rc = jc_db_exec(db, &n, steps[i].label, steps[i].args, p);
+        int batch;
 
-        if (rc != JC_DB_OK) {
-            *failed_label = steps[i].label;
-            return rc;
+        /* each batch is one short autocommit statement: other writers
+         * get the database between two batches */
+        for (batch = 0; batch < JC_PURGE_MAX_BATCHES; batch++) {
+            apr_time_t t0 = apr_time_now();
+            int n = 0, m = 0;
+            jc_db_rc_e rc = JC_DB_OK;
+
+            if (steps[i].first) {
+                rc = jc_db_exec(db, &m, steps[i].first, steps[i].args, p);
+                if (rc != JC_DB_OK) {
+                    *failed_label = steps[i].first;
+                    return rc;
+                }
+            }
+            rc = jc_db_exec(db, &n, steps[i].label, steps[i].args, p);
+            if (longest && apr_time_now() - t0 > *longest) {
+                *longest = apr_time_now() - t0;
+            }
+            if (rc != JC_DB_OK) {
+                *failed_label = steps[i].label;
+                return rc;
+            }
+            *rows += n + m;
+            if (n < JC_PURGE_BATCH) {
+                break;
+            }
         }
-        *rows += n;
     }
     return JC_DB_OK;
 }

@@ -5,8 +5,20 @@
 #define JC_SQL_H
 
 /* Schema version this build expects in jc_schema.version. */
-#define JC_SCHEMA_VERSION 9
+#define JC_SCHEMA_VERSION 10
 
+/* Rows per housekeeping batch: every purge statement deletes at most this
+ * many rows (one short write transaction each); jc_purge_run repeats a
+ * statement while it fills its batch. Both spellings must agree. */
+#define JC_PURGE_BATCH     100
+#define JC_PURGE_BATCH_SQL "100"
+
+/* Marking for tests/http/plans.test.mjs: a comment line "plan: hot" (runs
+ * on a request path that every citizen or staff member takes) or "plan:
+ * periodic" (housekeeping, watchdog) directly above a statement's entry.
+ * The test asks SQLite and PostgreSQL for the plan of every statement on a
+ * filled database and fails when a marked one scans a large table or sorts
+ * one. */
 typedef struct {
     const char *label;  /* stable label, "jc_*"                      */
     const char *sql;    /* apr_dbd placeholders: %s, %lld only        */

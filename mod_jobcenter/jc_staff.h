@@ -164,10 +164,22 @@ void jc_customer_by_knr(jc_db_t *db, jc_result_t *res, const char *knr,
 /* JSON object of a customer (API answers). */
 json_t *jc_customer_json(const jc_customer_t *c);
 
-/* Search the customers of one jobcenter: q empty = all; a Kundennummer
- * (any case) matches exactly, other text matches given or family name
- * (case-insensitive substring). page >= 1, per_page 1..100. *out =
- * {"customers": [...], "total": N, "page": P, "per_page": N}. */
+/* Counts of a customer search stop here ("total_more": more than this);
+ * its pages end here. The SQL of jc_cust_count_* counts one more. */
+#define JC_CUST_COUNT_MAX 1000
+
+/* The search key of a name: lower-case, umlauts and accents folded to
+ * ASCII (ä -> ae, ß -> ss, é -> e, ł -> l), runs of spaces and commas one
+ * space, trimmed; other characters kept. Stored as customer.name_key of
+ * "family given". */
+const char *jc_name_key(const char *s, apr_pool_t *p);
+
+/* Search the customers of one jobcenter, each answered from an index: a
+ * Kundennummer (any case, spaces ignored) exactly; five digits a
+ * postcode; other text a prefix of name_key ("family given"); q empty =
+ * all. Ordered by name_key, id. page >= 1, per_page 1..100. *out =
+ * {"customers": [...], "total": N (at most JC_CUST_COUNT_MAX),
+ * "total_more": more than that, "page": P, "per_page": N}. */
 void jc_customer_search(jc_db_t *db, jc_result_t *res,
                         apr_int64_t jobcenter_id, const char *q,
                         apr_int64_t page, apr_int64_t per_page, json_t **out,

@@ -212,7 +212,8 @@ int jc_route_staff_msg_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
     const char *status = jc_api_query_arg(c->r, "status");
 
     return jc_msg_inbox(&c->db, res, out, c->staff, status ? status : "",
-                        c->r->pool);
+                        jc_api_query_arg(c->r, "limit"),
+                        jc_api_query_arg(c->r, "before"), c->r->pool);
 }
 
 int jc_route_staff_msg_conversation(jc_call_t *c, jc_result_t *res,

@@ -76,6 +76,7 @@ static void purge(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
 {
     jc_purge_cfg_t cfg;
     const char *label;
+    apr_interval_time_t longest = 0;
     jc_db_rc_e rc;
     int rows;
 
@@ -91,7 +92,7 @@ static void purge(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
     }
     cfg.sent_keep = JC_KEEP_SENT;
     cfg.unconfirmed = conf->purge_after;
-    rc = jc_purge_run(db, &rows, &label, &cfg, now, p);
+    rc = jc_purge_run(db, &rows, &label, &longest, &cfg, now, p);
     if (rc != JC_DB_OK) {
         ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
                      : APLOG_WARNING, 0, s, JCLOG(00203) "purge %s: %s",
@@ -99,7 +100,8 @@ static void purge(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
     }
     else if (rows > 0) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00204)
-                     "purge: %d rows", rows);
+                     "purge: %d rows, longest batch %" APR_TIME_T_FMT " us",
+                     rows, longest);
     }
 }
 

@@ -56,8 +56,12 @@ async function load() {
         status.textContent = q ? 'Keine Treffer für „' + q + '“.'
             : 'Ihr Jobcenter hat noch keine Kundinnen und Kunden angelegt.';
     } else {
-        status.textContent = total === 1 ? '1 Kundin / Kunde gefunden.'
-            : total + ' Kundinnen und Kunden gefunden.';
+        // the server counts up to 1000 ("total_more": more than that)
+        status.textContent = res.data.total_more
+            ? 'Mehr als ' + total.toLocaleString('de-DE') + ' Kundinnen und Kunden gefunden. '
+                + 'Bitte suchen Sie genauer (Nachname Vorname, Kundennummer oder Postleitzahl).'
+            : total === 1 ? '1 Kundin / Kunde gefunden.'
+                : total + ' Kundinnen und Kunden gefunden.';
     }
     show(byId('pager'), pages > 1);
     byId('page-info').textContent = 'Seite ' + page + ' von ' + pages;

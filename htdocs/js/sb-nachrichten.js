@@ -189,9 +189,34 @@ async function init() {
     }
     const list = byId('conv-list');
     for (const c of res.data.conversations) list.appendChild(listItem(c));
-    const n = res.data.conversations.length;
-    byId('result-status').textContent = n === 0 ? 'Es sind keine Nachrichten vorhanden.'
-        : n + (n === 1 ? ' Nachricht' : ' Nachrichten') + ' für ' + res.data.team_text + '.';
+    let n = res.data.conversations.length;
+    const say = () => {
+        byId('result-status').textContent = n === 0 ? 'Es sind keine Nachrichten vorhanden.'
+            : n + (n === 1 ? ' Nachricht' : ' Nachrichten') + ' für ' + res.data.team_text + '.';
+    };
+    say();
+    // keyset pages of 200: "Weitere Nachrichten laden" while there is a next one
+    let next = res.data.next;
+    if (next) {
+        const more = document.createElement('button');
+        more.type = 'button';
+        more.id = 'conv-more';
+        more.textContent = 'Weitere Nachrichten laden';
+        list.after(more);
+        more.addEventListener('click', async () => {
+            const r = await api('GET', '/api/v1/staff/messages?' + (status ? 'status=' + encodeURIComponent(status) + '&' : '')
+                + 'before=' + encodeURIComponent(next));
+            if (r.status !== 200) {
+                if (!commonFailure(r)) showError(errorMessage(r), []);
+                return;
+            }
+            for (const c of r.data.conversations) list.appendChild(listItem(c));
+            n += r.data.conversations.length;
+            say();
+            next = r.data.next;
+            if (!next) more.remove();
+        });
+    }
 }
 
 init();

@@ -270,6 +270,44 @@ describe('messages routed by Anliegen', () => {
         assert.equal(await env.db.scalar(`SELECT count(*) FROM staff_audit WHERE action = 'message_file_downloaded' AND staff_account <> ${lA.id}`), 0, 'refused downloads are not audited as downloads');
     });
 
+    test('staff inbox in keyset pages: limit and the next cursor walk every conversation once, ties on the time included', async () => {
+        const env = h.env;
+        const [row] = await env.db.query(`SELECT jobcenter_id, customer_id, team FROM conversation WHERE id = ${conv.id}`);
+        const t = Math.floor(Date.now() / 1000) - 5000;
+        for (let i = 0; i < 9; i++) {
+            await env.db.exec('INSERT INTO conversation (jobcenter_id, customer_id, anliegen, team, subject, status, '
+                + `idempotency_key, created_at, updated_at) VALUES (${row.jobcenter_id}, ${row.customer_id}, 'sonstiges', `
+                + `'${row.team}', 'Seite ${i}', 'neu', 'page-${i}', ${t}, ${t + (i < 5 ? 0 : i)})`);
+        }
+        const want = (await env.db.query(`SELECT id FROM conversation WHERE jobcenter_id = ${row.jobcenter_id} `
+            + `AND team = '${row.team}' ORDER BY updated_at DESC, id DESC`)).map((x) => x.id);
+        const all = await lA.c.get('/api/v1/staff/messages');
+        assert.deepEqual(all.json.conversations.map((c) => c.id), want);
+        assert.equal(all.json.next, null);
+        const got = [];
+        let url = '/api/v1/staff/messages?limit=3';
+        for (let pages = 0; url; pages++) {
+            assert.ok(pages < 20, 'the pages do not end');
+            const r = await lA.c.get(url);
+            assert.equal(r.status, 200, r.text);
+            assert.ok(r.json.conversations.length <= 3);
+            got.push(...r.json.conversations.map((c) => c.id));
+            url = r.json.next ? `/api/v1/staff/messages?limit=3&before=${encodeURIComponent(r.json.next)}` : null;
+        }
+        assert.deepEqual(got, want);
+        const neu = await lA.c.get('/api/v1/staff/messages?status=neu&limit=2');
+        assert.equal(neu.json.conversations.length, 2);
+        const neu2 = await lA.c.get(`/api/v1/staff/messages?status=neu&limit=2&before=${neu.json.next}`);
+        assert.ok(neu2.json.conversations.every((c) => c.status === 'neu'
+            && !neu.json.conversations.some((x) => x.id === c.id)));
+        for (const q of ['limit=0', 'limit=201', 'limit=x', 'limit=-1'])
+            assertError(await lA.c.get(`/api/v1/staff/messages?${q}`), 422, 'limit_invalid');
+        for (const q of ['before=1', 'before=a.b', 'before=1.', 'before=.1', 'before=1.2.3', 'before=-1.5',
+            'before=99999999999999999999.1'])
+            assertError(await lA.c.get(`/api/v1/staff/messages?${q}`), 422, 'cursor_invalid');
+        await env.db.exec("DELETE FROM conversation WHERE idempotency_key LIKE 'page-%' AND account_id IS NULL");
+    });
+
     test('a staff reply appears in the citizen\'s Postfach as unread; a notification mail without social data arrives over SMTP; opening marks it read', async () => {
         const env = h.env;
         const mark = env.mail.mark();

@@ -29,6 +29,8 @@ describe('db-init.sh upgrades a version 1 database', () => {
     const h = useEnv({
         beforeStart: async (env) => {
             // turn the fresh database back into version 1, with an account
+            for (const i of ['session_last_seen', 'email_token_expiry', 'login_throttle_last', 'account_unconfirmed'])
+                await env.db.exec(`DROP INDEX ${i}`);
             await env.db.exec('DROP TABLE job_lease');
             await env.db.exec('DROP INDEX mail_outbox_parked');
             for (const c of ['claim_owner', 'claim_until', 'parked_at'])
@@ -79,6 +81,16 @@ describe('db-init.sh upgrades a version 1 database', () => {
         assert.equal(await env.db.scalar('SELECT count(*) FROM job_lease WHERE name NOT IN '
             + "('online_deactivations', 'bescheid_reminders', 'purge')"), 0);
         assert.equal(await env.db.scalar('SELECT count(*) FROM mail_outbox WHERE parked_at IS NOT NULL'), 0);
+        // 010: the customer search key and the indexes of issue 19
+        assert.equal(await env.db.scalar("SELECT count(*) FROM customer WHERE name_key <> ''"), 0);
+        const idx = env.db.kind === 'sqlite'
+            ? "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+            : 'SELECT count(*) FROM pg_indexes WHERE indexname IN ';
+        assert.equal(await env.db.scalar(idx + "('session_last_seen', 'email_token_expiry', 'login_throttle_last', "
+            + "'account_unconfirmed', 'customer_name', 'customer_postcode', 'conversation_team', "
+            + "'conversation_inbox', 'freischaltcode_used_by', 'webauthn_challenge_account', "
+            + "'freischaltcode_created_by', 'message_staff', 'conversation_assigned', 'customer_created_by', "
+            + "'staff_audit_staff', 'bescheid_posted_by', 'termin_posted_by', 'upload_submission_status_by')"), 18);
     });
 
     test('the module serves the upgraded database (login, TOTP set-up)', async () => {

@@ -200,23 +200,42 @@ describe('staff: admin tool, customers, Freischaltcode letters', () => {
         assert.equal(Number(await env.db.scalar('SELECT count(*) FROM customer')), before + 1);
     });
 
-    test('list and search: own jobcenter only, name or Kundennummer, pages', async () => {
+    test('list and search: own jobcenter only, Kundennummer, postcode, name prefix, pages', async () => {
         const env = h.env;
         const made = [];
-        for (const n of ['Aalberg', 'Beispiel', 'Cramer']) made.push(await createCustomer(s.ca, { family_name: n, given_name: 'Suchtest' }));
+        for (const n of ['Aalberg', 'Beispiel', 'Cramer']) made.push(await createCustomer(s.ca, { family_name: `Suchtest-${n}`, given_name: 'Anna' }));
         const other = await createCustomer(s.cb, { family_name: 'Fremdling', given_name: 'Suchtest' });
         s.other = other;
         let r = await s.ca.get('/api/v1/staff/customers?q=suchtest&per_page=2');
         assert.equal(r.status, 200, r.text);
         assert.equal(r.json.total, 3);
-        assert.deepEqual(r.json.customers.map((c) => c.family_name), ['Aalberg', 'Beispiel']);
+        assert.equal(r.json.total_more, false);
+        assert.deepEqual(r.json.customers.map((c) => c.family_name), ['Suchtest-Aalberg', 'Suchtest-Beispiel']);
         r = await s.ca.get('/api/v1/staff/customers?q=suchtest&per_page=2&page=2');
-        assert.deepEqual(r.json.customers.map((c) => c.family_name), ['Cramer']);
-        r = await s.ca.get(`/api/v1/staff/customers?q=${made[1].kundennummer.toLowerCase()}`);
+        assert.deepEqual(r.json.customers.map((c) => c.family_name), ['Suchtest-Cramer']);
+        // a Kundennummer: any case, with or without spaces
+        const k = made[1].kundennummer;
+        r = await s.ca.get(`/api/v1/staff/customers?q=${k.toLowerCase()}`);
         assert.deepEqual(r.json.customers.map((c) => c.id), [made[1].id]);
-        r = await s.ca.get('/api/v1/staff/customers?q=' + encodeURIComponent('SUCHTEST cra'));
-        assert.deepEqual(r.json.customers.map((c) => c.family_name), ['Cramer']);
-        // LIKE wildcards are plain characters
+        r = await s.ca.get('/api/v1/staff/customers?q=' + encodeURIComponent(` ${k.slice(0, 3)} ${k.slice(3, 4)} ${k.slice(4)} `));
+        assert.deepEqual(r.json.customers.map((c) => c.id), [made[1].id]);
+        assert.equal(r.json.total, 1);
+        // "family given", case- and umlaut-insensitive prefix
+        r = await s.ca.get('/api/v1/staff/customers?q=' + encodeURIComponent('SUCHTEST-cramer ann'));
+        assert.deepEqual(r.json.customers.map((c) => c.family_name), ['Suchtest-Cramer']);
+        r = await s.ca.get('/api/v1/staff/customers?q=' + encodeURIComponent('Suchtest-Cramer, Anna'));
+        assert.deepEqual(r.json.customers.map((c) => c.family_name), ['Suchtest-Cramer']);
+        const u = await createCustomer(s.ca, { family_name: 'Großmüller-Çelik', given_name: 'Zoë', postcode: '99441' });
+        for (const q of ['grossmueller', 'GROSSMÜLLER-ÇEL', 'Großmueller-celik zo', 'grossmüller-celik zoe'])
+            assert.deepEqual((await s.ca.get('/api/v1/staff/customers?q=' + encodeURIComponent(q))).json.customers
+                .map((c) => c.id), [u.id], q);
+        // a postcode (five digits)
+        r = await s.ca.get('/api/v1/staff/customers?q=99441');
+        assert.ok(r.json.customers.some((c) => c.id === u.id), r.text);
+        assert.ok(r.json.customers.every((c) => c.postcode === '99441'), r.text);
+        // no substring match; LIKE wildcards are plain characters
+        r = await s.ca.get('/api/v1/staff/customers?q=cramer');
+        assert.equal(r.json.total, 0);
         r = await s.ca.get('/api/v1/staff/customers?q=%25');
         assert.equal(r.json.total, 0);
         r = await s.ca.get('/api/v1/staff/customers?q=Fremdling');
@@ -239,7 +258,7 @@ describe('staff: admin tool, customers, Freischaltcode letters', () => {
         const n = 200;
         for (let i = 0; i < n; i += 10) {
             await Promise.all(Array.from({ length: 10 }, (_, k) => createCustomer(s.cadmin, {
-                given_name: 'Hundert', family_name: `Fall-${String(i + k).padStart(3, '0')}` })));
+                given_name: 'Hundert', family_name: `Hundertfall-${String(i + k).padStart(3, '0')}` })));
         }
         const pages = [];
         for (let page = 1; page <= 5; page++) {
@@ -250,7 +269,7 @@ describe('staff: admin tool, customers, Freischaltcode letters', () => {
             pages.push(r.json.customers.map((c) => c.family_name));
         }
         assert.deepEqual(pages.map((p) => p.length), [50, 50, 50, 50, 0]);
-        assert.deepEqual(pages.flat(), Array.from({ length: n }, (_, i) => `Fall-${String(i).padStart(3, '0')}`));
+        assert.deepEqual(pages.flat(), Array.from({ length: n }, (_, i) => `Hundertfall-${String(i).padStart(3, '0')}`));
     });
 
     test('issue a Freischaltcode: the letter is a PDF with the code and a QR code of the redeem link', async () => {

@@ -3,6 +3,7 @@
 //   await db.query('SELECT id, email FROM account')   -> [{id: 1, email: '…'}]
 //   await db.scalar('SELECT count(*) FROM account')   -> 1 (first column of first row)
 //   await db.exec('UPDATE jc_schema SET version = 999')
+//   await db.text('EXPLAIN …')                         -> the client's output
 // SQLite is opened as www-data (spawned with its uid/gid) so that the -wal/-shm files the
 // server uses never become root-owned. PostgreSQL goes over the unix socket
 // as role jc. Integers come back as numbers on both drivers; NULL as null.
@@ -36,6 +37,10 @@ function sqliteDb(file) {
         },
         async exec(sql) {
             await sqlite(sql, false);
+        },
+        // the CLI's output as text (EXPLAIN QUERY PLAN and the like)
+        async text(sql) {
+            return (await sqlite(sql, false)).stdout;
         }
     };
 }
@@ -59,6 +64,10 @@ function pgDb({ host, port, dbname, user = 'jc', conninfo }) {
         },
         async exec(sql) {
             await psql(sql);
+        },
+        // psql's unaligned output as text (EXPLAIN and the like)
+        async text(sql) {
+            return (await psql(sql)).stdout;
         }
     };
 }

@@ -79,11 +79,14 @@ export async function createCustomer(env, o) {
         birth_date: o.birth_date || '1980-04-01',
         street: 'Hauptstraße 1', postcode: '71332', city: 'Waiblingen'
     };
+    // name_key as the module writes it (jc_name_key), for German and ASCII names
+    const key = `${c.family_name} ${c.given_name}`.toLowerCase().replace(/ä/g, 'ae').replace(/ö/g, 'oe')
+        .replace(/ü/g, 'ue').replace(/ß/g, 'ss').replace(/[\s,]+/g, ' ').trim();
     await env.db.exec('INSERT INTO customer (jobcenter_id, kundennummer, salutation, given_name, family_name, '
-        + 'birth_date, street, postcode, city, created_by, created_at) VALUES '
+        + 'birth_date, street, postcode, city, created_by, created_at, name_key) VALUES '
         + `(${o.jobcenterId}, ${lit(c.kundennummer)}, ${lit(c.salutation)}, ${lit(c.given_name)}, `
         + `${lit(c.family_name)}, ${lit(c.birth_date)}, ${lit(c.street)}, ${lit(c.postcode)}, ${lit(c.city)}, `
-        + `${o.createdBy}, ${nowSec()})`);
+        + `${o.createdBy}, ${nowSec()}, ${lit(key)})`);
     c.id = await idOf(env, `SELECT id FROM customer WHERE kundennummer = ${lit(c.kundennummer)}`);
     c.name = `${c.given_name} ${c.family_name}`;
     return c;

@@ -383,12 +383,12 @@ static void test_purge(void **state)
                      strlen(PW), "127.0.0.1", NULL, NULL, 1000, f->pool);
     assert_int_equal(res.status, 200);
     /* nothing is old enough yet */
-    assert_int_equal(jc_purge_run(&f->db, &rows, &label, &cfg, 2000,
+    assert_int_equal(jc_purge_run(&f->db, &rows, &label, NULL, &cfg, 2000,
                                   f->pool), JC_DB_OK);
     assert_int_equal(rows, 0);
     /* a day later: the unconfirmed account, its link and the idle session
      * are gone; the confirmed account stays */
-    assert_int_equal(jc_purge_run(&f->db, &rows, &label, &cfg,
+    assert_int_equal(jc_purge_run(&f->db, &rows, &label, NULL, &cfg,
                                   1000 + 86401, f->pool), JC_DB_OK);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM account"), 1);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM account "
@@ -398,10 +398,40 @@ static void test_purge(void **state)
     assert_int_equal(count(f, "SELECT COUNT(*) FROM email_token"), 1);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 0);
     assert_true(rows >= 3);
-    assert_int_equal(jc_purge_run(&f->db, &rows, &label, &cfg,
+    assert_int_equal(jc_purge_run(&f->db, &rows, &label, NULL, &cfg,
                                   1000 + 2 * 86400 + 1, f->pool), JC_DB_OK);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM email_token"), 0);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM account"), 1);
+}
+
+/* A backlog larger than one batch goes in batches of JC_PURGE_BATCH: all
+ * of it within one run, the live rows stay. */
+static void test_purge_batches(void **state)
+{
+    fx_t *f = *state;
+    jc_purge_cfg_t cfg = { 1800, 3600, 604800, 86400 };
+    apr_interval_time_t longest = -1;
+    const char *label;
+    int rows;
+
+    exec_sql(f, "INSERT INTO account (id, email, password_hash, "
+                "email_confirmed_at, created_at, updated_at) "
+                "VALUES (77, 'b@example.org', 'x', 1, 1, 1)");
+    exec_sql(f, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                "FROM n WHERE i < 1234) INSERT INTO session (id_hash, "
+                "account_id, state, csrf_token, created_at, last_seen, "
+                "expires_at) SELECT 'h' || i, 77, 0, 'c', 1, 5000, "
+                "CASE WHEN i <= 1101 THEN 10 ELSE 9000 END FROM n");
+    assert_int_equal(jc_purge_run(&f->db, &rows, &label, &longest, &cfg,
+                                  5000, f->pool), JC_DB_OK);
+    assert_int_equal(rows, 1101);
+    assert_true(longest >= 0);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 133);
+    /* idle: last_seen 5000 is older than 1800 s at 7000 */
+    assert_int_equal(jc_purge_run(&f->db, &rows, &label, NULL, &cfg,
+                                  7000, f->pool), JC_DB_OK);
+    assert_int_equal(rows, 133);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 0);
 }
 
 static void test_cookie(void **state)
@@ -488,6 +518,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_outbox_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_purge_batches, setup,
+                                        teardown),
         cmocka_unit_test(test_cookie),
         cmocka_unit_test(test_json_quote),
         cmocka_unit_test(test_throttle),

@@ -314,10 +314,31 @@ static void issue_voids_and_search_scopes(void **state)
     apr_pool_destroy(p);
 }
 
+/* The search key: lower-case, German umlauts and other Latin accents
+ * folded, runs of spaces and commas one space (as migration 010 folds). */
+static void name_keys(void **state)
+{
+    apr_pool_t *p;
+
+    (void)state;
+    apr_pool_create(&p, NULL);
+    assert_string_equal(jc_name_key("Żółć-Müller Łucja", p),
+                        "zolc-mueller lucja");
+    assert_string_equal(jc_name_key("  GROSSMÜLLER-Çelik ,  Zoë ", p),
+                        "grossmueller-celik zoe");
+    assert_string_equal(jc_name_key("Suchtest-Cramer, Anna", p),
+                        "suchtest-cramer anna");
+    assert_string_equal(jc_name_key("Straße", p), "strasse");
+    assert_string_equal(jc_name_key("Иванов", p), "Иванов");
+    assert_string_equal(jc_name_key("", p), "");
+    apr_pool_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(customer_rules),
+        cmocka_unit_test(name_keys),
         cmocka_unit_test(jobcenter_and_staff_rules),
         cmocka_unit_test(roles_allow),
         cmocka_unit_test(generated_passwords_meet_the_rules),

@@ -1,0 +1,214 @@
+# bench/growth.sh -- phase growth of bench/run.sh (issue 19): the same requests
+# and housekeeping on a small and on a large database, filled directly with
+# SQL (recursive CTE on SQLite, generate_series on PostgreSQL).
+#
+# Sizes: GROWTH_SIZES (default "1000 1000000"): accounts, sessions,
+# conversations, messages; customers: min(size, GROWTH_CUST) (default 500000)
+# in one Jobcenter. At each size and database: wrk ($GROWTH_REPS runs of
+# $GROWTH_D s, -c$GROWTH_C) of GET /api/v1/me, the staff inbox (first page and
+# page 50, limit=5 per page), customer search by name prefix and by
+# Kundennummer (typed with spaces); then the purge statements run batch by batch
+# directly in the database (1 % of the sessions expired, 1 % idle, 1 % of the
+# accounts unconfirmed with their links): the longest batch = the longest
+# write-lock hold. Plans of the measured statements beside the figures.
+# Sourced by run.sh (uses its RES, BW, JC_* and helpers).
+
+GROWTH_SIZES=${GROWTH_SIZES:-"1000 1000000"}
+GROWTH_CUST=${GROWTH_CUST:-500000}
+GROWTH_REPS=${GROWTH_REPS:-1}
+GROWTH_D=${GROWTH_D:-5}
+GROWTH_C=${GROWTH_C:-4}
+declare -A GR   # GR[<db>.<size>.<case>] = req/s; GR[<db>.<size>.purge] = ms; .fill = s
+
+growth_sql() {   # growth_sql sqlite|pg  (SQL on stdin)
+  if [[ $1 == sqlite ]]; then runuser -u "$RUN_USER" -- sqlite3 -bail "$JC_SQLITE_DB"
+  else psql_db jc -v ON_ERROR_STOP=1 -q; fi
+}
+
+# growth_reset sqlite|pg: an empty database at the current schema
+growth_reset() {
+  if [[ $1 == sqlite ]]; then
+    rm -f "$JC_SQLITE_DB" "$JC_SQLITE_DB-wal" "$JC_SQLITE_DB-shm"
+    runuser -u "$RUN_USER" -- "$TOP/tools/db-init.sh" sqlite "$JC_SQLITE_DB" 2>/dev/null
+  else
+    psql -X -q -h "$PGSOCK_B" -p "$PGPORT" -U postgres -d postgres -c "DROP DATABASE IF EXISTS jc" \
+      -c "CREATE DATABASE jc OWNER jc"
+    "$TOP/tools/db-init.sh" pgsql -h "$PGSOCK_B" -p "$PGPORT" -U jc -d jc 2>/dev/null
+  fi
+}
+
+# growth_fill sqlite|pg N C NOW
+growth_fill() {
+  local db=$1 n=$2 c=$3 now=$4 W S knr
+  if [[ $db == sqlite ]]; then
+    W() { echo "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $1) "; }
+    S() { echo "s"; }
+    knr="printf('%03dA%06d', 100 + i / 1000000, i % 1000000)"
+  else
+    W() { echo ""; }
+    S() { echo "generate_series(1, $1) AS s(i)"; }
+    knr="lpad((100 + i / 1000000)::text, 3, '0') || 'A' || lpad((i % 1000000)::text, 6, '0')"
+  fi
+  growth_sql "$db" <<SQL
+$([[ $db == pg ]] && echo "SET client_min_messages = error;")
+BEGIN;
+INSERT INTO jobcenter (id, name, street, postcode, city, phone, opening_hours, created_at)
+  VALUES (1, 'Jobcenter Wachstum', 'Weg 1', '10115', 'Berlin', '030 1', 'Mo-Fr', $now);
+$(W "$n")INSERT INTO account (id, email, password_hash, email_confirmed_at, terms_accepted_at,
+    email_consent_at, created_at, updated_at)
+  SELECT i, 'u' || i || '@example.org', 'x', CASE WHEN i % 100 = 50 THEN NULL ELSE $now END, $now, $now,
+    CASE WHEN i % 100 = 50 THEN $now - 864000 ELSE $now - 3600 END, $now FROM $(S "$n");
+INSERT INTO staff (account_id, jobcenter_id, team, role, display_name, created_at)
+  VALUES (1, 1, 'leistung', 'sachbearbeitung', 'Frau Wachstum', $now);
+$(W "$c")INSERT INTO customer (id, jobcenter_id, kundennummer, given_name, family_name, birth_date, street,
+    postcode, city, account_id, created_by, created_at, name_key)
+  SELECT i, 1, $knr, 'Vor' || (i % 1000), 'Fam' || (i % 100000), '1980-01-01', 'Weg 1',
+    CAST(10000 + i % 90000 AS TEXT), 'Berlin', CASE WHEN i > 1 AND i <= $n AND i % 100 <> 50 THEN i END, 1, $now,
+    'fam' || (i % 100000) || ' vor' || (i % 1000) FROM $(S "$c");
+$(W "$n")INSERT INTO session (id_hash, account_id, state, csrf_token, created_at, last_seen, expires_at)
+  SELECT 'g' || i, CASE WHEN i % 100 = 50 THEN 2 ELSE i END, 6, 'c', $now - 7200,
+    CASE WHEN i % 100 = 20 THEN $now - 86400 ELSE $now - 60 END,
+    CASE WHEN i % 100 = 10 THEN $now - 10 ELSE $now + 86400 END FROM $(S "$n");
+$(W "$n")INSERT INTO email_token (token_hash, account_id, email, purpose, created_at, expires_at)
+  SELECT 't' || i, i, 'u' || i || '@example.org', 'confirm', $now - 864000, $now - 777600
+  FROM $(S "$n") WHERE i % 100 = 50;
+$(W "$n")INSERT INTO conversation (id, jobcenter_id, customer_id, account_id, anliegen, team, subject, status,
+    idempotency_key, created_at, updated_at)
+  SELECT i, 1, 1 + (i - 1) % $c, NULL, 'sonstiges',
+    CASE i % 3 WHEN 0 THEN 'leistung' WHEN 1 THEN 'but' ELSE 'vermittlung' END, 'Betreff',
+    CASE (i / 3) % 3 WHEN 0 THEN 'neu' WHEN 1 THEN 'in_bearbeitung' ELSE 'erledigt' END,
+    'k' || i, $now - $n + i, $now - $n + i FROM $(S "$n");
+$(W "$n")INSERT INTO message (id, conversation_id, staff_account, body, created_at)
+  SELECT i, i, NULL, 'Nachricht', $now - $n + i FROM $(S "$n");
+COMMIT;
+$([[ $db == pg ]] && echo "VACUUM ANALYZE;" || printf 'ANALYZE;\nPRAGMA wal_checkpoint(TRUNCATE);')
+SQL
+}
+
+# growth_time sqlite|pg SQL -> milliseconds of one autocommit statement
+growth_time() {
+  if [[ $1 == sqlite ]]; then
+    printf '.timer on\n%s;\n' "$2" | runuser -u "$RUN_USER" -- sqlite3 -bail "$JC_SQLITE_DB" \
+      | awk '/^Run Time:/{printf "%.3f\n", $4 * 1000}' | tail -1
+  else
+    printf '\\timing on\n%s;\n' "$2" | psql_db jc | awk '/^Time:/{print $2}' | tail -1
+  fi
+}
+
+# growth_stmt LABEL INTS STRS -> the statement of jc_sql.c with values (JSON arrays)
+growth_stmt() {
+  node --input-type=module -e "
+    import { readStatements, withValues } from '$TOP/tests/lib/sqlstmts.mjs';
+    const s = readStatements().find((x) => x.label === '$1');
+    process.stdout.write(withValues(s.sql, { ints: $2, strs: $3 }));"
+}
+
+growth_explain() {   # growth_explain sqlite|pg SQL
+  if [[ $1 == sqlite ]]; then runuser -u "$RUN_USER" -- sqlite3 "$JC_SQLITE_DB" "EXPLAIN QUERY PLAN $2"
+  else psql_db jc -c "EXPLAIN $2"; fi
+}
+
+growth_case() {   # growth_case DB N NAME URL [wrk args]
+  local db=$1 n=$2 name=$3 url=$4; shift 4
+  assert_status "$url" 200 "$@"
+  REPS=$GROWTH_REPS WRK_D=$GROWTH_D WRK_C=$GROWTH_C bench_wrk "growth-$db-$n-$name" \
+    "$BW/jc-$([[ $db == pg ]] && echo pg || echo sqlite)/logs/error.log" "$url" "$@"
+  GR[$db.$n.$name]=$(wrk_stat "growth-$db-$n-$name" rps med)
+}
+
+growth_size() {   # growth_size sqlite|pg N
+  local db=$1 n=$2 c now t0 conf cur me_tok st_tok purge_max=0 ms lbl k rows cut_now plans
+  c=$(( n < GROWTH_CUST ? n : GROWTH_CUST ))
+  now=$(date +%s)
+  log "growth $db: filling $n accounts/sessions/conversations/messages, $c customers"
+  growth_reset "$db"
+  t0=$(date +%s)
+  growth_fill "$db" "$n" "$c" "$now"
+  GR[$db.$n.fill]=$(( $(date +%s) - t0 ))
+  log "growth $db $n: filled in ${GR[$db.$n.fill]} s"
+  # purge: batch by batch, before Apache (its watchdog would purge too)
+  for lbl in jc_sess_purge:$now jc_sess_purge_idle:$((now - 1800)) jc_token_purge:$((now - 604800)) \
+             jc_acct_purge_tokens:$((now - 604800)) jc_acct_purge:$((now - 604800)); do
+    for ((k = 0; k < 40; k++)); do
+      ms=$(growth_time "$db" "$(growth_stmt "${lbl%%:*}" "[${lbl#*:}]" '[]')")
+      printf '%s\t%s\t%s\t%s\t%s\n' "$db" "$n" "${lbl%%:*}" "$k" "$ms" >> "$RES/growth-purge.tsv"
+      purge_max=$(awk -v a="$purge_max" -v b="$ms" 'BEGIN{print (b + 0 > a + 0) ? b : a}')
+      [[ ${lbl%%:*} == jc_acct_purge_tokens ]] && break   # one batch, then jc_acct_purge
+      rows=$(jc_q "$db" "$(case ${lbl%%:*} in
+        jc_sess_purge) echo "SELECT count(*) FROM session WHERE expires_at < $now" ;;
+        jc_sess_purge_idle) echo "SELECT count(*) FROM session WHERE last_seen < $((now - 1800))" ;;
+        jc_token_purge) echo "SELECT count(*) FROM email_token WHERE expires_at < $((now - 604800))" ;;
+        jc_acct_purge) echo "SELECT count(*) FROM account WHERE email IS NOT NULL AND email_confirmed_at IS NULL AND created_at < $((now - 604800))" ;;
+      esac)")
+      [[ $rows == 0 ]] && break
+    done
+  done
+  GR[$db.$n.purge]=$purge_max
+  # the floor: an empty write transaction (the commit's WAL sync) on the same database
+  GR[$db.$n.floor]=$(for k in 1 2 3 4 5; do growth_time "$db" "UPDATE jc_schema SET version = version"; done | median)
+  log "growth $db $n: longest purge batch $purge_max ms"
+  # sessions of a citizen (account 2) and of the staff member (account 1)
+  me_tok=$(printf "Me%s%036d" "${db:0:2}" "$n"); st_tok=$(printf "St%s%036d" "${db:0:2}" "$n")
+  jc_q "$db" "INSERT INTO session (id_hash, account_id, state, csrf_token, created_at, last_seen, expires_at, verified_at)
+    VALUES ('$(sess_hash "$me_tok")', 2, 6, 'c', $now, $(date +%s), $((now + 86400)), $now),
+           ('$(sess_hash "$st_tok")', 1, 6, 'c', $now, $(date +%s), $((now + 86400)), $now)" >/dev/null
+  cur=$(jc_q "$db" "SELECT updated_at || '.' || id FROM conversation WHERE jobcenter_id = 1 AND team = 'leistung'
+    ORDER BY updated_at DESC, id DESC LIMIT 1 OFFSET 244")
+  [[ -n $cur ]] || die "growth: no conversation for page 50"
+  conf=$([[ $db == pg ]] && echo "$JC_PG_CONF" || echo "$JC_SQLITE_CONF")
+  apache_start "$conf" "$JC_PORT"
+  growth_case "$db" "$n" me "$JC_BASE/api/v1/me" -H "Cookie: jc_session=$me_tok"
+  growth_case "$db" "$n" inbox1 "$JC_BASE/api/v1/staff/messages?limit=5" -H "Cookie: jc_session=$st_tok"
+  growth_case "$db" "$n" inbox50 "$JC_BASE/api/v1/staff/messages?limit=5&before=$cur" -H "Cookie: jc_session=$st_tok"
+  growth_case "$db" "$n" name "$JC_BASE/api/v1/staff/customers?q=fam123" -H "Cookie: jc_session=$st_tok"
+  growth_case "$db" "$n" knr "$JC_BASE/api/v1/staff/customers?q=100%20A%20000123" -H "Cookie: jc_session=$st_tok"
+  apache_stop "$conf"
+  plans=$RES/growth-plans-$db-$n.txt
+  {
+    for lbl in "jc_msg_inbox_all:[1,${cur%%.*},${cur#*.},6]:[\"leistung\"]" \
+               "jc_cust_search_name:[1,50,0]:[\"fam123\",\"fam123\u{10FFFF}\"]" \
+               "jc_cust_count_name:[1]:[\"fam123\",\"fam123\u{10FFFF}\"]" \
+               "jc_cust_search_knr:[1]:[\"100A000123\"]" \
+               "jc_sess_get:[]:[\"$(sess_hash "$me_tok")\"]" \
+               "jc_sess_purge:[$now]:[]" "jc_sess_purge_idle:[$((now - 1800))]:[]" \
+               "jc_acct_purge:[$((now - 604800))]:[]"; do
+      IFS=: read -r l ints strs <<<"$lbl"
+      echo "-- $l"
+      growth_explain "$db" "$(growth_stmt "$l" "$ints" "$strs")"
+    done
+  } > "$plans" 2>&1
+}
+
+phase_growth() {
+  local db n
+  log "== phase growth: sizes $GROWTH_SIZES, customers up to $GROWTH_CUST =="
+  for db in sqlite pg; do
+    for n in $GROWTH_SIZES; do growth_size "$db" "$n"; done
+  done
+}
+
+growth_summary() {
+  local db n small large k
+  small=${GROWTH_SIZES%% *}; large=${GROWTH_SIZES##* }
+  echo
+  echo "---- growth: $small vs $large accounts/sessions/conversations (customers up to $GROWTH_CUST), wrk -c$GROWTH_C -d${GROWTH_D}s x$GROWTH_REPS, req/s ----"
+  printf '%-8s %-8s %12s %12s %8s  %s\n' db case "$small" "$large" ratio "target >= 0.80"
+  for db in sqlite pg; do
+    for k in me inbox1 inbox50 name knr; do
+      r=$(ratio "${GR[$db.$large.$k]:-NA}" "${GR[$db.$small.$k]:-NA}")
+      printf '%-8s %-8s %12s %12s %8s  %s\n' "$db" "$k" "${GR[$db.$small.$k]:-NA}" "${GR[$db.$large.$k]:-NA}" "$r" \
+        "$(awk -v r="$r" 'BEGIN{ if (r == "NA") print "NA"; else print (r + 0 >= 0.8) ? "PASS" : "MISS" }')"
+    done
+    for n in $small $large; do
+      printf '%-8s %-8s %12s ms  (target < 10 ms: %s); an empty write transaction: %s ms; fill %s s\n' \
+        "$db" "purge@$n" "${GR[$db.$n.purge]:-NA}" \
+        "$(awk -v m="${GR[$db.$n.purge]:-NA}" 'BEGIN{ if (m == "NA") print "NA"; else print (m + 0 < 10) ? "PASS" : "MISS" }')" \
+        "${GR[$db.$n.floor]:-NA}" "${GR[$db.$n.fill]:-NA}"
+    done
+  done
+  echo "plans: $RES/growth-plans-<db>-<size>.txt; purge batches: $RES/growth-purge.tsv"
+  for db in sqlite pg; do
+    echo "== plans $db $large =="
+    cat "$RES/growth-plans-$db-$large.txt" 2>/dev/null
+  done
+}
