@@ -144,7 +144,7 @@ describe('default admission (JobcenterHashQueue auto 1000): 200 concurrent regis
         // in the middle of a delivery run is mail.test.mjs's subject)
         await waitUntil(async () => Number(await env.db.scalar(
             'SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL')) === 0,
-        { timeoutMs: 60000, intervalMs: 200, what: 'the outbox to send the confirmation mails' });
+        { timeoutMs: 100000, intervalMs: 200, what: 'the outbox to send the confirmation mails' });
     });
 });
 
