@@ -141,10 +141,13 @@ describe('default admission (JobcenterHashQueue auto 1000): 200 concurrent regis
         assert.deepEqual(new Set(rows.map((r) => r.email)), accepted, 'accounts differ from the 202 answers');
         assert.equal(lockLines, 0, '"database is locked" in error.log');
         // let the outbox send the confirmation mails before the stop (a stop
-        // in the middle of a delivery run is mail.test.mjs's subject)
+        // in the middle of a delivery run is mail.test.mjs's subject). Up to
+        // 150 s: a mail claimed by a child that Apache retires after the
+        // burst waits for its claim's lease (120 s) before another child
+        // takes it over (seen once on PostgreSQL: 73 mails not out in 100 s)
         await waitUntil(async () => Number(await env.db.scalar(
             'SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL')) === 0,
-        { timeoutMs: 100000, intervalMs: 200, what: 'the outbox to send the confirmation mails' });
+        { timeoutMs: 150000, intervalMs: 200, what: 'the outbox to send the confirmation mails' });
     });
 });
 
