@@ -5,8 +5,10 @@
 #                       SQLite database with demo data under var/, start the
 #                       portal on http://localhost:8080
 #   ./build.sh stop     stop the portal started by `run`
-#   ./build.sh test     the whole suite: unit (ASan/UBSan), PDF letters read
-#                       back, HTTP and security on SQLite and PostgreSQL, browser
+#   ./build.sh test     the whole suite: APR format check, unit (ASan/UBSan),
+#                       PDF letters read back, fuzz, HTTP and security on
+#                       SQLite and PostgreSQL, HTTP against an ASan+UBSan
+#                       module, browser, cluster (HAProxy, two nodes)
 #                       (Chromium); ends with a summary
 #   ./build.sh build    only build (build/mod_jobcenter.so, build/jobcenter-admin)
 #   ./build.sh install  install into this machine's Debian Apache
