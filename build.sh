@@ -9,7 +9,7 @@
 #                       PDF letters read back, fuzz, HTTP and security on
 #                       SQLite and PostgreSQL, HTTP against an ASan+UBSan
 #                       module, browser, cluster (HAProxy, two nodes)
-#                       (Chromium); ends with a summary
+#                       (browser: Chromium); ends with a summary
 #   ./build.sh build    only build (build/mod_jobcenter.so, build/jobcenter-admin)
 #   ./build.sh install  install into this machine's Debian Apache
 #                       (then: a2enmod jobcenter && a2ensite jobcenter)
