@@ -10,8 +10,8 @@ import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
 import { confirmLink } from '../lib/smtp.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
-import { strongPassword, SUBJECT_CONFIRM } from '../lib/flows.mjs';
+import { launch, newPage, scrollWidth, registerInBrowser } from '../lib/browser.mjs';
+import { strongPassword } from '../lib/flows.mjs';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
@@ -45,18 +45,7 @@ describe('second factor in Chromium (360x800)', () => {
         const page = await newPage(browser, { expectApi: [401] });
         try {
             // registration and the link from the mail
-            await page.goto(`${env.base}/registrierung.html`);
-            await page.locator('#email').fill(email);
-            await page.locator('#password').fill(password);
-            await page.locator('#password_repeat').fill(password);
-            await page.locator('#register-next').click();
-            await page.locator('#step-2').waitFor({ state: 'visible' });
-            const mark = env.mail.mark();
-            await page.locator('#accept_terms').check();
-            await page.locator('#accept_email').check();
-            await page.locator('#register-submit').click();
-            await page.waitForURL(/\/email-gesendet\.html/);
-            const mail = await env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
+            const mail = await registerInBrowser(page, env, email, password);
             await page.goto(confirmLink(mail));
             await page.locator('#confirm-success').waitFor({ state: 'visible' });
 

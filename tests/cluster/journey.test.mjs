@@ -19,7 +19,7 @@ import { confirmToken, confirmLink } from '../lib/smtp.mjs';
 import { strongPassword, registration, SUBJECT_CONFIRM } from '../lib/flows.mjs';
 import { jobcenterWithStaff, createCustomer } from '../lib/fixtures.mjs';
 import { samples, download } from '../lib/uploads.mjs';
-import { launch, newPage } from '../lib/browser.mjs';
+import { launch, newPage, registerInBrowser } from '../lib/browser.mjs';
 
 describe('citizen journey through HAProxy on two nodes', () => {
     const h = useCluster();
@@ -135,18 +135,7 @@ describe('citizen journey through HAProxy on two nodes', () => {
             nodes.set(n, (nodes.get(n) || 0) + 1);
         });
         try {
-            await page.goto(`${env.base}/registrierung.html`);
-            await page.locator('#email').fill(email);
-            await page.locator('#password').fill(password);
-            await page.locator('#password_repeat').fill(password);
-            await page.locator('#register-next').click();
-            await page.locator('#step-2').waitFor({ state: 'visible' });
-            const mark = env.mail.mark();
-            await page.locator('#accept_terms').check();
-            await page.locator('#accept_email').check();
-            await page.locator('#register-submit').click();
-            await page.waitForURL(/\/email-gesendet\.html/);
-            const mail = await env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
+            const mail = await registerInBrowser(page, env, email, password);
             await page.goto(confirmLink(mail));
             await page.locator('#confirm-success').waitFor({ state: 'visible' });
 

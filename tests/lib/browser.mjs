@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { chromium } from 'playwright-core';
+import { SUBJECT_CONFIRM } from './flows.mjs';
 
 export const CHROMIUM = process.env.JC_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -100,4 +101,21 @@ export async function loginWithTotp(page, base, u, target, step = 30) {
 // Sign the page's context in as the API client c (its cookies for base).
 export async function useSession(page, base, c) {
     await page.context().addCookies([...c.jar.map].map(([name, value]) => ({ name, value, url: base })));
+}
+
+// The registration of the portal (registrierung.html, both steps, both
+// consents) in page; resolves the confirmation mail sent to email.
+export async function registerInBrowser(page, env, email, password) {
+    await page.goto(`${env.base}/registrierung.html`);
+    await page.locator('#email').fill(email);
+    await page.locator('#password').fill(password);
+    await page.locator('#password_repeat').fill(password);
+    await page.locator('#register-next').click();
+    await page.locator('#step-2').waitFor({ state: 'visible' });
+    const mark = env.mail.mark();
+    await page.locator('#accept_terms').check();
+    await page.locator('#accept_email').check();
+    await page.locator('#register-submit').click();
+    await page.waitForURL(/\/email-gesendet\.html/);
+    return env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
 }
