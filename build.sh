@@ -23,7 +23,7 @@ VAR=$TOP/var
 
 # Debian packages, by purpose
 PKGS_BUILD=(apache2 apache2-dev libapr1-dev libaprutil1-dev
-    libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libsqlite3-dev libargon2-dev
+    libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libsqlite3-dev libpq-dev libargon2-dev
     libjansson-dev libcbor-dev libqrencode-dev libhpdf-dev
     libcurl4-openssl-dev libssl-dev pkg-config make gcc sqlite3 curl)
 PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm clang libclang-rt-14-dev
