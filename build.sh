@@ -163,6 +163,18 @@ cmd_run() {
     build
     mkdir -p "$VAR"
     stop_instance "$VAR"
+    # Apache's workers need htdocs and var/: www-data, or the owner of this
+    # checkout when www-data cannot reach it (tools/worker-user.sh)
+    local wuser wgroup why
+    wuser=$(tools/worker-user.sh) || exit 1
+    why=$(tools/worker-user.sh --why)
+    wgroup=$(id -gn "$wuser")
+    if [[ $(id -u) -eq 0 ]]; then
+        # before the admin tool touches the database: run as root on a
+        # file owned by another user, it switches to that user
+        mkdir -p "$VAR/db" "$VAR/mail" "$VAR/uploads"
+        chown -R "$wuser:$wgroup" "$VAR/db" "$VAR/mail" "$VAR/uploads"
+    fi
     local db=$VAR/db/jobcenter.sqlite fresh=0
     [[ -s $db ]] || fresh=1
     # creates the database, or applies the migrations it does not have yet
@@ -174,12 +186,6 @@ cmd_run() {
     else
         code_ok=0
     fi
-    # Apache's workers need htdocs and var/: www-data, or the owner of this
-    # checkout when www-data cannot reach it (tools/worker-user.sh)
-    local wuser wgroup why
-    wuser=$(tools/worker-user.sh) || exit 1
-    why=$(tools/worker-user.sh --why)
-    wgroup=$(id -gn "$wuser")
     tools/gen-config.sh --root "$VAR" --port "$PORT" --user "$wuser" \
         --base-url "http://localhost:$PORT" \
         --origin "http://127.0.0.1:$PORT" --access-log \
@@ -222,6 +228,7 @@ $( if [[ $code_ok == 1 ]]; then cat <<CODE
     letter (PDF):    $VAR/demo-freischaltcode.pdf
     QR link:         $(sed -n 's/^link: //p' "$VAR/demo-code.txt")
 CODE
+elif [[ -s $VAR/$DEMO_KNR_FILE ]]; then echo "  (demo customer: no Freischaltcode this time, see the admin tool's message above)"
 else echo "  (no demo customer: the database was created before the staff demo existed)"; fi )
   Outgoing mail (one .eml per mail):  $VAR/mail/
   Database (SQLite):  $VAR/db/jobcenter.sqlite
