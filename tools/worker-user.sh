@@ -44,12 +44,21 @@ if [[ $owner != root && $owner != UNKNOWN && $(id -u "$owner" 2>/dev/null || ech
     out "$owner" "www-data cannot reach $TOP (a directory on the way, e.g. a home directory of mode 0700, is closed to others), so Apache's workers run as $owner, the owner of this checkout; no permissions were changed."
     exit 0
 fi
+# the directories on the way that www-data cannot traverse
+closed=() d=
+IFS=/ read -ra parts <<<"${TOP#/}"
+for p in "${parts[@]}" htdocs; do
+    d+=/$p
+    # others' x bit missing, not www-data's (group membership ignored)
+    [[ $(stat -c %U "$d") == www-data ]] || (( 8#$(stat -c %a "$d") & 1 )) \
+        || closed+=("$d")
+done
 cat >&2 <<MSG
 worker-user: www-data cannot read $TOP/htdocs and the checkout belongs to
 root (Apache never runs its workers as root). Either clone the repository
 into a directory www-data can traverse (e.g. /srv, /opt, /usr/local/src),
 or name a user that can read it: JC_WORKER_USER=someuser, or allow www-data
-to traverse (only "x", no listing) each closed directory on the way, e.g.
-    setfacl -m u:www-data:x $(dirname "$TOP")
+to traverse (only "x", no listing) the closed directories on the way:
+    setfacl -m u:www-data:x ${closed[*]:-$TOP}     (package acl)
 MSG
 exit 1
