@@ -8,14 +8,15 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { WORKER } from '../lib/worker.mjs';
 import { useEnv, logTest, DB_KIND } from '../lib/env.mjs';
 import { uniqueEmail, sleep, waitUntil } from '../lib/util.mjs';
 import { psqlAdmin, clusterFromEnv } from '../lib/pg.mjs';
 import { strongPassword, registration, assertError, accountRows, counts, registerAndConfirm } from '../lib/flows.mjs';
 
+// the workers' user (www-data, or the checkout's owner: tests/lib/worker.mjs)
 function wwwData() {
-    const f = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('www-data:')).split(':');
-    return { uid: Number(f[2]), gid: Number(f[3]) };
+    return { uid: WORKER.uid, gid: WORKER.gid };
 }
 
 // one request; a dropped connection (crashed child) becomes status 0
