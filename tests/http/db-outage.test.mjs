@@ -40,20 +40,26 @@ describe('database outage', () => {
             const email = uniqueEmail('locked');
             const body = registration(email, strongPassword());
             const before = await counts(env);
-            const lock = spawn('sqlite3', [env.sqliteFile], { ...wwwData(), stdio: ['pipe', 'ignore', 'pipe'] });
+            // the lock is held far longer than the module waits (~3.3 s),
+            // taken before the request is sent, and ended after its answer
+            const lock = spawn('sqlite3', [env.sqliteFile], { ...wwwData(), stdio: ['pipe', 'pipe', 'pipe'] });
             let lockErr = '';
+            let lockOut = '';
             lock.stderr.on('data', (d) => { lockErr += d; });
+            lock.stdout.on('data', (d) => { lockOut += d; });
             const lockDone = new Promise((r) => lock.on('exit', r));
             try {
-                lock.stdin.write('BEGIN EXCLUSIVE;\nINSERT INTO jc_schema VALUES (1);\n.shell sleep 4\nROLLBACK;\n');
+                lock.stdin.write("BEGIN EXCLUSIVE;\nINSERT INTO jc_schema VALUES (1);\nSELECT 'locked';\n.shell sleep 15\nROLLBACK;\n");
                 lock.stdin.end();
-                await sleep(400);
+                await waitUntil(() => lockOut.includes('locked') || lockErr, { timeoutMs: 10000, intervalMs: 10, what: 'the write lock' });
+                assert.equal(lockErr, '', lockErr);
                 const r = await env.api.post('/api/v1/register', body);
                 assertError(r, 503, 'service_unavailable');
                 assert.match(r.headers.get('retry-after') || '', /^[1-9]\d*$/, 'Retry-After');
             } finally {
-                await Promise.race([lockDone, sleep(10000)]);
+                // a killed writer's transaction never committed
                 if (lock.exitCode === null) lock.kill('SIGKILL');
+                await Promise.race([lockDone, sleep(10000)]);
             }
             assert.equal(lockErr, '', lockErr);
             assert.deepEqual(await counts(env), before, 'a refused request changed the database');
