@@ -193,6 +193,16 @@ else echo "  (no demo customer: the database was created before the staff demo e
   Stop it:  ./build.sh stop
 
 MSG
+    example_content "$TOP/conf/betreiber"
+}
+
+# example_content DIR: warn while the footer pages' texts in DIR are still
+# the shipped examples (docs/configuration.md, "Footer pages")
+example_content() {
+    local f
+    f=$(grep -l 'jobcenter:beispiel' "$1"/*.html 2>/dev/null | xargs -r -n1 basename | tr '\n' ' ')
+    [[ -z $f ]] || say "  WARNING: the footer pages (Impressum, Barrierefreiheit, ...) still show
+  the shipped examples with placeholders: $1/{ ${f}}. Replace them."
 }
 
 cmd_stop() {
@@ -282,6 +292,7 @@ cmd_install() {
         echo "</VirtualHost>"
     } > /etc/apache2/sites-available/jobcenter.conf
     rm -rf /tmp/jc-install-unused
+    example_content "$content"
     say "Installed. Enable with:  a2enmod dbd headers reqtimeout include alias authn_core jobcenter && a2ensite jobcenter && systemctl reload apache2"
 }
 
