@@ -237,6 +237,16 @@ else echo "  (no demo customer: the database was created before the staff demo e
   Stop it:  ./build.sh stop
 
 MSG
+    example_content "$TOP/conf/betreiber"
+}
+
+# example_content DIR: warn while the footer pages' texts in DIR are still
+# the shipped examples (docs/configuration.md, "Footer pages")
+example_content() {
+    local f
+    f=$(grep -l 'jobcenter:beispiel' "$1"/*.html 2>/dev/null | xargs -r -n1 basename | tr '\n' ' ')
+    [[ -z $f ]] || say "  WARNING: the footer pages (Impressum, Barrierefreiheit, ...) still show
+  the shipped examples with placeholders: $1/{ ${f}}. Replace them."
 }
 
 cmd_stop() {
@@ -299,9 +309,16 @@ cmd_install() {
     chmod 600 "$key"
     rm -rf "$share/htdocs" "$share/sql"
     cp -r htdocs sql "$share/"
+    # the operator's texts of the footer pages: the shipped examples once,
+    # never overwritten (docs/configuration.md, "Footer pages")
+    local content=/etc/jobcenter/betreiber
+    if [[ ! -e $content ]]; then
+        mkdir -p "$content"
+        cp -r conf/betreiber/. "$content/"
+    fi
     tools/db-init.sh sqlite "$lib/jobcenter.sqlite"   # create or upgrade
     chown -R www-data:www-data "$lib" "$spool"
-    printf '# Depends: dbd headers reqtimeout\nLoadModule jobcenter_module %s/mod_jobcenter.so\n' "$moddir" \
+    printf '# Depends: dbd headers reqtimeout include alias\nLoadModule jobcenter_module %s/mod_jobcenter.so\n' "$moddir" \
         > /etc/apache2/mods-available/jobcenter.load
     install -m 644 conf/jobcenter.conf /etc/apache2/mods-available/jobcenter.conf
     {
@@ -314,12 +331,13 @@ cmd_install() {
         echo "ServerName localhost"
         JC_HTDOCS=$share/htdocs tools/gen-config.sh --site-only --root /tmp/jc-install-unused \
             --port 80 --sqlite-file "$lib/jobcenter.sqlite" --base-url http://localhost \
-            --secret-key "$key" \
+            --secret-key "$key" --content-dir "$content" \
             | sed "s#$TOP/htdocs#$share/htdocs#g; s#/tmp/jc-install-unused/mail#$spool#g; s#/tmp/jc-install-unused/uploads#$lib/uploads#g"
         echo "</VirtualHost>"
     } > /etc/apache2/sites-available/jobcenter.conf
     rm -rf /tmp/jc-install-unused
-    say "Installed. Enable with:  a2enmod dbd headers reqtimeout authn_core jobcenter && a2ensite jobcenter && systemctl reload apache2"
+    example_content "$content"
+    say "Installed. Enable with:  a2enmod dbd headers reqtimeout include alias authn_core jobcenter && a2ensite jobcenter && systemctl reload apache2"
 }
 
 case ${1:-} in

@@ -32,11 +32,16 @@
 #                         failed to prepare: "database is locked")
 #     --access-log        write logs/access.log (off: tests and bench measure
 #                         request work, not log I/O)
+#     --content-dir DIR   the operator's texts of the footer pages (Impressum,
+#                         Barrierefreiheit, Leichte Sprache, Gebaerdensprache),
+#                         served as /_betreiber/ (default: conf/betreiber, the
+#                         shipped examples; docs/configuration.md)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 ROOT= PORT= LISTEN=127.0.0.1 DB=sqlite SQLITE= PGPARAMS= MAIL=spool SMTPURL=
 BASEURL= USER_= EXTRA= SITEONLY=0 ACCESSLOG=0 STARTSERVERS=1 KEYFILE= STORE=
+CONTENT=
 ORIGINS=() SETS=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -58,6 +63,7 @@ while [[ $# -gt 0 ]]; do
     --site-only) SITEONLY=1; shift ;;
     --access-log) ACCESSLOG=1; shift ;;
     --start-servers) STARTSERVERS=$2; shift 2 ;;
+    --content-dir) CONTENT=$2; shift 2 ;;
     *) echo "gen-config: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -76,6 +82,7 @@ if [[ -z $USER_ ]]; then
   if [[ $SITEONLY == 1 ]]; then USER_=www-data; else USER_=$("$TOP/tools/worker-user.sh"); fi
 fi
 GROUP_=$(id -gn "$USER_")
+: "${CONTENT:=$TOP/conf/betreiber}"
 MODDIR=/usr/lib/apache2/modules
 MODSO=${JC_MODULE_SO:-$TOP/build/mod_jobcenter.so}
 mkdir -p "$ROOT"/{logs,run,mail,db,uploads}
@@ -166,13 +173,45 @@ CONF
 
 DocumentRoot "$TOP/htdocs"
 <Directory "$TOP/htdocs">
-    Options None
+    # the page frame (htdocs/_frame/: header, footer, shared blocks) is put
+    # together by mod_include (SSI) when a page is served; IncludesNOEXEC:
+    # no #exec, no CGI includes (docs/internals.md, "The page frame")
+    Options IncludesNOEXEC
+    AddOutputFilter INCLUDES .html
     AllowOverride None
     Require all granted
+    # pages change with every update and carry no validators after SSI:
+    # always fetched anew (no personal data in them: that comes from the
+    # API, Cache-Control no-store); the service worker script too
+    <FilesMatch "(\.html|^sw\.js)$">
+        Header always set Cache-Control no-cache
+    </FilesMatch>
     Header always set Content-Security-Policy "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     Header always set X-Content-Type-Options nosniff
     Header always set Referrer-Policy no-referrer
     Header always set X-Frame-Options DENY
+</Directory>
+# fragments of the frame: only as includes (a subrequest), never a page
+<Directory "$TOP/htdocs/_frame">
+    <If "%{IS_SUBREQ} != 'true'">
+        Redirect 404
+    </If>
+</Directory>
+# the operator's texts of the footer pages (Impressum, Barrierefreiheit,
+# Leichte Sprache, Gebaerdensprache): .html only as includes of the pages
+# that frame them; other files (a DGS video, pictures) directly
+Alias /_betreiber/ "$CONTENT/"
+<Directory "$CONTENT">
+    Options None
+    AllowOverride None
+    Require all granted
+    <FilesMatch "\.html$">
+        <If "%{IS_SUBREQ} != 'true'">
+            Redirect 404
+        </If>
+    </FilesMatch>
+    Header always set X-Content-Type-Options nosniff
+    Header always set Content-Security-Policy "default-src 'none'; frame-ancestors 'none'"
 </Directory>
 DirectoryIndex index.html
 CONF
@@ -204,6 +243,8 @@ LoadModule authz_core_module  $MODDIR/mod_authz_core.so
 LoadModule authz_host_module  $MODDIR/mod_authz_host.so
 LoadModule dir_module         $MODDIR/mod_dir.so
 LoadModule mime_module        $MODDIR/mod_mime.so
+LoadModule include_module     $MODDIR/mod_include.so
+LoadModule alias_module       $MODDIR/mod_alias.so
 LoadModule headers_module     $MODDIR/mod_headers.so
 LoadModule reqtimeout_module  $MODDIR/mod_reqtimeout.so
 LoadModule dbd_module         $MODDIR/mod_dbd.so

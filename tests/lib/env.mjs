@@ -32,6 +32,8 @@
 //               on one database
 //   allowLog    RegExps of [error]/[crit]/[alert]/[emerg] lines this
 //               environment provokes on purpose
+//   contentDir  gen-config --content-dir: the operator's texts of the
+//               footer pages (default: conf/betreiber, the shipped examples)
 //   tz          the TZ Apache runs in (default 'UTC'; the tests themselves
 //               run in Europe/Berlin, the time people read, see below)
 //   share       another (started) environment: a second node of it, with
@@ -95,6 +97,7 @@ export async function startEnv(opts = {}) {
         const args = ['--root', path.join(root, 'apache'), '--port', String(env.port), '--db', dbKind,
             '--mail', mail, '--user', WORKER.user];
         if (mail === 'smtp') args.push('--smtp-url', `smtp://127.0.0.1:${env.smtpPort}`);
+        if (opts.contentDir) args.push('--content-dir', opts.contentDir);
         if (baseUrl) args.push('--base-url', typeof baseUrl === 'function' ? baseUrl(env.port) : baseUrl);
         if (share) {
             env.storeDir = share.storeDir || path.join(share.apacheRoot, 'uploads');
