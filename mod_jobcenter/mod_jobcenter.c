@@ -4,6 +4,7 @@
  * Glue only: the logic lives in the jc_* core. */
 #include <stdlib.h>
 #include <unistd.h>
+#include <apr_atomic.h>
 #include <apr_optional.h>
 #include <apr_general.h>
 #include <apr_time.h>
@@ -85,16 +86,63 @@ ap_dbd_t *jc_dbd_acquire_wait(request_rec *r)
     return dbd;
 }
 
+/* Connections opened by jc_dbd_open_wait and not yet given back with
+ * jc_dbd_release (the watchdog threads' and child_init's), and whether
+ * the child is exiting. mod_dbd keeps its pool of connections in a
+ * subpool of the child's pool, which APR destroys before the child pool's
+ * cleanups run - mod_watchdog joins its threads only then, so a thread
+ * still holding a connection made apr_reslist abort the exiting child
+ * ("reslist_cleanup: Assertion rl->ntotal == 0"). child_exit_wait (a
+ * pre-cleanup: it runs before the subpools go) stops new opens and waits
+ * for the held ones. Incremented before the flag is read, so either the
+ * opener sees the flag or the waiter sees the count. */
+static apr_uint32_t dbd_held;
+static apr_uint32_t child_exiting;
+
 ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries)
 {
-    ap_dbd_t *dbd = dbd_ready(jc_dbd_open(p, s), s, 1);
+    ap_dbd_t *dbd = NULL;
     int n;
 
-    for (n = 1; !dbd && n < tries; n++) {
+    apr_atomic_inc32(&dbd_held);
+    if (apr_atomic_read32(&child_exiting)) {
+        apr_atomic_dec32(&dbd_held);
+        return NULL;
+    }
+    dbd = dbd_ready(jc_dbd_open(p, s), s, 1);
+    for (n = 1; !dbd && n < tries && !apr_atomic_read32(&child_exiting);
+         n++) {
         dbd_backoff(n - 1);
         dbd = dbd_ready(jc_dbd_open(p, s), s, 1);
     }
+    if (!dbd) {
+        apr_atomic_dec32(&dbd_held);
+    }
     return dbd;
+}
+
+void jc_dbd_release(server_rec *s, ap_dbd_t *dbd)
+{
+    jc_dbd_close(s, dbd);
+    apr_atomic_dec32(&dbd_held);
+}
+
+/* Pre-cleanup of the child's pool: see dbd_held. At most 10 s. */
+static apr_status_t child_exit_wait(void *data)
+{
+    server_rec *s = data;
+    int i;
+
+    apr_atomic_set32(&child_exiting, 1);
+    for (i = 0; apr_atomic_read32(&dbd_held) > 0 && i < 2000; i++) {
+        apr_sleep(apr_time_from_msec(5));
+    }
+    if (apr_atomic_read32(&dbd_held) > 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00010)
+                     "child exit: %u database connection(s) still held by "
+                     "background work after 10 s", apr_atomic_read32(&dbd_held));
+    }
+    return APR_SUCCESS;
 }
 
 static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -217,6 +265,7 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
     server_rec *vs;
 
     jc_hashgate_init(p, s);
+    apr_pool_pre_cleanup_register(p, s, child_exit_wait);
 
     for (vs = s; vs; vs = vs->next) {
         jc_srv_conf_t *conf = ap_get_module_config(vs->module_config,
@@ -248,7 +297,7 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
         if (rc == JC_DB_OK) {
             jc_db_col_i64(&row, 0, &version, -1);
         }
-        jc_dbd_close(vs, dbd);
+        jc_dbd_release(vs, dbd);
         apr_pool_destroy(tmp);
         if (rc == JC_DB_OK && version != JC_SCHEMA_VERSION) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs, JCLOG(00004)

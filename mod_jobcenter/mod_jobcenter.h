@@ -117,6 +117,10 @@ extern void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
  * while pooled is reopened first). */
 ap_dbd_t *jc_dbd_acquire_wait(request_rec *r);
 ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries);
+/* Give back a connection of jc_dbd_open_wait (never ap_dbd_close it
+ * directly: the exiting child waits for every one of them). Once the
+ * child is exiting, jc_dbd_open_wait returns NULL. */
+void jc_dbd_release(server_rec *s, ap_dbd_t *dbd);
 
 /* mod_jobcenter_api.c: the handler and what route handlers share. */
 int jc_api_handler(request_rec *r);

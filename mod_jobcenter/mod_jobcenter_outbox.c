@@ -376,7 +376,7 @@ static int deliver_batch(jc_wd_t *wd, jc_srv_conf_t *conf, apr_pool_t *p)
     if (!flush_unrecorded(wd, &db, conf, now, p)) {
         rc = jc_outbox_fetch_due(&db, &items, &n, now, p);
     }
-    jc_dbd_close(s, dbd);
+    jc_dbd_release(s, dbd);
     if (rc != JC_DB_OK) {
         ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
                      : APLOG_WARNING, 0, s, JCLOG(00206) "outbox: %s",
@@ -406,7 +406,7 @@ static int deliver_batch(jc_wd_t *wd, jc_srv_conf_t *conf, apr_pool_t *p)
         rc = jc_outbox_claim(&db, &claimed, &items[i], wd->node,
                              &conf->outbox,
                              (apr_int64_t)apr_time_sec(apr_time_now()), p);
-        jc_dbd_close(s, dbd);
+        jc_dbd_release(s, dbd);
         if (rc != JC_DB_OK) {
             ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
                          : APLOG_WARNING, 0, s, JCLOG(00206)
@@ -429,7 +429,7 @@ static int deliver_batch(jc_wd_t *wd, jc_srv_conf_t *conf, apr_pool_t *p)
         }
         rc = jc_outbox_record(&db, &recorded, &items[i], oc, err, wd->node,
                               &conf->outbox, now, p);
-        jc_dbd_close(s, dbd);
+        jc_dbd_release(s, dbd);
         if (rc != JC_DB_OK) {
             keep_unrecorded(wd, &items[i], oc, err,
                             db.last_error ? db.last_error
@@ -477,7 +477,7 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
         return APR_SUCCESS;
     }
     run_jobs(wd, &db, conf, (apr_int64_t)apr_time_sec(apr_time_now()), p);
-    jc_dbd_close(s, dbd);
+    jc_dbd_release(s, dbd);
     /* batches while there is a backlog, within a time budget per tick */
     until = apr_time_now() + apr_time_from_sec(JC_TICK_BUDGET);
     while (deliver_batch(wd, conf, p) && apr_time_now() < until

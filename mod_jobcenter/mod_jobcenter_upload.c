@@ -709,7 +709,7 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
                          "24 h", n);
         }
         store_reconcile(wd, conf, now, &db, p);
-        jc_dbd_close(s, dbd);
+        jc_dbd_release(s, dbd);
     }
     apr_pool_destroy(p);
     return APR_SUCCESS;

@@ -18,7 +18,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { useEnv, logTest, TOP } from '../lib/env.mjs';
-import { sleep } from '../lib/util.mjs';
 
 const HTDOCS = path.join(TOP, 'htdocs');
 const FOOTER_PAGES = ['nutzungsbedingungen.html', 'datenschutz.html', 'impressum.html', 'barrierefreiheit.html',
@@ -139,11 +138,6 @@ describe('footer pages with the operator\'s own texts', () => {
         assert.equal(v.headers.get('content-type'), 'video/mp4');
         assert.equal(v.headers.get('x-content-type-options'), 'nosniff');
         assert.equal((await fetch(`${h.env.base}/_betreiber/impressum.html`)).status, 404);
-        // this environment lives only a moment: let the watchdog's first
-        // round of background jobs end before the stop (a stop during it
-        // once aborted a child on PostgreSQL: apr_reslist.c reslist_cleanup
-        // assertion, a shutdown race outside the frame)
-        await sleep(2500);
     });
 });
 
