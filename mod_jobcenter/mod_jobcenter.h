@@ -66,6 +66,7 @@ typedef struct {
     apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
     apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
     apr_int64_t msg_remind_days; /* JobcenterBescheidReminderDays         */
+    apr_int64_t cluster_nodes;   /* JobcenterClusterNodes (budget check)  */
     int holiday_region;          /* JobcenterHolidayRegion (jc_holiday.h) */
     const char *up_store;        /* JobcenterUploadStore, absolute path   */
     apr_off_t up_max_file;       /* JobcenterUploadMaxFileSize, bytes     */
@@ -115,6 +116,12 @@ extern void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
  * attempts (acquire: 3, about 0.5 s). */
 ap_dbd_t *jc_dbd_acquire_wait(request_rec *r);
 ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries);
+
+/* PostgreSQL: compare DBDMax x children x JobcenterClusterNodes with the
+ * server's connection limit and warn (JC00851) when the portal can open
+ * more connections than the server takes; JC00852 tells the figures at
+ * level info otherwise. No-op on SQLite. */
+void jc_conn_budget_check(server_rec *s, jc_db_t *db, apr_pool_t *p);
 
 /* mod_jobcenter_api.c: the handler and what route handlers share. */
 int jc_api_handler(request_rec *r);

@@ -34,6 +34,9 @@
 //               environment provokes on purpose
 //   tz          the TZ Apache runs in (default 'UTC'; the tests themselves
 //               run in Europe/Berlin, the time people read, see below)
+//   pgCluster   a cluster of the test's own (tests/lib/pg.mjs startCluster,
+//               e.g. with a small max_connections): the environment's
+//               database is created there instead of the run's cluster
 //   share       another (started) environment: a second node of it, with
 //               its database (SQLite file or PostgreSQL database), upload
 //               store, key file and SMTP sink (env.mail stays null here);
@@ -120,7 +123,7 @@ export async function startEnv(opts = {}) {
             env.pg = { ...shared.pg };
             args.push('--pg-params', `host=${env.pg.host} port=${env.pg.port} dbname=${env.pg.dbname} user=jc`);
         } else if (dbKind === 'pgsql') {
-            const c = await cluster();
+            const c = opts.pgCluster || await cluster();
             env.pg = { host: c.host, port: c.port, dbname: await createDatabase(c, TOP) };
             args.push('--pg-params', `host=${c.host} port=${c.port} dbname=${env.pg.dbname} user=jc`);
         }
