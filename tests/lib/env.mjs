@@ -37,6 +37,9 @@
 //   pgCluster   a cluster of the test's own (tests/lib/pg.mjs startCluster,
 //               e.g. with a small max_connections): the environment's
 //               database is created there instead of the run's cluster
+//   pgParams    (pg) => DBDParams: connect Apache elsewhere than to the
+//               environment's database directly (pg: {host, port, dbname};
+//               e.g. through PgBouncer); env.db still talks to PostgreSQL
 //   share       another (started) environment: a second node of it, with
 //               its database (SQLite file or PostgreSQL database), upload
 //               store, key file and SMTP sink (env.mail stays null here);
@@ -125,7 +128,8 @@ export async function startEnv(opts = {}) {
         } else if (dbKind === 'pgsql') {
             const c = opts.pgCluster || await cluster();
             env.pg = { host: c.host, port: c.port, dbname: await createDatabase(c, TOP) };
-            args.push('--pg-params', `host=${c.host} port=${c.port} dbname=${env.pg.dbname} user=jc`);
+            args.push('--pg-params', opts.pgParams ? opts.pgParams(env.pg)
+                : `host=${c.host} port=${c.port} dbname=${env.pg.dbname} user=jc`);
         }
         if (opts.extra) {
             const file = path.join(root, 'extra.conf');
