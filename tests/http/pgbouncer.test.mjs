@@ -142,4 +142,5 @@ describe('PgBouncer 1.18 in transaction mode breaks apr_dbd_pgsql\'s named state
     });
 });
 
-logTest();
+// PostgreSQL only: on SQLite no environment is started
+if (PG) logTest();
