@@ -59,6 +59,9 @@ async function stallFigures(db) {
     const env = await startEnv({
         db,
         extra: 'ServerLimit 1\nStartServers 1\nMaxRequestWorkers 25\nMinSpareThreads 1\nMaxSpareThreads 25\n'
+            // the strict figure: every /me reads the database (no session
+            // cache, where the module has one)
+            + '<IfDirective JobcenterSessionCacheTTL>\nJobcenterSessionCacheTTL 0\n</IfDirective>\n'
     });
     try {
         await addJobcenter(env, 'Jobcenter Langsam', ['71399']);
