@@ -6,11 +6,11 @@
 APXS    ?= apxs
 CC      ?= cc
 BUILD   := build
-APR_CFLAGS := $(shell pkg-config --cflags apr-1 apr-util-1)
+APR_CFLAGS := $(shell pkg-config --cflags apr-1 apr-util-1 libpq)
 APR_LIBS   := $(shell pkg-config --libs apr-1 apr-util-1)
 WARN    := -Wall -Wextra -Werror
 CFLAGS_CORE := -std=c11 $(WARN) -O2 -g -fPIC $(APR_CFLAGS)
-LIBS    := -largon2 -ljansson -lcbor -lqrencode -lhpdf -lcrypto -lcurl -lsqlite3
+LIBS    := -largon2 -ljansson -lcbor -lqrencode -lhpdf -lcrypto -lcurl -lsqlite3 -lpq
 
 CORE_SRCS := $(sort $(wildcard mod_jobcenter/jc_*.c))
 CORE_OBJS := $(patsubst mod_jobcenter/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))

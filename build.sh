@@ -23,7 +23,7 @@ VAR=$TOP/var
 
 # Debian packages, by purpose
 PKGS_BUILD=(apache2 apache2-dev libapr1-dev libaprutil1-dev
-    libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libsqlite3-dev libargon2-dev
+    libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libsqlite3-dev libpq-dev libargon2-dev
     libjansson-dev libcbor-dev libqrencode-dev libhpdf-dev
     libcurl4-openssl-dev libssl-dev pkg-config make gcc sqlite3 curl)
 PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm clang libclang-rt-14-dev
@@ -62,6 +62,24 @@ build() {
 }
 
 apache_bin() { command -v apache2 || echo /usr/sbin/apache2; }
+
+# probe PATH: the HTTP status of GET PATH on the dev portal ("" if none)
+probe() {
+    curl -sS -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$PORT$1" 2>/dev/null \
+        | grep -v '^000$' || true
+}
+
+# probe_db: a database read. GET /api/v1/me with a well-formed session
+# token that no session has: the module looks it up in the session table
+# and answers 401 not_authenticated; a database it cannot open or read
+# answers 503/500. Prints "ok" or the status seen.
+probe_db() {
+    local tok=jc-probe-0000000000000000000000000000000000000 out
+    out=$(curl -sS -m 5 -w ' %{http_code}' \
+        -H "Cookie: jc_session=$tok; __Host-jc_session=$tok" \
+        "http://127.0.0.1:$PORT/api/v1/me" 2>/dev/null) || true
+    if [[ $out == *'"not_authenticated"'*' 401' ]]; then echo ok; else echo "${out##* }"; fi
+}
 
 stop_instance() {   # stop_instance DIR
     local conf=$1/httpd.conf pidf=$1/run/httpd.pid pid i
@@ -119,7 +137,10 @@ demo_staff_password() {
     local pw until pending
     pw=$(sed -n 's/^one-time password: //p' "$VAR/demo-staff.txt" 2>/dev/null)
     until=$(sed -n 's/^valid until: //p' "$VAR/demo-staff.txt" 2>/dev/null)
-    pending=$(sqlite3 "$1" "SELECT password_change_required FROM account
+    # read as the workers' user: a root-owned -wal/-shm would lock them out
+    local q=(sqlite3)
+    [[ $(id -u) -ne 0 || -z ${wuser:-} ]] || q=(runuser -u "$wuser" -- sqlite3)
+    pending=$("${q[@]}" "$1" "SELECT password_change_required FROM account
         WHERE email = '$DEMO_STAFF'" 2>/dev/null)
     if [[ $pending == 0 && -z $until ]]; then
         # a var/ from before one-time staff passwords were forced
@@ -142,6 +163,18 @@ cmd_run() {
     build
     mkdir -p "$VAR"
     stop_instance "$VAR"
+    # Apache's workers need htdocs and var/: www-data, or the owner of this
+    # checkout when www-data cannot reach it (tools/worker-user.sh)
+    local wuser wgroup why
+    wuser=$(tools/worker-user.sh) || exit 1
+    why=$(tools/worker-user.sh --why)
+    wgroup=$(id -gn "$wuser")
+    if [[ $(id -u) -eq 0 ]]; then
+        # before the admin tool touches the database: run as root on a
+        # file owned by another user, it switches to that user
+        mkdir -p "$VAR/db" "$VAR/mail" "$VAR/uploads"
+        chown -R "$wuser:$wgroup" "$VAR/db" "$VAR/mail" "$VAR/uploads"
+    fi
     local db=$VAR/db/jobcenter.sqlite fresh=0
     [[ -s $db ]] || fresh=1
     # creates the database, or applies the migrations it does not have yet
@@ -153,24 +186,34 @@ cmd_run() {
     else
         code_ok=0
     fi
-    tools/gen-config.sh --root "$VAR" --port "$PORT" \
+    tools/gen-config.sh --root "$VAR" --port "$PORT" --user "$wuser" \
         --base-url "http://localhost:$PORT" \
         --origin "http://127.0.0.1:$PORT" --access-log \
         --set "JobcenterHolidayRegion BW" >/dev/null
     if [[ $(id -u) -eq 0 ]]; then
-        chown -R www-data:www-data "$VAR/db" "$VAR/mail"
-        chmod 755 "$VAR"
+        chown -R "$wuser:$wgroup" "$VAR/db" "$VAR/mail" "$VAR/uploads"
+        [[ $wuser != www-data ]] || chmod 755 "$VAR"
     fi
+    say "$why"
     "$(apache_bin)" -f "$VAR/httpd.conf" -t >/dev/null 2>&1 \
         || { "$(apache_bin)" -f "$VAR/httpd.conf" -t; die "configuration test failed"; }
     "$(apache_bin)" -f "$VAR/httpd.conf" -k start
-    local i
-    for ((i = 0; i < 50; i++)); do
-        curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/password-policy" 2>/dev/null && break
+    # running means: a page (GET / answers 200) and a database read
+    # (probe_db) both work; anything else is reported, never "running"
+    local i page= dbr=
+    for ((i = 0; i < 100; i++)); do
+        page=$(probe /) dbr=$(probe_db)
+        [[ $page == 200 && $dbr == ok ]] && break
         sleep 0.1
     done
-    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/password-policy" \
-        || die "Apache did not come up; see $VAR/logs/error.log"
+    if [[ $page != 200 || $dbr != ok ]]; then
+        printf '\nbuild.sh: the portal does not work: GET / -> %s (want 200), database read (GET /api/v1/me) -> %s (want 401 not_authenticated)\n' \
+            "${page:-no answer}" "${dbr:-no answer}" >&2
+        printf 'Last lines of %s:\n' "$VAR/logs/error.log" >&2
+        tail -n 15 "$VAR/logs/error.log" >&2 || true
+        stop_instance "$VAR"
+        die "not started (stopped again); Apache's workers ran as $wuser"
+    fi
     cat <<MSG
 
   Jobcenter.Digital is running:  http://localhost:$PORT/
@@ -185,6 +228,7 @@ $( if [[ $code_ok == 1 ]]; then cat <<CODE
     letter (PDF):    $VAR/demo-freischaltcode.pdf
     QR link:         $(sed -n 's/^link: //p' "$VAR/demo-code.txt")
 CODE
+elif [[ -s $VAR/$DEMO_KNR_FILE ]]; then echo "  (demo customer: no Freischaltcode this time, see the admin tool's message above)"
 else echo "  (no demo customer: the database was created before the staff demo existed)"; fi )
   Outgoing mail (one .eml per mail):  $VAR/mail/
   Database (SQLite):  $VAR/db/jobcenter.sqlite

@@ -5,7 +5,11 @@
 //   env: SOAK_LOGIN_C SOAK_ME_C SOAK_MSG_C SOAK_UP_C (connections per kind),
 //        SOAK_LOGIN SOAK_PASS (the bench account), SOAK_COOKIE SOAK_CSRF (an
 //        authenticated session for /me, messages and uploads),
-//        SOAK_LOGIN_ONLY_SECS (the login-only phase at the end, default 20)
+//        SOAK_LOGIN_ONLY_SECS (the login-only phase at the end, default 20),
+//        SOAK_HASHBENCH (build/bench/hashbench: run right before and right
+//        after the login-only phase, so the raw hash rate the login
+//        throughput is compared with is measured beside it, not minutes
+//        earlier on a machine whose speed moved), SOAK_HASH_RUNS (15)
 //
 // Each kind runs its connections in closed loops (keep-alive) for SECS:
 //   login   POST /api/v1/login (Argon2id verify behind the admission gate)
@@ -19,6 +23,8 @@
 // counted apart from every other 5xx. Writes OUT.json.
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 
 const [base, pidFile, secsArg, outFile] = process.argv.slice(2);
 const SECS = Number(secsArg);
@@ -134,10 +140,22 @@ await Promise.all(loops);
 sample();
 clearInterval(timer);
 
-// login-only phase: throughput under admission
+// the raw Argon2id rate on this machine now (hashbench: median ms of one
+// hash, and hashes/s with one thread per core), or null without it
+function hashRate() {
+    if (!env.SOAK_HASHBENCH) return null;
+    const txt = execFileSync(env.SOAK_HASHBENCH, [String(env.SOAK_HASH_RUNS || 15), '19456', '2', '1',
+        String(os.availableParallelism())], { encoding: 'utf8', timeout: 120000 });
+    const num = (re) => Number((txt.match(re) || [])[1]);
+    return { raw_ms: num(/^raw_ms:\s*median\s+([\d.]+)/m), par_per_s: num(/^par_per_s:\s*([\d.]+)/m) };
+}
+
+// login-only phase: throughput under admission, the raw rate beside it
+const hashBefore = hashRate();
 const lt0 = Date.now();
 await Promise.all(Array.from({ length: C.login }, () => loop('login', lt0 + LOGIN_ONLY * 1000, 'login_only')));
 const lsecs = (Date.now() - lt0) / 1000;
+const hashAfter = hashRate();
 sample();
 
 const out = { secs: SECS, connections: C, kinds: {}, rss: rssSamples };
@@ -147,5 +165,6 @@ for (const [k, s] of Object.entries(stats)) {
         per_s: Number((s.n / (k === 'login_only' ? lsecs : SECS)).toFixed(1)) };
 }
 const lo = stats.login_only;
-out.login_only = { secs: Number(lsecs.toFixed(1)), ok_per_s: lo ? Number(((lo.by[200] || 0) / lsecs).toFixed(1)) : 0 };
+out.login_only = { secs: Number(lsecs.toFixed(1)), ok_per_s: lo ? Number(((lo.by[200] || 0) / lsecs).toFixed(1)) : 0,
+    hash_before: hashBefore, hash_after: hashAfter };
 fs.writeFileSync(outFile, JSON.stringify(out, null, 1));

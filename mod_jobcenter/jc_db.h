@@ -104,6 +104,15 @@ void jc_db_rollback(jc_db_t *db, apr_pool_t *p);
  * PostgreSQL reconnect the server has forgotten them). */
 jc_db_rc_e jc_db_reprepare(jc_db_t *db);
 
+/* PostgreSQL: a pooled connection the server closed while it was idle
+ * (restart, failover, pg_terminate_backend) is reconnected and its
+ * statements prepared again before use, so the request does not fail on
+ * it. One non-blocking peek at the socket when nothing is wrong. Returns
+ * 0 (usable as it was; always on SQLite), 1 (reconnected), -1 (the server
+ * cannot be reached: last_error says why; answer 503). Call right after
+ * the connection was taken from the pool, outside any transaction. */
+int jc_db_revive(jc_db_t *db);
+
 /* Turn a failed outcome into the API answer (busy -> 503, anything else
  * -> 500 with the driver text for the log) after rolling back the open
  * transaction. Returns 0 for JC_DB_OK (nothing done), 1 otherwise. */

@@ -87,17 +87,22 @@ apr_status_t jc_kundennummer_new(char out[11])
 
     if (RAND_bytes(rnd, sizeof(rnd)) != 1)
         return APR_EGENERAL;
-    /* rejection sampling keeps the digits and the letter unbiased */
+    static const char letters[] = JC_PHONE_UPPER;
+    const unsigned nl = sizeof(letters) - 1;
+
+    /* rejection sampling keeps the digits and the letter unbiased: accept
+     * b below the largest multiple of the set's size (250, 252) */
     for (i = 0; i < 10; i++) {
         unsigned char b = rnd[i];
+        unsigned n = i == 3 ? nl : 10;
         int tries = 0;
         for (;;) {
-            if (i == 3 ? b < 234 : b < 250)
+            if (b < 256 - 256 % n)
                 break;
             if (++tries > 64 || RAND_bytes(&b, 1) != 1)
                 return APR_EGENERAL;
         }
-        out[i] = i == 3 ? (char)('A' + b % 26) : (char)('0' + b % 10);
+        out[i] = i == 3 ? letters[b % n] : (char)('0' + b % 10);
     }
     out[10] = '\0';
     return APR_SUCCESS;

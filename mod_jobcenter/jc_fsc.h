@@ -13,6 +13,16 @@
 
 #define JC_FSC_LEN 12
 
+/* Characters people read out on the phone and type without mixing them
+ * up (Kundennummer letter, one-time passwords): no 0/O/o/D/Q, 1/I/l/i/j,
+ * 5/S/s, 2/Z/z, 8/B, 6/G/b, 9/g/q, and a letter whose two cases look
+ * alike (C K P U V W X Y) in capitals only. 18 + 9 + 5 = 32 characters,
+ * so 5 random bits pick one without bias. */
+#define JC_PHONE_UPPER  "ACEFHJKLMNPRTUVWXY"
+#define JC_PHONE_LOWER  "adefhmnrt"
+#define JC_PHONE_DIGITS "34679"
+#define JC_PHONE_ALPHABET JC_PHONE_UPPER JC_PHONE_LOWER JC_PHONE_DIGITS
+
 /* The alphabet codes are drawn from (32 characters). */
 extern const char jc_fsc_alphabet[];
 
@@ -33,11 +43,14 @@ const char *jc_fsc_group(const char *code, apr_pool_t *p);
 const char *jc_fsc_hash(const char *code, apr_pool_t *p);
 
 /* A new Kundennummer in the seed's format: three digits, one capital
- * letter, six digits ("123A123456"), into out[11]. Uniqueness is the
+ * letter, six digits ("123A123456"), into out[11]. The letter is one of
+ * JC_PHONE_UPPER (no I, O, S, Z, B, G, D, Q: read out and typed without
+ * mistaking it for a digit); 10^9 * 18 numbers. Uniqueness is the
  * caller's (the UNIQUE column; retry on conflict). */
 apr_status_t jc_kundennummer_new(char out[11]);
 
-/* 1 if s has the Kundennummer format (letter upper-case), else 0. */
+/* 1 if s has the Kundennummer format (letter upper-case), else 0. Any
+ * letter A-Z: numbers issued before the phone alphabet stay valid. */
 int jc_kundennummer_valid(const char *s);
 
 #endif

@@ -4,6 +4,7 @@
 #include <time.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "jc_staff.h"
@@ -322,38 +323,45 @@ int jc_staff_validate(jc_result_t *res, const jc_staff_in_t *in,
 
 const char *jc_staff_gen_password(apr_pool_t *p)
 {
-    static const char *const sets[] = {
-        "ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789",
-        "#%*-_!+=?"
-    };
-    char pw[17];
+    static const char alphabet[] = JC_PHONE_ALPHABET;
+    enum { N = JC_OTP_GROUPS * JC_OTP_GROUP_LEN };
+    char pw[JC_OTP_LEN + 1];
     int attempt;
 
+    /* 32 characters: the low 5 bits of a byte pick one without bias */
+    _Static_assert(sizeof(JC_PHONE_ALPHABET) - 1 == 32,
+                   "the phone alphabet has 32 characters");
+    /* a draw without a capital, a small letter or a digit is drawn again
+     * as a whole (7 % of draws): uniform over the strings that have all
+     * three; 100 draws in a row fail with probability 0.07^100 */
     for (attempt = 0; attempt < 100; attempt++) {
-        unsigned char rnd[32];
-        int i;
+        unsigned char rnd[N];
+        int i, o = 0, up = 0, lo = 0, dg = 0;
 
         if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
             return NULL;
         }
-        /* one of each class first, then any class; then shuffle */
-        for (i = 0; i < 16; i++) {
-            const char *set = sets[i < 4 ? i : rnd[i + 16] % 4];
+        for (i = 0; i < N; i++) {
+            char c = alphabet[rnd[i] & 31];
 
-            pw[i] = set[rnd[i] % strlen(set)];
+            if (i > 0 && i % JC_OTP_GROUP_LEN == 0) {
+                pw[o++] = '-';
+            }
+            pw[o++] = c;
+            up |= c >= 'A' && c <= 'Z';
+            lo |= c >= 'a' && c <= 'z';
+            dg |= c >= '0' && c <= '9';
         }
-        for (i = 15; i > 0; i--) {
-            int j = rnd[16 + i] % (i + 1);
-            char t = pw[i];
+        pw[o] = '\0';
+        OPENSSL_cleanse(rnd, sizeof(rnd));
+        if (up && lo && dg && jc_password_check(pw, JC_OTP_LEN, NULL, 0) == 0) {
+            const char *r = apr_pstrdup(p, pw);
 
-            pw[i] = pw[j];
-            pw[j] = t;
-        }
-        pw[16] = '\0';
-        if (jc_password_check(pw, 16, NULL, 0) == 0) {
-            return apr_pstrdup(p, pw);
+            OPENSSL_cleanse(pw, sizeof(pw));
+            return r;
         }
     }
+    OPENSSL_cleanse(pw, sizeof(pw));
     return NULL;
 }
 

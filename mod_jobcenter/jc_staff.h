@@ -61,8 +61,18 @@ typedef struct {
 int jc_staff_validate(jc_result_t *res, const jc_staff_in_t *in,
                       apr_pool_t *p);
 
-/* A new password that satisfies every password rule (16 characters from
- * OpenSSL's RNG), allocated in p; NULL if the RNG fails. */
+/* A one-time password (staff-add, staff-password, a staff reset's
+ * letter): JC_OTP_GROUPS groups of JC_OTP_GROUP_LEN characters of the
+ * phone alphabet (JC_PHONE_ALPHABET in jc_fsc.h, 32 characters) joined by
+ * '-', e.g. "kR7a-3mfT-Wn9E-hXt4": read out on the phone and typed on a
+ * phone keyboard without symbols beyond '-'. Uniform over the 16-character
+ * strings with at least one capital, one small letter and one digit
+ * (79.9 bits, docs/internals.md "Alphabets"); with the '-' it satisfies
+ * every password rule. From OpenSSL's RNG, allocated in p; NULL if the
+ * RNG fails. */
+#define JC_OTP_GROUPS    4
+#define JC_OTP_GROUP_LEN 4
+#define JC_OTP_LEN (JC_OTP_GROUPS * (JC_OTP_GROUP_LEN + 1) - 1)
 const char *jc_staff_gen_password(apr_pool_t *p);
 
 /* Default validity in days of a one-time password: a staff reset's letters

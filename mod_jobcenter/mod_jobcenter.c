@@ -37,28 +37,63 @@ static void dbd_backoff(int n)
     apr_sleep(base + base * j / 255);
 }
 
+/* A connection just taken from mod_dbd's pool, made usable: a PostgreSQL
+ * connection the server closed while it sat in the pool is reopened
+ * (jc_db_revive). NULL if the server cannot be reached; an ap_dbd_open
+ * connection (own = 1) is then given back. */
+static ap_dbd_t *dbd_ready(ap_dbd_t *dbd, server_rec *s, int own)
+{
+    jc_db_t db;
+    int rv;
+
+    if (!dbd) {
+        return NULL;
+    }
+    memset(&db, 0, sizeof(db));
+    db.driver = dbd->driver;
+    db.handle = dbd->handle;
+    db.prepared = dbd->prepared;
+    rv = jc_db_revive(&db);
+    if (rv == 1) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00008)
+                     "database connection was closed by the server while "
+                     "idle; reconnected");
+    }
+    else if (rv < 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00009)
+                     "database connection was closed by the server and "
+                     "cannot be reopened: %s", db.last_error);
+        if (own) {
+            jc_dbd_close(s, dbd);
+        }
+        return NULL;
+    }
+    return dbd;
+}
+
 ap_dbd_t *jc_dbd_acquire_wait(request_rec *r)
 {
-    ap_dbd_t *dbd = jc_dbd_acquire(r);
+    ap_dbd_t *dbd = dbd_ready(jc_dbd_acquire(r), r->server, 0);
     int n;
 
     /* a failed acquire leaves nothing cached in the request: the next
-     * call opens a new connection */
+     * call opens a new connection; one that could not be reopened stays
+     * cached and is reset again by the next call */
     for (n = 0; !dbd && n < 2; n++) {
         dbd_backoff(n);
-        dbd = jc_dbd_acquire(r);
+        dbd = dbd_ready(jc_dbd_acquire(r), r->server, 0);
     }
     return dbd;
 }
 
 ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries)
 {
-    ap_dbd_t *dbd = jc_dbd_open(p, s);
+    ap_dbd_t *dbd = dbd_ready(jc_dbd_open(p, s), s, 1);
     int n;
 
     for (n = 1; !dbd && n < tries; n++) {
         dbd_backoff(n - 1);
-        dbd = jc_dbd_open(p, s);
+        dbd = dbd_ready(jc_dbd_open(p, s), s, 1);
     }
     return dbd;
 }

@@ -113,7 +113,9 @@ extern void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
  * they return NULL: a new SQLite connection fails its prepare while
  * another process recovers the WAL index (SQLITE_BUSY_RECOVERY), and
  * mod_dbd then has no connection for this request. At most `tries`
- * attempts (acquire: 3, about 0.5 s). */
+ * attempts (acquire: 3, about 0.5 s). Every connection handed out has
+ * been checked by jc_db_revive (a PostgreSQL connection the server closed
+ * while pooled is reopened first). */
 ap_dbd_t *jc_dbd_acquire_wait(request_rec *r);
 ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries);
 

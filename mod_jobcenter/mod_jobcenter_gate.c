@@ -374,7 +374,7 @@ static int gate_check_user_id(request_rec *r)
     if (!token) {
         return deny(r, "no cookie");
     }
-    dbd = jc_dbd_acquire(r);
+    dbd = jc_dbd_acquire_wait(r);
     if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00502)
                       "gate: no database connection");
@@ -454,7 +454,7 @@ static const jc_staff_t *gate_staff(request_rec *r, const jc_session_t *sess,
         *rc = st->account_id ? JC_DB_OK : JC_DB_NOROW;
         return st->account_id ? st : NULL;
     }
-    dbd = jc_dbd_acquire(r);
+    dbd = jc_dbd_acquire_wait(r);
     if (!dbd) {
         *rc = JC_DB_BUSY;
         return NULL;

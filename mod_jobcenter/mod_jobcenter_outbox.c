@@ -184,7 +184,7 @@ static const jc_job_t jobs[] = {
 /* Borrow a connection for one short step; NULL when there is none. */
 static ap_dbd_t *db_open(jc_db_t *db, server_rec *s, apr_pool_t *p)
 {
-    ap_dbd_t *dbd = jc_dbd_open(p, s);
+    ap_dbd_t *dbd = jc_dbd_open_wait(p, s, 1);
 
     memset(db, 0, sizeof(*db));
     if (dbd) {

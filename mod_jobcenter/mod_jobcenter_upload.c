@@ -687,7 +687,7 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00303)
                      "upload store: removed %u orphaned temp file(s)", n);
     }
-    dbd = jc_dbd_open(p, s);
+    dbd = jc_dbd_open_wait(p, s, 1);
     if (dbd) {
         jc_db_t db;
         jc_db_rc_e rc;

@@ -91,7 +91,7 @@ if (asan && !fs.existsSync(process.env.JC_MODULE_SO || path.join(TOP, 'build', '
     usage('JC_ASAN=1 but build/asan/mod_jobcenter.so is missing: run `make asan` first');
 }
 if (process.getuid && process.getuid() !== 0) {
-    usage('must run as root (Apache binds as root and switches to www-data; PostgreSQL runs as postgres)');
+    usage('must run as root (Apache binds as root and switches to the worker user of tests/lib/worker.mjs; PostgreSQL runs as postgres)');
 }
 
 const suiteDir = path.join(TOP, 'tests', suite);

@@ -14,7 +14,10 @@
 #     --smtp-url URL      relay for --mail smtp
 #     --base-url URL      JobcenterBaseURL (default http://127.0.0.1:PORT)
 #     --origin ORIGIN     extra allowed origin (repeatable)
-#     --user USER         Apache User/Group when started as root (default www-data)
+#     --user USER         Apache User (Group: its primary group) when started
+#                         as root (default: tools/worker-user.sh, i.e.
+#                         www-data, or the checkout's owner when www-data
+#                         cannot reach htdocs, e.g. a clone in a 0700 home)
 #     --extra FILE        Include FILE at the end (test-specific directives)
 #     --set "Directive v" add a directive line to the jobcenter block (repeatable)
 #     --upload-store DIR  JobcenterUploadStore (default DIR/uploads); several
@@ -33,7 +36,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 ROOT= PORT= LISTEN=127.0.0.1 DB=sqlite SQLITE= PGPARAMS= MAIL=spool SMTPURL=
-BASEURL= USER_=www-data EXTRA= SITEONLY=0 ACCESSLOG=0 STARTSERVERS=1 KEYFILE= STORE=
+BASEURL= USER_= EXTRA= SITEONLY=0 ACCESSLOG=0 STARTSERVERS=1 KEYFILE= STORE=
 ORIGINS=() SETS=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -69,6 +72,10 @@ ROOT=$(mkdir -p "$ROOT" && cd "$ROOT" && pwd)
 SERVERNAME=$(sed -E 's#^([a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+).*#\1#' <<<"$BASEURL")
 [[ $SERVERNAME == *://* ]] || { echo "gen-config: --base-url must be scheme://host[:port]" >&2; exit 2; }
 : "${STORE:=$ROOT/uploads}"
+if [[ -z $USER_ ]]; then
+  if [[ $SITEONLY == 1 ]]; then USER_=www-data; else USER_=$("$TOP/tools/worker-user.sh"); fi
+fi
+GROUP_=$(id -gn "$USER_")
 MODDIR=/usr/lib/apache2/modules
 MODSO=${JC_MODULE_SO:-$TOP/build/mod_jobcenter.so}
 mkdir -p "$ROOT"/{logs,run,mail,db,uploads}
@@ -189,7 +196,7 @@ ErrorLog $ROOT/logs/error.log
 LogLevel warn jobcenter:info
 $( [[ $ACCESSLOG == 1 ]] && printf 'LogFormat "%%h %%t \\"%%r\\" %%>s %%b %%D" jc\nCustomLog %s/logs/access.log jc' "$ROOT" )
 User $USER_
-Group $USER_
+Group $GROUP_
 
 LoadModule mpm_event_module   $MODDIR/mod_mpm_event.so
 LoadModule authn_core_module  $MODDIR/mod_authn_core.so

@@ -9,14 +9,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
+import { WORKER } from '../lib/worker.mjs';
 import { useEnv, logTest, DB_KIND } from '../lib/env.mjs';
 import { sleep, waitUntil, isAlive } from '../lib/util.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { citizenWithProfile } from '../lib/uploads.mjs';
 
+// the workers' user (www-data, or the checkout's owner: tests/lib/worker.mjs)
 function wwwData() {
-    const f = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('www-data:')).split(':');
-    return { uid: Number(f[2]), gid: Number(f[3]) };
+    return { uid: WORKER.uid, gid: WORKER.gid };
 }
 
 // A sqlite3 process that takes the write lock (BEGIN IMMEDIATE) and holds

@@ -4,6 +4,7 @@
 // nothing stored, and the log names SQLITE_FULL (not the "cannot rollback"
 // of the ROLLBACK after the failed COMMIT). Both come back once there is
 // room again. Small tmpfs mounts under the test's temp dir (root only).
+import { WORKER } from '../lib/worker.mjs';
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -57,7 +58,7 @@ describe('upload store full', () => {
             const dir = storeDir(env);
             await mountTmpfs(dir, '2m');
             mounted.push(dir);
-            await run('chown', ['www-data:www-data', dir]);
+            await run('chown', [WORKER.owner, dir]);
         }
     });
     after(async () => {
@@ -129,7 +130,7 @@ describe('SQLite database on a full file system', () => {
             await mountTmpfs(dir, '8m');
             mounted.push(dir);
             for (const f of fs.readdirSync(aside)) fs.copyFileSync(path.join(aside, f), path.join(dir, f));
-            await run('chown', ['-R', 'www-data:www-data', dir]);
+            await run('chown', ['-R', WORKER.owner, dir]);
         }
     });
     after(async () => {

@@ -44,6 +44,7 @@ import { Apache, generateConfig, unexpectedLogLines, startReaper } from './apach
 import { openDb } from './db.mjs';
 import { pgBinDir, psqlBin, createDatabase, openPath } from './pg.mjs';
 import { Client } from './http.mjs';
+import { WORKER } from './worker.mjs';
 
 export const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -406,7 +407,7 @@ export async function startClusterEnv(opts = {}) {
                 args.push('--set', s);
             }
             const conf = await generateConfig(TOP, args);
-            await run('chown', ['-R', 'www-data:www-data', path.join(nroot, 'mail')]);
+            await run('chown', ['-R', WORKER.owner, path.join(nroot, 'mail')]);
             openPath(path.join(nroot, 'logs'));
             env.nodes.push({
                 name, port, root: nroot, conf, base: `http://127.0.0.1:${port}`,

@@ -4,29 +4,19 @@
 //   await db.scalar('SELECT count(*) FROM account')   -> 1 (first column of first row)
 //   await db.exec('UPDATE jc_schema SET version = 999')
 //   await db.text('EXPLAIN …')                         -> the client's output
-// SQLite is opened as www-data (spawned with its uid/gid) so that the -wal/-shm files the
-// server uses never become root-owned. PostgreSQL goes over the unix socket
+// SQLite is opened as the workers' user (tests/lib/worker.mjs: www-data, or
+// the checkout's owner) so that the -wal/-shm files the server uses never
+// become root-owned. PostgreSQL goes over the unix socket
 // as role jc. Integers come back as numbers on both drivers; NULL as null.
 import fs from 'node:fs';
 import { run } from './util.mjs';
 import { psqlBin } from './pg.mjs';
-
-// uid/gid of www-data (the server's user), looked up once
-let wwwData = null;
-function wwwDataIds() {
-    if (!wwwData) {
-        const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('www-data:'));
-        if (!line) throw new Error('no www-data user');
-        const f = line.split(':');
-        wwwData = { uid: Number(f[2]), gid: Number(f[3]) };
-    }
-    return wwwData;
-}
+import { WORKER } from './worker.mjs';
 
 function sqliteDb(file) {
-    // spawned directly with www-data's uid/gid (cheaper than runuser)
+    // spawned directly with the workers' uid/gid (cheaper than runuser)
     const sqlite = (sql, json) => run('sqlite3', ['-bail', ...(json ? ['-json'] : []), '-cmd', '.timeout 5000',
-        file, sql], { timeoutMs: 20000, ...(process.getuid() === 0 ? wwwDataIds() : {}) });
+        file, sql], { timeoutMs: 20000, ...(process.getuid() === 0 ? { uid: WORKER.uid, gid: WORKER.gid } : {}) });
     return {
         kind: 'sqlite',
         file,

@@ -56,6 +56,7 @@ import { Apache, generateConfig, unexpectedLogLines, sanitizerReports, ASAN } fr
 import { openDb } from './db.mjs';
 import { startCluster, clusterFromEnv, createDatabase, openPath } from './pg.mjs';
 import { Client } from './http.mjs';
+import { WORKER } from './worker.mjs';
 
 // The test processes compute dates as people in Germany read them (the
 // portal shows German time whatever the server's TZ is); Apache gets its
@@ -98,7 +99,7 @@ export async function startEnv(opts = {}) {
         if (mail === 'smtp' && smtp) env.mail = await startSmtp({ port: env.smtpPort, delayMs: opts.smtpDelayMs || 0 });
 
         const args = ['--root', path.join(root, 'apache'), '--port', String(env.port), '--db', dbKind,
-            '--mail', mail];
+            '--mail', mail, '--user', WORKER.user];
         if (mail === 'smtp') args.push('--smtp-url', `smtp://127.0.0.1:${env.smtpPort}`);
         if (baseUrl) args.push('--base-url', typeof baseUrl === 'function' ? baseUrl(env.port) : baseUrl);
         if (share) {
@@ -146,7 +147,7 @@ export async function startEnv(opts = {}) {
         } else {
             env.db = openDb({ kind: 'pgsql', ...env.pg });
         }
-        await run('chown', ['-R', 'www-data:www-data', path.join(env.apacheRoot, 'db'), env.mailDir]);
+        await run('chown', ['-R', WORKER.owner, path.join(env.apacheRoot, 'db'), env.mailDir]);
         openPath(path.join(env.apacheRoot, 'logs'));
 
         // for code that reads the brief's variables: the newest environment

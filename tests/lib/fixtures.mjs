@@ -17,6 +17,17 @@ import { randomId, uniqueEmail, nowSec, sha256hex } from './util.mjs';
 import { strongPassword, registerAndConfirm } from './flows.mjs';
 
 export const FSC_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+// The phone alphabet (mod_jobcenter/jc_fsc.h JC_PHONE_*): no 0/O, 1/I/l,
+// 5/S, 2/Z, 8/B, 6/G/b, 9/g/q look-alikes, letters whose cases look alike
+// in capitals only. New Kundennummern take their letter from PHONE_UPPER;
+// one-time passwords are four groups of four of all 32, joined by '-'.
+export const PHONE_UPPER = 'ACEFHJKLMNPRTUVWXY';
+export const PHONE_LOWER = 'adefhmnrt';
+export const PHONE_DIGITS = '34679';
+export const KUNDENNUMMER_NEW = new RegExp(`^[0-9]{3}[${PHONE_UPPER}][0-9]{6}$`);
+const PHONE = PHONE_UPPER + PHONE_LOWER + PHONE_DIGITS;
+export const ONETIME_PASSWORD = new RegExp(`^[${PHONE}]{4}-[${PHONE}]{4}-[${PHONE}]{4}-[${PHONE}]{4}$`);
 export { nowSec };
 
 // A random 12-character code of the module's alphabet (OpenSSL's RNG in the
@@ -29,7 +40,8 @@ export function newCode() {
 export const groupCode = (c) => `${c.slice(0, 4)}-${c.slice(4, 8)}-${c.slice(8, 12)}`;
 export const codeHash = sha256hex;
 
-// "123A123456": three digits, one capital letter, six digits.
+// "123A123456": three digits, one capital letter, six digits (any of
+// A-Z, like the numbers issued before the phone alphabet: still valid).
 export function newKundennummer() {
     const d = (n) => [...crypto.randomBytes(n)].map((x) => String(x % 10)).join('');
     return `${d(3)}${String.fromCharCode(65 + (crypto.randomBytes(1)[0] % 26))}${d(6)}`;

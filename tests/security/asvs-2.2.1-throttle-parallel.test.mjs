@@ -14,6 +14,7 @@
 // locks for an hour). The per-client throttle has only growing delays
 // (1, 2, 4 s ...), so its allowance grows with the seconds the burst took:
 // FREE + 1 + floor(log2(seconds + 1)).
+import { WORKER } from '../lib/worker.mjs';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -197,7 +198,7 @@ describe('account limits (JobcenterThrottleAccount 3 4 900 3600)', () => {
             '--pg-params', `host=${env.pg.host} port=${env.pg.port} dbname=${env.pg.dbname} user=jc`];
         for (const s of h.opts.sets) args.push('--set', s);
         const conf = await generateConfig(TOP, args);
-        await run('chown', ['-R', 'www-data:www-data', path.join(apacheRoot, 'mail')], { check: false });
+        await run('chown', ['-R', WORKER.owner, path.join(apacheRoot, 'mail')], { check: false });
         openPath(path.join(apacheRoot, 'logs'));
         const node2 = new Apache({ conf, root: apacheRoot, port });
         await node2.start();

@@ -101,20 +101,63 @@ static void grouping_and_hash(void **state)
     assert_string_equal(h1, "114dac7026b5682f2ccb581c844ec33d2b2ada7e77584f9a67b92db6fb31bd24");
 }
 
+/* The phone alphabet: 32 distinct characters, none of the look-alikes. */
+static void phone_alphabet(void **state)
+{
+    const char *a = JC_PHONE_ALPHABET, *bad = "0OoDQ1IliLj5Ss2Zz8BGbgqckpsuvwxyz";
+    int seen[256] = { 0 }, i;
+
+    (void)state;
+    assert_int_equal(strlen(a), 32);
+    for (i = 0; a[i]; i++) {
+        assert_int_equal(seen[(unsigned char)a[i]]++, 0);
+        if (a[i] != 'L')      /* capital L stays: only l (small) is like 1 */
+            assert_null(strchr(bad, a[i]));
+    }
+    assert_int_equal(strlen(JC_PHONE_UPPER), 18);
+    assert_int_equal(strlen(JC_PHONE_LOWER), 9);
+    assert_int_equal(strlen(JC_PHONE_DIGITS), 5);
+}
+
 static void kundennummer_format(void **state)
 {
     char k[11];
-    int i, letters[26] = { 0 }, distinct = 0;
+    int i, j, letters[26] = { 0 }, digits[10] = { 0 }, distinct = 0;
+    const int n = 3600;
 
     (void)state;
-    for (i = 0; i < 3000; i++) {
+    for (i = 0; i < n; i++) {
         assert_int_equal(jc_kundennummer_new(k), APR_SUCCESS);
+        assert_int_equal(strlen(k), 10);
         assert_int_equal(jc_kundennummer_valid(k), 1);
+        /* the letter: only from the phone alphabet's capitals */
+        assert_non_null(strchr(JC_PHONE_UPPER, k[3]));
         letters[k[3] - 'A']++;
+        for (j = 0; j < 10; j++) {
+            if (j != 3) {
+                assert_true(k[j] >= '0' && k[j] <= '9');
+                digits[k[j] - '0']++;
+            }
+        }
     }
-    for (i = 0; i < 26; i++)
-        distinct += letters[i] > 0;
-    assert_int_equal(distinct, 26);
+    /* distribution sanity: every one of the 18 letters, each near n/18 =
+     * 200 (sd ~14; 100..300 is beyond 7 sd), every digit near 9n/10 */
+    for (i = 0; i < 26; i++) {
+        if (strchr(JC_PHONE_UPPER, 'A' + i)) {
+            assert_in_range(letters[i], 100, 300);
+            distinct++;
+        }
+        else {
+            assert_int_equal(letters[i], 0);
+        }
+    }
+    assert_int_equal(distinct, 18);
+    for (i = 0; i < 10; i++)
+        assert_in_range(digits[i], 9 * n / 10 - 400, 9 * n / 10 + 400);
+    /* numbers issued before (any capital letter) stay valid */
+    assert_int_equal(jc_kundennummer_valid("123S123456"), 1);
+    assert_int_equal(jc_kundennummer_valid("000O000001"), 1);
+    assert_int_equal(jc_kundennummer_valid("999I999999"), 1);
     assert_int_equal(jc_kundennummer_valid("123A123456"), 1);
     assert_int_equal(jc_kundennummer_valid("123a123456"), 0);
     assert_int_equal(jc_kundennummer_valid("1234123456"), 0);
@@ -127,6 +170,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(new_codes_use_the_alphabet_only),
+        cmocka_unit_test(phone_alphabet),
         cmocka_unit_test(input_is_normalised),
         cmocka_unit_test(malformed_input_is_refused),
         cmocka_unit_test(grouping_and_hash),

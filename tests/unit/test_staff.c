@@ -170,18 +170,54 @@ static void roles_allow(void **state)
     assert_false(jc_staff_allows(NULL, JC_ROLE_SACHBEARBEITUNG));
 }
 
+/* One-time passwords: "xxxx-xxxx-xxxx-xxxx" of the phone alphabet, every
+ * password rule met, each character of the alphabet about equally often
+ * at every position (bounded: 2000 draws). */
 static void generated_passwords_meet_the_rules(void **state)
 {
-    int i;
+    static int count[16][256];
+    const char *alpha = JC_PHONE_ALPHABET;
+    int i, j, n = 2000, distinct = 0;
+    const char *prev = NULL;
 
     (void)state;
-    for (i = 0; i < 500; i++) {
+    memset(count, 0, sizeof(count));
+    assert_int_equal(JC_OTP_LEN, 19);
+    for (i = 0; i < n; i++) {
         const char *pw = jc_staff_gen_password(pool);
+        int up = 0, lo = 0, dg = 0, k = 0;
 
         assert_non_null(pw);
-        assert_int_equal(strlen(pw), 16);
-        assert_int_equal(jc_password_check(pw, 16, NULL, 0), 0);
+        assert_int_equal(strlen(pw), JC_OTP_LEN);
+        assert_int_equal(jc_password_check(pw, strlen(pw), NULL, 0), 0);
+        for (j = 0; j < JC_OTP_LEN; j++) {
+            if (j % 5 == 4) {
+                assert_int_equal(pw[j], '-');
+                continue;
+            }
+            assert_non_null(strchr(alpha, pw[j]));
+            assert_true(pw[j] != '\0');
+            up |= strchr(JC_PHONE_UPPER, pw[j]) != NULL;
+            lo |= strchr(JC_PHONE_LOWER, pw[j]) != NULL;
+            dg |= strchr(JC_PHONE_DIGITS, pw[j]) != NULL;
+            count[k++][(unsigned char)pw[j]]++;
+        }
+        assert_int_equal(k, 16);
+        assert_true(up && lo && dg);
+        assert_true(prev == NULL || strcmp(prev, pw) != 0);
+        prev = pw;
     }
+    /* n/32 = 62.5 per character and position (sd ~8; the rejection of
+     * draws without a class shifts it by a few): 20..115 */
+    for (j = 0; j < 16; j++) {
+        for (i = 0; alpha[i]; i++) {
+            assert_in_range(count[j][(unsigned char)alpha[i]], 20, 115);
+        }
+    }
+    for (i = 0; alpha[i]; i++) {
+        distinct += count[0][(unsigned char)alpha[i]] > 0;
+    }
+    assert_int_equal(distinct, 32);
 }
 
 /* ---- against SQLite ---------------------------------------------------- */
@@ -274,6 +310,34 @@ static void issue_voids_and_search_scopes(void **state)
                        &out, p);
     assert_int_equal(json_integer_value(json_object_get(out, "total")), 0);
     json_decref(out);
+
+    /* a Kundennummer issued before the phone alphabet (letter S) is still
+     * found, with or without spaces, in any case, and by the admin tool */
+    {
+        const char *old_q[] = { "123S456789", "123 s 456789", "123s456789",
+                                " 123 S 456 789 " };
+        jc_customer_t byk;
+        size_t qi;
+
+        assert_int_equal(apr_dbd_query(db.driver, db.handle, &(int){ 0 },
+            apr_psprintf(p, "UPDATE customer SET kundennummer = '123S456789'"
+                         " WHERE id = %" APR_INT64_T_FMT, cust.id)), 0);
+        for (qi = 0; qi < sizeof(old_q) / sizeof(old_q[0]); qi++) {
+            jc_customer_search(&db, &res, staff_a.jobcenter_id, old_q[qi], 1,
+                               50, &out, p);
+            assert_int_equal(res.status, 200);
+            assert_int_equal(json_integer_value(json_object_get(out,
+                                                                "total")), 1);
+            json_decref(out);
+        }
+        jc_customer_by_knr(&db, &res, "123s456789", &byk, p);
+        assert_int_equal(res.status, 200);
+        assert_int_equal(byk.id, cust.id);
+        assert_int_equal(apr_dbd_query(db.driver, db.handle, &(int){ 0 },
+            apr_psprintf(p, "UPDATE customer SET kundennummer = '%s' WHERE "
+                         "id = %" APR_INT64_T_FMT, cust.kundennummer,
+                         cust.id)), 0);
+    }
 
     /* two codes: the first is voided, only hashes are stored */
     jc_fsc_issue(&db, &res, acct_a, &cust, 42 * 86400, "https://x.example",
