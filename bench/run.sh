@@ -32,6 +32,9 @@
 #            /me, staff inbox page 1 and 50, customer search by name prefix and
 #            Kundennummer (req/s, large/small >= 0.8), longest purge batch (< 10 ms),
 #            plans (bench/growth.sh)
+# stall      (only when named) bench/stall.mjs: /me p99 while another request of
+#            the same child runs a ~1 s statement (SQLite, PostgreSQL), and /me
+#            at -c256 on PostgreSQL behind PgBouncer (session mode): non-2xx
 # callgrind  instructions per request: apache2 -X under callgrind, ab -k -c1,
 #            (Ir(N2)-Ir(N1))/(N2-N1) for static, /me (SQLite), mod_session_dbd (SQLite).
 #
@@ -54,9 +57,9 @@ source "$HERE/cluster.sh"
 source "$HERE/growth.sh"
 
 ALL_PHASES=(http login callgrind upload cluster)
-# soak (10 min per database) and growth (fills up to 1,000,000 rows) only
-# when named
-KNOWN_PHASES=("${ALL_PHASES[@]}" soak growth)
+# soak (10 min per database), growth (fills up to 1,000,000 rows) and
+# stall (bench/stall.mjs, issue 20) only when named
+KNOWN_PHASES=("${ALL_PHASES[@]}" soak growth stall)
 PHASES=("$@"); [[ ${#PHASES[@]} -gt 0 ]] || PHASES=("${ALL_PHASES[@]}")
 for p in "${PHASES[@]}"; do
   [[ " ${KNOWN_PHASES[*]} " == *" $p "* ]] || die "unknown phase '$p' (phases: ${KNOWN_PHASES[*]})"
@@ -524,6 +527,9 @@ has_phase upload && phase_upload
 has_phase soak && phase_soak
 has_phase cluster && phase_cluster
 has_phase growth && phase_growth
+# stall: its own servers and PostgreSQL through the test harness
+has_phase stall && { log "== phase stall =="; STALL_OUT=$RES/stall.txt \
+  node --test-reporter=dot "$HERE/stall.mjs" > "$RES/stall.log" 2>&1 || log "stall: see $RES/stall.log"; }
 
 # ======================================================================================
 # summary
@@ -677,6 +683,9 @@ summary() {
   fi
   if has_phase growth; then
     growth_summary
+  fi
+  if has_phase stall; then
+    echo; echo "-- stall (bench/stall.mjs) --"; cat "$RES/stall.txt" 2>/dev/null || echo "no figures: $RES/stall.log"
   fi
   echo
   echo "runtime: $(( $(date +%s) - T0 )) s; load average at start / end: $(awk -F': ' '/^load at start/{print $2}' "$RES/machine.txt") / $(cut -d' ' -f1-3 /proc/loadavg); raw output: $RES"

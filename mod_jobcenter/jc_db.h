@@ -128,4 +128,15 @@ const char *jc_db_rc_name(jc_db_rc_e rc);
  * and when nothing was prepared. */
 void jc_db_native_release(jc_db_t *db);
 
+/* PostgreSQL's connection limit for ordinary roles: max_connections minus
+ * superuser_reserved_connections (and reserved_connections, PostgreSQL
+ * 16+), read with one constant, unnamed statement on db's connection.
+ * JC_DB_ERROR on SQLite (no such limit) and on any failure. */
+jc_db_rc_e jc_db_pg_conn_limit(jc_db_t *db, apr_pool_t *p, int *max_conn,
+                               int *reserved);
+
+/* The connection budget of the whole portal: dbd_max connections per
+ * child x children per node x nodes, saturated at INT_MAX. */
+apr_int64_t jc_db_conn_budget(int dbd_max, int children, int nodes);
+
 #endif

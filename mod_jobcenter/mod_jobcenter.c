@@ -3,6 +3,7 @@
  * "jobcenter-api"), mail outbox on mod_watchdog, storage via mod_dbd.
  * Glue only: the logic lives in the jc_* core. */
 #include <stdlib.h>
+#include <strings.h>
 #include <unistd.h>
 #include <apr_atomic.h>
 #include <apr_optional.h>
@@ -145,6 +146,78 @@ static apr_status_t child_exit_wait(void *data)
     return APR_SUCCESS;
 }
 
+/* DBDMax as mod_dbd applies it, read from the configuration tree (mod_dbd
+ * keeps its settings to itself): in one scope the last one counts; of the
+ * main server and its <VirtualHost>s the largest. 0: none set. */
+static int jc_dbd_max_cfg;
+
+#define JC_DBD_MAX_DEFAULT 10   /* mod_dbd's DEFAULT_NMAX with threads */
+
+static int dbd_max_in(const ap_directive_t *d)
+{
+    int last = 0, nested = 0, v;
+
+    for (; d; d = d->next) {
+        if (d->directive && !strcasecmp(d->directive, "DBDMax")
+            && d->args) {
+            last = atoi(d->args);
+        }
+        if (d->first_child) {
+            v = dbd_max_in(d->first_child);
+            nested = v > nested ? v : nested;
+        }
+    }
+    return last > nested ? last : nested;
+}
+
+void jc_conn_budget_check(server_rec *s, jc_db_t *db, apr_pool_t *p)
+{
+    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
+                                               &jobcenter_module);
+    int max_conn, reserved, children = 0, limit = 0;
+    int dbd_max = jc_dbd_max_cfg > 0 ? jc_dbd_max_cfg : JC_DBD_MAX_DEFAULT;
+    int nodes = (int)conf->cluster_nodes;
+    apr_int64_t need, have;
+
+    if (jc_db_pg_conn_limit(db, p, &max_conn, &reserved) != JC_DB_OK) {
+        if (db->last_error) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00853)
+                         "connection budget not checked: %s",
+                         db->last_error);
+        }
+        return;     /* SQLite, or the settings are not readable */
+    }
+    /* children at full load: MaxRequestWorkers / ThreadsPerChild (event,
+     * worker); ServerLimit only bounds it (and the old generation's
+     * children during a graceful restart) */
+    ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &children);
+    ap_mpm_query(AP_MPMQ_HARD_LIMIT_DAEMONS, &limit);
+    if (children <= 0) {
+        children = limit > 0 ? limit : 1;
+    }
+    need = jc_db_conn_budget(dbd_max, children, nodes);
+    have = (apr_int64_t)max_conn - reserved;
+    if (need > have) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00851)
+                     "connection budget: up to %" APR_INT64_T_FMT
+                     " PostgreSQL connections (DBDMax %d x %d children "
+                     "x JobcenterClusterNodes %d; ServerLimit %d) but the "
+                     "server takes %" APR_INT64_T_FMT " (max_connections "
+                     "%d - %d reserved): under load requests will get 503 "
+                     "when it refuses a connection. Lower DBDMax or "
+                     "MaxRequestWorkers, raise max_connections, or put a "
+                     "pooler in between (docs/operations.md)", need,
+                     dbd_max, children, nodes, limit, have, max_conn,
+                     reserved);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00852)
+                 "connection budget: up to %" APR_INT64_T_FMT " PostgreSQL "
+                 "connections (DBDMax %d x %d children x "
+                 "JobcenterClusterNodes %d), the server takes %"
+                 APR_INT64_T_FMT, need, dbd_max, children, nodes, have);
+}
+
 static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
@@ -160,6 +233,7 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     jc_dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
     jc_dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     jc_dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+    jc_dbd_max_cfg = dbd_max_in(ap_conftree);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
     for (vs = s; vs; vs = vs->next) {

@@ -66,6 +66,7 @@ typedef struct {
     apr_int64_t reauth_window;   /* JobcenterReauthWindow, seconds        */
     apr_int64_t online_days;     /* JobcenterOnlineDeactivationDays       */
     apr_int64_t msg_remind_days; /* JobcenterBescheidReminderDays         */
+    apr_int64_t cluster_nodes;   /* JobcenterClusterNodes (budget check)  */
     int holiday_region;          /* JobcenterHolidayRegion (jc_holiday.h) */
     const char *up_store;        /* JobcenterUploadStore, absolute path   */
     apr_off_t up_max_file;       /* JobcenterUploadMaxFileSize, bytes     */
@@ -121,6 +122,12 @@ ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries);
  * directly: the exiting child waits for every one of them). Once the
  * child is exiting, jc_dbd_open_wait returns NULL. */
 void jc_dbd_release(server_rec *s, ap_dbd_t *dbd);
+
+/* PostgreSQL: compare DBDMax x children x JobcenterClusterNodes with the
+ * server's connection limit and warn (JC00851) when the portal can open
+ * more connections than the server takes; JC00852 tells the figures at
+ * level info otherwise. No-op on SQLite. */
+void jc_conn_budget_check(server_rec *s, jc_db_t *db, apr_pool_t *p);
 
 /* mod_jobcenter_api.c: the handler and what route handlers share. */
 int jc_api_handler(request_rec *r);

@@ -53,6 +53,7 @@
 #define JC_D_OTC_VALIDITY  "JobcenterOnetimeCredentialsValidity"
 #define JC_D_ONLINE_DAYS   "JobcenterOnlineDeactivationDays"
 #define JC_D_REMIND_DAYS   "JobcenterBescheidReminderDays"
+#define JC_D_NODES         "JobcenterClusterNodes"
 #define JC_D_HOLIDAYS      "JobcenterHolidayRegion"
 #define JC_D_UP_STORE      "JobcenterUploadStore"
 #define JC_D_UP_MAX_FILE   "JobcenterUploadMaxFileSize"
@@ -100,6 +101,7 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->reauth_window = -1;
     c->online_days = -1;
     c->msg_remind_days = -1;
+    c->cluster_nodes = -1;
     c->holiday_region = -1;
     c->reset_ttl = -1;
     c->reset_max_addr = -1;
@@ -163,6 +165,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(reauth_window);
     MERGE_NUM(online_days);
     MERGE_NUM(msg_remind_days);
+    MERGE_NUM(cluster_nodes);
     MERGE_NUM(holiday_region);
     MERGE_NUM(reset_ttl);
     MERGE_NUM(reset_max_addr);
@@ -433,6 +436,12 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
             /* days; 0 = no reminders */
             slot = &c->msg_remind_days;
             max = JC_MSG_REMIND_MAX;
+        }
+        else if (!strcasecmp(name, JC_D_NODES)) {
+            /* Apache nodes on one database (connection budget) */
+            slot = &c->cluster_nodes;
+            min = 1;
+            max = 10000;
         }
         else {
             return apr_pstrcat(cmd->pool, name, ": unknown", NULL);
@@ -780,6 +789,9 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE1(JC_D_REMIND_DAYS, set_str, NULL, RSRC_CONF,
                   "Days after which an unopened Bescheid is reminded by "
                   "mail, once (default 7, 0 = never)"),
+    AP_INIT_TAKE1(JC_D_NODES, set_str, NULL, RSRC_CONF,
+                  "Apache nodes sharing this database, for the PostgreSQL "
+                  "connection budget checked at start (default 1)"),
     AP_INIT_TAKE1(JC_D_HOLIDAYS, set_holidays, NULL, RSRC_CONF,
                   "Public holidays that are no working days for the "
                   "deactivation and the Bescheid delivery day: DE "
@@ -859,6 +871,7 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(reauth_window, 300);
     DEF(online_days, JC_ONLINE_DEACT_DAYS_DEFAULT);
     DEF(msg_remind_days, JC_MSG_REMIND_DEFAULT);
+    DEF(cluster_nodes, 1);
     DEF(holiday_region, JC_HOL_DE);
     DEF(up_max_file, JC_DEF_UP_MAX_FILE);
     DEF(up_max_files, JC_DEF_UP_MAX_FILES);

@@ -216,6 +216,7 @@ typedef struct {
                                  * runs until then (0: not ours)         */
     jc_outbox_unrec_t unrec;    /* outcomes the database did not take    */
     int unrec_warned;           /* the pending records were logged       */
+    int budget_checked;         /* the connection budget was checked     */
 } jc_wd_t;
 
 /* The node identity of this process, made once per child: host name, pid
@@ -248,6 +249,7 @@ static const char *node_identity(jc_wd_t *wd, apr_pool_t *pool)
     memset(wd->held, 0, sizeof(wd->held));
     memset(&wd->unrec, 0, sizeof(wd->unrec));
     wd->unrec_warned = 0;
+    wd->budget_checked = 0;
     wd->pid = pid;
     apr_snprintf(wd->node, sizeof(wd->node), "%s:%ld:%s", host, (long)pid,
                  hex);
@@ -475,6 +477,12 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
                      "outbox: no database connection, next time");
         apr_pool_destroy(p);
         return APR_SUCCESS;
+    }
+    if (!wd->budget_checked) {
+        /* once per node (the child that runs the singleton), on the
+         * first connection: never on a request's path */
+        wd->budget_checked = 1;
+        jc_conn_budget_check(s, &db, p);
     }
     run_jobs(wd, &db, conf, (apr_int64_t)apr_time_sec(apr_time_now()), p);
     jc_dbd_release(s, dbd);

@@ -108,7 +108,7 @@ openPath(tmp);
 let cluster = null;
 let cleaned = false;
 
-// Kill, by pid, every apache2 / postgres / haproxy process whose command line still
+// Kill, by pid, every apache2 / postgres / haproxy / pgbouncer process whose command line still
 // points into our temp dir (left behind by a crashed test file).
 async function sweep() {
     const leftovers = [];
@@ -116,11 +116,11 @@ async function sweep() {
         if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
         let cmd = '';
         try { cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' '); } catch { continue; }
-        if (cmd.includes(tmp) && /(apache2|postgres|haproxy)/.test(cmd)) leftovers.push({ pid: Number(d), cmd });
+        if (cmd.includes(tmp) && /(apache2|postgres|haproxy|pgbouncer)/.test(cmd)) leftovers.push({ pid: Number(d), cmd });
     }
     for (const p of leftovers) {
         console.error(`run.mjs: killing leftover process ${p.pid}: ${p.cmd}`);
-        try { process.kill(p.pid, p.cmd.includes('postgres') ? 'SIGQUIT' : 'SIGTERM'); } catch { /* gone */ }
+        try { process.kill(p.pid, /postgres/.test(p.cmd) && !/pgbouncer/.test(p.cmd) ? 'SIGQUIT' : 'SIGTERM'); } catch { /* gone */ }
     }
     if (leftovers.length) {
         await sleep(2000);

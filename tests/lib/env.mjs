@@ -36,6 +36,12 @@
 //               footer pages (default: conf/betreiber, the shipped examples)
 //   tz          the TZ Apache runs in (default 'UTC'; the tests themselves
 //               run in Europe/Berlin, the time people read, see below)
+//   pgCluster   a cluster of the test's own (tests/lib/pg.mjs startCluster,
+//               e.g. with a small max_connections): the environment's
+//               database is created there instead of the run's cluster
+//   pgParams    (pg) => DBDParams: connect Apache elsewhere than to the
+//               environment's database directly (pg: {host, port, dbname};
+//               e.g. through PgBouncer); env.db still talks to PostgreSQL
 //   share       another (started) environment: a second node of it, with
 //               its database (SQLite file or PostgreSQL database), upload
 //               store, key file and SMTP sink (env.mail stays null here);
@@ -124,9 +130,10 @@ export async function startEnv(opts = {}) {
             env.pg = { ...shared.pg };
             args.push('--pg-params', `host=${env.pg.host} port=${env.pg.port} dbname=${env.pg.dbname} user=jc`);
         } else if (dbKind === 'pgsql') {
-            const c = await cluster();
+            const c = opts.pgCluster || await cluster();
             env.pg = { host: c.host, port: c.port, dbname: await createDatabase(c, TOP) };
-            args.push('--pg-params', `host=${c.host} port=${c.port} dbname=${env.pg.dbname} user=jc`);
+            args.push('--pg-params', opts.pgParams ? opts.pgParams(env.pg)
+                : `host=${c.host} port=${c.port} dbname=${env.pg.dbname} user=jc`);
         }
         if (opts.extra) {
             const file = path.join(root, 'extra.conf');

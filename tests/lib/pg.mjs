@@ -41,8 +41,10 @@ export function openPath(dir) {
 const asPostgres = (bin, args, opts) => run('runuser', ['-u', 'postgres', '--', bin, ...args], opts);
 
 // Start a cluster under baseDir (created, chowned to postgres). Returns
-// { host (socket dir), port, bin, dataDir, stop() }.
-export async function startCluster(baseDir) {
+// { host (socket dir), port, bin, dataDir, stop() }. Options:
+//   maxConnections  the server's max_connections (default 200)
+//   settings        more server settings, { name: value } (-c name=value)
+export async function startCluster(baseDir, { maxConnections = 200, settings = {} } = {}) {
     const bin = pgBinDir();
     fs.mkdirSync(baseDir, { recursive: true });
     const dataDir = path.join(baseDir, 'data');
@@ -72,7 +74,8 @@ export async function startCluster(baseDir) {
     };
     // fsync off etc.: a throw-away cluster, speed matters more than durability
     const opts = `-c listen_addresses='' -k ${sockDir} -p ${port} -c fsync=off -c synchronous_commit=off `
-        + '-c full_page_writes=off -c max_connections=200';
+        + `-c full_page_writes=off -c max_connections=${Number(maxConnections)}`
+        + Object.entries(settings).map(([k, v]) => ` -c ${k}=${v}`).join('');
     await asPostgres(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-l', path.join(baseDir, 'postgres.log'),
         '-o', opts, '-w', '-t', '30', 'start'], { timeoutMs: 40000 });
     cluster.running = true;

@@ -1,0 +1,198 @@
+// bench/stall.mjs -- issue 20's two remaining figures, with the test
+// harness (tests/lib): run by bench/run.sh phase `stall`, or alone:
+//   node --test-reporter=dot bench/stall.mjs            (as root)
+//   STALL_OUT=FILE  the summary lines (default: stdout only)
+//
+// 1. /me p99 while another request of the same child runs a ~1 s statement
+//    (target < 10 ms), SQLite and PostgreSQL: one Apache child (ServerLimit
+//    1, 25 threads); the slow request is the one of
+//    tests/http/slow-statement.test.mjs (SQLite: a staff inbox page over a
+//    conversation filled until the page takes >= 1 s; PostgreSQL: a staff
+//    status change waiting 1.2 s for a row lock held by psql), repeated
+//    STALL_ROUNDS (default 5) times while STALL_C (default 4) citizens call
+//    /me back to back; the same clients without a slow request as baseline.
+// 2. /me at -c256 (wrk -t2 -d10s) on PostgreSQL behind PgBouncer 1.18 in
+//    session mode (default_pool_size 150 = DBDMax 25 x 6 children of the
+//    generated configuration): non-2xx answers (target 0) and socket errors.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { startEnv } from '../tests/lib/env.mjs';
+import { startCluster, psqlBin } from '../tests/lib/pg.mjs';
+import { startPgBouncer } from '../tests/lib/pgbouncer.mjs';
+import { uniqueEmail, sleep, nowSec, run } from '../tests/lib/util.mjs';
+import { registerAndConfirm, strongPassword } from '../tests/lib/flows.mjs';
+import { addJobcenter, addStaff, loginFull, createCustomer } from '../tests/lib/staff.mjs';
+import { lit } from '../tests/lib/db.mjs';
+
+const ROUNDS = Number(process.env.STALL_ROUNDS || 5);
+const C = Number(process.env.STALL_C || 4);
+const HOLD_MS = 1200;
+const lines = [];
+const say = (l) => { lines.push(l); console.log(`# ${l}`); };
+
+function pct(xs, p) {
+    if (!xs.length) return NaN;
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+const f1 = (x) => x.toFixed(1);
+
+let cluster = null;
+before(async () => {
+    cluster = await startCluster(fs.mkdtempSync(path.join(os.tmpdir(), 'jc-stall-pg-')));
+    process.env.JC_PG_HOST = cluster.host;
+    process.env.JC_PG_PORT = String(cluster.port);
+});
+after(async () => {
+    if (cluster) {
+        await cluster.stop();
+        fs.rmSync(path.dirname(cluster.dataDir), { recursive: true, force: true });
+    }
+    if (process.env.STALL_OUT) fs.writeFileSync(process.env.STALL_OUT, lines.join('\n') + '\n');
+});
+
+async function stallFigures(db) {
+    const env = await startEnv({
+        db,
+        extra: 'ServerLimit 1\nStartServers 1\nMaxRequestWorkers 25\nMinSpareThreads 1\nMaxSpareThreads 25\n'
+            // the strict figure: every /me reads the database (no session
+            // cache, where the module has one)
+            + '<IfDirective JobcenterSessionCacheTTL>\nJobcenterSessionCacheTTL 0\n</IfDirective>\n'
+    });
+    try {
+        await addJobcenter(env, 'Jobcenter Langsam', ['71399']);
+        const staff = await addStaff(env, 'Jobcenter Langsam', { tag: 'slow' });
+        const sb = await loginFull(env, staff);
+        const cust = await createCustomer(sb, { postcode: '71399' });
+        const [j] = await env.db.query(`SELECT id FROM jobcenter WHERE name = ${lit('Jobcenter Langsam')}`);
+        const now = nowSec();
+        await env.db.exec(`INSERT INTO conversation (jobcenter_id, customer_id, anliegen, team, subject,
+            idempotency_key, created_at, updated_at) VALUES (${Number(j.id)}, ${Number(cust.id)},
+            'sonstiges', 'leistung', 'Langes Gespräch', 'slow-1', ${now}, ${now})`);
+        const conv = Number(await env.db.scalar("SELECT id FROM conversation WHERE idempotency_key = 'slow-1'"));
+        const citizens = [];
+        for (let i = 0; i < C; i++) {
+            const pw = strongPassword();
+            const u = await registerAndConfirm(env, uniqueEmail('me'), pw);
+            const cl = env.client();
+            assert.equal((await cl.post('/api/v1/login', { login: u.email, password: pw })).status, 200);
+            citizens.push(cl);
+        }
+        const inbox = async () => {
+            const t0 = performance.now();
+            const r = await sb.get('/api/v1/staff/messages?limit=50', { timeoutMs: 60000 });
+            assert.equal(r.status, 200, r.text);
+            return performance.now() - t0;
+        };
+        let rows = 0;
+        if (db === 'sqlite') {
+            let want = 1000000, ms = 0;
+            while (rows < 32000000) {
+                for (let from = rows + 1; from <= want; from += 1000000) {
+                    const to = Math.min(from + 1000000, want + 1);
+                    await env.db.exec(`PRAGMA synchronous=OFF; WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL
+                        SELECT i + 1 FROM n WHERE i < ${to - 1}) INSERT INTO message (conversation_id, body,
+                        created_at) SELECT ${conv}, 'Nachricht ' || i, 0 FROM n`);
+                }
+                rows = want;
+                await env.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+                ms = Math.min(await inbox(), await inbox());
+                if (ms >= 1000) break;
+                want *= 2;
+            }
+        }
+        const slow = async () => {
+            const t0 = performance.now();
+            if (db === 'pgsql') {
+                const p = spawn(psqlBin(), ['-X', '-q', '-h', env.pg.host, '-p', String(env.pg.port), '-U', 'jc',
+                    '-d', env.pg.dbname, '-c', `BEGIN; SELECT id FROM conversation WHERE id = ${conv} FOR UPDATE; `
+                    + `SELECT pg_sleep(${HOLD_MS / 1000}); COMMIT;`], { stdio: 'ignore' });
+                const done = new Promise((res) => p.on('exit', res));
+                const probe = `SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%FOR UPDATE%pg_sleep%'
+                    AND state = 'active' AND pid <> pg_backend_pid()`;
+                for (let i = 0; i < 100 && Number(await env.db.scalar(probe)) === 0; i++) await sleep(10);
+                await sleep(20);
+                const r = await sb.post('/api/v1/staff/messages/status', { conversation: conv, status: 'erledigt' },
+                    { csrf: true, timeoutMs: 60000 });
+                assert.equal(r.status, 200, r.text);
+                await done;
+            } else {
+                await inbox();
+            }
+            return performance.now() - t0;
+        };
+        // /me back to back by every citizen while fn() runs (or for ms)
+        const window = async (fn) => {
+            let end = 0;
+            const lat = [];
+            const w = fn().then((ms) => { end = performance.now(); return ms; });
+            await sleep(30);
+            await Promise.all(citizens.map(async (c) => {
+                while (!end) {
+                    const a = performance.now();
+                    const r = await c.get('/api/v1/me');
+                    const b = performance.now();
+                    assert.equal(r.status, 200, r.text);
+                    if (a < (end || Infinity)) lat.push(b - a);
+                }
+            }));
+            return { ms: await w, lat };
+        };
+        await window(slow);     // warm-up: every thread gets its connection
+        const base = [], during = [], slowMs = [];
+        for (let k = 0; k < ROUNDS; k++) {
+            base.push(...(await window(() => sleep(1000).then(() => 1000))).lat);
+            const w = await window(slow);
+            during.push(...w.lat);
+            slowMs.push(w.ms);
+        }
+        const what = db === 'sqlite' ? `staff inbox over ${rows} messages` : `staff write waiting ${HOLD_MS} ms for a row lock`;
+        say(`stall ${db}: slow request (${what}) median ${f1(pct(slowMs, 50))} ms; /me (${C} clients, one child) `
+            + `during it: n ${during.length}, p50 ${f1(pct(during, 50))} ms, p99 ${f1(pct(during, 99))} ms, `
+            + `max ${f1(Math.max(...during))} ms [target p99 < 10 ms: ${pct(during, 99) < 10 ? 'met' : 'NOT met'}]; `
+            + `baseline without it: p50 ${f1(pct(base, 50))} ms, p99 ${f1(pct(base, 99))} ms`);
+    } finally {
+        await env.stop();
+    }
+}
+
+describe('issue 20 bench: no stall, PgBouncer', () => {
+    test('/me p99 while a 1 s statement runs on the same child: SQLite', () => stallFigures('sqlite'));
+    test('/me p99 while a 1 s statement runs on the same child: PostgreSQL', () => stallFigures('pgsql'));
+
+    test('/me at -c256 on PostgreSQL behind PgBouncer (session mode)', async () => {
+        const pgb = await startPgBouncer({ host: cluster.host, port: cluster.port, mode: 'session', poolSize: 150 });
+        let env = null;
+        try {
+            env = await startEnv({
+                db: 'pgsql', pgParams: (pg) => `host=127.0.0.1 port=${pgb.port} dbname=${pg.dbname} user=jc`,
+                allowLog: [/AH00484|AH10159/]
+            });
+            const pw = strongPassword();
+            const u = await registerAndConfirm(env, uniqueEmail('wrk'), pw);
+            const c = env.client();
+            assert.equal((await c.post('/api/v1/login', { login: u.email, password: pw })).status, 200);
+            await run('wrk', ['-t2', '-c64', '-d3s', '-H', `Cookie: ${c.jar.header()}`, `${env.base}/api/v1/me`],
+                { timeoutMs: 60000 });  // warm-up: the children open their connections
+            const r = await run('wrk', ['-t2', '-c256', '-d10s', '--timeout', '30s', '--latency',
+                '-H', `Cookie: ${c.jar.header()}`, `${env.base}/api/v1/me`], { timeoutMs: 120000 });
+            const out = r.stdout;
+            const non2xx = Number((out.match(/Non-2xx or 3xx responses: (\d+)/) || [0, 0])[1]);
+            const sock = (out.match(/Socket errors: [^\n]*/) || ['Socket errors: none'])[0];
+            const rps = (out.match(/Requests\/sec:\s+([\d.]+)/) || [0, '?'])[1];
+            const p99 = (out.match(/ 99%\s+(\S+)/) || [0, '?'])[1];
+            const backends = Number(await env.db.scalar(`SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid()`));
+            say(`pgbouncer session: /me wrk -t2 -c256 -d10s: ${rps} req/s, p99 ${p99}, non-2xx ${non2xx} `
+                + `[target 0: ${non2xx === 0 ? 'met' : 'NOT met'}], ${sock}; PostgreSQL backends of the portal ${backends} `
+                + '(pool 150)');
+        } finally {
+            if (env) await env.stop();
+            await pgb.stop();
+        }
+    });
+});
