@@ -115,6 +115,10 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
+    /* the session cache's generation counters, shared by the children */
+    if (jc_sesscache_post_config(pconf, s) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return OK;
 }
 
@@ -182,6 +186,7 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
     server_rec *vs;
 
     jc_hashgate_init(p, s);
+    jc_sesscache_child_init(p, s);
 
     for (vs = s; vs; vs = vs->next) {
         jc_srv_conf_t *conf = ap_get_module_config(vs->module_config,
