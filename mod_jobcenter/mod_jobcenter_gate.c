@@ -6,9 +6,9 @@
  *   JobcenterGateHeaders On|Off        (X-Jobcenter-* for proxied backends:
  *                                       account id, Kundennummer, level)
  *
- * check_user_id loads the session from the cookie (jc_session_load, one
- * SELECT), sets r->user and keeps the session in the request config for the
- * authz providers. Without a valid session browsers get a 303 to the login
+ * check_user_id loads the session from the cookie (jc_request_session:
+ * the session cache, on a miss one SELECT), sets r->user and keeps the
+ * session in the request config for the authz providers. Without a valid session browsers get a 303 to the login
  * page, API/XHR requests a 401 JSON answer.
  *
  * Roles: the jobcenter-role provider checks the staff row (enabled, role;
