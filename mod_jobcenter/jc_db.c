@@ -29,6 +29,9 @@
 #include "jc_db.h"
 #include "jc_sql.h"
 
+/* Write hook slots a transaction remembers; more bump slot 0 (all). */
+#define JC_DB_TX_PEND 8
+
 /* An open transaction; allocated in the pool given to jc_db_begin so its
  * cleanup can roll back even after the jc_db_t is gone. */
 struct jc_db_tx_t {
@@ -37,6 +40,10 @@ struct jc_db_tx_t {
     sqlite3 *nat;                    /* its SQLite handle or NULL  */
     apr_pool_t *pool;                /* pool holding the cleanup   */
     int open;                        /* 1 until commit/rollback    */
+    unsigned pend[JC_DB_TX_PEND];    /* write hook slots to bump
+                                      * after COMMIT                */
+    int npend;                       /* used entries of pend, or -1:
+                                      * more than fit (bump slot 0) */
 };
 
 /* Outcome of a statement on a connection whose prepared statements the
@@ -573,8 +580,73 @@ jc_db_rc_e jc_db_select1(jc_db_t *db, jc_db_row_t *row, const char *label,
     return JC_DB_OK;
 }
 
+/* The process's write hook (jc_db_set_write_hook): set in child init
+ * before requests run, read-only afterwards. */
+static jc_db_write_hook_t write_hook;
+
+static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, const char *label,
+                          const void **args, apr_pool_t *p);
+
+void jc_db_set_write_hook(const jc_db_write_hook_t *hook)
+{
+    if (hook) {
+        write_hook = *hook;
+    }
+    else {
+        memset(&write_hook, 0, sizeof(write_hook));
+    }
+}
+
+/* After a successful write: a statement of the invalidation table bumps
+ * its slot now, or, in a transaction, after the COMMIT (before it, other
+ * connections still read the old rows, and a cache filled from them must
+ * see a later bump). */
+static void db_note_write(jc_db_t *db, const char *label, const void **args,
+                          int nrows)
+{
+    const jc_sql_inval_t *iv;
+    struct jc_db_tx_t *tx = db->tx;
+    unsigned slot;
+
+    for (iv = jc_sql_invalidations(); iv->label; iv++) {
+        if (strcmp(iv->label, label) == 0) {
+            break;
+        }
+    }
+    if (!iv->label || (iv->kind == JC_SQL_INV_ALL && nrows <= 0)) {
+        return;
+    }
+    slot = write_hook.slot(write_hook.ctx, iv->kind,
+                           iv->kind == JC_SQL_INV_ALL ? NULL
+                                                      : args[iv->arg]);
+    if (!tx) {
+        write_hook.bump(write_hook.ctx, slot);
+    }
+    else if (tx->npend >= 0 && tx->npend < JC_DB_TX_PEND) {
+        tx->pend[tx->npend++] = slot;
+    }
+    else {
+        tx->npend = -1;
+    }
+}
+
 jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, const char *label,
                       const void **args, apr_pool_t *p)
+{
+    int n = 0;
+    jc_db_rc_e rc = db_exec(db, &n, label, args, p);
+
+    if (nrows) {
+        *nrows = rc == JC_DB_OK ? n : 0;
+    }
+    if (rc == JC_DB_OK && write_hook.bump) {
+        db_note_write(db, label, args, n);
+    }
+    return rc;
+}
+
+static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, const char *label,
+                          const void **args, apr_pool_t *p)
 {
     apr_dbd_prepared_t *st;
     sqlite3 *nat = db_native(db);
@@ -729,6 +801,18 @@ static jc_db_rc_e db_end(jc_db_t *db, const char *sql)
     apr_pool_cleanup_kill(tx->pool, tx, db_tx_cleanup);
     rv = tx->nat ? nat_exec(tx->nat, sql)
                  : apr_dbd_query(db->driver, db->handle, &n, sql);
+    if (sql[0] == 'C' && write_hook.bump && tx->npend != 0) {
+        /* committed (or, after a failed COMMIT, rolled back: a bump then
+         * costs a cache miss, nothing else) */
+        int i;
+
+        if (tx->npend < 0) {
+            write_hook.bump(write_hook.ctx, 0);
+        }
+        for (i = 0; i < tx->npend; i++) {
+            write_hook.bump(write_hook.ctx, tx->pend[i]);
+        }
+    }
     if (rv != 0 && sql[0] == 'C') {
         rc = db_classify(db, rv);
         /* a failed COMMIT leaves the transaction open on SQLite */

@@ -118,6 +118,20 @@ int jc_db_revive(jc_db_t *db);
  * transaction. Returns 0 for JC_DB_OK (nothing done), 1 otherwise. */
 int jc_db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc, apr_pool_t *p);
 
+/* Writes that change what a session check returns (jc_sql.h,
+ * jc_sql_invalidations): after such a statement succeeded -- outside a
+ * transaction at once, inside one after its COMMIT -- jc_db calls
+ * bump(ctx, slot(ctx, kind, key)) with the statement's argument as key.
+ * One hook per process (the session cache's generation counters, see
+ * jc_sesscache.h), set before any request runs; NULL removes it. */
+typedef struct {
+    unsigned (*slot)(void *ctx, int kind, const void *key);  /* -> slot  */
+    void (*bump)(void *ctx, unsigned slot);                   /* slot++   */
+    void *ctx;                                                /* for both */
+} jc_db_write_hook_t;
+
+void jc_db_set_write_hook(const jc_db_write_hook_t *hook);
+
 /* Name of an outcome, for logs. */
 const char *jc_db_rc_name(jc_db_rc_e rc);
 

@@ -76,9 +76,10 @@ jc_db_rc_e jc_session_create(jc_db_t *db, const char **token,
     return jc_db_exec(db, NULL, "jc_sess_insert", args, p);
 }
 
-static jc_db_rc_e session_load(jc_db_t *db, jc_session_t *s, int *expired,
-                               const char *token, const jc_sess_cfg_t *cfg,
-                               int with_kn, apr_int64_t now, apr_pool_t *p)
+jc_db_rc_e jc_session_load_by_hash(jc_db_t *db, jc_session_t *s,
+                                   int *expired, const char *id_hash,
+                                   int with_kn, const jc_sess_cfg_t *cfg,
+                                   apr_int64_t now, apr_pool_t *p)
 {
     jc_db_row_t row;
     jc_db_rc_e rc;
@@ -88,10 +89,10 @@ static jc_db_rc_e session_load(jc_db_t *db, jc_session_t *s, int *expired,
 
     memset(s, 0, sizeof(*s));
     *expired = 0;
-    if (!jc_token_wellformed(token)) {
-        return JC_DB_NOROW;
+    if (!id_hash) {
+        return JC_DB_ERROR;
     }
-    s->id_hash = jc_token_hash(token, strlen(token), p);
+    s->id_hash = id_hash;
     args[0] = s->id_hash;
     rc = jc_db_select1(db, &row, with_kn ? "jc_sess_get_kn" : "jc_sess_get",
                        args, p);
@@ -135,6 +136,20 @@ static jc_db_rc_e session_load(jc_db_t *db, jc_session_t *s, int *expired,
         }
     }
     return JC_DB_OK;
+}
+
+static jc_db_rc_e session_load(jc_db_t *db, jc_session_t *s, int *expired,
+                               const char *token, const jc_sess_cfg_t *cfg,
+                               int with_kn, apr_int64_t now, apr_pool_t *p)
+{
+    if (!jc_token_wellformed(token)) {
+        memset(s, 0, sizeof(*s));
+        *expired = 0;
+        return JC_DB_NOROW;
+    }
+    return jc_session_load_by_hash(db, s, expired,
+                                   jc_token_hash(token, strlen(token), p),
+                                   with_kn, cfg, now, p);
 }
 
 jc_db_rc_e jc_session_load(jc_db_t *db, jc_session_t *s, int *expired,

@@ -118,6 +118,13 @@ jc_db_rc_e jc_session_load_kn(jc_db_t *db, jc_session_t *s, int *expired,
                               const char *token, const jc_sess_cfg_t *cfg,
                               apr_int64_t now, apr_pool_t *p);
 
+/* jc_session_load (with_kn: jc_session_load_kn) for the id hash of a
+ * well-formed token (jc_token_hash); s->id_hash becomes id_hash. */
+jc_db_rc_e jc_session_load_by_hash(jc_db_t *db, jc_session_t *s,
+                                   int *expired, const char *id_hash,
+                                   int with_kn, const jc_sess_cfg_t *cfg,
+                                   apr_int64_t now, apr_pool_t *p);
+
 /* Delete a session by its id hash. */
 jc_db_rc_e jc_session_delete(jc_db_t *db, const char *id_hash,
                              apr_pool_t *p);

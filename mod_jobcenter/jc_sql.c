@@ -1131,6 +1131,34 @@ static const jc_sql_stmt_t statements[] = {
     { NULL, NULL }
 };
 
+/* See jc_sql.h. Keys: the statement's argument index (0-based). */
+static const jc_sql_inval_t invalidations[] = {
+    /* sessions ended or changed */
+    { "jc_sess_delete",            JC_SQL_INV_SESS, 0 },
+    { "jc_sess_verified",          JC_SQL_INV_SESS, 1 },
+    { "jc_konto_sess_delete",      JC_SQL_INV_SESS, 0 },
+    { "jc_sess_drop_account",      JC_SQL_INV_ACCT, 0 },
+    { "jc_konto_sess_drop_others", JC_SQL_INV_ACCT, 0 },
+    /* account fields a session check returns, the account itself */
+    { "jc_acct_confirm",           JC_SQL_INV_ACCT, 2 },
+    { "jc_konto_email_set",        JC_SQL_INV_ACCT, 3 },
+    { "jc_onetime_account",        JC_SQL_INV_ACCT, 4 },
+    { "jc_onetime_email",          JC_SQL_INV_ACCT, 3 },
+    { "jc_konto_del_account",      JC_SQL_INV_ACCT, 0 },
+    { "jc_acct_purge",             JC_SQL_INV_ALL,  0 },
+    /* the Kundennummer (gate headers) */
+    { "jc_prof_bind",              JC_SQL_INV_ACCT, 0 },
+    /* staff rows are read per request, not cached; the sessions of a
+     * disabled staff member are dropped with it (jc_sess_drop_account) */
+    { "jc_staff_disable",          JC_SQL_INV_ACCT, 1 },
+    { NULL, 0, 0 }
+};
+
+const jc_sql_inval_t *jc_sql_invalidations(void)
+{
+    return invalidations;
+}
+
 const jc_sql_stmt_t *jc_sql_statements(void)
 {
     return statements;

@@ -27,4 +27,27 @@ typedef struct {
 /* NULL-terminated table of all statements. */
 const jc_sql_stmt_t *jc_sql_statements(void);
 
+/* Writes that end or change a cached session (jc_sesscache.h): what a
+ * session check returns comes from session (state, CSRF token, times,
+ * verified_at), account (e-mail, username, confirmation, creation) and
+ * customer (the Kundennummer bound to the account). A statement listed
+ * here bumps, once committed, the generation of ... */
+#define JC_SQL_INV_ALL  0  /* ... every session of the node (only when it
+                            * changed rows); key unused                 */
+#define JC_SQL_INV_ACCT 1  /* ... the account's sessions; argument arg is
+                            * the account id (apr_int64_t *)            */
+#define JC_SQL_INV_SESS 2  /* ... one session; argument arg is its id
+                            * hash (const char *)                       */
+
+typedef struct {
+    const char *label;  /* a write of the statement table (jc_db_exec) */
+    int kind;           /* JC_SQL_INV_*                                */
+    int arg;            /* index of the key among its arguments        */
+} jc_sql_inval_t;
+
+/* NULL-terminated table of those writes (tests/unit/test_sesscache.c
+ * checks that every write to session, account and customer.account_id
+ * is listed or has a stated reason not to be). */
+const jc_sql_inval_t *jc_sql_invalidations(void);
+
 #endif

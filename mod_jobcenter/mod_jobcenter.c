@@ -72,6 +72,11 @@ static ap_dbd_t *dbd_ready(ap_dbd_t *dbd, server_rec *s, int own)
     return dbd;
 }
 
+ap_dbd_t *jc_dbd_acquire_once(request_rec *r)
+{
+    return dbd_ready(jc_dbd_acquire(r), r->server, 0);
+}
+
 ap_dbd_t *jc_dbd_acquire_wait(request_rec *r)
 {
     ap_dbd_t *dbd = dbd_ready(jc_dbd_acquire(r), r->server, 0);
@@ -272,6 +277,10 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
+    /* the session cache's generation counters, shared by the children */
+    if (jc_sesscache_post_config(pconf, s) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return OK;
 }
 
@@ -340,6 +349,7 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
 
     jc_hashgate_init(p, s);
     apr_pool_pre_cleanup_register(p, s, child_exit_wait);
+    jc_sesscache_child_init(p, s);
 
     for (vs = s; vs; vs = vs->next) {
         jc_srv_conf_t *conf = ap_get_module_config(vs->module_config,

@@ -14,6 +14,7 @@
 #include "jc_staff.h"
 #include "jc_message.h"
 #include "jc_passkey.h"
+#include "jc_sesscache.h"
 
 /* Log tags: the module's own numbers, never httpd's AH ones. */
 #define JCLOG(n) "JC" #n ": "
@@ -36,6 +37,11 @@ typedef struct {
     apr_int64_t retry_max;       /* JobcenterMailRetry max, seconds       */
     apr_int64_t idle;            /* JobcenterSessionIdle, seconds         */
     apr_int64_t lifetime;        /* JobcenterSessionLifetime, seconds     */
+    apr_interval_time_t sc_ttl;  /* JobcenterSessionCacheTTL, us (0: off) */
+    int sc_size;                 /* JobcenterSessionCacheSize, entries    */
+    jc_sesscache_t *sesscache;   /* this host's cache in this child (made
+                                    in child_init; NULL: none), never
+                                    merged                                */
     int cookie_secure;           /* JobcenterCookieSecure: 1/0            */
     apr_int64_t confirm_ttl;     /* JobcenterConfirmTTL, seconds          */
     apr_int64_t purge_after;     /* JobcenterUnconfirmedPurge, seconds    */
@@ -117,6 +123,8 @@ extern void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
  * been checked by jc_db_revive (a PostgreSQL connection the server closed
  * while pooled is reopened first). */
 ap_dbd_t *jc_dbd_acquire_wait(request_rec *r);
+/* One attempt of jc_dbd_acquire_wait (checked the same way). */
+ap_dbd_t *jc_dbd_acquire_once(request_rec *r);
 ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries);
 /* Give back a connection of jc_dbd_open_wait (never ap_dbd_close it
  * directly: the exiting child waits for every one of them). Once the
@@ -128,6 +136,20 @@ void jc_dbd_release(server_rec *s, ap_dbd_t *dbd);
  * more connections than the server takes; JC00852 tells the figures at
  * level info otherwise. No-op on SQLite. */
 void jc_conn_budget_check(server_rec *s, jc_db_t *db, apr_pool_t *p);
+
+/* mod_jobcenter_sesscache.c: the session cache's glue. post_config:
+ * the node's generation counters in shared memory (before the fork);
+ * child_init: the write hook and one cache per host with the cache on. */
+apr_status_t jc_sesscache_post_config(apr_pool_t *pconf, server_rec *s);
+void jc_sesscache_child_init(apr_pool_t *pchild, server_rec *s);
+/* The session check of the API and the gate: jc_session_load(_kn)
+ * through this host's cache. *db (driver NULL: none yet) is filled from
+ * mod_dbd only when the database is needed (wait: jc_dbd_acquire_wait,
+ * else one attempt); no connection gives JC_DB_BUSY with *no_db = 1. */
+jc_db_rc_e jc_request_session(request_rec *r, jc_srv_conf_t *conf,
+                              jc_db_t *db, jc_session_t *s, int *expired,
+                              const char *token, int with_kn, int wait,
+                              int *no_db);
 
 /* mod_jobcenter_api.c: the handler and what route handlers share. */
 int jc_api_handler(request_rec *r);

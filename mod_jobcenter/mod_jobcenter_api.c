@@ -56,7 +56,9 @@ typedef struct {
     const char *path;         /* below /api/v1/                           */
     unsigned states;          /* R_*: accepted session states and role    */
     int body;                 /* B_*                                      */
-    int needs_db;             /* 1 = acquire a database connection        */
+    int needs_db;             /* 1 = the handler needs a database
+                                 connection; 2 = only the session check
+                                 does (acquired on a session cache miss) */
     jc_route_fn *fn;          /* handler                                  */
 } jc_route_t;
 
@@ -553,7 +555,7 @@ static const jc_route_t routes[] = {
     { M_POST, "email/resend", R_ANON, B_JSON, 1, route_resend },
     { M_POST, "login", R_ANON, B_JSON, 1, route_login },
     { M_POST, "logout", R_ANY, B_NONE, 1, route_logout },
-    { M_GET, "me", R_ANY, B_NONE, 1, route_me },
+    { M_GET, "me", R_ANY, B_NONE, 2, route_me },
     /* second factor: set-up in mfa_setup_required or (fresh check)
      * authenticated; verify only in mfa_required */
     { M_POST, "mfa/totp/setup", R_SETUP, B_NONE, 1, jc_route_totp_setup },
@@ -853,26 +855,21 @@ int jc_api_handler(request_rec *r)
         apr_pool_cleanup_register(r->pool, c.body, json_cleanup,
                                   apr_pool_cleanup_null);
     }
-    if (rt->needs_db) {
-        ap_dbd_t *dbd = jc_dbd_acquire_wait(r);
-
-        if (!dbd) {
-            jc_result_ok(&res);
-            jc_result_unavailable(&res, "no database connection");
-            return send_error(r, &res);
-        }
-        c.db.driver = dbd->driver;
-        c.db.handle = dbd->handle;
-        c.db.prepared = dbd->prepared;
-    }
     if (rt->states != R_ANON) {
+        /* the session check, through the session cache: the database
+         * connection is acquired here only when the cache cannot answer */
         const char *token = session_cookie(&c);
-        int expired = 0;
+        int expired = 0, no_db = 0;
         jc_db_rc_e rc = JC_DB_NOROW;
 
         if (token) {
-            rc = jc_session_load(&c.db, &c.sess, &expired, token,
-                                 &conf->ctx.sess, c.now, r->pool);
+            rc = jc_request_session(r, conf, &c.db, &c.sess, &expired,
+                                    token, 0, 1, &no_db);
+        }
+        if (no_db) {
+            jc_result_ok(&res);
+            jc_result_unavailable(&res, "no database connection");
+            return send_error(r, &res);
         }
         if (rc == JC_DB_BUSY || (rc != JC_DB_OK && rc != JC_DB_NOROW)) {
             jc_result_ok(&res);
@@ -906,6 +903,19 @@ int jc_api_handler(request_rec *r)
                         "(Sicherheitstoken fehlt oder ist falsch). Bitte "
                         "laden Sie die Seite neu.", NULL);
         }
+    }
+
+    if (rt->needs_db == 1 && !c.db.driver) {
+        ap_dbd_t *dbd = jc_dbd_acquire_wait(r);
+
+        if (!dbd) {
+            jc_result_ok(&res);
+            jc_result_unavailable(&res, "no database connection");
+            return send_error(r, &res);
+        }
+        c.db.driver = dbd->driver;
+        c.db.handle = dbd->handle;
+        c.db.prepared = dbd->prepared;
     }
 
     if (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) {

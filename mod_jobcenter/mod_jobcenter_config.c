@@ -31,6 +31,8 @@
 #define JC_D_MAIL_RETRY    "JobcenterMailRetry"
 #define JC_D_IDLE          "JobcenterSessionIdle"
 #define JC_D_LIFETIME      "JobcenterSessionLifetime"
+#define JC_D_SC_TTL        "JobcenterSessionCacheTTL"
+#define JC_D_SC_SIZE       "JobcenterSessionCacheSize"
 #define JC_D_COOKIE_SECURE "JobcenterCookieSecure"
 #define JC_D_CONFIRM_TTL   "JobcenterConfirmTTL"
 #define JC_D_PURGE         "JobcenterUnconfirmedPurge"
@@ -93,6 +95,8 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->retry_max = -1;
     c->idle = -1;
     c->lifetime = -1;
+    c->sc_ttl = -1;
+    c->sc_size = -1;
     c->cookie_secure = -1;
     c->confirm_ttl = -1;
     c->wa_challenge_ttl = -1;
@@ -157,6 +161,8 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(retry_max);
     MERGE_NUM(idle);
     MERGE_NUM(lifetime);
+    MERGE_NUM(sc_ttl);
+    MERGE_NUM(sc_size);
     MERGE_NUM(cookie_secure);
     MERGE_NUM(confirm_ttl);
     MERGE_NUM(wa_challenge_ttl);
@@ -455,6 +461,35 @@ static const char *set_str(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
+/* JobcenterSessionCacheTTL DURATION (seconds, or with ms/s/mi/h as
+ * httpd's timeouts) and JobcenterSessionCacheSize ENTRIES. */
+static const char *set_sesscache(cmd_parms *cmd, void *d, const char *arg)
+{
+    jc_srv_conf_t *c = srv_conf(cmd);
+    apr_interval_time_t t;
+    apr_int64_t v;
+    const char *err;
+
+    (void)d;
+    if (!strcasecmp(cmd->cmd->name, JC_D_SC_SIZE)) {
+        err = parse_num(cmd, arg, JC_SESSCACHE_MIN_ENTRIES,
+                        JC_SESSCACHE_MAX_ENTRIES, &v);
+        if (err) {
+            return err;
+        }
+        c->sc_size = (int)v;
+        return NULL;
+    }
+    if (ap_timeout_parameter_parse(arg, &t, "s") != APR_SUCCESS
+        || t < 0 || t > apr_time_from_sec(60)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a duration between "
+                            "0 and 60 s (e.g. 1, 500ms, 0 = no cache)",
+                            cmd->cmd->name, arg);
+    }
+    c->sc_ttl = t;
+    return NULL;
+}
+
 /* JobcenterHashConcurrency N | auto. */
 static const char *set_hash_conc(cmd_parms *cmd, void *d, const char *arg)
 {
@@ -729,6 +764,11 @@ const command_rec jc_cmds[] = {
                   "Session idle timeout, seconds (default 1800)"),
     AP_INIT_TAKE1(JC_D_LIFETIME, set_str, NULL, RSRC_CONF,
                   "Absolute session lifetime, seconds (default 43200)"),
+    AP_INIT_TAKE1(JC_D_SC_TTL, set_sesscache, NULL, RSRC_CONF,
+                  "Longest use of a cached session check, seconds or "
+                  "e.g. 500ms (default 1, 0 = no cache)"),
+    AP_INIT_TAKE1(JC_D_SC_SIZE, set_sesscache, NULL, RSRC_CONF,
+                  "Sessions cached per child and host (default 1024)"),
     AP_INIT_FLAG(JC_D_COOKIE_SECURE, set_flag, NULL, RSRC_CONF,
                  "Off: plain-http localhost gets a cookie without Secure"),
     AP_INIT_TAKE1(JC_D_CONFIRM_TTL, set_str, NULL, RSRC_CONF,
@@ -849,6 +889,8 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(retry_max, 3600);
     DEF(idle, 1800);
     DEF(lifetime, 43200);
+    DEF(sc_ttl, apr_time_from_sec(1));
+    DEF(sc_size, 1024);
     DEF(cookie_secure, 1);
     DEF(confirm_ttl, 86400);
     DEF(purge_after, 604800);

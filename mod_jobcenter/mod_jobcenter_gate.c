@@ -6,9 +6,9 @@
  *   JobcenterGateHeaders On|Off        (X-Jobcenter-* for proxied backends:
  *                                       account id, Kundennummer, level)
  *
- * check_user_id loads the session from the cookie (jc_session_load, one
- * SELECT), sets r->user and keeps the session in the request config for the
- * authz providers. Without a valid session browsers get a 303 to the login
+ * check_user_id loads the session from the cookie (jc_request_session:
+ * the session cache, on a miss one SELECT), sets r->user and keeps the
+ * session in the request config for the authz providers. Without a valid session browsers get a 303 to the login
  * page, API/XHR requests a 401 JSON answer.
  *
  * Roles: the jobcenter-role provider checks the staff row (enabled, role;
@@ -355,8 +355,7 @@ static int gate_check_user_id(request_rec *r)
     jc_call_t c;
     jc_session_t *sess;
     const char *token;
-    ap_dbd_t *dbd;
-    int expired = 0, headers;
+    int expired = 0, headers, no_db = 0;
     jc_db_rc_e rc;
 
     if (!is_gate(r)) {
@@ -374,23 +373,18 @@ static int gate_check_user_id(request_rec *r)
     if (!token) {
         return deny(r, "no cookie");
     }
-    dbd = jc_dbd_acquire_wait(r);
-    if (!dbd) {
+    sess = apr_pcalloc(r->pool, sizeof(*sess));
+    dconf = ap_get_module_config(r->per_dir_config, &jobcenter_module);
+    headers = dconf && dconf->gate_headers == 1;
+    /* through the session cache; on a miss one SELECT, the Kundennummer
+     * joined in only where it is passed on */
+    rc = jc_request_session(r, conf, &c.db, sess, &expired, token, headers,
+                            0, &no_db);
+    if (no_db) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00502)
                       "gate: no database connection");
         return unavailable(r);
     }
-    c.db.driver = dbd->driver;
-    c.db.handle = dbd->handle;
-    c.db.prepared = dbd->prepared;
-    sess = apr_pcalloc(r->pool, sizeof(*sess));
-    dconf = ap_get_module_config(r->per_dir_config, &jobcenter_module);
-    headers = dconf && dconf->gate_headers == 1;
-    /* the Kundennummer is joined in only where it is passed on: still
-     * one SELECT per request */
-    rc = (headers ? jc_session_load_kn : jc_session_load)(
-             &c.db, sess, &expired, token, &conf->ctx.sess,
-             (apr_int64_t)apr_time_sec(r->request_time), r->pool);
     if (rc == JC_DB_NOROW) {
         return deny(r, expired ? "session expired" : "unknown session");
     }

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { uniqueEmail } from '../lib/util.mjs';
+import { uniqueEmail, sessionCacheSettled } from '../lib/util.mjs';
 import { lit } from '../lib/db.mjs';
 import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
 import { strongPassword, registerAndConfirm, MSG_INVALID_CREDENTIALS } from '../lib/flows.mjs';
@@ -245,6 +245,7 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
 
             // export: the check is too old, the dialog asks for the password
             await env.db.exec(`UPDATE session SET verified_at = ${nowSec() - 3600} WHERE account_id = ${user.id}`);
+            await sessionCacheSettled();
             await page.locator('#export').click();
             await page.locator('#reauth').waitFor({ state: 'visible' });
             await page.locator('#reauth_password').fill(np);

@@ -20,7 +20,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { uniqueEmail } from '../lib/util.mjs';
+import { uniqueEmail, sessionCacheSettled } from '../lib/util.mjs';
 import { lit } from '../lib/db.mjs';
 import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
 import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
@@ -161,6 +161,7 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
             // stale check: the rename asks for the password first, then goes through
             await env.db.exec(`UPDATE session SET verified_at = ${nowSec() - 3600} WHERE account_id = `
                 + `(SELECT id FROM account WHERE email = ${lit(user.email)})`);
+            await sessionCacheSettled();
             await page.getByRole('button', { name: 'Passkey „Laptop“ umbenennen' }).click();
             await page.locator('#rename_name').fill('Büro-Laptop');
             await page.getByRole('button', { name: 'Speichern' }).click();
@@ -208,6 +209,7 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
             // stale again: delete the first passkey after a check with a passkey
             await env.db.exec(`UPDATE session SET verified_at = ${nowSec() - 3600} WHERE account_id = `
                 + `(SELECT id FROM account WHERE email = ${lit(user.email)})`);
+            await sessionCacheSettled();
             await page.getByRole('button', { name: 'Passkey „Büro-Laptop“ entfernen' }).click();
             await page.locator('#delete-ok').click();
             await page.locator('#reauth').waitFor({ state: 'visible' });

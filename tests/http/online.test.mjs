@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generate } from 'otplib';
 import { useEnv, logTest, TOP } from '../lib/env.mjs';
-import { uniqueEmail, waitUntil, run } from '../lib/util.mjs';
+import { uniqueEmail, waitUntil, run, sessionCacheSettled } from '../lib/util.mjs';
 import { APACHE_BIN, generateConfig } from '../lib/apache.mjs';
 import { strongPassword, registerAndConfirm, assertError } from '../lib/flows.mjs';
 import { isWorkday, isHoliday, isoDate } from '../lib/holidays.mjs';
@@ -113,6 +113,7 @@ describe('Online-Kommunikation', () => {
     test('without a confirmed e-mail address: 409 with a German message and the link, nothing stored', async () => {
         const env = h.env;
         await env.db.exec(`UPDATE account SET email_confirmed_at = NULL WHERE id = ${u.id}`);
+        await sessionCacheSettled();
         try {
             const st = await u.c.get(ROUTE);
             assert.equal(st.json.email_confirmed, false, st.text);
@@ -126,6 +127,7 @@ describe('Online-Kommunikation', () => {
             assert.equal(await env.db.scalar('SELECT count(*) FROM mail_outbox'), mails);
         } finally {
             await env.db.exec(`UPDATE account SET email_confirmed_at = 1 WHERE id = ${u.id}`);
+            await sessionCacheSettled();
         }
     });
 

@@ -10,7 +10,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { uniqueEmail, sleep } from '../lib/util.mjs';
+import { uniqueEmail, sleep, sessionCacheSettled } from '../lib/util.mjs';
 import { strongPassword, assertError, registerAndConfirm } from '../lib/flows.mjs';
 import { lit } from '../lib/db.mjs';
 import { SoftAuthenticator, UP } from '../lib/webauthn.mjs';
@@ -41,6 +41,7 @@ async function passkeyRows(env, email) {
 async function ageCheck(env, email, ago) {
     await env.db.exec(`UPDATE session SET verified_at = ${nowSec() - ago} `
         + `WHERE account_id = (SELECT id FROM account WHERE email = ${lit(email)})`);
+    await sessionCacheSettled();
 }
 
 // A confirmed account with a passkey, signed in (authenticated) by

@@ -9,7 +9,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { uniqueEmail, schemaVersion } from '../lib/util.mjs';
+import { uniqueEmail, schemaVersion, sessionCacheSettled } from '../lib/util.mjs';
 import { lit, openDb } from '../lib/db.mjs';
 import { psqlAdmin } from '../lib/pg.mjs';
 import { randomId } from '../lib/util.mjs';
@@ -405,6 +405,12 @@ describe('staff: admin tool, customers, Freischaltcode letters', () => {
         assert.equal((await c.get('/api/v1/staff/me')).status, 200);
         const r = await adminOk(env, ['staff-disable', '--email', s.off.email]);
         assert.match(r.stdout, /disabled/);
+        // the staff row is read on every request: refused at once; the
+        // session itself (ended by the tool, another program on the
+        // database) within JobcenterSessionCacheTTL
+        const now = await c.get('/api/v1/staff/me');
+        assert.ok(now.status === 403 || now.status === 401, now.text);
+        await sessionCacheSettled();
         assertError(await c.get('/api/v1/staff/me'), 401, 'not_authenticated');
         assert.equal(Number(await env.db.scalar(`SELECT count(*) FROM session WHERE account_id = ${s.off.id}`)), 0);
         const c2 = await loginFull(env, s.off);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { lit } from './db.mjs';
-import { nowSec } from './util.mjs';
+import { nowSec, sessionCacheSettled } from './util.mjs';
 
 export const SUBJECT_RESET = 'Neues Passwort festlegen';
 export const SUBJECT_PW_CHANGED = 'Ihr Passwort wurde geändert';
@@ -44,4 +44,5 @@ export async function eventKinds(env, accountId) {
 // Let the account's checks look `ago` seconds old.
 export async function ageCheck(env, accountId, ago) {
     await env.db.exec(`UPDATE session SET verified_at = ${nowSec() - ago} WHERE account_id = ${accountId}`);
+    await sessionCacheSettled();
 }

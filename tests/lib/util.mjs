@@ -10,6 +10,14 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Unix time in seconds (what the portal stores).
 export const nowSec = () => Math.floor(Date.now() / 1000);
 
+// The module answers session checks from a per-child cache for up to
+// JobcenterSessionCacheTTL (default 1 s; what the module writes itself is
+// seen at once). A test that rewrites session or account rows behind the
+// module's back -- SQL straight on the database, as another node or the
+// admin tool would -- waits this long before it relies on the change.
+export const SESSION_CACHE_TTL_MS = 1000;
+export const sessionCacheSettled = () => sleep(SESSION_CACHE_TTL_MS + 50);
+
 // Lower-case hex SHA-256 of a string or buffer.
 export const sha256hex = (b) => crypto.createHash('sha256').update(b).digest('hex');
 

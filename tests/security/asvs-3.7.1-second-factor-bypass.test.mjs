@@ -8,7 +8,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { uniqueEmail, nowSec } from '../lib/util.mjs';
+import { uniqueEmail, nowSec, sessionCacheSettled } from '../lib/util.mjs';
 import { strongPassword, assertError, registerAndConfirm } from '../lib/flows.mjs';
 import { lit } from '../lib/db.mjs';
 import { SoftAuthenticator } from '../lib/webauthn.mjs';
@@ -168,6 +168,7 @@ describe('second factor: no way round it with the password alone', () => {
             assert.equal(v.status, 200, v.text);
             await env.db.exec(`UPDATE session SET verified_at = ${nowSec() - 86400} WHERE account_id = `
                 + `(SELECT id FROM account WHERE email = ${lit(u.email)})`);
+            await sessionCacheSettled();
             const before = await factors(env, u.email);
             assertError(await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true }), 403, 'reauth_required');
             assertError(await c.post('/api/v1/passkey/register/options', {}, { csrf: true }), 403, 'reauth_required');
