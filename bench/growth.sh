@@ -161,7 +161,8 @@ growth_size() {   # growth_size sqlite|pg N
       jc_token_purge) echo "SELECT count(*) FROM email_token WHERE expires_at < $((now - 604800))" ;;
       jc_acct_purge) echo "SELECT count(*) FROM account WHERE email IS NOT NULL AND email_confirmed_at IS NULL AND created_at < $((now - 604800))" ;;
     esac)")
-    k=$(( rows / lim + 1 ))
+    # (at least 5: a batch with nothing left due is the usual run)
+    k=$(( rows / lim + 1 )); (( k >= 5 )) || k=5
     if [[ $l == jc_acct_purge ]]; then
       # the batch's links, then the batch of accounts (jc_purge_run)
       growth_batches "$db" "$k" "$(growth_stmt jc_acct_purge_tokens "[${lbl#*:}]" '[]')" "$sql" \
@@ -175,11 +176,17 @@ growth_size() {   # growth_size sqlite|pg N
   # the longest batch after each session's first (the watchdog's connection
   # stays open: its first batch pays the session's catalog and foreign-key
   # plan caches once; listed apart in the summary)
-  purge_max=$(awk -F'\t' -v d="$db" -v n="$n" '$1 == d && $2 == n && $4 > 0 && $5 + 0 > m { m = $5 + 0 } END { print m + 0 }' \
+  purge_max=$(awk -F'\t' -v d="$db" -v n="$n" '$1 == d && $2 == n && $3 != "empty_write" && $4 > 0 && $5 + 0 > m { m = $5 + 0 } END { print m + 0 }' \
     "$RES/growth-purge.tsv")
   GR[$db.$n.purge]=$purge_max
-  # the floor: an empty write transaction (the commit's WAL sync) on the same database
-  GR[$db.$n.floor]=$(for k in 1 2 3 4 5; do growth_time "$db" "UPDATE jc_schema SET version = version"; done | median)
+  # the floor: an empty write transaction (the commit's WAL sync) on the same
+  # database, 200 times in one session: its median and its tail are the
+  # machine's (a loaded machine gives every write a tail)
+  growth_batches "$db" 201 "UPDATE jc_schema SET version = version" \
+    | awk -v d="$db" -v n="$n" '{ printf "%s\t%s\t%s\t%d\t%s\n", d, n, "empty_write", NR - 1, $1 }' \
+    >> "$RES/growth-purge.tsv"
+  GR[$db.$n.floor]=$(awk -F'\t' -v d="$db" -v n="$n" '$1 == d && $2 == n && $3 == "empty_write" && $4 > 0 { print $5 }' \
+    "$RES/growth-purge.tsv" | median)
   log "growth $db $n: longest purge batch $purge_max ms"
   # sessions of a citizen (account 2) and of the staff member (account 1)
   me_tok=$(printf "Me%s%036d" "${db:0:2}" "$n"); st_tok=$(printf "St%s%036d" "${db:0:2}" "$n")
@@ -221,6 +228,19 @@ phase_growth() {
   done
 }
 
+# growth_purge_stats TSV: per db, size and statement the batches' percentiles
+growth_purge_stats() {
+  sort -t$'\t' -k1,1 -k2,2n -k3,3 -k5,5g "$1" | awk -F'\t' '
+    function out() { if (key == "") return
+      printf "  %-34s %5d  %6.1f / %6.1f / %6.1f / %6.1f, %5.2f  first %.1f\n", key, cnt, v[int(w * 0.5) + 1],
+        v[int(w * 0.9) + 1], v[int(w * 0.99) + 1], v[w], w ? sum / w : 0, first }
+    { k = $1 " " $2 " " $3
+      if (k != key) { out(); key = k; cnt = 0; w = 0; sum = 0; first = "NA"; delete v }
+      cnt++; if ($4 == 0) { first = $5; next }
+      v[++w] = $5 + 0; sum += $5 }
+    END { out() }'
+}
+
 growth_summary() {
   local db n small large k
   small=${GROWTH_SIZES%% *}; large=${GROWTH_SIZES##* }
@@ -240,11 +260,9 @@ growth_summary() {
         "${GR[$db.$n.floor]:-NA}" "${GR[$db.$n.fill]:-NA}"
     done
   done
-  echo "purge batches (one session per statement): batches; max / mean ms of the batches after the first; the first (cold session caches):"
-  awk -F'\t' '{ k = $1 " " $2 " " $3; if (!(k in c)) { o[++m] = k; f[k] = $5 }
-                 c[k]++; if ($4 > 0) { w[k]++; s[k] += $5; if ($5 + 0 > x[k]) x[k] = $5 + 0 } }
-       END { for (i = 1; i <= m; i++) printf "  %-36s %5d  %7.2f / %5.2f  first %.2f\n",
-               o[i], c[o[i]], x[o[i]], w[o[i]] ? s[o[i]] / w[o[i]] : 0, f[o[i]] }' "$RES/growth-purge.tsv" 2>/dev/null
+  echo "purge batches (one session per statement; empty_write = an empty write transaction, the floor):"
+  echo "  db size statement: batches; ms of the batches after the first: p50 / p90 / p99 / max, mean; the first (cold session caches)"
+  growth_purge_stats "$RES/growth-purge.tsv"
   echo "plans: $RES/growth-plans-<db>-<size>.txt; purge batches: $RES/growth-purge.tsv"
   for db in sqlite pg; do
     echo "== plans $db $large =="
