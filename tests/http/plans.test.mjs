@@ -203,13 +203,13 @@ describe(`statement plans (${DB_KIND})`, () => {
     // of all 23 columns that reference account: at 1,000,000 rows 100
     // sessions took up to 17 ms and 100 accounts 50-90 ms (target < 10 ms,
     // bench/run.sh growth)
-    test('purge statements delete at most 25 rows per batch, unconfirmed accounts at most 10', () => {
+    test('purge statements delete at most 25 rows per batch, unconfirmed accounts at most 5', () => {
         const periodicDeletes = stmts.filter((s) => s.plan === 'periodic' && /^DELETE\b/.test(s.sql)
             && /\bLIMIT\b/.test(s.sql));
         assert.ok(periodicDeletes.length >= 8, `only ${periodicDeletes.length} purge statements found`);
         const big = periodicDeletes.map((s) => {
             const n = Number(/\bLIMIT (\d+)/.exec(s.sql)?.[1]);
-            return { label: s.label, n, max: /^jc_acct_purge/.test(s.label) ? 10 : 25 };
+            return { label: s.label, n, max: /^jc_acct_purge/.test(s.label) ? 5 : 25 };
         }).filter((x) => !(x.n > 0 && x.n <= x.max));
         assert.deepEqual(big.map((x) => `${x.label}: LIMIT ${x.n} (at most ${x.max})`), []);
     });
