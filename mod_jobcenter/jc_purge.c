@@ -18,15 +18,17 @@ jc_db_rc_e jc_purge_run(jc_db_t *db, int *rows, const char **failed_label,
         const char *label;      /* statement (deletes one batch)         */
         const char *first;      /* run before it, same argument (or NULL) */
         const void *args[1];    /* its argument                          */
+        int batch;              /* the LIMIT of its statement            */
     } steps[] = {
-        { "jc_sess_purge",      NULL, { &now } },
-        { "jc_sess_purge_idle", NULL, { &idle_cut } },
-        { "jc_token_purge",     NULL, { &acct_cut } },
-        { "jc_thr_purge",       NULL, { &thr_cut } },
-        { "jc_outbox_purge",    NULL, { &sent_cut } },
-        { "jc_wa_chal_purge",   NULL, { &now } },
+        { "jc_sess_purge",      NULL, { &now }, JC_PURGE_BATCH },
+        { "jc_sess_purge_idle", NULL, { &idle_cut }, JC_PURGE_BATCH },
+        { "jc_token_purge",     NULL, { &acct_cut }, JC_PURGE_BATCH },
+        { "jc_thr_purge",       NULL, { &thr_cut }, JC_PURGE_BATCH },
+        { "jc_outbox_purge",    NULL, { &sent_cut }, JC_PURGE_BATCH },
+        { "jc_wa_chal_purge",   NULL, { &now }, JC_PURGE_BATCH },
         /* the links of the batch of accounts about to go (foreign key) */
-        { "jc_acct_purge",      "jc_acct_purge_tokens", { &acct_cut } },
+        { "jc_acct_purge",      "jc_acct_purge_tokens", { &acct_cut },
+          JC_PURGE_ACCT_BATCH },
     };
     size_t i;
 
@@ -61,7 +63,7 @@ jc_db_rc_e jc_purge_run(jc_db_t *db, int *rows, const char **failed_label,
                 return rc;
             }
             *rows += n + m;
-            if (n < JC_PURGE_BATCH) {
+            if (n < steps[i].batch) {
                 break;
             }
         }

@@ -16,13 +16,15 @@ typedef struct {
     apr_int64_t unconfirmed;    /* delete unconfirmed accounts after      */
 } jc_purge_cfg_t;
 
-/* Batches of one statement per run at most (JC_PURGE_BATCH rows each):
- * a backlog is worked off over several runs. */
+/* Batches of one statement per run at most (JC_PURGE_BATCH rows each,
+ * JC_PURGE_ACCT_BATCH accounts): a backlog is worked off over several
+ * runs. */
 #define JC_PURGE_MAX_BATCHES 500
 
-/* Run every purge statement in batches of at most JC_PURGE_BATCH rows, each
- * its own short statement, until a batch comes back short; *rows = total
- * rows deleted, *longest (may be NULL) = the longest batch. Stops at the
+/* Run every purge statement in batches of at most JC_PURGE_BATCH rows
+ * (unconfirmed accounts: JC_PURGE_ACCT_BATCH), each its own short
+ * statement, until a batch comes back short; *rows = total rows deleted,
+ * *longest (may be NULL) = the longest batch. Stops at the
  * first failure and returns it (*failed_label names the statement). */
 jc_db_rc_e jc_purge_run(jc_db_t *db, int *rows, const char **failed_label,
                         apr_interval_time_t *longest,

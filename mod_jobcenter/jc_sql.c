@@ -66,13 +66,13 @@ static const jc_sql_stmt_t statements[] = {
       "DELETE FROM email_token WHERE account_id IN (SELECT id FROM account "
       "WHERE email IS NOT NULL AND email_confirmed_at IS NULL "
       "AND created_at < %lld ORDER BY created_at, id "
-      "LIMIT " JC_PURGE_BATCH_SQL ")" },
+      "LIMIT " JC_PURGE_ACCT_BATCH_SQL ")" },
     /* plan: periodic */
     { "jc_acct_purge",
       "DELETE FROM account WHERE id IN (SELECT id FROM account "
       "WHERE email IS NOT NULL AND email_confirmed_at IS NULL "
       "AND created_at < %lld ORDER BY created_at, id "
-      "LIMIT " JC_PURGE_BATCH_SQL ")" },
+      "LIMIT " JC_PURGE_ACCT_BATCH_SQL ")" },
 
     /* e-mail tokens */
     /* plan: hot */

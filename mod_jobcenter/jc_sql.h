@@ -5,13 +5,22 @@
 #define JC_SQL_H
 
 /* Schema version this build expects in jc_schema.version. */
-#define JC_SCHEMA_VERSION 10
+#define JC_SCHEMA_VERSION 11
 
 /* Rows per housekeeping batch: every purge statement deletes at most this
  * many rows (one short write transaction each); jc_purge_run repeats a
- * statement while it fills its batch. Both spellings must agree. */
-#define JC_PURGE_BATCH     100
-#define JC_PURGE_BATCH_SQL "100"
+ * statement while it fills its batch. Both spellings must agree. The
+ * rows due are scattered over the table (one page write each, on SQLite
+ * one per index too): 100 rows took up to 17 ms at 1,000,000 sessions,
+ * the target is < 10 ms per write-lock hold (bench/run.sh growth). */
+#define JC_PURGE_BATCH     25
+#define JC_PURGE_BATCH_SQL "25"
+/* Accounts per batch of the unconfirmed-account purge: PostgreSQL checks
+ * every column that references account(id) (23, one index probe each,
+ * ~15 us) for every deleted account, so 100 accounts took 50-90 ms and
+ * 10 a median of 6.7 ms on a loaded machine. */
+#define JC_PURGE_ACCT_BATCH     5
+#define JC_PURGE_ACCT_BATCH_SQL "5"
 
 /* Marking for tests/http/plans.test.mjs: a comment line "plan: hot" (runs
  * on a request path that every citizen or staff member takes) or "plan:

@@ -434,6 +434,35 @@ static void test_purge_batches(void **state)
     assert_int_equal(count(f, "SELECT COUNT(*) FROM session"), 0);
 }
 
+/* Unconfirmed accounts go JC_PURGE_ACCT_BATCH at a time (their links
+ * first): a backlog of several such batches all within one run, the
+ * confirmed account stays. */
+static void test_purge_account_batches(void **state)
+{
+    fx_t *f = *state;
+    jc_purge_cfg_t cfg = { 1800, 3600, 604800, 86400 };
+    const char *label;
+    int rows, due = 2 * JC_PURGE_ACCT_BATCH + 3;
+    char sql[512];
+
+    exec_sql(f, "INSERT INTO account (id, email, password_hash, "
+                "email_confirmed_at, created_at, updated_at) "
+                "VALUES (77, 'b@example.org', 'x', 1, 1, 1)");
+    snprintf(sql, sizeof(sql), "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+             "SELECT i + 1 FROM n WHERE i < %d) INSERT INTO account (id, "
+             "email, password_hash, created_at, updated_at) SELECT 100 + i, "
+             "'u' || i || '@example.org', 'x', 10, 10 FROM n", due);
+    exec_sql(f, sql);
+    exec_sql(f, "INSERT INTO email_token (token_hash, account_id, email, "
+                "purpose, created_at, expires_at) SELECT 't' || id, id, "
+                "email, 'confirm', 10, 100000 FROM account WHERE id > 100");
+    assert_int_equal(jc_purge_run(&f->db, &rows, &label, NULL, &cfg,
+                                  10 + 86401, f->pool), JC_DB_OK);
+    assert_int_equal(rows, 2 * due);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM account"), 1);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM email_token"), 0);
+}
+
 static void test_cookie(void **state)
 {
     apr_pool_t *p;
@@ -519,6 +548,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_outbox_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge_batches, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_purge_account_batches, setup,
                                         teardown),
         cmocka_unit_test(test_cookie),
         cmocka_unit_test(test_json_quote),
