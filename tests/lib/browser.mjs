@@ -201,3 +201,39 @@ export async function registerInBrowser(page, env, email, password) {
     await page.waitForURL(/\/email-gesendet\.html/);
     return env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
 }
+
+// The focus indicator of the focused element (document.activeElement), as
+// computed: an outline of at least 2 px or a box-shadow; a visually hidden
+// file input (.file-input, .file-picker-input) shows it on the label
+// button that follows it. Returns {ok, what}.
+export async function focusIndicator(page) {
+    return page.evaluate(() => {
+        let el = document.activeElement;
+        if (!el || el === document.body) return { ok: false, what: 'nothing focused' };
+        const what = `${el.tagName.toLowerCase()}#${el.id || ''} "${(el.getAttribute('aria-label') || el.textContent || el.value || '').trim().slice(0, 40)}"`;
+        if (el.matches('.file-input, .file-picker-input')) {
+            const label = el.nextElementSibling;
+            if (!label) return { ok: false, what: what + ' (no label button)' };
+            el = label;
+        }
+        const cs = getComputedStyle(el);
+        const outline = cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2;
+        const shadow = cs.boxShadow && cs.boxShadow !== 'none';
+        const r = el.getBoundingClientRect();
+        const visible = r.width > 0 && r.height > 0 && cs.visibility !== 'hidden';
+        return { ok: (outline || shadow) && visible, what: `${what} outline ${cs.outlineStyle} ${cs.outlineWidth}, shadow ${cs.boxShadow}` };
+    });
+}
+
+// Keyboard only: press Tab (back: Shift+Tab) until target (a locator) has
+// the focus, at most max times; every control the focus lands on must show
+// a visible focus indicator. Returns the number of presses.
+export async function tabTo(page, target, { back = false, max = 40 } = {}) {
+    for (let i = 1; i <= max; i++) {
+        await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+        const f = await focusIndicator(page);
+        assert.ok(f.ok, `no visible focus indicator on ${f.what}`);
+        if (await target.evaluate((el) => el === document.activeElement)) return i;
+    }
+    assert.fail(`${target} not reached with ${max} ${back ? 'Shift+Tab' : 'Tab'} presses`);
+}
