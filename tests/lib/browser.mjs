@@ -212,7 +212,7 @@ export async function focusIndicator(page) {
         if (!el || el === document.body) return { ok: false, what: 'nothing focused' };
         const what = `${el.tagName.toLowerCase()}#${el.id || ''} "${(el.getAttribute('aria-label') || el.textContent || el.value || '').trim().slice(0, 40)}"`;
         if (el.matches('.file-input, .file-picker-input')) {
-            const label = el.nextElementSibling;
+            const label = [...(el.labels || [])].find((l) => l.matches('.button'));
             if (!label) return { ok: false, what: what + ' (no label button)' };
             el = label;
         }
@@ -227,12 +227,18 @@ export async function focusIndicator(page) {
 
 // Keyboard only: press Tab (back: Shift+Tab) until target (a locator) has
 // the focus, at most max times; every control the focus lands on must show
-// a visible focus indicator. Returns the number of presses.
+// a visible focus indicator. Returns the number of presses (0: the page
+// had put the focus there itself).
 export async function tabTo(page, target, { back = false, max = 40 } = {}) {
+    if (await target.evaluate((el) => el === document.activeElement)) {
+        const f = await focusIndicator(page);
+        assert.ok(f.ok, `no visible focus indicator on ${f.what}`);
+        return 0;
+    }
     for (let i = 1; i <= max; i++) {
         await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
         const f = await focusIndicator(page);
-        assert.ok(f.ok, `no visible focus indicator on ${f.what}`);
+        assert.ok(f.ok, `no visible focus indicator on ${f.what} (Tab ${i} on the way to ${target})`);
         if (await target.evaluate((el) => el === document.activeElement)) return i;
     }
     assert.fail(`${target} not reached with ${max} ${back ? 'Shift+Tab' : 'Tab'} presses`);
