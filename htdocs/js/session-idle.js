@@ -10,10 +10,11 @@
 // min(120, idle/2) seconds before the end a modal dialog says "Ihre
 // Sitzung läuft in M:SS Minuten ab" with "Sitzung verlängern" (GET
 // /api/v1/me: a request, so the server's idle clock starts again) and
-// "Abmelden". When the end comes without either, the page goes to the
-// login with ?sitzung=abgelaufen and itself as the way back.
+// "Abmelden". When the end comes without either, the session is ended
+// (POST /logout) and the page goes to the login with ?sitzung=abgelaufen
+// and itself as the way back.
 
-import { api, lastActivity } from './api.js';
+import { api, lastActivity, clearCsrfToken } from './api.js';
 import { logout } from './logout.js';
 
 let idle = 0;
@@ -90,7 +91,16 @@ async function extendSession() {
     tick();
 }
 
-function expired() {
+// The end: the page's count is a little ahead of the server's (see above),
+// so the session is ended now (POST /logout; a 401 means it is gone
+// already), then the login says "Ihre Sitzung ist abgelaufen".
+let ending = false;
+async function expired() {
+    if (ending) return;
+    ending = true;
+    clearTimeout(timer);
+    await api('POST', '/api/v1/logout', {});
+    clearCsrfToken();
     const here = window.location.pathname + window.location.search;
     window.location.replace('/anmeldung.html?sitzung=abgelaufen&ziel='
         + encodeURIComponent(here));

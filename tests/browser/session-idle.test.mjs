@@ -53,12 +53,20 @@ describe('idle warning in Chromium (JobcenterSessionIdle 20)', () => {
                 assert.deepEqual(page.apiCalls.slice(calls), ['GET /api/v1/me']);
                 // past the first idle window the session still answers
                 while (Date.now() - t0 < (IDLE + 2) * 1000) await sleep(500);
-                assert.equal(await page.evaluate(async () => (await fetch('/api/v1/me')).status), 200);
+                // (the body is read to its end: an unread one is aborted by the
+                // navigation below, a "request failed")
+                assert.equal(await page.evaluate(async () => {
+                    const r = await fetch('/api/v1/me');
+                    await r.text();
+                    return r.status;
+                }), 200);
                 // that fetch bypassed the page's api(): the page's clock ends
                 // earlier than the server's, never later. Now no answer:
                 await page.waitForURL(/\/anmeldung\.html\?sitzung=abgelaufen&ziel=%2Fpostfach\.html$/,
                     { timeout: (IDLE + 5) * 1000 });
                 await page.getByText('Ihre Sitzung ist abgelaufen.', { exact: false }).waitFor();
+                // and it has ended on the server too (the page logged it out)
+                assert.equal((await page.request.get(`${h.env.base}/api/v1/me`)).status(), 401);
                 assert.deepEqual(page.problems, []);
             } finally {
                 await page.dispose();
