@@ -39,6 +39,7 @@ describe('idle warning in Chromium (JobcenterSessionIdle 20)', () => {
                 await dialog.waitFor({ state: 'visible', timeout: IDLE * 1000 });
                 const shownAfter = (Date.now() - t0) / 1000;
                 assert.ok(shownAfter < IDLE - 5, `warning came ${shownAfter} s after the last request`);
+                if (process.env.JC_SHOTS) await page.screenshot({ path: `${process.env.JC_SHOTS}/idle-dialog-${width}.png` });
                 const text = await page.locator('#idle-text').innerText();
                 assert.match(text, /^Ihre Sitzung läuft in 0:\d\d Minuten ab\./);
                 // counts down
