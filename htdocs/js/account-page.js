@@ -9,6 +9,7 @@
 
 import { api, errorMessage, errorCode } from './api.js';
 import { byId, show, showError } from './ui.js';
+import { watchIdle } from './session-idle.js';
 
 function ziel(page) {
     return 'ziel=' + encodeURIComponent('/' + page);
@@ -42,5 +43,6 @@ export async function requireAuthenticated(page) {
         return false;
     }
     show(byId('logout'), true);
+    watchIdle(me.data.session.idle_timeout);
     return true;
 }

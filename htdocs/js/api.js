@@ -41,6 +41,31 @@ export function setCsrfToken(token) {
     }
 }
 
+// The time (ms) of the last request the server answered, in this tab or
+// another (localStorage 'jc_last_activity'): session-idle.js counts the
+// idle timeout from it.
+const ACTIVITY_KEY = 'jc_last_activity';
+let activity = Date.now();
+
+export function noteActivity() {
+    activity = Date.now();
+    try {
+        localStorage.setItem(ACTIVITY_KEY, String(activity));
+    } catch (e) {
+        // storage disabled: this tab's own time still counts
+    }
+}
+
+export function lastActivity() {
+    let shared = 0;
+    try {
+        shared = Number(localStorage.getItem(ACTIVITY_KEY)) || 0;
+    } catch (e) {
+        shared = 0;
+    }
+    return Math.max(activity, shared);
+}
+
 export function clearCsrfToken() {
     setCsrfToken(null);
 }
@@ -119,6 +144,9 @@ export async function api(method, path, body) {
         setCsrfToken(data.csrf_token);
     }
     const code = data && data.error ? data.error.code : null;
+    if (code !== 'not_authenticated' && code !== 'session_expired') {
+        noteActivity();
+    }
     if (res.status === 401
             && (code === 'not_authenticated' || code === 'session_expired')) {
         // No (valid) session any more: its token is worthless. Other 401

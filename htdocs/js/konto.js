@@ -72,7 +72,8 @@ function sessionItem(s) {
         b.type = 'button';
         b.className = 'button button-secondary';
         b.textContent = 'Sitzung beenden';
-        b.setAttribute('aria-label', 'Sitzung „' + s.device + '“ (' + (s.client_ip || 'unbekannt') + ') beenden');
+        // the visible text first (WCAG 2.5.3 Label in Name), then which one
+        b.setAttribute('aria-label', 'Sitzung beenden: „' + s.device + '“ (' + (s.client_ip || 'unbekannt') + ')');
         b.addEventListener('click', () => endSession(s));
         actions.appendChild(b);
         li.appendChild(actions);

@@ -56,13 +56,13 @@ function render(s) {
     show(byId('email-missing'), !s.email_confirmed);
     show(byId('inactive-info'), !s.active);
     show(byId('active-info'), s.active);
+    // the switch and its status say the same; the date is said once
     const date = germanDate(s.deactivation_effective_date);
-    byId('pending-date').textContent = date;
     show(byId('pending-info'), pending);
     byId('online-status').textContent = on
         ? 'Online-Kommunikation ist aktiviert.'
         : pending
-            ? `Die Online-Kommunikation wird zum ${date} deaktiviert.`
+            ? `Online-Kommunikation ist ausgeschaltet. Die Deaktivierung wird am ${date} wirksam.`
             : 'Online-Kommunikation ist nicht aktiviert.';
 }
 

@@ -5,7 +5,7 @@
 import { api, errorMessage, errorCode } from './api.js';
 import { byId, showError, clearMessages, setFieldError, clearFieldErrors,
          setBusy, isBusy, labelText } from './ui.js';
-import { loadStaff, commonFailure } from './sb-common.js';
+import { loadStaff, commonFailure, isoDate } from './sb-common.js';
 
 const FIELDS = ['salutation', 'given_name', 'family_name', 'birth_date',
     'street', 'postcode', 'city'];
@@ -18,6 +18,7 @@ form.addEventListener('submit', async (ev) => {
     clearFieldErrors(form);
     const body = {};
     for (const f of FIELDS) body[f] = byId(f).value;
+    body.birth_date = isoDate(body.birth_date);
     setBusy(form, true);
     const res = await api('POST', '/api/v1/staff/customers', body);
     setBusy(form, false);

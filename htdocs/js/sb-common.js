@@ -6,8 +6,26 @@ import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
 import { byId, show, showError } from './ui.js';
 import { dateDe as berlinDate } from './german-time.js';
+import { watchIdle } from './session-idle.js';
 
 byId('logout').addEventListener('click', () => logout());
+
+// The staff file inputs (.file-picker-input, visually hidden) are chosen
+// through their German label button "Datei(en) auswählen"; the names of
+// the chosen files show in the element the input's aria-describedby names
+// first ("Keine Datei ausgewählt" when none, also after a form reset).
+function showChosen(input) {
+    const out = byId((input.getAttribute('aria-describedby') || '').split(' ')[0]);
+    if (!out) return;
+    const names = [...input.files].map((f) => f.name);
+    out.textContent = names.length === 0 ? 'Keine Datei ausgewählt'
+        : names.length === 1 ? names[0]
+            : names.length + ' Dateien: ' + names.join(', ');
+}
+for (const input of document.querySelectorAll('.file-picker-input')) {
+    input.addEventListener('change', () => showChosen(input));
+    if (input.form) input.form.addEventListener('reset', () => setTimeout(() => showChosen(input), 0));
+}
 
 // The login page with this page as the way back.
 export function toLogin() {
@@ -39,6 +57,7 @@ export async function loadStaff() {
     byId('staff-jobcenter').textContent = res.data.jobcenter.name
         + ' (' + res.data.team_text + ')';
     show(byId('staff-context'), true);
+    watchIdle();
     return res.data;
 }
 
@@ -46,6 +65,15 @@ export async function loadStaff() {
 export function dateDe(iso) {
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
     return m ? m[3] + '.' + m[2] + '.' + m[1] : (iso || '');
+}
+
+// A date typed as people in Germany write it ("29.02.1980", "1.3.1980")
+// -> "1980-02-29" for the API; ISO passes as it is; anything else is sent
+// unchanged (the server's validation names the field).
+export function isoDate(v) {
+    const t = (v || '').trim();
+    const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(t);
+    return m ? m[3] + '-' + m[2].padStart(2, '0') + '-' + m[1].padStart(2, '0') : t;
 }
 
 // epoch seconds -> "08.01.2027"

@@ -9,6 +9,7 @@
 
 import { api, errorMessage, getCsrfToken } from './api.js';
 import { dateTimeDe } from './german-time.js';
+import { mb } from './upload-files.js';
 import { loadStaff, commonFailure } from './sb-common.js';
 import { byId, show, showError, clearMessages, setFieldError, clearFieldErrors, param, focusHeading } from './ui.js';
 
@@ -71,7 +72,7 @@ function render(c) {
                 a.textContent = f.name;
                 a.setAttribute('download', '');
                 const meta = document.createElement('span');
-                meta.textContent = ' (' + f.mime + ', ' + f.size.toLocaleString('de-DE') + ' Bytes)';
+                meta.textContent = ' (' + f.mime + ', ' + mb(f.size) + ')';
                 fl.append(a, meta);
                 ul.appendChild(fl);
             }
@@ -164,6 +165,7 @@ async function openConversation(id) {
         if (ok) {
             text.value = '';
             input.value = '';
+            input.dispatchEvent(new Event('change'));
             count();
         }
     });

@@ -7,6 +7,7 @@
 import { api, errorMessage } from './api.js';
 import { byId, show, showError, clearMessages } from './ui.js';
 import { loadStaff, commonFailure } from './sb-common.js';
+import { mb } from './upload-files.js';
 
 const STATUSES = [['uebermittelt', 'übermittelt'], ['in_bearbeitung', 'in Bearbeitung'], ['erledigt', 'erledigt']];
 
@@ -39,7 +40,7 @@ function item(s) {
         a.textContent = f.name;
         a.setAttribute('download', '');
         const meta = document.createElement('span');
-        meta.textContent = ' (' + f.type + ', ' + f.size.toLocaleString('de-DE') + ' Bytes)';
+        meta.textContent = ' (' + f.type + ', ' + mb(f.size) + ')';
         fl.append(a, meta);
         files.appendChild(fl);
     }

@@ -10,6 +10,7 @@
 import { api, errorMessage, errorCode } from './api.js';
 import { logout } from './logout.js';
 import { byId, show, showError } from './ui.js';
+import { watchIdle } from './session-idle.js';
 
 function here() {
     return window.location.pathname;
@@ -46,6 +47,7 @@ export async function requireFullSession() {
         show(button, true);
         button.addEventListener('click', logout);
     }
+    watchIdle(res.data.session.idle_timeout);
     return res.data;
 }
 

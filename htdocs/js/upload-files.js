@@ -6,7 +6,7 @@
 // f is the page's record of the file: {name, size, done, failed, id?,
 // xhr?, el?}.
 
-import { getCsrfToken } from './api.js';
+import { getCsrfToken, noteActivity } from './api.js';
 
 // A size as people read it: "850 Bytes", "48 kB", "1,2 MB", "12 MB".
 export function mb(bytes) {
@@ -71,6 +71,7 @@ export function sendFile(f, file, draft, { status, done, fail, refusedText, unre
         if (e.lengthComputable) f.el.bar.value = Math.floor((e.loaded / e.total) * 100);
     });
     xhr.addEventListener('load', () => {
+        noteActivity();
         let data = null;
         try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
         f.xhr = null;

@@ -228,7 +228,7 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
             assert.ok(await scrollWidth(page) <= 360, 'no horizontal scrolling at 360 px');
 
             // end the other browser's session
-            await page.getByRole('button', { name: /^Sitzung „.*“ \(.*\) beenden$/ }).click();
+            await page.getByRole('button', { name: /^Sitzung beenden: „.*“ \(.*\)$/ }).click();
             await page.locator('#messages.messages-success').waitFor();
             assert.equal(await items.count(), 1);
             await other.goto(`${lb}/konto.html`);

@@ -177,7 +177,8 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
             await staff.waitForFunction(() => /bereitgestellt/.test(document.querySelector('#post-status').textContent));
             const day = new Date(Date.now() + 3 * 86400000);
             const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
-            await staff.getByLabel('Datum *').fill(iso);
+            // the date as people in Germany type it
+            await staff.getByLabel('Datum *').fill(iso.split('-').reverse().join('.'));
             await staff.getByLabel('Uhrzeit *').fill('10:15');
             await staff.getByLabel('Ort oder Telefon *').fill('Raum 2.14');
             await staff.getByLabel('Ansprechperson *').fill('Frau Beispiel');

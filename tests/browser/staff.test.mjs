@@ -100,7 +100,8 @@ describe('staff pages in Chromium (360x800)', () => {
             await page.getByLabel('Anrede').selectOption('Frau');
             await page.getByLabel('Vorname *').fill('Erika');
             await page.getByLabel('Nachname *').fill('Mustermann');
-            await page.getByLabel('Geburtsdatum *').fill('1985-04-12');
+            // typed as people in Germany write it (the page sends ISO)
+            await page.getByLabel('Geburtsdatum *').fill('12.04.1985');
             await page.getByLabel('Straße und Hausnummer *').fill('Bahnhofstraße 1');
             await page.getByLabel('Postleitzahl *').fill('7133');
             await page.getByLabel('Ort *').fill('Waiblingen');
@@ -115,6 +116,7 @@ describe('staff pages in Chromium (360x800)', () => {
             await page.locator('#customer-submit').click();
             await page.waitForURL(/\/kunde\.html\?id=\d+&neu=1/);
             await page.getByRole('heading', { name: 'Frau Erika Mustermann' }).waitFor({ state: 'visible' });
+            assert.equal(await page.locator('#c-birth').textContent(), '12.04.1985');
             const knr = (await page.locator('#c-knr').textContent()).trim();
             assert.match(knr, KUNDENNUMMER_NEW);
             assert.match(await page.locator('#messages').innerText(), new RegExp(`Kundennummer: ${knr}`));

@@ -2,7 +2,17 @@
 // watchdog per page: console errors, uncaught page errors, CSP violations,
 // failed requests and HTTP errors of the portal's own files are collected
 // and turned into test failures by page.assertClean().
+//
+// Accessibility: every page of newPage() runs axe-core (WCAG 2.0/2.1/2.2
+// A and AA rules, target size included) in the browser on each state it
+// shows: after the load and whenever the DOM has been quiet for 250 ms
+// after a change (a step shown, an error message, a dialog). Violations
+// go to page.problems as "axe: RULE (impact) on URL at WIDTHpx: NODES"
+// and page.dispose() fails with them (after a last check of the final
+// state). opts.axe = false switches it off for a page.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { generate } from 'otplib';
 import { chromium } from 'playwright-core';
 import { SUBJECT_CONFIRM } from './flows.mjs';
@@ -17,6 +27,62 @@ export function launch() {
     return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
 }
 
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+// In the page (main frame, HTML documents only): axe after the load and
+// after every quiet spell of 250 ms following a DOM change; one run at a
+// time; each violation reported once per URL through __jcAxe.
+function axeWatch(tags) {
+    if (window.top !== window) return;
+    let timer = null, running = null, again = false;
+    const seen = new Set();
+    async function check() {
+        if (document.contentType !== 'text/html' || !window.axe) return;
+        if (running) { again = true; return running; }
+        running = (async () => {
+            try {
+                const r = await window.axe.run(document, {
+                    runOnly: { type: 'tag', values: tags }, resultTypes: ['violations']
+                });
+                const out = [];
+                for (const v of r.violations) {
+                    const nodes = v.nodes.map((n) => n.target.join(' ') + ' ' + n.html.slice(0, 120));
+                    const key = location.pathname + '|' + v.id + '|' + nodes.join('|');
+                    if (seen.has(key)) continue;
+                    seen.add(key);
+                    out.push({ id: v.id, impact: v.impact, help: v.help, nodes });
+                }
+                if (out.length) {
+                    await window.__jcAxe({ url: location.pathname + location.search, width: window.innerWidth, violations: out });
+                }
+            } catch (e) {
+                await window.__jcAxe({ url: location.pathname, width: window.innerWidth, error: String(e) });
+            }
+        })();
+        await running;
+        running = null;
+        if (again) { again = false; await check(); }
+    }
+    function schedule() {
+        clearTimeout(timer);
+        timer = setTimeout(check, 250);
+    }
+    window.__jcAxeCheck = async () => { clearTimeout(timer); await check(); };
+    document.addEventListener('DOMContentLoaded', () => {
+        new MutationObserver(() => { if (!running) schedule(); }).observe(document.documentElement, {
+            subtree: true, childList: true, attributes: true, characterData: true
+        });
+        schedule();
+    });
+}
+
+// Run axe now on the state page shows (waits for a running check); the
+// violations land in page.problems / page.axeProblems as usual.
+export async function checkA11y(page) {
+    await page.evaluate(() => window.__jcAxeCheck && window.__jcAxeCheck()).catch(() => {});
+}
+
 const FAILED_LOAD = /^Failed to load resource: the server responded with a status of (\d{3})/;
 
 // A new context + page at 360x800. opts.expectApi: HTTP statuses of
@@ -24,7 +90,7 @@ const FAILED_LOAD = /^Failed to load resource: the server responded with a statu
 // resource" console lines are then not errors). opts.timezoneId: the
 // browser's time zone (default: the test process's, Europe/Berlin);
 // opts.width/height: another viewport (e.g. 1280 x 900).
-export async function newPage(browser, { expectApi = [], timezoneId, width = 360, height = 800 } = {}) {
+export async function newPage(browser, { expectApi = [], timezoneId, width = 360, height = 800, axe = true } = {}) {
     const context = await browser.newContext({
         viewport: { width, height }, locale: 'de-DE', serviceWorkers: 'block',
         ...(timezoneId ? { timezoneId } : {})
@@ -34,6 +100,18 @@ export async function newPage(browser, { expectApi = [], timezoneId, width = 360
     const problems = [];
     const expected = new Set(expectApi.map(Number));
     page.apiCalls = [];
+    const axeProblems = [];
+    page.axeProblems = axeProblems;
+    if (axe) {
+        await context.exposeBinding('__jcAxe', (_src, r) => {
+            const msgs = r.error ? [`axe: run failed on ${r.url}: ${r.error}`]
+                : r.violations.map((v) => `axe: ${v.id} (${v.impact}) on ${r.url} at ${r.width}px: ${v.help}\n    `
+                    + v.nodes.join('\n    '));
+            axeProblems.push(...msgs);
+            problems.push(...msgs);
+        });
+        await context.addInitScript({ content: AXE_SOURCE + `\n;(${axeWatch})(${JSON.stringify(AXE_TAGS)});` });
+    }
 
     await context.exposeBinding('__jcCspViolation', (_src, v) => {
         problems.push(`CSP violation: ${v.directive} blocked ${v.blocked} in ${v.source}:${v.line}`);
@@ -73,7 +151,11 @@ export async function newPage(browser, { expectApi = [], timezoneId, width = 360
 
     page.problems = problems;
     page.expectApi = (...codes) => codes.forEach((c) => expected.add(Number(c)));
-    page.dispose = () => context.close();
+    page.dispose = async () => {
+        if (axe && !page.isClosed()) await checkA11y(page);
+        await context.close();
+        if (axeProblems.length) assert.fail(`accessibility (axe):\n${axeProblems.join('\n')}`);
+    };
     return page;
 }
 
@@ -123,4 +205,46 @@ export async function registerInBrowser(page, env, email, password) {
     await page.locator('#register-submit').click();
     await page.waitForURL(/\/email-gesendet\.html/);
     return env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
+}
+
+// The focus indicator of the focused element (document.activeElement), as
+// computed: an outline of at least 2 px or a box-shadow; a visually hidden
+// file input (.file-input, .file-picker-input) shows it on the label
+// button that follows it. Returns {ok, what}.
+export async function focusIndicator(page) {
+    return page.evaluate(() => {
+        let el = document.activeElement;
+        if (!el || el === document.body) return { ok: false, what: 'nothing focused' };
+        const what = `${el.tagName.toLowerCase()}#${el.id || ''} "${(el.getAttribute('aria-label') || el.textContent || el.value || '').trim().slice(0, 40)}"`;
+        if (el.matches('.file-input, .file-picker-input')) {
+            const label = [...(el.labels || [])].find((l) => l.matches('.button'));
+            if (!label) return { ok: false, what: what + ' (no label button)' };
+            el = label;
+        }
+        const cs = getComputedStyle(el);
+        const outline = cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2;
+        const shadow = cs.boxShadow && cs.boxShadow !== 'none';
+        const r = el.getBoundingClientRect();
+        const visible = r.width > 0 && r.height > 0 && cs.visibility !== 'hidden';
+        return { ok: (outline || shadow) && visible, what: `${what} outline ${cs.outlineStyle} ${cs.outlineWidth}, shadow ${cs.boxShadow}` };
+    });
+}
+
+// Keyboard only: press Tab (back: Shift+Tab) until target (a locator) has
+// the focus, at most max times; every control the focus lands on must show
+// a visible focus indicator. Returns the number of presses (0: the page
+// had put the focus there itself).
+export async function tabTo(page, target, { back = false, max = 40 } = {}) {
+    if (await target.evaluate((el) => el === document.activeElement)) {
+        const f = await focusIndicator(page);
+        assert.ok(f.ok, `no visible focus indicator on ${f.what}`);
+        return 0;
+    }
+    for (let i = 1; i <= max; i++) {
+        await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+        const f = await focusIndicator(page);
+        assert.ok(f.ok, `no visible focus indicator on ${f.what} (Tab ${i} on the way to ${target})`);
+        if (await target.evaluate((el) => el === document.activeElement)) return i;
+    }
+    assert.fail(`${target} not reached with ${max} ${back ? 'Shift+Tab' : 'Tab'} presses`);
 }
