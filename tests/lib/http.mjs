@@ -117,7 +117,7 @@ export class Client {
         if (json && typeof json.csrf_token === 'string') this.csrf = json.csrf_token;
         const out = { status: res.status, headers: res.headers, text, json, cookies, ms,
             error: json && json.error ? json.error : null };
-        await observe(method, path, out);
+        await observe(method, path, out, payload, headers);
         return out;
     }
 
@@ -150,7 +150,7 @@ export class Client {
                     const out = { status: res.statusCode, headers: new Headers(Object.entries(res.headers)
                         .filter(([k]) => k !== 'set-cookie').map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])),
                     text, json, cookies, ms: performance.now() - t0, error: json && json.error ? json.error : null };
-                    observe(method, path, out).then(() => resolve(out), reject);
+                    observe(method, path, out, payload, headers).then(() => resolve(out), reject);
                 });
             });
             req.on('timeout', () => req.destroy(new Error('timeout')));

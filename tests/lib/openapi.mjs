@@ -83,13 +83,15 @@ function errorOnly(st, res) {
 }
 
 // Called by the client for every answer.
-export async function observe(method, fullPath, res) {
+export async function observe(method, fullPath, res, payload, reqHeaders) {
     const p = fullPath.split('?')[0];
     if (!p.startsWith(PREFIX + '/')) return;
     const rel = p.slice(PREFIX.length);
     if (RECORD) {
         fs.appendFileSync(RECORD, JSON.stringify({ method, path: rel, status: res.status,
-            ct: res.headers.get('content-type'), json: res.json,
+            ct: res.headers.get('content-type'), json: res.json, query: fullPath.split('?')[1],
+            reqCt: reqHeaders && reqHeaders['Content-Type'],
+            req: typeof payload === 'string' && payload.length < 20000 ? payload : undefined,
             text: res.json ? undefined : (res.text || '').slice(0, 100) }) + '\n');
     }
     if (!ENABLED) return;
