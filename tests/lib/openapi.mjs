@@ -143,12 +143,14 @@ export async function observe(method, fullPath, res, payload, reqHeaders) {
         if (res.text && res.text.length) violations.push(`${where}: documented without a body, got ${ct}`);
         return;
     }
-    if (!content[ct]) {
+    const mt = content[ct] ? ct : content[ct.replace(/\/.*/, '/*')] ? ct.replace(/\/.*/, '/*')
+        : content['*/*'] ? '*/*' : null;
+    if (!mt) {
         violations.push(`${where}: content type ${ct || '(none)'} not documented (${Object.keys(content).join(', ')})`);
         return;
     }
-    if (ct === 'application/json' && content[ct].schema) {
-        const v = validator(st, [...parts, 'content', ct, 'schema']);
+    if (ct === 'application/json' && content[mt].schema) {
+        const v = validator(st, [...parts, 'content', mt, 'schema']);
         if (!v(res.json)) {
             violations.push(`${where}: body does not match ${m.toUpperCase()} ${op.tpl} ${code}: `
                 + st.ajv.errorsText(v.errors, { separator: '; ' }).slice(0, 600)
