@@ -12,7 +12,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest, TOP } from '../lib/env.mjs';
 import { routeTable } from '../lib/routes.mjs';
-import { openapiDocument, OPENAPI_FILE } from '../lib/openapi.mjs';
+import { openapiDocument, checkAnswer, OPENAPI_FILE } from '../lib/openapi.mjs';
 
 const SRC = path.join(TOP, 'mod_jobcenter', 'mod_jobcenter_api.c');
 
@@ -138,6 +138,31 @@ describe('docs/openapi.yaml and the route table', () => {
             }
         }
         assert.ok(n > 20, `only ${n} response schemas`);
+    });
+});
+
+describe('the answer check of tests/lib/openapi.mjs', () => {
+    const json = (status, body) => ({ status, json: body, text: JSON.stringify(body),
+        headers: new Headers({ 'content-type': 'application/json; charset=utf-8' }) });
+    const policy = { min_length: 12, max_length: 128, specials: '@#' };
+
+    test('a documented answer passes; an undocumented field, status, path or error code fails', async () => {
+        assert.deepEqual(await checkAnswer('GET', '/api/v1/password-policy', json(200, policy)), []);
+        const extra = await checkAnswer('GET', '/api/v1/password-policy', json(200, { ...policy, debug: 1 }));
+        assert.equal(extra.length, 1, 'an undocumented field');
+        assert.match(extra[0], /additional properties/);
+        const missing = await checkAnswer('GET', '/api/v1/password-policy', json(200, { min_length: 12 }));
+        assert.equal(missing.length, 1, 'a missing field');
+        const status = await checkAnswer('GET', '/api/v1/password-policy', json(418, { error: { code: 'not_found', message: 'x' } }));
+        assert.match(status[0], /status 418 not documented/);
+        const code = await checkAnswer('GET', '/api/v1/me', json(401, { error: { code: 'no_such_code', message: 'x', field: null } }));
+        assert.match(code[0], /body does not match/);
+        assert.deepEqual(await checkAnswer('GET', '/api/v1/me', json(401, { error: { code: 'not_authenticated', message: 'x', field: null } })), []);
+        const route = await checkAnswer('GET', '/api/v1/no-such-route', json(200, {}));
+        assert.match(route[0], /path not documented/);
+        assert.deepEqual(await checkAnswer('GET', '/api/v1/no-such-route', json(404, { error: { code: 'not_found', message: 'x', field: null } })), []);
+        const method = await checkAnswer('PUT', '/api/v1/me', json(200, {}));
+        assert.match(method[0], /method not documented/);
     });
 });
 

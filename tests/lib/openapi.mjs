@@ -93,51 +93,58 @@ function errorOnly(st, res) {
 export async function observe(method, fullPath, res, payload, reqHeaders) {
     const p = fullPath.split('?')[0];
     if (!p.startsWith(PREFIX + '/')) return;
-    const rel = p.slice(PREFIX.length);
     if (RECORD) {
-        fs.appendFileSync(RECORD, JSON.stringify({ method, path: rel, status: res.status,
+        fs.appendFileSync(RECORD, JSON.stringify({ method, path: p.slice(PREFIX.length), status: res.status,
             ct: res.headers.get('content-type'), json: res.json, query: fullPath.split('?')[1],
             reqCt: reqHeaders && reqHeaders['Content-Type'],
             req: typeof payload === 'string' && payload.length < 20000 ? payload : undefined,
             text: res.json ? undefined : (res.text || '').slice(0, 100) }) + '\n');
     }
     if (!ENABLED) return;
+    checked++;
+    violations.push(...await checkAnswer(method, fullPath, res));
+}
+
+// The violations of one answer ({status, headers, text, json}) of
+// `method fullPath` (/api/v1/…): [] when the document describes it.
+export async function checkAnswer(method, fullPath, res) {
+    const out = [];
+    const p = fullPath.split('?')[0];
+    const rel = p.slice(PREFIX.length);
     let st;
     try {
         st = await load();
     } catch (e) {
-        violations.push(`cannot load ${OPENAPI_FILE}: ${e.message}`);
-        return;
+        return [`cannot load ${OPENAPI_FILE}: ${e.message}`];
     }
-    checked++;
     const where = `${method} ${fullPath} -> ${res.status}`;
     const op = st.ops.find((o) => o.re.test(rel));
     if (!op) {
-        if (res.status !== 404) violations.push(`${where}: path not documented`);
+        if (res.status !== 404) out.push(`${where}: path not documented`);
         else {
             const e = errorOnly(st, res);
-            if (e) violations.push(`${where}: ${e}`);
+            if (e) out.push(`${where}: ${e}`);
         }
-        return;
+        return out;
     }
     const m = method === 'HEAD' ? 'get' : method.toLowerCase();
     if (!op.item[m]) {
         if (res.status !== 405 && res.status !== 404) {
-            violations.push(`${where}: method not documented for ${op.tpl}`);
+            out.push(`${where}: method not documented for ${op.tpl}`);
         } else {
             const e = errorOnly(st, res);
-            if (e) violations.push(`${where}: ${e}`);
+            if (e) out.push(`${where}: ${e}`);
         }
-        return;
+        return out;
     }
     const responses = op.item[m].responses || {};
     const code = String(res.status);
     if (!responses[code]) {
-        violations.push(`${where}: status ${code} not documented for ${m.toUpperCase()} ${op.tpl}`
+        out.push(`${where}: status ${code} not documented for ${m.toUpperCase()} ${op.tpl}`
             + (res.json && res.json.error ? ` (error ${res.json.error.code})` : ''));
-        return;
+        return out;
     }
-    if (method === 'HEAD') return;
+    if (method === 'HEAD') return out;
     let resp = responses[code];
     let parts = ['paths', op.tpl, m, 'responses', code];
     if (resp.$ref) {
@@ -147,23 +154,24 @@ export async function observe(method, fullPath, res, payload, reqHeaders) {
     const content = resp.content || {};
     const ct = (res.headers.get('content-type') || '').split(';')[0].trim().toLowerCase();
     if (!Object.keys(content).length) {
-        if (res.text && res.text.length) violations.push(`${where}: documented without a body, got ${ct}`);
-        return;
+        if (res.text && res.text.length) out.push(`${where}: documented without a body, got ${ct}`);
+        return out;
     }
     const mt = content[ct] ? ct : content[ct.replace(/\/.*/, '/*')] ? ct.replace(/\/.*/, '/*')
         : content['*/*'] ? '*/*' : null;
     if (!mt) {
-        violations.push(`${where}: content type ${ct || '(none)'} not documented (${Object.keys(content).join(', ')})`);
-        return;
+        out.push(`${where}: content type ${ct || '(none)'} not documented (${Object.keys(content).join(', ')})`);
+        return out;
     }
     if (ct === 'application/json' && content[mt].schema) {
         const v = validator(st, [...parts, 'content', mt, 'schema']);
         if (!v(res.json)) {
-            violations.push(`${where}: body does not match ${m.toUpperCase()} ${op.tpl} ${code}: `
+            out.push(`${where}: body does not match ${m.toUpperCase()} ${op.tpl} ${code}: `
                 + st.ajv.errorsText(v.errors, { separator: '; ' }).slice(0, 600)
                 + `\n    body: ${(res.text || '').slice(0, 300)}`);
         }
     }
+    return out;
 }
 
 export function openapiViolations() {
