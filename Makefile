@@ -28,13 +28,23 @@ $(BUILD)/libjccore.a: $(CORE_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+# docs/openapi.yaml as a C array, served by the module at
+# /api/v1/openapi.yaml (od: coreutils, no extra build dependency)
+$(BUILD)/jc_openapi_yaml.h: docs/openapi.yaml
+	@mkdir -p $(BUILD)
+	{ echo '/* generated from docs/openapi.yaml by the Makefile */'; \
+	  echo 'static const char jc_openapi_yaml[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; } > $@.tmp && mv -f $@.tmp $@
+
 # apxs compiles the glue with httpd's flags and links the PIC core archive.
-$(BUILD)/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/libjccore.a
+$(BUILD)/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/libjccore.a \
+	    $(BUILD)/jc_openapi_yaml.h
 	@mkdir -p $(BUILD)/glue
 	cp $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/glue/
 	cd $(BUILD)/glue && $(APXS) -c -o mod_jobcenter.la \
 	    -Wc,-std=c11 -Wc,-Wall -Wc,-Wextra -Wc,-Werror \
-	    -I$(CURDIR)/mod_jobcenter \
+	    -I$(CURDIR)/mod_jobcenter -I$(CURDIR)/$(BUILD) \
 	    $(notdir $(GLUE_SRCS)) $(CURDIR)/$(BUILD)/libjccore.a $(LIBS) \
 	    >apxs.log 2>&1 || { cat apxs.log; exit 1; }
 	# new inode: running Apache processes keep their mapping of the old file
@@ -71,14 +81,14 @@ $(BUILD)/asan/libjccore.a: $(ASAN_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/asan/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) tests/asan/pool_wrap.c \
-	    $(BUILD)/asan/libjccore.a
+	    $(BUILD)/asan/libjccore.a $(BUILD)/jc_openapi_yaml.h
 	@mkdir -p $(BUILD)/asan/glue
 	cp $(GLUE_SRCS) $(GLUE_HDRS) tests/asan/pool_wrap.c $(BUILD)/asan/glue/
 	cd $(BUILD)/asan/glue && $(APXS) -S CC=$(ASAN_CC) -c -o mod_jobcenter.la \
 	    -Wc,-std=c11 -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-O1 \
 	    $(addprefix -Wc$(comma),$(SANITIZE)) \
 	    $(addprefix -Wl$(comma)-Wl$(comma)--wrap=,$(ASAN_WRAP)) \
-	    -I$(CURDIR)/mod_jobcenter \
+	    -I$(CURDIR)/mod_jobcenter -I$(CURDIR)/$(BUILD) \
 	    $(notdir $(GLUE_SRCS)) pool_wrap.c $(CURDIR)/$(BUILD)/asan/libjccore.a \
 	    -lasan -lubsan $(LIBS) \
 	    >apxs.log 2>&1 || { cat apxs.log; exit 1; }

@@ -15,6 +15,7 @@
 #include "jc_json.h"
 #include "jc_onetime.h"
 #include "jc_token.h"
+#include "jc_openapi_yaml.h"   /* generated from docs/openapi.yaml */
 
 APLOG_USE_MODULE(jobcenter);
 
@@ -687,6 +688,28 @@ static const jc_route_t routes[] = {
 
 /* ---- the handler ------------------------------------------------------- */
 
+/* GET /api/v1/openapi.yaml: the API's OpenAPI document, compiled into the
+ * module (build/jc_openapi_yaml.h, made from docs/openapi.yaml by the
+ * Makefile), so the description always matches the module that answers
+ * and needs no file or directive in any install. No session, no
+ * database. */
+static int send_openapi(request_rec *r)
+{
+    if (r->method_number != M_GET) {
+        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD");
+        return fail(r, 405, "method_not_allowed",
+                    "Diese Methode ist hier nicht erlaubt.", NULL);
+    }
+    ap_set_content_type(r, "application/yaml; charset=utf-8");
+    ap_set_content_length(r, (apr_off_t)sizeof(jc_openapi_yaml));
+    apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    if (!r->header_only) {
+        ap_rwrite(jc_openapi_yaml, (int)sizeof(jc_openapi_yaml), r);
+    }
+    return OK;
+}
+
 /* A session whose state the route does not accept: 403
  * state_insufficient, or, for a route of one step of the login
  * (mfa_required, password_change_required, email_required) that the
@@ -822,6 +845,9 @@ int jc_api_handler(request_rec *r)
                     NULL);
     }
     path = r->uri + sizeof(JC_API_PREFIX) - 1;
+    if (!strcmp(path, "openapi.yaml")) {
+        return send_openapi(r);
+    }
     rt = find_route(r, path, &allow, &c.path_id);
     if (!rt) {
         if (allow) {

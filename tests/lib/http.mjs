@@ -10,6 +10,7 @@
 //   await c.post('/api/v1/logout', null, { csrf: token })
 //   new Client(base, { fresh: true })  // a new TCP connection per request
 import http from 'node:http';
+import { observe } from './openapi.mjs';
 
 // Parse one Set-Cookie header value.
 export function parseSetCookie(str) {
@@ -114,8 +115,10 @@ export class Client {
             try { json = JSON.parse(text); } catch { json = null; }
         }
         if (json && typeof json.csrf_token === 'string') this.csrf = json.csrf_token;
-        return { status: res.status, headers: res.headers, text, json, cookies, ms,
+        const out = { status: res.status, headers: res.headers, text, json, cookies, ms,
             error: json && json.error ? json.error : null };
+        await observe(method, path, out, payload, headers);
+        return out;
     }
 
     // One request on a new TCP connection (Connection: close), so that
@@ -144,9 +147,10 @@ export class Client {
                         try { json = JSON.parse(text); } catch { json = null; }
                     }
                     if (json && typeof json.csrf_token === 'string') this.csrf = json.csrf_token;
-                    resolve({ status: res.statusCode, headers: new Headers(Object.entries(res.headers)
+                    const out = { status: res.statusCode, headers: new Headers(Object.entries(res.headers)
                         .filter(([k]) => k !== 'set-cookie').map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])),
-                    text, json, cookies, ms: performance.now() - t0, error: json && json.error ? json.error : null });
+                    text, json, cookies, ms: performance.now() - t0, error: json && json.error ? json.error : null };
+                    observe(method, path, out, payload, headers).then(() => resolve(out), reject);
                 });
             });
             req.on('timeout', () => req.destroy(new Error('timeout')));
