@@ -363,8 +363,10 @@ phase_soak() {
   log "== phase soak =="
   command -v node >/dev/null || die "node missing (the soak load generator is bench/soak.mjs)"
   [[ $HASH_MED == NA ]] && phase_hash
-  soak_db sqlite "$JC_SQLITE_CONF"
-  soak_db pg "$JC_PG_CONF"
+  # SOAK_DBS: which databases (default both)
+  [[ " ${SOAK_DBS:-sqlite pg} " == *" sqlite "* ]] && soak_db sqlite "$JC_SQLITE_CONF"
+  [[ " ${SOAK_DBS:-sqlite pg} " == *" pg "* ]] && soak_db pg "$JC_PG_CONF"
+  return 0
 }
 
 # ======================================================================================
