@@ -146,6 +146,8 @@ describe('citizen journey through HAProxy on two nodes', () => {
             await page.waitForURL(/\/start\.html/);
             await page.getByRole('link', { name: 'Zweiter Faktor einrichten' }).click();
             await page.waitForURL(/\/zweiter-faktor-einrichten\.html/);
+            // the key is filled in by the page's script after its API call
+            await page.waitForFunction(() => /[A-Z2-7]{4}/.test(document.getElementById('totp-secret').textContent));
             const shown = (await page.locator('#totp-secret').textContent()).trim();
             await page.locator('#totp_code').fill(await generate({ secret: shown.replace(/\s+/g, ''), epoch: nowSec() }));
             await page.locator('#totp-confirm').click();
