@@ -51,9 +51,7 @@ static ap_dbd_t *dbd_ready(ap_dbd_t *dbd, server_rec *s, int own)
         return NULL;
     }
     memset(&db, 0, sizeof(db));
-    db.driver = dbd->driver;
-    db.handle = dbd->handle;
-    db.prepared = dbd->prepared;
+    jc_db_bind(&db, dbd);
     rv = jc_db_revive(&db);
     if (rv == 1) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00008)
@@ -374,9 +372,7 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
             apr_pool_destroy(tmp);
             continue;
         }
-        db.driver = dbd->driver;
-        db.handle = dbd->handle;
-        db.prepared = dbd->prepared;
+        jc_db_bind(&db, dbd);
         rc = jc_db_select1(&db, &row, "jc_schema_get", NULL, tmp);
         if (rc == JC_DB_OK) {
             jc_db_col_i64(&row, 0, &version, -1);

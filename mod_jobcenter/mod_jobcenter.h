@@ -123,6 +123,15 @@ extern void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
  * been checked by jc_db_revive (a PostgreSQL connection the server closed
  * while pooled is reopened first). */
 ap_dbd_t *jc_dbd_acquire_wait(request_rec *r);
+/* Point a core jc_db_t at mod_dbd's connection (driver, handle and the
+ * statements mod_dbd prepared on it); the connection stays mod_dbd's. */
+static inline void jc_db_bind(jc_db_t *db, const ap_dbd_t *dbd)
+{
+    db->driver = dbd->driver;
+    db->handle = dbd->handle;
+    db->prepared = dbd->prepared;
+}
+
 /* One attempt of jc_dbd_acquire_wait (checked the same way). */
 ap_dbd_t *jc_dbd_acquire_once(request_rec *r);
 ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries);

@@ -939,9 +939,7 @@ int jc_api_handler(request_rec *r)
             jc_result_unavailable(&res, "no database connection");
             return send_error(r, &res);
         }
-        c.db.driver = dbd->driver;
-        c.db.handle = dbd->handle;
-        c.db.prepared = dbd->prepared;
+        jc_db_bind(&c.db, dbd);
     }
 
     if (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) {

@@ -454,9 +454,7 @@ static const jc_staff_t *gate_staff(request_rec *r, const jc_session_t *sess,
         return NULL;
     }
     memset(&db, 0, sizeof(db));
-    db.driver = dbd->driver;
-    db.handle = dbd->handle;
-    db.prepared = dbd->prepared;
+    jc_db_bind(&db, dbd);
     st = apr_pcalloc(r->pool, sizeof(*st));
     *rc = jc_staff_load(&db, st, sess->account_id, r->pool);
     if (*rc != JC_DB_OK && *rc != JC_DB_NOROW) {

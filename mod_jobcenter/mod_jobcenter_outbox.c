@@ -188,9 +188,7 @@ static ap_dbd_t *db_open(jc_db_t *db, server_rec *s, apr_pool_t *p)
 
     memset(db, 0, sizeof(*db));
     if (dbd) {
-        db->driver = dbd->driver;
-        db->handle = dbd->handle;
-        db->prepared = dbd->prepared;
+        jc_db_bind(db, dbd);
     }
     return dbd;
 }

@@ -103,9 +103,7 @@ static jc_db_t *request_db(void *data)
         b->failed = 1;
         return NULL;
     }
-    b->db->driver = dbd->driver;
-    b->db->handle = dbd->handle;
-    b->db->prepared = dbd->prepared;
+    jc_db_bind(b->db, dbd);
     return b->db;
 }
 

@@ -693,9 +693,7 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
         jc_db_rc_e rc;
 
         memset(&db, 0, sizeof(db));
-        db.driver = dbd->driver;
-        db.handle = dbd->handle;
-        db.prepared = dbd->prepared;
+        jc_db_bind(&db, dbd);
         rc = jc_upload_purge_drafts(&db, &n, &conf->upload, now, p);
         if (rc != JC_DB_OK) {
             ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
