@@ -12,8 +12,8 @@ import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
 import { confirmLink } from '../lib/smtp.mjs';
-import { launch, newPage, noHorizontalScroll } from '../lib/browser.mjs';
-import { strongPassword, SUBJECT_CONFIRM } from '../lib/flows.mjs';
+import { launch, newPage, noHorizontalScroll, registerInBrowser } from '../lib/browser.mjs';
+import { strongPassword } from '../lib/flows.mjs';
 import { jobcenterWithStaff, customerWithCode, authenticatedCitizen, nowSec } from '../lib/fixtures.mjs';
 
 const MSG_MALFORMED = 'Der Freischaltcode besteht aus Zahlen und Großbuchstaben, zum Beispiel: HET2-2X8A-UXAS.';
@@ -196,17 +196,7 @@ describe('Freischaltcode in Chromium (360x800)', () => {
             await page.waitForURL(/\/anmeldung\.html\?ziel=/);
             await page.getByRole('link', { name: 'Jetzt registrieren' }).click();
             await page.waitForURL(/\/registrierung\.html/);
-            await page.locator('#email').fill(email);
-            await page.locator('#password').fill(password);
-            await page.locator('#password_repeat').fill(password);
-            await page.locator('#register-next').click();
-            await page.locator('#step-2').waitFor({ state: 'visible' });
-            const mark = env.mail.mark();
-            await page.locator('#accept_terms').check();
-            await page.locator('#accept_email').check();
-            await page.locator('#register-submit').click();
-            await page.waitForURL(/\/email-gesendet\.html/);
-            const mail = await env.mail.waitFor(email, { subject: SUBJECT_CONFIRM, since: mark });
+            const mail = await registerInBrowser(page, env, email, password, { open: false });
 
             // the link from the mail opens in a new tab of the same browser
             tab = await page.context().newPage();

@@ -192,8 +192,10 @@ export async function useSession(page, base, c) {
 
 // The registration of the portal (registrierung.html, both steps, both
 // consents) in page; resolves the confirmation mail sent to email.
-export async function registerInBrowser(page, env, email, password) {
-    await page.goto(`${env.base}/registrierung.html`);
+// open: false when page is already on the registration page (reached by a
+// link whose parameters must be kept).
+export async function registerInBrowser(page, env, email, password, { open = true } = {}) {
+    if (open) await page.goto(`${env.base}/registrierung.html`);
     await page.locator('#email').fill(email);
     await page.locator('#password').fill(password);
     await page.locator('#password_repeat').fill(password);
