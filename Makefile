@@ -6,6 +6,9 @@
 APXS    ?= apxs
 CC      ?= cc
 BUILD   := build
+# where the admin tool looks for the migrations first (the Debian package
+# builds it with /usr/share/jobcenter/sql)
+JC_SQL_DIR ?= $(CURDIR)/sql
 APR_CFLAGS := $(shell pkg-config --cflags apr-1 apr-util-1 libpq)
 APR_LIBS   := $(shell pkg-config --libs apr-1 apr-util-1)
 WARN    := -Wall -Wextra -Werror
@@ -52,7 +55,7 @@ $(BUILD)/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/libjccore.a \
 
 $(BUILD)/jobcenter-admin: admin/jobcenter-admin.c $(BUILD)/libjccore.a
 	$(CC) -std=c11 $(WARN) -O2 -g $(APR_CFLAGS) -Imod_jobcenter \
-	    -DJC_SQL_DIR='"$(CURDIR)/sql"' -o $@ $< \
+	    -DJC_SQL_DIR='"$(JC_SQL_DIR)"' -o $@ $< \
 	    $(BUILD)/libjccore.a $(APR_LIBS) $(LIBS)
 
 # The module with AddressSanitizer + UndefinedBehaviorSanitizer. Core and
