@@ -8,7 +8,8 @@
 #   ./build.sh test     the whole suite: APR format check, unit (ASan/UBSan),
 #                       PDF letters read back, fuzz, HTTP and security on
 #                       SQLite and PostgreSQL, HTTP against an ASan+UBSan
-#                       module, browser, cluster (HAProxy, two nodes)
+#                       module, browser, cluster (HAProxy, two nodes),
+#                       the Debian package on the system Apache
 #                       (browser: Chromium); ends with a summary
 #   ./build.sh build    only build (build/mod_jobcenter.so, build/jobcenter-admin)
 #   ./build.sh install  install into this machine's Debian Apache
@@ -289,6 +290,8 @@ cmd_test() {
     run_phase "browser (Chromium) on PostgreSQL" node tests/run.mjs --db pgsql --suite browser
     run_phase "cluster (HAProxy, two nodes, PostgreSQL primary + standby)" \
         node tests/run.mjs --db pgsql --suite cluster
+    run_phase "Debian package (./build.sh deb, lintian; installed on the system Apache: HTTPS journey, purge)" \
+        sh -c './build.sh deb && node tests/run.mjs --db sqlite --suite deb'
     say ""
     say "==== summary ===="
     for phase in "${results[@]}"; do say "$phase"; done
@@ -378,5 +381,5 @@ case ${1:-} in
     install) cmd_install ;;
     deb) cmd_deb ;;
     bench) deps "${PKGS_BUILD[@]}" "${PKGS_BENCH[@]}" postgresql; build; exec bench/run.sh "${@:2}" ;;
-    *) sed -n '2,18p' "$0"; exit 2 ;;
+    *) sed -n '2,19p' "$0"; exit 2 ;;
 esac
