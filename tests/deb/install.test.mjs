@@ -224,14 +224,26 @@ describe('Debian package on the system Apache', () => {
     });
 
     test('logrotate: the audit log entry is used beside apache2\'s (no duplicate entry)', async () => {
+        // both files as installed, /var/log moved into the temp dir, with
+        // the logs existing (logrotate reports a duplicate only then)
+        const own = `/etc/logrotate.d/${PKG}`;
+        const files = ['/etc/logrotate.d/apache2', own].filter((f) => fs.existsSync(f));
+        assert.ok(files.includes(own));
+        const varlog = path.join(st.tmp, 'varlog');
         const main = path.join(st.tmp, 'logrotate.conf');
-        const files = ['/etc/logrotate.d/apache2', `/etc/logrotate.d/${PKG}`].filter((f) => fs.existsSync(f));
-        assert.ok(files.includes(`/etc/logrotate.d/${PKG}`));
-        fs.writeFileSync(main, files.map((f) => `include ${f}\n`).join(''));
+        const moved = (f) => fs.readFileSync(f, 'utf8').replaceAll('/var/log/', `${varlog}/`);
+        const audit = /^(\/\S+)\s*\{/m.exec(moved(own))[1];
+        for (const f of [audit, path.join(varlog, 'apache2', 'error.log')]) {
+            fs.mkdirSync(path.dirname(f), { recursive: true });
+            fs.writeFileSync(f, 'x\n');
+        }
+        fs.writeFileSync(main, files.map((f) => moved(f)).join('\n'));
         const r = await run('logrotate', ['-d', '-s', path.join(st.tmp, 'lr.state'), main], { check: false });
         const out = r.stdout + r.stderr;
         assert.doesNotMatch(out, /^error:/m, out);
-        assert.match(out, /rotating pattern: \/var\/log\/jobcenter\/audit\.log\s+weekly \(52 rotations\)/, out);
+        assert.equal(audit, `${varlog}/jobcenter/audit.log`);
+        assert.ok(out.includes(`rotating pattern: ${audit}  weekly (52 rotations)`), out);
+        assert.ok(out.includes(`considering log ${audit}`), out);
     });
 
     test('a2enmod ssl jobcenter, a2ensite jobcenter, apache2ctl start: HTTPS on the test ports', async () => {
