@@ -3,10 +3,9 @@
  * mod_dbd's pool (jc_db_revive), and the unnamed statement path
  * (jc_db_set_pg_mode, below).
  *
- * Dead connections.
- *
- * When the server ends a backend (a restart, a failover, an admin's
- * pg_terminate_backend), it sends a FATAL message and closes the socket.
+ * Dead connections: when the server ends a backend (a restart, a
+ * failover, an admin's pg_terminate_backend), it sends a FATAL message and
+ * closes the socket.
  * libpq notices that only when the connection is next used: PQstatus()
  * stays CONNECTION_OK until a statement fails, and mod_dbd's check on
  * acquire (apr_dbd_check_conn -> PQstatus) therefore passes a dead
@@ -14,8 +13,8 @@
  * is idle (no statement in flight, no LISTEN), so anything readable on its
  * socket - the FATAL message or end-of-file - means the server is done
  * with it; one non-blocking peek tells, and the connection is reset
- * (PQreset: same conninfo) and its statements prepared again before the
- * request sees it. */
+ * (PQreset: same conninfo) and its statements prepared again (named mode)
+ * before the request sees it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -36,7 +36,7 @@ import { startPgBouncer } from '../lib/pgbouncer.mjs';
 import { run, nowSec, sleep } from '../lib/util.mjs';
 import { authenticatedCitizen } from '../lib/fixtures.mjs';
 import { activateOnline, samples, download } from '../lib/uploads.mjs';
-import { addJobcenter, addStaff, loginFull, createCustomer } from '../lib/staff.mjs';
+import { addJobcenter, addStaff, loginFull, createCustomer, ADMIN } from '../lib/staff.mjs';
 
 const PG = DB_KIND === 'pgsql';
 const STATEMENTS = process.env.JC_PGB_TX_STATEMENTS || 'unnamed';
@@ -126,6 +126,13 @@ describe(`PgBouncer 1.18, pool_mode transaction, pool ${POOL}, JobcenterPgStatem
         s.jcName = 'Jobcenter Transaktion';
         s.custPostcode = '71498';
         s.sb = sb;
+    });
+
+    test('jobcenter-admin --pg-statements unnamed works through the same PgBouncer', { skip: STATEMENTS !== 'unnamed' }, async () => {
+        const r = await run(ADMIN, ['--pgsql', `host=127.0.0.1 port=${pgb.b.port} dbname=${db()} user=jc`,
+            '--pg-statements', 'unnamed', 'jobcenter-list'], { check: false, timeoutMs: 30000 });
+        assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+        assert.match(r.stdout, /Jobcenter Transaktion/);
     });
 
     test(`burst: 2000 GET /me + 120 drafts + 40 messages, 24 at once: no 503; at most ${POOL} server connections`, async () => {
