@@ -30,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startEnv } from '../tests/lib/env.mjs';
-import { startCluster, psqlBin } from '../tests/lib/pg.mjs';
+import { startCluster, psqlBin, psqlAdmin } from '../tests/lib/pg.mjs';
 import { startPgBouncer } from '../tests/lib/pgbouncer.mjs';
 import { uniqueEmail, sleep, nowSec, run } from '../tests/lib/util.mjs';
 import { registerAndConfirm, strongPassword } from '../tests/lib/flows.mjs';
@@ -243,8 +243,9 @@ describe('issue 20 bench: no stall, PgBouncer', () => {
         const c = await startCluster(fs.mkdtempSync(path.join(os.tmpdir(), 'jc-pgbtx-pg-')), { maxConnections: 100 });
         const pgb = await startPgBouncer({ host: c.host, port: c.port, mode: 'transaction', poolSize: pool,
             maxClientConn: 1000 });
-        const backends = async (env) => Number(await env.db.scalar(`SELECT count(*) FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`));
+        // as the superuser: the portal may hold every other slot
+        const backends = async (env) => Number((await psqlAdmin(c, `SELECT count(*) FROM pg_stat_activity
+            WHERE datname = '${env.pg.dbname}' AND backend_type = 'client backend'`)).stdout.match(/^\s*(\d+)\s*$/m)[1]);
         const fmt = (w) => `${w.rps.toFixed(0)} req/s, p99 ${w.p99}, non-2xx ${w.non2xx}, ${w.sock}`;
         try {
             // the per-statement cost: named vs unnamed directly, at -c32
@@ -257,6 +258,35 @@ describe('issue 20 bench: no stall, PgBouncer', () => {
                     r32.prepared.push((await wrkMe(named.env, named.cl, 32)).rps);
                     r32.unnamed.push((await wrkMe(unnamed.env, unnamed.cl, 32)).rps);
                 }
+                // the same statement alone, server side: pgbench on the session
+                // check's SELECT (jc_sess_get) with a real session, one client,
+                // -M prepared (named, parsed and planned once) vs -M extended
+                // (unnamed, PQexecParams: what JobcenterPgStatements unnamed
+                // sends), interleaved; as the superuser (the two Apaches
+                // may hold every other connection slot)
+                const hash = (await psqlAdmin(c, "SELECT 'H:' || id_hash FROM session LIMIT 1", named.env.pg.dbname))
+                    .stdout.match(/H:(\S+)/)[1];
+                const script = path.join(named.env.root, 'sess_get.sql');
+                fs.writeFileSync(script, 'SELECT s.account_id, s.state, s.csrf_token, s.last_seen, s.expires_at, a.email, '
+                    + 'a.username, a.email_confirmed_at, a.created_at, s.verified_at FROM session s '
+                    + 'JOIN account a ON a.id = s.account_id WHERE s.id_hash = :h;\n');
+                fs.chmodSync(path.dirname(script), 0o755);
+                fs.chmodSync(script, 0o644);
+                const pgbench = async (mode) => {
+                    const r = await run(path.join(path.dirname(psqlBin()), 'pgbench'), ['-n', '-M', mode, '-c', '1', '-j', '1',
+                        '-T', '5', '-f', script, '-D', `h=${hash}`, '-h', c.host, '-p', String(c.port), '-U', 'postgres',
+                        named.env.pg.dbname], { timeoutMs: 60000 });
+                    return Number((r.stdout.match(/latency average = ([\d.]+) ms/) || [0, NaN])[1]) * 1000;
+                };
+                const us = { prepared: [], extended: [] };
+                for (let k = 0; k < rounds; k++) {
+                    us.prepared.push(await pgbench('prepared'));
+                    us.extended.push(await pgbench('extended'));
+                }
+                say(`pg statements: jc_sess_get alone (pgbench, 1 client, 5 s, median of ${rounds}): named (-M prepared) `
+                    + `${pct(us.prepared, 50).toFixed(1)} us, unnamed (-M extended) ${pct(us.extended, 50).toFixed(1)} us `
+                    + `per statement incl. the round trip (+${(pct(us.extended, 50) - pct(us.prepared, 50)).toFixed(1)} us); `
+                    + `runs: ${us.prepared.map((x) => x.toFixed(1)).join(' ')} / ${us.extended.map((x) => x.toFixed(1)).join(' ')}`);
             } finally {
                 await named.env.stop();
                 await unnamed.env.stop();

@@ -246,8 +246,11 @@ static int pg_stmts_in(const ap_directive_t *d, int mode)
     for (; d; d = d->next) {
         if (d->directive && d->args
             && !strcasecmp(d->directive, JC_D_PG_STMTS)) {
-            mode = !strcasecmp(d->args, "unnamed") ? JC_DB_PG_UNNAMED
-                                                   : JC_DB_PG_PREPARED;
+            /* the raw argument text: quotes are still on it */
+            mode = !strcasecmp(d->args, "unnamed")
+                   || !strcasecmp(d->args, "\"unnamed\"")
+                   || !strcasecmp(d->args, "'unnamed'") ? JC_DB_PG_UNNAMED
+                                                        : JC_DB_PG_PREPARED;
         }
         if (d->first_child && d->directive
             && strcasecmp(d->directive, "<VirtualHost")) {
@@ -287,17 +290,17 @@ static const char *set_engine(cmd_parms *cmd, void *d, int on)
     if (!on) {
         return NULL;
     }
-    /* unnamed: mod_dbd prepares nothing (a named statement outlives the
-     * transaction on a server connection that PgBouncer's transaction
-     * pooling hands to others); jc_db runs every statement unnamed */
-    if (jc_conf_pg_statements() == JC_DB_PG_UNNAMED) {
-        return NULL;
-    }
     /* prepared at config time with stable labels, like mod_authn_dbd */
     prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     if (!prepare) {
         return JC_D_ENGINE ": mod_dbd is not loaded (LoadModule dbd_module "
                "must come before LoadModule jobcenter_module)";
+    }
+    /* unnamed: mod_dbd prepares nothing (a named statement outlives the
+     * transaction on a server connection that PgBouncer's transaction
+     * pooling hands to others); jc_db runs every statement unnamed */
+    if (jc_conf_pg_statements() == JC_DB_PG_UNNAMED) {
+        return NULL;
     }
     for (st = jc_sql_statements(); st->label; st++) {
         prepare(cmd->server, st->sql, st->label);

@@ -54,7 +54,8 @@ async function show(port, what) {
     return lines.filter((l) => l).map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])));
 }
 
-describe(`PgBouncer 1.18, pool_mode transaction, pool ${POOL}, JobcenterPgStatements ${STATEMENTS}`, { skip: !PG }, () => {
+describe(`PgBouncer 1.18, pool_mode transaction, pool ${POOL}, JobcenterPgStatements ${STATEMENTS}`,
+    { skip: PG ? false : 'PostgreSQL only: PgBouncer pools PostgreSQL connections (nothing to test on SQLite)' }, () => {
     const pgb = {};
     // before useEnv's hook: PgBouncer listens when Apache starts
     before(async () => {
