@@ -12,7 +12,9 @@
 
 #include "mod_jobcenter.h"
 #include "jc_cookie.h"
+#include "jc_event.h"
 #include "jc_json.h"
+#include "jc_metrics.h"
 #include "jc_onetime.h"
 #include "jc_token.h"
 #include "jc_openapi_yaml.h"   /* generated from docs/openapi.yaml */
@@ -99,6 +101,8 @@ static int send_json(request_rec *r, int status, json_t *obj)
 
 static int send_error(request_rec *r, const jc_result_t *res)
 {
+    /* the answer's code, for the audit log */
+    apr_table_setn(r->notes, "jobcenter-error", res->code);
     json_t *err = json_pack("{s:s, s:s, s:s?}", "code", res->code,
                             "message", res->message, "field", res->field);
 
@@ -115,6 +119,9 @@ static int send_error(request_rec *r, const jc_result_t *res)
     if (res->retry_after > 0) {
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_ltoa(r->pool, res->retry_after));
+    }
+    if (res->status == 503) {
+        jc_metrics_count_503(res->code, res->log);
     }
     if (res->status >= 500) {
         ap_log_rerror(APLOG_MARK, res->status == 503 ? APLOG_WARNING
@@ -484,10 +491,18 @@ static int route_login(jc_call_t *c, jc_result_t *res, json_t **out)
                      jc_api_body_str(c, "login", NULL), pw, pwlen,
                      c->sess.client_ip, c->sess.user_agent,
                      session_cookie(c), c->now, c->r->pool);
+    if (res->status == 429) {
+        jc_metrics_inc(JC_M_LOGIN_THROTTLED);
+    }
+    else if (res->status >= 400 && res->status < 500) {
+        jc_metrics_inc(JC_M_LOGIN_FAILED);
+    }
     if (res->status != 200) {
         *out = NULL;
         return res->status;
     }
+    jc_metrics_inc(JC_M_LOGIN_OK);
+    c->audit_account = lo.account_id;
     jc_api_set_cookie(c, lo.token);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, c->r, JCLOG(00110)
                   "login ok: account %" APR_INT64_T_FMT ", state %s",
@@ -688,6 +703,24 @@ static const jc_route_t routes[] = {
 
 /* ---- the handler ------------------------------------------------------- */
 
+/* jc_event_sink_fn of a route call: the accounts and kinds of the events
+ * its handler recorded, for the audit log. */
+static void audit_event(void *ctx, apr_int64_t account_id, const char *kind)
+{
+    jc_call_t *c = ctx;
+
+    if (!c->audit_events) {
+        c->audit_events = apr_array_make(c->r->pool, 2, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->audit_events, const char *) = kind;
+    if (!c->audit_event_account) {
+        c->audit_event_account = account_id;
+    }
+    if (!c->audit_other_account && account_id != c->sess.account_id) {
+        c->audit_other_account = account_id;
+    }
+}
+
 /* GET /api/v1/openapi.yaml: the API's OpenAPI document, compiled into the
  * module (build/jc_openapi_yaml.h, made from docs/openapi.yaml by the
  * Makefile), so the description always matches the module that answers
@@ -818,27 +851,17 @@ int jc_api_map_to_storage(request_rec *r)
     return OK;
 }
 
-int jc_api_handler(request_rec *r)
+/* The request's way to its route handler (jc_api_handler); *rtp gets the
+ * route once it is known. */
+static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
+                        const jc_route_t **rtp)
 {
-    jc_srv_conf_t *conf;
     const jc_route_t *rt;
     const char *path, *allow, *bad_param;
-    jc_call_t c;
     jc_result_t res;
     json_t *out = NULL;
     int status, mutating;
-
-    if (!r->handler || strcmp(r->handler, "jobcenter-api") != 0) {
-        return DECLINED;
-    }
-    conf = ap_get_module_config(r->server->module_config, &jobcenter_module);
-    if (conf->engine != 1) {
-        return DECLINED;
-    }
-    memset(&c, 0, sizeof(c));
-    c.r = r;
-    c.conf = conf;
-    c.now = (apr_int64_t)apr_time_sec(r->request_time);
+#define c (*cp)
 
     if (strncmp(r->uri, JC_API_PREFIX, sizeof(JC_API_PREFIX) - 1) != 0) {
         return fail(r, 404, "not_found", "Diese Adresse gibt es nicht.",
@@ -849,6 +872,7 @@ int jc_api_handler(request_rec *r)
         return send_openapi(r);
     }
     rt = find_route(r, path, &allow, &c.path_id);
+    *rtp = rt;
     if (!rt) {
         if (allow) {
             apr_table_setn(r->err_headers_out, "Allow", allow);
@@ -972,6 +996,52 @@ int jc_api_handler(request_rec *r)
     c.sess.user_agent = jc_session_user_agent(
         apr_table_get(r->headers_in, "User-Agent"), r->pool);
     jc_result_ok(&res);
+    jc_event_sink_set(audit_event, &c);
     status = rt->fn(&c, &res, &out);
+    jc_event_sink_set(NULL, NULL);
     return finish(&c, &res, status, out);
+#undef c
+}
+
+/* The audit log's view of a route: audited are state-changing calls
+ * (but not the creation of a passkey challenge, ".../options") and every
+ * call of a staff route (reading a citizen's data included). */
+static int audited(const jc_route_t *rt)
+{
+    size_t n = strlen(rt->path);
+
+    if (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) {
+        return 1;
+    }
+    if (rt->method == M_GET) {
+        return !strcmp(rt->path, "konto/export");
+    }
+    return !(n >= 8 && !strcmp(rt->path + n - 8, "/options"));
+}
+
+int jc_api_handler(request_rec *r)
+{
+    jc_srv_conf_t *conf;
+    const jc_route_t *rt = NULL;
+    jc_call_t c;
+    int rv;
+
+    if (!r->handler || strcmp(r->handler, "jobcenter-api") != 0) {
+        return DECLINED;
+    }
+    conf = ap_get_module_config(r->server->module_config, &jobcenter_module);
+    if (conf->engine != 1) {
+        return DECLINED;
+    }
+    memset(&c, 0, sizeof(c));
+    c.r = r;
+    c.conf = conf;
+    c.now = (apr_int64_t)apr_time_sec(r->request_time);
+    rv = api_dispatch(r, conf, &c, &rt);
+    if (rt && conf->audit_fd && audited(rt)) {
+        jc_audit_api(&c, rt->method == M_GET ? "GET" : "POST", rt->path,
+                     (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) != 0,
+                     rv >= 100 ? rv : r->status);
+    }
+    return rv;
 }

@@ -152,6 +152,13 @@ CONF
   case $BASEURL in
     http://localhost*|http://127.0.0.1*) echo "JobcenterCookieSecure Off" ;;
   esac
+  # the audit log (docs/logs.md): the instance's logs/, an install's
+  # Apache log directory
+  if [[ $SITEONLY == 1 ]]; then
+    echo 'JobcenterAuditLog ${APACHE_LOG_DIR}/jobcenter-audit.log'
+  else
+    echo "JobcenterAuditLog \"$ROOT/logs/jobcenter-audit.log\""
+  fi
   local s
   for s in "${SETS[@]+"${SETS[@]}"}"; do echo "$s"; done
   cat <<CONF
@@ -163,6 +170,13 @@ CONF
 # in the fragment; its query never reaches the access log
 <Location /link/freischaltcode>
     SetHandler jobcenter-link
+</Location>
+
+# metrics in the Prometheus text format (docs/operations.md, "Metrics"):
+# this host only
+<Location /jobcenter-metrics>
+    SetHandler jobcenter-metrics
+    Require ip 127.0.0.1 ::1
 </Location>
 
 # staff pages: the gate with a staff role (admin includes sachbearbeitung)
