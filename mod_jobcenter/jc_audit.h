@@ -19,7 +19,7 @@ typedef struct {
     const char *node;           /* this node's host name                  */
     const char *actor_type;     /* "account", "staff", "anonymous"        */
     apr_int64_t actor_id;       /* account id (0: none -> null)           */
-    const char *action;         /* "POST login", "GET staff/customers/:id" */
+    const char *action;         /* "POST login", route pattern      */
     const char *target_type;    /* "account", "customer", "conversation",
                                    "file", "submission", "draft",
                                    "bescheid", "login" or NULL            */

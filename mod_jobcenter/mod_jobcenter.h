@@ -206,9 +206,9 @@ typedef struct {
 } jc_call_t;
 
 /* mod_jobcenter_audit.c: one audit line for a finished API call (method,
- * route pattern, staff route or not, HTTP status). */
+ * route pattern with '*' for a path id, HTTP status). */
 void jc_audit_api(jc_call_t *c, const char *method, const char *route,
-                  int staff_route, int status);
+                  int status);
 
 /* A route handler: fills res (errors) or *out (the JSON answer) and
  * returns the success status. */

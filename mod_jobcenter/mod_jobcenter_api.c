@@ -1040,7 +1040,6 @@ int jc_api_handler(request_rec *r)
     rv = api_dispatch(r, conf, &c, &rt);
     if (rt && conf->audit_fd && audited(rt)) {
         jc_audit_api(&c, rt->method == M_GET ? "GET" : "POST", rt->path,
-                     (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) != 0,
                      rv >= 100 ? rv : r->status);
     }
     return rv;

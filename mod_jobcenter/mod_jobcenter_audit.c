@@ -166,7 +166,7 @@ static const char *request_id(request_rec *r)
 }
 
 void jc_audit_api(jc_call_t *c, const char *method, const char *route,
-                  int staff_route, int status)
+                  int status)
 {
     request_rec *r = c->r;
     jc_audit_rec_t a;
@@ -189,7 +189,8 @@ void jc_audit_api(jc_call_t *c, const char *method, const char *route,
      * signed in, else the account the call's events name (a confirmed
      * address, a password reset) */
     if (c->sess.account_id > 0) {
-        a.actor_type = staff_route ? "staff" : "account";
+        /* "staff": the role check of a staff route passed */
+        a.actor_type = c->staff ? "staff" : "account";
         a.actor_id = c->sess.account_id;
     }
     else if (c->audit_account > 0 || c->audit_event_account > 0) {
