@@ -136,6 +136,9 @@ static const char *route_target(jc_call_t *c, const char *route,
     if (strstr(route, "messages")) {
         return "conversation";
     }
+    if (strstr(route, "passkey")) {
+        return "passkey";
+    }
     return "object";
 }
 
