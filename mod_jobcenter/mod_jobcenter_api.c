@@ -861,7 +861,6 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
     jc_result_t res;
     json_t *out = NULL;
     int status, mutating;
-#define c (*cp)
 
     if (strncmp(r->uri, JC_API_PREFIX, sizeof(JC_API_PREFIX) - 1) != 0) {
         return fail(r, 404, "not_found", "Diese Adresse gibt es nicht.",
@@ -871,7 +870,7 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
     if (!strcmp(path, "openapi.yaml")) {
         return send_openapi(r);
     }
-    rt = find_route(r, path, &allow, &c.path_id);
+    rt = find_route(r, path, &allow, &cp->path_id);
     *rtp = rt;
     if (!rt) {
         if (allow) {
@@ -889,7 +888,7 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
     }
 
     /* CSRF, part 1: state-changing requests only from our own pages */
-    if (mutating && !origin_ok(&c)) {
+    if (mutating && !origin_ok(cp)) {
         return fail(r, 403, "csrf_failed",
                     "Die Anfrage wurde aus Sicherheitsgründen abgelehnt "
                     "(unbekannte Herkunft).", NULL);
@@ -898,22 +897,22 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
         return unsupported_type(r);
     }
     if (rt->body == B_JSON) {
-        status = read_body(&c);
-        if (status != OK || !c.body) {
+        status = read_body(cp);
+        if (status != OK || !cp->body) {
             return status;
         }
-        apr_pool_cleanup_register(r->pool, c.body, json_cleanup,
+        apr_pool_cleanup_register(r->pool, cp->body, json_cleanup,
                                   apr_pool_cleanup_null);
     }
     if (rt->states != R_ANON) {
         /* the session check, through the session cache: the database
          * connection is acquired here only when the cache cannot answer */
-        const char *token = session_cookie(&c);
+        const char *token = session_cookie(cp);
         int expired = 0, no_db = 0;
         jc_db_rc_e rc = JC_DB_NOROW;
 
         if (token) {
-            rc = jc_request_session(r, conf, &c.db, &c.sess, &expired,
+            rc = jc_request_session(r, conf, &cp->db, &cp->sess, &expired,
                                     token, 0, 1, &no_db);
         }
         if (no_db) {
@@ -924,16 +923,16 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
         if (rc == JC_DB_BUSY || (rc != JC_DB_OK && rc != JC_DB_NOROW)) {
             jc_result_ok(&res);
             if (rc == JC_DB_BUSY) {
-                jc_result_unavailable(&res, c.db.last_error);
+                jc_result_unavailable(&res, cp->db.last_error);
             }
             else {
-                jc_result_internal(&res, c.db.last_error);
+                jc_result_internal(&res, cp->db.last_error);
             }
             return send_error(r, &res);
         }
         if (rc == JC_DB_NOROW) {
             if (token) {
-                jc_api_set_cookie(&c, NULL);
+                jc_api_set_cookie(cp, NULL);
             }
             return expired
                 ? fail(r, 401, "session_expired", "Ihre Sitzung ist "
@@ -941,13 +940,13 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
                 : fail(r, 401, "not_authenticated", "Bitte melden Sie sich "
                        "an.", NULL);
         }
-        if (!(R_STATES(rt->states) & (1u << c.sess.state))) {
-            return state_refused(r, rt, c.sess.state);
+        if (!(R_STATES(rt->states) & (1u << cp->sess.state))) {
+            return state_refused(r, rt, cp->sess.state);
         }
         /* CSRF, part 2: the per-session token */
         if (mutating
             && !jc_token_equal(apr_table_get(r->headers_in, "X-CSRF-Token"),
-                               c.sess.csrf_token)) {
+                               cp->sess.csrf_token)) {
             return fail(r, 403, "csrf_failed",
                         "Die Anfrage wurde aus Sicherheitsgründen abgelehnt "
                         "(Sicherheitstoken fehlt oder ist falsch). Bitte "
@@ -955,7 +954,7 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
         }
     }
 
-    if (rt->needs_db == 1 && !c.db.driver) {
+    if (rt->needs_db == 1 && !cp->db.driver) {
         ap_dbd_t *dbd = jc_dbd_acquire_wait(r);
 
         if (!dbd) {
@@ -963,18 +962,18 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
             jc_result_unavailable(&res, "no database connection");
             return send_error(r, &res);
         }
-        jc_db_bind(&c.db, dbd);
+        jc_db_bind(&cp->db, dbd);
     }
 
     if (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) {
         /* staff routes: an enabled staff row with the route's role */
         jc_staff_t *st = apr_pcalloc(r->pool, sizeof(*st));
-        jc_db_rc_e rc = jc_staff_load(&c.db, st, c.sess.account_id,
+        jc_db_rc_e rc = jc_staff_load(&cp->db, st, cp->sess.account_id,
                                       r->pool);
 
         jc_result_ok(&res);
         if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
-            jc_db_fail(&res, &c.db, rc, r->pool);
+            jc_db_fail(&res, &cp->db, rc, r->pool);
             return send_error(r, &res);
         }
         if (rc == JC_DB_NOROW
@@ -988,19 +987,18 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
                       : st->disabled ? "staff disabled" : "role too low";
             return send_error(r, &res);
         }
-        c.staff = st;
+        cp->staff = st;
     }
 
     /* the client of this request, for sessions created by it */
-    c.sess.client_ip = r->useragent_ip;
-    c.sess.user_agent = jc_session_user_agent(
+    cp->sess.client_ip = r->useragent_ip;
+    cp->sess.user_agent = jc_session_user_agent(
         apr_table_get(r->headers_in, "User-Agent"), r->pool);
     jc_result_ok(&res);
-    jc_event_sink_set(audit_event, &c);
-    status = rt->fn(&c, &res, &out);
+    jc_event_sink_set(audit_event, cp);
+    status = rt->fn(cp, &res, &out);
     jc_event_sink_set(NULL, NULL);
-    return finish(&c, &res, status, out);
-#undef c
+    return finish(cp, &res, status, out);
 }
 
 /* The audit log's view of a route: audited are state-changing calls
