@@ -275,6 +275,8 @@ cmd_test() {
         if "$@"; then results+=("PASS  $name"); else results+=("FAIL  $name"); failed=1; fi
     }
     run_phase "directives documented (docs/, conf/)" tools/check-directives.sh
+    run_phase "log tags documented (docs/logs.md)" \
+        sh -c 'tools/check-log-tags.sh --self-test && tools/check-log-tags.sh'
     run_phase "APR formats: no %ll/%z/%j/%q in apr_*printf, ap_log_*, ap_rprintf" \
         sh -c 'tools/check-format.sh --self-test && tools/check-format.sh'
     run_phase "unit (cmocka, ASan+UBSan; upload store also TSan)" make -s unit

@@ -21,6 +21,7 @@ body=$("$TOP/tools/gen-config.sh" --site-only --root "$scratch" --port 443 \
         --mail smtp --smtp-url '${JOBCENTER_SMTP_URL}' \
         --smtp-starttls '${JOBCENTER_SMTP_STARTTLS}' \
         --secret-key "$key" --upload-store "$lib/uploads" --content-dir "$content" \
+        --audit-log /var/log/jobcenter/audit.log \
         --set 'JobcenterMailFrom "${JOBCENTER_MAIL_FROM}"')
 body=${body//"$TOP/htdocs"/$share/htdocs}
 body=${body//"$scratch/mail"/$spool}

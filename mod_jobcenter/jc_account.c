@@ -6,6 +6,7 @@
 #include "jc_account.h"
 #include "jc_event.h"
 #include "jc_mail.h"
+#include "jc_metrics.h"
 #include "jc_outbox.h"
 #include "jc_token.h"
 
@@ -227,7 +228,7 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     const char *email, *phc;
     jc_db_row_t row;
     jc_db_rc_e rc;
-    int found, attempt;
+    int found, attempt, created = 0;
 
     jc_result_ok(res);
     if (jc_account_validate(res, in, p)) {
@@ -286,6 +287,7 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
             if (rc == JC_DB_OK) {
                 rc = queue_confirmation(db, ctx, id, email, now, p);
             }
+            created = 1;
         }
         else if (!jc_db_col_i64(&row, 2, &confirmed, 0)) {
             /* known but unconfirmed: the newest registration wins (the old
@@ -316,6 +318,9 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         rc = jc_db_commit(db, p);
         if (jc_db_fail(res, db, rc, p)) {
             return;
+        }
+        if (created) {
+            jc_metrics_inc(JC_M_REGISTRATIONS);
         }
         res->status = 202;
         return;

@@ -28,6 +28,7 @@
 
 #include "jc_db.h"
 #include "jc_db_pg.h"
+#include "jc_metrics.h"
 #include "jc_sql.h"
 
 /* Write hook slots a transaction remembers; more bump slot 0 (all). */
@@ -451,6 +452,7 @@ static int db_retry(jc_db_t *db, int rv, apr_time_t start, int n)
         r = (unsigned char)(apr_time_now() & 0xff);
     }
     apr_sleep(base + base * r / 255);
+    jc_metrics_inc(JC_M_DB_BUSY_RETRIES);
     return 1;
 }
 

@@ -3,16 +3,31 @@
 
 #include "jc_event.h"
 
+/* This thread's sink (jc_event_sink_set). */
+static _Thread_local jc_event_sink_fn *sink_fn;
+static _Thread_local void *sink_ctx;
+
+void jc_event_sink_set(jc_event_sink_fn *fn, void *ctx)
+{
+    sink_fn = fn;
+    sink_ctx = fn ? ctx : NULL;
+}
+
 jc_db_rc_e jc_event_add(jc_db_t *db, apr_int64_t account_id, apr_int64_t at,
                         const char *kind, const char *detail, apr_pool_t *p)
 {
     const void *args[4];
+    jc_db_rc_e rc;
 
     args[0] = &account_id;      /* %lld: binary arguments (jc_db) */
     args[1] = &at;
     args[2] = kind;
     args[3] = detail;           /* NULL becomes SQL NULL */
-    return jc_db_exec(db, NULL, "jc_event_add", args, p);
+    rc = jc_db_exec(db, NULL, "jc_event_add", args, p);
+    if (rc == JC_DB_OK && sink_fn) {
+        sink_fn(sink_ctx, account_id, kind);
+    }
+    return rc;
 }
 
 static const struct {

@@ -42,6 +42,15 @@
 jc_db_rc_e jc_event_add(jc_db_t *db, apr_int64_t account_id, apr_int64_t at,
                         const char *kind, const char *detail, apr_pool_t *p);
 
+/* The audit log (jc_audit.h) learns which accounts a request's changes
+ * touched from the events it records: the glue sets a sink for the
+ * thread that runs a route handler, and every jc_event_add that succeeds
+ * on that thread reports (account, kind) to it. fn NULL: no sink. The
+ * request is handled by one thread from the sink's set to its reset. */
+typedef void jc_event_sink_fn(void *ctx, apr_int64_t account_id,
+                              const char *kind);
+void jc_event_sink_set(jc_event_sink_fn *fn, void *ctx);
+
 /* German text for a kind ("Anmeldung mit Passwort", ...); unknown kinds
  * give "Ereignis". */
 const char *jc_event_text(const char *kind);

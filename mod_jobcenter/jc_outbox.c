@@ -2,19 +2,27 @@
 #include <string.h>
 #include <apr_strings.h>
 
+#include "jc_metrics.h"
 #include "jc_outbox.h"
 
 jc_db_rc_e jc_outbox_enqueue(jc_db_t *db, const jc_mail_t *m,
                              apr_int64_t now, apr_pool_t *p)
 {
     const void *args[5];
+    jc_db_rc_e rc;
 
     args[0] = m->rcpt;
     args[1] = m->subject;
     args[2] = m->data;
     args[3] = &now;
     args[4] = &now;
-    return jc_db_exec(db, NULL, "jc_outbox_insert", args, p);
+    rc = jc_db_exec(db, NULL, "jc_outbox_insert", args, p);
+    if (rc == JC_DB_OK) {
+        /* counted when written: a transaction rolled back afterwards
+         * (rare: its next statement failed) still counts it */
+        jc_metrics_inc(JC_M_MAIL_QUEUED);
+    }
+    return rc;
 }
 
 jc_db_rc_e jc_outbox_enqueue_composed(jc_db_t *db, const jc_mail_t *m,
@@ -177,6 +185,11 @@ jc_db_rc_e jc_outbox_record(jc_db_t *db, int *recorded,
     rc = jc_db_exec(db, &n, label, args, p);
     if (recorded) {
         *recorded = rc == JC_DB_OK && n == 1;
+    }
+    if (rc == JC_DB_OK && n == 1) {
+        jc_metrics_inc(outcome == JC_OUTBOX_SENT ? JC_M_MAIL_SENT
+                       : outcome == JC_OUTBOX_PARK ? JC_M_MAIL_PARKED
+                       : JC_M_MAIL_RETRY);
     }
     return rc;
 }

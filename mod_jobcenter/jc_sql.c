@@ -360,6 +360,21 @@ static const jc_sql_stmt_t statements[] = {
       "WHERE sent_at IS NOT NULL AND sent_at < %lld "
       "LIMIT " JC_PURGE_BATCH_SQL ")" },
 
+    /* metrics (jc_metrics.c, a scrape of the jobcenter-metrics handler):
+     * the cluster's mail queue and parked mails with their oldest; read
+     * through the indexes mail_outbox_due and mail_outbox_parked, so a
+     * scrape costs the rows of the queue, not of the whole outbox */
+    /* plan: periodic */
+    { "jc_metrics_mail_queued",
+      "SELECT count(*), min(created_at) FROM mail_outbox "
+      "WHERE sent_at IS NULL AND parked_at IS NULL" },
+    /* parked_at >= 0 is "parked" (times are epoch seconds) written as a
+     * range the partial index answers with a condition */
+    /* plan: periodic */
+    { "jc_metrics_mail_parked",
+      "SELECT count(*), min(created_at) FROM mail_outbox "
+      "WHERE parked_at >= 0" },
+
     /* background job leases (mod_jobcenter_outbox.c): 1 affected row =
      * this node holds the job's lease (new, its own, or expired) */
     /* plan: periodic */

@@ -3,6 +3,7 @@
 #include "jc_time.h"
 #include "jc_fsc.h"
 #include "jc_letter.h"
+#include "jc_metrics.h"
 #include "jc_token.h"
 #include "jc_upload_store.h"
 #include "jc_upsink.h"
@@ -389,6 +390,11 @@ int jc_upload_files_add(jc_db_t *db, jc_result_t *res, json_t **out,
         json_decref(arr);
         remove_files(cfg, files, p);
         return res->status;
+    }
+    for (i = 0; i < files->nelts; i++) {
+        jc_metrics_inc(JC_M_UPLOAD_FILES);
+        jc_metrics_add(JC_M_UPLOAD_BYTES, (apr_uint64_t)
+                       APR_ARRAY_IDX(files, i, jc_upfile_t).size);
     }
     *out = json_pack("{s:o}", "files", arr);
     return 201;

@@ -287,6 +287,14 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
+    /* the audit log's files, inherited by the children */
+    if (jc_audit_post_config(pconf, s) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* the metrics' counters, shared by the children */
+    if (jc_metrics_post_config(pconf, s) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     /* the session cache's generation counters, shared by the children */
     if (jc_sesscache_post_config(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -422,6 +430,7 @@ static void jc_register_hooks(apr_pool_t *p)
                             APR_HOOK_REALLY_FIRST);
     jc_gate_register_hooks(p);
     jc_upload_register_hooks(p);
+    jc_metrics_register_hooks(p);
 }
 
 __attribute__((visibility("default")))

@@ -88,6 +88,10 @@ typedef struct {
     apr_int64_t reset_window;    /* JobcenterPasswordResetLimit window    */
     apr_int64_t lookup_max;      /* JobcenterPostcodeLookupLimit count    */
     apr_int64_t lookup_window;   /* JobcenterPostcodeLookupLimit window   */
+    const char *audit_log;       /* JobcenterAuditLog: path, "|program"
+                                    or "" (Off); NULL unset               */
+    apr_file_t *audit_fd;        /* its open file (post_config; NULL:
+                                    none), never merged                   */
     jc_ctx_t ctx;                /* core view, filled in post_config      */
     jc_outbox_cfg_t outbox;      /* delivery view, filled in post_config  */
 } jc_srv_conf_t;
@@ -163,6 +167,19 @@ jc_db_rc_e jc_request_session(request_rec *r, jc_srv_conf_t *conf,
                               const char *token, int with_kn, int wait,
                               int *no_db);
 
+/* mod_jobcenter_metrics.c: the node's counters in shared memory (post
+ * config, before the fork), the "jobcenter-metrics" handler and the
+ * mod_status section; a 503 answer counted by its cause. */
+apr_status_t jc_metrics_post_config(apr_pool_t *pconf, server_rec *s);
+void jc_metrics_register_hooks(apr_pool_t *p);
+void jc_metrics_count_503(const char *code, const char *log);
+
+/* mod_jobcenter_audit.c: the audit log (docs/logs.md). The directive,
+ * the files opened in post_config by the parent (children inherit them),
+ * and one line per audited API call (written by jc_api_handler). */
+const char *jc_audit_set_log(cmd_parms *cmd, void *d, const char *arg);
+apr_status_t jc_audit_post_config(apr_pool_t *pconf, server_rec *s);
+
 /* mod_jobcenter_api.c: the handler and what route handlers share. */
 int jc_api_handler(request_rec *r);
 int jc_api_map_to_storage(request_rec *r);
@@ -183,7 +200,18 @@ typedef struct {
     const char *raw;          /* a route's non-JSON answer (e.g. a PDF)   */
     apr_size_t raw_len;       /* its length                               */
     const char *raw_type;     /* its Content-Type                         */
+    apr_int64_t audit_account; /* the account a login signed in (audit
+                                  log's actor when there was no session) */
+    apr_array_header_t *audit_events; /* kinds of the events the handler
+                                  recorded (const char *; NULL: none)    */
+    apr_int64_t audit_event_account; /* the first event's account        */
+    apr_int64_t audit_other_account; /* the first one not the caller's   */
 } jc_call_t;
+
+/* mod_jobcenter_audit.c: one audit line for a finished API call (method,
+ * route pattern with '*' for a path id, HTTP status). */
+void jc_audit_api(jc_call_t *c, const char *method, const char *route,
+                  int status);
 
 /* A route handler: fills res (errors) or *out (the JSON answer) and
  * returns the success status. */

@@ -12,7 +12,9 @@
 
 #include "mod_jobcenter.h"
 #include "jc_cookie.h"
+#include "jc_event.h"
 #include "jc_json.h"
+#include "jc_metrics.h"
 #include "jc_onetime.h"
 #include "jc_token.h"
 #include "jc_openapi_yaml.h"   /* generated from docs/openapi.yaml */
@@ -99,6 +101,8 @@ static int send_json(request_rec *r, int status, json_t *obj)
 
 static int send_error(request_rec *r, const jc_result_t *res)
 {
+    /* the answer's code, for the audit log */
+    apr_table_setn(r->notes, "jobcenter-error", res->code);
     json_t *err = json_pack("{s:s, s:s, s:s?}", "code", res->code,
                             "message", res->message, "field", res->field);
 
@@ -115,6 +119,9 @@ static int send_error(request_rec *r, const jc_result_t *res)
     if (res->retry_after > 0) {
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_ltoa(r->pool, res->retry_after));
+    }
+    if (res->status == 503) {
+        jc_metrics_count_503(res->code, res->log);
     }
     if (res->status >= 500) {
         ap_log_rerror(APLOG_MARK, res->status == 503 ? APLOG_WARNING
@@ -484,10 +491,18 @@ static int route_login(jc_call_t *c, jc_result_t *res, json_t **out)
                      jc_api_body_str(c, "login", NULL), pw, pwlen,
                      c->sess.client_ip, c->sess.user_agent,
                      session_cookie(c), c->now, c->r->pool);
+    if (res->status == 429) {
+        jc_metrics_inc(JC_M_LOGIN_THROTTLED);
+    }
+    else if (res->status >= 400 && res->status < 500) {
+        jc_metrics_inc(JC_M_LOGIN_FAILED);
+    }
     if (res->status != 200) {
         *out = NULL;
         return res->status;
     }
+    jc_metrics_inc(JC_M_LOGIN_OK);
+    c->audit_account = lo.account_id;
     jc_api_set_cookie(c, lo.token);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, c->r, JCLOG(00110)
                   "login ok: account %" APR_INT64_T_FMT ", state %s",
@@ -688,6 +703,24 @@ static const jc_route_t routes[] = {
 
 /* ---- the handler ------------------------------------------------------- */
 
+/* jc_event_sink_fn of a route call: the accounts and kinds of the events
+ * its handler recorded, for the audit log. */
+static void audit_event(void *ctx, apr_int64_t account_id, const char *kind)
+{
+    jc_call_t *c = ctx;
+
+    if (!c->audit_events) {
+        c->audit_events = apr_array_make(c->r->pool, 2, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->audit_events, const char *) = kind;
+    if (!c->audit_event_account) {
+        c->audit_event_account = account_id;
+    }
+    if (!c->audit_other_account && account_id != c->sess.account_id) {
+        c->audit_other_account = account_id;
+    }
+}
+
 /* GET /api/v1/openapi.yaml: the API's OpenAPI document, compiled into the
  * module (build/jc_openapi_yaml.h, made from docs/openapi.yaml by the
  * Makefile), so the description always matches the module that answers
@@ -818,27 +851,16 @@ int jc_api_map_to_storage(request_rec *r)
     return OK;
 }
 
-int jc_api_handler(request_rec *r)
+/* The request's way to its route handler (jc_api_handler); *rtp gets the
+ * route once it is known. */
+static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
+                        const jc_route_t **rtp)
 {
-    jc_srv_conf_t *conf;
     const jc_route_t *rt;
     const char *path, *allow, *bad_param;
-    jc_call_t c;
     jc_result_t res;
     json_t *out = NULL;
     int status, mutating;
-
-    if (!r->handler || strcmp(r->handler, "jobcenter-api") != 0) {
-        return DECLINED;
-    }
-    conf = ap_get_module_config(r->server->module_config, &jobcenter_module);
-    if (conf->engine != 1) {
-        return DECLINED;
-    }
-    memset(&c, 0, sizeof(c));
-    c.r = r;
-    c.conf = conf;
-    c.now = (apr_int64_t)apr_time_sec(r->request_time);
 
     if (strncmp(r->uri, JC_API_PREFIX, sizeof(JC_API_PREFIX) - 1) != 0) {
         return fail(r, 404, "not_found", "Diese Adresse gibt es nicht.",
@@ -848,7 +870,8 @@ int jc_api_handler(request_rec *r)
     if (!strcmp(path, "openapi.yaml")) {
         return send_openapi(r);
     }
-    rt = find_route(r, path, &allow, &c.path_id);
+    rt = find_route(r, path, &allow, &cp->path_id);
+    *rtp = rt;
     if (!rt) {
         if (allow) {
             apr_table_setn(r->err_headers_out, "Allow", allow);
@@ -865,7 +888,7 @@ int jc_api_handler(request_rec *r)
     }
 
     /* CSRF, part 1: state-changing requests only from our own pages */
-    if (mutating && !origin_ok(&c)) {
+    if (mutating && !origin_ok(cp)) {
         return fail(r, 403, "csrf_failed",
                     "Die Anfrage wurde aus Sicherheitsgründen abgelehnt "
                     "(unbekannte Herkunft).", NULL);
@@ -874,22 +897,22 @@ int jc_api_handler(request_rec *r)
         return unsupported_type(r);
     }
     if (rt->body == B_JSON) {
-        status = read_body(&c);
-        if (status != OK || !c.body) {
+        status = read_body(cp);
+        if (status != OK || !cp->body) {
             return status;
         }
-        apr_pool_cleanup_register(r->pool, c.body, json_cleanup,
+        apr_pool_cleanup_register(r->pool, cp->body, json_cleanup,
                                   apr_pool_cleanup_null);
     }
     if (rt->states != R_ANON) {
         /* the session check, through the session cache: the database
          * connection is acquired here only when the cache cannot answer */
-        const char *token = session_cookie(&c);
+        const char *token = session_cookie(cp);
         int expired = 0, no_db = 0;
         jc_db_rc_e rc = JC_DB_NOROW;
 
         if (token) {
-            rc = jc_request_session(r, conf, &c.db, &c.sess, &expired,
+            rc = jc_request_session(r, conf, &cp->db, &cp->sess, &expired,
                                     token, 0, 1, &no_db);
         }
         if (no_db) {
@@ -900,16 +923,16 @@ int jc_api_handler(request_rec *r)
         if (rc == JC_DB_BUSY || (rc != JC_DB_OK && rc != JC_DB_NOROW)) {
             jc_result_ok(&res);
             if (rc == JC_DB_BUSY) {
-                jc_result_unavailable(&res, c.db.last_error);
+                jc_result_unavailable(&res, cp->db.last_error);
             }
             else {
-                jc_result_internal(&res, c.db.last_error);
+                jc_result_internal(&res, cp->db.last_error);
             }
             return send_error(r, &res);
         }
         if (rc == JC_DB_NOROW) {
             if (token) {
-                jc_api_set_cookie(&c, NULL);
+                jc_api_set_cookie(cp, NULL);
             }
             return expired
                 ? fail(r, 401, "session_expired", "Ihre Sitzung ist "
@@ -917,13 +940,13 @@ int jc_api_handler(request_rec *r)
                 : fail(r, 401, "not_authenticated", "Bitte melden Sie sich "
                        "an.", NULL);
         }
-        if (!(R_STATES(rt->states) & (1u << c.sess.state))) {
-            return state_refused(r, rt, c.sess.state);
+        if (!(R_STATES(rt->states) & (1u << cp->sess.state))) {
+            return state_refused(r, rt, cp->sess.state);
         }
         /* CSRF, part 2: the per-session token */
         if (mutating
             && !jc_token_equal(apr_table_get(r->headers_in, "X-CSRF-Token"),
-                               c.sess.csrf_token)) {
+                               cp->sess.csrf_token)) {
             return fail(r, 403, "csrf_failed",
                         "Die Anfrage wurde aus Sicherheitsgründen abgelehnt "
                         "(Sicherheitstoken fehlt oder ist falsch). Bitte "
@@ -931,7 +954,7 @@ int jc_api_handler(request_rec *r)
         }
     }
 
-    if (rt->needs_db == 1 && !c.db.driver) {
+    if (rt->needs_db == 1 && !cp->db.driver) {
         ap_dbd_t *dbd = jc_dbd_acquire_wait(r);
 
         if (!dbd) {
@@ -939,18 +962,18 @@ int jc_api_handler(request_rec *r)
             jc_result_unavailable(&res, "no database connection");
             return send_error(r, &res);
         }
-        jc_db_bind(&c.db, dbd);
+        jc_db_bind(&cp->db, dbd);
     }
 
     if (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) {
         /* staff routes: an enabled staff row with the route's role */
         jc_staff_t *st = apr_pcalloc(r->pool, sizeof(*st));
-        jc_db_rc_e rc = jc_staff_load(&c.db, st, c.sess.account_id,
+        jc_db_rc_e rc = jc_staff_load(&cp->db, st, cp->sess.account_id,
                                       r->pool);
 
         jc_result_ok(&res);
         if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
-            jc_db_fail(&res, &c.db, rc, r->pool);
+            jc_db_fail(&res, &cp->db, rc, r->pool);
             return send_error(r, &res);
         }
         if (rc == JC_DB_NOROW
@@ -964,14 +987,58 @@ int jc_api_handler(request_rec *r)
                       : st->disabled ? "staff disabled" : "role too low";
             return send_error(r, &res);
         }
-        c.staff = st;
+        cp->staff = st;
     }
 
     /* the client of this request, for sessions created by it */
-    c.sess.client_ip = r->useragent_ip;
-    c.sess.user_agent = jc_session_user_agent(
+    cp->sess.client_ip = r->useragent_ip;
+    cp->sess.user_agent = jc_session_user_agent(
         apr_table_get(r->headers_in, "User-Agent"), r->pool);
     jc_result_ok(&res);
-    status = rt->fn(&c, &res, &out);
-    return finish(&c, &res, status, out);
+    jc_event_sink_set(audit_event, cp);
+    status = rt->fn(cp, &res, &out);
+    jc_event_sink_set(NULL, NULL);
+    return finish(cp, &res, status, out);
+}
+
+/* The audit log's view of a route: audited are state-changing calls
+ * (but not the creation of a passkey challenge, ".../options") and every
+ * call of a staff route (reading a citizen's data included). */
+static int audited(const jc_route_t *rt)
+{
+    size_t n = strlen(rt->path);
+
+    if (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) {
+        return 1;
+    }
+    if (rt->method == M_GET) {
+        return !strcmp(rt->path, "konto/export");
+    }
+    return !(n >= 8 && !strcmp(rt->path + n - 8, "/options"));
+}
+
+int jc_api_handler(request_rec *r)
+{
+    jc_srv_conf_t *conf;
+    const jc_route_t *rt = NULL;
+    jc_call_t c;
+    int rv;
+
+    if (!r->handler || strcmp(r->handler, "jobcenter-api") != 0) {
+        return DECLINED;
+    }
+    conf = ap_get_module_config(r->server->module_config, &jobcenter_module);
+    if (conf->engine != 1) {
+        return DECLINED;
+    }
+    memset(&c, 0, sizeof(c));
+    c.r = r;
+    c.conf = conf;
+    c.now = (apr_int64_t)apr_time_sec(r->request_time);
+    rv = api_dispatch(r, conf, &c, &rt);
+    if (rt && conf->audit_fd && audited(rt)) {
+        jc_audit_api(&c, rt->method == M_GET ? "GET" : "POST", rt->path,
+                     rv >= 100 ? rv : r->status);
+    }
+    return rv;
 }

@@ -68,6 +68,7 @@
 #define JC_D_RESET_TTL     "JobcenterPasswordResetTTL"
 #define JC_D_RESET_LIMIT   "JobcenterPasswordResetLimit"
 #define JC_D_LOOKUP_LIMIT  "JobcenterPostcodeLookupLimit"
+#define JC_D_AUDIT_LOG     "JobcenterAuditLog"
 
 /* Defaults (also in docs/configuration.md and conf/jobcenter.conf). */
 #define JC_DEF_MAIL_FROM   "Jobcenter.Digital <noreply@localhost>"
@@ -202,6 +203,7 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(info_url);
     MERGE_PTR(wa_rp_id);
     MERGE_PTR(up_store);
+    MERGE_PTR(audit_log);
     MERGE_NUM(up_max_file);
     MERGE_NUM(up_max_files);
     MERGE_NUM(up_direct);
@@ -922,6 +924,9 @@ const command_rec jc_cmds[] = {
     AP_INIT_TAKE_ARGV(JC_D_LOOKUP_LIMIT, set_list, NULL, RSRC_CONF,
                       "Postcode lookups per client address, window seconds "
                       "(default 30 3600)"),
+    AP_INIT_TAKE1(JC_D_AUDIT_LOG, jc_audit_set_log, NULL, RSRC_CONF,
+                  "audit log: a file (appended), \"|program\" (a piped "
+                  "log) or Off (default)"),
     AP_INIT_FLAG(JC_D_GATE_HEADERS, set_gate_headers, NULL, OR_AUTHCFG,
                   "On: requests passing the gate (AuthType jobcenter) get "
                   "X-Jobcenter-User and X-Jobcenter-Auth-Level (default Off)"),

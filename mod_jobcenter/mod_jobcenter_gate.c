@@ -383,6 +383,7 @@ static int gate_check_user_id(request_rec *r)
     if (no_db) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00502)
                       "gate: no database connection");
+        jc_metrics_count_503(NULL, "no database connection");
         return unavailable(r);
     }
     if (rc == JC_DB_NOROW) {
@@ -393,6 +394,7 @@ static int gate_check_user_id(request_rec *r)
                       : APLOG_ERR, 0, r, JCLOG(00503)
                       "gate: session lookup failed: %s",
                       c.db.last_error ? c.db.last_error : jc_db_rc_name(rc));
+        jc_metrics_count_503(NULL, c.db.last_error);
         return unavailable(r);
     }
     if (jc_session_level(sess->state) < 5) {
@@ -589,6 +591,8 @@ static int gate_check_authz(request_rec *r)
     }
     st = gate_staff(r, sess, &rc);
     if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
+        jc_metrics_count_503(NULL, rc == JC_DB_BUSY ? NULL
+                             : "no database connection");
         return unavailable(r);
     }
     if (!st) {

@@ -9,6 +9,7 @@
 #include <http_log.h>
 
 #include "mod_jobcenter.h"
+#include "jc_metrics.h"
 #include "jc_mfa.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -75,6 +76,12 @@ int jc_route_totp_verify(jc_call_t *c, jc_result_t *res, json_t **out)
         /* a replayed code: someone may have seen it */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, c->r, JCLOG(00121)
                       "%s (refused)", res->log ? res->log : "replay");
+    }
+    if (res->status == 429) {
+        jc_metrics_inc(JC_M_MFA_TOTP_THROTTLED);
+    }
+    else if (res->status >= 400 && res->status < 500) {
+        jc_metrics_inc(JC_M_MFA_TOTP_FAILED);
     }
     if (res->status != 200) {
         return res->status;

@@ -10,6 +10,7 @@
 #include <http_log.h>
 
 #include "mod_jobcenter.h"
+#include "jc_metrics.h"
 #include "jc_passkey.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -112,6 +113,8 @@ int jc_route_passkey_login_verify(jc_call_t *c, jc_result_t *res,
         log_refusal(c, res);
         return res->status;
     }
+    jc_metrics_inc(JC_M_PASSKEY_LOGIN_OK);
+    c->audit_account = lo.account_id;
     return authenticated(c, res, &lo, "passkey login", out);
 }
 
@@ -133,6 +136,9 @@ int jc_route_passkey_assert_verify(jc_call_t *c, jc_result_t *res,
     jc_api_read_credential(c->body, &in);
     jc_passkey_get_verify(&c->db, res, &lo, &c->conf->ctx, &c->sess, &in,
                           NULL, NULL, NULL, c->now, c->r->pool);
+    if (res->status >= 400 && res->status < 500) {
+        jc_metrics_inc(JC_M_MFA_PASSKEY_FAILED);
+    }
     if (res->status != 200) {
         log_refusal(c, res);
         return res->status;

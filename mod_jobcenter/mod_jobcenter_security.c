@@ -19,7 +19,7 @@ APLOG_USE_MODULE(jobcenter);
 /* Log a change at info (who changed what). */
 static int changed(jc_call_t *c, const char *what, apr_int64_t id)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, c->r, JCLOG(00140)
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, c->r, JCLOG(00145)
                   "account %" APR_INT64_T_FMT ": %s%s%s",
                   c->sess.account_id, what, id > 0 ? " " : "",
                   id > 0 ? apr_ltoa(c->r->pool, (long)id) : "");
@@ -92,7 +92,7 @@ int jc_route_security_reauth(jc_call_t *c, jc_result_t *res, json_t **out)
     if (res->status != 200) {
         return res->status;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, c->r, JCLOG(00141)
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, c->r, JCLOG(00146)
                   "account %" APR_INT64_T_FMT ": re-authenticated with %s",
                   c->sess.account_id, cred ? "a passkey"
                   : code ? "a TOTP code" : "the password");

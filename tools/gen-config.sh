@@ -28,6 +28,8 @@
 #                         missing file is created (build/jobcenter-admin
 #                         gen-key, mode 0600), except with --site-only
 #     --site-only         print only the site part (for ./build.sh install)
+#     --audit-log FILE    JobcenterAuditLog (default: logs/ of --root, with
+#                         --site-only ${APACHE_LOG_DIR}/jobcenter-audit.log)
 #     --start-servers N   child processes at start (default 1: with SQLite,
 #                         children opening a fresh WAL database at the same
 #                         moment raced on its recovery lock and mod_dbd
@@ -67,6 +69,7 @@ while [[ $# -gt 0 ]]; do
     --access-log) ACCESSLOG=1; shift ;;
     --start-servers) STARTSERVERS=$2; shift 2 ;;
     --content-dir) CONTENT=$2; shift 2 ;;
+    --audit-log) AUDITLOG=$2; shift 2 ;;
     *) echo "gen-config: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -155,6 +158,16 @@ CONF
   case $BASEURL in
     http://localhost*|http://127.0.0.1*) echo "JobcenterCookieSecure Off" ;;
   esac
+  # the audit log (docs/logs.md): --audit-log, else the instance's logs/,
+  # an install's Apache log directory (the Debian package: its own
+  # /var/log/jobcenter/, rotated by its logrotate file)
+  if [[ -n ${AUDITLOG:-} ]]; then
+    echo "JobcenterAuditLog \"$AUDITLOG\""
+  elif [[ $SITEONLY == 1 ]]; then
+    echo 'JobcenterAuditLog ${APACHE_LOG_DIR}/jobcenter-audit.log'
+  else
+    echo "JobcenterAuditLog \"$ROOT/logs/jobcenter-audit.log\""
+  fi
   local s
   for s in "${SETS[@]+"${SETS[@]}"}"; do echo "$s"; done
   cat <<CONF
@@ -166,6 +179,13 @@ CONF
 # in the fragment; its query never reaches the access log
 <Location /link/freischaltcode>
     SetHandler jobcenter-link
+</Location>
+
+# metrics in the Prometheus text format (docs/operations.md, "Metrics"):
+# this host only
+<Location /jobcenter-metrics>
+    SetHandler jobcenter-metrics
+    Require ip 127.0.0.1 ::1
 </Location>
 
 # staff pages: the gate with a staff role (admin includes sachbearbeitung)

@@ -332,6 +332,11 @@ describe('Debian package on the system Apache', () => {
         assert.equal(me.json.session.state, 'authenticated', me.text);
         assert.equal(me.json.account.email, u.email);
         st.email = u.email;
+        // the audit log lands where the package's logrotate file rotates it
+        const audit = fs.readFileSync('/var/log/jobcenter/audit.log', 'utf8').trim().split('\n')
+            .map((l) => JSON.parse(l));
+        assert.ok(audit.some((e) => /totp\/confirm/.test(e.action) && e.status === 200),
+            JSON.stringify(audit.slice(-3)));
     });
 
     test('stop: the Apache started here, by its pid file; no [error] lines in its error.log', async () => {
