@@ -507,7 +507,7 @@ static const jc_sql_stmt_t statements[] = {
       "JOIN customer c ON c.id = s.customer_id "
       "WHERE s.jobcenter_id = %lld AND s.team = %s "
       "AND NOT EXISTS (SELECT 1 FROM upload_file h "
-      "WHERE h.submission_id = s.id AND h.scan_hold <> 0) "
+      "WHERE h.submission_id = s.id AND h.scan_hold = 1) "
       "ORDER BY s.submitted_at DESC, s.id DESC LIMIT 200" },
     /* plan: hot */
     { "jc_up_staff_file",
@@ -539,14 +539,14 @@ static const jc_sql_stmt_t statements[] = {
     /* plan: periodic */
     { "jc_scan_held",
       "SELECT id, store_id, name, account_id FROM upload_file "
-      "WHERE scan_hold <> 0 ORDER BY id LIMIT %lld" },
+      "WHERE scan_hold = 1 ORDER BY id LIMIT %lld" },
     /* plan: periodic */
     { "jc_scan_release",
       "UPDATE upload_file SET scan_hold = 0 WHERE id = %lld "
-      "AND scan_hold <> 0" },
+      "AND scan_hold = 1" },
     /* plan: periodic */
     { "jc_scan_drop",
-      "DELETE FROM upload_file WHERE id = %lld AND scan_hold <> 0" },
+      "DELETE FROM upload_file WHERE id = %lld AND scan_hold = 1" },
     /* store reconcile (jc_store_check): is a store id named by a row;
      * the rows that name store files, by id, created up to a time, in
      * pages of JC_SC_PAGE */
