@@ -18,6 +18,8 @@
 //   - clamd's own size limit answer: 413, nothing stored;
 //   - clamd stopped: 503 scan_unavailable with Retry-After, nothing stored;
 //     clamd back: uploads work again.
+// Start-up: scanning on with JobcenterUploadMaxFileSize above
+// JobcenterClamdStreamMax is refused (JC00001 names both).
 // Environment B (TCP, hold, quarantine):
 //   - a flagged file is refused with 422 and moved into
 //     <store>/quarantine (with a note), never into files/;
@@ -258,6 +260,24 @@ describe('clamd over TCP: hold, quarantine', () => {
         await waitUntil(() => /JC00333: held upload \d+ removed: clamd found/.test(env.errorLog())
             && /JC00332: held upload \d+ \("Nachweis\.pdf"/.test(env.errorLog()) || /JC00333/.test(env.errorLog()),
         { timeoutMs: 3000, what: 'the watchdog log lines' });
+    });
+});
+
+describe('scanning on, JobcenterUploadMaxFileSize above JobcenterClamdStreamMax', () => {
+    const h = useEnv({
+        sets: ['JobcenterUploadMaxFileSize 1048576', 'JobcenterClamd /nonexistent/clamd.sock',
+            'JobcenterClamdStreamMax 524288'],
+        waitReady: false,
+        allowLog: [/\[jobcenter:emerg\].*JC00001: JobcenterUploadMaxFileSize \(1048576\) is larger than JobcenterClamdStreamMax \(524288\)/,
+            /\[:emerg\].*AH00020: Configuration Failed, exiting/]
+    });
+
+    test('Apache refuses to start and says why', async () => {
+        const env = h.env;
+        await waitUntil(() => /JC00001: JobcenterUploadMaxFileSize/.test(env.errorLog()),
+            { timeoutMs: 10000, what: 'JC00001 in error.log' });
+        assert.match(env.errorLog(), /Raise StreamMaxLength in clamd\.conf and JobcenterClamdStreamMax/);
+        await waitUntil(() => !env.apache.isRunning(), { timeoutMs: 10000, what: 'Apache to exit' });
     });
 });
 
