@@ -7,7 +7,9 @@
  * bytes per file, bytes in all (what the account may still upload today),
  * number of files. Any error stops the sink: its temp file is removed, and
  * jc_upsink_abort removes the files it had already committed, so a failed
- * or aborted body leaves nothing behind.
+ * or aborted body leaves nothing behind. With cfg.scan every file is also
+ * streamed to clamd (jc_clamd) as it is written and committed only after
+ * clamd found nothing in it.
  *
  * Memory is constant: the multipart parser's header buffer, one
  * jc_upload_t per file (one at a time), the sniff buffer (18 bytes); file
