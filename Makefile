@@ -6,6 +6,13 @@
 APXS    ?= apxs
 CC      ?= cc
 BUILD   := build
+# where the admin tool looks for the migrations first (the Debian package
+# builds it with /usr/share/jobcenter/sql)
+JC_SQL_DIR ?= $(CURDIR)/sql
+# extra compiler / linker flags: the Debian package passes dpkg-buildflags'
+# hardening (-D_FORTIFY_SOURCE=2, -fstack-protector-strong, -z relro -z now)
+HARDEN_CFLAGS ?=
+HARDEN_LDFLAGS ?=
 APR_CFLAGS := $(shell pkg-config --cflags apr-1 apr-util-1 libpq)
 APR_LIBS   := $(shell pkg-config --libs apr-1 apr-util-1)
 WARN    := -Wall -Wextra -Werror
@@ -22,7 +29,7 @@ all: $(BUILD)/mod_jobcenter.so $(BUILD)/jobcenter-admin
 
 $(BUILD)/core/%.o: mod_jobcenter/%.c $(CORE_HDRS)
 	@mkdir -p $(BUILD)/core
-	$(CC) $(CFLAGS_CORE) -c -o $@ $<
+	$(CC) $(CFLAGS_CORE) $(HARDEN_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libjccore.a: $(CORE_OBJS)
 	rm -f $@
@@ -44,6 +51,7 @@ $(BUILD)/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/libjccore.a \
 	cp $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/glue/
 	cd $(BUILD)/glue && $(APXS) -c -o mod_jobcenter.la \
 	    -Wc,-std=c11 -Wc,-Wall -Wc,-Wextra -Wc,-Werror \
+	    $(addprefix -Wc$(comma),$(HARDEN_CFLAGS)) \
 	    -I$(CURDIR)/mod_jobcenter -I$(CURDIR)/$(BUILD) \
 	    $(notdir $(GLUE_SRCS)) $(CURDIR)/$(BUILD)/libjccore.a $(LIBS) \
 	    >apxs.log 2>&1 || { cat apxs.log; exit 1; }
@@ -51,9 +59,9 @@ $(BUILD)/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/libjccore.a \
 	cp $(BUILD)/glue/.libs/mod_jobcenter.so $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/jobcenter-admin: admin/jobcenter-admin.c $(BUILD)/libjccore.a
-	$(CC) -std=c11 $(WARN) -O2 -g $(APR_CFLAGS) -Imod_jobcenter \
-	    -DJC_SQL_DIR='"$(CURDIR)/sql"' -o $@ $< \
-	    $(BUILD)/libjccore.a $(APR_LIBS) $(LIBS)
+	$(CC) -std=c11 $(WARN) -O2 -g $(HARDEN_CFLAGS) $(APR_CFLAGS) -Imod_jobcenter \
+	    -DJC_SQL_DIR='"$(JC_SQL_DIR)"' -o $@ $< \
+	    $(BUILD)/libjccore.a $(APR_LIBS) $(LIBS) $(HARDEN_LDFLAGS)
 
 # The module with AddressSanitizer + UndefinedBehaviorSanitizer. Core and
 # glue are compiled by gcc (apxs's compiler): one sanitizer runtime, the one

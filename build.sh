@@ -9,11 +9,14 @@
 #   ./build.sh test     the whole suite: APR format check, unit (ASan/UBSan),
 #                       PDF letters read back, fuzz, HTTP and security on
 #                       SQLite and PostgreSQL, HTTP against an ASan+UBSan
-#                       module, browser, cluster (HAProxy, two nodes)
+#                       module, browser, cluster (HAProxy, two nodes),
+#                       the Debian package on the system Apache
 #                       (browser: Chromium); ends with a summary
 #   ./build.sh build    only build (build/mod_jobcenter.so, build/jobcenter-admin)
 #   ./build.sh install  install into this machine's Debian Apache
 #                       (then: a2enmod jobcenter && a2ensite jobcenter)
+#   ./build.sh deb      build the Debian package libapache2-mod-jobcenter
+#                       into build/deb/ (dpkg-buildpackage, lintian)
 #   ./build.sh bench    run bench/run.sh (figures against stock Apache peers)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +34,10 @@ PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm clang libclang-rt-14-dev
     poppler-utils zbar-tools haproxy pgbouncer clamav-daemon)
 # `run` starts a local clamd (virus scanning of uploads) with a test database
 PKGS_RUN=(clamav-daemon)
+# ./build.sh deb (and its install test in ./build.sh test): dpkg-buildpackage
+# with dh_apache2 (from apache2-dev), lintian; logrotate and openssl for the
+# install test (the package's logrotate file, a throw-away certificate)
+PKGS_DEB=(debhelper dpkg-dev apache2-dev lintian logrotate openssl)
 PKGS_BENCH=(wrk valgrind apache2-utils haproxy)
 
 say() { printf '%s\n' "$*"; }
@@ -316,7 +323,7 @@ cmd_stop() {
 }
 
 cmd_test() {
-    deps "${PKGS_BUILD[@]}" "${PKGS_TEST[@]}"
+    deps "${PKGS_BUILD[@]}" "${PKGS_TEST[@]}" "${PKGS_DEB[@]}"
     build
     if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
         npm ci --no-audit --no-fund --loglevel=error
@@ -344,6 +351,8 @@ cmd_test() {
     run_phase "browser (Chromium) on PostgreSQL" node tests/run.mjs --db pgsql --suite browser
     run_phase "cluster (HAProxy, two nodes, PostgreSQL primary + standby)" \
         node tests/run.mjs --db pgsql --suite cluster
+    run_phase "Debian package (./build.sh deb, lintian; installed on the system Apache: HTTPS journey, purge)" \
+        sh -c './build.sh deb && node tests/run.mjs --db sqlite --suite deb'
     say ""
     say "==== summary ===="
     for phase in "${results[@]}"; do say "$phase"; done
@@ -401,12 +410,37 @@ cmd_install() {
     say "Installed. Enable with:  a2enmod dbd headers reqtimeout include alias authn_core jobcenter && a2ensite jobcenter && systemctl reload apache2"
 }
 
+# the package is built in a copy of the tree under build/deb/src
+# (dpkg-buildpackage writes its results next to the source tree: build/deb/)
+cmd_deb() {
+    deps "${PKGS_BUILD[@]}" "${PKGS_DEB[@]}"
+    local out=$TOP/build/deb src=$TOP/build/deb/src deb
+    rm -rf "$out"
+    mkdir -p "$src"
+    tar -C "$TOP" --exclude=./build --exclude=./node_modules --exclude=./var \
+        --exclude=./.git -cf - . | tar -C "$src" -xf -
+    say "Building the Debian package (log: $out/build.log)"
+    if ! (cd "$src" && dpkg-buildpackage -us -uc -b) > "$out/build.log" 2>&1; then
+        tail -n 40 "$out/build.log" >&2
+        die "dpkg-buildpackage failed (log: $out/build.log)"
+    fi
+    rm -rf "$src"
+    deb=$(ls "$out"/libapache2-mod-jobcenter_*.deb)
+    say "lintian $(basename "$deb"):"
+    # overridden tags are explained in debian/*.lintian-overrides
+    lintian --fail-on error,warning --info "$deb" \
+        || die "lintian found problems (above)"
+    say "Built $deb"
+    say "Install:  apt-get install $deb   (docs/install-debian.md)"
+}
+
 case ${1:-} in
     run) cmd_run ;;
     stop) cmd_stop ;;
     test) cmd_test ;;
     build) deps "${PKGS_BUILD[@]}"; build ;;
     install) cmd_install ;;
+    deb) cmd_deb ;;
     bench) deps "${PKGS_BUILD[@]}" "${PKGS_BENCH[@]}" postgresql; build; exec bench/run.sh "${@:2}" ;;
-    *) sed -n '2,16p' "$0"; exit 2 ;;
+    *) sed -n '2,19p' "$0"; exit 2 ;;
 esac

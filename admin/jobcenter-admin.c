@@ -54,6 +54,10 @@ static const char usage_text[] =
 "  --sqlite FILE      the module's SQLite database file\n"
 "  --pgsql PARAMS     apr_dbd PostgreSQL parameters, e.g.\n"
 "                     'host=/run/postgresql port=5432 dbname=jc user=jc'\n"
+"  --pg-statements prepared|unnamed\n"
+"                     PostgreSQL: statements prepared by name (default)\n"
+"                     or sent unnamed (behind PgBouncer in transaction\n"
+"                     pooling; JobcenterPgStatements)\n"
 "  --sql-dir DIR      migrations (DIR/sqlite, DIR/pgsql); default\n"
 "                     " JC_SQL_DIR "\n"
 "                     or " JC_SQL_DIR_INSTALLED "\n"
@@ -163,7 +167,7 @@ static int check_opts(const args_t *a, const char *cmd,
     const apr_array_header_t *arr = apr_table_elts(a->opt);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     static const char *const global[] = { "sqlite", "pgsql", "sql-dir",
-                                          NULL };
+                                          "pg-statements", NULL };
     int i, j, ok;
 
     for (i = 0; i < arr->nelts; i++) {
@@ -274,6 +278,20 @@ static int db_open(conn_t *c, const args_t *a, int create, apr_pool_t *p)
                 "available (Debian: libaprutil1-dbd-%s)\n", name,
                 sqlite ? "sqlite3" : "pgsql");
         return EX_FAIL;
+    }
+    if (pgsql) {
+        const char *m = apr_table_get(a->opt, "pg-statements");
+
+        if (m && strcmp(m, "prepared") && strcmp(m, "unnamed")) {
+            return usage_error("--pg-statements: prepared or unnamed, not "
+                               "%s", m);
+        }
+        if (m && !strcmp(m, "unnamed")
+            && jc_db_set_pg_mode(JC_DB_PG_UNNAMED, p) != APR_SUCCESS) {
+            fprintf(stderr, "jobcenter-admin: a statement cannot run "
+                    "unnamed\n");
+            return EX_FAIL;
+        }
     }
     rv = apr_dbd_open_ex(c->db.driver, p, params, &c->db.handle, &err);
     if (rv != APR_SUCCESS || !c->db.handle) {

@@ -38,7 +38,10 @@
 #            plans (bench/growth.sh)
 # stall      (only when named) bench/stall.mjs: /me p99 while another request of
 #            the same child runs a ~1 s statement (SQLite, PostgreSQL), and /me
-#            at -c256 on PostgreSQL behind PgBouncer (session mode): non-2xx
+#            at -c256 on PostgreSQL behind PgBouncer (session mode): non-2xx;
+#            /me at -c256 with max_connections 100 directly (named and unnamed
+#            statements) and behind PgBouncer in transaction mode (unnamed):
+#            req/s, non-2xx; named vs unnamed at -c32 (PGB_TX_POOL, PGB_TX_ROUNDS)
 # callgrind  instructions per request: apache2 -X under callgrind, ab -k -c1,
 #            (Ir(N2)-Ir(N1))/(N2-N1) for static, /me (SQLite), mod_session_dbd (SQLite).
 #

@@ -14,6 +14,15 @@
 // 2. /me at -c256 (wrk -t2 -d10s) on PostgreSQL behind PgBouncer 1.18 in
 //    session mode (default_pool_size 150 = DBDMax 25 x 6 children of the
 //    generated configuration): non-2xx answers (target 0) and socket errors.
+// 3. /me at -c256 with PostgreSQL's default max_connections 100 (a cluster
+//    of its own), session cache off (every /me reads the database), the
+//    generated configuration (6 children x DBDMax 25 = 150 connections):
+//    directly with named statements, directly with unnamed ones, and behind
+//    PgBouncer in transaction mode (default_pool_size PGB_TX_POOL, default
+//    20) with unnamed ones: req/s, non-2xx (target 0 behind PgBouncer),
+//    backends. And the per-statement cost of unnamed statements: /me at
+//    -c32 directly, named vs unnamed, interleaved PGB_TX_ROUNDS (default 3)
+//    times.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -21,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startEnv } from '../tests/lib/env.mjs';
-import { startCluster, psqlBin } from '../tests/lib/pg.mjs';
+import { startCluster, psqlBin, psqlAdmin } from '../tests/lib/pg.mjs';
 import { startPgBouncer } from '../tests/lib/pgbouncer.mjs';
 import { uniqueEmail, sleep, nowSec, run } from '../tests/lib/util.mjs';
 import { registerAndConfirm, strongPassword } from '../tests/lib/flows.mjs';
@@ -160,6 +169,38 @@ async function stallFigures(db) {
     }
 }
 
+// wrk on /me with c's cookie: req/s, p99, non-2xx, socket errors
+async function wrkMe(env, c, conns, secs = 10) {
+    const r = await run('wrk', ['-t2', `-c${conns}`, `-d${secs}s`, '--timeout', '30s', '--latency',
+        '-H', `Cookie: ${c.jar.header()}`, `${env.base}/api/v1/me`], { timeoutMs: 120000 });
+    const out = r.stdout;
+    return {
+        non2xx: Number((out.match(/Non-2xx or 3xx responses: (\d+)/) || [0, 0])[1]),
+        sock: (out.match(/Socket errors: [^\n]*/) || ['Socket errors: none'])[0],
+        rps: Number((out.match(/Requests\/sec:\s+([\d.]+)/) || [0, 0])[1]),
+        p99: (out.match(/ 99%\s+(\S+)/) || [0, '?'])[1]
+    };
+}
+
+// an environment on cluster c (directly or through PgBouncer pgb) with a
+// logged-in citizen, its connections opened by a warm-up
+async function meEnv(c, { statements, pgb = null }) {
+    const env = await startEnv({
+        db: 'pgsql', pgCluster: c, pgStatements: statements,
+        pgParams: pgb ? (pg) => `host=127.0.0.1 port=${pgb.port} dbname=${pg.dbname} user=jc` : undefined,
+        sets: ['JobcenterSessionCacheTTL 0'],
+        // direct at -c256 PostgreSQL refuses connections beyond its limit:
+        // that is what is counted here
+        allowLog: [/AH00484|AH10159|AH00633|AH02655|AH00632|too many clients|JC00009|JC0010\d|JC00003|JC00005/]
+    });
+    const pw = strongPassword();
+    const u = await registerAndConfirm(env, uniqueEmail('wrk'), pw);
+    const cl = env.client();
+    assert.equal((await cl.post('/api/v1/login', { login: u.email, password: pw })).status, 200);
+    await wrkMe(env, cl, 64, 3);
+    return { env, cl };
+}
+
 describe('issue 20 bench: no stall, PgBouncer', () => {
     test('/me p99 while a 1 s statement runs on the same child: SQLite', () => stallFigures('sqlite'));
     test('/me p99 while a 1 s statement runs on the same child: PostgreSQL', () => stallFigures('pgsql'));
@@ -193,6 +234,87 @@ describe('issue 20 bench: no stall, PgBouncer', () => {
         } finally {
             if (env) await env.stop();
             await pgb.stop();
+        }
+    });
+
+    test('/me at -c256, max_connections 100: direct (named, unnamed) and PgBouncer transaction mode (unnamed)', async () => {
+        const pool = Number(process.env.PGB_TX_POOL || 20);
+        const rounds = Number(process.env.PGB_TX_ROUNDS || 3);
+        const c = await startCluster(fs.mkdtempSync(path.join(os.tmpdir(), 'jc-pgbtx-pg-')), { maxConnections: 100 });
+        const pgb = await startPgBouncer({ host: c.host, port: c.port, mode: 'transaction', poolSize: pool,
+            maxClientConn: 1000 });
+        // as the superuser: the portal may hold every other slot
+        const backends = async (env) => Number((await psqlAdmin(c, `SELECT count(*) FROM pg_stat_activity
+            WHERE datname = '${env.pg.dbname}' AND backend_type = 'client backend'`)).stdout.match(/^\s*(\d+)\s*$/m)[1]);
+        const fmt = (w) => `${w.rps.toFixed(0)} req/s, p99 ${w.p99}, non-2xx ${w.non2xx}, ${w.sock}`;
+        try {
+            // the per-statement cost: named vs unnamed directly, at -c32
+            // (well within the connection limit), interleaved
+            const named = await meEnv(c, { statements: 'prepared' });
+            const unnamed = await meEnv(c, { statements: 'unnamed' });
+            const r32 = { prepared: [], unnamed: [] };
+            try {
+                for (let k = 0; k < rounds; k++) {
+                    r32.prepared.push((await wrkMe(named.env, named.cl, 32)).rps);
+                    r32.unnamed.push((await wrkMe(unnamed.env, unnamed.cl, 32)).rps);
+                }
+                // the same statement alone, server side: pgbench on the session
+                // check's SELECT (jc_sess_get) with a real session, one client,
+                // -M prepared (named, parsed and planned once) vs -M extended
+                // (unnamed, PQexecParams: what JobcenterPgStatements unnamed
+                // sends), interleaved; as the superuser (the two Apaches
+                // may hold every other connection slot)
+                const hash = (await psqlAdmin(c, "SELECT 'H:' || id_hash FROM session LIMIT 1", named.env.pg.dbname))
+                    .stdout.match(/H:(\S+)/)[1];
+                const script = path.join(named.env.root, 'sess_get.sql');
+                fs.writeFileSync(script, 'SELECT s.account_id, s.state, s.csrf_token, s.last_seen, s.expires_at, a.email, '
+                    + 'a.username, a.email_confirmed_at, a.created_at, s.verified_at FROM session s '
+                    + 'JOIN account a ON a.id = s.account_id WHERE s.id_hash = :h;\n');
+                fs.chmodSync(path.dirname(script), 0o755);
+                fs.chmodSync(script, 0o644);
+                const pgbench = async (mode) => {
+                    const r = await run(path.join(path.dirname(psqlBin()), 'pgbench'), ['-n', '-M', mode, '-c', '1', '-j', '1',
+                        '-T', '5', '-f', script, '-D', `h=${hash}`, '-h', c.host, '-p', String(c.port), '-U', 'postgres',
+                        named.env.pg.dbname], { timeoutMs: 60000 });
+                    return Number((r.stdout.match(/latency average = ([\d.]+) ms/) || [0, NaN])[1]) * 1000;
+                };
+                const us = { prepared: [], extended: [] };
+                for (let k = 0; k < rounds; k++) {
+                    us.prepared.push(await pgbench('prepared'));
+                    us.extended.push(await pgbench('extended'));
+                }
+                say(`pg statements: jc_sess_get alone (pgbench, 1 client, 5 s, median of ${rounds}): named (-M prepared) `
+                    + `${pct(us.prepared, 50).toFixed(1)} us, unnamed (-M extended) ${pct(us.extended, 50).toFixed(1)} us `
+                    + `per statement incl. the round trip (+${(pct(us.extended, 50) - pct(us.prepared, 50)).toFixed(1)} us); `
+                    + `runs: ${us.prepared.map((x) => x.toFixed(1)).join(' ')} / ${us.extended.map((x) => x.toFixed(1)).join(' ')}`);
+            } finally {
+                await named.env.stop();
+                await unnamed.env.stop();
+            }
+            const med = (xs) => pct(xs, 50);
+            say(`pg statements: /me -c32 direct, session cache off, median of ${rounds}: named ${med(r32.prepared).toFixed(0)} `
+                + `req/s, unnamed ${med(r32.unnamed).toFixed(0)} req/s (unnamed/named `
+                + `${(med(r32.unnamed) / med(r32.prepared)).toFixed(2)}); runs: named ${r32.prepared.map((x) => x.toFixed(0)).join(' ')}, `
+                + `unnamed ${r32.unnamed.map((x) => x.toFixed(0)).join(' ')}`);
+
+            for (const [name, opts] of [['direct named', { statements: 'prepared' }],
+                ['direct unnamed', { statements: 'unnamed' }],
+                [`pgbouncer transaction (pool ${pool}) unnamed`, { statements: 'unnamed', pgb }]]) {
+                const e = await meEnv(c, opts);
+                try {
+                    const w = await wrkMe(e.env, e.cl, 256);
+                    const b = await backends(e.env);
+                    const target = opts.pgb ? ` [target 0: ${w.non2xx === 0 ? 'met' : 'NOT met'}]` : '';
+                    say(`max_connections 100, /me wrk -t2 -c256 -d10s, session cache off, ${name}: ${fmt(w)}${target}; `
+                        + `PostgreSQL backends afterwards ${b}`);
+                } finally {
+                    await e.env.stop();
+                }
+            }
+        } finally {
+            await pgb.stop();
+            await c.stop();
+            fs.rmSync(path.dirname(c.dataDir), { recursive: true, force: true });
         }
     });
 });

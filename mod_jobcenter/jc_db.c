@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "jc_db.h"
+#include "jc_db_pg.h"
 #include "jc_sql.h"
 
 /* Write hook slots a transaction remembers; more bump slot 0 (all). */
@@ -80,11 +81,6 @@ static int db_is_sqlite(const jc_db_t *db)
 #define NAT_RETRY_COUNT 15
 #define NAT_RETRY_SLEEP apr_time_from_msec(100)
 #define NAT_CACHE_KEY "jc_db_native_stmts"
-
-struct jc_db_nrow_t {
-    int ncols;
-    const char **v;      /* column values, NULL = SQL NULL */
-};
 
 typedef struct {
     sqlite3_stmt *st;
@@ -510,6 +506,11 @@ jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
         } while (rv > 0 && !db->tx && db_retry(db, rv, start, ++n));
         return rv == 0 ? JC_DB_OK : nat_fail(db, rv);
     }
+    if (jc_db_pgu_on(db)) {
+        rv = jc_db_pgu_run(db, label, args, &res->nat, &res->nrows, NULL,
+                           p);
+        return rv == 0 ? JC_DB_OK : nat_fail(db, rv);
+    }
     st = db_stmt(db, label);
     if (!st) {
         return JC_DB_ERROR;
@@ -661,6 +662,16 @@ static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, const char *label,
         do {
             rv = nat_run(db, nat, label, args, NULL, NULL, &n, p);
         } while (rv > 0 && !db->tx && db_retry(db, rv, start, ++attempt));
+        if (rv != 0) {
+            return nat_fail(db, rv);
+        }
+        if (nrows) {
+            *nrows = n;
+        }
+        return JC_DB_OK;
+    }
+    if (jc_db_pgu_on(db)) {
+        rv = jc_db_pgu_run(db, label, args, NULL, NULL, &n, p);
         if (rv != 0) {
             return nat_fail(db, rv);
         }
@@ -857,6 +868,9 @@ jc_db_rc_e jc_db_reprepare(jc_db_t *db)
     const jc_sql_stmt_t *st;
     apr_pool_t *cp;
 
+    if (jc_db_pgu_on(db)) {
+        return JC_DB_OK;    /* nothing is prepared in unnamed mode */
+    }
     if (!db->prepared) {
         return JC_DB_ERROR;
     }

@@ -9,7 +9,12 @@
  * every other request of the child. jc_db runs them itself on the
  * connection's sqlite3 handle (apr_dbd_native_handle), with statements
  * prepared once per connection and cached in its pool. PostgreSQL goes
- * through apr_dbd_pgsql, which takes no such lock.
+ * through apr_dbd_pgsql, which takes no such lock, with the statements
+ * mod_dbd prepared by name on the connection; or, in unnamed mode
+ * (JobcenterPgStatements unnamed, jc_db_set_pg_mode), through libpq's
+ * PQexecParams on the same connection, one unnamed statement per
+ * execution, so that nothing outlives a transaction on the server
+ * (PgBouncer's transaction pooling).
  *
  * Arguments follow apr_dbd's "pvb" convention: for %s a const char*
  * (NULL = SQL NULL), for %lld a pointer to apr_int64_t. */
@@ -44,20 +49,21 @@ typedef enum {
     JC_DB_ERROR       /* anything else (missing statement, connection)    */
 } jc_db_rc_e;
 
-/* A result row; columns are read with jc_db_col_*. On SQLite the row is
- * the module's own copy (nat), on PostgreSQL an apr_dbd row. */
+/* A result row; columns are read with jc_db_col_*. On SQLite (and on
+ * PostgreSQL in unnamed mode) the row is jc_db's own (nat), on PostgreSQL
+ * with named statements an apr_dbd row. */
 typedef struct {
-    const apr_dbd_driver_t *driver;  /* driver the row came from */
-    apr_dbd_row_t *row;              /* apr_dbd row (PostgreSQL) */
-    const struct jc_db_nrow_t *nat;  /* own row (SQLite) or NULL */
+    const apr_dbd_driver_t *driver;  /* driver the row came from      */
+    apr_dbd_row_t *row;              /* apr_dbd row (named pgsql)     */
+    const struct jc_db_nrow_t *nat;  /* own row (SQLite, unnamed) or NULL */
 } jc_db_row_t;
 
 /* A fully fetched result (random access). */
 typedef struct {
-    const apr_dbd_driver_t *driver;  /* driver the rows came from */
-    apr_dbd_results_t *res;          /* apr_dbd results (pgsql)   */
-    struct jc_db_nrow_t **nat;       /* own rows (SQLite)         */
-    int nrows;                       /* number of rows            */
+    const apr_dbd_driver_t *driver;  /* driver the rows came from     */
+    apr_dbd_results_t *res;          /* apr_dbd results (named pgsql) */
+    struct jc_db_nrow_t **nat;       /* own rows (SQLite, unnamed)    */
+    int nrows;                       /* number of rows                */
 } jc_db_res_t;
 
 /* Run a SELECT expected to return at most one row. */
@@ -101,8 +107,28 @@ jc_db_rc_e jc_db_commit(jc_db_t *db, apr_pool_t *p);
 void jc_db_rollback(jc_db_t *db, apr_pool_t *p);
 
 /* Prepare every statement of jc_sql.c again on this connection (after a
- * PostgreSQL reconnect the server has forgotten them). */
+ * PostgreSQL reconnect the server has forgotten them). Nothing to do (and
+ * JC_DB_OK) for PostgreSQL in unnamed mode. */
 jc_db_rc_e jc_db_reprepare(jc_db_t *db);
+
+/* How statements run on PostgreSQL (JobcenterPgStatements). */
+typedef enum {
+    JC_DB_PG_PREPARED = 0,  /* named: mod_dbd prepares every statement of
+                             * jc_sql.c on each connection (PQprepare),
+                             * jc_db runs them by name (PQexecPrepared) */
+    JC_DB_PG_UNNAMED        /* nothing prepared: each execution is one
+                             * PQexecParams of the unnamed statement (the
+                             * server parses and plans it every time);
+                             * works behind PgBouncer in transaction mode */
+} jc_db_pg_mode_e;
+
+/* Set the process's mode before any statement runs (post_config in the
+ * parent, the admin tool at its start; read unlocked by every thread
+ * afterwards). UNNAMED translates the statement table once into p, which
+ * must live as long as the mode is in use. APR_EINVAL if a statement has
+ * a placeholder other than %s and %lld. SQLite is not affected. */
+apr_status_t jc_db_set_pg_mode(jc_db_pg_mode_e mode, apr_pool_t *p);
+jc_db_pg_mode_e jc_db_pg_mode(void);
 
 /* PostgreSQL: a pooled connection the server closed while it was idle
  * (restart, failover, pg_terminate_backend) is reconnected and its

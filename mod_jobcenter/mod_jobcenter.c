@@ -209,9 +209,13 @@ void jc_conn_budget_check(server_rec *s, jc_db_t *db, apr_pool_t *p)
                      "%d - %d reserved): under load requests will get 503 "
                      "when it refuses a connection. Lower DBDMax or "
                      "MaxRequestWorkers, raise max_connections, or put a "
-                     "pooler in between (docs/operations.md)", need,
+                     "pooler in between (docs/operations.md)%s", need,
                      dbd_max, children, nodes, limit, have, max_conn,
-                     reserved);
+                     reserved, jc_db_pg_mode() == JC_DB_PG_UNNAMED
+                     ? ". JobcenterPgStatements unnamed: behind PgBouncer "
+                       "in transaction mode PostgreSQL sees only its "
+                       "default_pool_size, compare this budget with "
+                       "PgBouncer's max_client_conn instead" : "");
         return;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00852)
@@ -238,6 +242,14 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     jc_dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     jc_dbd_max_cfg = dbd_max_in(ap_conftree);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* before any child runs a statement: the children inherit it */
+    if (jc_db_set_pg_mode(jc_conf_pg_statements(), pconf) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, JCLOG(00854)
+                     "JobcenterPgStatements unnamed: a statement of "
+                     "jc_sql.c has a placeholder other than %%s and "
+                     "%%lld");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     for (vs = s; vs; vs = vs->next) {
         jc_srv_conf_t *conf = ap_get_module_config(vs->module_config,

@@ -122,6 +122,9 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
 /* Load JobcenterSecretKeyFile into conf->ctx.secretbox (post_config, as
  * root, before the children drop privileges). NULL or the reason. */
 const char *jc_conf_load_key(jc_srv_conf_t *conf, apr_pool_t *p);
+/* JobcenterPgStatements as configured (main server; prepared when unset),
+ * read from the configuration tree: valid from the directive handlers on. */
+jc_db_pg_mode_e jc_conf_pg_statements(void);
 
 /* mod_jobcenter.c: mod_dbd's functions, retrieved at post_config. */
 extern ap_dbd_t *(*jc_dbd_acquire)(request_rec *);

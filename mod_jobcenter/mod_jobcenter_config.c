@@ -62,6 +62,7 @@
 #define JC_D_UP_MAX_FILES  "JobcenterUploadMaxFiles"
 #define JC_D_UP_MAX_DAY    "JobcenterUploadMaxBytesPerDay"
 #define JC_D_UP_DIRECT     "JobcenterUploadDirectIO"
+#define JC_D_PG_STMTS      "JobcenterPgStatements"
 #define JC_D_SC_INTERVAL   "JobcenterStoreReconcileInterval"
 #define JC_D_SC_GRACE      "JobcenterStoreReconcileGrace"
 #define JC_D_CLAMD         "JobcenterClamd"
@@ -250,6 +251,49 @@ static const char *parse_num(cmd_parms *cmd, const char *arg,
     return NULL;
 }
 
+/* JobcenterPgStatements of the main server (the last one outside any
+ * <VirtualHost>) in the parsed configuration tree: set_engine must know
+ * it when it meets JobcenterEngine On, wherever the two stand in the
+ * file. */
+static int pg_stmts_in(const ap_directive_t *d, int mode)
+{
+    for (; d; d = d->next) {
+        if (d->directive && d->args
+            && !strcasecmp(d->directive, JC_D_PG_STMTS)) {
+            /* the raw argument text: quotes are still on it */
+            mode = !strcasecmp(d->args, "unnamed")
+                   || !strcasecmp(d->args, "\"unnamed\"")
+                   || !strcasecmp(d->args, "'unnamed'") ? JC_DB_PG_UNNAMED
+                                                        : JC_DB_PG_PREPARED;
+        }
+        if (d->first_child && d->directive
+            && strcasecmp(d->directive, "<VirtualHost")) {
+            mode = pg_stmts_in(d->first_child, mode);
+        }
+    }
+    return mode;
+}
+
+jc_db_pg_mode_e jc_conf_pg_statements(void)
+{
+    return (jc_db_pg_mode_e)pg_stmts_in(ap_conftree, JC_DB_PG_PREPARED);
+}
+
+static const char *set_pg_stmts(cmd_parms *cmd, void *d, const char *arg)
+{
+    /* process-wide (jc_db_set_pg_mode): main server only */
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if (strcasecmp(arg, "prepared") && strcasecmp(arg, "unnamed")) {
+        return JC_D_PG_STMTS ": prepared or unnamed";
+    }
+    return NULL;
+}
+
 static const char *set_engine(cmd_parms *cmd, void *d, int on)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
@@ -265,6 +309,12 @@ static const char *set_engine(cmd_parms *cmd, void *d, int on)
     if (!prepare) {
         return JC_D_ENGINE ": mod_dbd is not loaded (LoadModule dbd_module "
                "must come before LoadModule jobcenter_module)";
+    }
+    /* unnamed: mod_dbd prepares nothing (a named statement outlives the
+     * transaction on a server connection that PgBouncer's transaction
+     * pooling hands to others); jc_db runs every statement unnamed */
+    if (jc_conf_pg_statements() == JC_DB_PG_UNNAMED) {
+        return NULL;
     }
     for (st = jc_sql_statements(); st->label; st++) {
         prepare(cmd->server, st->sql, st->label);
@@ -921,6 +971,11 @@ const command_rec jc_cmds[] = {
                   "largest uploaded file in bytes (default 20971520)"),
     AP_INIT_TAKE1(JC_D_UP_MAX_FILES, set_upload, NULL, RSRC_CONF,
                   "files per submission (default 20)"),
+    AP_INIT_TAKE1(JC_D_PG_STMTS, set_pg_stmts, NULL, RSRC_CONF,
+                  "prepared (default): PostgreSQL statements prepared by "
+                  "name on each connection; unnamed: every statement sent "
+                  "unnamed (PgBouncer transaction pooling). Main server "
+                  "only"),
     AP_INIT_FLAG(JC_D_UP_DIRECT, set_flag, NULL, RSRC_CONF,
                  "On (default): large uploads are written with O_DIRECT "
                  "(no page-cache copy); Off: normal writes. Main server "

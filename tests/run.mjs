@@ -3,6 +3,8 @@
 //
 //   node tests/run.mjs --db sqlite|pgsql --suite http|security|browser [FILTER...]
 //   node tests/run.mjs --db pgsql --suite cluster [FILTER...]
+//   node tests/run.mjs --db sqlite --suite deb   (the Debian package on the
+//                                                  system Apache, tests/deb/)
 //
 // Exit code 0 = every test passed. FILTER (optional) keeps only test files
 // whose name contains one of the words, e.g. `… --suite http login session`.
@@ -60,7 +62,7 @@ const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function usage(msg) {
     if (msg) console.error(`run.mjs: ${msg}`);
-    console.error('usage: node tests/run.mjs --db sqlite|pgsql --suite http|security|browser|cluster [FILTER...]');
+    console.error('usage: node tests/run.mjs --db sqlite|pgsql --suite http|security|browser|cluster|deb [FILTER...]');
     process.exit(2);
 }
 
@@ -78,9 +80,10 @@ for (let i = 0; i < argv.length; i++) {
     else filters.push(a);
 }
 if (!['sqlite', 'pgsql'].includes(db)) usage('--db must be sqlite or pgsql');
-if (!['http', 'security', 'browser', 'cluster'].includes(suite)) {
-    usage('--suite must be http, security, browser or cluster');
+if (!['http', 'security', 'browser', 'cluster', 'deb'].includes(suite)) {
+    usage('--suite must be http, security, browser, cluster or deb');
 }
+if (suite === 'deb' && db !== 'sqlite') usage('--suite deb runs on SQLite only (--db sqlite: the package\'s database)');
 if (suite === 'cluster' && db !== 'pgsql') usage('--suite cluster runs on PostgreSQL only (--db pgsql)');
 if (!fs.existsSync(path.join(TOP, 'build', 'mod_jobcenter.so'))) {
     usage('build/mod_jobcenter.so is missing: run `make` first');

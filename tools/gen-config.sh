@@ -12,6 +12,8 @@
 #     --pg-params STR     apr_dbd pgsql params "host=... port=... dbname=... user=..."
 #     --mail spool|smtp   transport (default spool, into DIR/mail)
 #     --smtp-url URL      relay for --mail smtp
+#     --smtp-starttls M   JobcenterSMTPStartTLS for --mail smtp (default off:
+#                         the test sink and a local relay offer no TLS)
 #     --base-url URL      JobcenterBaseURL (default http://127.0.0.1:PORT)
 #     --origin ORIGIN     extra allowed origin (repeatable)
 #     --user USER         Apache User (Group: its primary group) when started
@@ -40,7 +42,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 ROOT= PORT= LISTEN=127.0.0.1 DB=sqlite SQLITE= PGPARAMS= MAIL=spool SMTPURL=
-BASEURL= USER_= EXTRA= SITEONLY=0 ACCESSLOG=0 STARTSERVERS=1 KEYFILE= STORE=
+STARTTLS=off BASEURL= USER_= EXTRA= SITEONLY=0 ACCESSLOG=0 STARTSERVERS=1 KEYFILE= STORE=
 CONTENT=
 ORIGINS=() SETS=()
 while [[ $# -gt 0 ]]; do
@@ -53,6 +55,7 @@ while [[ $# -gt 0 ]]; do
     --pg-params) PGPARAMS=$2; shift 2 ;;
     --mail) MAIL=$2; shift 2 ;;
     --smtp-url) SMTPURL=$2; shift 2 ;;
+    --smtp-starttls) STARTTLS=$2; shift 2 ;;
     --base-url) BASEURL=$2; shift 2 ;;
     --origin) ORIGINS+=("$2"); shift 2 ;;
     --user) USER_=$2; shift 2 ;;
@@ -148,7 +151,7 @@ JobcenterSecretKeyFile "$KEYFILE"
 JobcenterUploadStore "$STORE"
 CONF
   [[ -n $SMTPURL ]] && echo "JobcenterSMTPURL $SMTPURL"
-  [[ $MAIL == smtp ]] && echo "JobcenterSMTPStartTLS off"
+  [[ $MAIL == smtp ]] && echo "JobcenterSMTPStartTLS $STARTTLS"
   case $BASEURL in
     http://localhost*|http://127.0.0.1*) echo "JobcenterCookieSecure Off" ;;
   esac

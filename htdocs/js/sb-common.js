@@ -76,6 +76,14 @@ export function isoDate(v) {
     return m ? m[3] + '-' + m[2].padStart(2, '0') + '-' + m[1].padStart(2, '0') : t;
 }
 
+// "9:30", "9.30", "0930" -> "09:30" (what the API takes); anything else
+// unchanged, so the server's German error names the field
+export function isoTime(v) {
+    const t = (v || '').trim();
+    const m = /^(\d{1,2})[:.]?(\d{2})$/.exec(t);
+    return m ? m[1].padStart(2, '0') + ':' + m[2] : t;
+}
+
 // epoch seconds -> "08.01.2027"
 export function epochDe(sec) {
     return berlinDate(sec);

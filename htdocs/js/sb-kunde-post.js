@@ -5,7 +5,7 @@
 // jobcenter, the person profile, the type (PDF only) and audits both.
 
 import { api, errorMessage, getCsrfToken } from './api.js';
-import { commonFailure, isoDate } from './sb-common.js';
+import { commonFailure, isoDate, isoTime } from './sb-common.js';
 import { byId, showError, showMessages, clearMessages, setFieldError, clearFieldErrors, param } from './ui.js';
 
 const customer = param('id');
@@ -68,7 +68,7 @@ byId('termin-form').addEventListener('submit', async (e) => {
     clearMessages();
     clearFieldErrors(form);
     const res = await api('POST', '/api/v1/staff/termine', {
-        customer: Number(customer), date: isoDate(byId('t-date').value), time: byId('t-time').value,
+        customer: Number(customer), date: isoDate(byId('t-date').value), time: isoTime(byId('t-time').value),
         place: byId('t-place').value.trim(), contact: byId('t-contact').value.trim()
     });
     if (res.status !== 201) {

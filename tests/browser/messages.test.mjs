@@ -179,11 +179,15 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
             const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
             // the date as people in Germany type it
             await staff.getByLabel('Datum *').fill(iso.split('-').reverse().join('.'));
-            await staff.getByLabel('Uhrzeit *').fill('10:15');
+            // a plain text field with a German hint (a native time field
+            // follows the browser's locale: "--:-- --" with AM/PM on an
+            // English one); typed as people do, normalised to 10:15
+            await staff.getByLabel('Uhrzeit *').fill('10.15');
             await staff.getByLabel('Ort oder Telefon *').fill('Raum 2.14');
             await staff.getByLabel('Ansprechperson *').fill('Frau Beispiel');
             await staff.getByRole('button', { name: 'Termin eintragen' }).click();
             await staff.waitForFunction(() => /eingetragen/.test(document.querySelector('#post-status').textContent));
+            assert.match(await staff.locator('#post-status').textContent(), /um 10:15 Uhr/);
             await noHorizontalScroll(staff, 'customer page');
 
             await loginWithTotp(page, h.env.base, u, '/bescheide.html');

@@ -295,6 +295,16 @@ describe('staff: admin tool, customers, Freischaltcode letters', () => {
             pages.push(r.json.customers.map((c) => c.family_name));
         }
         assert.deepEqual(pages.map((p) => p.length), [50, 50, 50, 50, 0]);
+        // a page that is not full gives the total itself (offset + rows,
+        // no count); a page past the end still counts
+        for (const [q, rows] of [['per_page=30&page=7', 20], ['per_page=30&page=1', 30], ['per_page=100&page=3', 0]]) {
+            const r = await s.ca.get(`/api/v1/staff/customers?q=hundert&${q}`);
+            assert.equal(r.json.customers.length, rows, q);
+            assert.equal(r.json.total, n, q);
+            assert.equal(r.json.total_more, false, q);
+        }
+        const one = await s.ca.get('/api/v1/staff/customers?q=hundertfall-007');
+        assert.deepEqual([one.json.total, one.json.customers.length], [1, 1]);
         assert.deepEqual(pages.flat(), Array.from({ length: n }, (_, i) => `Hundertfall-${String(i).padStart(3, '0')}`));
     });
 

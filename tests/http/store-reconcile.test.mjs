@@ -17,6 +17,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { useEnv, startEnv, logTest, DB_KIND } from '../lib/env.mjs';
 import { waitUntil, sleep } from '../lib/util.mjs';
+import { WORKER } from '../lib/worker.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import {
     samples, citizenWithProfile, staffOf, newDraft, uploadRaw, submit, download, storeList, storeDir
@@ -85,7 +86,8 @@ function plantOrphan(env, size = 12345) {
     const id = crypto.randomBytes(16).toString('hex');
     const file = path.join(storeDir(env), 'files', id);
     fs.writeFileSync(file, samples.pdf(size), { mode: 0o600 });
-    fs.chownSync(file, 33, 33);
+    // the workers' user (www-data, or the checkout's owner)
+    fs.chownSync(file, WORKER.uid, WORKER.gid);
     return id;
 }
 

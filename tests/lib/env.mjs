@@ -46,6 +46,10 @@
 //               its database (SQLite file or PostgreSQL database), upload
 //               store, key file and SMTP sink (env.mail stays null here);
 //               db is taken from it
+//   pgStatements 'prepared' | 'unnamed': JobcenterPgStatements on
+//               PostgreSQL (default: JC_PG_STATEMENTS, else the module's
+//               default, prepared). JC_PG_STATEMENTS=unnamed runs any test
+//               file with unnamed statements (docs/internals.md)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -117,6 +121,8 @@ export async function startEnv(opts = {}) {
         for (const s of ['JobcenterMailInterval 1', 'JobcenterMailRetry 1 2', 'JobcenterHashQueue 256 60000', ...sets]) {
             args.push('--set', s);
         }
+        const pgStatements = opts.pgStatements || process.env.JC_PG_STATEMENTS;
+        if (dbKind === 'pgsql' && pgStatements) args.push('--set', `JobcenterPgStatements ${pgStatements}`);
 
         // share: a second node on another environment's database, store,
         // key and SMTP sink; shareDb: on its database and key only

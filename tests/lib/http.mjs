@@ -9,7 +9,10 @@
 //   await c.post(path, null, { raw: 'text', contentType: 'text/plain' })
 //   await c.post('/api/v1/logout', null, { csrf: token })
 //   new Client(base, { fresh: true })  // a new TCP connection per request
+//   new Client('https://…', { ca })    // HTTPS, the server's certificate
+//                                      // checked against ca (PEM); fresh
 import http from 'node:http';
+import https from 'node:https';
 import { observe } from './openapi.mjs';
 
 // Parse one Set-Cookie header value.
@@ -65,9 +68,10 @@ export class CookieJar {
 }
 
 export class Client {
-    constructor(base, { jar = new CookieJar(), origin, fresh = false } = {}) {
+    constructor(base, { jar = new CookieJar(), origin, fresh = false, ca } = {}) {
         this.base = base;
-        this.fresh = fresh;
+        this.ca = ca;
+        this.fresh = fresh || !!ca;
         this.jar = jar;
         this.origin = origin === undefined ? base : origin;
         this.csrf = null;       // remembered from login / me answers
@@ -130,9 +134,9 @@ export class Client {
             const h = { ...headers, Connection: 'close' };
             if (body) h['Content-Length'] = String(body.length);
             const t0 = performance.now();
-            const req = http.request({
+            const req = (url.protocol === 'https:' ? https : http).request({
                 host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: h,
-                agent: false, timeout: timeoutMs
+                agent: false, timeout: timeoutMs, ...(this.ca ? { ca: this.ca } : {})
             }, (res) => {
                 const chunks = [];
                 res.on('data', (c) => chunks.push(c));
