@@ -3,8 +3,9 @@
 #
 #   ./build.sh run      install missing Debian packages, build, create the
 #                       SQLite database with demo data under var/, start the
-#                       portal on http://localhost:8080
-#   ./build.sh stop     stop the portal started by `run`
+#                       portal on http://localhost:8080 with a local clamd
+#                       (virus scanning of uploads, test signatures only)
+#   ./build.sh stop     stop the portal (and its clamd) started by `run`
 #   ./build.sh test     the whole suite: APR format check, unit (ASan/UBSan),
 #                       PDF letters read back, fuzz, HTTP and security on
 #                       SQLite and PostgreSQL, HTTP against an ASan+UBSan
@@ -30,7 +31,9 @@ PKGS_BUILD=(apache2 apache2-dev libapr1-dev libaprutil1-dev
     libjansson-dev libcbor-dev libqrencode-dev libhpdf-dev
     libcurl4-openssl-dev libssl-dev pkg-config make gcc sqlite3 curl)
 PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm clang libclang-rt-14-dev
-    poppler-utils zbar-tools haproxy pgbouncer)
+    poppler-utils zbar-tools haproxy pgbouncer clamav-daemon)
+# `run` starts a local clamd (virus scanning of uploads) with a test database
+PKGS_RUN=(clamav-daemon)
 # ./build.sh deb (and its install test in ./build.sh test): dpkg-buildpackage
 # with dh_apache2 (from apache2-dev), lintian; logrotate and openssl for the
 # install test (the package's logrotate file, a throw-away certificate)
@@ -97,6 +100,50 @@ stop_instance() {   # stop_instance DIR
         for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
     rm -f "$pidf"
+}
+
+# A local clamd for `run` (JobcenterClamd): Debian's clamav-daemon with a
+# signature database of its own under var/clamd/db (only the EICAR test
+# string: the official databases come from freshclam, which an install
+# runs), a unix socket var/clamd/clamd.sock (mode 666: Apache's workers
+# connect to it), stopped with the portal. EICAR inside a PDF shows the
+# refusal on the upload page.
+EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+clamd_start() {   # clamd_start DIR: prints the socket, or fails
+    local dir=$1 i hex
+    clamd_stop "$dir"
+    mkdir -p "$dir/db" "$dir/tmp"
+    hex=$(printf '%s' "$EICAR" | od -An -v -tx1 | tr -d ' \n')
+    printf 'Jobcenter.Test.EICAR:0:*:%s\n' "$hex" > "$dir/db/jobcenter-test.ndb"
+    cat > "$dir/clamd.conf" <<CONF
+LocalSocket $dir/clamd.sock
+LocalSocketMode 666
+FixStaleSocket true
+DatabaseDirectory $dir/db
+TemporaryDirectory $dir/tmp
+PidFile $dir/clamd.pid
+LogFile $dir/clamd.log
+LogTime true
+StreamMaxLength 25M
+Foreground false
+CONF
+    /usr/sbin/clamd -c "$dir/clamd.conf" >/dev/null 2>&1 || return 1
+    for ((i = 0; i < 100; i++)); do
+        [[ -S $dir/clamd.sock && -s $dir/clamd.pid ]] && { echo "$dir/clamd.sock"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+
+clamd_stop() {   # clamd_stop DIR
+    local pidf=$1/clamd.pid pid i
+    [[ -f $pidf ]] || return 0
+    pid=$(cat "$pidf" 2>/dev/null || true)
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" || true
+        for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -f "$pidf" "$1/clamd.sock"
 }
 
 ADMIN=build/jobcenter-admin
@@ -166,10 +213,11 @@ demo_staff_password() {
 }
 
 cmd_run() {
-    deps "${PKGS_BUILD[@]}"
+    deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}"
     build
     mkdir -p "$VAR"
     stop_instance "$VAR"
+    clamd_stop "$VAR/clamd"
     # Apache's workers need htdocs and var/: www-data, or the owner of this
     # checkout when www-data cannot reach it (tools/worker-user.sh)
     local wuser wgroup why
@@ -193,10 +241,20 @@ cmd_run() {
     else
         code_ok=0
     fi
+    local clamd_sock clamd_msg
+    if clamd_sock=$(clamd_start "$VAR/clamd"); then
+        clamd_msg="clamd (ClamAV) with the test signature database (EICAR test string only):
+    socket $clamd_sock, log $VAR/clamd/clamd.log
+    A PDF holding the EICAR string is refused on the upload page (422)."
+    else
+        clamd_sock=off
+        clamd_msg="clamd (ClamAV) did not start (see $VAR/clamd/clamd.log): uploads are NOT scanned"
+    fi
     tools/gen-config.sh --root "$VAR" --port "$PORT" --user "$wuser" \
         --base-url "http://localhost:$PORT" \
         --origin "http://127.0.0.1:$PORT" --access-log \
-        --set "JobcenterHolidayRegion BW" >/dev/null
+        --set "JobcenterHolidayRegion BW" \
+        --set "JobcenterClamd $clamd_sock" >/dev/null
     if [[ $(id -u) -eq 0 ]]; then
         chown -R "$wuser:$wgroup" "$VAR/db" "$VAR/mail" "$VAR/uploads"
         [[ $wuser != www-data ]] || chmod 755 "$VAR"
@@ -219,6 +277,7 @@ cmd_run() {
         printf 'Last lines of %s:\n' "$VAR/logs/error.log" >&2
         tail -n 15 "$VAR/logs/error.log" >&2 || true
         stop_instance "$VAR"
+        clamd_stop "$VAR/clamd"
         die "not started (stopped again); Apache's workers ran as $wuser"
     fi
     cat <<MSG
@@ -241,6 +300,7 @@ else echo "  (no demo customer: the database was created before the staff demo e
   Database (SQLite):  $VAR/db/jobcenter.sqlite
   Key for secrets at rest (TOTP):  $VAR/secret.key  (keep it with the database)
   Logs:  $VAR/logs/error.log, $VAR/logs/access.log
+  Virus scanning of uploads: $clamd_msg
   Stop it:  ./build.sh stop
 
 MSG
@@ -258,6 +318,7 @@ example_content() {
 
 cmd_stop() {
     stop_instance "$VAR"
+    clamd_stop "$VAR/clamd"
     say "Stopped (if it was running)."
 }
 

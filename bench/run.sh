@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh -- mod_jobcenter performance figures next to stock Apache peers.
 #
-#   bench/run.sh [http] [login] [callgrind] [upload] [cluster] [soak] [growth]
-#   (default: the first five; soak and growth only when named)
+#   bench/run.sh [http] [login] [callgrind] [upload] [cluster] [soak] [growth] [scan]
+#   (default: the first five; soak, growth, stall and scan only when named)
 #   ./build.sh bench [phase...]                  (installs deps, builds, runs this)
 #
 # http       wrk -t2 -c32 -d10s --latency, $REPS runs per case (median, min/max):
@@ -16,6 +16,10 @@
 #            the JC_UPLOAD input filter) and stock mod_dav PUT, interleaved, a fresh
 #            server per upload: MB/s, workers' idle RSS and VmHWM; dd conv=fsync of
 #            the same sizes on the same disk (bench/upload.sh)
+# scan       (only when named) uploads of SCAN_SIZES MiB (default 1 20 100) with
+#            JobcenterClamd off and on (a clamd started here with test signatures),
+#            interleaved, fresh server per upload: MB/s, the time the scan adds per
+#            MiB, clamd's CPU per MiB (bench/scan.sh)
 # soak       (only when named) SOAK_SECS (default 600) of logins, GET /me, GET messages and
 #            2 KiB uploads at saturation on SQLite and PostgreSQL (bench/soak.mjs), then
 #            logins only: 5xx other than admission 503s, "database is locked" lines,
@@ -56,13 +60,14 @@ TOP=$(cd "$HERE/.." && pwd)
 source "$HERE/lib.sh"
 source "$HERE/setup.sh"
 source "$HERE/upload.sh"
+source "$HERE/scan.sh"
 source "$HERE/cluster.sh"
 source "$HERE/growth.sh"
 
 ALL_PHASES=(http login callgrind upload cluster)
 # soak (10 min per database), growth (fills up to 1,000,000 rows) and
 # stall (bench/stall.mjs, issue 20) only when named
-KNOWN_PHASES=("${ALL_PHASES[@]}" soak growth stall)
+KNOWN_PHASES=("${ALL_PHASES[@]}" soak growth stall scan)
 PHASES=("$@"); [[ ${#PHASES[@]} -gt 0 ]] || PHASES=("${ALL_PHASES[@]}")
 for p in "${PHASES[@]}"; do
   [[ " ${KNOWN_PHASES[*]} " == *" $p "* ]] || die "unknown phase '$p' (phases: ${KNOWN_PHASES[*]})"
@@ -90,6 +95,7 @@ finish() {
   local rc=$?
   trap - EXIT INT TERM
   bench_cleanup
+  scan_clamd_stop
   mkdir -p "$RES/logs"
   cp "$BW/peer/logs/error.log" "$RES/logs/peer-error.log" 2>/dev/null || true
   cp "$BW/jc-sqlite/logs/error.log" "$RES/logs/jc-sqlite-error.log" 2>/dev/null || true
@@ -536,6 +542,7 @@ has_phase http && phase_http
 has_phase login && phase_login
 has_phase callgrind && phase_callgrind
 has_phase upload && phase_upload
+has_phase scan && phase_scan
 has_phase soak && phase_soak
 has_phase cluster && phase_cluster
 has_phase growth && phase_growth
@@ -679,6 +686,9 @@ summary() {
   fi
   if has_phase upload; then
     upload_summary
+  fi
+  if has_phase scan; then
+    scan_summary
   fi
   if has_phase soak; then
     echo

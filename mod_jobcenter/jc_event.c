@@ -52,6 +52,8 @@ static const struct {
     { JC_EV_ONLINE_DEACT_REQUESTED,
                              "Deaktivierung der Online-Kommunikation beantragt" },
     { JC_EV_ONLINE_DEACTIVATED, "Online-Kommunikation deaktiviert" },
+    { JC_EV_UPLOAD_INFECTED, "Datei wegen Schadsoftware abgelehnt oder "
+                             "entfernt" },
     { JC_EV_MESSAGE_SENT,    "Nachricht an das Jobcenter gesendet" },
     { JC_EV_MESSAGE_RECEIVED, "Neue Nachricht vom Jobcenter" },
     { JC_EV_BESCHEID_RECEIVED, "Neuer Bescheid bereitgestellt" },

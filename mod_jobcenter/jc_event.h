@@ -36,6 +36,7 @@
 #define JC_EV_EMAIL_CHANGED     "email_changed"
 #define JC_EV_SESSION_ENDED     "session_ended"
 #define JC_EV_SESSIONS_ENDED    "sessions_ended"
+#define JC_EV_UPLOAD_INFECTED   "upload_infected"
 
 /* Record an event for account_id at time `at`. detail may be NULL; it is
  * shown to the account holder, so never pass a secret. */

@@ -521,12 +521,14 @@ static const jc_sql_stmt_t statements[] = {
       "c.family_name, s.message FROM upload_submission s "
       "JOIN customer c ON c.id = s.customer_id "
       "WHERE s.jobcenter_id = %lld AND s.team = %s "
+      "AND NOT EXISTS (SELECT 1 FROM upload_file h "
+      "WHERE h.submission_id = s.id AND h.scan_hold = 1) "
       "ORDER BY s.submitted_at DESC, s.id DESC LIMIT 200" },
     /* plan: hot */
     { "jc_up_staff_file",
       "SELECT f.store_id, f.name, f.mime, f.size, s.jobcenter_id, s.team "
       "FROM upload_file f JOIN upload_submission s "
-      "ON s.id = f.submission_id WHERE f.id = %lld" },
+      "ON s.id = f.submission_id WHERE f.id = %lld AND f.scan_hold = 0" },
     /* plan: hot */
     { "jc_up_sub_status",
       "UPDATE upload_submission SET status = %s, status_at = %lld, "
@@ -543,6 +545,23 @@ static const jc_sql_stmt_t statements[] = {
     /* plan: periodic */
     { "jc_up_draft_files_delete",
       "DELETE FROM upload_file WHERE draft_id = %lld" },
+    /* virus scan (jc_scanhold): files stored while clamd was unreachable
+     * (JobcenterClamdUnavailable hold) carry scan_hold = 1 until the
+     * upload watchdog has scanned them; staff statements leave them out */
+    /* plan: hot */
+    { "jc_scan_hold",
+      "UPDATE upload_file SET scan_hold = 1 WHERE id = %lld" },
+    /* plan: periodic */
+    { "jc_scan_held",
+      "SELECT id, store_id, name, account_id FROM upload_file "
+      "WHERE scan_hold = 1 ORDER BY id LIMIT %lld" },
+    /* plan: periodic */
+    { "jc_scan_release",
+      "UPDATE upload_file SET scan_hold = 0 WHERE id = %lld "
+      "AND scan_hold = 1" },
+    /* plan: periodic */
+    { "jc_scan_drop",
+      "DELETE FROM upload_file WHERE id = %lld AND scan_hold = 1" },
     /* store reconcile (jc_store_check): is a store id named by a row;
      * the rows that name store files, by id, created up to a time, in
      * pages of JC_SC_PAGE */
@@ -848,7 +867,8 @@ static const jc_sql_stmt_t statements[] = {
       "SELECT f.store_id, f.name, f.mime, f.size, c.customer_id "
       "FROM upload_file f JOIN message m ON m.id = f.message_id "
       "JOIN conversation c ON c.id = m.conversation_id "
-      "WHERE f.id = %lld AND c.jobcenter_id = %lld AND c.team = %s" },
+      "WHERE f.id = %lld AND c.jobcenter_id = %lld AND c.team = %s "
+      "AND f.scan_hold = 0" },
     /* staff inboxes, newest activity first, in keyset pages: rows before
      * the cursor (updated_at, id) of the previous page's last row (first
      * page: the largest values), at most %lld */

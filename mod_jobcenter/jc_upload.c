@@ -7,6 +7,7 @@
 #include "jc_token.h"
 #include "jc_upload_store.h"
 #include "jc_upsink.h"
+#include "jc_scanhold.h"
 #include "jc_utf8.h"
 
 #include <string.h>
@@ -380,8 +381,21 @@ int jc_upload_files_add(jc_db_t *db, jc_result_t *res, json_t **out,
             break;
         }
         jc_db_col_i64(&row, 0, &id, 0);
+        if (f->held) {
+            /* stored while clamd was unreachable: hidden from staff
+             * until the upload watchdog has scanned it */
+            rc = jc_scan_hold_mark(db, id, p);
+            if (rc != JC_DB_OK) {
+                break;
+            }
+        }
         json_array_append_new(arr, file_json(id, f->name, f->mime, size,
                                              f->sha256));
+        if (f->held) {
+            json_object_set_new(json_array_get(arr, json_array_size(arr)
+                                               - 1), "scan",
+                                json_string("pending"));
+        }
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

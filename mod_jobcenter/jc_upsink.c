@@ -2,6 +2,7 @@
 #include "jc_upsink.h"
 #include "jc_filename.h"
 #include "jc_multipart.h"
+#include "jc_scanhold.h"
 #include "jc_sniff.h"
 #include "jc_upload_store.h"
 
@@ -14,6 +15,11 @@ struct jc_upsink {
     apr_pool_t *pool;           /* request pool                           */
     jc_mp_t *mp;                /* multipart parser, NULL for a raw body  */
     jc_upload_t *up;            /* the file being written, or NULL        */
+    jc_clamd_t *av;             /* its INSTREAM to clamd, or NULL         */
+    int av_down;                /* clamd failed for it: held (scan_hold)  */
+    const char *av_sig;         /* the finding (422 upload_infected)      */
+    const char *av_file;        /* the flagged file's display name        */
+    const char *av_stored;      /* its path in the quarantine, or NULL    */
     jc_sniff_acc_t acc;         /* its first bytes                        */
     int sniffed;                /* its type is decided (and allowed)      */
     const char *mime;           /* its sniffed type                       */
@@ -29,16 +35,26 @@ struct jc_upsink {
     jc_result_t res;            /* the error                              */
 };
 
+/* Drop the file being written: its temp file and its scan. */
+static void sk_drop(jc_upsink_t *s)
+{
+    if (s->up) {
+        jc_upload_abort(s->up);
+        s->up = NULL;
+    }
+    if (s->av) {
+        jc_clamd_close(s->av);
+        s->av = NULL;
+    }
+}
+
 static int sk_fail(jc_upsink_t *s, int status, const char *code,
                    const char *msg)
 {
     if (s->status == 0) {
         s->status = jc_result_set(&s->res, status, code, msg, "file");
     }
-    if (s->up) {
-        jc_upload_abort(s->up);
-        s->up = NULL;
-    }
+    sk_drop(s);
     return s->status;
 }
 
@@ -47,10 +63,7 @@ static int sk_internal(jc_upsink_t *s, const char *log)
     if (s->status == 0) {
         s->status = jc_result_internal(&s->res, log);
     }
-    if (s->up) {
-        jc_upload_abort(s->up);
-        s->up = NULL;
-    }
+    sk_drop(s);
     return s->status;
 }
 
@@ -91,6 +104,44 @@ static int sk_too_large(jc_upsink_t *s)
     return sk_fail(s, s->status, NULL, NULL);
 }
 
+static int sk_scan_verdict(jc_upsink_t *s);
+
+/* clamd cannot scan the file being written (detail for the log): it is
+ * held (cfg.scan_hold), or the body is refused with 503. */
+static int sk_scan_down(jc_upsink_t *s, const char *detail)
+{
+    if (s->av) {
+        jc_clamd_close(s->av);
+        s->av = NULL;
+    }
+    if (s->cfg.scan_hold) {
+        s->av_down = 1;
+        return 0;
+    }
+    sk_fail(s, 503, "scan_unavailable", "Die Virenprüfung ist gerade "
+            "nicht erreichbar. Ihre Datei wurde nicht gespeichert. Bitte "
+            "versuchen Sie es in einigen Minuten erneut.");
+    s->res.retry_after = 60;
+    s->res.log = apr_psprintf(s->pool, "clamd: %s", detail);
+    return s->status;
+}
+
+/* Pass n buffers of the file being written on to clamd. */
+static int sk_scan_send(jc_upsink_t *s, const struct iovec *iov, int n)
+{
+    apr_status_t rv;
+
+    if (!s->av) {
+        return 0;
+    }
+    rv = jc_clamd_sendv(s->av, iov, n);
+    if (rv == APR_SUCCESS || rv == APR_ENOSPC) {
+        return 0;               /* past the limit: jc_clamd_finish says */
+    }
+    /* the connection broke: clamd may have said why (its size limit) */
+    return sk_scan_verdict(s);
+}
+
 static int sk_open(jc_upsink_t *s, const char *name)
 {
     apr_status_t rv;
@@ -111,6 +162,17 @@ static int sk_open(jc_upsink_t *s, const char *name)
     s->sniffed = 0;
     s->mime = NULL;
     s->name = name;
+    s->av = NULL;
+    s->av_down = 0;
+    if (s->cfg.scan) {
+        rv = jc_clamd_open(&s->av, s->cfg.scan, s->pool);
+        if (rv != APR_SUCCESS) {
+            s->av = NULL;
+            return sk_scan_down(s, apr_psprintf(s->pool, "connect to %s: "
+                                                "%pm", s->cfg.scan->addr,
+                                                &rv));
+        }
+    }
     return 0;
 }
 
@@ -147,7 +209,80 @@ static int sk_write(jc_upsink_t *s, const char *buf, size_t len)
         return sk_io(s, "upload write", rv);
     }
     s->total += (apr_off_t)len;
+    if (s->av) {
+        struct iovec v;
+
+        v.iov_base = (void *)buf;
+        v.iov_len = len;
+        return sk_scan_send(s, &v, 1);
+    }
     return 0;
+}
+
+/* clamd flagged the file being written: refused with 422; the temp file
+ * is removed, or committed and moved into the quarantine. */
+static int sk_infected(jc_upsink_t *s, const char *sig)
+{
+    const char *id = NULL, *sha = NULL, *note;
+    apr_off_t size = jc_upload_size(s->up);
+    apr_status_t rv;
+
+    s->av_sig = sig;
+    s->av_file = s->name;
+    if (s->cfg.quarantine) {
+        rv = jc_upload_commit(s->up, &id, &sha);
+        s->up = NULL;
+        if (rv == APR_SUCCESS) {
+            note = apr_psprintf(s->pool, "name: %s\nsignature: %s\n"
+                                "size: %" APR_OFF_T_FMT "\nsha256: %s\n"
+                                "uploaded by: %s\nat: %" APR_TIME_T_FMT
+                                "\n", s->name, sig, size, sha,
+                                s->cfg.owner ? s->cfg.owner : "-",
+                                apr_time_sec(apr_time_now()));
+            rv = jc_scan_quarantine(s->cfg.quarantine,
+                                    jc_store_path(s->cfg.store, id, s->pool),
+                                    note, &s->av_stored, s->pool);
+            if (rv != APR_SUCCESS) {
+                /* never left in files/ without a row */
+                jc_store_remove(s->cfg.store, id, s->pool);
+                s->av_stored = NULL;
+            }
+        }
+    }
+    sk_fail(s, 422, "upload_infected", apr_psprintf(s->pool,
+            "Die Datei „%s“ enthält Schadsoftware (%s) und wurde nicht "
+            "angenommen. Bitte prüfen Sie Ihr Gerät mit einem "
+            "Virenschutzprogramm und senden Sie eine saubere Datei.",
+            s->name, sig));
+    s->res.log = apr_psprintf(s->pool, "clamd found %s in \"%s\"", sig,
+                              s->name);
+    return s->status;
+}
+
+/* End the scan of the file being written and act on the verdict: 0 (clean,
+ * or held), else the error status. */
+static int sk_scan_verdict(jc_upsink_t *s)
+{
+    const char *detail = NULL;
+    jc_clamd_verdict_e v = jc_clamd_finish(s->av, &detail);
+
+    s->av = NULL;
+    switch (v) {
+    case JC_CLAMD_CLEAN:
+        return 0;
+    case JC_CLAMD_FOUND:
+        return sk_infected(s, detail ? detail : "unbekannt");
+    case JC_CLAMD_TOO_LARGE:
+        sk_fail(s, 413, "upload_too_large_for_scan", apr_psprintf(s->pool,
+                "Die Datei „%s“ ist zu groß für die Virenprüfung. Bitte "
+                "senden Sie eine kleinere Datei.", s->name));
+        s->res.log = apr_psprintf(s->pool, "clamd: %s (JobcenterClamd"
+                                  "StreamMax larger than clamd's "
+                                  "StreamMaxLength?)", detail);
+        return s->status;
+    default:
+        return sk_scan_down(s, detail ? detail : "no verdict");
+    }
 }
 
 static int sk_close(jc_upsink_t *s)
@@ -162,8 +297,12 @@ static int sk_close(jc_upsink_t *s)
     if (!s->sniffed && sk_sniff(s)) {
         return s->status;
     }
+    if (s->av && sk_scan_verdict(s)) {
+        return s->status;
+    }
     f = apr_array_push(s->files);
     f->size = jc_upload_size(s->up);
+    f->held = s->av_down;
     rv = jc_upload_commit(s->up, &f->store_id, &f->sha256);
     s->up = NULL;
     if (rv != APR_SUCCESS) {
@@ -261,6 +400,12 @@ apr_status_t jc_upsink_create(jc_upsink_t **out, const jc_upsink_cfg_t *cfg,
     }
     s = apr_pcalloc(p, sizeof(*s));
     s->cfg = *cfg;
+    if (cfg->scan && cfg->scan->max_stream > 0
+        && cfg->scan->max_stream < s->cfg.max_file) {
+        /* clamd takes no more: the limit (and its message) */
+        s->cfg.max_file = cfg->scan->max_stream;
+        s->cfg.max_file_limit = cfg->scan->max_stream;
+    }
     s->pool = p;
     s->files = apr_array_make(p, 4, sizeof(jc_upfile_t));
     jc_result_ok(&s->res);
@@ -292,10 +437,7 @@ int jc_upsink_feed(jc_upsink_t *s, const char *buf, size_t len)
     err = jc_mp_feed(s->mp, buf, len);
     if (err != JC_MP_OK && s->status == 0) {
         /* a parser error (a callback error has set s->status) */
-        if (s->up) {
-            jc_upload_abort(s->up);
-            s->up = NULL;
-        }
+        sk_drop(s);
         s->status = jc_mp_result(&s->res, err);
     }
     return s->status;
@@ -336,7 +478,7 @@ int jc_upsink_feedv(jc_upsink_t *s, const struct iovec *iov, int n)
         return sk_io(s, "upload write", rv);
     }
     s->total += len;
-    return 0;
+    return sk_scan_send(s, iov, n);
 }
 
 int jc_upsink_finish(jc_upsink_t *s)
@@ -348,10 +490,7 @@ int jc_upsink_finish(jc_upsink_t *s)
         return sk_close(s);
     }
     if (jc_mp_finish(s->mp) != JC_MP_OK && s->status == 0) {
-        if (s->up) {
-            jc_upload_abort(s->up);
-            s->up = NULL;
-        }
+        sk_drop(s);
         s->status = jc_mp_result(&s->res, jc_mp_finish(s->mp));
         return s->status;
     }
@@ -369,10 +508,7 @@ void jc_upsink_abort(jc_upsink_t *s)
     if (!s) {
         return;
     }
-    if (s->up) {
-        jc_upload_abort(s->up);
-        s->up = NULL;
-    }
+    sk_drop(s);
     for (i = 0; i < s->files->nelts; i++) {
         jc_store_remove(s->cfg.store,
                         APR_ARRAY_IDX(s->files, i, jc_upfile_t).store_id,
@@ -389,6 +525,18 @@ const jc_result_t *jc_upsink_result(const jc_upsink_t *s)
 const apr_array_header_t *jc_upsink_files(const jc_upsink_t *s)
 {
     return s->files;
+}
+
+const char *jc_upsink_finding(const jc_upsink_t *s, const char **file,
+                              const char **stored)
+{
+    if (file) {
+        *file = s->av_file;
+    }
+    if (stored) {
+        *stored = s->av_stored;
+    }
+    return s->av_sig;
 }
 
 apr_off_t jc_upsink_bytes(const jc_upsink_t *s)

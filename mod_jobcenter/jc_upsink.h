@@ -7,7 +7,9 @@
  * bytes per file, bytes in all (what the account may still upload today),
  * number of files. Any error stops the sink: its temp file is removed, and
  * jc_upsink_abort removes the files it had already committed, so a failed
- * or aborted body leaves nothing behind.
+ * or aborted body leaves nothing behind. With cfg.scan every file is also
+ * streamed to clamd (jc_clamd) as it is written and committed only after
+ * clamd found nothing in it.
  *
  * Memory is constant: the multipart parser's header buffer, one
  * jc_upload_t per file (one at a time), the sniff buffer (18 bytes); file
@@ -20,6 +22,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+#include "jc_clamd.h"
 #include "jc_result.h"
 
 /* A file the sink stored (committed into files/ of the store). */
@@ -29,6 +32,9 @@ typedef struct {
     const char *mime;           /* sniffed type ("application/pdf", ...)  */
     const char *sha256;         /* 64 lower-case hex                      */
     apr_off_t size;             /* bytes                                  */
+    int held;                   /* not scanned (clamd was unreachable and
+                                   cfg.scan_hold is set): hidden from
+                                   staff until the watchdog scanned it    */
 } jc_upfile_t;
 
 typedef struct {
@@ -46,6 +52,16 @@ typedef struct {
                                    named non-file parts here (copied, within
                                    JC_UPSINK_FIELD_BYTES in all); NULL =
                                    drop them                              */
+    const jc_clamd_cfg_t *scan; /* NULL: no virus scan; else every file is
+                                   streamed to clamd while it is stored
+                                   and committed only if clamd finds
+                                   nothing (422 upload_infected)          */
+    int scan_hold;              /* clamd unreachable: 0 = refuse (503
+                                   scan_unavailable), 1 = store the file
+                                   as held (jc_upfile_t.held)             */
+    const char *quarantine;     /* a flagged file is moved here (with a
+                                   .txt beside it); NULL = removed        */
+    const char *owner;          /* who uploads, for the quarantine note   */
 } jc_upsink_cfg_t;
 
 typedef struct jc_upsink jc_upsink_t;
@@ -80,6 +96,12 @@ const jc_result_t *jc_upsink_result(const jc_upsink_t *s);
 
 /* The committed files (jc_upfile_t), in body order. */
 const apr_array_header_t *jc_upsink_files(const jc_upsink_t *s);
+
+/* The virus clamd reported (422 upload_infected): *file is the file's
+ * display name, the return value the signature; NULL if none. *stored is
+ * the quarantined file's path (NULL: removed). */
+const char *jc_upsink_finding(const jc_upsink_t *s, const char **file,
+                              const char **stored);
 
 /* Bytes of file data received so far. */
 apr_off_t jc_upsink_bytes(const jc_upsink_t *s);

@@ -11,6 +11,7 @@
 #include "jc_account.h"
 #include "jc_outbox.h"
 #include "jc_upload.h"
+#include "jc_clamd.h"
 #include "jc_staff.h"
 #include "jc_message.h"
 #include "jc_passkey.h"
@@ -82,6 +83,17 @@ typedef struct {
     apr_int64_t sc_interval;     /* JobcenterStoreReconcileInterval, s    */
     apr_int64_t sc_grace;        /* JobcenterStoreReconcileGrace, s       */
     jc_upload_cfg_t upload;      /* upload view, filled in post_config    */
+    const char *clamd;           /* JobcenterClamd: socket path, host:port
+                                    or "off"                              */
+    apr_int64_t clamd_timeout;   /* JobcenterClamdTimeout, seconds        */
+    apr_off_t clamd_max;         /* JobcenterClamdStreamMax, bytes        */
+    int clamd_hold;              /* JobcenterClamdUnavailable: 1 hold,
+                                    0 fail-closed                         */
+    int clamd_quarantine;        /* JobcenterClamdInfected: 1 quarantine,
+                                    0 remove                              */
+    jc_clamd_cfg_t clamd_cfg;    /* scan view, filled in post_config
+                                    (addr NULL: scanning off)             */
+    const char *clamd_qdir;      /* <store>/quarantine, or NULL (remove)  */
     apr_int64_t reset_ttl;       /* JobcenterPasswordResetTTL, seconds    */
     apr_int64_t reset_max_addr;  /* JobcenterPasswordResetLimit address   */
     apr_int64_t reset_max_cli;   /* JobcenterPasswordResetLimit client    */

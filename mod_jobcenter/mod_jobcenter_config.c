@@ -65,6 +65,11 @@
 #define JC_D_PG_STMTS      "JobcenterPgStatements"
 #define JC_D_SC_INTERVAL   "JobcenterStoreReconcileInterval"
 #define JC_D_SC_GRACE      "JobcenterStoreReconcileGrace"
+#define JC_D_CLAMD         "JobcenterClamd"
+#define JC_D_CLAMD_TIMEOUT "JobcenterClamdTimeout"
+#define JC_D_CLAMD_MAX     "JobcenterClamdStreamMax"
+#define JC_D_CLAMD_UNAVAIL "JobcenterClamdUnavailable"
+#define JC_D_CLAMD_INFECTED "JobcenterClamdInfected"
 #define JC_D_RESET_TTL     "JobcenterPasswordResetTTL"
 #define JC_D_RESET_LIMIT   "JobcenterPasswordResetLimit"
 #define JC_D_LOOKUP_LIMIT  "JobcenterPostcodeLookupLimit"
@@ -136,6 +141,10 @@ void *jc_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->up_max_day = -1;
     c->sc_interval = -1;
     c->sc_grace = -1;
+    c->clamd_timeout = -1;
+    c->clamd_max = -1;
+    c->clamd_hold = -1;
+    c->clamd_quarantine = -1;
     return c;
 }
 
@@ -210,6 +219,11 @@ void *jc_merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(up_max_day);
     MERGE_NUM(sc_interval);
     MERGE_NUM(sc_grace);
+    MERGE_PTR(clamd);
+    MERGE_NUM(clamd_timeout);
+    MERGE_NUM(clamd_max);
+    MERGE_NUM(clamd_hold);
+    MERGE_NUM(clamd_quarantine);
     return c;
 }
 
@@ -650,6 +664,70 @@ static const char *set_upload(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
+/* The virus scan directives (JobcenterClamd*). */
+static const char *set_clamd(cmd_parms *cmd, void *d, const char *arg)
+{
+    jc_srv_conf_t *c = srv_conf(cmd);
+    const char *name = cmd->cmd->name, *err;
+    apr_int64_t v;
+
+    (void)d;
+    if (!strcasecmp(name, JC_D_CLAMD)) {
+        const char *colon = strrchr(arg, ':');
+
+        if (!strcasecmp(arg, "off")) {
+            c->clamd = "off";
+            return NULL;
+        }
+        if (arg[0] != '/' && (!colon || colon == arg || !colon[1]
+                              || strspn(colon + 1, "0123456789")
+                                 != strlen(colon + 1))) {
+            return JC_D_CLAMD ": clamd's unix socket (an absolute path, "
+                   "e.g. /run/clamav/clamd.ctl), host:port (e.g. "
+                   "127.0.0.1:3310) or off";
+        }
+        c->clamd = arg;
+        return NULL;
+    }
+    if (!strcasecmp(name, JC_D_CLAMD_TIMEOUT)) {
+        err = parse_num(cmd, arg, 1, 3600, &v);
+        if (!err) {
+            c->clamd_timeout = v;
+        }
+        return err;
+    }
+    if (!strcasecmp(name, JC_D_CLAMD_MAX)) {
+        /* clamd's StreamMaxLength is at most 4 GiB */
+        err = parse_num(cmd, arg, 1024, 4294967295LL, &v);
+        if (!err) {
+            c->clamd_max = (apr_off_t)v;
+        }
+        return err;
+    }
+    if (!strcasecmp(name, JC_D_CLAMD_UNAVAIL)) {
+        if (!strcasecmp(arg, "fail-closed")) {
+            c->clamd_hold = 0;
+        }
+        else if (!strcasecmp(arg, "hold")) {
+            c->clamd_hold = 1;
+        }
+        else {
+            return JC_D_CLAMD_UNAVAIL ": fail-closed or hold";
+        }
+        return NULL;
+    }
+    if (!strcasecmp(arg, "remove")) {
+        c->clamd_quarantine = 0;
+    }
+    else if (!strcasecmp(arg, "quarantine")) {
+        c->clamd_quarantine = 1;
+    }
+    else {
+        return JC_D_CLAMD_INFECTED ": remove or quarantine";
+    }
+    return NULL;
+}
+
 static const char *set_origin(cmd_parms *cmd, void *d, const char *arg)
 {
     jc_srv_conf_t *c = srv_conf(cmd);
@@ -914,6 +992,22 @@ const command_rec jc_cmds[] = {
                   "seconds a stored file without a row (or a row without "
                   "its file) is left alone by the reconcile (default "
                   "3600)"),
+    AP_INIT_TAKE1(JC_D_CLAMD, set_clamd, NULL, RSRC_CONF,
+                  "clamd for virus scanning of uploads: its unix socket "
+                  "(absolute path), host:port, or off (default off)"),
+    AP_INIT_TAKE1(JC_D_CLAMD_TIMEOUT, set_clamd, NULL, RSRC_CONF,
+                  "seconds to wait for clamd: connect, each send, the "
+                  "verdict (default 30)"),
+    AP_INIT_TAKE1(JC_D_CLAMD_MAX, set_clamd, NULL, RSRC_CONF,
+                  "clamd's StreamMaxLength in bytes: larger files are "
+                  "refused while scanning is on (default 26214400)"),
+    AP_INIT_TAKE1(JC_D_CLAMD_UNAVAIL, set_clamd, NULL, RSRC_CONF,
+                  "clamd unreachable: fail-closed (503, nothing stored; "
+                  "default) or hold (stored, hidden from staff until "
+                  "scanned)"),
+    AP_INIT_TAKE1(JC_D_CLAMD_INFECTED, set_clamd, NULL, RSRC_CONF,
+                  "a file clamd flags: remove (default) or quarantine "
+                  "(moved into <store>/quarantine)"),
     AP_INIT_TAKE1(JC_D_RESET_TTL, set_str, NULL, RSRC_CONF,
                   "Lifetime of a \"Passwort vergessen\" link, seconds "
                   "(default 3600)"),
@@ -981,6 +1075,22 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     DEF(up_max_day, JC_DEF_UP_MAX_DAY);
     DEF(sc_interval, 3600);
     DEF(sc_grace, 3600);
+    DEF(clamd_timeout, 30);
+    DEF(clamd_max, 26214400);
+    DEF(clamd_hold, 0);
+    DEF(clamd_quarantine, 0);
+    if (!conf->clamd) {
+        conf->clamd = "off";
+    }
+    if (strcasecmp(conf->clamd, "off") != 0
+        && conf->up_max_file > conf->clamd_max) {
+        return apr_psprintf(p, JC_D_UP_MAX_FILE " (%" APR_OFF_T_FMT ") is "
+                            "larger than " JC_D_CLAMD_MAX " (%" APR_OFF_T_FMT
+                            "): clamd would refuse such files. Raise "
+                            "StreamMaxLength in clamd.conf and "
+                            JC_D_CLAMD_MAX ", or lower " JC_D_UP_MAX_FILE,
+                            conf->up_max_file, conf->clamd_max);
+    }
     if (!conf->up_store) {
         conf->up_store = JC_DEF_UP_STORE;
     }
@@ -1085,6 +1195,17 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     conf->upload.max_file = conf->up_max_file;
     conf->upload.max_files = conf->up_max_files;
     conf->upload.max_day = conf->up_max_day;
+    memset(&conf->clamd_cfg, 0, sizeof(conf->clamd_cfg));
+    conf->clamd_qdir = NULL;
+    if (strcasecmp(conf->clamd, "off") != 0) {
+        conf->clamd_cfg.addr = conf->clamd;
+        conf->clamd_cfg.timeout = apr_time_from_sec(conf->clamd_timeout);
+        conf->clamd_cfg.max_stream = conf->clamd_max;
+        if (conf->clamd_quarantine) {
+            conf->clamd_qdir = apr_pstrcat(p, conf->up_store, "/quarantine",
+                                           NULL);
+        }
+    }
     conf->upload.verify_url = apr_pstrcat(p, conf->base_url,
                                           "/belegpruefung.html", NULL);
 

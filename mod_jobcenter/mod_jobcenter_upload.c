@@ -25,6 +25,8 @@
 #include "jc_multipart.h"
 #include "jc_online.h"
 #include "jc_upsink.h"
+#include "jc_scanhold.h"
+#include "jc_event.h"
 
 APLOG_USE_MODULE(jobcenter);
 
@@ -288,6 +290,37 @@ static const char *disposition(apr_pool_t *p, const char *kind,
                         ascii, enc);
 }
 
+/* clamd flagged a file of this body (refused with 422): a warning in the
+ * error log (account, file, signature, where it went) and an entry in
+ * the account's Verlauf. */
+static void scan_audit(jc_call_t *c, const jc_upsink_t *sink)
+{
+    request_rec *r = c->r;
+    const char *file = NULL, *stored = NULL;
+    const char *sig = jc_upsink_finding(sink, &file, &stored);
+    jc_db_rc_e rc;
+
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00330)
+                  "upload refused: clamd found %s in \"%s\" (account %"
+                  APR_INT64_T_FMT ", %s %s); file %s", sig ? sig : "?",
+                  file ? file : "?", c->sess.account_id, r->method, r->uri,
+                  stored ? apr_pstrcat(r->pool, "quarantined as ", stored,
+                                       NULL) : "removed");
+    if (c->sess.account_id <= 0 || !c->db.driver) {
+        return;
+    }
+    rc = jc_event_add(&c->db, c->sess.account_id, c->now,
+                      JC_EV_UPLOAD_INFECTED,
+                      apr_psprintf(r->pool, "„%s“: %s", file ? file : "?",
+                                   sig ? sig : "?"), r->pool);
+    if (rc != JC_DB_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00331)
+                      "upload refused: cannot record the Verlauf event: "
+                      "%s", c->db.last_error ? c->db.last_error
+                      : jc_db_rc_name(rc));
+    }
+}
+
 /* Stream the request body through the JC_UPLOAD filter into an upload
  * sink configured by scfg (max_body: the body limit, also checked against
  * Content-Length first). 200 with the committed files in *files, or the
@@ -315,6 +348,25 @@ int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
         }
     }
     u = apr_pcalloc(r->pool, sizeof(*u));
+    if (c->conf->clamd_cfg.addr) {
+        /* every file is scanned by clamd while it is stored */
+        jc_upsink_cfg_t *sc = apr_pmemdup(r->pool, scfg, sizeof(*scfg));
+
+        sc->scan = &c->conf->clamd_cfg;
+        sc->scan_hold = scfg->scan_hold && c->conf->clamd_hold;
+        sc->quarantine = c->conf->clamd_qdir;
+        sc->owner = apr_psprintf(r->pool, "account %" APR_INT64_T_FMT
+                                 ", %s", c->sess.account_id,
+                                 r->useragent_ip);
+        scfg = sc;
+    }
+    else {
+        jc_upsink_cfg_t *sc = apr_pmemdup(r->pool, scfg, sizeof(*scfg));
+
+        sc->scan = NULL;
+        sc->scan_hold = 0;
+        scfg = sc;
+    }
     if (jc_upsink_create(&u->sink, scfg, r->pool) != APR_SUCCESS) {
         return jc_result_internal(res, "upload sink configuration");
     }
@@ -356,6 +408,9 @@ int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
         *res = *jc_upsink_result(u->sink);
         if (res->status < 400) {
             jc_result_internal(res, "upload failed without a reason");
+        }
+        if (res->code && !strcmp(res->code, "upload_infected")) {
+            scan_audit(c, u->sink);
         }
         return res->status;
     }
@@ -443,6 +498,7 @@ int jc_route_up_files(jc_call_t *c, jc_result_t *res, json_t **out)
     scfg.max_file = cfg->max_file;
     scfg.max_file_limit = cfg->max_file;
     scfg.max_total = room.bytes_left;
+    scfg.scan_hold = 1;         /* JobcenterClamdUnavailable hold applies */
     if (ct && !strncasecmp(ct, "multipart/", 10)) {
         if (jc_multipart_boundary(&boundary, ct, r->pool) != JC_MP_OK) {
             return jc_mp_result(res, JC_MP_ERR_CTYPE);
@@ -664,6 +720,66 @@ static void store_reconcile(jc_up_wd_t *wd, jc_srv_conf_t *conf,
                  t.files, t.busy, t.removed, t.removed_bytes, t.missing);
 }
 
+/* ---- held files (JobcenterClamdUnavailable hold) ---------------------- */
+
+static void held_report(void *baton, const jc_scan_held_t *h)
+{
+    server_rec *s = baton;
+
+    switch (h->verdict) {
+    case JC_CLAMD_CLEAN:
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00332)
+                     "held upload %" APR_INT64_T_FMT " (\"%s\", account %"
+                     APR_INT64_T_FMT ") scanned clean: released to staff",
+                     h->file_id, h->name, h->account_id);
+        break;
+    case JC_CLAMD_FOUND:
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00333)
+                     "held upload %" APR_INT64_T_FMT " removed: clamd found "
+                     "%s in \"%s\" (account %" APR_INT64_T_FMT "); file %s",
+                     h->file_id, h->detail, h->name, h->account_id,
+                     h->stored ? h->stored : "removed");
+        break;
+    case JC_CLAMD_TOO_LARGE:
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00334)
+                     "held upload %" APR_INT64_T_FMT " stays held: clamd "
+                     "refuses its size (%s)", h->file_id, h->detail);
+        break;
+    default:
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JCLOG(00335)
+                     "held uploads: clamd still unavailable (%s)",
+                     h->detail ? h->detail : "-");
+        break;
+    }
+}
+
+/* Scan the files stored while clamd was unreachable (jc_scanhold.h). */
+static void scan_held(server_rec *s, jc_srv_conf_t *conf, apr_int64_t now,
+                      jc_db_t *db, apr_pool_t *p)
+{
+    jc_scan_hold_cfg_t cfg;
+    unsigned released = 0, removed = 0;
+    jc_db_rc_e rc;
+
+    if (!conf->clamd_cfg.addr) {
+        return;
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.clamd = &conf->clamd_cfg;
+    cfg.store = conf->upload.store;
+    cfg.quarantine = conf->clamd_qdir;
+    cfg.batch = 20;
+    cfg.report = held_report;
+    cfg.baton = s;
+    rc = jc_scan_held_run(db, &released, &removed, &cfg, now, p);
+    if (rc != JC_DB_OK) {
+        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                     : APLOG_WARNING, 0, s, JCLOG(00336)
+                     "held uploads: %s",
+                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+    }
+}
+
 static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
 {
     jc_up_wd_t *wd = data;
@@ -707,6 +823,7 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
                          "24 h", n);
         }
         store_reconcile(wd, conf, now, &db, p);
+        scan_held(s, conf, now, &db, p);
         jc_dbd_release(s, dbd);
     }
     apr_pool_destroy(p);
@@ -746,6 +863,33 @@ apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
                          "chown %s", d);
             return APR_EGENERAL;
         }
+    }
+    if (conf->clamd_qdir) {
+        /* flagged files: only root and the server's user may look */
+        rv = apr_dir_make(conf->clamd_qdir, APR_FPROT_UREAD | APR_FPROT_UWRITE
+                          | APR_FPROT_UEXECUTE, pconf);
+        if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, JCLOG(00337)
+                         "JobcenterClamdInfected quarantine: cannot create "
+                         "%s", conf->clamd_qdir);
+            return rv;
+        }
+        if (geteuid() == 0 && chown(conf->clamd_qdir, ap_unixd_config.user_id,
+                                    ap_unixd_config.group_id) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, APR_FROM_OS_ERROR(errno),
+                         s, JCLOG(00338) "cannot chown %s",
+                         conf->clamd_qdir);
+            return APR_EGENERAL;
+        }
+    }
+    if (conf->clamd_cfg.addr) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, JCLOG(00339)
+                     "uploads are scanned by clamd at %s (at most %"
+                     APR_OFF_T_FMT " bytes per file; unreachable: %s; "
+                     "flagged files: %s)", conf->clamd_cfg.addr,
+                     conf->clamd_cfg.max_stream,
+                     conf->clamd_hold ? "hold" : "fail-closed",
+                     conf->clamd_qdir ? conf->clamd_qdir : "removed");
     }
     /* nothing is being uploaded by this generation yet; a temp file still
      * locked belongs to a child of the previous one (graceful restart) */

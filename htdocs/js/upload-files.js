@@ -79,7 +79,9 @@ export function sendFile(f, file, draft, { status, done, fail, refusedText, unre
             f.id = data.files[0].id;
             f.done = true;
             f.el.bar.value = 100;
-            f.el.meta.textContent = mb(f.size) + ' – hochgeladen';
+            // stored while the virus scan was unreachable (scan: pending)
+            f.el.meta.textContent = mb(f.size) + ' – hochgeladen'
+                + (data.files[0].scan === 'pending' ? ' (Virenprüfung folgt)' : '');
             status.textContent = f.name + ' wurde hochgeladen.';
             if (done) done(f);
             return;
