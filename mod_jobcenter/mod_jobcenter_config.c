@@ -296,6 +296,39 @@ static const char *set_pg_stmts(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
+/* The last DBDriver argument in d's tree (not descending into
+ * <VirtualHost> when skip_vhosts), or dflt. */
+static const char *dbd_driver_in(const ap_directive_t *d, int skip_vhosts,
+                                 const char *dflt)
+{
+    for (; d; d = d->next) {
+        if (d->directive && d->args && !strcasecmp(d->directive, "DBDriver")) {
+            dflt = d->args;
+        }
+        if (d->first_child && d->directive
+            && !(skip_vhosts && !strcasecmp(d->directive, "<VirtualHost"))) {
+            dflt = dbd_driver_in(d->first_child, skip_vhosts, dflt);
+        }
+    }
+    return dflt;
+}
+
+/* 1 when the DBDriver for the server of this directive is sqlite3: the
+ * main server's, or the one of the <VirtualHost> it stands in. */
+static int dbd_is_sqlite(const cmd_parms *cmd)
+{
+    const ap_directive_t *v = cmd->directive;
+    const char *drv = dbd_driver_in(ap_conftree, 1, NULL);
+
+    while (v && !(v->directive && !strcasecmp(v->directive, "<VirtualHost"))) {
+        v = v->parent;
+    }
+    if (v) {
+        drv = dbd_driver_in(v->first_child, 0, drv);
+    }
+    return drv && (!strcmp(drv, "sqlite3") || !strcmp(drv, "\"sqlite3\""));
+}
+
 static const char *set_engine(cmd_parms *cmd, void *d, int on)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
@@ -316,6 +349,14 @@ static const char *set_engine(cmd_parms *cmd, void *d, int on)
      * transaction on a server connection that PgBouncer's transaction
      * pooling hands to others); jc_db runs every statement unnamed */
     if (jc_conf_pg_statements() == JC_DB_PG_UNNAMED) {
+        return NULL;
+    }
+    /* SQLite: jc_db prepares each statement itself on the native handle
+     * (with its busy retries); apr_dbd_sqlite3 would prepare all of them
+     * again on every new connection, and one "database is locked" while
+     * another child sets up the WAL index failed the connection
+     * (AH00632, tests/http/sqlite-start.test.mjs) */
+    if (dbd_is_sqlite(cmd)) {
         return NULL;
     }
     for (st = jc_sql_statements(); st->label; st++) {
