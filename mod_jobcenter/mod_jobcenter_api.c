@@ -590,6 +590,13 @@ static const jc_route_t routes[] = {
     { M_GET, "uploads/receipt", R_AUTH, B_NONE, 1, jc_route_up_receipt },
     { M_GET, "uploads/submissions", R_AUTH, B_NONE, 1, jc_route_up_list },
     { M_POST, "receipts/verify", R_ANON, B_JSON, 1, jc_route_up_verify },
+    /* resumable uploads, tus 1.0.0 (mod_jobcenter_tus.c): '#' is an
+     * upload's 32-hex token; OPTIONS (capabilities) needs no session */
+    { M_OPTIONS, "uploads/tus", R_ANON, B_NONE, 0, jc_route_tus_options },
+    { M_POST, "uploads/tus", R_AUTH, B_STREAM, 1, jc_route_tus_create },
+    { M_GET, "uploads/tus/#", R_AUTH, B_NONE, 1, jc_route_tus_get },
+    { M_PATCH, "uploads/tus/#", R_AUTH, B_STREAM, 1, jc_route_tus_patch },
+    { M_DELETE, "uploads/tus/#", R_AUTH, B_NONE, 1, jc_route_tus_delete },
     { M_GET, "staff/uploads", R_STAFF, B_NONE, 1, jc_route_up_inbox },
     { M_GET, "staff/uploads/file", R_STAFF, B_NONE, 1,
       jc_route_up_staff_file },
@@ -749,10 +756,26 @@ static int state_refused(request_rec *r, const jc_route_t *rt,
 }
 
 /* Match a route path against the request path: a '*' segment of the
- * route matches one segment of 1..18 digits, stored in *id. */
+ * route matches one segment of 1..18 digits, stored in *id; a '#'
+ * segment one of exactly 32 lower-case hex characters (a token the
+ * handler reads from the URI). */
 static int path_match(const char *pat, const char *path, apr_int64_t *id)
 {
     while (*pat && *path) {
+        if (*pat == '#') {
+            int n = 0;
+
+            while ((*path >= '0' && *path <= '9')
+                   || (*path >= 'a' && *path <= 'f')) {
+                path++;
+                n++;
+            }
+            if (n != 32) {
+                return 0;
+            }
+            pat++;
+            continue;
+        }
         if (*pat == '*') {
             const char *s = path;
 
@@ -779,27 +802,23 @@ static const jc_route_t *find_route(request_rec *r, const char *path,
                                     const char **allow, apr_int64_t *id)
 {
     const jc_route_t *rt;
-    int get = 0, post = 0;
+    const char *list = NULL;
 
     *allow = NULL;
     for (rt = routes; rt->path; rt++) {
+        const char *m;
+
         if (!path_match(rt->path, path, id)) {
             continue;
         }
         if (rt->method == r->method_number) {
             return rt;
         }
-        if (rt->method == M_GET) {
-            get = 1;
-        }
-        else {
-            post = 1;
-        }
+        m = rt->method == M_GET ? "GET, HEAD"
+            : ap_method_name_of(r->pool, rt->method);
+        list = list ? apr_pstrcat(r->pool, list, ", ", m, NULL) : m;
     }
-    if (get || post) {
-        *allow = get && post ? "GET, HEAD, POST" : get ? "GET, HEAD"
-                                                       : "POST";
-    }
+    *allow = list;
     return NULL;
 }
 
@@ -858,7 +877,7 @@ int jc_api_handler(request_rec *r)
         return fail(r, 404, "not_found", "Diese Adresse gibt es nicht.",
                     NULL);
     }
-    mutating = rt->method != M_GET;
+    mutating = rt->method != M_GET && rt->method != M_OPTIONS;
     if (!query_nul_free(r, &bad_param)) {
         return fail(r, 422, "parameter_invalid", "Ein Parameter der Adresse "
                     "enthält ein unzulässiges Zeichen.", bad_param);
