@@ -101,11 +101,9 @@ static int daily_limit(jc_result_t *res)
 
 /* A base64 value (standard alphabet, padding optional), NUL-terminated;
  * NULL if invalid or holding a NUL byte. */
-static const char *b64_value(const char *v, size_t n, apr_pool_t *p)
+static int b64_chars_ok(const char *v, size_t n)
 {
     size_t i;
-    char *in, *out;
-    int len;
 
     for (i = 0; i < n; i++) {
         char c = v[i];
@@ -113,8 +111,19 @@ static const char *b64_value(const char *v, size_t n, apr_pool_t *p)
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
               || (c >= '0' && c <= '9') || c == '+' || c == '/'
               || (c == '=' && i + 2 >= n))) {
-            return NULL;
+            return 0;
         }
+    }
+    return 1;
+}
+
+static const char *b64_value(const char *v, size_t n, apr_pool_t *p)
+{
+    char *in, *out;
+    int len;
+
+    if (!b64_chars_ok(v, n)) {
+        return NULL;
     }
     in = apr_pstrmemdup(p, v, n);
     out = apr_palloc(p, (apr_size_t)apr_base64_decode_len(in) + 1);
@@ -537,7 +546,8 @@ static int w_checksum(jc_tus_w_t *w, jc_result_t *res, const char *hdr)
     while (*sp == ' ') {
         sp++;
     }
-    if (!*sp || strlen(sp) > 64 || !b64_value(sp, strlen(sp), w->pool)) {
+    /* a digest may hold NUL bytes: check the characters only */
+    if (!*sp || strlen(sp) > 64 || !b64_chars_ok(sp, strlen(sp))) {
         return jc_result_set(res, 400, "tus_checksum_invalid",
                              "Die Prüfsumme (Upload-Checksum) ist "
                              "ungültig.", "Upload-Checksum");
