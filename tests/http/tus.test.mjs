@@ -18,56 +18,13 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import * as tus from 'tus-js-client';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { freePort, waitUntil, sleep } from '../lib/util.mjs';
+import { waitUntil, sleep } from '../lib/util.mjs';
+import { cuttingProxy } from '../lib/tusproxy.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, sha256, citizenWithProfile, newDraft, storeDir, storeList, submit } from '../lib/uploads.mjs';
 
 const MAX_FILE = 16 * 1024 * 1024;
 const SIZE = 8 * 1024 * 1024;
-
-// A TCP proxy to the server that counts the bytes clients send and cuts
-// every connection (both sides) when the total crosses the next of
-// `cuts` (byte counts). Resolves { port, sent(), cutsDone(), close() }.
-export async function cuttingProxy(target, cuts) {
-    const port = await freePort();
-    let sent = 0;
-    const todo = [...cuts].sort((a, b) => a - b);
-    let done = 0;
-    const perConn = new Map();
-    const server = net.createServer((cs) => {
-        const ss = net.connect(target, '127.0.0.1');
-        let cut = false;
-        const kill = () => { cs.destroy(); if (!cut) ss.destroy(); };
-        cs.on('data', (d) => {
-            if (cut) return;
-            if (todo.length && sent + d.length >= todo[0]) {
-                cut = true;
-                const keep = todo.shift() - sent;
-                sent += keep;
-                done++;
-                // the link drops: what crossed it arrives (FIN to the
-                // server), the client's connection is reset
-                if (process.env.JC_TUS_DEBUG) console.log(`# cut at ${sent} (connection had ${perConn.get(cs)})`);
-                ss.end(d.subarray(0, keep));
-                cs.destroy();
-                return;
-            }
-            sent += d.length;
-            if (process.env.JC_TUS_DEBUG && d.length > 1000) perConn.set(cs, (perConn.get(cs) || 0) + d.length);
-            if (!ss.write(d)) { cs.pause(); ss.once('drain', () => cs.resume()); }
-        });
-        ss.on('data', (d) => { if (!cs.destroyed) cs.write(d); });
-        cs.on('error', kill);
-        ss.on('error', kill);
-        cs.on('close', kill);
-        ss.on('close', kill);
-    });
-    await new Promise((res) => server.listen(port, '127.0.0.1', res));
-    return {
-        port, sent: () => sent, cutsDone: () => done,
-        close: () => new Promise((res) => server.close(res))
-    };
-}
 
 // tus-js-client against base (the proxy or the server) as client c.
 function tusUpload(base, c, buf, metadata, extra = {}) {
@@ -137,6 +94,16 @@ describe('resumable uploads (tus 1.0.0)', () => {
         draft = await newDraft(cit.c, 'Geldleistung');
     });
 
+    test('the portal serves the same tus-js-client the tests use (htdocs/js/vendor, MIT licence beside it)', () => {
+        const top = path.resolve(import.meta.dirname, '..', '..');
+        const vendored = fs.readFileSync(path.join(top, 'htdocs/js/vendor/tus.min.js'));
+        const npm = fs.readFileSync(path.join(top, 'node_modules/tus-js-client/dist/tus.min.js'));
+        assert.equal(sha256(vendored), sha256(npm));
+        assert.match(fs.readFileSync(path.join(top, 'htdocs/js/vendor/tus-js-client.LICENSE'), 'utf8'), /MIT License/);
+        const version = JSON.parse(fs.readFileSync(path.join(top, 'node_modules/tus-js-client/package.json'))).version;
+        assert.match(fs.readFileSync(path.join(top, 'htdocs/js/vendor/README.md'), 'utf8'), new RegExp(`\\| ${version} \\|`));
+    });
+
     test('OPTIONS: version, extensions, checksum algorithms, maximum size (no session needed)', async () => {
         const c = h.env.client();
         const r = await c.request('OPTIONS', '/api/v1/uploads/tus', undefined, { origin: null });
@@ -152,7 +119,7 @@ describe('resumable uploads (tus 1.0.0)', () => {
         const env = h.env;
         const buf = samples.pdf(SIZE);
         const cuts = [0.12, 0.3, 0.5, 0.7, 0.88].map((f) => Math.floor(f * SIZE));
-        const proxy = await cuttingProxy(env.port, cuts);
+        const proxy = await cuttingProxy(env.port, { cuts });
         try {
             const base = `http://127.0.0.1:${proxy.port}`;
             const r = await tusUpload(base, cit.c, buf, { filename: 'Kontoauszug März.pdf', draft: String(draft) });

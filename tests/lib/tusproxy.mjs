@@ -1,0 +1,60 @@
+// A TCP proxy on a loopback port in front of the server that plays a link
+// which drops: it counts the bytes clients send and, each time the count
+// crosses the next of `cuts` (bytes), cuts every connection at that byte
+// -- what crossed the link before the cut reaches the server (FIN), the
+// client's connection is reset. Used by tests/http/tus.test.mjs,
+// tests/browser/tus-resume.test.mjs and bench/resume.mjs.
+//
+//   const p = await cuttingProxy(env.port, { cuts: [1e6, 3e6] });
+//   ... p.sent(), p.cutsDone(); p.arm() restarts the count (cuts count
+//   from there); onCut() (async) runs before each cut, with the client's
+//   data held back; await p.close();
+import net from 'node:net';
+import { freePort } from './util.mjs';
+
+export async function cuttingProxy(target, { port, cuts = [], onCut = null, armed = true } = {}) {
+    const listen = port || await freePort();
+    let sent = 0;
+    let todo = [...cuts].sort((a, b) => a - b);
+    let done = 0;
+    let on = armed;
+    const server = net.createServer((cs) => {
+        const ss = net.connect(target, '127.0.0.1');
+        let cut = false;
+        const kill = () => { cs.destroy(); if (!cut) ss.destroy(); };
+        const forward = (d) => {
+            sent += d.length;
+            if (!ss.write(d)) { cs.pause(); ss.once('drain', () => cs.resume()); }
+        };
+        cs.on('data', (d) => {
+            if (cut) return;
+            if (!on) { forward(d); return; }
+            if (todo.length && sent + d.length >= todo[0]) {
+                cut = true;
+                const keep = todo.shift() - sent;
+                sent += keep;
+                done++;
+                cs.pause();
+                Promise.resolve(onCut ? onCut() : null).finally(() => {
+                    ss.end(d.subarray(0, keep));
+                    cs.destroy();
+                });
+                return;
+            }
+            forward(d);
+        });
+        ss.on('data', (d) => { if (!cs.destroyed) cs.write(d); });
+        cs.on('error', kill);
+        ss.on('error', kill);
+        cs.on('close', kill);
+        ss.on('close', () => cs.destroy());
+    });
+    await new Promise((res) => server.listen(listen, '127.0.0.1', res));
+    return {
+        port: listen,
+        sent: () => sent,
+        cutsDone: () => done,
+        arm: (newCuts) => { sent = 0; done = 0; on = true; if (newCuts) todo = [...newCuts].sort((a, b) => a - b); },
+        close: () => new Promise((res) => { server.close(res); })
+    };
+}
