@@ -6,13 +6,15 @@
 // tests/browser/tus-resume.test.mjs and bench/resume.mjs.
 //
 //   const p = await cuttingProxy(env.port, { cuts: [1e6, 3e6] });
+//   mode 'rst': the server's side is reset too, so bytes still in flight
+//   (socket buffers between proxy and server) are lost, the worst case.
 //   ... p.sent(), p.cutsDone(); p.arm() restarts the count (cuts count
 //   from there); onCut() (async) runs before each cut, with the client's
 //   data held back; await p.close();
 import net from 'node:net';
 import { freePort } from './util.mjs';
 
-export async function cuttingProxy(target, { port, cuts = [], onCut = null, armed = true } = {}) {
+export async function cuttingProxy(target, { port, cuts = [], onCut = null, armed = true, mode = 'fin' } = {}) {
     const listen = port || await freePort();
     let sent = 0;
     let todo = [...cuts].sort((a, b) => a - b);
@@ -36,7 +38,12 @@ export async function cuttingProxy(target, { port, cuts = [], onCut = null, arme
                 done++;
                 cs.pause();
                 Promise.resolve(onCut ? onCut() : null).finally(() => {
-                    ss.end(d.subarray(0, keep));
+                    if (mode === 'rst') {
+                        ss.write(d.subarray(0, keep));
+                        ss.resetAndDestroy();
+                    } else {
+                        ss.end(d.subarray(0, keep));
+                    }
                     cs.destroy();
                 });
                 return;
