@@ -114,7 +114,10 @@ export function sendFileResumable(f, file, draft, opts) {
         endpoint: location.origin + '/api/v1/uploads/tus',
         headers: csrf ? { 'X-CSRF-Token': csrf, Accept: 'application/json' } : { Accept: 'application/json' },
         metadata: { filename: f.name, draft: String(draft) },
-        retryDelays: [0, 500, 1000, 2000, 3000, 5000, 10000],
+        // about 40 s of retries (+ up to 3 s per HEAD): a link that died
+        // silently leaves the server's PATCH waiting until its body timeout
+        // (RequestReadTimeout body=20) releases the upload
+        retryDelays: [0, 1000, 3000, 5000, 10000, 10000, 10000],
         storeFingerprintForResuming: false,
         removeFingerprintOnSuccess: true,
         onProgress: (sent, total) => {
