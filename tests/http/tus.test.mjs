@@ -321,6 +321,46 @@ describe('resumable uploads (tus 1.0.0)', () => {
             { timeoutMs: 15000 });
     });
 
+    test('bytes past the stored offset (a crash between write and UPDATE) are cut off by the next PATCH', async () => {
+        const env = h.env;
+        const buf = samples.pdf(6000);
+        const loc = await create(cit.c, draft, buf.length);
+        assert.equal((await patch(cit.c, loc, 0, buf.subarray(0, 2000))).status, 204);
+        const row = await tusRow(env, loc);
+        fs.appendFileSync(spoolPath(env, row.spool_id), Buffer.from('garbage that was never acknowledged'));
+        const hd = await head(cit.c, loc);
+        assert.equal(hd.headers.get('upload-offset'), '2000');
+        const r = await patch(cit.c, loc, 2000, buf.subarray(2000));
+        assert.equal(r.status, 204, r.text);
+        const f = (await env.db.query(`SELECT sha256 FROM upload_file WHERE id = ${Number(r.headers.get('jobcenter-file-id'))}`))[0];
+        assert.equal(f.sha256, sha256(buf));
+    });
+
+    test('creation refuses another account\'s draft (404) and an upload without a draft (400); nothing created', async () => {
+        const env = h.env;
+        const n = Number(await env.db.scalar('SELECT count(*) FROM tus_upload'));
+        const tmp = storeList(env, 'tmp');
+        const otherDraft = await newDraft(other.c, 'Vermittlung');
+        const meta = (d) => `filename ${Buffer.from('x.pdf').toString('base64')}`
+            + (d ? `,draft ${Buffer.from(String(d)).toString('base64')}` : '');
+        let r = await cit.c.request('POST', '/api/v1/uploads/tus', undefined,
+            { csrf: true, headers: tusHeaders({ 'Upload-Length': '1000', 'Upload-Metadata': meta(otherDraft) }) });
+        assert.equal(r.status, 404, r.text);
+        r = await cit.c.request('POST', '/api/v1/uploads/tus', undefined,
+            { csrf: true, headers: tusHeaders({ 'Upload-Length': '1000', 'Upload-Metadata': meta(null) }) });
+        assert.equal(r.status, 400, r.text);
+        assert.equal(r.error.code, 'draft_missing');
+        r = await cit.c.request('POST', '/api/v1/uploads/tus', undefined,
+            { csrf: true, headers: tusHeaders({ 'Upload-Metadata': meta(draft) }) });
+        assert.equal(r.status, 400, r.text);
+        assert.equal(r.error.code, 'tus_length_missing');
+        r = await cit.c.request('POST', '/api/v1/uploads/tus', undefined,
+            { csrf: null, headers: tusHeaders({ 'Upload-Length': '1000', 'Upload-Metadata': meta(draft) }) });
+        assert.equal(r.status, 403, r.text);
+        assert.equal(Number(await env.db.scalar('SELECT count(*) FROM tus_upload')), n);
+        assert.deepEqual(storeList(env, 'tmp'), tmp);
+    });
+
     test('a finished upload is a file of the draft: submit gives the receipt with it', async () => {
         const env = h.env;
         const files = Number(await env.db.scalar(`SELECT count(*) FROM upload_file WHERE draft_id = ${draft}`));
@@ -330,6 +370,18 @@ describe('resumable uploads (tus 1.0.0)', () => {
         assert.equal(r.json.files, files);
         const rec = await cit.c.request('GET', r.json.receipt.replace(/^\/?/, '/'), undefined, {});
         assert.equal(rec.status, 200);
+    });
+
+    test('"Konto löschen" with an unfinished upload: the account goes, the watchdog removes row and spool file', async () => {
+        const env = h.env;
+        const d = await newDraft(other.c, 'Geldleistung');
+        const loc = await create(other.c, d, 5000);
+        assert.equal((await patch(other.c, loc, 0, samples.pdf(5000).subarray(0, 1000))).status, 204);
+        const row = await tusRow(env, loc);
+        const r = await other.c.post('/api/v1/konto/loeschen', { password: other.password, confirm: true }, { csrf: true });
+        assert.equal(r.status, 204, r.text);
+        await waitUntil(async () => (await env.db.query(`SELECT id FROM tus_upload WHERE id = ${Number(row.id)}`)).length === 0
+            && spoolSize(env, row.spool_id) === -1, { timeoutMs: 15000 });
     });
 
     logTest();
