@@ -831,6 +831,25 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
         return too_many(res, cfg, p);
     }
     if (rc == JC_DB_OK) {
+        /* the day's allowance again: POST uploads/files does not know the
+         * bytes unfinished uploads announced, so both together could
+         * store more than JobcenterUploadMaxBytesPerDay */
+        apr_int64_t since = now - 86400, used = 0;
+
+        args[0] = &t->account_id;
+        args[1] = &since;
+        rc = jc_db_select1(db, &row, "jc_up_bytes_since", args, p);
+        if (rc == JC_DB_OK) {
+            jc_db_col_i64(&row, 0, &used, 0);
+            if (used + size > cfg->max_day) {
+                jc_db_rollback(db, p);
+                unlink(dest);
+                w_drop(w, db, t, p);
+                return daily_limit(res);
+            }
+        }
+    }
+    if (rc == JC_DB_OK) {
         args[0] = &t->account_id;
         args[1] = &t->draft_id;
         args[2] = store_id;
