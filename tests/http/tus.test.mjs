@@ -18,7 +18,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import * as tus from 'tus-js-client';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { waitUntil, sleep } from '../lib/util.mjs';
+import { waitUntil } from '../lib/util.mjs';
 import { cuttingProxy } from '../lib/tusproxy.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, sha256, citizenWithProfile, newDraft, storeDir, storeList, submit } from '../lib/uploads.mjs';
@@ -275,7 +275,9 @@ describe('resumable uploads (tus 1.0.0)', () => {
             + `X-CSRF-Token: ${cit.c.csrf}\r\nOrigin: ${cit.c.base}\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n`
             + `Content-Type: application/offset+octet-stream\r\nContent-Length: ${buf.length}\r\n\r\n`);
         s.write(buf.subarray(0, 100000));
-        await sleep(300);
+        // the first PATCH holds the lock once it writes
+        const spool = (await tusRow(env, loc)).spool_id;
+        await waitUntil(() => spoolSize(env, spool) === 100000, { timeoutMs: 10000, what: 'the first PATCH writing' });
         const r = await patch(cit.c, loc, 0, buf);
         assert.equal(r.status, 423, r.text);
         assert.equal(r.error.code, 'upload_locked');
