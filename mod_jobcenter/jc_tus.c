@@ -560,10 +560,10 @@ static int w_checksum(jc_tus_w_t *w, jc_result_t *res, const char *hdr)
     return 0;
 }
 
-int jc_tus_w_open(jc_tus_w_t **out, jc_result_t *res,
-                  const jc_upload_cfg_t *cfg, const jc_tus_t *t,
+int jc_tus_w_open(jc_tus_w_t **out, jc_result_t *res, jc_db_t *db,
+                  const jc_upload_cfg_t *cfg, jc_tus_t *t,
                   apr_off_t client_offset, const char *checksum,
-                  apr_pool_t *p)
+                  apr_int64_t now, apr_pool_t *p)
 {
     jc_tus_w_t *w = apr_pcalloc(p, sizeof(*w));
     struct stat st;
@@ -597,8 +597,12 @@ int jc_tus_w_open(jc_tus_w_t **out, jc_result_t *res,
                                                     w->path, &rv));
     }
     apr_pool_cleanup_register(p, w, w_cleanup, apr_pool_cleanup_null);
-    /* the offset is compared under the lock: a PATCH that ended a moment
-     * ago has stored its offset by now */
+    /* the row again, under the lock: a PATCH that ended since it was read
+     * has stored its offset by now (comparing with the older one would
+     * cut that PATCH's bytes off) */
+    if (jc_tus_get(db, res, t, t->account_id, t->token, now, p) != 200) {
+        return res->status;
+    }
     if (t->file_id > 0 || client_offset != t->offset) {
         jc_result_set(res, 409, "tus_offset_mismatch", "Die Übertragung "
                       "wird an der falschen Stelle fortgesetzt. Sie wird "

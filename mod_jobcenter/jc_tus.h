@@ -96,15 +96,16 @@ json_t *jc_tus_file_json(jc_db_t *db, const jc_tus_t *t, apr_pool_t *p);
 typedef struct jc_tus_w jc_tus_w_t;
 
 /* Begin a PATCH of t at the client's offset: lock the spool file (423
- * upload_locked if another request holds it), compare the offset (409
+ * upload_locked if another request holds it), read the row again (t is
+ * updated: a PATCH may have ended since it was read), compare the offset (409
  * tus_offset_mismatch), check the Upload-Checksum header (NULL = none;
  * 400 tus_checksum_unsupported / tus_checksum_invalid), cut the file back
  * to the stored offset and hash the stored prefix again. 0 or the error
  * status (res set). The lock ends with p or jc_tus_w_end. */
-int jc_tus_w_open(jc_tus_w_t **out, jc_result_t *res,
-                  const jc_upload_cfg_t *cfg, const jc_tus_t *t,
+int jc_tus_w_open(jc_tus_w_t **out, jc_result_t *res, jc_db_t *db,
+                  const jc_upload_cfg_t *cfg, jc_tus_t *t,
                   apr_off_t client_offset, const char *checksum,
-                  apr_pool_t *p);
+                  apr_int64_t now, apr_pool_t *p);
 
 /* Append body bytes (at most JC_STORE_IOV_MAX buffers): 0, or 413 (past
  * Upload-Length), 415 (type), 500/507 (store); jc_tus_w_result tells. */

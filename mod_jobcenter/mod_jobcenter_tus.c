@@ -263,7 +263,7 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
                              "der Daten (Upload-Offset) fehlt oder ist "
                              "ungültig.", "Upload-Offset");
     }
-    if (citizen_gate(c, res) != 200 || load(c, res, &t) != 200) {
+    if (load(c, res, &t) != 200) {
         r->connection->keepalive = AP_CONN_CLOSE;
         return res->status;
     }
@@ -274,9 +274,12 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
                              "mehr Daten gesendet, als für diese Datei "
                              "angemeldet sind.", "Upload-Length");
     }
-    if (jc_tus_w_open(&w, res, &c->conf->upload, &t, off,
+    /* the lock as early as possible: a HEAD after a drop waits for a PATCH
+     * only once it holds the lock (docs/internals.md) */
+    if (jc_tus_w_open(&w, res, &c->db, &c->conf->upload, &t, off,
                       apr_table_get(r->headers_in, "Upload-Checksum"),
-                      r->pool)) {
+                      c->now, r->pool)
+        || citizen_gate(c, res) != 200) {
         r->connection->keepalive = AP_CONN_CLOSE;
         if (res->status == 409) {
             set_off(r, "Upload-Offset", t.offset);

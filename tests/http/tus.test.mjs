@@ -2,7 +2,8 @@
 // tus-js-client (npm) uploads 8 MiB through a TCP proxy on a loopback port
 // that cuts the connection five times mid-upload; the client resumes from
 // the stored offset each time, the stored document's SHA-256 matches, and
-// the bytes sent in total stay within 1.1 x the file. Then the protocol's
+// the bytes sent in total stay within 1.25 x the file (1.0005 x normally).
+// Then the protocol's
 // refusals, each checked to change nothing: a wrong offset (409), another
 // account (404 for HEAD, PATCH, DELETE), a checksum mismatch (460), an
 // Upload-Length above the limit (413 before any byte), a disguised type
@@ -126,7 +127,14 @@ describe('resumable uploads (tus 1.0.0)', () => {
             assert.equal(proxy.cutsDone(), 5, 'the proxy cut 5 times');
             const ratio = proxy.sent() / SIZE;
             console.log(`# tus: ${SIZE} bytes, ${proxy.cutsDone()} cuts, ${proxy.sent()} bytes sent (${ratio.toFixed(4)} x)`);
-            assert.ok(ratio <= 1.1, `sent ${ratio} x the file`);
+            // 1.0005 x in a normal run; the bench's target (<= 1.1 at 50 MiB)
+            // is checked by bench/resume.mjs. Here 1.25: on a loaded
+            // machine a PATCH may be cut before its handler took the lock
+            // (the bytes wait in loopback buffers), then the HEAD after the
+            // cut cannot wait for it and the next PATCH is refused after
+            // pushing up to ~1.5 MB (docs/internals.md, "HEAD waits")
+            assert.ok(ratio <= 1.25, `sent ${ratio} x the file\n${proxy.events().join('\n')}\n`
+                + env.errorLog().split('\n').filter((l) => /JC0033|JC0010[12]/.test(l)).slice(-40).join('\n'));
             const loc = new URL(r.up.url).pathname;
             const row = await tusRow(env, loc);
             assert.equal(Number(row.account_id), cit.id);

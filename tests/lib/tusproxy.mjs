@@ -20,9 +20,21 @@ export async function cuttingProxy(target, { port, cuts = [], onCut = null, arme
     let todo = [...cuts].sort((a, b) => a - b);
     let done = 0;
     let on = armed;
+    let conns = 0;
+    const events = [];      // what happened, per connection (for failures)
     const server = net.createServer((cs) => {
         const ss = net.connect(target, '127.0.0.1');
         let cut = false;
+        let mine = 0;
+        const id = ++conns;
+        const note = (m) => { if (events.length < 2000) events.push(`${id}: ${m}`); };
+        cs.on('data', (d) => {
+            mine += d.length;
+            const head = d.subarray(0, 16).toString('latin1');
+            if (/^[A-Z]+ \//.test(head)) note(`> ${head.split(' ')[0]} at ${sent}`);
+        });
+        ss.on('data', (d) => { if (d.subarray(0, 5).toString('latin1') === 'HTTP/') note(`< ${d.subarray(9, 12)}`); });
+        cs.on('close', () => note(`closed after ${mine} bytes${cut ? ' (cut)' : ''}`));
         const kill = () => { cs.destroy(); if (!cut) ss.destroy(); };
         const forward = (d) => {
             sent += d.length;
@@ -61,6 +73,7 @@ export async function cuttingProxy(target, { port, cuts = [], onCut = null, arme
         port: listen,
         sent: () => sent,
         cutsDone: () => done,
+        events: () => events.slice(),
         arm: (newCuts) => { sent = 0; done = 0; on = true; if (newCuts) todo = [...newCuts].sort((a, b) => a - b); },
         close: () => new Promise((res) => { server.close(res); })
     };
