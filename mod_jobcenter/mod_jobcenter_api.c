@@ -595,7 +595,9 @@ static const jc_route_t routes[] = {
     { M_OPTIONS, "uploads/tus", R_ANON, B_NONE, 0, jc_route_tus_options },
     { M_POST, "uploads/tus", R_AUTH, B_STREAM, 1, jc_route_tus_create },
     { M_GET, "uploads/tus/#", R_AUTH, B_NONE, 1, jc_route_tus_get },
-    { M_PATCH, "uploads/tus/#", R_AUTH, B_STREAM, 1, jc_route_tus_patch },
+    /* PATCH: 2 = the handler takes a connection only around its own
+     * statements, not for the minutes a slow body may take */
+    { M_PATCH, "uploads/tus/#", R_AUTH, B_STREAM, 2, jc_route_tus_patch },
     { M_DELETE, "uploads/tus/#", R_AUTH, B_NONE, 1, jc_route_tus_delete },
     { M_GET, "staff/uploads", R_STAFF, B_NONE, 1, jc_route_up_inbox },
     { M_GET, "staff/uploads/file", R_STAFF, B_NONE, 1,

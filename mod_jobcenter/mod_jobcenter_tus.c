@@ -116,6 +116,51 @@ static int load(jc_call_t *c, jc_result_t *res, jc_tus_t *t)
                       c->r->pool);
 }
 
+/* A PATCH body may take minutes on a slow link: the PATCH route does not
+ * get the request's mod_dbd connection (route flag 2; only the session
+ * check takes one, on a cache miss, and then that one is used). Without
+ * it, a connection of the pool is taken around the statements before and
+ * after the body and given back in between. */
+typedef struct {
+    request_rec *r;
+    ap_dbd_t *dbd;              /* the connection held, or NULL           */
+} tus_dbh_t;
+
+static apr_status_t dbh_cleanup(void *data)
+{
+    tus_dbh_t *h = data;
+
+    if (h->dbd) {
+        jc_dbd_release(h->r->server, h->dbd);
+        h->dbd = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* c->db bound to a connection: the request's (kept) or one of the pool
+ * (h). 0, or 503 in res. */
+static int db_take(jc_call_t *c, tus_dbh_t *h, jc_result_t *res)
+{
+    if (c->db.driver) {
+        return 0;
+    }
+    h->dbd = jc_dbd_open_wait(c->r->pool, c->r->server, 3);
+    if (!h->dbd) {
+        return jc_result_unavailable(res, "no database connection");
+    }
+    jc_db_bind(&c->db, h->dbd);
+    return 0;
+}
+
+static void db_give(jc_call_t *c, tus_dbh_t *h)
+{
+    if (h->dbd) {
+        jc_dbd_release(c->r->server, h->dbd);
+        h->dbd = NULL;
+        memset(&c->db, 0, sizeof(c->db));
+    }
+}
+
 /* ---- routes ------------------------------------------------------------ */
 
 /* OPTIONS uploads/tus: what the server supports (no session). */
@@ -245,9 +290,13 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
     json_t *file = NULL;
     apr_status_t rv = APR_SUCCESS;
     int eos = 0, st = 0;
+    tus_dbh_t *dbh = apr_pcalloc(r->pool, sizeof(*dbh));
     jc_tus_t t;
 
     *out = NULL;
+    dbh->r = r;
+    apr_pool_cleanup_register(r->pool, dbh, dbh_cleanup,
+                              apr_pool_cleanup_null);
     if (!tus_version_ok(c, res)) {
         return res->status;
     }
@@ -263,7 +312,7 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
                              "der Daten (Upload-Offset) fehlt oder ist "
                              "ungültig.", "Upload-Offset");
     }
-    if (load(c, res, &t) != 200) {
+    if (db_take(c, dbh, res) || load(c, res, &t) != 200) {
         r->connection->keepalive = AP_CONN_CLOSE;
         return res->status;
     }
@@ -286,6 +335,7 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
         }
         return res->status;
     }
+    db_give(c, dbh);            /* not held while the body streams */
     /* read like the other uploads: blocks, each handed over and dropped */
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     while (!eos && !st) {
@@ -341,8 +391,14 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
                       " bytes; the offset is kept", t.token,
                       jc_tus_w_bytes(w));
     }
+    if (db_take(c, dbh, res)) {
+        /* the bytes stay in the spool file past the stored offset: the
+         * next PATCH cuts them off */
+        return res->status;
+    }
     st = jc_tus_w_finish(w, &c->db, res, &t, eos && !st, &file,
                          &c->conf->upload, c->now, r->pool);
+    db_give(c, dbh);
     set_off(r, "Upload-Offset", t.offset);
     set_expires(r, t.expires_at);
     if (st != 204) {
