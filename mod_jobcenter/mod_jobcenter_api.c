@@ -803,21 +803,32 @@ static int path_match(const char *pat, const char *path, apr_int64_t *id)
 static const jc_route_t *find_route(request_rec *r, const char *path,
                                     const char **allow, apr_int64_t *id)
 {
+    static const int order[] = { M_GET, M_POST, M_PATCH, M_DELETE,
+                                 M_OPTIONS };
     const jc_route_t *rt;
     const char *list = NULL;
+    unsigned seen = 0;
+    size_t i;
 
     *allow = NULL;
     for (rt = routes; rt->path; rt++) {
-        const char *m;
-
         if (!path_match(rt->path, path, id)) {
             continue;
         }
         if (rt->method == r->method_number) {
             return rt;
         }
-        m = rt->method == M_GET ? "GET, HEAD"
-            : ap_method_name_of(r->pool, rt->method);
+        seen |= 1u << rt->method;
+    }
+    /* Allow in a fixed order: "GET, HEAD, POST", ... */
+    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        const char *m;
+
+        if (!(seen & (1u << order[i]))) {
+            continue;
+        }
+        m = order[i] == M_GET ? "GET, HEAD"
+            : ap_method_name_of(r->pool, order[i]);
         list = list ? apr_pstrcat(r->pool, list, ", ", m, NULL) : m;
     }
     *allow = list;

@@ -114,6 +114,13 @@ describe('resumable uploads (tus 1.0.0)', () => {
         assert.deepEqual(r.headers.get('tus-extension').split(','), ['creation', 'termination', 'checksum', 'expiration']);
         assert.equal(r.headers.get('tus-checksum-algorithm'), 'sha1,sha256');
         assert.equal(r.headers.get('tus-max-size'), String(MAX_FILE));
+        // other methods: 405 with what the path takes
+        const g = await c.get('/api/v1/uploads/tus');
+        assert.equal(g.status, 405);
+        assert.equal(g.headers.get('allow'), 'POST, OPTIONS');
+        const p = await c.request('PUT', `/api/v1/uploads/tus/${'a'.repeat(32)}`, undefined, {});
+        assert.equal(p.status, 405);
+        assert.equal(p.headers.get('allow'), 'GET, HEAD, PATCH, DELETE');
     });
 
     test('tus-js-client: 8 MiB through a proxy that cuts the connection 5 times; resumes, SHA-256 matches, <= 1.1x sent', async () => {
