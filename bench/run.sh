@@ -42,6 +42,11 @@
 #            /me at -c256 with max_connections 100 directly (named and unnamed
 #            statements) and behind PgBouncer in transaction mode (unnamed):
 #            req/s, non-2xx; named vs unnamed at -c32 (PGB_TX_POOL, PGB_TX_ROUNDS)
+# resume     (only when named) bench/resume.mjs (issue 18): tus-js-client uploads
+#            RESUME_MIB (50) MiB to /api/v1/uploads/tus through a proxy that drops
+#            the link RESUME_DROPS (5) times: bytes the client sent in total / the
+#            file (target <= 1.1), drops that deliver what crossed (fin) and that
+#            lose what was in flight (rst), and without drops
 # callgrind  instructions per request: apache2 -X under callgrind, ab -k -c1,
 #            (Ir(N2)-Ir(N1))/(N2-N1) for static, /me (SQLite), mod_session_dbd (SQLite).
 #
@@ -67,7 +72,7 @@ source "$HERE/growth.sh"
 ALL_PHASES=(http login callgrind upload cluster)
 # soak (10 min per database), growth (fills up to 1,000,000 rows) and
 # stall (bench/stall.mjs, issue 20) only when named
-KNOWN_PHASES=("${ALL_PHASES[@]}" soak growth stall scan)
+KNOWN_PHASES=("${ALL_PHASES[@]}" soak growth stall scan resume)
 PHASES=("$@"); [[ ${#PHASES[@]} -gt 0 ]] || PHASES=("${ALL_PHASES[@]}")
 for p in "${PHASES[@]}"; do
   [[ " ${KNOWN_PHASES[*]} " == *" $p "* ]] || die "unknown phase '$p' (phases: ${KNOWN_PHASES[*]})"
@@ -549,6 +554,9 @@ has_phase growth && phase_growth
 # stall: its own servers and PostgreSQL through the test harness
 has_phase stall && { log "== phase stall =="; STALL_OUT=$RES/stall.txt \
   node --test-reporter=dot "$HERE/stall.mjs" > "$RES/stall.log" 2>&1 || log "stall: see $RES/stall.log"; }
+# resume: its own server through the test harness (issue 18)
+has_phase resume && { log "== phase resume =="; RESUME_OUT=$RES/resume.txt \
+  node --test-reporter=dot "$HERE/resume.mjs" > "$RES/resume.log" 2>&1 || log "resume: see $RES/resume.log"; }
 
 # ======================================================================================
 # summary
@@ -708,6 +716,9 @@ summary() {
   fi
   if has_phase stall; then
     echo; echo "-- stall (bench/stall.mjs) --"; cat "$RES/stall.txt" 2>/dev/null || echo "no figures: $RES/stall.log"
+  fi
+  if has_phase resume; then
+    echo; echo "-- resume (bench/resume.mjs) --"; cat "$RES/resume.txt" 2>/dev/null || echo "no figures: $RES/resume.log"
   fi
   echo
   echo "runtime: $(( $(date +%s) - T0 )) s; load average at start / end: $(awk -F': ' '/^load at start/{print $2}' "$RES/machine.txt") / $(cut -d' ' -f1-3 /proc/loadavg); raw output: $RES"

@@ -1095,7 +1095,8 @@ void jc_konto_delete(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         "jc_konto_del_challenges", "jc_konto_del_online_hist",
         "jc_konto_del_online", "jc_konto_fsc_unlink", "jc_konto_conv_unlink",
         "jc_konto_sub_unlink", "jc_konto_file_unlink",
-        "jc_konto_draft_unlink", "jc_konto_del_account"
+        "jc_konto_draft_unlink", "jc_konto_tus_unlink",
+        "jc_konto_del_account"
     };
     apr_int64_t id = s->account_id, cust = 0;
     const char *phc = NULL;

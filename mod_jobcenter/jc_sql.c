@@ -562,6 +562,49 @@ static const jc_sql_stmt_t statements[] = {
     /* plan: periodic */
     { "jc_scan_drop",
       "DELETE FROM upload_file WHERE id = %lld AND scan_hold = 1" },
+    /* resumable uploads (jc_tus, tus 1.0.0): one row per upload */
+    /* plan: hot */
+    { "jc_tus_insert",
+      "INSERT INTO tus_upload (token, account_id, draft_id, spool_id, name, "
+      "length, created_at, expires_at) VALUES (%s, %lld, %lld, %s, %s, "
+      "%lld, %lld, %lld) RETURNING id" },
+    /* plan: hot */
+    { "jc_tus_get",
+      "SELECT id, token, account_id, draft_id, spool_id, name, length, "
+      "upload_offset, file_id, expires_at FROM tus_upload "
+      "WHERE token = %s AND account_id = %lld" },
+    /* unfinished uploads of the account: bytes announced, and how many
+     * go into the draft */
+    /* plan: hot */
+    { "jc_tus_pending",
+      "SELECT COALESCE(SUM(length), 0), "
+      "COALESCE(SUM(CASE WHEN draft_id = %lld THEN 1 ELSE 0 END), 0) "
+      "FROM tus_upload WHERE account_id = %lld AND file_id IS NULL "
+      "AND expires_at > %lld" },
+    /* plan: hot */
+    { "jc_tus_offset",
+      "UPDATE tus_upload SET upload_offset = %lld WHERE id = %lld "
+      "AND upload_offset = %lld AND file_id IS NULL" },
+    /* plan: hot */
+    { "jc_tus_done",
+      "UPDATE tus_upload SET upload_offset = %lld, file_id = %lld "
+      "WHERE id = %lld AND file_id IS NULL" },
+    /* plan: hot */
+    { "jc_tus_delete",
+      "DELETE FROM tus_upload WHERE id = %lld" },
+    /* plan: hot */
+    { "jc_tus_file",
+      "SELECT id, name, mime, size, sha256 FROM upload_file WHERE id = %lld" },
+    /* housekeeping: a batch of expired uploads (their drafts' expiry, or
+     * 0 after "Konto löschen") */
+    /* plan: periodic */
+    { "jc_tus_expired",
+      "SELECT id, spool_id FROM tus_upload WHERE expires_at <= %lld "
+      "ORDER BY expires_at, id LIMIT " JC_PURGE_BATCH_SQL },
+    /* plan: hot */
+    { "jc_konto_tus_unlink",
+      "UPDATE tus_upload SET account_id = NULL, expires_at = 0 "
+      "WHERE account_id = %lld" },
     /* store reconcile (jc_store_check): is a store id named by a row;
      * the rows that name store files, by id, created up to a time, in
      * pages of JC_SC_PAGE */

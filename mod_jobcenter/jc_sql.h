@@ -5,7 +5,7 @@
 #define JC_SQL_H
 
 /* Schema version this build expects in jc_schema.version. */
-#define JC_SCHEMA_VERSION 12
+#define JC_SCHEMA_VERSION 13
 
 /* Rows per housekeeping batch: every purge statement deletes at most this
  * many rows (one short write transaction each); jc_purge_run repeats a

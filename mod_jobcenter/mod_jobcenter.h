@@ -363,6 +363,16 @@ jc_route_fn jc_route_up_inbox;
 jc_route_fn jc_route_up_staff_file;
 jc_route_fn jc_route_up_status;
 
+/* mod_jobcenter_tus.c: resumable uploads (tus 1.0.0) and their
+ * housekeeping (called by the upload watchdog). */
+jc_route_fn jc_route_tus_options;
+jc_route_fn jc_route_tus_create;
+jc_route_fn jc_route_tus_get;
+jc_route_fn jc_route_tus_patch;
+jc_route_fn jc_route_tus_delete;
+void jc_tus_tick(server_rec *s, jc_db_t *db, apr_int64_t now,
+                 apr_pool_t *p);
+
 /* mod_jobcenter_outbox.c: register the watchdog callback. */
 apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf);
 

@@ -605,6 +605,15 @@ static const jc_route_t routes[] = {
     { M_GET, "uploads/receipt", R_AUTH, B_NONE, 1, jc_route_up_receipt },
     { M_GET, "uploads/submissions", R_AUTH, B_NONE, 1, jc_route_up_list },
     { M_POST, "receipts/verify", R_ANON, B_JSON, 1, jc_route_up_verify },
+    /* resumable uploads, tus 1.0.0 (mod_jobcenter_tus.c): '#' is an
+     * upload's 32-hex token; OPTIONS (capabilities) needs no session */
+    { M_OPTIONS, "uploads/tus", R_ANON, B_NONE, 0, jc_route_tus_options },
+    { M_POST, "uploads/tus", R_AUTH, B_STREAM, 1, jc_route_tus_create },
+    { M_GET, "uploads/tus/#", R_AUTH, B_NONE, 1, jc_route_tus_get },
+    /* PATCH: 2 = the handler takes a connection only around its own
+     * statements, not for the minutes a slow body may take */
+    { M_PATCH, "uploads/tus/#", R_AUTH, B_STREAM, 2, jc_route_tus_patch },
+    { M_DELETE, "uploads/tus/#", R_AUTH, B_NONE, 1, jc_route_tus_delete },
     { M_GET, "staff/uploads", R_STAFF, B_NONE, 1, jc_route_up_inbox },
     { M_GET, "staff/uploads/file", R_STAFF, B_NONE, 1,
       jc_route_up_staff_file },
@@ -782,10 +791,26 @@ static int state_refused(request_rec *r, const jc_route_t *rt,
 }
 
 /* Match a route path against the request path: a '*' segment of the
- * route matches one segment of 1..18 digits, stored in *id. */
+ * route matches one segment of 1..18 digits, stored in *id; a '#'
+ * segment one of exactly 32 lower-case hex characters (a token the
+ * handler reads from the URI). */
 static int path_match(const char *pat, const char *path, apr_int64_t *id)
 {
     while (*pat && *path) {
+        if (*pat == '#') {
+            int n = 0;
+
+            while ((*path >= '0' && *path <= '9')
+                   || (*path >= 'a' && *path <= 'f')) {
+                path++;
+                n++;
+            }
+            if (n != 32) {
+                return 0;
+            }
+            pat++;
+            continue;
+        }
         if (*pat == '*') {
             const char *s = path;
 
@@ -811,8 +836,12 @@ static int path_match(const char *pat, const char *path, apr_int64_t *id)
 static const jc_route_t *find_route(request_rec *r, const char *path,
                                     const char **allow, apr_int64_t *id)
 {
+    static const int order[] = { M_GET, M_POST, M_PATCH, M_DELETE,
+                                 M_OPTIONS };
     const jc_route_t *rt;
-    int get = 0, post = 0;
+    const char *list = NULL;
+    unsigned seen = 0;
+    size_t i;
 
     *allow = NULL;
     for (rt = routes; rt->path; rt++) {
@@ -822,17 +851,20 @@ static const jc_route_t *find_route(request_rec *r, const char *path,
         if (rt->method == r->method_number) {
             return rt;
         }
-        if (rt->method == M_GET) {
-            get = 1;
-        }
-        else {
-            post = 1;
-        }
+        seen |= 1u << rt->method;
     }
-    if (get || post) {
-        *allow = get && post ? "GET, HEAD, POST" : get ? "GET, HEAD"
-                                                       : "POST";
+    /* Allow in a fixed order: "GET, HEAD, POST", ... */
+    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        const char *m;
+
+        if (!(seen & (1u << order[i]))) {
+            continue;
+        }
+        m = order[i] == M_GET ? "GET, HEAD"
+            : ap_method_name_of(r->pool, order[i]);
+        list = list ? apr_pstrcat(r->pool, list, ", ", m, NULL) : m;
     }
+    *allow = list;
     return NULL;
 }
 
@@ -881,7 +913,7 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
         return fail(r, 404, "not_found", "Diese Adresse gibt es nicht.",
                     NULL);
     }
-    mutating = rt->method != M_GET;
+    mutating = rt->method != M_GET && rt->method != M_OPTIONS;
     if (!query_nul_free(r, &bad_param)) {
         return fail(r, 422, "parameter_invalid", "Ein Parameter der Adresse "
                     "enthält ein unzulässiges Zeichen.", bad_param);

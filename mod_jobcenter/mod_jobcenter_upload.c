@@ -822,6 +822,7 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
                          "upload drafts: removed %u draft(s) older than "
                          "24 h", n);
         }
+        jc_tus_tick(s, &db, now, p);   /* expired resumable uploads */
         store_reconcile(wd, conf, now, &db, p);
         scan_held(s, conf, now, &db, p);
         jc_dbd_release(s, dbd);

@@ -1,7 +1,7 @@
 // dokumente-hochladen.html: the seed's "Dokumente hochladen" (steps 2-6).
 // 1. choose the area (POST /api/v1/uploads/drafts),
-// 2. add files: each one is sent as the raw request body with XHR (so the
-//    browser reports upload progress) to /api/v1/uploads/files?draft=&name=,
+// 2. add files: each one is sent resumably with tus-js-client (tus 1.0.0,
+//    /api/v1/uploads/tus; resumed after a broken connection or offline),
 //    with a progress bar and a remove button,
 // 3. "Weiter zum nächsten Schritt": optional message (at most 1000
 //    characters, counted as characters), "Absenden" ("N Dokument(e) an
@@ -11,7 +11,7 @@
 
 import { dropArea } from './drop-area.js';
 import { api, errorMessage, errorCode } from './api.js';
-import { fileItem, markFailed, mb, sendFile } from './upload-files.js';
+import { fileItem, markFailed, mb, sendFileResumable } from './upload-files.js';
 import { requireFullSession } from './session-guard.js';
 import { byId, show, showError, clearMessages } from './ui.js';
 import { renderNotice } from './online-notice.js';
@@ -94,7 +94,7 @@ function fail(f, text) {
 }
 
 function send(f, file) {
-    sendFile(f, file, state.draft.draft, {
+    sendFileResumable(f, file, state.draft.draft, {
         status: byId('file-status'),
         done: refresh,
         fail,

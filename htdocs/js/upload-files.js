@@ -94,3 +94,91 @@ export function sendFile(f, file, draft, { status, done, fail, refusedText, unre
     });
     xhr.send(file);
 }
+
+// The same upload, resumable: the tus 1.0.0 protocol with tus-js-client
+// (js/vendor/tus.min.js, loaded as a classic script before the page's
+// module; MIT, see js/vendor/tus-js-client.LICENSE) against
+// /api/v1/uploads/tus. A broken connection is resumed from the last byte
+// the server stored: at once when the browser is still online (the
+// client's retries: HEAD for the offset, then PATCH from there), else as
+// soon as it is online again. Without tus-js-client (or an old browser)
+// it falls back to sendFile. f.xhr.abort() ends the upload and tells the
+// server to drop it (termination).
+export function sendFileResumable(f, file, draft, opts) {
+    const tus = window.tus;
+    if (!tus || !tus.isSupported) return sendFile(f, file, draft, opts);
+    const { status, done, fail, refusedText, unreachableText } = opts;
+    let waiting = null;
+    const resumeText = mb(f.size) + ' – Verbindung unterbrochen, die Übertragung wird fortgesetzt, '
+        + 'sobald die Verbindung wieder besteht …';
+    const csrf = getCsrfToken();
+    const up = new tus.Upload(file, {
+        endpoint: location.origin + '/api/v1/uploads/tus',
+        headers: csrf ? { 'X-CSRF-Token': csrf, Accept: 'application/json' } : { Accept: 'application/json' },
+        metadata: { filename: f.name, draft: String(draft) },
+        // about 40 s of retries (+ up to 3 s per HEAD): a link that died
+        // silently leaves the server's PATCH waiting until its body timeout
+        // (RequestReadTimeout body=20) releases the upload
+        retryDelays: [0, 1000, 3000, 5000, 10000, 10000, 10000],
+        storeFingerprintForResuming: false,
+        removeFingerprintOnSuccess: true,
+        onProgress: (sent, total) => {
+            noteActivity();
+            if (total > 0) f.el.bar.value = Math.floor((sent / total) * 100);
+            if (f.el.meta.textContent !== mb(f.size) + ' – wird hochgeladen …') {
+                f.el.meta.textContent = mb(f.size) + ' – wird hochgeladen …';
+            }
+        },
+        onSuccess: (payload) => {
+            noteActivity();
+            f.xhr = null;
+            const res = payload && payload.lastResponse;
+            const id = res ? Number(res.getHeader('Jobcenter-File-Id')) : 0;
+            if (!id) {
+                fail(f, refusedText({ status: res ? res.getStatus() : 0 }));
+                return;
+            }
+            f.id = id;
+            f.done = true;
+            f.el.bar.value = 100;
+            f.el.meta.textContent = mb(f.size) + ' – hochgeladen';
+            status.textContent = f.name + ' wurde hochgeladen.';
+            if (done) done(f);
+        },
+        onError: (err) => {
+            const res = err && err.originalResponse;
+            const st = res ? res.getStatus() : 0;
+            if (!navigator.onLine && (st === 0 || st >= 500 || st === 409 || st === 423)) {
+                // offline (tus-js-client does not retry then): go on where
+                // the server stopped once we are back. 409/423: the
+                // browser re-sent the broken PATCH on its own while the
+                // server was still storing the first one's bytes
+                f.el.meta.textContent = resumeText;
+                status.textContent = f.name + ': Verbindung unterbrochen.';
+                waiting = () => {
+                    window.removeEventListener('online', waiting);
+                    waiting = null;
+                    f.el.meta.textContent = mb(f.size) + ' – wird fortgesetzt …';
+                    up.start();
+                };
+                window.addEventListener('online', waiting);
+                return;
+            }
+            f.xhr = null;
+            if (st === 0) {
+                fail(f, unreachableText);
+                return;
+            }
+            let data = null;
+            try { data = JSON.parse(res.getBody()); } catch (e) { data = null; }
+            fail(f, (data && data.error && data.error.message) || refusedText({ status: st }));
+        }
+    });
+    f.xhr = {
+        abort: () => {
+            if (waiting) window.removeEventListener('online', waiting);
+            up.abort(true).catch(() => {});
+        }
+    };
+    up.start();
+}

@@ -37,7 +37,7 @@ describe('db-init.sh upgrades a version 1 database', () => {
                 await env.db.exec(`ALTER TABLE mail_outbox DROP COLUMN ${c}`);
             for (const t of ['online_consent_history', 'online_consent'])
                 await env.db.exec(`DROP TABLE ${t}`);
-            for (const t of ['termin', 'bescheid', 'upload_file', 'message', 'conversation',
+            for (const t of ['tus_upload', 'termin', 'bescheid', 'upload_file', 'message', 'conversation',
                 'upload_submission', 'upload_draft',
                 'staff_audit', 'freischaltcode', 'customer', 'staff',
                 'jobcenter_postcode', 'jobcenter', 'event'])

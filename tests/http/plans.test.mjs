@@ -100,6 +100,9 @@ function fillSql() {
             + `size, sha256, created_at) SELECT ${B} + i, ${B} + 1 + i % ${N}, `
             + `CASE WHEN i % 3 = 0 THEN ${B} + 1 + i % ${N} END, CASE WHEN i % 3 = 1 THEN ${B} + 1 + i % ${N} END, `
             + `CASE WHEN i % 3 = 2 THEN ${B} + 1 + i % ${2 * N} END, 'f' || i, 'n', 'application/pdf', 1, 'h', ${T0} + i FROM n`,
+        n(N) + `INSERT INTO tus_upload (id, token, account_id, draft_id, spool_id, name, length, upload_offset, `
+            + `file_id, created_at, expires_at) SELECT ${B} + i, 't' || i, ${B} + i, ${B} + i, 's' || i, 'n', 10, 0, `
+            + `CASE WHEN i % 2 = 0 THEN ${B} + i END, ${T0} + i, ${T0} + 86400 + i FROM n`,
         n(N) + `INSERT INTO bescheid (id, jobcenter_id, customer_id, title, store_id, name, size, sha256, posted_by, `
             + `provided_at, delivered_on, opened_at) SELECT ${B} + i, ${JC}, ${B} + i, 't', 'b' || i, 'n', 1, 'h', `
             + `${B + 1}, ${T0} + i, '2024-01-01', CASE WHEN i % 50 = 0 THEN NULL ELSE ${T0} END FROM n`,

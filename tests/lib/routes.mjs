@@ -13,10 +13,10 @@ export function routeTable() {
     const end = src.indexOf('{ 0, NULL', start);
     assert.ok(start > 0 && end > start, 'route table not found in mod_jobcenter_api.c');
     const routes = [];
-    const re = /\{\s*(M_GET|M_POST),\s*"([^"]+)",\s*(R_\w+),\s*(B_\w+),/g;
+    const re = /\{\s*(M_GET|M_POST|M_PATCH|M_DELETE|M_OPTIONS),\s*"([^"]+)",\s*(R_\w+),\s*(B_\w+),/g;
     let m;
     while ((m = re.exec(src.slice(start, end))) !== null) {
-        routes.push({ method: m[1] === 'M_GET' ? 'GET' : 'POST', path: m[2], states: m[3], body: m[4] });
+        routes.push({ method: m[1].slice(2), path: m[2], states: m[3], body: m[4] });
     }
     assert.ok(routes.length > 50, `only ${routes.length} routes parsed`);
     return routes;

@@ -118,11 +118,12 @@ describe('route × session state matrix (docs/api.md)', () => {
 
     async function call(env, r, sess) {
         const c = env.client();
-        const p = `/api/v1/${r.path.replace('*', '999999999')}`;
+        const p = `/api/v1/${r.path.replace('*', '999999999').replace('#', '0'.repeat(32))}`;
         if (sess) c.jar.set('jc_session', sess.token);
         const opts = { csrf: sess ? sess.csrf : undefined };
         const res = r.method === 'GET' ? await c.get(p, opts)
-            : await c.post(p, r.body === 'B_JSON' ? {} : undefined, opts);
+            : r.method === 'POST' ? await c.post(p, r.body === 'B_JSON' ? {} : undefined, opts)
+                : await c.request(r.method, p, undefined, opts);
         const verdict = `${res.status} ${res.error ? res.error.code : ''}`;
         return { allowed: !REFUSALS.has(verdict), verdict };
     }
