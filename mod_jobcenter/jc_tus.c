@@ -4,6 +4,8 @@
 #define _GNU_SOURCE              /* O_DIRECTORY, flock, dirfd, O_NOFOLLOW */
 #endif
 #include "jc_tus.h"
+#include "jc_clamd.h"
+#include "jc_scanhold.h"
 #include "jc_filename.h"
 #include "jc_sniff.h"
 #include "jc_sql.h"
@@ -480,6 +482,12 @@ struct jc_tus_w {
     const char *mime;           /* sniffed type, NULL until decided       */
     int status;                 /* 0 or the error of a feed               */
     jc_result_t res;            /* that error                             */
+    const jc_clamd_cfg_t *scan; /* clamd for the completed file, or NULL  */
+    int scan_hold;              /* clamd unreachable: store held (1) or
+                                   503 with the upload kept (0)           */
+    const char *quarantine;     /* flagged: moved here, or NULL (removed) */
+    const char *found;          /* clamd's finding (422 upload_infected)  */
+    const char *found_at;       /* where the flagged file went, or NULL   */
     apr_pool_t *pool;
 };
 
@@ -759,6 +767,85 @@ static apr_status_t fsync_dir(const char *path)
     return rv;
 }
 
+void jc_tus_w_scan(jc_tus_w_t *w, const jc_clamd_cfg_t *scan, int hold,
+                   const char *quarantine)
+{
+    w->scan = scan;
+    w->scan_hold = hold;
+    w->quarantine = quarantine;
+}
+
+const char *jc_tus_w_finding(const jc_tus_w_t *w, const char **stored)
+{
+    if (stored) {
+        *stored = w->found_at;
+    }
+    return w->found;
+}
+
+/* The completed spool file through clamd (the same answers as the upload
+ * sink's, jc_upsink.c): 0 clean, 1 clean or unknown but to be held, else
+ * the error status in res. A flagged file is moved to the quarantine or
+ * removed with the upload; clamd unreachable without hold keeps the
+ * upload (the stored offset has not moved: the client sends the last
+ * PATCH again). */
+static int w_scan(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
+                  jc_tus_t *t, const char *sha_hex, apr_pool_t *p)
+{
+    const char *detail = NULL;
+    apr_status_t err = 0;
+    jc_clamd_verdict_e v = jc_clamd_scan_file(w->scan, w->path, &detail,
+                                              &err, p);
+
+    switch (v) {
+    case JC_CLAMD_CLEAN:
+        return 0;
+    case JC_CLAMD_FOUND:
+        w->found = detail ? detail : "unbekannt";
+        if (w->quarantine) {
+            const char *note = apr_psprintf(p, "name: %s\nsignature: %s\n"
+                                            "size: %" APR_OFF_T_FMT
+                                            "\nsha256: %s\naccount: %"
+                                            APR_INT64_T_FMT "\nvia: tus "
+                                            "%s\n", t->name, w->found,
+                                            w->length, sha_hex,
+                                            t->account_id, t->token);
+
+            if (jc_scan_quarantine(w->quarantine, w->path, note,
+                                   &w->found_at, p) != APR_SUCCESS) {
+                w->found_at = NULL;
+            }
+        }
+        w_drop(w, db, t, p);
+        return jc_result_set(res, 422, "upload_infected", apr_psprintf(p,
+                             "Die Datei „%s“ enthält Schadsoftware (%s) und "
+                             "wurde nicht angenommen. Bitte prüfen Sie Ihr "
+                             "Gerät mit einem Virenschutzprogramm und "
+                             "senden Sie eine saubere Datei.", t->name,
+                             w->found), "file");
+    case JC_CLAMD_TOO_LARGE:
+        w_drop(w, db, t, p);
+        jc_result_set(res, 413, "upload_too_large_for_scan", apr_psprintf(p,
+                      "Die Datei „%s“ ist zu groß für die Virenprüfung. "
+                      "Bitte senden Sie eine kleinere Datei.", t->name),
+                      "file");
+        res->log = apr_psprintf(p, "clamd: %s", detail ? detail : "-");
+        return res->status;
+    default:
+        if (w->scan_hold) {
+            return 1;
+        }
+        jc_result_set(res, 503, "scan_unavailable", "Die Virenprüfung ist "
+                      "gerade nicht erreichbar. Ihre Datei wurde nicht "
+                      "gespeichert. Bitte versuchen Sie es in einigen "
+                      "Minuten erneut.", NULL);
+        res->retry_after = 60;
+        res->log = apr_psprintf(p, "clamd: %s", err ? "file unreadable"
+                                : detail ? detail : "no verdict");
+        return res->status;
+    }
+}
+
 /* All bytes are there: the file into files/ and the draft, with the tus
  * row, in one transaction. */
 static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
@@ -775,7 +862,7 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
     jc_db_row_t row;
     jc_db_rc_e rc;
     apr_status_t rv;
-    int n = 0;
+    int n = 0, held = 0;
 
     if (!w->mime && w_sniff(w)) {
         *res = w->res;
@@ -791,6 +878,12 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
         hex[2 * i + 1] = tus_hex[md[i] & 15];
     }
     hex[64] = '\0';
+    if (w->scan) {
+        held = w_scan(w, db, res, t, hex, p);
+        if (held > 1) {
+            return held;
+        }
+    }
     /* a second name in files/ (the spool file stays until the row is
      * committed, so a failure leaves the upload resumable) */
     dest = jc_store_path(w->dir, store_id, p);
@@ -876,6 +969,11 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
         if (rc == JC_DB_OK && n != 1) {
             rc = JC_DB_ERROR;
         }
+    }
+    if (rc == JC_DB_OK && held) {
+        /* clamd unreachable, JobcenterClamdUnavailable hold: hidden from
+         * staff until the upload watchdog has scanned it */
+        rc = jc_scan_hold_mark(db, fid, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "jc_db.h"
+#include "jc_clamd.h"
 #include "jc_result.h"
 #include "jc_upload.h"
 
@@ -125,6 +126,17 @@ int jc_tus_w_finish(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
 
 /* The error of the last failed feed (status 200 if none). */
 const jc_result_t *jc_tus_w_result(const jc_tus_w_t *w);
+
+/* Scan the completed file with clamd before it joins the draft (set
+ * before jc_tus_w_finish; scan NULL: no scan). hold: clamd unreachable
+ * stores the file held (upload_file.scan_hold) instead of 503;
+ * quarantine: where a flagged file goes (NULL: removed). */
+void jc_tus_w_scan(jc_tus_w_t *w, const jc_clamd_cfg_t *scan, int hold,
+                   const char *quarantine);
+
+/* After a 422 upload_infected: clamd's finding, *stored (may be NULL)
+ * the file's path in the quarantine or NULL (removed). */
+const char *jc_tus_w_finding(const jc_tus_w_t *w, const char **stored);
 
 /* Bytes the PATCH appended so far. */
 apr_off_t jc_tus_w_bytes(const jc_tus_w_t *w);

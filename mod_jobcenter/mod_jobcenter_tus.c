@@ -20,6 +20,7 @@
 #include "mod_jobcenter.h"
 #include "jc_online.h"
 #include "jc_tus.h"
+#include "jc_event.h"
 #include "jc_upload_store.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -396,8 +397,33 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
          * next PATCH cuts them off */
         return res->status;
     }
+    if (c->conf->clamd_cfg.addr) {
+        /* the completed file goes through clamd before it joins the draft,
+         * with the answers of the other uploads (jc_upsink.c) */
+        jc_tus_w_scan(w, &c->conf->clamd_cfg, c->conf->clamd_hold,
+                      c->conf->clamd_qdir);
+    }
     st = jc_tus_w_finish(w, &c->db, res, &t, eos && !st, &file,
                          &c->conf->upload, c->now, r->pool);
+    if (st == 422 && res->code && !strcmp(res->code, "upload_infected")) {
+        const char *stored = NULL, *sig = jc_tus_w_finding(w, &stored);
+
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00346)
+                      "upload refused: clamd found %s in \"%s\" (account %"
+                      APR_INT64_T_FMT ", tus upload %s); file %s",
+                      sig ? sig : "?", t.name, c->sess.account_id, t.token,
+                      stored ? apr_pstrcat(r->pool, "quarantined as ",
+                                           stored, NULL) : "removed");
+        if (jc_event_add(&c->db, c->sess.account_id, c->now,
+                         JC_EV_UPLOAD_INFECTED,
+                         apr_psprintf(r->pool, "„%s“: %s", t.name,
+                                      sig ? sig : "?"), r->pool)
+            != JC_DB_OK) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00347)
+                          "upload refused: cannot record the Verlauf "
+                          "event");
+        }
+    }
     db_give(c, dbh);
     set_off(r, "Upload-Offset", t.offset);
     set_expires(r, t.expires_at);

@@ -166,6 +166,63 @@ describe('clamd on a unix socket: fail-closed, remove', () => {
         const ok = await uploadRaw(cit.c, draft, samples.pdf(5000), 'spaeter.pdf');
         assert.equal(ok.status, 201, ok.text);
     });
+
+    // resumable uploads (tus) complete outside the upload sink: the whole
+    // file is scanned before it joins the draft, with the same answers
+    test('tus: the completed file is scanned (422 naming it, nothing kept); clamd down: 503, the upload stays resumable', async () => {
+        const env = h.env;
+        const d = await newDraft(cit.c);
+        const tus = { 'Tus-Resumable': '1.0.0' };
+        const create = async (len, name) => {
+            const meta = `filename ${Buffer.from(name).toString('base64')},draft ${Buffer.from(String(d)).toString('base64')}`;
+            const r = await cit.c.request('POST', '/api/v1/uploads/tus', undefined,
+                { csrf: true, headers: { ...tus, 'Upload-Length': String(len), 'Upload-Metadata': meta } });
+            assert.equal(r.status, 201, r.text);
+            return r.headers.get('location');
+        };
+        const patch = (loc, off, buf) => cit.c.request('PATCH', loc, undefined, {
+            csrf: true, raw: buf, contentType: 'application/offset+octet-stream',
+            headers: { ...tus, 'Upload-Offset': String(off) }
+        });
+        const tusRows = () => env.db.scalar('SELECT count(*) FROM tus_upload');
+        const before = await snapshot(env);
+        const ev = await events(env, cit.id);
+        const bad = eicarPdf(60000);
+        let loc = await create(bad.length, 'Lohnzettel.pdf');
+        let r = await patch(loc, 0, bad.subarray(0, 30000));
+        assert.equal(r.status, 204, r.text);
+        r = await patch(loc, 30000, bad.subarray(30000));
+        assertError(r, 422, 'upload_infected');
+        assert.match(r.error.message, /Lohnzettel\.pdf/);
+        assert.ok(r.error.message.includes(SIG_EICAR), r.error.message);
+        assert.deepEqual(await snapshot(env), before, 'nothing of the flagged tus upload is kept');
+        assert.equal(Number(await tusRows()), 0);
+        assert.equal(await events(env, cit.id), ev + 1);
+        await waitUntil(() => /JC00346: upload refused: clamd found .* \(account \d+, tus upload [0-9a-f]{32}\); file removed/
+            .test(env.errorLog()), { timeoutMs: 3000, what: 'the JC00346 warning' });
+
+        const good = samples.pdf(40000);
+        loc = await create(good.length, 'Mietvertrag.pdf');
+        r = await patch(loc, 0, good.subarray(0, 20000));
+        assert.equal(r.status, 204, r.text);
+        await av.stop();
+        try {
+            r = await patch(loc, 20000, good.subarray(20000));
+            assertError(r, 503, 'scan_unavailable');
+            assert.equal(r.headers.get('retry-after'), '60');
+            // the last PATCH is not counted: the client sends it again
+            const hd = await cit.c.request('HEAD', loc, undefined, { headers: tus });
+            assert.equal(hd.headers.get('upload-offset'), '20000');
+            assert.equal((await snapshot(env)).rows, before.rows);
+        }
+        finally {
+            await av.start();
+        }
+        r = await patch(loc, 20000, good.subarray(20000));
+        assert.equal(r.status, 204, r.text);
+        const files = await env.db.query(`SELECT name, size FROM upload_file WHERE draft_id = ${d}`);
+        assert.deepEqual(files, [{ name: 'Mietvertrag.pdf', size: good.length }]);
+    });
 });
 
 describe('clamd over TCP: hold, quarantine', () => {
