@@ -27,7 +27,7 @@ PKGS_BUILD=(apache2 apache2-dev libapr1-dev libaprutil1-dev
     libjansson-dev libcbor-dev libqrencode-dev libhpdf-dev
     libcurl4-openssl-dev libssl-dev pkg-config make gcc sqlite3 curl)
 PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm clang libclang-rt-14-dev
-    poppler-utils zbar-tools haproxy pgbouncer)
+    poppler-utils zbar-tools haproxy pgbouncer strace)
 PKGS_BENCH=(wrk valgrind apache2-utils haproxy)
 
 say() { printf '%s\n' "$*"; }
