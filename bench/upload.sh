@@ -261,6 +261,17 @@ up_batch() {
     url="http://127.0.0.1:$UP_PORT/$t/b$r-$mode-[1-$n].bin"
   fi
   sync; sleep 0.3
+  # flush counts of the target's workers during the batch (perf tracepoints,
+  # if perf is there): fsync = files + directories, fdatasync = SQLite WAL
+  local perfpid= kids pidf
+  if [[ $t == module ]]; then pidf=$UP_JC_ROOT/run/httpd.pid; else pidf=$UP_DAV_ROOT/run/httpd.pid; fi
+  kids=$(up_kids "$pidf" | tr ' ' ',' | sed 's/,$//')
+  if [[ -n $UP_PERF && -n $kids ]]; then
+    perf stat -x, -o "$out.perf" -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_rename \
+      -p "$kids" 2>/dev/null &
+    perfpid=$!
+    sleep 0.2
+  fi
   t0=$(date +%s.%N)
   if [[ $t == module ]]; then
     curl -s "${par[@]}" --max-time 300 -w '%{http_code} %{time_total}\n' -o "$out/#1" -X POST -T "$f" \
@@ -271,6 +282,14 @@ up_batch() {
       > "$out.w" 2>"$out.e" || true
   fi
   t1=$(date +%s.%N)
+  local fs=- fds=- rn=-
+  if [[ -n $perfpid ]]; then
+    kill -INT "$perfpid" 2>/dev/null || true
+    wait "$perfpid" 2>/dev/null || true
+    fs=$(awk -F, '$3=="syscalls:sys_enter_fsync"{print $1}' "$out.perf")
+    fds=$(awk -F, '$3=="syscalls:sys_enter_fdatasync"{print $1}' "$out.perf")
+    rn=$(awk -F, '$3=="syscalls:sys_enter_rename"{print $1}' "$out.perf")
+  fi
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
   sumt=$(awk '{s+=$2} END{printf "%.3f", s}' "$out.w")
   codes=$(awk '{print $1}' "$out.w" | sort | uniq -c | awk '{printf "%s%sx%s", (NR>1?",":""), $2, $1}')
@@ -287,16 +306,18 @@ up_batch() {
     cmp -s "$f" "$UP_DAV_ROOT/htdocs/$t/b$r-$mode-1.bin" || bad=1
     rm -f "$UP_DAV_ROOT/htdocs/$t"/*
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$mode" "$r" "$n" "$wall" "$sumt" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$mode" "$r" "$n" "$wall" "$sumt" \
     "$(awk -v n="$n" -v w="$wall" -v s="$sumt" -v m="$mode" 'BEGIN{printf "%.1f", n*1048576/((m=="serial")?s:w)/1e6}')" \
-    "$codes" "$([[ $bad == 0 ]] && echo ok || echo BAD)" >> "$RES/upload-small.tsv"
-  log "upload 1MiB $mode $t #$r: $n uploads, wall ${wall}s, sum of transfer times ${sumt}s, $(tail -1 "$RES/upload-small.tsv" | cut -f7) MB/s, $codes $(tail -1 "$RES/upload-small.tsv" | cut -f9)"
-  rm -rf "$out" "$out.w" "$out.e"
+    "$codes" "$([[ $bad == 0 ]] && echo ok || echo BAD)" "$fs" "$fds" "$rn" >> "$RES/upload-small.tsv"
+  log "upload 1MiB $mode $t #$r: $n uploads, wall ${wall}s, sum of transfer times ${sumt}s, $(tail -1 "$RES/upload-small.tsv" | cut -f7) MB/s, $codes $(tail -1 "$RES/upload-small.tsv" | cut -f9); fsync $fs fdatasync $fds rename $rn"
+  rm -rf "$out" "$out.w" "$out.e" "$out.perf"
 }
 
 up_small() {
   local r m t
-  printf 'target\tmode\tround\tuploads\twall_s\tsum_transfer_s\tMB/s\tcodes\tcheck\n' > "$RES/upload-small.tsv"
+  printf 'target\tmode\tround\tuploads\twall_s\tsum_transfer_s\tMB/s\tcodes\tcheck\tfsync\tfdatasync\trename\n' \
+    > "$RES/upload-small.tsv"
+  UP_PERF=; command -v perf >/dev/null && perf stat -e syscalls:sys_enter_fsync true >/dev/null 2>&1 && UP_PERF=1
   apache_start "$UP_JC_ROOT/httpd.conf" "$JC_PORT" 2>/dev/null
   apache_start "$UP_DAV_ROOT/conf/httpd.conf" "$UP_PORT" 2>/dev/null
   up_login
@@ -344,20 +365,29 @@ up_sstat() { # up_sstat TARGET MODE med|min|max -> MB/s over the rounds (round 0
     case $3 in med) median ;; min) minof ;; max) maxof ;; esac
 }
 
+up_sper() { # up_sper TARGET MODE COLUMN -> median of COLUMN / uploads over the rounds
+  awk -F'\t' -v t="$1" -v m="$2" -v c="$3" 'NR>1 && $1==t && $2==m && $3>0 && $c!="-" && $c!="" {printf "%.3f\n", $c/$4}' \
+    "$RES/upload-small.tsv" | median | sed 's/^NA$/-/'
+}
+
 upload_small_summary() {
   local m t r
   echo
   echo "-- 4a. 1 MiB uploads on warm servers ($UP_SMALL_ROUNDS rounds, interleaved; MB/s median (min-max)):"
   echo "   serial: $UP_SERIAL_N uploads by one curl over one keep-alive connection (MB/s from the sum of transfer times);"
   echo "   concurrent: $UP_CONC_N uploads by curl -Z, $UP_CONC at a time (aggregate MB/s from the batch's wall time) --"
-  printf '%-12s %-8s %-22s %s\n' mode target "MB/s" "per upload ms (median)"
+  printf '%-12s %-8s %-22s %-10s %s\n' mode target "MB/s" "ms/upload" "per upload: fsync fdatasync (median)"
   for m in serial conc; do
     for t in module ddav dav; do
-      printf '%-12s %-8s %-22s %s\n' "$m" "$t" \
+      printf '%-12s %-8s %-22s %-10s %s\n' "$m" "$t" \
         "$(printf '%s (%s-%s)' "$(up_sstat "$t" "$m" med)" "$(up_sstat "$t" "$m" min)" "$(up_sstat "$t" "$m" max)")" \
-        "$(awk -v v="$(up_sstat "$t" "$m" med)" 'BEGIN{ if (v+0 > 0) printf "%.2f", 1048.576/v; else print "NA" }')"
+        "$(awk -v v="$(up_sstat "$t" "$m" med)" 'BEGIN{ if (v+0 > 0) printf "%.2f", 1048.576/v; else print "NA" }')" \
+        "$(up_sper "$t" "$m" 10) $(up_sper "$t" "$m" 11)"
     done
   done
+  echo "(fsync per upload: the module's file fsync is 1, the rest are fsyncs of files/ (shared by the threads"
+  echo " of a child, jc_gsync); fdatasync: SQLite WAL commits (rows of concurrent uploads share one, jc_gbatch);"
+  echo " counted with perf tracepoints on the workers, '-' without perf)"
   awk -F'\t' 'NR>1 && $9!="ok"{bad=1} END{exit !bad}' "$RES/upload-small.tsv" && echo "!! some batches failed their check (see upload-small.tsv)"
   echo "(module: POST /api/v1/uploads/files, SHA-256, file fsync, rename, directory fsync, row committed before 201;"
   echo " ddav: mod_dav PUT + BENCH_FSYNC (bench/mod_bench_fsync.c: fsync of the file, then of its directory, before"
