@@ -13,8 +13,9 @@
 # Apache is started fresh for every upload, so the workers' VmHWM (peak RSS)
 # belongs to that upload; idle RSS is read right before it. Then
 # `dd conv=fsync` of the same size on the same file system.
-# Targets: module MB/s >= 90% of mod_dav's (median, per size) and peak RSS
-# growth (VmHWM - idle VmRSS) < 8 MiB at 1 GiB.
+# Targets: module MB/s >= 90% of mod_dav's (median, 100 MiB and 1 GiB; 1 MiB
+# on a fresh server is printed for reference) and peak RSS growth
+# (VmHWM - idle VmRSS) < 8 MiB at 1 GiB.
 #
 # 1 MiB on warm servers (issue 18, up_small): UP_SMALL_ROUNDS rounds, each
 # with, per target, a serial batch (UP_SERIAL_N uploads by one curl over one
@@ -323,7 +324,9 @@ up_small() {
   up_login
   # warm up both servers (children, DB connections, page cache of the source)
   up_batch module conc 0; up_batch dav conc 0; up_batch ddav conc 0
+  : > "$RES/upload-small-bg.txt"
   for ((r = 1; r <= UP_SMALL_ROUNDS; r++)); do
+    bg_busy 0.5 >> "$RES/upload-small-bg.txt"   # other users of the machine
     for m in serial conc; do
       for t in module ddav dav; do up_batch "$t" "$m" "$r"; done
     done
@@ -375,7 +378,8 @@ upload_small_summary() {
   echo
   echo "-- 4a. 1 MiB uploads on warm servers ($UP_SMALL_ROUNDS rounds, interleaved; MB/s median (min-max)):"
   echo "   serial: $UP_SERIAL_N uploads by one curl over one keep-alive connection (MB/s from the sum of transfer times);"
-  echo "   concurrent: $UP_CONC_N uploads by curl -Z, $UP_CONC at a time (aggregate MB/s from the batch's wall time) --"
+  echo "   concurrent: $UP_CONC_N uploads by curl -Z, $UP_CONC at a time (aggregate MB/s from the batch's wall time);"
+  echo "   CPU busy by others before the rounds (bg%): $(tr '\n' ' ' < "$RES/upload-small-bg.txt" 2>/dev/null)--"
   printf '%-12s %-8s %-22s %-10s %s\n' mode target "MB/s" "ms/upload" "per upload: fsync fdatasync (median)"
   for m in serial conc; do
     for t in module ddav dav; do
@@ -437,7 +441,13 @@ upload_summary() {
   for s in $UP_SIZES; do
     m=$(up_stat module "$s" 6 med); d=$(up_stat dav "$s" 6 med)
     r=$(ratio "$m" "$d")
-    printf '%-52s %6s   %-7s  %s\n' "module / mod_dav PUT MB/s, ${s}MiB" "$r" ">=0.90" "$(verdict "$r" ge 0.90)"
+    if ((s < 100)); then
+      # small files: the target is 4a's (durable peer, concurrency); a
+      # cold server per upload is printed for reference
+      printf '%-52s %6s   %-7s  %s\n' "module / mod_dav PUT MB/s, ${s}MiB (reference, see 4a)" "$r" "-" "-"
+    else
+      printf '%-52s %6s   %-7s  %s\n' "module / mod_dav PUT MB/s, ${s}MiB" "$r" ">=0.90" "$(verdict "$r" ge 0.90)"
+    fi
   done
   s=$(tr ' ' '\n' <<<"$UP_SIZES" | sort -n | tail -1)
   g=$(awk -F'\t' -v s="$s" '$1=="module" && $2==s {print $8-$7}' "$RES/upload.tsv" | maxof)
