@@ -273,6 +273,9 @@ up_batch() {
     perfpid=$!
     sleep 0.2
   fi
+  local c0 ckids
+  read -r -a ckids <<<"$(up_kids "$pidf")"
+  c0=$(up_cpu_ms "${ckids[@]}")
   t0=$(date +%s.%N)
   if [[ $t == module ]]; then
     curl -s "${par[@]}" --max-time 300 -w '%{http_code} %{time_total}\n' -o "$out/#1" -X POST -T "$f" \
@@ -283,6 +286,7 @@ up_batch() {
       > "$out.w" 2>"$out.e" || true
   fi
   t1=$(date +%s.%N)
+  local cpu=$(( $(up_cpu_ms "${ckids[@]}") - c0 ))
   local fs=- fds=- rn=-
   if [[ -n $perfpid ]]; then
     kill -INT "$perfpid" 2>/dev/null || true
@@ -307,16 +311,16 @@ up_batch() {
     cmp -s "$f" "$UP_DAV_ROOT/htdocs/$t/b$r-$mode-1.bin" || bad=1
     rm -f "$UP_DAV_ROOT/htdocs/$t"/*
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$mode" "$r" "$n" "$wall" "$sumt" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$mode" "$r" "$n" "$wall" "$sumt" \
     "$(awk -v n="$n" -v w="$wall" -v s="$sumt" -v m="$mode" 'BEGIN{printf "%.1f", n*1048576/((m=="serial")?s:w)/1e6}')" \
-    "$codes" "$([[ $bad == 0 ]] && echo ok || echo BAD)" "$fs" "$fds" "$rn" >> "$RES/upload-small.tsv"
-  log "upload 1MiB $mode $t #$r: $n uploads, wall ${wall}s, sum of transfer times ${sumt}s, $(tail -1 "$RES/upload-small.tsv" | cut -f7) MB/s, $codes $(tail -1 "$RES/upload-small.tsv" | cut -f9); fsync $fs fdatasync $fds rename $rn"
+    "$codes" "$([[ $bad == 0 ]] && echo ok || echo BAD)" "$fs" "$fds" "$rn" "$cpu" >> "$RES/upload-small.tsv"
+  log "upload 1MiB $mode $t #$r: $n uploads, wall ${wall}s, sum of transfer times ${sumt}s, $(tail -1 "$RES/upload-small.tsv" | cut -f7) MB/s, $codes $(tail -1 "$RES/upload-small.tsv" | cut -f9); fsync $fs fdatasync $fds rename $rn; server CPU ${cpu} ms"
   rm -rf "$out" "$out.w" "$out.e" "$out.perf"
 }
 
 up_small() {
   local r m t
-  printf 'target\tmode\tround\tuploads\twall_s\tsum_transfer_s\tMB/s\tcodes\tcheck\tfsync\tfdatasync\trename\n' \
+  printf 'target\tmode\tround\tuploads\twall_s\tsum_transfer_s\tMB/s\tcodes\tcheck\tfsync\tfdatasync\trename\tserver_cpu_ms\n' \
     > "$RES/upload-small.tsv"
   UP_PERF=; command -v perf >/dev/null && perf stat -e syscalls:sys_enter_fsync true >/dev/null 2>&1 && UP_PERF=1
   apache_start "$UP_JC_ROOT/httpd.conf" "$JC_PORT" 2>/dev/null
@@ -391,18 +395,19 @@ upload_small_summary() {
   echo "   serial: $UP_SERIAL_N uploads by one curl over one keep-alive connection (MB/s from the sum of transfer times);"
   echo "   concurrent: $UP_CONC_N uploads by curl -Z, $UP_CONC at a time (aggregate MB/s from the batch's wall time);"
   echo "   CPU busy by others before the rounds (bg%): $(tr '\n' ' ' < "$RES/upload-small-bg.txt" 2>/dev/null)--"
-  printf '%-12s %-8s %-22s %-10s %s\n' mode target "MB/s" "ms/upload" "per upload: fsync fdatasync (median)"
+  printf '%-12s %-8s %-22s %-10s %-14s %s\n' mode target "MB/s" "ms/upload" "CPU ms/upload" \
+    "per upload: fsync fdatasync (medians)"
   for m in serial conc; do
     for t in module ddav dav; do
-      printf '%-12s %-8s %-22s %-10s %s\n' "$m" "$t" \
+      printf '%-12s %-8s %-22s %-10s %-14s %s\n' "$m" "$t" \
         "$(printf '%s (%s-%s)' "$(up_sstat "$t" "$m" med)" "$(up_sstat "$t" "$m" min)" "$(up_sstat "$t" "$m" max)")" \
         "$(awk -v v="$(up_sstat "$t" "$m" med)" 'BEGIN{ if (v+0 > 0) printf "%.2f", 1048.576/v; else print "NA" }')" \
-        "$(up_sper "$t" "$m" 10) $(up_sper "$t" "$m" 11)"
+        "$(up_sper "$t" "$m" 13)" "$(up_sper "$t" "$m" 10) $(up_sper "$t" "$m" 11)"
     done
   done
   echo "(fsync per upload: the module's file fsync is 1, the rest are fsyncs of files/ (shared by the threads"
   echo " of a child, jc_gsync); fdatasync: SQLite WAL commits (rows of concurrent uploads share one, jc_gbatch);"
-  echo " counted with perf tracepoints on the workers, '-' without perf)"
+  echo " counted with perf tracepoints on the workers, '-' without perf; CPU: utime+stime of the workers)"
   awk -F'\t' 'NR>1 && $9!="ok"{bad=1} END{exit !bad}' "$RES/upload-small.tsv" && echo "!! some batches failed their check (see upload-small.tsv)"
   echo "(module: POST /api/v1/uploads/files, SHA-256, file fsync, rename, directory fsync, row committed before 201;"
   echo " ddav: mod_dav PUT + BENCH_FSYNC (bench/mod_bench_fsync.c: fsync of the file, then of its directory, before"
