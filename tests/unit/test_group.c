@@ -155,8 +155,10 @@ static void test_gsync_single_and_failure(void **state)
     w.changes++;
     t3 = jc_gsync_ticket(w.g);
     w.fail_next = 1;
-    assert_int_equal(jc_gsync_wait(w.g, t3, gs_flush, &w), APR_FROM_OS_ERROR(EIO));
-    assert_int_equal(jc_gsync_wait(w.g, t3, gs_flush, &w), APR_FROM_OS_ERROR(EIO));
+    assert_int_equal(jc_gsync_wait(w.g, t3, gs_flush, &w),
+                     APR_FROM_OS_ERROR(EIO));
+    assert_int_equal(jc_gsync_wait(w.g, t3, gs_flush, &w),
+                     APR_FROM_OS_ERROR(EIO));
     w.changes++;
     t3 = jc_gsync_ticket(w.g);
     assert_int_equal(jc_gsync_wait(w.g, t3, gs_flush, &w), APR_SUCCESS);
@@ -198,7 +200,7 @@ typedef struct {
     int npend;
 } conn_t;
 
-/* An item: one value to insert; 'x' breaks the transaction. */
+/* An item: one value to insert (or a statement that fails). */
 typedef struct {
     int value;
     int breaks;               /* the item's statement fails               */
