@@ -31,7 +31,7 @@ PKGS_BUILD=(apache2 apache2-dev libapr1-dev libaprutil1-dev
     libjansson-dev libcbor-dev libqrencode-dev libhpdf-dev
     libcurl4-openssl-dev libssl-dev pkg-config make gcc sqlite3 curl)
 PKGS_TEST=(libcmocka-dev postgresql chromium nodejs npm clang libclang-rt-14-dev
-    poppler-utils zbar-tools haproxy pgbouncer clamav-daemon)
+    poppler-utils zbar-tools haproxy pgbouncer clamav-daemon strace)
 # `run` starts a local clamd (virus scanning of uploads) with a test database
 PKGS_RUN=(clamav-daemon)
 # ./build.sh deb (and its install test in ./build.sh test): dpkg-buildpackage

@@ -15,7 +15,10 @@
 # upload     1 MiB, 100 MiB, 1 GiB through the module (POST /api/v1/uploads/files,
 #            the JC_UPLOAD input filter) and stock mod_dav PUT, interleaved, a fresh
 #            server per upload: MB/s, workers' idle RSS and VmHWM; dd conv=fsync of
-#            the same sizes on the same disk (bench/upload.sh)
+#            the same sizes on the same disk; before that 1 MiB on warm servers,
+#            serial and 16 concurrent clients, against mod_dav and a durable
+#            mod_dav (fsync of file and directory, bench/mod_bench_fsync.c), with
+#            flush counts per upload (bench/upload.sh; UP_PARTS="small big")
 # scan       (only when named) uploads of SCAN_SIZES MiB (default 1 20 100) with
 #            JobcenterClamd off and on (a clamd started here with test signatures),
 #            interleaved, fresh server per upload: MB/s, the time the scan adds per

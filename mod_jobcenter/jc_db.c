@@ -78,9 +78,15 @@ static int db_is_sqlite(const jc_db_t *db)
  * time. Values are read as the driver reads them (text of the column, NULL
  * as NULL, integers through apr_atoi64), arguments bound as it binds them
  * (%s as text, %lld as int64, a NULL pointer as NULL), and a busy step is
- * tried again as the driver did (15 x 100 ms) before SQLITE_BUSY. */
-#define NAT_RETRY_COUNT 15
-#define NAT_RETRY_SLEEP apr_time_from_msec(100)
+ * tried again for as long as the driver did (15 x 100 ms) before
+ * SQLITE_BUSY. The pauses start at NAT_RETRY_FIRST and double (jittered)
+ * up to NAT_RETRY_SLEEP: the write lock is mostly held for a commit's
+ * fdatasync (about a millisecond), and the driver's flat 100 ms made 16
+ * concurrent 1 MiB uploads of one child sleep ~0.4 s each in BEGIN
+ * IMMEDIATE (issue 18: 585 sleeps of 100 ms for 160 uploads). */
+#define NAT_RETRY_BUDGET apr_time_from_msec(1500)
+#define NAT_RETRY_FIRST  ((apr_interval_time_t)500)
+#define NAT_RETRY_SLEEP  apr_time_from_msec(100)
 #define NAT_CACHE_KEY "jc_db_native_stmts"
 
 typedef struct {
@@ -134,6 +140,13 @@ static sqlite3 *db_native(const jc_db_t *db)
         return NULL;
     }
     return apr_dbd_native_handle(db->driver, db->handle);
+}
+
+const char *jc_db_sqlite_file(jc_db_t *db)
+{
+    sqlite3 *nat = db_native(db);
+
+    return nat ? sqlite3_db_filename(nat, "main") : NULL;
 }
 
 /* apr_dbd's SQL ("%s", "%lld", "%%") as SQLite SQL with '?'. */
@@ -257,7 +270,8 @@ static int nat_step(sqlite3 *conn, sqlite3_stmt *st,
                     apr_pool_t *p)
 {
     apr_array_header_t *acc = NULL;
-    int rv, tries = 0, i;
+    apr_interval_time_t slept = 0, pause = NAT_RETRY_FIRST;
+    int rv, i;
 
     for (;;) {
         if (rows) {
@@ -298,13 +312,20 @@ static int nat_step(sqlite3 *conn, sqlite3_stmt *st,
             }
             APR_ARRAY_PUSH(acc, struct jc_db_nrow_t *) = r;
         }
-        if (rv != SQLITE_BUSY || ++tries > NAT_RETRY_COUNT) {
+        if (rv != SQLITE_BUSY || slept >= NAT_RETRY_BUDGET) {
             break;
         }
         /* another connection holds the lock: start over after a pause
-         * (nothing is held by this thread meanwhile) */
+         * (nothing is held by this thread meanwhile), 1-2 x pause */
         sqlite3_reset(st);
-        apr_sleep(NAT_RETRY_SLEEP);
+        {
+            apr_interval_time_t d = pause + pause * (apr_time_now() & 0xff)
+                                                / 255;
+
+            apr_sleep(d);
+            slept += d;
+            pause = pause * 2 < NAT_RETRY_SLEEP ? pause * 2 : NAT_RETRY_SLEEP;
+        }
     }
     if (rv == SQLITE_DONE) {
         if (changes) {

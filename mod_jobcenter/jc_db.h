@@ -161,6 +161,11 @@ void jc_db_set_write_hook(const jc_db_write_hook_t *hook);
 /* Name of an outcome, for logs. */
 const char *jc_db_rc_name(jc_db_rc_e rc);
 
+/* SQLite: the path of the connection's main database file (valid while
+ * the connection is open: copy it to keep it); NULL on PostgreSQL, ""
+ * for an in-memory database. */
+const char *jc_db_sqlite_file(jc_db_t *db);
+
 /* Finalize the SQLite statements jc_db prepared on db's connection (they
  * live with the pool of db->prepared): call before apr_dbd_close() when
  * the connection is closed by hand (the admin tool, unit tests); mod_dbd's

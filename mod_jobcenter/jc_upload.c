@@ -2,6 +2,7 @@
 #include "jc_upload.h"
 #include "jc_time.h"
 #include "jc_fsc.h"
+#include "jc_group.h"
 #include "jc_letter.h"
 #include "jc_metrics.h"
 #include "jc_token.h"
@@ -331,49 +332,52 @@ static void remove_files(const jc_upload_cfg_t *cfg,
     }
 }
 
-int jc_upload_files_add(jc_db_t *db, jc_result_t *res, json_t **out,
-                        const jc_upload_cfg_t *cfg, apr_int64_t account_id,
-                        apr_int64_t draft_id,
-                        const apr_array_header_t *files, apr_int64_t now,
-                        apr_pool_t *p)
+/* One upload's rows (jc_upload_files_add), as an item of a transaction
+ * that may be shared (jc_gbatch). */
+typedef struct {
+    const jc_upload_cfg_t *cfg;
+    apr_int64_t account_id;
+    apr_int64_t draft_id;
+    const apr_array_header_t *files;
+    apr_int64_t now;
+    apr_pool_t *p;              /* the uploading request's pool           */
+    jc_result_t *res;           /* its result (refusal or failure)        */
+    json_t *arr;                /* the rows as JSON once inserted         */
+} fa_item_t;
+
+/* Inside an open transaction on db: check the draft again, insert the
+ * rows. 201 (it->arr set), a refusal that wrote nothing (4xx, no failed
+ * statement), or a failure (the transaction must be rolled back). */
+static int files_add_tx(jc_db_t *db, fa_item_t *it)
 {
-    json_t *arr;
     apr_int64_t count = 0;
-    jc_db_rc_e rc;
+    jc_db_rc_e rc = JC_DB_OK;
+    json_t *arr;
     int i;
 
-    *out = NULL;
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        remove_files(cfg, files, p);
-        return res->status;
-    }
     /* again inside the transaction: a parallel upload may have filled
      * the draft, or the watchdog removed it meanwhile */
-    if (draft_get(db, res, &count, NULL, account_id, draft_id, now, p)
-        != 200) {
-        jc_db_rollback(db, p);
-        remove_files(cfg, files, p);
-        return res->status;
+    if (draft_get(db, it->res, &count, NULL, it->account_id, it->draft_id,
+                  it->now, it->p) != 200) {
+        return it->res->status;
     }
-    if (count + files->nelts > cfg->max_files) {
-        jc_db_rollback(db, p);
-        remove_files(cfg, files, p);
-        return jc_result_set(res, 400, "upload_too_many_files",
-                             apr_psprintf(p, "Es können höchstens %d "
+    if (count + it->files->nelts > it->cfg->max_files) {
+        return jc_result_set(it->res, 400, "upload_too_many_files",
+                             apr_psprintf(it->p, "Es können höchstens %d "
                                           "Dateien je Sendung hochgeladen "
-                                          "werden.", cfg->max_files),
+                                          "werden.", it->cfg->max_files),
                              "file");
     }
     arr = json_array();
-    for (i = 0; i < files->nelts; i++) {
-        const jc_upfile_t *f = &APR_ARRAY_IDX(files, i, jc_upfile_t);
+    for (i = 0; i < it->files->nelts; i++) {
+        const jc_upfile_t *f = &APR_ARRAY_IDX(it->files, i, jc_upfile_t);
         apr_int64_t size = f->size, id = 0;
-        const void *args[8] = { &account_id, &draft_id, f->store_id,
-                                f->name, f->mime, &size, f->sha256, &now };
+        const void *args[8] = { &it->account_id, &it->draft_id, f->store_id,
+                                f->name, f->mime, &size, f->sha256,
+                                &it->now };
         jc_db_row_t row;
 
-        rc = jc_db_select1(db, &row, "jc_up_file_insert", args, p);
+        rc = jc_db_select1(db, &row, "jc_up_file_insert", args, it->p);
         if (rc == JC_DB_NOROW) {
             rc = JC_DB_ERROR;
         }
@@ -384,7 +388,7 @@ int jc_upload_files_add(jc_db_t *db, jc_result_t *res, json_t **out,
         if (f->held) {
             /* stored while clamd was unreachable: hidden from staff
              * until the upload watchdog has scanned it */
-            rc = jc_scan_hold_mark(db, id, p);
+            rc = jc_scan_hold_mark(db, id, it->p);
             if (rc != JC_DB_OK) {
                 break;
             }
@@ -397,20 +401,150 @@ int jc_upload_files_add(jc_db_t *db, jc_result_t *res, json_t **out,
                                 json_string("pending"));
         }
     }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(it->res, db, rc, it->p)) {
         json_decref(arr);
+        return it->res->status;
+    }
+    it->arr = arr;
+    return 201;
+}
+
+/* The rows of one upload in a transaction of their own. */
+static int files_add_solo(jc_db_t *db, fa_item_t *it)
+{
+    jc_db_rc_e rc = jc_db_begin(db, it->p);
+
+    if (jc_db_fail(it->res, db, rc, it->p)) {
+        return it->res->status;
+    }
+    if (files_add_tx(db, it) != 201) {
+        jc_db_rollback(db, it->p);
+        return it->res->status;
+    }
+    rc = jc_db_commit(db, it->p);
+    if (jc_db_fail(it->res, db, rc, it->p)) {
+        json_decref(it->arr);
+        it->arr = NULL;
+        return it->res->status;
+    }
+    return 201;
+}
+
+/* ---- rows of concurrent uploads in one SQLite transaction --------------
+ * SQLite has one writer at a time: every upload's commit took the write
+ * lock (BEGIN IMMEDIATE, other connections retrying meanwhile) and waited
+ * for its own WAL fdatasync. The threads of a child hand their rows to one
+ * leader instead (jc_gbatch): one BEGIN IMMEDIATE, every upload's draft
+ * check and inserts in arrival order (a later one sees the earlier ones'
+ * rows, as if they had run one after the other), one COMMIT. A refusal
+ * (draft gone, too many files) writes nothing and stands once the batch
+ * commits; a failed statement or COMMIT rolls the batch back and every
+ * upload of it runs alone as before. PostgreSQL shares WAL flushes between
+ * concurrent commits itself and gets no batch. */
+#define JC_UP_BATCH_MAX 32
+
+typedef struct {
+    jc_db_t *db;                /* the leader's connection                */
+    apr_pool_t *p;              /* the leader's pool (the transaction)    */
+} fa_leader_t;
+
+static int fa_begin(void *lctx)
+{
+    fa_leader_t *l = lctx;
+
+    return jc_db_begin(l->db, l->p) == JC_DB_OK ? 0 : -1;
+}
+
+static int fa_item(void *lctx, void *iarg)
+{
+    fa_leader_t *l = lctx;
+    fa_item_t *it = iarg;
+    int st = files_add_tx(l->db, it);
+
+    if (st == 201) {
+        return 0;
+    }
+    /* a refusal before any insert: nothing written, nothing failed */
+    return st >= 400 && st < 500 && !l->db->tx_failed ? 1 : -1;
+}
+
+static int fa_commit(void *lctx)
+{
+    fa_leader_t *l = lctx;
+
+    return jc_db_commit(l->db, l->p) == JC_DB_OK ? 0 : -1;
+}
+
+static void fa_rollback(void *lctx)
+{
+    fa_leader_t *l = lctx;
+
+    jc_db_rollback(l->db, l->p);
+}
+
+static const jc_gbatch_ops_t fa_ops = {
+    fa_begin, fa_item, fa_commit, fa_rollback
+};
+
+int jc_upload_files_add(jc_db_t *db, jc_result_t *res, json_t **out,
+                        const jc_upload_cfg_t *cfg, apr_int64_t account_id,
+                        apr_int64_t draft_id,
+                        const apr_array_header_t *files, apr_int64_t now,
+                        apr_pool_t *p)
+{
+    fa_item_t it;
+    const char *dbfile = jc_db_sqlite_file(db);
+    jc_gbatch_t *b = NULL;
+    int st, i;
+
+    *out = NULL;
+    memset(&it, 0, sizeof(it));
+    it.cfg = cfg;
+    it.account_id = account_id;
+    it.draft_id = draft_id;
+    it.files = files;
+    it.now = now;
+    it.p = p;
+    it.res = res;
+    if (dbfile && *dbfile) {
+        b = jc_gbatch_for(dbfile, &fa_ops, JC_UP_BATCH_MAX);
+    }
+    if (b) {
+        fa_leader_t l;
+
+        l.db = db;
+        l.p = p;
+        switch (jc_gbatch_run(b, &l, &it)) {
+        case JC_GB_DONE:
+            st = 201;
+            break;
+        case JC_GB_REFUSED:
+            st = res->status;
+            break;
+        default:
+            /* the batch was rolled back: alone, from the start */
+            if (it.arr) {
+                json_decref(it.arr);
+                it.arr = NULL;
+            }
+            jc_result_ok(res);
+            st = files_add_solo(db, &it);
+            break;
+        }
+    }
+    else {
+        st = files_add_solo(db, &it);
+    }
+    if (st != 201) {
         remove_files(cfg, files, p);
-        return res->status;
+        return st;
     }
     for (i = 0; i < files->nelts; i++) {
         jc_metrics_inc(JC_M_UPLOAD_FILES);
         jc_metrics_add(JC_M_UPLOAD_BYTES, (apr_uint64_t)
                        APR_ARRAY_IDX(files, i, jc_upfile_t).size);
     }
-    *out = json_pack("{s:o}", "files", arr);
+    *out = json_pack("{s:o}", "files", it.arr);
     return 201;
 }
 

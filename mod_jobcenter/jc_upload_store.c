@@ -4,6 +4,7 @@
 #define _GNU_SOURCE              /* O_DIRECT; O_DIRECTORY, flock, dirfd */
 #endif
 #include "jc_upload_store.h"
+#include "jc_group.h"
 #include "jc_token.h"
 
 #include <dirent.h>
@@ -191,6 +192,32 @@ static void writeback_hint(int fd, apr_off_t *flushed, apr_off_t end)
     (void)fd;
     (void)flushed;
     (void)end;
+#endif
+}
+
+/* The inline path (the first JC_PIPE_AFTER bytes, written by the request
+ * thread): once JC_STORE_EARLY_WB bytes of whole pages are not yet handed
+ * to writeback, start writing them back without waiting. The device
+ * writes the first blocks of a small upload while the rest still arrives
+ * and is hashed, so the fsync at commit has less to wait for (issue 18:
+ * 1 MiB in 256 KiB writes, then rename, fsync, directory fsync,
+ * interleaved on the bench machine: 1.94 -> 1.71 ms and 2.57 -> 2.31 ms
+ * median). Only whole pages: a partial last page would go out twice. */
+#define JC_STORE_EARLY_WB (128 * 1024)
+
+static void early_writeback(int fd, apr_off_t *flushed, apr_off_t size)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    apr_off_t end = size & ~(apr_off_t)(JC_PIPE_ALIGN - 1);
+
+    if (end - *flushed >= JC_STORE_EARLY_WB) {
+        sync_file_range(fd, *flushed, end - *flushed, SYNC_FILE_RANGE_WRITE);
+        *flushed = end;
+    }
+#else
+    (void)fd;
+    (void)flushed;
+    (void)size;
 #endif
 }
 
@@ -597,7 +624,7 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
             }
         }
     }
-    writeback_hint(u->fd, &u->flushed, u->size);
+    early_writeback(u->fd, &u->flushed, u->size);
     return APR_SUCCESS;
 }
 
@@ -615,8 +642,9 @@ apr_off_t jc_upload_size(const jc_upload_t *u)
     return u->size;
 }
 
-static apr_status_t st_fsync_dir(const char *path)
+static apr_status_t st_fsync_dir(void *arg)
 {
+    const char *path = arg;
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     apr_status_t rv = APR_SUCCESS;
 
@@ -630,12 +658,28 @@ static apr_status_t st_fsync_dir(const char *path)
     return rv;
 }
 
+/* Make the entry renamed into dir (before ticket t was taken) durable: an
+ * fsync of dir that started after the rename, shared with the other
+ * threads of the process (jc_gsync: one fsync serves every rename done
+ * before it started). */
+static apr_status_t st_dirsync(const char *dir, jc_gsync_t *g,
+                               apr_uint64_t t)
+{
+    if (g == NULL) {
+        return st_fsync_dir((void *)dir);
+    }
+    return jc_gsync_wait(g, t, st_fsync_dir, (void *)dir);
+}
+
 apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
                               const char **sha256)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    char *hex, *nid, *dest;
+    char *hex, *nid, *dest, *fdir;
+    jc_gsync_t *g;
+    apr_uint64_t ticket = 0;
+    apr_status_t rv;
 
     *id = NULL;
     *sha256 = NULL;
@@ -646,8 +690,7 @@ apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
         return APR_EINVAL;
     }
     if (u->pipe) {
-        apr_status_t rv = pipe_end(u->pipe, 0);
-
+        rv = pipe_end(u->pipe, 0);
         u->pipe = NULL;
         if (rv != APR_SUCCESS) {
             return st_fail(u, rv);
@@ -662,26 +705,33 @@ apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
     if (nid == NULL) {
         return st_fail(u, APR_EGENERAL);
     }
-    if (fsync(u->fd) != 0) {
-        return st_fail(u, APR_FROM_OS_ERROR(errno));
-    }
-    /* renamed while still open and locked, so the orphan cleanup never
-     * sees it unlocked under its temp name */
-    dest = apr_pstrcat(u->pool, u->dir, "/files/", nid, NULL);
+    fdir = apr_pstrcat(u->pool, u->dir, "/files", NULL);
+    g = jc_gsync_for(fdir);
+    /* Renamed while still open and locked, so the orphan cleanup never
+     * sees it unlocked under its temp name; renamed before the file's
+     * fsync, so that fsync's journal commit carries the rename too (the
+     * rename changes the inode's ctime) and the directory's fsync finds
+     * little left to do. Until both fsyncs returned nothing is answered
+     * and no row names the file: a crash in between can leave a file
+     * in files/ without its data, which no row names and the store
+     * reconcile removes like any file without a row. */
+    dest = apr_pstrcat(u->pool, fdir, "/", nid, NULL);
     if (rename(u->tmp, dest) != 0) {
         return st_fail(u, APR_FROM_OS_ERROR(errno));
     }
     u->done = 1;                /* the temp name is gone: nothing to unlink */
-    {
-        apr_status_t rv = st_fsync_dir(apr_pstrcat(u->pool, u->dir,
-                                                   "/files", NULL));
-
-        if (rv != APR_SUCCESS) {
-            unlink(dest);
-            st_discard(u);
-            u->failed = rv;
-            return rv;
-        }
+    if (g) {
+        ticket = jc_gsync_ticket(g);
+    }
+    rv = fsync(u->fd) != 0 ? APR_FROM_OS_ERROR(errno) : APR_SUCCESS;
+    if (rv == APR_SUCCESS) {
+        rv = st_dirsync(fdir, g, ticket);
+    }
+    if (rv != APR_SUCCESS) {
+        unlink(dest);
+        st_discard(u);
+        u->failed = rv;
+        return rv;
     }
     /* The descriptor, and with it the lock, stays until jc_upload_release
      * or the pool's cleanup: the row that names the file is committed

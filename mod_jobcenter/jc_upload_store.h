@@ -40,9 +40,11 @@ apr_status_t jc_upload_open(jc_upload_t **out, const char *dir,
 apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len);
 
 /* The same for several buffers in one writev(2) (at most JC_STORE_IOV_MAX;
- * the limit applies to their sum). Every JC_STORE_WRITEBACK bytes the
- * kernel is asked to start writing the new data back (sync_file_range,
- * not waited for), so the fsync at commit has little left to do. */
+ * the limit applies to their sum). The kernel is asked to start writing
+ * the new data back (sync_file_range, not waited for): in the first MiB
+ * every 128 KiB of whole pages, above it (the pipeline without O_DIRECT)
+ * every JC_STORE_WRITEBACK bytes, so the fsync at commit has little left
+ * to do. */
 #define JC_STORE_IOV_MAX 64
 #define JC_STORE_WRITEBACK (8 * 1024 * 1024)
 apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,

@@ -1,6 +1,7 @@
 /* Unit tests for jc_upload_store on a real directory (mkdtemp below
  * build/unit): commit, abort, the byte limit, a pool destroyed before
- * commit (client gone), cleanup of old temp files, removal by id. */
+ * commit (client gone), cleanup of old temp files, removal by id, many
+ * threads committing at once (shared directory fsyncs). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -23,6 +25,7 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 
+#include "jc_group.h"
 #include "jc_token.h"
 #include "jc_upload_store.h"
 
@@ -567,6 +570,96 @@ static void test_commit_keeps_lock(void **state)
     assert_int_equal(count("files"), 2);
 }
 
+/* Many threads of one process commit at once (issue 18): every file
+ * lands with its bytes, and the fsyncs of files/ are shared (one serves
+ * every rename made before it started, jc_gsync): fewer directory fsyncs
+ * than commits. */
+#define CC_THREADS 16
+#define CC_EACH    8
+
+typedef struct {
+    int n;                      /* thread number                          */
+    int bad;                    /* a call failed                          */
+    char ids[CC_EACH][JC_STORE_ID_LEN + 1];
+} cc_arg_t;
+
+static void *cc_thread(void *arg)
+{
+    cc_arg_t *a = arg;
+    apr_pool_t *p = NULL;
+    int i;
+
+    if (apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        a->bad = 1;
+        return NULL;
+    }
+    for (i = 0; i < CC_EACH; i++) {
+        char body[64];
+        jc_upload_t *u;
+        const char *id, *sha;
+        int len = snprintf(body, sizeof(body), "%%PDF-1.4 t%d f%d", a->n, i);
+
+        if (jc_upload_open(&u, dir, 0, p) != APR_SUCCESS
+            || jc_upload_write(u, body, (size_t)len) != APR_SUCCESS
+            || jc_upload_commit(u, &id, &sha) != APR_SUCCESS) {
+            a->bad = 1;
+            break;
+        }
+        memcpy(a->ids[i], id, JC_STORE_ID_LEN + 1);
+        jc_upload_release(u);
+    }
+    apr_pool_destroy(p);
+    return NULL;
+}
+
+static void test_concurrent_commits(void **state)
+{
+    pthread_t th[CC_THREADS];
+    cc_arg_t args[CC_THREADS];
+    jc_gsync_t *g = jc_gsync_for(apr_pstrcat(pool, dir, "/files", NULL));
+    jc_gsync_stats_t before, after;
+    int i, k;
+
+    (void)state;
+    assert_non_null(g);
+    jc_gsync_stats(g, &before);
+    memset(args, 0, sizeof(args));
+    for (i = 0; i < CC_THREADS; i++) {
+        args[i].n = i;
+        assert_int_equal(pthread_create(&th[i], NULL, cc_thread, &args[i]),
+                         0);
+    }
+    for (i = 0; i < CC_THREADS; i++) {
+        pthread_join(th[i], NULL);
+    }
+    jc_gsync_stats(g, &after);
+    assert_int_equal(count("files"), CC_THREADS * CC_EACH);
+    assert_int_equal(count("tmp"), 0);
+    for (i = 0; i < CC_THREADS; i++) {
+        assert_int_equal(args[i].bad, 0);
+        for (k = 0; k < CC_EACH; k++) {
+            char want[64], got[64] = { 0 };
+            int len = snprintf(want, sizeof(want), "%%PDF-1.4 t%d f%d", i, k);
+            int fd = open(jc_store_path(dir, args[i].ids[k], pool),
+                          O_RDONLY | O_CLOEXEC);
+
+            assert_true(fd >= 0);
+            assert_int_equal(read(fd, got, sizeof(got)), len);
+            assert_string_equal(got, want);
+            close(fd);
+        }
+    }
+    print_message("%d commits: %llu fsyncs of files/\n",
+                  CC_THREADS * CC_EACH,
+                  (unsigned long long)(after.flushes - before.flushes));
+    assert_int_equal(after.tickets - before.tickets,
+                     (apr_uint64_t)CC_THREADS * CC_EACH);
+    assert_int_equal(after.failed, before.failed);
+    assert_true(after.flushes - before.flushes >= 1);
+    assert_true(after.flushes - before.flushes
+                < (apr_uint64_t)CC_THREADS * CC_EACH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,6 +678,7 @@ int main(void)
         cmocka_unit_test_setup(test_large_write_error, setup),
         cmocka_unit_test_setup(test_remove_and_ids, setup),
         cmocka_unit_test_setup(test_ids_random, setup),
+        cmocka_unit_test_setup(test_concurrent_commits, setup),
     };
     int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
 
