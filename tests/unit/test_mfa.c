@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <curl/curl.h>
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_file_io.h>
@@ -47,8 +46,7 @@ static int setup(void **state)
     fx_t *f = calloc(1, sizeof(*f));
     jc_secretbox_t *box = NULL;
 
-    apr_pool_create(&f->pool, NULL);
-    unit_tmp_db_open(&f->db, f->dir, f->pool);
+    unit_tmp_db_open(&f->db, f->dir, &f->pool);
     assert_int_equal(jc_secretbox_make(&box, key, sizeof(key), f->pool),
                      APR_SUCCESS);
     unit_ctx_flows(&f->ctx, f->pool);
@@ -506,16 +504,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_setup_pending_then_login, setup,
                                         teardown),
     };
-    apr_pool_t *gp;
-    int rc;
 
-    apr_initialize();
-    apr_pool_create(&gp, NULL);
-    apr_dbd_init(gp);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    apr_pool_destroy(gp);
-    apr_terminate();
-    return rc;
+    return cmocka_run_group_tests(tests, unit_curl_group_setup,
+                                  unit_curl_group_teardown);
 }
