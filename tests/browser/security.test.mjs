@@ -16,27 +16,20 @@
 // TOTP set-up on the page, deleting factors, adding a passkey (refused
 // when the authenticator does not verify the user, and on the authenticator
 // that holds the account's passkey already: excludeCredentials).
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail, sessionCacheSettled } from '../lib/util.mjs';
 import { lit } from '../lib/db.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
+import { useBrowser, newPage, scrollWidth } from '../lib/browser.mjs';
 import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
 describe('passkeys and the Sicherheit page in Chromium', () => {
     const h = useEnv({ baseUrl: (port) => `http://localhost:${port}` });
-    let browser;
-
-    before(async () => {
-        browser = await launch();
-    });
-    after(async () => {
-        if (browser) await browser.close();
-    });
+    const b = useBrowser();
 
     async function account(env, lb, tag) {
         const email = uniqueEmail(tag);
@@ -74,7 +67,7 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
             const env = h.env;
             const lb = `http://localhost:${env.port}`;
             const user = await account(env, lb, `pk-${label.toLowerCase()}`);
-            const page = await newPage(browser);
+            const page = await newPage(b.browser);
             try {
                 await page.goto(`${lb}/anmeldung.html`);
                 const { cdp, authenticatorId } = await authenticator(page);
@@ -118,7 +111,7 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
         const env = h.env;
         const lb = `http://localhost:${env.port}`;
         const user = await account(env, lb, 'sec-page');
-        const page = await newPage(browser, { expectApi: [401, 403, 409] });
+        const page = await newPage(b.browser, { expectApi: [401, 403, 409] });
         try {
             await page.goto(`${lb}/anmeldung.html`);
             const { cdp, authenticatorId } = await authenticator(page);
@@ -241,7 +234,7 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
     test('Sicherheit page without a complete login goes elsewhere', async () => {
         const env = h.env;
         const lb = `http://localhost:${env.port}`;
-        const page = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401] });
         try {
             await page.goto(`${lb}/sicherheit.html`);
             await page.waitForURL(/\/anmeldung\.html\?ziel=%2Fsicherheit\.html/);

@@ -10,6 +10,7 @@
 // go to page.problems as "axe: RULE (impact) on URL at WIDTHpx: NODES"
 // and page.dispose() fails with them (after a last check of the final
 // state). opts.axe = false switches it off for a page.
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,6 +26,20 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
 // --user-data-dir and removes it on close.
 export function launch() {
     return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
+}
+
+// One Chromium for the tests of a describe block (call it inside the
+// describe, before hooks that use it): launched in a before() hook, closed
+// in an after() hook. Returns the holder whose `browser` is that Chromium.
+export function useBrowser() {
+    const b = { browser: null };
+    before(async () => {
+        b.browser = await launch();
+    });
+    after(async () => {
+        if (b.browser) await b.browser.close();
+    });
+    return b;
 }
 
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -175,6 +190,12 @@ export async function noHorizontalScroll(page, what) {
 // (the ziel); ends on target.
 export async function loginWithTotp(page, base, u, target, step = 30) {
     await page.goto(`${base}/anmeldung.html?ziel=${encodeURIComponent(target)}`);
+    await loginHere(page, u, step);
+}
+
+// The same from the login page the browser is on (reached by a redirect
+// that carries the ziel).
+export async function loginHere(page, u, step = 30) {
     await page.locator('#login').fill(u.email);
     await page.locator('#password').fill(u.password);
     await page.locator('#login-submit').click();
