@@ -29,30 +29,15 @@
 
 #define PW "Geheim-Passwort1"
 
-typedef struct {
-    apr_pool_t *pool;   /* per-test pool        */
-    char dir[64];       /* temp directory        */
-    jc_db_t db;         /* open connection       */
-    jc_ctx_t ctx;       /* flow configuration    */
-} fx_t;
+typedef unit_fx_t fx_t;   /* pool, dir, db, ctx */
 
 static int setup(void **state)
 {
-    fx_t *f = calloc(1, sizeof(*f));
+    fx_t *f = unit_fx_new();
 
-    unit_tmp_db_open(&f->db, f->dir, &f->pool);
     unit_ctx_flows(&f->ctx, f->pool);
     *state = f;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    fx_t *f = *state;
-    int rv = unit_tmp_db_close(&f->db, f->pool, f->dir);
-
-    free(f);
-    return rv;
 }
 
 static apr_int64_t count(fx_t *f, const char *sql)
@@ -536,19 +521,22 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_register_and_confirm, setup,
-                                        teardown),
+                                        unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_confirm_token_states, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_login_flow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
+                                        unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_login_flow, setup,
+                                        unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lifetime, setup,
+                                        unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_outbox_spool_and_backoff, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_outbox_claims, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
+                                        unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_claims, setup,
+                                        unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_purge, setup, unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_purge_batches, setup,
-                                        teardown),
+                                        unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_purge_account_batches, setup,
-                                        teardown),
+                                        unit_fx_teardown),
         cmocka_unit_test(test_cookie),
         cmocka_unit_test(test_json_quote),
         cmocka_unit_test(test_throttle),

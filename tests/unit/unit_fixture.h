@@ -14,7 +14,8 @@
  *     directory, or ":memory:"), load every migration (unit_schema.h),
  *     prepare every statement of jc_sql.c as the module does; tear it
  *     down; run SQL and read single values back;
- *   - the flow configuration the account tests use (unit_ctx_flows).
+ *   - the account tests' per-test fixture (unit_fx_t: unit_fx_new,
+ *     unit_fx_teardown) and their flow configuration (unit_ctx_flows).
  *
  * Functions a binary does not call are not emitted (static inline), so
  * the ThreadSanitizer builds that link only a few core files can include
@@ -235,6 +236,37 @@ static inline int unit_tmp_db_close(jc_db_t *db, apr_pool_t *pool,
     apr_pool_destroy(pool);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The per-test fixture of the account tests (test_flows, test_mfa,
+ * test_profile): a database of the test's own and the flow configuration
+ * (empty until the test's set-up fills it, e.g. with unit_ctx_flows). */
+typedef struct {
+    apr_pool_t *pool;   /* per-test pool        */
+    char dir[64];       /* temp directory       */
+    jc_db_t db;         /* open connection      */
+    jc_ctx_t ctx;       /* flow configuration   */
+} unit_fx_t;
+
+/* A new unit_fx_t (calloc) with its database open (unit_tmp_db_open). */
+static inline unit_fx_t *unit_fx_new(void)
+{
+    unit_fx_t *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    unit_tmp_db_open(&f->db, f->dir, &f->pool);
+    return f;
+}
+
+/* cmocka tear-down of the unit_fx_t in *state: database closed, directory
+ * removed (-1 when that failed), memory freed. */
+static inline int unit_fx_teardown(void **state)
+{
+    unit_fx_t *f = *state;
+    int rv = unit_tmp_db_close(&f->db, f->pool, f->dir);
+
+    free(f);
+    return rv;
 }
 
 /* Run sql (no result rows); fails the test with the driver's message. */
