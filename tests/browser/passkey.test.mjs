@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
 import { lit } from '../lib/db.mjs';
-import { useBrowser, newPage, scrollWidth } from '../lib/browser.mjs';
+import { useBrowser, newPage, scrollWidth, virtualAuthenticator } from '../lib/browser.mjs';
 import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
 
 describe('passkeys in Chromium (virtual authenticator)', () => {
@@ -42,15 +42,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
         const page = await newPage(b.browser, { expectApi: [401] });
         try {
             await page.goto(`${lb}/anmeldung.html`);
-            const cdp = await page.context().newCDPSession(page);
-            await cdp.send('WebAuthn.enable', { enableUI: false });
-            const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-                options: {
-                    protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal',
-                    hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
-                    automaticPresenceSimulation: true
-                }
-            });
+            const { cdp, authenticatorId } = await virtualAuthenticator(page);
 
             // password -> Sicherheitshinweis -> "Passkey einrichten"
             await passwordLogin(page, lb, user);

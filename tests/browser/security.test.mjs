@@ -22,7 +22,7 @@ import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail, sessionCacheSettled } from '../lib/util.mjs';
 import { lit } from '../lib/db.mjs';
-import { useBrowser, newPage, scrollWidth } from '../lib/browser.mjs';
+import { useBrowser, newPage, scrollWidth, virtualAuthenticator } from '../lib/browser.mjs';
 import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
@@ -35,19 +35,6 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
         const email = uniqueEmail(tag);
         const password = strongPassword();
         return registerAndConfirm(env, email, password, { client: env.client({ origin: lb }) });
-    }
-
-    async function authenticator(page) {
-        const cdp = await page.context().newCDPSession(page);
-        await cdp.send('WebAuthn.enable', { enableUI: false });
-        const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-            options: {
-                protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal',
-                hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
-                automaticPresenceSimulation: true
-            }
-        });
-        return { cdp, authenticatorId };
     }
 
     async function passwordLogin(page, lb, user) {
@@ -70,7 +57,7 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
             const page = await newPage(b.browser);
             try {
                 await page.goto(`${lb}/anmeldung.html`);
-                const { cdp, authenticatorId } = await authenticator(page);
+                const { cdp, authenticatorId } = await virtualAuthenticator(page);
                 let offered = null;
                 await page.route('**/api/v1/passkey/register/options', async (route) => {
                     const response = await route.fetch();
@@ -114,7 +101,7 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
         const page = await newPage(b.browser, { expectApi: [401, 403, 409] });
         try {
             await page.goto(`${lb}/anmeldung.html`);
-            const { cdp, authenticatorId } = await authenticator(page);
+            const { cdp, authenticatorId } = await virtualAuthenticator(page);
             await passwordLogin(page, lb, user);
             await page.locator('#security-notice').waitFor({ state: 'visible' });
             await page.getByRole('button', { name: 'Passkey einrichten' }).click();
@@ -193,7 +180,7 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
             assert.equal((await passkeys(env, user.email)).length, 1);
             // another device
             await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
-            await authenticator(page);
+            await virtualAuthenticator(page);
             await page.getByRole('button', { name: 'Passkey hinzufügen' }).click();
             await page.locator('#messages').getByText('Der Passkey wurde hinzugefügt.').waitFor();
             assert.deepEqual((await passkeys(env, user.email)).map((k) => k.name), ['Büro-Laptop', 'Zweitgerät']);

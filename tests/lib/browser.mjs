@@ -206,6 +206,22 @@ export async function loginHere(page, u, step = 30) {
     await totp.press('Enter');
 }
 
+// Chromium's virtual WebAuthn authenticator (CTAP2.1, internal, resident
+// keys, user verification, presence given automatically) on page:
+// { cdp, authenticatorId } for further WebAuthn.* commands.
+export async function virtualAuthenticator(page) {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+            protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal',
+            hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
+            automaticPresenceSimulation: true
+        }
+    });
+    return { cdp, authenticatorId };
+}
+
 // Sign the page's context in as the API client c (its cookies for base).
 export async function useSession(page, base, c) {
     await page.context().addCookies([...c.jar.map].map(([name, value]) => ({ name, value, url: base })));
