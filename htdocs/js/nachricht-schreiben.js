@@ -10,7 +10,7 @@
 // error every typed text stays in the form.
 
 import { api, errorMessage } from './api.js';
-import { requireFullSession, loadProfile } from './session-guard.js';
+import { requirePersonProfile } from './session-guard.js';
 import { requireOnline } from './online-notice.js';
 import { attachments } from './anhaenge.js';
 import {
@@ -118,14 +118,7 @@ async function submit(ev) {
 }
 
 async function init() {
-    if (!(await requireFullSession())) return;
-    const p = await loadProfile();
-    if (!p) return;
-    if (!p.profile) {
-        show(byId('loading'), false);
-        show(byId('no-profile'), true);
-        return;
-    }
+    if (!(await requirePersonProfile())) return;
     const online = await requireOnline(byId('online-notice'), { what: 'Nachrichten schreiben' });
     show(byId('loading'), false);
     if (!online.active) return;

@@ -7,7 +7,7 @@
 
 import { api, errorMessage } from './api.js';
 import { dateTimeDe } from './german-time.js';
-import { requireFullSession, loadProfile } from './session-guard.js';
+import { requirePersonProfile } from './session-guard.js';
 import { requireOnline } from './online-notice.js';
 import { attachments } from './anhaenge.js';
 import {
@@ -144,16 +144,7 @@ async function showConversation(id) {
 }
 
 async function init() {
-    if (!(await requireFullSession())) return;
-    const p = await loadProfile();
-    if (!p) return;
-    if (!p.profile) {
-        show(byId('loading'), false);
-        show(byId('no-profile'), true);
-        return;
-    }
-    byId('profile-name').textContent = p.profile.name;
-    byId('profile-kundennummer').textContent = p.profile.kundennummer;
+    if (!(await requirePersonProfile())) return;
     const id = param('id');
     if (id) {
         await showConversation(id);

@@ -11,18 +11,10 @@ import { api, errorMessage, getCsrfToken } from './api.js';
 import { dateTimeDe } from './german-time.js';
 import { mb } from './upload-files.js';
 import { loadStaff, commonFailure } from './sb-common.js';
-import { byId, show, showError, clearMessages, setFieldError, clearFieldErrors, param, focusHeading } from './ui.js';
+import { byId, show, showError, clearMessages, setFieldError, clearFieldErrors, param, focusHeading, fact } from './ui.js';
 
 const chars = (s) => Array.from(s).length;
 const when = dateTimeDe;
-
-function fact(dl, term, value) {
-    const dt = document.createElement('dt');
-    dt.textContent = term;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    dl.append(dt, dd);
-}
 
 function listItem(c) {
     const li = document.createElement('li');

@@ -5,20 +5,11 @@
 // (POST /api/v1/staff/uploads/status; audited).
 
 import { api, errorMessage } from './api.js';
-import { byId, show, showError, clearMessages } from './ui.js';
+import { byId, show, showError, clearMessages, fact } from './ui.js';
 import { loadStaff, commonFailure } from './sb-common.js';
 import { mb } from './upload-files.js';
 
 const STATUSES = [['uebermittelt', 'übermittelt'], ['in_bearbeitung', 'in Bearbeitung'], ['erledigt', 'erledigt']];
-
-function fact(dl, term, value) {
-    const dt = document.createElement('dt');
-    dt.textContent = term;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    dl.append(dt, dd);
-    return dd;
-}
 
 function item(s) {
     const li = document.createElement('li');

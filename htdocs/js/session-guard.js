@@ -69,8 +69,8 @@ export async function loadProfile() {
 
 // The pages of the person profile: a complete login and a profile bound to
 // the account. Without one #loading is hidden and #no-profile shown (null);
-// otherwise #profile-name and #profile-kundennummer are filled and the
-// profile is returned.
+// otherwise #profile-name and #profile-kundennummer are filled (where the
+// page has them) and the profile is returned.
 export async function requirePersonProfile() {
     if (!(await requireFullSession())) return null;
     const p = await loadProfile();
@@ -80,8 +80,10 @@ export async function requirePersonProfile() {
         show(byId('no-profile'), true);
         return null;
     }
-    byId('profile-name').textContent = p.profile.name;
-    byId('profile-kundennummer').textContent = p.profile.kundennummer;
+    const name = byId('profile-name');
+    const knr = byId('profile-kundennummer');
+    if (name) name.textContent = p.profile.name;
+    if (knr) knr.textContent = p.profile.kundennummer;
     return p.profile;
 }
 

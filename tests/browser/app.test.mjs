@@ -8,14 +8,14 @@
 // the Cache Storage holds only the offline page and its static files: no
 // /api/ URL, no page, nothing with the person's e-mail address. The footer
 // pages are reached from the footer by their links.
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail, sleep } from '../lib/util.mjs';
 import { lit } from '../lib/db.mjs';
 import { confirmLink } from '../lib/smtp.mjs';
 import { mintSessions } from '../lib/sessions.mjs';
-import { launch, registerInBrowser } from '../lib/browser.mjs';
+import { useBrowser, registerInBrowser } from '../lib/browser.mjs';
 import { strongPassword } from '../lib/flows.mjs';
 
 // the files sw.js may keep (its OFFLINE list)
@@ -29,13 +29,13 @@ function pngSize(buf) {
 
 describe('installable app in Chromium', () => {
     const h = useEnv();
-    let browser, context, page;
+    const b = useBrowser();
+    let context, page;
     const problems = [];
 
     before(async () => {
-        browser = await launch();
         // service workers allowed here (newPage() blocks them)
-        context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: 'de-DE' });
+        context = await b.browser.newContext({ viewport: { width: 360, height: 800 }, locale: 'de-DE' });
         context.setDefaultTimeout(15000);
         page = await context.newPage();
         page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -43,9 +43,6 @@ describe('installable app in Chromium', () => {
             // 401 of /api/v1/me on the entry pages before the login is expected
             if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
         });
-    });
-    after(async () => {
-        if (browser) await browser.close();
     });
 
     test('the manifest is linked and valid; its icons exist in the sizes they claim', async () => {

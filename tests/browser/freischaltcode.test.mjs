@@ -6,13 +6,13 @@
 // refused). And the registration path: QR link, "Jetzt registrieren", the
 // confirmation link in a new tab, login, second factor set up, and the code
 // is still pre-filled. Console errors, page errors and CSP violations fail.
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
 import { confirmLink } from '../lib/smtp.mjs';
-import { launch, newPage, noHorizontalScroll, registerInBrowser } from '../lib/browser.mjs';
+import { useBrowser, newPage, noHorizontalScroll, registerInBrowser, loginHere } from '../lib/browser.mjs';
 import { strongPassword } from '../lib/flows.mjs';
 import { jobcenterWithStaff, customerWithCode, authenticatedCitizen, nowSec } from '../lib/fixtures.mjs';
 
@@ -22,34 +22,24 @@ const MSG_SECOND = 'Das Anlegen von mehreren Personenprofilen der Agentur für A
 
 describe('Freischaltcode in Chromium (360x800)', () => {
     const h = useEnv();
-    let browser, jc;
+    const b = useBrowser();
+    let jc;
 
     before(async () => {
-        browser = await launch();
         jc = await jobcenterWithStaff(h.env, { name: 'Jobcenter Rems-Murr', phone: '07151 9519-0',
             opening_hours: 'Mo–Fr 08:00–12:00 Uhr\nDo 14:00–18:00 Uhr' });
-    });
-    after(async () => {
-        if (browser) await browser.close();
     });
 
     test('QR link logged out, login with TOTP, code pre-filled, redeemed; home, Verlauf, Jobcenter, Profil wechseln', async () => {
         const env = h.env;
         const u = await authenticatedCitizen(env, 'browser-fsc');
         const { cust, grouped } = await customerWithCode(env, jc, { given_name: 'Erika', family_name: 'Mustermann' });
-        const page = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401] });
         try {
             await page.goto(`${env.base}/link/freischaltcode?code=${grouped}`);
             await page.waitForURL(/\/anmeldung\.html\?ziel=%2Feservices-freischalten\.html$/);
-            await page.locator('#login').fill(u.email);
-            await page.locator('#password').fill(u.password);
-            await page.locator('#login-submit').click();
-            await page.waitForURL(/\/zweiter-faktor\.html\?ziel=/);
-            const totp = page.locator('#totp_code');
-            await totp.waitFor({ state: 'visible' });
             // the set-up code's step is spent: the next step's code
-            await totp.fill(await generate({ secret: u.secret, epoch: nowSec() + 30 }));
-            await totp.press('Enter');
+            await loginHere(page, u, 30);
 
             await page.waitForURL(/\/eservices-freischalten\.html$/);
             const input = page.getByLabel('Freischaltcode *');
@@ -143,7 +133,7 @@ describe('Freischaltcode in Chromium (360x800)', () => {
     test('typed codes: a malformed one is caught on the page, an unknown one gets the API message', async () => {
         const env = h.env;
         const u = await authenticatedCitizen(env, 'browser-typed');
-        const page = await newPage(browser, { expectApi: [401, 404] });
+        const page = await newPage(b.browser, { expectApi: [401, 404] });
         try {
             await page.goto(`${env.base}/anmeldung.html`);
             await page.locator('#login').fill(u.email);
@@ -189,7 +179,7 @@ describe('Freischaltcode in Chromium (360x800)', () => {
         const { cust, grouped } = await customerWithCode(env, jc, { given_name: 'Max', family_name: 'Muster' });
         const email = uniqueEmail('browser-reg');
         const password = strongPassword();
-        const page = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401] });
         let tab = null;
         try {
             await page.goto(`${env.base}/link/freischaltcode?code=${grouped}`);

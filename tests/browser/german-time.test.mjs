@@ -5,10 +5,10 @@
 // Postfach (list and conversation), Verlauf, the staff document inbox and
 // the staff messages must all say 06.12.2026, 23:43 Uhr; a summer instant
 // (2026-07-01 22:30 UTC) must say 02.07.2026, 00:30 Uhr.
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, useSession } from '../lib/browser.mjs';
+import { useBrowser, newPage, useSession } from '../lib/browser.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, citizenWithProfile, staffOf, newDraft, uploadRaw, submit } from '../lib/uploads.mjs';
 
@@ -17,10 +17,10 @@ const SUMMER = Date.UTC(2026, 6, 1, 22, 30) / 1000;
 
 describe('German time in Chromium (America/New_York) against Apache (UTC)', () => {
     const h = useEnv();
-    let browser, jc, cit, sb, sub, conv;
+    const b = useBrowser();
+    let jc, cit, sb, sub, conv;
 
     before(async () => {
-        browser = await launch();
         const env = h.env;
         jc = await jobcenterWithStaff(env, { name: 'Jobcenter Zeitzone' });
         cit = await citizenWithProfile(env, jc, 'tz-browser');
@@ -35,9 +35,6 @@ describe('German time in Chromium (America/New_York) against Apache (UTC)', () =
         }, { csrf: true });
         assert.equal(m.status, 201, m.text);
         conv = m.json.conversation.id;
-    });
-    after(async () => {
-        if (browser) await browser.close();
     });
 
     async function setTimes(at) {
@@ -60,7 +57,7 @@ describe('German time in Chromium (America/New_York) against Apache (UTC)', () =
         test(`citizen and staff pages show ${want}`, async () => {
             const env = h.env;
             await setTimes(at);
-            const page = await newPage(browser, { timezoneId: 'America/New_York' });
+            const page = await newPage(b.browser, { timezoneId: 'America/New_York' });
             try {
                 assert.equal(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone), 'America/New_York');
                 await useSession(page, env.base, cit.c);
@@ -78,7 +75,7 @@ describe('German time in Chromium (America/New_York) against Apache (UTC)', () =
             } finally {
                 await page.dispose();
             }
-            const staff = await newPage(browser, { timezoneId: 'America/New_York', width: 1280, height: 900 });
+            const staff = await newPage(b.browser, { timezoneId: 'America/New_York', width: 1280, height: 900 });
             try {
                 await useSession(staff, env.base, sb.c);
                 const [date, time] = want.split(', ');

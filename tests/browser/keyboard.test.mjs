@@ -6,27 +6,24 @@
 // must show a visible focus indicator (computed outline or box-shadow,
 // tests/lib/browser.mjs tabTo). axe runs on each state as in every browser
 // test.
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail, nowSec } from '../lib/util.mjs';
 import { confirmLink } from '../lib/smtp.mjs';
-import { launch, newPage, tabTo, focusIndicator, useSession } from '../lib/browser.mjs';
+import { useBrowser, newPage, tabTo, focusIndicator, useSession } from '../lib/browser.mjs';
 import { strongPassword, SUBJECT_CONFIRM, registerAndConfirm } from '../lib/flows.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, citizenWithProfile } from '../lib/uploads.mjs';
 
 describe('keyboard-only journeys in Chromium', () => {
     const h = useEnv();
-    let browser, jc;
+    const b = useBrowser();
+    let jc;
 
     before(async () => {
-        browser = await launch();
         jc = await jobcenterWithStaff(h.env, { name: 'Jobcenter Rems-Murr' });
-    });
-    after(async () => {
-        if (browser) await browser.close();
     });
 
     // type into the control that has the focus (no fill(), no click())
@@ -39,7 +36,7 @@ describe('keyboard-only journeys in Chromium', () => {
             const env = h.env;
             const email = uniqueEmail(`kbd-reg-${width}`);
             const password = strongPassword();
-            const page = await newPage(browser, { width });
+            const page = await newPage(b.browser, { width });
             try {
                 await page.goto(`${env.base}/registrierung.html`);
                 // the skip link comes first and is visible when focused
@@ -76,7 +73,7 @@ describe('keyboard-only journeys in Chromium', () => {
         test(`${width} px: first login and the TOTP set-up with the keyboard`, async () => {
             const env = h.env;
             const u = await registerAndConfirm(env, uniqueEmail(`kbd-totp-${width}`), strongPassword());
-            const page = await newPage(browser, { width, expectApi: [401] });
+            const page = await newPage(b.browser, { width, expectApi: [401] });
             try {
                 await page.goto(`${env.base}/anmeldung.html`);
                 await tabTo(page, page.locator('#login'));
@@ -106,7 +103,7 @@ describe('keyboard-only journeys in Chromium', () => {
         test(`${width} px: a message to the Jobcenter with the keyboard`, async () => {
             const env = h.env;
             const u = await citizenWithProfile(env, jc, `kbd-msg-${width}`);
-            const page = await newPage(browser, { width, expectApi: [401] });
+            const page = await newPage(b.browser, { width, expectApi: [401] });
             try {
                 await useSession(page, env.base, u.c);
                 await page.goto(`${env.base}/nachricht-schreiben.html`);
@@ -136,7 +133,7 @@ describe('keyboard-only journeys in Chromium', () => {
         test(`${width} px: Dateien hochladen through "Datei auswählen" (the drop area's keyboard alternative)`, async () => {
             const env = h.env;
             const u = await citizenWithProfile(env, jc, `kbd-upl-${width}`);
-            const page = await newPage(browser, { width, expectApi: [401] });
+            const page = await newPage(b.browser, { width, expectApi: [401] });
             try {
                 await useSession(page, env.base, u.c);
                 await page.goto(`${env.base}/dokumente-hochladen.html`);

@@ -7,45 +7,29 @@
 // -> confirmation mail to the new address (harness SMTP) and a notice to
 // the old one -> the link opened in the browser -> the new address logs in,
 // the old one is refused.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail, sessionCacheSettled } from '../lib/util.mjs';
-import { lit } from '../lib/db.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
-import { strongPassword, registerAndConfirm, MSG_INVALID_CREDENTIALS } from '../lib/flows.mjs';
+import { useBrowser, newPage, scrollWidth } from '../lib/browser.mjs';
+import { strongPassword, MSG_INVALID_CREDENTIALS } from '../lib/flows.mjs';
+import { authenticatedCitizen } from '../lib/fixtures.mjs';
 import {
-    SUBJECT_RESET, SUBJECT_EMAIL_CONFIRM, SUBJECT_EMAIL_NOTICE, SUBJECT_EMAIL_CHANGED, linkToken, nowSec
+    SUBJECT_RESET, SUBJECT_EMAIL_CONFIRM, SUBJECT_EMAIL_NOTICE, SUBJECT_EMAIL_CHANGED, waitForLink, nowSec
 } from '../lib/account.mjs';
 
 describe('Passwort vergessen and the Konto page in Chromium', () => {
     const h = useEnv({ baseUrl: (port) => `http://localhost:${port}` });
-    let browser;
-
-    before(async () => {
-        browser = await launch();
-    });
-    after(async () => {
-        if (browser) await browser.close();
-    });
+    const b = useBrowser();
 
     // A confirmed account with a TOTP factor, set up through the API.
     async function citizen(env, lb, tag) {
-        const email = uniqueEmail(tag);
-        const password = strongPassword();
-        const c = env.client({ origin: lb });
-        await registerAndConfirm(env, email, password, { client: c });
-        assert.equal((await c.post('/api/v1/login', { login: email, password })).status, 200);
-        const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
-        const secret = s.json.secret.replace(/\s+/g, '');
-        const v = await c.post('/api/v1/mfa/totp/confirm', { code: await generate({ secret, epoch: nowSec() }) },
-            { csrf: true });
-        assert.equal(v.status, 200, v.text);
+        const { c, email, password, secret, id } = await authenticatedCitizen(env, tag,
+            { client: env.client({ origin: lb }) });
         await c.post('/api/v1/logout', {}, { csrf: true });
-        const id = Number(await env.db.scalar(`SELECT id FROM account WHERE email = ${lit(email)}`));
-        return { email, password, secret, id };
+        return { email, password, secret, id: Number(id) };
     }
 
     // Password and TOTP code on the pages; ends on start.html.
@@ -65,7 +49,7 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
         const env = h.env;
         const lb = `http://localhost:${env.port}`;
         const user = await citizen(env, lb, 'br-reset');
-        const page = await newPage(browser, { expectApi: [410] });
+        const page = await newPage(b.browser, { expectApi: [410] });
         try {
             await page.goto(`${lb}/anmeldung.html`);
             await page.getByRole('link', { name: 'Passwort vergessen' }).click();
@@ -76,9 +60,7 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
             await page.locator('#messages.messages-success').waitFor();
             assert.match(await page.locator('#messages').innerText(), /60 Minuten/);
             assert.ok(await scrollWidth(page) <= 360);
-            const mail = await env.mail.waitFor(user.email, { subject: SUBJECT_RESET, since: mark });
-            const token = linkToken(mail, 'passwort-neu.html');
-            const link = /(https?:\/\/\S+#token=\S+)/.exec(mail.body)[1];
+            const { token, link } = await waitForLink(env, user.email, SUBJECT_RESET, 'passwort-neu.html', mark);
             assert.ok(link.startsWith(`${lb}/passwort-neu.html#token=`), link);
 
             await page.goto(link);
@@ -119,7 +101,7 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
             + `'Mo–Fr 8–12 Uhr', ${t})`);
         await env.db.exec("INSERT INTO jobcenter_postcode (postcode, jobcenter_id) SELECT '71334', id FROM jobcenter "
             + "WHERE name = 'Jobcenter Browsertest'");
-        const page = await newPage(browser, { expectApi: [404] });
+        const page = await newPage(b.browser, { expectApi: [404] });
         try {
             await page.goto(`${lb}/anmeldung.html`);
             await page.getByRole('link', { name: 'Benutzername / E-Mail-Adresse vergessen' }).click();
@@ -148,7 +130,7 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
         const lb = `http://localhost:${env.port}`;
         const user = await citizen(env, lb, 'br-mail');
         const neu = uniqueEmail('br-mail-new');
-        const page = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401] });
         try {
             await login(env, page, lb, user);
             // the start page's requests end before the next navigation
@@ -168,11 +150,9 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
             assert.ok(await scrollWidth(page) <= 360, 'no horizontal scrolling at 360 px');
 
             // the mails: the link to the new address, a notice to the old one
-            const conf = await env.mail.waitFor(neu, { subject: SUBJECT_EMAIL_CONFIRM, since: mark });
+            const { link } = await waitForLink(env, neu, SUBJECT_EMAIL_CONFIRM, 'email-aendern.html', mark);
             const notice = await env.mail.waitFor(user.email, { subject: SUBJECT_EMAIL_NOTICE, since: mark });
             assert.doesNotMatch(notice.body, /#token=/, 'the notice holds no link token');
-            const link = (/https?:\/\/[^\s<>"]+\/email-aendern\.html#token=[A-Za-z0-9_-]+/.exec(conf.body) || [])[0];
-            assert.ok(link && linkToken(conf, 'email-aendern.html'), conf.body);
 
             // the link opened in the browser
             await page.goto(link.replace(/^https?:\/\/[^/]+/, lb));
@@ -185,7 +165,7 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
             assert.deepEqual(page.problems, [], `browser problems:\n${page.problems.join('\n')}`);
 
             // a new browser: the old address is refused on the login page, the new one logs in
-            const fresh = await newPage(browser, { expectApi: [401] });
+            const fresh = await newPage(b.browser, { expectApi: [401] });
             try {
                 await fresh.goto(`${lb}/anmeldung.html`);
                 await fresh.locator('#login').fill(user.email);
@@ -213,8 +193,8 @@ describe('Passwort vergessen and the Konto page in Chromium', () => {
         const env = h.env;
         const lb = `http://localhost:${env.port}`;
         const user = await citizen(env, lb, 'br-konto');
-        const page = await newPage(browser, { expectApi: [403] });
-        const other = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [403] });
+        const other = await newPage(b.browser, { expectApi: [401] });
         try {
             await login(env, other, lb, user);
             await login(env, page, lb, user);

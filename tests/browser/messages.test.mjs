@@ -8,25 +8,22 @@
 // -> "OK" -> Postfach. Staff answer in a second browser context (team
 // inbox, attachment, "Mir zuweisen", reply with an attachment); the
 // citizen sees the reply, marked new, and downloads its attachment. Console errors, page errors and CSP violations fail.
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, noHorizontalScroll, loginWithTotp } from '../lib/browser.mjs';
+import { useBrowser, newPage, noHorizontalScroll, loginWithTotp } from '../lib/browser.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, sha256, citizenWithProfile, staffOf } from '../lib/uploads.mjs';
 
 describe('Nachrichten schreiben in Chromium (360x800)', () => {
     const h = useEnv();
-    let browser, jc;
+    const b = useBrowser();
+    let jc;
 
     before(async () => {
-        browser = await launch();
         jc = await jobcenterWithStaff(h.env, { name: 'Jobcenter Rems-Murr' });
-    });
-    after(async () => {
-        if (browser) await browser.close();
     });
 
     let u, st;
@@ -36,8 +33,8 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
         st = await staffOf(env, jc, 'leistung');
         const pdf = samples.pdf(50000);
         const png = samples.png(20000);
-        const page = await newPage(browser, { expectApi: [401, 403] });
-        const staff = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401, 403] });
+        const staff = await newPage(b.browser, { expectApi: [401] });
         try {
             // Online-Kommunikation off: the page explains and links
             await loginWithTotp(page, h.env.base, u, '/nachricht-schreiben.html');
@@ -165,8 +162,8 @@ describe('Nachrichten schreiben in Chromium (360x800)', () => {
         const on = await u.c.post('/api/v1/online-kommunikation/aktivieren', null, { csrf: true });
         assert.equal(on.status, 200, on.text);
         const pdf = samples.pdf(20000);
-        const staff = await newPage(browser, { expectApi: [401] });
-        const page = await newPage(browser, { expectApi: [401] });
+        const staff = await newPage(b.browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401] });
         try {
             await loginWithTotp(staff, h.env.base, st, `/sachbearbeitung/kunde.html?id=${u.cust.id}`);
             await staff.waitForURL(/\/sachbearbeitung\/kunde\.html\?id=/);

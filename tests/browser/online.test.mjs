@@ -6,28 +6,11 @@
 // deactivation takes effect. The reusable notice (js/online-notice.js)
 // explains and links to the page while the consent is missing. Console
 // errors, page errors and CSP violations fail the test.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { uniqueEmail } from '../lib/util.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
-import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
-
-const nowSec = () => Math.floor(Date.now() / 1000);
-
-async function signedIn(env, tag) {
-    const u = await registerAndConfirm(env, uniqueEmail(tag), strongPassword());
-    const c = env.client();
-    let r = await c.post('/api/v1/login', { login: u.email, password: u.password });
-    assert.equal(r.status, 200, r.text);
-    const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
-    const code = await generate({ secret: s.json.secret.replace(/\s+/g, ''), epoch: nowSec() });
-    r = await c.post('/api/v1/mfa/totp/confirm', { code }, { csrf: true });
-    assert.equal(r.status, 200, r.text);
-    const me = await c.get('/api/v1/me');
-    return { c, id: me.json.account.id, email: u.email };
-}
+import { useBrowser, newPage, scrollWidth } from '../lib/browser.mjs';
+import { authenticatedCitizen } from '../lib/fixtures.mjs';
 
 // DD.MM.YYYY of a time in this process's (= Apache's) time zone
 function localGerman(t) {
@@ -37,18 +20,11 @@ function localGerman(t) {
 
 describe('Online-Kommunikation in Chromium (360x800)', () => {
     const h = useEnv();
-    let browser;
-
-    before(async () => {
-        browser = await launch();
-    });
-    after(async () => {
-        if (browser) await browser.close();
-    });
+    const b = useBrowser();
 
     // the API session's cookies into the browser
     async function pageFor(u) {
-        const page = await newPage(browser);
+        const page = await newPage(b.browser);
         await page.context().addCookies([...u.c.jar.map].map(([name, value]) => ({
             name, value, url: h.env.base
         })));
@@ -71,7 +47,7 @@ describe('Online-Kommunikation in Chromium (360x800)', () => {
 
     test('switch on via the dialog (Abbrechen and Esc keep it off), status, switch off shows the date', async () => {
         const env = h.env;
-        const u = await signedIn(env, 'online-browser');
+        const u = await authenticatedCitizen(env, 'online-browser');
         const page = await pageFor(u);
         const sw = page.locator('#online-switch');
         const status = page.locator('#online-status');

@@ -9,24 +9,17 @@
 // authenticator not verifying the user, the login is refused with a German
 // message. The virtual authenticator answers ES256 (the first algorithm
 // offered). Console errors, page errors and CSP violations fail the test.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
 import { lit } from '../lib/db.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
+import { useBrowser, newPage, scrollWidth, virtualAuthenticator } from '../lib/browser.mjs';
 import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
 
 describe('passkeys in Chromium (virtual authenticator)', () => {
     const h = useEnv({ baseUrl: (port) => `http://localhost:${port}` });
-    let browser;
-
-    before(async () => {
-        browser = await launch();
-    });
-    after(async () => {
-        if (browser) await browser.close();
-    });
+    const b = useBrowser();
 
     // register + confirm through the API, with the localhost Origin
     async function account(env, lb) {
@@ -46,18 +39,10 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
         const env = h.env;
         const lb = `http://localhost:${env.port}`;
         const user = await account(env, lb);
-        const page = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401] });
         try {
             await page.goto(`${lb}/anmeldung.html`);
-            const cdp = await page.context().newCDPSession(page);
-            await cdp.send('WebAuthn.enable', { enableUI: false });
-            const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-                options: {
-                    protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal',
-                    hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
-                    automaticPresenceSimulation: true
-                }
-            });
+            const { cdp, authenticatorId } = await virtualAuthenticator(page);
 
             // password -> Sicherheitshinweis -> "Passkey einrichten"
             await passwordLogin(page, lb, user);

@@ -6,27 +6,20 @@
 // the "Anleitung zum Hochladen von Nachrichten-Anhänge" link and the
 // "Hinweis zum Hochladen von Dokumenten" heading; the Anliegen label says
 // "Informationen und Fragen …".
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, useSession, noHorizontalScroll } from '../lib/browser.mjs';
+import { useBrowser, newPage, useSession, noHorizontalScroll } from '../lib/browser.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { citizenWithProfile, samples } from '../lib/uploads.mjs';
 
 describe('the guide\'s portal in Chromium', () => {
     const h = useEnv();
-    let browser;
-
-    before(async () => {
-        browser = await launch();
-    });
-    after(async () => {
-        if (browser) await browser.close();
-    });
+    const b = useBrowser();
 
     for (const width of [1280, 360]) {
         test(`${width} px: choice page, login order, "Zurück", help pages`, async () => {
-            const page = await newPage(browser, { width, height: 900, expectApi: [401] });
+            const page = await newPage(b.browser, { width, height: 900, expectApi: [401] });
             try {
                 await page.goto(`${h.env.base}/`);
                 await page.getByRole('heading', { name: 'Anmelden', level: 1 }).waitFor();
@@ -73,7 +66,7 @@ describe('the guide\'s portal in Chromium', () => {
         const env = h.env;
         const jc = await jobcenterWithStaff(env, { name: 'Jobcenter Leitfaden' });
         const u = await citizenWithProfile(env, jc, 'seed');
-        const page = await newPage(browser);
+        const page = await newPage(b.browser);
         try {
             await useSession(page, env.base, u.c);
             await page.goto(`${env.base}/nachricht-schreiben.html`);

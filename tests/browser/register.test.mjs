@@ -3,28 +3,21 @@
 // the Sicherheitshinweis, logout. Also the German error of a wrong password
 // and the consent errors of step 2. Every page is checked for horizontal
 // scrolling; console errors, page errors and CSP violations fail the test.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
 import { confirmLink } from '../lib/smtp.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
+import { useBrowser, newPage, scrollWidth } from '../lib/browser.mjs';
 import { strongPassword, accountRows, registerAndConfirm, SUBJECT_CONFIRM, MSG_INVALID_CREDENTIALS } from '../lib/flows.mjs';
 
 describe('portal in Chromium (360x800)', () => {
     const h = useEnv();
-    let browser;
-
-    before(async () => {
-        browser = await launch();
-    });
-    after(async () => {
-        if (browser) await browser.close();
-    });
+    const b = useBrowser();
 
     // run fn with a fresh page; fail on anything the page watchdog collected
     async function withPage(opts, fn) {
-        const page = await newPage(browser, opts);
+        const page = await newPage(b.browser, opts);
         try {
             await fn(page);
             assert.deepEqual(page.problems, [], `browser problems:\n${page.problems.join('\n')}`);

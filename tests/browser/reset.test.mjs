@@ -7,13 +7,13 @@
 // confirmation link from the mail, goes "Zur Anmeldung", logs in with the
 // address and sets up a new TOTP factor. An interrupted flow resumes at
 // its step. Console errors, page errors and CSP violations fail the test.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, noHorizontalScroll } from '../lib/browser.mjs';
+import { useBrowser, newPage, noHorizontalScroll } from '../lib/browser.mjs';
 import { run, uniqueEmail, randomId } from '../lib/util.mjs';
 import { confirmLink } from '../lib/smtp.mjs';
 import { SUBJECT_CONFIRM, strongPassword } from '../lib/flows.mjs';
@@ -29,14 +29,7 @@ async function pdfText(file) {
 
 describe('Zugangsdaten zurücksetzen in Chromium (360x800)', () => {
     const h = useEnv();
-    let browser;
-
-    before(async () => {
-        browser = await launch();
-    });
-    after(async () => {
-        if (browser) await browser.close();
-    });
+    const b = useBrowser();
 
     test('staff reset with two letters; the citizen walks the letter flow to a new TOTP factor', async () => {
         const env = h.env;
@@ -50,8 +43,8 @@ describe('Zugangsdaten zurücksetzen in Chromium (360x800)', () => {
         const red = await citizen.c.post('/api/v1/freischaltcode', { code: code.grouped }, { csrf: true });
         assert.equal(red.status, 201, red.text);
 
-        const sb = await newPage(browser);
-        const pg = await newPage(browser, { expectApi: [401, 422] });
+        const sb = await newPage(b.browser);
+        const pg = await newPage(b.browser, { expectApi: [401, 422] });
         try {
             // ---- staff context: log in (password + TOTP), reset, download
             await sb.goto(`${env.base}/anmeldung.html?ziel=${encodeURIComponent(`/sachbearbeitung/kunde.html?id=${cust.id}`)}`);

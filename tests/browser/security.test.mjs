@@ -16,45 +16,25 @@
 // TOTP set-up on the page, deleting factors, adding a passkey (refused
 // when the authenticator does not verify the user, and on the authenticator
 // that holds the account's passkey already: excludeCredentials).
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail, sessionCacheSettled } from '../lib/util.mjs';
 import { lit } from '../lib/db.mjs';
-import { launch, newPage, scrollWidth } from '../lib/browser.mjs';
+import { useBrowser, newPage, scrollWidth, virtualAuthenticator } from '../lib/browser.mjs';
 import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
 describe('passkeys and the Sicherheit page in Chromium', () => {
     const h = useEnv({ baseUrl: (port) => `http://localhost:${port}` });
-    let browser;
-
-    before(async () => {
-        browser = await launch();
-    });
-    after(async () => {
-        if (browser) await browser.close();
-    });
+    const b = useBrowser();
 
     async function account(env, lb, tag) {
         const email = uniqueEmail(tag);
         const password = strongPassword();
         return registerAndConfirm(env, email, password, { client: env.client({ origin: lb }) });
-    }
-
-    async function authenticator(page) {
-        const cdp = await page.context().newCDPSession(page);
-        await cdp.send('WebAuthn.enable', { enableUI: false });
-        const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-            options: {
-                protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal',
-                hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
-                automaticPresenceSimulation: true
-            }
-        });
-        return { cdp, authenticatorId };
     }
 
     async function passwordLogin(page, lb, user) {
@@ -74,10 +54,10 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
             const env = h.env;
             const lb = `http://localhost:${env.port}`;
             const user = await account(env, lb, `pk-${label.toLowerCase()}`);
-            const page = await newPage(browser);
+            const page = await newPage(b.browser);
             try {
                 await page.goto(`${lb}/anmeldung.html`);
-                const { cdp, authenticatorId } = await authenticator(page);
+                const { cdp, authenticatorId } = await virtualAuthenticator(page);
                 let offered = null;
                 await page.route('**/api/v1/passkey/register/options', async (route) => {
                     const response = await route.fetch();
@@ -118,10 +98,10 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
         const env = h.env;
         const lb = `http://localhost:${env.port}`;
         const user = await account(env, lb, 'sec-page');
-        const page = await newPage(browser, { expectApi: [401, 403, 409] });
+        const page = await newPage(b.browser, { expectApi: [401, 403, 409] });
         try {
             await page.goto(`${lb}/anmeldung.html`);
-            const { cdp, authenticatorId } = await authenticator(page);
+            const { cdp, authenticatorId } = await virtualAuthenticator(page);
             await passwordLogin(page, lb, user);
             await page.locator('#security-notice').waitFor({ state: 'visible' });
             await page.getByRole('button', { name: 'Passkey einrichten' }).click();
@@ -200,7 +180,7 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
             assert.equal((await passkeys(env, user.email)).length, 1);
             // another device
             await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
-            await authenticator(page);
+            await virtualAuthenticator(page);
             await page.getByRole('button', { name: 'Passkey hinzufügen' }).click();
             await page.locator('#messages').getByText('Der Passkey wurde hinzugefügt.').waitFor();
             assert.deepEqual((await passkeys(env, user.email)).map((k) => k.name), ['Büro-Laptop', 'Zweitgerät']);
@@ -241,7 +221,7 @@ describe('passkeys and the Sicherheit page in Chromium', () => {
     test('Sicherheit page without a complete login goes elsewhere', async () => {
         const env = h.env;
         const lb = `http://localhost:${env.port}`;
-        const page = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401] });
         try {
             await page.goto(`${lb}/sicherheit.html`);
             await page.waitForURL(/\/anmeldung\.html\?ziel=%2Fsicherheit\.html/);

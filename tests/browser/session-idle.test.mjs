@@ -5,10 +5,10 @@
 // /api/v1/me and the session outlives its first idle window; without an
 // answer the page goes to the login with "Ihre Sitzung ist abgelaufen".
 // The staff pages warn the same way.
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, loginWithTotp } from '../lib/browser.mjs';
+import { useBrowser, newPage, loginWithTotp } from '../lib/browser.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { citizenWithProfile, staffOf } from '../lib/uploads.mjs';
 import { sleep } from '../lib/util.mjs';
@@ -17,20 +17,17 @@ const IDLE = 20;
 
 describe('idle warning in Chromium (JobcenterSessionIdle 20)', () => {
     const h = useEnv({ sets: [`JobcenterSessionIdle ${IDLE}`] });
-    let browser, jc;
+    const b = useBrowser();
+    let jc;
 
     before(async () => {
-        browser = await launch();
         jc = await jobcenterWithStaff(h.env, { name: 'Jobcenter Rems-Murr' });
-    });
-    after(async () => {
-        if (browser) await browser.close();
     });
 
     for (const width of [360, 1280]) {
         test(`${width} px: warning, "Sitzung verlängern" keeps the session, then it ends with the German notice`, async () => {
             const u = await citizenWithProfile(h.env, jc, `idle-${width}`);
-            const page = await newPage(browser, { width, expectApi: [401] });
+            const page = await newPage(b.browser, { width, expectApi: [401] });
             try {
                 await loginWithTotp(page, h.env.base, u, '/postfach.html');
                 await page.waitForURL(/\/postfach\.html$/);
@@ -77,7 +74,7 @@ describe('idle warning in Chromium (JobcenterSessionIdle 20)', () => {
 
     test('staff page: the same warning; Escape extends too', async () => {
         const st = await staffOf(h.env, jc, 'leistung');
-        const page = await newPage(browser, { width: 1280, expectApi: [401] });
+        const page = await newPage(b.browser, { width: 1280, expectApi: [401] });
         try {
             await loginWithTotp(page, h.env.base, st, '/sachbearbeitung/posteingang.html');
             await page.waitForURL(/\/sachbearbeitung\/posteingang\.html$/);

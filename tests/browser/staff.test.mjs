@@ -10,13 +10,13 @@
 // link logged out in a browser context of their own, logs in with the second
 // factor, finds the code pre-filled, redeems it and sees name and
 // Kundennummer. Console errors, page errors and CSP violations fail the test.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, noHorizontalScroll } from '../lib/browser.mjs';
+import { useBrowser, newPage, noHorizontalScroll, loginHere } from '../lib/browser.mjs';
 import { addJobcenter, addStaff, readLetter, sha256hex } from '../lib/staff.mjs';
 import { authenticatedCitizen, KUNDENNUMMER_NEW } from '../lib/fixtures.mjs';
 import { strongPassword } from '../lib/flows.mjs';
@@ -25,20 +25,13 @@ const nowSec = () => Math.floor(Date.now() / 1000);
 
 describe('staff pages in Chromium (360x800)', () => {
     const h = useEnv();
-    let browser;
-
-    before(async () => {
-        browser = await launch();
-    });
-    after(async () => {
-        if (browser) await browser.close();
-    });
+    const b = useBrowser();
 
     test('log in, set up TOTP, create a customer, issue a code: the letter is downloaded; the citizen redeems it from the QR link', async () => {
         const env = h.env;
         await addJobcenter(env, 'Jobcenter Rems-Murr', ['71332']);
         const staff = await addStaff(env, 'Jobcenter Rems-Murr', { tag: 'browser', firstLogin: false });
-        const page = await newPage(browser, { expectApi: [401, 422] });
+        const page = await newPage(b.browser, { expectApi: [401, 422] });
         try {
             // logged out: the gate sends the browser to the login with the way back
             await page.goto(`${env.base}/sachbearbeitung/`);
@@ -158,19 +151,12 @@ describe('staff pages in Chromium (360x800)', () => {
             // letter's QR link logged out, logs in with password and TOTP,
             // finds the code pre-filled, redeems it and sees the profile
             const u = await authenticatedCitizen(env, 'letter');
-            const citizen = await newPage(browser, { expectApi: [401] });
+            const citizen = await newPage(b.browser, { expectApi: [401] });
             try {
                 await citizen.goto(letter.qr[0]);
                 await citizen.waitForURL(/\/anmeldung\.html\?ziel=%2Feservices-freischalten\.html$/);
-                await citizen.locator('#login').fill(u.email);
-                await citizen.locator('#password').fill(u.password);
-                await citizen.locator('#login-submit').click();
-                await citizen.waitForURL(/\/zweiter-faktor\.html\?ziel=/);
-                const totp = citizen.locator('#totp_code');
-                await totp.waitFor({ state: 'visible' });
                 // the set-up code's time step is spent: the next step's code
-                await totp.fill(await generate({ secret: u.secret, epoch: nowSec() + 30 }));
-                await totp.press('Enter');
+                await loginHere(citizen, u, 30);
                 await citizen.waitForURL(/\/eservices-freischalten\.html$/);
                 const input = citizen.getByLabel('Freischaltcode *');
                 await input.waitFor({ state: 'visible' });

@@ -4,27 +4,20 @@
 // page, the start page; then logout, login, the code page (a wrong code
 // first, then the right one, sent with the Enter key), the start page.
 // Console errors, page errors and CSP violations fail the test.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
 import { confirmLink } from '../lib/smtp.mjs';
-import { launch, newPage, scrollWidth, registerInBrowser } from '../lib/browser.mjs';
+import { useBrowser, newPage, scrollWidth, registerInBrowser } from '../lib/browser.mjs';
 import { strongPassword } from '../lib/flows.mjs';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
 describe('second factor in Chromium (360x800)', () => {
     const h = useEnv();
-    let browser;
-
-    before(async () => {
-        browser = await launch();
-    });
-    after(async () => {
-        if (browser) await browser.close();
-    });
+    const b = useBrowser();
 
     async function assertNoHorizontalScroll(page, what) {
         const w = await scrollWidth(page);
@@ -42,7 +35,7 @@ describe('second factor in Chromium (360x800)', () => {
         const env = h.env;
         const email = uniqueEmail('totp-browser');
         const password = strongPassword();
-        const page = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401] });
         try {
             // registration and the link from the mail
             const mail = await registerInBrowser(page, env, email, password);

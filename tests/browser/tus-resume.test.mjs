@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { waitUntil, freePort } from '../lib/util.mjs';
 import { cuttingProxy } from '../lib/tusproxy.mjs';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, loginWithTotp } from '../lib/browser.mjs';
+import { useBrowser, newPage, loginWithTotp } from '../lib/browser.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, sha256, citizenWithProfile } from '../lib/uploads.mjs';
 
@@ -26,10 +26,10 @@ const PROXY = await freePort();     // the browser's way to the server
 
 describe('Dokumente hochladen resumes after a broken connection (Chromium, tus)', () => {
     const h = useEnv({ sets: ['JobcenterUploadMaxFileSize 20971520', `JobcenterOrigin http://127.0.0.1:${PROXY}`] });
-    let browser, jc, proxy, cdp;
+    const b = useBrowser();
+    let jc, proxy, cdp;
 
     before(async () => {
-        browser = await launch();
         jc = await jobcenterWithStaff(h.env, { name: 'Jobcenter Rems-Murr' });
         // cut 1: offline first (the page waits for 'online'); cut 2: online
         // (tus-js-client retries at once)
@@ -38,7 +38,6 @@ describe('Dokumente hochladen resumes after a broken connection (Chromium, tus)'
             onCut: async () => { if (n++ === 0 && cdp) await offline(true); } });
     });
     after(async () => {
-        if (browser) await browser.close();
         if (proxy) await proxy.close();
     });
     const offline = (on) => cdp.send('Network.emulateNetworkConditions',
@@ -49,7 +48,7 @@ describe('Dokumente hochladen resumes after a broken connection (Chromium, tus)'
         const u = await citizenWithProfile(env, jc, 'tus-browser');
         // 409/423: Chromium re-sends a PATCH whose reused connection broke
         // (with its old Upload-Offset) on its own; the server refuses it
-        const page = await newPage(browser, { expectApi: [401, 409, 423] });
+        const page = await newPage(b.browser, { expectApi: [401, 409, 423] });
         const file = { name: 'Mietvertrag Foto.jpg', mimeType: 'image/jpeg', buffer: samples.jpeg(SIZE) };
         const tusCalls = [];
         page.on('request', (req) => {

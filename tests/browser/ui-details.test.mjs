@@ -4,30 +4,27 @@
 // glyph, selects are as tall as the text inputs, staff file inputs are a
 // German "Datei auswählen" button with the chosen names, staff dates are
 // typed as TT.MM.JJJJ.
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, useSession } from '../lib/browser.mjs';
+import { useBrowser, newPage, useSession } from '../lib/browser.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { citizenWithProfile, staffOf } from '../lib/uploads.mjs';
 import { CITIZEN } from '../lib/a11y.mjs';
 
 describe('portal details in Chromium', () => {
     const h = useEnv();
-    let browser, jc, citizen, staff;
+    const b = useBrowser();
+    let jc, citizen, staff;
 
     before(async () => {
-        browser = await launch();
         jc = await jobcenterWithStaff(h.env, { name: 'Jobcenter Rems-Murr' });
         citizen = await citizenWithProfile(h.env, jc, 'ui');
         staff = await staffOf(h.env, jc, 'leistung');
     });
-    after(async () => {
-        if (browser) await browser.close();
-    });
 
     test('the "Startseite" back link is one and the same on every page that has one', async () => {
-        const page = await newPage(browser, { width: 360, expectApi: [401, 403, 404] });
+        const page = await newPage(b.browser, { width: 360, expectApi: [401, 403, 404] });
         try {
             await useSession(page, h.env.base, citizen.c);
             const seen = [];
@@ -50,7 +47,7 @@ describe('portal details in Chromium', () => {
     });
 
     test('tiles break between words; the info icon is drawn; selects as tall as the inputs', async () => {
-        const page = await newPage(browser, { width: 360, expectApi: [401, 403] });
+        const page = await newPage(b.browser, { width: 360, expectApi: [401, 403] });
         try {
             await useSession(page, h.env.base, citizen.c);
             await page.goto(`${h.env.base}/start.html`);
@@ -114,7 +111,7 @@ describe('portal details in Chromium', () => {
     });
 
     test('staff: selects as tall as the inputs, German file buttons, dates as TT.MM.JJJJ', async () => {
-        const page = await newPage(browser, { width: 1280, expectApi: [401, 403] });
+        const page = await newPage(b.browser, { width: 1280, expectApi: [401, 403] });
         try {
             await useSession(page, h.env.base, staff.c);
             await page.goto(`${h.env.base}/sachbearbeitung/kunde-anlegen.html`);

@@ -8,27 +8,26 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, loginWithTotp } from '../lib/browser.mjs';
+import { useBrowser, newPage, loginWithTotp } from '../lib/browser.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, citizenWithProfile } from '../lib/uploads.mjs';
 import { startClamd, eicarPdf, SIG_EICAR } from '../lib/clamd.mjs';
 
 describe('Dokumente hochladen with virus scanning in Chromium (360x800)', () => {
-    let av = null, browser = null, jc;
+    let av = null, jc;
     before(async () => { av = await startClamd(); });
     after(async () => { if (av) await av.stop(); });
     const h = useEnv({ extra: () => `JobcenterClamd ${av.socket}\n` });
+    const b = useBrowser();
 
     before(async () => {
-        browser = await launch();
         jc = await jobcenterWithStaff(h.env, { name: 'Jobcenter Rems-Murr' });
     });
-    after(async () => { if (browser) await browser.close(); });
 
     test('a flagged file is refused at the file with the German message; the clean one is stored', async () => {
         const env = h.env;
         const u = await citizenWithProfile(env, jc, 'browser-scan');
-        const page = await newPage(browser, { expectApi: [401, 422] });
+        const page = await newPage(b.browser, { expectApi: [401, 422] });
         try {
             await loginWithTotp(page, env.base, u, '/dokumente-hochladen.html');
             await page.waitForURL(/\/dokumente-hochladen\.html$/);

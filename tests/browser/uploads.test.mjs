@@ -6,26 +6,23 @@
 // text, "Bestätigungs-PDF anzeigen" opens the PDF, "Antragsübersicht
 // einsehen" lists the submission; then the staff inbox shows it. Console
 // errors, page errors and CSP violations fail.
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { run } from '../lib/util.mjs';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { launch, newPage, noHorizontalScroll, loginWithTotp } from '../lib/browser.mjs';
+import { useBrowser, newPage, noHorizontalScroll, loginWithTotp } from '../lib/browser.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, sha256, citizenWithProfile, staffOf } from '../lib/uploads.mjs';
 
 describe('Dokumente hochladen in Chromium (360x800)', () => {
     const h = useEnv();
-    let browser, jc;
+    const b = useBrowser();
+    let jc;
 
     before(async () => {
-        browser = await launch();
         jc = await jobcenterWithStaff(h.env, { name: 'Jobcenter Rems-Murr' });
-    });
-    after(async () => {
-        if (browser) await browser.close();
     });
 
     let reference, receiptCode;
@@ -39,7 +36,7 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
     test('area, two files (a third removed), message, Absenden, confirmation, receipt, Antragsübersicht', async () => {
         const env = h.env;
         const u = await citizenWithProfile(env, jc, 'browser-upl');
-        const page = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401] });
         try {
             await loginWithTotp(page, h.env.base, u, '/dokumente-hochladen.html');
             await page.waitForURL(/\/dokumente-hochladen\.html$/);
@@ -127,7 +124,7 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
     });
 
     test('Belegprüfung (public, no session): the receipt\'s reference and Prüfcode show what was received', async () => {
-        const page = await newPage(browser, { expectApi: [404] });
+        const page = await newPage(b.browser, { expectApi: [404] });
         try {
             await page.goto(`${h.env.base}/belegpruefung.html?ref=${encodeURIComponent(reference)}`);
             assert.equal(await page.getByLabel('Vorgangsnummer').inputValue(), reference);
@@ -150,7 +147,7 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
 
     test('without Online-Kommunikation the page explains it and links to the consent', async () => {
         const u = await citizenWithProfile(h.env, jc, 'browser-nocons', { consent: false });
-        const page = await newPage(browser, { expectApi: [401, 403] });
+        const page = await newPage(b.browser, { expectApi: [401, 403] });
         try {
             await loginWithTotp(page, h.env.base, u, '/dokumente-hochladen.html');
             await page.waitForURL(/\/dokumente-hochladen\.html$/);
@@ -168,7 +165,7 @@ describe('Dokumente hochladen in Chromium (360x800)', () => {
 
     test('staff Posteingang lists it; status set to "in Bearbeitung"', async () => {
         const st = await staffOf(h.env, jc, 'leistung');
-        const page = await newPage(browser, { expectApi: [401] });
+        const page = await newPage(b.browser, { expectApi: [401] });
         try {
             await loginWithTotp(page, h.env.base, st, '/sachbearbeitung/posteingang.html');
             await page.waitForURL(/\/sachbearbeitung\/posteingang\.html$/);

@@ -23,16 +23,7 @@
 #include "jc_multipart.h"
 #include "jc_sniff.h"
 
-static apr_pool_t *fz_root;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    apr_initialize();
-    apr_pool_create(&fz_root, NULL);
-    return 0;
-}
+#include "fuzz_init.h"
 
 typedef struct {
     uint64_t h;               /* FNV-1a over events and data */

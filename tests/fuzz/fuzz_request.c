@@ -22,16 +22,7 @@
 #include "jc_password.h"
 #include "jc_token.h"
 
-static apr_pool_t *fz_root;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    apr_initialize();
-    apr_pool_create(&fz_root, NULL);
-    return 0;
-}
+#include "fuzz_init.h"
 
 static const char *fz_str(json_t *o, const char *k, size_t *len)
 {

@@ -5,40 +5,20 @@
 // is Off nothing is passed.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { jobcenterWithStaff, customerWithCode, authenticatedCitizen } from '../lib/fixtures.mjs';
-
-const MOD = '/usr/lib/apache2/modules';
+import { echoBackend, PROXY_MODULES, gateLocation } from '../lib/gate.mjs';
 
 describe('gate: X-Jobcenter-Kundennummer', () => {
-    let backend, backendPort;
-    before(async () => {
-        backend = http.createServer((req, res) => {
-            res.setHeader('Content-Type', 'application/json');
-            res.end(JSON.stringify({ url: req.url, headers: req.headers }));
-        });
-        await new Promise((r) => backend.listen(0, '127.0.0.1', r));
-        backendPort = backend.address().port;
-    });
-    after(() => backend && backend.close());
+    let be;
+    before(async () => { be = await echoBackend(); });
+    after(() => be && be.close());
 
     const h = useEnv({
         extra: () => `
-LoadModule authn_core_module ${MOD}/mod_authn_core.so
-LoadModule proxy_module ${MOD}/mod_proxy.so
-LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
-<Location /intern/>
-    AuthType jobcenter
-    Require jobcenter-session
-    JobcenterGateHeaders On
-    ProxyPass http://127.0.0.1:${backendPort}/
-</Location>
-<Location /ohne/>
-    AuthType jobcenter
-    Require jobcenter-session
-    ProxyPass http://127.0.0.1:${backendPort}/
-</Location>
+${PROXY_MODULES}
+${gateLocation('/intern/', be.port, { headers: true })}
+${gateLocation('/ohne/', be.port)}
 `
     });
     const spoof = { 'X-Jobcenter-Kundennummer': '999Z999999', 'x-jobcenter-user': '1' };

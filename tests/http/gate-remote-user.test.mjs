@@ -7,13 +7,11 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
-import { uniqueEmail, waitUntil } from '../lib/util.mjs';
-import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
+import { waitUntil } from '../lib/util.mjs';
+import { authenticatedCitizen } from '../lib/fixtures.mjs';
 
 const MOD = '/usr/lib/apache2/modules';
-const nowSec = () => Math.floor(Date.now() / 1000);
 
 describe('gate: REMOTE_USER on a non-proxied Location', () => {
     const h = useEnv({
@@ -58,14 +56,8 @@ Alias /konto-intern/ ${env.root}/ssi/
 
     test('with a two-factor session: mod_include and the access log see REMOTE_USER = account id', async () => {
         const env = h.env;
-        const u = await registerAndConfirm(env, uniqueEmail('gate-ru'), strongPassword());
-        const c = env.client();
-        let r = await c.post('/api/v1/login', { login: u.email, password: u.password });
-        const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
-        r = await c.post('/api/v1/mfa/totp/confirm',
-            { code: await generate({ secret: s.json.secret.replace(/\s+/g, ''), epoch: nowSec() }) }, { csrf: true });
-        assert.equal(r.status, 200, r.text);
-        const id = String((await c.get('/api/v1/me')).json.account.id);
+        const { c, id: n } = await authenticatedCitizen(env, 'gate-ru');
+        const id = String(n);
         const page = await c.get('/konto-intern/wer.shtml', { headers: { Accept: 'text/html' } });
         assert.equal(page.status, 200, page.text);
         assert.equal(page.text.trim(), `user=${id};type=jobcenter;`);

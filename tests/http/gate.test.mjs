@@ -7,46 +7,23 @@
 // (staff roles themselves: staff.test.mjs).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
-import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail } from '../lib/util.mjs';
 import { strongPassword, registerAndConfirm } from '../lib/flows.mjs';
-
-const MOD = '/usr/lib/apache2/modules';
-const nowSec = () => Math.floor(Date.now() / 1000);
+import { authenticatedCitizen } from '../lib/fixtures.mjs';
+import { echoBackend, loadModules, gateLocation } from '../lib/gate.mjs';
 
 describe('gate', () => {
-    let backend, backendPort;
-    const seen = [];
-    before(async () => {
-        backend = http.createServer((req, res) => {
-            seen.push({ url: req.url, headers: req.headers });
-            res.setHeader('Content-Type', 'application/json');
-            res.end(JSON.stringify({ url: req.url, headers: req.headers }));
-        });
-        await new Promise((r) => backend.listen(0, '127.0.0.1', r));
-        backendPort = backend.address().port;
-    });
-    after(() => backend && backend.close());
+    let be;
+    before(async () => { be = await echoBackend(); });
+    after(() => be && be.close());
 
     const h = useEnv({
         extra: () => `
-LoadModule proxy_module ${MOD}/mod_proxy.so
-LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
-<Location /intern/>
-    AuthType jobcenter
-    Require jobcenter-session
-    JobcenterGateHeaders On
-    ProxyPass http://127.0.0.1:${backendPort}/
-</Location>
-<Location /staff/>
-    AuthType jobcenter
-    AuthzSendForbiddenOnFailure On
-    Require jobcenter-role sachbearbeitung
-    ProxyPass http://127.0.0.1:${backendPort}/
-</Location>
+${loadModules('proxy', 'proxy_http')}
+${gateLocation('/intern/', be.port, { headers: true })}
+${gateLocation('/staff/', be.port, { require: 'jobcenter-role sachbearbeitung', forbidden: true })}
 `
     });
 
@@ -55,33 +32,22 @@ LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
 
     test('set-up: an account with TOTP (authenticated) and one in mfa_setup_required', async () => {
         const env = h.env;
-        const u = await registerAndConfirm(env, uniqueEmail('gate-full'), strongPassword());
-        const c = env.client();
-        let r = await c.post('/api/v1/login', { login: u.email, password: u.password });
-        assert.equal(r.status, 200, r.text);
-        assert.equal(r.json.state, 'mfa_setup_required');
-        const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
-        assert.equal(s.status, 200, s.text);
-        const code = await generate({ secret: s.json.secret.replace(/\s+/g, ''), epoch: nowSec() });
-        r = await c.post('/api/v1/mfa/totp/confirm', { code }, { csrf: true });
-        assert.equal(r.status, 200, r.text);
-        const me = await c.get('/api/v1/me');
-        assert.equal(me.json.session.state, 'authenticated', me.text);
-        full = { c, id: String(me.json.account.id) };
+        const u = await authenticatedCitizen(env, 'gate-full');
+        full = { c: u.c, id: String(u.id) };
 
         const u2 = await registerAndConfirm(env, uniqueEmail('gate-setup'), strongPassword());
         const c2 = env.client();
-        r = await c2.post('/api/v1/login', { login: u2.email, password: u2.password });
+        const r = await c2.post('/api/v1/login', { login: u2.email, password: u2.password });
         assert.equal(r.json.state, 'mfa_setup_required');
         setupOnly = { c: c2 };
     });
 
     test('no cookie, browser: 303 to the login page with the return path', async () => {
-        const n = seen.length;
+        const n = be.seen.length;
         const r = await h.env.api.get('/intern/x?a=1', { headers: browser, jar: false });
         assert.ok([302, 303].includes(r.status), `${r.status} ${r.text}`);
         assert.equal(r.headers.get('location'), '/anmeldung.html?ziel=%2Fintern%2Fx%3Fa%3D1');
-        assert.equal(seen.length, n, 'the backend was reached');
+        assert.equal(be.seen.length, n, 'the backend was reached');
     });
 
     test('no cookie, JSON client: 401 not_authenticated', async () => {
@@ -94,12 +60,12 @@ LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
     });
 
     test('a session in mfa_setup_required is not enough', async () => {
-        const n = seen.length;
+        const n = be.seen.length;
         const r = await setupOnly.c.get('/intern/x', { headers: browser });
         assert.ok([302, 303].includes(r.status), `${r.status}`);
         const j = await setupOnly.c.get('/intern/x');
         assert.equal(j.status, 401);
-        assert.equal(seen.length, n, 'the backend was reached');
+        assert.equal(be.seen.length, n, 'the backend was reached');
     });
 
     test('authenticated: the backend sees X-Jobcenter-User and Auth-Level, spoofed values replaced', async () => {
@@ -114,10 +80,10 @@ LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
     });
 
     test('a spoofed header without a session never reaches the backend', async () => {
-        const n = seen.length;
+        const n = be.seen.length;
         const r = await h.env.api.get('/intern/z', { jar: false, headers: { ...browser, 'X-Jobcenter-User': '1' } });
         assert.ok([302, 303].includes(r.status));
-        assert.equal(seen.length, n);
+        assert.equal(be.seen.length, n);
     });
 
     test('a return path that is not a same-site path is not passed on (absolute-form request)', async () => {
@@ -137,14 +103,14 @@ LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
     });
 
     test('Require jobcenter-role: a citizen gets 403 (German page / JSON), never the backend, no [error] line', async () => {
-        const n = seen.length;
+        const n = be.seen.length;
         const r = await full.c.get('/staff/x', { headers: browser });
         assert.equal(r.status, 403, r.text);
         assert.match(r.text, /Kein Zugriff/);
         const j = await full.c.get('/staff/x');
         assert.equal(j.status, 403, j.text);
         assert.equal(j.json.error.code, 'staff_only');
-        assert.equal(seen.length, n);
+        assert.equal(be.seen.length, n);
         assert.doesNotMatch(h.env.errorLog(), /AH0163[01]|\[(?:authz_core:)?error\]/);
     });
 });

@@ -16,7 +16,7 @@ import { lit } from '../lib/db.mjs';
 import { citizenWithProfile, newDraft, uploadRaw, submit, samples, storeList } from '../lib/uploads.mjs';
 import {
     SUBJECT_PW_CHANGED, SUBJECT_EMAIL_CONFIRM, SUBJECT_EMAIL_NOTICE, SUBJECT_EMAIL_TAKEN,
-    SUBJECT_EMAIL_CHANGED, SUBJECT_DELETED, linkToken, fullLogin, eventKinds, ageCheck
+    SUBJECT_EMAIL_CHANGED, SUBJECT_DELETED, waitForLink, fullLogin, eventKinds, ageCheck
 } from '../lib/account.mjs';
 
 const post = (c, path, body) => c.post(path, body, { csrf: true });
@@ -130,9 +130,7 @@ describe('Konto', () => {
         assert.equal(taken.json.pending_email, taker.email);
         const info = await env.mail.waitFor(taker.email, { subject: SUBJECT_EMAIL_TAKEN, since: mark });
         assert.doesNotMatch(info.body, /#token=/);
-        const conf = await env.mail.waitFor(neu, { subject: SUBJECT_EMAIL_CONFIRM, since: mark });
-        const token = linkToken(conf, 'email-aendern.html');
-        assert.ok(token, conf.body);
+        const { token } = await waitForLink(env, neu, SUBJECT_EMAIL_CONFIRM, 'email-aendern.html', mark);
         const notices = async () => env.mail.find(u.email, { subject: SUBJECT_EMAIL_NOTICE, since: mark }).length;
         for (let i = 0; i < 50 && await notices() < 2; i++) await sleep(100);
         assert.equal(await notices(), 2, 'a notice to the old address for each request');
@@ -162,8 +160,7 @@ describe('Konto', () => {
         const neu = uniqueEmail('konto-race-new');
         const mark = env.mail.mark();
         assert.equal((await post(u.c, '/api/v1/konto/email', { email: neu })).status, 202);
-        const token = linkToken(await env.mail.waitFor(neu, { subject: SUBJECT_EMAIL_CONFIRM, since: mark }),
-            'email-aendern.html');
+        const { token } = await waitForLink(env, neu, SUBJECT_EMAIL_CONFIRM, 'email-aendern.html', mark);
         await registerUnconfirmed(env, neu, strongPassword());
         assertError(await env.api.post('/api/v1/konto/email/confirm', { token }), 409, 'email_taken');
         assert.equal(await env.db.scalar(`SELECT email FROM account WHERE id = ${u.id}`), u.email);

@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generate } from 'otplib';
 import { useEnv, logTest, TOP } from '../lib/env.mjs';
 import { uniqueEmail, waitUntil, run, sessionCacheSettled } from '../lib/util.mjs';
 import { APACHE_BIN, generateConfig } from '../lib/apache.mjs';
 import { strongPassword, registerAndConfirm, assertError } from '../lib/flows.mjs';
 import { isWorkday, isHoliday, isoDate } from '../lib/holidays.mjs';
+import { authenticatedCitizen } from '../lib/fixtures.mjs';
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const ROUTE = '/api/v1/online-kommunikation';
@@ -24,21 +24,6 @@ const SUBJ_ON = 'Online-Kommunikation aktiviert';
 const SUBJ_REQ = 'Deaktivierung der Online-Kommunikation';
 const SUBJ_OFF = 'Online-Kommunikation deaktiviert';
 
-// A fully signed-in client (password + TOTP) and its account id.
-async function signedIn(env, tag) {
-    const u = await registerAndConfirm(env, uniqueEmail(tag), strongPassword());
-    const c = env.client();
-    let r = await c.post('/api/v1/login', { login: u.email, password: u.password });
-    assert.equal(r.status, 200, r.text);
-    const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
-    assert.equal(s.status, 200, s.text);
-    const code = await generate({ secret: s.json.secret.replace(/\s+/g, ''), epoch: nowSec() });
-    r = await c.post('/api/v1/mfa/totp/confirm', { code }, { csrf: true });
-    assert.equal(r.status, 200, r.text);
-    const me = await c.get('/api/v1/me');
-    assert.equal(me.json.session.state, 'authenticated', me.text);
-    return { c, email: u.email, password: u.password, id: me.json.account.id };
-}
 
 // The expected effective time in the server's time zone (the test runs in
 // the same TZ as Apache): local midnight of the n-th working day (Monday to
@@ -86,7 +71,7 @@ describe('Online-Kommunikation', () => {
     });
 
     test('status of a new account: inactive, confirmed address', async () => {
-        u = await signedIn(h.env, 'online');
+        u = await authenticatedCitizen(h.env, 'online');
         const r = await u.c.get(ROUTE);
         assert.equal(r.status, 200, r.text);
         assert.equal(r.headers.get('cache-control'), 'no-store');
@@ -251,7 +236,7 @@ describe('Online-Kommunikation: the deactivation skips the public holidays of Jo
 
     test('30 working days in BW: weekends and BW holidays in the period are skipped (date in JSON, history, mail)', async () => {
         const env = h.env;
-        const u = await signedIn(env, 'online-hol');
+        const u = await authenticatedCitizen(env, 'online-hol');
         let r = await u.c.post(`${ROUTE}/aktivieren`, null, { csrf: true });
         assert.equal(r.status, 200, r.text);
         const mark = env.mail.mark();

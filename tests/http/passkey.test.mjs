@@ -11,10 +11,9 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail, sleep } from '../lib/util.mjs';
-import { strongPassword, assertError, registerAndConfirm } from '../lib/flows.mjs';
+import { strongPassword, assertError, registerAndConfirm, addTotp } from '../lib/flows.mjs';
 import { lit } from '../lib/db.mjs';
 import { SoftAuthenticator, UP, fromB64u } from '../lib/webauthn.mjs';
-import { generate } from 'otplib';
 
 const SUBJECT_PASSKEY = 'Passkey eingerichtet';
 const sessionCookie = (c) => c.jar.get('jc_session');
@@ -276,12 +275,7 @@ describe('passkeys', () => {
         // signed in with the passkey, set up TOTP as well
         const { c, o } = await loginOptions(env);
         assert.equal((await c.post('/api/v1/passkey/login/verify', auth.get(o.json, { credId: creds.rs256.id }))).status, 200);
-        const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
-        assert.equal(s.status, 200, s.text);
-        const secret = s.json.secret.replace(/\s+/g, '');
-        const k = await c.post('/api/v1/mfa/totp/confirm',
-            { code: await generate({ secret, epoch: Math.floor(Date.now() / 1000) }) }, { csrf: true });
-        assert.equal(k.status, 200, k.text);
+        await addTotp(c);
         const { c: c2, r } = await passwordLogin(env, users.rs256, 'mfa_required');
         assert.deepEqual(r.json.factors, ['totp', 'passkey']);
         const a = await c2.post('/api/v1/passkey/assert/options', {}, { csrf: true });

@@ -13,7 +13,7 @@ import { strongPassword, assertError, registerUnconfirmed } from '../lib/flows.m
 import { authenticatedCitizen, createJobcenter } from '../lib/fixtures.mjs';
 import { lit } from '../lib/db.mjs';
 import {
-    SUBJECT_RESET, SUBJECT_PW_CHANGED, linkToken, fullLogin, eventKinds, nowSec
+    SUBJECT_RESET, SUBJECT_PW_CHANGED, linkToken, waitForLink, fullLogin, eventKinds, nowSec
 } from '../lib/account.mjs';
 
 async function forgot(env, email, client = env.api) {
@@ -24,10 +24,7 @@ async function resetLink(env, email) {
     const mark = env.mail.mark();
     const r = await forgot(env, email);
     assert.equal(r.status, 202, r.text);
-    const mail = await env.mail.waitFor(email, { subject: SUBJECT_RESET, since: mark });
-    const token = linkToken(mail, 'passwort-neu.html');
-    assert.ok(token, `no link in:\n${mail.body}`);
-    return { token, mail };
+    return waitForLink(env, email, SUBJECT_RESET, 'passwort-neu.html', mark);
 }
 
 describe('Passwort vergessen', () => {

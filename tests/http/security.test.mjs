@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { uniqueEmail, sleep, sessionCacheSettled } from '../lib/util.mjs';
-import { strongPassword, assertError, registerAndConfirm } from '../lib/flows.mjs';
+import { strongPassword, assertError, registerAndConfirm, addTotp } from '../lib/flows.mjs';
 import { lit } from '../lib/db.mjs';
 import { SoftAuthenticator, UP } from '../lib/webauthn.mjs';
 
@@ -61,13 +61,10 @@ async function withPasskey(env, auth, tag, { name = 'Laptop', headers } = {}) {
 }
 
 // Add a TOTP factor from a signed-in session; returns the secret.
-async function addTotp(env, c) {
-    const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
-    assert.equal(s.status, 200, s.text);
-    const v = await c.post('/api/v1/mfa/totp/confirm', { code: await codeAt(s.json.secret, nowSec()) }, { csrf: true });
-    assert.equal(v.status, 200, v.text);
-    assert.equal(v.json.state, 'authenticated');
-    return s.json.secret;
+async function addTotpAuthenticated(c) {
+    const { secret, res } = await addTotp(c);
+    assert.equal(res.json.state, 'authenticated');
+    return secret;
 }
 
 describe('security page API', () => {
@@ -162,7 +159,7 @@ describe('security page API', () => {
     test('add TOTP when signed in: set-up, confirm, event totp_added, mail, listed', async () => {
         const env = h.env;
         const mark = env.mail.mark();
-        u.a.secret = await addTotp(env, u.a.c);
+        u.a.secret = await addTotpAuthenticated(u.a.c);
         await env.mail.waitFor(u.a.user.email, { subject: SUBJECT_TOTP, since: mark });
         const r = await u.a.c.get('/api/v1/security');
         assert.ok(r.json.totp && r.json.totp.created_at >= nowSec() - 5, r.text);
@@ -278,7 +275,7 @@ describe('security page API', () => {
 
     test('delete a passkey while TOTP is left; then TOTP is the last factor (409)', async () => {
         const env = h.env;
-        await addTotp(env, u.c.c);
+        await addTotpAuthenticated(u.c.c);
         const [pk] = await passkeyRows(env, u.c.user.email);
         const mark = env.mail.mark();
         const d = await u.c.c.post('/api/v1/security/passkey/delete', { id: pk.id }, { csrf: true });
@@ -299,7 +296,7 @@ describe('security page API', () => {
         const env = h.env;
         for (let round = 0; round < 3; round++) {
             const { user, c } = await withPasskey(env, auth, `sec-par${round}`);
-            await addTotp(env, c);
+            await addTotpAuthenticated(c);
             const [pk] = await passkeyRows(env, user.email);
             const [a, b] = await Promise.all([
                 c.post('/api/v1/security/passkey/delete', { id: pk.id }, { csrf: true, fresh: true }),
@@ -414,7 +411,7 @@ describe('security page API', () => {
         assert.equal((await c.get('/api/v1/security')).json.reauth.fresh, true);
 
         // TOTP: add one (fresh now), age the check, re-authenticate with a code
-        const secret = await addTotp(env, c);
+        const secret = await addTotpAuthenticated(c);
         await ageCheck(env, user.email, 400);
         assertError(await c.post('/api/v1/security/reauth', { code: '12345' }, { csrf: true }), 422, 'code_malformed');
         const good = await codeAt(secret, nowSec() + STEP);

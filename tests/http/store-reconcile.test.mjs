@@ -16,28 +16,13 @@ import net from 'node:net';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { useEnv, startEnv, logTest, DB_KIND } from '../lib/env.mjs';
-import { waitUntil, sleep } from '../lib/util.mjs';
+import { waitUntil, sleep, holderOf } from '../lib/util.mjs';
 import { WORKER } from '../lib/worker.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import {
     samples, citizenWithProfile, staffOf, newDraft, uploadRaw, submit, download, storeList, storeDir
 } from '../lib/uploads.mjs';
 import { admin } from '../lib/staff.mjs';
-
-// pid of the process holding `file` open (a scan of /proc/*/fd)
-function holderOf(file) {
-    for (const d of fs.readdirSync('/proc')) {
-        if (!/^\d+$/.test(d)) continue;
-        let fds;
-        try { fds = fs.readdirSync(`/proc/${d}/fd`); } catch { continue; }
-        for (const fd of fds) {
-            try {
-                if (fs.readlinkSync(`/proc/${d}/fd/${fd}`) === file) return Number(d);
-            } catch { /* gone */ }
-        }
-    }
-    return null;
-}
 
 const dead = (pid) => { try { process.kill(pid, 0); return false; } catch { return true; } };
 

@@ -9,24 +9,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { useEnv, logTest, DB_KIND } from '../lib/env.mjs';
-import { waitUntil, sleep } from '../lib/util.mjs';
+import { waitUntil, sleep, holderOf } from '../lib/util.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, citizenWithProfile, newDraft, uploadRaw, storeList, storeDir } from '../lib/uploads.mjs';
-
-// pid of the process holding `file` open (a scan of /proc/*/fd)
-function holderOf(file) {
-    for (const d of fs.readdirSync('/proc')) {
-        if (!/^\d+$/.test(d)) continue;
-        let fds;
-        try { fds = fs.readdirSync(`/proc/${d}/fd`); } catch { continue; }
-        for (const fd of fds) {
-            try {
-                if (fs.readlinkSync(`/proc/${d}/fd/${fd}`) === file) return Number(d);
-            } catch { /* gone */ }
-        }
-    }
-    return null;
-}
 
 describe('upload crash', () => {
     // After the SIGKILL, the replacement child's mod_dbd sometimes fails

@@ -14,11 +14,27 @@ export const SUBJECT_DELETED = 'Ihr Konto wurde gelöscht';
 
 export { nowSec };
 
-// The token of a link ".../<page>#token=..." in a mail body, or null.
-export function linkToken(mail, page) {
+// The link ".../<page>#token=..." in a mail body and its token
+// ({ link, token }), or null.
+export function mailLink(mail, page) {
     const re = new RegExp(`https?://[^\\s<>"]+/${page.replace('.', '\\.')}#token=([A-Za-z0-9_-]+)`);
     const m = re.exec(mail.body);
-    return m ? m[1] : null;
+    return m ? { link: m[0], token: m[1] } : null;
+}
+
+// The token of a link ".../<page>#token=..." in a mail body, or null.
+export function linkToken(mail, page) {
+    return mailLink(mail, page)?.token ?? null;
+}
+
+// Wait for the mail to rcpt with subject since mark and read its link to
+// page (e.g. 'passwort-neu.html', 'email-aendern.html'); fails when it has
+// none. Resolves { mail, link, token }: the test uses the link once.
+export async function waitForLink(env, rcpt, subject, page, since) {
+    const mail = await env.mail.waitFor(rcpt, { subject, since });
+    const l = mailLink(mail, page);
+    assert.ok(l, `no link to ${page} in the mail to ${rcpt}:\n${mail.body}`);
+    return { mail, ...l };
 }
 
 // Password + TOTP code: a client whose session is authenticated. The TOTP

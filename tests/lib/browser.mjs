@@ -10,6 +10,7 @@
 // go to page.problems as "axe: RULE (impact) on URL at WIDTHpx: NODES"
 // and page.dispose() fails with them (after a last check of the final
 // state). opts.axe = false switches it off for a page.
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,6 +26,20 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
 // --user-data-dir and removes it on close.
 export function launch() {
     return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
+}
+
+// One Chromium for the tests of a describe block (call it inside the
+// describe, before hooks that use it): launched in a before() hook, closed
+// in an after() hook. Returns the holder whose `browser` is that Chromium.
+export function useBrowser() {
+    const b = { browser: null };
+    before(async () => {
+        b.browser = await launch();
+    });
+    after(async () => {
+        if (b.browser) await b.browser.close();
+    });
+    return b;
 }
 
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -175,6 +190,12 @@ export async function noHorizontalScroll(page, what) {
 // (the ziel); ends on target.
 export async function loginWithTotp(page, base, u, target, step = 30) {
     await page.goto(`${base}/anmeldung.html?ziel=${encodeURIComponent(target)}`);
+    await loginHere(page, u, step);
+}
+
+// The same from the login page the browser is on (reached by a redirect
+// that carries the ziel).
+export async function loginHere(page, u, step = 30) {
     await page.locator('#login').fill(u.email);
     await page.locator('#password').fill(u.password);
     await page.locator('#login-submit').click();
@@ -183,6 +204,22 @@ export async function loginWithTotp(page, base, u, target, step = 30) {
     await totp.waitFor({ state: 'visible' });
     await totp.fill(await generate({ secret: u.secret, epoch: Math.floor(Date.now() / 1000) + step }));
     await totp.press('Enter');
+}
+
+// Chromium's virtual WebAuthn authenticator (CTAP2.1, internal, resident
+// keys, user verification, presence given automatically) on page:
+// { cdp, authenticatorId } for further WebAuthn.* commands.
+export async function virtualAuthenticator(page) {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+            protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal',
+            hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
+            automaticPresenceSimulation: true
+        }
+    });
+    return { cdp, authenticatorId };
 }
 
 // Sign the page's context in as the API client c (its cookies for base).

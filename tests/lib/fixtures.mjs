@@ -11,10 +11,9 @@
 //   const u = await authenticatedCitizen(env, 'tag');   // { c, email, password, secret, id }
 import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
-import { generate } from 'otplib';
 import { lit } from './db.mjs';
 import { randomId, uniqueEmail, nowSec, sha256hex } from './util.mjs';
-import { strongPassword, registerAndConfirm } from './flows.mjs';
+import { strongPassword, registerAndConfirm, addTotp } from './flows.mjs';
 
 export const FSC_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 
@@ -130,19 +129,18 @@ export async function customerWithCode(env, jc, o = {}) {
     return { cust, ...code };
 }
 
-// Register, confirm, log in and set up TOTP through the API: a client
-// whose session is `authenticated` (and remembers its CSRF token).
-export async function authenticatedCitizen(env, tag = 'citizen', { fresh = false } = {}) {
-    const u = await registerAndConfirm(env, uniqueEmail(tag), strongPassword());
-    const c = env.client({ fresh });
-    let r = await c.post('/api/v1/login', { login: u.email, password: u.password });
+// Register, confirm, log in (a new account: mfa_setup_required) and set up
+// TOTP through the API: a client whose session is `authenticated` (and
+// remembers its CSRF token). client: another client than a new
+// env.client({ fresh }) (e.g. with the browser tests' Origin); it then
+// registers too (else env.api does).
+export async function authenticatedCitizen(env, tag = 'citizen', { fresh = false, client } = {}) {
+    const u = await registerAndConfirm(env, uniqueEmail(tag), strongPassword(), client ? { client } : {});
+    const c = client || env.client({ fresh });
+    const r = await c.post('/api/v1/login', { login: u.email, password: u.password });
     assert.equal(r.status, 200, r.text);
-    const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
-    assert.equal(s.status, 200, s.text);
-    const secret = s.json.secret.replace(/\s+/g, '');
-    r = await c.post('/api/v1/mfa/totp/confirm', { code: await generate({ secret, epoch: nowSec() }) },
-        { csrf: true });
-    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.state, 'mfa_setup_required', r.text);
+    const { secret } = await addTotp(c);
     const me = await c.get('/api/v1/me');
     assert.equal(me.json.session.state, 'authenticated', me.text);
     return { c, email: u.email, password: u.password, secret, id: me.json.account.id };

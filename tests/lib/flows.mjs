@@ -1,6 +1,7 @@
 // Account flows and assertions shared by the API tests.
 import assert from 'node:assert/strict';
-import { randomId } from './util.mjs';
+import { generate } from 'otplib';
+import { randomId, nowSec } from './util.mjs';
 import { confirmToken } from './smtp.mjs';
 import { lit } from './db.mjs';
 
@@ -68,4 +69,18 @@ export async function counts(env) {
     const [a] = await env.db.query('SELECT (SELECT count(*) FROM account) AS accounts, '
         + '(SELECT count(*) FROM mail_outbox) AS mails, (SELECT count(*) FROM email_token) AS tokens');
     return { accounts: Number(a.accounts), mails: Number(a.mails), tokens: Number(a.tokens) };
+}
+
+// The first TOTP factor of client c's session (mfa_setup_required, or
+// authenticated with a fresh check): POST /mfa/totp/setup, then
+// /mfa/totp/confirm with the code of `epoch` (default: now); both must
+// answer 200. Returns the secret (spaces removed) and the confirm answer.
+export async function addTotp(c, { epoch = nowSec() } = {}) {
+    const s = await c.post('/api/v1/mfa/totp/setup', {}, { csrf: true });
+    assert.equal(s.status, 200, s.text);
+    const secret = s.json.secret.replace(/\s+/g, '');
+    const res = await c.post('/api/v1/mfa/totp/confirm', { code: await generate({ secret, epoch }) },
+        { csrf: true });
+    assert.equal(res.status, 200, res.text);
+    return { secret, res };
 }

@@ -5,11 +5,37 @@
 //   be.close()
 //   const r = await rawGet(env, '/intern/x', [['X_Jobcenter_User', '1'], ['Cookie', 'a=1']]);
 //   r.status, r.headers (lower-case names), r.text, r.json (the echo)
+//   useEnv({ extra: () => `\n${PROXY_MODULES}\n${gateLocation('/intern/', be.port, { headers: true })}\n` })
 //
 // The backend answers every request with the header lines it received, as
-// sent (names in their original spelling, repeated lines kept). rawGet
-// sends header lines exactly as given (any spelling, repeated names).
+// sent (raw: names in their original spelling, repeated lines kept), and
+// as node parsed them (headers: lower-case names). rawGet sends header
+// lines exactly as given (any spelling, repeated names).
 import http from 'node:http';
+
+export const APACHE_MODULES = '/usr/lib/apache2/modules';
+
+// LoadModule lines of Debian's Apache modules, e.g. loadModules('proxy').
+export const loadModules = (...names) =>
+    names.map((m) => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`).join('\n');
+
+// What a gate in front of a proxied backend needs.
+export const PROXY_MODULES = loadModules('authn_core', 'proxy', 'proxy_http');
+
+// A <Location> the gate guards, proxied to the backend on 127.0.0.1:port.
+// require: the words of its Require line; headers: JobcenterGateHeaders On;
+// forbidden: AuthzSendForbiddenOnFailure On.
+export function gateLocation(path, port, { require = 'jobcenter-session', headers = false, forbidden = false } = {}) {
+    return [
+        `<Location ${path}>`,
+        '    AuthType jobcenter',
+        ...(forbidden ? ['    AuthzSendForbiddenOnFailure On'] : []),
+        `    Require ${require}`,
+        ...(headers ? ['    JobcenterGateHeaders On'] : []),
+        `    ProxyPass http://127.0.0.1:${port}/`,
+        '</Location>'
+    ].join('\n');
+}
 
 export async function echoBackend() {
     const seen = [];
@@ -18,9 +44,9 @@ export async function echoBackend() {
         for (let i = 0; i < req.rawHeaders.length; i += 2) {
             raw.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
         }
-        seen.push({ url: req.url, raw });
+        seen.push({ url: req.url, raw, headers: req.headers });
         res.setHeader('Content-Type', 'application/json');
-        res.end(JSON.stringify({ url: req.url, raw }));
+        res.end(JSON.stringify({ url: req.url, raw, headers: req.headers }));
     });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     return { port: server.address().port, seen, close: () => server.close() };

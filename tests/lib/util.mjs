@@ -120,6 +120,21 @@ export function median(values) {
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+// pid of the process holding `file` open (a scan of /proc/*/fd)
+export function holderOf(file) {
+    for (const d of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(d)) continue;
+        let fds;
+        try { fds = fs.readdirSync(`/proc/${d}/fd`); } catch { continue; }
+        for (const fd of fds) {
+            try {
+                if (fs.readlinkSync(`/proc/${d}/fd/${fd}`) === file) return Number(d);
+            } catch { /* gone */ }
+        }
+    }
+    return null;
+}
+
 export function isAlive(pid) {
     if (!pid) return false;
     try {

@@ -9,9 +9,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { authenticatedCitizen } from '../lib/fixtures.mjs';
-import { echoBackend } from '../lib/gate.mjs';
-
-const MOD = '/usr/lib/apache2/modules';
+import { echoBackend, PROXY_MODULES, gateLocation } from '../lib/gate.mjs';
 
 function assertSafe(r, what) {
     const csp = r.headers.get('content-security-policy');
@@ -36,19 +34,9 @@ describe('ASVS 14.4: the gate\'s own answers carry the security headers', () => 
 
     const h = useEnv({
         extra: () => `
-LoadModule authn_core_module ${MOD}/mod_authn_core.so
-LoadModule proxy_module ${MOD}/mod_proxy.so
-LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
-<Location /intern/>
-    AuthType jobcenter
-    Require jobcenter-session
-    ProxyPass http://127.0.0.1:${be.port}/
-</Location>
-<Location /staff/>
-    AuthType jobcenter
-    Require jobcenter-role sachbearbeitung
-    ProxyPass http://127.0.0.1:${be.port}/
-</Location>
+${PROXY_MODULES}
+${gateLocation('/intern/', be.port)}
+${gateLocation('/staff/', be.port, { require: 'jobcenter-role sachbearbeitung' })}
 `
     });
     const browser = { Accept: 'text/html,application/xhtml+xml' };

@@ -11,9 +11,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { authenticatedCitizen } from '../lib/fixtures.mjs';
-import { echoBackend, rawGet, folded } from '../lib/gate.mjs';
-
-const MOD = '/usr/lib/apache2/modules';
+import { echoBackend, rawGet, folded, PROXY_MODULES, gateLocation } from '../lib/gate.mjs';
 
 // spellings of the gate's own headers and of other X-Jobcenter-* names
 const SPELLINGS = [
@@ -35,20 +33,9 @@ describe('ASVS 4.1.2: gate header look-alikes never reach a backend', () => {
 
     const h = useEnv({
         extra: () => `
-LoadModule authn_core_module ${MOD}/mod_authn_core.so
-LoadModule proxy_module ${MOD}/mod_proxy.so
-LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
-<Location /intern/>
-    AuthType jobcenter
-    Require jobcenter-session
-    JobcenterGateHeaders On
-    ProxyPass http://127.0.0.1:${be.port}/
-</Location>
-<Location /ohne/>
-    AuthType jobcenter
-    Require jobcenter-session
-    ProxyPass http://127.0.0.1:${be.port}/
-</Location>
+${PROXY_MODULES}
+${gateLocation('/intern/', be.port, { headers: true })}
+${gateLocation('/ohne/', be.port)}
 `
     });
 

@@ -15,9 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { useEnv, logTest } from '../lib/env.mjs';
 import { authenticatedCitizen } from '../lib/fixtures.mjs';
-import { echoBackend, rawGet } from '../lib/gate.mjs';
-
-const MOD = '/usr/lib/apache2/modules';
+import { echoBackend, rawGet, PROXY_MODULES, loadModules, gateLocation } from '../lib/gate.mjs';
 
 describe('ASVS 7.1.1: the session cookie never reaches a backend behind the gate', () => {
     let be;
@@ -38,17 +36,9 @@ describe('ASVS 7.1.1: the session cookie never reaches a backend behind the gate
             for (const f of ['index.shtml', 'teile/teil.shtml']) fs.chmodSync(path.join(dir, f), 0o644);
         },
         extra: (env) => `
-LoadModule authn_core_module ${MOD}/mod_authn_core.so
-LoadModule proxy_module ${MOD}/mod_proxy.so
-LoadModule proxy_http_module ${MOD}/mod_proxy_http.so
-LoadModule include_module ${MOD}/mod_include.so
-LoadModule alias_module ${MOD}/mod_alias.so
-<Location /intern/>
-    AuthType jobcenter
-    Require jobcenter-session
-    JobcenterGateHeaders On
-    ProxyPass http://127.0.0.1:${be.port}/
-</Location>
+${PROXY_MODULES}
+${loadModules('include', 'alias')}
+${gateLocation('/intern/', be.port, { headers: true })}
 Alias /seiten-intern/ ${env.root}/gate-ssi/
 <Directory ${env.root}/gate-ssi/>
     Options +Includes

@@ -31,6 +31,7 @@
 #include "jc_scanhold.h"
 #include "jc_upload_store.h"
 #include "jc_upsink.h"
+#include "unit_fixture.h"
 
 enum { FAKE_REPLY, FAKE_SILENT };
 
@@ -129,15 +130,9 @@ static int group_setup(void **state)
 {
     struct sockaddr_un un;
 
-    (void)state;
     signal(SIGPIPE, SIG_IGN);
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    mkdir(JC_TOP "/build/unit", 0700);
-    dir = apr_pstrdup(pool, JC_TOP "/build/unit/clamd-XXXXXX");
-    if (mkdtemp(dir) == NULL || jc_store_prepare(dir, pool) != APR_SUCCESS) {
+    if (unit_group_setup(state) != 0
+        || (dir = unit_store_make("clamd")) == NULL) {
         return -1;
     }
     mkdir(apr_pstrcat(pool, dir, "/quarantine", NULL), 0700);
@@ -157,24 +152,6 @@ static int group_setup(void **state)
     return pthread_create(&thr, NULL, fake_clamd, NULL) ? -1 : 0;
 }
 
-static void rm_all(const char *sub)
-{
-    const char *d = apr_pstrcat(pool, dir, "/", sub, NULL);
-    DIR *dd = opendir(d);
-    struct dirent *e;
-
-    if (!dd) {
-        return;
-    }
-    while ((e = readdir(dd)) != NULL) {
-        if (e->d_name[0] != '.') {
-            unlinkat(dirfd(dd), e->d_name, 0);
-        }
-    }
-    closedir(dd);
-    rmdir(d);
-}
-
 static int group_teardown(void **state)
 {
     (void)state;
@@ -182,13 +159,8 @@ static int group_teardown(void **state)
     close(lfd);
     pthread_join(thr, NULL);
     unlink(sock);
-    rm_all("tmp");
-    rm_all("files");
-    rm_all("quarantine");
-    rmdir(dir);
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
+    unit_store_remove(dir);
+    return unit_group_teardown(state);
 }
 
 static int setup(void **state)
@@ -201,16 +173,7 @@ static int setup(void **state)
 
 static int count(const char *sub)
 {
-    DIR *d = opendir(apr_pstrcat(pool, dir, "/", sub, NULL));
-    struct dirent *e;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
-        n += e->d_name[0] != '.';
-    }
-    closedir(d);
-    return n;
+    return unit_store_count(dir, sub);
 }
 
 static jc_clamd_cfg_t cfg_of(const char *addr)

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include <curl/curl.h>
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_file_io.h>
@@ -30,31 +29,15 @@
 
 #define PW "Geheim-Passwort1"
 
-typedef struct {
-    apr_pool_t *pool;   /* per-test pool        */
-    char dir[64];       /* temp directory        */
-    jc_db_t db;         /* open connection       */
-    jc_ctx_t ctx;       /* flow configuration    */
-} fx_t;
+typedef unit_fx_t fx_t;   /* pool, dir, db, ctx */
 
 static int setup(void **state)
 {
-    fx_t *f = calloc(1, sizeof(*f));
+    fx_t *f = unit_fx_new();
 
-    apr_pool_create(&f->pool, NULL);
-    unit_tmp_db_open(&f->db, f->dir, f->pool);
     unit_ctx_flows(&f->ctx, f->pool);
     *state = f;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    fx_t *f = *state;
-    int rv = unit_tmp_db_close(&f->db, f->pool, f->dir);
-
-    free(f);
-    return rv;
 }
 
 static apr_int64_t count(fx_t *f, const char *sql)
@@ -538,34 +521,28 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_register_and_confirm, setup,
-                                        teardown),
+                                        unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_confirm_token_states, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_login_flow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
+                                        unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_login_flow, setup,
+                                        unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lifetime, setup,
+                                        unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_outbox_spool_and_backoff, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_outbox_claims, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
+                                        unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_claims, setup,
+                                        unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_purge, setup, unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_purge_batches, setup,
-                                        teardown),
+                                        unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_purge_account_batches, setup,
-                                        teardown),
+                                        unit_fx_teardown),
         cmocka_unit_test(test_cookie),
         cmocka_unit_test(test_json_quote),
         cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_states),
     };
-    apr_pool_t *gp;
-    int rc;
 
-    apr_initialize();
-    apr_pool_create(&gp, NULL);
-    apr_dbd_init(gp);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    apr_pool_destroy(gp);
-    apr_terminate();
-    return rc;
+    return cmocka_run_group_tests(tests, unit_curl_group_setup,
+                                  unit_curl_group_teardown);
 }

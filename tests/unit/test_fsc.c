@@ -12,25 +12,7 @@
 #include <apr_pools.h>
 
 #include "jc_fsc.h"
-
-static apr_pool_t *pool;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS)
-        return -1;
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
+#include "unit_fixture.h"
 
 static void new_codes_use_the_alphabet_only(void **state)
 {
@@ -176,5 +158,6 @@ int main(void)
         cmocka_unit_test(grouping_and_hash),
         cmocka_unit_test(kundennummer_format),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

@@ -16,26 +16,7 @@
 
 #include "jc_hashgate.h"
 #include "jc_password.h"
-
-static apr_pool_t *pool;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
+#include "unit_fixture.h"
 
 typedef struct {
     jc_hashgate_t *g;
@@ -294,6 +275,6 @@ int main(void)
         cmocka_unit_test(test_slot_area),
     };
 
-    return cmocka_run_group_tests_name("jc_hashgate", tests, group_setup,
-                                       group_teardown);
+    return cmocka_run_group_tests_name("jc_hashgate", tests, unit_group_setup,
+                                       unit_group_teardown);
 }

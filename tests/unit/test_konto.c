@@ -16,26 +16,7 @@
 #include "jc_konto.h"
 #include "jc_reset.h"
 #include "jc_token.h"
-
-static apr_pool_t *pool;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
+#include "unit_fixture.h"
 
 static void test_device(void **state)
 {
@@ -161,6 +142,6 @@ int main(void)
         cmocka_unit_test(test_notice),
     };
 
-    return cmocka_run_group_tests_name("jc_konto", tests, group_setup,
-                                       group_teardown);
+    return cmocka_run_group_tests_name("jc_konto", tests, unit_group_setup,
+                                       unit_group_teardown);
 }

@@ -18,29 +18,18 @@
 #include <apr_strings.h>
 
 #include "jc_letter.h"
+#include "unit_fixture.h"
 
 #define URL   "https://jobcenter.example/freischalten.html?code=Z8TMYQE6H578"
 #define CODE  "Z8TM-YQE6-H578"
 #define HASH  "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b"
 #define T0    ((time_t)1774996200)   /* 2026-03-31 22:30 UTC */
 
-static apr_pool_t *pool;
-
 static int group_setup(void **state)
 {
-    (void)state;
     setenv("TZ", "Europe/Berlin", 1);
     tzset();
-    return apr_initialize() == APR_SUCCESS
-           && apr_pool_create(&pool, NULL) == APR_SUCCESS ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
+    return unit_group_setup(state);
 }
 
 static jc_letter_head_t head(void)
@@ -426,5 +415,5 @@ int main(void)
         cmocka_unit_test(test_receipt_limits),
         cmocka_unit_test(test_random_bytes),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, unit_group_teardown);
 }

@@ -18,37 +18,17 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include "jc_mail.h"
+#include "unit_fixture.h"
+
+#define TMPDIR "/tmp/jc_mail_test_XXXXXX" /* unit_tmpdir */
 
 #define FROM "Jobcenter.Digital <noreply@localhost>"
 #define RCPT "max.mustermann@example.org"
 #define LINK "https://portal.example.org/email/confirm?token=abcDEF012_-xyz"
 #define T0   apr_time_from_sec(1700000000) /* Tue, 14 Nov 2023 22:13:20 */
-
-static apr_pool_t *pool;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS
-        || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    curl_global_cleanup();
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -198,15 +178,6 @@ static int crlf_only(const char *s)
     return 1;
 }
 
-/* Make a fresh empty directory under the temp dir. */
-static char *make_tmpdir(void)
-{
-    char *t = apr_pstrdup(pool, "/tmp/jc_mail_test_XXXXXX");
-
-    assert_non_null(mkdtemp(t));
-    return t;
-}
-
 /* Names of the entries of dir (without . and ..), space-separated, and
  * their count. */
 static int list_dir(const char *dir, char **names)
@@ -226,23 +197,6 @@ static int list_dir(const char *dir, char **names)
     }
     apr_dir_close(d);
     return n;
-}
-
-/* Remove dir and the files in it. */
-static void rm_tmpdir(const char *dir)
-{
-    apr_dir_t *d;
-    apr_finfo_t fi;
-
-    assert_int_equal(apr_dir_open(&d, dir, pool), APR_SUCCESS);
-    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
-        if (strcmp(fi.name, ".") && strcmp(fi.name, "..")) {
-            apr_file_remove(apr_pstrcat(pool, dir, "/", fi.name, NULL),
-                            pool);
-        }
-    }
-    apr_dir_close(d);
-    assert_int_equal(apr_dir_remove(dir, pool), APR_SUCCESS);
 }
 
 /* ---- composition -------------------------------------------------------- */
@@ -630,7 +584,7 @@ static void test_addr_only(void **state)
 
 static void test_spool_write(void **state)
 {
-    char *dir = make_tmpdir(), *names, *path, *content;
+    char *dir = unit_tmpdir(TMPDIR), *names, *path, *content;
     jc_mail_t *m;
     apr_file_t *f;
     apr_finfo_t fi;
@@ -663,12 +617,12 @@ static void test_spool_write(void **state)
                      APR_SUCCESS);
     assert_int_equal(list_dir(dir, &names), 2);
     assert_null(strstr(names, ".tmp-"));
-    rm_tmpdir(dir);
+    unit_rm_tmpdir(dir);
 }
 
 static void test_spool_replace(void **state)
 {
-    char *dir = make_tmpdir(), *names;
+    char *dir = unit_tmpdir(TMPDIR), *names;
     apr_finfo_t fi;
 
     (void)state;
@@ -681,19 +635,19 @@ static void test_spool_replace(void **state)
     assert_int_equal(apr_stat(&fi, apr_pstrcat(pool, dir, "/same.eml", NULL),
                               APR_FINFO_SIZE, pool), APR_SUCCESS);
     assert_int_equal(fi.size, 3);
-    rm_tmpdir(dir);
+    unit_rm_tmpdir(dir);
 }
 
 static void test_spool_missing_dir(void **state)
 {
-    char *dir = make_tmpdir(), *names;
+    char *dir = unit_tmpdir(TMPDIR), *names;
     char *missing = apr_pstrcat(pool, dir, "/does-not-exist", NULL);
 
     (void)state;
     assert_int_not_equal(jc_mail_spool_write(missing, "msg", "x\r\n", pool),
                          APR_SUCCESS);
     assert_int_equal(list_dir(dir, &names), 0);
-    rm_tmpdir(dir);
+    unit_rm_tmpdir(dir);
 }
 
 static void test_spool_bad_name(void **state)
@@ -701,7 +655,7 @@ static void test_spool_bad_name(void **state)
     static const char *const bad[] = {
         "", "../x", "a/b", "a.b", "a b", ".tmp-x", "x\n", "\xc3\xa4",
     };
-    char *dir = make_tmpdir(), *names;
+    char *dir = unit_tmpdir(TMPDIR), *names;
     size_t i;
 
     (void)state;
@@ -713,7 +667,7 @@ static void test_spool_bad_name(void **state)
     assert_int_equal(jc_mail_spool_write(NULL, "x", "x", pool), APR_EINVAL);
     assert_int_equal(jc_mail_spool_write(dir, "x", NULL, pool), APR_EINVAL);
     assert_int_equal(list_dir(dir, &names), 0);
-    rm_tmpdir(dir);
+    unit_rm_tmpdir(dir);
 }
 
 /* ---- SMTP --------------------------------------------------------------- */
@@ -757,7 +711,7 @@ static void test_smtp_closed_port_starttls(void **state)
 static void test_smtp_only_smtp_urls(void **state)
 {
     /* A misconfigured URL must not turn the upload into a file write. */
-    char *dir = make_tmpdir(), *names;
+    char *dir = unit_tmpdir(TMPDIR), *names;
     jc_smtp_t smtp = { 0 };
     const char *err = NULL;
 
@@ -769,7 +723,7 @@ static void test_smtp_only_smtp_urls(void **state)
                      APR_EGENERAL);
     assert_non_null(err);
     assert_int_equal(list_dir(dir, &names), 0);
-    rm_tmpdir(dir);
+    unit_rm_tmpdir(dir);
 }
 
 static void test_smtp_bad_envelope(void **state)
@@ -818,6 +772,7 @@ int main(void)
         cmocka_unit_test(test_smtp_bad_envelope),
     };
 
-    return cmocka_run_group_tests_name("jc_mail", tests, group_setup,
-                                       group_teardown);
+    return cmocka_run_group_tests_name("jc_mail", tests,
+                                       unit_curl_group_setup,
+                                       unit_curl_group_teardown);
 }

@@ -20,8 +20,7 @@
 #include "jc_holiday.h"
 #include "jc_message.h"
 #include "jc_online.h"
-
-static apr_pool_t *pool;
+#include "unit_fixture.h"
 
 static apr_int64_t D(int y, int m, int d)
 {
@@ -240,14 +239,9 @@ int main(void)
         cmocka_unit_test(test_chars),
         cmocka_unit_test(test_mails),
     };
-    int rc;
 
     setenv("TZ", "Europe/Berlin", 1);
     tzset();
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return rc;
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

@@ -22,12 +22,11 @@
 
 #include "jc_metrics.h"
 #include "jc_audit.h"
+#include "unit_fixture.h"
 
 #define PROCS 4
 #define THREADS 4
 #define ROUNDS 20000
-
-static apr_pool_t *pool;
 
 static void *APR_THREAD_FUNC bump(apr_thread_t *t, void *data)
 {
@@ -223,12 +222,7 @@ int main(void)
         cmocka_unit_test(test_503_cause),
         cmocka_unit_test(test_audit_line),
     };
-    int rc;
 
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return rc;
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

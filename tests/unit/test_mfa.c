@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <curl/curl.h>
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_file_io.h>
@@ -31,12 +30,7 @@
 #define PW "Geheim-Passwort1"
 #define T0 1800000000   /* a time step boundary: 60000000 * 30 */
 
-typedef struct {
-    apr_pool_t *pool;   /* per-test pool        */
-    char dir[64];       /* temp directory        */
-    jc_db_t db;         /* open connection       */
-    jc_ctx_t ctx;       /* flow configuration    */
-} fx_t;
+typedef unit_fx_t fx_t;   /* pool, dir, db, ctx */
 
 static int setup(void **state)
 {
@@ -44,11 +38,9 @@ static int setup(void **state)
         1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
         17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32
     };
-    fx_t *f = calloc(1, sizeof(*f));
+    fx_t *f = unit_fx_new();
     jc_secretbox_t *box = NULL;
 
-    apr_pool_create(&f->pool, NULL);
-    unit_tmp_db_open(&f->db, f->dir, f->pool);
     assert_int_equal(jc_secretbox_make(&box, key, sizeof(key), f->pool),
                      APR_SUCCESS);
     unit_ctx_flows(&f->ctx, f->pool);
@@ -56,15 +48,6 @@ static int setup(void **state)
     f->ctx.totp_issuer = "Jobcenter.Digital";
     *state = f;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    fx_t *f = *state;
-    int rv = unit_tmp_db_close(&f->db, f->pool, f->dir);
-
-    free(f);
-    return rv;
 }
 
 static apr_int64_t count(fx_t *f, const char *sql)
@@ -494,28 +477,19 @@ static void test_setup_pending_then_login(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_setup, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_confirm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_helpers, setup, unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_setup, setup, unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_confirm, setup, unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_verify_and_replay, setup,
-                                        teardown),
+                                        unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_verify_throttle, setup,
-                                        teardown),
+                                        unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_sealed_secret_is_bound_to_account,
-                                        setup, teardown),
+                                        setup, unit_fx_teardown),
         cmocka_unit_test_setup_teardown(test_setup_pending_then_login, setup,
-                                        teardown),
+                                        unit_fx_teardown),
     };
-    apr_pool_t *gp;
-    int rc;
 
-    apr_initialize();
-    apr_pool_create(&gp, NULL);
-    apr_dbd_init(gp);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    apr_pool_destroy(gp);
-    apr_terminate();
-    return rc;
+    return cmocka_run_group_tests(tests, unit_curl_group_setup,
+                                  unit_curl_group_teardown);
 }

@@ -21,28 +21,9 @@
 
 #include "jc_filename.h"
 #include "jc_multipart.h"
+#include "unit_fixture.h"
 
 #define FIXTURES JC_TOP "/tests/fixtures/multipart/"
-
-static apr_pool_t *pool;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
 
 /* ---- recorder ---- */
 
@@ -623,5 +604,6 @@ int main(void)
         cmocka_unit_test(test_filename_clean),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

@@ -23,26 +23,6 @@
 #include "jc_token.h"
 #include "unit_fixture.h"
 
-static apr_pool_t *pool;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS
-        || apr_dbd_init(pool) != APR_SUCCESS)
-        return -1;
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
-
 /* 2026-06-15 12:00 UTC */
 #define NOW ((apr_int64_t)1781524800)
 
@@ -83,18 +63,6 @@ static const char *str1(jc_db_t *db, const char *q, apr_pool_t *p)
 static apr_int64_t num(jc_db_t *db, const char *q, apr_pool_t *p)
 {
     return unit_db_num(db, q, p);
-}
-
-static void sql(jc_db_t *db, apr_pool_t *p, const char *fmt, ...)
-{
-    va_list ap;
-    const char *q;
-    int n = 0;
-
-    va_start(ap, fmt);
-    q = apr_pvsprintf(p, fmt, ap);
-    va_end(ap);
-    assert_int_equal(apr_dbd_query(db->driver, db->handle, &n, q), 0);
 }
 
 
@@ -170,25 +138,26 @@ static void reset_and_flow(void **state)
     assert_int_equal(res.status, 200);
 
     /* a citizen with a confirmed address, factors, sessions, a link */
-    sql(&db, p, "INSERT INTO account (email, password_hash, "
+    unit_db_execf(&db, p, "INSERT INTO account (email, password_hash, "
         "email_confirmed_at, created_at, updated_at) VALUES "
         "('erika@example.org', 'old', 1, 1, 1)");
     citizen = num(&db, "SELECT id FROM account WHERE email = "
                   "'erika@example.org'", p);
-    sql(&db, p, "UPDATE customer SET account_id = %" APR_INT64_T_FMT
-        " WHERE id = %" APR_INT64_T_FMT, citizen, cust.id);
-    sql(&db, p, "INSERT INTO totp_factor (account_id, secret_sealed, "
-        "confirmed_at, created_at) VALUES (%" APR_INT64_T_FMT ", 'v1.x', 1, "
-        "1)", citizen);
-    sql(&db, p, "INSERT INTO passkey (account_id, cred_id, public_key, alg, "
-        "created_at) VALUES (%" APR_INT64_T_FMT ", 'cred', 'k', -7, 1)",
-        citizen);
-    sql(&db, p, "INSERT INTO session (id_hash, account_id, state, "
+    unit_db_execf(&db, p, "UPDATE customer SET account_id = %"
+        APR_INT64_T_FMT " WHERE id = %" APR_INT64_T_FMT, citizen, cust.id);
+    unit_db_execf(&db, p, "INSERT INTO totp_factor (account_id, "
+        "secret_sealed, confirmed_at, created_at) VALUES (%" APR_INT64_T_FMT
+        ", 'v1.x', 1, 1)", citizen);
+    unit_db_execf(&db, p, "INSERT INTO passkey (account_id, cred_id, "
+        "public_key, alg, created_at) VALUES (%" APR_INT64_T_FMT
+        ", 'cred', 'k', -7, 1)", citizen);
+    unit_db_execf(&db, p, "INSERT INTO session (id_hash, account_id, state, "
         "csrf_token, created_at, last_seen, expires_at) VALUES ('s1', %"
         APR_INT64_T_FMT ", 6, 'c', 1, 1, 9999999999)", citizen);
-    sql(&db, p, "INSERT INTO email_token (token_hash, account_id, email, "
-        "purpose, created_at, expires_at) VALUES ('t1', %" APR_INT64_T_FMT
-        ", 'x@example.org', 'reset_email', 1, 9999999999)", citizen);
+    unit_db_execf(&db, p, "INSERT INTO email_token (token_hash, "
+        "account_id, email, purpose, created_at, expires_at) VALUES ('t1', %"
+        APR_INT64_T_FMT ", 'x@example.org', 'reset_email', 1, 9999999999)",
+        citizen);
 
     /* refusals change nothing */
     jc_onetime_issue(&db, &res, &ctx, &staff_a, &unbound, 30 * 86400, NOW,
@@ -317,8 +286,8 @@ static void reset_and_flow(void **state)
     assert_string_equal(res.code, "token_used");
 
     /* a staff account bound to a customer is not reset here */
-    sql(&db, p, "UPDATE customer SET account_id = %" APR_INT64_T_FMT
-        " WHERE id = %" APR_INT64_T_FMT, acct_a, unbound.id);
+    unit_db_execf(&db, p, "UPDATE customer SET account_id = %"
+        APR_INT64_T_FMT " WHERE id = %" APR_INT64_T_FMT, acct_a, unbound.id);
     jc_onetime_issue(&db, &res, &ctx, &staff_a, &unbound, 30 * 86400, NOW,
                    &r1, p);
     assert_int_equal(res.status, 409);
@@ -335,5 +304,6 @@ int main(void)
         cmocka_unit_test(reset_and_flow),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

@@ -251,8 +251,7 @@ static int setup(void **state)
 {
     fx_t *f = calloc(1, sizeof(*f));
 
-    apr_pool_create(&f->pool, NULL);
-    unit_tmp_db_open(&f->db, f->dir, f->pool);
+    unit_tmp_db_open(&f->db, f->dir, &f->pool);
     f->cfg.base_url = "http://127.0.0.1:1";
     f->cfg.mail_from = "Jobcenter.Digital <noreply@example.org>";
     f->cfg.deact_days = 3;
@@ -479,14 +478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_isolation_and_rollback, setup,
                                         teardown),
     };
-    apr_pool_t *gp;
-    int rc;
 
-    apr_initialize();
-    apr_pool_create(&gp, NULL);
-    apr_dbd_init(gp);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    apr_pool_destroy(gp);
-    apr_terminate();
-    return rc;
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

@@ -15,6 +15,7 @@
 #include <argon2.h>
 
 #include "jc_password.h"
+#include "unit_fixture.h"
 
 #define ALL_CLASSES (JC_PW_ERR_LENGTH | JC_PW_ERR_UPPER | JC_PW_ERR_LOWER \
                      | JC_PW_ERR_DIGIT | JC_PW_ERR_SPECIAL)
@@ -23,26 +24,6 @@ static const jc_argon2_params_t params_min = { 19456, 2, 1 };
 
 /* A password that meets every criterion. */
 static const char good[] = "Abcdefgh123!";
-
-static apr_pool_t *pool;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
 
 /* jc_password_check on a NUL-terminated string, without repeat. */
 static int check(const char *pw)
@@ -578,6 +559,6 @@ int main(void)
         cmocka_unit_test(test_area_reuse),
     };
 
-    return cmocka_run_group_tests_name("jc_password", tests, group_setup,
-                                       group_teardown);
+    return cmocka_run_group_tests_name("jc_password", tests, unit_group_setup,
+                                       unit_group_teardown);
 }

@@ -25,12 +25,7 @@
 
 #define NOW 100000
 
-typedef struct {
-    apr_pool_t *pool;   /* per-test pool        */
-    char dir[64];       /* temp directory        */
-    jc_db_t db;         /* open connection       */
-    jc_ctx_t ctx;       /* flow configuration    */
-} fx_t;
+typedef unit_fx_t fx_t;   /* pool, dir, db, ctx */
 
 static void exec_sql(fx_t *f, const char *sql)
 {
@@ -82,10 +77,8 @@ static void code(fx_t *f, int id, int cid, const char *c, apr_int64_t exp,
 
 static int setup(void **state)
 {
-    fx_t *f = calloc(1, sizeof(*f));
+    fx_t *f = unit_fx_new();
 
-    apr_pool_create(&f->pool, NULL);
-    unit_tmp_db_open(&f->db, f->dir, f->pool);
     f->ctx.sess.idle = 1800;
     f->ctx.sess.max_life = 43200;
     f->ctx.sess.touch = 60;
@@ -99,15 +92,6 @@ static int setup(void **state)
     fixtures(f);
     *state = f;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    fx_t *f = *state;
-    int rv = unit_tmp_db_close(&f->db, f->pool, f->dir);
-
-    free(f);
-    return rv;
 }
 
 static void redeem(fx_t *f, jc_result_t *res, jc_profile_t *prof,
@@ -287,20 +271,14 @@ static void test_session_kn(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_redeem, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_throttle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_session_kn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redeem, setup, unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_errors, setup, unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_throttle, setup,
+                                        unit_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_session_kn, setup,
+                                        unit_fx_teardown),
     };
 
-    apr_pool_t *gp;
-    int rc;
-
-    apr_initialize();
-    apr_pool_create(&gp, NULL);
-    apr_dbd_init(gp);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    apr_pool_destroy(gp);
-    apr_terminate();
-    return rc;
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

@@ -20,26 +20,7 @@
 #include "jc_passkey.h"
 #include "jc_session.h"
 #include "jc_utf8.h"
-
-static apr_pool_t *pool;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
+#include "unit_fixture.h"
 
 static void test_user_agent(void **state)
 {
@@ -194,6 +175,6 @@ int main(void)
         cmocka_unit_test(test_security_mail),
     };
 
-    return cmocka_run_group_tests_name("jc_security", tests, group_setup,
-                                       group_teardown);
+    return cmocka_run_group_tests_name("jc_security", tests, unit_group_setup,
+                                       unit_group_teardown);
 }

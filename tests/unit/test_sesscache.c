@@ -56,8 +56,7 @@ static int setup(void **state)
     fx_t *f = calloc(1, sizeof(*f));
     jc_db_write_hook_t hook;
 
-    apr_pool_create(&f->pool, NULL);
-    unit_tmp_db_open(&f->db, f->dir, f->pool);
+    unit_tmp_db_open(&f->db, f->dir, &f->pool);
     f->cfg.idle = 1800;
     f->cfg.max_life = 43200;
     f->cfg.touch = 60;
@@ -504,14 +503,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
         cmocka_unit_test(test_invalidation_table),
     };
-    apr_pool_t *gp;
-    int rc;
 
-    apr_initialize();
-    apr_pool_create(&gp, NULL);
-    apr_dbd_init(gp);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    apr_pool_destroy(gp);
-    apr_terminate();
-    return rc;
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

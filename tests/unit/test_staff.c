@@ -21,26 +21,6 @@
 #include "jc_staff.h"
 #include "unit_fixture.h"
 
-static apr_pool_t *pool;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS
-        || apr_dbd_init(pool) != APR_SUCCESS)
-        return -1;
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
-
 /* 2026-06-15 12:00 UTC */
 #define NOW ((apr_int64_t)1781524800)
 
@@ -319,9 +299,8 @@ static void issue_voids_and_search_scopes(void **state)
         jc_customer_t byk;
         size_t qi;
 
-        assert_int_equal(apr_dbd_query(db.driver, db.handle, &(int){ 0 },
-            apr_psprintf(p, "UPDATE customer SET kundennummer = '123S456789'"
-                         " WHERE id = %" APR_INT64_T_FMT, cust.id)), 0);
+        unit_db_execf(&db, p, "UPDATE customer SET kundennummer = "
+                      "'123S456789' WHERE id = %" APR_INT64_T_FMT, cust.id);
         for (qi = 0; qi < sizeof(old_q) / sizeof(old_q[0]); qi++) {
             jc_customer_search(&db, &res, staff_a.jobcenter_id, old_q[qi], 1,
                                50, &out, p);
@@ -333,10 +312,9 @@ static void issue_voids_and_search_scopes(void **state)
         jc_customer_by_knr(&db, &res, "123s456789", &byk, p);
         assert_int_equal(res.status, 200);
         assert_int_equal(byk.id, cust.id);
-        assert_int_equal(apr_dbd_query(db.driver, db.handle, &(int){ 0 },
-            apr_psprintf(p, "UPDATE customer SET kundennummer = '%s' WHERE "
-                         "id = %" APR_INT64_T_FMT, cust.kundennummer,
-                         cust.id)), 0);
+        unit_db_execf(&db, p, "UPDATE customer SET kundennummer = '%s' "
+                      "WHERE id = %" APR_INT64_T_FMT, cust.kundennummer,
+                      cust.id);
     }
 
     /* two codes: the first is voided, only hashes are stored */
@@ -360,11 +338,10 @@ static void issue_voids_and_search_scopes(void **state)
                      "action = 'freischaltcode_issued'", p), 2);
 
     /* disabling ends the sessions and the role */
-    assert_int_equal(apr_dbd_query(db.driver, db.handle, &(int){ 0 },
-        apr_psprintf(p, "INSERT INTO session (id_hash, account_id, state, "
-                     "csrf_token, created_at, last_seen, expires_at) VALUES "
-                     "('h', %" APR_INT64_T_FMT ", 6, 'c', 1, 1, "
-                     "9999999999)", acct_a)), 0);
+    unit_db_execf(&db, p, "INSERT INTO session (id_hash, account_id, "
+                  "state, csrf_token, created_at, last_seen, expires_at) "
+                  "VALUES ('h', %" APR_INT64_T_FMT ", 6, 'c', 1, 1, "
+                  "9999999999)", acct_a);
     jc_staff_disable(&db, &res, "A@example.org", NOW, p);
     assert_int_equal(res.status, 200);
     assert_int_equal(count(&db, "SELECT count(*) FROM session", p), 0);
@@ -408,5 +385,6 @@ int main(void)
         cmocka_unit_test(generated_passwords_meet_the_rules),
         cmocka_unit_test(issue_voids_and_search_scopes),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

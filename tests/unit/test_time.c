@@ -19,6 +19,7 @@
 #include "jc_letter.h"
 #include "jc_online.h"
 #include "jc_holiday.h"
+#include "unit_fixture.h"
 
 static const char *const zones[] = {
     "UTC", "America/New_York", "Asia/Tokyo", "Europe/Berlin"
@@ -129,10 +130,7 @@ int main(void)
         cmocka_unit_test(test_formats_any_tz),
         cmocka_unit_test(test_against_tzdata),
     };
-    int rc;
 
-    apr_initialize();
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    apr_terminate();
-    return rc;
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

@@ -13,26 +13,7 @@
 #include <apr_strings.h>
 
 #include "jc_token.h"
-
-static apr_pool_t *pool;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
+#include "unit_fixture.h"
 
 /* 1 if every character of s is in the base64url alphabet. */
 static int all_b64url(const char *s)
@@ -231,6 +212,6 @@ int main(void)
         cmocka_unit_test(test_wellformed),
     };
 
-    return cmocka_run_group_tests_name("jc_token", tests, group_setup,
-                                       group_teardown);
+    return cmocka_run_group_tests_name("jc_token", tests, unit_group_setup,
+                                       unit_group_teardown);
 }

@@ -24,32 +24,15 @@
 #include "jc_qr.h"
 #include "jc_secretbox.h"
 #include "jc_totp.h"
+#include "unit_fixture.h"
 
-static apr_pool_t *pool;
+#define TMPDIR "/tmp/jc_totp_test_XXXXXX" /* unit_tmpdir */
 
 /* RFC 6238 Appendix B seeds: the ASCII digits repeated to the hash size. */
 static const unsigned char seed20[] = "12345678901234567890";
 static const unsigned char seed32[] = "12345678901234567890123456789012";
 static const unsigned char seed64[] =
     "1234567890123456789012345678901234567890123456789012345678901234";
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
 
 /* ---- HOTP / TOTP -------------------------------------------------------- */
 
@@ -735,32 +718,6 @@ static void test_secretbox_args(void **state)
     assert_null(box);
 }
 
-/* Make a fresh empty directory under /tmp. */
-static char *make_tmpdir(void)
-{
-    char *t = apr_pstrdup(pool, "/tmp/jc_totp_test_XXXXXX");
-
-    assert_non_null(mkdtemp(t));
-    return t;
-}
-
-/* Remove dir and the files in it. */
-static void rm_tmpdir(const char *dir)
-{
-    apr_dir_t *d;
-    apr_finfo_t fi;
-
-    assert_int_equal(apr_dir_open(&d, dir, pool), APR_SUCCESS);
-    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
-        if (strcmp(fi.name, ".") && strcmp(fi.name, "..")) {
-            apr_file_remove(apr_pstrcat(pool, dir, "/", fi.name, NULL),
-                            pool);
-        }
-    }
-    apr_dir_close(d);
-    assert_int_equal(apr_dir_remove(dir, pool), APR_SUCCESS);
-}
-
 /* Write n bytes to dir/name with exactly the permissions perms. */
 static const char *write_file(const char *dir, const char *name,
                               const void *data, size_t n,
@@ -799,7 +756,7 @@ static void test_secretbox_key_files(void **state)
     static const char hex[] =
         "000102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F";
     unsigned char raw[JC_SECRETBOX_KEY_LEN];
-    char *dir = make_tmpdir();
+    char *dir = unit_tmpdir(TMPDIR);
     jc_secretbox_t *want = fixed_box(0), *box, *other = fixed_box(1);
     const char *path;
     int i;
@@ -867,12 +824,12 @@ static void test_secretbox_key_files(void **state)
         &box, apr_pstrcat(pool, dir, "/missing", NULL), pool)));
     assert_int_equal(jc_secretbox_key_load(&box, "", pool), APR_EINVAL);
 
-    rm_tmpdir(dir);
+    unit_rm_tmpdir(dir);
 }
 
 static void test_secretbox_key_create(void **state)
 {
-    char *dir = make_tmpdir();
+    char *dir = unit_tmpdir(TMPDIR);
     const char *path = apr_pstrcat(pool, dir, "/jc.key", NULL);
     const char *path2 = apr_pstrcat(pool, dir, "/jc2.key", NULL);
     jc_secretbox_t *a, *b, *c;
@@ -913,7 +870,7 @@ static void test_secretbox_key_create(void **state)
         apr_pstrcat(pool, dir, "/no/jc.key", NULL), pool)));
     assert_int_equal(jc_secretbox_key_create(NULL, pool), APR_EINVAL);
 
-    rm_tmpdir(dir);
+    unit_rm_tmpdir(dir);
 }
 
 /* ---- QR / SVG ----------------------------------------------------------- */
@@ -1144,6 +1101,6 @@ int main(void)
         cmocka_unit_test(test_qr_svg_escaping_and_args),
     };
 
-    return cmocka_run_group_tests_name("jc_totp", tests, group_setup,
-                                       group_teardown);
+    return cmocka_run_group_tests_name("jc_totp", tests, unit_group_setup,
+                                       unit_group_teardown);
 }

@@ -24,8 +24,7 @@
 #include <apr_strings.h>
 
 #include "jc_tus.h"
-
-static apr_pool_t *pool;
+#include "unit_fixture.h"
 
 static int meta(const char *hdr, apr_int64_t *draft, const char **name)
 {
@@ -143,12 +142,7 @@ int main(void)
         cmocka_unit_test(test_token),
         cmocka_unit_test(test_sweep),
     };
-    int rc;
 
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return rc;
+    return cmocka_run_group_tests(tests, unit_group_setup,
+                                  unit_group_teardown);
 }

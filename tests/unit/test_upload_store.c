@@ -28,78 +28,36 @@
 #include "jc_group.h"
 #include "jc_token.h"
 #include "jc_upload_store.h"
+#include "unit_fixture.h"
 
 static apr_pool_t *pool;
 static char *dir;
 
 static int group_setup(void **state)
 {
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    mkdir(JC_TOP "/build/unit", 0700);
-    dir = apr_pstrdup(pool, JC_TOP "/build/unit/store-XXXXXX");
-    if (mkdtemp(dir) == NULL
-        || jc_store_prepare(dir, pool) != APR_SUCCESS) {
+    if (unit_group_setup(state) != 0
+        || (dir = unit_store_make("store")) == NULL) {
         return -1;
     }
     return 0;
 }
 
-static void empty(const char *sub);
-
 static int group_teardown(void **state)
 {
-    (void)state;
-    empty("tmp");
-    empty("files");
-    rmdir(apr_pstrcat(pool, dir, "/tmp", NULL));
-    rmdir(apr_pstrcat(pool, dir, "/files", NULL));
-    rmdir(dir);
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
+    unit_store_remove(dir);
+    return unit_group_teardown(state);
 }
 
 /* Number of entries (without . and ..) in dir/sub. */
 static int count(const char *sub)
 {
-    DIR *d = opendir(apr_pstrcat(pool, dir, "/", sub, NULL));
-    struct dirent *e;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    }
-    closedir(d);
-    return n;
-}
-
-/* Empty dir/sub. */
-static void empty(const char *sub)
-{
-    const char *path = apr_pstrcat(pool, dir, "/", sub, NULL);
-    DIR *d = opendir(path);
-    struct dirent *e;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.') {
-            unlinkat(dirfd(d), e->d_name, 0);
-        }
-    }
-    closedir(d);
+    return unit_store_count(dir, sub);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    empty("tmp");
-    empty("files");
-    return 0;
+    return unit_store_empty(dir, "tmp") | unit_store_empty(dir, "files");
 }
 
 static void test_prepare(void **state)

@@ -24,13 +24,12 @@
 
 #include "jc_cbor_util.h"
 #include "jc_webauthn.h"
+#include "unit_fixture.h"
 
 #ifndef JC_TOP
 #error "JC_TOP (repository root) must be defined"
 #endif
 #define FIXTURE_DIR JC_TOP "/tests/fixtures/webauthn/"
-
-static apr_pool_t *pool;
 
 /* Every fixture file; test_fixture_list_complete() keeps this in sync. */
 static const char *const fixtures[] = {
@@ -111,24 +110,6 @@ typedef struct {
     const char *file;      /* file name                           */
     apr_table_t *kv;       /* its keys and values                 */
 } fixture_t;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (apr_initialize() != APR_SUCCESS
-        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    apr_pool_destroy(pool);
-    apr_terminate();
-    return 0;
-}
 
 static int hexval(char c)
 {
@@ -1252,6 +1233,6 @@ int main(void)
     for (i = 0; i < sizeof(direct) / sizeof(direct[0]); i++) {
         tests[n++] = direct[i];
     }
-    return _cmocka_run_group_tests("webauthn", tests, n, group_setup,
-                                   group_teardown);
+    return _cmocka_run_group_tests("webauthn", tests, n, unit_group_setup,
+                                   unit_group_teardown);
 }

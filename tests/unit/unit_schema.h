@@ -14,14 +14,14 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
-static int unit_cmp_names(const void *a, const void *b)
+static inline int unit_cmp_names(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static apr_status_t unit_load_file(const apr_dbd_driver_t *drv,
-                                   apr_dbd_t *h, const char *path,
-                                   apr_pool_t *p)
+static inline apr_status_t unit_load_file(const apr_dbd_driver_t *drv,
+                                          apr_dbd_t *h, const char *path,
+                                          apr_pool_t *p)
 {
     apr_file_t *fd;
     apr_finfo_t fi;
@@ -44,8 +44,8 @@ static apr_status_t unit_load_file(const apr_dbd_driver_t *drv,
 }
 
 /* Apply all migrations of sql/sqlite in numeric (= name) order. */
-static apr_status_t unit_load_schema(const apr_dbd_driver_t *drv,
-                                     apr_dbd_t *h, apr_pool_t *p)
+static inline apr_status_t unit_load_schema(const apr_dbd_driver_t *drv,
+                                            apr_dbd_t *h, apr_pool_t *p)
 {
     const char *dir = JC_TOP "/sql/sqlite";
     apr_array_header_t *names = apr_array_make(p, 8, sizeof(char *));
