@@ -281,7 +281,7 @@ const char *jc_set_path(cmd_parms *cmd, void *d, const char *arg)
 /* ---- directives with their own parsing ---- */
 
 /* JobcenterPgStatements of the main server (the last one outside any
- * <VirtualHost>) in the parsed configuration tree: set_engine must know
+ * <VirtualHost>) in the parsed configuration tree: jc_set_engine must know
  * it when it meets JobcenterEngine On, wherever the two stand in the
  * file. */
 static int pg_stmts_in(const ap_directive_t *d, int mode)

@@ -84,7 +84,8 @@ const command_rec jc_cmds[] = {
 
     /* ---- mail ---- */
     JC_CUSTOM(TAKE1, "JobcenterMailFrom", jc_set_mail_from,
-              "\"Name <address>\"", "\"Jobcenter.Digital <noreply@localhost>\"",
+              "\"Name <address>\"",
+              "\"Jobcenter.Digital <noreply@localhost>\"",
               "From header of outgoing mail",
               JC_FP(mail_from, "Jobcenter.Digital <noreply@localhost>")),
     JC_ENUM("JobcenterMailTransport", mail_transport, JC_MAIL_SPOOL, "spool",
