@@ -102,6 +102,14 @@ $(BUILD)/asan/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) tests/asan/pool_wrap.c
 	    >apxs.log 2>&1 || { cat apxs.log; exit 1; }
 	cp $(BUILD)/asan/glue/.libs/mod_jobcenter.so $@.tmp && mv -f $@.tmp $@
 
+# The directive table printed for tools/check-directives.sh (the table's
+# file compiled without its setters; httpd's headers, no httpd symbols).
+$(BUILD)/jc-directives: tools/jc-directives.c \
+	    mod_jobcenter/mod_jobcenter_directives.c $(GLUE_HDRS) $(CORE_HDRS)
+	@mkdir -p $(BUILD)
+	$(CC) -std=c11 $(WARN) -O0 -g $(APR_CFLAGS) \
+	    -I$(shell $(APXS) -q INCLUDEDIR) -Imod_jobcenter -o $@ $<
+
 unit:
 	$(MAKE) -C tests/unit check
 	$(MAKE) -C tests/unit check-tsan
