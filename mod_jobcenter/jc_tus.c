@@ -30,43 +30,12 @@
 
 #define TUS_READ_BLOCK (256 * 1024)  /* prefix re-hash: bytes per pread */
 
-static const char tus_hex[] = "0123456789abcdef";
-
-static int hex_n(const char *s, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 int jc_tus_token_ok(const char *s)
 {
-    return s && strlen(s) == JC_TUS_TOKEN_LEN && hex_n(s, JC_TUS_TOKEN_LEN);
+    /* an upload's id is a store id (JC_TUS_TOKEN_LEN == JC_STORE_ID_LEN) */
+    return jc_store_id_ok(s);
 }
 
-/* 32 random hex characters (OpenSSL RNG), NULL if the RNG fails. */
-static char *random_hex(apr_pool_t *p)
-{
-    unsigned char raw[JC_TUS_TOKEN_LEN / 2];
-    char *s;
-    size_t i;
-
-    if (RAND_bytes(raw, (int)sizeof(raw)) != 1) {
-        return NULL;
-    }
-    s = apr_palloc(p, JC_TUS_TOKEN_LEN + 1);
-    for (i = 0; i < sizeof(raw); i++) {
-        s[2 * i] = tus_hex[raw[i] >> 4];
-        s[2 * i + 1] = tus_hex[raw[i] & 15];
-    }
-    s[JC_TUS_TOKEN_LEN] = '\0';
-    return s;
-}
 
 static const char *spool_path(const char *dir, const char *spool_id,
                               apr_pool_t *p)
@@ -306,8 +275,8 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     }
     jc_db_col_i64(&row, 3, &created, 0);
     out->expires_at = created + JC_UPLOAD_DRAFT_TTL;
-    out->token = random_hex(p);
-    out->spool_id = random_hex(p);
+    out->token = jc_store_random_id(p);
+    out->spool_id = jc_store_random_id(p);
     if (!out->token || !out->spool_id) {
         return jc_result_internal(res, "RAND_bytes failed");
     }
@@ -854,9 +823,9 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
                       apr_pool_t *p)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0, i;
+    unsigned int mdlen = 0;
     char hex[65];
-    const char *store_id = random_hex(p), *dest;
+    const char *store_id = jc_store_random_id(p), *dest;
     apr_int64_t count = 0, created = 0, size = t->length, fid = 0;
     const void *args[8];
     jc_db_row_t row;
@@ -873,11 +842,7 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
         || !store_id) {
         return jc_result_internal(res, "sha256 final");
     }
-    for (i = 0; i < 32; i++) {
-        hex[2 * i] = tus_hex[md[i] >> 4];
-        hex[2 * i + 1] = tus_hex[md[i] & 15];
-    }
-    hex[64] = '\0';
+    jc_store_tohex(hex, md, 32);
     if (w->scan) {
         held = w_scan(w, db, res, t, hex, p);
         if (held > 1) {
@@ -1149,7 +1114,7 @@ apr_status_t jc_tus_sweep(const char *dir, long max_age, unsigned *removed,
 
         if (strlen(e->d_name) != JC_TUS_TOKEN_LEN + sl
             || strcmp(e->d_name + JC_TUS_TOKEN_LEN, JC_TUS_SPOOL_SUFFIX)
-            || !hex_n(e->d_name, JC_TUS_TOKEN_LEN)) {
+            || !jc_store_hex_ok(e->d_name, JC_TUS_TOKEN_LEN)) {
             continue;
         }
         if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0

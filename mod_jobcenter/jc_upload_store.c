@@ -411,7 +411,7 @@ struct jc_upload {
 
 static const char st_hex[] = "0123456789abcdef";
 
-static void st_tohex(char *out, const unsigned char *b, size_t n)
+void jc_store_tohex(char *out, const unsigned char *b, size_t n)
 {
     size_t i;
 
@@ -422,8 +422,7 @@ static void st_tohex(char *out, const unsigned char *b, size_t n)
     out[2 * n] = '\0';
 }
 
-/* JC_STORE_ID_LEN random hex characters (OpenSSL RNG) into p. */
-static char *st_random_id(apr_pool_t *p)
+char *jc_store_random_id(apr_pool_t *p)
 {
     unsigned char raw[JC_STORE_ID_LEN / 2];
     char *id;
@@ -432,11 +431,11 @@ static char *st_random_id(apr_pool_t *p)
         return NULL;
     }
     id = apr_palloc(p, JC_STORE_ID_LEN + 1);
-    st_tohex(id, raw, sizeof(raw));
+    jc_store_tohex(id, raw, sizeof(raw));
     return id;
 }
 
-static int st_hex_n(const char *s, size_t n)
+int jc_store_hex_ok(const char *s, size_t n)
 {
     size_t i;
 
@@ -451,7 +450,7 @@ static int st_hex_n(const char *s, size_t n)
 int jc_store_id_ok(const char *id)
 {
     return id != NULL && strlen(id) == JC_STORE_ID_LEN
-           && st_hex_n(id, JC_STORE_ID_LEN);
+           && jc_store_hex_ok(id, JC_STORE_ID_LEN);
 }
 
 static apr_status_t st_mkdir(const char *path)
@@ -509,7 +508,7 @@ apr_status_t jc_upload_open(jc_upload_t **out, const char *dir,
     if (dir == NULL || limit < 0) {
         return APR_EINVAL;
     }
-    rnd = st_random_id(p);
+    rnd = jc_store_random_id(p);
     if (rnd == NULL) {
         return APR_EGENERAL;
     }
@@ -700,8 +699,8 @@ apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
         return st_fail(u, APR_EGENERAL);
     }
     hex = apr_palloc(u->pool, 65);
-    st_tohex(hex, md, 32);
-    nid = st_random_id(u->pool);
+    jc_store_tohex(hex, md, 32);
+    nid = jc_store_random_id(u->pool);
     if (nid == NULL) {
         return st_fail(u, APR_EGENERAL);
     }
@@ -811,7 +810,7 @@ static apr_status_t sweep_parts(const char *dir, long age, int orphans,
 
         if (strlen(e->d_name) != JC_STORE_ID_LEN + 5
             || strcmp(e->d_name + JC_STORE_ID_LEN, ".part") != 0
-            || !st_hex_n(e->d_name, JC_STORE_ID_LEN)) {
+            || !jc_store_hex_ok(e->d_name, JC_STORE_ID_LEN)) {
             continue;
         }
         if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0

@@ -76,6 +76,16 @@ void jc_upload_abort(jc_upload_t *u);
 /* 1 if id is JC_STORE_ID_LEN lower-case hex characters. */
 int jc_store_id_ok(const char *id);
 
+/* JC_STORE_ID_LEN random lower-case hex characters (OpenSSL RNG) in p,
+ * NULL if the RNG fails; also the ids of resumable uploads (jc_tus). */
+char *jc_store_random_id(apr_pool_t *p);
+
+/* 1 if the first n characters of s are lower-case hex. */
+int jc_store_hex_ok(const char *s, size_t n);
+
+/* The n bytes of b as 2n lower-case hex characters and a NUL in out. */
+void jc_store_tohex(char *out, const unsigned char *b, size_t n);
+
 /* dir/files/<id>, or NULL for an invalid id. */
 const char *jc_store_path(const char *dir, const char *id, apr_pool_t *p);
 

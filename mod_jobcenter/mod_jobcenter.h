@@ -297,6 +297,9 @@ int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
                         const jc_upsink_cfg_t *scfg, apr_off_t max_body,
                         const apr_array_header_t **files);
 const char *jc_api_query_arg(request_rec *r, const char *key);
+/* The citizen's upload gate: a person profile and active
+ * Online-Kommunikation (200, or the refusal in res). */
+int jc_upload_citizen_gate(jc_call_t *c, jc_result_t *res);
 apr_int64_t jc_api_arg_id(jc_call_t *c, const char *key);
 int jc_upload_send_stored(jc_call_t *c, jc_result_t *res, const char *path,
                           const char *type, const char *disp);

@@ -18,7 +18,6 @@
 #include <util_filter.h>
 
 #include "mod_jobcenter.h"
-#include "jc_online.h"
 #include "jc_tus.h"
 #include "jc_event.h"
 #include "jc_upload_store.h"
@@ -65,29 +64,6 @@ static apr_off_t header_off(request_rec *r, const char *name)
     }
     n = apr_strtoi64(v, &end, 10);
     return (end && !*end && n >= 0) ? n : -1;
-}
-
-/* The citizen's upload gate (as POST uploads/files): a person profile and
- * active Online-Kommunikation. */
-static int citizen_gate(jc_call_t *c, jc_result_t *res)
-{
-    jc_upload_profile_t pr;
-    int active = 0;
-    jc_db_rc_e rc;
-
-    if (jc_upload_profile(&c->db, res, &pr, c->sess.account_id, c->r->pool)
-        != 200) {
-        return res->status;
-    }
-    rc = jc_online_active(&c->db, c->sess.account_id, c->now, &active,
-                          c->r->pool);
-    if (jc_db_fail(res, &c->db, rc, c->r->pool)) {
-        return res->status;
-    }
-    if (!active) {
-        return jc_upload_consent_result(res);
-    }
-    return 200;
 }
 
 static void set_expires(request_rec *r, apr_int64_t at)
@@ -216,7 +192,7 @@ int jc_route_tus_create(jc_call_t *c, jc_result_t *res, json_t **out)
         return jc_store_result_too_large(res, c->conf->upload.max_file,
                                          r->pool);
     }
-    if (citizen_gate(c, res) != 200) {
+    if (jc_upload_citizen_gate(c, res) != 200) {
         return res->status;
     }
     if (jc_tus_create(&c->db, res, &t, &c->conf->upload, c->sess.account_id,
@@ -329,7 +305,7 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
     if (jc_tus_w_open(&w, res, &c->db, &c->conf->upload, &t, off,
                       apr_table_get(r->headers_in, "Upload-Checksum"),
                       c->now, r->pool)
-        || citizen_gate(c, res) != 200) {
+        || jc_upload_citizen_gate(c, res) != 200) {
         r->connection->keepalive = AP_CONN_CLOSE;
         if (res->status == 409) {
             set_off(r, "Upload-Offset", t.offset);

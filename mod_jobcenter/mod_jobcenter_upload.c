@@ -194,8 +194,9 @@ static apr_int64_t arg_id(jc_call_t *c, const char *key)
 
 /* The gate of the citizen's upload routes: a person profile (403
  * profile_required) and active Online-Kommunikation (403
- * online_kommunikation_inactive, with the seed's explanation). */
-static int citizen_gate(jc_call_t *c, jc_result_t *res)
+ * online_kommunikation_inactive, with the seed's explanation). Also the
+ * resumable uploads' (mod_jobcenter_tus.c). */
+int jc_upload_citizen_gate(jc_call_t *c, jc_result_t *res)
 {
     jc_upload_profile_t pr;
     int active = 0;
@@ -446,7 +447,7 @@ const char *jc_upload_disposition(apr_pool_t *p, const char *kind,
 int jc_route_up_context(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
-    if (citizen_gate(c, res) != 200) {
+    if (jc_upload_citizen_gate(c, res) != 200) {
         return res->status;
     }
     return jc_upload_context(&c->db, res, out, &c->conf->upload,
@@ -456,7 +457,7 @@ int jc_route_up_context(jc_call_t *c, jc_result_t *res, json_t **out)
 int jc_route_up_draft(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
-    if (citizen_gate(c, res) != 200) {
+    if (jc_upload_citizen_gate(c, res) != 200) {
         return res->status;
     }
     return jc_upload_draft_create(&c->db, res, out, &c->conf->upload,
@@ -481,7 +482,7 @@ int jc_route_up_files(jc_call_t *c, jc_result_t *res, json_t **out)
     apr_off_t max_body;
 
     *out = NULL;
-    if (citizen_gate(c, res) != 200) {
+    if (jc_upload_citizen_gate(c, res) != 200) {
         return res->status;
     }
     if (!draft) {
@@ -557,7 +558,7 @@ int jc_route_up_submit(jc_call_t *c, jc_result_t *res, json_t **out)
     json_t *m = json_object_get(c->body, "message");
 
     *out = NULL;
-    if (citizen_gate(c, res) != 200) {
+    if (jc_upload_citizen_gate(c, res) != 200) {
         return res->status;
     }
     if (m && !json_is_string(m) && !json_is_null(m)) {
