@@ -721,21 +721,6 @@ static void w_drop(jc_tus_w_t *w, jc_db_t *db, const jc_tus_t *t,
     }
 }
 
-static apr_status_t fsync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    apr_status_t rv = APR_SUCCESS;
-
-    if (fd < 0) {
-        return APR_FROM_OS_ERROR(errno);
-    }
-    if (fsync(fd) != 0) {
-        rv = APR_FROM_OS_ERROR(errno);
-    }
-    close(fd);
-    return rv;
-}
-
 void jc_tus_w_scan(jc_tus_w_t *w, const jc_clamd_cfg_t *scan, int hold,
                    const char *quarantine)
 {
@@ -859,7 +844,7 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
                : jc_result_internal(res, apr_psprintf(p, "link %s: %pm",
                                                       dest, &rv));
     }
-    rv = fsync_dir(apr_pstrcat(p, w->dir, "/files", NULL));
+    rv = jc_store_fsync_dir(apr_pstrcat(p, w->dir, "/files", NULL));
     if (rv != APR_SUCCESS) {
         unlink(dest);
         return jc_result_internal(res, apr_psprintf(p, "fsync files/: %pm",

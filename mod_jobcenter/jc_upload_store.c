@@ -641,9 +641,8 @@ apr_off_t jc_upload_size(const jc_upload_t *u)
     return u->size;
 }
 
-static apr_status_t st_fsync_dir(void *arg)
+apr_status_t jc_store_fsync_dir(const char *path)
 {
-    const char *path = arg;
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     apr_status_t rv = APR_SUCCESS;
 
@@ -655,6 +654,11 @@ static apr_status_t st_fsync_dir(void *arg)
     }
     close(fd);
     return rv;
+}
+
+static apr_status_t st_fsync_dir(void *arg)
+{
+    return jc_store_fsync_dir(arg);
 }
 
 /* Make the entry renamed into dir (before ticket t was taken) durable: an

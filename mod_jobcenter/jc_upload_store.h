@@ -80,6 +80,9 @@ int jc_store_id_ok(const char *id);
  * NULL if the RNG fails; also the ids of resumable uploads (jc_tus). */
 char *jc_store_random_id(apr_pool_t *p);
 
+/* fsync of the directory at path (its entries durable). */
+apr_status_t jc_store_fsync_dir(const char *path);
+
 /* 1 if the first n characters of s are lower-case hex. */
 int jc_store_hex_ok(const char *s, size_t n);
 
