@@ -1095,7 +1095,6 @@ apr_status_t jc_tus_sweep(const char *dir, long max_age, unsigned *removed,
     dfd = dirfd(d);
     while ((e = readdir(d)) != NULL) {
         struct stat st;
-        int fd;
 
         if (strlen(e->d_name) != JC_TUS_TOKEN_LEN + sl
             || strcmp(e->d_name + JC_TUS_TOKEN_LEN, JC_TUS_SPOOL_SUFFIX)
@@ -1106,15 +1105,7 @@ apr_status_t jc_tus_sweep(const char *dir, long max_age, unsigned *removed,
             || !S_ISREG(st.st_mode) || (long)(now - st.st_mtime) < max_age) {
             continue;
         }
-        fd = openat(dfd, e->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            continue;
-        }
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0
-            && unlinkat(dfd, e->d_name, 0) == 0) {
-            (*removed)++;
-        }
-        close(fd);
+        *removed += (unsigned)jc_store_unlink_unlocked(dfd, e->d_name);
     }
     closedir(d);
     return APR_SUCCESS;

@@ -641,6 +641,23 @@ apr_off_t jc_upload_size(const jc_upload_t *u)
     return u->size;
 }
 
+int jc_store_unlink_unlocked(int dfd, const char *name)
+{
+    int fd, gone = 0;
+
+    /* read-write: NFS emulates flock with byte-range locks, and LOCK_EX
+     * there needs a descriptor open for writing */
+    fd = openat(dfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        return 0;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dfd, name, 0) == 0) {
+        gone = 1;
+    }
+    close(fd);
+    return gone;
+}
+
 apr_status_t jc_store_fsync_dir(const char *path)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -810,7 +827,6 @@ static apr_status_t sweep_parts(const char *dir, long age, int orphans,
     dfd = dirfd(d);
     while ((e = readdir(d)) != NULL) {
         struct stat st;
-        int fd;
 
         if (strlen(e->d_name) != JC_STORE_ID_LEN + 5
             || strcmp(e->d_name + JC_STORE_ID_LEN, ".part") != 0
@@ -828,17 +844,7 @@ static apr_status_t sweep_parts(const char *dir, long age, int orphans,
             }
             continue;
         }
-        /* read-write: NFS emulates flock with byte-range locks, and
-         * LOCK_EX there needs a descriptor open for writing */
-        fd = openat(dfd, e->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            continue;
-        }
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0
-            && unlinkat(dfd, e->d_name, 0) == 0) {
-            n++;
-        }
-        close(fd);
+        n += jc_store_unlink_unlocked(dfd, e->d_name);
     }
     closedir(d);
     if (removed) {

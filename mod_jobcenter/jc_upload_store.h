@@ -80,6 +80,10 @@ int jc_store_id_ok(const char *id);
  * NULL if the RNG fails; also the ids of resumable uploads (jc_tus). */
 char *jc_store_random_id(apr_pool_t *p);
 
+/* Unlink name in the directory dfd if no writer holds its lock (flock,
+ * non-blocking): 1 removed, 0 held, gone or not openable. */
+int jc_store_unlink_unlocked(int dfd, const char *name);
+
 /* fsync of the directory at path (its entries durable). */
 apr_status_t jc_store_fsync_dir(const char *path);
 

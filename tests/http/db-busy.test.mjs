@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { WORKER } from '../lib/worker.mjs';
 import { useEnv, logTest, DB_KIND } from '../lib/env.mjs';
-import { sleep, waitUntil, isAlive } from '../lib/util.mjs';
+import { sleep, waitUntil, isAlive, childPids } from '../lib/util.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { citizenWithProfile } from '../lib/uploads.mjs';
 
@@ -46,19 +46,6 @@ const message = (c, i) => c.post('/api/v1/messages', {
 }, { csrf: true });
 const draft = (c) => c.post('/api/v1/uploads/drafts', { area: 'geldleistung' }, { csrf: true });
 const brief = (r) => `${r.status}${r.error ? ' ' + r.error.code : ''}`;
-
-// pids of the server's children
-function children(env) {
-    const out = [];
-    for (const d of fs.readdirSync('/proc')) {
-        if (!/^\d+$/.test(d)) continue;
-        try {
-            const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-            if (Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === env.apache.pid) out.push(Number(d));
-        } catch { /* gone */ }
-    }
-    return out;
-}
 
 describe('writers and a busy database', () => {
     // 200 requests at once are more than the generated MaxRequestWorkers:
@@ -107,7 +94,7 @@ describe('writers and a busy database', () => {
     test('a child started while another process holds the write lock comes up; its first write waits and '
         + 'succeeds; no AH00632/AH00636', { skip: DB_KIND !== 'sqlite' && 'SQLite only' }, async () => {
         const env = h.env;
-        const old = children(env);
+        const old = childPids(env.apache.pid);
         assert.ok(old.length > 0, 'no children');
         const lock = await holdWriteLock(env.sqliteFile, 2500);
         for (const pid of old) process.kill(pid, 'SIGKILL');
@@ -120,7 +107,7 @@ describe('writers and a busy database', () => {
         }, { timeoutMs: 15000, intervalMs: 100, what: 'an answer from a new child' });
         await lock.done;
         assert.equal(brief(r), '201', r.text);
-        assert.ok(children(env).some((p) => !old.includes(p)), 'a new child runs');
+        assert.ok(childPids(env.apache.pid).some((p) => !old.includes(p)), 'a new child runs');
         const bad = env.errorLog().split('\n').filter((l) => /AH0063[236]|JC00003|JC00005/.test(l));
         assert.deepEqual(bad, []);
     });

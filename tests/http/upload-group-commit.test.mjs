@@ -23,30 +23,17 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { useEnv, logTest, DB_KIND } from '../lib/env.mjs';
-import { sleep, waitUntil } from '../lib/util.mjs';
+import { sleep, waitUntil, childPids } from '../lib/util.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, sha256, citizenWithProfile, newDraft, storeDir, storeList } from '../lib/uploads.mjs';
 
 const N = 24;
 const SIZE = 150000;
 
-// pids of the server's children
-function children(env) {
-    const out = [];
-    for (const d of fs.readdirSync('/proc')) {
-        if (!/^\d+$/.test(d)) continue;
-        try {
-            const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-            if (Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === env.apache.pid) out.push(Number(d));
-        } catch { /* gone */ }
-    }
-    return out;
-}
-
 // strace -f on the parent (children it forks later) and every child, with
 // times (-ttt), durations (-T) and the paths of descriptors (-y).
 async function startStrace(env, file) {
-    const pids = [env.apache.pid, ...children(env)];
+    const pids = [env.apache.pid, ...childPids(env.apache.pid)];
     const args = ['-f', '-ttt', '-T', '-y', '-s', '24', '-o', file,
         '-e', 'trace=rename,renameat,renameat2,fsync,fdatasync,write,writev,pwrite64,sendfile',
         ...pids.flatMap((p) => ['-p', String(p)])];

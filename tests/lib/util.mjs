@@ -135,6 +135,19 @@ export function holderOf(file) {
     return null;
 }
 
+// pids of the processes whose parent is ppid (an Apache's children)
+export function childPids(ppid) {
+    const out = [];
+    for (const d of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(d)) continue;
+        try {
+            const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+            if (Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(d));
+        } catch { /* gone */ }
+    }
+    return out;
+}
+
 export function isAlive(pid) {
     if (!pid) return false;
     try {
