@@ -131,6 +131,16 @@ void jc_dbd_release(server_rec *s, ap_dbd_t *dbd)
     apr_atomic_dec32(&dbd_held);
 }
 
+void jc_write_body(request_rec *r, const char *buf, apr_size_t len)
+{
+    if (r->header_only) {
+        return;
+    }
+    if (ap_rwrite(buf, (int)len, r) >= 0) {
+        ap_rflush(r);
+    }
+}
+
 /* Pre-cleanup of the child's pool: see dbd_held. At most 10 s. */
 static apr_status_t child_exit_wait(void *data)
 {

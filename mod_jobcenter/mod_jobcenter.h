@@ -130,6 +130,14 @@ const char *jc_conf_load_key(jc_srv_conf_t *conf, apr_pool_t *p);
  * read from the configuration tree: valid from the directive handlers on. */
 jc_db_pg_mode_e jc_conf_pg_statements(void);
 
+/* mod_jobcenter.c: write a response body the module produced in memory
+ * and flush it. Without the flush the core output filter sets small
+ * in-memory responses aside (below its 4 KB minimum write) and the event
+ * MPM writes them in write completion, handing the keep-alive connection
+ * to its listener thread and back: two more thread wake-ups per request,
+ * which doubled the latency of a sequential /me (issue 20). */
+void jc_write_body(request_rec *r, const char *buf, apr_size_t len);
+
 /* mod_jobcenter.c: mod_dbd's functions, retrieved at post_config. */
 extern ap_dbd_t *(*jc_dbd_acquire)(request_rec *);
 extern ap_dbd_t *(*jc_dbd_open)(apr_pool_t *, server_rec *);

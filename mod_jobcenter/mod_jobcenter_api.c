@@ -78,9 +78,7 @@ static int send_text(request_rec *r, int status, const char *txt)
 
         ap_set_content_type(r, JC_JSON_TYPE);
         ap_set_content_length(r, (apr_off_t)n);
-        if (!r->header_only) {
-            ap_rwrite(txt, (int)n, r);
-        }
+        jc_write_body(r, txt, n);
     }
     return OK;
 }
@@ -413,9 +411,7 @@ static int finish(jc_call_t *c, jc_result_t *res, int status, json_t *out)
                        "nosniff");
         ap_set_content_type(c->r, c->raw_type);
         ap_set_content_length(c->r, (apr_off_t)c->raw_len);
-        if (!c->r->header_only) {
-            ap_rwrite(c->raw, (int)c->raw_len, c->r);
-        }
+        jc_write_body(c->r, c->raw, c->raw_len);
         return OK;
     }
     return send_json(c->r, status, out);
@@ -746,9 +742,7 @@ static int send_openapi(request_rec *r)
     ap_set_content_length(r, (apr_off_t)sizeof(jc_openapi_yaml));
     apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    if (!r->header_only) {
-        ap_rwrite(jc_openapi_yaml, (int)sizeof(jc_openapi_yaml), r);
-    }
+    jc_write_body(r, jc_openapi_yaml, sizeof(jc_openapi_yaml));
     return OK;
 }
 

@@ -160,9 +160,7 @@ static int deny(request_rec *r, const char *why)
         answer_headers(r);
         ap_set_content_type(r, "application/json");
         ap_set_content_length(r, (apr_off_t)(sizeof(body) - 1));
-        if (!r->header_only) {
-            ap_rwrite(body, (int)(sizeof(body) - 1), r);
-        }
+        jc_write_body(r, body, sizeof(body) - 1);
         return DONE;
     }
     {
@@ -542,9 +540,7 @@ static int role_deny(request_rec *r, const char *why)
 
         ap_set_content_type(r, "application/json; charset=utf-8");
         ap_set_content_length(r, (apr_off_t)(sizeof(body) - 1));
-        if (!r->header_only) {
-            ap_rwrite(body, (int)(sizeof(body) - 1), r);
-        }
+        jc_write_body(r, body, sizeof(body) - 1);
     }
     else {
         static const char page[] = "<!DOCTYPE html>\n<html lang=\"de\">\n"
@@ -560,9 +556,7 @@ static int role_deny(request_rec *r, const char *why)
 
         ap_set_content_type(r, "text/html; charset=utf-8");
         ap_set_content_length(r, (apr_off_t)(sizeof(page) - 1));
-        if (!r->header_only) {
-            ap_rwrite(page, (int)(sizeof(page) - 1), r);
-        }
+        jc_write_body(r, page, sizeof(page) - 1);
     }
     return DONE;
 }

@@ -18,72 +18,17 @@
 //     before issue 18 made one per upload: this assertion failed there).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { useEnv, logTest, DB_KIND } from '../lib/env.mjs';
-import { sleep, waitUntil, childPids } from '../lib/util.mjs';
+import { sleep, waitUntil } from '../lib/util.mjs';
+import { startStrace, parseStrace } from '../lib/strace.mjs';
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, sha256, citizenWithProfile, newDraft, storeDir, storeList } from '../lib/uploads.mjs';
 
 const N = 24;
 const SIZE = 150000;
-
-// strace -f on the parent (children it forks later) and every child, with
-// times (-ttt), durations (-T) and the paths of descriptors (-y).
-async function startStrace(env, file) {
-    const pids = [env.apache.pid, ...childPids(env.apache.pid)];
-    const args = ['-f', '-ttt', '-T', '-y', '-s', '24', '-o', file,
-        '-e', 'trace=rename,renameat,renameat2,fsync,fdatasync,write,writev,pwrite64,sendfile',
-        ...pids.flatMap((p) => ['-p', String(p)])];
-    const p = spawn('strace', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => { err += d; });
-    const exited = new Promise((r) => p.on('exit', r));
-    // "Process N attached" for each pid (the children's threads too)
-    await waitUntil(() => pids.every((pid) => err.includes(`Process ${pid} attached`)) || p.exitCode !== null,
-        { timeoutMs: 10000, intervalMs: 50, what: `strace attached to ${pids.join(', ')}` });
-    assert.equal(p.exitCode, null, `strace: ${err}`);
-    await sleep(200);
-    return {
-        async stop() {
-            p.kill('SIGINT');
-            await Promise.race([exited, sleep(10000)]);
-        }
-    };
-}
-
-// Completed system calls: { tid, name, args, ret, start, end } (an
-// "<unfinished ...>" line is joined with its "<... resumed>").
-function parseStrace(text) {
-    const calls = [];
-    const pending = new Map();
-    for (const line of text.split('\n')) {
-        const m = /^(\d+)\s+(\d+\.\d+)\s+(.*)$/.exec(line);
-        if (!m) continue;
-        const tid = Number(m[1]);
-        const t = Number(m[2]);
-        let rest = m[3];
-        const res = /^<\.\.\. (\w+) resumed>(.*)$/.exec(rest);
-        if (res) {
-            const p = pending.get(tid);
-            if (!p) continue;
-            pending.delete(tid);
-            rest = `${p.head}${res[2]}`;
-            const done = /^(\w+)\((.*)\) = (-?\d+|\?)[^<]*<(\d+\.\d+)>$/.exec(rest);
-            if (done) calls.push({ tid, name: done[1], args: done[2], ret: done[3], start: p.start, end: p.start + Number(done[4]) });
-            continue;
-        }
-        if (rest.endsWith('<unfinished ...>')) {
-            pending.set(tid, { head: rest.slice(0, -'<unfinished ...>'.length).trimEnd(), start: t });
-            continue;
-        }
-        const done = /^(\w+)\((.*)\) = (-?\d+|\?)[^<]*<(\d+\.\d+)>$/.exec(rest);
-        if (done) calls.push({ tid, name: done[1], args: done[2], ret: done[3], start: t, end: t + Number(done[4]) });
-    }
-    return calls;
-}
 
 describe('upload group commit', () => {
     const h = useEnv({ sets: ['JobcenterUploadMaxFiles 50'] });
@@ -107,7 +52,8 @@ describe('upload group commit', () => {
         // them are in temp files, the last bytes at once: the commits run
         // together (strace slows the server down, and bodies that finish
         // one after the other would share nothing)
-        const st = await startStrace(env, trace);
+        const st = await startStrace(env, trace,
+            'trace=rename,renameat,renameat2,fsync,fdatasync,write,writev,pwrite64,sendfile');
         let res;
         try {
             const socks = [];
