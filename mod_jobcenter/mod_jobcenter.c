@@ -133,12 +133,20 @@ void jc_dbd_release(server_rec *s, ap_dbd_t *dbd)
 
 void jc_write_body(request_rec *r, const char *buf, apr_size_t len)
 {
+    apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
+    apr_bucket_brigade *bb;
+
     if (r->header_only) {
         return;
     }
-    if (ap_rwrite(buf, (int)len, r) >= 0) {
-        ap_rflush(r);
-    }
+    /* one pass down the filter chain: the body (transient: a filter that
+     * keeps it sets it aside, i.e. copies it) and a flush */
+    bb = apr_brigade_create(r->pool, ba);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_transient_create(buf, len, ba));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_flush_create(ba));
+    /* a failed write marks the connection aborted (core output filter) */
+    (void)ap_pass_brigade(r->output_filters, bb);
+    apr_brigade_cleanup(bb);
 }
 
 /* Pre-cleanup of the child's pool: see dbd_held. At most 10 s. */

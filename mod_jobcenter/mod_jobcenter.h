@@ -131,7 +131,7 @@ const char *jc_conf_load_key(jc_srv_conf_t *conf, apr_pool_t *p);
 jc_db_pg_mode_e jc_conf_pg_statements(void);
 
 /* mod_jobcenter.c: write a response body the module produced in memory
- * and flush it. Without the flush the core output filter sets small
+ * and flush it, in one pass down the output filters. Without the flush the core output filter sets small
  * in-memory responses aside (below its 4 KB minimum write) and the event
  * MPM writes them in write completion, handing the keep-alive connection
  * to its listener thread and back: two more thread wake-ups per request,
