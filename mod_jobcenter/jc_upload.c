@@ -657,15 +657,15 @@ static apr_status_t store_pdf(const char **store_id, const char *dir,
                               const char *pdf, apr_size_t len,
                               apr_pool_t *p)
 {
-    jc_upload_t *u;
+    jc_store_file_t *u;
     const char *sha;
-    apr_status_t rv = jc_upload_open(&u, dir, 0, p);
+    apr_status_t rv = jc_store_file_open(&u, dir, 0, p);
 
     if (rv == APR_SUCCESS) {
-        rv = jc_upload_write(u, pdf, len);
+        rv = jc_store_file_write(u, pdf, len);
     }
     if (rv == APR_SUCCESS) {
-        rv = jc_upload_commit(u, store_id, &sha);
+        rv = jc_store_file_commit(u, store_id, &sha);
     }
     return rv;
 }
