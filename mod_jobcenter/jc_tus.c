@@ -206,20 +206,20 @@ int jc_tus_get(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     return 200;
 }
 
-int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
-                  const jc_upload_cfg_t *cfg, apr_int64_t account_id,
-                  apr_int64_t draft_id, const char *name, apr_off_t length,
-                  apr_int64_t now, apr_pool_t *p)
+/* Whether the draft has room for length more bytes in one more file,
+ * unfinished uploads counted as if they were stored: 200, or the
+ * refusal. */
+static int create_check(jc_db_t *db, jc_result_t *res,
+                        const jc_upload_cfg_t *cfg, apr_int64_t account_id,
+                        apr_int64_t draft_id, apr_off_t length,
+                        apr_int64_t now, apr_pool_t *p)
 {
     jc_upload_room_t room;
-    apr_int64_t pend_bytes = 0, pend_here = 0, created = 0, len = length;
-    const void *args[8];
+    apr_int64_t pend_bytes = 0, pend_here = 0;
+    const void *args[3] = { &draft_id, &account_id, &now };
     jc_db_row_t row;
     jc_db_rc_e rc;
-    const char *path;
-    int fd;
 
-    memset(out, 0, sizeof(*out));
     if (!draft_id) {
         return jc_result_set(res, 400, "draft_missing", "Bitte wählen Sie "
                              "zuerst den zuständigen Bereich aus.", "draft");
@@ -235,10 +235,6 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
         != 200) {
         return res->status;
     }
-    /* unfinished uploads count as if they were stored */
-    args[0] = &draft_id;
-    args[1] = &account_id;
-    args[2] = &now;
     rc = jc_db_select1(db, &row, "jc_tus_pending", args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
@@ -251,10 +247,22 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     if (length > room.bytes_left - pend_bytes) {
         return jc_tus_daily_limit(res);
     }
-    /* the draft's expiry is the upload's */
-    args[0] = &draft_id;
-    args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    return 200;
+}
+
+/* The draft's expiry (the upload's) into out->expires_at, new token and
+ * spool id, the empty spool file created: *path. */
+static int create_spool(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
+                        const char **path, const jc_upload_cfg_t *cfg,
+                        apr_int64_t account_id, apr_int64_t draft_id,
+                        apr_pool_t *p)
+{
+    const void *args[2] = { &draft_id, &account_id };
+    apr_int64_t created = 0;
+    jc_db_row_t row;
+    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    int fd;
+
     if (rc == JC_DB_NOROW) {
         return jc_tus_not_found(res);
     }
@@ -268,8 +276,8 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     if (!out->token || !out->spool_id) {
         return jc_result_internal(res, "RAND_bytes failed");
     }
-    path = jc_tus_spool_path(cfg->store, out->spool_id, p);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    *path = jc_tus_spool_path(cfg->store, out->spool_id, p);
+    fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         apr_status_t rv = APR_FROM_OS_ERROR(errno);
 
@@ -277,9 +285,32 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
             return jc_store_result_full(res, "tus spool", rv, p);
         }
         return jc_result_internal(res, apr_psprintf(p, "create %s: %pm",
-                                                    path, &rv));
+                                                    *path, &rv));
     }
     close(fd);
+    return 200;
+}
+
+int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
+                  const jc_upload_cfg_t *cfg, apr_int64_t account_id,
+                  apr_int64_t draft_id, const char *name, apr_off_t length,
+                  apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t len = length;
+    const void *args[8];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    const char *path = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (create_check(db, res, cfg, account_id, draft_id, length, now, p)
+        != 200) {
+        return res->status;
+    }
+    if (create_spool(db, res, out, &path, cfg, account_id, draft_id, p)
+        != 200) {
+        return res->status;
+    }
     args[0] = out->token;
     args[1] = &account_id;
     args[2] = &draft_id;

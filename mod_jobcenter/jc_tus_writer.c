@@ -125,15 +125,90 @@ static int w_checksum(jc_tus_w_t *w, jc_result_t *res, const char *hdr)
     return 0;
 }
 
+/* Under the lock: the row read again (a PATCH that ended since it was
+ * read has stored its offset by now; comparing with the older one would
+ * cut that PATCH's bytes off) and the client's offset checked. */
+static int w_sync_offset(jc_result_t *res, jc_db_t *db, jc_tus_t *t,
+                         apr_off_t client_offset, apr_int64_t now,
+                         apr_pool_t *p)
+{
+    if (jc_tus_get(db, res, t, t->account_id, t->token, now, p) != 200) {
+        return res->status;
+    }
+    if (t->file_id > 0 || client_offset != t->offset) {
+        jc_result_set(res, 409, "tus_offset_mismatch", "Die Übertragung "
+                      "wird an der falschen Stelle fortgesetzt. Sie wird "
+                      "neu abgestimmt.", "Upload-Offset");
+        res->log = apr_psprintf(p, "Upload-Offset %" APR_OFF_T_FMT
+                                ", stored %" APR_OFF_T_FMT, client_offset,
+                                t->offset);
+        return 409;
+    }
+    return 0;
+}
+
+/* Bytes past the stored offset cut off: an interrupted PATCH with a
+ * checksum, or one whose offset could not be stored. */
+static int w_cut_to_offset(jc_tus_w_t *w, jc_result_t *res,
+                           apr_off_t offset, apr_pool_t *p)
+{
+    struct stat st;
+
+    if (fstat(w->fd, &st) != 0 || (apr_off_t)st.st_size < offset) {
+        return jc_result_internal(res, apr_psprintf(p, "%s is shorter than "
+                                                    "its stored offset",
+                                                    w->path));
+    }
+    if ((apr_off_t)st.st_size > offset
+        && ftruncate(w->fd, (off_t)offset) != 0) {
+        apr_status_t rv = APR_FROM_OS_ERROR(errno);
+
+        return jc_result_internal(res, apr_psprintf(p, "truncate %s: %pm",
+                                                    w->path, &rv));
+    }
+    return 0;
+}
+
+/* The SHA-256 continues: the stored prefix (offset bytes) hashed again. */
+static int w_rehash_prefix(jc_tus_w_t *w, jc_result_t *res,
+                           apr_off_t offset, apr_pool_t *p)
+{
+    char *buf;
+    apr_off_t at = 0;
+
+    w->sha = EVP_MD_CTX_new();
+    if (!w->sha || EVP_DigestInit_ex(w->sha, jc_token_sha256_md(), NULL)
+        != 1) {
+        return jc_result_internal(res, "sha256");
+    }
+    buf = apr_palloc(p, TUS_READ_BLOCK);
+    while (at < offset) {
+        size_t want = (size_t)(offset - at < TUS_READ_BLOCK
+                               ? offset - at : TUS_READ_BLOCK);
+        ssize_t n = pread(w->fd, buf, want, (off_t)at);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return jc_result_internal(res, apr_psprintf(p, "read %s",
+                                                        w->path));
+        }
+        if (w_hash(w, buf, (size_t)n)) {
+            /* a prefix that passed once cannot fail now */
+            return jc_result_internal(res, "stored prefix refused");
+        }
+        at += n;
+    }
+    return 0;
+}
+
 int jc_tus_w_open(jc_tus_w_t **out, jc_result_t *res, jc_db_t *db,
                   const jc_upload_cfg_t *cfg, jc_tus_t *t,
                   apr_off_t client_offset, const char *checksum,
                   apr_int64_t now, apr_pool_t *p)
 {
     jc_tus_w_t *w = apr_pcalloc(p, sizeof(*w));
-    struct stat st;
-    char *buf;
-    apr_off_t at = 0;
     int locked = 0;
 
     *out = NULL;
@@ -162,62 +237,17 @@ int jc_tus_w_open(jc_tus_w_t **out, jc_result_t *res, jc_db_t *db,
                                                     w->path, &rv));
     }
     apr_pool_cleanup_register(p, w, w_cleanup, apr_pool_cleanup_null);
-    /* the row again, under the lock: a PATCH that ended since it was read
-     * has stored its offset by now (comparing with the older one would
-     * cut that PATCH's bytes off) */
-    if (jc_tus_get(db, res, t, t->account_id, t->token, now, p) != 200) {
+    if (w_sync_offset(res, db, t, client_offset, now, p)) {
         return res->status;
-    }
-    if (t->file_id > 0 || client_offset != t->offset) {
-        jc_result_set(res, 409, "tus_offset_mismatch", "Die Übertragung "
-                      "wird an der falschen Stelle fortgesetzt. Sie wird "
-                      "neu abgestimmt.", "Upload-Offset");
-        res->log = apr_psprintf(p, "Upload-Offset %" APR_OFF_T_FMT
-                                ", stored %" APR_OFF_T_FMT, client_offset,
-                                t->offset);
-        return 409;
     }
     if (checksum && w_checksum(w, res, checksum)) {
         return res->status;
     }
-    if (fstat(w->fd, &st) != 0 || (apr_off_t)st.st_size < t->offset) {
-        return jc_result_internal(res, apr_psprintf(p, "%s is shorter than "
-                                                    "its stored offset",
-                                                    w->path));
+    if (w_cut_to_offset(w, res, t->offset, p)) {
+        return res->status;
     }
-    /* bytes past the stored offset: an interrupted PATCH with a checksum,
-     * or one whose offset could not be stored */
-    if ((apr_off_t)st.st_size > t->offset
-        && ftruncate(w->fd, (off_t)t->offset) != 0) {
-        apr_status_t rv = APR_FROM_OS_ERROR(errno);
-
-        return jc_result_internal(res, apr_psprintf(p, "truncate %s: %pm",
-                                                    w->path, &rv));
-    }
-    w->sha = EVP_MD_CTX_new();
-    if (!w->sha || EVP_DigestInit_ex(w->sha, jc_token_sha256_md(), NULL)
-        != 1) {
-        return jc_result_internal(res, "sha256");
-    }
-    /* the SHA-256 continues: hash the stored prefix again */
-    buf = apr_palloc(p, TUS_READ_BLOCK);
-    while (at < t->offset) {
-        size_t want = (size_t)(t->offset - at < TUS_READ_BLOCK
-                               ? t->offset - at : TUS_READ_BLOCK);
-        ssize_t n = pread(w->fd, buf, want, (off_t)at);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return jc_result_internal(res, apr_psprintf(p, "read %s",
-                                                        w->path));
-        }
-        if (w_hash(w, buf, (size_t)n)) {
-            /* a prefix that passed once cannot fail now */
-            return jc_result_internal(res, "stored prefix refused");
-        }
-        at += n;
+    if (w_rehash_prefix(w, res, t->offset, p)) {
+        return res->status;
     }
     w->start = w->pos = t->offset;
     *out = w;
@@ -388,6 +418,127 @@ static int w_scan(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
     }
 }
 
+/* A second name for the spool file in files/ (*dest) and the directory
+ * synced. The spool file stays until the row is committed, so a failure
+ * leaves the upload resumable. */
+static int w_link(jc_tus_w_t *w, jc_result_t *res, const char **dest,
+                  const char *store_id, apr_pool_t *p)
+{
+    apr_status_t rv;
+
+    *dest = jc_store_path(w->dir, store_id, p);
+    if (link(w->path, *dest) != 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+        return jc_store_is_full(rv) ? jc_store_result_full(res, "tus link",
+                                                           rv, p)
+               : jc_result_internal(res, apr_psprintf(p, "link %s: %pm",
+                                                      *dest, &rv));
+    }
+    rv = jc_store_fsync_dir(apr_pstrcat(p, w->dir, "/files", NULL));
+    if (rv != APR_SUCCESS) {
+        unlink(*dest);
+        return jc_result_internal(res, apr_psprintf(p, "fsync files/: %pm",
+                                                    &rv));
+    }
+    return 0;
+}
+
+/* In the transaction: the draft still takes the file (live, room for a
+ * file, the day's allowance). 0 to go on with *rc (JC_DB_OK or the
+ * failure), else the refusal, with the transaction rolled back and the
+ * linked file and the upload removed. */
+static int w_tx_check(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
+                      jc_db_rc_e *rc, const jc_tus_t *t, const char *dest,
+                      const jc_upload_cfg_t *cfg, apr_int64_t now,
+                      apr_pool_t *p)
+{
+    apr_int64_t count = 0, created = 0, size = t->length;
+    apr_int64_t since = now - 86400, used = 0;
+    const void *args[2] = { &t->draft_id, &t->account_id };
+    jc_db_row_t row;
+    int refused = 0;
+
+    *rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    if (*rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 3, &created, 0);
+        jc_db_col_i64(&row, 4, &count, 0);
+    }
+    if (*rc == JC_DB_NOROW
+        || (*rc == JC_DB_OK && created + JC_UPLOAD_DRAFT_TTL <= now)) {
+        /* the draft was submitted or has expired: nothing to add to */
+        refused = jc_result_set(res, 404, "not_found", "Dieser "
+                                "Upload-Vorgang existiert nicht mehr. Bitte "
+                                "beginnen Sie erneut mit „Dateien "
+                                "hochladen“.", NULL);
+    }
+    else if (*rc == JC_DB_OK && count >= cfg->max_files) {
+        refused = jc_tus_too_many(res, cfg, p);
+    }
+    else if (*rc == JC_DB_OK) {
+        /* the day's allowance again: POST uploads/files does not know the
+         * bytes unfinished uploads announced, so both together could
+         * store more than JobcenterUploadMaxBytesPerDay */
+        args[0] = &t->account_id;
+        args[1] = &since;
+        *rc = jc_db_select1(db, &row, "jc_up_bytes_since", args, p);
+        if (*rc == JC_DB_OK) {
+            jc_db_col_i64(&row, 0, &used, 0);
+            if (used + size > cfg->max_day) {
+                refused = jc_tus_daily_limit(res);
+            }
+        }
+    }
+    if (refused) {
+        jc_db_rollback(db, p);
+        unlink(dest);
+        w_drop(w, db, t, p);
+    }
+    return refused;
+}
+
+/* In the transaction: the file's row in the draft (*fid), the tus row
+ * marked done, a held file marked for the watchdog's scan. */
+static jc_db_rc_e w_tx_insert(jc_tus_w_t *w, jc_db_t *db, apr_int64_t *fid,
+                              const jc_tus_t *t, const char *store_id,
+                              const char *hex, int held, apr_int64_t now,
+                              apr_pool_t *p)
+{
+    apr_int64_t size = t->length;
+    const void *args[8];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int n = 0;
+
+    args[0] = &t->account_id;
+    args[1] = &t->draft_id;
+    args[2] = store_id;
+    args[3] = t->name;
+    args[4] = w->mime;
+    args[5] = &size;
+    args[6] = hex;
+    args[7] = &now;
+    rc = jc_db_select1(db, &row, "jc_up_file_insert", args, p);
+    if (rc == JC_DB_NOROW) {
+        rc = JC_DB_ERROR;
+    }
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 0, fid, 0);
+        args[0] = &size;
+        args[1] = fid;
+        args[2] = &t->id;
+        rc = jc_db_exec(db, &n, "jc_tus_done", args, p);
+        if (rc == JC_DB_OK && n != 1) {
+            rc = JC_DB_ERROR;
+        }
+    }
+    if (rc == JC_DB_OK && held) {
+        /* clamd unreachable, JobcenterClamdUnavailable hold: hidden from
+         * staff until the upload watchdog has scanned it */
+        rc = jc_scan_hold_mark(db, *fid, p);
+    }
+    return rc;
+}
+
 /* All bytes are there: the file into files/ and the draft, with the tus
  * row, in one transaction. */
 static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
@@ -398,13 +549,10 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     char hex[65];
-    const char *store_id = jc_store_random_id(p), *dest;
-    apr_int64_t count = 0, created = 0, size = t->length, fid = 0;
-    const void *args[8];
-    jc_db_row_t row;
+    const char *store_id = jc_store_random_id(p), *dest = NULL;
+    apr_int64_t fid = 0;
     jc_db_rc_e rc;
-    apr_status_t rv;
-    int n = 0, held = 0;
+    int held = 0;
 
     if (!w->mime && w_sniff(w)) {
         *res = w->res;
@@ -422,96 +570,16 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
             return held;
         }
     }
-    /* a second name in files/ (the spool file stays until the row is
-     * committed, so a failure leaves the upload resumable) */
-    dest = jc_store_path(w->dir, store_id, p);
-    if (link(w->path, dest) != 0) {
-        rv = APR_FROM_OS_ERROR(errno);
-        return jc_store_is_full(rv) ? jc_store_result_full(res, "tus link",
-                                                           rv, p)
-               : jc_result_internal(res, apr_psprintf(p, "link %s: %pm",
-                                                      dest, &rv));
-    }
-    rv = jc_store_fsync_dir(apr_pstrcat(p, w->dir, "/files", NULL));
-    if (rv != APR_SUCCESS) {
-        unlink(dest);
-        return jc_result_internal(res, apr_psprintf(p, "fsync files/: %pm",
-                                                    &rv));
+    if (w_link(w, res, &dest, store_id, p)) {
+        return res->status;
     }
     rc = jc_db_begin(db, p);
-    if (rc == JC_DB_OK) {
-        args[0] = &t->draft_id;
-        args[1] = &t->account_id;
-        rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
-        if (rc == JC_DB_OK) {
-            jc_db_col_i64(&row, 3, &created, 0);
-            jc_db_col_i64(&row, 4, &count, 0);
-        }
-    }
-    if (rc == JC_DB_NOROW
-        || (rc == JC_DB_OK && created + JC_UPLOAD_DRAFT_TTL <= now)) {
-        /* the draft was submitted or has expired: nothing to add to */
-        jc_db_rollback(db, p);
-        unlink(dest);
-        w_drop(w, db, t, p);
-        return jc_result_set(res, 404, "not_found", "Dieser "
-                             "Upload-Vorgang existiert nicht mehr. Bitte "
-                             "beginnen Sie erneut mit „Dateien "
-                             "hochladen“.", NULL);
-    }
-    if (rc == JC_DB_OK && count >= cfg->max_files) {
-        jc_db_rollback(db, p);
-        unlink(dest);
-        w_drop(w, db, t, p);
-        return jc_tus_too_many(res, cfg, p);
+    if (rc == JC_DB_OK
+        && w_tx_check(w, db, res, &rc, t, dest, cfg, now, p)) {
+        return res->status;
     }
     if (rc == JC_DB_OK) {
-        /* the day's allowance again: POST uploads/files does not know the
-         * bytes unfinished uploads announced, so both together could
-         * store more than JobcenterUploadMaxBytesPerDay */
-        apr_int64_t since = now - 86400, used = 0;
-
-        args[0] = &t->account_id;
-        args[1] = &since;
-        rc = jc_db_select1(db, &row, "jc_up_bytes_since", args, p);
-        if (rc == JC_DB_OK) {
-            jc_db_col_i64(&row, 0, &used, 0);
-            if (used + size > cfg->max_day) {
-                jc_db_rollback(db, p);
-                unlink(dest);
-                w_drop(w, db, t, p);
-                return jc_tus_daily_limit(res);
-            }
-        }
-    }
-    if (rc == JC_DB_OK) {
-        args[0] = &t->account_id;
-        args[1] = &t->draft_id;
-        args[2] = store_id;
-        args[3] = t->name;
-        args[4] = w->mime;
-        args[5] = &size;
-        args[6] = hex;
-        args[7] = &now;
-        rc = jc_db_select1(db, &row, "jc_up_file_insert", args, p);
-        if (rc == JC_DB_NOROW) {
-            rc = JC_DB_ERROR;
-        }
-    }
-    if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &fid, 0);
-        args[0] = &size;
-        args[1] = &fid;
-        args[2] = &t->id;
-        rc = jc_db_exec(db, &n, "jc_tus_done", args, p);
-        if (rc == JC_DB_OK && n != 1) {
-            rc = JC_DB_ERROR;
-        }
-    }
-    if (rc == JC_DB_OK && held) {
-        /* clamd unreachable, JobcenterClamdUnavailable hold: hidden from
-         * staff until the upload watchdog has scanned it */
-        rc = jc_scan_hold_mark(db, fid, p);
+        rc = w_tx_insert(w, db, &fid, t, store_id, hex, held, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -529,8 +597,45 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
     t->file_id = fid;
     *file = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)fid,
                       "name", t->name, "type", w->mime, "size",
-                      (json_int_t)size, "sha256", hex);
+                      (json_int_t)t->length, "sha256", hex);
     return 204;
+}
+
+/* The PATCH's Upload-Checksum over all its bytes: 0, or the refusal with
+ * the PATCH's bytes cut off again. */
+static int w_verify_checksum(jc_tus_w_t *w, jc_result_t *res, int complete,
+                             apr_pool_t *p)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char *b64;
+
+    if (!complete) {
+        /* a checksum covers the whole PATCH: keep nothing of it */
+        if (ftruncate(w->fd, (off_t)w->start) != 0) {
+            /* the next PATCH cuts it back */
+        }
+        return jc_result_set(res, 400, "body_unreadable", "Die Datei "
+                             "konnte nicht vollständig empfangen "
+                             "werden. Bitte versuchen Sie es erneut.",
+                             "file");
+    }
+    if (EVP_DigestFinal_ex(w->ck, md, &mdlen) != 1) {
+        return jc_result_internal(res, "checksum final");
+    }
+    b64 = apr_palloc(p, (apr_size_t)apr_base64_encode_len((int)mdlen));
+    apr_base64_encode_binary(b64, md, (int)mdlen);
+    if (!jc_token_equal(b64, w->ck_want)) {
+        if (ftruncate(w->fd, (off_t)w->start) != 0) {
+            /* the next PATCH cuts it back */
+        }
+        return jc_result_set(res, 460, "tus_checksum_mismatch",
+                             "Die Prüfsumme der gesendeten Daten "
+                             "stimmt nicht. Die Daten wurden verworfen "
+                             "und werden erneut gesendet.",
+                             "Upload-Checksum");
+    }
+    return 0;
 }
 
 int jc_tus_w_finish(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
@@ -557,36 +662,8 @@ int jc_tus_w_finish(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
         }
         return res->status;
     }
-    if (w->ck) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int mdlen = 0;
-        char *b64;
-
-        if (!complete) {
-            /* a checksum covers the whole PATCH: keep nothing of it */
-            if (ftruncate(w->fd, (off_t)w->start) != 0) {
-                /* the next PATCH cuts it back */
-            }
-            return jc_result_set(res, 400, "body_unreadable", "Die Datei "
-                                 "konnte nicht vollständig empfangen "
-                                 "werden. Bitte versuchen Sie es erneut.",
-                                 "file");
-        }
-        if (EVP_DigestFinal_ex(w->ck, md, &mdlen) != 1) {
-            return jc_result_internal(res, "checksum final");
-        }
-        b64 = apr_palloc(p, (apr_size_t)apr_base64_encode_len((int)mdlen));
-        apr_base64_encode_binary(b64, md, (int)mdlen);
-        if (!jc_token_equal(b64, w->ck_want)) {
-            if (ftruncate(w->fd, (off_t)w->start) != 0) {
-                /* the next PATCH cuts it back */
-            }
-            return jc_result_set(res, 460, "tus_checksum_mismatch",
-                                 "Die Prüfsumme der gesendeten Daten "
-                                 "stimmt nicht. Die Daten wurden verworfen "
-                                 "und werden erneut gesendet.",
-                                 "Upload-Checksum");
-        }
+    if (w->ck && w_verify_checksum(w, res, complete, p)) {
+        return res->status;
     }
     if (w->pos == w->start && complete) {
         return 204;             /* an empty PATCH */
