@@ -190,6 +190,51 @@ static int jc_draw_qr(jc_pdf_lay_t *L, const char *text, HPDF_REAL x,
     return 0;
 }
 
+/* A letter's document with its head (jc_letter_head): 0, or -1 with
+ * *err and the document freed. */
+static int jc_letter_start(jc_pdf_lay_t *L, apr_pool_t *p,
+                           const jc_letter_head_t *h, const char *subject,
+                           const char **err)
+{
+    if (jc_pdf_begin(L, p, 1, subject, h->jc_name) != 0) {
+        if (L->doc != NULL) {
+            HPDF_Free(L->doc);
+        }
+        *err = "letter: libhpdf could not start a document";
+        return -1;
+    }
+    jc_letter_head(L, h, subject);
+    return 0;
+}
+
+/* The QR code of qr_url on the left, the code large to its right; kept
+ * together on one page. 0, or -1 with *err and the document freed. */
+static int jc_fsc_code_block(jc_pdf_lay_t *L, const jc_qr_t *probe,
+                             const char *qr_url, const char *code_grouped,
+                             const char **err)
+{
+    HPDF_REAL side, top, x;
+    int n = probe->width + 2 * JC_QR_QUIET;
+
+    jc_pdf_need(L, (n * 0.6 > 35 ? MM(n * 0.6) : MM(35)) + MM(4));
+    top = L->y - MM(1);
+    x = COL_LEFT + MM(6) - MM(2);
+    if (jc_draw_qr(L, qr_url, x, top, &side) != 0) {
+        HPDF_Free(L->doc);
+        *err = "letter: drawing the QR code failed";
+        return -1;
+    }
+    L->y = top - MM(8);
+    jc_pdf_para_at(L, L->reg, 9, 12, x + side + MM(6), MM(80),
+                   "Ihr Freischaltcode:");
+    jc_big_value(L, x + side + MM(6), code_grouped);
+    if (L->y > top - side) {
+        L->y = top - side;
+    }
+    L->y -= PARA_GAP;
+    return 0;
+}
+
 /* ---- the letters ----------------------------------------------------- */
 
 int jc_letter_freischaltcode(apr_pool_t *p, const jc_letter_head_t *h,
@@ -202,8 +247,6 @@ int jc_letter_freischaltcode(apr_pool_t *p, const jc_letter_head_t *h,
     jc_pdf_lay_t L;
     jc_qr_t *probe;
     char until[11];
-    int n;
-    HPDF_REAL side, top, x;
 
     *err = NULL;
     if (p == NULL || pdf == NULL || len == NULL) {
@@ -219,14 +262,9 @@ int jc_letter_freischaltcode(apr_pool_t *p, const jc_letter_head_t *h,
         *err = "letter: qr_url cannot be encoded as a QR code";
         return -1;
     }
-    if (jc_pdf_begin(&L, p, 1, subject, h->jc_name) != 0) {
-        if (L.doc != NULL) {
-            HPDF_Free(L.doc);
-        }
-        *err = "letter: libhpdf could not start a document";
+    if (jc_letter_start(&L, p, h, subject, err) != 0) {
         return -1;
     }
-    jc_letter_head(&L, h, subject);
     jc_pdf_para(&L, L.reg, "Guten Tag,");
     jc_pdf_para(&L, L.reg,
         "mit dem Freischaltcode legen Sie ein Profil in Ihrem Konto an. "
@@ -240,24 +278,9 @@ int jc_letter_freischaltcode(apr_pool_t *p, const jc_letter_head_t *h,
     jc_pdf_para_at(&L, L.mono, 9, BODY_LEAD, COL_LEFT + MM(6),
                    COL_RIGHT - COL_LEFT - MM(6), qr_url);
 
-    /* QR code on the left, the code to its right; kept together */
-    n = probe->width + 2 * JC_QR_QUIET;
-    jc_pdf_need(&L, (n * 0.6 > 35 ? MM(n * 0.6) : MM(35)) + MM(4));
-    top = L.y - MM(1);
-    x = COL_LEFT + MM(6) - MM(2);
-    if (jc_draw_qr(&L, qr_url, x, top, &side) != 0) {
-        HPDF_Free(L.doc);
-        *err = "letter: drawing the QR code failed";
+    if (jc_fsc_code_block(&L, probe, qr_url, code_grouped, err) != 0) {
         return -1;
     }
-    L.y = top - MM(8);
-    jc_pdf_para_at(&L, L.reg, 9, 12, x + side + MM(6), MM(80),
-                   "Ihr Freischaltcode:");
-    jc_big_value(&L, x + side + MM(6), code_grouped);
-    if (L.y > top - side) {
-        L.y = top - side;
-    }
-    L.y -= PARA_GAP;
 
     jc_pdf_step(&L, "2.",
         "Melden Sie sich an Ihrem bestehenden Konto an oder registrieren "
@@ -283,6 +306,39 @@ int jc_letter_freischaltcode(apr_pool_t *p, const jc_letter_head_t *h,
         "Der Freischaltcode ist gültig bis zum: ", until, NULL));
     jc_closing(&L, h->jc_name);
     return jc_pdf_end(&L, 0, pdf, len, err);
+}
+
+/* Where and how to sign in with the credentials, and the service
+ * lines the operator configured. */
+static void jc_credential_sign_in(jc_pdf_lay_t *L, const jc_letter_head_t *h)
+{
+    if (h->login_url != NULL) {
+        jc_pdf_para_at(L, L->reg, BODY_SIZE, BODY_LEAD, COL_LEFT,
+                       COL_RIGHT - COL_LEFT,
+                       "Auf dieser Seite können Sie sich anmelden:");
+        jc_pdf_para_at(L, L->mono, 9, BODY_LEAD, COL_LEFT + MM(6),
+                       COL_RIGHT - COL_LEFT - MM(6), h->login_url);
+        L->y -= PARA_GAP;
+        jc_pdf_para(L, L->reg,
+            "Nach der Anmeldung werden Sie aufgefordert, den Benutzernamen "
+            "und das Passwort zu ändern.");
+    }
+    else {
+        jc_pdf_para(L, L->reg,
+            "Melden Sie sich mit den Einmal-Zugangsdaten bei "
+            "Jobcenter.Digital an. Nach der Anmeldung werden Sie "
+            "aufgefordert, den Benutzernamen und das Passwort zu ändern.");
+    }
+    if (h->service_phone && *h->service_phone) {
+        jc_pdf_para(L, L->reg, apr_pstrcat(L->p, "Ihre Fragen rund um Ihr "
+            "Konto beantworten wir gern telefonisch: Servicenummer: ",
+            h->service_phone, NULL));
+    }
+    if (h->hearing_url && *h->hearing_url) {
+        jc_pdf_para(L, L->reg, apr_pstrcat(L->p, "Hinweis: Informationen "
+            "zu unserem Servicetelefon für Menschen mit Hörbeeinträchtigungen "
+            "finden Sie auf folgender Seite: ", h->hearing_url, NULL));
+    }
 }
 
 int jc_letter_credential(apr_pool_t *p, const jc_letter_head_t *h, int part,
@@ -313,14 +369,9 @@ int jc_letter_credential(apr_pool_t *p, const jc_letter_head_t *h, int part,
             return -1;
         }
     }
-    if (jc_pdf_begin(&L, p, 1, subject, h->jc_name) != 0) {
-        if (L.doc != NULL) {
-            HPDF_Free(L.doc);
-        }
-        *err = "letter: libhpdf could not start a document";
+    if (jc_letter_start(&L, p, h, subject, err) != 0) {
         return -1;
     }
-    jc_letter_head(&L, h, subject);
     jc_pdf_para(&L, L.reg, "Guten Tag,");
     jc_pdf_para(&L, L.reg,
         "Ihre bisherigen Zugangsdaten (Benutzername und Passwort) für Ihr "
@@ -353,33 +404,7 @@ int jc_letter_credential(apr_pool_t *p, const jc_letter_head_t *h, int part,
     jc_date_de(valid_until, until);
     jc_pdf_para(&L, L.bold, apr_pstrcat(p,
         "Die Einmal-Zugangsdaten sind gültig bis zum: ", until, NULL));
-    if (h->login_url != NULL) {
-        jc_pdf_para_at(&L, L.reg, BODY_SIZE, BODY_LEAD, COL_LEFT,
-                       COL_RIGHT - COL_LEFT,
-                       "Auf dieser Seite können Sie sich anmelden:");
-        jc_pdf_para_at(&L, L.mono, 9, BODY_LEAD, COL_LEFT + MM(6),
-                       COL_RIGHT - COL_LEFT - MM(6), h->login_url);
-        L.y -= PARA_GAP;
-        jc_pdf_para(&L, L.reg,
-            "Nach der Anmeldung werden Sie aufgefordert, den Benutzernamen "
-            "und das Passwort zu ändern.");
-    }
-    else {
-        jc_pdf_para(&L, L.reg,
-            "Melden Sie sich mit den Einmal-Zugangsdaten bei "
-            "Jobcenter.Digital an. Nach der Anmeldung werden Sie "
-            "aufgefordert, den Benutzernamen und das Passwort zu ändern.");
-    }
-    if (h->service_phone && *h->service_phone) {
-        jc_pdf_para(&L, L.reg, apr_pstrcat(p, "Ihre Fragen rund um Ihr Konto "
-            "beantworten wir gern telefonisch: Servicenummer: ",
-            h->service_phone, NULL));
-    }
-    if (h->hearing_url && *h->hearing_url) {
-        jc_pdf_para(&L, L.reg, apr_pstrcat(p, "Hinweis: Informationen zu "
-            "unserem Servicetelefon für Menschen mit Hörbeeinträchtigungen "
-            "finden Sie auf folgender Seite: ", h->hearing_url, NULL));
-    }
+    jc_credential_sign_in(&L, h);
     jc_closing(&L, h->jc_name);
     return jc_pdf_end(&L, 0, pdf, len, err);
 }

@@ -245,8 +245,9 @@ int jc_upload_draft_create(jc_db_t *db, jc_result_t *res, json_t **out,
 
 /* The account's live draft: *count = its files. */
 int jc_upload_draft_get(jc_db_t *db, jc_result_t *res, apr_int64_t *count,
-                     const char **area, apr_int64_t account_id,
-                     apr_int64_t draft_id, apr_int64_t now, apr_pool_t *p)
+                        const char **area, apr_int64_t account_id,
+                        apr_int64_t draft_id, apr_int64_t now,
+                        apr_pool_t *p)
 {
     const void *args[2] = { &draft_id, &account_id };
     jc_db_row_t row;
@@ -278,8 +279,8 @@ int jc_upload_room(jc_db_t *db, jc_result_t *res, jc_upload_room_t *room,
     jc_db_rc_e rc;
 
     memset(room, 0, sizeof(*room));
-    if (jc_upload_draft_get(db, res, &count, NULL, account_id, draft_id, now, p)
-        != 200) {
+    if (jc_upload_draft_get(db, res, &count, NULL, account_id, draft_id,
+                            now, p) != 200) {
         return res->status;
     }
     if (count >= cfg->max_files) {
@@ -305,8 +306,9 @@ int jc_upload_room(jc_db_t *db, jc_result_t *res, jc_upload_room_t *room,
     return 200;
 }
 
-json_t *jc_upload_file_json(apr_int64_t id, const char *name, const char *mime,
-                         apr_int64_t size, const char *sha)
+json_t *jc_upload_file_json(apr_int64_t id, const char *name,
+                            const char *mime, apr_int64_t size,
+                            const char *sha)
 {
     return json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)id,
                      "name", name, "type", mime, "size", (json_int_t)size,
@@ -349,8 +351,8 @@ static int files_add_tx(jc_db_t *db, fa_item_t *it)
 
     /* again inside the transaction: a parallel upload may have filled
      * the draft, or the watchdog removed it meanwhile */
-    if (jc_upload_draft_get(db, it->res, &count, NULL, it->account_id, it->draft_id,
-                  it->now, it->p) != 200) {
+    if (jc_upload_draft_get(db, it->res, &count, NULL, it->account_id,
+                            it->draft_id, it->now, it->p) != 200) {
         return it->res->status;
     }
     if (count + it->files->nelts > it->cfg->max_files) {
@@ -385,8 +387,9 @@ static int files_add_tx(jc_db_t *db, fa_item_t *it)
                 break;
             }
         }
-        json_array_append_new(arr, jc_upload_file_json(id, f->name, f->mime, size,
-                                             f->sha256));
+        json_array_append_new(arr, jc_upload_file_json(id, f->name,
+                                                        f->mime, size,
+                                                        f->sha256));
         if (f->held) {
             json_object_set_new(json_array_get(arr, json_array_size(arr)
                                                - 1), "scan",
@@ -552,8 +555,8 @@ int jc_upload_file_remove(jc_db_t *db, jc_result_t *res,
                                   p);
 
     if (rc == JC_DB_NOROW) {
-        return jc_upload_not_found(res, "Diese Datei gibt es in diesem Vorgang "
-                         "nicht (mehr).");
+        return jc_upload_not_found(res, "Diese Datei gibt es in diesem "
+                                   "Vorgang nicht (mehr).");
     }
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;

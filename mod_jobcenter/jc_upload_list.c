@@ -19,8 +19,8 @@ static const char *time_de(apr_int64_t t, apr_pool_t *p)
     return apr_pstrdup(p, buf);
 }
 
-json_t *jc_upload_files_json(jc_db_t *db, jc_db_rc_e *rc, apr_int64_t sub_id,
-                          apr_pool_t *p)
+json_t *jc_upload_files_json(jc_db_t *db, jc_db_rc_e *rc,
+                             apr_int64_t sub_id, apr_pool_t *p)
 {
     const void *args[1] = { &sub_id };
     jc_db_res_t fr;
@@ -35,9 +35,10 @@ json_t *jc_upload_files_json(jc_db_t *db, jc_db_rc_e *rc, apr_int64_t sub_id,
         jc_db_res_row(&fr, i, &row, p);
         jc_db_col_i64(&row, 0, &id, 0);
         jc_db_col_i64(&row, 4, &size, 0);
-        json_array_append_new(arr, jc_upload_file_json(id, jc_db_col_str(&row, 2, p),
-                                             jc_db_col_str(&row, 3, p), size,
-                                             jc_db_col_str(&row, 5, p)));
+        json_array_append_new(arr, jc_upload_file_json(
+                                       id, jc_db_col_str(&row, 2, p),
+                                       jc_db_col_str(&row, 3, p), size,
+                                       jc_db_col_str(&row, 5, p)));
     }
     return arr;
 }

@@ -39,7 +39,8 @@ int jc_upload_staff_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
                             jc_db_col_str(&row, 10, p)
                             ? json_string(jc_db_col_str(&row, 10, p))
                             : json_null());
-        json_object_set_new(o, "file_list", jc_upload_files_json(db, &rc, id, p));
+        json_object_set_new(o, "file_list",
+                            jc_upload_files_json(db, &rc, id, p));
         json_array_append_new(arr, o);
         if (rc != JC_DB_OK) {
             json_decref(arr);
