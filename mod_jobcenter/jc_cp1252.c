@@ -51,6 +51,57 @@ static int jc_cp_invisible(long c)
         || c == 0x20E3 || c == 0x00AD || (c >= 0x80 && c <= 0x9F);
 }
 
+/* A character outside ASCII and Latin-1 at o: its CP1252 byte, a
+ * transliteration (one or two bytes) or '?'. Returns the new end. */
+static char *jc_cp_other(char *o, long c)
+{
+    char ch = 0;
+    int k;
+
+    for (k = 0; k < 32; k++) {
+        if (jc_cp1252_hi[k] != 0 && jc_cp1252_hi[k] == c) {
+            ch = (char)(0x80 + k);
+            break;
+        }
+    }
+    if (ch == 0 && c >= 0x100 && c <= 0x17F) {
+        ch = jc_latin_ext_a[c - 0x100];
+        if (ch == '*') {                          /* Ĳ ĳ ŉ */
+            const char *two = c == 0x132 ? "IJ"
+                              : c == 0x133 ? "ij" : "'n";
+
+            *o++ = two[0];
+            ch = two[1];
+        }
+    }
+    else if (ch == 0 && c >= 0x218 && c <= 0x21B) {
+        ch = "SsTt"[c - 0x218];                   /* Ș ș Ț ț */
+    }
+    else if (ch == 0) {
+        switch (c) {
+        case 0x2010: case 0x2011: case 0x2012: case 0x2015:
+        case 0x2212: case 0x2043:
+            ch = '-'; break;
+        case 0x2002: case 0x2003: case 0x2004: case 0x2005:
+        case 0x2006: case 0x2007: case 0x2008: case 0x2009:
+        case 0x200A: case 0x202F: case 0x205F: case 0x3000:
+            ch = ' '; break;
+        case 0x201B: case 0x2032:
+            ch = '\''; break;
+        case 0x201F: case 0x2033:
+            ch = '"'; break;
+        case 0x2192:
+            *o++ = '-'; ch = '>'; break;
+        case 0x2190:
+            *o++ = '<'; ch = '-'; break;
+        default:
+            ch = '?'; break;
+        }
+    }
+    *o++ = ch;
+    return o;
+}
+
 const char *jc_letter_cp1252(const char *utf8, apr_pool_t *p)
 {
     const unsigned char *s = (const unsigned char *)utf8;
@@ -66,7 +117,6 @@ const char *jc_letter_cp1252(const char *utf8, apr_pool_t *p)
     o = out = apr_palloc(p, n + 1);
     while (i < n) {
         long c;
-        int k;
 
         i += jc_utf8_next(s + i, n - i, &c);
         if (c == 0x200D) {          /* zero width joiner: the next character
@@ -96,49 +146,7 @@ const char *jc_letter_cp1252(const char *utf8, apr_pool_t *p)
             *o++ = (char)c;
         }
         else {
-            char ch = 0;
-
-            for (k = 0; k < 32; k++) {
-                if (jc_cp1252_hi[k] != 0 && jc_cp1252_hi[k] == c) {
-                    ch = (char)(0x80 + k);
-                    break;
-                }
-            }
-            if (ch == 0 && c >= 0x100 && c <= 0x17F) {
-                ch = jc_latin_ext_a[c - 0x100];
-                if (ch == '*') {                          /* Ĳ ĳ ŉ */
-                    const char *two = c == 0x132 ? "IJ"
-                                      : c == 0x133 ? "ij" : "'n";
-
-                    *o++ = two[0];
-                    ch = two[1];
-                }
-            }
-            else if (ch == 0 && c >= 0x218 && c <= 0x21B) {
-                ch = "SsTt"[c - 0x218];                   /* Ș ș Ț ț */
-            }
-            else if (ch == 0) {
-                switch (c) {
-                case 0x2010: case 0x2011: case 0x2012: case 0x2015:
-                case 0x2212: case 0x2043:
-                    ch = '-'; break;
-                case 0x2002: case 0x2003: case 0x2004: case 0x2005:
-                case 0x2006: case 0x2007: case 0x2008: case 0x2009:
-                case 0x200A: case 0x202F: case 0x205F: case 0x3000:
-                    ch = ' '; break;
-                case 0x201B: case 0x2032:
-                    ch = '\''; break;
-                case 0x201F: case 0x2033:
-                    ch = '"'; break;
-                case 0x2192:
-                    *o++ = '-'; ch = '>'; break;
-                case 0x2190:
-                    *o++ = '<'; ch = '-'; break;
-                default:
-                    ch = '?'; break;
-                }
-            }
-            *o++ = ch;
+            o = jc_cp_other(o, c);
         }
     }
     *o = '\0';

@@ -113,26 +113,19 @@ static void jc_file_row(jc_pdf_lay_t *L, int nr, const jc_receipt_file_t *f)
     L->y -= 6;
 }
 
-int jc_receipt_pdf(apr_pool_t *p, const jc_receipt_t *r, const char **pdf,
-                   apr_size_t *len, const char **err)
+/* The receipt's input within its limits: 0, or -1 with *err. */
+static int jc_receipt_check(apr_pool_t *p, const jc_receipt_t *r,
+                            const char **err)
 {
-    static const char title[] = "Bestätigung über den Eingang Ihrer Dokumente";
-    jc_pdf_lay_t L;
-    char date[11], hm[6];
     int i;
 
-    *err = NULL;
-    if (p == NULL || pdf == NULL || len == NULL || r == NULL) {
-        *err = "receipt: bad arguments";
-        return -1;
-    }
     if (jc_pdf_chk(r->jc_name, 1, "jc_name", p, err)
         || jc_pdf_chk(r->reference, 1, "reference", p, err)
         || jc_pdf_chk(r->area, 1, "area", p, err)
         || jc_pdf_chk(r->message, 0, "message", p, err)
         || jc_pdf_chk(r->verify_code, 1, "verify_code", p, err)
-        || jc_pdf_chk_ascii(r->verify_url, JC_LETTER_URL_MAX, "verify_url", p,
-                            err)) {
+        || jc_pdf_chk_ascii(r->verify_url, JC_LETTER_URL_MAX, "verify_url",
+                            p, err)) {
         return -1;
     }
     if (r->nfiles < 1 || r->nfiles > JC_LETTER_FILES_MAX || r->files == NULL) {
@@ -171,6 +164,53 @@ int jc_receipt_pdf(apr_pool_t *p, const jc_receipt_t *r, const char **pdf,
             return -1;
         }
     }
+    return 0;
+}
+
+/* Heading, the confirmation sentence and the submission's key values. */
+static void jc_receipt_head(jc_pdf_lay_t *L, const jc_receipt_t *r,
+                            const char *title)
+{
+    apr_pool_t *p = L->p;
+    char date[11], hm[6];
+
+    L->footer = jc_letter_cp1252(apr_pstrcat(p, r->jc_name,
+        " \xc2\xb7 Eingangsbest\xc3\xa4tigung ", r->reference, NULL), p);
+    L->y = FROM_TOP(15);
+    jc_pdf_para_at(L, L->bold, 15, 18, COL_LEFT, COL_RIGHT - COL_LEFT,
+                   r->jc_name);
+    L->y -= MM(8);
+    jc_pdf_para_at(L, L->bold, 14, 18, COL_LEFT, COL_RIGHT - COL_LEFT, title);
+    L->y -= PARA_GAP;
+    jc_date_de(r->at, date);
+    jc_pdf_time_de(r->at, hm);
+    jc_pdf_para(L, L->reg, apr_pstrcat(p, "Ihre Dokumente wurden am ", date,
+        " um ", hm, " Uhr an ", r->jc_name, " übermittelt. Ihre Dokumente "
+        "werden schnellstmöglich geprüft und bearbeitet.", NULL));
+    jc_kv(L, "Jobcenter", r->jc_name);
+    jc_kv(L, "Eingegangen am", apr_pstrcat(p, date, ", ", hm, " Uhr",
+                                            NULL));
+    jc_kv(L, "Vorgangsnummer", r->reference);
+    jc_kv(L, "Bereich", r->area);
+    jc_kv(L, "Anzahl Dokumente", apr_itoa(p, r->nfiles));
+    L->y -= 2 * PARA_GAP;
+}
+
+int jc_receipt_pdf(apr_pool_t *p, const jc_receipt_t *r, const char **pdf,
+                   apr_size_t *len, const char **err)
+{
+    static const char title[] = "Bestätigung über den Eingang Ihrer Dokumente";
+    jc_pdf_lay_t L;
+    int i;
+
+    *err = NULL;
+    if (p == NULL || pdf == NULL || len == NULL || r == NULL) {
+        *err = "receipt: bad arguments";
+        return -1;
+    }
+    if (jc_receipt_check(p, r, err) != 0) {
+        return -1;
+    }
     if (jc_pdf_begin(&L, p, 0, title, r->jc_name) != 0) {
         if (L.doc != NULL) {
             HPDF_Free(L.doc);
@@ -178,26 +218,7 @@ int jc_receipt_pdf(apr_pool_t *p, const jc_receipt_t *r, const char **pdf,
         *err = "receipt: libhpdf could not start a document";
         return -1;
     }
-    L.footer = jc_letter_cp1252(apr_pstrcat(p, r->jc_name,
-        " \xc2\xb7 Eingangsbest\xc3\xa4tigung ", r->reference, NULL), p);
-    L.y = FROM_TOP(15);
-    jc_pdf_para_at(&L, L.bold, 15, 18, COL_LEFT, COL_RIGHT - COL_LEFT,
-                   r->jc_name);
-    L.y -= MM(8);
-    jc_pdf_para_at(&L, L.bold, 14, 18, COL_LEFT, COL_RIGHT - COL_LEFT, title);
-    L.y -= PARA_GAP;
-    jc_date_de(r->at, date);
-    jc_pdf_time_de(r->at, hm);
-    jc_pdf_para(&L, L.reg, apr_pstrcat(p, "Ihre Dokumente wurden am ", date,
-        " um ", hm, " Uhr an ", r->jc_name, " übermittelt. Ihre Dokumente "
-        "werden schnellstmöglich geprüft und bearbeitet.", NULL));
-    jc_kv(&L, "Jobcenter", r->jc_name);
-    jc_kv(&L, "Eingegangen am", apr_pstrcat(p, date, ", ", hm, " Uhr",
-                                             NULL));
-    jc_kv(&L, "Vorgangsnummer", r->reference);
-    jc_kv(&L, "Bereich", r->area);
-    jc_kv(&L, "Anzahl Dokumente", apr_itoa(p, r->nfiles));
-    L.y -= 2 * PARA_GAP;
+    jc_receipt_head(&L, r, title);
     jc_pdf_need(&L, 5 * FT_LEAD);
     jc_pdf_para(&L, L.bold, "Übermittelte Dokumente");
     jc_file_table_head(&L);
