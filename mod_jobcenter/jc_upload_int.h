@@ -37,4 +37,17 @@ json_t *jc_upload_files_json(jc_db_t *db, jc_db_rc_e *rc,
 /* Columns 0..7 of jc_up_sub_get/list/inbox as a submission's JSON. */
 json_t *jc_upload_sub_json(const jc_db_row_t *row, apr_pool_t *p);
 
+/* A submission's fields beyond jc_upload_sub_json, added to o from its
+ * row (id = column 0): JC_DB_OK or a database failure. */
+typedef jc_db_rc_e (*jc_upload_sub_add_fn)(json_t *o, const jc_db_row_t *row,
+                                           apr_int64_t id, jc_db_t *db,
+                                           apr_pool_t *p);
+
+/* The submissions of r (columns 0..7 as for jc_upload_sub_json) as a
+ * JSON array *arr, each with add's fields: 200, or the failure in res
+ * (*arr NULL). */
+int jc_upload_subs_json(jc_db_t *db, jc_result_t *res, json_t **arr,
+                        jc_db_res_t *r, jc_upload_sub_add_fn add,
+                        apr_pool_t *p);
+
 #endif

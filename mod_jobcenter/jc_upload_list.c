@@ -68,6 +68,46 @@ json_t *jc_upload_sub_json(const jc_db_row_t *row, apr_pool_t *p)
                      "time", time_de(at, p));
 }
 
+int jc_upload_subs_json(jc_db_t *db, jc_result_t *res, json_t **arr,
+                        jc_db_res_t *r, jc_upload_sub_add_fn add,
+                        apr_pool_t *p)
+{
+    jc_db_rc_e rc;
+    int i;
+
+    *arr = json_array();
+    for (i = 0; i < r->nrows; i++) {
+        jc_db_row_t row;
+        json_t *o;
+        apr_int64_t id = 0;
+
+        jc_db_res_row(r, i, &row, p);
+        o = jc_upload_sub_json(&row, p);
+        jc_db_col_i64(&row, 0, &id, 0);
+        rc = add(o, &row, id, db, p);
+        json_array_append_new(*arr, o);
+        if (rc != JC_DB_OK) {
+            json_decref(*arr);
+            *arr = NULL;
+            jc_db_fail(res, db, rc, p);
+            return res->status;
+        }
+    }
+    return 200;
+}
+
+/* The Antragsübersicht's fields of a submission: jobcenter, receipt. */
+static jc_db_rc_e list_add(json_t *o, const jc_db_row_t *row, apr_int64_t id,
+                           jc_db_t *db, apr_pool_t *p)
+{
+    (void)db;
+    json_object_set_new(o, "jobcenter",
+                        json_string(jc_db_col_str(row, 7, p)));
+    json_object_set_new(o, "receipt", json_string(apr_psprintf(p,
+        "/api/v1/uploads/receipt?submission=%" APR_INT64_T_FMT, id)));
+    return JC_DB_OK;
+}
+
 int jc_upload_list(jc_db_t *db, jc_result_t *res, json_t **out,
                    apr_int64_t account_id, apr_pool_t *p)
 {
@@ -75,26 +115,11 @@ int jc_upload_list(jc_db_t *db, jc_result_t *res, json_t **out,
     jc_db_res_t r;
     json_t *arr;
     jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_sub_list", args, p);
-    int i;
 
     *out = NULL;
-    if (jc_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)
+        || jc_upload_subs_json(db, res, &arr, &r, list_add, p) != 200) {
         return res->status;
-    }
-    arr = json_array();
-    for (i = 0; i < r.nrows; i++) {
-        jc_db_row_t row;
-        json_t *o;
-        apr_int64_t id = 0;
-
-        jc_db_res_row(&r, i, &row, p);
-        o = jc_upload_sub_json(&row, p);
-        jc_db_col_i64(&row, 0, &id, 0);
-        json_object_set_new(o, "jobcenter",
-                            json_string(jc_db_col_str(&row, 7, p)));
-        json_object_set_new(o, "receipt", json_string(apr_psprintf(p,
-            "/api/v1/uploads/receipt?submission=%" APR_INT64_T_FMT, id)));
-        json_array_append_new(arr, o);
     }
     *out = json_pack("{s:o}", "submissions", arr);
     return 200;

@@ -8,6 +8,26 @@
 
 #include <apr_strings.h>
 
+/* The inbox's fields of a submission: Kundennummer, customer, message,
+ * the files. */
+static jc_db_rc_e inbox_add(json_t *o, const jc_db_row_t *row,
+                            apr_int64_t id, jc_db_t *db, apr_pool_t *p)
+{
+    jc_db_rc_e rc = JC_DB_OK;
+
+    json_object_set_new(o, "kundennummer",
+                        json_string(jc_db_col_str(row, 7, p)));
+    json_object_set_new(o, "customer", json_string(apr_pstrcat(p,
+        jc_db_col_str(row, 8, p), " ", jc_db_col_str(row, 9, p), NULL)));
+    json_object_set_new(o, "message",
+                        jc_db_col_str(row, 10, p)
+                        ? json_string(jc_db_col_str(row, 10, p))
+                        : json_null());
+    json_object_set_new(o, "file_list",
+                        jc_upload_files_json(db, &rc, id, p));
+    return rc;
+}
+
 int jc_upload_staff_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
                           const jc_upload_staff_t *st, apr_pool_t *p)
 {
@@ -15,38 +35,11 @@ int jc_upload_staff_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
     jc_db_res_t r;
     json_t *arr;
     jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_inbox", args, p);
-    int i;
 
     *out = NULL;
-    if (jc_db_fail(res, db, rc, p)) {
+    if (jc_db_fail(res, db, rc, p)
+        || jc_upload_subs_json(db, res, &arr, &r, inbox_add, p) != 200) {
         return res->status;
-    }
-    arr = json_array();
-    for (i = 0; i < r.nrows; i++) {
-        jc_db_row_t row;
-        json_t *o;
-        apr_int64_t id = 0;
-
-        jc_db_res_row(&r, i, &row, p);
-        o = jc_upload_sub_json(&row, p);
-        jc_db_col_i64(&row, 0, &id, 0);
-        json_object_set_new(o, "kundennummer",
-                            json_string(jc_db_col_str(&row, 7, p)));
-        json_object_set_new(o, "customer", json_string(apr_pstrcat(p,
-            jc_db_col_str(&row, 8, p), " ", jc_db_col_str(&row, 9, p),
-            NULL)));
-        json_object_set_new(o, "message",
-                            jc_db_col_str(&row, 10, p)
-                            ? json_string(jc_db_col_str(&row, 10, p))
-                            : json_null());
-        json_object_set_new(o, "file_list",
-                            jc_upload_files_json(db, &rc, id, p));
-        json_array_append_new(arr, o);
-        if (rc != JC_DB_OK) {
-            json_decref(arr);
-            jc_db_fail(res, db, rc, p);
-            return res->status;
-        }
     }
     *out = json_pack("{s:s, s:o}", "team", jc_upload_team_label(st->team),
                      "submissions", arr);
