@@ -76,6 +76,87 @@ static int sc_open(int dfd, const char *name, int repair)
     return fd;
 }
 
+/* One committed file past the grace period: checked under its lock,
+ * reported (and removed with repair) when no row names it. *rc: a
+ * database failure. */
+static void sc_file(jc_db_t *db, jc_db_rc_e *rc, jc_sc_totals_t *t,
+                    const jc_sc_cfg_t *cfg, int dfd, const char *fdir,
+                    const char *name, apr_pool_t *it, apr_pool_t *p)
+{
+    jc_sc_finding_t f;
+    struct stat fst;
+    int fd, ref;
+
+    /* most files have their row: one indexed look-up, no open */
+    ref = sc_referenced(db, rc, name, it);
+    if (ref != 0) {
+        return;
+    }
+    memset(&f, 0, sizeof(f));
+    f.store_id = apr_pstrdup(p, name);
+    f.path = apr_pstrcat(p, fdir, "/", name, NULL);
+    fd = sc_open(dfd, name, cfg->repair);
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            return;       /* removed meanwhile */
+        }
+        f.kind = JC_SC_UNCHECKED;
+        f.err = APR_FROM_OS_ERROR(errno);
+        t->unchecked++;
+        sc_report(cfg, &f);
+        return;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) {
+            t->busy++;      /* its writer is still at work */
+        }
+        else {
+            f.kind = JC_SC_UNCHECKED;
+            f.err = APR_FROM_OS_ERROR(errno);
+            t->unchecked++;
+            sc_report(cfg, &f);
+        }
+        close(fd);
+        return;
+    }
+    /* ours now: the writer is done (committed its row, gave up or
+     * died). Ask again: the row may have come since the first look. */
+    ref = sc_referenced(db, rc, name, it);
+    if (ref != 0 || fstat(fd, &fst) != 0 || fst.st_nlink == 0) {
+        close(fd);          /* a row, a database failure, or gone */
+        return;
+    }
+    f.kind = JC_SC_ORPHAN_FILE;
+    f.size = (apr_off_t)fst.st_size;
+    if (cfg->repair) {
+        /* still holding the lock */
+        if (unlinkat(dfd, name, 0) == 0) {
+            f.removed = 1;
+        }
+        else if (errno == ENOENT) {
+            close(fd);      /* another checker was first */
+            return;
+        }
+        else {
+            f.kind = JC_SC_UNCHECKED;
+            f.err = APR_FROM_OS_ERROR(errno);
+        }
+    }
+    close(fd);
+    if (f.kind == JC_SC_UNCHECKED) {
+        t->unchecked++;
+    }
+    else {
+        t->orphans++;
+        t->orphan_bytes += f.size;
+        if (f.removed) {
+            t->removed++;
+            t->removed_bytes += f.size;
+        }
+    }
+    sc_report(cfg, &f);
+}
+
 /* files/: every committed file past the grace period that no row names
  * and no writer holds. */
 static jc_db_rc_e sc_files(jc_db_t *db, jc_sc_totals_t *t,
@@ -98,9 +179,7 @@ static jc_db_rc_e sc_files(jc_db_t *db, jc_sc_totals_t *t,
     apr_pool_create(&it, p);
     apr_pool_tag(it, "jc_store_check_files");
     while (rc == JC_DB_OK && (e = readdir(d)) != NULL) {
-        jc_sc_finding_t f;
-        struct stat st, fst;
-        int fd, ref;
+        struct stat st;
 
         apr_pool_clear(it);
         /* only names the store gives (32 hex): NFS ".nfs…" files of
@@ -117,74 +196,7 @@ static jc_db_rc_e sc_files(jc_db_t *db, jc_sc_totals_t *t,
             t->young++;
             continue;
         }
-        /* most files have their row: one indexed look-up, no open */
-        ref = sc_referenced(db, &rc, e->d_name, it);
-        if (ref != 0) {
-            continue;
-        }
-        memset(&f, 0, sizeof(f));
-        f.store_id = apr_pstrdup(p, e->d_name);
-        f.path = apr_pstrcat(p, fdir, "/", e->d_name, NULL);
-        fd = sc_open(dfd, e->d_name, cfg->repair);
-        if (fd < 0) {
-            if (errno == ENOENT) {
-                continue;       /* removed meanwhile */
-            }
-            f.kind = JC_SC_UNCHECKED;
-            f.err = APR_FROM_OS_ERROR(errno);
-            t->unchecked++;
-            sc_report(cfg, &f);
-            continue;
-        }
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            if (errno == EWOULDBLOCK) {
-                t->busy++;      /* its writer is still at work */
-            }
-            else {
-                f.kind = JC_SC_UNCHECKED;
-                f.err = APR_FROM_OS_ERROR(errno);
-                t->unchecked++;
-                sc_report(cfg, &f);
-            }
-            close(fd);
-            continue;
-        }
-        /* ours now: the writer is done (committed its row, gave up or
-         * died). Ask again: the row may have come since the first look. */
-        ref = sc_referenced(db, &rc, e->d_name, it);
-        if (ref != 0 || fstat(fd, &fst) != 0 || fst.st_nlink == 0) {
-            close(fd);          /* a row, a database failure, or gone */
-            continue;
-        }
-        f.kind = JC_SC_ORPHAN_FILE;
-        f.size = (apr_off_t)fst.st_size;
-        if (cfg->repair) {
-            /* still holding the lock */
-            if (unlinkat(dfd, e->d_name, 0) == 0) {
-                f.removed = 1;
-            }
-            else if (errno == ENOENT) {
-                close(fd);      /* another checker was first */
-                continue;
-            }
-            else {
-                f.kind = JC_SC_UNCHECKED;
-                f.err = APR_FROM_OS_ERROR(errno);
-            }
-        }
-        close(fd);
-        if (f.kind == JC_SC_UNCHECKED) {
-            t->unchecked++;
-        }
-        else {
-            t->orphans++;
-            t->orphan_bytes += f.size;
-            if (f.removed) {
-                t->removed++;
-                t->removed_bytes += f.size;
-            }
-        }
-        sc_report(cfg, &f);
+        sc_file(db, &rc, t, cfg, dfd, fdir, e->d_name, it, p);
     }
     closedir(d);
     apr_pool_destroy(it);

@@ -7,7 +7,7 @@
  * The rule that makes it safe while uploads run, on any node: a writer
  * holds an exclusive flock(2) on its file from the temp file's creation,
  * through the rename into files/, until the row that names it is
- * committed or given up (jc_upload_release, else the cleanup of the
+ * committed or given up (jc_store_file_release, else the cleanup of the
  * upload's pool, which is the request pool). A file is removed only by a
  * checker that holds that lock itself and then, still holding it, finds
  * no row: it can only have got the lock after the writer released it, so

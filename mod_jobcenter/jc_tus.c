@@ -1,34 +1,22 @@
-/* Resumable uploads, tus 1.0.0 (see jc_tus.h). Plain POSIX file calls on
- * the spool file: open, flock, ftruncate, pread, pwrite, fdatasync, link. */
+/* Resumable uploads, tus 1.0.0 (see jc_tus.h): the upload resource and
+ * its row (Upload-Metadata, create, get, wait, terminate). The bytes of a
+ * PATCH are jc_tus_writer.c, the housekeeping jc_tus_purge.c. Plain POSIX
+ * file calls on the spool file: open, flock, unlink. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE              /* O_DIRECTORY, flock, dirfd, O_NOFOLLOW */
+#define _GNU_SOURCE              /* flock, O_NOFOLLOW */
 #endif
-#include "jc_tus.h"
-#include "jc_clamd.h"
-#include "jc_scanhold.h"
+#include "jc_tus_int.h"
 #include "jc_filename.h"
-#include "jc_sniff.h"
-#include "jc_sql.h"
-#include "jc_token.h"
 #include "jc_upload_store.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <apr_base64.h>
 #include <apr_strings.h>
-
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
-#define TUS_READ_BLOCK (256 * 1024)  /* prefix re-hash: bytes per pread */
 
 int jc_tus_token_ok(const char *s)
 {
@@ -37,21 +25,21 @@ int jc_tus_token_ok(const char *s)
 }
 
 
-static const char *spool_path(const char *dir, const char *spool_id,
+const char *jc_tus_spool_path(const char *dir, const char *spool_id,
                               apr_pool_t *p)
 {
     return apr_pstrcat(p, dir, "/tmp/", spool_id, JC_TUS_SPOOL_SUFFIX,
                        NULL);
 }
 
-static int not_found(jc_result_t *res)
+int jc_tus_not_found(jc_result_t *res)
 {
     return jc_result_set(res, 404, "not_found", "Diesen Upload gibt es "
                          "nicht (mehr). Bitte wählen Sie die Datei erneut "
                          "aus.", NULL);
 }
 
-static int too_many(jc_result_t *res, const jc_upload_cfg_t *cfg,
+int jc_tus_too_many(jc_result_t *res, const jc_upload_cfg_t *cfg,
                     apr_pool_t *p)
 {
     return jc_result_set(res, 400, "upload_too_many_files",
@@ -60,7 +48,7 @@ static int too_many(jc_result_t *res, const jc_upload_cfg_t *cfg,
                                       cfg->max_files), "file");
 }
 
-static int daily_limit(jc_result_t *res)
+int jc_tus_daily_limit(jc_result_t *res)
 {
     return jc_result_set(res, 413, "upload_daily_limit", "Sie haben heute "
                          "bereits so viele Daten hochgeladen, wie an einem "
@@ -72,7 +60,7 @@ static int daily_limit(jc_result_t *res)
 
 /* A base64 value (standard alphabet, padding optional), NUL-terminated;
  * NULL if invalid or holding a NUL byte. */
-static int b64_chars_ok(const char *v, size_t n)
+int jc_tus_b64_chars_ok(const char *v, size_t n)
 {
     size_t i;
 
@@ -93,7 +81,7 @@ static const char *b64_value(const char *v, size_t n, apr_pool_t *p)
     char *in, *out;
     int len;
 
-    if (!b64_chars_ok(v, n)) {
+    if (!jc_tus_b64_chars_ok(v, n)) {
         return NULL;
     }
     in = apr_pstrmemdup(p, v, n);
@@ -202,36 +190,36 @@ int jc_tus_get(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
 
     memset(out, 0, sizeof(*out));
     if (!jc_tus_token_ok(token) || account_id <= 0) {
-        return not_found(res);
+        return jc_tus_not_found(res);
     }
     rc = jc_db_select1(db, &row, "jc_tus_get", args, p);
     if (rc == JC_DB_NOROW) {
-        return not_found(res);
+        return jc_tus_not_found(res);
     }
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
     row_to(out, &row, p);
     if (out->expires_at <= now || !jc_store_id_ok(out->spool_id)) {
-        return not_found(res);
+        return jc_tus_not_found(res);
     }
     return 200;
 }
 
-int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
-                  const jc_upload_cfg_t *cfg, apr_int64_t account_id,
-                  apr_int64_t draft_id, const char *name, apr_off_t length,
-                  apr_int64_t now, apr_pool_t *p)
+/* Whether the draft has room for length more bytes in one more file,
+ * unfinished uploads counted as if they were stored: 200, or the
+ * refusal. */
+static int create_check(jc_db_t *db, jc_result_t *res,
+                        const jc_upload_cfg_t *cfg, apr_int64_t account_id,
+                        apr_int64_t draft_id, apr_off_t length,
+                        apr_int64_t now, apr_pool_t *p)
 {
     jc_upload_room_t room;
-    apr_int64_t pend_bytes = 0, pend_here = 0, created = 0, len = length;
-    const void *args[8];
+    apr_int64_t pend_bytes = 0, pend_here = 0;
+    const void *args[3] = { &draft_id, &account_id, &now };
     jc_db_row_t row;
     jc_db_rc_e rc;
-    const char *path;
-    int fd;
 
-    memset(out, 0, sizeof(*out));
     if (!draft_id) {
         return jc_result_set(res, 400, "draft_missing", "Bitte wählen Sie "
                              "zuerst den zuständigen Bereich aus.", "draft");
@@ -247,10 +235,6 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
         != 200) {
         return res->status;
     }
-    /* unfinished uploads count as if they were stored */
-    args[0] = &draft_id;
-    args[1] = &account_id;
-    args[2] = &now;
     rc = jc_db_select1(db, &row, "jc_tus_pending", args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
@@ -258,17 +242,29 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     jc_db_col_i64(&row, 0, &pend_bytes, 0);
     jc_db_col_i64(&row, 1, &pend_here, 0);
     if ((apr_int64_t)room.files_left - pend_here < 1) {
-        return too_many(res, cfg, p);
+        return jc_tus_too_many(res, cfg, p);
     }
     if (length > room.bytes_left - pend_bytes) {
-        return daily_limit(res);
+        return jc_tus_daily_limit(res);
     }
-    /* the draft's expiry is the upload's */
-    args[0] = &draft_id;
-    args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    return 200;
+}
+
+/* The draft's expiry (the upload's) into out->expires_at, new token and
+ * spool id, the empty spool file created: *path. */
+static int create_spool(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
+                        const char **path, const jc_upload_cfg_t *cfg,
+                        apr_int64_t account_id, apr_int64_t draft_id,
+                        apr_pool_t *p)
+{
+    const void *args[2] = { &draft_id, &account_id };
+    apr_int64_t created = 0;
+    jc_db_row_t row;
+    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    int fd;
+
     if (rc == JC_DB_NOROW) {
-        return not_found(res);
+        return jc_tus_not_found(res);
     }
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
@@ -280,8 +276,8 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     if (!out->token || !out->spool_id) {
         return jc_result_internal(res, "RAND_bytes failed");
     }
-    path = spool_path(cfg->store, out->spool_id, p);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    *path = jc_tus_spool_path(cfg->store, out->spool_id, p);
+    fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         apr_status_t rv = APR_FROM_OS_ERROR(errno);
 
@@ -289,9 +285,32 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
             return jc_store_result_full(res, "tus spool", rv, p);
         }
         return jc_result_internal(res, apr_psprintf(p, "create %s: %pm",
-                                                    path, &rv));
+                                                    *path, &rv));
     }
     close(fd);
+    return 200;
+}
+
+int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
+                  const jc_upload_cfg_t *cfg, apr_int64_t account_id,
+                  apr_int64_t draft_id, const char *name, apr_off_t length,
+                  apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t len = length;
+    const void *args[8];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    const char *path = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (create_check(db, res, cfg, account_id, draft_id, length, now, p)
+        != 200) {
+        return res->status;
+    }
+    if (create_spool(db, res, out, &path, cfg, account_id, draft_id, p)
+        != 200) {
+        return res->status;
+    }
     args[0] = out->token;
     args[1] = &account_id;
     args[2] = &draft_id;
@@ -318,7 +337,7 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
 
 /* Lock the spool file for writing: the descriptor, -1 with *locked = 1
  * when another request holds it, -1 with errno on other failures. */
-static int spool_lock(const char *path, int *locked)
+int jc_tus_spool_lock(const char *path, int *locked)
 {
     int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 
@@ -340,7 +359,7 @@ static int spool_lock(const char *path, int *locked)
 int jc_tus_wait_idle(const jc_upload_cfg_t *cfg, const jc_tus_t *t,
                      int max_ms, apr_pool_t *p)
 {
-    const char *path = spool_path(cfg->store, t->spool_id, p);
+    const char *path = jc_tus_spool_path(cfg->store, t->spool_id, p);
     int fd, waited = 0;
 
     if (t->file_id > 0) {
@@ -364,7 +383,7 @@ int jc_tus_wait_idle(const jc_upload_cfg_t *cfg, const jc_tus_t *t,
     }
 }
 
-static int locked_result(jc_result_t *res)
+int jc_tus_locked_result(jc_result_t *res)
 {
     return jc_result_set(res, 423, "upload_locked", "Diese Datei wird "
                          "gerade noch übertragen. Bitte versuchen Sie es "
@@ -375,14 +394,14 @@ int jc_tus_terminate(jc_db_t *db, jc_result_t *res,
                      const jc_upload_cfg_t *cfg, const jc_tus_t *t,
                      apr_pool_t *p)
 {
-    const char *path = spool_path(cfg->store, t->spool_id, p);
+    const char *path = jc_tus_spool_path(cfg->store, t->spool_id, p);
     const void *args[3] = { &t->id };
     int fd, locked = 0;
     jc_db_rc_e rc;
 
-    fd = spool_lock(path, &locked);
+    fd = jc_tus_spool_lock(path, &locked);
     if (locked) {
-        return locked_result(res);
+        return jc_tus_locked_result(res);
     }
     if (t->file_id > 0) {
         /* finished: out of the draft if it is still one (204 or 404) */
@@ -433,680 +452,4 @@ json_t *jc_tus_file_json(jc_db_t *db, const jc_tus_t *t, apr_pool_t *p)
                      "type", jc_db_col_str(&row, 2, p),
                      "size", (json_int_t)size,
                      "sha256", jc_db_col_str(&row, 4, p));
-}
-
-/* ---- one PATCH ---------------------------------------------------------- */
-
-struct jc_tus_w {
-    int fd;                     /* the spool file, locked; -1 once closed */
-    const char *path;           /* its path                               */
-    const char *dir;            /* the store                              */
-    apr_off_t start;            /* offset the PATCH began at              */
-    apr_off_t pos;              /* offset of the next byte                */
-    apr_off_t length;           /* Upload-Length                          */
-    EVP_MD_CTX *sha;            /* SHA-256 of the whole file so far       */
-    EVP_MD_CTX *ck;             /* the PATCH's Upload-Checksum digest     */
-    const char *ck_want;        /* its expected value (base64)            */
-    jc_sniff_acc_t acc;         /* the file's first bytes                 */
-    const char *mime;           /* sniffed type, NULL until decided       */
-    int status;                 /* 0 or the error of a feed               */
-    jc_result_t res;            /* that error                             */
-    const jc_clamd_cfg_t *scan; /* clamd for the completed file, or NULL  */
-    int scan_hold;              /* clamd unreachable: store held (1) or
-                                   503 with the upload kept (0)           */
-    const char *quarantine;     /* flagged: moved here, or NULL (removed) */
-    const char *found;          /* clamd's finding (422 upload_infected)  */
-    const char *found_at;       /* where the flagged file went, or NULL   */
-    apr_pool_t *pool;
-};
-
-static apr_status_t w_cleanup(void *data)
-{
-    jc_tus_w_t *w = data;
-
-    if (w->fd >= 0) {
-        close(w->fd);           /* drops the lock */
-        w->fd = -1;
-    }
-    if (w->sha) {
-        EVP_MD_CTX_free(w->sha);
-        w->sha = NULL;
-    }
-    if (w->ck) {
-        EVP_MD_CTX_free(w->ck);
-        w->ck = NULL;
-    }
-    return APR_SUCCESS;
-}
-
-/* Decide the type once JC_SNIFF_NEED bytes (or the whole file) are
- * there: 0, or 415. */
-static int w_sniff(jc_tus_w_t *w)
-{
-    jc_sniff_type_e ty = jc_sniff(w->acc.buf, w->acc.len);
-
-    if (ty == JC_SNIFF_NONE) {
-        return jc_sniff_result(&w->res);
-    }
-    w->mime = jc_sniff_mime(ty);
-    return 0;
-}
-
-/* Hash (and sniff) bytes of the file. */
-static int w_hash(jc_tus_w_t *w, const void *buf, size_t len)
-{
-    if (!w->mime && jc_sniff_add(&w->acc, buf, len) && w_sniff(w)) {
-        return 415;
-    }
-    return EVP_DigestUpdate(w->sha, buf, len) == 1 ? 0 : 500;
-}
-
-/* Parse "sha1 <base64>" / "sha256 <base64>". */
-static int w_checksum(jc_tus_w_t *w, jc_result_t *res, const char *hdr)
-{
-    const char *sp = strchr(hdr, ' ');
-    const EVP_MD *md = NULL;
-    size_t alen = sp ? (size_t)(sp - hdr) : 0;
-
-    if (alen == 4 && !strncmp(hdr, "sha1", 4)) {
-        md = EVP_sha1();
-    }
-    else if (alen == 6 && !strncmp(hdr, "sha256", 6)) {
-        md = EVP_sha256();
-    }
-    if (!md) {
-        return jc_result_set(res, 400, "tus_checksum_unsupported",
-                             "Dieses Prüfsummenverfahren wird nicht "
-                             "unterstützt (erlaubt: sha1, sha256).",
-                             "Upload-Checksum");
-    }
-    while (*sp == ' ') {
-        sp++;
-    }
-    /* a digest may hold NUL bytes: check the characters only */
-    if (!*sp || strlen(sp) > 64 || !b64_chars_ok(sp, strlen(sp))) {
-        return jc_result_set(res, 400, "tus_checksum_invalid",
-                             "Die Prüfsumme (Upload-Checksum) ist "
-                             "ungültig.", "Upload-Checksum");
-    }
-    w->ck = EVP_MD_CTX_new();
-    if (!w->ck || EVP_DigestInit_ex(w->ck, md, NULL) != 1) {
-        return jc_result_internal(res, "checksum digest");
-    }
-    w->ck_want = sp;
-    return 0;
-}
-
-int jc_tus_w_open(jc_tus_w_t **out, jc_result_t *res, jc_db_t *db,
-                  const jc_upload_cfg_t *cfg, jc_tus_t *t,
-                  apr_off_t client_offset, const char *checksum,
-                  apr_int64_t now, apr_pool_t *p)
-{
-    jc_tus_w_t *w = apr_pcalloc(p, sizeof(*w));
-    struct stat st;
-    char *buf;
-    apr_off_t at = 0;
-    int locked = 0;
-
-    *out = NULL;
-    w->pool = p;
-    w->dir = cfg->store;
-    w->length = t->length;
-    w->path = spool_path(cfg->store, t->spool_id, p);
-    jc_result_ok(&w->res);
-    if (t->file_id > 0) {
-        /* finished (final): no lock needed to tell */
-        return jc_result_set(res, 409, "tus_offset_mismatch", "Diese Datei "
-                             "wurde bereits vollständig übertragen.",
-                             "Upload-Offset");
-    }
-    w->fd = spool_lock(w->path, &locked);
-    if (w->fd < 0) {
-        apr_status_t rv = APR_FROM_OS_ERROR(errno);
-
-        if (locked) {
-            return locked_result(res);
-        }
-        if (errno == ENOENT) {
-            return not_found(res);
-        }
-        return jc_result_internal(res, apr_psprintf(p, "open %s: %pm",
-                                                    w->path, &rv));
-    }
-    apr_pool_cleanup_register(p, w, w_cleanup, apr_pool_cleanup_null);
-    /* the row again, under the lock: a PATCH that ended since it was read
-     * has stored its offset by now (comparing with the older one would
-     * cut that PATCH's bytes off) */
-    if (jc_tus_get(db, res, t, t->account_id, t->token, now, p) != 200) {
-        return res->status;
-    }
-    if (t->file_id > 0 || client_offset != t->offset) {
-        jc_result_set(res, 409, "tus_offset_mismatch", "Die Übertragung "
-                      "wird an der falschen Stelle fortgesetzt. Sie wird "
-                      "neu abgestimmt.", "Upload-Offset");
-        res->log = apr_psprintf(p, "Upload-Offset %" APR_OFF_T_FMT
-                                ", stored %" APR_OFF_T_FMT, client_offset,
-                                t->offset);
-        return 409;
-    }
-    if (checksum && w_checksum(w, res, checksum)) {
-        return res->status;
-    }
-    if (fstat(w->fd, &st) != 0 || (apr_off_t)st.st_size < t->offset) {
-        return jc_result_internal(res, apr_psprintf(p, "%s is shorter than "
-                                                    "its stored offset",
-                                                    w->path));
-    }
-    /* bytes past the stored offset: an interrupted PATCH with a checksum,
-     * or one whose offset could not be stored */
-    if ((apr_off_t)st.st_size > t->offset
-        && ftruncate(w->fd, (off_t)t->offset) != 0) {
-        apr_status_t rv = APR_FROM_OS_ERROR(errno);
-
-        return jc_result_internal(res, apr_psprintf(p, "truncate %s: %pm",
-                                                    w->path, &rv));
-    }
-    w->sha = EVP_MD_CTX_new();
-    if (!w->sha || EVP_DigestInit_ex(w->sha, jc_token_sha256_md(), NULL)
-        != 1) {
-        return jc_result_internal(res, "sha256");
-    }
-    /* the SHA-256 continues: hash the stored prefix again */
-    buf = apr_palloc(p, TUS_READ_BLOCK);
-    while (at < t->offset) {
-        size_t want = (size_t)(t->offset - at < TUS_READ_BLOCK
-                               ? t->offset - at : TUS_READ_BLOCK);
-        ssize_t n = pread(w->fd, buf, want, (off_t)at);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return jc_result_internal(res, apr_psprintf(p, "read %s",
-                                                        w->path));
-        }
-        if (w_hash(w, buf, (size_t)n)) {
-            /* a prefix that passed once cannot fail now */
-            return jc_result_internal(res, "stored prefix refused");
-        }
-        at += n;
-    }
-    w->start = w->pos = t->offset;
-    *out = w;
-    return 0;
-}
-
-static int w_fail(jc_tus_w_t *w, int status)
-{
-    if (!w->status) {
-        w->status = status;
-    }
-    return w->status;
-}
-
-int jc_tus_w_feedv(jc_tus_w_t *w, const struct iovec *iov, int n)
-{
-    int i;
-
-    if (w->status) {
-        return w->status;
-    }
-    for (i = 0; i < n; i++) {
-        const char *b = iov[i].iov_base;
-        size_t len = iov[i].iov_len;
-        int st;
-
-        if (!len) {
-            continue;
-        }
-        if ((apr_off_t)len > w->length - w->pos) {
-            jc_result_set(&w->res, 413, "tus_length_exceeded", "Es wurden "
-                          "mehr Daten gesendet, als für diese Datei "
-                          "angemeldet sind.", "Upload-Length");
-            return w_fail(w, 413);
-        }
-        st = w_hash(w, b, len);
-        if (st == 415) {
-            return w_fail(w, 415);
-        }
-        if (st || (w->ck && EVP_DigestUpdate(w->ck, b, len) != 1)) {
-            jc_result_internal(&w->res, "digest");
-            return w_fail(w, 500);
-        }
-        while (len > 0) {
-            ssize_t k = pwrite(w->fd, b, len, (off_t)w->pos);
-
-            if (k < 0 && errno == EINTR) {
-                continue;
-            }
-            if (k < 0) {
-                apr_status_t rv = APR_FROM_OS_ERROR(errno);
-
-                if (jc_store_is_full(rv)) {
-                    jc_store_result_full(&w->res, "tus write", rv, w->pool);
-                }
-                else {
-                    jc_result_internal(&w->res, apr_psprintf(
-                                           w->pool, "write %s: %pm",
-                                           w->path, &rv));
-                }
-                return w_fail(w, w->res.status);
-            }
-            b += k;
-            len -= (size_t)k;
-            w->pos += k;
-        }
-    }
-    return 0;
-}
-
-const jc_result_t *jc_tus_w_result(const jc_tus_w_t *w)
-{
-    return &w->res;
-}
-
-apr_off_t jc_tus_w_bytes(const jc_tus_w_t *w)
-{
-    return w->pos - w->start;
-}
-
-/* Remove the upload: row, then spool file (a refused type). */
-static void w_drop(jc_tus_w_t *w, jc_db_t *db, const jc_tus_t *t,
-                   apr_pool_t *p)
-{
-    const void *args[1] = { &t->id };
-
-    if (jc_db_exec(db, NULL, "jc_tus_delete", args, p) == JC_DB_OK) {
-        unlink(w->path);
-    }
-}
-
-void jc_tus_w_scan(jc_tus_w_t *w, const jc_clamd_cfg_t *scan, int hold,
-                   const char *quarantine)
-{
-    w->scan = scan;
-    w->scan_hold = hold;
-    w->quarantine = quarantine;
-}
-
-const char *jc_tus_w_finding(const jc_tus_w_t *w, const char **stored)
-{
-    if (stored) {
-        *stored = w->found_at;
-    }
-    return w->found;
-}
-
-/* The completed spool file through clamd (the same answers as the upload
- * sink's, jc_upsink.c): 0 clean, 1 clean or unknown but to be held, else
- * the error status in res. A flagged file is moved to the quarantine or
- * removed with the upload; clamd unreachable without hold keeps the
- * upload (the stored offset has not moved: the client sends the last
- * PATCH again). */
-static int w_scan(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
-                  jc_tus_t *t, const char *sha_hex, apr_pool_t *p)
-{
-    const char *detail = NULL;
-    apr_status_t err = 0;
-    jc_clamd_verdict_e v = jc_clamd_scan_file(w->scan, w->path, &detail,
-                                              &err, p);
-
-    switch (v) {
-    case JC_CLAMD_CLEAN:
-        return 0;
-    case JC_CLAMD_FOUND:
-        w->found = detail ? detail : "unbekannt";
-        if (w->quarantine) {
-            const char *note = apr_psprintf(p, "name: %s\nsignature: %s\n"
-                                            "size: %" APR_OFF_T_FMT
-                                            "\nsha256: %s\naccount: %"
-                                            APR_INT64_T_FMT "\nvia: tus "
-                                            "%s\n", t->name, w->found,
-                                            w->length, sha_hex,
-                                            t->account_id, t->token);
-
-            if (jc_scan_quarantine(w->quarantine, w->path, note,
-                                   &w->found_at, p) != APR_SUCCESS) {
-                w->found_at = NULL;
-            }
-        }
-        w_drop(w, db, t, p);
-        return jc_result_set(res, 422, "upload_infected", apr_psprintf(p,
-                             "Die Datei „%s“ enthält Schadsoftware (%s) und "
-                             "wurde nicht angenommen. Bitte prüfen Sie Ihr "
-                             "Gerät mit einem Virenschutzprogramm und "
-                             "senden Sie eine saubere Datei.", t->name,
-                             w->found), "file");
-    case JC_CLAMD_TOO_LARGE:
-        w_drop(w, db, t, p);
-        jc_result_set(res, 413, "upload_too_large_for_scan", apr_psprintf(p,
-                      "Die Datei „%s“ ist zu groß für die Virenprüfung. "
-                      "Bitte senden Sie eine kleinere Datei.", t->name),
-                      "file");
-        res->log = apr_psprintf(p, "clamd: %s", detail ? detail : "-");
-        return res->status;
-    default:
-        if (w->scan_hold) {
-            return 1;
-        }
-        jc_result_set(res, 503, "scan_unavailable", "Die Virenprüfung ist "
-                      "gerade nicht erreichbar. Ihre Datei wurde nicht "
-                      "gespeichert. Bitte versuchen Sie es in einigen "
-                      "Minuten erneut.", NULL);
-        res->retry_after = 60;
-        res->log = apr_psprintf(p, "clamd: %s", err ? "file unreadable"
-                                : detail ? detail : "no verdict");
-        return res->status;
-    }
-}
-
-/* All bytes are there: the file into files/ and the draft, with the tus
- * row, in one transaction. */
-static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
-                      jc_tus_t *t, json_t **file,
-                      const jc_upload_cfg_t *cfg, apr_int64_t now,
-                      apr_pool_t *p)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    char hex[65];
-    const char *store_id = jc_store_random_id(p), *dest;
-    apr_int64_t count = 0, created = 0, size = t->length, fid = 0;
-    const void *args[8];
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-    apr_status_t rv;
-    int n = 0, held = 0;
-
-    if (!w->mime && w_sniff(w)) {
-        *res = w->res;
-        w_drop(w, db, t, p);
-        return 415;
-    }
-    if (EVP_DigestFinal_ex(w->sha, md, &mdlen) != 1 || mdlen != 32
-        || !store_id) {
-        return jc_result_internal(res, "sha256 final");
-    }
-    jc_store_tohex(hex, md, 32);
-    if (w->scan) {
-        held = w_scan(w, db, res, t, hex, p);
-        if (held > 1) {
-            return held;
-        }
-    }
-    /* a second name in files/ (the spool file stays until the row is
-     * committed, so a failure leaves the upload resumable) */
-    dest = jc_store_path(w->dir, store_id, p);
-    if (link(w->path, dest) != 0) {
-        rv = APR_FROM_OS_ERROR(errno);
-        return jc_store_is_full(rv) ? jc_store_result_full(res, "tus link",
-                                                           rv, p)
-               : jc_result_internal(res, apr_psprintf(p, "link %s: %pm",
-                                                      dest, &rv));
-    }
-    rv = jc_store_fsync_dir(apr_pstrcat(p, w->dir, "/files", NULL));
-    if (rv != APR_SUCCESS) {
-        unlink(dest);
-        return jc_result_internal(res, apr_psprintf(p, "fsync files/: %pm",
-                                                    &rv));
-    }
-    rc = jc_db_begin(db, p);
-    if (rc == JC_DB_OK) {
-        args[0] = &t->draft_id;
-        args[1] = &t->account_id;
-        rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
-        if (rc == JC_DB_OK) {
-            jc_db_col_i64(&row, 3, &created, 0);
-            jc_db_col_i64(&row, 4, &count, 0);
-        }
-    }
-    if (rc == JC_DB_NOROW
-        || (rc == JC_DB_OK && created + JC_UPLOAD_DRAFT_TTL <= now)) {
-        /* the draft was submitted or has expired: nothing to add to */
-        jc_db_rollback(db, p);
-        unlink(dest);
-        w_drop(w, db, t, p);
-        return jc_result_set(res, 404, "not_found", "Dieser "
-                             "Upload-Vorgang existiert nicht mehr. Bitte "
-                             "beginnen Sie erneut mit „Dateien "
-                             "hochladen“.", NULL);
-    }
-    if (rc == JC_DB_OK && count >= cfg->max_files) {
-        jc_db_rollback(db, p);
-        unlink(dest);
-        w_drop(w, db, t, p);
-        return too_many(res, cfg, p);
-    }
-    if (rc == JC_DB_OK) {
-        /* the day's allowance again: POST uploads/files does not know the
-         * bytes unfinished uploads announced, so both together could
-         * store more than JobcenterUploadMaxBytesPerDay */
-        apr_int64_t since = now - 86400, used = 0;
-
-        args[0] = &t->account_id;
-        args[1] = &since;
-        rc = jc_db_select1(db, &row, "jc_up_bytes_since", args, p);
-        if (rc == JC_DB_OK) {
-            jc_db_col_i64(&row, 0, &used, 0);
-            if (used + size > cfg->max_day) {
-                jc_db_rollback(db, p);
-                unlink(dest);
-                w_drop(w, db, t, p);
-                return daily_limit(res);
-            }
-        }
-    }
-    if (rc == JC_DB_OK) {
-        args[0] = &t->account_id;
-        args[1] = &t->draft_id;
-        args[2] = store_id;
-        args[3] = t->name;
-        args[4] = w->mime;
-        args[5] = &size;
-        args[6] = hex;
-        args[7] = &now;
-        rc = jc_db_select1(db, &row, "jc_up_file_insert", args, p);
-        if (rc == JC_DB_NOROW) {
-            rc = JC_DB_ERROR;
-        }
-    }
-    if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &fid, 0);
-        args[0] = &size;
-        args[1] = &fid;
-        args[2] = &t->id;
-        rc = jc_db_exec(db, &n, "jc_tus_done", args, p);
-        if (rc == JC_DB_OK && n != 1) {
-            rc = JC_DB_ERROR;
-        }
-    }
-    if (rc == JC_DB_OK && held) {
-        /* clamd unreachable, JobcenterClamdUnavailable hold: hidden from
-         * staff until the upload watchdog has scanned it */
-        rc = jc_scan_hold_mark(db, fid, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (rc != JC_DB_OK) {
-        jc_db_rollback(db, p);
-        unlink(dest);
-        jc_db_fail(res, db, rc, p);
-        return res->status;
-    }
-    /* committed: the spool name goes; the lock (same inode) ends with
-     * the request, after the row exists (jc_store_check.h) */
-    unlink(w->path);
-    t->offset = t->length;
-    t->file_id = fid;
-    *file = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)fid,
-                      "name", t->name, "type", w->mime, "size",
-                      (json_int_t)size, "sha256", hex);
-    return 204;
-}
-
-int jc_tus_w_finish(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
-                    jc_tus_t *t, int complete, json_t **file,
-                    const jc_upload_cfg_t *cfg, apr_int64_t now,
-                    apr_pool_t *p)
-{
-    apr_int64_t off, old = t->offset;
-    const void *args[3];
-    int n = 0;
-    jc_db_rc_e rc;
-
-    *file = NULL;
-    if (w->status == 415) {
-        *res = w->res;
-        w_drop(w, db, t, p);
-        return 415;
-    }
-    if (w->status) {
-        /* past Upload-Length or a store error: nothing of this PATCH */
-        *res = w->res;
-        if (ftruncate(w->fd, (off_t)w->start) != 0) {
-            /* the next PATCH cuts it back */
-        }
-        return res->status;
-    }
-    if (w->ck) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int mdlen = 0;
-        char *b64;
-
-        if (!complete) {
-            /* a checksum covers the whole PATCH: keep nothing of it */
-            if (ftruncate(w->fd, (off_t)w->start) != 0) {
-                /* the next PATCH cuts it back */
-            }
-            return jc_result_set(res, 400, "body_unreadable", "Die Datei "
-                                 "konnte nicht vollständig empfangen "
-                                 "werden. Bitte versuchen Sie es erneut.",
-                                 "file");
-        }
-        if (EVP_DigestFinal_ex(w->ck, md, &mdlen) != 1) {
-            return jc_result_internal(res, "checksum final");
-        }
-        b64 = apr_palloc(p, (apr_size_t)apr_base64_encode_len((int)mdlen));
-        apr_base64_encode_binary(b64, md, (int)mdlen);
-        if (!jc_token_equal(b64, w->ck_want)) {
-            if (ftruncate(w->fd, (off_t)w->start) != 0) {
-                /* the next PATCH cuts it back */
-            }
-            return jc_result_set(res, 460, "tus_checksum_mismatch",
-                                 "Die Prüfsumme der gesendeten Daten "
-                                 "stimmt nicht. Die Daten wurden verworfen "
-                                 "und werden erneut gesendet.",
-                                 "Upload-Checksum");
-        }
-    }
-    if (w->pos == w->start && complete) {
-        return 204;             /* an empty PATCH */
-    }
-    if (fdatasync(w->fd) != 0) {
-        apr_status_t rv = APR_FROM_OS_ERROR(errno);
-
-        return jc_result_internal(res, apr_psprintf(p, "fdatasync %s: %pm",
-                                                    w->path, &rv));
-    }
-    if (w->pos == w->length) {
-        /* every declared byte is there (also when the connection broke
-         * right after the last one) */
-        return w_complete(w, db, res, t, file, cfg, now, p);
-    }
-    off = w->pos;
-    args[0] = &off;
-    args[1] = &t->id;
-    args[2] = &old;
-    rc = jc_db_exec(db, &n, "jc_tus_offset", args, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    if (n == 1) {
-        t->offset = w->pos;
-    }
-    if (!complete) {
-        return jc_result_set(res, 400, "body_unreadable", "Die Datei konnte "
-                             "nicht vollständig empfangen werden. Die "
-                             "Übertragung wird fortgesetzt.", "file");
-    }
-    return 204;
-}
-
-/* ---- housekeeping ------------------------------------------------------- */
-
-jc_db_rc_e jc_tus_purge(jc_db_t *db, unsigned *removed,
-                        const jc_upload_cfg_t *cfg, apr_int64_t now,
-                        apr_pool_t *p)
-{
-    const void *args[2] = { &now };
-    jc_db_res_t r;
-    jc_db_rc_e rc;
-    int i, batch;
-
-    *removed = 0;
-    for (batch = 0; batch < 20; batch++) {
-        rc = jc_db_select(db, &r, "jc_tus_expired", args, p);
-        if (rc != JC_DB_OK) {
-            return rc;
-        }
-        for (i = 0; i < r.nrows; i++) {
-            jc_db_row_t row;
-            apr_int64_t id = 0;
-            const char *spool;
-
-            jc_db_res_row(&r, i, &row, p);
-            jc_db_col_i64(&row, 0, &id, 0);
-            spool = jc_db_col_str(&row, 1, p);
-            args[0] = &id;
-            rc = jc_db_exec(db, NULL, "jc_tus_delete", args, p);
-            args[0] = &now;
-            if (rc != JC_DB_OK) {
-                return rc;
-            }
-            (*removed)++;
-            /* row first: a crash in between leaves a file for the sweep */
-            if (jc_store_id_ok(spool)) {
-                unlink(spool_path(cfg->store, spool, p));
-            }
-        }
-        if (r.nrows < JC_PURGE_BATCH) {
-            break;
-        }
-    }
-    return JC_DB_OK;
-}
-
-apr_status_t jc_tus_sweep(const char *dir, long max_age, unsigned *removed,
-                          apr_pool_t *p)
-{
-    const char *tdir = apr_pstrcat(p, dir, "/tmp", NULL);
-    size_t sl = strlen(JC_TUS_SPOOL_SUFFIX);
-    time_t now = time(NULL);
-    struct dirent *e;
-    DIR *d;
-    int dfd;
-
-    *removed = 0;
-    d = opendir(tdir);
-    if (!d) {
-        return APR_FROM_OS_ERROR(errno);
-    }
-    dfd = dirfd(d);
-    while ((e = readdir(d)) != NULL) {
-        struct stat st;
-
-        if (strlen(e->d_name) != JC_TUS_TOKEN_LEN + sl
-            || strcmp(e->d_name + JC_TUS_TOKEN_LEN, JC_TUS_SPOOL_SUFFIX)
-            || !jc_store_hex_ok(e->d_name, JC_TUS_TOKEN_LEN)) {
-            continue;
-        }
-        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
-            || !S_ISREG(st.st_mode) || (long)(now - st.st_mtime) < max_age) {
-            continue;
-        }
-        *removed += (unsigned)jc_store_unlink_unlocked(dfd, e->d_name);
-    }
-    closedir(d);
-    return APR_SUCCESS;
 }

@@ -1,11 +1,12 @@
-/* Document uploads (see jc_upload.h). */
-#include "jc_upload.h"
+/* Document uploads, the citizen's flow (see jc_upload.h): areas and
+ * statuses, the profile, the context, drafts and the files in them.
+ * Submitting is jc_upload_submit.c, the Antragsübersicht and receipt
+ * verification jc_upload_list.c, the staff inbox jc_upload_staff.c, the
+ * draft purge jc_upload_purge.c. */
+#include "jc_upload_int.h"
 #include "jc_time.h"
-#include "jc_fsc.h"
 #include "jc_group.h"
-#include "jc_letter.h"
 #include "jc_metrics.h"
-#include "jc_token.h"
 #include "jc_upload_store.h"
 #include "jc_upsink.h"
 #include "jc_scanhold.h"
@@ -58,7 +59,7 @@ const char *jc_upload_status_label(const char *key)
     return NULL;
 }
 
-static const char *team_label(const char *team)
+const char *jc_upload_team_label(const char *team)
 {
     const jc_upload_area_t *a;
 
@@ -95,8 +96,7 @@ long jc_upload_text_chars(const char *s)
     return chars;
 }
 
-/* "DD.MM.YYYY" and "HH:MM" in German time (Europe/Berlin). */
-static const char *date_de(apr_int64_t t, apr_pool_t *p)
+const char *jc_upload_date_de(apr_int64_t t, apr_pool_t *p)
 {
     char buf[11];
 
@@ -104,15 +104,7 @@ static const char *date_de(apr_int64_t t, apr_pool_t *p)
     return apr_pstrdup(p, buf);
 }
 
-static const char *time_de(apr_int64_t t, apr_pool_t *p)
-{
-    char buf[6];
-
-    jc_berlin_time_de(t, buf);
-    return apr_pstrdup(p, buf);
-}
-
-static int not_found(jc_result_t *res, const char *what)
+int jc_upload_not_found(jc_result_t *res, const char *what)
 {
     return jc_result_set(res, 404, "not_found", what, NULL);
 }
@@ -252,9 +244,10 @@ int jc_upload_draft_create(jc_db_t *db, jc_result_t *res, json_t **out,
 }
 
 /* The account's live draft: *count = its files. */
-static int draft_get(jc_db_t *db, jc_result_t *res, apr_int64_t *count,
-                     const char **area, apr_int64_t account_id,
-                     apr_int64_t draft_id, apr_int64_t now, apr_pool_t *p)
+int jc_upload_draft_get(jc_db_t *db, jc_result_t *res, apr_int64_t *count,
+                        const char **area, apr_int64_t account_id,
+                        apr_int64_t draft_id, apr_int64_t now,
+                        apr_pool_t *p)
 {
     const void *args[2] = { &draft_id, &account_id };
     jc_db_row_t row;
@@ -262,14 +255,14 @@ static int draft_get(jc_db_t *db, jc_result_t *res, apr_int64_t *count,
     jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
 
     if (rc == JC_DB_NOROW) {
-        return not_found(res, draft_gone);
+        return jc_upload_not_found(res, draft_gone);
     }
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
     jc_db_col_i64(&row, 3, &created, 0);
     if (created + JC_UPLOAD_DRAFT_TTL <= now) {
-        return not_found(res, draft_gone);
+        return jc_upload_not_found(res, draft_gone);
     }
     if (area) {
         *area = jc_db_col_str(&row, 1, p);
@@ -286,8 +279,8 @@ int jc_upload_room(jc_db_t *db, jc_result_t *res, jc_upload_room_t *room,
     jc_db_rc_e rc;
 
     memset(room, 0, sizeof(*room));
-    if (draft_get(db, res, &count, NULL, account_id, draft_id, now, p)
-        != 200) {
+    if (jc_upload_draft_get(db, res, &count, NULL, account_id, draft_id,
+                            now, p) != 200) {
         return res->status;
     }
     if (count >= cfg->max_files) {
@@ -313,8 +306,9 @@ int jc_upload_room(jc_db_t *db, jc_result_t *res, jc_upload_room_t *room,
     return 200;
 }
 
-static json_t *file_json(apr_int64_t id, const char *name, const char *mime,
-                         apr_int64_t size, const char *sha)
+json_t *jc_upload_file_json(apr_int64_t id, const char *name,
+                            const char *mime, apr_int64_t size,
+                            const char *sha)
 {
     return json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)id,
                      "name", name, "type", mime, "size", (json_int_t)size,
@@ -357,8 +351,8 @@ static int files_add_tx(jc_db_t *db, fa_item_t *it)
 
     /* again inside the transaction: a parallel upload may have filled
      * the draft, or the watchdog removed it meanwhile */
-    if (draft_get(db, it->res, &count, NULL, it->account_id, it->draft_id,
-                  it->now, it->p) != 200) {
+    if (jc_upload_draft_get(db, it->res, &count, NULL, it->account_id,
+                            it->draft_id, it->now, it->p) != 200) {
         return it->res->status;
     }
     if (count + it->files->nelts > it->cfg->max_files) {
@@ -393,8 +387,9 @@ static int files_add_tx(jc_db_t *db, fa_item_t *it)
                 break;
             }
         }
-        json_array_append_new(arr, file_json(id, f->name, f->mime, size,
-                                             f->sha256));
+        json_array_append_new(arr, jc_upload_file_json(id, f->name,
+                                                        f->mime, size,
+                                                        f->sha256));
         if (f->held) {
             json_object_set_new(json_array_get(arr, json_array_size(arr)
                                                - 1), "scan",
@@ -560,8 +555,8 @@ int jc_upload_file_remove(jc_db_t *db, jc_result_t *res,
                                   p);
 
     if (rc == JC_DB_NOROW) {
-        return not_found(res, "Diese Datei gibt es in diesem Vorgang "
-                         "nicht (mehr).");
+        return jc_upload_not_found(res, "Diese Datei gibt es in diesem "
+                                   "Vorgang nicht (mehr).");
     }
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
@@ -578,457 +573,6 @@ int jc_upload_file_remove(jc_db_t *db, jc_result_t *res,
     return 204;
 }
 
-/* ---- submit and receipt ------------------------------------------------ */
-
-static int key_ok(const char *k)
-{
-    size_t n = k ? strlen(k) : 0, i;
-
-    if (n < JC_UPLOAD_KEY_MIN || n > JC_UPLOAD_KEY_MAX) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        char c = k[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* The submission answer for id (also for a replayed submit). */
-static int sub_answer(jc_db_t *db, jc_result_t *res, json_t **out,
-                      apr_int64_t id, int status, apr_pool_t *p)
-{
-    const void *args[1] = { &id };
-    jc_db_row_t row;
-    apr_int64_t nfiles = 0, at = 0;
-    const jc_upload_area_t *a;
-    const char *jc;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_sub_get", args, p);
-
-    if (rc == JC_DB_NOROW) {
-        rc = JC_DB_ERROR;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    a = jc_upload_area(jc_db_col_str(&row, 2, p));
-    jc_db_col_i64(&row, 4, &nfiles, 0);
-    jc_db_col_i64(&row, 5, &at, 0);
-    jc = jc_db_col_str(&row, 7, p);
-    *out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s}",
-                     "submission", (json_int_t)id,
-                     "reference", jc_db_col_str(&row, 1, p),
-                     "area", a ? a->key : "", "area_label",
-                     a ? a->label : "", "jobcenter", jc,
-                     "files", (json_int_t)nfiles,
-                     "submitted_at", (json_int_t)at,
-                     "date", date_de(at, p),
-                     "confirmation", apr_psprintf(p, "Ihre Dokumente wurden "
-                         "am %s an %s übermittelt. Ihre Dokumente werden "
-                         "schnellstmöglich geprüft und bearbeitet.",
-                         date_de(at, p), jc),
-                     "receipt", apr_psprintf(p, "/api/v1/uploads/receipt?"
-                         "submission=%" APR_INT64_T_FMT, id));
-    return status;
-}
-
-/* Reference "YYYY-XXXX-XXXX" and verification code "XXXX-XXXX-XXXX". */
-static int new_codes(const char **ref, const char **code, apr_int64_t now,
-                     apr_pool_t *p)
-{
-    char a[JC_FSC_LEN + 1], b[JC_FSC_LEN + 1];
-    jc_berlin_tm_t tm;
-
-    if (jc_fsc_new(a) != APR_SUCCESS || jc_fsc_new(b) != APR_SUCCESS) {
-        return -1;
-    }
-    jc_berlin_exp(now, &tm);
-    *ref = apr_psprintf(p, "%04d-%.4s-%.4s", tm.year, a, a + 4);
-    *code = jc_fsc_group(b, p);
-    return 0;
-}
-
-/* Write the receipt PDF into the store; *store_id. */
-static apr_status_t store_pdf(const char **store_id, const char *dir,
-                              const char *pdf, apr_size_t len,
-                              apr_pool_t *p)
-{
-    jc_upload_t *u;
-    const char *sha;
-    apr_status_t rv = jc_upload_open(&u, dir, 0, p);
-
-    if (rv == APR_SUCCESS) {
-        rv = jc_upload_write(u, pdf, len);
-    }
-    if (rv == APR_SUCCESS) {
-        rv = jc_upload_commit(u, store_id, &sha);
-    }
-    return rv;
-}
-
-int jc_upload_submit(jc_db_t *db, jc_result_t *res, json_t **out,
-                     const jc_upload_cfg_t *cfg,
-                     const jc_upload_submit_in_t *in, apr_int64_t now,
-                     apr_pool_t *p)
-{
-    const void *args[13];
-    jc_upload_profile_t pr;
-    jc_db_row_t row;
-    jc_db_res_t files;
-    jc_receipt_t rc_in;
-    jc_receipt_file_t *rf;
-    const jc_upload_area_t *a;
-    const char *area = NULL, *msg = in->message, *ref, *code, *pdf, *err;
-    const char *pdf_id = NULL;
-    apr_size_t pdflen;
-    apr_int64_t count = 0, id = 0, nfiles;
-    apr_status_t srv;
-    jc_db_rc_e rc;
-    long chars;
-    int i, attempt;
-
-    *out = NULL;
-    if (!key_ok(in->key)) {
-        return jc_result_set(res, 400, "idempotency_key_invalid",
-                             "Die Anfrage enthält keinen gültigen "
-                             "Idempotenz-Schlüssel (8 bis 64 Zeichen A-Z, "
-                             "a-z, 0-9, - und _).", "idempotency_key");
-    }
-    if (msg && *msg) {
-        chars = jc_upload_text_chars(msg);
-        if (chars < 0) {
-            return jc_result_set(res, 400, "message_invalid",
-                                 "Die Nachricht enthält ungültige Zeichen.",
-                                 "message");
-        }
-        if (chars > JC_UPLOAD_MSG_MAX) {
-            return jc_result_set(res, 400, "message_too_long",
-                                 apr_psprintf(p, "Die Nachricht ist zu lang: "
-                                              "%ld Zeichen, erlaubt sind "
-                                              "höchstens %d.", chars,
-                                              JC_UPLOAD_MSG_MAX), "message");
-        }
-    }
-    else {
-        msg = NULL;
-    }
-    /* a retried submit: the submission the first one created */
-    args[0] = &in->account_id;
-    args[1] = in->key;
-    rc = jc_db_select1(db, &row, "jc_up_sub_by_key", args, p);
-    if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &id, 0);
-        return sub_answer(db, res, out, id, 200, p);
-    }
-    if (rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    if (jc_upload_profile(db, res, &pr, in->account_id, p) != 200) {
-        return res->status;
-    }
-    if (draft_get(db, res, &count, &area, in->account_id, in->draft_id,
-                  now, p) != 200) {
-        return res->status;
-    }
-    a = jc_upload_area(area);
-    if (count < 1 || !a) {
-        return jc_result_set(res, 400, "upload_no_file", "Bitte laden Sie "
-                             "mindestens eine Datei hoch.", "file");
-    }
-    args[0] = &in->draft_id;
-    rc = jc_db_select(db, &files, "jc_up_draft_files", args, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    /* the receipt first (no transaction open while it is drawn) */
-    rf = apr_pcalloc(p, sizeof(*rf) * (files.nrows > 0 ? files.nrows : 1));
-    for (i = 0; i < files.nrows; i++) {
-        jc_db_row_t fr;
-        apr_int64_t size = 0;
-
-        jc_db_res_row(&files, i, &fr, p);
-        rf[i].name = jc_db_col_str(&fr, 2, p);
-        jc_db_col_i64(&fr, 4, &size, 0);
-        rf[i].size = (apr_uint64_t)size;
-        rf[i].sha256_hex = jc_db_col_str(&fr, 5, p);
-    }
-    for (attempt = 0; attempt < 2; attempt++) {
-        if (new_codes(&ref, &code, now, p) != 0) {
-            return jc_result_internal(res, "RNG failed");
-        }
-        memset(&rc_in, 0, sizeof(rc_in));
-        rc_in.jc_name = pr.jc_name;
-        rc_in.at = (time_t)now;
-        rc_in.reference = ref;
-        rc_in.area = a->label;
-        rc_in.files = rf;
-        rc_in.nfiles = files.nrows;
-        rc_in.message = msg;
-        rc_in.verify_code = code;
-        rc_in.verify_url = apr_pstrcat(p, cfg->verify_url, "?ref=", ref,
-                                       NULL);
-        if (jc_receipt_pdf(p, &rc_in, &pdf, &pdflen, &err) != 0) {
-            return jc_result_internal(res, apr_pstrcat(p, "receipt: ", err,
-                                                       NULL));
-        }
-        srv = store_pdf(&pdf_id, cfg->store, pdf, pdflen, p);
-        if (srv != APR_SUCCESS && jc_store_is_full(srv)) {
-            return jc_store_result_full(res, "receipt store", srv, p);
-        }
-        if (srv != APR_SUCCESS) {
-            return jc_result_internal(res, apr_psprintf(p, "receipt store: "
-                                                        "%pm", &srv));
-        }
-        rc = jc_db_begin(db, p);
-        if (rc != JC_DB_OK) {
-            break;
-        }
-        /* the files on the receipt are the draft's files: a file added or
-         * removed meanwhile (another tab) makes the client try again */
-        {
-            apr_int64_t now_count = -1;
-            jc_result_t tmp;
-
-            jc_result_ok(&tmp);
-            if (draft_get(db, &tmp, &now_count, NULL, in->account_id,
-                          in->draft_id, now, p) != 200
-                || now_count != files.nrows) {
-                jc_db_rollback(db, p);
-                jc_store_remove(cfg->store, pdf_id, p);
-                if (tmp.status >= 500) {
-                    *res = tmp;
-                    return res->status;
-                }
-                return jc_result_set(res, 409, "upload_changed",
-                                     "Während des Absendens wurden Dateien "
-                                     "hinzugefügt oder entfernt. Bitte "
-                                     "prüfen Sie die Dateien und senden "
-                                     "Sie erneut.", NULL);
-            }
-        }
-        nfiles = files.nrows;
-        args[0] = ref;
-        args[1] = a->key;
-        args[2] = a->team;
-        args[3] = &pr.jobcenter_id;
-        args[4] = &pr.customer_id;
-        args[5] = &in->account_id;
-        args[6] = msg;
-        {
-            char norm[JC_FSC_LEN + 1];
-
-            jc_fsc_normalize(code, norm);
-            args[7] = jc_fsc_hash(norm, p);
-        }
-        args[8] = in->key;
-        args[9] = pdf_id;
-        args[10] = &nfiles;
-        args[11] = &now;
-        args[12] = &now;
-        rc = jc_db_select1(db, &row, "jc_up_sub_insert", args, p);
-        if (rc == JC_DB_OK) {
-            jc_db_col_i64(&row, 0, &id, 0);
-            args[0] = &id;
-            args[1] = &in->draft_id;
-            rc = jc_db_exec(db, NULL, "jc_up_file_to_sub", args, p);
-        }
-        if (rc == JC_DB_OK) {
-            args[0] = &in->draft_id;
-            rc = jc_db_exec(db, NULL, "jc_up_draft_delete", args, p);
-        }
-        if (rc == JC_DB_OK) {
-            rc = jc_db_commit(db, p);
-        }
-        if (rc == JC_DB_OK) {
-            return sub_answer(db, res, out, id, 201, p);
-        }
-        jc_db_rollback(db, p);
-        jc_store_remove(cfg->store, pdf_id, p);
-        pdf_id = NULL;
-        if (rc != JC_DB_CONFLICT) {
-            break;
-        }
-        /* a parallel submit with the same key won: answer with it */
-        args[0] = &in->account_id;
-        args[1] = in->key;
-        rc = jc_db_select1(db, &row, "jc_up_sub_by_key", args, p);
-        if (rc == JC_DB_OK) {
-            jc_db_col_i64(&row, 0, &id, 0);
-            return sub_answer(db, res, out, id, 200, p);
-        }
-        /* else the reference collided: a new one */
-    }
-    if (pdf_id) {
-        jc_store_remove(cfg->store, pdf_id, p);
-    }
-    jc_db_fail(res, db, rc == JC_DB_OK ? JC_DB_ERROR : rc, p);
-    return res->status;
-}
-
-int jc_upload_receipt(jc_db_t *db, jc_result_t *res, const char **path,
-                      const char **reference, const jc_upload_cfg_t *cfg,
-                      apr_int64_t account_id, apr_int64_t submission_id,
-                      apr_pool_t *p)
-{
-    const void *args[1] = { &submission_id };
-    jc_db_row_t row;
-    apr_int64_t owner = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_sub_get", args, p);
-
-    if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 10, &owner, 0);
-    }
-    if (rc == JC_DB_NOROW || (rc == JC_DB_OK && owner != account_id)) {
-        return not_found(res, "Diese Sendung gibt es nicht.");
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    *path = jc_store_path(cfg->store, jc_db_col_str(&row, 9, p), p);
-    *reference = jc_db_col_str(&row, 1, p);
-    if (!*path) {
-        return jc_result_internal(res, "bad receipt store id");
-    }
-    return 200;
-}
-
-static json_t *files_json(jc_db_t *db, jc_db_rc_e *rc, apr_int64_t sub_id,
-                          apr_pool_t *p)
-{
-    const void *args[1] = { &sub_id };
-    jc_db_res_t fr;
-    json_t *arr = json_array();
-    int i;
-
-    *rc = jc_db_select(db, &fr, "jc_up_sub_files", args, p);
-    for (i = 0; *rc == JC_DB_OK && i < fr.nrows; i++) {
-        jc_db_row_t row;
-        apr_int64_t id = 0, size = 0;
-
-        jc_db_res_row(&fr, i, &row, p);
-        jc_db_col_i64(&row, 0, &id, 0);
-        jc_db_col_i64(&row, 4, &size, 0);
-        json_array_append_new(arr, file_json(id, jc_db_col_str(&row, 2, p),
-                                             jc_db_col_str(&row, 3, p), size,
-                                             jc_db_col_str(&row, 5, p)));
-    }
-    return arr;
-}
-
-/* Columns 0..7 of jc_up_sub_get/list as JSON. */
-static json_t *sub_json(const jc_db_row_t *row, apr_pool_t *p)
-{
-    apr_int64_t id = 0, nfiles = 0, at = 0, sat = 0;
-    const char *st = jc_db_col_str(row, 3, p);
-    const jc_upload_area_t *a = jc_upload_area(jc_db_col_str(row, 2, p));
-
-    jc_db_col_i64(row, 0, &id, 0);
-    jc_db_col_i64(row, 4, &nfiles, 0);
-    jc_db_col_i64(row, 5, &at, 0);
-    jc_db_col_i64(row, 6, &sat, 0);
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:I, "
-                     "s:s}", "id", (json_int_t)id,
-                     "reference", jc_db_col_str(row, 1, p),
-                     "area", a ? a->key : "", "area_label",
-                     a ? a->label : "", "status", st, "status_label",
-                     jc_upload_status_label(st) ? jc_upload_status_label(st)
-                                                : st,
-                     "files", (json_int_t)nfiles,
-                     "submitted_at", (json_int_t)at,
-                     "date", date_de(at, p),
-                     "status_at", (json_int_t)sat,
-                     "time", time_de(at, p));
-}
-
-int jc_upload_list(jc_db_t *db, jc_result_t *res, json_t **out,
-                   apr_int64_t account_id, apr_pool_t *p)
-{
-    const void *args[1] = { &account_id };
-    jc_db_res_t r;
-    json_t *arr;
-    jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_sub_list", args, p);
-    int i;
-
-    *out = NULL;
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    arr = json_array();
-    for (i = 0; i < r.nrows; i++) {
-        jc_db_row_t row;
-        json_t *o;
-        apr_int64_t id = 0;
-
-        jc_db_res_row(&r, i, &row, p);
-        o = sub_json(&row, p);
-        jc_db_col_i64(&row, 0, &id, 0);
-        json_object_set_new(o, "jobcenter",
-                            json_string(jc_db_col_str(&row, 7, p)));
-        json_object_set_new(o, "receipt", json_string(apr_psprintf(p,
-            "/api/v1/uploads/receipt?submission=%" APR_INT64_T_FMT, id)));
-        json_array_append_new(arr, o);
-    }
-    *out = json_pack("{s:o}", "submissions", arr);
-    return 200;
-}
-
-int jc_upload_verify(jc_db_t *db, jc_result_t *res, json_t **out,
-                     const char *reference, const char *code,
-                     apr_pool_t *p)
-{
-    char norm[JC_FSC_LEN + 1];
-    const void *args[1];
-    jc_db_row_t row;
-    json_t *o, *files;
-    apr_int64_t id = 0;
-    jc_db_rc_e rc;
-    int ok;
-
-    *out = NULL;
-    if (!reference || strlen(reference) > 64 || !code) {
-        return jc_result_set(res, 400, "receipt_input",
-                             "Bitte geben Sie die Vorgangsnummer und den "
-                             "Prüfcode vom Bestätigungs-PDF ein.", NULL);
-    }
-    ok = jc_fsc_normalize(code, norm);
-    args[0] = reference;
-    rc = jc_db_select1(db, &row, "jc_up_sub_by_ref", args, p);
-    if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
-        jc_db_fail(res, db, rc, p);
-        return res->status;
-    }
-    /* compare even without a row, so timing tells nothing either */
-    if (!jc_token_equal(ok ? jc_fsc_hash(norm, p) : "-",
-                        rc == JC_DB_OK ? jc_db_col_str(&row, 14, p) : "+")
-        || rc != JC_DB_OK) {
-        return jc_result_set(res, 404, "receipt_unknown",
-                             "Zu dieser Vorgangsnummer und diesem Prüfcode "
-                             "gibt es keine Sendung. Bitte prüfen Sie Ihre "
-                             "Eingabe.", "code");
-    }
-    o = sub_json(&row, p);
-    jc_db_col_i64(&row, 0, &id, 0);
-    files = files_json(db, &rc, id, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        json_decref(o);
-        json_decref(files);
-        return res->status;
-    }
-    json_object_del(o, "id");
-    json_object_del(o, "status_at");
-    json_object_set_new(o, "jobcenter",
-                        json_string(jc_db_col_str(&row, 7, p)));
-    json_object_set_new(o, "file_list", files);
-    *out = o;
-    return 200;
-}
-
-/* ---- staff ------------------------------------------------------------- */
-
 int jc_upload_consent_result(jc_result_t *res)
 {
     return jc_result_set(res, 403, "online_kommunikation_inactive",
@@ -1039,214 +583,4 @@ int jc_upload_consent_result(jc_result_t *res)
                          "zählen Schriftstücke (Bescheide, Nachweise, "
                          "Schreiben), Anträge und Postfachnachrichten im "
                          "Leistungspostfach.", NULL);
-}
-
-int jc_upload_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
-                    const jc_upload_staff_t *st, apr_pool_t *p)
-{
-    const void *args[2] = { &st->jobcenter_id, st->team };
-    jc_db_res_t r;
-    json_t *arr;
-    jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_inbox", args, p);
-    int i;
-
-    *out = NULL;
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    arr = json_array();
-    for (i = 0; i < r.nrows; i++) {
-        jc_db_row_t row;
-        json_t *o;
-        apr_int64_t id = 0;
-
-        jc_db_res_row(&r, i, &row, p);
-        o = sub_json(&row, p);
-        jc_db_col_i64(&row, 0, &id, 0);
-        json_object_set_new(o, "kundennummer",
-                            json_string(jc_db_col_str(&row, 7, p)));
-        json_object_set_new(o, "customer", json_string(apr_pstrcat(p,
-            jc_db_col_str(&row, 8, p), " ", jc_db_col_str(&row, 9, p),
-            NULL)));
-        json_object_set_new(o, "message",
-                            jc_db_col_str(&row, 10, p)
-                            ? json_string(jc_db_col_str(&row, 10, p))
-                            : json_null());
-        json_object_set_new(o, "file_list", files_json(db, &rc, id, p));
-        json_array_append_new(arr, o);
-        if (rc != JC_DB_OK) {
-            json_decref(arr);
-            jc_db_fail(res, db, rc, p);
-            return res->status;
-        }
-    }
-    *out = json_pack("{s:s, s:o}", "team", team_label(st->team),
-                     "submissions", arr);
-    return 200;
-}
-
-int jc_upload_staff_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
-                         const jc_upload_cfg_t *cfg,
-                         const jc_upload_staff_t *st, apr_int64_t file_id,
-                         apr_pool_t *p)
-{
-    const void *args[1] = { &file_id };
-    jc_db_row_t row;
-    apr_int64_t jcid = 0, size = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_staff_file", args, p);
-
-    memset(dl, 0, sizeof(*dl));
-    if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 4, &jcid, 0);
-        if (jcid != st->jobcenter_id
-            || strcmp(jc_db_col_str(&row, 5, p), st->team) != 0) {
-            rc = JC_DB_NOROW;
-        }
-    }
-    if (rc == JC_DB_NOROW) {
-        return not_found(res, "Diese Datei gibt es nicht.");
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    dl->path = jc_store_path(cfg->store, jc_db_col_str(&row, 0, p), p);
-    dl->name = jc_db_col_str(&row, 1, p);
-    dl->mime = jc_db_col_str(&row, 2, p);
-    jc_db_col_i64(&row, 3, &size, 0);
-    dl->size = size;
-    if (!dl->path) {
-        return jc_result_internal(res, "bad store id");
-    }
-    return 200;
-}
-
-int jc_upload_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
-                         const jc_upload_staff_t *st,
-                         apr_int64_t submission_id, const char *status,
-                         apr_int64_t now, apr_pool_t *p)
-{
-    const void *args[5];
-    jc_db_row_t row;
-    apr_int64_t jcid = 0, cust = 0;
-    const char *old, *team;
-    jc_db_rc_e rc;
-    int n = 0;
-
-    *out = NULL;
-    if (!jc_upload_status_label(status)) {
-        return jc_result_set(res, 400, "status_invalid", "Bitte wählen Sie "
-                             "einen Status: „übermittelt“, „in Bearbeitung“ "
-                             "oder „erledigt“.", "status");
-    }
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    args[0] = &submission_id;
-    rc = jc_db_select1(db, &row, "jc_up_sub_get", args, p);
-    if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 11, &jcid, 0);
-        team = jc_db_col_str(&row, 12, p);
-        if (jcid != st->jobcenter_id || strcmp(team, st->team) != 0) {
-            rc = JC_DB_NOROW;
-        }
-    }
-    if (rc == JC_DB_NOROW) {
-        jc_db_rollback(db, p);
-        return not_found(res, "Diese Sendung gibt es nicht.");
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    old = jc_db_col_str(&row, 3, p);
-    jc_db_col_i64(&row, 13, &cust, 0);
-    args[0] = status;
-    args[1] = &now;
-    args[2] = &st->account_id;
-    args[3] = &submission_id;
-    args[4] = status;
-    rc = jc_db_exec(db, &n, "jc_up_sub_status", args, p);
-    if (rc == JC_DB_OK && n > 0) {
-        args[0] = &st->account_id;
-        args[1] = &now;
-        args[2] = "upload_status";
-        args[3] = &cust;
-        args[4] = apr_psprintf(p, "%s: %s -> %s", jc_db_col_str(&row, 1, p),
-                               old, status);
-        rc = jc_db_exec(db, NULL, "jc_up_audit", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return res->status;
-    }
-    *out = json_pack("{s:I, s:s, s:s, s:b}", "submission",
-                     (json_int_t)submission_id, "status", status,
-                     "status_label", jc_upload_status_label(status),
-                     "changed", n > 0);
-    return 200;
-}
-
-/* ---- housekeeping ------------------------------------------------------ */
-
-/* Delete one draft's rows in a transaction, then its stored files. */
-static jc_db_rc_e purge_one(jc_db_t *db, const jc_upload_cfg_t *cfg,
-                            apr_int64_t id, apr_pool_t *p)
-{
-    const void *args[1] = { &id };
-    jc_db_res_t files;
-    jc_db_rc_e rc = jc_db_begin(db, p);
-    int k;
-
-    if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &files, "jc_up_draft_files", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_exec(db, NULL, "jc_up_draft_files_delete", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_exec(db, NULL, "jc_up_draft_delete", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (rc != JC_DB_OK) {
-        jc_db_rollback(db, p);
-        return rc;
-    }
-    /* rows first: a crash in between leaves unreferenced files only */
-    for (k = 0; k < files.nrows; k++) {
-        jc_db_row_t row;
-
-        jc_db_res_row(&files, k, &row, p);
-        jc_store_remove(cfg->store, jc_db_col_str(&row, 1, p), p);
-    }
-    return JC_DB_OK;
-}
-
-jc_db_rc_e jc_upload_purge_drafts(jc_db_t *db, unsigned *removed,
-                                  const jc_upload_cfg_t *cfg,
-                                  apr_int64_t now, apr_pool_t *p)
-{
-    apr_int64_t before = now - JC_UPLOAD_DRAFT_TTL;
-    const void *args[1] = { &before };
-    jc_db_res_t r;
-    jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_drafts_old", args, p);
-    int i;
-
-    *removed = 0;
-    /* at most 100 drafts per run; the next run takes the rest */
-    for (i = 0; rc == JC_DB_OK && i < r.nrows; i++) {
-        jc_db_row_t row;
-        apr_int64_t id = 0;
-
-        jc_db_res_row(&r, i, &row, p);
-        jc_db_col_i64(&row, 0, &id, 0);
-        rc = purge_one(db, cfg, id, p);
-        if (rc == JC_DB_OK) {
-            (*removed)++;
-        }
-    }
-    return rc;
 }

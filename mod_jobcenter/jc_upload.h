@@ -1,9 +1,12 @@
 /* Document uploads ("Dokumente hochladen"): drafts, the files stored in
- * them, submitting (one transaction that routes the submission to a team
- * of the customer's jobcenter), the receipt ("Bestätigungs-PDF") and its
- * verification, the citizen's Antragsübersicht, the staff inbox, file
- * downloads and status changes, and housekeeping. The bytes themselves
- * are streamed by jc_upsink into the upload store (jc_upload_store).
+ * them (jc_upload.c), submitting (one transaction that routes the
+ * submission to a team of the customer's jobcenter) and the receipt
+ * ("Bestätigungs-PDF", jc_upload_submit.c), its verification and the
+ * citizen's Antragsübersicht (jc_upload_list.c), the staff inbox, file
+ * downloads and status changes (jc_upload_staff_*, jc_upload_staff.c),
+ * and the draft purge (jc_upload_purge.c). The bytes themselves are
+ * streamed by jc_upsink into the upload store (jc_store_*,
+ * jc_upload_store.c).
  * Answers are JSON trees (jansson) for the glue to send.
  * Core: no httpd headers. */
 #ifndef JC_UPLOAD_H
@@ -143,8 +146,8 @@ typedef struct {
 int jc_upload_consent_result(jc_result_t *res);
 
 /* GET staff/uploads: the team's submissions of its jobcenter, with files. */
-int jc_upload_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
-                    const jc_upload_staff_t *st, apr_pool_t *p);
+int jc_upload_staff_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
+                          const jc_upload_staff_t *st, apr_pool_t *p);
 
 /* A file of a submission routed to the caller's team and jobcenter: its
  * path in the store, display name, sniffed type and size. 404 otherwise
@@ -163,10 +166,11 @@ int jc_upload_staff_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
 
 /* POST staff/uploads/status {submission, status}: the new status and a
  * staff_audit row in one transaction. 200 with the submission's status. */
-int jc_upload_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
-                         const jc_upload_staff_t *st,
-                         apr_int64_t submission_id, const char *status,
-                         apr_int64_t now, apr_pool_t *p);
+int jc_upload_staff_set_status(jc_db_t *db, jc_result_t *res,
+                               json_t **out, const jc_upload_staff_t *st,
+                               apr_int64_t submission_id,
+                               const char *status, apr_int64_t now,
+                               apr_pool_t *p);
 
 /* Housekeeping: drafts created before now - JC_UPLOAD_DRAFT_TTL are
  * deleted with their files (rows, then the stored files). *removed =

@@ -50,7 +50,7 @@ typedef struct {
     pthread_t wth;            /* the writing thread                       */
     pthread_mutex_t mu;       /* guards everything below                  */
     pthread_cond_t cv;        /* slot filled / slot done / stop           */
-    EVP_MD_CTX *md;           /* the digest (owned by the jc_upload_t)    */
+    EVP_MD_CTX *md;           /* the digest (owned by the jc_store_file_t) */
     char *ring;               /* JC_PIPE_SLOTS * JC_PIPE_SLOT bytes       */
     size_t start[JC_PIPE_SLOTS]; /* index of the slot's first byte        */
     size_t len[JC_PIPE_SLOTS];/* bytes in each slot                       */
@@ -395,7 +395,7 @@ static apr_status_t pipe_end(jc_pipe_t *h, int quit)
     return rv;
 }
 
-struct jc_upload {
+struct jc_store_file {
     const char *dir;          /* store directory                          */
     char *tmp;                /* dir/tmp/<hex>.part                       */
     int fd;                   /* temp file, -1 once closed                */
@@ -470,7 +470,7 @@ apr_status_t jc_store_prepare(const char *dir, apr_pool_t *p)
 }
 
 /* Close, unlink and free; keeps u->failed. */
-static void st_discard(jc_upload_t *u)
+static void st_discard(jc_store_file_t *u)
 {
     /* threads first: the writeback thread uses the descriptor, whose
      * number another thread of the process may get once it is closed */
@@ -498,10 +498,10 @@ static apr_status_t st_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-apr_status_t jc_upload_open(jc_upload_t **out, const char *dir,
-                            apr_off_t limit, apr_pool_t *p)
+apr_status_t jc_store_file_open(jc_store_file_t **out, const char *dir,
+                                apr_off_t limit, apr_pool_t *p)
 {
-    jc_upload_t *u;
+    jc_store_file_t *u;
     char *rnd;
 
     *out = NULL;
@@ -541,15 +541,15 @@ apr_status_t jc_upload_open(jc_upload_t **out, const char *dir,
     return APR_SUCCESS;
 }
 
-static apr_status_t st_fail(jc_upload_t *u, apr_status_t rv)
+static apr_status_t st_fail(jc_store_file_t *u, apr_status_t rv)
 {
     st_discard(u);
     u->failed = rv;
     return rv;
 }
 
-apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
-                              int n)
+apr_status_t jc_store_file_writev(jc_store_file_t *u, const struct iovec *iov,
+                                  int n)
 {
     struct iovec v[JC_STORE_IOV_MAX];
     size_t total = 0;
@@ -627,16 +627,17 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
     return APR_SUCCESS;
 }
 
-apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len)
+apr_status_t jc_store_file_write(jc_store_file_t *u, const void *buf,
+                                 size_t len)
 {
     struct iovec v;
 
     v.iov_base = (void *)buf;
     v.iov_len = len;
-    return jc_upload_writev(u, &v, 1);
+    return jc_store_file_writev(u, &v, 1);
 }
 
-apr_off_t jc_upload_size(const jc_upload_t *u)
+apr_off_t jc_store_file_size(const jc_store_file_t *u)
 {
     return u->size;
 }
@@ -691,8 +692,8 @@ static apr_status_t st_dirsync(const char *dir, jc_gsync_t *g,
     return jc_gsync_wait(g, t, st_fsync_dir, (void *)dir);
 }
 
-apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
-                              const char **sha256)
+apr_status_t jc_store_file_commit(jc_store_file_t *u, const char **id,
+                                  const char **sha256)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
@@ -753,7 +754,7 @@ apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
         u->failed = rv;
         return rv;
     }
-    /* The descriptor, and with it the lock, stays until jc_upload_release
+    /* The descriptor, and with it the lock, stays until jc_store_file_release
      * or the pool's cleanup: the row that names the file is committed
      * meanwhile, and the store reconcile removes a file without a row
      * only once it holds that lock itself (jc_store_check.h). The data is
@@ -767,14 +768,14 @@ apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
     return APR_SUCCESS;
 }
 
-void jc_upload_release(jc_upload_t *u)
+void jc_store_file_release(jc_store_file_t *u)
 {
     if (u) {
         st_discard(u);
     }
 }
 
-void jc_upload_abort(jc_upload_t *u)
+void jc_store_file_abort(jc_store_file_t *u)
 {
     if (u) {
         st_discard(u);

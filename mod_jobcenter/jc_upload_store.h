@@ -18,11 +18,11 @@
 
 #define JC_STORE_ID_LEN 32      /* hex characters of a file id (128 bit) */
 
-/* Returned by jc_upload_write when the byte limit would be exceeded
+/* Returned by jc_store_file_write when the byte limit would be exceeded
  * (the glue answers 413; httpd's filter convention is APR_ENOSPC). */
 #define JC_STORE_ETOOLARGE (APR_OS_START_USERERR + 601)
 
-typedef struct jc_upload jc_upload_t;
+typedef struct jc_store_file jc_store_file_t;
 
 /* Create dir/tmp and dir/files (mode 0700) if missing; dir must exist.
  * Call at start-up (as the user that writes uploads). */
@@ -31,13 +31,14 @@ apr_status_t jc_store_prepare(const char *dir, apr_pool_t *p);
 /* Open a new temp file dir/tmp/<random>.part (O_CREAT|O_EXCL|O_CLOEXEC,
  * 0600) for at most limit bytes (0 = no limit). The temp file is unlinked
  * when p is cleared or destroyed unless committed. */
-apr_status_t jc_upload_open(jc_upload_t **out, const char *dir,
-                            apr_off_t limit, apr_pool_t *p);
+apr_status_t jc_store_file_open(jc_store_file_t **out, const char *dir,
+                                apr_off_t limit, apr_pool_t *p);
 
 /* Append len bytes and hash them. JC_STORE_ETOOLARGE if the size would
  * exceed the limit; on that or any error the temp file is removed and
  * every later call fails with the same status. */
-apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len);
+apr_status_t jc_store_file_write(jc_store_file_t *u, const void *buf,
+                                 size_t len);
 
 /* The same for several buffers in one writev(2) (at most JC_STORE_IOV_MAX;
  * the limit applies to their sum). The kernel is asked to start writing
@@ -47,8 +48,8 @@ apr_status_t jc_upload_write(jc_upload_t *u, const void *buf, size_t len);
  * to do. */
 #define JC_STORE_IOV_MAX 64
 #define JC_STORE_WRITEBACK (8 * 1024 * 1024)
-apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
-                              int n);
+apr_status_t jc_store_file_writev(jc_store_file_t *u, const struct iovec *iov,
+                                  int n);
 
 /* Large uploads (above 1 MiB) are written with O_DIRECT from the
  * pipeline's ring (on = 1, the default) or with normal writes (0).
@@ -57,21 +58,21 @@ apr_status_t jc_upload_writev(jc_upload_t *u, const struct iovec *iov,
 void jc_store_set_direct_io(int on);
 
 /* Bytes written so far. */
-apr_off_t jc_upload_size(const jc_upload_t *u);
+apr_off_t jc_store_file_size(const jc_store_file_t *u);
 
 /* fsync, rename to dir/files/<id>, fsync dir/files. *id (32 hex) and
  * *sha256 (64 lower-case hex) in the upload's pool. On failure the temp
  * file is removed. The committed file stays open and locked (flock) until
- * jc_upload_release or the cleanup of the upload's pool: the caller
+ * jc_store_file_release or the cleanup of the upload's pool: the caller
  * commits the row that names it before either (jc_store_check.h). */
-apr_status_t jc_upload_commit(jc_upload_t *u, const char **id,
-                              const char **sha256);
+apr_status_t jc_store_file_commit(jc_store_file_t *u, const char **id,
+                                  const char **sha256);
 
 /* Close a committed file (drops its lock); idempotent. */
-void jc_upload_release(jc_upload_t *u);
+void jc_store_file_release(jc_store_file_t *u);
 
 /* Close and unlink the temp file (idempotent; nothing after commit). */
-void jc_upload_abort(jc_upload_t *u);
+void jc_store_file_abort(jc_store_file_t *u);
 
 /* 1 if id is JC_STORE_ID_LEN lower-case hex characters. */
 int jc_store_id_ok(const char *id);

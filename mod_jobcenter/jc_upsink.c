@@ -14,7 +14,7 @@ struct jc_upsink {
     jc_upsink_cfg_t cfg;        /* copy of the configuration              */
     apr_pool_t *pool;           /* request pool                           */
     jc_mp_t *mp;                /* multipart parser, NULL for a raw body  */
-    jc_upload_t *up;            /* the file being written, or NULL        */
+    jc_store_file_t *up;        /* the file being written, or NULL        */
     jc_clamd_t *av;             /* its INSTREAM to clamd, or NULL         */
     int av_down;                /* clamd failed for it: held (scan_hold)  */
     const char *av_sig;         /* the finding (422 upload_infected)      */
@@ -39,7 +39,7 @@ struct jc_upsink {
 static void sk_drop(jc_upsink_t *s)
 {
     if (s->up) {
-        jc_upload_abort(s->up);
+        jc_store_file_abort(s->up);
         s->up = NULL;
     }
     if (s->av) {
@@ -152,7 +152,7 @@ static int sk_open(jc_upsink_t *s, const char *name)
                                     "Dateien je Sendung hochgeladen "
                                     "werden.", s->cfg.max_files));
     }
-    rv = jc_upload_open(&s->up, s->cfg.store, sk_file_limit(s), s->pool);
+    rv = jc_store_file_open(&s->up, s->cfg.store, sk_file_limit(s), s->pool);
     if (rv != APR_SUCCESS) {
         s->up = NULL;
         return sk_io(s, apr_psprintf(s->pool, "upload store %s",
@@ -199,7 +199,7 @@ static int sk_write(jc_upsink_t *s, const char *buf, size_t len)
     if (!s->sniffed && jc_sniff_add(&s->acc, buf, len) && sk_sniff(s)) {
         return s->status;
     }
-    rv = jc_upload_write(s->up, buf, len);
+    rv = jc_store_file_write(s->up, buf, len);
     if (rv == JC_STORE_ETOOLARGE) {
         s->up = NULL;           /* the store removed its temp file */
         return sk_too_large(s);
@@ -224,13 +224,13 @@ static int sk_write(jc_upsink_t *s, const char *buf, size_t len)
 static int sk_infected(jc_upsink_t *s, const char *sig)
 {
     const char *id = NULL, *sha = NULL, *note;
-    apr_off_t size = jc_upload_size(s->up);
+    apr_off_t size = jc_store_file_size(s->up);
     apr_status_t rv;
 
     s->av_sig = sig;
     s->av_file = s->name;
     if (s->cfg.quarantine) {
-        rv = jc_upload_commit(s->up, &id, &sha);
+        rv = jc_store_file_commit(s->up, &id, &sha);
         s->up = NULL;
         if (rv == APR_SUCCESS) {
             note = apr_psprintf(s->pool, "name: %s\nsignature: %s\n"
@@ -290,7 +290,7 @@ static int sk_close(jc_upsink_t *s)
     jc_upfile_t *f;
     apr_status_t rv;
 
-    if (jc_upload_size(s->up) == 0) {
+    if (jc_store_file_size(s->up) == 0) {
         return sk_fail(s, 400, "upload_empty", "Die Datei ist leer. Bitte "
                        "wählen Sie eine andere Datei.");
     }
@@ -301,9 +301,9 @@ static int sk_close(jc_upsink_t *s)
         return s->status;
     }
     f = apr_array_push(s->files);
-    f->size = jc_upload_size(s->up);
+    f->size = jc_store_file_size(s->up);
     f->held = s->av_down;
-    rv = jc_upload_commit(s->up, &f->store_id, &f->sha256);
+    rv = jc_store_file_commit(s->up, &f->store_id, &f->sha256);
     s->up = NULL;
     if (rv != APR_SUCCESS) {
         s->files->nelts--;
@@ -468,7 +468,7 @@ int jc_upsink_feedv(jc_upsink_t *s, const struct iovec *iov, int n)
     for (i = 0; i < n; i++) {
         len += (apr_off_t)iov[i].iov_len;
     }
-    rv = jc_upload_writev(s->up, iov, n);
+    rv = jc_store_file_writev(s->up, iov, n);
     if (rv == JC_STORE_ETOOLARGE) {
         s->up = NULL;
         return sk_too_large(s);

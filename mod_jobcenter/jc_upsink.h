@@ -12,7 +12,7 @@
  * clamd found nothing in it.
  *
  * Memory is constant: the multipart parser's header buffer, one
- * jc_upload_t per file (one at a time), the sniff buffer (18 bytes); file
+ * jc_store_file_t per file (one at a time), the sniff buffer (18 bytes); file
  * data is never copied (kept field values: at most JC_UPSINK_FIELD_BYTES). Core: no httpd headers. */
 #ifndef JC_UPSINK_H
 #define JC_UPSINK_H

@@ -621,7 +621,7 @@ int jc_route_up_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
     jc_upload_staff_t st;
 
     staff_of(c, &st);
-    return jc_upload_inbox(&c->db, res, out, &st, c->r->pool);
+    return jc_upload_staff_inbox(&c->db, res, out, &st, c->r->pool);
 }
 
 int jc_route_up_staff_file(jc_call_t *c, jc_result_t *res, json_t **out)
@@ -644,10 +644,10 @@ int jc_route_up_status(jc_call_t *c, jc_result_t *res, json_t **out)
     jc_upload_staff_t st;
 
     staff_of(c, &st);
-    return jc_upload_set_status(&c->db, res, out, &st,
-                                arg_id(c, "submission"),
-                                jc_api_body_str(c, "status", NULL), c->now,
-                                c->r->pool);
+    return jc_upload_staff_set_status(&c->db, res, out, &st,
+                                      arg_id(c, "submission"),
+                                      jc_api_body_str(c, "status", NULL),
+                                      c->now, c->r->pool);
 }
 
 /* ---- start-up and watchdog --------------------------------------------- */

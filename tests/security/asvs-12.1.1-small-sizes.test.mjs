@@ -56,7 +56,7 @@ function typed(kind, size) {
 const SMALLEST = Object.keys(SIG).map((kind) => ({ kind, size: SIG[kind].length }));
 const EDGE = [999, 1000, 1024];
 
-// What the receipt shows (jc_letter.c jc_size_de): below 1000 bytes the
+// What the receipt shows (jc_pdf.c jc_pdf_size_de): below 1000 bytes the
 // number, from 1000 decimal kB with one decimal and the grouped byte count.
 function sizeDe(n) {
     if (n < 1000) return `${n} ${n === 1 ? 'Byte' : 'Bytes'}`;

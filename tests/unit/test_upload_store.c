@@ -77,7 +77,7 @@ static void test_prepare(void **state)
 static void test_commit(void **state)
 {
     apr_pool_t *p;
-    jc_upload_t *u;
+    jc_store_file_t *u;
     const char *id, *sha, *path;
     char *data = malloc(1 << 20), *back = malloc(1 << 20);
     size_t i, off;
@@ -89,16 +89,16 @@ static void test_commit(void **state)
         data[i] = (char)(i * 31 + (i >> 9));
     }
     apr_pool_create(&p, pool);
-    assert_int_equal(jc_upload_open(&u, dir, 1 << 20, p), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 1 << 20, p), APR_SUCCESS);
     assert_int_equal(count("tmp"), 1);
     for (off = 0, i = 1; off < (1 << 20); off += i, i = i * 2 + 1) {
         size_t n = i < (1 << 20) - off ? i : (1 << 20) - off;
 
-        assert_int_equal(jc_upload_write(u, data + off, n), APR_SUCCESS);
+        assert_int_equal(jc_store_file_write(u, data + off, n), APR_SUCCESS);
     }
-    assert_int_equal(jc_upload_write(u, "", 0), APR_SUCCESS);
-    assert_int_equal(jc_upload_size(u), 1 << 20);
-    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, "", 0), APR_SUCCESS);
+    assert_int_equal(jc_store_file_size(u), 1 << 20);
+    assert_int_equal(jc_store_file_commit(u, &id, &sha), APR_SUCCESS);
     assert_true(jc_store_id_ok(id));
     assert_string_equal(sha, jc_token_hash(data, 1 << 20, pool));
     assert_int_equal(count("tmp"), 0);
@@ -114,9 +114,9 @@ static void test_commit(void **state)
     assert_memory_equal(back, data, 1 << 20);
     /* a committed upload cannot be written or committed again, and
      * destroying its pool leaves the file */
-    assert_int_not_equal(jc_upload_write(u, "x", 1), APR_SUCCESS);
-    assert_int_not_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
-    jc_upload_abort(u);
+    assert_int_not_equal(jc_store_file_write(u, "x", 1), APR_SUCCESS);
+    assert_int_not_equal(jc_store_file_commit(u, &id, &sha), APR_SUCCESS);
+    jc_store_file_abort(u);
     apr_pool_destroy(p);
     assert_int_equal(count("files"), 1);
     free(data);
@@ -125,12 +125,12 @@ static void test_commit(void **state)
 
 static void test_empty_file(void **state)
 {
-    jc_upload_t *u;
+    jc_store_file_t *u;
     const char *id, *sha;
 
     (void)state;
-    assert_int_equal(jc_upload_open(&u, dir, 0, pool), APR_SUCCESS);
-    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, pool), APR_SUCCESS);
+    assert_int_equal(jc_store_file_commit(u, &id, &sha), APR_SUCCESS);
     assert_string_equal(sha, "e3b0c44298fc1c149afbf4c8996fb924"
                              "27ae41e4649b934ca495991b7852b855");
     assert_int_equal(count("files"), 1);
@@ -139,19 +139,19 @@ static void test_empty_file(void **state)
 static void test_abort(void **state)
 {
     apr_pool_t *p;
-    jc_upload_t *u;
+    jc_store_file_t *u;
     const char *id, *sha;
 
     (void)state;
     apr_pool_create(&p, pool);
-    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, "%PDF-1.4", 8), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, "%PDF-1.4", 8), APR_SUCCESS);
     assert_int_equal(count("tmp"), 1);
-    jc_upload_abort(u);
-    jc_upload_abort(u);
+    jc_store_file_abort(u);
+    jc_store_file_abort(u);
     assert_int_equal(count("tmp"), 0);
-    assert_int_not_equal(jc_upload_write(u, "x", 1), APR_SUCCESS);
-    assert_int_not_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_int_not_equal(jc_store_file_write(u, "x", 1), APR_SUCCESS);
+    assert_int_not_equal(jc_store_file_commit(u, &id, &sha), APR_SUCCESS);
     assert_null(id);
     apr_pool_destroy(p);
     assert_int_equal(count("tmp") + count("files"), 0);
@@ -161,12 +161,12 @@ static void test_abort(void **state)
 static void test_pool_gone(void **state)
 {
     apr_pool_t *p;
-    jc_upload_t *u;
+    jc_store_file_t *u;
 
     (void)state;
     apr_pool_create(&p, pool);
-    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, "abc", 3), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, "abc", 3), APR_SUCCESS);
     assert_int_equal(count("tmp"), 1);
     apr_pool_destroy(p);
     assert_int_equal(count("tmp") + count("files"), 0);
@@ -175,24 +175,24 @@ static void test_pool_gone(void **state)
 static void test_limit(void **state)
 {
     apr_pool_t *p;
-    jc_upload_t *u;
+    jc_store_file_t *u;
     const char *id, *sha;
 
     (void)state;
     apr_pool_create(&p, pool);
     /* exactly the limit passes */
-    assert_int_equal(jc_upload_open(&u, dir, 10, p), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, "12345", 5), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, "67890", 5), APR_SUCCESS);
-    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 10, p), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, "12345", 5), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, "67890", 5), APR_SUCCESS);
+    assert_int_equal(jc_store_file_commit(u, &id, &sha), APR_SUCCESS);
     assert_int_equal(jc_store_remove(dir, id, p), APR_SUCCESS);
     /* one byte more leaves nothing, and every later call fails */
-    assert_int_equal(jc_upload_open(&u, dir, 10, p), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, "123456", 6), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, "67890", 5), JC_STORE_ETOOLARGE);
+    assert_int_equal(jc_store_file_open(&u, dir, 10, p), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, "123456", 6), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, "67890", 5), JC_STORE_ETOOLARGE);
     assert_int_equal(count("tmp") + count("files"), 0);
-    assert_int_equal(jc_upload_write(u, "1", 1), JC_STORE_ETOOLARGE);
-    assert_int_equal(jc_upload_commit(u, &id, &sha), JC_STORE_ETOOLARGE);
+    assert_int_equal(jc_store_file_write(u, "1", 1), JC_STORE_ETOOLARGE);
+    assert_int_equal(jc_store_file_commit(u, &id, &sha), JC_STORE_ETOOLARGE);
     assert_null(id);
     assert_null(sha);
     apr_pool_destroy(p);
@@ -233,7 +233,7 @@ static void make_tmp(const char *name, long age)
 static void test_cleanup(void **state)
 {
     unsigned removed = 99;
-    jc_upload_t *u;
+    jc_store_file_t *u;
     apr_pool_t *p;
 
     (void)state;
@@ -247,7 +247,7 @@ static void test_cleanup(void **state)
                                        "11111111111111111111111111111111"
                                        ".part", NULL), 0700), 0);
     apr_pool_create(&p, pool);
-    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);  /* new */
+    assert_int_equal(jc_store_file_open(&u, dir, 0, p), APR_SUCCESS);  /* new */
     assert_int_equal(count("tmp"), 8);
     assert_int_equal(jc_store_cleanup(dir, 3600, &removed, pool),
                      APR_SUCCESS);
@@ -256,7 +256,7 @@ static void test_cleanup(void **state)
     assert_int_equal(jc_store_cleanup(dir, 0, &removed, pool), APR_SUCCESS);
     assert_int_equal(removed, 2);      /* the 60 s one and the open one */
     assert_int_equal(count("tmp"), 4);
-    jc_upload_abort(u);
+    jc_store_file_abort(u);
     apr_pool_destroy(p);
     rmdir(apr_pstrcat(pool, dir, "/tmp/11111111111111111111111111111111"
                       ".part", NULL));
@@ -265,7 +265,7 @@ static void test_cleanup(void **state)
 }
 
 /* Orphans: temp files nobody holds a lock on. A live upload (locked by
- * its jc_upload_t), a file locked through another descriptor, names that
+ * its jc_store_file_t), a file locked through another descriptor, names that
  * are not ours and a file whose locking writer died (a forked child that
  * exits without cleaning up) are told apart. */
 static void test_cleanup_orphans(void **state)
@@ -273,7 +273,7 @@ static void test_cleanup_orphans(void **state)
     const char *held = "22222222222222222222222222222222.part";
     const char *dead = "33333333333333333333333333333333.part";
     unsigned removed = 99;
-    jc_upload_t *u;
+    jc_store_file_t *u;
     apr_pool_t *p;
     pid_t pid;
     int fd, st;
@@ -296,8 +296,8 @@ static void test_cleanup_orphans(void **state)
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_int_equal(WEXITSTATUS(st), 0);
     apr_pool_create(&p, pool);
-    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);  /* live */
-    assert_int_equal(jc_upload_write(u, "%PDF-", 5), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, p), APR_SUCCESS);  /* live */
+    assert_int_equal(jc_store_file_write(u, "%PDF-", 5), APR_SUCCESS);
     assert_int_equal(count("tmp"), 5);
     /* too young for a minimum age of an hour: nothing */
     assert_int_equal(jc_store_cleanup_orphans(dir, 3600, &removed, pool),
@@ -313,7 +313,7 @@ static void test_cleanup_orphans(void **state)
     {
         const char *id, *sha;
 
-        assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+        assert_int_equal(jc_store_file_commit(u, &id, &sha), APR_SUCCESS);
         assert_int_equal(count("files"), 1);
     }
     close(fd);                         /* the holder lets go: now an orphan */
@@ -339,7 +339,7 @@ static void large_threaded(int direct)
     size_t n = 2 * JC_STORE_WRITEBACK + 5 * 1024 * 1024 + 7, off = 0, k = 1;
     char *data = malloc(n);
     const char *id, *sha, *want;
-    jc_upload_t *u;
+    jc_store_file_t *u;
     apr_pool_t *p;
     size_t i;
 
@@ -350,7 +350,7 @@ static void large_threaded(int direct)
     }
     apr_pool_create(&p, pool);
     want = jc_token_hash(data, n, p);
-    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, p), APR_SUCCESS);
     while (off < n) {           /* chunks of 1, 2, 4 ... 512 KiB, again */
         size_t c = k < n - off ? k : n - off;
 
@@ -358,16 +358,16 @@ static void large_threaded(int direct)
             struct iovec v[3] = { { data + off, 1 }, { data + off + 1, c - 3 },
                                   { data + off + c - 2, 2 } };
 
-            assert_int_equal(jc_upload_writev(u, v, 3), APR_SUCCESS);
+            assert_int_equal(jc_store_file_writev(u, v, 3), APR_SUCCESS);
         }
         else {
-            assert_int_equal(jc_upload_write(u, data + off, c), APR_SUCCESS);
+            assert_int_equal(jc_store_file_write(u, data + off, c), APR_SUCCESS);
         }
         off += c;
         k = k >= 512 * 1024 ? 1 : k * 2 + 1;
     }
-    assert_int_equal(jc_upload_size(u), (apr_off_t)n);
-    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_file_size(u), (apr_off_t)n);
+    assert_int_equal(jc_store_file_commit(u, &id, &sha), APR_SUCCESS);
     assert_string_equal(sha, want);
     assert_int_equal(count("tmp"), 0);
     {
@@ -383,15 +383,16 @@ static void large_threaded(int direct)
     }
     /* abandoned after the threads started: abort (past a writeback
      * window), and pool destruction */
-    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, p), APR_SUCCESS);
     for (i = 0; i < 3; i++) {
-        assert_int_equal(jc_upload_write(u, data, JC_STORE_WRITEBACK / 2 + 3),
+        assert_int_equal(jc_store_file_write(u, data,
+                                         JC_STORE_WRITEBACK / 2 + 3),
                          APR_SUCCESS);
     }
-    jc_upload_abort(u);
-    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, data, 2 * 1024 * 1024), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, data, 1024 * 1024), APR_SUCCESS);
+    jc_store_file_abort(u);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, data, 2 * 1024 * 1024), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, data, 1024 * 1024), APR_SUCCESS);
     apr_pool_destroy(p);
     assert_int_equal(count("tmp"), 0);
     assert_int_equal(count("files"), 1);
@@ -412,7 +413,7 @@ static void test_large_threaded_buffered(void **state)
 }
 
 /* A write that fails in the writing thread (here EFBIG from RLIMIT_FSIZE,
- * as ENOSPC would) fails a later jc_upload_write or the commit with that
+ * as ENOSPC would) fails a later jc_store_file_write or the commit with that
  * error, removes the temp file and leaves no file in files/. */
 static void test_large_write_error(void **state)
 {
@@ -421,7 +422,7 @@ static void test_large_write_error(void **state)
     struct rlimit old, lim;
     const char *id, *sha;
     apr_status_t rv = APR_SUCCESS;
-    jc_upload_t *u;
+    jc_store_file_t *u;
     int direct;
 
     (void)state;
@@ -434,16 +435,16 @@ static void test_large_write_error(void **state)
         lim = old;
         lim.rlim_cur = 3 * 1024 * 1024 + 100;
         assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-        assert_int_equal(jc_upload_open(&u, dir, 0, pool), APR_SUCCESS);
+        assert_int_equal(jc_store_file_open(&u, dir, 0, pool), APR_SUCCESS);
         for (i = 0; i < 8 && rv == APR_SUCCESS; i++) {
-            rv = jc_upload_write(u, data, n);
+            rv = jc_store_file_write(u, data, n);
         }
         if (rv == APR_SUCCESS) {
-            rv = jc_upload_commit(u, &id, &sha);
+            rv = jc_store_file_commit(u, &id, &sha);
         }
         assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
         assert_int_equal(rv, APR_FROM_OS_ERROR(EFBIG));
-        assert_int_equal(jc_upload_write(u, data, 1), rv); /* sticky */
+        assert_int_equal(jc_store_file_write(u, data, 1), rv); /* sticky */
         assert_int_equal(count("tmp"), 0);
         assert_int_equal(count("files"), 0);
         rv = APR_SUCCESS;
@@ -455,13 +456,13 @@ static void test_large_write_error(void **state)
 
 static void test_remove_and_ids(void **state)
 {
-    jc_upload_t *u;
+    jc_store_file_t *u;
     const char *id, *sha;
 
     (void)state;
-    assert_int_equal(jc_upload_open(&u, dir, 0, pool), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, "a", 1), APR_SUCCESS);
-    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, pool), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, "a", 1), APR_SUCCESS);
+    assert_int_equal(jc_store_file_commit(u, &id, &sha), APR_SUCCESS);
     assert_int_equal(jc_store_remove(dir, "../files/x", pool), APR_EINVAL);
     assert_int_equal(jc_store_remove(dir, "", pool), APR_EINVAL);
     assert_int_equal(jc_store_remove(dir, NULL, pool), APR_EINVAL);
@@ -483,43 +484,43 @@ static void test_remove_and_ids(void **state)
 static void test_ids_random(void **state)
 {
     const char *id1, *id2, *sha;
-    jc_upload_t *u;
+    jc_store_file_t *u;
 
     (void)state;
-    assert_int_equal(jc_upload_open(&u, dir, 0, pool), APR_SUCCESS);
-    assert_int_equal(jc_upload_commit(u, &id1, &sha), APR_SUCCESS);
-    assert_int_equal(jc_upload_open(&u, dir, 0, pool), APR_SUCCESS);
-    assert_int_equal(jc_upload_commit(u, &id2, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, pool), APR_SUCCESS);
+    assert_int_equal(jc_store_file_commit(u, &id1, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, pool), APR_SUCCESS);
+    assert_int_equal(jc_store_file_commit(u, &id2, &sha), APR_SUCCESS);
     assert_string_not_equal(id1, id2);
     assert_int_equal(count("files"), 2);
 }
 
-/* A committed file stays locked until jc_upload_release (or the pool's
+/* A committed file stays locked until jc_store_file_release (or the pool's
  * cleanup): the store reconcile must not get its lock while the row that
  * names it is being written. */
 static void test_commit_keeps_lock(void **state)
 {
-    jc_upload_t *u;
+    jc_store_file_t *u;
     const char *id, *sha;
     apr_pool_t *p;
     int fd;
 
     (void)state;
     apr_pool_create(&p, pool);
-    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, "%PDF-1.4 x", 10), APR_SUCCESS);
-    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, "%PDF-1.4 x", 10), APR_SUCCESS);
+    assert_int_equal(jc_store_file_commit(u, &id, &sha), APR_SUCCESS);
     fd = open(jc_store_path(dir, id, pool), O_RDWR | O_CLOEXEC);
     assert_true(fd >= 0);
     assert_int_not_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
-    jc_upload_release(u);
-    jc_upload_release(u);       /* idempotent */
+    jc_store_file_release(u);
+    jc_store_file_release(u);       /* idempotent */
     assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
     close(fd);
     /* the pool's cleanup releases too, and never unlinks a committed file */
-    assert_int_equal(jc_upload_open(&u, dir, 0, p), APR_SUCCESS);
-    assert_int_equal(jc_upload_write(u, "%PDF-1.4 y", 10), APR_SUCCESS);
-    assert_int_equal(jc_upload_commit(u, &id, &sha), APR_SUCCESS);
+    assert_int_equal(jc_store_file_open(&u, dir, 0, p), APR_SUCCESS);
+    assert_int_equal(jc_store_file_write(u, "%PDF-1.4 y", 10), APR_SUCCESS);
+    assert_int_equal(jc_store_file_commit(u, &id, &sha), APR_SUCCESS);
     apr_pool_destroy(p);
     fd = open(jc_store_path(dir, id, pool), O_RDWR | O_CLOEXEC);
     assert_true(fd >= 0);
@@ -553,18 +554,18 @@ static void *cc_thread(void *arg)
     }
     for (i = 0; i < CC_EACH; i++) {
         char body[64];
-        jc_upload_t *u;
+        jc_store_file_t *u;
         const char *id, *sha;
         int len = snprintf(body, sizeof(body), "%%PDF-1.4 t%d f%d", a->n, i);
 
-        if (jc_upload_open(&u, dir, 0, p) != APR_SUCCESS
-            || jc_upload_write(u, body, (size_t)len) != APR_SUCCESS
-            || jc_upload_commit(u, &id, &sha) != APR_SUCCESS) {
+        if (jc_store_file_open(&u, dir, 0, p) != APR_SUCCESS
+            || jc_store_file_write(u, body, (size_t)len) != APR_SUCCESS
+            || jc_store_file_commit(u, &id, &sha) != APR_SUCCESS) {
             a->bad = 1;
             break;
         }
         memcpy(a->ids[i], id, JC_STORE_ID_LEN + 1);
-        jc_upload_release(u);
+        jc_store_file_release(u);
     }
     apr_pool_destroy(p);
     return NULL;
