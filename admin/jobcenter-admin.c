@@ -25,7 +25,10 @@
 
 #include "jc_account.h"
 #include "jc_db.h"
+#include "jc_customer.h"
 #include "jc_fsc.h"
+#include "jc_fsc_issue.h"
+#include "jc_jobcenter.h"
 #include "jc_letter.h"
 #include "jc_password.h"
 #include "jc_secretbox.h"

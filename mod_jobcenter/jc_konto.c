@@ -2,13 +2,14 @@
 #include <string.h>
 #include <apr_strings.h>
 
+#include "jc_anliegen.h"
 #include "jc_event.h"
 #include "jc_konto.h"
 #include "jc_mail.h"
-#include "jc_message.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
 #include "jc_reset.h"
+#include "jc_staff.h"
 #include "jc_throttle.h"
 #include "jc_token.h"
 
@@ -796,7 +797,7 @@ static json_t *x_conversations(jc_db_res_t *rs, apr_pool_t *p)
                 && jc_db_res_row(&rs[X_CONVS], i, &row, p) == 0; i++) {
         const char *key = jc_db_col_str(&row, 1, p);
         const char *team = jc_db_col_str(&row, 2, p);
-        const jc_anliegen_t *a = jc_msg_anliegen(key ? key : "");
+        const jc_anliegen_t *a = jc_anliegen_find(key ? key : "");
         json_int_t cid = x_int(&row, 0);
         json_t *msgs = json_array();
 

@@ -11,6 +11,7 @@
 #include <apr_pools.h>
 
 #include "jc_account.h"
+#include "jc_customer.h"
 #include "jc_db.h"
 #include "jc_result.h"
 #include "jc_session.h"

@@ -14,6 +14,7 @@
 #include "jc_clamd.h"
 #include "jc_staff.h"
 #include "jc_message.h"
+#include "jc_upsink.h"
 #include "jc_passkey.h"
 #include "jc_sesscache.h"
 

@@ -12,7 +12,11 @@
 #include <http_log.h>
 
 #include "mod_jobcenter.h"
-#include "jc_message.h"
+#include "jc_anliegen.h"
+#include "jc_bescheid.h"
+#include "jc_conversation.h"
+#include "jc_inbox.h"
+#include "jc_termin.h"
 #include "jc_multipart.h"
 #include "jc_upload_store.h"
 
@@ -73,7 +77,7 @@ static int send_file(jc_call_t *c, jc_result_t *res,
 int jc_route_msg_anliegen(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     (void)c;
-    *out = jc_msg_anliegen_json();
+    *out = jc_anliegen_json();
     return *out ? 200 : jc_result_internal(res, "anliegen json");
 }
 
@@ -211,30 +215,30 @@ int jc_route_staff_msg_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     const char *status = jc_api_query_arg(c->r, "status");
 
-    return jc_msg_inbox(&c->db, res, out, c->staff, status ? status : "",
-                        jc_api_query_arg(c->r, "limit"),
-                        jc_api_query_arg(c->r, "before"), c->r->pool);
+    return jc_inbox_list(&c->db, res, out, c->staff, status ? status : "",
+                         jc_api_query_arg(c->r, "limit"),
+                         jc_api_query_arg(c->r, "before"), c->r->pool);
 }
 
 int jc_route_staff_msg_conversation(jc_call_t *c, jc_result_t *res,
                                     json_t **out)
 {
-    return jc_msg_staff_conversation(&c->db, res, out, c->staff,
-                                     jc_api_arg_id(c, "id"), c->r->pool);
+    return jc_inbox_conversation(&c->db, res, out, c->staff,
+                                 jc_api_arg_id(c, "id"), c->r->pool);
 }
 
 int jc_route_staff_msg_assign(jc_call_t *c, jc_result_t *res, json_t **out)
 {
-    return jc_msg_assign(&c->db, res, out, c->staff,
-                         body_id(c, "conversation"), c->now, c->r->pool);
+    return jc_inbox_assign(&c->db, res, out, c->staff,
+                           body_id(c, "conversation"), c->now, c->r->pool);
 }
 
 int jc_route_staff_msg_status(jc_call_t *c, jc_result_t *res, json_t **out)
 {
-    return jc_msg_set_status(&c->db, res, out, c->staff,
-                             body_id(c, "conversation"),
-                             jc_api_body_str(c, "status", NULL), c->now,
-                             c->r->pool);
+    return jc_inbox_set_status(&c->db, res, out, c->staff,
+                               body_id(c, "conversation"),
+                               jc_api_body_str(c, "status", NULL), c->now,
+                               c->r->pool);
 }
 
 int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
@@ -242,10 +246,10 @@ int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
     jc_msg_cfg_t cfg;
 
     msg_cfg(c, &cfg);
-    return jc_msg_staff_reply(&c->db, res, out, &cfg, c->staff,
-                              body_id(c, "conversation"),
-                              jc_api_body_str(c, "text", NULL), NULL, c->now,
-                              c->r->pool);
+    return jc_inbox_reply(&c->db, res, out, &cfg, c->staff,
+                          body_id(c, "conversation"),
+                          jc_api_body_str(c, "text", NULL), NULL, c->now,
+                          c->r->pool);
 }
 
 /* POST staff/messages/reply-files?conversation=N: multipart/form-data with
@@ -267,7 +271,7 @@ int jc_route_staff_msg_reply_files(jc_call_t *c, jc_result_t *res,
 
     *out = NULL;
     msg_cfg(c, &cfg);
-    if (jc_msg_staff_reply_check(&c->db, res, c->staff, conv, r->pool)
+    if (jc_inbox_reply_check(&c->db, res, c->staff, conv, r->pool)
         != 200) {
         r->connection->keepalive = AP_CONN_CLOSE;
         return res->status;
@@ -291,9 +295,9 @@ int jc_route_staff_msg_reply_files(jc_call_t *c, jc_result_t *res,
     if (st != 200) {
         return st;
     }
-    return jc_msg_staff_reply(&c->db, res, out, &cfg, c->staff, conv,
-                              apr_table_get(scfg.fields, "text"), files,
-                              c->now, r->pool);
+    return jc_inbox_reply(&c->db, res, out, &cfg, c->staff, conv,
+                          apr_table_get(scfg.fields, "text"), files,
+                          c->now, r->pool);
 }
 
 int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
@@ -303,8 +307,8 @@ int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
 
     *out = NULL;
     msg_cfg(c, &cfg);
-    if (jc_msg_staff_file(&c->db, res, &dl, &cfg, c->staff,
-                          jc_api_arg_id(c, "id"), c->now, c->r->pool) != 200) {
+    if (jc_inbox_file(&c->db, res, &dl, &cfg, c->staff,
+                      jc_api_arg_id(c, "id"), c->now, c->r->pool) != 200) {
         return res->status;
     }
     return send_file(c, res, &dl);

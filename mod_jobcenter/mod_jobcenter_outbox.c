@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "mod_jobcenter.h"
+#include "jc_bescheid.h"
 #include "jc_online.h"
-#include "jc_message.h"
 #include "jc_purge.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -137,7 +137,7 @@ static void bescheid_reminders(jc_db_t *db, jc_srv_conf_t *conf,
     jc_db_rc_e rc;
 
     jc_msg_cfg_from_conf(conf, &cfg);
-    rc = jc_msg_remind_due(db, &sent, &cfg, now, p);
+    rc = jc_bescheid_remind_due(db, &sent, &cfg, now, p);
     if (rc != JC_DB_OK) {
         ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
                      : APLOG_WARNING, 0, s, JCLOG(00220)

@@ -11,6 +11,9 @@
 #include <util_script.h>
 
 #include "mod_jobcenter.h"
+#include "jc_customer.h"
+#include "jc_customer_search.h"
+#include "jc_fsc_issue.h"
 
 APLOG_USE_MODULE(jobcenter);
 

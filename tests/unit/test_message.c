@@ -1,5 +1,6 @@
-/* jc_message, the parts without a database: the Anliegen table (routing,
- * groups, the seed's wording), counting characters as the portal does,
+/* The message files' parts without a database (jc_anliegen, jc_message,
+ * jc_bescheid, jc_notify): the Anliegen table (routing, groups, the
+ * seed's wording), counting characters as the portal does,
  * the day a Bescheid counts as delivered (§ 37 (2a) SGB X: the fourth day,
  * moved to the next working day from a Saturday, Sunday or public holiday)
  * across weekends, holidays (nationwide and regional), month and year ends
@@ -17,8 +18,11 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 
+#include "jc_anliegen.h"
+#include "jc_bescheid.h"
 #include "jc_holiday.h"
 #include "jc_message.h"
+#include "jc_notify.h"
 #include "jc_online.h"
 #include "unit_fixture.h"
 
@@ -32,8 +36,8 @@ static void expect_delivery_in(int region, int y, int m, int d, int ey,
 {
     int y2, m2, d2;
 
-    jc_time_civil_from_days(jc_msg_delivery_days(D(y, m, d), region), &y2,
-                              &m2, &d2);
+    jc_time_civil_from_days(jc_bescheid_delivery_days(D(y, m, d), region),
+                            &y2, &m2, &d2);
     if (y2 != ey || m2 != em || d2 != ed) {
         fail_msg("%s %04d-%02d-%02d: got %04d-%02d-%02d, want "
                  "%04d-%02d-%02d", jc_holiday_region_code(region), y, m, d,
@@ -145,32 +149,32 @@ static void test_delivery_local(void **state)
 
     (void)state;
     /* provided Friday 23:30 Berlin (22:30 UTC): the day is Friday */
-    jc_msg_delivery_day(local_time(2026, 11, 27, 23, 30), JC_HOL_DE, buf);
+    jc_bescheid_delivery_day(local_time(2026, 11, 27, 23, 30), JC_HOL_DE, buf);
     assert_string_equal(buf, "2026-12-01");
     /* provided Saturday 00:10 Berlin (Friday 23:10 UTC): Saturday counts */
-    jc_msg_delivery_day(local_time(2026, 11, 28, 0, 10), JC_HOL_DE, buf);
+    jc_bescheid_delivery_day(local_time(2026, 11, 28, 0, 10), JC_HOL_DE, buf);
     assert_string_equal(buf, "2026-12-02");
     /* across the end of summer time: Wed 2026-10-21 + 4 = Sun 25 -> Mon 26 */
-    jc_msg_delivery_day(local_time(2026, 10, 21, 12, 0), JC_HOL_DE, buf);
+    jc_bescheid_delivery_day(local_time(2026, 10, 21, 12, 0), JC_HOL_DE, buf);
     assert_string_equal(buf, "2026-10-26");
     /* Maundy Thursday 23:30 CEST (21:30 UTC): Thursday -> Tue 07.04. */
-    jc_msg_delivery_day(local_time(2026, 4, 2, 23, 30), JC_HOL_DE, buf);
+    jc_bescheid_delivery_day(local_time(2026, 4, 2, 23, 30), JC_HOL_DE, buf);
     assert_string_equal(buf, "2026-04-07");
     /* Fri 30.10.2026 12:00: + 4 = Tue 03.11. (Allerheiligen was Sunday) */
-    jc_msg_delivery_day(local_time(2026, 10, 30, 12, 0), JC_HOL_BW, buf);
+    jc_bescheid_delivery_day(local_time(2026, 10, 30, 12, 0), JC_HOL_BW, buf);
     assert_string_equal(buf, "2026-11-03");
 }
 
 static void test_anliegen(void **state)
 {
     size_t n, i, leistung = 0, but = 0, verm = 0;
-    const jc_anliegen_t *t = jc_msg_anliegen_all(&n);
+    const jc_anliegen_t *t = jc_anliegen_all(&n);
     json_t *j, *groups;
 
     (void)state;
     assert_int_equal(n, 14);
     for (i = 0; i < n; i++) {
-        assert_ptr_equal(jc_msg_anliegen(t[i].key), &t[i]);
+        assert_ptr_equal(jc_anliegen_find(t[i].key), &t[i]);
         leistung += !strcmp(t[i].team, "leistung");
         but += !strcmp(t[i].team, "but");
         verm += !strcmp(t[i].team, "vermittlung");
@@ -179,12 +183,12 @@ static void test_anliegen(void **state)
     assert_int_equal(leistung, 7);
     assert_int_equal(but, 1);
     assert_int_equal(verm, 6);
-    assert_string_equal(jc_msg_anliegen("bildung_teilhabe")->label,
+    assert_string_equal(jc_anliegen_find("bildung_teilhabe")->label,
                         "Informationen und Fragen zu Leistungen für Bildung "
                         "und Teilhabe");
-    assert_null(jc_msg_anliegen("unbekannt"));
-    assert_null(jc_msg_anliegen(NULL));
-    j = jc_msg_anliegen_json();
+    assert_null(jc_anliegen_find("unbekannt"));
+    assert_null(jc_anliegen_find(NULL));
+    j = jc_anliegen_json();
     groups = json_object_get(j, "groups");
     assert_int_equal(json_array_size(groups), 2);
     assert_string_equal(json_string_value(json_object_get(
@@ -214,19 +218,19 @@ static void test_mails(void **state)
     jc_mail_t *m;
 
     (void)state;
-    m = jc_msg_mail_new_content("Jobcenter.Digital <noreply@example.org>",
+    m = jc_notify_mail_new_content("Jobcenter.Digital <noreply@example.org>",
+                                   "erika@example.org",
+                                   "https://portal.example/start.html",
+                                   1795000000, pool);
+    assert_non_null(m);
+    assert_string_equal(m->subject, "Neue Inhalte in Ihrem Profil");
+    m = jc_notify_mail_reminder("Jobcenter.Digital <noreply@example.org>",
                                 "erika@example.org",
                                 "https://portal.example/start.html",
                                 1795000000, pool);
     assert_non_null(m);
-    assert_string_equal(m->subject, "Neue Inhalte in Ihrem Profil");
-    m = jc_msg_mail_reminder("Jobcenter.Digital <noreply@example.org>",
-                             "erika@example.org",
-                             "https://portal.example/start.html", 1795000000,
-                             pool);
-    assert_non_null(m);
-    assert_null(jc_msg_mail_new_content("x <a@b.c>", "bad\r\naddress",
-                                        "https://x", 0, pool));
+    assert_null(jc_notify_mail_new_content("x <a@b.c>", "bad\r\naddress",
+                                           "https://x", 0, pool));
 }
 
 int main(void)

@@ -16,6 +16,8 @@
 #include <apr_strings.h>
 
 #include "jc_account.h"
+#include "jc_customer.h"
+#include "jc_jobcenter.h"
 #include "jc_password.h"
 #include "jc_onetime.h"
 #include "jc_sql.h"

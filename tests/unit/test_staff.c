@@ -1,4 +1,5 @@
-/* Unit tests for jc_staff: the validation shared by the API and the admin
+/* Unit tests for jc_staff, jc_jobcenter, jc_customer, jc_customer_search
+ * and jc_fsc_issue: the validation shared by the API and the admin
  * tool (jobcenters, staff, customers), roles and teams, generated
  * one-time passwords, and the issue/void/search flows against a real
  * SQLite database. */
@@ -15,7 +16,11 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 
+#include "jc_customer.h"
+#include "jc_customer_search.h"
 #include "jc_fsc.h"
+#include "jc_fsc_issue.h"
+#include "jc_jobcenter.h"
 #include "jc_password.h"
 #include "jc_sql.h"
 #include "jc_staff.h"

@@ -1,0 +1,101 @@
+/* Notification and reminder mails (see jc_notify.h). */
+#include <apr_strings.h>
+
+#include "jc_notify.h"
+#include "jc_online.h"
+#include "jc_outbox.h"
+
+/* Queue "Neue Inhalte in Ihrem Profil" to the account when its
+ * Online-Kommunikation is active (inside the caller's transaction). */
+jc_db_rc_e jc_notify_queue(jc_db_t *db, const jc_msg_cfg_t *cfg,
+                           apr_int64_t account_id, int reminder,
+                           apr_int64_t now, int *queued, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_mail_t *m;
+    const char *email;
+    int active = 0;
+    jc_db_rc_e rc;
+
+    if (queued) {
+        *queued = 0;
+    }
+    if (!account_id) {
+        return JC_DB_OK;
+    }
+    rc = jc_online_active(db, account_id, now, &active, p);
+    if (rc != JC_DB_OK || !active) {
+        return rc;
+    }
+    args[0] = &account_id;
+    rc = jc_db_select1(db, &row, "jc_msg_acct_mail", args, p);
+    if (rc == JC_DB_NOROW) {
+        return JC_DB_OK;
+    }
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    email = jc_db_col_str(&row, 0, p);
+    if (!email || !*email || !jc_db_col_str(&row, 1, p)) {
+        return JC_DB_OK;            /* no confirmed address: no mail */
+    }
+    m = reminder
+        ? jc_notify_mail_reminder(cfg->mail_from, email,
+                                  apr_pstrcat(p, cfg->base_url, "/start.html",
+                                              NULL), now, p)
+        : jc_notify_mail_new_content(cfg->mail_from, email,
+                                     apr_pstrcat(p, cfg->base_url,
+                                                 "/start.html", NULL), now, p);
+    if (!m) {
+        return JC_DB_OK;            /* an address the mailer refuses */
+    }
+    rc = jc_outbox_enqueue(db, m, now, p);
+    if (rc == JC_DB_OK && queued) {
+        *queued = 1;
+    }
+    return rc;
+}
+
+jc_mail_t *jc_notify_mail_new_content(const char *from, const char *rcpt,
+                                      const char *link, apr_int64_t now,
+                                      apr_pool_t *p)
+{
+    const char *body = apr_pstrcat(p,
+        "Guten Tag,\n"
+        "\n"
+        "in Ihrem Profil bei Jobcenter.Digital gibt es neue Inhalte.\n"
+        "\n"
+        "Bitte melden Sie sich an, um sie anzusehen:\n",
+        link, "\n"
+        "\n"
+        "Aus Gründen des Datenschutzes enthält diese E-Mail keine Inhalte.\n"
+        "\n"
+        "Diese E-Mail wurde automatisch erstellt. Bitte antworten Sie nicht "
+        "auf diese E-Mail.\n", NULL);
+
+    return jc_mail_compose(from, rcpt, "Neue Inhalte in Ihrem Profil", body,
+                           apr_time_from_sec(now), p);
+}
+
+jc_mail_t *jc_notify_mail_reminder(const char *from, const char *rcpt,
+                                   const char *link, apr_int64_t now,
+                                   apr_pool_t *p)
+{
+    const char *body = apr_pstrcat(p,
+        "Guten Tag,\n"
+        "\n"
+        "in Ihrem Profil bei Jobcenter.Digital liegt ein Dokument für Sie "
+        "bereit, das Sie noch nicht geöffnet haben.\n"
+        "\n"
+        "Bitte melden Sie sich an, um es anzusehen:\n",
+        link, "\n"
+        "\n"
+        "Aus Gründen des Datenschutzes enthält diese E-Mail keine Inhalte.\n"
+        "\n"
+        "Diese E-Mail wurde automatisch erstellt. Bitte antworten Sie nicht "
+        "auf diese E-Mail.\n", NULL);
+
+    return jc_mail_compose(from, rcpt, "Erinnerung: Neue Inhalte in Ihrem "
+                           "Profil", body, apr_time_from_sec(now), p);
+}
