@@ -18,7 +18,7 @@
 #include <http_core.h>
 #include <http_request.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 #include "jc_sql.h"
 #include "jc_upload_store.h"
 
@@ -384,7 +384,7 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
         }
         apr_pool_create(&tmp, p);
         /* 7 attempts: about 1.5-3 s of sleeps between them */
-        dbd = jc_dbd_open_wait(tmp, vs, 7);
+        dbd = jc_req_db_open(&db, tmp, vs, 7);
         if (!dbd) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs, JCLOG(00003)
                          "database not reachable at start; requests get 503 "
@@ -392,7 +392,6 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
             apr_pool_destroy(tmp);
             continue;
         }
-        jc_db_bind(&db, dbd);
         rc = jc_db_select1(&db, &row, "jc_schema_get", NULL, tmp);
         if (rc == JC_DB_OK) {
             jc_db_col_i64(&row, 0, &version, -1);

@@ -11,7 +11,7 @@
 #include <http_config.h>
 #include <http_log.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 #include "jc_message.h"
 #include "jc_multipart.h"
 #include "jc_upload_store.h"
@@ -70,14 +70,14 @@ static int send_file(jc_call_t *c, jc_result_t *res,
 
 /* ---- citizen ------------------------------------------------------------- */
 
-int jc_route_msg_anliegen(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_anliegen(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     (void)c;
     *out = jc_msg_anliegen_json();
     return *out ? 200 : jc_result_internal(res, "anliegen json");
 }
 
-int jc_route_msg_list(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_list(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
     if (citizen(c, res, 0) != 200) {
@@ -86,7 +86,7 @@ int jc_route_msg_list(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_msg_list(&c->db, res, out, c->sess.account_id, c->r->pool);
 }
 
-int jc_route_msg_send(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_send(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_msg_send_in_t in;
     jc_msg_cfg_t cfg;
@@ -109,7 +109,7 @@ int jc_route_msg_send(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_msg_send(&c->db, res, out, &cfg, &in, c->now, c->r->pool);
 }
 
-int jc_route_msg_conversation(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_conversation(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
     if (citizen(c, res, 0) != 200) {
@@ -119,7 +119,7 @@ int jc_route_msg_conversation(jc_call_t *c, jc_result_t *res, json_t **out)
                                jc_api_arg_id(c, "id"), c->now, c->r->pool);
 }
 
-int jc_route_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_msg_cfg_t cfg;
 
@@ -135,7 +135,7 @@ int jc_route_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
                         body_id(c, "draft"), c->now, c->r->pool);
 }
 
-int jc_route_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_dl_t dl;
     jc_msg_cfg_t cfg;
@@ -152,7 +152,7 @@ int jc_route_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
     return send_file(c, res, &dl);
 }
 
-int jc_route_bescheid_list(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_bescheid_list(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
     if (citizen(c, res, 0) != 200) {
@@ -162,7 +162,7 @@ int jc_route_bescheid_list(jc_call_t *c, jc_result_t *res, json_t **out)
                             c->r->pool);
 }
 
-int jc_route_bescheid_file(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_bescheid_file(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_dl_t dl;
     jc_msg_cfg_t cfg;
@@ -180,7 +180,7 @@ int jc_route_bescheid_file(jc_call_t *c, jc_result_t *res, json_t **out)
     return send_file(c, res, &dl);
 }
 
-int jc_route_termin_list(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_termin_list(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
     if (citizen(c, res, 0) != 200) {
@@ -189,7 +189,7 @@ int jc_route_termin_list(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_termin_list(&c->db, res, out, c->sess.account_id, c->r->pool);
 }
 
-int jc_route_termin_reschedule(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_termin_reschedule(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_msg_cfg_t cfg;
 
@@ -207,29 +207,29 @@ int jc_route_termin_reschedule(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* ---- staff --------------------------------------------------------------- */
 
-int jc_route_staff_msg_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
 {
-    const char *status = jc_api_query_arg(c->r, "status");
+    const char *status = jc_req_query_arg(c->r, "status");
 
     return jc_msg_inbox(&c->db, res, out, c->staff, status ? status : "",
-                        jc_api_query_arg(c->r, "limit"),
-                        jc_api_query_arg(c->r, "before"), c->r->pool);
+                        jc_req_query_arg(c->r, "limit"),
+                        jc_req_query_arg(c->r, "before"), c->r->pool);
 }
 
-int jc_route_staff_msg_conversation(jc_call_t *c, jc_result_t *res,
-                                    json_t **out)
+static int jc_route_staff_msg_conversation(jc_call_t *c, jc_result_t *res,
+                                           json_t **out)
 {
     return jc_msg_staff_conversation(&c->db, res, out, c->staff,
                                      jc_api_arg_id(c, "id"), c->r->pool);
 }
 
-int jc_route_staff_msg_assign(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_assign(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     return jc_msg_assign(&c->db, res, out, c->staff,
                          body_id(c, "conversation"), c->now, c->r->pool);
 }
 
-int jc_route_staff_msg_status(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_status(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     return jc_msg_set_status(&c->db, res, out, c->staff,
                              body_id(c, "conversation"),
@@ -237,7 +237,7 @@ int jc_route_staff_msg_status(jc_call_t *c, jc_result_t *res, json_t **out)
                              c->r->pool);
 }
 
-int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_msg_cfg_t cfg;
 
@@ -252,8 +252,8 @@ int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
  * the field "text" and 1..JobcenterUploadMaxFiles file parts, streamed
  * through the upload pipeline (filter, sniffing, limits, store) as a
  * Bescheid; the core records message and files in one transaction. */
-int jc_route_staff_msg_reply_files(jc_call_t *c, jc_result_t *res,
-                                   json_t **out)
+static int jc_route_staff_msg_reply_files(jc_call_t *c, jc_result_t *res,
+                                          json_t **out)
 {
     request_rec *r = c->r;
     const jc_upload_cfg_t *ucfg = &c->conf->upload;
@@ -296,7 +296,7 @@ int jc_route_staff_msg_reply_files(jc_call_t *c, jc_result_t *res,
                               c->now, r->pool);
 }
 
-int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_dl_t dl;
     jc_msg_cfg_t cfg;
@@ -313,12 +313,12 @@ int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
 /* POST staff/bescheide?customer=N&title=…[&name=…]: the body is the PDF
  * (raw, or one file in multipart/form-data), streamed through the upload
  * pipeline (same filter, sniffing, limit and store as citizen uploads). */
-int jc_route_staff_bescheid(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_bescheid(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     request_rec *r = c->r;
     const jc_upload_cfg_t *ucfg = &c->conf->upload;
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *title = jc_api_query_arg(r, "title");
+    const char *title = jc_req_query_arg(r, "title");
     apr_int64_t customer = jc_api_arg_id(c, "customer");
     const apr_array_header_t *files = NULL;
     jc_upsink_cfg_t scfg;
@@ -349,7 +349,7 @@ int jc_route_staff_bescheid(jc_call_t *c, jc_result_t *res, json_t **out)
         max_body += 8192 + JC_UPSINK_FIELD_BYTES;
     }
     else {
-        scfg.raw_name = jc_api_query_arg(r, "name");
+        scfg.raw_name = jc_req_query_arg(r, "name");
         if (!scfg.raw_name) {
             scfg.raw_name = apr_pstrcat(r->pool, title, ".pdf", NULL);
         }
@@ -364,7 +364,7 @@ int jc_route_staff_bescheid(jc_call_t *c, jc_result_t *res, json_t **out)
                             c->now, r->pool);
 }
 
-int jc_route_staff_termin(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_termin(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_termin_in_t in;
     jc_msg_cfg_t cfg;
@@ -378,3 +378,50 @@ int jc_route_staff_termin(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_termin_post(&c->db, res, out, &cfg, c->staff, &in, c->now,
                           c->r->pool);
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_message[] = {
+    /* messages, Postfach, Bescheide, Termine (mod_jobcenter_message.c):
+     * fully signed in; writing also needs Online-Kommunikation (core) */
+    { M_GET, "messages/anliegen", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_msg_anliegen },
+    { M_GET, "messages", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_msg_list },
+    { M_POST, "messages", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_msg_send },
+    { M_GET, "messages/conversation", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_msg_conversation },
+    { M_POST, "messages/reply", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_msg_reply },
+    { M_GET, "messages/file", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_msg_file },
+    { M_GET, "bescheide", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_bescheid_list },
+    { M_GET, "bescheide/file", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_bescheid_file },
+    { M_GET, "termine", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_termin_list },
+    { M_POST, "termine/verschieben", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_termin_reschedule },
+    /* the team inboxes: staff role, own jobcenter and team (core) */
+    { M_GET, "staff/messages", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_staff_msg_inbox },
+    { M_GET, "staff/messages/conversation", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_staff_msg_conversation },
+    { M_POST, "staff/messages/assign", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_staff_msg_assign },
+    { M_POST, "staff/messages/status", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_staff_msg_status },
+    { M_POST, "staff/messages/reply", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_staff_msg_reply },
+    { M_POST, "staff/messages/reply-files", JC_LEVEL_STAFF, JC_BODY_STREAM, JC_CONN_HANDLER,
+      jc_route_staff_msg_reply_files },
+    { M_GET, "staff/messages/file", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_staff_msg_file },
+    { M_POST, "staff/bescheide", JC_LEVEL_STAFF, JC_BODY_STREAM, JC_CONN_HANDLER,
+      jc_route_staff_bescheid },
+    { M_POST, "staff/termine", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_staff_termin },
+    { 0, NULL, 0, 0, 0, NULL }
+};

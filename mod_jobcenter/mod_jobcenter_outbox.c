@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 #include "jc_online.h"
 #include "jc_message.h"
 #include "jc_purge.h"
@@ -184,13 +184,8 @@ static const jc_job_t jobs[] = {
 /* Borrow a connection for one short step; NULL when there is none. */
 static ap_dbd_t *db_open(jc_db_t *db, server_rec *s, apr_pool_t *p)
 {
-    ap_dbd_t *dbd = jc_dbd_open_wait(p, s, 1);
-
     memset(db, 0, sizeof(*db));
-    if (dbd) {
-        jc_db_bind(db, dbd);
-    }
-    return dbd;
+    return jc_req_db_open(db, p, s, 1);
 }
 
 /* 1 once the child is shutting down (graceful stop or restart). */

@@ -17,7 +17,7 @@
 #include <http_request.h>
 #include <util_filter.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 #include "jc_tus.h"
 #include "jc_event.h"
 #include "jc_upload_store.h"
@@ -121,12 +121,9 @@ static int db_take(jc_call_t *c, tus_dbh_t *h, jc_result_t *res)
     if (c->db.driver) {
         return 0;
     }
-    h->dbd = jc_dbd_open_wait(c->r->pool, c->r->server, 3);
-    if (!h->dbd) {
-        return jc_result_unavailable(res, "no database connection");
-    }
-    jc_db_bind(&c->db, h->dbd);
-    return 0;
+    h->dbd = jc_req_db_open(&c->db, c->r->pool, c->r->server, 3);
+    return h->dbd ? 0 : jc_result_unavailable(res,
+                                              "no database connection");
 }
 
 static void db_give(jc_call_t *c, tus_dbh_t *h)
@@ -141,7 +138,7 @@ static void db_give(jc_call_t *c, tus_dbh_t *h)
 /* ---- routes ------------------------------------------------------------ */
 
 /* OPTIONS uploads/tus: what the server supports (no session). */
-int jc_route_tus_options(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_tus_options(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     request_rec *r = c->r;
 
@@ -158,7 +155,7 @@ int jc_route_tus_options(jc_call_t *c, jc_result_t *res, json_t **out)
 }
 
 /* POST uploads/tus: Upload-Length, Upload-Metadata (draft, filename). */
-int jc_route_tus_create(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_tus_create(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     request_rec *r = c->r;
     apr_off_t len = header_off(r, "Upload-Length");
@@ -210,7 +207,7 @@ int jc_route_tus_create(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* HEAD uploads/tus/<id>: Upload-Offset and Upload-Length; GET: the same
  * as JSON, with the stored file once finished. */
-int jc_route_tus_get(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_tus_get(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     request_rec *r = c->r;
     json_t *file = NULL;
@@ -256,7 +253,7 @@ int jc_route_tus_get(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* PATCH uploads/tus/<id>: Upload-Offset, Content-Type
  * application/offset+octet-stream, optional Upload-Checksum. */
-int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     request_rec *r = c->r;
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
@@ -426,7 +423,7 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
 }
 
 /* DELETE uploads/tus/<id>: termination. */
-int jc_route_tus_delete(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_tus_delete(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_tus_t t;
 
@@ -464,3 +461,23 @@ void jc_tus_tick(server_rec *s, jc_db_t *db, apr_int64_t now, apr_pool_t *p)
                      "upload", n);
     }
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_tus[] = {
+    /* resumable uploads, tus 1.0.0 (mod_jobcenter_tus.c): '#' is an
+     * upload's 32-hex token; OPTIONS (capabilities) needs no session */
+    { M_OPTIONS, "uploads/tus", JC_LEVEL_PUBLIC, JC_BODY_NONE, JC_CONN_NONE,
+      jc_route_tus_options },
+    { M_POST, "uploads/tus", JC_LEVEL_FULL, JC_BODY_STREAM, JC_CONN_HANDLER,
+      jc_route_tus_create },
+    { M_GET, "uploads/tus/#", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_tus_get },
+    /* PATCH: JC_CONN_SESSION, the handler takes a connection only around its own
+     * statements, not for the minutes a slow body may take */
+    { M_PATCH, "uploads/tus/#", JC_LEVEL_FULL, JC_BODY_STREAM, JC_CONN_SESSION,
+      jc_route_tus_patch },
+    { M_DELETE, "uploads/tus/#", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_tus_delete },
+    { 0, NULL, 0, 0, 0, NULL }
+};
