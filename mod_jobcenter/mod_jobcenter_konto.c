@@ -24,7 +24,8 @@ static void changed(jc_call_t *c, apr_int64_t account, const char *what)
                   "account %" APR_INT64_T_FMT ": %s", account, what);
 }
 
-static int jc_route_password_forgot(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_password_forgot(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     jc_reset_request(&c->db, res, &c->conf->ctx,
                      jc_api_body_str(c, "email", NULL), c->sess.client_ip,
@@ -59,7 +60,8 @@ static int jc_route_password_reset_check(jc_call_t *c, jc_result_t *res,
     return 200;
 }
 
-static int jc_route_password_reset(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_password_reset(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     size_t pwlen = 0, replen = 0;
     const char *pw = jc_api_body_str(c, "password", &pwlen);
@@ -79,7 +81,8 @@ static int jc_route_password_reset(jc_call_t *c, jc_result_t *res, json_t **out)
     return 200;
 }
 
-static int jc_route_jobcenter_lookup(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_jobcenter_lookup(jc_call_t *c, jc_result_t *res,
+                                     json_t **out)
 {
     apr_table_t *args = NULL;
 
@@ -97,7 +100,8 @@ static int jc_route_konto_get(jc_call_t *c, jc_result_t *res, json_t **out)
     return res->status;
 }
 
-static int jc_route_konto_password(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_konto_password(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     size_t curlen = 0, pwlen = 0, replen = 0;
     const char *cur = jc_api_body_str(c, "current_password", &curlen);
@@ -228,9 +232,11 @@ static int jc_route_konto_delete(jc_call_t *c, jc_result_t *res, json_t **out)
 const jc_route_t jc_routes_konto[] = {
     /* forgotten credentials (anonymous) and the "Konto" page (signed
      * in; changes also need a recent check, checked by the core) */
-    { M_POST, "password/forgot", JC_LEVEL_PUBLIC, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "password/forgot", JC_LEVEL_PUBLIC, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_password_forgot },
-    { M_POST, "password/reset/check", JC_LEVEL_PUBLIC, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "password/reset/check", JC_LEVEL_PUBLIC, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_password_reset_check },
     { M_POST, "password/reset", JC_LEVEL_PUBLIC, JC_BODY_JSON, JC_CONN_HANDLER,
       jc_route_password_reset },
@@ -242,11 +248,14 @@ const jc_route_t jc_routes_konto[] = {
       jc_route_konto_password },
     { M_POST, "konto/email", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
       jc_route_konto_email },
-    { M_POST, "konto/email/confirm", JC_LEVEL_PUBLIC, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "konto/email/confirm", JC_LEVEL_PUBLIC, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_konto_email_confirm },
-    { M_POST, "konto/sitzungen/beenden", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "konto/sitzungen/beenden", JC_LEVEL_FULL, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_konto_session_end },
-    { M_POST, "konto/sitzungen/andere-beenden", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_POST, "konto/sitzungen/andere-beenden", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_konto_sessions_end },
     { M_GET, "konto/export", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
       jc_route_konto_export },

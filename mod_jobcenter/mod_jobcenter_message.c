@@ -109,7 +109,8 @@ static int jc_route_msg_send(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_msg_send(&c->db, res, out, &cfg, &in, c->now, c->r->pool);
 }
 
-static int jc_route_msg_conversation(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_conversation(jc_call_t *c, jc_result_t *res,
+                                     json_t **out)
 {
     *out = NULL;
     if (citizen(c, res, 0) != 200) {
@@ -189,7 +190,8 @@ static int jc_route_termin_list(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_termin_list(&c->db, res, out, c->sess.account_id, c->r->pool);
 }
 
-static int jc_route_termin_reschedule(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_termin_reschedule(jc_call_t *c, jc_result_t *res,
+                                      json_t **out)
 {
     jc_msg_cfg_t cfg;
 
@@ -207,7 +209,8 @@ static int jc_route_termin_reschedule(jc_call_t *c, jc_result_t *res, json_t **o
 
 /* ---- staff --------------------------------------------------------------- */
 
-static int jc_route_staff_msg_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_inbox(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     const char *status = jc_req_query_arg(c->r, "status");
 
@@ -223,13 +226,15 @@ static int jc_route_staff_msg_conversation(jc_call_t *c, jc_result_t *res,
                                      jc_api_arg_id(c, "id"), c->r->pool);
 }
 
-static int jc_route_staff_msg_assign(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_assign(jc_call_t *c, jc_result_t *res,
+                                     json_t **out)
 {
     return jc_msg_assign(&c->db, res, out, c->staff,
                          body_id(c, "conversation"), c->now, c->r->pool);
 }
 
-static int jc_route_staff_msg_status(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_status(jc_call_t *c, jc_result_t *res,
+                                     json_t **out)
 {
     return jc_msg_set_status(&c->db, res, out, c->staff,
                              body_id(c, "conversation"),
@@ -237,7 +242,8 @@ static int jc_route_staff_msg_status(jc_call_t *c, jc_result_t *res, json_t **ou
                              c->r->pool);
 }
 
-static int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     jc_msg_cfg_t cfg;
 
@@ -296,7 +302,8 @@ static int jc_route_staff_msg_reply_files(jc_call_t *c, jc_result_t *res,
                               c->now, r->pool);
 }
 
-static int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     jc_upload_dl_t dl;
     jc_msg_cfg_t cfg;
@@ -313,7 +320,8 @@ static int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
 /* POST staff/bescheide?customer=N&title=…[&name=…]: the body is the PDF
  * (raw, or one file in multipart/form-data), streamed through the upload
  * pipeline (same filter, sniffing, limit and store as citizen uploads). */
-static int jc_route_staff_bescheid(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_bescheid(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     request_rec *r = c->r;
     const jc_upload_cfg_t *ucfg = &c->conf->upload;
@@ -390,7 +398,8 @@ const jc_route_t jc_routes_message[] = {
       jc_route_msg_list },
     { M_POST, "messages", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
       jc_route_msg_send },
-    { M_GET, "messages/conversation", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_GET, "messages/conversation", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_msg_conversation },
     { M_POST, "messages/reply", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
       jc_route_msg_reply },
@@ -402,24 +411,32 @@ const jc_route_t jc_routes_message[] = {
       jc_route_bescheid_file },
     { M_GET, "termine", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
       jc_route_termin_list },
-    { M_POST, "termine/verschieben", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "termine/verschieben", JC_LEVEL_FULL, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_termin_reschedule },
     /* the team inboxes: staff role, own jobcenter and team (core) */
     { M_GET, "staff/messages", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
       jc_route_staff_msg_inbox },
-    { M_GET, "staff/messages/conversation", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_GET, "staff/messages/conversation", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_staff_msg_conversation },
-    { M_POST, "staff/messages/assign", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "staff/messages/assign", JC_LEVEL_STAFF, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_staff_msg_assign },
-    { M_POST, "staff/messages/status", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "staff/messages/status", JC_LEVEL_STAFF, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_staff_msg_status },
-    { M_POST, "staff/messages/reply", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "staff/messages/reply", JC_LEVEL_STAFF, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_staff_msg_reply },
-    { M_POST, "staff/messages/reply-files", JC_LEVEL_STAFF, JC_BODY_STREAM, JC_CONN_HANDLER,
+    { M_POST, "staff/messages/reply-files", JC_LEVEL_STAFF, JC_BODY_STREAM,
+      JC_CONN_HANDLER,
       jc_route_staff_msg_reply_files },
-    { M_GET, "staff/messages/file", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_GET, "staff/messages/file", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_staff_msg_file },
-    { M_POST, "staff/bescheide", JC_LEVEL_STAFF, JC_BODY_STREAM, JC_CONN_HANDLER,
+    { M_POST, "staff/bescheide", JC_LEVEL_STAFF, JC_BODY_STREAM,
+      JC_CONN_HANDLER,
       jc_route_staff_bescheid },
     { M_POST, "staff/termine", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
       jc_route_staff_termin },

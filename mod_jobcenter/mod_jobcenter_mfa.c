@@ -94,11 +94,14 @@ static int jc_route_totp_verify(jc_call_t *c, jc_result_t *res, json_t **out)
 const jc_route_t jc_routes_mfa[] = {
     /* second factor: set-up in mfa_setup_required or (fresh check)
      * authenticated; verify only in mfa_required */
-    { M_POST, "mfa/totp/setup", JC_LEVEL_MFA_SETUP, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_POST, "mfa/totp/setup", JC_LEVEL_MFA_SETUP, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_totp_setup },
-    { M_POST, "mfa/totp/confirm", JC_LEVEL_MFA_SETUP, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "mfa/totp/confirm", JC_LEVEL_MFA_SETUP, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_totp_confirm },
-    { M_POST, "mfa/totp/verify", JC_LEVEL_MFA_REQUIRED, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "mfa/totp/verify", JC_LEVEL_MFA_REQUIRED, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_totp_verify },
     { 0, NULL, 0, 0, 0, NULL }
 };

@@ -73,7 +73,8 @@ static int jc_route_staff_reset(jc_call_t *c, jc_result_t *res, json_t **out)
     return 201;
 }
 
-static int jc_route_reset_password(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_reset_password(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     jc_login_out_t lo;
     size_t pwlen = 0, rplen = 0;
@@ -120,13 +121,16 @@ static int jc_route_reset_email(jc_call_t *c, jc_result_t *res, json_t **out)
 /* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
 
 const jc_route_t jc_routes_onetime[] = {
-    { M_POST, "staff/customers/*/zugangsdaten", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_POST, "staff/customers/*/zugangsdaten", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_staff_reset },
     /* the letter flow (issue 5): exactly password_change_required,
      * exactly email_required */
-    { M_POST, "onetime/password", JC_LEVEL_PASSWORD_CHANGE, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "onetime/password", JC_LEVEL_PASSWORD_CHANGE, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_reset_password },
-    { M_POST, "onetime/email", JC_LEVEL_EMAIL_REQUIRED, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "onetime/email", JC_LEVEL_EMAIL_REQUIRED, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_reset_email },
     { 0, NULL, 0, 0, 0, NULL }
 };

@@ -71,7 +71,8 @@ static int jc_route_online_get(jc_call_t *c, jc_result_t *res, json_t **out)
     return answer(c, res, &st, out);
 }
 
-static int jc_route_online_activate(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_online_activate(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     jc_online_state_t st;
     jc_online_cfg_t cfg;
@@ -88,7 +89,8 @@ static int jc_route_online_activate(jc_call_t *c, jc_result_t *res, json_t **out
     return answer(c, res, &st, out);
 }
 
-static int jc_route_online_deactivate(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_online_deactivate(jc_call_t *c, jc_result_t *res,
+                                      json_t **out)
 {
     jc_online_state_t st;
     jc_online_cfg_t cfg;
@@ -111,11 +113,14 @@ static int jc_route_online_deactivate(jc_call_t *c, jc_result_t *res, json_t **o
 
 const jc_route_t jc_routes_online[] = {
     /* Online-Kommunikation: fully signed in */
-    { M_GET, "online-kommunikation", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_GET, "online-kommunikation", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_online_get },
-    { M_POST, "online-kommunikation/aktivieren", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_POST, "online-kommunikation/aktivieren", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_online_activate },
-    { M_POST, "online-kommunikation/deaktivieren", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_POST, "online-kommunikation/deaktivieren", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_online_deactivate },
     { 0, NULL, 0, 0, 0, NULL }
 };

@@ -52,7 +52,8 @@ static int jc_route_security_reauth_options(jc_call_t *c, jc_result_t *res,
     return res->status;
 }
 
-static int jc_route_security_reauth(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_security_reauth(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     size_t pwlen = 0;
     const char *pw = jc_api_body_str(c, "password", &pwlen);
@@ -146,15 +147,19 @@ const jc_route_t jc_routes_security[] = {
      * check (JobcenterReauthWindow, checked by the core) */
     { M_GET, "security", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
       jc_route_security_list },
-    { M_POST, "security/reauth/options", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_POST, "security/reauth/options", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_security_reauth_options },
     { M_POST, "security/reauth", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
       jc_route_security_reauth },
-    { M_POST, "security/passkey/rename", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "security/passkey/rename", JC_LEVEL_FULL, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_security_passkey_rename },
-    { M_POST, "security/passkey/delete", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "security/passkey/delete", JC_LEVEL_FULL, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_security_passkey_delete },
-    { M_POST, "security/totp/delete", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_POST, "security/totp/delete", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_security_totp_delete },
     { 0, NULL, 0, 0, 0, NULL }
 };

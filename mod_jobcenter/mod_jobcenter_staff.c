@@ -55,7 +55,8 @@ static apr_int64_t int_arg(apr_table_t *t, const char *name,
     return n;
 }
 
-static int jc_route_staff_customers(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_customers(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     apr_table_t *args = NULL;
 
@@ -94,7 +95,8 @@ static int jc_route_staff_customer_create(jc_call_t *c, jc_result_t *res,
     return 201;
 }
 
-static int jc_route_staff_customer(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_customer(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     jc_customer_t cust;
     json_t *codes = NULL, *onetime = NULL;
@@ -121,7 +123,8 @@ static int jc_route_staff_customer(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* Issue a code and answer with its letter (application/pdf): the plain
  * code exists only in this answer (see docs/internals.md). */
-static int jc_route_staff_code_issue(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_code_issue(jc_call_t *c, jc_result_t *res,
+                                     json_t **out)
 {
     jc_customer_t cust;
     jc_fsc_issued_t iss;
@@ -168,9 +171,11 @@ const jc_route_t jc_routes_staff[] = {
       jc_route_staff_customers },
     { M_POST, "staff/customers", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
       jc_route_staff_customer_create },
-    { M_GET, "staff/customers/*", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_GET, "staff/customers/*", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_staff_customer },
-    { M_POST, "staff/customers/*/freischaltcode", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_POST, "staff/customers/*/freischaltcode", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_staff_code_issue },
     { 0, NULL, 0, 0, 0, NULL }
 };

@@ -473,8 +473,9 @@ const jc_route_t jc_routes_tus[] = {
       jc_route_tus_create },
     { M_GET, "uploads/tus/#", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
       jc_route_tus_get },
-    /* PATCH: JC_CONN_SESSION, the handler takes a connection only around its own
-     * statements, not for the minutes a slow body may take */
+    /* PATCH: JC_CONN_SESSION, the handler takes a connection only
+     * around its own statements, not for the minutes a slow body may
+     * take */
     { M_PATCH, "uploads/tus/#", JC_LEVEL_FULL, JC_BODY_STREAM, JC_CONN_SESSION,
       jc_route_tus_patch },
     { M_DELETE, "uploads/tus/#", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,

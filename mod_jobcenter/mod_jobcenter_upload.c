@@ -487,7 +487,8 @@ static int jc_route_up_files(jc_call_t *c, jc_result_t *res, json_t **out)
                                r->pool);
 }
 
-static int jc_route_up_file_delete(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_file_delete(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     *out = NULL;
     return jc_upload_file_remove(&c->db, res, &c->conf->upload,
@@ -881,21 +882,26 @@ const jc_route_t jc_routes_upload[] = {
       jc_route_up_draft },
     { M_POST, "uploads/files", JC_LEVEL_FULL, JC_BODY_STREAM, JC_CONN_HANDLER,
       jc_route_up_files },
-    { M_POST, "uploads/files/delete", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "uploads/files/delete", JC_LEVEL_FULL, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_up_file_delete },
     { M_POST, "uploads/submit", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
       jc_route_up_submit },
     { M_GET, "uploads/receipt", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
       jc_route_up_receipt },
-    { M_GET, "uploads/submissions", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_GET, "uploads/submissions", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_up_list },
-    { M_POST, "receipts/verify", JC_LEVEL_PUBLIC, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "receipts/verify", JC_LEVEL_PUBLIC, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_up_verify },
     { M_GET, "staff/uploads", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
       jc_route_up_inbox },
-    { M_GET, "staff/uploads/file", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+    { M_GET, "staff/uploads/file", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
       jc_route_up_staff_file },
-    { M_POST, "staff/uploads/status", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
+    { M_POST, "staff/uploads/status", JC_LEVEL_STAFF, JC_BODY_JSON,
+      JC_CONN_HANDLER,
       jc_route_up_status },
     { 0, NULL, 0, 0, 0, NULL }
 };
