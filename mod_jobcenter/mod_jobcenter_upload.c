@@ -49,46 +49,16 @@ typedef struct {
     apr_status_t rv;            /* the chain's read error, if any          */
 } jc_upf_t;
 
-/* Reads the body from the next filter in blocks, feeds every data bucket
- * to the sink and drops it: the caller gets empty brigades until the end,
- * then EOS. Nothing accumulates: each block's buckets are deleted before
- * the next read. A sink error makes every further call return
- * APR_EGENERAL (the handler reads the status from the context). */
-static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
-                                  ap_input_mode_t mode,
-                                  apr_read_type_e block, apr_off_t readbytes)
+/* One block of the body (u->in) to the sink: its buffers in one call (a
+ * raw body: one writev); the body limit checked as it goes. Sets
+ * u->status on trouble, u->eos at the end. */
+static void filter_feed(jc_upf_t *u)
 {
-    jc_upf_t *u = f->ctx;
     struct iovec iov[JC_STORE_IOV_MAX];
     apr_bucket *b;
     apr_status_t rv;
     int n = 0;
 
-    (void)block;
-    (void)readbytes;
-    if (mode != AP_MODE_READBYTES) {
-        return ap_get_brigade(f->next, bb, mode, block, readbytes);
-    }
-    if (u->status) {
-        return APR_EGENERAL;
-    }
-    if (u->eos) {
-        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
-                                        f->c->bucket_alloc));
-        return APR_SUCCESS;
-    }
-    rv = ap_get_brigade(f->next, u->in, AP_MODE_READBYTES, APR_BLOCK_READ,
-                        JC_UP_BLOCK);
-    if (rv != APR_SUCCESS) {
-        /* client gone, timeout, or LimitRequestBody (APR_ENOSPC) */
-        apr_brigade_cleanup(u->in);
-        jc_upsink_abort(u->sink);
-        u->rv = rv;
-        u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-        return rv;
-    }
-    /* hand the block's buffers to the sink in one call (a raw body: one
-     * writev), then drop the buckets */
     for (b = APR_BRIGADE_FIRST(u->in); b != APR_BRIGADE_SENTINEL(u->in);
          b = APR_BUCKET_NEXT(b)) {
         const char *data;
@@ -128,6 +98,45 @@ static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     if (!u->status && n > 0) {
         u->status = jc_upsink_feedv(u->sink, iov, n);
     }
+}
+
+/* Reads the body from the next filter in blocks, feeds every data bucket
+ * to the sink and drops it: the caller gets empty brigades until the end,
+ * then EOS. Nothing accumulates: each block's buckets are deleted before
+ * the next read. A sink error makes every further call return
+ * APR_EGENERAL (the handler reads the status from the context). */
+static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                  ap_input_mode_t mode,
+                                  apr_read_type_e block, apr_off_t readbytes)
+{
+    jc_upf_t *u = f->ctx;
+    apr_status_t rv;
+
+    (void)block;
+    (void)readbytes;
+    if (mode != AP_MODE_READBYTES) {
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    }
+    if (u->status) {
+        return APR_EGENERAL;
+    }
+    if (u->eos) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
+                                        f->c->bucket_alloc));
+        return APR_SUCCESS;
+    }
+    rv = ap_get_brigade(f->next, u->in, AP_MODE_READBYTES, APR_BLOCK_READ,
+                        JC_UP_BLOCK);
+    if (rv != APR_SUCCESS) {
+        /* client gone, timeout, or LimitRequestBody (APR_ENOSPC) */
+        apr_brigade_cleanup(u->in);
+        jc_upsink_abort(u->sink);
+        u->rv = rv;
+        u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        return rv;
+    }
+    /* hand the block to the sink, then drop the buckets */
+    filter_feed(u);
     apr_brigade_cleanup(u->in);
     if (!u->status && u->eos) {
         u->status = jc_upsink_finish(u->sink);
@@ -276,6 +285,67 @@ static void scan_audit(jc_call_t *c, const jc_upsink_t *sink)
     }
 }
 
+/* The sink's configuration for this request: scanned by clamd while it
+ * is stored when JobcenterClamd is on (with the caller named in its
+ * findings), else not. */
+static const jc_upsink_cfg_t *sink_cfg(jc_call_t *c,
+                                       const jc_upsink_cfg_t *scfg)
+{
+    request_rec *r = c->r;
+    jc_upsink_cfg_t *sc = apr_pmemdup(r->pool, scfg, sizeof(*scfg));
+
+    if (c->conf->clamd_cfg.addr) {
+        sc->scan = &c->conf->clamd_cfg;
+        sc->scan_hold = scfg->scan_hold && c->conf->clamd_hold;
+        sc->quarantine = c->conf->clamd_qdir;
+        sc->owner = apr_psprintf(r->pool, "account %" APR_INT64_T_FMT
+                                 ", %s", c->sess.account_id,
+                                 r->useragent_ip);
+    }
+    else {
+        sc->scan = NULL;
+        sc->scan_hold = 0;
+    }
+    return sc;
+}
+
+/* A body the sink did not take to its end: nothing is kept, the
+ * connection is not reused, res says why (the chain's error, the body
+ * limit, or the sink's refusal). Its status. */
+static int body_refused(jc_call_t *c, jc_upf_t *u,
+                        const jc_upsink_cfg_t *scfg, jc_result_t *res)
+{
+    request_rec *r = c->r;
+
+    jc_upsink_abort(u->sink);
+    r->connection->keepalive = AP_CONN_CLOSE;
+    if (u->rv != APR_SUCCESS) {
+        /* the chain failed: client gone, timeout, LimitRequestBody */
+        jc_result_set(res, u->status == 413 ? 413 : u->status,
+                      u->status == 413 ? "upload_too_large"
+                                       : "body_unreadable",
+                      u->status == 413 ? "Die Datei ist zu groß."
+                      : "Die Datei konnte nicht vollständig empfangen "
+                        "werden. Bitte versuchen Sie es erneut.",
+                      "file");
+        res->log = apr_psprintf(r->pool, "upload body: %pm", &u->rv);
+        return res->status;
+    }
+    if (u->status == 413 && jc_upsink_result(u->sink)->status != 413) {
+        /* cut by the body limit in the filter */
+        return jc_store_result_too_large(res, scfg->max_file_limit,
+                                         r->pool);
+    }
+    *res = *jc_upsink_result(u->sink);
+    if (res->status < 400) {
+        jc_result_internal(res, "upload failed without a reason");
+    }
+    if (res->code && !strcmp(res->code, "upload_infected")) {
+        scan_audit(c, u->sink);
+    }
+    return res->status;
+}
+
 /* Stream the request body through the JC_UPLOAD filter into an upload
  * sink configured by scfg (max_body: the body limit, also checked against
  * Content-Length first). 200 with the committed files in *files, or the
@@ -303,25 +373,7 @@ int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
         }
     }
     u = apr_pcalloc(r->pool, sizeof(*u));
-    if (c->conf->clamd_cfg.addr) {
-        /* every file is scanned by clamd while it is stored */
-        jc_upsink_cfg_t *sc = apr_pmemdup(r->pool, scfg, sizeof(*scfg));
-
-        sc->scan = &c->conf->clamd_cfg;
-        sc->scan_hold = scfg->scan_hold && c->conf->clamd_hold;
-        sc->quarantine = c->conf->clamd_qdir;
-        sc->owner = apr_psprintf(r->pool, "account %" APR_INT64_T_FMT
-                                 ", %s", c->sess.account_id,
-                                 r->useragent_ip);
-        scfg = sc;
-    }
-    else {
-        jc_upsink_cfg_t *sc = apr_pmemdup(r->pool, scfg, sizeof(*scfg));
-
-        sc->scan = NULL;
-        sc->scan_hold = 0;
-        scfg = sc;
-    }
+    scfg = sink_cfg(c, scfg);
     if (jc_upsink_create(&u->sink, scfg, r->pool) != APR_SUCCESS) {
         return jc_result_internal(res, "upload sink configuration");
     }
@@ -341,33 +393,7 @@ int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
         apr_brigade_cleanup(bb);
     }
     if (u->status || !seen_eos) {
-        jc_upsink_abort(u->sink);
-        r->connection->keepalive = AP_CONN_CLOSE;
-        if (u->rv != APR_SUCCESS) {
-            /* the chain failed: client gone, timeout, LimitRequestBody */
-            jc_result_set(res, u->status == 413 ? 413 : u->status,
-                          u->status == 413 ? "upload_too_large"
-                                           : "body_unreadable",
-                          u->status == 413 ? "Die Datei ist zu groß."
-                          : "Die Datei konnte nicht vollständig empfangen "
-                            "werden. Bitte versuchen Sie es erneut.",
-                          "file");
-            res->log = apr_psprintf(r->pool, "upload body: %pm", &u->rv);
-            return res->status;
-        }
-        if (u->status == 413 && jc_upsink_result(u->sink)->status != 413) {
-            /* cut by the body limit in the filter */
-            return jc_store_result_too_large(res, scfg->max_file_limit,
-                                             r->pool);
-        }
-        *res = *jc_upsink_result(u->sink);
-        if (res->status < 400) {
-            jc_result_internal(res, "upload failed without a reason");
-        }
-        if (res->code && !strcmp(res->code, "upload_infected")) {
-            scan_audit(c, u->sink);
-        }
-        return res->status;
+        return body_refused(c, u, scfg, res);
     }
     *files = jc_upsink_files(u->sink);
     return 200;
@@ -774,20 +800,14 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
     return APR_SUCCESS;
 }
 
-/* post_config (as root): create the store's tmp/ and files/ for the
- * server's user, remove orphaned temp files, register the watchdog. */
-apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
+/* post_config (as root): the store's tmp/ and files/ (and the
+ * quarantine) created for the server's user. */
+static apr_status_t store_prepare(server_rec *s, jc_srv_conf_t *conf,
+                                  apr_pool_t *pconf)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_reg;
-    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
-                                               &jobcenter_module);
     const char *dir = conf->upload.store;
     const char *sub[3] = { "", "/tmp", "/files" };
-    ap_watchdog_t *wd;
-    jc_up_wd_t *data;
     apr_status_t rv;
-    unsigned n = 0;
     int i;
 
     rv = jc_store_prepare(dir, pconf);
@@ -825,6 +845,27 @@ apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
                          conf->clamd_qdir);
             return APR_EGENERAL;
         }
+    }
+    return APR_SUCCESS;
+}
+
+/* post_config (as root): create the store's tmp/ and files/ for the
+ * server's user, remove orphaned temp files, register the watchdog. */
+apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_reg;
+    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
+                                               &jobcenter_module);
+    const char *dir = conf->upload.store;
+    ap_watchdog_t *wd;
+    jc_up_wd_t *data;
+    apr_status_t rv;
+    unsigned n = 0;
+
+    rv = store_prepare(s, conf, pconf);
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
     if (conf->clamd_cfg.addr) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, JCLOG(00339)
