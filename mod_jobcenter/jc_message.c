@@ -8,6 +8,7 @@
 #include "jc_event.h"
 #include "jc_mail.h"
 #include "jc_message.h"
+#include "jc_apiurl.h"
 #include "jc_online.h"
 #include "jc_outbox.h"
 #include "jc_upload_store.h"
@@ -528,7 +529,7 @@ static int conv_answer(jc_db_t *db, jc_result_t *res, json_t **out,
         return res->status;
     }
     c = conv_json(&row, p);
-    rc = add_messages(db, c, id, "/api/v1/messages/file", p);
+    rc = add_messages(db, c, id, jc_apiurl(p, "messages/file"), p);
     if (rc != JC_DB_OK) {
         json_decref(c);
         jc_db_fail(res, db, rc, p);
@@ -886,8 +887,9 @@ static json_t *bescheid_json(const jc_db_row_t *row, apr_pool_t *p)
                           "provided_at", (json_int_t)col_i(row, 4),
                           "delivered_on", col(row, 5, p),
                           "delivered_on_text", date_de(col(row, 5, p), p),
-                          "href", apr_psprintf(p, "/api/v1/bescheide/file?id=%"
-                                               APR_INT64_T_FMT, id));
+                          "href", apr_psprintf(p, "%sbescheide/file?id=%"
+                                               APR_INT64_T_FMT,
+                                               jc_apiurl_base(), id));
 
     json_object_set_new(b, "opened_at",
                         has ? json_integer(opened) : json_null());
@@ -1144,8 +1146,8 @@ int jc_msg_staff_conversation(jc_db_t *db, jc_result_t *res, json_t **out,
         return res->status;
     }
     c = inbox_json(&row, p);
-    rc = add_messages(db, c, conversation_id, "/api/v1/staff/messages/file",
-                      p);
+    rc = add_messages(db, c, conversation_id,
+                      jc_apiurl(p, "staff/messages/file"), p);
     if (rc != JC_DB_OK) {
         json_decref(c);
         jc_db_fail(res, db, rc, p);

@@ -1,5 +1,6 @@
 /* Document uploads (see jc_upload.h). */
 #include "jc_upload.h"
+#include "jc_apiurl.h"
 #include "jc_time.h"
 #include "jc_fsc.h"
 #include "jc_group.h"
@@ -631,8 +632,9 @@ static int sub_answer(jc_db_t *db, jc_result_t *res, json_t **out,
                          "am %s an %s übermittelt. Ihre Dokumente werden "
                          "schnellstmöglich geprüft und bearbeitet.",
                          date_de(at, p), jc),
-                     "receipt", apr_psprintf(p, "/api/v1/uploads/receipt?"
-                         "submission=%" APR_INT64_T_FMT, id));
+                     "receipt", apr_psprintf(p, "%suploads/receipt?"
+                         "submission=%" APR_INT64_T_FMT, jc_apiurl_base(),
+                         id));
     return status;
 }
 
@@ -969,7 +971,8 @@ int jc_upload_list(jc_db_t *db, jc_result_t *res, json_t **out,
         json_object_set_new(o, "jobcenter",
                             json_string(jc_db_col_str(&row, 7, p)));
         json_object_set_new(o, "receipt", json_string(apr_psprintf(p,
-            "/api/v1/uploads/receipt?submission=%" APR_INT64_T_FMT, id)));
+            "%suploads/receipt?submission=%" APR_INT64_T_FMT,
+            jc_apiurl_base(), id)));
         json_array_append_new(arr, o);
     }
     *out = json_pack("{s:o}", "submissions", arr);

@@ -19,6 +19,7 @@
 #include <http_request.h>
 
 #include "mod_jobcenter_request.h"
+#include "jc_apiurl.h"
 #include "jc_sql.h"
 #include "jc_upload_store.h"
 
@@ -242,6 +243,8 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     jc_dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     jc_dbd_max_cfg = dbd_max_in(ap_conftree);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* the core's links to API resources (receipts, file downloads) */
+    jc_apiurl_set_base(JC_API_PREFIX);
     /* before any child runs a statement: the children inherit it */
     if (jc_db_set_pg_mode(jc_conf_pg_statements(), pconf) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, JCLOG(00854)

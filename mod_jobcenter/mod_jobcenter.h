@@ -17,6 +17,10 @@
 #include "jc_passkey.h"
 #include "jc_sesscache.h"
 
+/* The JSON API's path prefix (the handler's, and the core's links to API
+ * resources: jc_apiurl_set_base). */
+#define JC_API_PREFIX "/api/v1/"
+
 /* Log tags: the module's own numbers, never httpd's AH ones. */
 #define JCLOG(n) "JC" #n ": "
 

@@ -21,7 +21,6 @@
 
 APLOG_USE_MODULE(jobcenter);
 
-#define JC_API_PREFIX "/api/v1/"
 #define JC_JSON_TYPE "application/json; charset=utf-8"
 
 /* ---- responses --------------------------------------------------------- */
