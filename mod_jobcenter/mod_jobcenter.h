@@ -179,7 +179,8 @@ void jc_metrics_count_503(const char *code, const char *log);
 const char *jc_audit_set_log(cmd_parms *cmd, void *d, const char *arg);
 apr_status_t jc_audit_post_config(apr_pool_t *pconf, server_rec *s);
 
-/* mod_jobcenter_api.c: the handler and what route handlers share. */
+/* mod_jobcenter_api.c: the handler and what route handlers share (the
+ * request layer they use is mod_jobcenter_request.h). */
 int jc_api_handler(request_rec *r);
 int jc_api_map_to_storage(request_rec *r);
 
@@ -304,8 +305,10 @@ void jc_api_set_cookie(jc_call_t *c, const char *value);
  * access-log scrubbing. */
 int jc_link_handler(request_rec *r);
 int jc_link_log_scrub(request_rec *r);
-/* The browser's PublicKeyCredential JSON object (body or a member of it)
- * as jc_pk_in_t; strings stay owned by obj. */
+
+/* mod_jobcenter_passkey.c, shared with the "Sicherheit" routes: the
+ * browser's PublicKeyCredential JSON object (body or a member of it) as
+ * jc_pk_in_t; strings stay owned by obj. */
 void jc_api_read_credential(json_t *obj, jc_pk_in_t *in);
 
 /* mod_jobcenter_upload.c, shared with the message routes: the body of a
