@@ -58,9 +58,10 @@ $(BUILD)/mod_jobcenter.so: $(GLUE_SRCS) $(GLUE_HDRS) $(BUILD)/libjccore.a \
 	# new inode: running Apache processes keep their mapping of the old file
 	cp $(BUILD)/glue/.libs/mod_jobcenter.so $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/jobcenter-admin: admin/jobcenter-admin.c $(BUILD)/libjccore.a
+ADMIN_SRCS := $(sort $(wildcard admin/*.c))
+$(BUILD)/jobcenter-admin: $(ADMIN_SRCS) admin/admin.h $(BUILD)/libjccore.a
 	$(CC) -std=c11 $(WARN) -O2 -g $(HARDEN_CFLAGS) $(APR_CFLAGS) -Imod_jobcenter \
-	    -DJC_SQL_DIR='"$(JC_SQL_DIR)"' -o $@ $< \
+	    -DJC_SQL_DIR='"$(JC_SQL_DIR)"' -o $@ $(ADMIN_SRCS) \
 	    $(BUILD)/libjccore.a $(APR_LIBS) $(LIBS) $(HARDEN_LDFLAGS)
 
 # The module with AddressSanitizer + UndefinedBehaviorSanitizer. Core and

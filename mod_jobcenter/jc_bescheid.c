@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "jc_bescheid.h"
+#include "jc_apiurl.h"
 #include "jc_event.h"
 #include "jc_message_int.h"
 #include "jc_notify.h"
@@ -50,8 +51,9 @@ static json_t *bescheid_json(const jc_db_row_t *row, apr_pool_t *p)
                           "delivered_on", col(row, 5, p),
                           "delivered_on_text",
                           jc_msg_date_de(col(row, 5, p), p),
-                          "href", apr_psprintf(p, "/api/v1/bescheide/file?id=%"
-                                               APR_INT64_T_FMT, id));
+                          "href", apr_psprintf(p, "%sbescheide/file?id=%"
+                                               APR_INT64_T_FMT,
+                                               jc_apiurl_base(), id));
 
     json_object_set_new(b, "opened_at",
                         has ? json_integer(opened) : json_null());

@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 
 #include "jc_conversation.h"
+#include "jc_apiurl.h"
 #include "jc_event.h"
 #include "jc_message_int.h"
 #include "jc_online.h"
@@ -150,7 +151,8 @@ static int conv_answer(jc_db_t *db, jc_result_t *res, json_t **out,
         return res->status;
     }
     c = jc_msg_conv_json(&row, p);
-    rc = jc_msg_add_messages(db, c, id, "/api/v1/messages/file", p);
+    rc = jc_msg_add_messages(db, c, id, jc_apiurl(p, "messages/file"),
+                             p);
     if (rc != JC_DB_OK) {
         json_decref(c);
         jc_db_fail(res, db, rc, p);

@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 
 #include "jc_inbox.h"
+#include "jc_apiurl.h"
 #include "jc_event.h"
 #include "jc_message_int.h"
 #include "jc_notify.h"
@@ -163,7 +164,7 @@ int jc_inbox_conversation(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     c = inbox_json(&row, p);
     rc = jc_msg_add_messages(db, c, conversation_id,
-                             "/api/v1/staff/messages/file", p);
+                             jc_apiurl(p, "staff/messages/file"), p);
     if (rc != JC_DB_OK) {
         json_decref(c);
         jc_db_fail(res, db, rc, p);

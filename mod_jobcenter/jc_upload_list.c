@@ -2,6 +2,7 @@
  * Sie Ihre Sendung"), with the submission JSON the staff inbox shares
  * (see jc_upload.h). Core: no httpd headers. */
 #include "jc_upload_int.h"
+#include "jc_apiurl.h"
 #include "jc_fsc.h"
 #include "jc_time.h"
 #include "jc_token.h"
@@ -104,7 +105,8 @@ static jc_db_rc_e list_add(json_t *o, const jc_db_row_t *row, apr_int64_t id,
     json_object_set_new(o, "jobcenter",
                         json_string(jc_db_col_str(row, 7, p)));
     json_object_set_new(o, "receipt", json_string(apr_psprintf(p,
-        "/api/v1/uploads/receipt?submission=%" APR_INT64_T_FMT, id)));
+        "%suploads/receipt?submission=%" APR_INT64_T_FMT,
+        jc_apiurl_base(), id)));
     return JC_DB_OK;
 }
 

@@ -3,6 +3,7 @@
  * the receipt ("Bestätigungs-PDF") drawn and stored before it; and the
  * receipt's download (see jc_upload.h). Core: no httpd headers. */
 #include "jc_upload_int.h"
+#include "jc_apiurl.h"
 #include "jc_fsc.h"
 #include "jc_letter.h"
 #include "jc_time.h"
@@ -64,8 +65,9 @@ static int sub_answer(jc_db_t *db, jc_result_t *res, json_t **out,
                          "am %s an %s übermittelt. Ihre Dokumente werden "
                          "schnellstmöglich geprüft und bearbeitet.",
                          jc_upload_date_de(at, p), jc),
-                     "receipt", apr_psprintf(p, "/api/v1/uploads/receipt?"
-                         "submission=%" APR_INT64_T_FMT, id));
+                     "receipt", apr_psprintf(p, "%suploads/receipt?"
+                         "submission=%" APR_INT64_T_FMT, jc_apiurl_base(),
+                         id));
     return status;
 }
 

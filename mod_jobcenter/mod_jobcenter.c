@@ -18,7 +18,8 @@
 #include <http_core.h>
 #include <http_request.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
+#include "jc_apiurl.h"
 #include "jc_sql.h"
 #include "jc_upload_store.h"
 
@@ -260,6 +261,8 @@ static int jc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     jc_dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     jc_dbd_max_cfg = dbd_max_in(ap_conftree);
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* the core's links to API resources (receipts, file downloads) */
+    jc_apiurl_set_base(JC_API_PREFIX);
     /* before any child runs a statement: the children inherit it */
     if (jc_db_set_pg_mode(jc_conf_pg_statements(), pconf) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, JCLOG(00854)
@@ -402,7 +405,7 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
         }
         apr_pool_create(&tmp, p);
         /* 7 attempts: about 1.5-3 s of sleeps between them */
-        dbd = jc_dbd_open_wait(tmp, vs, 7);
+        dbd = jc_req_db_open(&db, tmp, vs, 7);
         if (!dbd) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs, JCLOG(00003)
                          "database not reachable at start; requests get 503 "
@@ -410,7 +413,6 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
             apr_pool_destroy(tmp);
             continue;
         }
-        jc_db_bind(&db, dbd);
         rc = jc_db_select1(&db, &row, "jc_schema_get", NULL, tmp);
         if (rc == JC_DB_OK) {
             jc_db_col_i64(&row, 0, &version, -1);

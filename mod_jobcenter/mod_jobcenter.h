@@ -18,6 +18,10 @@
 #include "jc_passkey.h"
 #include "jc_sesscache.h"
 
+/* The JSON API's path prefix (the handler's, and the core's links to API
+ * resources: jc_apiurl_set_base). */
+#define JC_API_PREFIX "/api/v1/"
+
 /* Log tags: the module's own numbers, never httpd's AH ones. */
 #define JCLOG(n) "JC" #n ": "
 
@@ -151,15 +155,6 @@ extern void (*jc_dbd_close)(server_rec *, ap_dbd_t *);
  * been checked by jc_db_revive (a PostgreSQL connection the server closed
  * while pooled is reopened first). */
 ap_dbd_t *jc_dbd_acquire_wait(request_rec *r);
-/* Point a core jc_db_t at mod_dbd's connection (driver, handle and the
- * statements mod_dbd prepared on it); the connection stays mod_dbd's. */
-static inline void jc_db_bind(jc_db_t *db, const ap_dbd_t *dbd)
-{
-    db->driver = dbd->driver;
-    db->handle = dbd->handle;
-    db->prepared = dbd->prepared;
-}
-
 /* One attempt of jc_dbd_acquire_wait (checked the same way). */
 ap_dbd_t *jc_dbd_acquire_once(request_rec *r);
 ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries);
@@ -179,14 +174,6 @@ void jc_conn_budget_check(server_rec *s, jc_db_t *db, apr_pool_t *p);
  * child_init: the write hook and one cache per host with the cache on. */
 apr_status_t jc_sesscache_post_config(apr_pool_t *pconf, server_rec *s);
 void jc_sesscache_child_init(apr_pool_t *pchild, server_rec *s);
-/* The session check of the API and the gate: jc_session_load(_kn)
- * through this host's cache. *db (driver NULL: none yet) is filled from
- * mod_dbd only when the database is needed (wait: jc_dbd_acquire_wait,
- * else one attempt); no connection gives JC_DB_BUSY with *no_db = 1. */
-jc_db_rc_e jc_request_session(request_rec *r, jc_srv_conf_t *conf,
-                              jc_db_t *db, jc_session_t *s, int *expired,
-                              const char *token, int with_kn, int wait,
-                              int *no_db);
 
 /* mod_jobcenter_metrics.c: the node's counters in shared memory (post
  * config, before the fork), the "jobcenter-metrics" handler and the
@@ -201,7 +188,8 @@ void jc_metrics_count_503(const char *code, const char *log);
 const char *jc_audit_set_log(cmd_parms *cmd, void *d, const char *arg);
 apr_status_t jc_audit_post_config(apr_pool_t *pconf, server_rec *s);
 
-/* mod_jobcenter_api.c: the handler and what route handlers share. */
+/* mod_jobcenter_api.c: the handler and what route handlers share (the
+ * request layer they use is mod_jobcenter_request.h). */
 int jc_api_handler(request_rec *r);
 int jc_api_map_to_storage(request_rec *r);
 
@@ -238,78 +226,109 @@ void jc_audit_api(jc_call_t *c, const char *method, const char *route,
  * returns the success status. */
 typedef int jc_route_fn(jc_call_t *c, jc_result_t *res, json_t **out);
 
+/* Route levels: the session states a route accepts, as a set of bits of
+ * jc_sess_state_e (the route x state table of docs/api.md), and the
+ * staff role it requires on top. JC_LEVEL_PUBLIC routes load no session:
+ * anonymous callers and every state reach them. */
+#define JC_LEVEL_STATE(x) (1u << JC_SESS_##x)
+enum jc_route_level {
+    JC_LEVEL_PUBLIC = 0,
+    /* exactly one step of the login */
+    JC_LEVEL_PASSWORD_CHANGE = JC_LEVEL_STATE(PASSWORD_CHANGE_REQUIRED),
+    JC_LEVEL_EMAIL_REQUIRED = JC_LEVEL_STATE(EMAIL_REQUIRED),
+    JC_LEVEL_MFA_REQUIRED = JC_LEVEL_STATE(MFA_REQUIRED),
+    /* a complete two-factor session */
+    JC_LEVEL_FULL = JC_LEVEL_STATE(AUTHENTICATED),
+    /* adding a factor: never in mfa_required (that would skip the factor
+     * the account has); the core also refuses mfa_setup_required when the
+     * account has a usable factor meanwhile, and a stale check when
+     * authenticated */
+    JC_LEVEL_MFA_SETUP = JC_LEVEL_STATE(MFA_SETUP_REQUIRED) | JC_LEVEL_FULL,
+    /* any session, however far its login got */
+    JC_LEVEL_PARTIAL = JC_LEVEL_STATE(PASSWORD_OK)
+                       | JC_LEVEL_PASSWORD_CHANGE | JC_LEVEL_EMAIL_REQUIRED
+                       | JC_LEVEL_MFA_SETUP | JC_LEVEL_MFA_REQUIRED,
+    JC_LEVEL_ROLE_SB = 1u << 16,     /* + enabled staff row, sachbearbeitung */
+    JC_LEVEL_ROLE_ADMIN = 1u << 17,  /* + enabled staff row, admin           */
+    JC_LEVEL_STAFF = JC_LEVEL_FULL | JC_LEVEL_ROLE_SB,
+    JC_LEVEL_ADMIN = JC_LEVEL_FULL | JC_LEVEL_ROLE_ADMIN
+};
+/* The session states of a level (without the role bits). */
+#define JC_LEVEL_STATES(m) ((m) & 0xffffu)
+/* jc_session_level() of a complete two-factor session (the gate's). */
+#define JC_SESSION_LEVEL_FULL 5
+
+/* What a route does with a request body. */
+enum jc_route_body {
+    JC_BODY_NONE = 0,   /* ignored; if one is sent it must be JSON (415)  */
+    JC_BODY_JSON,       /* a JSON object is required, read and parsed     */
+    JC_BODY_STREAM      /* the handler streams it (uploads; checks type)  */
+};
+
+/* Whether a route needs the request's database connection. */
+enum jc_route_conn {
+    JC_CONN_NONE = 0,   /* no database at all                             */
+    JC_CONN_HANDLER,    /* the handler uses it (acquired before it runs)  */
+    JC_CONN_SESSION     /* only the session check does (acquired on a
+                           session cache miss); the handler takes its own
+                           around its statements if any                   */
+};
+
+/* One API route. Each feature's glue exports its table (ending with a
+ * zeroed row); mod_jobcenter_api.c looks a request up in all of them. */
+typedef struct {
+    int method;               /* M_GET / M_POST / M_PATCH / ...           */
+    const char *path;         /* below /api/v1/; '*' a number segment,
+                                 '#' a 32-hex token segment               */
+    unsigned level;           /* enum jc_route_level                      */
+    int body;                 /* enum jc_route_body                       */
+    int conn;                 /* enum jc_route_conn                       */
+    jc_route_fn *fn;          /* handler                                  */
+} jc_route_t;
+
+/* The route tables, one per feature glue file. */
+extern const jc_route_t jc_routes_account[];  /* mod_jobcenter_account.c */
+extern const jc_route_t jc_routes_mfa[];      /* mod_jobcenter_mfa.c     */
+extern const jc_route_t jc_routes_passkey[];  /* mod_jobcenter_passkey.c */
+extern const jc_route_t jc_routes_upload[];   /* mod_jobcenter_upload.c  */
+extern const jc_route_t jc_routes_tus[];      /* mod_jobcenter_tus.c     */
+extern const jc_route_t jc_routes_profile[];  /* mod_jobcenter_profile.c */
+extern const jc_route_t jc_routes_staff[];    /* mod_jobcenter_staff.c   */
+extern const jc_route_t jc_routes_onetime[];  /* mod_jobcenter_onetime.c */
+extern const jc_route_t jc_routes_security[]; /* mod_jobcenter_security.c */
+extern const jc_route_t jc_routes_online[];   /* mod_jobcenter_online.c  */
+extern const jc_route_t jc_routes_message[];  /* mod_jobcenter_message.c */
+extern const jc_route_t jc_routes_konto[];    /* mod_jobcenter_konto.c   */
+
 /* String member of the JSON body, NULL if missing or not a string; *len
  * (may be NULL) gets its length in bytes. */
 const char *jc_api_body_str(jc_call_t *c, const char *key, size_t *len);
 
+/* A positive id from the JSON body or the query; 0 if missing/invalid. */
+apr_int64_t jc_api_arg_id(jc_call_t *c, const char *key);
+
 /* Set the session cookie (value NULL: clear it with Max-Age=0). */
 void jc_api_set_cookie(jc_call_t *c, const char *value);
 
-/* mod_jobcenter_mfa.c: the second-factor routes. */
-jc_route_fn jc_route_totp_setup;
-jc_route_fn jc_route_totp_confirm;
-jc_route_fn jc_route_totp_verify;
-
-/* The session cookie sent with the request, or NULL. */
-const char *jc_api_session_cookie(jc_call_t *c);
-
-/* mod_jobcenter_staff.c: the staff routes (role checked by the API). */
-jc_route_fn jc_route_staff_me;
-jc_route_fn jc_route_staff_customers;
-jc_route_fn jc_route_staff_customer_create;
-jc_route_fn jc_route_staff_customer;
-jc_route_fn jc_route_staff_code_issue;
-
-/* mod_jobcenter_onetime.c: one-time credentials (staff) and the citizen's
- * forced flow (password, e-mail address). */
-jc_route_fn jc_route_staff_reset;
-jc_route_fn jc_route_reset_password;
-jc_route_fn jc_route_reset_email;
-
-/* mod_jobcenter_passkey.c: the passkey (WebAuthn) routes. */
-jc_route_fn jc_route_passkey_register_options;
-jc_route_fn jc_route_passkey_register_verify;
-jc_route_fn jc_route_passkey_login_options;
-jc_route_fn jc_route_passkey_login_verify;
-jc_route_fn jc_route_passkey_assert_options;
-jc_route_fn jc_route_passkey_assert_verify;
-
-/* mod_jobcenter_profile.c: the person profile routes, the QR link
- * handler ("jobcenter-link") and its access-log scrubbing. */
-jc_route_fn jc_route_fsc_redeem;
-jc_route_fn jc_route_profile;
-jc_route_fn jc_route_jobcenter;
-jc_route_fn jc_route_verlauf;
+/* mod_jobcenter_profile.c: the QR link handler ("jobcenter-link") and its
+ * access-log scrubbing. */
 int jc_link_handler(request_rec *r);
 int jc_link_log_scrub(request_rec *r);
-/* The browser's PublicKeyCredential JSON object (body or a member of it)
- * as jc_pk_in_t; strings stay owned by obj. */
+
+/* mod_jobcenter_passkey.c, shared with the "Sicherheit" routes: the
+ * browser's PublicKeyCredential JSON object (body or a member of it) as
+ * jc_pk_in_t; strings stay owned by obj. */
 void jc_api_read_credential(json_t *obj, jc_pk_in_t *in);
 
-/* mod_jobcenter_security.c: the "Sicherheit" page's routes. */
-jc_route_fn jc_route_security_list;
-jc_route_fn jc_route_security_reauth_options;
-jc_route_fn jc_route_security_reauth;
-jc_route_fn jc_route_security_passkey_rename;
-jc_route_fn jc_route_security_passkey_delete;
-jc_route_fn jc_route_security_totp_delete;
-/* mod_jobcenter_online.c: the Online-Kommunikation routes. */
-jc_route_fn jc_route_online_get;
-jc_route_fn jc_route_online_activate;
-jc_route_fn jc_route_online_deactivate;
-
 /* mod_jobcenter_upload.c, shared with the message routes: the body of a
- * request streamed into the upload store (see there), a query parameter,
- * a positive id from the JSON body or the query, sending a stored file
- * (attachment disposition, nosniff, no-store, sandbox CSP). */
+ * request streamed into the upload store (see there), sending a stored
+ * file (attachment disposition, nosniff, no-store, sandbox CSP). */
 int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
                         const jc_upsink_cfg_t *scfg, apr_off_t max_body,
                         const apr_array_header_t **files);
-const char *jc_api_query_arg(request_rec *r, const char *key);
 /* The citizen's upload gate: a person profile and active
  * Online-Kommunikation (200, or the refusal in res). */
 int jc_upload_citizen_gate(jc_call_t *c, jc_result_t *res);
-apr_int64_t jc_api_arg_id(jc_call_t *c, const char *key);
 int jc_upload_send_stored(jc_call_t *c, jc_result_t *res, const char *path,
                           const char *type, const char *disp);
 const char *jc_upload_disposition(apr_pool_t *p, const char *kind,
@@ -319,38 +338,6 @@ const char *jc_upload_disposition(apr_pool_t *p, const char *kind,
  * staff inboxes (issue 7). */
 /* The core view of the message settings (watchdog and routes). */
 void jc_msg_cfg_from_conf(const jc_srv_conf_t *conf, jc_msg_cfg_t *cfg);
-jc_route_fn jc_route_msg_anliegen;
-jc_route_fn jc_route_msg_list;
-jc_route_fn jc_route_msg_send;
-jc_route_fn jc_route_msg_conversation;
-jc_route_fn jc_route_msg_reply;
-jc_route_fn jc_route_msg_file;
-jc_route_fn jc_route_bescheid_list;
-jc_route_fn jc_route_bescheid_file;
-jc_route_fn jc_route_termin_list;
-jc_route_fn jc_route_termin_reschedule;
-jc_route_fn jc_route_staff_msg_inbox;
-jc_route_fn jc_route_staff_msg_conversation;
-jc_route_fn jc_route_staff_msg_assign;
-jc_route_fn jc_route_staff_msg_status;
-jc_route_fn jc_route_staff_msg_reply;
-jc_route_fn jc_route_staff_msg_reply_files;
-jc_route_fn jc_route_staff_msg_file;
-jc_route_fn jc_route_staff_bescheid;
-jc_route_fn jc_route_staff_termin;
-/* mod_jobcenter_konto.c: forgotten credentials and the "Konto" page. */
-jc_route_fn jc_route_password_forgot;
-jc_route_fn jc_route_password_reset_check;
-jc_route_fn jc_route_password_reset;
-jc_route_fn jc_route_jobcenter_lookup;
-jc_route_fn jc_route_konto_get;
-jc_route_fn jc_route_konto_password;
-jc_route_fn jc_route_konto_email;
-jc_route_fn jc_route_konto_email_confirm;
-jc_route_fn jc_route_konto_session_end;
-jc_route_fn jc_route_konto_sessions_end;
-jc_route_fn jc_route_konto_export;
-jc_route_fn jc_route_konto_delete;
 
 /* mod_jobcenter_gate.c: AuthType jobcenter, Require jobcenter-session. */
 void *jc_create_dir_conf(apr_pool_t *p, char *dir);
@@ -363,25 +350,9 @@ int jc_gate_safe_target(const char *u);
  * start-up preparation of the store and its watchdog. */
 void jc_upload_register_hooks(apr_pool_t *p);
 apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf);
-jc_route_fn jc_route_up_context;
-jc_route_fn jc_route_up_draft;
-jc_route_fn jc_route_up_files;
-jc_route_fn jc_route_up_file_delete;
-jc_route_fn jc_route_up_submit;
-jc_route_fn jc_route_up_receipt;
-jc_route_fn jc_route_up_list;
-jc_route_fn jc_route_up_verify;
-jc_route_fn jc_route_up_inbox;
-jc_route_fn jc_route_up_staff_file;
-jc_route_fn jc_route_up_status;
 
 /* mod_jobcenter_tus.c: resumable uploads (tus 1.0.0) and their
  * housekeeping (called by the upload watchdog). */
-jc_route_fn jc_route_tus_options;
-jc_route_fn jc_route_tus_create;
-jc_route_fn jc_route_tus_get;
-jc_route_fn jc_route_tus_patch;
-jc_route_fn jc_route_tus_delete;
 void jc_tus_tick(server_rec *s, jc_db_t *db, apr_int64_t now,
                  apr_pool_t *p);
 

@@ -1,6 +1,9 @@
-/* mod_jobcenter JSON API: the route table, request checks (method, Origin,
- * session state, CSRF, body limits) and JSON responses. Each route declares
- * the lowest session state it accepts; nothing else reaches its handler. */
+/* mod_jobcenter JSON API: the dispatcher. It looks the request up in the
+ * feature glue's route tables, runs the request checks (method, Origin,
+ * body type and size, session state, CSRF, staff role) through the
+ * request layer (mod_jobcenter_request.c) and sends the JSON responses.
+ * Each route declares the lowest session state it accepts; nothing else
+ * reaches its handler. */
 #include <string.h>
 #include <apr_strings.h>
 #include <httpd.h>
@@ -10,60 +13,15 @@
 #include <http_request.h>
 #include <util_script.h>
 
-#include "mod_jobcenter.h"
-#include "jc_cookie.h"
+#include "mod_jobcenter_request.h"
 #include "jc_event.h"
-#include "jc_json.h"
 #include "jc_metrics.h"
-#include "jc_onetime.h"
 #include "jc_token.h"
 #include "jc_openapi_yaml.h"   /* generated from docs/openapi.yaml */
 
 APLOG_USE_MODULE(jobcenter);
 
-#define JC_API_PREFIX "/api/v1/"
-#define JC_COOKIE_SECURE_NAME "__Host-jc_session"
-#define JC_COOKIE_PLAIN_NAME "jc_session"
 #define JC_JSON_TYPE "application/json; charset=utf-8"
-
-/* The session states a route accepts, as a set of bits of
- * jc_sess_state_e (the route x state table of docs/api.md). R_ANON routes
- * load no session: anonymous callers and every state reach them. */
-#define R_ST(x)  (1u << JC_SESS_##x)
-#define R_ANON   0u
-#define R_ANY    (R_ST(PASSWORD_OK) | R_ST(PASSWORD_CHANGE_REQUIRED) \
-                  | R_ST(EMAIL_REQUIRED) | R_ST(MFA_SETUP_REQUIRED) \
-                  | R_ST(MFA_REQUIRED) | R_ST(AUTHENTICATED))
-#define R_PWCHG  R_ST(PASSWORD_CHANGE_REQUIRED)
-#define R_EMAIL  R_ST(EMAIL_REQUIRED)
-/* adding a factor: never in mfa_required (that would skip the factor the
- * account has); the core also refuses mfa_setup_required when the account
- * has a usable factor meanwhile, and a stale check when authenticated */
-#define R_SETUP  (R_ST(MFA_SETUP_REQUIRED) | R_ST(AUTHENTICATED))
-#define R_MFA    R_ST(MFA_REQUIRED)
-#define R_AUTH   R_ST(AUTHENTICATED)
-#define R_ROLE_SB    (1u << 16)   /* + enabled staff row, sachbearbeitung */
-#define R_ROLE_ADMIN (1u << 17)   /* + enabled staff row, admin           */
-#define R_STAFF  (R_AUTH | R_ROLE_SB)
-#define R_ADMIN  (R_AUTH | R_ROLE_ADMIN)
-#define R_STATES(m) ((m) & 0xffffu)
-
-/* What a route does with a request body. */
-#define B_NONE   0   /* ignored; if one is sent it must be JSON (415)     */
-#define B_JSON   1   /* a JSON object is required, read and parsed here  */
-#define B_STREAM 2   /* the handler streams it (uploads; checks its type) */
-
-/* One API route. */
-typedef struct {
-    int method;               /* M_GET / M_POST                           */
-    const char *path;         /* below /api/v1/                           */
-    unsigned states;          /* R_*: accepted session states and role    */
-    int body;                 /* B_*                                      */
-    int needs_db;             /* 1 = the handler needs a database
-                                 connection; 2 = only the session check
-                                 does (acquired on a session cache miss) */
-    jc_route_fn *fn;          /* handler                                  */
-} jc_route_t;
 
 /* ---- responses --------------------------------------------------------- */
 
@@ -146,51 +104,7 @@ static int fail(request_rec *r, int status, const char *code,
     return send_error(r, &res);
 }
 
-/* ---- request helpers --------------------------------------------------- */
-
-/* Plain-http localhost, where JobcenterCookieSecure Off may drop Secure. */
-static int plain_localhost(request_rec *r)
-{
-    const char *h = r->hostname;
-
-    if (strcmp(ap_http_scheme(r), "http") != 0 || !h) {
-        return 0;
-    }
-    return !strcmp(h, "localhost") || !strcmp(h, "127.0.0.1")
-           || !strcmp(h, "[::1]") || !strcmp(h, "::1");
-}
-
-static const char *cookie_name(jc_call_t *c)
-{
-    if (!c->conf->cookie_secure && plain_localhost(c->r)) {
-        return JC_COOKIE_PLAIN_NAME;
-    }
-    return JC_COOKIE_SECURE_NAME;
-}
-
-static const char *session_cookie(jc_call_t *c)
-{
-    const char *hdr = apr_table_get(c->r->headers_in, "Cookie");
-
-    return hdr ? jc_cookie_get(hdr, cookie_name(c), c->r->pool) : NULL;
-}
-
-const char *jc_api_session_cookie(jc_call_t *c)
-{
-    return session_cookie(c);
-}
-
-void jc_api_set_cookie(jc_call_t *c, const char *value)
-{
-    const char *name = cookie_name(c);
-    int secure = strcmp(name, JC_COOKIE_SECURE_NAME) == 0;
-
-    apr_table_add(c->r->err_headers_out, "Set-Cookie",
-                  apr_pstrcat(c->r->pool, name, "=", value ? value : "",
-                              "; Path=/", secure ? "; Secure" : "",
-                              "; HttpOnly; SameSite=Lax",
-                              value ? "" : "; Max-Age=0", NULL));
-}
+/* ---- request checks ---------------------------------------------------- */
 
 static int origin_ok(jc_call_t *c)
 {
@@ -208,171 +122,6 @@ static int origin_ok(jc_call_t *c)
     return 0;
 }
 
-static int is_json_type(const char *ct)
-{
-    static const char want[] = "application/json";
-    size_t n = sizeof(want) - 1;
-
-    if (!ct || strncasecmp(ct, want, n) != 0) {
-        return 0;
-    }
-    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
-}
-
-static int unsupported_type(request_rec *r)
-{
-    return fail(r, 415, "unsupported_media_type",
-                "Die Anfrage muss im JSON-Format (Content-Type: "
-                "application/json) gesendet werden.", NULL);
-}
-
-/* A route that ignores its body still takes only JSON (the API speaks
- * nothing else; a text/plain POST is what a cross-site form can send):
- * no body at all, or a body declared as JSON. */
-static int no_body_or_json(request_rec *r)
-{
-    const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-
-    if (ct) {
-        return is_json_type(ct);
-    }
-    return !apr_table_get(r->headers_in, "Transfer-Encoding")
-           && (!cl || apr_atoi64(cl) == 0);
-}
-
-/* Every query parameter, URL-decoded, must be free of NUL bytes: a %00
- * would cut the value short before any check sees the rest (%00 is the
- * only spelling of a NUL in a query). *field gets the offending
- * parameter's decoded name, or stays NULL when the name holds the NUL. */
-static int query_nul_free(request_rec *r, const char **field)
-{
-    char *args, *tok, *last = NULL;
-
-    *field = NULL;
-    if (!r->args) {
-        return 1;
-    }
-    args = apr_pstrdup(r->pool, r->args);
-    for (tok = apr_strtok(args, "&", &last); tok;
-         tok = apr_strtok(NULL, "&", &last)) {
-        char *nul = strstr(tok, "%00"), *eq = strchr(tok, '=');
-
-        if (!nul) {
-            continue;
-        }
-        if (eq && nul > eq) {
-            *eq = '\0';
-            if (ap_unescape_urlencoded(tok) == OK) {
-                *field = tok;
-            }
-        }
-        return 0;
-    }
-    return 1;
-}
-
-/* A body that could not be read to its end: the status the input
- * filters' error maps to; the connection is not reused. */
-static int body_failed(request_rec *r, int status)
-{
-    r->connection->keepalive = AP_CONN_CLOSE;
-    if (status == AP_FILTER_ERROR) {
-        return status;      /* a filter has answered already */
-    }
-    if (status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
-        return fail(r, 413, "body_too_large", "Die Anfrage ist zu groß.",
-                    NULL);
-    }
-    if (status == HTTP_REQUEST_TIME_OUT) {
-        return fail(r, 408, "body_unreadable", "Die Anfrage kam zu langsam an "
-                    "und wurde abgebrochen. Bitte versuchen Sie es "
-                    "erneut.", NULL);
-    }
-    return fail(r, 400, "body_unreadable",
-                "Die Anfrage konnte nicht gelesen werden.", NULL);
-}
-
-/* Read and parse the JSON body: type and size are checked before reading,
- * the running total while reading; memory is bounded by JobcenterMaxBody. */
-static int read_body(jc_call_t *c)
-{
-    request_rec *r = c->r;
-    apr_off_t max = c->conf->max_body, len = 0;
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    apr_bucket_brigade *bb;
-    char *buf;
-    json_error_t jerr;
-    int eos = 0;
-
-    if (!is_json_type(apr_table_get(r->headers_in, "Content-Type"))) {
-        return unsupported_type(r);
-    }
-    if (cl && (apr_atoi64(cl) > max || apr_atoi64(cl) < 0)) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return fail(r, 413, "body_too_large",
-                    "Die Anfrage ist zu groß.", NULL);
-    }
-    /* read like mod_dav's PUT: blocks from the input filters, a running
-     * total, the filters' error mapped to its status (mod_reqtimeout's
-     * APR_TIMEUP: 408) */
-    buf = apr_palloc(r->pool, (apr_size_t)max + 1);
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    while (!eos) {
-        apr_bucket *b;
-        apr_status_t st = ap_get_brigade(r->input_filters, bb,
-                                         AP_MODE_READBYTES, APR_BLOCK_READ,
-                                         HUGE_STRING_LEN);
-
-        if (st != APR_SUCCESS) {
-            apr_brigade_cleanup(bb);
-            return body_failed(r, ap_map_http_request_error(
-                                      st, HTTP_BAD_REQUEST));
-        }
-        for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
-             b = APR_BUCKET_NEXT(b)) {
-            const char *data;
-            apr_size_t n;
-
-            if (APR_BUCKET_IS_EOS(b)) {
-                eos = 1;
-                break;
-            }
-            if (APR_BUCKET_IS_METADATA(b)) {
-                continue;
-            }
-            if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ)
-                != APR_SUCCESS) {
-                apr_brigade_cleanup(bb);
-                return body_failed(r, HTTP_BAD_REQUEST);
-            }
-            if ((apr_off_t)n > max - len) {
-                apr_brigade_cleanup(bb);
-                return body_failed(r, HTTP_REQUEST_ENTITY_TOO_LARGE);
-            }
-            memcpy(buf + len, data, n);
-            len += (apr_off_t)n;
-        }
-        apr_brigade_cleanup(bb);
-    }
-    c->body = json_loadb(buf, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!c->body || !json_is_object(c->body)) {
-        if (c->body) {
-            json_decref(c->body);
-            c->body = NULL;
-        }
-        return fail(r, 400, "malformed_json",
-                    "Die Anfrage enthält kein gültiges JSON-Objekt.", NULL);
-    }
-    return OK;
-}
-
-static apr_status_t json_cleanup(void *data)
-{
-    json_decref((json_t *)data);
-    return APR_SUCCESS;
-}
-
 const char *jc_api_body_str(jc_call_t *c, const char *key, size_t *len)
 {
     json_t *v = json_object_get(c->body, key);
@@ -387,6 +136,11 @@ const char *jc_api_body_str(jc_call_t *c, const char *key, size_t *len)
         *len = json_string_length(v);
     }
     return json_string_value(v);
+}
+
+void jc_api_set_cookie(jc_call_t *c, const char *value)
+{
+    jc_req_set_cookie(c->r, c->conf, value);
 }
 
 static int finish(jc_call_t *c, jc_result_t *res, int status, json_t *out)
@@ -416,295 +170,6 @@ static int finish(jc_call_t *c, jc_result_t *res, int status, json_t *out)
     }
     return send_json(c->r, status, out);
 }
-
-/* ---- routes ------------------------------------------------------------ */
-
-static int route_policy(jc_call_t *c, jc_result_t *res, json_t **out)
-{
-    (void)c;
-    (void)res;
-    *out = json_pack("{s:i, s:i, s:s}", "min_length", JC_PW_MIN_LEN,
-                     "max_length", JC_PW_MAX_LEN, "specials",
-                     JC_PW_SPECIALS);
-    return 200;
-}
-
-static int route_register(jc_call_t *c, jc_result_t *res, json_t **out)
-{
-    jc_register_in_t in;
-
-    memset(&in, 0, sizeof(in));
-    in.email = jc_api_body_str(c, "email", NULL);
-    in.password = jc_api_body_str(c, "password", &in.password_len);
-    in.password_repeat = jc_api_body_str(c, "password_repeat",
-                                  &in.password_repeat_len);
-    in.accept_terms = json_is_true(json_object_get(c->body, "accept_terms"));
-    in.accept_email = json_is_true(json_object_get(c->body, "accept_email"));
-    jc_account_register(&c->db, res, &c->conf->ctx, &in, c->now,
-                        c->r->pool);
-    *out = json_pack("{s:s}", "status", "email_sent");
-    return 202;
-}
-
-static int route_confirm(jc_call_t *c, jc_result_t *res, json_t **out)
-{
-    const char *token = jc_api_body_str(c, "token", NULL);
-
-    jc_account_confirm(&c->db, res, &c->conf->ctx, token, c->now,
-                       c->r->pool);
-    if (res->status == 404 && token && jc_token_wellformed(token)) {
-        /* not a registration link: the address of the letter flow? */
-        jc_result_t r2;
-        int found = 0;
-
-        jc_result_ok(&r2);
-        jc_onetime_confirm(&c->db, &r2, &found,
-                         jc_token_hash(token, strlen(token), c->r->pool),
-                         c->now, c->r->pool);
-        if (found) {
-            *res = r2;
-        }
-    }
-    *out = json_pack("{s:s}", "status", "confirmed");
-    return 200;
-}
-
-static int route_resend(jc_call_t *c, jc_result_t *res, json_t **out)
-{
-    jc_account_resend(&c->db, res, &c->conf->ctx,
-                      jc_api_body_str(c, "email", NULL), c->now, c->r->pool);
-    *out = json_pack("{s:s}", "status", "email_sent");
-    return 202;
-}
-
-static int route_login(jc_call_t *c, jc_result_t *res, json_t **out)
-{
-    jc_login_out_t lo;
-    size_t pwlen;
-    const char *pw = jc_api_body_str(c, "password", &pwlen);
-
-    jc_account_login(&c->db, res, &lo, &c->conf->ctx,
-                     jc_api_body_str(c, "login", NULL), pw, pwlen,
-                     c->sess.client_ip, c->sess.user_agent,
-                     session_cookie(c), c->now, c->r->pool);
-    if (res->status == 429) {
-        jc_metrics_inc(JC_M_LOGIN_THROTTLED);
-    }
-    else if (res->status >= 400 && res->status < 500) {
-        jc_metrics_inc(JC_M_LOGIN_FAILED);
-    }
-    if (res->status != 200) {
-        *out = NULL;
-        return res->status;
-    }
-    jc_metrics_inc(JC_M_LOGIN_OK);
-    c->audit_account = lo.account_id;
-    jc_api_set_cookie(c, lo.token);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, c->r, JCLOG(00110)
-                  "login ok: account %" APR_INT64_T_FMT ", state %s",
-                  lo.account_id, jc_session_state_name(lo.state));
-    *out = json_pack("{s:s, s:s, s:I}", "state",
-                     jc_session_state_name(lo.state), "csrf_token", lo.csrf,
-                     "expires_at", (json_int_t)lo.expires_at);
-    if (*out && lo.state == JC_SESS_MFA_REQUIRED) {
-        /* which second factors the account has, for zweiter-faktor.html */
-        json_t *f = json_array();
-
-        if (lo.has_totp) {
-            json_array_append_new(f, json_string("totp"));
-        }
-        if (lo.has_passkey) {
-            json_array_append_new(f, json_string("passkey"));
-        }
-        json_object_set_new(*out, "factors", f);
-    }
-    return 200;
-}
-
-static int route_logout(jc_call_t *c, jc_result_t *res, json_t **out)
-{
-    jc_db_rc_e rc = jc_session_delete(&c->db, c->sess.id_hash, c->r->pool);
-
-    *out = NULL;
-    if (rc == JC_DB_BUSY) {
-        return jc_result_unavailable(res, c->db.last_error);
-    }
-    if (rc != JC_DB_OK) {
-        return jc_result_internal(res, c->db.last_error);
-    }
-    jc_api_set_cookie(c, NULL);
-    return 204;
-}
-
-/* The session check of every portal page: written directly, since a
- * jansson tree + json_dumps cost more than the rest of the request. */
-static int route_me(jc_call_t *c, jc_result_t *res, json_t **out)
-{
-    jc_session_t *s = &c->sess;
-    apr_pool_t *p = c->r->pool;
-
-    (void)res;
-    *out = NULL;
-    /* apr_pstrcat + apr_ltoa: a third of apr_psprintf's cost */
-    c->text = apr_pstrcat(p,
-        "{\"account\":{\"id\":", apr_ltoa(p, (long)s->account_id),
-        ",\"email\":", jc_json_quote(s->email, p),
-        ",\"username\":", jc_json_quote(s->username, p),
-        ",\"email_confirmed\":", s->email_confirmed ? "true" : "false",
-        ",\"created_at\":", apr_ltoa(p, (long)s->created_at),
-        "},\"session\":{\"state\":\"", jc_session_state_name(s->state),
-        "\",\"expires_at\":", apr_ltoa(p, (long)s->expires_at),
-        ",\"idle_timeout\":", apr_ltoa(p, (long)c->conf->idle),
-        "},\"csrf_token\":",
-        jc_json_quote(s->csrf_token ? s->csrf_token : "", p), "}", NULL);
-    return 200;
-}
-
-static const jc_route_t routes[] = {
-    { M_GET, "password-policy", R_ANON, B_NONE, 0, route_policy },
-    { M_POST, "register", R_ANON, B_JSON, 1, route_register },
-    { M_POST, "email/confirm", R_ANON, B_JSON, 1, route_confirm },
-    { M_POST, "email/resend", R_ANON, B_JSON, 1, route_resend },
-    { M_POST, "login", R_ANON, B_JSON, 1, route_login },
-    { M_POST, "logout", R_ANY, B_NONE, 1, route_logout },
-    { M_GET, "me", R_ANY, B_NONE, 2, route_me },
-    /* second factor: set-up in mfa_setup_required or (fresh check)
-     * authenticated; verify only in mfa_required */
-    { M_POST, "mfa/totp/setup", R_SETUP, B_NONE, 1, jc_route_totp_setup },
-    { M_POST, "mfa/totp/confirm", R_SETUP, B_JSON, 1,
-      jc_route_totp_confirm },
-    { M_POST, "mfa/totp/verify", R_MFA, B_JSON, 1, jc_route_totp_verify },
-    /* passkeys: registration like the TOTP set-up, login anonymous,
-     * assert only in mfa_required */
-    { M_POST, "passkey/register/options", R_SETUP, B_NONE, 1,
-      jc_route_passkey_register_options },
-    { M_POST, "passkey/register/verify", R_SETUP, B_JSON, 1,
-      jc_route_passkey_register_verify },
-    { M_POST, "passkey/login/options", R_ANON, B_NONE, 1,
-      jc_route_passkey_login_options },
-    { M_POST, "passkey/login/verify", R_ANON, B_JSON, 1,
-      jc_route_passkey_login_verify },
-    { M_POST, "passkey/assert/options", R_MFA, B_NONE, 1,
-      jc_route_passkey_assert_options },
-    { M_POST, "passkey/assert/verify", R_MFA, B_JSON, 1,
-      jc_route_passkey_assert_verify },
-    /* document uploads (mod_jobcenter_upload.c): a complete session;
-     * uploads/files streams its body through the JC_UPLOAD filter itself;
-     * staff routes: the API checks the staff role, the core the
-     * jobcenter and team */
-    { M_GET, "uploads/context", R_AUTH, B_NONE, 1, jc_route_up_context },
-    { M_POST, "uploads/drafts", R_AUTH, B_JSON, 1, jc_route_up_draft },
-    { M_POST, "uploads/files", R_AUTH, B_STREAM, 1, jc_route_up_files },
-    { M_POST, "uploads/files/delete", R_AUTH, B_JSON, 1,
-      jc_route_up_file_delete },
-    { M_POST, "uploads/submit", R_AUTH, B_JSON, 1, jc_route_up_submit },
-    { M_GET, "uploads/receipt", R_AUTH, B_NONE, 1, jc_route_up_receipt },
-    { M_GET, "uploads/submissions", R_AUTH, B_NONE, 1, jc_route_up_list },
-    { M_POST, "receipts/verify", R_ANON, B_JSON, 1, jc_route_up_verify },
-    /* resumable uploads, tus 1.0.0 (mod_jobcenter_tus.c): '#' is an
-     * upload's 32-hex token; OPTIONS (capabilities) needs no session */
-    { M_OPTIONS, "uploads/tus", R_ANON, B_NONE, 0, jc_route_tus_options },
-    { M_POST, "uploads/tus", R_AUTH, B_STREAM, 1, jc_route_tus_create },
-    { M_GET, "uploads/tus/#", R_AUTH, B_NONE, 1, jc_route_tus_get },
-    /* PATCH: 2 = the handler takes a connection only around its own
-     * statements, not for the minutes a slow body may take */
-    { M_PATCH, "uploads/tus/#", R_AUTH, B_STREAM, 2, jc_route_tus_patch },
-    { M_DELETE, "uploads/tus/#", R_AUTH, B_NONE, 1, jc_route_tus_delete },
-    { M_GET, "staff/uploads", R_STAFF, B_NONE, 1, jc_route_up_inbox },
-    { M_GET, "staff/uploads/file", R_STAFF, B_NONE, 1,
-      jc_route_up_staff_file },
-    { M_POST, "staff/uploads/status", R_STAFF, B_JSON, 1,
-      jc_route_up_status },
-    /* the person profile: a complete two-factor session */
-    { M_POST, "freischaltcode", R_AUTH, B_JSON, 1, jc_route_fsc_redeem },
-    { M_GET, "profile", R_AUTH, B_NONE, 1, jc_route_profile },
-    { M_GET, "jobcenter", R_AUTH, B_NONE, 1, jc_route_jobcenter },
-    { M_GET, "verlauf", R_AUTH, B_NONE, 1, jc_route_verlauf },
-    /* staff (Sachbearbeitung): complete session + staff role; '*' is a
-     * customer id */
-    { M_GET, "staff/me", R_STAFF, B_NONE, 1, jc_route_staff_me },
-    { M_GET, "staff/customers", R_STAFF, B_NONE, 1,
-      jc_route_staff_customers },
-    { M_POST, "staff/customers", R_STAFF, B_JSON, 1,
-      jc_route_staff_customer_create },
-    { M_GET, "staff/customers/*", R_STAFF, B_NONE, 1,
-      jc_route_staff_customer },
-    { M_POST, "staff/customers/*/freischaltcode", R_STAFF, B_NONE, 1,
-      jc_route_staff_code_issue },
-    { M_POST, "staff/customers/*/zugangsdaten", R_STAFF, B_NONE, 1,
-      jc_route_staff_reset },
-    /* the letter flow (issue 5): exactly password_change_required,
-     * exactly email_required */
-    { M_POST, "onetime/password", R_PWCHG, B_JSON, 1, jc_route_reset_password },
-    { M_POST, "onetime/email", R_EMAIL, B_JSON, 1, jc_route_reset_email },
-    /* the "Sicherheit" page: fully signed in; changes also need a recent
-     * check (JobcenterReauthWindow, checked by the core) */
-    { M_GET, "security", R_AUTH, B_NONE, 1, jc_route_security_list },
-    { M_POST, "security/reauth/options", R_AUTH, B_NONE, 1,
-      jc_route_security_reauth_options },
-    { M_POST, "security/reauth", R_AUTH, B_JSON, 1, jc_route_security_reauth },
-    { M_POST, "security/passkey/rename", R_AUTH, B_JSON, 1,
-      jc_route_security_passkey_rename },
-    { M_POST, "security/passkey/delete", R_AUTH, B_JSON, 1,
-      jc_route_security_passkey_delete },
-    { M_POST, "security/totp/delete", R_AUTH, B_NONE, 1,
-      jc_route_security_totp_delete },
-    /* Online-Kommunikation: fully signed in */
-    { M_GET, "online-kommunikation", R_AUTH, B_NONE, 1, jc_route_online_get },
-    { M_POST, "online-kommunikation/aktivieren", R_AUTH, B_NONE, 1,
-      jc_route_online_activate },
-    { M_POST, "online-kommunikation/deaktivieren", R_AUTH, B_NONE, 1,
-      jc_route_online_deactivate },
-    /* messages, Postfach, Bescheide, Termine (mod_jobcenter_message.c):
-     * fully signed in; writing also needs Online-Kommunikation (core) */
-    { M_GET, "messages/anliegen", R_AUTH, B_NONE, 1, jc_route_msg_anliegen },
-    { M_GET, "messages", R_AUTH, B_NONE, 1, jc_route_msg_list },
-    { M_POST, "messages", R_AUTH, B_JSON, 1, jc_route_msg_send },
-    { M_GET, "messages/conversation", R_AUTH, B_NONE, 1, jc_route_msg_conversation },
-    { M_POST, "messages/reply", R_AUTH, B_JSON, 1, jc_route_msg_reply },
-    { M_GET, "messages/file", R_AUTH, B_NONE, 1, jc_route_msg_file },
-    { M_GET, "bescheide", R_AUTH, B_NONE, 1, jc_route_bescheid_list },
-    { M_GET, "bescheide/file", R_AUTH, B_NONE, 1, jc_route_bescheid_file },
-    { M_GET, "termine", R_AUTH, B_NONE, 1, jc_route_termin_list },
-    { M_POST, "termine/verschieben", R_AUTH, B_JSON, 1, jc_route_termin_reschedule },
-    /* the team inboxes: staff role, own jobcenter and team (core) */
-    { M_GET, "staff/messages", R_STAFF, B_NONE, 1,
-      jc_route_staff_msg_inbox },
-    { M_GET, "staff/messages/conversation", R_STAFF, B_NONE, 1,
-      jc_route_staff_msg_conversation },
-    { M_POST, "staff/messages/assign", R_STAFF, B_JSON, 1,
-      jc_route_staff_msg_assign },
-    { M_POST, "staff/messages/status", R_STAFF, B_JSON, 1,
-      jc_route_staff_msg_status },
-    { M_POST, "staff/messages/reply", R_STAFF, B_JSON, 1,
-      jc_route_staff_msg_reply },
-    { M_POST, "staff/messages/reply-files", R_STAFF, B_STREAM, 1,
-      jc_route_staff_msg_reply_files },
-    { M_GET, "staff/messages/file", R_STAFF, B_NONE, 1,
-      jc_route_staff_msg_file },
-    { M_POST, "staff/bescheide", R_STAFF, B_STREAM, 1,
-      jc_route_staff_bescheid },
-    { M_POST, "staff/termine", R_STAFF, B_JSON, 1,
-      jc_route_staff_termin },
-    /* forgotten credentials (anonymous) and the "Konto" page (signed
-     * in; changes also need a recent check, checked by the core) */
-    { M_POST, "password/forgot", R_ANON, B_JSON, 1, jc_route_password_forgot },
-    { M_POST, "password/reset/check", R_ANON, B_JSON, 1,
-      jc_route_password_reset_check },
-    { M_POST, "password/reset", R_ANON, B_JSON, 1, jc_route_password_reset },
-    { M_GET, "jobcenter/suche", R_ANON, B_NONE, 1, jc_route_jobcenter_lookup },
-    { M_GET, "konto", R_AUTH, B_NONE, 1, jc_route_konto_get },
-    { M_POST, "konto/passwort", R_AUTH, B_JSON, 1, jc_route_konto_password },
-    { M_POST, "konto/email", R_AUTH, B_JSON, 1, jc_route_konto_email },
-    { M_POST, "konto/email/confirm", R_ANON, B_JSON, 1, jc_route_konto_email_confirm },
-    { M_POST, "konto/sitzungen/beenden", R_AUTH, B_JSON, 1,
-      jc_route_konto_session_end },
-    { M_POST, "konto/sitzungen/andere-beenden", R_AUTH, B_NONE, 1,
-      jc_route_konto_sessions_end },
-    { M_GET, "konto/export", R_AUTH, B_NONE, 1, jc_route_konto_export },
-    { M_POST, "konto/loeschen", R_AUTH, B_JSON, 1, jc_route_konto_delete },
-    { 0, NULL, 0, 0, 0, NULL }
-};
 
 /* ---- the handler ------------------------------------------------------- */
 
@@ -754,24 +219,25 @@ static int send_openapi(request_rec *r)
 static int state_refused(request_rec *r, const jc_route_t *rt,
                          jc_sess_state_e st)
 {
-    unsigned want = R_STATES(rt->states);
+    unsigned want = JC_LEVEL_STATES(rt->level);
     int lv = jc_session_level(st);
     jc_result_t res;
 
     jc_result_ok(&res);
     res.state = jc_session_state_name(st);
     res.log = res.state;
-    if (want == R_MFA && lv >= jc_session_level(JC_SESS_MFA_REQUIRED)) {
+    if (want == JC_LEVEL_MFA_REQUIRED
+        && lv >= jc_session_level(JC_SESS_MFA_REQUIRED)) {
         jc_result_set(&res, 409, "mfa_not_required",
                       "Für diese Sitzung ist keine Bestätigung mit einem "
                       "zweiten Faktor vorgesehen.", NULL);
     }
-    else if (want == R_PWCHG
+    else if (want == JC_LEVEL_PASSWORD_CHANGE
              && lv >= jc_session_level(JC_SESS_PASSWORD_CHANGE_REQUIRED)) {
         jc_result_set(&res, 409, "password_change_not_required",
                       "Ihr Passwort muss nicht geändert werden.", NULL);
     }
-    else if (want == R_EMAIL
+    else if (want == JC_LEVEL_EMAIL_REQUIRED
              && lv >= jc_session_level(JC_SESS_EMAIL_REQUIRED)) {
         jc_result_set(&res, 409, "email_not_required",
                       "Für Ihr Konto ist bereits eine E-Mail-Adresse "
@@ -827,27 +293,24 @@ static int path_match(const char *pat, const char *path, apr_int64_t *id)
     return *pat == '\0' && *path == '\0';
 }
 
-static const jc_route_t *find_route(request_rec *r, const char *path,
-                                    const char **allow, apr_int64_t *id)
+/* The route tables of the feature glue, in lookup order (the account
+ * routes first: GET me is the hot path). */
+static const jc_route_t *const route_tables[] = {
+    jc_routes_account, jc_routes_mfa, jc_routes_passkey, jc_routes_upload,
+    jc_routes_tus, jc_routes_profile, jc_routes_staff, jc_routes_onetime,
+    jc_routes_security, jc_routes_online, jc_routes_message,
+    jc_routes_konto, NULL
+};
+
+/* The Allow header of a path that has routes for the methods in `seen`
+ * (bits of M_*), in a fixed order: "GET, HEAD, POST", ... */
+static const char *allow_list(request_rec *r, unsigned seen)
 {
     static const int order[] = { M_GET, M_POST, M_PATCH, M_DELETE,
                                  M_OPTIONS };
-    const jc_route_t *rt;
     const char *list = NULL;
-    unsigned seen = 0;
     size_t i;
 
-    *allow = NULL;
-    for (rt = routes; rt->path; rt++) {
-        if (!path_match(rt->path, path, id)) {
-            continue;
-        }
-        if (rt->method == r->method_number) {
-            return rt;
-        }
-        seen |= 1u << rt->method;
-    }
-    /* Allow in a fixed order: "GET, HEAD, POST", ... */
     for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         const char *m;
 
@@ -858,7 +321,29 @@ static const jc_route_t *find_route(request_rec *r, const char *path,
             : ap_method_name_of(r->pool, order[i]);
         list = list ? apr_pstrcat(r->pool, list, ", ", m, NULL) : m;
     }
-    *allow = list;
+    return list;
+}
+
+static const jc_route_t *find_route(request_rec *r, const char *path,
+                                    const char **allow, apr_int64_t *id)
+{
+    const jc_route_t *const *t;
+    const jc_route_t *rt;
+    unsigned seen = 0;
+
+    *allow = NULL;
+    for (t = route_tables; *t; t++) {
+        for (rt = *t; rt->path; rt++) {
+            if (!path_match(rt->path, path, id)) {
+                continue;
+            }
+            if (rt->method == r->method_number) {
+                return rt;
+            }
+            seen |= 1u << rt->method;
+        }
+    }
+    *allow = allow_list(r, seen);
     return NULL;
 }
 
@@ -877,17 +362,18 @@ int jc_api_map_to_storage(request_rec *r)
     return OK;
 }
 
-/* The request's way to its route handler (jc_api_handler); *rtp gets the
- * route once it is known. */
-static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
-                        const jc_route_t **rtp)
-{
-    const jc_route_t *rt;
-    const char *path, *allow, *bad_param;
-    jc_result_t res;
-    json_t *out = NULL;
-    int status, mutating;
+/* What a step of the dispatch returns when the request goes on (any
+ * other value is the handler's return value: the answer was sent). */
+#define GO_ON DECLINED
 
+/* The route of the request's path: GO_ON with *rtp, or the answer sent
+ * (the OpenAPI document, 404, 405). */
+static int dispatch_route(request_rec *r, jc_call_t *cp,
+                          const jc_route_t **rtp)
+{
+    const char *path, *allow;
+
+    *rtp = NULL;
     if (strncmp(r->uri, JC_API_PREFIX, sizeof(JC_API_PREFIX) - 1) != 0) {
         return fail(r, 404, "not_found", "Diese Adresse gibt es nicht.",
                     NULL);
@@ -896,126 +382,172 @@ static int api_dispatch(request_rec *r, jc_srv_conf_t *conf, jc_call_t *cp,
     if (!strcmp(path, "openapi.yaml")) {
         return send_openapi(r);
     }
-    rt = find_route(r, path, &allow, &cp->path_id);
-    *rtp = rt;
-    if (!rt) {
-        if (allow) {
-            apr_table_setn(r->err_headers_out, "Allow", allow);
-            return fail(r, 405, "method_not_allowed",
-                        "Diese Methode ist hier nicht erlaubt.", NULL);
-        }
-        return fail(r, 404, "not_found", "Diese Adresse gibt es nicht.",
-                    NULL);
+    *rtp = find_route(r, path, &allow, &cp->path_id);
+    if (*rtp) {
+        return GO_ON;
     }
-    mutating = rt->method != M_GET && rt->method != M_OPTIONS;
-    if (!query_nul_free(r, &bad_param)) {
+    if (allow) {
+        apr_table_setn(r->err_headers_out, "Allow", allow);
+        return fail(r, 405, "method_not_allowed",
+                    "Diese Methode ist hier nicht erlaubt.", NULL);
+    }
+    return fail(r, 404, "not_found", "Diese Adresse gibt es nicht.", NULL);
+}
+
+/* The checks before the session: the query, the Origin of a
+ * state-changing request (CSRF, part 1), the body's type, the JSON body
+ * read and parsed. GO_ON, or the answer sent. */
+static int check_request(request_rec *r, jc_call_t *cp,
+                         const jc_route_t *rt, int mutating)
+{
+    const char *bad_param;
+    jc_result_t res;
+    int status;
+
+    if (!jc_req_query_nul_free(r, &bad_param)) {
         return fail(r, 422, "parameter_invalid", "Ein Parameter der Adresse "
                     "enthält ein unzulässiges Zeichen.", bad_param);
     }
-
     /* CSRF, part 1: state-changing requests only from our own pages */
     if (mutating && !origin_ok(cp)) {
         return fail(r, 403, "csrf_failed",
                     "Die Anfrage wurde aus Sicherheitsgründen abgelehnt "
                     "(unbekannte Herkunft).", NULL);
     }
-    if (mutating && rt->body == B_NONE && !no_body_or_json(r)) {
-        return unsupported_type(r);
+    jc_result_ok(&res);
+    if (mutating && rt->body == JC_BODY_NONE && !jc_req_no_body_or_json(r)) {
+        jc_req_unsupported_type(&res);
+        return send_error(r, &res);
     }
-    if (rt->body == B_JSON) {
-        status = read_body(cp);
-        if (status != OK || !cp->body) {
+    if (rt->body == JC_BODY_JSON) {
+        status = jc_req_json_body(r, cp->conf->max_body, &cp->body, &res);
+        if (status == AP_FILTER_ERROR) {
             return status;
         }
-        apr_pool_cleanup_register(r->pool, cp->body, json_cleanup,
-                                  apr_pool_cleanup_null);
-    }
-    if (rt->states != R_ANON) {
-        /* the session check, through the session cache: the database
-         * connection is acquired here only when the cache cannot answer */
-        const char *token = session_cookie(cp);
-        int expired = 0, no_db = 0;
-        jc_db_rc_e rc = JC_DB_NOROW;
-
-        if (token) {
-            rc = jc_request_session(r, conf, &cp->db, &cp->sess, &expired,
-                                    token, 0, 1, &no_db);
-        }
-        if (no_db) {
-            jc_result_ok(&res);
-            jc_result_unavailable(&res, "no database connection");
+        if (status != OK) {
             return send_error(r, &res);
         }
-        if (rc == JC_DB_BUSY || (rc != JC_DB_OK && rc != JC_DB_NOROW)) {
-            jc_result_ok(&res);
-            if (rc == JC_DB_BUSY) {
-                jc_result_unavailable(&res, cp->db.last_error);
-            }
-            else {
-                jc_result_internal(&res, cp->db.last_error);
-            }
-            return send_error(r, &res);
-        }
-        if (rc == JC_DB_NOROW) {
-            if (token) {
-                jc_api_set_cookie(cp, NULL);
-            }
-            return expired
-                ? fail(r, 401, "session_expired", "Ihre Sitzung ist "
-                       "abgelaufen. Bitte melden Sie sich erneut an.", NULL)
-                : fail(r, 401, "not_authenticated", "Bitte melden Sie sich "
-                       "an.", NULL);
-        }
-        if (!(R_STATES(rt->states) & (1u << cp->sess.state))) {
-            return state_refused(r, rt, cp->sess.state);
-        }
-        /* CSRF, part 2: the per-session token */
-        if (mutating
-            && !jc_token_equal(apr_table_get(r->headers_in, "X-CSRF-Token"),
-                               cp->sess.csrf_token)) {
-            return fail(r, 403, "csrf_failed",
-                        "Die Anfrage wurde aus Sicherheitsgründen abgelehnt "
-                        "(Sicherheitstoken fehlt oder ist falsch). Bitte "
-                        "laden Sie die Seite neu.", NULL);
-        }
     }
+    return GO_ON;
+}
 
-    if (rt->needs_db == 1 && !cp->db.driver) {
-        ap_dbd_t *dbd = jc_dbd_acquire_wait(r);
+/* The session check, through the session cache (the database connection
+ * is acquired here only when the cache cannot answer), the route's
+ * states and the per-session CSRF token (part 2). GO_ON, or the answer
+ * sent. */
+static int check_session(request_rec *r, jc_call_t *cp,
+                         const jc_route_t *rt, int mutating)
+{
+    const char *token = jc_req_session_cookie(r, cp->conf);
+    jc_req_sess_e st = JC_REQ_SESS_UNKNOWN;
+    jc_db_rc_e rc = JC_DB_NOROW;
+    jc_result_t res;
 
-        if (!dbd) {
-            jc_result_ok(&res);
-            jc_result_unavailable(&res, "no database connection");
-            return send_error(r, &res);
-        }
-        jc_db_bind(&cp->db, dbd);
+    if (token) {
+        st = jc_req_session(r, cp->conf, token, 0, 1, &cp->db, &cp->sess,
+                            &rc);
     }
-
-    if (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) {
-        /* staff routes: an enabled staff row with the route's role */
-        jc_staff_t *st = apr_pcalloc(r->pool, sizeof(*st));
-        jc_db_rc_e rc = jc_staff_load(&cp->db, st, cp->sess.account_id,
-                                      r->pool);
-
+    if (st == JC_REQ_SESS_NO_DB || st == JC_REQ_SESS_DB_FAILED) {
         jc_result_ok(&res);
-        if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
-            jc_db_fail(&res, &cp->db, rc, r->pool);
-            return send_error(r, &res);
+        if (st == JC_REQ_SESS_NO_DB) {
+            jc_result_unavailable(&res, "no database connection");
         }
-        if (rc == JC_DB_NOROW
-            || !jc_staff_allows(st, (rt->states & R_ROLE_ADMIN)
-                                    ? JC_ROLE_ADMIN
-                                    : JC_ROLE_SACHBEARBEITUNG)) {
-            jc_result_set(&res, 403, "staff_only", "Dieser Bereich ist "
-                          "Mitarbeiterinnen und Mitarbeitern des Jobcenters "
-                          "mit der passenden Rolle vorbehalten.", NULL);
-            res.log = rc == JC_DB_NOROW ? "not staff"
-                      : st->disabled ? "staff disabled" : "role too low";
-            return send_error(r, &res);
+        else if (rc == JC_DB_BUSY) {
+            jc_result_unavailable(&res, cp->db.last_error);
         }
-        cp->staff = st;
+        else {
+            jc_result_internal(&res, cp->db.last_error);
+        }
+        return send_error(r, &res);
     }
+    if (st != JC_REQ_SESS_OK) {
+        if (token) {
+            jc_api_set_cookie(cp, NULL);
+        }
+        return st == JC_REQ_SESS_EXPIRED
+            ? fail(r, 401, "session_expired", "Ihre Sitzung ist "
+                   "abgelaufen. Bitte melden Sie sich erneut an.", NULL)
+            : fail(r, 401, "not_authenticated", "Bitte melden Sie sich "
+                   "an.", NULL);
+    }
+    if (!(JC_LEVEL_STATES(rt->level) & (1u << cp->sess.state))) {
+        return state_refused(r, rt, cp->sess.state);
+    }
+    if (mutating
+        && !jc_token_equal(apr_table_get(r->headers_in, "X-CSRF-Token"),
+                           cp->sess.csrf_token)) {
+        return fail(r, 403, "csrf_failed",
+                    "Die Anfrage wurde aus Sicherheitsgründen abgelehnt "
+                    "(Sicherheitstoken fehlt oder ist falsch). Bitte "
+                    "laden Sie die Seite neu.", NULL);
+    }
+    return GO_ON;
+}
 
+/* Staff routes: an enabled staff row with the route's role (the request
+ * layer's check, as the gate's). GO_ON with cp->staff, or the answer
+ * sent. */
+static int check_role(request_rec *r, jc_call_t *cp, const jc_route_t *rt)
+{
+    const jc_staff_t *st;
+    const char *why;
+    jc_result_t res;
+    jc_db_rc_e rc;
+
+    if (!(rt->level & (JC_LEVEL_ROLE_SB | JC_LEVEL_ROLE_ADMIN))) {
+        return GO_ON;
+    }
+    rc = jc_req_staff(r, &cp->db, cp->sess.account_id, &st);
+    jc_result_ok(&res);
+    if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
+        jc_db_fail(&res, &cp->db, rc, r->pool);
+        return send_error(r, &res);
+    }
+    why = jc_req_role_refusal(st, (rt->level & JC_LEVEL_ROLE_ADMIN)
+                                  ? JC_ROLE_ADMIN : JC_ROLE_SACHBEARBEITUNG);
+    if (why) {
+        jc_result_set(&res, 403, "staff_only", "Dieser Bereich ist "
+                      "Mitarbeiterinnen und Mitarbeitern des Jobcenters "
+                      "mit der passenden Rolle vorbehalten.", NULL);
+        res.log = why;
+        return send_error(r, &res);
+    }
+    cp->staff = st;
+    return GO_ON;
+}
+
+/* The request's way to its route handler (jc_api_handler); *rtp gets the
+ * route once it is known. */
+static int api_dispatch(request_rec *r, jc_call_t *cp,
+                        const jc_route_t **rtp)
+{
+    const jc_route_t *rt;
+    jc_result_t res;
+    json_t *out = NULL;
+    int status, mutating;
+
+    status = dispatch_route(r, cp, rtp);
+    if (status != GO_ON) {
+        return status;
+    }
+    rt = *rtp;
+    mutating = rt->method != M_GET && rt->method != M_OPTIONS;
+    status = check_request(r, cp, rt, mutating);
+    if (status == GO_ON && rt->level != JC_LEVEL_PUBLIC) {
+        status = check_session(r, cp, rt, mutating);
+    }
+    if (status != GO_ON) {
+        return status;
+    }
+    if (rt->conn == JC_CONN_HANDLER && !jc_req_db(r, &cp->db, 1)) {
+        jc_result_ok(&res);
+        jc_result_unavailable(&res, "no database connection");
+        return send_error(r, &res);
+    }
+    status = check_role(r, cp, rt);
+    if (status != GO_ON) {
+        return status;
+    }
     /* the client of this request, for sessions created by it */
     cp->sess.client_ip = r->useragent_ip;
     cp->sess.user_agent = jc_session_user_agent(
@@ -1034,7 +566,7 @@ static int audited(const jc_route_t *rt)
 {
     size_t n = strlen(rt->path);
 
-    if (rt->states & (R_ROLE_SB | R_ROLE_ADMIN)) {
+    if (rt->level & (JC_LEVEL_ROLE_SB | JC_LEVEL_ROLE_ADMIN)) {
         return 1;
     }
     if (rt->method == M_GET) {
@@ -1061,7 +593,7 @@ int jc_api_handler(request_rec *r)
     c.r = r;
     c.conf = conf;
     c.now = (apr_int64_t)apr_time_sec(r->request_time);
-    rv = api_dispatch(r, conf, &c, &rt);
+    rv = api_dispatch(r, &c, &rt);
     if (rt && conf->audit_fd && audited(rt)) {
         jc_audit_api(&c, rt->method == M_GET ? "GET" : "POST", rt->path,
                      rv >= 100 ? rv : r->status);

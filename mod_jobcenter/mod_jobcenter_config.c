@@ -622,14 +622,14 @@ const char *jc_set_clamd(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
-const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
-                           apr_pool_t *p)
+/* The directives checked against each other, and the values derived
+ * from JobcenterBaseURL where they are unset (origins, WebAuthn RP ID).
+ * NULL or the error. */
+static const char *conf_check(jc_srv_conf_t *conf, server_rec *s,
+                              apr_pool_t *p)
 {
-    jc_ctx_t *ctx = &conf->ctx;
-    jc_outbox_cfg_t *ob = &conf->outbox;
     apr_uri_t uri;
 
-    conf_defaults(conf);
     if (strcasecmp(conf->clamd, "off") != 0
         && conf->up_max_file > conf->clamd_max) {
         return apr_psprintf(p, JC_D_UP_MAX_FILE " (%" APR_OFF_T_FMT ") is "
@@ -664,6 +664,13 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     if (conf->lifetime < conf->idle) {
         return JC_D_LIFETIME " must not be shorter than " JC_D_IDLE;
     }
+    return NULL;
+}
+
+/* The core's view (conf->ctx). NULL or the error. */
+static const char *conf_fill_ctx(jc_srv_conf_t *conf, apr_pool_t *p)
+{
+    jc_ctx_t *ctx = &conf->ctx;
 
     ctx->base_url = conf->base_url;
     ctx->mail_from = conf->mail_from;
@@ -717,7 +724,12 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     if (!ctx->dummy_hash) {
         return "cannot compute the Argon2id reference hash";
     }
+    return NULL;
+}
 
+/* The upload and scan views (conf->upload, conf->clamd_cfg). */
+static void conf_fill_upload(jc_srv_conf_t *conf, apr_pool_t *p)
+{
     conf->upload.store = conf->up_store;
     conf->upload.max_file = conf->up_max_file;
     conf->upload.max_files = conf->up_max_files;
@@ -735,6 +747,12 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     }
     conf->upload.verify_url = apr_pstrcat(p, conf->base_url,
                                           "/belegpruefung.html", NULL);
+}
+
+/* The mail delivery view (conf->outbox). */
+static void conf_fill_outbox(jc_srv_conf_t *conf, apr_pool_t *p)
+{
+    jc_outbox_cfg_t *ob = &conf->outbox;
 
     ob->transport = (jc_mail_transport_e)conf->mail_transport;
     ob->spool_dir = conf->mail_spool;
@@ -750,6 +768,23 @@ const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
     ob->smtp.insecure_tls = conf->smtp_insecure;
     ob->retry_base = conf->retry_base;
     ob->retry_max = conf->retry_max;
+}
+
+const char *jc_conf_finish(jc_srv_conf_t *conf, server_rec *s,
+                           apr_pool_t *p)
+{
+    const char *err;
+
+    conf_defaults(conf);
+    err = conf_check(conf, s, p);
+    if (!err) {
+        err = conf_fill_ctx(conf, p);
+    }
+    if (err) {
+        return err;
+    }
+    conf_fill_upload(conf, p);
+    conf_fill_outbox(conf, p);
     return NULL;
 }
 

@@ -37,18 +37,12 @@
 #include <http_request.h>
 #include <mod_auth.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 
 APLOG_USE_MODULE(jobcenter);
 
 #define JC_GATE_AUTH_TYPE "jobcenter"
 #define JC_GATE_LOGIN     "/anmeldung.html"
-
-/* The portal's session cookies (mod_jobcenter_api.c: JC_COOKIE_*_NAME;
- * both are removed whichever of them this host uses). */
-static const char *const session_cookies[] = {
-    "__Host-jc_session", "jc_session", NULL
-};
 
 /* The token the gate accepted, kept for subrequests and internal
  * redirects after the cookie left the Cookie header. */
@@ -232,9 +226,10 @@ static int is_session_cookie(const char *name, size_t len)
 {
     int i;
 
-    for (i = 0; session_cookies[i]; i++) {
-        if (strlen(session_cookies[i]) == len
-            && !strncasecmp(name, session_cookies[i], len)) {
+    /* both names, whichever of them this host uses */
+    for (i = 0; jc_req_cookie_names[i]; i++) {
+        if (strlen(jc_req_cookie_names[i]) == len
+            && !strncasecmp(name, jc_req_cookie_names[i], len)) {
             return 1;
         }
     }
@@ -322,12 +317,12 @@ static void strip_session_cookie(request_rec *r)
 /* The session token: from the Cookie header, or, once the gate took it
  * out of there, the one this request's main request (subrequest) or the
  * request before an internal redirect (same pool) accepted. */
-static const char *gate_token(jc_call_t *c)
+static const char *gate_token(request_rec *r, const jc_srv_conf_t *conf)
 {
-    const char *token = jc_api_session_cookie(c);
+    const char *token = jc_req_session_cookie(r, conf);
     const request_rec *q;
 
-    for (q = c->r; !token && q; q = q->main) {
+    for (q = r; !token && q; q = q->main) {
         void *v = NULL;
 
         apr_pool_userdata_get(&v, JC_GATE_TOKEN_KEY, q->pool);
@@ -346,14 +341,37 @@ static int gate_header_parser(request_rec *r)
     return DECLINED;
 }
 
+/* The session's answer when it is not OK: a 303/401 (deny) or a 503. */
+static int session_refused(request_rec *r, jc_req_sess_e st, jc_db_rc_e rc,
+                           const jc_db_t *db)
+{
+    if (st == JC_REQ_SESS_NO_DB) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00502)
+                      "gate: no database connection");
+        jc_metrics_count_503(NULL, "no database connection");
+        return unavailable(r);
+    }
+    if (st != JC_REQ_SESS_DB_FAILED) {
+        return deny(r, st == JC_REQ_SESS_EXPIRED ? "session expired"
+                                                 : "unknown session");
+    }
+    ap_log_rerror(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_WARNING
+                  : APLOG_ERR, 0, r, JCLOG(00503)
+                  "gate: session lookup failed: %s",
+                  db->last_error ? db->last_error : jc_db_rc_name(rc));
+    jc_metrics_count_503(NULL, db->last_error);
+    return unavailable(r);
+}
+
 static int gate_check_user_id(request_rec *r)
 {
     jc_srv_conf_t *conf;
     jc_dir_conf_t *dconf;
-    jc_call_t c;
+    jc_db_t db;
     jc_session_t *sess;
     const char *token;
-    int expired = 0, headers, no_db = 0;
+    int headers;
+    jc_req_sess_e st;
     jc_db_rc_e rc;
 
     if (!is_gate(r)) {
@@ -364,38 +382,21 @@ static int gate_check_user_id(request_rec *r)
         return DECLINED;
     }
     strip_gate_headers(r);
-    memset(&c, 0, sizeof(c));
-    c.r = r;
-    c.conf = conf;
-    token = gate_token(&c);
+    token = gate_token(r, conf);
     if (!token) {
         return deny(r, "no cookie");
     }
+    memset(&db, 0, sizeof(db));
     sess = apr_pcalloc(r->pool, sizeof(*sess));
     dconf = ap_get_module_config(r->per_dir_config, &jobcenter_module);
     headers = dconf && dconf->gate_headers == 1;
     /* through the session cache; on a miss one SELECT, the Kundennummer
      * joined in only where it is passed on */
-    rc = jc_request_session(r, conf, &c.db, sess, &expired, token, headers,
-                            0, &no_db);
-    if (no_db) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00502)
-                      "gate: no database connection");
-        jc_metrics_count_503(NULL, "no database connection");
-        return unavailable(r);
+    st = jc_req_session(r, conf, token, headers, 0, &db, sess, &rc);
+    if (st != JC_REQ_SESS_OK) {
+        return session_refused(r, st, rc, &db);
     }
-    if (rc == JC_DB_NOROW) {
-        return deny(r, expired ? "session expired" : "unknown session");
-    }
-    if (rc != JC_DB_OK) {
-        ap_log_rerror(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_WARNING
-                      : APLOG_ERR, 0, r, JCLOG(00503)
-                      "gate: session lookup failed: %s",
-                      c.db.last_error ? c.db.last_error : jc_db_rc_name(rc));
-        jc_metrics_count_503(NULL, c.db.last_error);
-        return unavailable(r);
-    }
-    if (jc_session_level(sess->state) < 5) {
+    if (jc_session_level(sess->state) < JC_SESSION_LEVEL_FULL) {
         return deny(r, jc_session_state_name(sess->state));
     }
     r->user = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->account_id);
@@ -426,49 +427,28 @@ static authz_status session_check(request_rec *r, const char *line,
         return AUTHZ_DENIED_NO_USER;
     }
     sess = ap_get_module_config(r->request_config, &jobcenter_module);
-    return sess && jc_session_level(sess->state) >= 5 ? AUTHZ_GRANTED
+    return sess && jc_session_level(sess->state) >= JC_SESSION_LEVEL_FULL
+           ? AUTHZ_GRANTED
                                                      : AUTHZ_DENIED;
 }
 
-/* The caller's staff row, loaded once per request (NULL: not staff or
- * the database failed; *rc tells). */
-#define JC_GATE_STAFF_KEY "jc_gate_staff"
-
+/* The caller's staff row (the request layer's, loaded once per request;
+ * NULL: not staff or the database failed; *rc tells). */
 static const jc_staff_t *gate_staff(request_rec *r, const jc_session_t *sess,
                                     jc_db_rc_e *rc)
 {
-    jc_staff_t *st = NULL;
+    const jc_staff_t *st;
     jc_db_t db;
-    ap_dbd_t *dbd;
-    void *v = NULL;
 
-    apr_pool_userdata_get(&v, JC_GATE_STAFF_KEY, r->pool);
-    if (v) {
-        st = v;
-        *rc = st->account_id ? JC_DB_OK : JC_DB_NOROW;
-        return st->account_id ? st : NULL;
-    }
-    dbd = jc_dbd_acquire_wait(r);
-    if (!dbd) {
-        *rc = JC_DB_BUSY;
-        return NULL;
-    }
     memset(&db, 0, sizeof(db));
-    jc_db_bind(&db, dbd);
-    st = apr_pcalloc(r->pool, sizeof(*st));
-    *rc = jc_staff_load(&db, st, sess->account_id, r->pool);
-    if (*rc != JC_DB_OK && *rc != JC_DB_NOROW) {
+    *rc = jc_req_staff(r, &db, sess->account_id, &st);
+    if (*rc != JC_DB_OK && *rc != JC_DB_NOROW && db.driver) {
         ap_log_rerror(APLOG_MARK, *rc == JC_DB_BUSY ? APLOG_WARNING
                       : APLOG_ERR, 0, r, JCLOG(00505)
                       "gate: staff lookup failed: %s",
                       db.last_error ? db.last_error : jc_db_rc_name(*rc));
-        return NULL;
     }
-    if (*rc == JC_DB_NOROW) {
-        memset(st, 0, sizeof(*st));
-    }
-    apr_pool_userdata_setn(st, JC_GATE_STAFF_KEY, NULL, r->pool);
-    return *rc == JC_DB_OK ? st : NULL;
+    return st;
 }
 
 /* Require jobcenter-role ROLE: parsed at start-up (unknown roles are a
@@ -513,7 +493,8 @@ static authz_status role_check(request_rec *r, const char *line,
         return AUTHZ_DENIED_NO_USER;
     }
     sess = ap_get_module_config(r->request_config, &jobcenter_module);
-    if (!sess || jc_session_level(sess->state) < 5 || !parsed) {
+    if (!sess || jc_session_level(sess->state) < JC_SESSION_LEVEL_FULL
+        || !parsed) {
         return AUTHZ_DENIED;
     }
     st = gate_staff(r, sess, &rc);
@@ -569,6 +550,7 @@ static int gate_check_authz(request_rec *r)
     jc_dir_conf_t *dconf;
     const jc_session_t *sess;
     const jc_staff_t *st;
+    const char *why;
     jc_db_rc_e rc;
 
     if (!is_gate(r) || !r->user) {
@@ -589,16 +571,8 @@ static int gate_check_authz(request_rec *r)
                              : "no database connection");
         return unavailable(r);
     }
-    if (!st) {
-        return role_deny(r, "not staff");
-    }
-    if (st->disabled) {
-        return role_deny(r, "staff disabled");
-    }
-    if (!jc_staff_allows(st, dconf->gate_role)) {
-        return role_deny(r, "role too low");
-    }
-    return DECLINED;
+    why = jc_req_role_refusal(st, dconf->gate_role);
+    return why ? role_deny(r, why) : DECLINED;
 }
 
 /* Nothing to add to a 401 (no WWW-Authenticate scheme for a cookie); claim

@@ -24,7 +24,8 @@ static void changed(jc_call_t *c, apr_int64_t account, const char *what)
                   "account %" APR_INT64_T_FMT ": %s", account, what);
 }
 
-int jc_route_password_forgot(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_password_forgot(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     jc_reset_request(&c->db, res, &c->conf->ctx,
                      jc_api_body_str(c, "email", NULL), c->sess.client_ip,
@@ -42,8 +43,8 @@ int jc_route_password_forgot(jc_call_t *c, jc_result_t *res, json_t **out)
     return 202;
 }
 
-int jc_route_password_reset_check(jc_call_t *c, jc_result_t *res,
-                                  json_t **out)
+static int jc_route_password_reset_check(jc_call_t *c, jc_result_t *res,
+                                         json_t **out)
 {
     apr_int64_t exp = 0;
 
@@ -59,7 +60,8 @@ int jc_route_password_reset_check(jc_call_t *c, jc_result_t *res,
     return 200;
 }
 
-int jc_route_password_reset(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_password_reset(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     size_t pwlen = 0, replen = 0;
     const char *pw = jc_api_body_str(c, "password", &pwlen);
@@ -79,7 +81,8 @@ int jc_route_password_reset(jc_call_t *c, jc_result_t *res, json_t **out)
     return 200;
 }
 
-int jc_route_jobcenter_lookup(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_jobcenter_lookup(jc_call_t *c, jc_result_t *res,
+                                     json_t **out)
 {
     apr_table_t *args = NULL;
 
@@ -90,14 +93,15 @@ int jc_route_jobcenter_lookup(jc_call_t *c, jc_result_t *res, json_t **out)
     return res->status;
 }
 
-int jc_route_konto_get(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_konto_get(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_konto_get(&c->db, res, out, &c->conf->ctx, &c->sess, c->now,
                  c->r->pool);
     return res->status;
 }
 
-int jc_route_konto_password(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_konto_password(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     size_t curlen = 0, pwlen = 0, replen = 0;
     const char *cur = jc_api_body_str(c, "current_password", &curlen);
@@ -114,7 +118,7 @@ int jc_route_konto_password(jc_call_t *c, jc_result_t *res, json_t **out)
     return 204;
 }
 
-int jc_route_konto_email(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_konto_email(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     const char *pending = NULL;
 
@@ -131,8 +135,8 @@ int jc_route_konto_email(jc_call_t *c, jc_result_t *res, json_t **out)
     return 202;
 }
 
-int jc_route_konto_email_confirm(jc_call_t *c, jc_result_t *res,
-                                 json_t **out)
+static int jc_route_konto_email_confirm(jc_call_t *c, jc_result_t *res,
+                                        json_t **out)
 {
     const char *email = NULL;
 
@@ -148,8 +152,8 @@ int jc_route_konto_email_confirm(jc_call_t *c, jc_result_t *res,
     return 200;
 }
 
-int jc_route_konto_session_end(jc_call_t *c, jc_result_t *res,
-                               json_t **out)
+static int jc_route_konto_session_end(jc_call_t *c, jc_result_t *res,
+                                      json_t **out)
 {
     *out = NULL;
     jc_konto_session_end(&c->db, res, &c->conf->ctx, &c->sess,
@@ -161,8 +165,8 @@ int jc_route_konto_session_end(jc_call_t *c, jc_result_t *res,
     return 204;
 }
 
-int jc_route_konto_sessions_end(jc_call_t *c, jc_result_t *res,
-                                json_t **out)
+static int jc_route_konto_sessions_end(jc_call_t *c, jc_result_t *res,
+                                       json_t **out)
 {
     int n = 0;
 
@@ -177,7 +181,7 @@ int jc_route_konto_sessions_end(jc_call_t *c, jc_result_t *res,
     return 200;
 }
 
-int jc_route_konto_export(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_konto_export(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     json_t *data = NULL;
     char *txt, day[11];
@@ -206,7 +210,7 @@ int jc_route_konto_export(jc_call_t *c, jc_result_t *res, json_t **out)
     return 200;
 }
 
-int jc_route_konto_delete(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_konto_delete(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     size_t pwlen = 0;
     const char *pw = jc_api_body_str(c, "password", &pwlen);
@@ -222,3 +226,40 @@ int jc_route_konto_delete(jc_call_t *c, jc_result_t *res, json_t **out)
     jc_api_set_cookie(c, NULL);
     return 204;
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_konto[] = {
+    /* forgotten credentials (anonymous) and the "Konto" page (signed
+     * in; changes also need a recent check, checked by the core) */
+    { M_POST, "password/forgot", JC_LEVEL_PUBLIC, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_password_forgot },
+    { M_POST, "password/reset/check", JC_LEVEL_PUBLIC, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_password_reset_check },
+    { M_POST, "password/reset", JC_LEVEL_PUBLIC, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_password_reset },
+    { M_GET, "jobcenter/suche", JC_LEVEL_PUBLIC, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_jobcenter_lookup },
+    { M_GET, "konto", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_konto_get },
+    { M_POST, "konto/passwort", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_konto_password },
+    { M_POST, "konto/email", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_konto_email },
+    { M_POST, "konto/email/confirm", JC_LEVEL_PUBLIC, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_konto_email_confirm },
+    { M_POST, "konto/sitzungen/beenden", JC_LEVEL_FULL, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_konto_session_end },
+    { M_POST, "konto/sitzungen/andere-beenden", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_konto_sessions_end },
+    { M_GET, "konto/export", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_konto_export },
+    { M_POST, "konto/loeschen", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_konto_delete },
+    { 0, NULL, 0, 0, 0, NULL }
+};

@@ -11,7 +11,7 @@
 #include <http_config.h>
 #include <http_log.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 #include "jc_anliegen.h"
 #include "jc_bescheid.h"
 #include "jc_conversation.h"
@@ -74,14 +74,14 @@ static int send_file(jc_call_t *c, jc_result_t *res,
 
 /* ---- citizen ------------------------------------------------------------- */
 
-int jc_route_msg_anliegen(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_anliegen(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     (void)c;
     *out = jc_anliegen_json();
     return *out ? 200 : jc_result_internal(res, "anliegen json");
 }
 
-int jc_route_msg_list(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_list(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
     if (citizen(c, res, 0) != 200) {
@@ -90,7 +90,7 @@ int jc_route_msg_list(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_msg_list(&c->db, res, out, c->sess.account_id, c->r->pool);
 }
 
-int jc_route_msg_send(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_send(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_msg_send_in_t in;
     jc_msg_cfg_t cfg;
@@ -113,7 +113,8 @@ int jc_route_msg_send(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_msg_send(&c->db, res, out, &cfg, &in, c->now, c->r->pool);
 }
 
-int jc_route_msg_conversation(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_conversation(jc_call_t *c, jc_result_t *res,
+                                     json_t **out)
 {
     *out = NULL;
     if (citizen(c, res, 0) != 200) {
@@ -123,7 +124,7 @@ int jc_route_msg_conversation(jc_call_t *c, jc_result_t *res, json_t **out)
                                jc_api_arg_id(c, "id"), c->now, c->r->pool);
 }
 
-int jc_route_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_msg_cfg_t cfg;
 
@@ -139,7 +140,7 @@ int jc_route_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
                         body_id(c, "draft"), c->now, c->r->pool);
 }
 
-int jc_route_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_dl_t dl;
     jc_msg_cfg_t cfg;
@@ -156,7 +157,7 @@ int jc_route_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
     return send_file(c, res, &dl);
 }
 
-int jc_route_bescheid_list(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_bescheid_list(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
     if (citizen(c, res, 0) != 200) {
@@ -166,7 +167,7 @@ int jc_route_bescheid_list(jc_call_t *c, jc_result_t *res, json_t **out)
                             c->r->pool);
 }
 
-int jc_route_bescheid_file(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_bescheid_file(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_dl_t dl;
     jc_msg_cfg_t cfg;
@@ -184,7 +185,7 @@ int jc_route_bescheid_file(jc_call_t *c, jc_result_t *res, json_t **out)
     return send_file(c, res, &dl);
 }
 
-int jc_route_termin_list(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_termin_list(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
     if (citizen(c, res, 0) != 200) {
@@ -193,7 +194,8 @@ int jc_route_termin_list(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_termin_list(&c->db, res, out, c->sess.account_id, c->r->pool);
 }
 
-int jc_route_termin_reschedule(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_termin_reschedule(jc_call_t *c, jc_result_t *res,
+                                      json_t **out)
 {
     jc_msg_cfg_t cfg;
 
@@ -211,29 +213,32 @@ int jc_route_termin_reschedule(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* ---- staff --------------------------------------------------------------- */
 
-int jc_route_staff_msg_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_inbox(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
-    const char *status = jc_api_query_arg(c->r, "status");
+    const char *status = jc_req_query_arg(c->r, "status");
 
     return jc_inbox_list(&c->db, res, out, c->staff, status ? status : "",
-                         jc_api_query_arg(c->r, "limit"),
-                         jc_api_query_arg(c->r, "before"), c->r->pool);
+                         jc_req_query_arg(c->r, "limit"),
+                         jc_req_query_arg(c->r, "before"), c->r->pool);
 }
 
-int jc_route_staff_msg_conversation(jc_call_t *c, jc_result_t *res,
-                                    json_t **out)
+static int jc_route_staff_msg_conversation(jc_call_t *c, jc_result_t *res,
+                                           json_t **out)
 {
     return jc_inbox_conversation(&c->db, res, out, c->staff,
                                  jc_api_arg_id(c, "id"), c->r->pool);
 }
 
-int jc_route_staff_msg_assign(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_assign(jc_call_t *c, jc_result_t *res,
+                                     json_t **out)
 {
     return jc_inbox_assign(&c->db, res, out, c->staff,
                            body_id(c, "conversation"), c->now, c->r->pool);
 }
 
-int jc_route_staff_msg_status(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_status(jc_call_t *c, jc_result_t *res,
+                                     json_t **out)
 {
     return jc_inbox_set_status(&c->db, res, out, c->staff,
                                body_id(c, "conversation"),
@@ -241,7 +246,8 @@ int jc_route_staff_msg_status(jc_call_t *c, jc_result_t *res, json_t **out)
                                c->r->pool);
 }
 
-int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     jc_msg_cfg_t cfg;
 
@@ -256,8 +262,8 @@ int jc_route_staff_msg_reply(jc_call_t *c, jc_result_t *res, json_t **out)
  * the field "text" and 1..JobcenterUploadMaxFiles file parts, streamed
  * through the upload pipeline (filter, sniffing, limits, store) as a
  * Bescheid; the core records message and files in one transaction. */
-int jc_route_staff_msg_reply_files(jc_call_t *c, jc_result_t *res,
-                                   json_t **out)
+static int jc_route_staff_msg_reply_files(jc_call_t *c, jc_result_t *res,
+                                          json_t **out)
 {
     request_rec *r = c->r;
     const jc_upload_cfg_t *ucfg = &c->conf->upload;
@@ -300,7 +306,8 @@ int jc_route_staff_msg_reply_files(jc_call_t *c, jc_result_t *res,
                           c->now, r->pool);
 }
 
-int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     jc_upload_dl_t dl;
     jc_msg_cfg_t cfg;
@@ -317,12 +324,13 @@ int jc_route_staff_msg_file(jc_call_t *c, jc_result_t *res, json_t **out)
 /* POST staff/bescheide?customer=N&title=…[&name=…]: the body is the PDF
  * (raw, or one file in multipart/form-data), streamed through the upload
  * pipeline (same filter, sniffing, limit and store as citizen uploads). */
-int jc_route_staff_bescheid(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_bescheid(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     request_rec *r = c->r;
     const jc_upload_cfg_t *ucfg = &c->conf->upload;
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    const char *title = jc_api_query_arg(r, "title");
+    const char *title = jc_req_query_arg(r, "title");
     apr_int64_t customer = jc_api_arg_id(c, "customer");
     const apr_array_header_t *files = NULL;
     jc_upsink_cfg_t scfg;
@@ -353,7 +361,7 @@ int jc_route_staff_bescheid(jc_call_t *c, jc_result_t *res, json_t **out)
         max_body += 8192 + JC_UPSINK_FIELD_BYTES;
     }
     else {
-        scfg.raw_name = jc_api_query_arg(r, "name");
+        scfg.raw_name = jc_req_query_arg(r, "name");
         if (!scfg.raw_name) {
             scfg.raw_name = apr_pstrcat(r->pool, title, ".pdf", NULL);
         }
@@ -368,7 +376,7 @@ int jc_route_staff_bescheid(jc_call_t *c, jc_result_t *res, json_t **out)
                             c->now, r->pool);
 }
 
-int jc_route_staff_termin(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_termin(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_termin_in_t in;
     jc_msg_cfg_t cfg;
@@ -382,3 +390,59 @@ int jc_route_staff_termin(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_termin_post(&c->db, res, out, &cfg, c->staff, &in, c->now,
                           c->r->pool);
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_message[] = {
+    /* messages, Postfach, Bescheide, Termine (mod_jobcenter_message.c):
+     * fully signed in; writing also needs Online-Kommunikation (core) */
+    { M_GET, "messages/anliegen", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_msg_anliegen },
+    { M_GET, "messages", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_msg_list },
+    { M_POST, "messages", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_msg_send },
+    { M_GET, "messages/conversation", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_msg_conversation },
+    { M_POST, "messages/reply", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_msg_reply },
+    { M_GET, "messages/file", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_msg_file },
+    { M_GET, "bescheide", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_bescheid_list },
+    { M_GET, "bescheide/file", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_bescheid_file },
+    { M_GET, "termine", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_termin_list },
+    { M_POST, "termine/verschieben", JC_LEVEL_FULL, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_termin_reschedule },
+    /* the team inboxes: staff role, own jobcenter and team (core) */
+    { M_GET, "staff/messages", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_staff_msg_inbox },
+    { M_GET, "staff/messages/conversation", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_staff_msg_conversation },
+    { M_POST, "staff/messages/assign", JC_LEVEL_STAFF, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_staff_msg_assign },
+    { M_POST, "staff/messages/status", JC_LEVEL_STAFF, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_staff_msg_status },
+    { M_POST, "staff/messages/reply", JC_LEVEL_STAFF, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_staff_msg_reply },
+    { M_POST, "staff/messages/reply-files", JC_LEVEL_STAFF, JC_BODY_STREAM,
+      JC_CONN_HANDLER,
+      jc_route_staff_msg_reply_files },
+    { M_GET, "staff/messages/file", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_staff_msg_file },
+    { M_POST, "staff/bescheide", JC_LEVEL_STAFF, JC_BODY_STREAM,
+      JC_CONN_HANDLER,
+      jc_route_staff_bescheid },
+    { M_POST, "staff/termine", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_staff_termin },
+    { 0, NULL, 0, 0, 0, NULL }
+};

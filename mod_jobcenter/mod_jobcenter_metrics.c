@@ -13,7 +13,7 @@
 #include <apr_optional_hooks.h>
 #include <mod_status.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 #include "jc_metrics.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -62,7 +62,7 @@ static int metrics_handler(request_rec *r)
     jc_srv_conf_t *conf;
     jc_metrics_cluster_t cl;
     const char *txt;
-    ap_dbd_t *dbd = NULL;
+    int have_db = 0;
 
     if (!r->handler || strcmp(r->handler, "jobcenter-metrics") != 0) {
         return DECLINED;
@@ -73,13 +73,12 @@ static int metrics_handler(request_rec *r)
     }
     conf = ap_get_module_config(r->server->module_config, &jobcenter_module);
     memset(&cl, 0, sizeof(cl));
-    if (conf->engine == 1 && jc_dbd_acquire) {
-        dbd = jc_dbd_acquire_once(r);
-    }
-    if (dbd) {
-        jc_db_t db = { 0 };
+    jc_db_t db = { 0 };
 
-        jc_db_bind(&db, dbd);
+    if (conf->engine == 1 && jc_dbd_acquire) {
+        have_db = jc_req_db(r, &db, 0);
+    }
+    if (have_db) {
         jc_metrics_cluster(&cl, &db, (apr_int64_t)apr_time_sec(
                                r->request_time), r->pool);
         if (!cl.ok) {

@@ -28,7 +28,7 @@ static int authenticated(jc_call_t *c, const jc_login_out_t *lo,
     return 200;
 }
 
-int jc_route_totp_setup(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_totp_setup(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_totp_setup_t st;
 
@@ -49,7 +49,7 @@ int jc_route_totp_setup(jc_call_t *c, jc_result_t *res, json_t **out)
     return 200;
 }
 
-int jc_route_totp_confirm(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_totp_confirm(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_login_out_t lo;
 
@@ -63,7 +63,7 @@ int jc_route_totp_confirm(jc_call_t *c, jc_result_t *res, json_t **out)
     return authenticated(c, &lo, "TOTP set up", out);
 }
 
-int jc_route_totp_verify(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_totp_verify(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_login_out_t lo;
 
@@ -88,3 +88,20 @@ int jc_route_totp_verify(jc_call_t *c, jc_result_t *res, json_t **out)
     }
     return authenticated(c, &lo, "TOTP code accepted", out);
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_mfa[] = {
+    /* second factor: set-up in mfa_setup_required or (fresh check)
+     * authenticated; verify only in mfa_required */
+    { M_POST, "mfa/totp/setup", JC_LEVEL_MFA_SETUP, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_totp_setup },
+    { M_POST, "mfa/totp/confirm", JC_LEVEL_MFA_SETUP, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_totp_confirm },
+    { M_POST, "mfa/totp/verify", JC_LEVEL_MFA_REQUIRED, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_totp_verify },
+    { 0, NULL, 0, 0, 0, NULL }
+};

@@ -35,7 +35,7 @@ static json_t *letter_json(int part, const char *name, const char *pdf,
 
 /* Reset a customer's credentials: both letters come back in this one
  * answer (JSON, base64) and nowhere else; nothing of them is kept. */
-int jc_route_staff_reset(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_reset(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_customer_t cust;
     jc_onetime_out_t ro;
@@ -73,7 +73,8 @@ int jc_route_staff_reset(jc_call_t *c, jc_result_t *res, json_t **out)
     return 201;
 }
 
-int jc_route_reset_password(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_reset_password(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     jc_login_out_t lo;
     size_t pwlen = 0, rplen = 0;
@@ -100,7 +101,7 @@ int jc_route_reset_password(jc_call_t *c, jc_result_t *res, json_t **out)
     return 200;
 }
 
-int jc_route_reset_email(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_reset_email(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     const char *email = jc_api_body_str(c, "email", NULL);
 
@@ -116,3 +117,20 @@ int jc_route_reset_email(jc_call_t *c, jc_result_t *res, json_t **out)
                      jc_account_normalize_email(email, c->r->pool));
     return 202;
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_onetime[] = {
+    { M_POST, "staff/customers/*/zugangsdaten", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_staff_reset },
+    /* the letter flow (issue 5): exactly password_change_required,
+     * exactly email_required */
+    { M_POST, "onetime/password", JC_LEVEL_PASSWORD_CHANGE, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_reset_password },
+    { M_POST, "onetime/email", JC_LEVEL_EMAIL_REQUIRED, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_reset_email },
+    { 0, NULL, 0, 0, 0, NULL }
+};

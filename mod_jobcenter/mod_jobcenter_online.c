@@ -58,7 +58,7 @@ static int answer(jc_call_t *c, jc_result_t *res,
     return 200;
 }
 
-int jc_route_online_get(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_online_get(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_online_state_t st;
     jc_db_rc_e rc;
@@ -71,7 +71,8 @@ int jc_route_online_get(jc_call_t *c, jc_result_t *res, json_t **out)
     return answer(c, res, &st, out);
 }
 
-int jc_route_online_activate(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_online_activate(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     jc_online_state_t st;
     jc_online_cfg_t cfg;
@@ -88,7 +89,8 @@ int jc_route_online_activate(jc_call_t *c, jc_result_t *res, json_t **out)
     return answer(c, res, &st, out);
 }
 
-int jc_route_online_deactivate(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_online_deactivate(jc_call_t *c, jc_result_t *res,
+                                      json_t **out)
 {
     jc_online_state_t st;
     jc_online_cfg_t cfg;
@@ -106,3 +108,19 @@ int jc_route_online_deactivate(jc_call_t *c, jc_result_t *res, json_t **out)
                   c->sess.account_id, st.deact_effective);
     return answer(c, res, &st, out);
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_online[] = {
+    /* Online-Kommunikation: fully signed in */
+    { M_GET, "online-kommunikation", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_online_get },
+    { M_POST, "online-kommunikation/aktivieren", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_online_activate },
+    { M_POST, "online-kommunikation/deaktivieren", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_online_deactivate },
+    { 0, NULL, 0, 0, 0, NULL }
+};

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 #include "jc_bescheid.h"
 #include "jc_online.h"
 #include "jc_purge.h"
@@ -184,13 +184,8 @@ static const jc_job_t jobs[] = {
 /* Borrow a connection for one short step; NULL when there is none. */
 static ap_dbd_t *db_open(jc_db_t *db, server_rec *s, apr_pool_t *p)
 {
-    ap_dbd_t *dbd = jc_dbd_open_wait(p, s, 1);
-
     memset(db, 0, sizeof(*db));
-    if (dbd) {
-        jc_db_bind(db, dbd);
-    }
-    return dbd;
+    return jc_req_db_open(db, p, s, 1);
 }
 
 /* 1 once the child is shutting down (graceful stop or restart). */
@@ -353,6 +348,70 @@ static void keep_unrecorded(jc_wd_t *wd, const jc_outbox_item_t *it,
     wd->unrec_warned = 1;
 }
 
+/* One mail of a batch: claim it, send it, record the outcome; each
+ * database step on a connection of its own. 1 when the batch goes on,
+ * 0 when it stops (database or relay trouble). */
+static int deliver_one(jc_wd_t *wd, jc_srv_conf_t *conf,
+                       jc_outbox_item_t *it, apr_pool_t *p)
+{
+    server_rec *s = wd->s;
+    jc_outbox_outcome_e oc;
+    const char *err;
+    int claimed = 0, recorded = 0;
+    apr_int64_t now;
+    ap_dbd_t *dbd;
+    jc_db_rc_e rc;
+    jc_db_t db;
+
+    if (jc_outbox_unrec_has(&wd->unrec, it->id)) {
+        return 1;   /* went out already; its record is pending */
+    }
+    dbd = db_open(&db, s, p);
+    if (!dbd) {
+        return 0;
+    }
+    rc = jc_outbox_claim(&db, &claimed, it, wd->node, &conf->outbox,
+                         (apr_int64_t)apr_time_sec(apr_time_now()), p);
+    jc_dbd_release(s, dbd);
+    if (rc != JC_DB_OK) {
+        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
+                     : APLOG_WARNING, 0, s, JCLOG(00206)
+                     "outbox: cannot claim mail %" APR_INT64_T_FMT
+                     ": %s", it->id,
+                     db.last_error ? db.last_error : jc_db_rc_name(rc));
+        return 0;
+    }
+    if (!claimed) {
+        return 1;   /* another node sends it */
+    }
+    oc = jc_outbox_send(&conf->outbox, it, &err, p);
+    outbox_log(s, it->id, oc, it->attempts + 1, err);
+    now = (apr_int64_t)apr_time_sec(apr_time_now());
+    dbd = db_open(&db, s, p);
+    if (!dbd) {
+        keep_unrecorded(wd, it, oc, err, "no database connection", now);
+        return 0;
+    }
+    rc = jc_outbox_record(&db, &recorded, it, oc, err, wd->node,
+                          &conf->outbox, now, p);
+    jc_dbd_release(s, dbd);
+    if (rc != JC_DB_OK) {
+        keep_unrecorded(wd, it, oc, err,
+                        db.last_error ? db.last_error
+                                      : jc_db_rc_name(rc), now);
+        return 0;
+    }
+    if (!recorded) {
+        /* a send that outlived the lease: another node has claimed
+         * the mail meanwhile and may have sent it too */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00231)
+                     "outbox: the claim of mail %" APR_INT64_T_FMT
+                     " was taken over after its lease; it may have "
+                     "gone out twice", it->id);
+    }
+    return oc != JC_OUTBOX_RETRY; /* the relay is failing: the rest waits */
+}
+
 /* One batch of the outbox: record what is pending, fetch up to 20
  * candidates, then claim, send and record them one by one. Returns 1 when
  * another batch may follow at once (a full batch, no trouble). */
@@ -364,7 +423,7 @@ static int deliver_batch(jc_wd_t *wd, jc_srv_conf_t *conf, apr_pool_t *p)
     jc_db_rc_e rc = JC_DB_OK;
     ap_dbd_t *dbd;
     jc_db_t db;
-    int i, k, n = 0, start;
+    int k, n = 0, start;
 
     /* A connection is held only for each database step, never while a
      * mail is sent: a slow relay must not pin a connection, and a child
@@ -388,64 +447,9 @@ static int deliver_batch(jc_wd_t *wd, jc_srv_conf_t *conf, apr_pool_t *p)
     start = n > 0 ? (int)((apr_uint64_t)apr_time_now() % (apr_uint64_t)n)
                   : 0;
     for (k = 0; k < n; k++) {
-        jc_outbox_outcome_e oc;
-        const char *err;
-        int claimed = 0, recorded = 0;
-
-        i = (start + k) % n;
-        if (stopping()) {
+        if (stopping()
+            || !deliver_one(wd, conf, &items[(start + k) % n], p)) {
             return 0;
-        }
-        if (jc_outbox_unrec_has(&wd->unrec, items[i].id)) {
-            continue;   /* went out already; its record is pending */
-        }
-        dbd = db_open(&db, s, p);
-        if (!dbd) {
-            return 0;
-        }
-        rc = jc_outbox_claim(&db, &claimed, &items[i], wd->node,
-                             &conf->outbox,
-                             (apr_int64_t)apr_time_sec(apr_time_now()), p);
-        jc_dbd_release(s, dbd);
-        if (rc != JC_DB_OK) {
-            ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                         : APLOG_WARNING, 0, s, JCLOG(00206)
-                         "outbox: cannot claim mail %" APR_INT64_T_FMT
-                         ": %s", items[i].id,
-                         db.last_error ? db.last_error : jc_db_rc_name(rc));
-            return 0;
-        }
-        if (!claimed) {
-            continue;   /* another node sends it */
-        }
-        oc = jc_outbox_send(&conf->outbox, &items[i], &err, p);
-        outbox_log(s, items[i].id, oc, items[i].attempts + 1, err);
-        now = (apr_int64_t)apr_time_sec(apr_time_now());
-        dbd = db_open(&db, s, p);
-        if (!dbd) {
-            keep_unrecorded(wd, &items[i], oc, err,
-                            "no database connection", now);
-            return 0;
-        }
-        rc = jc_outbox_record(&db, &recorded, &items[i], oc, err, wd->node,
-                              &conf->outbox, now, p);
-        jc_dbd_release(s, dbd);
-        if (rc != JC_DB_OK) {
-            keep_unrecorded(wd, &items[i], oc, err,
-                            db.last_error ? db.last_error
-                                          : jc_db_rc_name(rc), now);
-            return 0;
-        }
-        if (!recorded) {
-            /* a send that outlived the lease: another node has claimed
-             * the mail meanwhile and may have sent it too */
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JCLOG(00231)
-                         "outbox: the claim of mail %" APR_INT64_T_FMT
-                         " was taken over after its lease; it may have "
-                         "gone out twice", items[i].id);
-        }
-        if (oc == JC_OUTBOX_RETRY) {
-            return 0; /* the relay is failing: the rest waits */
         }
     }
     return n >= 20;

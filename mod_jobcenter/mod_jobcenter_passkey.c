@@ -9,7 +9,7 @@
 #include <http_config.h>
 #include <http_log.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 #include "jc_metrics.h"
 #include "jc_passkey.h"
 
@@ -66,16 +66,16 @@ static void log_refusal(jc_call_t *c, const jc_result_t *res)
     }
 }
 
-int jc_route_passkey_register_options(jc_call_t *c, jc_result_t *res,
-                                      json_t **out)
+static int jc_route_passkey_register_options(jc_call_t *c, jc_result_t *res,
+                                             json_t **out)
 {
     jc_passkey_register_options(&c->db, res, out, &c->conf->ctx, &c->sess,
                                 c->now, c->r->pool);
     return res->status;
 }
 
-int jc_route_passkey_register_verify(jc_call_t *c, jc_result_t *res,
-                                     json_t **out)
+static int jc_route_passkey_register_verify(jc_call_t *c, jc_result_t *res,
+                                            json_t **out)
 {
     jc_login_out_t lo;
     jc_pk_in_t in;
@@ -90,16 +90,16 @@ int jc_route_passkey_register_verify(jc_call_t *c, jc_result_t *res,
     return authenticated(c, res, &lo, "passkey registered", out);
 }
 
-int jc_route_passkey_login_options(jc_call_t *c, jc_result_t *res,
-                                   json_t **out)
+static int jc_route_passkey_login_options(jc_call_t *c, jc_result_t *res,
+                                          json_t **out)
 {
     jc_passkey_get_options(&c->db, res, out, &c->conf->ctx, NULL, c->now,
                            c->r->pool);
     return res->status;
 }
 
-int jc_route_passkey_login_verify(jc_call_t *c, jc_result_t *res,
-                                  json_t **out)
+static int jc_route_passkey_login_verify(jc_call_t *c, jc_result_t *res,
+                                         json_t **out)
 {
     jc_login_out_t lo;
     jc_pk_in_t in;
@@ -108,7 +108,8 @@ int jc_route_passkey_login_verify(jc_call_t *c, jc_result_t *res,
     jc_api_read_credential(c->body, &in);
     jc_passkey_get_verify(&c->db, res, &lo, &c->conf->ctx, NULL, &in,
                           c->sess.client_ip, c->sess.user_agent,
-                          jc_api_session_cookie(c), c->now, c->r->pool);
+                          jc_req_session_cookie(c->r, c->conf), c->now,
+                          c->r->pool);
     if (res->status != 200) {
         log_refusal(c, res);
         return res->status;
@@ -118,16 +119,16 @@ int jc_route_passkey_login_verify(jc_call_t *c, jc_result_t *res,
     return authenticated(c, res, &lo, "passkey login", out);
 }
 
-int jc_route_passkey_assert_options(jc_call_t *c, jc_result_t *res,
-                                    json_t **out)
+static int jc_route_passkey_assert_options(jc_call_t *c, jc_result_t *res,
+                                           json_t **out)
 {
     jc_passkey_get_options(&c->db, res, out, &c->conf->ctx, &c->sess,
                            c->now, c->r->pool);
     return res->status;
 }
 
-int jc_route_passkey_assert_verify(jc_call_t *c, jc_result_t *res,
-                                   json_t **out)
+static int jc_route_passkey_assert_verify(jc_call_t *c, jc_result_t *res,
+                                          json_t **out)
 {
     jc_login_out_t lo;
     jc_pk_in_t in;
@@ -145,3 +146,29 @@ int jc_route_passkey_assert_verify(jc_call_t *c, jc_result_t *res,
     }
     return authenticated(c, res, &lo, "passkey second factor", out);
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_passkey[] = {
+    /* passkeys: registration like the TOTP set-up, login anonymous,
+     * assert only in mfa_required */
+    { M_POST, "passkey/register/options", JC_LEVEL_MFA_SETUP, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_passkey_register_options },
+    { M_POST, "passkey/register/verify", JC_LEVEL_MFA_SETUP, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_passkey_register_verify },
+    { M_POST, "passkey/login/options", JC_LEVEL_PUBLIC, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_passkey_login_options },
+    { M_POST, "passkey/login/verify", JC_LEVEL_PUBLIC, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_passkey_login_verify },
+    { M_POST, "passkey/assert/options", JC_LEVEL_MFA_REQUIRED, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_passkey_assert_options },
+    { M_POST, "passkey/assert/verify", JC_LEVEL_MFA_REQUIRED, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_passkey_assert_verify },
+    { 0, NULL, 0, 0, 0, NULL }
+};

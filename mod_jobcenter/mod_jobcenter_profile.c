@@ -43,7 +43,7 @@ static int load_profile(jc_call_t *c, jc_result_t *res, jc_profile_t *prof,
     return !jc_db_fail(res, &c->db, rc, c->r->pool);
 }
 
-int jc_route_fsc_redeem(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_fsc_redeem(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_profile_t prof;
 
@@ -66,7 +66,7 @@ int jc_route_fsc_redeem(jc_call_t *c, jc_result_t *res, json_t **out)
     return 201;
 }
 
-int jc_route_profile(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_profile(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_profile_t prof;
     int found = 0;
@@ -83,7 +83,7 @@ int jc_route_profile(jc_call_t *c, jc_result_t *res, json_t **out)
     return 200;
 }
 
-int jc_route_jobcenter(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_jobcenter(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_profile_t prof;
     json_t *hours;
@@ -121,7 +121,7 @@ int jc_route_jobcenter(jc_call_t *c, jc_result_t *res, json_t **out)
     return 200;
 }
 
-int jc_route_verlauf(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_verlauf(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     apr_array_header_t *events;
     json_t *list;
@@ -234,3 +234,18 @@ int jc_link_log_scrub(request_rec *r)
     }
     return DECLINED;
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_profile[] = {
+    /* the person profile: a complete two-factor session */
+    { M_POST, "freischaltcode", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_fsc_redeem },
+    { M_GET, "profile", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_profile },
+    { M_GET, "jobcenter", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_jobcenter },
+    { M_GET, "verlauf", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_verlauf },
+    { 0, NULL, 0, 0, 0, NULL }
+};

@@ -37,22 +37,23 @@ static apr_int64_t body_id(jc_call_t *c)
     return (apr_int64_t)json_integer_value(v);
 }
 
-int jc_route_security_list(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_security_list(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_security_list(&c->db, res, out, &c->conf->ctx, &c->sess, c->now,
                      c->r->pool);
     return res->status;
 }
 
-int jc_route_security_reauth_options(jc_call_t *c, jc_result_t *res,
-                                     json_t **out)
+static int jc_route_security_reauth_options(jc_call_t *c, jc_result_t *res,
+                                            json_t **out)
 {
     jc_passkey_reauth_options(&c->db, res, out, &c->conf->ctx, &c->sess,
                               c->now, c->r->pool);
     return res->status;
 }
 
-int jc_route_security_reauth(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_security_reauth(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     size_t pwlen = 0;
     const char *pw = jc_api_body_str(c, "password", &pwlen);
@@ -104,8 +105,8 @@ int jc_route_security_reauth(jc_call_t *c, jc_result_t *res, json_t **out)
     return 200;
 }
 
-int jc_route_security_passkey_rename(jc_call_t *c, jc_result_t *res,
-                                     json_t **out)
+static int jc_route_security_passkey_rename(jc_call_t *c, jc_result_t *res,
+                                            json_t **out)
 {
     apr_int64_t id = body_id(c);
 
@@ -117,8 +118,8 @@ int jc_route_security_passkey_rename(jc_call_t *c, jc_result_t *res,
                               : changed(c, "passkey renamed", id);
 }
 
-int jc_route_security_passkey_delete(jc_call_t *c, jc_result_t *res,
-                                     json_t **out)
+static int jc_route_security_passkey_delete(jc_call_t *c, jc_result_t *res,
+                                            json_t **out)
 {
     apr_int64_t id = body_id(c);
 
@@ -129,8 +130,8 @@ int jc_route_security_passkey_delete(jc_call_t *c, jc_result_t *res,
                               : changed(c, "passkey deleted", id);
 }
 
-int jc_route_security_totp_delete(jc_call_t *c, jc_result_t *res,
-                                  json_t **out)
+static int jc_route_security_totp_delete(jc_call_t *c, jc_result_t *res,
+                                         json_t **out)
 {
     *out = NULL;
     jc_security_totp_delete(&c->db, res, &c->conf->ctx, &c->sess, c->now,
@@ -138,3 +139,27 @@ int jc_route_security_totp_delete(jc_call_t *c, jc_result_t *res,
     return res->status != 200 ? res->status
                               : changed(c, "TOTP factor deleted", 0);
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_security[] = {
+    /* the "Sicherheit" page: fully signed in; changes also need a recent
+     * check (JobcenterReauthWindow, checked by the core) */
+    { M_GET, "security", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_security_list },
+    { M_POST, "security/reauth/options", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_security_reauth_options },
+    { M_POST, "security/reauth", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_security_reauth },
+    { M_POST, "security/passkey/rename", JC_LEVEL_FULL, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_security_passkey_rename },
+    { M_POST, "security/passkey/delete", JC_LEVEL_FULL, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_security_passkey_delete },
+    { M_POST, "security/totp/delete", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_security_totp_delete },
+    { 0, NULL, 0, 0, 0, NULL }
+};

@@ -4,8 +4,8 @@
  * (this generation of the server) shares them; each child installs the
  * jc_db write hook that bumps them and makes one cache per host with
  * JobcenterSessionCacheTTL > 0 in its own pool. The API and the gate check
- * sessions through jc_request_session, which asks mod_dbd for a
- * connection only when the cache cannot answer. */
+ * sessions through the request layer's jc_req_session, which asks mod_dbd
+ * for a connection only when the cache cannot answer. */
 #include <apr_shm.h>
 #include <httpd.h>
 #include <http_config.h>
@@ -80,49 +80,4 @@ void jc_sesscache_child_init(apr_pool_t *pchild, server_rec *s)
                          conf->sc_size);
         }
     }
-}
-
-/* What the core's jc_sess_db_fn gets: mod_dbd's connection on demand. */
-typedef struct {
-    request_rec *r;   /* the request                       */
-    jc_db_t *db;      /* filled on the first call           */
-    int wait;         /* jc_dbd_acquire_wait or one attempt */
-    int failed;       /* no connection                      */
-} db_baton_t;
-
-static jc_db_t *request_db(void *data)
-{
-    db_baton_t *b = data;
-    ap_dbd_t *dbd;
-
-    if (b->db->driver) {
-        return b->db;
-    }
-    dbd = b->wait ? jc_dbd_acquire_wait(b->r) : jc_dbd_acquire_once(b->r);
-    if (!dbd) {
-        b->failed = 1;
-        return NULL;
-    }
-    jc_db_bind(b->db, dbd);
-    return b->db;
-}
-
-jc_db_rc_e jc_request_session(request_rec *r, jc_srv_conf_t *conf,
-                              jc_db_t *db, jc_session_t *s, int *expired,
-                              const char *token, int with_kn, int wait,
-                              int *no_db)
-{
-    db_baton_t b;
-    jc_db_rc_e rc;
-
-    b.r = r;
-    b.db = db;
-    b.wait = wait;
-    b.failed = 0;
-    rc = jc_session_load_cached(conf->sesscache, request_db, &b, s, expired,
-                                token, with_kn, &conf->ctx.sess,
-                                (apr_int64_t)apr_time_sec(r->request_time),
-                                r->pool);
-    *no_db = b.failed;
-    return rc;
 }

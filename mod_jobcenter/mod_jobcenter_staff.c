@@ -22,7 +22,7 @@ static const char *role_name(int role)
     return role == JC_ROLE_ADMIN ? "admin" : "sachbearbeitung";
 }
 
-int jc_route_staff_me(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_me(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     const jc_staff_t *st = c->staff;
 
@@ -58,7 +58,8 @@ static apr_int64_t int_arg(apr_table_t *t, const char *name,
     return n;
 }
 
-int jc_route_staff_customers(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_customers(jc_call_t *c, jc_result_t *res,
+                                    json_t **out)
 {
     apr_table_t *args = NULL;
 
@@ -70,8 +71,8 @@ int jc_route_staff_customers(jc_call_t *c, jc_result_t *res, json_t **out)
     return 200;
 }
 
-int jc_route_staff_customer_create(jc_call_t *c, jc_result_t *res,
-                                   json_t **out)
+static int jc_route_staff_customer_create(jc_call_t *c, jc_result_t *res,
+                                          json_t **out)
 {
     jc_customer_in_t in;
     jc_customer_t cust;
@@ -97,7 +98,8 @@ int jc_route_staff_customer_create(jc_call_t *c, jc_result_t *res,
     return 201;
 }
 
-int jc_route_staff_customer(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_customer(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     jc_customer_t cust;
     json_t *codes = NULL, *onetime = NULL;
@@ -124,7 +126,8 @@ int jc_route_staff_customer(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* Issue a code and answer with its letter (application/pdf): the plain
  * code exists only in this answer (see docs/internals.md). */
-int jc_route_staff_code_issue(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_staff_code_issue(jc_call_t *c, jc_result_t *res,
+                                     json_t **out)
 {
     jc_customer_t cust;
     jc_fsc_issued_t iss;
@@ -159,3 +162,23 @@ int jc_route_staff_code_issue(jc_call_t *c, jc_result_t *res, json_t **out)
                    apr_psprintf(p, "%" APR_INT64_T_FMT, iss.expires_at));
     return 201;
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_staff[] = {
+    /* staff (Sachbearbeitung): complete session + staff role; '*' is a
+     * customer id */
+    { M_GET, "staff/me", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_staff_me },
+    { M_GET, "staff/customers", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_staff_customers },
+    { M_POST, "staff/customers", JC_LEVEL_STAFF, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_staff_customer_create },
+    { M_GET, "staff/customers/*", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_staff_customer },
+    { M_POST, "staff/customers/*/freischaltcode", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_staff_code_issue },
+    { 0, NULL, 0, 0, 0, NULL }
+};

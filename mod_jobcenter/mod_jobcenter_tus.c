@@ -17,7 +17,7 @@
 #include <http_request.h>
 #include <util_filter.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 #include "jc_tus.h"
 #include "jc_event.h"
 #include "jc_upload_store.h"
@@ -121,12 +121,9 @@ static int db_take(jc_call_t *c, tus_dbh_t *h, jc_result_t *res)
     if (c->db.driver) {
         return 0;
     }
-    h->dbd = jc_dbd_open_wait(c->r->pool, c->r->server, 3);
-    if (!h->dbd) {
-        return jc_result_unavailable(res, "no database connection");
-    }
-    jc_db_bind(&c->db, h->dbd);
-    return 0;
+    h->dbd = jc_req_db_open(&c->db, c->r->pool, c->r->server, 3);
+    return h->dbd ? 0 : jc_result_unavailable(res,
+                                              "no database connection");
 }
 
 static void db_give(jc_call_t *c, tus_dbh_t *h)
@@ -141,7 +138,7 @@ static void db_give(jc_call_t *c, tus_dbh_t *h)
 /* ---- routes ------------------------------------------------------------ */
 
 /* OPTIONS uploads/tus: what the server supports (no session). */
-int jc_route_tus_options(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_tus_options(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     request_rec *r = c->r;
 
@@ -158,7 +155,7 @@ int jc_route_tus_options(jc_call_t *c, jc_result_t *res, json_t **out)
 }
 
 /* POST uploads/tus: Upload-Length, Upload-Metadata (draft, filename). */
-int jc_route_tus_create(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_tus_create(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     request_rec *r = c->r;
     apr_off_t len = header_off(r, "Upload-Length");
@@ -210,7 +207,7 @@ int jc_route_tus_create(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* HEAD uploads/tus/<id>: Upload-Offset and Upload-Length; GET: the same
  * as JSON, with the stored file once finished. */
-int jc_route_tus_get(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_tus_get(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     request_rec *r = c->r;
     json_t *file = NULL;
@@ -254,19 +251,172 @@ int jc_route_tus_get(jc_call_t *c, jc_result_t *res, json_t **out)
     return 200;
 }
 
-/* PATCH uploads/tus/<id>: Upload-Offset, Content-Type
- * application/offset+octet-stream, optional Upload-Checksum. */
-int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
+/* PATCH, before the body (Tus-Resumable checked): the headers, the
+ * upload (t), the length it still lacks, then the writer (*w: the lock,
+ * taken as early as possible: a HEAD after a drop waits for a PATCH only
+ * once it holds the lock, docs/internals.md) and the citizen's upload
+ * gate. 0, or the refusal's status (the connection is not reused). */
+static int patch_open(jc_call_t *c, jc_result_t *res, tus_dbh_t *dbh,
+                      jc_tus_t *t, jc_tus_w_t **w)
 {
     request_rec *r = c->r;
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
     apr_off_t off = header_off(r, "Upload-Offset");
     apr_off_t cl = header_off(r, "Content-Length");
+
+    r->connection->keepalive = AP_CONN_CLOSE;
+    if (!ct || strcasecmp(ct, "application/offset+octet-stream") != 0) {
+        return jc_result_set(res, 415, "unsupported_media_type", "Die Daten "
+                             "müssen als application/offset+octet-stream "
+                             "gesendet werden.", NULL);
+    }
+    if (off < 0) {
+        return jc_result_set(res, 400, "tus_offset_missing", "Die Stelle "
+                             "der Daten (Upload-Offset) fehlt oder ist "
+                             "ungültig.", "Upload-Offset");
+    }
+    if (db_take(c, dbh, res) || load(c, res, t) != 200) {
+        return res->status;
+    }
+    /* more than the upload still lacks: 413 before a body byte is read */
+    if (cl > 0 && off <= t->length && cl > t->length - off) {
+        return jc_result_set(res, 413, "tus_length_exceeded", "Es wurden "
+                             "mehr Daten gesendet, als für diese Datei "
+                             "angemeldet sind.", "Upload-Length");
+    }
+    if (jc_tus_w_open(w, res, &c->db, &c->conf->upload, t, off,
+                      apr_table_get(r->headers_in, "Upload-Checksum"),
+                      c->now, r->pool)
+        || jc_upload_citizen_gate(c, res) != 200) {
+        if (res->status == 409) {
+            set_off(r, "Upload-Offset", t->offset);
+        }
+        return res->status;
+    }
+    return 0;
+}
+
+/* One block of buckets handed to the writer (one writev where it can);
+ * *eos at the end of the body, *rv a read error. The writer's status. */
+static int patch_feed(apr_bucket_brigade *bb, jc_tus_w_t *w, int *eos,
+                      apr_status_t *rv)
+{
+    struct iovec iov[JC_STORE_IOV_MAX];
+    apr_bucket *b;
+    int n = 0, st = 0;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb) && !st;
+         b = APR_BUCKET_NEXT(b)) {
+        const char *data;
+        apr_size_t len;
+
+        if (APR_BUCKET_IS_EOS(b)) {
+            *eos = 1;
+            break;
+        }
+        if (APR_BUCKET_IS_METADATA(b)) {
+            continue;
+        }
+        *rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+        if (*rv != APR_SUCCESS) {
+            break;
+        }
+        if (!len) {
+            continue;
+        }
+        iov[n].iov_base = (void *)data;
+        iov[n].iov_len = len;
+        if (++n == JC_STORE_IOV_MAX) {
+            st = jc_tus_w_feedv(w, iov, n);
+            n = 0;
+        }
+    }
+    if (!st && n > 0) {
+        st = jc_tus_w_feedv(w, iov, n);
+    }
+    return st;
+}
+
+/* The body, read like the other uploads: blocks, each handed over and
+ * dropped. The writer's status; *eos: the body was read to its end. */
+static int patch_stream(request_rec *r, jc_tus_w_t *w, const jc_tus_t *t,
+                        int *eos)
+{
     apr_bucket_brigade *bb;
+    apr_status_t rv = APR_SUCCESS;
+    int st = 0;
+
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    while (!*eos && !st) {
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, TUS_BLOCK);
+        if (rv != APR_SUCCESS) {
+            break;
+        }
+        st = patch_feed(bb, w, eos, &rv);
+        apr_brigade_cleanup(bb);
+        if (rv != APR_SUCCESS) {
+            break;
+        }
+    }
+    if (!*eos) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, JCLOG(00341)
+                      "tus: upload %s: body ended after %" APR_OFF_T_FMT
+                      " bytes; the offset is kept", t->token,
+                      jc_tus_w_bytes(w));
+    }
+    return st;
+}
+
+/* clamd flagged the completed file: a warning and a Verlauf event. */
+static void patch_infected(jc_call_t *c, jc_tus_w_t *w, const jc_tus_t *t)
+{
+    request_rec *r = c->r;
+    const char *stored = NULL, *sig = jc_tus_w_finding(w, &stored);
+
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00346)
+                  "upload refused: clamd found %s in \"%s\" (account %"
+                  APR_INT64_T_FMT ", tus upload %s); file %s",
+                  sig ? sig : "?", t->name, c->sess.account_id, t->token,
+                  stored ? apr_pstrcat(r->pool, "quarantined as ",
+                                       stored, NULL) : "removed");
+    if (jc_event_add(&c->db, c->sess.account_id, c->now,
+                     JC_EV_UPLOAD_INFECTED,
+                     apr_psprintf(r->pool, "„%s“: %s", t->name,
+                                  sig ? sig : "?"), r->pool)
+        != JC_DB_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00347)
+                      "upload refused: cannot record the Verlauf "
+                      "event");
+    }
+}
+
+/* The upload is complete: its file's id in a header and the log. */
+static void patch_complete(request_rec *r, const jc_tus_t *t, json_t *file)
+{
+    apr_int64_t id = t->file_id;
+
+    /* APR's formatter has no %ll: APR_INT64_T_FMT */
+    apr_table_setn(r->err_headers_out, "Jobcenter-File-Id",
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id));
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JCLOG(00342)
+                  "tus: upload %s complete: file %" APR_INT64_T_FMT
+                  " (%" APR_OFF_T_FMT " bytes) in draft %"
+                  APR_INT64_T_FMT, t->token, id, t->length, t->draft_id);
+    json_decref(file);
+}
+
+/* PATCH uploads/tus/<id>: Upload-Offset, Content-Type
+ * application/offset+octet-stream, optional Upload-Checksum. */
+static int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
+{
+    request_rec *r = c->r;
     jc_tus_w_t *w = NULL;
     json_t *file = NULL;
-    apr_status_t rv = APR_SUCCESS;
-    int eos = 0, st = 0;
+    int eos = 0, st, keepalive = r->connection->keepalive;
     tus_dbh_t *dbh = apr_pcalloc(r->pool, sizeof(*dbh));
     jc_tus_t t;
 
@@ -277,97 +427,12 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
     if (!tus_version_ok(c, res)) {
         return res->status;
     }
-    if (!ct || strcasecmp(ct, "application/offset+octet-stream") != 0) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return jc_result_set(res, 415, "unsupported_media_type", "Die Daten "
-                             "müssen als application/offset+octet-stream "
-                             "gesendet werden.", NULL);
-    }
-    if (off < 0) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return jc_result_set(res, 400, "tus_offset_missing", "Die Stelle "
-                             "der Daten (Upload-Offset) fehlt oder ist "
-                             "ungültig.", "Upload-Offset");
-    }
-    if (db_take(c, dbh, res) || load(c, res, &t) != 200) {
-        r->connection->keepalive = AP_CONN_CLOSE;
+    if (patch_open(c, res, dbh, &t, &w)) {
         return res->status;
     }
-    /* more than the upload still lacks: 413 before a body byte is read */
-    if (cl > 0 && off <= t.length && cl > t.length - off) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return jc_result_set(res, 413, "tus_length_exceeded", "Es wurden "
-                             "mehr Daten gesendet, als für diese Datei "
-                             "angemeldet sind.", "Upload-Length");
-    }
-    /* the lock as early as possible: a HEAD after a drop waits for a PATCH
-     * only once it holds the lock (docs/internals.md) */
-    if (jc_tus_w_open(&w, res, &c->db, &c->conf->upload, &t, off,
-                      apr_table_get(r->headers_in, "Upload-Checksum"),
-                      c->now, r->pool)
-        || jc_upload_citizen_gate(c, res) != 200) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-        if (res->status == 409) {
-            set_off(r, "Upload-Offset", t.offset);
-        }
-        return res->status;
-    }
+    r->connection->keepalive = keepalive;
     db_give(c, dbh);            /* not held while the body streams */
-    /* read like the other uploads: blocks, each handed over and dropped */
-    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    while (!eos && !st) {
-        struct iovec iov[JC_STORE_IOV_MAX];
-        apr_bucket *b;
-        int n = 0;
-
-        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
-                            APR_BLOCK_READ, TUS_BLOCK);
-        if (rv != APR_SUCCESS) {
-            break;
-        }
-        for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb) && !st;
-             b = APR_BUCKET_NEXT(b)) {
-            const char *data;
-            apr_size_t len;
-
-            if (APR_BUCKET_IS_EOS(b)) {
-                eos = 1;
-                break;
-            }
-            if (APR_BUCKET_IS_METADATA(b)) {
-                continue;
-            }
-            rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
-            if (rv != APR_SUCCESS) {
-                break;
-            }
-            if (!len) {
-                continue;
-            }
-            iov[n].iov_base = (void *)data;
-            iov[n].iov_len = len;
-            if (++n == JC_STORE_IOV_MAX) {
-                st = jc_tus_w_feedv(w, iov, n);
-                n = 0;
-            }
-        }
-        if (!st && n > 0) {
-            st = jc_tus_w_feedv(w, iov, n);
-        }
-        apr_brigade_cleanup(bb);
-        if (rv != APR_SUCCESS) {
-            break;
-        }
-    }
-    if (!eos) {
-        r->connection->keepalive = AP_CONN_CLOSE;
-    }
-    if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, JCLOG(00341)
-                      "tus: upload %s: body ended after %" APR_OFF_T_FMT
-                      " bytes; the offset is kept", t.token,
-                      jc_tus_w_bytes(w));
-    }
+    st = patch_stream(r, w, &t, &eos);
     if (db_take(c, dbh, res)) {
         /* the bytes stay in the spool file past the stored offset: the
          * next PATCH cuts them off */
@@ -382,23 +447,7 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
     st = jc_tus_w_finish(w, &c->db, res, &t, eos && !st, &file,
                          &c->conf->upload, c->now, r->pool);
     if (st == 422 && res->code && !strcmp(res->code, "upload_infected")) {
-        const char *stored = NULL, *sig = jc_tus_w_finding(w, &stored);
-
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00346)
-                      "upload refused: clamd found %s in \"%s\" (account %"
-                      APR_INT64_T_FMT ", tus upload %s); file %s",
-                      sig ? sig : "?", t.name, c->sess.account_id, t.token,
-                      stored ? apr_pstrcat(r->pool, "quarantined as ",
-                                           stored, NULL) : "removed");
-        if (jc_event_add(&c->db, c->sess.account_id, c->now,
-                         JC_EV_UPLOAD_INFECTED,
-                         apr_psprintf(r->pool, "„%s“: %s", t.name,
-                                      sig ? sig : "?"), r->pool)
-            != JC_DB_OK) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JCLOG(00347)
-                          "upload refused: cannot record the Verlauf "
-                          "event");
-        }
+        patch_infected(c, w, &t);
     }
     db_give(c, dbh);
     set_off(r, "Upload-Offset", t.offset);
@@ -411,22 +460,13 @@ int jc_route_tus_patch(jc_call_t *c, jc_result_t *res, json_t **out)
         return res->status;
     }
     if (file) {
-        apr_int64_t id = t.file_id;
-
-        /* APR's formatter has no %ll: APR_INT64_T_FMT */
-        apr_table_setn(r->err_headers_out, "Jobcenter-File-Id",
-                       apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id));
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JCLOG(00342)
-                      "tus: upload %s complete: file %" APR_INT64_T_FMT
-                      " (%" APR_OFF_T_FMT " bytes) in draft %"
-                      APR_INT64_T_FMT, t.token, id, t.length, t.draft_id);
-        json_decref(file);
+        patch_complete(r, &t, file);
     }
     return 204;
 }
 
 /* DELETE uploads/tus/<id>: termination. */
-int jc_route_tus_delete(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_tus_delete(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_tus_t t;
 
@@ -464,3 +504,24 @@ void jc_tus_tick(server_rec *s, jc_db_t *db, apr_int64_t now, apr_pool_t *p)
                      "upload", n);
     }
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_tus[] = {
+    /* resumable uploads, tus 1.0.0 (mod_jobcenter_tus.c): '#' is an
+     * upload's 32-hex token; OPTIONS (capabilities) needs no session */
+    { M_OPTIONS, "uploads/tus", JC_LEVEL_PUBLIC, JC_BODY_NONE, JC_CONN_NONE,
+      jc_route_tus_options },
+    { M_POST, "uploads/tus", JC_LEVEL_FULL, JC_BODY_STREAM, JC_CONN_HANDLER,
+      jc_route_tus_create },
+    { M_GET, "uploads/tus/#", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_tus_get },
+    /* PATCH: JC_CONN_SESSION, the handler takes a connection only
+     * around its own statements, not for the minutes a slow body may
+     * take */
+    { M_PATCH, "uploads/tus/#", JC_LEVEL_FULL, JC_BODY_STREAM, JC_CONN_SESSION,
+      jc_route_tus_patch },
+    { M_DELETE, "uploads/tus/#", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_tus_delete },
+    { 0, NULL, 0, 0, 0, NULL }
+};

@@ -19,7 +19,7 @@
 #include <unixd.h>
 #include <util_filter.h>
 
-#include "mod_jobcenter.h"
+#include "mod_jobcenter_request.h"
 #include "jc_upload_store.h"
 #include "jc_store_check.h"
 #include "jc_multipart.h"
@@ -49,46 +49,16 @@ typedef struct {
     apr_status_t rv;            /* the chain's read error, if any          */
 } jc_upf_t;
 
-/* Reads the body from the next filter in blocks, feeds every data bucket
- * to the sink and drops it: the caller gets empty brigades until the end,
- * then EOS. Nothing accumulates: each block's buckets are deleted before
- * the next read. A sink error makes every further call return
- * APR_EGENERAL (the handler reads the status from the context). */
-static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
-                                  ap_input_mode_t mode,
-                                  apr_read_type_e block, apr_off_t readbytes)
+/* One block of the body (u->in) to the sink: its buffers in one call (a
+ * raw body: one writev); the body limit checked as it goes. Sets
+ * u->status on trouble, u->eos at the end. */
+static void filter_feed(jc_upf_t *u)
 {
-    jc_upf_t *u = f->ctx;
     struct iovec iov[JC_STORE_IOV_MAX];
     apr_bucket *b;
     apr_status_t rv;
     int n = 0;
 
-    (void)block;
-    (void)readbytes;
-    if (mode != AP_MODE_READBYTES) {
-        return ap_get_brigade(f->next, bb, mode, block, readbytes);
-    }
-    if (u->status) {
-        return APR_EGENERAL;
-    }
-    if (u->eos) {
-        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
-                                        f->c->bucket_alloc));
-        return APR_SUCCESS;
-    }
-    rv = ap_get_brigade(f->next, u->in, AP_MODE_READBYTES, APR_BLOCK_READ,
-                        JC_UP_BLOCK);
-    if (rv != APR_SUCCESS) {
-        /* client gone, timeout, or LimitRequestBody (APR_ENOSPC) */
-        apr_brigade_cleanup(u->in);
-        jc_upsink_abort(u->sink);
-        u->rv = rv;
-        u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-        return rv;
-    }
-    /* hand the block's buffers to the sink in one call (a raw body: one
-     * writev), then drop the buckets */
     for (b = APR_BRIGADE_FIRST(u->in); b != APR_BRIGADE_SENTINEL(u->in);
          b = APR_BUCKET_NEXT(b)) {
         const char *data;
@@ -128,6 +98,45 @@ static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     if (!u->status && n > 0) {
         u->status = jc_upsink_feedv(u->sink, iov, n);
     }
+}
+
+/* Reads the body from the next filter in blocks, feeds every data bucket
+ * to the sink and drops it: the caller gets empty brigades until the end,
+ * then EOS. Nothing accumulates: each block's buckets are deleted before
+ * the next read. A sink error makes every further call return
+ * APR_EGENERAL (the handler reads the status from the context). */
+static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                  ap_input_mode_t mode,
+                                  apr_read_type_e block, apr_off_t readbytes)
+{
+    jc_upf_t *u = f->ctx;
+    apr_status_t rv;
+
+    (void)block;
+    (void)readbytes;
+    if (mode != AP_MODE_READBYTES) {
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    }
+    if (u->status) {
+        return APR_EGENERAL;
+    }
+    if (u->eos) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
+                                        f->c->bucket_alloc));
+        return APR_SUCCESS;
+    }
+    rv = ap_get_brigade(f->next, u->in, AP_MODE_READBYTES, APR_BLOCK_READ,
+                        JC_UP_BLOCK);
+    if (rv != APR_SUCCESS) {
+        /* client gone, timeout, or LimitRequestBody (APR_ENOSPC) */
+        apr_brigade_cleanup(u->in);
+        jc_upsink_abort(u->sink);
+        u->rv = rv;
+        u->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        return rv;
+    }
+    /* hand the block to the sink, then drop the buckets */
+    filter_feed(u);
     apr_brigade_cleanup(u->in);
     if (!u->status && u->eos) {
         u->status = jc_upsink_finish(u->sink);
@@ -145,52 +154,6 @@ static apr_status_t upload_filter(ap_filter_t *f, apr_bucket_brigade *bb,
 }
 
 /* ---- request helpers --------------------------------------------------- */
-
-/* Value of a query parameter (URL-decoded), or NULL. */
-static const char *query_arg(request_rec *r, const char *key)
-{
-    char *args, *tok, *last = NULL;
-    size_t klen = strlen(key);
-
-    if (!r->args) {
-        return NULL;
-    }
-    args = apr_pstrdup(r->pool, r->args);
-    for (tok = apr_strtok(args, "&", &last); tok;
-         tok = apr_strtok(NULL, "&", &last)) {
-        if (!strncmp(tok, key, klen) && tok[klen] == '=') {
-            char *v = tok + klen + 1;
-
-            return ap_unescape_urlencoded(v) == OK ? v : NULL;
-        }
-    }
-    return NULL;
-}
-
-/* A positive id from the query or the JSON body; 0 if missing/invalid. */
-static apr_int64_t arg_id(jc_call_t *c, const char *key)
-{
-    const char *v = NULL;
-    json_t *j;
-    char *end = NULL;
-    apr_int64_t id;
-
-    if (c->body) {
-        j = json_object_get(c->body, key);
-        if (json_is_integer(j)) {
-            return json_integer_value(j) > 0 ? json_integer_value(j) : 0;
-        }
-        v = json_string_value(j);
-    }
-    if (!v) {
-        v = query_arg(c->r, key);
-    }
-    if (!v || !*v || strlen(v) > 18) {
-        return 0;
-    }
-    id = apr_strtoi64(v, &end, 10);
-    return (end && !*end && id > 0) ? id : 0;
-}
 
 /* The gate of the citizen's upload routes: a person profile (403
  * profile_required) and active Online-Kommunikation (403
@@ -322,6 +285,67 @@ static void scan_audit(jc_call_t *c, const jc_upsink_t *sink)
     }
 }
 
+/* The sink's configuration for this request: scanned by clamd while it
+ * is stored when JobcenterClamd is on (with the caller named in its
+ * findings), else not. */
+static const jc_upsink_cfg_t *sink_cfg(jc_call_t *c,
+                                       const jc_upsink_cfg_t *scfg)
+{
+    request_rec *r = c->r;
+    jc_upsink_cfg_t *sc = apr_pmemdup(r->pool, scfg, sizeof(*scfg));
+
+    if (c->conf->clamd_cfg.addr) {
+        sc->scan = &c->conf->clamd_cfg;
+        sc->scan_hold = scfg->scan_hold && c->conf->clamd_hold;
+        sc->quarantine = c->conf->clamd_qdir;
+        sc->owner = apr_psprintf(r->pool, "account %" APR_INT64_T_FMT
+                                 ", %s", c->sess.account_id,
+                                 r->useragent_ip);
+    }
+    else {
+        sc->scan = NULL;
+        sc->scan_hold = 0;
+    }
+    return sc;
+}
+
+/* A body the sink did not take to its end: nothing is kept, the
+ * connection is not reused, res says why (the chain's error, the body
+ * limit, or the sink's refusal). Its status. */
+static int body_refused(jc_call_t *c, jc_upf_t *u,
+                        const jc_upsink_cfg_t *scfg, jc_result_t *res)
+{
+    request_rec *r = c->r;
+
+    jc_upsink_abort(u->sink);
+    r->connection->keepalive = AP_CONN_CLOSE;
+    if (u->rv != APR_SUCCESS) {
+        /* the chain failed: client gone, timeout, LimitRequestBody */
+        jc_result_set(res, u->status == 413 ? 413 : u->status,
+                      u->status == 413 ? "upload_too_large"
+                                       : "body_unreadable",
+                      u->status == 413 ? "Die Datei ist zu groß."
+                      : "Die Datei konnte nicht vollständig empfangen "
+                        "werden. Bitte versuchen Sie es erneut.",
+                      "file");
+        res->log = apr_psprintf(r->pool, "upload body: %pm", &u->rv);
+        return res->status;
+    }
+    if (u->status == 413 && jc_upsink_result(u->sink)->status != 413) {
+        /* cut by the body limit in the filter */
+        return jc_store_result_too_large(res, scfg->max_file_limit,
+                                         r->pool);
+    }
+    *res = *jc_upsink_result(u->sink);
+    if (res->status < 400) {
+        jc_result_internal(res, "upload failed without a reason");
+    }
+    if (res->code && !strcmp(res->code, "upload_infected")) {
+        scan_audit(c, u->sink);
+    }
+    return res->status;
+}
+
 /* Stream the request body through the JC_UPLOAD filter into an upload
  * sink configured by scfg (max_body: the body limit, also checked against
  * Content-Length first). 200 with the committed files in *files, or the
@@ -349,25 +373,7 @@ int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
         }
     }
     u = apr_pcalloc(r->pool, sizeof(*u));
-    if (c->conf->clamd_cfg.addr) {
-        /* every file is scanned by clamd while it is stored */
-        jc_upsink_cfg_t *sc = apr_pmemdup(r->pool, scfg, sizeof(*scfg));
-
-        sc->scan = &c->conf->clamd_cfg;
-        sc->scan_hold = scfg->scan_hold && c->conf->clamd_hold;
-        sc->quarantine = c->conf->clamd_qdir;
-        sc->owner = apr_psprintf(r->pool, "account %" APR_INT64_T_FMT
-                                 ", %s", c->sess.account_id,
-                                 r->useragent_ip);
-        scfg = sc;
-    }
-    else {
-        jc_upsink_cfg_t *sc = apr_pmemdup(r->pool, scfg, sizeof(*scfg));
-
-        sc->scan = NULL;
-        sc->scan_hold = 0;
-        scfg = sc;
-    }
+    scfg = sink_cfg(c, scfg);
     if (jc_upsink_create(&u->sink, scfg, r->pool) != APR_SUCCESS) {
         return jc_result_internal(res, "upload sink configuration");
     }
@@ -387,47 +393,10 @@ int jc_upload_read_body(jc_call_t *c, jc_result_t *res,
         apr_brigade_cleanup(bb);
     }
     if (u->status || !seen_eos) {
-        jc_upsink_abort(u->sink);
-        r->connection->keepalive = AP_CONN_CLOSE;
-        if (u->rv != APR_SUCCESS) {
-            /* the chain failed: client gone, timeout, LimitRequestBody */
-            jc_result_set(res, u->status == 413 ? 413 : u->status,
-                          u->status == 413 ? "upload_too_large"
-                                           : "body_unreadable",
-                          u->status == 413 ? "Die Datei ist zu groß."
-                          : "Die Datei konnte nicht vollständig empfangen "
-                            "werden. Bitte versuchen Sie es erneut.",
-                          "file");
-            res->log = apr_psprintf(r->pool, "upload body: %pm", &u->rv);
-            return res->status;
-        }
-        if (u->status == 413 && jc_upsink_result(u->sink)->status != 413) {
-            /* cut by the body limit in the filter */
-            return jc_store_result_too_large(res, scfg->max_file_limit,
-                                             r->pool);
-        }
-        *res = *jc_upsink_result(u->sink);
-        if (res->status < 400) {
-            jc_result_internal(res, "upload failed without a reason");
-        }
-        if (res->code && !strcmp(res->code, "upload_infected")) {
-            scan_audit(c, u->sink);
-        }
-        return res->status;
+        return body_refused(c, u, scfg, res);
     }
     *files = jc_upsink_files(u->sink);
     return 200;
-}
-
-/* Exported for mod_jobcenter_message.c. */
-const char *jc_api_query_arg(request_rec *r, const char *key)
-{
-    return query_arg(r, key);
-}
-
-apr_int64_t jc_api_arg_id(jc_call_t *c, const char *key)
-{
-    return arg_id(c, key);
 }
 
 int jc_upload_send_stored(jc_call_t *c, jc_result_t *res, const char *path,
@@ -444,7 +413,7 @@ const char *jc_upload_disposition(apr_pool_t *p, const char *kind,
 
 /* ---- citizen routes ---------------------------------------------------- */
 
-int jc_route_up_context(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_context(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
     if (jc_upload_citizen_gate(c, res) != 200) {
@@ -454,7 +423,7 @@ int jc_route_up_context(jc_call_t *c, jc_result_t *res, json_t **out)
                              c->sess.account_id, c->now, c->r->pool);
 }
 
-int jc_route_up_draft(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_draft(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     *out = NULL;
     if (jc_upload_citizen_gate(c, res) != 200) {
@@ -468,14 +437,14 @@ int jc_route_up_draft(jc_call_t *c, jc_result_t *res, json_t **out)
 
 /* POST uploads/files?draft=N[&name=...]: the body is the file (any
  * Content-Type but multipart/form-data, which may hold several files). */
-int jc_route_up_files(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_files(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     request_rec *r = c->r;
     const jc_upload_cfg_t *cfg = &c->conf->upload;
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
     const char *boundary = NULL;
-    apr_int64_t draft = arg_id(c, "draft");
+    apr_int64_t draft = jc_api_arg_id(c, "draft");
     jc_upload_room_t room;
     jc_upsink_cfg_t scfg;
     const apr_array_header_t *files = NULL;
@@ -514,7 +483,7 @@ int jc_route_up_files(jc_call_t *c, jc_result_t *res, json_t **out)
     }
     else {
         scfg.max_files = 1;
-        scfg.raw_name = query_arg(r, "name");
+        scfg.raw_name = jc_req_query_arg(r, "name");
         max_body = cfg->max_file < room.bytes_left ? cfg->max_file
                                                    : room.bytes_left;
     }
@@ -544,15 +513,16 @@ int jc_route_up_files(jc_call_t *c, jc_result_t *res, json_t **out)
                                r->pool);
 }
 
-int jc_route_up_file_delete(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_file_delete(jc_call_t *c, jc_result_t *res,
+                                   json_t **out)
 {
     *out = NULL;
     return jc_upload_file_remove(&c->db, res, &c->conf->upload,
-                                 c->sess.account_id, arg_id(c, "draft"),
-                                 arg_id(c, "file"), c->r->pool);
+                                 c->sess.account_id, jc_api_arg_id(c, "draft"),
+                                 jc_api_arg_id(c, "file"), c->r->pool);
 }
 
-int jc_route_up_submit(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_submit(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_submit_in_t in;
     json_t *m = json_object_get(c->body, "message");
@@ -566,7 +536,7 @@ int jc_route_up_submit(jc_call_t *c, jc_result_t *res, json_t **out)
                              "muss Text sein.", "message");
     }
     in.account_id = c->sess.account_id;
-    in.draft_id = arg_id(c, "draft");
+    in.draft_id = jc_api_arg_id(c, "draft");
     in.message = json_string_value(m);
     in.key = jc_api_body_str(c, "idempotency_key", NULL);
     if (!in.key) {
@@ -576,13 +546,13 @@ int jc_route_up_submit(jc_call_t *c, jc_result_t *res, json_t **out)
                             c->r->pool);
 }
 
-int jc_route_up_receipt(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_receipt(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     const char *path, *ref;
 
     *out = NULL;
     if (jc_upload_receipt(&c->db, res, &path, &ref, &c->conf->upload,
-                          c->sess.account_id, arg_id(c, "submission"),
+                          c->sess.account_id, jc_api_arg_id(c, "submission"),
                           c->r->pool) != 200) {
         return res->status;
     }
@@ -592,12 +562,12 @@ int jc_route_up_receipt(jc_call_t *c, jc_result_t *res, json_t **out)
                                                ref, ".pdf", NULL)));
 }
 
-int jc_route_up_list(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_list(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     return jc_upload_list(&c->db, res, out, c->sess.account_id, c->r->pool);
 }
 
-int jc_route_up_verify(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_verify(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     return jc_upload_verify(&c->db, res, out,
                             jc_api_body_str(c, "reference", NULL),
@@ -616,7 +586,7 @@ static void staff_of(jc_call_t *c, jc_upload_staff_t *st)
     st->team = c->staff->team;
 }
 
-int jc_route_up_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_staff_t st;
 
@@ -624,7 +594,7 @@ int jc_route_up_inbox(jc_call_t *c, jc_result_t *res, json_t **out)
     return jc_upload_staff_inbox(&c->db, res, out, &st, c->r->pool);
 }
 
-int jc_route_up_staff_file(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_staff_file(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_staff_t st;
     jc_upload_dl_t dl;
@@ -632,20 +602,20 @@ int jc_route_up_staff_file(jc_call_t *c, jc_result_t *res, json_t **out)
     *out = NULL;
     staff_of(c, &st);
     if (jc_upload_staff_file(&c->db, res, &dl, &c->conf->upload, &st,
-                             arg_id(c, "file"), c->r->pool) != 200) {
+                             jc_api_arg_id(c, "file"), c->r->pool) != 200) {
         return res->status;
     }
     return send_stored(c, res, dl.path, dl.mime,
                        disposition(c->r->pool, "attachment", dl.name));
 }
 
-int jc_route_up_status(jc_call_t *c, jc_result_t *res, json_t **out)
+static int jc_route_up_status(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_upload_staff_t st;
 
     staff_of(c, &st);
     return jc_upload_staff_set_status(&c->db, res, out, &st,
-                                      arg_id(c, "submission"),
+                                      jc_api_arg_id(c, "submission"),
                                       jc_api_body_str(c, "status", NULL),
                                       c->now, c->r->pool);
 }
@@ -792,6 +762,8 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
     unsigned n = 0;
     apr_pool_t *p;
     ap_dbd_t *dbd;
+    jc_db_t db;
+    jc_db_rc_e rc;
 
     ap_mpm_query(AP_MPMQ_MPM_STATE, &mpm_state);
     if (state != AP_WATCHDOG_STATE_RUNNING || mpm_state == AP_MPMQ_STOPPING) {
@@ -804,13 +776,9 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00303)
                      "upload store: removed %u orphaned temp file(s)", n);
     }
-    dbd = jc_dbd_open_wait(p, s, 1);
+    memset(&db, 0, sizeof(db));
+    dbd = jc_req_db_open(&db, p, s, 1);
     if (dbd) {
-        jc_db_t db;
-        jc_db_rc_e rc;
-
-        memset(&db, 0, sizeof(db));
-        jc_db_bind(&db, dbd);
         rc = jc_upload_purge_drafts(&db, &n, &conf->upload, now, p);
         if (rc != JC_DB_OK) {
             ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
@@ -832,20 +800,14 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
     return APR_SUCCESS;
 }
 
-/* post_config (as root): create the store's tmp/ and files/ for the
- * server's user, remove orphaned temp files, register the watchdog. */
-apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
+/* post_config (as root): the store's tmp/ and files/ (and the
+ * quarantine) created for the server's user. */
+static apr_status_t store_prepare(server_rec *s, jc_srv_conf_t *conf,
+                                  apr_pool_t *pconf)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_reg;
-    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
-                                               &jobcenter_module);
     const char *dir = conf->upload.store;
     const char *sub[3] = { "", "/tmp", "/files" };
-    ap_watchdog_t *wd;
-    jc_up_wd_t *data;
     apr_status_t rv;
-    unsigned n = 0;
     int i;
 
     rv = jc_store_prepare(dir, pconf);
@@ -883,6 +845,27 @@ apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
                          conf->clamd_qdir);
             return APR_EGENERAL;
         }
+    }
+    return APR_SUCCESS;
+}
+
+/* post_config (as root): create the store's tmp/ and files/ for the
+ * server's user, remove orphaned temp files, register the watchdog. */
+apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_reg;
+    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
+                                               &jobcenter_module);
+    const char *dir = conf->upload.store;
+    ap_watchdog_t *wd;
+    jc_up_wd_t *data;
+    apr_status_t rv;
+    unsigned n = 0;
+
+    rv = store_prepare(s, conf, pconf);
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
     if (conf->clamd_cfg.addr) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, JCLOG(00339)
@@ -926,3 +909,40 @@ void jc_upload_register_hooks(apr_pool_t *p)
     ap_register_input_filter(JC_UP_FILTER, upload_filter, NULL,
                              AP_FTYPE_RESOURCE);
 }
+
+/* ---- routes (looked up by mod_jobcenter_api.c) ------------------------ */
+
+const jc_route_t jc_routes_upload[] = {
+    /* document uploads (mod_jobcenter_upload.c): a complete session;
+     * uploads/files streams its body through the JC_UPLOAD filter itself;
+     * staff routes: the API checks the staff role, the core the
+     * jobcenter and team */
+    { M_GET, "uploads/context", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_up_context },
+    { M_POST, "uploads/drafts", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_up_draft },
+    { M_POST, "uploads/files", JC_LEVEL_FULL, JC_BODY_STREAM, JC_CONN_HANDLER,
+      jc_route_up_files },
+    { M_POST, "uploads/files/delete", JC_LEVEL_FULL, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_up_file_delete },
+    { M_POST, "uploads/submit", JC_LEVEL_FULL, JC_BODY_JSON, JC_CONN_HANDLER,
+      jc_route_up_submit },
+    { M_GET, "uploads/receipt", JC_LEVEL_FULL, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_up_receipt },
+    { M_GET, "uploads/submissions", JC_LEVEL_FULL, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_up_list },
+    { M_POST, "receipts/verify", JC_LEVEL_PUBLIC, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_up_verify },
+    { M_GET, "staff/uploads", JC_LEVEL_STAFF, JC_BODY_NONE, JC_CONN_HANDLER,
+      jc_route_up_inbox },
+    { M_GET, "staff/uploads/file", JC_LEVEL_STAFF, JC_BODY_NONE,
+      JC_CONN_HANDLER,
+      jc_route_up_staff_file },
+    { M_POST, "staff/uploads/status", JC_LEVEL_STAFF, JC_BODY_JSON,
+      JC_CONN_HANDLER,
+      jc_route_up_status },
+    { 0, NULL, 0, 0, 0, NULL }
+};

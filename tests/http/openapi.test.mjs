@@ -1,6 +1,6 @@
-// docs/openapi.yaml against the module: every route of the C route table
-// (mod_jobcenter/mod_jobcenter_api.c) is in the document with its method
-// and session states (x-route-states = the table's R_* set,
+// docs/openapi.yaml against the module: every route of the C route tables
+// (mod_jobcenter/mod_jobcenter_*.c) is in the document with its method
+// and session states (x-route-states = the route's JC_LEVEL_* level,
 // x-session-states = the states that set stands for), and nothing else is;
 // every literal error code of the C source is in the ErrorCode enum; every
 // schema of the document compiles; and the module serves the very same
@@ -14,24 +14,30 @@ import { useEnv, logTest, TOP } from '../lib/env.mjs';
 import { routeTable } from '../lib/routes.mjs';
 import { openapiDocument, checkAnswer, OPENAPI_FILE } from '../lib/openapi.mjs';
 
-const SRC = path.join(TOP, 'mod_jobcenter', 'mod_jobcenter_api.c');
+const LEVELS = path.join(TOP, 'mod_jobcenter', 'mod_jobcenter.h');
 
-// The session states and staff role of each R_* macro, from its #define.
+// The session states and staff role of each route level, from the enum
+// jc_route_level in mod_jobcenter.h (JC_LEVEL_STATE(x): a state, the
+// JC_LEVEL_ROLE_* bits: the role, other JC_LEVEL_* names: their sets).
 function routeSets() {
-    const src = fs.readFileSync(SRC, 'utf8');
+    const h = fs.readFileSync(LEVELS, 'utf8');
+    const a = h.indexOf('enum jc_route_level {');
+    const b = h.indexOf('};', a);
+    assert.ok(a > 0 && b > a, 'enum jc_route_level not found in mod_jobcenter.h');
     const defs = new Map();
-    for (const m of src.matchAll(/^#define (R_[A-Z_]+)(?:\(x\))?[ \t]+((?:.*\\\n)*.*)$/gm)) {
-        defs.set(m[1], m[2].replace(/\/\*.*?\*\//g, '').replace(/\\\n/g, ' '));
+    for (const d of h.slice(a + 21, b).replace(/\/\*[\s\S]*?\*\//g, '').split(',')) {
+        const m = d.match(/^\s*(JC_LEVEL_[A-Z_]+)\s*=\s*([\s\S]*?)\s*$/);
+        if (m) defs.set(m[1], m[2]);
     }
     const expand = (name, seen = new Set()) => {
         const body = defs.get(name);
-        assert.ok(body !== undefined, `no #define ${name}`);
+        assert.ok(body !== undefined, `no ${name} in enum jc_route_level`);
         const out = { states: new Set(), role: null };
-        for (const s of body.matchAll(/R_ST\(([A-Z_]+)\)/g)) out.states.add(s[1].toLowerCase());
-        for (const r of body.matchAll(/\b(R_[A-Z_]+)\b/g)) {
-            if (r[1] === 'R_ST' || seen.has(r[1])) continue;
-            if (r[1] === 'R_ROLE_SB') out.role = 'sachbearbeitung';
-            else if (r[1] === 'R_ROLE_ADMIN') out.role = 'admin';
+        for (const s of body.matchAll(/JC_LEVEL_STATE\(([A-Z_]+)\)/g)) out.states.add(s[1].toLowerCase());
+        for (const r of body.matchAll(/\b(JC_LEVEL_[A-Z_]+)\b/g)) {
+            if (r[1] === 'JC_LEVEL_STATE' || seen.has(r[1])) continue;
+            if (r[1] === 'JC_LEVEL_ROLE_SB') out.role = 'sachbearbeitung';
+            else if (r[1] === 'JC_LEVEL_ROLE_ADMIN') out.role = 'admin';
             else {
                 const sub = expand(r[1], new Set([...seen, name]));
                 sub.states.forEach((s) => out.states.add(s));
@@ -72,7 +78,7 @@ describe('docs/openapi.yaml and the route table', () => {
             if (anon !== (Array.isArray(op.security) && op.security.length === 0)) {
                 problems.push(`${rt.method} ${tpl}: security must be [] exactly for routes without a session`);
             }
-            if ((rt.body === 'B_NONE') !== !op.requestBody) {
+            if ((rt.body === 'JC_BODY_NONE') !== !op.requestBody) {
                 problems.push(`${rt.method} ${tpl}: requestBody ${op.requestBody ? 'documented' : 'missing'}, route body ${rt.body}`);
             }
         }

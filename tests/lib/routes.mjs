@@ -1,22 +1,28 @@
 // The API's route table as the tests see it: parsed from the C source
-// (mod_jobcenter/mod_jobcenter_api.c) and from the route x state table of
+// (the route table each feature glue file mod_jobcenter/mod_jobcenter_*.c
+// exports, jc_routes_*[]) and from the route x state table of
 // docs/api.md, so a route added to one and not the other fails a test.
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { TOP } from './env.mjs';
 
-// The routes of the C route table: [{method, path, states, body}]
+// The routes of the C route tables: [{method, path, states, body}]
+// (states: the route's JC_LEVEL_* name, body: its JC_BODY_* name)
 export function routeTable() {
-    const src = fs.readFileSync(path.join(TOP, 'mod_jobcenter', 'mod_jobcenter_api.c'), 'utf8');
-    const start = src.indexOf('static const jc_route_t routes[] = {');
-    const end = src.indexOf('{ 0, NULL', start);
-    assert.ok(start > 0 && end > start, 'route table not found in mod_jobcenter_api.c');
+    const dir = path.join(TOP, 'mod_jobcenter');
     const routes = [];
-    const re = /\{\s*(M_GET|M_POST|M_PATCH|M_DELETE|M_OPTIONS),\s*"([^"]+)",\s*(R_\w+),\s*(B_\w+),/g;
-    let m;
-    while ((m = re.exec(src.slice(start, end))) !== null) {
-        routes.push({ method: m[1].slice(2), path: m[2], states: m[3], body: m[4] });
+    const re = /\{\s*(M_GET|M_POST|M_PATCH|M_DELETE|M_OPTIONS),\s*"([^"]+)",\s*(JC_LEVEL_\w+),\s*(JC_BODY_\w+),/g;
+    for (const f of fs.readdirSync(dir).filter((n) => /^mod_jobcenter_\w+\.c$/.test(n)).sort()) {
+        const src = fs.readFileSync(path.join(dir, f), 'utf8');
+        const start = src.search(/const jc_route_t jc_routes_\w+\[\] = \{/);
+        if (start < 0) continue;
+        const end = src.indexOf('{ 0, NULL', start);
+        assert.ok(end > start, `route table of ${f} has no end`);
+        let m;
+        while ((m = re.exec(src.slice(start, end))) !== null) {
+            routes.push({ method: m[1].slice(2), path: m[2], states: m[3], body: m[4] });
+        }
     }
     assert.ok(routes.length > 50, `only ${routes.length} routes parsed`);
     return routes;

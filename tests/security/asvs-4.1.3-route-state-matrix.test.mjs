@@ -1,8 +1,8 @@
 // ASVS 4.0.3 V4.1.3 (least privilege), V3.7.1 (a full, valid login session
 // before sensitive work): every route of the API in every session state.
 //
-// The route list is read from the route table in
-// mod_jobcenter/mod_jobcenter_api.c, the allowed set from the table in
+// The route list is read from the route tables of
+// mod_jobcenter/mod_jobcenter_*.c, the allowed set from the table in
 // docs/api.md ("Route × session state"). A route without a row, a row
 // without a route, or a cell the server does not honour fails the test.
 //
@@ -115,7 +115,7 @@ describe('route × session state matrix (docs/api.md)', () => {
         if (sess) c.jar.set('jc_session', sess.token);
         const opts = { csrf: sess ? sess.csrf : undefined };
         const res = r.method === 'GET' ? await c.get(p, opts)
-            : r.method === 'POST' ? await c.post(p, r.body === 'B_JSON' ? {} : undefined, opts)
+            : r.method === 'POST' ? await c.post(p, r.body === 'JC_BODY_JSON' ? {} : undefined, opts)
                 : await c.request(r.method, p, undefined, opts);
         const verdict = `${res.status} ${res.error ? res.error.code : ''}`;
         return { allowed: !REFUSALS.has(verdict), verdict };

@@ -74,12 +74,12 @@ describe('NUL in query parameters, non-JSON bodies on body-less POST routes', ()
     test('every POST route that ignores its body: text/plain or an untyped body -> 415; nothing changes',
         async () => {
             const env = h.env;
-            const routes = routeTable().filter((r) => r.method === 'POST' && r.body === 'B_NONE');
+            const routes = routeTable().filter((r) => r.method === 'POST' && r.body === 'JC_BODY_NONE');
             assert.ok(routes.length >= 10, `${routes.length} body-less POST routes`);
             for (const r of routes) {
-                const account = r.states === 'R_STAFF' ? acct.staff : acct.citizen;
-                const state = r.states === 'R_SETUP' || r.states === 'R_MFA' || r.states === 'R_ANON'
-                    ? (r.states === 'R_MFA' ? 'mfa_required' : 'authenticated') : 'authenticated';
+                const account = r.states === 'JC_LEVEL_STAFF' ? acct.staff : acct.citizen;
+                const state = r.states === 'JC_LEVEL_MFA_SETUP' || r.states === 'JC_LEVEL_MFA_REQUIRED' || r.states === 'JC_LEVEL_PUBLIC'
+                    ? (r.states === 'JC_LEVEL_MFA_REQUIRED' ? 'mfa_required' : 'authenticated') : 'authenticated';
                 const [s] = await mintSessions(env, [{ account, state }]);
                 const c = sessionClient(env, s);
                 const p = `/api/v1/${r.path.replace('*', '1')}`;
