@@ -8,7 +8,7 @@
 #include "jc_message.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
-#include "jc_reset.h"
+#include "jc_forgot.h"
 #include "jc_throttle.h"
 #include "jc_token.h"
 
@@ -107,7 +107,7 @@ static jc_db_rc_e notice(jc_db_t *db, const jc_ctx_t *ctx, const char *rcpt,
     if (!rcpt) {
         return JC_DB_OK;
     }
-    m = jc_reset_notice(ctx, rcpt, subject, text, now, p);
+    m = jc_forgot_notice(ctx, rcpt, subject, text, now, p);
     return jc_outbox_enqueue_composed(
         db, m, apr_pstrcat(p, "the mail \"", subject, "\"", NULL), now, p);
 }
@@ -332,7 +332,7 @@ void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 
     jc_result_ok(res);
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || jc_reset_password_rules(res, pw, pwlen, repeat, repeat_len)) {
+        || jc_forgot_password_rules(res, pw, pwlen, repeat, repeat_len)) {
         return;
     }
     /* one admission for the three hashes (current, same, new); the check
@@ -448,7 +448,7 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
         jc_db_col_i64(&row, 0, &other, 0);
         /* like a registration of a known address: the owner of that
          * address learns of it, the answer is the same */
-        m = jc_reset_notice(ctx, norm, "Ihre E-Mail-Adresse",
+        m = jc_forgot_notice(ctx, norm, "Ihre E-Mail-Adresse",
             apr_pstrcat(p,
                 "soeben wurde im Portal Jobcenter.Digital versucht, "
                 "folgende E-Mail-Adresse für ein anderes Konto zu "

@@ -10,7 +10,7 @@
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
-#include "jc_reset.h"
+#include "jc_forgot.h"
 #include "jc_token.h"
 
 #define JC_ONETIME_TRIES 8
@@ -262,7 +262,7 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       "Ihr Passwort muss nicht geändert werden.", NULL);
         return;
     }
-    if (jc_reset_password_rules(res, pw, pw_len, repeat, repeat_len)) {
+    if (jc_forgot_password_rules(res, pw, pw_len, repeat, repeat_len)) {
         return;
     }
     args[0] = &acct;

@@ -1,7 +1,7 @@
 /* The routes of "Passwort vergessen", the postcode lookup of
  * "Benutzername / E-Mail-Adresse vergessen" and the "Konto" page. The
  * route table in mod_jobcenter_api.c has checked Origin, session level
- * and CSRF token; the flows are in the core (jc_reset.c, jc_konto.c). */
+ * and CSRF token; the flows are in the core (jc_forgot.c, jc_konto.c). */
 #include <string.h>
 #include <time.h>
 #include <apr_strings.h>
@@ -12,7 +12,7 @@
 
 #include "mod_jobcenter.h"
 #include "jc_konto.h"
-#include "jc_reset.h"
+#include "jc_forgot.h"
 #include "jc_time.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -26,7 +26,7 @@ static void changed(jc_call_t *c, apr_int64_t account, const char *what)
 
 int jc_route_password_forgot(jc_call_t *c, jc_result_t *res, json_t **out)
 {
-    jc_reset_request(&c->db, res, &c->conf->ctx,
+    jc_forgot_request(&c->db, res, &c->conf->ctx,
                      jc_api_body_str(c, "email", NULL), c->sess.client_ip,
                      c->now, c->r->pool);
     if (res->status != 202) {
@@ -47,7 +47,7 @@ int jc_route_password_reset_check(jc_call_t *c, jc_result_t *res,
 {
     apr_int64_t exp = 0;
 
-    jc_reset_check(&c->db, res, &c->conf->ctx,
+    jc_forgot_check(&c->db, res, &c->conf->ctx,
                    jc_api_body_str(c, "token", NULL), &exp, c->now,
                    c->r->pool);
     if (res->status != 200) {
@@ -66,7 +66,7 @@ int jc_route_password_reset(jc_call_t *c, jc_result_t *res, json_t **out)
     const char *rep = jc_api_body_str(c, "password_repeat", &replen);
 
     *out = NULL;
-    jc_reset_finish(&c->db, res, &c->conf->ctx,
+    jc_forgot_finish(&c->db, res, &c->conf->ctx,
                     jc_api_body_str(c, "token", NULL), pw, pwlen, rep,
                     replen, c->now, c->r->pool);
     if (res->status != 200) {
@@ -84,7 +84,7 @@ int jc_route_jobcenter_lookup(jc_call_t *c, jc_result_t *res, json_t **out)
     apr_table_t *args = NULL;
 
     ap_args_to_table(c->r, &args);
-    jc_reset_lookup(&c->db, res, out, &c->conf->ctx,
+    jc_forgot_lookup(&c->db, res, out, &c->conf->ctx,
                     args ? apr_table_get(args, "plz") : NULL,
                     c->sess.client_ip, c->now, c->r->pool);
     return res->status;

@@ -1,16 +1,16 @@
 /* Forgotten credentials: "Passwort vergessen" and the postcode lookup (see
- * jc_reset.h). */
+ * jc_forgot.h). */
 #include <string.h>
 #include <apr_strings.h>
 
 #include "jc_event.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
-#include "jc_reset.h"
+#include "jc_forgot.h"
 #include "jc_session.h"
 #include "jc_token.h"
 
-jc_mail_t *jc_reset_notice(const jc_ctx_t *ctx, const char *rcpt,
+jc_mail_t *jc_forgot_notice(const jc_ctx_t *ctx, const char *rcpt,
                            const char *subject, const char *text,
                            apr_int64_t now, apr_pool_t *p)
 {
@@ -23,7 +23,7 @@ jc_mail_t *jc_reset_notice(const jc_ctx_t *ctx, const char *rcpt,
                            apr_time_from_sec(now), p);
 }
 
-int jc_reset_password_rules(jc_result_t *res, const char *pw, size_t pwlen,
+int jc_forgot_password_rules(jc_result_t *res, const char *pw, size_t pwlen,
                             const char *repeat, size_t repeat_len)
 {
     return jc_account_validation_failed(
@@ -42,7 +42,7 @@ static void limited(jc_result_t *res, apr_int64_t wait, apr_pool_t *p)
                                min == 1 ? "Minute" : "Minuten"), NULL);
 }
 
-int jc_reset_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
+int jc_forgot_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
                            apr_int64_t max, apr_int64_t window,
                            apr_int64_t now, apr_pool_t *p)
 {
@@ -69,7 +69,7 @@ int jc_reset_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
     return 0;
 }
 
-int jc_reset_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
+int jc_forgot_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
                          apr_int64_t max, apr_int64_t window,
                          apr_int64_t now, apr_pool_t *p)
 {
@@ -105,7 +105,7 @@ int jc_reset_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
     return 1;
 }
 
-void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+void jc_forgot_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       const char *email, const char *client,
                       apr_int64_t now, apr_pool_t *p)
 {
@@ -128,9 +128,9 @@ void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     kc = apr_pstrcat(p, "pwr-ip:", client ? client : "-", NULL);
     km = apr_pstrcat(p, "pwr-m:", jc_token_hash(norm, strlen(norm), p),
                      NULL);
-    if (jc_reset_limit_blocked(db, res, kc, ctx->reset_max_client,
+    if (jc_forgot_limit_blocked(db, res, kc, ctx->reset_max_client,
                                ctx->reset_window, now, p)
-        || jc_reset_limit_blocked(db, res, km, ctx->reset_max_address,
+        || jc_forgot_limit_blocked(db, res, km, ctx->reset_max_address,
                                   ctx->reset_window, now, p)) {
         return;
     }
@@ -142,7 +142,7 @@ void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     hash = jc_token_hash(token, strlen(token), p);
     link = apr_pstrcat(p, ctx->base_url, "/passwort-neu.html#token=", token,
                        NULL);
-    m = jc_reset_notice(ctx, norm, "Neues Passwort festlegen",
+    m = jc_forgot_notice(ctx, norm, "Neues Passwort festlegen",
         apr_pstrcat(p,
             "für Ihr Konto im Portal Jobcenter.Digital mit der "
             "E-Mail-Adresse\n\n", norm, "\n\n"
@@ -163,9 +163,9 @@ void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    if (jc_reset_limit_count(db, res, kc, ctx->reset_max_client,
+    if (jc_forgot_limit_count(db, res, kc, ctx->reset_max_client,
                              ctx->reset_window, now, p)
-        || jc_reset_limit_count(db, res, km, ctx->reset_max_address,
+        || jc_forgot_limit_count(db, res, km, ctx->reset_max_address,
                                 ctx->reset_window, now, p)) {
         return;
     }
@@ -257,7 +257,7 @@ static int link_usable(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     return 0;
 }
 
-void jc_reset_check(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+void jc_forgot_check(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                     const char *token, apr_int64_t *expires_at,
                     apr_int64_t now, apr_pool_t *p)
 {
@@ -269,7 +269,7 @@ void jc_reset_check(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     link_usable(db, res, ctx, token, &account, &email, expires_at, now, p);
 }
 
-void jc_reset_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+void jc_forgot_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                      const char *token, const char *pw, size_t pwlen,
                      const char *repeat, size_t repeat_len,
                      apr_int64_t now, apr_pool_t *p)
@@ -286,7 +286,7 @@ void jc_reset_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     jc_result_ok(res);
     /* the link first (no hashing for a dead link), then the rules */
     if (link_usable(db, res, ctx, token, &account, &email, &exp, now, p)
-        || jc_reset_password_rules(res, pw, pwlen, repeat, repeat_len)) {
+        || jc_forgot_password_rules(res, pw, pwlen, repeat, repeat_len)) {
         return;
     }
     if (jc_hashgate_admit(ctx->hashgate, res)) {
@@ -353,7 +353,7 @@ void jc_reset_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         rc = jc_event_add(db, account, now, JC_EV_PASSWORD_RESET, NULL, p);
     }
     if (rc == JC_DB_OK) {
-        m = jc_reset_notice(ctx, email, "Ihr Passwort wurde geändert",
+        m = jc_forgot_notice(ctx, email, "Ihr Passwort wurde geändert",
             apr_pstrcat(p,
                 "das Passwort Ihres Kontos im Portal Jobcenter.Digital mit "
                 "der E-Mail-Adresse\n\n", email, "\n\n"
@@ -379,7 +379,7 @@ void jc_reset_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                             APR_INT64_T_FMT, account);
 }
 
-void jc_reset_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
+void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
                      const jc_ctx_t *ctx, const char *postcode,
                      const char *client, apr_int64_t now, apr_pool_t *p)
 {
@@ -405,7 +405,7 @@ void jc_reset_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
                       "plz");
         return;
     }
-    if (jc_reset_limit_count(db, res, key, ctx->lookup_max,
+    if (jc_forgot_limit_count(db, res, key, ctx->lookup_max,
                              ctx->lookup_window, now, p)) {
         return;
     }
