@@ -12,6 +12,8 @@
 
 #include "mod_jobcenter.h"
 #include "jc_konto.h"
+#include "jc_erase.h"
+#include "jc_export.h"
 #include "jc_forgot.h"
 #include "jc_time.h"
 
@@ -183,8 +185,8 @@ int jc_route_konto_export(jc_call_t *c, jc_result_t *res, json_t **out)
     char *txt, day[11];
 
     *out = NULL;
-    jc_konto_export(&c->db, res, &data, &c->conf->ctx, &c->sess, c->now,
-                    c->r->pool);
+    jc_export_account(&c->db, res, &data, &c->conf->ctx, &c->sess, c->now,
+                      c->r->pool);
     if (res->status != 200) {
         return res->status;
     }
@@ -212,9 +214,9 @@ int jc_route_konto_delete(jc_call_t *c, jc_result_t *res, json_t **out)
     const char *pw = jc_api_body_str(c, "password", &pwlen);
 
     *out = NULL;
-    jc_konto_delete(&c->db, res, &c->conf->ctx, &c->sess, pw, pwlen,
-                    json_is_true(json_object_get(c->body, "confirm")),
-                    c->now, c->r->pool);
+    jc_erase_account(&c->db, res, &c->conf->ctx, &c->sess, pw, pwlen,
+                     json_is_true(json_object_get(c->body, "confirm")),
+                     c->now, c->r->pool);
     if (res->status != 204) {
         return res->status;
     }
