@@ -8,6 +8,7 @@
 #include "jc_mail.h"
 #include "jc_metrics.h"
 #include "jc_outbox.h"
+#include "jc_setpw.h"
 #include "jc_token.h"
 
 #define JC_PURPOSE_CONFIRM "confirm"
@@ -221,14 +222,116 @@ static jc_db_rc_e find_by_email(jc_db_t *db, jc_db_row_t *row, int *found,
     return rc == JC_DB_NOROW ? JC_DB_OK : rc;
 }
 
+/* The new account with its hash, its Verlauf event and the confirmation
+ * mail (in the transaction). JC_DB_CONFLICT when a concurrent
+ * registration inserted the address first. */
+static jc_db_rc_e register_new(jc_db_t *db, const jc_ctx_t *ctx,
+                               const char *email, const char *phc,
+                               apr_int64_t now, apr_pool_t *p)
+{
+    jc_setpw_t sp = { 0 };
+    const void *args[6];
+    jc_db_row_t ins;
+    jc_db_rc_e rc;
+
+    args[0] = email;
+    args[1] = phc;
+    args[2] = &now;
+    args[3] = &now;
+    args[4] = &now;
+    args[5] = &now;
+    rc = jc_db_select1(db, &ins, "jc_acct_insert", args, p);
+    if (rc != JC_DB_OK) {
+        return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
+    }
+    /* the set-password path's rest: a new account has no sessions and
+     * no links, only its event */
+    jc_db_col_i64(&ins, 0, &sp.account, 0);
+    sp.written = 1;
+    sp.event = JC_EV_REGISTERED;
+    rc = jc_setpw_store(db, &sp, now, p);
+    if (rc == JC_DB_OK) {
+        rc = queue_confirmation(db, ctx, sp.account, email, now, p);
+    }
+    return rc;
+}
+
+/* A known but unconfirmed address: the newest registration wins (the old
+ * password and links stop working), so nobody can pre-register someone
+ * else's address with a password of their own. */
+static jc_db_rc_e register_again(jc_db_t *db, const jc_ctx_t *ctx,
+                                 const jc_db_row_t *row, const char *email,
+                                 const char *phc, apr_int64_t now,
+                                 apr_pool_t *p)
+{
+    apr_int64_t id = 0;
+    const void *args[5];
+    jc_db_rc_e rc;
+
+    jc_db_col_i64(row, 0, &id, 0);
+    args[0] = phc;
+    args[1] = &now;
+    args[2] = &now;
+    args[3] = &now;
+    args[4] = &id;
+    rc = jc_db_exec(db, NULL, "jc_acct_repassword", args, p);
+    if (rc == JC_DB_OK) {
+        rc = queue_confirmation(db, ctx, id, email, now, p);
+    }
+    return rc;
+}
+
+/* One attempt in one transaction (committed on success): a new account,
+ * a new password for an unconfirmed one, or the "already registered"
+ * mail. *created = 1 for a new account. JC_DB_CONFLICT (rolled back)
+ * when a concurrent registration of the address won the INSERT. */
+static jc_db_rc_e register_attempt(jc_db_t *db, const jc_ctx_t *ctx,
+                                   const char *email, const char *phc,
+                                   int *created, apr_int64_t now,
+                                   apr_pool_t *p)
+{
+    apr_int64_t confirmed = 0;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int found;
+
+    rc = jc_db_begin(db, p);
+    if (rc == JC_DB_OK) {
+        rc = find_by_email(db, &row, &found, email, p);
+    }
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    if (!found) {
+        rc = register_new(db, ctx, email, phc, now, p);
+        if (rc == JC_DB_CONFLICT) {
+            jc_db_rollback(db, p);
+            return rc;
+        }
+        *created = 1;
+    }
+    else if (!jc_db_col_i64(&row, 2, &confirmed, 0)) {
+        rc = register_again(db, ctx, &row, email, phc, now, p);
+    }
+    else {
+        jc_mail_t *m = jc_mail_already_registered(
+            ctx->mail_from, email,
+            apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL),
+            apr_time_from_sec(now), p);
+
+        rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
+    }
+    return rc == JC_DB_OK ? jc_db_commit(db, p) : rc;
+}
+
 void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                          const jc_register_in_t *in, apr_int64_t now,
                          apr_pool_t *p)
 {
-    const char *email, *phc;
-    jc_db_row_t row;
+    jc_setpw_t sp = { 0 };
+    const char *email;
     jc_db_rc_e rc;
-    int found, attempt, created = 0;
+    int attempt, created = 0;
 
     jc_result_ok(res);
     if (jc_account_validate(res, in, p)) {
@@ -237,85 +340,21 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     email = jc_account_normalize_email(in->email, p);
     /* the expensive hash runs before (never inside) the transaction, and
      * for known addresses too, so timing does not tell them apart; it
-     * waits for an admission slot or is refused with 503 at once */
-    if (jc_hashgate_admit(ctx->hashgate, res)) {
+     * waits for an admission slot or is refused with 503 at once. The
+     * rules were checked with the other fields above. */
+    sp.pw = in->password;
+    sp.pwlen = in->password_len;
+    sp.skip_rules = 1;
+    if (jc_setpw_hash(res, ctx, &sp, p)) {
         return;
     }
-    if (jc_password_hash(&phc, in->password, in->password_len, &ctx->argon2,
-                         p) != APR_SUCCESS) {
-        jc_hashgate_leave(ctx->hashgate);
-        jc_result_internal(res, "argon2id hashing failed");
-        return;
-    }
-    jc_hashgate_leave(ctx->hashgate);
     /* a concurrent registration of the same address makes the INSERT
      * conflict; the second attempt then takes the "known address" path */
     for (attempt = 0; attempt < 2; attempt++) {
-        apr_int64_t id = 0, confirmed = 0;
-        const void *args[6];
-
-        rc = jc_db_begin(db, p);
-        if (jc_db_fail(res, db, rc, p)) {
-            return;
+        rc = register_attempt(db, ctx, email, sp.phc, &created, now, p);
+        if (rc == JC_DB_CONFLICT && attempt == 0) {
+            continue;
         }
-        rc = find_by_email(db, &row, &found, email, p);
-        if (jc_db_fail(res, db, rc, p)) {
-            return;
-        }
-        if (!found) {
-            jc_db_row_t ins;
-
-            args[0] = email;
-            args[1] = phc;
-            args[2] = &now;
-            args[3] = &now;
-            args[4] = &now;
-            args[5] = &now;
-            rc = jc_db_select1(db, &ins, "jc_acct_insert", args, p);
-            if (rc == JC_DB_CONFLICT && attempt == 0) {
-                jc_db_rollback(db, p);
-                continue;
-            }
-            if (rc == JC_DB_NOROW) {
-                rc = JC_DB_ERROR;
-            }
-            if (jc_db_fail(res, db, rc, p)) {
-                return;
-            }
-            jc_db_col_i64(&ins, 0, &id, 0);
-            rc = jc_event_add(db, id, now, JC_EV_REGISTERED, NULL, p);
-            if (rc == JC_DB_OK) {
-                rc = queue_confirmation(db, ctx, id, email, now, p);
-            }
-            created = 1;
-        }
-        else if (!jc_db_col_i64(&row, 2, &confirmed, 0)) {
-            /* known but unconfirmed: the newest registration wins (the old
-             * password and links stop working), so nobody can pre-register
-             * someone else's address with a password of their own */
-            jc_db_col_i64(&row, 0, &id, 0);
-            args[0] = phc;
-            args[1] = &now;
-            args[2] = &now;
-            args[3] = &now;
-            args[4] = &id;
-            rc = jc_db_exec(db, NULL, "jc_acct_repassword", args, p);
-            if (rc == JC_DB_OK) {
-                rc = queue_confirmation(db, ctx, id, email, now, p);
-            }
-        }
-        else {
-            jc_mail_t *m = jc_mail_already_registered(
-                ctx->mail_from, email,
-                apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL),
-                apr_time_from_sec(now), p);
-
-            rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
-        }
-        if (jc_db_fail(res, db, rc, p)) {
-            return;
-        }
-        rc = jc_db_commit(db, p);
         if (jc_db_fail(res, db, rc, p)) {
             return;
         }

@@ -56,12 +56,6 @@ void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
                      const jc_ctx_t *ctx, const char *postcode,
                      const char *client, apr_int64_t now, apr_pool_t *p);
 
-/* The password rules for a new password (the registration's details,
- * fields "password"/"password_repeat"): 422 validation_failed and
- * non-zero when one fails. */
-int jc_forgot_password_rules(jc_result_t *res, const char *pw, size_t pwlen,
-                            const char *repeat, size_t repeat_len);
-
 /* A rate limit on a login_throttle key: the count of requests within
  * window. limit_blocked: 429 (res set, non-zero) when max are used up;
  * nothing is written (a cheap early answer). limit_count (in the caller's

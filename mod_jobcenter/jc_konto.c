@@ -7,6 +7,7 @@
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
+#include "jc_setpw.h"
 #include "jc_forgot.h"
 #include "jc_throttle.h"
 #include "jc_token.h"
@@ -313,21 +314,34 @@ void jc_konto_get(jc_db_t *db, jc_result_t *res, json_t **out,
 
 /* ---- password ------------------------------------------------------------ */
 
+/* The notice of a changed password to the confirmed address (none
+ * without one). */
+static const jc_mail_t *password_notice(const jc_ctx_t *ctx,
+                                        const jc_session_t *s,
+                                        apr_int64_t now, apr_pool_t *p)
+{
+    return jc_forgot_notice(ctx, s->email, "Ihr Passwort wurde geändert",
+        apr_pstrcat(p,
+            "das Passwort Ihres Kontos im Portal Jobcenter.Digital mit "
+            "der E-Mail-Adresse\n\n", s->email, "\n\n"
+            "wurde am ", jc_mail_berlin_time(now, p), " auf der Seite "
+            "„Konto“ geändert. Alle Anmeldungen auf anderen Geräten "
+            "wurden beendet.\n\n", advice(ctx, p), NULL), now, p);
+}
+
 void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                        const jc_session_t *s, const char *current,
                        size_t current_len, const char *pw, size_t pwlen,
                        const char *repeat, size_t repeat_len,
                        apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t id = s->account_id;
-    const char *old_phc = NULL, *phc;
-    const void *args[3];
+    jc_setpw_t sp = { 0 };
+    const char *old_phc = NULL;
     jc_db_rc_e rc;
-    apr_status_t rv;
 
     jc_result_ok(res);
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || jc_forgot_password_rules(res, pw, pwlen, repeat, repeat_len)) {
+        || jc_setpw_rules(res, pw, pwlen, repeat, repeat_len)) {
         return;
     }
     /* one admission for the three hashes (current, same, new); the check
@@ -336,52 +350,29 @@ void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     if (jc_konto_check_password(db, res, ctx, s, current, current_len,
-                       "current_password", &old_phc, now, p)) {
+                                "current_password", &old_phc, now, p)) {
         jc_hashgate_leave(ctx->hashgate);
         return;
     }
-    if (jc_password_verify(old_phc, pw, pwlen) == APR_SUCCESS) {
-        jc_hashgate_leave(ctx->hashgate);
-        jc_result_set(res, 422, "password_same",
-                      "Das neue Passwort muss sich von Ihrem aktuellen "
-                      "Passwort unterscheiden.", "password");
+    sp.pw = pw;
+    sp.pwlen = pwlen;
+    sp.skip_rules = 1;
+    sp.admitted = 1;
+    sp.same_phc = old_phc;
+    sp.same_msg = "Das neue Passwort muss sich von Ihrem aktuellen "
+                  "Passwort unterscheiden.";
+    if (jc_setpw_hash(res, ctx, &sp, p)
+        || jc_account_change_begin(db, res, s->account_id, now, p)) {
         return;
     }
-    rv = jc_password_hash(&phc, pw, pwlen, &ctx->argon2, p);
-    jc_hashgate_leave(ctx->hashgate);
-    if (rv != APR_SUCCESS) {
-        jc_result_internal(res, "argon2id hashing failed");
-        return;
-    }
-    if (jc_account_change_begin(db, res, id, now, p)) {
-        return;
-    }
-    args[0] = phc;
-    args[1] = &now;
-    args[2] = &id;
-    rc = jc_db_exec(db, NULL, "jc_konto_set_password", args, p);
-    if (rc == JC_DB_OK) {
-        args[0] = &id;
-        args[1] = s->id_hash;
-        rc = jc_db_exec(db, NULL, "jc_konto_sess_drop_others", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        args[0] = &id;
-        args[1] = JC_PURPOSE_RESET;
-        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_event_add(db, id, now, JC_EV_PASSWORD_CHANGED, NULL, p);
-    }
-    if (rc == JC_DB_OK && s->email && s->email_confirmed) {
-        rc = jc_konto_notice(db, ctx, s->email, "Ihr Passwort wurde geändert",
-            apr_pstrcat(p,
-                "das Passwort Ihres Kontos im Portal Jobcenter.Digital mit "
-                "der E-Mail-Adresse\n\n", s->email, "\n\n"
-                "wurde am ", jc_mail_berlin_time(now, p), " auf der Seite "
-                "„Konto“ geändert. Alle Anmeldungen auf anderen Geräten "
-                "wurden beendet.\n\n", advice(ctx, p), NULL), now, p);
-    }
+    sp.account = s->account_id;
+    sp.sessions = JC_SETPW_SESSIONS_END_OTHERS;
+    sp.keep_session = s->id_hash;
+    sp.drop_reset_links = 1;
+    sp.event = JC_EV_PASSWORD_CHANGED;
+    sp.notify = s->email && s->email_confirmed;
+    sp.notice = sp.notify ? password_notice(ctx, s, now, p) : NULL;
+    rc = jc_setpw_store(db, &sp, now, p);
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
     }

@@ -15,6 +15,7 @@
 
 #include "jc_konto.h"
 #include "jc_forgot.h"
+#include "jc_setpw.h"
 #include "jc_token.h"
 #include "unit_fixture.h"
 
@@ -88,12 +89,12 @@ static void test_password_rules(void **state)
 
     (void)state;
     jc_result_ok(&res);
-    assert_int_equal(jc_forgot_password_rules(&res, good, strlen(good), good,
-                                             strlen(good)), 0);
+    assert_int_equal(jc_setpw_rules(&res, good, strlen(good), good,
+                                    strlen(good)), 0);
     assert_int_equal(res.status, 200);
 
     jc_result_ok(&res);
-    assert_true(jc_forgot_password_rules(&res, "abc", 3, "abd", 3) > 0);
+    assert_true(jc_setpw_rules(&res, "abc", 3, "abd", 3) > 0);
     assert_int_equal(res.status, 422);
     assert_string_equal(res.code, "validation_failed");
     assert_string_equal(res.field, "password");
@@ -102,14 +103,14 @@ static void test_password_rules(void **state)
 
     /* only the repeat differs: the field is password_repeat */
     jc_result_ok(&res);
-    assert_int_equal(jc_forgot_password_rules(&res, good, strlen(good),
-                                             "x", 1), 1);
+    assert_int_equal(jc_setpw_rules(&res, good, strlen(good),
+                                    "x", 1), 1);
     assert_string_equal(res.field, "password_repeat");
     json_decref(res.details);
 
     /* missing values count as empty */
     jc_result_ok(&res);
-    assert_true(jc_forgot_password_rules(&res, NULL, 0, NULL, 0) > 0);
+    assert_true(jc_setpw_rules(&res, NULL, 0, NULL, 0) > 0);
     json_decref(res.details);
 }
 
