@@ -381,59 +381,50 @@ void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 
 /* ---- e-mail address -------------------------------------------------------- */
 
-void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
-                            const jc_ctx_t *ctx, const jc_session_t *s,
-                            const char *email, const char **pending,
-                            apr_int64_t now, apr_pool_t *p)
+/* The new address of an e-mail change: given, valid, not the current one.
+ * Non-zero and res set otherwise. */
+static int email_input_bad(jc_result_t *res, const jc_session_t *s,
+                           const char *email, const char *norm)
 {
-    apr_int64_t id = s->account_id, exp = now + ctx->confirm_ttl, other;
-    const char *norm = jc_account_normalize_email(email, p);
-    const char *token, *hash, *link;
-    const void *args[6];
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-    jc_mail_t *m;
-    int taken;
-
-    jc_result_ok(res);
-    *pending = NULL;
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
-        return;
-    }
     if (!email || !*email) {
         jc_result_set(res, 422, "email_missing",
                       "Bitte geben Sie Ihre neue E-Mail-Adresse ein.",
                       "email");
-        return;
+        return 1;
     }
     if (!norm) {
         jc_result_set(res, 422, "email_invalid",
                       "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
                       "email");
-        return;
+        return 1;
     }
     if (s->email && !strcmp(norm, s->email)) {
         jc_result_set(res, 422, "email_same",
                       "Das ist bereits Ihre E-Mail-Adresse.", "email");
-        return;
+        return 1;
     }
-    if (jc_token_new(&token, 32, p) != APR_SUCCESS) {
-        jc_result_internal(res, "RAND_bytes failed");
-        return;
-    }
-    hash = jc_token_hash(token, strlen(token), p);
-    link = apr_pstrcat(p, ctx->base_url, "/email-aendern.html#token=", token,
-                       NULL);
-    if (jc_account_change_begin(db, res, id, now, p)) {
-        return;
-    }
+    return 0;
+}
+
+/* In the change's transaction: the mail to the new address. A free one
+ * gets the confirmation link (older open ones dropped); one that belongs
+ * to another account (*other) learns of the attempt instead, like a
+ * registration of a known address, and the answer is the same. */
+static jc_db_rc_e email_to_new(jc_db_t *db, const jc_ctx_t *ctx,
+                               apr_int64_t id, const char *norm,
+                               const char *token, apr_int64_t *other,
+                               apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t exp = now + ctx->confirm_ttl;
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    jc_mail_t *m;
+
     args[0] = norm;
     rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
-    taken = rc == JC_DB_OK;
-    if (taken) {
-        jc_db_col_i64(&row, 0, &other, 0);
-        /* like a registration of a known address: the owner of that
-         * address learns of it, the answer is the same */
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 0, other, 0);
         m = jc_forgot_notice(ctx, norm, "Ihre E-Mail-Adresse",
             apr_pstrcat(p,
                 "soeben wurde im Portal Jobcenter.Digital versucht, "
@@ -446,37 +437,67 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
                 "benötigen, können Sie es nach der Anmeldung auf der Seite "
                 "„Konto“ löschen. Wenn Sie das nicht waren, können Sie "
                 "diese E-Mail ignorieren.", NULL), now, p);
-        rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
+        return m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
     }
-    else if (rc == JC_DB_NOROW) {
-        rc = jc_account_token_put(db, id, hash, norm,
-                                  JC_PURPOSE_EMAIL_CHANGE, now, exp, p);
-        if (rc == JC_DB_OK) {
-            rc = jc_konto_notice(db, ctx, norm, "Bestätigung Ihrer neuen "
-                        "E-Mail-Adresse", apr_pstrcat(p,
-                "Sie möchten für Ihr Konto im Portal Jobcenter.Digital "
-                "folgende neue E-Mail-Adresse verwenden:\n\n", norm, "\n\n"
-                "Bitte bestätigen Sie diese E-Mail-Adresse, indem Sie auf "
-                "folgenden Link klicken:\n", link, "\n\n"
-                "Wichtig: Bestätigen Sie Ihre E-Mail-Adresse innerhalb von "
-                "24 Stunden. Bis dahin melden Sie sich weiter mit Ihrer "
-                "bisherigen E-Mail-Adresse an.", NULL), now, p);
-        }
+    if (rc != JC_DB_NOROW) {
+        return rc;
     }
+    rc = jc_account_token_put(db, id, jc_token_hash(token, strlen(token), p),
+                              norm, JC_PURPOSE_EMAIL_CHANGE, now, exp, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    return jc_konto_notice(db, ctx, norm, "Bestätigung Ihrer neuen "
+                           "E-Mail-Adresse", apr_pstrcat(p,
+        "Sie möchten für Ihr Konto im Portal Jobcenter.Digital "
+        "folgende neue E-Mail-Adresse verwenden:\n\n", norm, "\n\n"
+        "Bitte bestätigen Sie diese E-Mail-Adresse, indem Sie auf "
+        "folgenden Link klicken:\n",
+        apr_pstrcat(p, ctx->base_url, "/email-aendern.html#token=", token,
+                    NULL), "\n\n"
+        "Wichtig: Bestätigen Sie Ihre E-Mail-Adresse innerhalb von "
+        "24 Stunden. Bis dahin melden Sie sich weiter mit Ihrer "
+        "bisherigen E-Mail-Adresse an.", NULL), now, p);
+}
+
+void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, const jc_session_t *s,
+                            const char *email, const char **pending,
+                            apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t id = s->account_id, other = 0;
+    const char *norm = jc_account_normalize_email(email, p);
+    const char *token;
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    *pending = NULL;
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
+        || email_input_bad(res, s, email, norm)) {
+        return;
+    }
+    if (jc_token_new(&token, 32, p) != APR_SUCCESS) {
+        jc_result_internal(res, "RAND_bytes failed");
+        return;
+    }
+    if (jc_account_change_begin(db, res, id, now, p)) {
+        return;
+    }
+    rc = email_to_new(db, ctx, id, norm, token, &other, now, p);
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, id, now, JC_EV_EMAIL_CHANGE_REQUESTED, norm,
                           p);
     }
     if (rc == JC_DB_OK && s->email && s->email_confirmed) {
-        rc = jc_konto_notice(db, ctx, s->email, "Änderung Ihrer E-Mail-Adresse",
-            apr_pstrcat(p,
-                "für Ihr Konto im Portal Jobcenter.Digital mit der "
-                "E-Mail-Adresse\n\n", s->email, "\n\n"
-                "wurde am ", jc_mail_berlin_time(now, p), " eine neue "
-                "E-Mail-Adresse angegeben:\n\n", norm, "\n\n"
-                "Die neue Adresse gilt erst, wenn sie über den Link in der "
-                "E-Mail an diese Adresse bestätigt wurde. Bis dahin bleibt "
-                "Ihre bisherige Adresse gültig.\n\n", advice(ctx, p), NULL),
+        rc = jc_konto_notice(db, ctx, s->email,
+                             "Änderung Ihrer E-Mail-Adresse", apr_pstrcat(p,
+            "für Ihr Konto im Portal Jobcenter.Digital mit der "
+            "E-Mail-Adresse\n\n", s->email, "\n\n"
+            "wurde am ", jc_mail_berlin_time(now, p), " eine neue "
+            "E-Mail-Adresse angegeben:\n\n", norm, "\n\n"
+            "Die neue Adresse gilt erst, wenn sie über den Link in der "
+            "E-Mail an diese Adresse bestätigt wurde. Bis dahin bleibt "
+            "Ihre bisherige Adresse gültig.\n\n", advice(ctx, p), NULL),
             now, p);
     }
     if (rc == JC_DB_OK) {
@@ -485,7 +506,7 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    if (taken) {
+    if (other) {
         res->log = apr_psprintf(p, "address of account %" APR_INT64_T_FMT
                                 " asked for", other);
     }
@@ -493,37 +514,26 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
     res->status = 202;
 }
 
-void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
-                            const jc_ctx_t *ctx, const char *token,
-                            const char **email, apr_int64_t now,
-                            apr_pool_t *p)
+/* In the confirmation's transaction: the link (open, unexpired), its
+ * address still free, then its use. *account and *neu: the account and
+ * the new address. Non-zero and res set (rolled back) otherwise. */
+static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
+                           apr_int64_t *account, const char **neu,
+                           apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t account = 0, other = 0, confirmed = 0;
-    const char *neu = NULL, *old = NULL, *hash;
-    const void *args[4];
+    apr_int64_t other = 0;
+    const void *args[2];
     jc_db_row_t row;
     jc_db_rc_e rc;
     int n = 0, r;
 
-    jc_result_ok(res);
-    *email = NULL;
-    if (!token || !jc_token_wellformed(token)) {
-        jc_result_set(res, 404, "token_invalid",
-                      "Der Bestätigungslink ist ungültig.", "token");
-        return;
-    }
-    hash = jc_token_hash(token, strlen(token), p);
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
     r = jc_account_token_open(db, res, hash, JC_PURPOSE_EMAIL_CHANGE, now,
                               "Dieser Bestätigungslink wurde bereits "
                               "verwendet.",
                               "Der Bestätigungslink ist abgelaufen (gültig 24 "
                               "Stunden). Ihre bisherige E-Mail-Adresse bleibt "
                               "gültig. Bitte geben Sie die neue Adresse auf "
-                              "der Seite „Konto“ erneut ein.", &account, &neu,
+                              "der Seite „Konto“ erneut ein.", account, neu,
                               p);
     if (r < 0) {
         jc_db_rollback(db, p);
@@ -531,12 +541,12 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
                       "Der Bestätigungslink ist ungültig oder wurde durch "
                       "einen neueren Link ersetzt. Bitte verwenden Sie den "
                       "Link aus der neuesten E-Mail.", "token");
-        return;
+        return 1;
     }
     if (r) {
-        return;
+        return 1;
     }
-    args[0] = neu;
+    args[0] = *neu;
     rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &other, 0);
@@ -547,10 +557,10 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
                       "Diese E-Mail-Adresse wird inzwischen für ein anderes "
                       "Konto verwendet. Ihre bisherige E-Mail-Adresse bleibt "
                       "gültig.", "token");
-        return;
+        return 1;
     }
     if (rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p)) {
-        return;
+        return 1;
     }
     args[0] = &now;
     args[1] = hash;
@@ -560,17 +570,55 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
         jc_result_set(res, 410, "token_used",
                       "Dieser Bestätigungslink wurde bereits verwendet.",
                       "token");
+        return 1;
+    }
+    return jc_db_fail(res, db, rc, p);
+}
+
+/* The notice to the old (confirmed) address. */
+static jc_db_rc_e email_changed_notice(jc_db_t *db, const jc_ctx_t *ctx,
+                                       const char *old, const char *neu,
+                                       apr_int64_t now, apr_pool_t *p)
+{
+    return jc_konto_notice(db, ctx, old, "Ihre E-Mail-Adresse wurde geändert",
+        apr_pstrcat(p,
+            "die E-Mail-Adresse Ihres Kontos im Portal "
+            "Jobcenter.Digital wurde am ", jc_mail_berlin_time(now, p),
+            " von\n\n", old, "\n\nin\n\n", neu, "\n\n"
+            "geändert. Ab jetzt melden Sie sich mit der neuen Adresse "
+            "an; Nachrichten zu Ihrem Konto erhalten Sie nur noch "
+            "dort.\n\n", advice(ctx, p), NULL), now, p);
+}
+
+void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, const char *token,
+                            const char **email, apr_int64_t now,
+                            apr_pool_t *p)
+{
+    apr_int64_t account = 0, confirmed = 0;
+    const char *neu = NULL, *old = NULL, *hash;
+    const void *args[4];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    *email = NULL;
+    if (!token || !jc_token_wellformed(token)) {
+        jc_result_set(res, 404, "token_invalid",
+                      "Der Bestätigungslink ist ungültig.", "token");
         return;
     }
-    if (rc == JC_DB_OK) {
-        args[0] = &account;
-        rc = jc_db_select1(db, &row, "jc_online_email", args, p);
-        if (rc == JC_DB_OK) {
-            old = jc_db_col_str(&row, 0, p);
-            jc_db_col_i64(&row, 1, &confirmed, 0);
-        }
+    hash = jc_token_hash(token, strlen(token), p);
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)
+        || email_link_take(db, res, hash, &account, &neu, now, p)) {
+        return;
     }
+    args[0] = &account;
+    rc = jc_db_select1(db, &row, "jc_online_email", args, p);
     if (rc == JC_DB_OK) {
+        old = jc_db_col_str(&row, 0, p);
+        jc_db_col_i64(&row, 1, &confirmed, 0);
         args[0] = neu;
         args[1] = &now;
         args[2] = &now;
@@ -596,14 +644,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
                           p);
     }
     if (rc == JC_DB_OK && old && confirmed) {
-        rc = jc_konto_notice(db, ctx, old, "Ihre E-Mail-Adresse wurde geändert",
-            apr_pstrcat(p,
-                "die E-Mail-Adresse Ihres Kontos im Portal "
-                "Jobcenter.Digital wurde am ", jc_mail_berlin_time(now, p),
-                " von\n\n", old, "\n\nin\n\n", neu, "\n\n"
-                "geändert. Ab jetzt melden Sie sich mit der neuen Adresse "
-                "an; Nachrichten zu Ihrem Konto erhalten Sie nur noch "
-                "dort.\n\n", advice(ctx, p), NULL), now, p);
+        rc = email_changed_notice(db, ctx, old, neu, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
