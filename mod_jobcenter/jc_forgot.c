@@ -99,12 +99,36 @@ int jc_forgot_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
     return 1;
 }
 
+/* The mail with the link (composed for every address, stored only for a
+ * confirmed one). */
+static jc_mail_t *request_mail(const jc_ctx_t *ctx, const char *norm,
+                               const char *token, apr_int64_t now,
+                               apr_pool_t *p)
+{
+    const char *link = apr_pstrcat(p, ctx->base_url,
+                                   "/passwort-neu.html#token=", token, NULL);
+
+    return jc_forgot_notice(ctx, norm, "Neues Passwort festlegen",
+        apr_pstrcat(p,
+            "für Ihr Konto im Portal Jobcenter.Digital mit der "
+            "E-Mail-Adresse\n\n", norm, "\n\n"
+            "wurde ein neues Passwort angefordert. Über folgenden Link "
+            "können Sie ein neues Passwort festlegen:\n", link, "\n\n"
+            "Der Link ist ", apr_ltoa(p, (long)(ctx->reset_ttl / 60)),
+            " Minuten gültig und kann nur einmal verwendet werden. Ihr "
+            "zweiter Faktor (Passkey oder Authentifizierungs-App) bleibt "
+            "eingerichtet und wird bei der nächsten Anmeldung abgefragt.\n\n"
+            "Wenn Sie kein neues Passwort angefordert haben, können Sie "
+            "diese E-Mail ignorieren. Ihr bisheriges Passwort bleibt "
+            "gültig.", NULL), now, p);
+}
+
 void jc_forgot_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       const char *email, const char *client,
                       apr_int64_t now, apr_pool_t *p)
 {
     const char *norm = jc_account_normalize_email(email, p);
-    const char *kc, *km, *token, *hash, *link;
+    const char *kc, *km, *token, *hash;
     apr_int64_t exp = now + ctx->reset_ttl, id = 0, confirmed = 0;
     const void *args[6];
     jc_db_row_t row;
@@ -134,21 +158,7 @@ void jc_forgot_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     hash = jc_token_hash(token, strlen(token), p);
-    link = apr_pstrcat(p, ctx->base_url, "/passwort-neu.html#token=", token,
-                       NULL);
-    m = jc_forgot_notice(ctx, norm, "Neues Passwort festlegen",
-        apr_pstrcat(p,
-            "für Ihr Konto im Portal Jobcenter.Digital mit der "
-            "E-Mail-Adresse\n\n", norm, "\n\n"
-            "wurde ein neues Passwort angefordert. Über folgenden Link "
-            "können Sie ein neues Passwort festlegen:\n", link, "\n\n"
-            "Der Link ist ", apr_ltoa(p, (long)(ctx->reset_ttl / 60)),
-            " Minuten gültig und kann nur einmal verwendet werden. Ihr "
-            "zweiter Faktor (Passkey oder Authentifizierungs-App) bleibt "
-            "eingerichtet und wird bei der nächsten Anmeldung abgefragt.\n\n"
-            "Wenn Sie kein neues Passwort angefordert haben, können Sie "
-            "diese E-Mail ignorieren. Ihr bisheriges Passwort bleibt "
-            "gültig.", NULL), now, p);
+    m = request_mail(ctx, norm, token, now, p);
     if (!m) {
         jc_result_internal(res, "could not compose the reset mail");
         return;
