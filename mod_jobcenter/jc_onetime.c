@@ -388,6 +388,32 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
 }
 
+/* The address and the consent of step 2: 422 validation_failed with a
+ * detail per problem (non-zero) when one is missing or wrong. */
+static int email_input_bad(jc_result_t *res, const char *email,
+                           const char *norm, int consent)
+{
+    int n = 0;
+
+    if (!email || !*email) {
+        jc_result_detail(res, "email_missing", "email",
+                         "Bitte geben Sie Ihre E-Mail-Adresse ein.");
+        n++;
+    }
+    else if (!norm) {
+        jc_result_detail(res, "email_invalid", "email",
+                         "Bitte geben Sie eine gültige E-Mail-Adresse ein.");
+        n++;
+    }
+    if (consent != 1) {
+        jc_result_detail(res, "email_consent_required", "accept_email",
+                         "Bitte willigen Sie in die Nutzung Ihrer "
+                         "E-Mail-Adresse ein.");
+        n++;
+    }
+    return jc_account_validation_failed(res, n);
+}
+
 void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                         const jc_session_t *s, const char *email,
                         int consent, apr_int64_t now, apr_pool_t *p)
@@ -408,28 +434,7 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       "hinterlegt.", NULL);
         return;
     }
-    if (!email || !*email) {
-        jc_result_detail(res, "email_missing", "email",
-                         "Bitte geben Sie Ihre E-Mail-Adresse ein.");
-        n++;
-    }
-    else if (!norm) {
-        jc_result_detail(res, "email_invalid", "email",
-                         "Bitte geben Sie eine gültige E-Mail-Adresse ein.");
-        n++;
-    }
-    if (consent != 1) {
-        jc_result_detail(res, "email_consent_required", "accept_email",
-                         "Bitte willigen Sie in die Nutzung Ihrer "
-                         "E-Mail-Adresse ein.");
-        n++;
-    }
-    if (n) {
-        json_t *first = json_array_get(res->details, 0);
-
-        jc_result_set(res, 422, "validation_failed",
-                      "Bitte prüfen Sie Ihre Eingaben.",
-                      json_string_value(json_object_get(first, "field")));
+    if (email_input_bad(res, email, norm, consent)) {
         return;
     }
     if (jc_token_new(&token, 32, p) != APR_SUCCESS) {
