@@ -1,12 +1,12 @@
 /* The one path that sets a password (issue 16). Six flows set one:
  *
- *   flow                        hash of        sessions     event
- *   registration                the new pw     (none yet)   registered
- *   re-registration (unconf.)   the new pw     (none)       -
- *   "Konto" password change     the new pw     others end   password_changed
- *   "Passwort vergessen"        the new pw     all end      password_reset
- *   letter flow, own password   the new pw     rotated      onetime_password_replaced
- *   staff issue one-time pw     generated pw   all end      credentials_reset
+ *   flow                    password     sessions    Verlauf event
+ *   registration            the user's   (none yet)  registered
+ *   re-registration         the user's   (none)      -
+ *   "Konto" change          the user's   others end  password_changed
+ *   "Passwort vergessen"    the user's   all end     password_reset
+ *   letter flow, step 1     the user's   rotated     onetime_password_replaced
+ *   staff: one-time letter  generated    all end     credentials_reset
  *
  * Each runs the same two steps:
  *  1. jc_setpw_hash, outside any transaction: the new password's rules
