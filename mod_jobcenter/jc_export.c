@@ -220,126 +220,109 @@ static jc_db_rc_e x_account(jc_db_t *db, x_parts_t *x, apr_int64_t id,
     return rc;
 }
 
-/* The passkeys and the TOTP factor (names and times, no key material). */
-static jc_db_rc_e x_factors(jc_db_t *db, x_parts_t *x, apr_int64_t id,
-                            apr_pool_t *p)
+/* The rows of statement `label` for account id as an array of one(row). */
+static jc_db_rc_e x_select_list(jc_db_t *db, json_t **out, const char *label,
+                                apr_int64_t id,
+                                json_t *(*one)(const jc_db_row_t *,
+                                               apr_pool_t *),
+                                apr_pool_t *p)
 {
     const void *args[1];
     jc_db_res_t r;
-    jc_db_row_t row;
     jc_db_rc_e rc;
-    int i;
 
     args[0] = &id;
-    rc = jc_db_select(db, &r, "jc_sec_passkeys", args, p);
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
-    x->keys = json_array();
-    for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0; i++) {
-        apr_int64_t created = 0, flagged = 0;
-        const char *name = jc_db_col_str(&row, 1, p);
-
-        jc_db_col_i64(&row, 2, &created, 0);
-        jc_db_col_i64(&row, 4, &flagged, 0);
-        json_array_append_new(x->keys, json_pack(
-            "{s:s, s:I, s:o, s:b}", "name", name ? name : "Passkey",
-            "created_at", (json_int_t)created,
-            "last_used_at", J_TIME(&row, 3),
-            "flagged", flagged != 0));
-    }
-    rc = jc_db_select1(db, &row, "jc_sec_totp", args, p);
+    rc = jc_db_select(db, &r, label, args, p);
     if (rc == JC_DB_OK) {
-        x->totp = json_pack("{s:s, s:o, s:o}", "type",
-                            "Authentifizierungs-App (TOTP)", "confirmed_at",
-                            J_TIME(&row, 0), "last_used_at",
-                            J_TIME(&row, 1));
+        *out = x_list(&r, one, p);
+    }
+    return rc;
+}
+
+/* The row of statement `label` for account id as one(row); none: *out
+ * stays NULL. */
+static jc_db_rc_e x_select_one(jc_db_t *db, json_t **out, const char *label,
+                               apr_int64_t id,
+                               json_t *(*one)(const jc_db_row_t *,
+                                              apr_pool_t *),
+                               apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, label, args, p);
+    if (rc == JC_DB_OK) {
+        *out = one(&row, p);
     }
     return rc == JC_DB_NOROW ? JC_DB_OK : rc;
 }
 
-/* The Verlauf and the person profile with its Jobcenter. */
-static jc_db_rc_e x_verlauf_profile(jc_db_t *db, x_parts_t *x,
-                                    apr_int64_t id, apr_pool_t *p)
+/* A passkey (name and times, no key material). */
+static json_t *x_passkey(const jc_db_row_t *row, apr_pool_t *p)
 {
-    const void *args[1];
-    jc_db_res_t r;
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-    int i;
+    const char *name = jc_db_col_str(row, 1, p);
 
-    args[0] = &id;
-    rc = jc_db_select(db, &r, "jc_konto_events", args, p);
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
-    x->events = json_array();
-    for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0; i++) {
-        apr_int64_t at = 0;
-        const char *kind = jc_db_col_str(&row, 1, p);
-
-        jc_db_col_i64(&row, 0, &at, 0);
-        json_array_append_new(x->events, json_pack(
-            "{s:I, s:s, s:s, s:o}", "at", (json_int_t)at,
-            "kind", kind ? kind : "", "text", jc_event_text(kind),
-            "detail", J_STR(&row, 2, p)));
-    }
-    rc = jc_db_select1(db, &row, "jc_prof_get", args, p);
-    if (rc == JC_DB_OK) {
-        x->profile = json_pack(
-            "{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}}",
-            "kundennummer", J_STR(&row, 0, p),
-            "salutation", J_STR(&row, 1, p),
-            "given_name", J_STR(&row, 2, p),
-            "family_name", J_STR(&row, 3, p),
-            "bound_at", J_TIME(&row, 4),
-            "jobcenter", "name", J_STR(&row, 5, p),
-            "street", J_STR(&row, 6, p),
-            "postcode", J_STR(&row, 7, p),
-            "city", J_STR(&row, 8, p),
-            "phone", J_STR(&row, 9, p));
-    }
-    return rc == JC_DB_NOROW ? JC_DB_OK : rc;
+    return json_pack("{s:s, s:I, s:o, s:b}", "name", name ? name : "Passkey",
+                     "created_at", x_int(row, 2),
+                     "last_used_at", J_TIME(row, 3),
+                     "flagged", x_int(row, 4) != 0);
 }
 
-/* The Online-Kommunikation consent and its history. */
-static jc_db_rc_e x_online(jc_db_t *db, x_parts_t *x, apr_int64_t id,
-                           apr_pool_t *p)
+/* The TOTP factor (times only). */
+static json_t *x_totp(const jc_db_row_t *row, apr_pool_t *p)
 {
-    const void *args[1];
-    jc_db_res_t r;
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-    int i;
+    (void)p;
+    return json_pack("{s:s, s:o, s:o}", "type",
+                     "Authentifizierungs-App (TOTP)", "confirmed_at",
+                     J_TIME(row, 0), "last_used_at", J_TIME(row, 1));
+}
 
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_online_get", args, p);
-    if (rc == JC_DB_OK) {
-        x->online = json_pack("{s:o, s:o, s:o, s:o}",
-                              "active_since", J_TIME(&row, 0),
-                              "text_version", J_STR(&row, 1, p),
-                              "deactivation_requested_at", J_TIME(&row, 2),
-                              "deactivation_effective_at", J_TIME(&row, 3));
-    }
-    if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
-        return rc;
-    }
-    rc = jc_db_select(db, &r, "jc_konto_online_hist", args, p);
-    if (rc != JC_DB_OK) {
-        return rc;
-    }
-    x->hist = json_array();
-    for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0; i++) {
-        apr_int64_t at = 0;
+/* A Verlauf entry with its German text. */
+static json_t *x_event(const jc_db_row_t *row, apr_pool_t *p)
+{
+    const char *kind = jc_db_col_str(row, 1, p);
 
-        jc_db_col_i64(&row, 0, &at, 0);
-        json_array_append_new(x->hist, json_pack(
-            "{s:I, s:o, s:o, s:o}", "at", (json_int_t)at,
-            "action", J_STR(&row, 1, p),
-            "text_version", J_STR(&row, 2, p),
-            "effective_at", J_TIME(&row, 3)));
-    }
-    return JC_DB_OK;
+    return json_pack("{s:I, s:s, s:s, s:o}", "at", x_int(row, 0),
+                     "kind", kind ? kind : "", "text", jc_event_text(kind),
+                     "detail", J_STR(row, 2, p));
+}
+
+/* The person profile with its Jobcenter. */
+static json_t *x_profile(const jc_db_row_t *row, apr_pool_t *p)
+{
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}}",
+        "kundennummer", J_STR(row, 0, p),
+        "salutation", J_STR(row, 1, p),
+        "given_name", J_STR(row, 2, p),
+        "family_name", J_STR(row, 3, p),
+        "bound_at", J_TIME(row, 4),
+        "jobcenter", "name", J_STR(row, 5, p),
+        "street", J_STR(row, 6, p),
+        "postcode", J_STR(row, 7, p),
+        "city", J_STR(row, 8, p),
+        "phone", J_STR(row, 9, p));
+}
+
+/* The Online-Kommunikation consent. */
+static json_t *x_online(const jc_db_row_t *row, apr_pool_t *p)
+{
+    return json_pack("{s:o, s:o, s:o, s:o}",
+                     "active_since", J_TIME(row, 0),
+                     "text_version", J_STR(row, 1, p),
+                     "deactivation_requested_at", J_TIME(row, 2),
+                     "deactivation_effective_at", J_TIME(row, 3));
+}
+
+/* An entry of the Online-Kommunikation history. */
+static json_t *x_online_hist(const jc_db_row_t *row, apr_pool_t *p)
+{
+    return json_pack("{s:I, s:o, s:o, s:o}", "at", x_int(row, 0),
+                     "action", J_STR(row, 1, p),
+                     "text_version", J_STR(row, 2, p),
+                     "effective_at", J_TIME(row, 3));
 }
 
 /* The export object from the parts (they move into it) and the consents
@@ -415,16 +398,28 @@ void jc_export_account(jc_db_t *db, jc_result_t *res, json_t **out,
     memset(&x, 0, sizeof(x));
     rc = x_account(db, &x, id, now, p);
     if (rc == JC_DB_OK) {
-        rc = x_factors(db, &x, id, p);
+        rc = x_select_list(db, &x.keys, "jc_sec_passkeys", id, x_passkey,
+                           p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = x_select_one(db, &x.totp, "jc_sec_totp", id, x_totp, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_konto_sessions(db, &x.sess, ctx, s, 0, now, p);
     }
     if (rc == JC_DB_OK) {
-        rc = x_verlauf_profile(db, &x, id, p);
+        rc = x_select_list(db, &x.events, "jc_konto_events", id, x_event,
+                           p);
     }
     if (rc == JC_DB_OK) {
-        rc = x_online(db, &x, id, p);
+        rc = x_select_one(db, &x.profile, "jc_prof_get", id, x_profile, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = x_select_one(db, &x.online, "jc_online_get", id, x_online, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = x_select_list(db, &x.hist, "jc_konto_online_hist", id,
+                           x_online_hist, p);
     }
     if (rc == JC_DB_OK) {
         rc = x_rows(db, x.xr, id, p);
