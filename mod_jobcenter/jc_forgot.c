@@ -12,8 +12,8 @@
 #include "jc_token.h"
 
 jc_mail_t *jc_forgot_notice(const jc_ctx_t *ctx, const char *rcpt,
-                           const char *subject, const char *text,
-                           apr_int64_t now, apr_pool_t *p)
+                            const char *subject, const char *text,
+                            apr_int64_t now, apr_pool_t *p)
 {
     if (!rcpt || !text) {
         return NULL;
@@ -37,8 +37,8 @@ static void limited(jc_result_t *res, apr_int64_t wait, apr_pool_t *p)
 }
 
 int jc_forgot_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
-                           apr_int64_t max, apr_int64_t window,
-                           apr_int64_t now, apr_pool_t *p)
+                            apr_int64_t max, apr_int64_t window,
+                            apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t n = 0, last = 0;
     const void *args[1];
@@ -64,8 +64,8 @@ int jc_forgot_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
 }
 
 int jc_forgot_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
-                         apr_int64_t max, apr_int64_t window,
-                         apr_int64_t now, apr_pool_t *p)
+                          apr_int64_t max, apr_int64_t window,
+                          apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t cut = now - window, last = now;
     const void *args[5];
@@ -124,8 +124,8 @@ static jc_mail_t *request_mail(const jc_ctx_t *ctx, const char *norm,
 }
 
 void jc_forgot_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                      const char *email, const char *client,
-                      apr_int64_t now, apr_pool_t *p)
+                       const char *email, const char *client,
+                       apr_int64_t now, apr_pool_t *p)
 {
     const char *norm = jc_account_normalize_email(email, p);
     const char *kc, *km, *token, *hash;
@@ -147,9 +147,9 @@ void jc_forgot_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     km = apr_pstrcat(p, "pwr-m:", jc_token_hash(norm, strlen(norm), p),
                      NULL);
     if (jc_forgot_limit_blocked(db, res, kc, ctx->reset_max_client,
-                               ctx->reset_window, now, p)
+                                ctx->reset_window, now, p)
         || jc_forgot_limit_blocked(db, res, km, ctx->reset_max_address,
-                                  ctx->reset_window, now, p)) {
+                                   ctx->reset_window, now, p)) {
         return;
     }
     /* the same work for every address: token, hash, link, mail */
@@ -168,9 +168,9 @@ void jc_forgot_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     if (jc_forgot_limit_count(db, res, kc, ctx->reset_max_client,
-                             ctx->reset_window, now, p)
+                              ctx->reset_window, now, p)
         || jc_forgot_limit_count(db, res, km, ctx->reset_max_address,
-                                ctx->reset_window, now, p)) {
+                                 ctx->reset_window, now, p)) {
         return;
     }
     args[0] = norm;
@@ -262,8 +262,8 @@ static int link_usable(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 }
 
 void jc_forgot_check(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                    const char *token, apr_int64_t *expires_at,
-                    apr_int64_t now, apr_pool_t *p)
+                     const char *token, apr_int64_t *expires_at,
+                     apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t account = 0;
     const char *email = NULL;
@@ -388,8 +388,8 @@ void jc_forgot_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 }
 
 void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
-                     const jc_ctx_t *ctx, const char *postcode,
-                     const char *client, apr_int64_t now, apr_pool_t *p)
+                      const jc_ctx_t *ctx, const char *postcode,
+                      const char *client, apr_int64_t now, apr_pool_t *p)
 {
     const char *key = apr_pstrcat(p, "plz-ip:", client ? client : "-", NULL);
     const char *hours_s;
@@ -414,7 +414,7 @@ void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
         return;
     }
     if (jc_forgot_limit_count(db, res, key, ctx->lookup_max,
-                             ctx->lookup_window, now, p)) {
+                              ctx->lookup_window, now, p)) {
         return;
     }
     args[0] = postcode;

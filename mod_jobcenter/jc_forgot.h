@@ -32,29 +32,29 @@
  * too often (ctx->reset_max_client / reset_max_address per
  * ctx->reset_window; counted for unknown addresses too). */
 void jc_forgot_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                      const char *email, const char *client,
-                      apr_int64_t now, apr_pool_t *p);
+                       const char *email, const char *client,
+                       apr_int64_t now, apr_pool_t *p);
 
 /* POST /password/reset/check: is the link usable? 200 (and *expires_at)
  * or 404 token_invalid / 410 token_used / 410 token_expired. */
 void jc_forgot_check(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                    const char *token, apr_int64_t *expires_at,
-                    apr_int64_t now, apr_pool_t *p);
+                     const char *token, apr_int64_t *expires_at,
+                     apr_int64_t now, apr_pool_t *p);
 
 /* POST /password/reset: the link's token, the new password twice. 422
  * with details for the password rules; link errors as for check. */
 void jc_forgot_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                     const char *token, const char *pw, size_t pwlen,
-                     const char *repeat, size_t repeat_len,
-                     apr_int64_t now, apr_pool_t *p);
+                      const char *token, const char *pw, size_t pwlen,
+                      const char *repeat, size_t repeat_len,
+                      apr_int64_t now, apr_pool_t *p);
 
 /* GET /jobcenter/suche?plz=NNNNN: the Jobcenter serving a postcode, as
  * {"jobcenter":{name, street, postcode, city, phone, opening_hours[]}};
  * 422 postcode_invalid (not 5 digits), 404 postcode_unknown, 429 after
  * ctx->lookup_max lookups of one client address per ctx->lookup_window. */
 void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
-                     const jc_ctx_t *ctx, const char *postcode,
-                     const char *client, apr_int64_t now, apr_pool_t *p);
+                      const jc_ctx_t *ctx, const char *postcode,
+                      const char *client, apr_int64_t now, apr_pool_t *p);
 
 /* A rate limit on a login_throttle key: the count of requests within
  * window. limit_blocked: 429 (res set, non-zero) when max are used up;
@@ -64,16 +64,16 @@ void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
  * non-zero when max are used up (the open transaction rolled back,
  * nothing written). */
 int jc_forgot_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
-                           apr_int64_t max, apr_int64_t window,
-                           apr_int64_t now, apr_pool_t *p);
+                            apr_int64_t max, apr_int64_t window,
+                            apr_int64_t now, apr_pool_t *p);
 int jc_forgot_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
-                         apr_int64_t max, apr_int64_t window,
-                         apr_int64_t now, apr_pool_t *p);
+                          apr_int64_t max, apr_int64_t window,
+                          apr_int64_t now, apr_pool_t *p);
 
 /* A notice mail from the portal: "Guten Tag,\n\n" + text + closing.
  * NULL when rcpt or the text are not acceptable (jc_mail_compose). */
 jc_mail_t *jc_forgot_notice(const jc_ctx_t *ctx, const char *rcpt,
-                           const char *subject, const char *text,
-                           apr_int64_t now, apr_pool_t *p);
+                            const char *subject, const char *text,
+                            apr_int64_t now, apr_pool_t *p);
 
 #endif

@@ -29,8 +29,8 @@ static void changed(jc_call_t *c, apr_int64_t account, const char *what)
 int jc_route_password_forgot(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_forgot_request(&c->db, res, &c->conf->ctx,
-                     jc_api_body_str(c, "email", NULL), c->sess.client_ip,
-                     c->now, c->r->pool);
+                      jc_api_body_str(c, "email", NULL), c->sess.client_ip,
+                      c->now, c->r->pool);
     if (res->status != 202) {
         *out = NULL;
         return res->status;
@@ -50,8 +50,8 @@ int jc_route_password_reset_check(jc_call_t *c, jc_result_t *res,
     apr_int64_t exp = 0;
 
     jc_forgot_check(&c->db, res, &c->conf->ctx,
-                   jc_api_body_str(c, "token", NULL), &exp, c->now,
-                   c->r->pool);
+                    jc_api_body_str(c, "token", NULL), &exp, c->now,
+                    c->r->pool);
     if (res->status != 200) {
         *out = NULL;
         return res->status;
@@ -69,8 +69,8 @@ int jc_route_password_reset(jc_call_t *c, jc_result_t *res, json_t **out)
 
     *out = NULL;
     jc_forgot_finish(&c->db, res, &c->conf->ctx,
-                    jc_api_body_str(c, "token", NULL), pw, pwlen, rep,
-                    replen, c->now, c->r->pool);
+                     jc_api_body_str(c, "token", NULL), pw, pwlen, rep,
+                     replen, c->now, c->r->pool);
     if (res->status != 200) {
         return res->status;
     }
@@ -87,8 +87,8 @@ int jc_route_jobcenter_lookup(jc_call_t *c, jc_result_t *res, json_t **out)
 
     ap_args_to_table(c->r, &args);
     jc_forgot_lookup(&c->db, res, out, &c->conf->ctx,
-                    args ? apr_table_get(args, "plz") : NULL,
-                    c->sess.client_ip, c->now, c->r->pool);
+                     args ? apr_table_get(args, "plz") : NULL,
+                     c->sess.client_ip, c->now, c->r->pool);
     return res->status;
 }
 
