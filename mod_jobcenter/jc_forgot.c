@@ -4,9 +4,9 @@
 #include <apr_strings.h>
 
 #include "jc_event.h"
+#include "jc_forgot.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
-#include "jc_forgot.h"
 #include "jc_session.h"
 #include "jc_setpw.h"
 #include "jc_token.h"

@@ -3,12 +3,12 @@
 #include <apr_strings.h>
 
 #include "jc_event.h"
+#include "jc_forgot.h"
 #include "jc_konto.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
 #include "jc_setpw.h"
-#include "jc_forgot.h"
 #include "jc_throttle.h"
 #include "jc_token.h"
 
