@@ -8,6 +8,7 @@
 #include "jc_mail.h"
 #include "jc_metrics.h"
 #include "jc_outbox.h"
+#include "jc_setpw.h"
 #include "jc_token.h"
 
 #define JC_PURPOSE_CONFIRM "confirm"
@@ -221,14 +222,116 @@ static jc_db_rc_e find_by_email(jc_db_t *db, jc_db_row_t *row, int *found,
     return rc == JC_DB_NOROW ? JC_DB_OK : rc;
 }
 
+/* The new account with its hash, its Verlauf event and the confirmation
+ * mail (in the transaction). JC_DB_CONFLICT when a concurrent
+ * registration inserted the address first. */
+static jc_db_rc_e register_new(jc_db_t *db, const jc_ctx_t *ctx,
+                               const char *email, const char *phc,
+                               apr_int64_t now, apr_pool_t *p)
+{
+    jc_setpw_t sp = { 0 };
+    const void *args[6];
+    jc_db_row_t ins;
+    jc_db_rc_e rc;
+
+    args[0] = email;
+    args[1] = phc;
+    args[2] = &now;
+    args[3] = &now;
+    args[4] = &now;
+    args[5] = &now;
+    rc = jc_db_select1(db, &ins, "jc_acct_insert", args, p);
+    if (rc != JC_DB_OK) {
+        return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
+    }
+    /* the set-password path's rest: a new account has no sessions and
+     * no links, only its event */
+    jc_db_col_i64(&ins, 0, &sp.account, 0);
+    sp.written = 1;
+    sp.event = JC_EV_REGISTERED;
+    rc = jc_setpw_store(db, &sp, now, p);
+    if (rc == JC_DB_OK) {
+        rc = queue_confirmation(db, ctx, sp.account, email, now, p);
+    }
+    return rc;
+}
+
+/* A known but unconfirmed address: the newest registration wins (the old
+ * password and links stop working), so nobody can pre-register someone
+ * else's address with a password of their own. */
+static jc_db_rc_e register_again(jc_db_t *db, const jc_ctx_t *ctx,
+                                 const jc_db_row_t *row, const char *email,
+                                 const char *phc, apr_int64_t now,
+                                 apr_pool_t *p)
+{
+    apr_int64_t id = 0;
+    const void *args[5];
+    jc_db_rc_e rc;
+
+    jc_db_col_i64(row, 0, &id, 0);
+    args[0] = phc;
+    args[1] = &now;
+    args[2] = &now;
+    args[3] = &now;
+    args[4] = &id;
+    rc = jc_db_exec(db, NULL, "jc_acct_repassword", args, p);
+    if (rc == JC_DB_OK) {
+        rc = queue_confirmation(db, ctx, id, email, now, p);
+    }
+    return rc;
+}
+
+/* One attempt in one transaction (committed on success): a new account,
+ * a new password for an unconfirmed one, or the "already registered"
+ * mail. *created = 1 for a new account. JC_DB_CONFLICT (rolled back)
+ * when a concurrent registration of the address won the INSERT. */
+static jc_db_rc_e register_attempt(jc_db_t *db, const jc_ctx_t *ctx,
+                                   const char *email, const char *phc,
+                                   int *created, apr_int64_t now,
+                                   apr_pool_t *p)
+{
+    apr_int64_t confirmed = 0;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    int found;
+
+    rc = jc_db_begin(db, p);
+    if (rc == JC_DB_OK) {
+        rc = find_by_email(db, &row, &found, email, p);
+    }
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    if (!found) {
+        rc = register_new(db, ctx, email, phc, now, p);
+        if (rc == JC_DB_CONFLICT) {
+            jc_db_rollback(db, p);
+            return rc;
+        }
+        *created = 1;
+    }
+    else if (!jc_db_col_i64(&row, 2, &confirmed, 0)) {
+        rc = register_again(db, ctx, &row, email, phc, now, p);
+    }
+    else {
+        jc_mail_t *m = jc_mail_already_registered(
+            ctx->mail_from, email,
+            apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL),
+            apr_time_from_sec(now), p);
+
+        rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
+    }
+    return rc == JC_DB_OK ? jc_db_commit(db, p) : rc;
+}
+
 void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                          const jc_register_in_t *in, apr_int64_t now,
                          apr_pool_t *p)
 {
-    const char *email, *phc;
-    jc_db_row_t row;
+    jc_setpw_t sp = { 0 };
+    const char *email;
     jc_db_rc_e rc;
-    int found, attempt, created = 0;
+    int attempt, created = 0;
 
     jc_result_ok(res);
     if (jc_account_validate(res, in, p)) {
@@ -237,85 +340,21 @@ void jc_account_register(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     email = jc_account_normalize_email(in->email, p);
     /* the expensive hash runs before (never inside) the transaction, and
      * for known addresses too, so timing does not tell them apart; it
-     * waits for an admission slot or is refused with 503 at once */
-    if (jc_hashgate_admit(ctx->hashgate, res)) {
+     * waits for an admission slot or is refused with 503 at once. The
+     * rules were checked with the other fields above. */
+    sp.pw = in->password;
+    sp.pwlen = in->password_len;
+    sp.skip_rules = 1;
+    if (jc_setpw_hash(res, ctx, &sp, p)) {
         return;
     }
-    if (jc_password_hash(&phc, in->password, in->password_len, &ctx->argon2,
-                         p) != APR_SUCCESS) {
-        jc_hashgate_leave(ctx->hashgate);
-        jc_result_internal(res, "argon2id hashing failed");
-        return;
-    }
-    jc_hashgate_leave(ctx->hashgate);
     /* a concurrent registration of the same address makes the INSERT
      * conflict; the second attempt then takes the "known address" path */
     for (attempt = 0; attempt < 2; attempt++) {
-        apr_int64_t id = 0, confirmed = 0;
-        const void *args[6];
-
-        rc = jc_db_begin(db, p);
-        if (jc_db_fail(res, db, rc, p)) {
-            return;
+        rc = register_attempt(db, ctx, email, sp.phc, &created, now, p);
+        if (rc == JC_DB_CONFLICT && attempt == 0) {
+            continue;
         }
-        rc = find_by_email(db, &row, &found, email, p);
-        if (jc_db_fail(res, db, rc, p)) {
-            return;
-        }
-        if (!found) {
-            jc_db_row_t ins;
-
-            args[0] = email;
-            args[1] = phc;
-            args[2] = &now;
-            args[3] = &now;
-            args[4] = &now;
-            args[5] = &now;
-            rc = jc_db_select1(db, &ins, "jc_acct_insert", args, p);
-            if (rc == JC_DB_CONFLICT && attempt == 0) {
-                jc_db_rollback(db, p);
-                continue;
-            }
-            if (rc == JC_DB_NOROW) {
-                rc = JC_DB_ERROR;
-            }
-            if (jc_db_fail(res, db, rc, p)) {
-                return;
-            }
-            jc_db_col_i64(&ins, 0, &id, 0);
-            rc = jc_event_add(db, id, now, JC_EV_REGISTERED, NULL, p);
-            if (rc == JC_DB_OK) {
-                rc = queue_confirmation(db, ctx, id, email, now, p);
-            }
-            created = 1;
-        }
-        else if (!jc_db_col_i64(&row, 2, &confirmed, 0)) {
-            /* known but unconfirmed: the newest registration wins (the old
-             * password and links stop working), so nobody can pre-register
-             * someone else's address with a password of their own */
-            jc_db_col_i64(&row, 0, &id, 0);
-            args[0] = phc;
-            args[1] = &now;
-            args[2] = &now;
-            args[3] = &now;
-            args[4] = &id;
-            rc = jc_db_exec(db, NULL, "jc_acct_repassword", args, p);
-            if (rc == JC_DB_OK) {
-                rc = queue_confirmation(db, ctx, id, email, now, p);
-            }
-        }
-        else {
-            jc_mail_t *m = jc_mail_already_registered(
-                ctx->mail_from, email,
-                apr_pstrcat(p, ctx->base_url, "/anmeldung.html", NULL),
-                apr_time_from_sec(now), p);
-
-            rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
-        }
-        if (jc_db_fail(res, db, rc, p)) {
-            return;
-        }
-        rc = jc_db_commit(db, p);
         if (jc_db_fail(res, db, rc, p)) {
             return;
         }
@@ -484,24 +523,191 @@ int jc_account_client_reserve(jc_db_t *db, jc_result_t *res,
     return 0;
 }
 
+/* What the login read of the account (found = 0: unknown login, phc is
+ * the dummy hash). */
+typedef struct {
+    apr_int64_t id, confirmed, pwchange, passkeys, onetime_exp;
+    int found, has_totp, has_factor;
+    const char *phc, *email;
+} login_acct_t;
+
+/* The account of the login, by e-mail when it has an '@' (JC_DB_NOROW
+ * when there is none). */
+static jc_db_rc_e login_lookup(jc_db_t *db, login_acct_t *a,
+                               const char *login, apr_pool_t *p)
+{
+    apr_int64_t factor_at = 0;
+    const void *args[1];
+    const char *key;
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    if (strchr(login, '@')) {
+        key = jc_account_normalize_email(login, p);
+        if (!key) {
+            return JC_DB_NOROW;
+        }
+        args[0] = key;
+        rc = jc_db_select1(db, &row, "jc_acct_by_email", args, p);
+    }
+    else {
+        args[0] = login;
+        rc = jc_db_select1(db, &row, "jc_acct_by_username", args, p);
+    }
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    a->found = 1;
+    jc_db_col_i64(&row, 0, &a->id, 0);
+    a->phc = jc_db_col_str(&row, 1, p);
+    jc_db_col_i64(&row, 2, &a->confirmed, 0);
+    jc_db_col_i64(&row, 5, &a->pwchange, 0);
+    a->email = jc_db_col_str(&row, 6, p);
+    a->has_totp = jc_db_col_i64(&row, 7, &factor_at, 0);
+    jc_db_col_i64(&row, 8, &a->passkeys, 0);
+    jc_db_col_i64(&row, 9, &a->onetime_exp, 0);
+    a->has_factor = a->has_totp || a->passkeys > 0;
+    return JC_DB_OK;
+}
+
+/* Steps 1 and 2: one write transaction reserves this attempt for the
+ * client address and the account (jc_throttle_reserve): whatever runs in
+ * parallel, no more attempts reach the hash than the limits allow.
+ * Non-zero and res set when refused (nothing reserved then). */
+static int login_reserve(jc_db_t *db, jc_result_t *res, login_acct_t *a,
+                         const jc_ctx_t *ctx, const char *login,
+                         const char *client, apr_int64_t now, apr_pool_t *p)
+{
+    jc_thr_take_t t;
+    jc_db_rc_e rc = jc_db_begin(db, p);
+
+    if (jc_db_fail(res, db, rc, p)
+        || jc_account_client_reserve(db, res, ctx, client ? client : "-",
+                                     now, p)) {
+        return 1;
+    }
+    rc = login_lookup(db, a, login, p);
+    if (rc == JC_DB_OK) {
+        rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &a->id,
+                                 &ctx->thr_account, 0, now, p);
+        if (rc == JC_DB_OK && !t.reserved) {
+            /* the client's reservation goes too: nothing was tried */
+            jc_db_rollback(db, p);
+            res->log = apr_psprintf(p, "account %" APR_INT64_T_FMT
+                                    " blocked", a->id);
+            too_many(res, t.wait, t.locked, p);
+            return 1;
+        }
+    }
+    else if (rc == JC_DB_NOROW) {
+        a->phc = ctx->dummy_hash;
+        rc = JC_DB_OK;
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    return jc_db_fail(res, db, rc, p);
+}
+
+/* A right password that does not sign in (in the open transaction of
+ * step 4, committed here so the counts stay reset): an expired one-time
+ * password, only said to whoever knows it, or an unconfirmed address.
+ * Non-zero and res set then. */
+static int login_refused(jc_db_t *db, jc_result_t *res,
+                         const login_acct_t *a, apr_int64_t now,
+                         apr_pool_t *p)
+{
+    /* a one-time password from a letter (issue 5) or of a new staff
+     * account (staff-add: the account has its address) expires */
+    if (a->pwchange && a->onetime_exp > 0 && now >= a->onetime_exp) {
+        if (jc_db_fail(res, db, jc_db_commit(db, p), p)) {
+            return 1;
+        }
+        res->log = "one-time credentials expired";
+        jc_result_set(res, 401, "onetime_expired", a->email
+                      ? "Ihr Einmal-Passwort ist abgelaufen. Bitte wenden "
+                        "Sie sich an die Administration Ihres Jobcenters."
+                      : "Ihre Einmal-Zugangsdaten aus dem Brief sind "
+                        "abgelaufen. Bitte fordern Sie bei Ihrem Jobcenter "
+                        "neue Zugangsdaten an.", NULL);
+        return 1;
+    }
+    if (a->email && !a->confirmed) {
+        if (jc_db_fail(res, db, jc_db_commit(db, p), p)) {
+            return 1;
+        }
+        jc_result_set(res, 403, "email_unconfirmed",
+                      "Sie haben Ihre E-Mail-Adresse noch nicht bestätigt. "
+                      "Bitte klicken Sie auf den Link in der E-Mail, die wir "
+                      "Ihnen gesendet haben, oder fordern Sie einen neuen "
+                      "Link an.", "login");
+        return 1;
+    }
+    return 0;
+}
+
+/* Step 4, right password: the counts (this attempt's reservations
+ * included) are reset, the client's row first, in the order of the
+ * reservation (PostgreSQL row locks); then the new session (the old one
+ * of this browser ends). */
+static void login_session(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+                          const jc_ctx_t *ctx, const login_acct_t *a,
+                          const char *client, const char *user_agent,
+                          const char *old_token, apr_int64_t now,
+                          apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_rc_e rc = jc_db_begin(db, p);
+
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    rc = jc_account_client_clear(db, client ? client : "-", p);
+    if (rc == JC_DB_OK) {
+        args[0] = &a->id;
+        rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
+    }
+    if (jc_db_fail(res, db, rc, p) || login_refused(db, res, a, now, p)) {
+        return;
+    }
+    if (old_token && jc_token_wellformed(old_token)) {
+        rc = jc_session_delete(db, jc_token_hash(old_token,
+                                                 strlen(old_token), p), p);
+    }
+    if (rc == JC_DB_OK) {
+        /* only the password so far: verified_at waits for the factor */
+        jc_sess_meta_t meta = { 0, user_agent, client };
+
+        out->state = jc_session_after_password((int)a->pwchange,
+                                               a->email != NULL,
+                                               a->has_factor);
+        rc = jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
+                               a->id, out->state, &meta, &ctx->sess, now, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    out->account_id = a->id;
+    out->has_totp = a->has_totp;
+    out->has_passkey = a->passkeys > 0;
+}
+
 void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       const jc_ctx_t *ctx, const char *login,
                       const char *password, size_t password_len,
                       const char *client, const char *user_agent,
                       const char *old_token, apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t id = 0, confirmed = 0, pwchange = 0;
-    apr_int64_t factor_at = 0, passkeys = 0, onetime_exp = 0;
-    int has_factor = 0, has_totp = 0;
-    const char *key = NULL, *phc = NULL, *email = NULL;
-    const void *args[3];
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-    int found = 0;
+    login_acct_t a;
     apr_status_t vrv;
 
     jc_result_ok(res);
     memset(out, 0, sizeof(*out));
+    memset(&a, 0, sizeof(a));
     if (!login || !*login || strlen(login) > JC_LOGIN_MAX) {
         jc_result_set(res, 422, "login_missing",
                       "Bitte geben Sie Ihren Benutzernamen oder Ihre "
@@ -513,7 +719,6 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       "Bitte geben Sie Ihr Passwort ein.", "password");
         return;
     }
-
     /* 0. admission for the hash (jc_hashgate): a slot now or soon, or
      * 503 service_busy at once; a refused attempt reserved nothing, so it
      * is not counted by the throttle and changed nothing. The slot is held
@@ -521,155 +726,26 @@ void jc_account_login(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     if (jc_hashgate_admit(ctx->hashgate, res)) {
         return;
     }
-
-    /* 1. one write transaction reserves this attempt for the client
-     * address and the account (jc_throttle_reserve): whatever runs in
-     * parallel, no more attempts reach the hash than the limits allow */
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
+    /* 1. and 2. the reservations and the account */
+    if (login_reserve(db, res, &a, ctx, login, client, now, p)) {
         jc_hashgate_leave(ctx->hashgate);
         return;
     }
-    if (jc_account_client_reserve(db, res, ctx, client ? client : "-", now,
-                                  p)) {
-        jc_hashgate_leave(ctx->hashgate);
-        return;
-    }
-
-    /* 2. the account, by e-mail when the login has an '@' */
-    if (strchr(login, '@')) {
-        key = jc_account_normalize_email(login, p);
-        if (key) {
-            args[0] = key;
-            rc = jc_db_select1(db, &row, "jc_acct_by_email", args, p);
-        }
-        else {
-            rc = JC_DB_NOROW;
-        }
-    }
-    else {
-        args[0] = login;
-        rc = jc_db_select1(db, &row, "jc_acct_by_username", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        jc_thr_take_t t;
-
-        found = 1;
-        jc_db_col_i64(&row, 0, &id, 0);
-        phc = jc_db_col_str(&row, 1, p);
-        jc_db_col_i64(&row, 2, &confirmed, 0);
-        jc_db_col_i64(&row, 5, &pwchange, 0);
-        email = jc_db_col_str(&row, 6, p);
-        has_totp = jc_db_col_i64(&row, 7, &factor_at, 0);
-        jc_db_col_i64(&row, 8, &passkeys, 0);
-        jc_db_col_i64(&row, 9, &onetime_exp, 0);
-        has_factor = has_totp || passkeys > 0;
-        rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &id,
-                                 &ctx->thr_account, 0, now, p);
-        if (rc == JC_DB_OK && !t.reserved) {
-            /* the client's reservation goes too: nothing was tried */
-            jc_db_rollback(db, p);
-            res->log = apr_psprintf(p, "account %" APR_INT64_T_FMT
-                                    " blocked", id);
-            too_many(res, t.wait, t.locked, p);
-            jc_hashgate_leave(ctx->hashgate);
-            return;
-        }
-    }
-    else if (rc == JC_DB_NOROW) {
-        phc = ctx->dummy_hash;
-        rc = JC_DB_OK;
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        jc_hashgate_leave(ctx->hashgate);
-        return;
-    }
-
     /* 3. the hash, outside any transaction; unknown users pay the same */
-    vrv = jc_password_verify(phc ? phc : ctx->dummy_hash, password,
+    vrv = jc_password_verify(a.phc ? a.phc : ctx->dummy_hash, password,
                              password_len);
     jc_hashgate_leave(ctx->hashgate);
-    if (!found || vrv != APR_SUCCESS) {
+    if (!a.found || vrv != APR_SUCCESS) {
         /* the reservations are the counted failures */
-        res->log = found ? "wrong password" : "unknown login";
+        res->log = a.found ? "wrong password" : "unknown login";
         jc_result_set(res, 401, "invalid_credentials",
                       "Benutzername / E-Mail-Adresse oder Passwort ist "
                       "falsch.", NULL);
         return;
     }
-
-    /* 4. right password: the counts (this attempt's reservations
-     * included) are reset; the client's row first, in the order of the
-     * reservation (PostgreSQL row locks) */
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    rc = jc_account_client_clear(db, client ? client : "-", p);
-    if (rc == JC_DB_OK) {
-        args[0] = &id;
-        rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
-    }
-    if (rc != JC_DB_OK) {
-        jc_db_fail(res, db, rc, p);
-        return;
-    }
-
-    /* a one-time password from a letter (issue 5) or of a new staff
-     * account (staff-add: the account has its address) expires; only
-     * said to whoever knows it */
-    if (pwchange && onetime_exp > 0 && now >= onetime_exp) {
-        rc = jc_db_commit(db, p);
-        if (jc_db_fail(res, db, rc, p)) {
-            return;
-        }
-        res->log = "one-time credentials expired";
-        jc_result_set(res, 401, "onetime_expired", email
-                      ? "Ihr Einmal-Passwort ist abgelaufen. Bitte wenden "
-                        "Sie sich an die Administration Ihres Jobcenters."
-                      : "Ihre Einmal-Zugangsdaten aus dem Brief sind "
-                        "abgelaufen. Bitte fordern Sie bei Ihrem Jobcenter "
-                        "neue Zugangsdaten an.", NULL);
-        return;
-    }
-    if (email && !confirmed) {
-        rc = jc_db_commit(db, p);
-        if (jc_db_fail(res, db, rc, p)) {
-            return;
-        }
-        jc_result_set(res, 403, "email_unconfirmed",
-                      "Sie haben Ihre E-Mail-Adresse noch nicht bestätigt. "
-                      "Bitte klicken Sie auf den Link in der E-Mail, die wir "
-                      "Ihnen gesendet haben, oder fordern Sie einen neuen "
-                      "Link an.", "login");
-        return;
-    }
-    if (old_token && jc_token_wellformed(old_token)) {
-        rc = jc_session_delete(db, jc_token_hash(old_token,
-                                                 strlen(old_token), p), p);
-    }
-    if (rc == JC_DB_OK) {
-        /* only the password so far: verified_at waits for the factor */
-        jc_sess_meta_t meta = { 0, user_agent, client };
-
-        out->state = jc_session_after_password((int)pwchange, email != NULL,
-                                               has_factor);
-        rc = jc_session_create(db, &out->token, &out->csrf, &out->expires_at,
-                               id, out->state, &meta, &ctx->sess, now, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        memset(out, 0, sizeof(*out));
-        return;
-    }
-    out->account_id = id;
-    out->has_totp = has_totp;
-    out->has_passkey = passkeys > 0;
+    /* 4. the counts reset, the session */
+    login_session(db, res, out, ctx, &a, client, user_agent, old_token, now,
+                  p);
 }
 
 jc_db_rc_e jc_account_rotate(jc_db_t *db, jc_login_out_t *out,

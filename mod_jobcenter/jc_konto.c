@@ -2,14 +2,13 @@
 #include <string.h>
 #include <apr_strings.h>
 
-#include "jc_anliegen.h"
 #include "jc_event.h"
+#include "jc_forgot.h"
 #include "jc_konto.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
-#include "jc_reset.h"
-#include "jc_staff.h"
+#include "jc_setpw.h"
 #include "jc_throttle.h"
 #include "jc_token.h"
 
@@ -83,7 +82,7 @@ const char *jc_konto_session_ref(const char *id_hash, apr_pool_t *p)
     return apr_pstrndup(p, jc_token_hash(s, strlen(s), p), 32);
 }
 
-static json_t *time_or_null(const jc_db_row_t *row, int col)
+json_t *jc_konto_json_time(const jc_db_row_t *row, int col)
 {
     apr_int64_t v;
 
@@ -91,24 +90,23 @@ static json_t *time_or_null(const jc_db_row_t *row, int col)
                                           : json_null();
 }
 
-static json_t *str_or_null(const jc_db_row_t *row, int col, apr_pool_t *p)
+json_t *jc_konto_json_str(const jc_db_row_t *row, int col, apr_pool_t *p)
 {
     const char *v = jc_db_col_str(row, col, p);
 
     return v ? json_string(v) : json_null();
 }
 
-/* Queue a notice to rcpt (skipped for NULL). */
-static jc_db_rc_e notice(jc_db_t *db, const jc_ctx_t *ctx, const char *rcpt,
-                         const char *subject, const char *text,
-                         apr_int64_t now, apr_pool_t *p)
+jc_db_rc_e jc_konto_notice(jc_db_t *db, const jc_ctx_t *ctx,
+                           const char *rcpt, const char *subject,
+                           const char *text, apr_int64_t now, apr_pool_t *p)
 {
     jc_mail_t *m;
 
     if (!rcpt) {
         return JC_DB_OK;
     }
-    m = jc_reset_notice(ctx, rcpt, subject, text, now, p);
+    m = jc_forgot_notice(ctx, rcpt, subject, text, now, p);
     return jc_outbox_enqueue_composed(
         db, m, apr_pstrcat(p, "the mail \"", subject, "\"", NULL), now, p);
 }
@@ -123,13 +121,10 @@ static const char *advice(const jc_ctx_t *ctx, apr_pool_t *p)
         "/anmeldung.html", NULL);
 }
 
-/* The account's current password (outside a transaction): throttled and
- * counted like the login. *phc gets the stored hash. Non-zero and res set
- * when it is missing, wrong or blocked. */
-static int check_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                          const jc_session_t *s, const char *pw,
-                          size_t pwlen, const char *field, const char **phc,
-                          apr_int64_t now, apr_pool_t *p)
+int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, const jc_session_t *s,
+                            const char *pw, size_t pwlen, const char *field,
+                            const char **phc, apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t id = s->account_id;
     const void *args[1];
@@ -203,8 +198,9 @@ static int check_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 
 /* ---- GET /konto ---------------------------------------------------------- */
 
-static jc_db_rc_e pending_email(jc_db_t *db, json_t **out, apr_int64_t id,
-                                apr_int64_t now, apr_pool_t *p)
+jc_db_rc_e jc_konto_pending_email(jc_db_t *db, json_t **out,
+                                  apr_int64_t id, apr_int64_t now,
+                                  apr_pool_t *p)
 {
     const void *args[2];
     jc_db_row_t row;
@@ -219,17 +215,16 @@ static jc_db_rc_e pending_email(jc_db_t *db, json_t **out, apr_int64_t id,
 
         jc_db_col_i64(&row, 1, &exp, 0);
         json_decref(*out);
-        *out = json_pack("{s:o, s:I}", "email", str_or_null(&row, 0, p),
+        *out = json_pack("{s:o, s:I}",
+                         "email", jc_konto_json_str(&row, 0, p),
                          "expires_at", (json_int_t)exp);
     }
     return rc == JC_DB_NOROW ? JC_DB_OK : rc;
 }
 
-/* The account's live sessions; with_refs adds id, current and state (the
- * export leaves them out). */
-static jc_db_rc_e sessions(jc_db_t *db, json_t **out, const jc_ctx_t *ctx,
-                           const jc_session_t *s, int with_refs,
-                           apr_int64_t now, apr_pool_t *p)
+jc_db_rc_e jc_konto_sessions(jc_db_t *db, json_t **out,
+                             const jc_ctx_t *ctx, const jc_session_t *s,
+                             int with_refs, apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t id = s->account_id, idle_cut = now - ctx->sess.idle;
     const void *args[3];
@@ -258,7 +253,7 @@ static jc_db_rc_e sessions(jc_db_t *db, json_t **out, const jc_ctx_t *ctx,
         o = json_pack("{s:s, s:o, s:o, s:I, s:I}",
                       "device", jc_konto_device(ua, p),
                       "user_agent", ua ? json_string(ua) : json_null(),
-                      "client_ip", str_or_null(&row, 4, p),
+                      "client_ip", jc_konto_json_str(&row, 4, p),
                       "created_at", (json_int_t)created,
                       "last_seen", (json_int_t)seen);
         if (!o) {
@@ -290,9 +285,9 @@ void jc_konto_get(jc_db_t *db, jc_result_t *res, json_t **out,
 
     jc_result_ok(res);
     *out = NULL;
-    rc = pending_email(db, &pend, s->account_id, now, p);
+    rc = jc_konto_pending_email(db, &pend, s->account_id, now, p);
     if (rc == JC_DB_OK) {
-        rc = sessions(db, &list, ctx, s, 1, now, p);
+        rc = jc_konto_sessions(db, &list, ctx, s, 1, now, p);
     }
     if (rc != JC_DB_OK) {
         json_decref(pend);
@@ -319,21 +314,34 @@ void jc_konto_get(jc_db_t *db, jc_result_t *res, json_t **out,
 
 /* ---- password ------------------------------------------------------------ */
 
+/* The notice of a changed password to the confirmed address (none
+ * without one). */
+static const jc_mail_t *password_notice(const jc_ctx_t *ctx,
+                                        const jc_session_t *s,
+                                        apr_int64_t now, apr_pool_t *p)
+{
+    return jc_forgot_notice(ctx, s->email, "Ihr Passwort wurde geändert",
+        apr_pstrcat(p,
+            "das Passwort Ihres Kontos im Portal Jobcenter.Digital mit "
+            "der E-Mail-Adresse\n\n", s->email, "\n\n"
+            "wurde am ", jc_mail_berlin_time(now, p), " auf der Seite "
+            "„Konto“ geändert. Alle Anmeldungen auf anderen Geräten "
+            "wurden beendet.\n\n", advice(ctx, p), NULL), now, p);
+}
+
 void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                        const jc_session_t *s, const char *current,
                        size_t current_len, const char *pw, size_t pwlen,
                        const char *repeat, size_t repeat_len,
                        apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t id = s->account_id;
-    const char *old_phc = NULL, *phc;
-    const void *args[3];
+    jc_setpw_t sp = { 0 };
+    const char *old_phc = NULL;
     jc_db_rc_e rc;
-    apr_status_t rv;
 
     jc_result_ok(res);
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
-        || jc_reset_password_rules(res, pw, pwlen, repeat, repeat_len)) {
+        || jc_setpw_rules(res, pw, pwlen, repeat, repeat_len)) {
         return;
     }
     /* one admission for the three hashes (current, same, new); the check
@@ -341,53 +349,30 @@ void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_hashgate_admit(ctx->hashgate, res)) {
         return;
     }
-    if (check_password(db, res, ctx, s, current, current_len,
-                       "current_password", &old_phc, now, p)) {
+    if (jc_konto_check_password(db, res, ctx, s, current, current_len,
+                                "current_password", &old_phc, now, p)) {
         jc_hashgate_leave(ctx->hashgate);
         return;
     }
-    if (jc_password_verify(old_phc, pw, pwlen) == APR_SUCCESS) {
-        jc_hashgate_leave(ctx->hashgate);
-        jc_result_set(res, 422, "password_same",
-                      "Das neue Passwort muss sich von Ihrem aktuellen "
-                      "Passwort unterscheiden.", "password");
+    sp.pw = pw;
+    sp.pwlen = pwlen;
+    sp.skip_rules = 1;
+    sp.admitted = 1;
+    sp.same_phc = old_phc;
+    sp.same_msg = "Das neue Passwort muss sich von Ihrem aktuellen "
+                  "Passwort unterscheiden.";
+    if (jc_setpw_hash(res, ctx, &sp, p)
+        || jc_account_change_begin(db, res, s->account_id, now, p)) {
         return;
     }
-    rv = jc_password_hash(&phc, pw, pwlen, &ctx->argon2, p);
-    jc_hashgate_leave(ctx->hashgate);
-    if (rv != APR_SUCCESS) {
-        jc_result_internal(res, "argon2id hashing failed");
-        return;
-    }
-    if (jc_account_change_begin(db, res, id, now, p)) {
-        return;
-    }
-    args[0] = phc;
-    args[1] = &now;
-    args[2] = &id;
-    rc = jc_db_exec(db, NULL, "jc_konto_set_password", args, p);
-    if (rc == JC_DB_OK) {
-        args[0] = &id;
-        args[1] = s->id_hash;
-        rc = jc_db_exec(db, NULL, "jc_konto_sess_drop_others", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        args[0] = &id;
-        args[1] = JC_PURPOSE_RESET;
-        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_event_add(db, id, now, JC_EV_PASSWORD_CHANGED, NULL, p);
-    }
-    if (rc == JC_DB_OK && s->email && s->email_confirmed) {
-        rc = notice(db, ctx, s->email, "Ihr Passwort wurde geändert",
-            apr_pstrcat(p,
-                "das Passwort Ihres Kontos im Portal Jobcenter.Digital mit "
-                "der E-Mail-Adresse\n\n", s->email, "\n\n"
-                "wurde am ", jc_mail_berlin_time(now, p), " auf der Seite "
-                "„Konto“ geändert. Alle Anmeldungen auf anderen Geräten "
-                "wurden beendet.\n\n", advice(ctx, p), NULL), now, p);
-    }
+    sp.account = s->account_id;
+    sp.sessions = JC_SETPW_SESSIONS_END_OTHERS;
+    sp.keep_session = s->id_hash;
+    sp.drop_reset_links = 1;
+    sp.event = JC_EV_PASSWORD_CHANGED;
+    sp.notify = s->email && s->email_confirmed;
+    sp.notice = sp.notify ? password_notice(ctx, s, now, p) : NULL;
+    rc = jc_setpw_store(db, &sp, now, p);
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
     }
@@ -396,60 +381,51 @@ void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 
 /* ---- e-mail address -------------------------------------------------------- */
 
-void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
-                            const jc_ctx_t *ctx, const jc_session_t *s,
-                            const char *email, const char **pending,
-                            apr_int64_t now, apr_pool_t *p)
+/* The new address of an e-mail change: given, valid, not the current one.
+ * Non-zero and res set otherwise. */
+static int email_input_bad(jc_result_t *res, const jc_session_t *s,
+                           const char *email, const char *norm)
 {
-    apr_int64_t id = s->account_id, exp = now + ctx->confirm_ttl, other;
-    const char *norm = jc_account_normalize_email(email, p);
-    const char *token, *hash, *link;
-    const void *args[6];
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-    jc_mail_t *m;
-    int taken;
-
-    jc_result_ok(res);
-    *pending = NULL;
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
-        return;
-    }
     if (!email || !*email) {
         jc_result_set(res, 422, "email_missing",
                       "Bitte geben Sie Ihre neue E-Mail-Adresse ein.",
                       "email");
-        return;
+        return 1;
     }
     if (!norm) {
         jc_result_set(res, 422, "email_invalid",
                       "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
                       "email");
-        return;
+        return 1;
     }
     if (s->email && !strcmp(norm, s->email)) {
         jc_result_set(res, 422, "email_same",
                       "Das ist bereits Ihre E-Mail-Adresse.", "email");
-        return;
+        return 1;
     }
-    if (jc_token_new(&token, 32, p) != APR_SUCCESS) {
-        jc_result_internal(res, "RAND_bytes failed");
-        return;
-    }
-    hash = jc_token_hash(token, strlen(token), p);
-    link = apr_pstrcat(p, ctx->base_url, "/email-aendern.html#token=", token,
-                       NULL);
-    if (jc_account_change_begin(db, res, id, now, p)) {
-        return;
-    }
+    return 0;
+}
+
+/* In the change's transaction: the mail to the new address. A free one
+ * gets the confirmation link (older open ones dropped); one that belongs
+ * to another account (*other) learns of the attempt instead, like a
+ * registration of a known address, and the answer is the same. */
+static jc_db_rc_e email_to_new(jc_db_t *db, const jc_ctx_t *ctx,
+                               apr_int64_t id, const char *norm,
+                               const char *token, apr_int64_t *other,
+                               apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t exp = now + ctx->confirm_ttl;
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    jc_mail_t *m;
+
     args[0] = norm;
     rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
-    taken = rc == JC_DB_OK;
-    if (taken) {
-        jc_db_col_i64(&row, 0, &other, 0);
-        /* like a registration of a known address: the owner of that
-         * address learns of it, the answer is the same */
-        m = jc_reset_notice(ctx, norm, "Ihre E-Mail-Adresse",
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 0, other, 0);
+        m = jc_forgot_notice(ctx, norm, "Ihre E-Mail-Adresse",
             apr_pstrcat(p,
                 "soeben wurde im Portal Jobcenter.Digital versucht, "
                 "folgende E-Mail-Adresse für ein anderes Konto zu "
@@ -461,37 +437,67 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
                 "benötigen, können Sie es nach der Anmeldung auf der Seite "
                 "„Konto“ löschen. Wenn Sie das nicht waren, können Sie "
                 "diese E-Mail ignorieren.", NULL), now, p);
-        rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
+        return m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
     }
-    else if (rc == JC_DB_NOROW) {
-        rc = jc_account_token_put(db, id, hash, norm,
-                                  JC_PURPOSE_EMAIL_CHANGE, now, exp, p);
-        if (rc == JC_DB_OK) {
-            rc = notice(db, ctx, norm, "Bestätigung Ihrer neuen "
-                        "E-Mail-Adresse", apr_pstrcat(p,
-                "Sie möchten für Ihr Konto im Portal Jobcenter.Digital "
-                "folgende neue E-Mail-Adresse verwenden:\n\n", norm, "\n\n"
-                "Bitte bestätigen Sie diese E-Mail-Adresse, indem Sie auf "
-                "folgenden Link klicken:\n", link, "\n\n"
-                "Wichtig: Bestätigen Sie Ihre E-Mail-Adresse innerhalb von "
-                "24 Stunden. Bis dahin melden Sie sich weiter mit Ihrer "
-                "bisherigen E-Mail-Adresse an.", NULL), now, p);
-        }
+    if (rc != JC_DB_NOROW) {
+        return rc;
     }
+    rc = jc_account_token_put(db, id, jc_token_hash(token, strlen(token), p),
+                              norm, JC_PURPOSE_EMAIL_CHANGE, now, exp, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    return jc_konto_notice(db, ctx, norm, "Bestätigung Ihrer neuen "
+                           "E-Mail-Adresse", apr_pstrcat(p,
+        "Sie möchten für Ihr Konto im Portal Jobcenter.Digital "
+        "folgende neue E-Mail-Adresse verwenden:\n\n", norm, "\n\n"
+        "Bitte bestätigen Sie diese E-Mail-Adresse, indem Sie auf "
+        "folgenden Link klicken:\n",
+        apr_pstrcat(p, ctx->base_url, "/email-aendern.html#token=", token,
+                    NULL), "\n\n"
+        "Wichtig: Bestätigen Sie Ihre E-Mail-Adresse innerhalb von "
+        "24 Stunden. Bis dahin melden Sie sich weiter mit Ihrer "
+        "bisherigen E-Mail-Adresse an.", NULL), now, p);
+}
+
+void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, const jc_session_t *s,
+                            const char *email, const char **pending,
+                            apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t id = s->account_id, other = 0;
+    const char *norm = jc_account_normalize_email(email, p);
+    const char *token;
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    *pending = NULL;
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)
+        || email_input_bad(res, s, email, norm)) {
+        return;
+    }
+    if (jc_token_new(&token, 32, p) != APR_SUCCESS) {
+        jc_result_internal(res, "RAND_bytes failed");
+        return;
+    }
+    if (jc_account_change_begin(db, res, id, now, p)) {
+        return;
+    }
+    rc = email_to_new(db, ctx, id, norm, token, &other, now, p);
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, id, now, JC_EV_EMAIL_CHANGE_REQUESTED, norm,
                           p);
     }
     if (rc == JC_DB_OK && s->email && s->email_confirmed) {
-        rc = notice(db, ctx, s->email, "Änderung Ihrer E-Mail-Adresse",
-            apr_pstrcat(p,
-                "für Ihr Konto im Portal Jobcenter.Digital mit der "
-                "E-Mail-Adresse\n\n", s->email, "\n\n"
-                "wurde am ", jc_mail_berlin_time(now, p), " eine neue "
-                "E-Mail-Adresse angegeben:\n\n", norm, "\n\n"
-                "Die neue Adresse gilt erst, wenn sie über den Link in der "
-                "E-Mail an diese Adresse bestätigt wurde. Bis dahin bleibt "
-                "Ihre bisherige Adresse gültig.\n\n", advice(ctx, p), NULL),
+        rc = jc_konto_notice(db, ctx, s->email,
+                             "Änderung Ihrer E-Mail-Adresse", apr_pstrcat(p,
+            "für Ihr Konto im Portal Jobcenter.Digital mit der "
+            "E-Mail-Adresse\n\n", s->email, "\n\n"
+            "wurde am ", jc_mail_berlin_time(now, p), " eine neue "
+            "E-Mail-Adresse angegeben:\n\n", norm, "\n\n"
+            "Die neue Adresse gilt erst, wenn sie über den Link in der "
+            "E-Mail an diese Adresse bestätigt wurde. Bis dahin bleibt "
+            "Ihre bisherige Adresse gültig.\n\n", advice(ctx, p), NULL),
             now, p);
     }
     if (rc == JC_DB_OK) {
@@ -500,7 +506,7 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    if (taken) {
+    if (other) {
         res->log = apr_psprintf(p, "address of account %" APR_INT64_T_FMT
                                 " asked for", other);
     }
@@ -508,37 +514,26 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
     res->status = 202;
 }
 
-void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
-                            const jc_ctx_t *ctx, const char *token,
-                            const char **email, apr_int64_t now,
-                            apr_pool_t *p)
+/* In the confirmation's transaction: the link (open, unexpired), its
+ * address still free, then its use. *account and *neu: the account and
+ * the new address. Non-zero and res set (rolled back) otherwise. */
+static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
+                           apr_int64_t *account, const char **neu,
+                           apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t account = 0, other = 0, confirmed = 0;
-    const char *neu = NULL, *old = NULL, *hash;
-    const void *args[4];
+    apr_int64_t other = 0;
+    const void *args[2];
     jc_db_row_t row;
     jc_db_rc_e rc;
     int n = 0, r;
 
-    jc_result_ok(res);
-    *email = NULL;
-    if (!token || !jc_token_wellformed(token)) {
-        jc_result_set(res, 404, "token_invalid",
-                      "Der Bestätigungslink ist ungültig.", "token");
-        return;
-    }
-    hash = jc_token_hash(token, strlen(token), p);
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
     r = jc_account_token_open(db, res, hash, JC_PURPOSE_EMAIL_CHANGE, now,
                               "Dieser Bestätigungslink wurde bereits "
                               "verwendet.",
                               "Der Bestätigungslink ist abgelaufen (gültig 24 "
                               "Stunden). Ihre bisherige E-Mail-Adresse bleibt "
                               "gültig. Bitte geben Sie die neue Adresse auf "
-                              "der Seite „Konto“ erneut ein.", &account, &neu,
+                              "der Seite „Konto“ erneut ein.", account, neu,
                               p);
     if (r < 0) {
         jc_db_rollback(db, p);
@@ -546,12 +541,12 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
                       "Der Bestätigungslink ist ungültig oder wurde durch "
                       "einen neueren Link ersetzt. Bitte verwenden Sie den "
                       "Link aus der neuesten E-Mail.", "token");
-        return;
+        return 1;
     }
     if (r) {
-        return;
+        return 1;
     }
-    args[0] = neu;
+    args[0] = *neu;
     rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &other, 0);
@@ -562,10 +557,10 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
                       "Diese E-Mail-Adresse wird inzwischen für ein anderes "
                       "Konto verwendet. Ihre bisherige E-Mail-Adresse bleibt "
                       "gültig.", "token");
-        return;
+        return 1;
     }
     if (rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p)) {
-        return;
+        return 1;
     }
     args[0] = &now;
     args[1] = hash;
@@ -575,17 +570,55 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
         jc_result_set(res, 410, "token_used",
                       "Dieser Bestätigungslink wurde bereits verwendet.",
                       "token");
+        return 1;
+    }
+    return jc_db_fail(res, db, rc, p);
+}
+
+/* The notice to the old (confirmed) address. */
+static jc_db_rc_e email_changed_notice(jc_db_t *db, const jc_ctx_t *ctx,
+                                       const char *old, const char *neu,
+                                       apr_int64_t now, apr_pool_t *p)
+{
+    return jc_konto_notice(db, ctx, old, "Ihre E-Mail-Adresse wurde geändert",
+        apr_pstrcat(p,
+            "die E-Mail-Adresse Ihres Kontos im Portal "
+            "Jobcenter.Digital wurde am ", jc_mail_berlin_time(now, p),
+            " von\n\n", old, "\n\nin\n\n", neu, "\n\n"
+            "geändert. Ab jetzt melden Sie sich mit der neuen Adresse "
+            "an; Nachrichten zu Ihrem Konto erhalten Sie nur noch "
+            "dort.\n\n", advice(ctx, p), NULL), now, p);
+}
+
+void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, const char *token,
+                            const char **email, apr_int64_t now,
+                            apr_pool_t *p)
+{
+    apr_int64_t account = 0, confirmed = 0;
+    const char *neu = NULL, *old = NULL, *hash;
+    const void *args[4];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    jc_result_ok(res);
+    *email = NULL;
+    if (!token || !jc_token_wellformed(token)) {
+        jc_result_set(res, 404, "token_invalid",
+                      "Der Bestätigungslink ist ungültig.", "token");
         return;
     }
-    if (rc == JC_DB_OK) {
-        args[0] = &account;
-        rc = jc_db_select1(db, &row, "jc_online_email", args, p);
-        if (rc == JC_DB_OK) {
-            old = jc_db_col_str(&row, 0, p);
-            jc_db_col_i64(&row, 1, &confirmed, 0);
-        }
+    hash = jc_token_hash(token, strlen(token), p);
+    rc = jc_db_begin(db, p);
+    if (jc_db_fail(res, db, rc, p)
+        || email_link_take(db, res, hash, &account, &neu, now, p)) {
+        return;
     }
+    args[0] = &account;
+    rc = jc_db_select1(db, &row, "jc_online_email", args, p);
     if (rc == JC_DB_OK) {
+        old = jc_db_col_str(&row, 0, p);
+        jc_db_col_i64(&row, 1, &confirmed, 0);
         args[0] = neu;
         args[1] = &now;
         args[2] = &now;
@@ -611,14 +644,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
                           p);
     }
     if (rc == JC_DB_OK && old && confirmed) {
-        rc = notice(db, ctx, old, "Ihre E-Mail-Adresse wurde geändert",
-            apr_pstrcat(p,
-                "die E-Mail-Adresse Ihres Kontos im Portal "
-                "Jobcenter.Digital wurde am ", jc_mail_berlin_time(now, p),
-                " von\n\n", old, "\n\nin\n\n", neu, "\n\n"
-                "geändert. Ab jetzt melden Sie sich mit der neuen Adresse "
-                "an; Nachrichten zu Ihrem Konto erhalten Sie nur noch "
-                "dort.\n\n", advice(ctx, p), NULL), now, p);
+        rc = email_changed_notice(db, ctx, old, neu, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -723,463 +749,4 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
         rc = jc_db_commit(db, p);
     }
     jc_db_fail(res, db, rc, p);
-}
-
-/* ---- export ------------------------------------------------------------------ */
-
-/* The export's records of issues 6 and 7: one select per statement (in
- * this order, X_* index the results), joined in C. */
-enum { X_CONVS, X_MSGS, X_MSG_FILES, X_BESCHEIDE, X_TERMINE, X_SUBS,
-       X_SUB_FILES, X_N };
-static const char *const x_labels[X_N] = {
-    "jc_konto_x_convs", "jc_konto_x_msgs", "jc_konto_x_msg_files",
-    "jc_konto_x_bescheide", "jc_konto_x_termine", "jc_konto_x_subs",
-    "jc_konto_x_sub_files"
-};
-
-static jc_db_rc_e x_rows(jc_db_t *db, jc_db_res_t *rs, apr_int64_t id,
-                         apr_pool_t *p)
-{
-    const void *args[1];
-    jc_db_rc_e rc = JC_DB_OK;
-    int i;
-
-    args[0] = &id;
-    for (i = 0; i < X_N && rc == JC_DB_OK; i++) {
-        rc = jc_db_select(db, &rs[i], x_labels[i], args, p);
-    }
-    return rc;
-}
-
-static json_int_t x_int(const jc_db_row_t *row, int col)
-{
-    apr_int64_t v = 0;
-
-    jc_db_col_i64(row, col, &v, 0);
-    return (json_int_t)v;
-}
-
-/* The files of rows fr (owner id, name, mime, size[, sha256]) that belong
- * to owner, as [{name, mime, size[, sha256]}]. */
-static json_t *x_files(jc_db_res_t *fr, json_int_t owner, int with_sha,
-                       apr_pool_t *p)
-{
-    json_t *files = json_array();
-    jc_db_row_t frow;
-    int k;
-
-    for (k = 0; k < fr->nrows && jc_db_res_row(fr, k, &frow, p) == 0; k++) {
-        json_t *f;
-
-        if (x_int(&frow, 0) != owner) {
-            continue;
-        }
-        f = json_pack("{s:o, s:o, s:I}", "name", str_or_null(&frow, 1, p),
-                      "mime", str_or_null(&frow, 2, p),
-                      "size", x_int(&frow, 3));
-        if (f && with_sha) {
-            json_object_set_new(f, "sha256", str_or_null(&frow, 4, p));
-        }
-        json_array_append_new(files, f);
-    }
-    return files;
-}
-
-/* The account's conversations with their messages (time, author side,
- * text) and attachment names/sizes (not the files). */
-static json_t *x_conversations(jc_db_res_t *rs, apr_pool_t *p)
-{
-    json_t *out = json_array();
-    jc_db_row_t row, mrow;
-    int i, j;
-
-    for (i = 0; i < rs[X_CONVS].nrows
-                && jc_db_res_row(&rs[X_CONVS], i, &row, p) == 0; i++) {
-        const char *key = jc_db_col_str(&row, 1, p);
-        const char *team = jc_db_col_str(&row, 2, p);
-        const jc_anliegen_t *a = jc_anliegen_find(key ? key : "");
-        json_int_t cid = x_int(&row, 0);
-        json_t *msgs = json_array();
-
-        for (j = 0; j < rs[X_MSGS].nrows
-                    && jc_db_res_row(&rs[X_MSGS], j, &mrow, p) == 0; j++) {
-            apr_int64_t staff = 0;
-
-            if (x_int(&mrow, 0) != cid) {
-                continue;
-            }
-            jc_db_col_i64(&mrow, 2, &staff, 0);
-            json_array_append_new(msgs, json_pack(
-                "{s:I, s:s, s:o, s:o}", "at", x_int(&mrow, 4),
-                "from", staff ? "jobcenter" : "kunde",
-                "text", str_or_null(&mrow, 3, p), "attachments",
-                x_files(&rs[X_MSG_FILES], x_int(&mrow, 1), 0, p)));
-        }
-        json_array_append_new(out, json_pack(
-            "{s:o, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:o}",
-            "subject", str_or_null(&row, 3, p),
-            "anliegen", a ? a->label : (key ? key : ""),
-            "anliegen_key", str_or_null(&row, 1, p),
-            "team", jc_staff_team_text(team ? team : ""),
-            "team_key", str_or_null(&row, 2, p),
-            "status", str_or_null(&row, 4, p),
-            "created_at", x_int(&row, 5), "updated_at", x_int(&row, 6),
-            "messages", msgs));
-    }
-    return out;
-}
-
-/* A Bescheid (metadata, not the PDF) of the bound customer. */
-static json_t *x_bescheid(const jc_db_row_t *row, apr_pool_t *p)
-{
-    return json_pack("{s:o, s:o, s:I, s:I, s:o, s:o}",
-                     "title", str_or_null(row, 0, p),
-                     "name", str_or_null(row, 1, p), "size", x_int(row, 2),
-                     "provided_at", x_int(row, 3),
-                     "delivered_on", str_or_null(row, 4, p),
-                     "opened_at", time_or_null(row, 5));
-}
-
-/* A Termin of the bound customer. */
-static json_t *x_termin(const jc_db_row_t *row, apr_pool_t *p)
-{
-    const char *team = jc_db_col_str(row, 4, p);
-
-    return json_pack("{s:o, s:o, s:o, s:o, s:s, s:I, s:o}",
-                     "date", str_or_null(row, 0, p),
-                     "time", str_or_null(row, 1, p),
-                     "place", str_or_null(row, 2, p),
-                     "contact", str_or_null(row, 3, p),
-                     "team", jc_staff_team_text(team ? team : ""),
-                     "created_at", x_int(row, 5),
-                     "seen_at", time_or_null(row, 6));
-}
-
-/* An array of one(row) for the rows of r. */
-static json_t *x_list(jc_db_res_t *r,
-                      json_t *(*one)(const jc_db_row_t *, apr_pool_t *),
-                      apr_pool_t *p)
-{
-    json_t *out = json_array();
-    jc_db_row_t row;
-    int i;
-
-    for (i = 0; i < r->nrows && jc_db_res_row(r, i, &row, p) == 0; i++) {
-        json_array_append_new(out, one(&row, p));
-    }
-    return out;
-}
-
-/* Upload submissions with their files (name, type, size, SHA-256 of the
- * content); the receipt's verification code hash is left out. */
-static json_t *x_uploads(jc_db_res_t *rs, apr_pool_t *p)
-{
-    json_t *out = json_array();
-    jc_db_row_t row;
-    int i;
-
-    for (i = 0; i < rs[X_SUBS].nrows
-                && jc_db_res_row(&rs[X_SUBS], i, &row, p) == 0; i++) {
-        json_array_append_new(out, json_pack(
-            "{s:o, s:o, s:I, s:o, s:I, s:o, s:o}",
-            "reference", str_or_null(&row, 1, p),
-            "area", str_or_null(&row, 2, p),
-            "submitted_at", x_int(&row, 3),
-            "status", str_or_null(&row, 4, p),
-            "status_at", x_int(&row, 5),
-            "message", str_or_null(&row, 6, p),
-            "files", x_files(&rs[X_SUB_FILES], x_int(&row, 0), 1, p)));
-    }
-    return out;
-}
-
-void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
-                     const jc_ctx_t *ctx, const jc_session_t *s,
-                     apr_int64_t now, apr_pool_t *p)
-{
-    apr_int64_t id = s->account_id;
-    const void *args[1];
-    jc_db_res_t r;
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-    json_t *acct = NULL, *keys = NULL, *totp = NULL, *sess = NULL;
-    json_t *events = NULL, *profile = NULL, *online = NULL, *hist = NULL;
-    json_t *pend = NULL;
-    jc_db_res_t xr[X_N];
-    int i;
-
-    jc_result_ok(res);
-    *out = NULL;
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
-        return;
-    }
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_konto_account", args, p);
-    if (rc == JC_DB_OK) {
-        apr_int64_t created = 0, updated = 0, pwc = 0;
-
-        jc_db_col_i64(&row, 5, &created, 0);
-        jc_db_col_i64(&row, 6, &updated, 0);
-        jc_db_col_i64(&row, 7, &pwc, 0);
-        acct = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:b}",
-                         "id", (json_int_t)id,
-                         "email", str_or_null(&row, 0, p),
-                         "username", str_or_null(&row, 1, p),
-                         "email_confirmed_at", time_or_null(&row, 2),
-                         "created_at", (json_int_t)created,
-                         "updated_at", (json_int_t)updated,
-                         "password_change_required", pwc != 0);
-        rc = pending_email(db, &pend, id, now, p);
-        if (acct && pend) {
-            json_object_set_new(acct, "pending_email", pend);
-            pend = NULL;
-        }
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &r, "jc_sec_passkeys", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        keys = json_array();
-        for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0;
-             i++) {
-            apr_int64_t created = 0, flagged = 0;
-            const char *name = jc_db_col_str(&row, 1, p);
-
-            jc_db_col_i64(&row, 2, &created, 0);
-            jc_db_col_i64(&row, 4, &flagged, 0);
-            json_array_append_new(keys, json_pack(
-                "{s:s, s:I, s:o, s:b}", "name", name ? name : "Passkey",
-                "created_at", (json_int_t)created,
-                "last_used_at", time_or_null(&row, 3),
-                "flagged", flagged != 0));
-        }
-        rc = jc_db_select1(db, &row, "jc_sec_totp", args, p);
-        if (rc == JC_DB_OK) {
-            totp = json_pack("{s:s, s:o, s:o}", "type",
-                             "Authentifizierungs-App (TOTP)", "confirmed_at",
-                             time_or_null(&row, 0), "last_used_at",
-                             time_or_null(&row, 1));
-        }
-        if (rc == JC_DB_NOROW) {
-            rc = JC_DB_OK;
-        }
-    }
-    if (rc == JC_DB_OK) {
-        rc = sessions(db, &sess, ctx, s, 0, now, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &r, "jc_konto_events", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        events = json_array();
-        for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0;
-             i++) {
-            apr_int64_t at = 0;
-            const char *kind = jc_db_col_str(&row, 1, p);
-
-            jc_db_col_i64(&row, 0, &at, 0);
-            json_array_append_new(events, json_pack(
-                "{s:I, s:s, s:s, s:o}", "at", (json_int_t)at,
-                "kind", kind ? kind : "", "text", jc_event_text(kind),
-                "detail", str_or_null(&row, 2, p)));
-        }
-        rc = jc_db_select1(db, &row, "jc_prof_get", args, p);
-        if (rc == JC_DB_OK) {
-            profile = json_pack(
-                "{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}}",
-                "kundennummer", str_or_null(&row, 0, p),
-                "salutation", str_or_null(&row, 1, p),
-                "given_name", str_or_null(&row, 2, p),
-                "family_name", str_or_null(&row, 3, p),
-                "bound_at", time_or_null(&row, 4),
-                "jobcenter", "name", str_or_null(&row, 5, p),
-                "street", str_or_null(&row, 6, p),
-                "postcode", str_or_null(&row, 7, p),
-                "city", str_or_null(&row, 8, p),
-                "phone", str_or_null(&row, 9, p));
-        }
-        if (rc == JC_DB_NOROW) {
-            rc = JC_DB_OK;
-        }
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_select1(db, &row, "jc_online_get", args, p);
-        if (rc == JC_DB_OK) {
-            online = json_pack("{s:o, s:o, s:o, s:o}",
-                               "active_since", time_or_null(&row, 0),
-                               "text_version", str_or_null(&row, 1, p),
-                               "deactivation_requested_at",
-                               time_or_null(&row, 2),
-                               "deactivation_effective_at",
-                               time_or_null(&row, 3));
-        }
-        if (rc == JC_DB_NOROW) {
-            rc = JC_DB_OK;
-        }
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &r, "jc_konto_online_hist", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        hist = json_array();
-        for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0;
-             i++) {
-            apr_int64_t at = 0;
-
-            jc_db_col_i64(&row, 0, &at, 0);
-            json_array_append_new(hist, json_pack(
-                "{s:I, s:o, s:o, s:o}", "at", (json_int_t)at,
-                "action", str_or_null(&row, 1, p),
-                "text_version", str_or_null(&row, 2, p),
-                "effective_at", time_or_null(&row, 3)));
-        }
-        rc = x_rows(db, xr, id, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_select1(db, &row, "jc_konto_account", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        *out = json_pack(
-            "{s:s, s:I, s:o, s:{s:o, s:o}, s:o, s:o, s:o, "
-            "s:{s:o, s:o, s:o, s:o}}",
-            "format", "jobcenter-digital-auskunft-1",
-            "created_at", (json_int_t)now,
-            "account", acct ? acct : json_null(),
-            "factors", "totp", totp ? totp : json_null(),
-            "passkeys", keys,
-            "sessions", sess,
-            "verlauf", events,
-            "person_profile", profile ? profile : json_null(),
-            "consents", "terms_accepted_at", time_or_null(&row, 3),
-            "email_consent_at", time_or_null(&row, 4),
-            "online_kommunikation", online ? online : json_null(),
-            "online_kommunikation_history", hist);
-        acct = keys = totp = sess = events = profile = online = hist = NULL;
-        if (!*out) {
-            jc_result_internal(res, "json_pack of the export failed");
-            return;
-        }
-        json_object_set_new(*out, "nachrichten", x_conversations(xr, p));
-        json_object_set_new(*out, "bescheide",
-                            x_list(&xr[X_BESCHEIDE], x_bescheid, p));
-        json_object_set_new(*out, "termine",
-                            x_list(&xr[X_TERMINE], x_termin, p));
-        json_object_set_new(*out, "uploads", x_uploads(xr, p));
-        return;
-    }
-    json_decref(acct);
-    json_decref(keys);
-    json_decref(totp);
-    json_decref(sess);
-    json_decref(events);
-    json_decref(profile);
-    json_decref(online);
-    json_decref(hist);
-    json_decref(pend);
-    if (rc == JC_DB_NOROW) {
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return;
-    }
-    jc_db_fail(res, db, rc, p);
-}
-
-/* ---- deletion ------------------------------------------------------------------ */
-
-void jc_konto_delete(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                     const jc_session_t *s, const char *pw, size_t pwlen,
-                     int confirm, apr_int64_t now, apr_pool_t *p)
-{
-    static const char *const drops[] = {
-        "jc_sess_drop_account", "jc_konto_del_tokens", "jc_konto_del_events",
-        "jc_sec_totp_delete", "jc_konto_del_passkeys",
-        "jc_konto_del_challenges", "jc_konto_del_online_hist",
-        "jc_konto_del_online", "jc_konto_fsc_unlink", "jc_konto_conv_unlink",
-        "jc_konto_sub_unlink", "jc_konto_file_unlink",
-        "jc_konto_draft_unlink", "jc_konto_tus_unlink",
-        "jc_konto_del_account"
-    };
-    apr_int64_t id = s->account_id, cust = 0;
-    const char *phc = NULL;
-    const void *args[2];
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-    size_t i;
-    int had_profile = 0;
-
-    jc_result_ok(res);
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
-        return;
-    }
-    if (!confirm) {
-        jc_result_set(res, 422, "confirm_required",
-                      "Bitte bestätigen Sie, dass Sie Ihr Konto endgültig "
-                      "löschen möchten.", "confirm");
-        return;
-    }
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_staff_get", args, p);
-    if (rc == JC_DB_OK) {
-        jc_result_set(res, 409, "staff_account",
-                      "Das Konto einer Mitarbeiterin oder eines Mitarbeiters "
-                      "des Jobcenters kann nicht selbst gelöscht werden. "
-                      "Bitte wenden Sie sich an die Administration.", NULL);
-        return;
-    }
-    if (rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    if (check_password(db, res, ctx, s, pw, pwlen, "password", &phc, now,
-                       p)) {
-        return;
-    }
-    if (jc_account_change_begin(db, res, id, now, p)) {
-        return;
-    }
-    /* the person profile: the customer record stays, its binding goes,
-     * and only a new Freischaltcode can bind it again */
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_konto_cust_of", args, p);
-    if (rc == JC_DB_OK) {
-        had_profile = 1;
-        jc_db_col_i64(&row, 0, &cust, 0);
-        args[0] = &cust;
-        rc = jc_db_exec(db, NULL, "jc_konto_cust_release", args, p);
-        if (rc == JC_DB_OK) {
-            args[0] = &now;
-            args[1] = &cust;
-            rc = jc_db_exec(db, NULL, "jc_fsc_void", args, p);
-        }
-    }
-    else if (rc == JC_DB_NOROW) {
-        rc = JC_DB_OK;
-    }
-    for (i = 0; rc == JC_DB_OK && i < sizeof(drops) / sizeof(drops[0]);
-         i++) {
-        args[0] = &id;
-        rc = jc_db_exec(db, NULL, drops[i], args, p);
-    }
-    if (rc == JC_DB_OK && s->email && s->email_confirmed) {
-        rc = notice(db, ctx, s->email, "Ihr Konto wurde gelöscht",
-            apr_pstrcat(p,
-                "Ihr Konto im Portal Jobcenter.Digital mit der "
-                "E-Mail-Adresse\n\n", s->email, "\n\n"
-                "wurde am ", jc_mail_berlin_time(now, p), " auf Ihren "
-                "Wunsch gelöscht. Ihre Anmeldedaten, Passkeys, Ihr zweiter "
-                "Faktor und Ihr Verlauf wurden entfernt.\n\n",
-                had_profile ? "Ihre Daten als Kundin oder Kunde Ihres "
-                "Jobcenters bleiben dort gespeichert, wie es das Gesetz "
-                "verlangt. Um sie wieder mit einem Konto zu verbinden, "
-                "benötigen Sie einen neuen Freischaltcode von Ihrem "
-                "Jobcenter.\n\n" : "",
-                "Wenn Sie das nicht waren, wenden Sie sich bitte sofort an "
-                "Ihr Jobcenter.", NULL), now, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    res->status = 204;
 }

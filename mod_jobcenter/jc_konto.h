@@ -1,6 +1,6 @@
 /* The "Konto" page (issue 5): password and e-mail changes, the account's
- * sessions, the data export (DSGVO Art. 15) and the deletion of the login
- * account.
+ * sessions; the data export (DSGVO Art. 15) is in jc_export.h, the
+ * deletion of the login account in jc_erase.h.
  *
  * - Every change, the export and the deletion need a fresh check
  *   (jc_session_require_fresh with ctx->reauth_window; 403
@@ -78,20 +78,36 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
                                   int *ended, apr_int64_t now,
                                   apr_pool_t *p);
 
-/* GET /konto/export: the account's data (never hashes, secrets, tokens or
- * session ids) as a new JSON object. */
-void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
-                     const jc_ctx_t *ctx, const jc_session_t *s,
-                     apr_int64_t now, apr_pool_t *p);
+/* ---- shared with the export (jc_export.c) and the deletion
+ * (jc_erase.c) ---------------------------------------------------------- */
 
-/* POST /konto/loeschen: password (as for /konto/passwort) and confirm = 1
- * (422 confirm_required). Staff accounts: 409 staff_account. In one
- * transaction: the person profile is released (customer.account_id NULL,
- * unused Freischaltcodes of that customer voided), sessions, factors,
- * tokens, challenges, events, the Online-Kommunikation rows and the
- * account are deleted, a final mail is queued. */
-void jc_konto_delete(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                     const jc_session_t *s, const char *pw, size_t pwlen,
-                     int confirm, apr_int64_t now, apr_pool_t *p);
+/* A column as JSON: the integer (a time) or the string; null when NULL. */
+json_t *jc_konto_json_time(const jc_db_row_t *row, int col);
+json_t *jc_konto_json_str(const jc_db_row_t *row, int col, apr_pool_t *p);
+
+/* Queue a notice ("Guten Tag, ..." + text) to rcpt (skipped for NULL), in
+ * the caller's transaction. */
+jc_db_rc_e jc_konto_notice(jc_db_t *db, const jc_ctx_t *ctx,
+                           const char *rcpt, const char *subject,
+                           const char *text, apr_int64_t now, apr_pool_t *p);
+
+/* The account's current password (outside a transaction): throttled and
+ * counted like the login. *phc gets the stored hash. Non-zero and res set
+ * when it is missing, wrong or blocked. */
+int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, const jc_session_t *s,
+                            const char *pw, size_t pwlen, const char *field,
+                            const char **phc, apr_int64_t now, apr_pool_t *p);
+
+/* The open e-mail change of account id as {email, expires_at} or null. */
+jc_db_rc_e jc_konto_pending_email(jc_db_t *db, json_t **out,
+                                  apr_int64_t id, apr_int64_t now,
+                                  apr_pool_t *p);
+
+/* The account's live sessions; with_refs adds id, current and state (the
+ * export leaves them out). */
+jc_db_rc_e jc_konto_sessions(jc_db_t *db, json_t **out,
+                             const jc_ctx_t *ctx, const jc_session_t *s,
+                             int with_refs, apr_int64_t now, apr_pool_t *p);
 
 #endif

@@ -607,23 +607,11 @@ apr_status_t jc_mail_smtp_send(const jc_smtp_t *smtp, const char *rcpt,
     return jc_mail_smtp_send_ex(smtp, rcpt, data, err, NULL, p);
 }
 
-apr_status_t jc_mail_smtp_send_ex(const jc_smtp_t *smtp, const char *rcpt,
-                                  const char *data, const char **err,
-                                  int *reply, apr_pool_t *p)
+/* The arguments of a send: APR_SUCCESS, or APR_EINVAL with *err. */
+static apr_status_t smtp_args_check(const jc_smtp_t *smtp, const char *rcpt,
+                                    const char *data, const char **err,
+                                    apr_pool_t *p)
 {
-    char errbuf[CURL_ERROR_SIZE];
-    struct curl_slist *rcpts = NULL;
-    jc_mail_upload_t up;
-    CURL *c;
-    CURLcode rc;
-    long usessl;
-
-    if (err != NULL) {
-        *err = NULL;
-    }
-    if (reply != NULL) {
-        *reply = 0;
-    }
     if (smtp == NULL || smtp->url == NULL || rcpt == NULL || data == NULL
         || p == NULL) {
         if (err != NULL && p != NULL) {
@@ -639,41 +627,20 @@ apr_status_t jc_mail_smtp_send_ex(const jc_smtp_t *smtp, const char *rcpt,
         }
         return APR_EINVAL;
     }
+    return APR_SUCCESS;
+}
 
-    c = curl_easy_init();
-    if (c == NULL) {
-        if (err != NULL) {
-            *err = "curl_easy_init failed";
-        }
-        return APR_EGENERAL;
-    }
-    rcpts = curl_slist_append(NULL, apr_pstrcat(p, "<", rcpt, ">", NULL));
-    if (rcpts == NULL) {
-        curl_easy_cleanup(c);
-        if (err != NULL) {
-            *err = "out of memory";
-        }
-        return APR_ENOMEM;
-    }
+/* Every option of the transfer: protocols, relay, envelope, upload,
+ * timeout, TLS and credentials. The first failure stops. */
+static CURLcode smtp_setopts(CURL *c, const jc_smtp_t *smtp,
+                             struct curl_slist *rcpts, jc_mail_upload_t *up,
+                             char *errbuf, apr_pool_t *p)
+{
+    long usessl = smtp->starttls == 1 ? (long)CURLUSESSL_TRY
+                  : smtp->starttls == 2 ? (long)CURLUSESSL_ALL
+                  : (long)CURLUSESSL_NONE;
+    CURLcode rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 
-    up.data = data;
-    up.len = strlen(data);
-    up.pos = 0;
-    errbuf[0] = '\0';
-
-    switch (smtp->starttls) {
-    case 1:
-        usessl = (long)CURLUSESSL_TRY;
-        break;
-    case 2:
-        usessl = (long)CURLUSESSL_ALL;
-        break;
-    default:
-        usessl = (long)CURLUSESSL_NONE;
-        break;
-    }
-
-    rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 #if LIBCURL_VERSION_NUM >= 0x075500
     if (rc == CURLE_OK) {
         rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -700,11 +667,11 @@ apr_status_t jc_mail_smtp_send_ex(const jc_smtp_t *smtp, const char *rcpt,
         rc = curl_easy_setopt(c, CURLOPT_READFUNCTION, jc_mail_read_cb);
     }
     if (rc == CURLE_OK) {
-        rc = curl_easy_setopt(c, CURLOPT_READDATA, &up);
+        rc = curl_easy_setopt(c, CURLOPT_READDATA, up);
     }
     if (rc == CURLE_OK) {
         rc = curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
-                              (curl_off_t)up.len);
+                              (curl_off_t)up->len);
     }
     if (rc == CURLE_OK) {
         rc = curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
@@ -732,10 +699,53 @@ apr_status_t jc_mail_smtp_send_ex(const jc_smtp_t *smtp, const char *rcpt,
             rc = curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
         }
     }
+    return rc;
+}
+
+apr_status_t jc_mail_smtp_send_ex(const jc_smtp_t *smtp, const char *rcpt,
+                                  const char *data, const char **err,
+                                  int *reply, apr_pool_t *p)
+{
+    char errbuf[CURL_ERROR_SIZE];
+    struct curl_slist *rcpts = NULL;
+    jc_mail_upload_t up;
+    apr_status_t rv;
+    CURL *c;
+    CURLcode rc;
+
+    if (err != NULL) {
+        *err = NULL;
+    }
+    if (reply != NULL) {
+        *reply = 0;
+    }
+    rv = smtp_args_check(smtp, rcpt, data, err, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    c = curl_easy_init();
+    if (c == NULL) {
+        if (err != NULL) {
+            *err = "curl_easy_init failed";
+        }
+        return APR_EGENERAL;
+    }
+    rcpts = curl_slist_append(NULL, apr_pstrcat(p, "<", rcpt, ">", NULL));
+    if (rcpts == NULL) {
+        curl_easy_cleanup(c);
+        if (err != NULL) {
+            *err = "out of memory";
+        }
+        return APR_ENOMEM;
+    }
+    up.data = data;
+    up.len = strlen(data);
+    up.pos = 0;
+    errbuf[0] = '\0';
+    rc = smtp_setopts(c, smtp, rcpts, &up, errbuf, p);
     if (rc == CURLE_OK) {
         rc = curl_easy_perform(c);
     }
-
     if (rc != CURLE_OK && reply != NULL) {
         long code = 0;
 

@@ -231,17 +231,95 @@ void jc_mfa_totp_setup(jc_db_t *db, jc_result_t *res, jc_totp_setup_t *out,
     out->qr_svg = svg;
 }
 
+/* Before the transaction: the set-up to confirm (*f, not confirmed yet)
+ * and the code checked against it (*step, its time step). Non-zero and
+ * res set otherwise. */
+static int totp_code_ok(jc_db_t *db, jc_result_t *res, factor_t *f,
+                        apr_int64_t *step, const jc_ctx_t *ctx,
+                        apr_int64_t id, const char *clean, apr_int64_t now,
+                        apr_pool_t *p)
+{
+    jc_db_rc_e rc = factor_read(db, f, id, "jc_totp_get", p);
+    apr_status_t rv;
+
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 409, "setup_missing",
+                      "Bitte starten Sie die Einrichtung des zweiten "
+                      "Faktors erneut.", NULL);
+        return 1;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    if (f->confirmed) {
+        factor_exists(res);
+        return 1;
+    }
+    rv = check_code(res, step, ctx, f, id, clean, now, p);
+    if (rv == APR_EGENERAL) {
+        return 1;
+    }
+    if (rv != APR_SUCCESS) {
+        code_invalid(res);
+        return 1;
+    }
+    return 0;
+}
+
+/* In the transaction: the set-up confirmed, the session rotated (in
+ * mfa_setup_required this completes a login: password and the new
+ * factor; a signed-in session keeps its last check), the events.
+ * *answered = 1 (rolled back, res set) when a parallel request changed
+ * the set-up first. */
+static jc_db_rc_e totp_store(jc_db_t *db, jc_result_t *res,
+                             jc_login_out_t *out, const jc_ctx_t *ctx,
+                             const jc_session_t *s, const factor_t *f,
+                             apr_int64_t step, int *answered,
+                             apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t id = s->account_id;
+    int completes = s->state != JC_SESS_AUTHENTICATED, n = 0;
+    const void *args[5];
+    jc_db_rc_e rc;
+
+    args[0] = &now;
+    args[1] = &step;
+    args[2] = &now;
+    args[3] = &id;
+    args[4] = f->sealed;
+    rc = jc_db_exec(db, &n, "jc_totp_confirm", args, p);
+    if (rc == JC_DB_OK && n != 1) {
+        /* confirmed or set up anew by a parallel request */
+        jc_db_rollback(db, p);
+        jc_result_set(res, 409, "setup_missing",
+                      "Die Einrichtung wurde inzwischen geändert. Bitte "
+                      "starten Sie sie erneut.", NULL);
+        *answered = 1;
+        return rc;
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_account_rotate(db, out, ctx, s,
+                               completes ? now : s->verified_at, now, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_event_add(db, id, now, JC_EV_TOTP_ADDED, NULL, p);
+    }
+    if (rc == JC_DB_OK && completes) {
+        rc = jc_event_add(db, id, now, JC_EV_LOGIN,
+                          "Zweiter Faktor: Authentifizierungs-App", p);
+    }
+    return rc;
+}
+
 void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                          const jc_ctx_t *ctx, const jc_session_t *s,
                          const char *code, apr_int64_t now, apr_pool_t *p)
 {
     const char *clean = jc_mfa_code_clean(code, p);
-    apr_int64_t id = s->account_id, step;
-    const void *args[5];
+    apr_int64_t step;
     factor_t f;
     jc_db_rc_e rc;
-    apr_status_t rv;
-    int n = 0;
+    int answered = 0;
 
     jc_result_ok(res);
     memset(out, 0, sizeof(*out));
@@ -253,29 +331,10 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         code_malformed(res);
         return;
     }
-    rc = factor_read(db, &f, id, "jc_totp_get", p);
-    if (rc == JC_DB_NOROW) {
-        jc_result_set(res, 409, "setup_missing",
-                      "Bitte starten Sie die Einrichtung des zweiten "
-                      "Faktors erneut.", NULL);
+    if (totp_code_ok(db, res, &f, &step, ctx, s->account_id, clean, now,
+                     p)) {
         return;
     }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    if (f.confirmed) {
-        factor_exists(res);
-        return;
-    }
-    rv = check_code(res, &step, ctx, &f, id, clean, now, p);
-    if (rv == APR_EGENERAL) {
-        return;
-    }
-    if (rv != APR_SUCCESS) {
-        code_invalid(res);
-        return;
-    }
-
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
@@ -286,34 +345,9 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         jc_db_rollback(db, p);
         return;
     }
-    args[0] = &now;
-    args[1] = &step;
-    args[2] = &now;
-    args[3] = &id;
-    args[4] = f.sealed;
-    rc = jc_db_exec(db, &n, "jc_totp_confirm", args, p);
-    if (rc == JC_DB_OK && n != 1) {
-        /* confirmed or set up anew by a parallel request */
-        jc_db_rollback(db, p);
-        jc_result_set(res, 409, "setup_missing",
-                      "Die Einrichtung wurde inzwischen geändert. Bitte "
-                      "starten Sie sie erneut.", NULL);
+    rc = totp_store(db, res, out, ctx, s, &f, step, &answered, now, p);
+    if (answered) {
         return;
-    }
-    if (rc == JC_DB_OK) {
-        /* in mfa_setup_required this completes a login (password and the
-         * new factor); a signed-in session keeps its last check */
-        int completes = s->state != JC_SESS_AUTHENTICATED;
-
-        rc = jc_account_rotate(db, out, ctx, s,
-                               completes ? now : s->verified_at, now, p);
-        if (rc == JC_DB_OK) {
-            rc = jc_event_add(db, id, now, JC_EV_TOTP_ADDED, NULL, p);
-        }
-        if (rc == JC_DB_OK && completes) {
-            rc = jc_event_add(db, id, now, JC_EV_LOGIN,
-                              "Zweiter Faktor: Authentifizierungs-App", p);
-        }
     }
     if (rc == JC_DB_NOROW) {
         memset(out, 0, sizeof(*out));

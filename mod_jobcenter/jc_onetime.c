@@ -10,7 +10,7 @@
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
-#include "jc_reset.h"
+#include "jc_setpw.h"
 #include "jc_token.h"
 
 #define JC_ONETIME_TRIES 8
@@ -88,23 +88,20 @@ static void wipe_out(jc_onetime_out_t *out)
     memset(out, 0, sizeof(*out));
 }
 
-void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                    const jc_staff_t *staff, const jc_customer_t *cust,
-                    apr_int64_t valid_secs, apr_int64_t now,
-                    jc_onetime_out_t *out, apr_pool_t *p)
+/* The customer's bound login account (*acct), its address (*old_email,
+ * NULL when none) and whether that is confirmed. Non-zero and res set
+ * when there is none (409 customer_unbound) or it is a staff account
+ * (409 staff_account). */
+static int issue_target(jc_db_t *db, jc_result_t *res,
+                        const jc_staff_t *staff, const jc_customer_t *cust,
+                        apr_int64_t *acct, const char **old_email,
+                        apr_int64_t *confirmed, apr_pool_t *p)
 {
-    apr_int64_t cid = cust->id, jcid = staff->jobcenter_id;
-    apr_int64_t acct = 0, confirmed = 0, is_staff = 0, stf;
-    const char *old_email = NULL, *phc = NULL, *jc_name = NULL, *err = NULL;
-    jc_letter_head_t h;
-    const void *args[6];
+    apr_int64_t cid = cust->id, jcid = staff->jobcenter_id, is_staff = 0;
+    const void *args[2];
     jc_db_row_t row;
     jc_db_rc_e rc;
-    apr_status_t rv;
-    int attempt;
 
-    jc_result_ok(res);
-    memset(out, 0, sizeof(*out));
     args[0] = &cid;
     args[1] = &jcid;
     rc = jc_db_select1(db, &row, "jc_onetime_cust_account", args, p);
@@ -113,59 +110,150 @@ void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       "dieser Kunde hat noch kein Konto mit den eServices "
                       "verbunden. Stellen Sie bitte einen Freischaltcode "
                       "aus.", NULL);
-        return;
+        return 1;
     }
     if (jc_db_fail(res, db, rc, p)) {
-        return;
+        return 1;
     }
-    jc_db_col_i64(&row, 0, &acct, 0);
-    old_email = jc_db_col_str(&row, 1, p);
-    jc_db_col_i64(&row, 2, &confirmed, 0);
+    jc_db_col_i64(&row, 0, acct, 0);
+    *old_email = jc_db_col_str(&row, 1, p);
+    jc_db_col_i64(&row, 2, confirmed, 0);
     jc_db_col_i64(&row, 3, &is_staff, 0);
-    if (old_email && !*old_email) {
-        old_email = NULL; /* pgsql gives "" for NULL */
+    if (*old_email && !**old_email) {
+        *old_email = NULL; /* pgsql gives "" for NULL */
     }
     if (is_staff > 0) {
         jc_result_set(res, 409, "staff_account", "Das verbundene Konto ist "
                       "ein Konto von Mitarbeitenden. Dessen Zugangsdaten "
                       "setzt die Administration zurück.", NULL);
-        return;
+        return 1;
     }
-    out->account_id = acct;
-    out->expires_at = now + valid_secs;
+    return 0;
+}
+
+/* Before any transaction: the one-time password, its hash (sp->phc) and
+ * the letter with it (part 2). Non-zero and res set (out wiped) when one
+ * of them fails. */
+static int issue_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                          const jc_customer_t *cust, jc_onetime_out_t *out,
+                          jc_letter_head_t *h, const char **jc_name,
+                          jc_setpw_t *sp, apr_int64_t now, apr_pool_t *p)
+{
+    const char *err = NULL;
+    jc_db_rc_e rc;
+
     out->password = jc_staff_gen_password(p);
     if (!out->password) {
         jc_result_internal(res, "RAND_bytes failed");
-        return;
+        return 1;
     }
-    /* the expensive hash and the letters before (never inside) the
-     * transaction; nothing is stored unless both letters exist */
-    if (jc_hashgate_admit(ctx->hashgate, res)) {
+    /* a generated password: no rules to check, nothing to compare */
+    sp->pw = out->password;
+    sp->pwlen = strlen(out->password);
+    sp->skip_rules = 1;
+    if (jc_setpw_hash(res, ctx, sp, p)) {
         wipe_out(out);
-        return;
+        return 1;
     }
-    rv = jc_password_hash(&phc, out->password, strlen(out->password),
-                          &ctx->argon2, p);
-    jc_hashgate_leave(ctx->hashgate);
-    if (rv != APR_SUCCESS) {
-        wipe_out(out);
-        jc_result_internal(res, "argon2id hashing failed");
-        return;
-    }
-    rc = letter_head(db, &h, ctx, cust, &jc_name, now, p);
+    rc = letter_head(db, h, ctx, cust, jc_name, now, p);
     if (jc_db_fail(res, db, rc, p)) {
         wipe_out(out);
-        return;
+        return 1;
     }
-    if (jc_letter_credential(p, &h, 2, out->password,
+    if (jc_letter_credential(p, h, 2, out->password,
                              (time_t)out->expires_at, &out->letter_pass,
                              &out->letter_pass_len, &err) != 0) {
         wipe_out(out);
         jc_result_internal(res, apr_pstrcat(p, "letter 2: ", err ? err : "-",
                                             NULL));
+        return 1;
+    }
+    return 0;
+}
+
+/* One attempt with a new username: in one transaction the account gets
+ * the username and the hash, loses its factors, links and sessions, and
+ * the event, the audit row and the notice are written. JC_DB_CONFLICT
+ * (rolled back) when the username is taken. */
+static jc_db_rc_e issue_store(jc_db_t *db, const jc_onetime_out_t *out,
+                              const jc_setpw_t *sp, apr_int64_t now,
+                              apr_pool_t *p)
+{
+    static const char *const drops[] = {
+        "jc_onetime_drop_totp", "jc_onetime_drop_passkeys",
+        "jc_onetime_drop_challenges", "jc_onetime_drop_tokens"
+    };
+    apr_int64_t acct = sp->account;
+    const void *args[5];
+    jc_db_rc_e rc = jc_db_begin(db, p);
+    size_t i;
+
+    if (rc == JC_DB_OK) {
+        args[0] = sp->phc;
+        args[1] = out->username;
+        args[2] = &out->expires_at;
+        args[3] = &now;
+        args[4] = &acct;
+        rc = jc_db_exec(db, NULL, "jc_onetime_account", args, p);
+    }
+    if (rc == JC_DB_CONFLICT) {
+        jc_db_rollback(db, p);
+        return rc;
+    }
+    for (i = 0; rc == JC_DB_OK && i < sizeof(drops) / sizeof(drops[0]);
+         i++) {
+        args[0] = &acct;
+        rc = jc_db_exec(db, NULL, drops[i], args, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_setpw_store(db, sp, now, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    return rc;
+}
+
+void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                    const jc_staff_t *staff, const jc_customer_t *cust,
+                    apr_int64_t valid_secs, apr_int64_t now,
+                    jc_onetime_out_t *out, apr_pool_t *p)
+{
+    apr_int64_t acct = 0, confirmed = 0;
+    const char *old_email = NULL, *jc_name = NULL, *err = NULL;
+    jc_setpw_t sp = { 0 };
+    jc_letter_head_t h;
+    jc_db_rc_e rc;
+    int attempt;
+
+    jc_result_ok(res);
+    memset(out, 0, sizeof(*out));
+    if (issue_target(db, res, staff, cust, &acct, &old_email, &confirmed,
+                     p)) {
         return;
     }
-    stf = staff->account_id;
+    out->account_id = acct;
+    out->expires_at = now + valid_secs;
+    /* the expensive hash and the letters before (never inside) the
+     * transaction; nothing is stored unless both letters exist */
+    if (issue_password(db, res, ctx, cust, out, &h, &jc_name, &sp, now, p)) {
+        return;
+    }
+    sp.account = acct;
+    sp.written = 1;
+    sp.sessions = JC_SETPW_SESSIONS_END_ALL;
+    sp.event = JC_EV_CREDENTIALS_RESET;
+    sp.event_detail = jc_name;
+    sp.audit_staff = staff->account_id;
+    sp.audit_action = "credentials_reset";
+    sp.audit_customer = cust->id;
+    sp.audit_detail = apr_psprintf(p, "account %" APR_INT64_T_FMT
+                                   ", valid until %" APR_INT64_T_FMT,
+                                   acct, out->expires_at);
+    sp.notify = old_email && confirmed;
+    sp.notice = sp.notify ? jc_mail_credentials_reset(
+        ctx->mail_from, old_email, jc_name, apr_time_from_sec(now), p)
+        : NULL;
     for (attempt = 0; attempt < JC_ONETIME_TRIES; attempt++) {
         out->username = jc_onetime_username_new(p);
         if (!out->username
@@ -178,59 +266,9 @@ void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                                                   : "RAND_bytes failed");
             return;
         }
-        rc = jc_db_begin(db, p);
-        if (rc == JC_DB_OK) {
-            args[0] = phc;
-            args[1] = out->username;
-            args[2] = &out->expires_at;
-            args[3] = &now;
-            args[4] = &acct;
-            rc = jc_db_exec(db, NULL, "jc_onetime_account", args, p);
-        }
+        rc = issue_store(db, out, &sp, now, p);
         if (rc == JC_DB_CONFLICT) {
-            /* the username is taken: draw another one */
-            jc_db_rollback(db, p);
-            continue;
-        }
-        args[0] = &acct;
-        if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_onetime_drop_totp", args, p);
-        }
-        if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_onetime_drop_passkeys", args, p);
-        }
-        if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_onetime_drop_challenges", args, p);
-        }
-        if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_onetime_drop_tokens", args, p);
-        }
-        if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args, p);
-        }
-        if (rc == JC_DB_OK) {
-            rc = jc_event_add(db, acct, now, JC_EV_CREDENTIALS_RESET,
-                              jc_name, p);
-        }
-        if (rc == JC_DB_OK) {
-            args[0] = &stf;
-            args[1] = &now;
-            args[2] = "credentials_reset";
-            args[3] = &cid;
-            args[4] = apr_psprintf(p, "account %" APR_INT64_T_FMT
-                                   ", valid until %" APR_INT64_T_FMT,
-                                   acct, out->expires_at);
-            rc = jc_db_exec(db, NULL, "jc_audit_add", args, p);
-        }
-        if (rc == JC_DB_OK && old_email && confirmed) {
-            jc_mail_t *m = jc_mail_credentials_reset(
-                ctx->mail_from, old_email, jc_name, apr_time_from_sec(now),
-                p);
-
-            rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
-        }
-        if (rc == JC_DB_OK) {
-            rc = jc_db_commit(db, p);
+            continue; /* the username is taken: draw another one */
         }
         if (jc_db_fail(res, db, rc, p)) {
             wipe_out(out);
@@ -241,18 +279,49 @@ void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     jc_result_internal(res, "no free one-time username after 8 tries");
 }
 
+/* The account's one-time state: its current hash (*cur), its address
+ * (*email) and whether it has factors. Non-zero and res set when the
+ * change is not (or no longer) required. */
+static int onetime_state(jc_db_t *db, jc_result_t *res, apr_int64_t acct,
+                         const char **cur, const char **email,
+                         apr_int64_t *factors, apr_pool_t *p)
+{
+    apr_int64_t pwchange = 0;
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &acct;
+    rc = jc_db_select1(db, &row, "jc_onetime_state", args, p);
+    if (rc == JC_DB_NOROW) {
+        rc = JC_DB_ERROR;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    *cur = jc_db_col_str(&row, 0, p);
+    jc_db_col_i64(&row, 1, &pwchange, 0);
+    *email = jc_db_col_str(&row, 2, p);
+    jc_db_col_i64(&row, 3, factors, 0);
+    if (!pwchange) {
+        jc_result_set(res, 409, "password_change_not_required",
+                      "Ihr Passwort muss nicht geändert werden.", NULL);
+        return 1;
+    }
+    return 0;
+}
+
 void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                            const jc_ctx_t *ctx, const jc_session_t *s,
                            const char *pw, size_t pw_len,
                            const char *repeat, size_t repeat_len,
                            apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t acct = s->account_id, pwchange = 0, factors = 0;
-    const char *cur, *email, *phc = NULL;
+    apr_int64_t acct = s->account_id, factors = 0;
+    const char *cur = NULL, *email = NULL;
+    jc_setpw_t sp = { 0 };
     const void *args[3];
-    jc_db_row_t row;
     jc_db_rc_e rc;
-    apr_status_t rv;
     int n = 0;
 
     jc_result_ok(res);
@@ -262,51 +331,28 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                       "Ihr Passwort muss nicht geändert werden.", NULL);
         return;
     }
-    if (jc_reset_password_rules(res, pw, pw_len, repeat, repeat_len)) {
-        return;
-    }
-    args[0] = &acct;
-    rc = jc_db_select1(db, &row, "jc_onetime_state", args, p);
-    if (rc == JC_DB_NOROW) {
-        rc = JC_DB_ERROR;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    cur = jc_db_col_str(&row, 0, p);
-    jc_db_col_i64(&row, 1, &pwchange, 0);
-    email = jc_db_col_str(&row, 2, p);
-    jc_db_col_i64(&row, 3, &factors, 0);
-    if (!pwchange) {
-        jc_result_set(res, 409, "password_change_not_required",
-                      "Ihr Passwort muss nicht geändert werden.", NULL);
+    if (jc_setpw_rules(res, pw, pw_len, repeat, repeat_len)
+        || onetime_state(db, res, acct, &cur, &email, &factors, p)) {
         return;
     }
     /* the one-time password is known to whoever handled the letter (or,
      * for a staff account from `jobcenter-admin staff-add`, whoever saw
      * the tool's output; such an account has its address already) */
-    if (jc_hashgate_admit(ctx->hashgate, res)) {
-        return;
-    }
-    if (cur && jc_password_verify(cur, pw, pw_len) == APR_SUCCESS) {
-        jc_hashgate_leave(ctx->hashgate);
-        jc_result_set(res, 422, "password_same", email && *email
-                      ? "Das neue Passwort darf nicht Ihr Einmal-Passwort "
-                        "sein. Bitte wählen Sie ein eigenes Passwort."
-                      : "Das neue Passwort darf nicht das Einmal-Passwort "
-                        "aus dem Brief sein. Bitte wählen Sie ein eigenes "
-                        "Passwort.", "password");
-        return;
-    }
-    rv = jc_password_hash(&phc, pw, pw_len, &ctx->argon2, p);
-    jc_hashgate_leave(ctx->hashgate);
-    if (rv != APR_SUCCESS) {
-        jc_result_internal(res, "argon2id hashing failed");
+    sp.pw = pw;
+    sp.pwlen = pw_len;
+    sp.skip_rules = 1;
+    sp.same_phc = cur;
+    sp.same_msg = email && *email
+        ? "Das neue Passwort darf nicht Ihr Einmal-Passwort sein. Bitte "
+          "wählen Sie ein eigenes Passwort."
+        : "Das neue Passwort darf nicht das Einmal-Passwort aus dem Brief "
+          "sein. Bitte wählen Sie ein eigenes Passwort.";
+    if (jc_setpw_hash(res, ctx, &sp, p)) {
         return;
     }
     rc = jc_db_begin(db, p);
     if (rc == JC_DB_OK) {
-        args[0] = phc;
+        args[0] = sp.phc;
         args[1] = &now;
         args[2] = &acct;
         rc = jc_db_exec(db, &n, "jc_onetime_password", args, p);
@@ -321,7 +367,11 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                                   s->verified_at, now, p);
     }
     if (rc == JC_DB_OK) {
-        rc = jc_event_add(db, acct, now, JC_EV_ONETIME_REPLACED, NULL, p);
+        /* the session was rotated above; the rest of the path */
+        sp.account = acct;
+        sp.written = 1;
+        sp.event = JC_EV_ONETIME_REPLACED;
+        rc = jc_setpw_store(db, &sp, now, p);
     }
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
@@ -336,6 +386,32 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     if (jc_db_fail(res, db, rc, p)) {
         memset(out, 0, sizeof(*out));
     }
+}
+
+/* The address and the consent of step 2: 422 validation_failed with a
+ * detail per problem (non-zero) when one is missing or wrong. */
+static int email_input_bad(jc_result_t *res, const char *email,
+                           const char *norm, int consent)
+{
+    int n = 0;
+
+    if (!email || !*email) {
+        jc_result_detail(res, "email_missing", "email",
+                         "Bitte geben Sie Ihre E-Mail-Adresse ein.");
+        n++;
+    }
+    else if (!norm) {
+        jc_result_detail(res, "email_invalid", "email",
+                         "Bitte geben Sie eine gültige E-Mail-Adresse ein.");
+        n++;
+    }
+    if (consent != 1) {
+        jc_result_detail(res, "email_consent_required", "accept_email",
+                         "Bitte willigen Sie in die Nutzung Ihrer "
+                         "E-Mail-Adresse ein.");
+        n++;
+    }
+    return jc_account_validation_failed(res, n);
 }
 
 void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
@@ -358,28 +434,7 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       "hinterlegt.", NULL);
         return;
     }
-    if (!email || !*email) {
-        jc_result_detail(res, "email_missing", "email",
-                         "Bitte geben Sie Ihre E-Mail-Adresse ein.");
-        n++;
-    }
-    else if (!norm) {
-        jc_result_detail(res, "email_invalid", "email",
-                         "Bitte geben Sie eine gültige E-Mail-Adresse ein.");
-        n++;
-    }
-    if (consent != 1) {
-        jc_result_detail(res, "email_consent_required", "accept_email",
-                         "Bitte willigen Sie in die Nutzung Ihrer "
-                         "E-Mail-Adresse ein.");
-        n++;
-    }
-    if (n) {
-        json_t *first = json_array_get(res->details, 0);
-
-        jc_result_set(res, 422, "validation_failed",
-                      "Bitte prüfen Sie Ihre Eingaben.",
-                      json_string_value(json_object_get(first, "field")));
+    if (email_input_bad(res, email, norm, consent)) {
         return;
     }
     if (jc_token_new(&token, 32, p) != APR_SUCCESS) {

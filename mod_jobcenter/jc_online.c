@@ -199,6 +199,29 @@ static jc_db_rc_e confirmed_email(jc_db_t *db, const char **email,
     return JC_DB_OK;
 }
 
+/* The notice of an activation to the confirmed address. */
+static jc_db_rc_e activated_notice(jc_db_t *db, const jc_online_cfg_t *cfg,
+                                   const char *email, apr_int64_t now,
+                                   apr_pool_t *p)
+{
+    return notice(db, cfg->mail_from, email,
+                  "Online-Kommunikation aktiviert",
+                  apr_pstrcat(p, "Sie haben am ", german_date(now, p),
+                              " die Online-Kommunikation aktiviert. "
+                              "Schriftstücke (Bescheide, Nachweise, "
+                              "Schreiben), Anträge und Postfachnachrichten "
+                              "im Leistungspostfach werden Ihnen "
+                              "ausschließlich online bereitgestellt. Wir "
+                              "benachrichtigen Sie an diese "
+                              "E-Mail-Adresse, wenn neue Inhalte für Sie "
+                              "in Ihrem Profil bereitgestellt wurden.\n\n"
+                              "Sie können die Online-Kommunikation "
+                              "jederzeit deaktivieren:\n",
+                              cfg->base_url,
+                              "/online-kommunikation.html", NULL),
+                  now, p);
+}
+
 void jc_online_activate(jc_db_t *db, jc_result_t *res, jc_online_state_t *st,
                         const jc_online_cfg_t *cfg, const jc_session_t *s,
                         apr_int64_t now, apr_pool_t *p)
@@ -261,22 +284,7 @@ void jc_online_activate(jc_db_t *db, jc_result_t *res, jc_online_state_t *st,
                           p);
     }
     if (rc == JC_DB_OK) {
-        rc = notice(db, cfg->mail_from, email,
-                    "Online-Kommunikation aktiviert",
-                    apr_pstrcat(p, "Sie haben am ", german_date(now, p),
-                                " die Online-Kommunikation aktiviert. "
-                                "Schriftstücke (Bescheide, Nachweise, "
-                                "Schreiben), Anträge und Postfachnachrichten "
-                                "im Leistungspostfach werden Ihnen "
-                                "ausschließlich online bereitgestellt. Wir "
-                                "benachrichtigen Sie an diese "
-                                "E-Mail-Adresse, wenn neue Inhalte für Sie "
-                                "in Ihrem Profil bereitgestellt wurden.\n\n"
-                                "Sie können die Online-Kommunikation "
-                                "jederzeit deaktivieren:\n",
-                                cfg->base_url,
-                                "/online-kommunikation.html", NULL),
-                    now, p);
+        rc = activated_notice(db, cfg, email, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

@@ -355,53 +355,116 @@ static void expect_init(jc_wa_expect_t *exp, const jc_ctx_t *ctx,
     exp->require_uv = 1;
 }
 
-void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
-                                jc_login_out_t *out, const jc_ctx_t *ctx,
-                                const jc_session_t *s, const jc_pk_in_t *in,
-                                apr_int64_t now, apr_pool_t *p)
+/* Before the transaction: who may add a passkey, the response decoded,
+ * the name, the challenge used and the attestation verified (*cred).
+ * Non-zero and res set otherwise; refused verifies (state, stale check,
+ * a factor meanwhile) leave the challenge unused. */
+static int reg_verified(jc_db_t *db, jc_result_t *res, jc_wa_credential_t *cred,
+                        const jc_ctx_t *ctx, const jc_session_t *s,
+                        const jc_pk_in_t *in, apr_int64_t now, apr_pool_t *p)
 {
     const unsigned char *cd, *att, *ch;
     size_t cd_len, att_len, ch_len;
-    const char *name = in->name;
-    apr_int64_t id = s->account_id, alg, count;
-    jc_wa_credential_t cred;
     jc_wa_expect_t exp;
     jc_wa_err_e err;
-    const void *args[8];
-    jc_db_rc_e rc;
 
-    jc_result_ok(res);
-    memset(out, 0, sizeof(*out));
-    /* refused verifies (state, stale check, a factor meanwhile) leave
-     * the challenge unused */
     if (!jc_factor_may_add(db, res, s, ctx->reauth_window, 0, now, p)) {
-        return;
+        return 1;
     }
     if (decode(&cd, &cd_len, in->client_data, JC_WA_MAX_CLIENT_DATA, p)
         || decode(&att, &att_len, in->attestation, JC_WA_MAX_ATT_OBJECT, p)) {
         response_missing(res, "clientDataJSON or attestationObject missing "
                          "or not base64url");
-        return;
+        return 1;
     }
-    if (name && !jc_passkey_name_ok(name)) {
+    if (in->name && !jc_passkey_name_ok(in->name)) {
         jc_passkey_name_invalid(res);
-        return;
+        return 1;
     }
     if (challenge_use(db, res, &ch, &ch_len, "register", s->id_hash, cd,
                       cd_len, now, p)) {
-        return;
+        return 1;
     }
     expect_init(&exp, ctx, ch, ch_len);
-    err = jc_webauthn_register_verify(&cred, &exp, cd, cd_len, att, att_len,
+    err = jc_webauthn_register_verify(cred, &exp, cd, cd_len, att, att_len,
                                       p);
     if (err != JC_WA_OK) {
         res->log = apr_psprintf(p, "passkey registration, account %"
-                                APR_INT64_T_FMT ": %s", id,
+                                APR_INT64_T_FMT ": %s", s->account_id,
                                 jc_webauthn_err_log(err));
         wa_fail(res, err, p);
+        return 1;
+    }
+    return 0;
+}
+
+/* In the transaction: the passkey row, the session rotated (in
+ * mfa_setup_required this completes a login: password and the new
+ * passkey; a signed-in session keeps its last check), the events.
+ * *answered = 1 (rolled back, res set) when the credential id is
+ * registered already. */
+static jc_db_rc_e reg_store(jc_db_t *db, jc_result_t *res,
+                            jc_login_out_t *out, const jc_ctx_t *ctx,
+                            const jc_session_t *s,
+                            const jc_wa_credential_t *cred, const char *nm,
+                            int *answered, apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t id = s->account_id, alg = cred->alg;
+    apr_int64_t count = (apr_int64_t)cred->sign_count;
+    int completes = s->state != JC_SESS_AUTHENTICATED;
+    const void *args[8];
+    jc_db_rc_e rc;
+
+    args[0] = &id;
+    args[1] = cred->cred_id_b64u;
+    args[2] = cred->public_key_b64u;
+    args[3] = &alg;
+    args[4] = &count;
+    args[5] = nm;
+    args[6] = hex(cred->aaguid, JC_WA_AAGUID_LEN, p);
+    args[7] = &now;
+    rc = jc_db_exec(db, NULL, "jc_pk_insert", args, p);
+    if (rc == JC_DB_CONFLICT) {
+        jc_db_rollback(db, p);
+        res->log = apr_psprintf(p, "credential id already registered: %s",
+                                cred->cred_id_b64u);
+        jc_result_set(res, 409, "passkey_exists",
+                      "Dieser Passkey ist bereits im Portal registriert.",
+                      NULL);
+        *answered = 1;
+        return rc;
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_account_rotate(db, out, ctx, s,
+                               completes ? now : s->verified_at, now, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_event_add(db, id, now, JC_EV_PASSKEY_ADDED,
+                          apr_pstrcat(p, "„", nm, "“", NULL), p);
+    }
+    if (rc == JC_DB_OK && completes) {
+        rc = jc_event_add(db, id, now, JC_EV_LOGIN,
+                          apr_pstrcat(p, "Zweiter Faktor: Passkey „", nm,
+                                      "“", NULL), p);
+    }
+    return rc;
+}
+
+void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
+                                jc_login_out_t *out, const jc_ctx_t *ctx,
+                                const jc_session_t *s, const jc_pk_in_t *in,
+                                apr_int64_t now, apr_pool_t *p)
+{
+    const char *nm = in->name ? in->name : JC_PK_NAME_DEFAULT;
+    jc_wa_credential_t cred;
+    jc_db_rc_e rc;
+    int answered = 0;
+
+    jc_result_ok(res);
+    memset(out, 0, sizeof(*out));
+    if (reg_verified(db, res, &cred, ctx, s, in, now, p)) {
         return;
     }
-
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
@@ -411,43 +474,9 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
         jc_db_rollback(db, p);
         return;
     }
-    alg = cred.alg;
-    count = (apr_int64_t)cred.sign_count;
-    args[0] = &id;
-    args[1] = cred.cred_id_b64u;
-    args[2] = cred.public_key_b64u;
-    args[3] = &alg;
-    args[4] = &count;
-    args[5] = name ? name : JC_PK_NAME_DEFAULT;
-    args[6] = hex(cred.aaguid, JC_WA_AAGUID_LEN, p);
-    args[7] = &now;
-    rc = jc_db_exec(db, NULL, "jc_pk_insert", args, p);
-    if (rc == JC_DB_CONFLICT) {
-        jc_db_rollback(db, p);
-        res->log = apr_psprintf(p, "credential id already registered: %s",
-                                cred.cred_id_b64u);
-        jc_result_set(res, 409, "passkey_exists",
-                      "Dieser Passkey ist bereits im Portal registriert.",
-                      NULL);
+    rc = reg_store(db, res, out, ctx, s, &cred, nm, &answered, now, p);
+    if (answered) {
         return;
-    }
-    if (rc == JC_DB_OK) {
-        /* in mfa_setup_required this completes a login (password and the
-         * new passkey); a signed-in session keeps its last check */
-        int completes = s->state != JC_SESS_AUTHENTICATED;
-        const char *nm = name ? name : JC_PK_NAME_DEFAULT;
-
-        rc = jc_account_rotate(db, out, ctx, s,
-                               completes ? now : s->verified_at, now, p);
-        if (rc == JC_DB_OK) {
-            rc = jc_event_add(db, id, now, JC_EV_PASSKEY_ADDED,
-                              apr_pstrcat(p, "„", nm, "“", NULL), p);
-        }
-        if (rc == JC_DB_OK && completes) {
-            rc = jc_event_add(db, id, now, JC_EV_LOGIN,
-                              apr_pstrcat(p, "Zweiter Faktor: Passkey „", nm,
-                                          "“", NULL), p);
-        }
     }
     if (rc == JC_DB_NOROW) {
         session_gone(res, db, out, p);
@@ -550,47 +579,44 @@ typedef struct {
     const char *public_key, *user_handle, *email, *name;
 } stored_t;
 
-/* Verify an assertion for purpose "login" (s NULL), "assert" or "reauth"
- * (the passkey must be the session account's). On success 0 is returned
- * with a transaction open in which the new counter was stored; *k is the
- * passkey. Otherwise res is set and nothing is left open. */
-static int assertion(jc_db_t *db, jc_result_t *res, stored_t *k,
-                     const jc_ctx_t *ctx, const jc_session_t *s,
-                     const char *purpose, const jc_pk_in_t *in,
-                     apr_int64_t now, apr_pool_t *p)
+/* The response's parts decoded into *ain (and the credential id). Non-zero
+ * and res set when one is missing or not base64url. */
+static int assert_decode(jc_result_t *res, jc_wa_assert_in_t *ain,
+                         const unsigned char **cid, size_t *cid_len,
+                         const jc_pk_in_t *in, apr_pool_t *p)
 {
-    const unsigned char *cd, *ad, *sig, *uh = NULL, *cid, *ch;
-    size_t cd_len, ad_len, sig_len, uh_len = 0, cid_len, ch_len;
-    jc_wa_assert_in_t ain;
-    jc_wa_assertion_t as;
-    jc_wa_credential_t cred;
-    jc_wa_expect_t exp;
-    jc_wa_err_e err;
-    const void *args[5];
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-    apr_int64_t count;
-    int n = 0;
-
-    memset(k, 0, sizeof(*k));
-    if (decode(&cid, &cid_len, in->id, JC_WA_MAX_CRED_ID, p)
-        || decode(&cd, &cd_len, in->client_data, JC_WA_MAX_CLIENT_DATA, p)
-        || decode(&ad, &ad_len, in->auth_data, JC_WA_MAX_AUTH_DATA, p)
-        || decode(&sig, &sig_len, in->signature, JC_WA_MAX_SIGNATURE, p)
+    memset(ain, 0, sizeof(*ain));
+    if (decode(cid, cid_len, in->id, JC_WA_MAX_CRED_ID, p)
+        || decode(&ain->client_data, &ain->client_data_len, in->client_data,
+                  JC_WA_MAX_CLIENT_DATA, p)
+        || decode(&ain->auth_data, &ain->auth_data_len, in->auth_data,
+                  JC_WA_MAX_AUTH_DATA, p)
+        || decode(&ain->sig, &ain->sig_len, in->signature,
+                  JC_WA_MAX_SIGNATURE, p)
         || (in->user_handle && *in->user_handle
-            && decode(&uh, &uh_len, in->user_handle, JC_WA_MAX_USER_HANDLE,
-                      p))) {
+            && decode(&ain->user_handle, &ain->user_handle_len,
+                      in->user_handle, JC_WA_MAX_USER_HANDLE, p))) {
         response_missing(res, "id, clientDataJSON, authenticatorData, "
                          "signature or userHandle missing or not "
                          "base64url");
         return 1;
     }
-    if (challenge_use(db, res, &ch, &ch_len, purpose,
-                      s ? s->id_hash : "", cd, cd_len, now, p)) {
-        return 1;
-    }
+    return 0;
+}
 
-    /* the credential and its owner */
+/* The stored passkey of the credential id (*k) and its owner: the
+ * session's account (when there is a session), not flagged, named by the
+ * userHandle (required without a session: it is the only statement of
+ * who signs in). Non-zero and res set otherwise. */
+static int assert_passkey(jc_db_t *db, jc_result_t *res, stored_t *k,
+                          const jc_session_t *s, const unsigned char *cid,
+                          size_t cid_len, const jc_wa_assert_in_t *ain,
+                          apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
     args[0] = jc_webauthn_b64u_encode(cid, cid_len, p);
     rc = jc_db_select1(db, &row, "jc_pk_by_cred", args, p);
     if (rc == JC_DB_NOROW) {
@@ -625,36 +651,44 @@ static int assertion(jc_db_t *db, jc_result_t *res, stored_t *k,
                       jc_passkey_err_message(JC_WA_ERR_SIGN_COUNT), NULL);
         return 1;
     }
-    /* the userHandle must name the passkey's owner (required without a
-     * session: it is the only statement of who signs in) */
-    if ((!s && !uh)
-        || (uh && (!k->user_handle
-                   || strcmp(jc_webauthn_b64u_encode(uh, uh_len, p),
-                             k->user_handle) != 0))) {
+    if ((!s && !ain->user_handle)
+        || (ain->user_handle
+            && (!k->user_handle
+                || strcmp(jc_webauthn_b64u_encode(ain->user_handle,
+                                                  ain->user_handle_len, p),
+                          k->user_handle) != 0))) {
         res->log = apr_psprintf(p, "userHandle does not name the owner of "
                                 "passkey %" APR_INT64_T_FMT, k->id);
         wa_fail(res, JC_WA_ERR_USER_HANDLE, p);
         return 1;
     }
+    return 0;
+}
+
+/* The signature over the challenge with the stored key; an old counter
+ * flags the passkey (a cloned authenticator?). *as: what was signed.
+ * Non-zero and res set when it does not verify. */
+static int assert_signature(jc_db_t *db, jc_result_t *res,
+                            jc_wa_assertion_t *as, const stored_t *k,
+                            const jc_ctx_t *ctx, const jc_session_t *s,
+                            const jc_wa_assert_in_t *ain,
+                            const unsigned char *ch, size_t ch_len,
+                            apr_pool_t *p)
+{
+    jc_wa_credential_t cred;
+    jc_wa_expect_t exp;
+    jc_wa_err_e err;
+    const void *args[1];
+    jc_db_rc_e rc;
 
     memset(&cred, 0, sizeof(cred));
     cred.public_key_b64u = k->public_key;
     cred.alg = (int)k->alg;
     cred.sign_count = (unsigned long)k->sign_count;
-    memset(&ain, 0, sizeof(ain));
-    ain.client_data = cd;
-    ain.client_data_len = cd_len;
-    ain.auth_data = ad;
-    ain.auth_data_len = ad_len;
-    ain.sig = sig;
-    ain.sig_len = sig_len;
-    ain.user_handle = uh;
-    ain.user_handle_len = uh_len;
     expect_init(&exp, ctx, ch, ch_len);
     exp.require_user_handle = s == NULL;
-    err = jc_webauthn_assert_verify(&as, &exp, &cred, &ain, p);
+    err = jc_webauthn_assert_verify(as, &exp, &cred, ain, p);
     if (err == JC_WA_ERR_SIGN_COUNT) {
-        /* a valid signature with an old counter: a cloned authenticator? */
         args[0] = &k->id;
         rc = jc_db_exec(db, NULL, "jc_pk_flag", args, p);
         if (jc_db_fail(res, db, rc, p)) {
@@ -663,7 +697,7 @@ static int assertion(jc_db_t *db, jc_result_t *res, stored_t *k,
         res->log = apr_psprintf(p, "passkey %" APR_INT64_T_FMT " of account %"
                                 APR_INT64_T_FMT " flagged: signature counter "
                                 "%lu after %" APR_INT64_T_FMT, k->id,
-                                k->account_id, as.sign_count, k->sign_count);
+                                k->account_id, as->sign_count, k->sign_count);
         wa_fail(res, err, p);
         return 1;
     }
@@ -671,6 +705,36 @@ static int assertion(jc_db_t *db, jc_result_t *res, stored_t *k,
         res->log = apr_psprintf(p, "passkey %" APR_INT64_T_FMT ": %s", k->id,
                                 jc_webauthn_err_log(err));
         wa_fail(res, err, p);
+        return 1;
+    }
+    return 0;
+}
+
+/* Verify an assertion for purpose "login" (s NULL), "assert" or "reauth"
+ * (the passkey must be the session account's). On success 0 is returned
+ * with a transaction open in which the new counter was stored; *k is the
+ * passkey. Otherwise res is set and nothing is left open. */
+static int assertion(jc_db_t *db, jc_result_t *res, stored_t *k,
+                     const jc_ctx_t *ctx, const jc_session_t *s,
+                     const char *purpose, const jc_pk_in_t *in,
+                     apr_int64_t now, apr_pool_t *p)
+{
+    const unsigned char *cid, *ch;
+    size_t cid_len, ch_len;
+    jc_wa_assert_in_t ain;
+    jc_wa_assertion_t as;
+    const void *args[5];
+    jc_db_rc_e rc;
+    apr_int64_t count;
+    int n = 0;
+
+    memset(k, 0, sizeof(*k));
+    if (assert_decode(res, &ain, &cid, &cid_len, in, p)
+        || challenge_use(db, res, &ch, &ch_len, purpose,
+                         s ? s->id_hash : "", ain.client_data,
+                         ain.client_data_len, now, p)
+        || assert_passkey(db, res, k, s, cid, cid_len, &ain, p)
+        || assert_signature(db, res, &as, k, ctx, s, &ain, ch, ch_len, p)) {
         return 1;
     }
     if (!s && !k->confirmed) {
@@ -681,7 +745,6 @@ static int assertion(jc_db_t *db, jc_result_t *res, stored_t *k,
                       "Ihnen gesendet haben.", NULL);
         return 1;
     }
-
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)) {
         return 1;

@@ -16,6 +16,10 @@ static const char MSG_MALFORMED[] =
 static const char MSG_SECOND_PROFILE[] =
     "Das Anlegen von mehreren Personenprofilen der Agentur für Arbeit / "
     "Jobcenter im selben Konto ist nicht möglich.";
+static const char MSG_CUSTOMER_BOUND[] =
+    "Für diese Person ist bereits ein anderes Konto freigeschaltet. Jeder "
+    "Personenkunde benötigt sein eigenes Konto. Bitte wenden Sie sich an "
+    "Ihr Jobcenter.";
 
 static const char *col_text(const jc_db_row_t *row, int col, apr_pool_t *p)
 {
@@ -184,22 +188,139 @@ static void refuse(jc_db_t *db, jc_result_t *res, int status,
     jc_result_set(res, status, code, message, "code");
 }
 
+/* A Freischaltcode row as the redemption reads it. */
+typedef struct {
+    apr_int64_t fid, cid, expires, used, voided, owner;
+    const char *jc_name;
+} code_row_t;
+
+/* In the transaction throttled() opened: the code of hash `norm` (*c),
+ * unused, not voided, not expired, its customer not bound. Non-zero and
+ * res set (rolled back, an unknown or used code counted) otherwise. */
+static int redeem_code(jc_db_t *db, jc_result_t *res, code_row_t *c,
+                       const jc_ctx_t *ctx, const char *akey,
+                       const char *ckey, apr_int64_t account_id,
+                       const char *norm, apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = jc_fsc_hash(norm, p);
+    rc = jc_db_select1(db, &row, "jc_prof_code", args, p);
+    if (rc == JC_DB_NOROW) {
+        invalid_code(db, res, ctx, akey, ckey, "unknown code", 0, now, p);
+        return 1;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    jc_db_col_i64(&row, 0, &c->fid, 0);
+    jc_db_col_i64(&row, 1, &c->cid, 0);
+    jc_db_col_i64(&row, 2, &c->expires, 0);
+    jc_db_col_i64(&row, 3, &c->used, 0);
+    jc_db_col_i64(&row, 4, &c->voided, 0);
+    jc_db_col_i64(&row, 5, &c->owner, 0);
+    c->jc_name = col_text(&row, 6, p);
+    if (c->used) {
+        invalid_code(db, res, ctx, akey, ckey, "code already used", 0, now,
+                     p);
+        return 1;
+    }
+    if (c->voided) {
+        refuse(db, res, 410, "fsc_voided",
+               "Dieser Freischaltcode ist nicht mehr gültig, weil Ihr "
+               "Jobcenter Ihnen inzwischen einen neueren Freischaltcode "
+               "geschickt hat. Bitte verwenden Sie den Code aus dem "
+               "neuesten Schreiben.", p);
+        return 1;
+    }
+    if (now >= c->expires) {
+        refuse(db, res, 410, "fsc_expired",
+               "Der Freischaltcode ist abgelaufen. Bitte fordern Sie bei "
+               "Ihrem Jobcenter einen neuen Freischaltcode an.", p);
+        return 1;
+    }
+    if (c->owner == account_id) {
+        refuse(db, res, 409, "profile_linked",
+               "Dieses Personenprofil ist bereits mit Ihrem Konto "
+               "verbunden.", p);
+        return 1;
+    }
+    if (c->owner) {
+        refuse(db, res, 409, "customer_bound", MSG_CUSTOMER_BOUND, p);
+        return 1;
+    }
+    return 0;
+}
+
+/* Still in that transaction: the customer bound to the account and the
+ * code used (both conditional: a parallel redemption makes one of them
+ * miss), the event, the account's throttle cleared, committed. Non-zero
+ * and res set otherwise. */
+static int redeem_bind(jc_db_t *db, jc_result_t *res, const code_row_t *c,
+                       const jc_ctx_t *ctx, const char *akey,
+                       const char *ckey, apr_int64_t account_id,
+                       apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[3];
+    jc_db_rc_e rc;
+    int n = 0;
+
+    args[0] = &account_id;
+    args[1] = &now;
+    args[2] = &c->cid;
+    rc = jc_db_exec(db, &n, "jc_prof_bind", args, p);
+    if (rc == JC_DB_CONFLICT) {
+        /* the UNIQUE account_id: a parallel redemption of another code */
+        refuse(db, res, 409, "profile_exists", MSG_SECOND_PROFILE, p);
+        return 1;
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    if (n != 1) {
+        refuse(db, res, 409, "customer_bound", MSG_CUSTOMER_BOUND, p);
+        return 1;
+    }
+    args[0] = &now;
+    args[1] = &account_id;
+    args[2] = &c->fid;
+    rc = jc_db_exec(db, &n, "jc_prof_code_use", args, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return 1;
+    }
+    if (n != 1) {
+        invalid_code(db, res, ctx, akey, ckey, "code used in parallel", 1,
+                     now, p);
+        return 1;
+    }
+    rc = jc_event_add(db, account_id, now, JC_EV_CODE_REDEEMED, c->jc_name,
+                      p);
+    if (rc == JC_DB_OK) {
+        args[0] = akey;
+        rc = jc_db_exec(db, NULL, "jc_thr_clear", args, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    return jc_db_fail(res, db, rc, p);
+}
+
 void jc_profile_redeem(jc_db_t *db, jc_result_t *res, jc_profile_t *prof,
                        const jc_ctx_t *ctx, apr_int64_t account_id,
                        const char *client, const char *code,
                        apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t fid = 0, cid = 0, expires = 0, used = 0, voided = 0;
-    apr_int64_t owner = 0;
-    const char *akey, *ckey, *jc_name;
+    const char *akey, *ckey;
     char norm[JC_FSC_LEN + 1];
-    const void *args[3];
-    jc_db_row_t row;
+    code_row_t c;
     jc_db_rc_e rc;
-    int found = 0, n = 0;
+    int found = 0;
 
     jc_result_ok(res);
     memset(prof, 0, sizeof(*prof));
+    memset(&c, 0, sizeof(c));
     akey = apr_psprintf(p, JC_PROFILE_THR_ACCOUNT "%" APR_INT64_T_FMT,
                         account_id);
     ckey = apr_pstrcat(p, JC_PROFILE_THR_CLIENT, client ? client : "-",
@@ -216,54 +337,8 @@ void jc_profile_redeem(jc_db_t *db, jc_result_t *res, jc_profile_t *prof,
         refuse(db, res, 422, "fsc_malformed", MSG_MALFORMED, p);
         return;
     }
-
-    /* in the transaction throttled() opened */
-    args[0] = jc_fsc_hash(norm, p);
-    rc = jc_db_select1(db, &row, "jc_prof_code", args, p);
-    if (rc == JC_DB_NOROW) {
-        invalid_code(db, res, ctx, akey, ckey, "unknown code", 0, now, p);
-        return;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    jc_db_col_i64(&row, 0, &fid, 0);
-    jc_db_col_i64(&row, 1, &cid, 0);
-    jc_db_col_i64(&row, 2, &expires, 0);
-    jc_db_col_i64(&row, 3, &used, 0);
-    jc_db_col_i64(&row, 4, &voided, 0);
-    jc_db_col_i64(&row, 5, &owner, 0);
-    jc_name = col_text(&row, 6, p);
-    if (used) {
-        invalid_code(db, res, ctx, akey, ckey, "code already used", 0, now,
-                     p);
-        return;
-    }
-    if (voided) {
-        refuse(db, res, 410, "fsc_voided",
-               "Dieser Freischaltcode ist nicht mehr gültig, weil Ihr "
-               "Jobcenter Ihnen inzwischen einen neueren Freischaltcode "
-               "geschickt hat. Bitte verwenden Sie den Code aus dem "
-               "neuesten Schreiben.", p);
-        return;
-    }
-    if (now >= expires) {
-        refuse(db, res, 410, "fsc_expired",
-               "Der Freischaltcode ist abgelaufen. Bitte fordern Sie bei "
-               "Ihrem Jobcenter einen neuen Freischaltcode an.", p);
-        return;
-    }
-    if (owner == account_id) {
-        refuse(db, res, 409, "profile_linked",
-               "Dieses Personenprofil ist bereits mit Ihrem Konto "
-               "verbunden.", p);
-        return;
-    }
-    if (owner) {
-        refuse(db, res, 409, "customer_bound",
-               "Für diese Person ist bereits ein anderes Konto "
-               "freigeschaltet. Jeder Personenkunde benötigt sein eigenes "
-               "Konto. Bitte wenden Sie sich an Ihr Jobcenter.", p);
+    if (redeem_code(db, res, &c, ctx, akey, ckey, account_id, norm, now,
+                    p)) {
         return;
     }
     rc = jc_profile_get(db, prof, &found, account_id, p);
@@ -275,48 +350,7 @@ void jc_profile_redeem(jc_db_t *db, jc_result_t *res, jc_profile_t *prof,
         refuse(db, res, 409, "profile_exists", MSG_SECOND_PROFILE, p);
         return;
     }
-
-    /* both conditional: a parallel redemption makes one of them miss */
-    args[0] = &account_id;
-    args[1] = &now;
-    args[2] = &cid;
-    rc = jc_db_exec(db, &n, "jc_prof_bind", args, p);
-    if (rc == JC_DB_CONFLICT) {
-        /* the UNIQUE account_id: a parallel redemption of another code */
-        refuse(db, res, 409, "profile_exists", MSG_SECOND_PROFILE, p);
-        return;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    if (n != 1) {
-        refuse(db, res, 409, "customer_bound",
-               "Für diese Person ist bereits ein anderes Konto "
-               "freigeschaltet. Jeder Personenkunde benötigt sein eigenes "
-               "Konto. Bitte wenden Sie sich an Ihr Jobcenter.", p);
-        return;
-    }
-    args[0] = &now;
-    args[1] = &account_id;
-    args[2] = &fid;
-    rc = jc_db_exec(db, &n, "jc_prof_code_use", args, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    if (n != 1) {
-        invalid_code(db, res, ctx, akey, ckey, "code used in parallel", 1,
-                     now, p);
-        return;
-    }
-    rc = jc_event_add(db, account_id, now, JC_EV_CODE_REDEEMED, jc_name, p);
-    if (rc == JC_DB_OK) {
-        args[0] = akey;
-        rc = jc_db_exec(db, NULL, "jc_thr_clear", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
+    if (redeem_bind(db, res, &c, ctx, akey, ckey, account_id, now, p)) {
         return;
     }
     rc = jc_profile_get(db, prof, &found, account_id, p);

@@ -607,6 +607,24 @@ static int jc_wa_alg_allowed(const int *algs, int alg)
  * ceremonies
  */
 
+/* The verified credential (cred->fmt is set by the caller) from the
+ * authenticator data. */
+static void cred_fill(jc_wa_credential_t *cred, const jc_wa_authdata_t *ad,
+                      int alg, jc_wa_att_type_e type, apr_pool_t *p)
+{
+    cred->cred_id = apr_pmemdup(p, ad->cred_id, ad->cred_id_len);
+    cred->cred_id_len = ad->cred_id_len;
+    cred->cred_id_b64u = jc_webauthn_b64u_encode(ad->cred_id,
+                                                 ad->cred_id_len, p);
+    cred->public_key_b64u = jc_webauthn_b64u_encode(ad->cose_key,
+                                                    ad->cose_key_len, p);
+    cred->alg = alg;
+    cred->sign_count = ad->sign_count;
+    memcpy(cred->aaguid, ad->aaguid, JC_WA_AAGUID_LEN);
+    cred->flags = ad->flags;
+    cred->att_type = type;
+}
+
 jc_wa_err_e jc_webauthn_attestation_check(jc_wa_credential_t *cred,
                                           const jc_wa_expect_t *exp,
                                           const unsigned char *cd_hash,
@@ -684,17 +702,7 @@ jc_wa_err_e jc_webauthn_attestation_check(jc_wa_credential_t *cred,
     else {
         return JC_WA_ERR_FMT;
     }
-    cred->cred_id = apr_pmemdup(p, ad.cred_id, ad.cred_id_len);
-    cred->cred_id_len = ad.cred_id_len;
-    cred->cred_id_b64u = jc_webauthn_b64u_encode(ad.cred_id, ad.cred_id_len,
-                                                 p);
-    cred->public_key_b64u = jc_webauthn_b64u_encode(ad.cose_key,
-                                                    ad.cose_key_len, p);
-    cred->alg = alg;
-    cred->sign_count = ad.sign_count;
-    memcpy(cred->aaguid, ad.aaguid, JC_WA_AAGUID_LEN);
-    cred->flags = ad.flags;
-    cred->att_type = type;
+    cred_fill(cred, &ad, alg, type, p);
     return JC_WA_OK;
 }
 

@@ -1,7 +1,7 @@
 /* The routes of "Passwort vergessen", the postcode lookup of
  * "Benutzername / E-Mail-Adresse vergessen" and the "Konto" page. The
  * route table in mod_jobcenter_api.c has checked Origin, session level
- * and CSRF token; the flows are in the core (jc_reset.c, jc_konto.c). */
+ * and CSRF token; the flows are in the core (jc_forgot.c, jc_konto.c). */
 #include <string.h>
 #include <time.h>
 #include <apr_strings.h>
@@ -12,7 +12,9 @@
 
 #include "mod_jobcenter.h"
 #include "jc_konto.h"
-#include "jc_reset.h"
+#include "jc_erase.h"
+#include "jc_export.h"
+#include "jc_forgot.h"
 #include "jc_time.h"
 
 APLOG_USE_MODULE(jobcenter);
@@ -27,9 +29,9 @@ static void changed(jc_call_t *c, apr_int64_t account, const char *what)
 static int jc_route_password_forgot(jc_call_t *c, jc_result_t *res,
                                     json_t **out)
 {
-    jc_reset_request(&c->db, res, &c->conf->ctx,
-                     jc_api_body_str(c, "email", NULL), c->sess.client_ip,
-                     c->now, c->r->pool);
+    jc_forgot_request(&c->db, res, &c->conf->ctx,
+                      jc_api_body_str(c, "email", NULL), c->sess.client_ip,
+                      c->now, c->r->pool);
     if (res->status != 202) {
         *out = NULL;
         return res->status;
@@ -48,9 +50,9 @@ static int jc_route_password_reset_check(jc_call_t *c, jc_result_t *res,
 {
     apr_int64_t exp = 0;
 
-    jc_reset_check(&c->db, res, &c->conf->ctx,
-                   jc_api_body_str(c, "token", NULL), &exp, c->now,
-                   c->r->pool);
+    jc_forgot_check(&c->db, res, &c->conf->ctx,
+                    jc_api_body_str(c, "token", NULL), &exp, c->now,
+                    c->r->pool);
     if (res->status != 200) {
         *out = NULL;
         return res->status;
@@ -68,9 +70,9 @@ static int jc_route_password_reset(jc_call_t *c, jc_result_t *res,
     const char *rep = jc_api_body_str(c, "password_repeat", &replen);
 
     *out = NULL;
-    jc_reset_finish(&c->db, res, &c->conf->ctx,
-                    jc_api_body_str(c, "token", NULL), pw, pwlen, rep,
-                    replen, c->now, c->r->pool);
+    jc_forgot_finish(&c->db, res, &c->conf->ctx,
+                     jc_api_body_str(c, "token", NULL), pw, pwlen, rep,
+                     replen, c->now, c->r->pool);
     if (res->status != 200) {
         return res->status;
     }
@@ -87,9 +89,9 @@ static int jc_route_jobcenter_lookup(jc_call_t *c, jc_result_t *res,
     apr_table_t *args = NULL;
 
     ap_args_to_table(c->r, &args);
-    jc_reset_lookup(&c->db, res, out, &c->conf->ctx,
-                    args ? apr_table_get(args, "plz") : NULL,
-                    c->sess.client_ip, c->now, c->r->pool);
+    jc_forgot_lookup(&c->db, res, out, &c->conf->ctx,
+                     args ? apr_table_get(args, "plz") : NULL,
+                     c->sess.client_ip, c->now, c->r->pool);
     return res->status;
 }
 
@@ -187,8 +189,8 @@ static int jc_route_konto_export(jc_call_t *c, jc_result_t *res, json_t **out)
     char *txt, day[11];
 
     *out = NULL;
-    jc_konto_export(&c->db, res, &data, &c->conf->ctx, &c->sess, c->now,
-                    c->r->pool);
+    jc_export_account(&c->db, res, &data, &c->conf->ctx, &c->sess, c->now,
+                      c->r->pool);
     if (res->status != 200) {
         return res->status;
     }
@@ -216,9 +218,9 @@ static int jc_route_konto_delete(jc_call_t *c, jc_result_t *res, json_t **out)
     const char *pw = jc_api_body_str(c, "password", &pwlen);
 
     *out = NULL;
-    jc_konto_delete(&c->db, res, &c->conf->ctx, &c->sess, pw, pwlen,
-                    json_is_true(json_object_get(c->body, "confirm")),
-                    c->now, c->r->pool);
+    jc_erase_account(&c->db, res, &c->conf->ctx, &c->sess, pw, pwlen,
+                     json_is_true(json_object_get(c->body, "confirm")),
+                     c->now, c->r->pool);
     if (res->status != 204) {
         return res->status;
     }

@@ -1,4 +1,4 @@
-/* Unit tests for the pure parts of jc_konto and jc_reset: the short
+/* Unit tests for the pure parts of jc_konto and jc_forgot: the short
  * device label of a User-Agent, the public session reference, the
  * password rules with their details, and the notice mail. */
 
@@ -14,7 +14,8 @@
 #include <apr_strings.h>
 
 #include "jc_konto.h"
-#include "jc_reset.h"
+#include "jc_forgot.h"
+#include "jc_setpw.h"
 #include "jc_token.h"
 #include "unit_fixture.h"
 
@@ -88,12 +89,12 @@ static void test_password_rules(void **state)
 
     (void)state;
     jc_result_ok(&res);
-    assert_int_equal(jc_reset_password_rules(&res, good, strlen(good), good,
-                                             strlen(good)), 0);
+    assert_int_equal(jc_setpw_rules(&res, good, strlen(good), good,
+                                    strlen(good)), 0);
     assert_int_equal(res.status, 200);
 
     jc_result_ok(&res);
-    assert_true(jc_reset_password_rules(&res, "abc", 3, "abd", 3) > 0);
+    assert_true(jc_setpw_rules(&res, "abc", 3, "abd", 3) > 0);
     assert_int_equal(res.status, 422);
     assert_string_equal(res.code, "validation_failed");
     assert_string_equal(res.field, "password");
@@ -102,14 +103,14 @@ static void test_password_rules(void **state)
 
     /* only the repeat differs: the field is password_repeat */
     jc_result_ok(&res);
-    assert_int_equal(jc_reset_password_rules(&res, good, strlen(good),
-                                             "x", 1), 1);
+    assert_int_equal(jc_setpw_rules(&res, good, strlen(good),
+                                    "x", 1), 1);
     assert_string_equal(res.field, "password_repeat");
     json_decref(res.details);
 
     /* missing values count as empty */
     jc_result_ok(&res);
-    assert_true(jc_reset_password_rules(&res, NULL, 0, NULL, 0) > 0);
+    assert_true(jc_setpw_rules(&res, NULL, 0, NULL, 0) > 0);
     json_decref(res.details);
 }
 
@@ -121,16 +122,16 @@ static void test_notice(void **state)
     (void)state;
     memset(&ctx, 0, sizeof(ctx));
     ctx.mail_from = "Jobcenter.Digital <noreply@example.org>";
-    m = jc_reset_notice(&ctx, "erika@example.org", "Ihr Passwort wurde "
+    m = jc_forgot_notice(&ctx, "erika@example.org", "Ihr Passwort wurde "
                         "geändert", "Text.", 1700000000, pool);
     assert_non_null(m);
     assert_string_equal(m->rcpt, "erika@example.org");
     assert_non_null(strstr(m->data, "Subject: =?UTF-8?B?"));
-    assert_null(jc_reset_notice(&ctx, "kein-at", "Betreff", "Text.",
+    assert_null(jc_forgot_notice(&ctx, "kein-at", "Betreff", "Text.",
                                 1700000000, pool));
-    assert_null(jc_reset_notice(&ctx, "erika@example.org", "Be\r\ntreff",
+    assert_null(jc_forgot_notice(&ctx, "erika@example.org", "Be\r\ntreff",
                                 "Text.", 1700000000, pool));
-    assert_null(jc_reset_notice(&ctx, NULL, "Betreff", "Text.", 1, pool));
+    assert_null(jc_forgot_notice(&ctx, NULL, "Betreff", "Text.", 1, pool));
 }
 
 int main(void)

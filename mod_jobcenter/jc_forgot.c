@@ -1,18 +1,19 @@
 /* Forgotten credentials: "Passwort vergessen" and the postcode lookup (see
- * jc_reset.h). */
+ * jc_forgot.h). */
 #include <string.h>
 #include <apr_strings.h>
 
 #include "jc_event.h"
+#include "jc_forgot.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
-#include "jc_reset.h"
 #include "jc_session.h"
+#include "jc_setpw.h"
 #include "jc_token.h"
 
-jc_mail_t *jc_reset_notice(const jc_ctx_t *ctx, const char *rcpt,
-                           const char *subject, const char *text,
-                           apr_int64_t now, apr_pool_t *p)
+jc_mail_t *jc_forgot_notice(const jc_ctx_t *ctx, const char *rcpt,
+                            const char *subject, const char *text,
+                            apr_int64_t now, apr_pool_t *p)
 {
     if (!rcpt || !text) {
         return NULL;
@@ -21,13 +22,6 @@ jc_mail_t *jc_reset_notice(const jc_ctx_t *ctx, const char *rcpt,
                            apr_pstrcat(p, "Guten Tag,\n\n", text, "\n\n",
                                        jc_mail_closing(p), NULL),
                            apr_time_from_sec(now), p);
-}
-
-int jc_reset_password_rules(jc_result_t *res, const char *pw, size_t pwlen,
-                            const char *repeat, size_t repeat_len)
-{
-    return jc_account_validation_failed(
-        res, jc_account_password_details(res, pw, pwlen, repeat, repeat_len));
 }
 
 static void limited(jc_result_t *res, apr_int64_t wait, apr_pool_t *p)
@@ -42,9 +36,9 @@ static void limited(jc_result_t *res, apr_int64_t wait, apr_pool_t *p)
                                min == 1 ? "Minute" : "Minuten"), NULL);
 }
 
-int jc_reset_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
-                           apr_int64_t max, apr_int64_t window,
-                           apr_int64_t now, apr_pool_t *p)
+int jc_forgot_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
+                            apr_int64_t max, apr_int64_t window,
+                            apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t n = 0, last = 0;
     const void *args[1];
@@ -69,9 +63,9 @@ int jc_reset_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
     return 0;
 }
 
-int jc_reset_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
-                         apr_int64_t max, apr_int64_t window,
-                         apr_int64_t now, apr_pool_t *p)
+int jc_forgot_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
+                          apr_int64_t max, apr_int64_t window,
+                          apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t cut = now - window, last = now;
     const void *args[5];
@@ -105,12 +99,36 @@ int jc_reset_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
     return 1;
 }
 
-void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                      const char *email, const char *client,
-                      apr_int64_t now, apr_pool_t *p)
+/* The mail with the link (composed for every address, stored only for a
+ * confirmed one). */
+static jc_mail_t *request_mail(const jc_ctx_t *ctx, const char *norm,
+                               const char *token, apr_int64_t now,
+                               apr_pool_t *p)
+{
+    const char *link = apr_pstrcat(p, ctx->base_url,
+                                   "/passwort-neu.html#token=", token, NULL);
+
+    return jc_forgot_notice(ctx, norm, "Neues Passwort festlegen",
+        apr_pstrcat(p,
+            "für Ihr Konto im Portal Jobcenter.Digital mit der "
+            "E-Mail-Adresse\n\n", norm, "\n\n"
+            "wurde ein neues Passwort angefordert. Über folgenden Link "
+            "können Sie ein neues Passwort festlegen:\n", link, "\n\n"
+            "Der Link ist ", apr_ltoa(p, (long)(ctx->reset_ttl / 60)),
+            " Minuten gültig und kann nur einmal verwendet werden. Ihr "
+            "zweiter Faktor (Passkey oder Authentifizierungs-App) bleibt "
+            "eingerichtet und wird bei der nächsten Anmeldung abgefragt.\n\n"
+            "Wenn Sie kein neues Passwort angefordert haben, können Sie "
+            "diese E-Mail ignorieren. Ihr bisheriges Passwort bleibt "
+            "gültig.", NULL), now, p);
+}
+
+void jc_forgot_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                       const char *email, const char *client,
+                       apr_int64_t now, apr_pool_t *p)
 {
     const char *norm = jc_account_normalize_email(email, p);
-    const char *kc, *km, *token, *hash, *link;
+    const char *kc, *km, *token, *hash;
     apr_int64_t exp = now + ctx->reset_ttl, id = 0, confirmed = 0;
     const void *args[6];
     jc_db_row_t row;
@@ -128,10 +146,10 @@ void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     kc = apr_pstrcat(p, "pwr-ip:", client ? client : "-", NULL);
     km = apr_pstrcat(p, "pwr-m:", jc_token_hash(norm, strlen(norm), p),
                      NULL);
-    if (jc_reset_limit_blocked(db, res, kc, ctx->reset_max_client,
-                               ctx->reset_window, now, p)
-        || jc_reset_limit_blocked(db, res, km, ctx->reset_max_address,
-                                  ctx->reset_window, now, p)) {
+    if (jc_forgot_limit_blocked(db, res, kc, ctx->reset_max_client,
+                                ctx->reset_window, now, p)
+        || jc_forgot_limit_blocked(db, res, km, ctx->reset_max_address,
+                                   ctx->reset_window, now, p)) {
         return;
     }
     /* the same work for every address: token, hash, link, mail */
@@ -140,21 +158,7 @@ void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     hash = jc_token_hash(token, strlen(token), p);
-    link = apr_pstrcat(p, ctx->base_url, "/passwort-neu.html#token=", token,
-                       NULL);
-    m = jc_reset_notice(ctx, norm, "Neues Passwort festlegen",
-        apr_pstrcat(p,
-            "für Ihr Konto im Portal Jobcenter.Digital mit der "
-            "E-Mail-Adresse\n\n", norm, "\n\n"
-            "wurde ein neues Passwort angefordert. Über folgenden Link "
-            "können Sie ein neues Passwort festlegen:\n", link, "\n\n"
-            "Der Link ist ", apr_ltoa(p, (long)(ctx->reset_ttl / 60)),
-            " Minuten gültig und kann nur einmal verwendet werden. Ihr "
-            "zweiter Faktor (Passkey oder Authentifizierungs-App) bleibt "
-            "eingerichtet und wird bei der nächsten Anmeldung abgefragt.\n\n"
-            "Wenn Sie kein neues Passwort angefordert haben, können Sie "
-            "diese E-Mail ignorieren. Ihr bisheriges Passwort bleibt "
-            "gültig.", NULL), now, p);
+    m = request_mail(ctx, norm, token, now, p);
     if (!m) {
         jc_result_internal(res, "could not compose the reset mail");
         return;
@@ -163,10 +167,10 @@ void jc_reset_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    if (jc_reset_limit_count(db, res, kc, ctx->reset_max_client,
-                             ctx->reset_window, now, p)
-        || jc_reset_limit_count(db, res, km, ctx->reset_max_address,
-                                ctx->reset_window, now, p)) {
+    if (jc_forgot_limit_count(db, res, kc, ctx->reset_max_client,
+                              ctx->reset_window, now, p)
+        || jc_forgot_limit_count(db, res, km, ctx->reset_max_address,
+                                 ctx->reset_window, now, p)) {
         return;
     }
     args[0] = norm;
@@ -257,9 +261,9 @@ static int link_usable(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     return 0;
 }
 
-void jc_reset_check(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                    const char *token, apr_int64_t *expires_at,
-                    apr_int64_t now, apr_pool_t *p)
+void jc_forgot_check(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                     const char *token, apr_int64_t *expires_at,
+                     apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t account = 0;
     const char *email = NULL;
@@ -269,105 +273,109 @@ void jc_reset_check(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     link_usable(db, res, ctx, token, &account, &email, expires_at, now, p);
 }
 
-void jc_reset_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
-                     const char *token, const char *pw, size_t pwlen,
-                     const char *repeat, size_t repeat_len,
-                     apr_int64_t now, apr_pool_t *p)
+/* Inside the transaction: the link once more, then its use (exactly one
+ * row), and the address must still be the account's confirmed one.
+ * Non-zero and res set (the transaction rolled back) when it cannot be
+ * used; JC_DB errors are returned in *rc. */
+static int link_take(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                     const char *token, apr_int64_t *account,
+                     const char **email, jc_db_rc_e *rc, apr_int64_t now,
+                     apr_pool_t *p)
 {
-    apr_int64_t account = 0, exp = 0, id = 0, confirmed = 0;
-    const char *email = NULL, *phc, *hash;
-    const void *args[4];
+    apr_int64_t exp = 0, id = 0, confirmed = 0;
+    const void *args[2];
     jc_db_row_t row;
-    jc_db_rc_e rc;
-    jc_mail_t *m;
-    apr_status_t rv;
     int n = 0;
 
+    if (link_usable(db, res, ctx, token, account, email, &exp, now, p)) {
+        return 1;
+    }
+    args[0] = &now;
+    args[1] = jc_token_hash(token, strlen(token), p);
+    *rc = jc_db_exec(db, &n, "jc_token_use", args, p);
+    if (*rc == JC_DB_OK && n != 1) {
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used",
+                      "Dieser Link wurde bereits verwendet.", "token");
+        return 1;
+    }
+    if (*rc != JC_DB_OK) {
+        return 0;
+    }
+    args[0] = *email;
+    *rc = jc_db_select1(db, &row, "jc_rst_acct", args, p);
+    if (*rc == JC_DB_OK) {
+        jc_db_col_i64(&row, 0, &id, 0);
+        jc_db_col_i64(&row, 1, &confirmed, 0);
+    }
+    if (*rc == JC_DB_NOROW || (*rc == JC_DB_OK
+                               && (id != *account || !confirmed))) {
+        jc_db_rollback(db, p);
+        res->log = "reset link of an address the account no longer has";
+        jc_result_set(res, 404, "token_invalid",
+                      "Der Link ist nicht mehr gültig, weil sich Ihre "
+                      "E-Mail-Adresse geändert hat. Bitte fordern Sie "
+                      "einen neuen Link an.", "token");
+        return 1;
+    }
+    return 0;
+}
+
+/* The notice of the new password to the link's address. */
+static const jc_mail_t *finish_notice(const jc_ctx_t *ctx, const char *email,
+                                      apr_int64_t now, apr_pool_t *p)
+{
+    return jc_forgot_notice(ctx, email, "Ihr Passwort wurde geändert",
+        apr_pstrcat(p,
+            "das Passwort Ihres Kontos im Portal Jobcenter.Digital mit "
+            "der E-Mail-Adresse\n\n", email, "\n\n"
+            "wurde am ", jc_mail_berlin_time(now, p), " über den Link "
+            "„Passwort vergessen“ neu festgelegt. Alle Anmeldungen auf "
+            "anderen Geräten wurden beendet. Ihr zweiter Faktor bleibt "
+            "eingerichtet.\n\n"
+            "Wenn Sie das nicht waren, hat möglicherweise eine andere "
+            "Person Zugriff auf Ihr E-Mail-Postfach. Ändern Sie bitte "
+            "das Passwort Ihres E-Mail-Postfachs, legen Sie über "
+            "„Passwort vergessen“ ein neues Passwort fest und wenden "
+            "Sie sich an Ihr Jobcenter:\n",
+            ctx->base_url, "/anmeldung.html", NULL), now, p);
+}
+
+void jc_forgot_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                      const char *token, const char *pw, size_t pwlen,
+                      const char *repeat, size_t repeat_len,
+                      apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t account = 0, exp = 0;
+    const char *email = NULL;
+    jc_setpw_t sp = { 0 };
+    jc_db_rc_e rc = JC_DB_OK;
+
     jc_result_ok(res);
-    /* the link first (no hashing for a dead link), then the rules */
+    /* the link first (no hashing for a dead link), then the rules and the
+     * hash */
+    sp.pw = pw;
+    sp.pwlen = pwlen;
+    sp.repeat = repeat;
+    sp.repeat_len = repeat_len;
     if (link_usable(db, res, ctx, token, &account, &email, &exp, now, p)
-        || jc_reset_password_rules(res, pw, pwlen, repeat, repeat_len)) {
-        return;
-    }
-    if (jc_hashgate_admit(ctx->hashgate, res)) {
-        return;
-    }
-    rv = jc_password_hash(&phc, pw, pwlen, &ctx->argon2, p);
-    jc_hashgate_leave(ctx->hashgate);
-    if (rv != APR_SUCCESS) {
-        jc_result_internal(res, "argon2id hashing failed");
+        || jc_setpw_hash(res, ctx, &sp, p)) {
         return;
     }
     rc = jc_db_begin(db, p);
     if (jc_db_fail(res, db, rc, p)
-        || link_usable(db, res, ctx, token, &account, &email, &exp, now,
-                       p)) {
+        || link_take(db, res, ctx, token, &account, &email, &rc, now, p)) {
         return;
-    }
-    hash = jc_token_hash(token, strlen(token), p);
-    args[0] = &now;
-    args[1] = hash;
-    rc = jc_db_exec(db, &n, "jc_token_use", args, p);
-    if (rc == JC_DB_OK && n != 1) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Link wurde bereits verwendet.", "token");
-        return;
-    }
-    /* the address must still be the account's confirmed one */
-    if (rc == JC_DB_OK) {
-        args[0] = email;
-        rc = jc_db_select1(db, &row, "jc_rst_acct", args, p);
-        if (rc == JC_DB_OK) {
-            jc_db_col_i64(&row, 0, &id, 0);
-            jc_db_col_i64(&row, 1, &confirmed, 0);
-        }
-        if (rc == JC_DB_NOROW || (rc == JC_DB_OK
-                                  && (id != account || !confirmed))) {
-            jc_db_rollback(db, p);
-            res->log = "reset link of an address the account no longer has";
-            jc_result_set(res, 404, "token_invalid",
-                          "Der Link ist nicht mehr gültig, weil sich Ihre "
-                          "E-Mail-Adresse geändert hat. Bitte fordern Sie "
-                          "einen neuen Link an.", "token");
-            return;
-        }
-    }
-    if (rc == JC_DB_OK) {
-        args[0] = phc;
-        args[1] = &now;
-        args[2] = &account;
-        rc = jc_db_exec(db, NULL, "jc_konto_set_password", args, p);
     }
     if (rc == JC_DB_OK) {
         /* every session ends; the second factor stays */
-        args[0] = &account;
-        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        args[0] = &account;
-        args[1] = JC_PURPOSE_RESET;
-        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_event_add(db, account, now, JC_EV_PASSWORD_RESET, NULL, p);
-    }
-    if (rc == JC_DB_OK) {
-        m = jc_reset_notice(ctx, email, "Ihr Passwort wurde geändert",
-            apr_pstrcat(p,
-                "das Passwort Ihres Kontos im Portal Jobcenter.Digital mit "
-                "der E-Mail-Adresse\n\n", email, "\n\n"
-                "wurde am ", jc_mail_berlin_time(now, p), " über den Link "
-                "„Passwort vergessen“ neu festgelegt. Alle Anmeldungen auf "
-                "anderen Geräten wurden beendet. Ihr zweiter Faktor bleibt "
-                "eingerichtet.\n\n"
-                "Wenn Sie das nicht waren, hat möglicherweise eine andere "
-                "Person Zugriff auf Ihr E-Mail-Postfach. Ändern Sie bitte "
-                "das Passwort Ihres E-Mail-Postfachs, legen Sie über "
-                "„Passwort vergessen“ ein neues Passwort fest und wenden "
-                "Sie sich an Ihr Jobcenter:\n",
-                ctx->base_url, "/anmeldung.html", NULL), now, p);
-        rc = m ? jc_outbox_enqueue(db, m, now, p) : JC_DB_ERROR;
+        sp.account = account;
+        sp.sessions = JC_SETPW_SESSIONS_END_ALL;
+        sp.drop_reset_links = 1;
+        sp.event = JC_EV_PASSWORD_RESET;
+        sp.notify = 1;
+        sp.notice = finish_notice(ctx, email, now, p);
+        rc = jc_setpw_store(db, &sp, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -379,9 +387,9 @@ void jc_reset_finish(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                             APR_INT64_T_FMT, account);
 }
 
-void jc_reset_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
-                     const jc_ctx_t *ctx, const char *postcode,
-                     const char *client, apr_int64_t now, apr_pool_t *p)
+void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
+                      const jc_ctx_t *ctx, const char *postcode,
+                      const char *client, apr_int64_t now, apr_pool_t *p)
 {
     const char *key = apr_pstrcat(p, "plz-ip:", client ? client : "-", NULL);
     const char *hours_s;
@@ -405,8 +413,8 @@ void jc_reset_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
                       "plz");
         return;
     }
-    if (jc_reset_limit_count(db, res, key, ctx->lookup_max,
-                             ctx->lookup_window, now, p)) {
+    if (jc_forgot_limit_count(db, res, key, ctx->lookup_max,
+                              ctx->lookup_window, now, p)) {
         return;
     }
     args[0] = postcode;

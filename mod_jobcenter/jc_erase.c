@@ -1,0 +1,142 @@
+/* Deleting the login account by its owner (see jc_erase.h). */
+#include <string.h>
+#include <apr_strings.h>
+
+#include "jc_erase.h"
+#include "jc_konto.h"
+#include "jc_mail.h"
+
+/* What goes with the account, in this order (all take its id). */
+static const char *const erase_drops[] = {
+    "jc_sess_drop_account", "jc_konto_del_tokens", "jc_konto_del_events",
+    "jc_sec_totp_delete", "jc_konto_del_passkeys",
+    "jc_konto_del_challenges", "jc_konto_del_online_hist",
+    "jc_konto_del_online", "jc_konto_fsc_unlink", "jc_konto_conv_unlink",
+    "jc_konto_sub_unlink", "jc_konto_file_unlink",
+    "jc_konto_draft_unlink", "jc_konto_tus_unlink",
+    "jc_konto_del_account"
+};
+
+/* The checks before any hash: fresh session, the confirmation, not a staff
+ * account. Non-zero and res set when one fails. */
+static int erase_allowed(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                         const jc_session_t *s, int confirm, apr_int64_t now,
+                         apr_pool_t *p)
+{
+    apr_int64_t id = s->account_id;
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
+        return 1;
+    }
+    if (!confirm) {
+        jc_result_set(res, 422, "confirm_required",
+                      "Bitte bestätigen Sie, dass Sie Ihr Konto endgültig "
+                      "löschen möchten.", "confirm");
+        return 1;
+    }
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, "jc_staff_get", args, p);
+    if (rc == JC_DB_OK) {
+        jc_result_set(res, 409, "staff_account",
+                      "Das Konto einer Mitarbeiterin oder eines Mitarbeiters "
+                      "des Jobcenters kann nicht selbst gelöscht werden. "
+                      "Bitte wenden Sie sich an die Administration.", NULL);
+        return 1;
+    }
+    return rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p);
+}
+
+/* The person profile: the customer record stays, its binding goes, and
+ * only a new Freischaltcode can bind it again. In the transaction. */
+static jc_db_rc_e release_profile(jc_db_t *db, apr_int64_t id,
+                                  int *had_profile, apr_int64_t now,
+                                  apr_pool_t *p)
+{
+    apr_int64_t cust = 0;
+    const void *args[2];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    *had_profile = 0;
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, "jc_konto_cust_of", args, p);
+    if (rc == JC_DB_NOROW) {
+        return JC_DB_OK;
+    }
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    *had_profile = 1;
+    jc_db_col_i64(&row, 0, &cust, 0);
+    args[0] = &cust;
+    rc = jc_db_exec(db, NULL, "jc_konto_cust_release", args, p);
+    if (rc == JC_DB_OK) {
+        args[0] = &now;
+        args[1] = &cust;
+        rc = jc_db_exec(db, NULL, "jc_fsc_void", args, p);
+    }
+    return rc;
+}
+
+/* The last mail to the confirmed address (none without one). */
+static jc_db_rc_e farewell(jc_db_t *db, const jc_ctx_t *ctx,
+                           const jc_session_t *s, int had_profile,
+                           apr_int64_t now, apr_pool_t *p)
+{
+    if (!s->email || !s->email_confirmed) {
+        return JC_DB_OK;
+    }
+    return jc_konto_notice(db, ctx, s->email, "Ihr Konto wurde gelöscht",
+        apr_pstrcat(p,
+            "Ihr Konto im Portal Jobcenter.Digital mit der "
+            "E-Mail-Adresse\n\n", s->email, "\n\n"
+            "wurde am ", jc_mail_berlin_time(now, p), " auf Ihren "
+            "Wunsch gelöscht. Ihre Anmeldedaten, Passkeys, Ihr zweiter "
+            "Faktor und Ihr Verlauf wurden entfernt.\n\n",
+            had_profile ? "Ihre Daten als Kundin oder Kunde Ihres "
+            "Jobcenters bleiben dort gespeichert, wie es das Gesetz "
+            "verlangt. Um sie wieder mit einem Konto zu verbinden, "
+            "benötigen Sie einen neuen Freischaltcode von Ihrem "
+            "Jobcenter.\n\n" : "",
+            "Wenn Sie das nicht waren, wenden Sie sich bitte sofort an "
+            "Ihr Jobcenter.", NULL), now, p);
+}
+
+void jc_erase_account(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                      const jc_session_t *s, const char *pw, size_t pwlen,
+                      int confirm, apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t id = s->account_id;
+    const char *phc = NULL;
+    const void *args[1];
+    jc_db_rc_e rc;
+    size_t i;
+    int had_profile = 0;
+
+    jc_result_ok(res);
+    if (erase_allowed(db, res, ctx, s, confirm, now, p)
+        || jc_konto_check_password(db, res, ctx, s, pw, pwlen, "password",
+                                   &phc, now, p)
+        || jc_account_change_begin(db, res, id, now, p)) {
+        return;
+    }
+    rc = release_profile(db, id, &had_profile, now, p);
+    for (i = 0; rc == JC_DB_OK
+                && i < sizeof(erase_drops) / sizeof(erase_drops[0]); i++) {
+        args[0] = &id;
+        rc = jc_db_exec(db, NULL, erase_drops[i], args, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = farewell(db, ctx, s, had_profile, now, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
+    }
+    res->status = 204;
+}
