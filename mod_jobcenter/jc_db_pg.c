@@ -102,7 +102,7 @@ typedef struct {
 /* Set once before any request (post_config in the parent, the admin
  * tool's start); read-only afterwards, so the threads share it unlocked. */
 static jc_db_pg_mode_e pg_mode = JC_DB_PG_PREPARED;
-static apr_hash_t *pgu_stmts;    /* label -> pgu_stmt_t* */
+static pgu_stmt_t **pgu_stmts;   /* by statement id, JC_SQL__COUNT */
 
 /* The statement table's SQL with $n placeholders; NULL for a placeholder
  * other than %s, %lld, %% (apr_dbd would read it, this path could not). */
@@ -150,24 +150,23 @@ static pgu_stmt_t *pgu_translate(const char *sql, apr_pool_t *p)
 
 apr_status_t jc_db_set_pg_mode(jc_db_pg_mode_e mode, apr_pool_t *p)
 {
-    const jc_sql_stmt_t *st;
-    apr_hash_t *h;
+    const jc_sql_stmt_t *st = jc_sql_statements();
+    pgu_stmt_t **all;
+    int id;
 
     if (mode != JC_DB_PG_UNNAMED) {
         pg_mode = JC_DB_PG_PREPARED;
         pgu_stmts = NULL;
         return APR_SUCCESS;
     }
-    h = apr_hash_make(p);
-    for (st = jc_sql_statements(); st->label; st++) {
-        pgu_stmt_t *ps = pgu_translate(st->sql, p);
-
-        if (!ps) {
+    all = apr_palloc(p, sizeof(*all) * JC_SQL__COUNT);
+    for (id = 0; id < JC_SQL__COUNT; id++) {
+        all[id] = pgu_translate(st[id].sql, p);
+        if (!all[id]) {
             return APR_EINVAL;
         }
-        apr_hash_set(h, st->label, APR_HASH_KEY_STRING, ps);
     }
-    pgu_stmts = h;
+    pgu_stmts = all;
     pg_mode = JC_DB_PG_UNNAMED;
     return APR_SUCCESS;
 }
@@ -189,20 +188,19 @@ static apr_status_t pgu_clear(void *res)
     return APR_SUCCESS;
 }
 
-int jc_db_pgu_run(jc_db_t *db, const char *label, const void **args,
+int jc_db_pgu_run(jc_db_t *db, jc_sql_id_e id, const void **args,
                   struct jc_db_nrow_t ***rows, int *nrows, int *changes,
                   apr_pool_t *p)
 {
-    const pgu_stmt_t *st = pgu_stmts ? apr_hash_get(pgu_stmts, label,
-                                                    APR_HASH_KEY_STRING)
-                                     : NULL;
+    const pgu_stmt_t *st = pgu_stmts && (unsigned)id < JC_SQL__COUNT
+                           ? pgu_stmts[id] : NULL;
     PGconn *conn = apr_dbd_native_handle(db->driver, db->handle);
     const char **vals = NULL;
     PGresult *res;
     int i, r, status;
 
     if (!st) {
-        db->last_error = label; /* not a statement of jc_sql.c */
+        db->last_error = "no such statement";
         return -1;
     }
     if (st->nargs > 0) {
