@@ -614,7 +614,7 @@ static int staff_by_email(conn_t *c, const char *email, jc_staff_t *st,
     jc_db_rc_e rc;
 
     args[0] = email;
-    rc = jc_db_select1(&c->db, &row, "jc_acct_id_by_email", args, p);
+    rc = jc_db_select1(&c->db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &id, 0);
         rc = jc_staff_load(&c->db, st, id, p);
@@ -714,7 +714,7 @@ static int cmd_jobcenter_list(conn_t *c, const args_t *a, apr_pool_t *p)
     if (check_opts(a, "jobcenter-list", opts)) {
         return EX_USAGE;
     }
-    rc = jc_db_select(&c->db, &rs, "jc_jc_list", NULL, p);
+    rc = jc_db_select(&c->db, &rs, JC_SQL_JC_LIST, NULL, p);
     if (rc != JC_DB_OK) {
         return db_error(c, rc);
     }
@@ -740,7 +740,7 @@ static int cmd_jobcenter_list(conn_t *c, const args_t *a, apr_pool_t *p)
                jc_db_col_str(&row, 3, p), jc_db_col_str(&row, 4, p),
                jc_db_col_str(&row, 5, p), hours, nstaff, ncust);
         args[0] = &id;
-        if (jc_db_select(&c->db, &pr, "jc_jc_postcodes", args, p)
+        if (jc_db_select(&c->db, &pr, JC_SQL_JC_POSTCODES, args, p)
             == JC_DB_OK) {
             for (j = 0; j < pr.nrows && jc_db_res_row(&pr, j, &prow, p) == 0;
                  j++) {
@@ -892,7 +892,7 @@ static int cmd_staff_list(conn_t *c, const args_t *a, apr_pool_t *p)
     if (check_opts(a, "staff-list", opts)) {
         return EX_USAGE;
     }
-    rc = jc_db_select(&c->db, &rs, "jc_staff_list", NULL, p);
+    rc = jc_db_select(&c->db, &rs, JC_SQL_STAFF_LIST, NULL, p);
     if (rc != JC_DB_OK) {
         return db_error(c, rc);
     }
@@ -1260,7 +1260,7 @@ static int cmd_mail_parked(conn_t *c, const args_t *a, apr_pool_t *p)
     if (check_opts(a, "mail-parked", opts)) {
         return EX_USAGE;
     }
-    rc = jc_db_select(&c->db, &rs, "jc_outbox_parked", NULL, p);
+    rc = jc_db_select(&c->db, &rs, JC_SQL_OUTBOX_PARKED, NULL, p);
     if (rc != JC_DB_OK) {
         return db_error(c, rc);
     }
@@ -1307,7 +1307,7 @@ static int cmd_mail_retry(conn_t *c, const args_t *a, apr_pool_t *p)
     }
     args[0] = &now;
     args[1] = &id;
-    rc = jc_db_exec(&c->db, &n, "jc_outbox_unpark", args, p);
+    rc = jc_db_exec(&c->db, &n, JC_SQL_OUTBOX_UNPARK, args, p);
     if (rc != JC_DB_OK) {
         return db_error(c, rc);
     }

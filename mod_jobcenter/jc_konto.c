@@ -143,7 +143,7 @@ static int check_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return 1;
     }
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_sec_password", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSWORD, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 401, "not_authenticated",
                       "Bitte melden Sie sich an.", NULL);
@@ -193,7 +193,7 @@ static int check_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return 1;
     }
     /* right: the count (this reservation included) is reset */
-    rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
@@ -211,7 +211,7 @@ static jc_db_rc_e pending_email(jc_db_t *db, json_t **out, apr_int64_t id,
 
     args[0] = &id;
     args[1] = &now;
-    rc = jc_db_select1(db, &row, "jc_konto_email_pending", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_KONTO_EMAIL_PENDING, args, p);
     *out = json_null();
     if (rc == JC_DB_OK) {
         apr_int64_t exp = 0;
@@ -240,7 +240,7 @@ static jc_db_rc_e sessions(jc_db_t *db, json_t **out, const jc_ctx_t *ctx,
     args[0] = &id;
     args[1] = &now;
     args[2] = &idle_cut;
-    rc = jc_db_select(db, &r, "jc_konto_sessions", args, p);
+    rc = jc_db_select(db, &r, JC_SQL_KONTO_SESSIONS, args, p);
     *out = json_array();
     if (rc != JC_DB_OK) {
         return rc;
@@ -364,16 +364,16 @@ void jc_konto_password(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     args[0] = phc;
     args[1] = &now;
     args[2] = &id;
-    rc = jc_db_exec(db, NULL, "jc_konto_set_password", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_KONTO_SET_PASSWORD, args, p);
     if (rc == JC_DB_OK) {
         args[0] = &id;
         args[1] = s->id_hash;
-        rc = jc_db_exec(db, NULL, "jc_konto_sess_drop_others", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_KONTO_SESS_DROP_OTHERS, args, p);
     }
     if (rc == JC_DB_OK) {
         args[0] = &id;
         args[1] = JC_PURPOSE_RESET;
-        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_TOKEN_DROP_OPEN, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, id, now, JC_EV_PASSWORD_CHANGED, NULL, p);
@@ -442,7 +442,7 @@ void jc_konto_email_request(jc_db_t *db, jc_result_t *res,
         return;
     }
     args[0] = norm;
-    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     taken = rc == JC_DB_OK;
     if (taken) {
         jc_db_col_i64(&row, 0, &other, 0);
@@ -551,7 +551,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
         return;
     }
     args[0] = neu;
-    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &other, 0);
         jc_db_rollback(db, p);
@@ -568,7 +568,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
     }
     args[0] = &now;
     args[1] = hash;
-    rc = jc_db_exec(db, &n, "jc_token_use", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
     if (rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",
@@ -578,7 +578,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
     }
     if (rc == JC_DB_OK) {
         args[0] = &account;
-        rc = jc_db_select1(db, &row, "jc_online_email", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_ONLINE_EMAIL, args, p);
         if (rc == JC_DB_OK) {
             old = jc_db_col_str(&row, 0, p);
             jc_db_col_i64(&row, 1, &confirmed, 0);
@@ -589,7 +589,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
         args[1] = &now;
         args[2] = &now;
         args[3] = &account;
-        rc = jc_db_exec(db, NULL, "jc_konto_email_set", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_KONTO_EMAIL_SET, args, p);
         if (rc == JC_DB_CONFLICT) {
             jc_db_rollback(db, p);
             jc_result_set(res, 409, "email_taken",
@@ -602,7 +602,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
     if (rc == JC_DB_OK) {
         /* links sent to the old address or for an older change die */
         args[0] = &account;
-        rc = jc_db_exec(db, NULL, "jc_konto_tokens_drop_open", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_KONTO_TOKENS_DROP_OPEN, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, account, now, JC_EV_EMAIL_CHANGED,
@@ -656,7 +656,7 @@ void jc_konto_session_end(jc_db_t *db, jc_result_t *res,
     args[0] = &id;
     args[1] = &far;
     args[2] = &idle_cut;
-    rc = jc_db_select(db, &r, "jc_konto_sessions", args, p);
+    rc = jc_db_select(db, &r, JC_SQL_KONTO_SESSIONS, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -684,7 +684,7 @@ void jc_konto_session_end(jc_db_t *db, jc_result_t *res,
     }
     args[0] = target;
     args[1] = &id;
-    rc = jc_db_exec(db, &n, "jc_konto_sess_delete", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_KONTO_SESS_DELETE, args, p);
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, id, now, JC_EV_SESSION_ENDED,
                           jc_konto_device(ua, p), p);
@@ -712,7 +712,7 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
     }
     args[0] = &id;
     args[1] = s->id_hash;
-    rc = jc_db_exec(db, ended, "jc_konto_sess_drop_others", args, p);
+    rc = jc_db_exec(db, ended, JC_SQL_KONTO_SESS_DROP_OTHERS, args, p);
     if (rc == JC_DB_OK && *ended > 0) {
         rc = jc_event_add(db, id, now, JC_EV_SESSIONS_ENDED,
                           apr_psprintf(p, "%d %s", *ended, *ended == 1
@@ -730,10 +730,10 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
  * this order, X_* index the results), joined in C. */
 enum { X_CONVS, X_MSGS, X_MSG_FILES, X_BESCHEIDE, X_TERMINE, X_SUBS,
        X_SUB_FILES, X_N };
-static const char *const x_labels[X_N] = {
-    "jc_konto_x_convs", "jc_konto_x_msgs", "jc_konto_x_msg_files",
-    "jc_konto_x_bescheide", "jc_konto_x_termine", "jc_konto_x_subs",
-    "jc_konto_x_sub_files"
+static const jc_sql_id_e x_labels[X_N] = {
+    JC_SQL_KONTO_X_CONVS, JC_SQL_KONTO_X_MSGS, JC_SQL_KONTO_X_MSG_FILES,
+    JC_SQL_KONTO_X_BESCHEIDE, JC_SQL_KONTO_X_TERMINE, JC_SQL_KONTO_X_SUBS,
+    JC_SQL_KONTO_X_SUB_FILES
 };
 
 static jc_db_rc_e x_rows(jc_db_t *db, jc_db_res_t *rs, apr_int64_t id,
@@ -913,7 +913,7 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
         return;
     }
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_konto_account", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_KONTO_ACCOUNT, args, p);
     if (rc == JC_DB_OK) {
         apr_int64_t created = 0, updated = 0, pwc = 0;
 
@@ -935,7 +935,7 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
         }
     }
     if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &r, "jc_sec_passkeys", args, p);
+        rc = jc_db_select(db, &r, JC_SQL_SEC_PASSKEYS, args, p);
     }
     if (rc == JC_DB_OK) {
         keys = json_array();
@@ -952,7 +952,7 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
                 "last_used_at", time_or_null(&row, 3),
                 "flagged", flagged != 0));
         }
-        rc = jc_db_select1(db, &row, "jc_sec_totp", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_SEC_TOTP, args, p);
         if (rc == JC_DB_OK) {
             totp = json_pack("{s:s, s:o, s:o}", "type",
                              "Authentifizierungs-App (TOTP)", "confirmed_at",
@@ -967,7 +967,7 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
         rc = sessions(db, &sess, ctx, s, 0, now, p);
     }
     if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &r, "jc_konto_events", args, p);
+        rc = jc_db_select(db, &r, JC_SQL_KONTO_EVENTS, args, p);
     }
     if (rc == JC_DB_OK) {
         events = json_array();
@@ -982,7 +982,7 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
                 "kind", kind ? kind : "", "text", jc_event_text(kind),
                 "detail", str_or_null(&row, 2, p)));
         }
-        rc = jc_db_select1(db, &row, "jc_prof_get", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_PROF_GET, args, p);
         if (rc == JC_DB_OK) {
             profile = json_pack(
                 "{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}}",
@@ -1002,7 +1002,7 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
         }
     }
     if (rc == JC_DB_OK) {
-        rc = jc_db_select1(db, &row, "jc_online_get", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_ONLINE_GET, args, p);
         if (rc == JC_DB_OK) {
             online = json_pack("{s:o, s:o, s:o, s:o}",
                                "active_since", time_or_null(&row, 0),
@@ -1017,7 +1017,7 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
         }
     }
     if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &r, "jc_konto_online_hist", args, p);
+        rc = jc_db_select(db, &r, JC_SQL_KONTO_ONLINE_HIST, args, p);
     }
     if (rc == JC_DB_OK) {
         hist = json_array();
@@ -1035,7 +1035,7 @@ void jc_konto_export(jc_db_t *db, jc_result_t *res, json_t **out,
         rc = x_rows(db, xr, id, p);
     }
     if (rc == JC_DB_OK) {
-        rc = jc_db_select1(db, &row, "jc_konto_account", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_KONTO_ACCOUNT, args, p);
     }
     if (rc == JC_DB_OK) {
         *out = json_pack(
@@ -1089,14 +1089,14 @@ void jc_konto_delete(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                      const jc_session_t *s, const char *pw, size_t pwlen,
                      int confirm, apr_int64_t now, apr_pool_t *p)
 {
-    static const char *const drops[] = {
-        "jc_sess_drop_account", "jc_konto_del_tokens", "jc_konto_del_events",
-        "jc_sec_totp_delete", "jc_konto_del_passkeys",
-        "jc_konto_del_challenges", "jc_konto_del_online_hist",
-        "jc_konto_del_online", "jc_konto_fsc_unlink", "jc_konto_conv_unlink",
-        "jc_konto_sub_unlink", "jc_konto_file_unlink",
-        "jc_konto_draft_unlink", "jc_konto_tus_unlink",
-        "jc_konto_del_account"
+    static const jc_sql_id_e drops[] = {
+        JC_SQL_SESS_DROP_ACCOUNT, JC_SQL_KONTO_DEL_TOKENS, JC_SQL_KONTO_DEL_EVENTS,
+        JC_SQL_SEC_TOTP_DELETE, JC_SQL_KONTO_DEL_PASSKEYS,
+        JC_SQL_KONTO_DEL_CHALLENGES, JC_SQL_KONTO_DEL_ONLINE_HIST,
+        JC_SQL_KONTO_DEL_ONLINE, JC_SQL_KONTO_FSC_UNLINK, JC_SQL_KONTO_CONV_UNLINK,
+        JC_SQL_KONTO_SUB_UNLINK, JC_SQL_KONTO_FILE_UNLINK,
+        JC_SQL_KONTO_DRAFT_UNLINK, JC_SQL_KONTO_TUS_UNLINK,
+        JC_SQL_KONTO_DEL_ACCOUNT
     };
     apr_int64_t id = s->account_id, cust = 0;
     const char *phc = NULL;
@@ -1117,7 +1117,7 @@ void jc_konto_delete(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_staff_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_STAFF_GET, args, p);
     if (rc == JC_DB_OK) {
         jc_result_set(res, 409, "staff_account",
                       "Das Konto einer Mitarbeiterin oder eines Mitarbeiters "
@@ -1138,16 +1138,16 @@ void jc_konto_delete(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     /* the person profile: the customer record stays, its binding goes,
      * and only a new Freischaltcode can bind it again */
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_konto_cust_of", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_KONTO_CUST_OF, args, p);
     if (rc == JC_DB_OK) {
         had_profile = 1;
         jc_db_col_i64(&row, 0, &cust, 0);
         args[0] = &cust;
-        rc = jc_db_exec(db, NULL, "jc_konto_cust_release", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_KONTO_CUST_RELEASE, args, p);
         if (rc == JC_DB_OK) {
             args[0] = &now;
             args[1] = &cust;
-            rc = jc_db_exec(db, NULL, "jc_fsc_void", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_FSC_VOID, args, p);
         }
     }
     else if (rc == JC_DB_NOROW) {

@@ -145,7 +145,7 @@ typedef json_t *(*row_json_fn)(const jc_db_row_t *row, apr_pool_t *p);
 /* Runs the prepared SELECT label with args and returns a JSON array with
  * one object per row, made by fn. On a database failure: NULL, and res
  * holds the error (jc_db_fail). */
-static json_t *select_list(jc_db_t *db, jc_result_t *res, const char *label,
+static json_t *select_list(jc_db_t *db, jc_result_t *res, jc_sql_id_e label,
                            const void **args, row_json_fn fn, apr_pool_t *p)
 {
     jc_db_res_t rows;
@@ -169,7 +169,7 @@ static json_t *select_list(jc_db_t *db, jc_result_t *res, const char *label,
 /* A citizen's list: select_list with the account id as the one argument,
  * answered as {key: [...]} in *out. */
 static int account_list(jc_db_t *db, jc_result_t *res, json_t **out,
-                        const char *key, const char *label,
+                        const char *key, jc_sql_id_e label,
                         apr_int64_t account_id, row_json_fn fn,
                         apr_pool_t *p)
 {
@@ -299,7 +299,7 @@ static jc_db_rc_e notify(jc_db_t *db, const jc_msg_cfg_t *cfg,
         return rc;
     }
     args[0] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_msg_acct_mail", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_ACCT_MAIL, args, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
@@ -338,7 +338,7 @@ static jc_db_rc_e audit(jc_db_t *db, const jc_staff_t *st, apr_int64_t now,
     args[2] = action;
     args[3] = &customer_id;
     args[4] = detail;
-    return jc_db_exec(db, NULL, "jc_audit_add", args, p);
+    return jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
 }
 
 /* Move the files of the account's draft to message msg_id and drop the
@@ -356,10 +356,10 @@ static jc_db_rc_e attach_draft(jc_db_t *db, apr_int64_t account_id,
     args[0] = &msg_id;
     args[1] = &draft_id;
     args[2] = &account_id;
-    rc = jc_db_exec(db, NULL, "jc_msg_move_files", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_MSG_MOVE_FILES, args, p);
     if (rc == JC_DB_OK) {
         args[0] = &draft_id;
-        rc = jc_db_exec(db, NULL, "jc_up_draft_delete", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
     }
     return rc;
 }
@@ -377,7 +377,7 @@ static int check_draft(jc_db_t *db, jc_result_t *res, apr_int64_t account_id,
     }
     args[0] = &draft_id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         return not_found(res, "draft_unknown", "Die Anhänge sind nicht mehr "
@@ -416,9 +416,9 @@ static jc_db_rc_e add_messages(jc_db_t *db, json_t *obj, apr_int64_t conv,
 
     json_object_set_new(obj, "messages", msgs);
     args[0] = &conv;
-    rc = jc_db_select(db, &rows, "jc_msg_messages", args, p);
+    rc = jc_db_select(db, &rows, JC_SQL_MSG_MESSAGES, args, p);
     if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &frows, "jc_msg_conv_files", args, p);
+        rc = jc_db_select(db, &frows, JC_SQL_MSG_CONV_FILES, args, p);
     }
     if (rc != JC_DB_OK) {
         return rc;
@@ -474,7 +474,7 @@ int jc_msg_gate(jc_db_t *db, jc_result_t *res, apr_int64_t account_id,
     int active = 0;
 
     args[0] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_msg_customer_of", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_CUSTOMER_OF, args, p);
     if (rc == JC_DB_NOROW) {
         return jc_result_set(res, 403, "profile_required",
                              "Für diese Funktion benötigen Sie ein "
@@ -520,7 +520,7 @@ static int conv_answer(jc_db_t *db, jc_result_t *res, json_t **out,
 
     args[0] = &id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_msg_conv_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_CONV_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return not_found(res, "conversation_unknown", MSG_NO_CONV);
     }
@@ -563,7 +563,7 @@ static jc_db_rc_e open_conversation(jc_db_t *db, apr_int64_t account_id,
     args[6] = key;
     args[7] = &now;
     args[8] = &now;
-    rc = jc_db_select1(db, &row, "jc_msg_conv_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_CONV_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -576,7 +576,7 @@ static jc_db_rc_e open_conversation(jc_db_t *db, apr_int64_t account_id,
     args[2] = text;
     args[3] = NULL;
     args[4] = &now;
-    rc = jc_db_select1(db, &row, "jc_msg_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -613,7 +613,7 @@ static int send_common(jc_db_t *db, jc_result_t *res, json_t **out,
         }
         args[0] = &account_id;
         args[1] = key;
-        rc = jc_db_select1(db, &row, "jc_msg_conv_by_key", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_MSG_CONV_BY_KEY, args, p);
         if (rc == JC_DB_OK) {
             conv = col_i(&row, 0);
             jc_db_rollback(db, p);
@@ -640,7 +640,7 @@ static int send_common(jc_db_t *db, jc_result_t *res, json_t **out,
 
             args[0] = &conv;
             args[1] = &termin_id;
-            rc = jc_db_exec(db, &n, "jc_termin_rescheduled", args, p);
+            rc = jc_db_exec(db, &n, JC_SQL_TERMIN_RESCHEDULED, args, p);
             if (rc == JC_DB_OK && n != 1) {
                 jc_db_rollback(db, p);
                 return jc_result_set(res, 409, "reschedule_requested",
@@ -737,7 +737,7 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     args[0] = &conversation_id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_msg_conv_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_CONV_GET, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         return not_found(res, "conversation_unknown", MSG_NO_CONV);
@@ -747,7 +747,7 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     args[0] = &conversation_id;
     args[1] = key;
-    rc = jc_db_select1(db, &row, "jc_msg_by_key", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_BY_KEY, args, p);
     if (rc == JC_DB_OK) {
         jc_db_rollback(db, p);
         return conv_answer(db, res, out, account_id, conversation_id, 200, p);
@@ -764,7 +764,7 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     args[2] = text;
     args[3] = key;
     args[4] = &now;
-    rc = jc_db_select1(db, &row, "jc_msg_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -776,7 +776,7 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
         args[0] = neu;
         args[1] = &now;
         args[2] = &conversation_id;
-        rc = jc_db_exec(db, NULL, "jc_msg_conv_touch", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_MSG_CONV_TOUCH, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -804,7 +804,7 @@ static json_t *conv_list_json(const jc_db_row_t *row, apr_pool_t *p)
 int jc_msg_list(jc_db_t *db, jc_result_t *res, json_t **out,
                 apr_int64_t account_id, apr_pool_t *p)
 {
-    return account_list(db, res, out, "conversations", "jc_msg_conv_list",
+    return account_list(db, res, out, "conversations", JC_SQL_MSG_CONV_LIST,
                         account_id, conv_list_json, p);
 }
 
@@ -824,7 +824,7 @@ int jc_msg_conversation(jc_db_t *db, jc_result_t *res, json_t **out,
     /* opened: the staff messages count as read from now on */
     args[0] = &now;
     args[1] = &conversation_id;
-    rc = jc_db_exec(db, NULL, "jc_msg_mark_read", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_MSG_MARK_READ, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         json_decref(*out);
         *out = NULL;
@@ -863,7 +863,7 @@ int jc_msg_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     args[0] = &file_id;
     args[1] = &account_id;
     return file_answer(db, res, dl, cfg,
-                       jc_db_select1(db, &row, "jc_msg_file_citizen", args,
+                       jc_db_select1(db, &row, JC_SQL_MSG_FILE_CITIZEN, args,
                                      p), &row, p);
 }
 
@@ -897,7 +897,7 @@ static json_t *bescheid_json(const jc_db_row_t *row, apr_pool_t *p)
 int jc_bescheid_list(jc_db_t *db, jc_result_t *res, json_t **out,
                      apr_int64_t account_id, apr_pool_t *p)
 {
-    return account_list(db, res, out, "bescheide", "jc_bescheid_list",
+    return account_list(db, res, out, "bescheide", JC_SQL_BESCHEID_LIST,
                         account_id, bescheid_json, p);
 }
 
@@ -913,7 +913,7 @@ int jc_bescheid_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
 
     args[0] = &bescheid_id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_bescheid_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_BESCHEID_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return not_found(res, "bescheid_unknown",
                          "Diesen Bescheid gibt es nicht.");
@@ -930,7 +930,7 @@ int jc_bescheid_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     }
     args[0] = &now;
     args[1] = &bescheid_id;
-    rc = jc_db_exec(db, NULL, "jc_bescheid_open", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_BESCHEID_OPEN, args, p);
     st = jc_db_fail(res, db, rc, p) ? res->status : 200;
     return st;
 }
@@ -956,7 +956,7 @@ static json_t *termin_json(const jc_db_row_t *row, apr_pool_t *p)
 int jc_termin_list(jc_db_t *db, jc_result_t *res, json_t **out,
                    apr_int64_t account_id, apr_pool_t *p)
 {
-    return account_list(db, res, out, "termine", "jc_termin_list",
+    return account_list(db, res, out, "termine", JC_SQL_TERMIN_LIST,
                         account_id, termin_json, p);
 }
 
@@ -983,7 +983,7 @@ int jc_termin_reschedule(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     args[0] = &termin_id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_termin_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TERMIN_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return not_found(res, "termin_unknown", "Diesen Termin gibt es nicht.");
     }
@@ -1089,8 +1089,8 @@ int jc_msg_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
     args[k++] = &at;
     args[k++] = &id;
     args[k++] = &fetch;
-    list = select_list(db, res, with_status ? "jc_msg_inbox_status"
-                                            : "jc_msg_inbox_all",
+    list = select_list(db, res, with_status ? JC_SQL_MSG_INBOX_STATUS
+                                            : JC_SQL_MSG_INBOX_ALL,
                        args, inbox_json, p);
     if (!list) {
         return res->status;
@@ -1123,7 +1123,7 @@ static int staff_conv(jc_db_t *db, jc_result_t *res, jc_db_row_t *row,
     args[0] = &id;
     args[1] = &st->jobcenter_id;
     args[2] = st->team;
-    rc = jc_db_select1(db, row, "jc_msg_staff_conv", args, p);
+    rc = jc_db_select1(db, row, JC_SQL_MSG_STAFF_CONV, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         return not_found(res, "conversation_unknown", MSG_NO_CONV);
@@ -1183,7 +1183,7 @@ int jc_msg_assign(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     args[0] = &st->account_id;
     args[1] = &conversation_id;
-    rc = jc_db_exec(db, NULL, "jc_msg_assign", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_MSG_ASSIGN, args, p);
     if (rc == JC_DB_OK) {
         rc = audit(db, st, now, "message_assigned", col_i(&row, 15),
                    apr_psprintf(p, "conversation %" APR_INT64_T_FMT,
@@ -1221,7 +1221,7 @@ int jc_msg_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     args[0] = status;
     args[1] = &conversation_id;
-    rc = jc_db_exec(db, NULL, "jc_msg_status", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_MSG_STATUS, args, p);
     if (rc == JC_DB_OK) {
         rc = audit(db, st, now, "message_status", col_i(&row, 15),
                    apr_psprintf(p, "conversation %" APR_INT64_T_FMT ": %s",
@@ -1282,7 +1282,7 @@ static jc_db_rc_e add_staff_files(jc_db_t *db, const jc_staff_t *st,
         args[5] = &size;
         args[6] = f->sha256;
         args[7] = &now;
-        rc = jc_db_select1(db, &row, "jc_msg_file_add", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_MSG_FILE_ADD, args, p);
         if (rc == JC_DB_NOROW) {
             rc = JC_DB_ERROR;
         }
@@ -1332,7 +1332,7 @@ int jc_msg_staff_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     args[2] = text;
     args[3] = NULL;
     args[4] = &now;
-    rc = jc_db_select1(db, &mrow, "jc_msg_insert", args, p);
+    rc = jc_db_select1(db, &mrow, JC_SQL_MSG_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -1340,7 +1340,7 @@ int jc_msg_staff_reply(jc_db_t *db, jc_result_t *res, json_t **out,
         args[0] = status;
         args[1] = &now;
         args[2] = &conversation_id;
-        rc = jc_db_exec(db, NULL, "jc_msg_conv_touch", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_MSG_CONV_TOUCH, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = add_staff_files(db, st, files, col_i(&mrow, 0), customer, now,
@@ -1384,7 +1384,7 @@ int jc_msg_staff_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     args[1] = &st->jobcenter_id;
     args[2] = st->team;
     if (file_answer(db, res, dl, cfg,
-                    jc_db_select1(db, &row, "jc_msg_file_staff", args, p),
+                    jc_db_select1(db, &row, JC_SQL_MSG_FILE_STAFF, args, p),
                     &row, p) != 200) {
         return res->status;
     }
@@ -1406,7 +1406,7 @@ static int staff_customer(jc_db_t *db, jc_result_t *res, const jc_staff_t *st,
 
     args[0] = &customer_id;
     args[1] = &st->jobcenter_id;
-    rc = jc_db_select1(db, &row, "jc_msg_customer_acct", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_CUSTOMER_ACCT, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         return jc_result_set(res, 404, "customer_unknown",
@@ -1488,7 +1488,7 @@ int jc_bescheid_post(jc_db_t *db, jc_result_t *res, json_t **out,
             args[7] = &st->account_id;
             args[8] = &now;
             args[9] = day;
-            rc = jc_db_select1(db, &row, "jc_bescheid_insert", args, p);
+            rc = jc_db_select1(db, &row, JC_SQL_BESCHEID_INSERT, args, p);
             if (rc == JC_DB_NOROW) {
                 rc = JC_DB_ERROR;
             }
@@ -1609,7 +1609,7 @@ int jc_termin_post(jc_db_t *db, jc_result_t *res, json_t **out,
     args[6] = in->contact;
     args[7] = &st->account_id;
     args[8] = &now;
-    rc = jc_db_select1(db, &row, "jc_termin_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TERMIN_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -1699,7 +1699,7 @@ jc_db_rc_e jc_msg_remind_due(jc_db_t *db, int *sent, const jc_msg_cfg_t *cfg,
         return JC_DB_OK;
     }
     args[0] = &cut;
-    rc = jc_db_select(db, &rows, "jc_bescheid_due", args, p);
+    rc = jc_db_select(db, &rows, JC_SQL_BESCHEID_DUE, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -1716,7 +1716,7 @@ jc_db_rc_e jc_msg_remind_due(jc_db_t *db, int *sent, const jc_msg_cfg_t *cfg,
         }
         args[0] = &now;
         args[1] = &id;
-        rc = jc_db_exec(db, &n, "jc_bescheid_reminded", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_BESCHEID_REMINDED, args, p);
         if (rc == JC_DB_OK && n == 1) {
             rc = notify(db, cfg, account, 1, now, &queued, p);
         }

@@ -51,7 +51,7 @@ static jc_db_rc_e letter_head(jc_db_t *db, jc_letter_head_t *h,
     jc_db_rc_e rc;
 
     args[0] = &jcid;
-    rc = jc_db_select1(db, &row, "jc_jc_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_JC_GET, args, p);
     if (rc != JC_DB_OK) {
         return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
     }
@@ -107,7 +107,7 @@ void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     memset(out, 0, sizeof(*out));
     args[0] = &cid;
     args[1] = &jcid;
-    rc = jc_db_select1(db, &row, "jc_onetime_cust_account", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ONETIME_CUST_ACCOUNT, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 409, "customer_unbound", "Diese Kundin oder "
                       "dieser Kunde hat noch kein Konto mit den eServices "
@@ -185,7 +185,7 @@ void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
             args[2] = &out->expires_at;
             args[3] = &now;
             args[4] = &acct;
-            rc = jc_db_exec(db, NULL, "jc_onetime_account", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_ONETIME_ACCOUNT, args, p);
         }
         if (rc == JC_DB_CONFLICT) {
             /* the username is taken: draw another one */
@@ -194,19 +194,19 @@ void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         }
         args[0] = &acct;
         if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_onetime_drop_totp", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_ONETIME_DROP_TOTP, args, p);
         }
         if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_onetime_drop_passkeys", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_ONETIME_DROP_PASSKEYS, args, p);
         }
         if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_onetime_drop_challenges", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_ONETIME_DROP_CHALLENGES, args, p);
         }
         if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_onetime_drop_tokens", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_ONETIME_DROP_TOKENS, args, p);
         }
         if (rc == JC_DB_OK) {
-            rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args, p);
         }
         if (rc == JC_DB_OK) {
             rc = jc_event_add(db, acct, now, JC_EV_CREDENTIALS_RESET,
@@ -220,7 +220,7 @@ void jc_onetime_issue(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
             args[4] = apr_psprintf(p, "account %" APR_INT64_T_FMT
                                    ", valid until %" APR_INT64_T_FMT,
                                    acct, out->expires_at);
-            rc = jc_db_exec(db, NULL, "jc_audit_add", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
         }
         if (rc == JC_DB_OK && old_email && confirmed) {
             jc_mail_t *m = jc_mail_credentials_reset(
@@ -266,7 +266,7 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         return;
     }
     args[0] = &acct;
-    rc = jc_db_select1(db, &row, "jc_onetime_state", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ONETIME_STATE, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -309,7 +309,7 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         args[0] = phc;
         args[1] = &now;
         args[2] = &acct;
-        rc = jc_db_exec(db, &n, "jc_onetime_password", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_ONETIME_PASSWORD, args, p);
         if (rc == JC_DB_OK && n != 1) {
             rc = JC_DB_NOROW; /* a parallel request changed it first */
         }
@@ -392,7 +392,7 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     args[0] = norm;
-    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "email_taken", "Diese E-Mail-Adresse gehört "
@@ -409,7 +409,7 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         args[0] = &now;
         args[1] = &now;
         args[2] = &acct;
-        rc = jc_db_exec(db, &n, "jc_onetime_consent", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_ONETIME_CONSENT, args, p);
         if (rc == JC_DB_OK && n != 1) {
             rc = JC_DB_ERROR;
             db->last_error = "account has an address already";
@@ -467,7 +467,7 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
     }
     args[0] = &now;
     args[1] = token_hash;
-    rc = jc_db_exec(db, &n, "jc_token_use", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
     if (rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",
@@ -480,7 +480,7 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
         args[1] = &now;
         args[2] = &now;
         args[3] = &acct;
-        rc = jc_db_exec(db, &n, "jc_onetime_email", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_ONETIME_EMAIL, args, p);
     }
     if (rc == JC_DB_CONFLICT) {
         jc_db_rollback(db, p);
@@ -503,7 +503,7 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
     if (rc == JC_DB_OK) {
         /* sessions of the letter flow end: next comes the login with the
          * address (and the new second factor) */
-        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, acct, now, JC_EV_EMAIL_CONFIRMED, email, p);

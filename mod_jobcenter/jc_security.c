@@ -34,7 +34,7 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
     jc_result_ok(res);
     *out = NULL;
     args[0] = &id;
-    rc = jc_db_select(db, &r, "jc_sec_passkeys", args, p);
+    rc = jc_db_select(db, &r, JC_SQL_SEC_PASSKEYS, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -52,7 +52,7 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
             (json_int_t)created, "last_used_at", time_or_null(&row, 3),
             "flagged", flagged != 0));
     }
-    rc = jc_db_select1(db, &row, "jc_sec_totp", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_TOTP, args, p);
     if (rc == JC_DB_OK) {
         totp = json_pack("{s:o, s:o}", "created_at", time_or_null(&row, 0),
                          "last_used_at", time_or_null(&row, 1));
@@ -118,7 +118,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
         return;
     }
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_sec_password", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSWORD, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 401, "not_authenticated",
                       "Bitte melden Sie sich an.", NULL);
@@ -169,7 +169,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
         return;
     }
     args[0] = &id;
-    rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
     if (rc == JC_DB_OK) {
         rc = jc_session_verified(db, s->id_hash, now, p);
     }
@@ -250,7 +250,7 @@ static jc_db_rc_e own_passkey(jc_db_t *db, const char **name,
 
     args[0] = &pk;
     args[1] = &account;
-    rc = jc_db_select1(db, &row, "jc_sec_passkey_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSKEY_GET, args, p);
     if (rc == JC_DB_OK) {
         *name = jc_db_col_str(&row, 0, p);
         if (!*name) {
@@ -297,7 +297,7 @@ void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
         args[0] = name;
         args[1] = &id;
         args[2] = &account;
-        rc = jc_db_exec(db, NULL, "jc_sec_passkey_rename", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SEC_PASSKEY_RENAME, args, p);
     }
     if (jc_db_fail(res, db, rc, p)) {
         return;
@@ -349,7 +349,7 @@ void jc_security_passkey_delete(jc_db_t *db, jc_result_t *res,
     }
     args[0] = &id;
     args[1] = &account;
-    rc = jc_db_exec(db, NULL, "jc_sec_passkey_delete", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_SEC_PASSKEY_DELETE, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -390,7 +390,7 @@ void jc_security_totp_delete(jc_db_t *db, jc_result_t *res,
         return;
     }
     args[0] = &account;
-    rc = jc_db_exec(db, NULL, "jc_sec_totp_delete", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_SEC_TOTP_DELETE, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }

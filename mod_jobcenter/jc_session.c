@@ -73,7 +73,7 @@ jc_db_rc_e jc_session_create(jc_db_t *db, const char **token,
     args[8] = meta ? meta->user_agent : NULL;
     args[9] = meta ? meta->client_ip : NULL;
     *expires_at = exp;
-    return jc_db_exec(db, NULL, "jc_sess_insert", args, p);
+    return jc_db_exec(db, NULL, JC_SQL_SESS_INSERT, args, p);
 }
 
 jc_db_rc_e jc_session_load_by_hash(jc_db_t *db, jc_session_t *s,
@@ -94,7 +94,7 @@ jc_db_rc_e jc_session_load_by_hash(jc_db_t *db, jc_session_t *s,
     }
     s->id_hash = id_hash;
     args[0] = s->id_hash;
-    rc = jc_db_select1(db, &row, with_kn ? "jc_sess_get_kn" : "jc_sess_get",
+    rc = jc_db_select1(db, &row, with_kn ? JC_SQL_SESS_GET_KN : JC_SQL_SESS_GET,
                        args, p);
     if (rc != JC_DB_OK) {
         return rc;
@@ -131,7 +131,7 @@ jc_db_rc_e jc_session_load_by_hash(jc_db_t *db, jc_session_t *s,
         args[0] = &now;
         args[1] = s->id_hash;
         args[2] = &cut;
-        if (jc_db_exec(db, NULL, "jc_sess_touch", args, p) == JC_DB_OK) {
+        if (jc_db_exec(db, NULL, JC_SQL_SESS_TOUCH, args, p) == JC_DB_OK) {
             s->last_seen = now;
         }
     }
@@ -172,7 +172,7 @@ jc_db_rc_e jc_session_delete(jc_db_t *db, const char *id_hash,
     const void *args[1];
 
     args[0] = id_hash;
-    return jc_db_exec(db, NULL, "jc_sess_delete", args, p);
+    return jc_db_exec(db, NULL, JC_SQL_SESS_DELETE, args, p);
 }
 
 const char *jc_session_user_agent(const char *ua, apr_pool_t *p)
@@ -223,7 +223,7 @@ jc_db_rc_e jc_session_verified(jc_db_t *db, const char *id_hash,
 
     args[0] = &now;
     args[1] = id_hash;
-    rc = jc_db_exec(db, &n, "jc_sess_verified", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_SESS_VERIFIED, args, p);
     return rc == JC_DB_OK && n != 1 ? JC_DB_NOROW : rc;
 }
 

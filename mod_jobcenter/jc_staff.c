@@ -247,7 +247,7 @@ void jc_jobcenter_add(jc_db_t *db, jc_result_t *res,
     args[4] = in->phone;
     args[5] = in->opening_hours;
     args[6] = &now;
-    rc = jc_db_select1(db, &row, "jc_jc_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_JC_INSERT, args, p);
     if (rc == JC_DB_CONFLICT) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "name_taken", "Ein Jobcenter mit diesem "
@@ -266,7 +266,7 @@ void jc_jobcenter_add(jc_db_t *db, jc_result_t *res,
 
         a2[0] = in->postcodes[i];
         a2[1] = id;
-        rc = jc_db_exec(db, NULL, "jc_jc_postcode_insert", a2, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_JC_POSTCODE_INSERT, a2, p);
         if (rc == JC_DB_CONFLICT) {
             jc_db_rollback(db, p);
             *id = 0;
@@ -386,7 +386,7 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
         return;
     }
     args[0] = in->jobcenter;
-    rc = jc_db_select1(db, &row, "jc_jc_by_name", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_JC_BY_NAME, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         jc_result_set(res, 404, "jobcenter_unknown", "Dieses Jobcenter gibt "
@@ -405,7 +405,7 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     args[3] = &now;
     args[4] = &now;
     args[5] = &now;
-    rc = jc_db_select1(db, &row, "jc_acct_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_INSERT, args, p);
     if (rc == JC_DB_CONFLICT) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "email_taken", "Zu dieser E-Mail-Adresse "
@@ -422,14 +422,14 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     args[0] = &now;
     args[1] = &now;
     args[2] = account_id;
-    rc = jc_db_exec(db, NULL, "jc_acct_confirm", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_CONFIRM, args, p);
     if (rc == JC_DB_OK) {
         /* the printed password is one-time: replaced at the first login
          * (onetime/password), expired after onetime_expires_at */
         args[0] = &onetime_expires_at;
         args[1] = &now;
         args[2] = account_id;
-        rc = jc_db_exec(db, NULL, "jc_staff_acct_onetime", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_STAFF_ACCT_ONETIME, args, p);
     }
     if (rc == JC_DB_OK) {
         args[0] = account_id;
@@ -438,7 +438,7 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
         args[3] = in->role;
         args[4] = trim(in->display_name, p);
         args[5] = &now;
-        rc = jc_db_exec(db, NULL, "jc_staff_insert", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_STAFF_INSERT, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -473,7 +473,7 @@ static int staff_begin_by_email(jc_db_t *db, jc_result_t *res,
         return 0;
     }
     args[0] = norm;
-    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, id, 0);
         rc = jc_staff_load(db, &st, *id, p);
@@ -500,10 +500,10 @@ void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,
     }
     args[0] = &now;
     args[1] = &id;
-    rc = jc_db_exec(db, NULL, "jc_staff_disable", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_STAFF_DISABLE, args, p);
     if (rc == JC_DB_OK) {
         /* their sessions end now, not at the next request */
-        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args + 1, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args + 1, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -526,10 +526,10 @@ void jc_staff_new_onetime(jc_db_t *db, jc_result_t *res, const char *email,
     args[1] = &onetime_expires_at;
     args[2] = &now;
     args[3] = &id;
-    rc = jc_db_exec(db, NULL, "jc_staff_acct_new_onetime", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_STAFF_ACCT_NEW_ONETIME, args, p);
     if (rc == JC_DB_OK) {
         /* whoever held the old password is signed out now */
-        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args + 3, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args + 3, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -547,7 +547,7 @@ jc_db_rc_e jc_staff_load(jc_db_t *db, jc_staff_t *s, apr_int64_t account_id,
 
     memset(s, 0, sizeof(*s));
     args[0] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_staff_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_STAFF_GET, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -757,7 +757,7 @@ void jc_customer_create(jc_db_t *db, jc_result_t *res, const jc_staff_t *st,
         args[10] = &now;
         args[11] = jc_name_key(apr_pstrcat(p, in->family_name, " ",
                                            in->given_name, NULL), p);
-        rc = jc_db_select1(db, &row, "jc_cust_insert", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_CUST_INSERT, args, p);
         if (rc == JC_DB_CONFLICT) {
             /* the Kundennummer exists: draw a new one */
             jc_db_rollback(db, p);
@@ -775,7 +775,7 @@ void jc_customer_create(jc_db_t *db, jc_result_t *res, const jc_staff_t *st,
         args[2] = "customer_created";
         args[3] = &id;
         args[4] = knr;
-        rc = jc_db_exec(db, NULL, "jc_audit_add", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
         if (rc == JC_DB_OK) {
             rc = jc_db_commit(db, p);
         }
@@ -808,7 +808,7 @@ void jc_customer_get(jc_db_t *db, jc_result_t *res, apr_int64_t jobcenter_id,
     memset(out, 0, sizeof(*out));
     args[0] = &id;
     args[1] = &jobcenter_id;
-    rc = jc_db_select1(db, &row, "jc_cust_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_CUST_GET, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 404, "customer_unknown", "Diese Kundin oder "
                       "diesen Kunden gibt es in Ihrem Jobcenter nicht.",
@@ -840,7 +840,7 @@ void jc_customer_by_knr(jc_db_t *db, jc_result_t *res, const char *knr,
         return;
     }
     args[0] = up;
-    rc = jc_db_select1(db, &row, "jc_cust_by_knr", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_CUST_BY_KNR, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 404, "customer_unknown", "Zu dieser Kundennummer "
                       "gibt es keine Kundin und keinen Kunden.",
@@ -1124,7 +1124,8 @@ void jc_customer_search(jc_db_t *db, jc_result_t *res,
 {
     jc_db_res_t rs;
     jc_db_row_t row;
-    const char *tq = trim(q ? q : "", p), *knr, *count_label, *list_label;
+    const char *tq = trim(q ? q : "", p), *knr;
+    jc_sql_id_e count_label, list_label;
     const void *args[5];
     apr_int64_t total = 0, offset;
     int nargs = 2;
@@ -1147,21 +1148,21 @@ void jc_customer_search(jc_db_t *db, jc_result_t *res,
     args[0] = &jobcenter_id;
     if ((knr = knr_of(tq, p)) != NULL) {
         /* at most one row: no count */
-        count_label = NULL;
-        list_label = "jc_cust_search_knr";
+        count_label = JC_SQL_NONE;
+        list_label = JC_SQL_CUST_SEARCH_KNR;
         args[1] = knr;
     }
     else if (is_postcode(tq)) {
-        count_label = "jc_cust_count_plz";
-        list_label = "jc_cust_search_plz";
+        count_label = JC_SQL_CUST_COUNT_PLZ;
+        list_label = JC_SQL_CUST_SEARCH_PLZ;
         args[1] = tq;
     }
     else {
         /* a prefix of name_key: [key, key + U+10FFFF) in byte order */
         const char *key = jc_name_key(tq, p);
 
-        count_label = "jc_cust_count_name";
-        list_label = "jc_cust_search_name";
+        count_label = JC_SQL_CUST_COUNT_NAME;
+        list_label = JC_SQL_CUST_SEARCH_NAME;
         args[1] = key;
         args[2] = apr_pstrcat(p, key, "\xF4\x8F\xBF\xBF", NULL);
         nargs = 3;
@@ -1169,7 +1170,7 @@ void jc_customer_search(jc_db_t *db, jc_result_t *res,
     list = json_array();
     /* pages end at JC_CUST_COUNT_MAX rows (and a Kundennummer's at one):
      * nobody pages through more, and OFFSET costs what it skips */
-    if (offset < (count_label ? JC_CUST_COUNT_MAX : 1)) {
+    if (offset < (count_label != JC_SQL_NONE ? JC_CUST_COUNT_MAX : 1)) {
         /* (the Kundennummer's statement takes neither) */
         args[nargs] = &per_page;
         args[nargs + 1] = &offset;
@@ -1193,13 +1194,13 @@ void jc_customer_search(jc_db_t *db, jc_result_t *res,
          * no count (on PostgreSQL each statement with a
          * range is planned anew at every run: the count cost as much
          * again, bench/run.sh growth) */
-        if (!count_label || ((offset == 0 || rs.nrows > 0)
+        if (count_label == JC_SQL_NONE || ((offset == 0 || rs.nrows > 0)
                              && rs.nrows < per_page)) {
             total = offset + rs.nrows;
-            count_label = NULL;
+            count_label = JC_SQL_NONE;
         }
     }
-    if (count_label) {
+    if (count_label != JC_SQL_NONE) {
         rc = jc_db_select1(db, &row, count_label, args, p);
         if (jc_db_fail(res, db, rc, p)) {
             json_decref(list);
@@ -1226,7 +1227,7 @@ void jc_customer_codes(jc_db_t *db, jc_result_t *res, apr_int64_t customer_id,
 
     *out = NULL;
     args[0] = &customer_id;
-    rc = jc_db_select(db, &rs, "jc_fsc_list", args, p);
+    rc = jc_db_select(db, &rs, JC_SQL_FSC_LIST, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -1270,7 +1271,7 @@ void jc_customer_onetime(jc_db_t *db, jc_result_t *res,
 
     *out = NULL;
     args[0] = &customer_id;
-    rc = jc_db_select1(db, &row, "jc_cust_onetime", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_CUST_ONETIME, args, p);
     if (rc == JC_DB_NOROW) {
         /* not bound to an account: nothing can be pending */
         *out = json_pack("{s:b, s:n, s:b}", "pending", 0, "expires_at",
@@ -1317,7 +1318,7 @@ static void fsc_letter(jc_db_t *db, jc_result_t *res,
     *pdf = NULL;
     *len = 0;
     args[0] = &jcid;
-    rc = jc_db_select1(db, &row, "jc_jc_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_JC_GET, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -1387,7 +1388,7 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
     if (rc == JC_DB_OK) {
         args[0] = &now;
         args[1] = &cid;
-        rc = jc_db_exec(db, &voided, "jc_fsc_void", args, p);
+        rc = jc_db_exec(db, &voided, JC_SQL_FSC_VOID, args, p);
     }
     if (rc == JC_DB_OK) {
         args[0] = &cid;
@@ -1397,7 +1398,7 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
         args[4] = &exp;
         /* a hash equal to a stored one (60 random bits) ends as a
          * conflict -> 500; issuing again draws a new code */
-        rc = jc_db_exec(db, NULL, "jc_fsc_insert", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_FSC_INSERT, args, p);
     }
     if (rc == JC_DB_OK) {
         detail = voided ? apr_psprintf(p, "%d older unused code(s) voided",
@@ -1407,7 +1408,7 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
         args[2] = "freischaltcode_issued";
         args[3] = &cid;
         args[4] = detail;
-        rc = jc_db_exec(db, NULL, "jc_audit_add", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

@@ -31,8 +31,8 @@ static jc_db_rc_e refused(jc_db_t *db, jc_thr_take_t *out,
     jc_db_rc_e rc;
 
     args[0] = key;
-    rc = jc_db_select1(db, &row, kind == JC_THR_ACCOUNT ? "jc_thr_acct_get"
-                       : "jc_thr_get", args, p);
+    rc = jc_db_select1(db, &row, kind == JC_THR_ACCOUNT ? JC_SQL_THR_ACCT_GET
+                       : JC_SQL_THR_GET, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -69,8 +69,8 @@ jc_db_rc_e jc_throttle_reserve(jc_db_t *db, jc_thr_take_t *out,
     args[1] = &now;
     args[2] = &cut;
     args[3] = &cut;
-    rc = jc_db_select1(db, &row, kind == JC_THR_ACCOUNT ? "jc_thr_acct_take"
-                       : "jc_thr_take", args, p);
+    rc = jc_db_select1(db, &row, kind == JC_THR_ACCOUNT ? JC_SQL_THR_ACCT_TAKE
+                       : JC_SQL_THR_TAKE, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &out->n, 1);
         out->reserved = 1;
@@ -79,7 +79,7 @@ jc_db_rc_e jc_throttle_reserve(jc_db_t *db, jc_thr_take_t *out,
             args[0] = &until;
             args[1] = key;
             rc = jc_db_exec(db, NULL, kind == JC_THR_ACCOUNT
-                            ? "jc_thr_acct_block" : "jc_thr_block", args, p);
+                            ? JC_SQL_THR_ACCT_BLOCK : JC_SQL_THR_BLOCK, args, p);
         }
     }
     else if (rc == JC_DB_NOROW) {

@@ -204,7 +204,7 @@ int jc_tus_get(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     if (!jc_tus_token_ok(token) || account_id <= 0) {
         return not_found(res);
     }
-    rc = jc_db_select1(db, &row, "jc_tus_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TUS_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return not_found(res);
     }
@@ -251,7 +251,7 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     args[0] = &draft_id;
     args[1] = &account_id;
     args[2] = &now;
-    rc = jc_db_select1(db, &row, "jc_tus_pending", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TUS_PENDING, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
@@ -266,7 +266,7 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     /* the draft's expiry is the upload's */
     args[0] = &draft_id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return not_found(res);
     }
@@ -300,7 +300,7 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     args[5] = &len;
     args[6] = &now;
     args[7] = &out->expires_at;
-    rc = jc_db_select1(db, &row, "jc_tus_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TUS_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -400,7 +400,7 @@ int jc_tus_terminate(jc_db_t *db, jc_result_t *res,
         }
     }
     args[0] = &t->id;
-    rc = jc_db_exec(db, NULL, "jc_tus_delete", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_TUS_DELETE, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         if (fd >= 0) {
             close(fd);
@@ -423,7 +423,7 @@ json_t *jc_tus_file_json(jc_db_t *db, const jc_tus_t *t, apr_pool_t *p)
     apr_int64_t id = 0, size = 0;
 
     if (t->file_id <= 0
-        || jc_db_select1(db, &row, "jc_tus_file", args, p) != JC_DB_OK) {
+        || jc_db_select1(db, &row, JC_SQL_TUS_FILE, args, p) != JC_DB_OK) {
         return NULL;
     }
     jc_db_col_i64(&row, 0, &id, 0);
@@ -716,7 +716,7 @@ static void w_drop(jc_tus_w_t *w, jc_db_t *db, const jc_tus_t *t,
 {
     const void *args[1] = { &t->id };
 
-    if (jc_db_exec(db, NULL, "jc_tus_delete", args, p) == JC_DB_OK) {
+    if (jc_db_exec(db, NULL, JC_SQL_TUS_DELETE, args, p) == JC_DB_OK) {
         unlink(w->path);
     }
 }
@@ -854,7 +854,7 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
     if (rc == JC_DB_OK) {
         args[0] = &t->draft_id;
         args[1] = &t->account_id;
-        rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
         if (rc == JC_DB_OK) {
             jc_db_col_i64(&row, 3, &created, 0);
             jc_db_col_i64(&row, 4, &count, 0);
@@ -885,7 +885,7 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
 
         args[0] = &t->account_id;
         args[1] = &since;
-        rc = jc_db_select1(db, &row, "jc_up_bytes_since", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_UP_BYTES_SINCE, args, p);
         if (rc == JC_DB_OK) {
             jc_db_col_i64(&row, 0, &used, 0);
             if (used + size > cfg->max_day) {
@@ -905,7 +905,7 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
         args[5] = &size;
         args[6] = hex;
         args[7] = &now;
-        rc = jc_db_select1(db, &row, "jc_up_file_insert", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_UP_FILE_INSERT, args, p);
         if (rc == JC_DB_NOROW) {
             rc = JC_DB_ERROR;
         }
@@ -915,7 +915,7 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
         args[0] = &size;
         args[1] = &fid;
         args[2] = &t->id;
-        rc = jc_db_exec(db, &n, "jc_tus_done", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_TUS_DONE, args, p);
         if (rc == JC_DB_OK && n != 1) {
             rc = JC_DB_ERROR;
         }
@@ -1018,7 +1018,7 @@ int jc_tus_w_finish(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
     args[0] = &off;
     args[1] = &t->id;
     args[2] = &old;
-    rc = jc_db_exec(db, &n, "jc_tus_offset", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_TUS_OFFSET, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
@@ -1046,7 +1046,7 @@ jc_db_rc_e jc_tus_purge(jc_db_t *db, unsigned *removed,
 
     *removed = 0;
     for (batch = 0; batch < 20; batch++) {
-        rc = jc_db_select(db, &r, "jc_tus_expired", args, p);
+        rc = jc_db_select(db, &r, JC_SQL_TUS_EXPIRED, args, p);
         if (rc != JC_DB_OK) {
             return rc;
         }
@@ -1059,7 +1059,7 @@ jc_db_rc_e jc_tus_purge(jc_db_t *db, unsigned *removed,
             jc_db_col_i64(&row, 0, &id, 0);
             spool = jc_db_col_str(&row, 1, p);
             args[0] = &id;
-            rc = jc_db_exec(db, NULL, "jc_tus_delete", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_TUS_DELETE, args, p);
             args[0] = &now;
             if (rc != JC_DB_OK) {
                 return rc;

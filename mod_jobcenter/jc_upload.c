@@ -129,7 +129,7 @@ int jc_upload_profile(jc_db_t *db, jc_result_t *res,
 {
     const void *args[1] = { &account_id };
     jc_db_row_t row;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_customer", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_CUSTOMER, args, p);
 
     memset(out, 0, sizeof(*out));
     if (rc == JC_DB_NOROW) {
@@ -172,7 +172,7 @@ static apr_int64_t bytes_today(jc_db_t *db, jc_db_rc_e *rc,
     const void *args[2] = { &account_id, &since };
     jc_db_row_t row;
 
-    *rc = jc_db_select1(db, &row, "jc_up_bytes_since", args, p);
+    *rc = jc_db_select1(db, &row, JC_SQL_UP_BYTES_SINCE, args, p);
     if (*rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &used, 0);
     }
@@ -235,7 +235,7 @@ int jc_upload_draft_create(jc_db_t *db, jc_result_t *res, json_t **out,
     args[1] = &pr.customer_id;
     args[2] = a->key;
     args[3] = &now;
-    rc = jc_db_select1(db, &row, "jc_up_draft_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -259,7 +259,7 @@ static int draft_get(jc_db_t *db, jc_result_t *res, apr_int64_t *count,
     const void *args[2] = { &draft_id, &account_id };
     jc_db_row_t row;
     apr_int64_t created = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
 
     if (rc == JC_DB_NOROW) {
         return not_found(res, draft_gone);
@@ -377,7 +377,7 @@ static int files_add_tx(jc_db_t *db, fa_item_t *it)
                                 &it->now };
         jc_db_row_t row;
 
-        rc = jc_db_select1(db, &row, "jc_up_file_insert", args, it->p);
+        rc = jc_db_select1(db, &row, JC_SQL_UP_FILE_INSERT, args, it->p);
         if (rc == JC_DB_NOROW) {
             rc = JC_DB_ERROR;
         }
@@ -556,7 +556,7 @@ int jc_upload_file_remove(jc_db_t *db, jc_result_t *res,
     const void *args[3] = { &file_id, &draft_id, &account_id };
     const char *store_id;
     jc_db_row_t row;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_file_get_draft", args,
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_FILE_GET_DRAFT, args,
                                   p);
 
     if (rc == JC_DB_NOROW) {
@@ -568,7 +568,7 @@ int jc_upload_file_remove(jc_db_t *db, jc_result_t *res,
     }
     store_id = jc_db_col_str(&row, 0, p);
     args[0] = &file_id;
-    rc = jc_db_exec(db, NULL, "jc_up_file_delete", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_UP_FILE_DELETE, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
@@ -607,7 +607,7 @@ static int sub_answer(jc_db_t *db, jc_result_t *res, json_t **out,
     apr_int64_t nfiles = 0, at = 0;
     const jc_upload_area_t *a;
     const char *jc;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_sub_get", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
 
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
@@ -719,7 +719,7 @@ int jc_upload_submit(jc_db_t *db, jc_result_t *res, json_t **out,
     /* a retried submit: the submission the first one created */
     args[0] = &in->account_id;
     args[1] = in->key;
-    rc = jc_db_select1(db, &row, "jc_up_sub_by_key", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_BY_KEY, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &id, 0);
         return sub_answer(db, res, out, id, 200, p);
@@ -740,7 +740,7 @@ int jc_upload_submit(jc_db_t *db, jc_result_t *res, json_t **out,
                              "mindestens eine Datei hoch.", "file");
     }
     args[0] = &in->draft_id;
-    rc = jc_db_select(db, &files, "jc_up_draft_files", args, p);
+    rc = jc_db_select(db, &files, JC_SQL_UP_DRAFT_FILES, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
@@ -829,16 +829,16 @@ int jc_upload_submit(jc_db_t *db, jc_result_t *res, json_t **out,
         args[10] = &nfiles;
         args[11] = &now;
         args[12] = &now;
-        rc = jc_db_select1(db, &row, "jc_up_sub_insert", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_INSERT, args, p);
         if (rc == JC_DB_OK) {
             jc_db_col_i64(&row, 0, &id, 0);
             args[0] = &id;
             args[1] = &in->draft_id;
-            rc = jc_db_exec(db, NULL, "jc_up_file_to_sub", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_UP_FILE_TO_SUB, args, p);
         }
         if (rc == JC_DB_OK) {
             args[0] = &in->draft_id;
-            rc = jc_db_exec(db, NULL, "jc_up_draft_delete", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
         }
         if (rc == JC_DB_OK) {
             rc = jc_db_commit(db, p);
@@ -855,7 +855,7 @@ int jc_upload_submit(jc_db_t *db, jc_result_t *res, json_t **out,
         /* a parallel submit with the same key won: answer with it */
         args[0] = &in->account_id;
         args[1] = in->key;
-        rc = jc_db_select1(db, &row, "jc_up_sub_by_key", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_BY_KEY, args, p);
         if (rc == JC_DB_OK) {
             jc_db_col_i64(&row, 0, &id, 0);
             return sub_answer(db, res, out, id, 200, p);
@@ -877,7 +877,7 @@ int jc_upload_receipt(jc_db_t *db, jc_result_t *res, const char **path,
     const void *args[1] = { &submission_id };
     jc_db_row_t row;
     apr_int64_t owner = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_sub_get", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
 
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 10, &owner, 0);
@@ -904,7 +904,7 @@ static json_t *files_json(jc_db_t *db, jc_db_rc_e *rc, apr_int64_t sub_id,
     json_t *arr = json_array();
     int i;
 
-    *rc = jc_db_select(db, &fr, "jc_up_sub_files", args, p);
+    *rc = jc_db_select(db, &fr, JC_SQL_UP_SUB_FILES, args, p);
     for (i = 0; *rc == JC_DB_OK && i < fr.nrows; i++) {
         jc_db_row_t row;
         apr_int64_t id = 0, size = 0;
@@ -950,7 +950,7 @@ int jc_upload_list(jc_db_t *db, jc_result_t *res, json_t **out,
     const void *args[1] = { &account_id };
     jc_db_res_t r;
     json_t *arr;
-    jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_sub_list", args, p);
+    jc_db_rc_e rc = jc_db_select(db, &r, JC_SQL_UP_SUB_LIST, args, p);
     int i;
 
     *out = NULL;
@@ -996,7 +996,7 @@ int jc_upload_verify(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     ok = jc_fsc_normalize(code, norm);
     args[0] = reference;
-    rc = jc_db_select1(db, &row, "jc_up_sub_by_ref", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_BY_REF, args, p);
     if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
         jc_db_fail(res, db, rc, p);
         return res->status;
@@ -1047,7 +1047,7 @@ int jc_upload_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
     const void *args[2] = { &st->jobcenter_id, st->team };
     jc_db_res_t r;
     json_t *arr;
-    jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_inbox", args, p);
+    jc_db_rc_e rc = jc_db_select(db, &r, JC_SQL_UP_INBOX, args, p);
     int i;
 
     *out = NULL;
@@ -1093,7 +1093,7 @@ int jc_upload_staff_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     const void *args[1] = { &file_id };
     jc_db_row_t row;
     apr_int64_t jcid = 0, size = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_staff_file", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_STAFF_FILE, args, p);
 
     memset(dl, 0, sizeof(*dl));
     if (rc == JC_DB_OK) {
@@ -1143,7 +1143,7 @@ int jc_upload_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
         return res->status;
     }
     args[0] = &submission_id;
-    rc = jc_db_select1(db, &row, "jc_up_sub_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 11, &jcid, 0);
         team = jc_db_col_str(&row, 12, p);
@@ -1165,7 +1165,7 @@ int jc_upload_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
     args[2] = &st->account_id;
     args[3] = &submission_id;
     args[4] = status;
-    rc = jc_db_exec(db, &n, "jc_up_sub_status", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_UP_SUB_STATUS, args, p);
     if (rc == JC_DB_OK && n > 0) {
         args[0] = &st->account_id;
         args[1] = &now;
@@ -1173,7 +1173,7 @@ int jc_upload_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
         args[3] = &cust;
         args[4] = apr_psprintf(p, "%s: %s -> %s", jc_db_col_str(&row, 1, p),
                                old, status);
-        rc = jc_db_exec(db, NULL, "jc_up_audit", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_UP_AUDIT, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -1200,13 +1200,13 @@ static jc_db_rc_e purge_one(jc_db_t *db, const jc_upload_cfg_t *cfg,
     int k;
 
     if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &files, "jc_up_draft_files", args, p);
+        rc = jc_db_select(db, &files, JC_SQL_UP_DRAFT_FILES, args, p);
     }
     if (rc == JC_DB_OK) {
-        rc = jc_db_exec(db, NULL, "jc_up_draft_files_delete", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_FILES_DELETE, args, p);
     }
     if (rc == JC_DB_OK) {
-        rc = jc_db_exec(db, NULL, "jc_up_draft_delete", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -1232,7 +1232,7 @@ jc_db_rc_e jc_upload_purge_drafts(jc_db_t *db, unsigned *removed,
     apr_int64_t before = now - JC_UPLOAD_DRAFT_TTL;
     const void *args[1] = { &before };
     jc_db_res_t r;
-    jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_drafts_old", args, p);
+    jc_db_rc_e rc = jc_db_select(db, &r, JC_SQL_UP_DRAFTS_OLD, args, p);
     int i;
 
     *removed = 0;
