@@ -16,7 +16,6 @@
  *   The error text of a failed COMMIT is taken before the ROLLBACK that
  *   follows it (that one's "cannot rollback - no transaction is active"
  *   would replace it). */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,6 +473,12 @@ static jc_db_rc_e db_classify(jc_db_t *db, int rv)
         db->tx_failed = 1;
     }
     return rc;
+}
+
+/* See jc_db_pg.h. */
+jc_db_rc_e jc_db_classify(jc_db_t *db, int rv)
+{
+    return db_classify(db, rv);
 }
 
 /* 1 if rv is SQLite's "busy"/"locked" and the budget since start is not
@@ -980,56 +985,4 @@ const char *jc_db_rc_name(jc_db_rc_e rc)
     case JC_DB_CONFLICT: return "conflict";
     default:             return "error";
     }
-}
-
-jc_db_rc_e jc_db_pg_conn_limit(jc_db_t *db, apr_pool_t *p, int *max_conn,
-                               int *reserved)
-{
-    /* one statement, no arguments; current_setting(name, true) is NULL
-     * for a setting the server does not have */
-    static const char sql[] =
-        "SELECT current_setting('max_connections'), "
-        "current_setting('superuser_reserved_connections'), "
-        "coalesce(current_setting('reserved_connections', true), '0')";
-    apr_dbd_prepared_t *st = NULL;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *v[3];
-    int rv, i;
-
-    *max_conn = *reserved = 0;
-    if (!db->driver || !db->handle
-        || strcmp(apr_dbd_name(db->driver), "pgsql") != 0) {
-        return JC_DB_ERROR;
-    }
-    /* no label: apr_dbd_pgsql keeps the text and runs it unnamed
-     * (PQexecParams), nothing is left prepared on the server */
-    rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &st);
-    if (rv == 0) {
-        rv = apr_dbd_pvselect(db->driver, p, db->handle, &res, st, 1, NULL);
-    }
-    if (rv != 0) {
-        return db_classify(db, rv);
-    }
-    if (apr_dbd_get_row(db->driver, p, res, &row, 1) != 0) {
-        return JC_DB_ERROR;
-    }
-    for (i = 0; i < 3; i++) {
-        v[i] = apr_dbd_get_entry(db->driver, row, i);
-        if (!v[i] || !*v[i]) {
-            return JC_DB_ERROR;
-        }
-    }
-    *max_conn = atoi(v[0]);
-    *reserved = atoi(v[1]) + atoi(v[2]);
-    return *max_conn > 0 ? JC_DB_OK : JC_DB_ERROR;
-}
-
-apr_int64_t jc_db_conn_budget(int dbd_max, int children, int nodes)
-{
-    apr_int64_t n = (apr_int64_t)(dbd_max > 0 ? dbd_max : 0)
-                    * (children > 0 ? children : 0)
-                    * (nodes > 0 ? nodes : 0);
-
-    return n > INT_MAX ? INT_MAX : n;
 }

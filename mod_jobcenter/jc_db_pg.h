@@ -29,4 +29,7 @@ int jc_db_pgu_run(jc_db_t *db, jc_sql_id_e id, const void **args,
                   struct jc_db_nrow_t ***rows, int *nrows, int *changes,
                   apr_pool_t *p);
 
+/* The outcome class of a driver failure rv (last_error set), jc_db.c's. */
+jc_db_rc_e jc_db_classify(jc_db_t *db, int rv);
+
 #endif
