@@ -17,8 +17,8 @@ jc_db_rc_e jc_factor_count(jc_db_t *db, apr_int64_t *passkeys,
     args[1] = &account;
     rc = jc_db_select1(db, &row, JC_SQL_SEC_FACTORS, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, passkeys, 0);
-        jc_db_col_i64(&row, 1, totp, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_FACTORS_PASSKEYS, passkeys, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_FACTORS_TOTP, totp, 0);
     }
     return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
 }

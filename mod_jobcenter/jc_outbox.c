@@ -77,10 +77,12 @@ jc_db_rc_e jc_outbox_fetch_due(jc_db_t *db, jc_outbox_item_t **items,
         if (jc_db_res_row(&res, i, &row, p) != 0) {
             break;
         }
-        jc_db_col_i64(&row, 0, &it->id, 0);
-        it->rcpt = apr_pstrdup(p, jc_db_col_str(&row, 1, p));
-        it->data = apr_pstrdup(p, jc_db_col_str(&row, 2, p));
-        jc_db_col_i64(&row, 3, &attempts, 0);
+        jc_db_col_i64(&row, JC_COL_OUTBOX_DUE_ID, &it->id, 0);
+        it->rcpt = apr_pstrdup(p, jc_db_col_str(&row, JC_COL_OUTBOX_DUE_RCPT,
+                                                 p));
+        it->data = apr_pstrdup(p, jc_db_col_str(&row,
+                                                 JC_COL_OUTBOX_DUE_MESSAGE, p));
+        jc_db_col_i64(&row, JC_COL_OUTBOX_DUE_ATTEMPTS, &attempts, 0);
         it->attempts = (int)attempts;
         if (it->rcpt && it->data) {
             (*n)++;

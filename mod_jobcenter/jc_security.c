@@ -41,21 +41,25 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
     keys = json_array();
     for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0; i++) {
         apr_int64_t pk, created = 0, flagged = 0;
-        const char *name = jc_db_col_str(&row, 1, p);
+        const char *name = jc_db_col_str(&row, JC_COL_SEC_PASSKEYS_NAME,
+                                         p);
 
-        jc_db_col_i64(&row, 0, &pk, 0);
-        jc_db_col_i64(&row, 2, &created, 0);
-        jc_db_col_i64(&row, 4, &flagged, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_PASSKEYS_ID, &pk, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_PASSKEYS_CREATED_AT, &created, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_PASSKEYS_FLAGGED, &flagged, 0);
         json_array_append_new(keys, json_pack(
             "{s:I, s:s, s:I, s:o, s:b}", "id", (json_int_t)pk,
             "name", name ? name : "Passkey", "created_at",
-            (json_int_t)created, "last_used_at", time_or_null(&row, 3),
+            (json_int_t)created, "last_used_at",
+            time_or_null(&row, JC_COL_SEC_PASSKEYS_LAST_USED_AT),
             "flagged", flagged != 0));
     }
     rc = jc_db_select1(db, &row, JC_SQL_SEC_TOTP, args, p);
     if (rc == JC_DB_OK) {
-        totp = json_pack("{s:o, s:o}", "created_at", time_or_null(&row, 0),
-                         "last_used_at", time_or_null(&row, 1));
+        totp = json_pack("{s:o, s:o}", "created_at",
+                         time_or_null(&row, JC_COL_SEC_TOTP_CONFIRMED_AT),
+                         "last_used_at",
+                         time_or_null(&row, JC_COL_SEC_TOTP_LAST_USED_AT));
     }
     else if (rc != JC_DB_NOROW) {
         json_decref(keys);
@@ -127,7 +131,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    phc = jc_db_col_str(&row, 0, p);
+    phc = jc_db_col_str(&row, JC_COL_SEC_PASSWORD_PASSWORD_HASH, p);
     /* admission for the hash first: a refused request (503 at once)
      * reserved nothing */
     if (jc_hashgate_admit(ctx->hashgate, res)) {
@@ -252,11 +256,11 @@ static jc_db_rc_e own_passkey(jc_db_t *db, const char **name,
     args[1] = &account;
     rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSKEY_GET, args, p);
     if (rc == JC_DB_OK) {
-        *name = jc_db_col_str(&row, 0, p);
+        *name = jc_db_col_str(&row, JC_COL_SEC_PASSKEY_GET_NAME, p);
         if (!*name) {
             *name = "Passkey";
         }
-        jc_db_col_i64(&row, 1, flagged, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_PASSKEY_GET_FLAGGED, flagged, 0);
     }
     return rc;
 }
