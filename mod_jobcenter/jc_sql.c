@@ -12,10 +12,7 @@
 #define JC_SELECT(id, label, sql, cols) \
     static const char cols_##id[] = JC_SQL_STR_ cols;
 #define JC_SELECT_AS(id, label, sql, as)
-#include "jc_sql_login.h"
-#include "jc_sql_upload.h"
-#include "jc_sql_staff.h"
-#include "jc_sql_konto.h"
+#include "jc_sql_lists.h"
 #undef JC_EXEC
 #undef JC_SELECT
 #undef JC_SELECT_AS
@@ -27,10 +24,7 @@
 #define JC_SELECT_AS(id, label, sql, as) \
     [JC_SQL_##id] = { label, sql, cols_##as, JC_COL_##as##__N },
 static const jc_sql_stmt_t statements[JC_SQL__COUNT + 1] = {
-#include "jc_sql_login.h"
-#include "jc_sql_upload.h"
-#include "jc_sql_staff.h"
-#include "jc_sql_konto.h"
+#include "jc_sql_lists.h"
     [JC_SQL__COUNT] = { NULL, NULL, NULL, 0 }
 };
 #undef JC_EXEC

@@ -24,7 +24,8 @@
 #define JC_PURGE_ACCT_BATCH_SQL "5"
 
 /* The statements live in X-macro lists, one per domain (jc_sql_login.h,
- * jc_sql_upload.h, jc_sql_staff.h, jc_sql_konto.h), each entry one of
+ * jc_sql_upload.h, jc_sql_staff.h, jc_sql_konto.h; jc_sql_lists.h
+ * includes them in id order), each entry one of
  *
  *   JC_EXEC(ID, "jc_label", "sql")             no result rows
  *   JC_SELECT(ID, "jc_label", "sql", (COL, ...))  rows with these columns
@@ -52,10 +53,7 @@
 #define JC_SELECT(id, label, sql, cols)      JC_SQL_##id,
 #define JC_SELECT_AS(id, label, sql, as)     JC_SQL_##id,
 typedef enum {
-#include "jc_sql_login.h"
-#include "jc_sql_upload.h"
-#include "jc_sql_staff.h"
-#include "jc_sql_konto.h"
+#include "jc_sql_lists.h"
     JC_SQL__COUNT,                    /* number of statements */
     JC_SQL_NONE = JC_SQL__COUNT       /* "no statement" where one is
                                        * optional                   */
@@ -104,10 +102,7 @@ typedef enum {
     JC_SQL_COLS_(id, JC_SQL_UNPAREN_ cols)
 #define JC_SELECT_AS(id, label, sql, as)
 enum {
-#include "jc_sql_login.h"
-#include "jc_sql_upload.h"
-#include "jc_sql_staff.h"
-#include "jc_sql_konto.h"
+#include "jc_sql_lists.h"
     JC_COL__END
 };
 #undef JC_EXEC

@@ -1,5 +1,5 @@
-/* Statements: accounts, e-mail tokens, sessions, second factors (TOTP, passkeys),
- * throttling, the mail outbox.
+/* Statements: accounts, e-mail tokens, sessions, second factors (TOTP,
+ * passkeys), throttling, the mail outbox.
  * An X-macro list (no include guard): jc_sql.h and jc_sql.c include it with
  * their own JC_EXEC / JC_SELECT / JC_SELECT_AS (see jc_sql.h). Core. */
 

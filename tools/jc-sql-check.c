@@ -26,10 +26,7 @@
 #define JC_SELECT(id, label, sql, cols)  #id,
 #define JC_SELECT_AS(id, label, sql, as) #id,
 static const char *const ids[JC_SQL__COUNT] = {
-#include "jc_sql_login.h"
-#include "jc_sql_upload.h"
-#include "jc_sql_staff.h"
-#include "jc_sql_konto.h"
+#include "jc_sql_lists.h"
 };
 #undef JC_EXEC
 #undef JC_SELECT
@@ -105,98 +102,113 @@ static int check_label(int id, const jc_sql_stmt_t *st)
     return 0;
 }
 
-static int check_sqlite(const char *file)
+/* One database connection of either kind, and what the last describe()
+ * left to free. */
+typedef struct {
+    sqlite3 *lite;          /* SQLite, or NULL          */
+    PGconn *pg;             /* PostgreSQL, or NULL      */
+    sqlite3_stmt *ps;       /* SQLite: the statement    */
+    PGresult *res;          /* PostgreSQL: its description */
+} conn_t;
+
+/* Prepare st and put its result column names into names (valid until the
+ * next call); the column count, or -1 (printed) when it does not prepare. */
+static int describe(conn_t *c, const jc_sql_stmt_t *st, const char **names)
 {
-    sqlite3 *db = NULL;
-    int id, bad = 0;
+    char types[64], *sql;
+    Oid oids[64];
+    int n, i;
 
-    if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "jc-sql-check: %s: %s\n", file, sqlite3_errmsg(db));
-        return 2;
-    }
-    for (id = 0; id < JC_SQL__COUNT; id++) {
-        const jc_sql_stmt_t *st = jc_sql_stmt(id);
-        char types[64];
-        const char *names[64];
-        sqlite3_stmt *ps = NULL;
-        int n, i;
-        char *sql = translate(st->sql, 0, types, &n);
-
-        bad |= check_label(id, st);
-        if (sqlite3_prepare_v2(db, sql, -1, &ps, NULL) != SQLITE_OK) {
+    sqlite3_finalize(c->ps);
+    c->ps = NULL;
+    PQclear(c->res);
+    c->res = NULL;
+    sql = translate(st->sql, c->pg != NULL, types, &n);
+    if (c->lite) {
+        if (sqlite3_prepare_v2(c->lite, sql, -1, &c->ps, NULL) != SQLITE_OK) {
             printf("%s: does not prepare: %s\n", st->label,
-                   sqlite3_errmsg(db));
-            bad = 1;
+                   sqlite3_errmsg(c->lite));
+            n = -1;
         }
         else {
-            n = sqlite3_column_count(ps);
+            n = sqlite3_column_count(c->ps);
             for (i = 0; i < n && i < 64; i++) {
-                names[i] = sqlite3_column_name(ps, i);
+                names[i] = sqlite3_column_name(c->ps, i);
             }
-            bad |= check_cols(st, n, names);
         }
-        sqlite3_finalize(ps);
         free(sql);
+        return n;
     }
-    sqlite3_close(db);
-    return bad;
+    for (i = 0; i < n; i++) {
+        oids[i] = types[i] == 'l' ? 20 : 1043;  /* int8, varchar */
+    }
+    c->res = PQprepare(c->pg, "", sql, n, oids);
+    free(sql);
+    if (PQresultStatus(c->res) != PGRES_COMMAND_OK) {
+        printf("%s: does not prepare: %s", st->label, PQerrorMessage(c->pg));
+        return -1;
+    }
+    PQclear(c->res);
+    c->res = PQdescribePrepared(c->pg, "");
+    n = PQnfields(c->res);
+    for (i = 0; i < n && i < 64; i++) {
+        names[i] = PQfname(c->res, i);
+    }
+    return n;
 }
 
-static int check_pgsql(const char *conninfo)
+/* 0 connected, 2 not (printed). */
+static int open_conn(conn_t *c, const char *kind, const char *target)
 {
-    PGconn *conn = PQconnectdb(conninfo);
-    int id, bad = 0;
-
-    if (PQstatus(conn) != CONNECTION_OK) {
-        fprintf(stderr, "jc-sql-check: %s", PQerrorMessage(conn));
-        PQfinish(conn);
+    memset(c, 0, sizeof(*c));
+    if (!strcmp(kind, "pgsql")) {
+        c->pg = PQconnectdb(target);
+        if (PQstatus(c->pg) == CONNECTION_OK) {
+            return 0;
+        }
+        fprintf(stderr, "jc-sql-check: %s", PQerrorMessage(c->pg));
         return 2;
     }
-    for (id = 0; id < JC_SQL__COUNT; id++) {
-        const jc_sql_stmt_t *st = jc_sql_stmt(id);
-        char types[64];
-        const char *names[64];
-        Oid oids[64];
-        PGresult *res;
-        int n, i;
-        char *sql = translate(st->sql, 1, types, &n);
-
-        bad |= check_label(id, st);
-        for (i = 0; i < n; i++) {
-            oids[i] = types[i] == 'l' ? 20 : 1043;  /* int8, varchar */
-        }
-        res = PQprepare(conn, "", sql, n, oids);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            printf("%s: does not prepare: %s", st->label,
-                   PQerrorMessage(conn));
-            bad = 1;
-        }
-        else {
-            PQclear(res);
-            res = PQdescribePrepared(conn, "");
-            n = PQnfields(res);
-            for (i = 0; i < n && i < 64; i++) {
-                names[i] = PQfname(res, i);
-            }
-            bad |= check_cols(st, n, names);
-        }
-        PQclear(res);
-        free(sql);
+    if (sqlite3_open_v2(target, &c->lite, SQLITE_OPEN_READONLY, NULL)
+        == SQLITE_OK) {
+        return 0;
     }
-    PQfinish(conn);
-    return bad;
+    fprintf(stderr, "jc-sql-check: %s: %s\n", target,
+            sqlite3_errmsg(c->lite));
+    return 2;
+}
+
+static void close_conn(conn_t *c)
+{
+    sqlite3_finalize(c->ps);
+    PQclear(c->res);
+    if (c->lite) {
+        sqlite3_close(c->lite);
+    }
+    if (c->pg) {
+        PQfinish(c->pg);
+    }
 }
 
 int main(int argc, char **argv)
 {
-    int rc;
+    const char *names[64];
+    conn_t c;
+    int id, n, rc;
 
     if (argc != 3 || (strcmp(argv[1], "sqlite3") && strcmp(argv[1], "pgsql"))) {
         fprintf(stderr, "usage: jc-sql-check sqlite3 FILE | pgsql CONNINFO\n");
         return 2;
     }
-    rc = !strcmp(argv[1], "pgsql") ? check_pgsql(argv[2])
-                                   : check_sqlite(argv[2]);
+    rc = open_conn(&c, argv[1], argv[2]);
+    for (id = 0; id < JC_SQL__COUNT && rc != 2; id++) {
+        const jc_sql_stmt_t *st = jc_sql_stmt(id);
+
+        rc |= check_label(id, st);
+        n = describe(&c, st, names);
+        rc |= n < 0 ? 1 : check_cols(st, n, names);
+    }
+    close_conn(&c);
     if (rc != 2) {
         printf("%d statements checked on %s: %s\n", JC_SQL__COUNT, argv[1],
                rc ? "MISMATCH" : "ok");

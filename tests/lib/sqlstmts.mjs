@@ -13,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 
 const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-// The lists in the order jc_sql.h includes them (= statement id order).
+// The lists in the order jc_sql_lists.h includes them (= statement id
+// order).
 export function listFiles(top = TOP) {
-    const hdr = fs.readFileSync(path.join(top, 'mod_jobcenter/jc_sql.h'), 'utf8');
-    const enumPart = hdr.slice(0, hdr.indexOf('} jc_sql_id_e;'));
-    return [...enumPart.matchAll(/^#include "(jc_sql_\w+\.h)"/gm)].map((m) => m[1]);
+    const all = fs.readFileSync(path.join(top, 'mod_jobcenter/jc_sql_lists.h'), 'utf8');
+    return [...all.matchAll(/^#include "(jc_sql_\w+\.h)"/gm)].map((m) => m[1]);
 }
 
 function cString(lit) {
