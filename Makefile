@@ -25,7 +25,7 @@ CORE_HDRS := $(wildcard mod_jobcenter/jc_*.h)
 GLUE_SRCS := $(sort $(wildcard mod_jobcenter/mod_jobcenter*.c))
 GLUE_HDRS := $(wildcard mod_jobcenter/mod_jobcenter*.h)
 
-all: $(BUILD)/mod_jobcenter.so $(BUILD)/jobcenter-admin
+all: $(BUILD)/mod_jobcenter.so $(BUILD)/jobcenter-admin $(BUILD)/jc-sql-check
 
 $(BUILD)/core/%.o: mod_jobcenter/%.c $(CORE_HDRS)
 	@mkdir -p $(BUILD)/core
@@ -63,6 +63,12 @@ $(BUILD)/jobcenter-admin: $(ADMIN_SRCS) admin/admin.h $(BUILD)/libjccore.a
 	$(CC) -std=c11 $(WARN) -O2 -g $(HARDEN_CFLAGS) $(APR_CFLAGS) -Imod_jobcenter \
 	    -DJC_SQL_DIR='"$(JC_SQL_DIR)"' -o $@ $(ADMIN_SRCS) \
 	    $(BUILD)/libjccore.a $(APR_LIBS) $(LIBS) $(HARDEN_LDFLAGS)
+
+# Checks every statement's declared result columns on a database
+# (tests/http/sql-columns.test.mjs runs it on SQLite and PostgreSQL).
+$(BUILD)/jc-sql-check: tools/jc-sql-check.c $(BUILD)/libjccore.a
+	$(CC) -std=c11 $(WARN) -O0 -g $(APR_CFLAGS) -Imod_jobcenter -o $@ $< \
+	    $(BUILD)/libjccore.a -lsqlite3 -lpq
 
 # The module with AddressSanitizer + UndefinedBehaviorSanitizer. Core and
 # glue are compiled by gcc (apxs's compiler): one sanitizer runtime, the one

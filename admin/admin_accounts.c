@@ -110,7 +110,7 @@ int cmd_jobcenter_list(conn_t *c, const args_t *a, apr_pool_t *p)
     if (check_opts(a, "jobcenter-list", opts)) {
         return EX_USAGE;
     }
-    rc = jc_db_select(&c->db, &rs, "jc_jc_list", NULL, p);
+    rc = jc_db_select(&c->db, &rs, JC_SQL_JC_LIST, NULL, p);
     if (rc != JC_DB_OK) {
         return db_error(c, rc);
     }
@@ -136,7 +136,7 @@ int cmd_jobcenter_list(conn_t *c, const args_t *a, apr_pool_t *p)
                jc_db_col_str(&row, 3, p), jc_db_col_str(&row, 4, p),
                jc_db_col_str(&row, 5, p), hours, nstaff, ncust);
         args[0] = &id;
-        if (jc_db_select(&c->db, &pr, "jc_jc_postcodes", args, p)
+        if (jc_db_select(&c->db, &pr, JC_SQL_JC_POSTCODES, args, p)
             == JC_DB_OK) {
             for (j = 0; j < pr.nrows && jc_db_res_row(&pr, j, &prow, p) == 0;
                  j++) {
@@ -288,7 +288,7 @@ int cmd_staff_list(conn_t *c, const args_t *a, apr_pool_t *p)
     if (check_opts(a, "staff-list", opts)) {
         return EX_USAGE;
     }
-    rc = jc_db_select(&c->db, &rs, "jc_staff_list", NULL, p);
+    rc = jc_db_select(&c->db, &rs, JC_SQL_STAFF_LIST, NULL, p);
     if (rc != JC_DB_OK) {
         return db_error(c, rc);
     }

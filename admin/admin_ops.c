@@ -226,7 +226,7 @@ int cmd_mail_parked(conn_t *c, const args_t *a, apr_pool_t *p)
     if (check_opts(a, "mail-parked", opts)) {
         return EX_USAGE;
     }
-    rc = jc_db_select(&c->db, &rs, "jc_outbox_parked", NULL, p);
+    rc = jc_db_select(&c->db, &rs, JC_SQL_OUTBOX_PARKED, NULL, p);
     if (rc != JC_DB_OK) {
         return db_error(c, rc);
     }
@@ -273,7 +273,7 @@ int cmd_mail_retry(conn_t *c, const args_t *a, apr_pool_t *p)
     }
     args[0] = &now;
     args[1] = &id;
-    rc = jc_db_exec(&c->db, &n, "jc_outbox_unpark", args, p);
+    rc = jc_db_exec(&c->db, &n, JC_SQL_OUTBOX_UNPARK, args, p);
     if (rc != JC_DB_OK) {
         return db_error(c, rc);
     }

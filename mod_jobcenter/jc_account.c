@@ -115,7 +115,7 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
 
     args[0] = &account_id;
     args[1] = purpose;
-    rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_TOKEN_DROP_OPEN, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -125,7 +125,7 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
     args[3] = purpose;
     args[4] = &now;
     args[5] = &exp;
-    return jc_db_exec(db, NULL, "jc_token_insert", args, p);
+    return jc_db_exec(db, NULL, JC_SQL_TOKEN_INSERT, args, p);
 }
 
 int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
@@ -141,7 +141,7 @@ int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
 
     args[0] = hash;
     args[1] = purpose;
-    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TOKEN_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return -1;
     }
@@ -175,7 +175,7 @@ int jc_account_change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
     if (rc == JC_DB_OK) {
         args[0] = &now;
         args[1] = &id;
-        rc = jc_db_exec(db, NULL, "jc_sec_lock", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SEC_LOCK, args, p);
     }
     return jc_db_fail(res, db, rc, p);
 }
@@ -217,7 +217,7 @@ static jc_db_rc_e find_by_email(jc_db_t *db, jc_db_row_t *row, int *found,
     jc_db_rc_e rc;
 
     args[0] = email;
-    rc = jc_db_select1(db, row, "jc_acct_by_email", args, p);
+    rc = jc_db_select1(db, row, JC_SQL_ACCT_BY_EMAIL, args, p);
     *found = (rc == JC_DB_OK);
     return rc == JC_DB_NOROW ? JC_DB_OK : rc;
 }
@@ -240,7 +240,7 @@ static jc_db_rc_e register_new(jc_db_t *db, const jc_ctx_t *ctx,
     args[3] = &now;
     args[4] = &now;
     args[5] = &now;
-    rc = jc_db_select1(db, &ins, "jc_acct_insert", args, p);
+    rc = jc_db_select1(db, &ins, JC_SQL_ACCT_INSERT, args, p);
     if (rc != JC_DB_OK) {
         return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
     }
@@ -274,7 +274,7 @@ static jc_db_rc_e register_again(jc_db_t *db, const jc_ctx_t *ctx,
     args[2] = &now;
     args[3] = &now;
     args[4] = &id;
-    rc = jc_db_exec(db, NULL, "jc_acct_repassword", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_REPASSWORD, args, p);
     if (rc == JC_DB_OK) {
         rc = queue_confirmation(db, ctx, id, email, now, p);
     }
@@ -408,7 +408,7 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     }
     args[0] = &now;
     args[1] = jc_token_hash(token, strlen(token), p);
-    rc = jc_db_exec(db, &n, "jc_token_use", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
     if (rc == JC_DB_OK && n != 1) {
         /* a parallel request used it first */
         jc_db_rollback(db, p);
@@ -421,7 +421,7 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         args[0] = &now;
         args[1] = &now;
         args[2] = &account_id;
-        rc = jc_db_exec(db, &n, "jc_acct_confirm", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_ACCT_CONFIRM, args, p);
     }
     if (rc == JC_DB_OK && n == 1) {
         rc = jc_event_add(db, account_id, now, JC_EV_EMAIL_CONFIRMED, NULL,
@@ -481,7 +481,7 @@ jc_db_rc_e jc_account_client_clear(jc_db_t *db, const char *key,
     const void *args[1];
 
     args[0] = key;
-    return jc_db_exec(db, NULL, "jc_thr_clear", args, p);
+    return jc_db_exec(db, NULL, JC_SQL_THR_CLEAR, args, p);
 }
 
 static void too_many(jc_result_t *res, apr_int64_t wait, int locked,
@@ -548,11 +548,11 @@ static jc_db_rc_e login_lookup(jc_db_t *db, login_acct_t *a,
             return JC_DB_NOROW;
         }
         args[0] = key;
-        rc = jc_db_select1(db, &row, "jc_acct_by_email", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_ACCT_BY_EMAIL, args, p);
     }
     else {
         args[0] = login;
-        rc = jc_db_select1(db, &row, "jc_acct_by_username", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_ACCT_BY_USERNAME, args, p);
     }
     if (rc != JC_DB_OK) {
         return rc;
@@ -665,7 +665,7 @@ static void login_session(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     rc = jc_account_client_clear(db, client ? client : "-", p);
     if (rc == JC_DB_OK) {
         args[0] = &a->id;
-        rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
     }
     if (jc_db_fail(res, db, rc, p) || login_refused(db, res, a, now, p)) {
         return;
@@ -768,7 +768,7 @@ jc_db_rc_e jc_account_rotate_to(jc_db_t *db, jc_login_out_t *out,
     int n = 0;
 
     args[0] = s->id_hash;
-    rc = jc_db_exec(db, &n, "jc_sess_delete", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_SESS_DELETE, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }

@@ -63,7 +63,7 @@ static json_t *bescheid_json(const jc_db_row_t *row, apr_pool_t *p)
 int jc_bescheid_list(jc_db_t *db, jc_result_t *res, json_t **out,
                      apr_int64_t account_id, apr_pool_t *p)
 {
-    return jc_msg_account_list(db, res, out, "bescheide", "jc_bescheid_list",
+    return jc_msg_account_list(db, res, out, "bescheide", JC_SQL_BESCHEID_LIST,
                                account_id, bescheid_json, p);
 }
 
@@ -79,7 +79,7 @@ int jc_bescheid_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
 
     args[0] = &bescheid_id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_bescheid_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_BESCHEID_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return jc_msg_not_found(res, "bescheid_unknown",
                                 "Diesen Bescheid gibt es nicht.");
@@ -96,7 +96,7 @@ int jc_bescheid_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     }
     args[0] = &now;
     args[1] = &bescheid_id;
-    rc = jc_db_exec(db, NULL, "jc_bescheid_open", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_BESCHEID_OPEN, args, p);
     st = jc_db_fail(res, db, rc, p) ? res->status : 200;
     return st;
 }
@@ -151,7 +151,7 @@ int jc_bescheid_post(jc_db_t *db, jc_result_t *res, json_t **out,
             args[7] = &st->account_id;
             args[8] = &now;
             args[9] = day;
-            rc = jc_db_select1(db, &row, "jc_bescheid_insert", args, p);
+            rc = jc_db_select1(db, &row, JC_SQL_BESCHEID_INSERT, args, p);
             if (rc == JC_DB_NOROW) {
                 rc = JC_DB_ERROR;
             }
@@ -209,7 +209,7 @@ jc_db_rc_e jc_bescheid_remind_due(jc_db_t *db, int *sent,
         return JC_DB_OK;
     }
     args[0] = &cut;
-    rc = jc_db_select(db, &rows, "jc_bescheid_due", args, p);
+    rc = jc_db_select(db, &rows, JC_SQL_BESCHEID_DUE, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -226,7 +226,7 @@ jc_db_rc_e jc_bescheid_remind_due(jc_db_t *db, int *sent,
         }
         args[0] = &now;
         args[1] = &id;
-        rc = jc_db_exec(db, &n, "jc_bescheid_reminded", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_BESCHEID_REMINDED, args, p);
         if (rc == JC_DB_OK && n == 1) {
             rc = jc_notify_queue(db, cfg, account, 1, now, &queued, p);
         }

@@ -41,9 +41,9 @@ jc_db_rc_e jc_msg_add_messages(jc_db_t *db, json_t *obj, apr_int64_t conv,
 
     json_object_set_new(obj, "messages", msgs);
     args[0] = &conv;
-    rc = jc_db_select(db, &rows, "jc_msg_messages", args, p);
+    rc = jc_db_select(db, &rows, JC_SQL_MSG_MESSAGES, args, p);
     if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &frows, "jc_msg_conv_files", args, p);
+        rc = jc_db_select(db, &frows, JC_SQL_MSG_CONV_FILES, args, p);
     }
     if (rc != JC_DB_OK) {
         return rc;
@@ -97,7 +97,7 @@ int jc_msg_gate(jc_db_t *db, jc_result_t *res, apr_int64_t account_id,
     int active = 0;
 
     args[0] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_msg_customer_of", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_CUSTOMER_OF, args, p);
     if (rc == JC_DB_NOROW) {
         return jc_result_set(res, 403, "profile_required",
                              "Für diese Funktion benötigen Sie ein "
@@ -143,7 +143,7 @@ static int conv_answer(jc_db_t *db, jc_result_t *res, json_t **out,
 
     args[0] = &id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_msg_conv_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_CONV_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return jc_msg_not_found(res, "conversation_unknown", JC_MSG_NO_CONV);
     }
@@ -177,10 +177,10 @@ static jc_db_rc_e attach_draft(jc_db_t *db, apr_int64_t account_id,
     args[0] = &msg_id;
     args[1] = &draft_id;
     args[2] = &account_id;
-    rc = jc_db_exec(db, NULL, "jc_msg_move_files", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_MSG_MOVE_FILES, args, p);
     if (rc == JC_DB_OK) {
         args[0] = &draft_id;
-        rc = jc_db_exec(db, NULL, "jc_up_draft_delete", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
     }
     return rc;
 }
@@ -198,7 +198,7 @@ static int check_draft(jc_db_t *db, jc_result_t *res, apr_int64_t account_id,
     }
     args[0] = &draft_id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         return jc_msg_not_found(res, "draft_unknown", "Die Anhänge sind "
@@ -233,7 +233,7 @@ static jc_db_rc_e open_conversation(jc_db_t *db, apr_int64_t account_id,
     args[6] = key;
     args[7] = &now;
     args[8] = &now;
-    rc = jc_db_select1(db, &row, "jc_msg_conv_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_CONV_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -246,7 +246,7 @@ static jc_db_rc_e open_conversation(jc_db_t *db, apr_int64_t account_id,
     args[2] = text;
     args[3] = NULL;
     args[4] = &now;
-    rc = jc_db_select1(db, &row, "jc_msg_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -283,7 +283,7 @@ int jc_msg_send_keyed(jc_db_t *db, jc_result_t *res, json_t **out,
         }
         args[0] = &account_id;
         args[1] = key;
-        rc = jc_db_select1(db, &row, "jc_msg_conv_by_key", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_MSG_CONV_BY_KEY, args, p);
         if (rc == JC_DB_OK) {
             conv = col_i(&row, 0);
             jc_db_rollback(db, p);
@@ -310,7 +310,7 @@ int jc_msg_send_keyed(jc_db_t *db, jc_result_t *res, json_t **out,
 
             args[0] = &conv;
             args[1] = &termin_id;
-            rc = jc_db_exec(db, &n, "jc_termin_rescheduled", args, p);
+            rc = jc_db_exec(db, &n, JC_SQL_TERMIN_RESCHEDULED, args, p);
             if (rc == JC_DB_OK && n != 1) {
                 jc_db_rollback(db, p);
                 return jc_result_set(res, 409, "reschedule_requested",
@@ -408,7 +408,7 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     args[0] = &conversation_id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_msg_conv_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_CONV_GET, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         return jc_msg_not_found(res, "conversation_unknown", JC_MSG_NO_CONV);
@@ -418,7 +418,7 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     args[0] = &conversation_id;
     args[1] = key;
-    rc = jc_db_select1(db, &row, "jc_msg_by_key", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_BY_KEY, args, p);
     if (rc == JC_DB_OK) {
         jc_db_rollback(db, p);
         return conv_answer(db, res, out, account_id, conversation_id, 200, p);
@@ -435,7 +435,7 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     args[2] = text;
     args[3] = key;
     args[4] = &now;
-    rc = jc_db_select1(db, &row, "jc_msg_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -447,7 +447,7 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
         args[0] = neu;
         args[1] = &now;
         args[2] = &conversation_id;
-        rc = jc_db_exec(db, NULL, "jc_msg_conv_touch", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_MSG_CONV_TOUCH, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -476,7 +476,7 @@ int jc_msg_list(jc_db_t *db, jc_result_t *res, json_t **out,
                 apr_int64_t account_id, apr_pool_t *p)
 {
     return jc_msg_account_list(db, res, out, "conversations",
-                               "jc_msg_conv_list", account_id,
+                               JC_SQL_MSG_CONV_LIST, account_id,
                                conv_list_json, p);
 }
 
@@ -496,7 +496,7 @@ int jc_msg_conversation(jc_db_t *db, jc_result_t *res, json_t **out,
     /* opened: the staff messages count as read from now on */
     args[0] = &now;
     args[1] = &conversation_id;
-    rc = jc_db_exec(db, NULL, "jc_msg_mark_read", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_MSG_MARK_READ, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         json_decref(*out);
         *out = NULL;
@@ -535,6 +535,6 @@ int jc_msg_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     args[0] = &file_id;
     args[1] = &account_id;
     return jc_msg_file_answer(db, res, dl, cfg,
-                              jc_db_select1(db, &row, "jc_msg_file_citizen",
+                              jc_db_select1(db, &row, JC_SQL_MSG_FILE_CITIZEN,
                                             args, p), &row, p);
 }

@@ -200,7 +200,7 @@ void jc_customer_create(jc_db_t *db, jc_result_t *res, const jc_staff_t *st,
         args[10] = &now;
         args[11] = jc_name_key(apr_pstrcat(p, in->family_name, " ",
                                            in->given_name, NULL), p);
-        rc = jc_db_select1(db, &row, "jc_cust_insert", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_CUST_INSERT, args, p);
         if (rc == JC_DB_CONFLICT) {
             /* the Kundennummer exists: draw a new one */
             jc_db_rollback(db, p);
@@ -218,7 +218,7 @@ void jc_customer_create(jc_db_t *db, jc_result_t *res, const jc_staff_t *st,
         args[2] = "customer_created";
         args[3] = &id;
         args[4] = knr;
-        rc = jc_db_exec(db, NULL, "jc_audit_add", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
         if (rc == JC_DB_OK) {
             rc = jc_db_commit(db, p);
         }
@@ -251,7 +251,7 @@ void jc_customer_get(jc_db_t *db, jc_result_t *res, apr_int64_t jobcenter_id,
     memset(out, 0, sizeof(*out));
     args[0] = &id;
     args[1] = &jobcenter_id;
-    rc = jc_db_select1(db, &row, "jc_cust_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_CUST_GET, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 404, "customer_unknown", "Diese Kundin oder "
                       "diesen Kunden gibt es in Ihrem Jobcenter nicht.",
@@ -283,7 +283,7 @@ void jc_customer_by_knr(jc_db_t *db, jc_result_t *res, const char *knr,
         return;
     }
     args[0] = up;
-    rc = jc_db_select1(db, &row, "jc_cust_by_knr", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_CUST_BY_KNR, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 404, "customer_unknown", "Zu dieser Kundennummer "
                       "gibt es keine Kundin und keinen Kunden.",
@@ -307,7 +307,7 @@ void jc_customer_codes(jc_db_t *db, jc_result_t *res, apr_int64_t customer_id,
 
     *out = NULL;
     args[0] = &customer_id;
-    rc = jc_db_select(db, &rs, "jc_fsc_list", args, p);
+    rc = jc_db_select(db, &rs, JC_SQL_FSC_LIST, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -351,7 +351,7 @@ void jc_customer_onetime(jc_db_t *db, jc_result_t *res,
 
     *out = NULL;
     args[0] = &customer_id;
-    rc = jc_db_select1(db, &row, "jc_cust_onetime", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_CUST_ONETIME, args, p);
     if (rc == JC_DB_NOROW) {
         /* not bound to an account: nothing can be pending */
         *out = json_pack("{s:b, s:n, s:b}", "pending", 0, "expires_at",

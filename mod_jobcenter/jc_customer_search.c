@@ -262,8 +262,8 @@ static const char *knr_of(const char *q, apr_pool_t *p)
 
 /* What a query searches: its statements and their arguments. */
 typedef struct {
-    const char *count_label;    /* NULL: no count needed                  */
-    const char *list_label;
+    jc_sql_id_e count_label;    /* JC_SQL_NONE: no count needed           */
+    jc_sql_id_e list_label;
     const void *args[5];        /* the query's, then LIMIT and OFFSET     */
     int nargs;                  /* the query's arguments                  */
 } search_plan_t;
@@ -279,21 +279,21 @@ static void search_plan(search_plan_t *sp, const apr_int64_t *jobcenter_id,
     sp->nargs = 2;
     if ((knr = knr_of(tq, p)) != NULL) {
         /* at most one row: no count */
-        sp->count_label = NULL;
-        sp->list_label = "jc_cust_search_knr";
+        sp->count_label = JC_SQL_NONE;
+        sp->list_label = JC_SQL_CUST_SEARCH_KNR;
         sp->args[1] = knr;
     }
     else if (jc_field_postcode_ok(tq)) {
-        sp->count_label = "jc_cust_count_plz";
-        sp->list_label = "jc_cust_search_plz";
+        sp->count_label = JC_SQL_CUST_COUNT_PLZ;
+        sp->list_label = JC_SQL_CUST_SEARCH_PLZ;
         sp->args[1] = tq;
     }
     else {
         /* a prefix of name_key: [key, key + U+10FFFF) in byte order */
         const char *key = jc_name_key(tq, p);
 
-        sp->count_label = "jc_cust_count_name";
-        sp->list_label = "jc_cust_search_name";
+        sp->count_label = JC_SQL_CUST_COUNT_NAME;
+        sp->list_label = JC_SQL_CUST_SEARCH_NAME;
         sp->args[1] = key;
         sp->args[2] = apr_pstrcat(p, key, "\xF4\x8F\xBF\xBF", NULL);
         sp->nargs = 3;
@@ -335,10 +335,10 @@ static int search_page(jc_db_t *db, jc_result_t *res, search_plan_t *sp,
      * no count (on PostgreSQL each statement with a
      * range is planned anew at every run: the count cost as much
      * again, bench/run.sh growth) */
-    if (!sp->count_label || ((offset == 0 || rs.nrows > 0)
+    if (sp->count_label == JC_SQL_NONE || ((offset == 0 || rs.nrows > 0)
                              && rs.nrows < per_page)) {
         *total = offset + rs.nrows;
-        sp->count_label = NULL;
+        sp->count_label = JC_SQL_NONE;
     }
     return 0;
 }
@@ -372,12 +372,12 @@ void jc_customer_search(jc_db_t *db, jc_result_t *res,
     list = json_array();
     /* pages end at JC_CUST_COUNT_MAX rows (and a Kundennummer's at one):
      * nobody pages through more, and OFFSET costs what it skips */
-    if (offset < (sp.count_label ? JC_CUST_COUNT_MAX : 1)
+    if (offset < (sp.count_label != JC_SQL_NONE ? JC_CUST_COUNT_MAX : 1)
         && search_page(db, res, &sp, per_page, offset, list, &total, p)) {
         json_decref(list);
         return;
     }
-    if (sp.count_label) {
+    if (sp.count_label != JC_SQL_NONE) {
         rc = jc_db_select1(db, &row, sp.count_label, sp.args, p);
         if (jc_db_fail(res, db, rc, p)) {
             json_decref(list);

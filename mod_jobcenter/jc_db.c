@@ -16,7 +16,6 @@
  *   The error text of a failed COMMIT is taken before the ROLLBACK that
  *   follows it (that one's "cannot rollback - no transaction is active"
  *   would replace it). */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,10 +94,17 @@ typedef struct {
     char *types;         /* per placeholder: 's' text, 'l' int64 */
 } nat_stmt_t;
 
-typedef struct {
-    sqlite3 *conn;
-    apr_hash_t *stmts;   /* label -> nat_stmt_t* */
-} nat_cache_t;
+/* A connection's statements by id, kept in the connection's pool (the
+ * pool of db->prepared) and remembered in db->cache for the request. */
+struct jc_db_cache_t {
+    apr_dbd_t *handle;                      /* the connection          */
+    sqlite3 *conn;                          /* its native handle (SQLite)
+                                             * or NULL                 */
+    nat_stmt_t *nat[JC_SQL__COUNT];         /* SQLite, prepared by jc_db */
+    apr_dbd_prepared_t *pg[JC_SQL__COUNT];  /* PostgreSQL named: mod_dbd's
+                                             * (db->prepared) by id    */
+};
+typedef struct jc_db_cache_t nat_cache_t;
 
 /* Finalize the cached statements before mod_dbd closes the connection:
  * registered after its close cleanup on the same pool, so it runs first
@@ -106,14 +112,14 @@ typedef struct {
 static apr_status_t nat_cache_cleanup(void *data)
 {
     nat_cache_t *c = data;
-    apr_hash_index_t *hi;
+    int id;
 
-    for (hi = apr_hash_first(NULL, c->stmts); hi; hi = apr_hash_next(hi)) {
-        nat_stmt_t *ns = apr_hash_this_val(hi);
-
-        sqlite3_finalize(ns->st);
+    for (id = 0; id < JC_SQL__COUNT; id++) {
+        if (c->nat[id]) {
+            sqlite3_finalize(c->nat[id]->st);
+            c->nat[id] = NULL;
+        }
     }
-    c->stmts = NULL;
     return APR_SUCCESS;
 }
 
@@ -122,13 +128,16 @@ void jc_db_native_release(jc_db_t *db)
     nat_cache_t *c = NULL;
     apr_pool_t *cp;
 
+    db->cache = NULL;
     if (!db->prepared) {
         return;
     }
     cp = apr_hash_pool_get(db->prepared);
     apr_pool_userdata_get((void **)&c, NAT_CACHE_KEY, cp);
     if (c) {
-        apr_pool_cleanup_run(cp, c, nat_cache_cleanup);
+        if (c->conn) {
+            apr_pool_cleanup_run(cp, c, nat_cache_cleanup);
+        }
         apr_pool_userdata_setn(NULL, NAT_CACHE_KEY, NULL, cp);
     }
 }
@@ -191,54 +200,74 @@ static void nat_error(jc_db_t *db, sqlite3 *conn, int rv, const char *what)
     db->last_error = db->errbuf;
 }
 
-/* The statement label prepared on conn (cached per connection), or NULL
- * with last_error set. */
-static nat_stmt_t *nat_stmt(jc_db_t *db, sqlite3 *conn, const char *label)
+/* The label of a statement id (for errors and logs). */
+static const char *stmt_label(jc_sql_id_e id)
 {
+    const jc_sql_stmt_t *st = jc_sql_stmt(id);
+
+    return st ? st->label : "no such statement";
+}
+
+/* The connection's statement cache: db->cache when it is this
+ * connection's, else the one kept in the connection's own pool (mod_dbd:
+ * ap_dbd_t.pool, the pool of db->prepared), made on first use. NULL
+ * without db->prepared. */
+static nat_cache_t *db_cache(jc_db_t *db)
+{
+    nat_cache_t *c = db->cache;
     apr_pool_t *cp;
-    nat_cache_t *c = NULL;
+
+    if (c && c->handle == db->handle) {
+        return c;
+    }
+    if (!db->prepared) {
+        return NULL;
+    }
+    cp = apr_hash_pool_get(db->prepared);
+    c = NULL;
+    apr_pool_userdata_get((void **)&c, NAT_CACHE_KEY, cp);
+    if (!c || c->handle != db->handle) {
+        c = apr_pcalloc(cp, sizeof(*c));
+        c->handle = db->handle;
+        c->conn = db_native(db);
+        apr_pool_userdata_setn(c, NAT_CACHE_KEY, NULL, cp);
+        if (c->conn) {
+            apr_pool_cleanup_register(cp, c, nat_cache_cleanup,
+                                      apr_pool_cleanup_null);
+        }
+    }
+    db->cache = c;
+    return c;
+}
+
+/* The statement id prepared on conn (cached per connection), or NULL
+ * with last_error set. */
+static nat_stmt_t *nat_stmt(jc_db_t *db, sqlite3 *conn, jc_sql_id_e id)
+{
+    nat_cache_t *c;
     nat_stmt_t *ns;
-    const jc_sql_stmt_t *st;
+    apr_pool_t *cp;
     const char *sql;
     int rv;
 
-    if (!db->prepared) {
-        db->last_error = label;
+    if ((unsigned)id >= JC_SQL__COUNT || !(c = db_cache(db))
+        || c->conn != conn) {
+        db->last_error = stmt_label(id);
         return NULL;
     }
-    /* the connection's own pool (mod_dbd: ap_dbd_t.pool) */
+    if (c->nat[id]) {
+        return c->nat[id];
+    }
     cp = apr_hash_pool_get(db->prepared);
-    apr_pool_userdata_get((void **)&c, NAT_CACHE_KEY, cp);
-    if (!c || c->conn != conn) {
-        c = apr_pcalloc(cp, sizeof(*c));
-        c->conn = conn;
-        c->stmts = apr_hash_make(cp);
-        apr_pool_userdata_setn(c, NAT_CACHE_KEY, NULL, cp);
-        apr_pool_cleanup_register(cp, c, nat_cache_cleanup,
-                                  apr_pool_cleanup_null);
-    }
-    ns = apr_hash_get(c->stmts, label, APR_HASH_KEY_STRING);
-    if (ns) {
-        return ns;
-    }
-    for (st = jc_sql_statements(); st->label; st++) {
-        if (strcmp(st->label, label) == 0) {
-            break;
-        }
-    }
-    if (!st->label) {
-        db->last_error = label; /* not a statement of jc_sql.c */
-        return NULL;
-    }
     ns = apr_pcalloc(cp, sizeof(*ns));
-    sql = nat_sql(st->sql, &ns->types, &ns->nargs, cp);
+    sql = nat_sql(jc_sql_statements()[id].sql, &ns->types, &ns->nargs, cp);
     rv = sqlite3_prepare_v2(conn, sql, -1, &ns->st, NULL);
     if (rv != SQLITE_OK) {
-        nat_error(db, conn, rv, label);
+        nat_error(db, conn, rv, stmt_label(id));
         sqlite3_finalize(ns->st);
         return NULL;
     }
-    apr_hash_set(c->stmts, st->label, APR_HASH_KEY_STRING, ns);
+    c->nat[id] = ns;
     return ns;
 }
 
@@ -340,12 +369,12 @@ static int nat_step(sqlite3 *conn, sqlite3_stmt *st,
     return rv;
 }
 
-/* Run the labelled statement natively. Returns 0 or an SQLite code. */
-static int nat_run(jc_db_t *db, sqlite3 *conn, const char *label,
+/* Run the statement natively. Returns 0 or an SQLite code. */
+static int nat_run(jc_db_t *db, sqlite3 *conn, jc_sql_id_e id,
                    const void **args, struct jc_db_nrow_t ***rows,
                    int *nrows, int *changes, apr_pool_t *p)
 {
-    nat_stmt_t *ns = nat_stmt(db, conn, label);
+    nat_stmt_t *ns = nat_stmt(db, conn, id);
     int rv;
 
     if (!ns) {
@@ -446,6 +475,12 @@ static jc_db_rc_e db_classify(jc_db_t *db, int rv)
     return rc;
 }
 
+/* See jc_db_pg.h. */
+jc_db_rc_e jc_db_classify(jc_db_t *db, int rv)
+{
+    return db_classify(db, rv);
+}
+
 /* 1 if rv is SQLite's "busy"/"locked" and the budget since start is not
  * used up yet; then sleeps before the next attempt n (1-based): 10-20 ms,
  * doubling to at most 80-160 ms, jittered so that waiting children do not
@@ -477,15 +512,23 @@ static int db_retry(jc_db_t *db, int rv, apr_time_t start, int n)
     return 1;
 }
 
-static apr_dbd_prepared_t *db_stmt(jc_db_t *db, const char *label)
+/* mod_dbd's prepared statement id (PostgreSQL named), looked up by label
+ * in db->prepared once per connection, then by id. */
+static apr_dbd_prepared_t *db_stmt(jc_db_t *db, jc_sql_id_e id)
 {
     apr_dbd_prepared_t *st = NULL;
+    nat_cache_t *c = (unsigned)id < JC_SQL__COUNT ? db_cache(db) : NULL;
 
-    if (db->prepared) {
-        st = apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
+    if (c) {
+        st = c->pg[id];
+        if (!st) {
+            st = apr_hash_get(db->prepared, jc_sql_statements()[id].label,
+                              APR_HASH_KEY_STRING);
+            c->pg[id] = st;
+        }
     }
     if (!st) {
-        db->last_error = label; /* the statement that was not prepared */
+        db->last_error = stmt_label(id); /* not prepared */
         if (db->tx) {
             db->tx_failed = 1;
         }
@@ -509,7 +552,7 @@ static jc_db_rc_e nat_fail(jc_db_t *db, int rv)
     return db_classify(db, rv);
 }
 
-jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
+jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, jc_sql_id_e id,
                         const void **args, apr_pool_t *p)
 {
     apr_dbd_prepared_t *st;
@@ -524,17 +567,17 @@ jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
     if (nat) {
         start = apr_time_now();
         do {
-            rv = nat_run(db, nat, label, args, &res->nat, &res->nrows, NULL,
+            rv = nat_run(db, nat, id, args, &res->nat, &res->nrows, NULL,
                          p);
         } while (rv > 0 && !db->tx && db_retry(db, rv, start, ++n));
         return rv == 0 ? JC_DB_OK : nat_fail(db, rv);
     }
     if (jc_db_pgu_on(db)) {
-        rv = jc_db_pgu_run(db, label, args, &res->nat, &res->nrows, NULL,
+        rv = jc_db_pgu_run(db, id, args, &res->nat, &res->nrows, NULL,
                            p);
         return rv == 0 ? JC_DB_OK : nat_fail(db, rv);
     }
-    st = db_stmt(db, label);
+    st = db_stmt(db, id);
     if (!st) {
         return JC_DB_ERROR;
     }
@@ -557,7 +600,7 @@ jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
         if (jc_db_reprepare(db) != JC_DB_OK || db->tx) {
             return JC_DB_BUSY;
         }
-        st = db_stmt(db, label);
+        st = db_stmt(db, id);
         res->res = NULL;
         rv = st ? apr_dbd_pbselect(db->driver, p, db->handle, &res->res, st,
                                    1, args) : -1;
@@ -586,11 +629,11 @@ int jc_db_res_row(jc_db_res_t *res, int i, jc_db_row_t *row, apr_pool_t *p)
     return apr_dbd_get_row(res->driver, p, res->res, &row->row, i + 1);
 }
 
-jc_db_rc_e jc_db_select1(jc_db_t *db, jc_db_row_t *row, const char *label,
+jc_db_rc_e jc_db_select1(jc_db_t *db, jc_db_row_t *row, jc_sql_id_e id,
                          const void **args, apr_pool_t *p)
 {
     jc_db_res_t res;
-    jc_db_rc_e rc = jc_db_select(db, &res, label, args, p);
+    jc_db_rc_e rc = jc_db_select(db, &res, id, args, p);
 
     row->driver = db->driver;
     row->row = NULL;
@@ -608,7 +651,7 @@ jc_db_rc_e jc_db_select1(jc_db_t *db, jc_db_row_t *row, const char *label,
  * before requests run, read-only afterwards. */
 static jc_db_write_hook_t write_hook;
 
-static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, const char *label,
+static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, jc_sql_id_e id,
                           const void **args, apr_pool_t *p);
 
 void jc_db_set_write_hook(const jc_db_write_hook_t *hook)
@@ -625,19 +668,14 @@ void jc_db_set_write_hook(const jc_db_write_hook_t *hook)
  * its slot now, or, in a transaction, after the COMMIT (before it, other
  * connections still read the old rows, and a cache filled from them must
  * see a later bump). */
-static void db_note_write(jc_db_t *db, const char *label, const void **args,
+static void db_note_write(jc_db_t *db, jc_sql_id_e id, const void **args,
                           int nrows)
 {
-    const jc_sql_inval_t *iv;
+    const jc_sql_inval_t *iv = jc_sql_inval(id);
     struct jc_db_tx_t *tx = db->tx;
     unsigned slot;
 
-    for (iv = jc_sql_invalidations(); iv->label; iv++) {
-        if (strcmp(iv->label, label) == 0) {
-            break;
-        }
-    }
-    if (!iv->label || (iv->kind == JC_SQL_INV_ALL && nrows <= 0)) {
+    if (!iv || (iv->kind == JC_SQL_INV_ALL && nrows <= 0)) {
         return;
     }
     slot = write_hook.slot(write_hook.ctx, iv->kind,
@@ -654,22 +692,22 @@ static void db_note_write(jc_db_t *db, const char *label, const void **args,
     }
 }
 
-jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, const char *label,
+jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, jc_sql_id_e id,
                       const void **args, apr_pool_t *p)
 {
     int n = 0;
-    jc_db_rc_e rc = db_exec(db, &n, label, args, p);
+    jc_db_rc_e rc = db_exec(db, &n, id, args, p);
 
     if (nrows) {
         *nrows = rc == JC_DB_OK ? n : 0;
     }
     if (rc == JC_DB_OK && write_hook.bump) {
-        db_note_write(db, label, args, n);
+        db_note_write(db, id, args, n);
     }
     return rc;
 }
 
-static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, const char *label,
+static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, jc_sql_id_e id,
                           const void **args, apr_pool_t *p)
 {
     apr_dbd_prepared_t *st;
@@ -683,7 +721,7 @@ static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, const char *label,
     if (nat) {
         start = apr_time_now();
         do {
-            rv = nat_run(db, nat, label, args, NULL, NULL, &n, p);
+            rv = nat_run(db, nat, id, args, NULL, NULL, &n, p);
         } while (rv > 0 && !db->tx && db_retry(db, rv, start, ++attempt));
         if (rv != 0) {
             return nat_fail(db, rv);
@@ -694,7 +732,7 @@ static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, const char *label,
         return JC_DB_OK;
     }
     if (jc_db_pgu_on(db)) {
-        rv = jc_db_pgu_run(db, label, args, NULL, NULL, &n, p);
+        rv = jc_db_pgu_run(db, id, args, NULL, NULL, &n, p);
         if (rv != 0) {
             return nat_fail(db, rv);
         }
@@ -703,7 +741,7 @@ static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, const char *label,
         }
         return JC_DB_OK;
     }
-    st = db_stmt(db, label);
+    st = db_stmt(db, id);
     if (!st) {
         return JC_DB_ERROR;
     }
@@ -721,7 +759,7 @@ static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, const char *label,
         if (jc_db_reprepare(db) != JC_DB_OK || db->tx) {
             return JC_DB_BUSY;
         }
-        st = db_stmt(db, label);
+        st = db_stmt(db, id);
         rv = st ? apr_dbd_pbquery(db->driver, p, db->handle, &n, st, args)
                 : -1;
         if (rv != 0) {
@@ -889,6 +927,7 @@ void jc_db_rollback(jc_db_t *db, apr_pool_t *p)
 jc_db_rc_e jc_db_reprepare(jc_db_t *db)
 {
     const jc_sql_stmt_t *st;
+    nat_cache_t *c;
     apr_pool_t *cp;
 
     if (jc_db_pgu_on(db)) {
@@ -910,6 +949,11 @@ jc_db_rc_e jc_db_reprepare(jc_db_t *db)
             return JC_DB_ERROR;
         }
         apr_hash_set(db->prepared, st->label, APR_HASH_KEY_STRING, ps);
+    }
+    /* the ids' handles are looked up again from db->prepared */
+    c = db_cache(db);
+    if (c) {
+        memset(c->pg, 0, sizeof(c->pg));
     }
     return JC_DB_OK;
 }
@@ -941,56 +985,4 @@ const char *jc_db_rc_name(jc_db_rc_e rc)
     case JC_DB_CONFLICT: return "conflict";
     default:             return "error";
     }
-}
-
-jc_db_rc_e jc_db_pg_conn_limit(jc_db_t *db, apr_pool_t *p, int *max_conn,
-                               int *reserved)
-{
-    /* one statement, no arguments; current_setting(name, true) is NULL
-     * for a setting the server does not have */
-    static const char sql[] =
-        "SELECT current_setting('max_connections'), "
-        "current_setting('superuser_reserved_connections'), "
-        "coalesce(current_setting('reserved_connections', true), '0')";
-    apr_dbd_prepared_t *st = NULL;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *v[3];
-    int rv, i;
-
-    *max_conn = *reserved = 0;
-    if (!db->driver || !db->handle
-        || strcmp(apr_dbd_name(db->driver), "pgsql") != 0) {
-        return JC_DB_ERROR;
-    }
-    /* no label: apr_dbd_pgsql keeps the text and runs it unnamed
-     * (PQexecParams), nothing is left prepared on the server */
-    rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &st);
-    if (rv == 0) {
-        rv = apr_dbd_pvselect(db->driver, p, db->handle, &res, st, 1, NULL);
-    }
-    if (rv != 0) {
-        return db_classify(db, rv);
-    }
-    if (apr_dbd_get_row(db->driver, p, res, &row, 1) != 0) {
-        return JC_DB_ERROR;
-    }
-    for (i = 0; i < 3; i++) {
-        v[i] = apr_dbd_get_entry(db->driver, row, i);
-        if (!v[i] || !*v[i]) {
-            return JC_DB_ERROR;
-        }
-    }
-    *max_conn = atoi(v[0]);
-    *reserved = atoi(v[1]) + atoi(v[2]);
-    return *max_conn > 0 ? JC_DB_OK : JC_DB_ERROR;
-}
-
-apr_int64_t jc_db_conn_budget(int dbd_max, int children, int nodes)
-{
-    apr_int64_t n = (apr_int64_t)(dbd_max > 0 ? dbd_max : 0)
-                    * (children > 0 ? children : 0)
-                    * (nodes > 0 ? nodes : 0);
-
-    return n > INT_MAX ? INT_MAX : n;
 }

@@ -1,7 +1,7 @@
-/* Thin layer over apr_dbd for the core: prepared statements by label,
- * single-row and multi-row selects, writes, and transactions that roll back
- * unless explicitly committed. Core: only APR/apr-util (and libsqlite3),
- * no httpd headers.
+/* Thin layer over apr_dbd for the core: prepared statements by id
+ * (jc_sql_id_e, jc_sql.h), single-row and multi-row selects, writes, and
+ * transactions that roll back unless explicitly committed. Core: only
+ * APR/apr-util (and libsqlite3), no httpd headers.
  *
  * SQLite: statements do not go through apr_dbd_sqlite3, which holds
  * apr-util's one process-wide mutex (apr_dbd_mutex_lock) around every
@@ -26,6 +26,7 @@
 #include <apr_dbd.h>
 
 #include "jc_result.h"
+#include "jc_sql.h"
 
 /* A borrowed connection. The glue fills it from mod_dbd's ap_dbd_t; the
  * connection is owned by mod_dbd and never closed here. */
@@ -34,6 +35,9 @@ typedef struct {
     apr_dbd_t *handle;               /* open connection                     */
     apr_hash_t *prepared;            /* label -> apr_dbd_prepared_t*        */
     struct jc_db_tx_t *tx;           /* open transaction or NULL            */
+    struct jc_db_cache_t *cache;     /* the connection's statements by id
+                                      * (jc_db's, set on first use; zero
+                                      * the jc_db_t before binding it)   */
     const char *last_error;          /* driver text of the last failure     */
     int tx_failed;                   /* a statement failed in the open tx   */
     int tx_rc;                       /* class (jc_db_rc_e) of that failure  */
@@ -67,22 +71,23 @@ typedef struct {
 } jc_db_res_t;
 
 /* Run a SELECT expected to return at most one row. */
-jc_db_rc_e jc_db_select1(jc_db_t *db, jc_db_row_t *row, const char *label,
+jc_db_rc_e jc_db_select1(jc_db_t *db, jc_db_row_t *row, jc_sql_id_e id,
                          const void **args, apr_pool_t *p);
 
 /* Run a SELECT and fetch all rows (keep results small: use LIMIT). */
-jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, const char *label,
+jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, jc_sql_id_e id,
                         const void **args, apr_pool_t *p);
 
 /* Row i (0-based) of a result, into row. Returns 0 on success. */
 int jc_db_res_row(jc_db_res_t *res, int i, jc_db_row_t *row, apr_pool_t *p);
 
 /* Run an INSERT/UPDATE/DELETE; *nrows (may be NULL) = affected rows. */
-jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, const char *label,
+jc_db_rc_e jc_db_exec(jc_db_t *db, int *nrows, jc_sql_id_e id,
                       const void **args, apr_pool_t *p);
 
-/* Column readers. NULL columns: str -> NULL, i64 -> returns 0 and sets
- * *v = dflt. Return 1 when a value was present. */
+/* Column readers; col is a column index of the statement's list
+ * (JC_COL_<ID>_<COL>, jc_sql.h). NULL columns: str -> NULL, i64
+ * -> returns 0 and sets *v = dflt. Return 1 when a value was present. */
 const char *jc_db_col_str(const jc_db_row_t *row, int col, apr_pool_t *p);
 int jc_db_col_i64(const jc_db_row_t *row, int col, apr_int64_t *v,
                   apr_int64_t dflt);
@@ -145,7 +150,7 @@ int jc_db_revive(jc_db_t *db);
 int jc_db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc, apr_pool_t *p);
 
 /* Writes that change what a session check returns (jc_sql.h,
- * jc_sql_invalidations): after such a statement succeeded -- outside a
+ * jc_sql_inval): after such a statement succeeded -- outside a
  * transaction at once, inside one after its COMMIT -- jc_db calls
  * bump(ctx, slot(ctx, kind, key)) with the statement's argument as key.
  * One hook per process (the session cache's generation counters, see

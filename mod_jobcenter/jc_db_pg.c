@@ -16,6 +16,7 @@
  * (PQreset: same conninfo) and its statements prepared again (named mode)
  * before the request sees it. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,7 @@ typedef struct {
 /* Set once before any request (post_config in the parent, the admin
  * tool's start); read-only afterwards, so the threads share it unlocked. */
 static jc_db_pg_mode_e pg_mode = JC_DB_PG_PREPARED;
-static apr_hash_t *pgu_stmts;    /* label -> pgu_stmt_t* */
+static pgu_stmt_t **pgu_stmts;   /* by statement id, JC_SQL__COUNT */
 
 /* The statement table's SQL with $n placeholders; NULL for a placeholder
  * other than %s, %lld, %% (apr_dbd would read it, this path could not). */
@@ -150,24 +151,23 @@ static pgu_stmt_t *pgu_translate(const char *sql, apr_pool_t *p)
 
 apr_status_t jc_db_set_pg_mode(jc_db_pg_mode_e mode, apr_pool_t *p)
 {
-    const jc_sql_stmt_t *st;
-    apr_hash_t *h;
+    const jc_sql_stmt_t *st = jc_sql_statements();
+    pgu_stmt_t **all;
+    int id;
 
     if (mode != JC_DB_PG_UNNAMED) {
         pg_mode = JC_DB_PG_PREPARED;
         pgu_stmts = NULL;
         return APR_SUCCESS;
     }
-    h = apr_hash_make(p);
-    for (st = jc_sql_statements(); st->label; st++) {
-        pgu_stmt_t *ps = pgu_translate(st->sql, p);
-
-        if (!ps) {
+    all = apr_palloc(p, sizeof(*all) * JC_SQL__COUNT);
+    for (id = 0; id < JC_SQL__COUNT; id++) {
+        all[id] = pgu_translate(st[id].sql, p);
+        if (!all[id]) {
             return APR_EINVAL;
         }
-        apr_hash_set(h, st->label, APR_HASH_KEY_STRING, ps);
     }
-    pgu_stmts = h;
+    pgu_stmts = all;
     pg_mode = JC_DB_PG_UNNAMED;
     return APR_SUCCESS;
 }
@@ -189,20 +189,19 @@ static apr_status_t pgu_clear(void *res)
     return APR_SUCCESS;
 }
 
-int jc_db_pgu_run(jc_db_t *db, const char *label, const void **args,
+int jc_db_pgu_run(jc_db_t *db, jc_sql_id_e id, const void **args,
                   struct jc_db_nrow_t ***rows, int *nrows, int *changes,
                   apr_pool_t *p)
 {
-    const pgu_stmt_t *st = pgu_stmts ? apr_hash_get(pgu_stmts, label,
-                                                    APR_HASH_KEY_STRING)
-                                     : NULL;
+    const pgu_stmt_t *st = pgu_stmts && (unsigned)id < JC_SQL__COUNT
+                           ? pgu_stmts[id] : NULL;
     PGconn *conn = apr_dbd_native_handle(db->driver, db->handle);
     const char **vals = NULL;
     PGresult *res;
     int i, r, status;
 
     if (!st) {
-        db->last_error = label; /* not a statement of jc_sql.c */
+        db->last_error = "no such statement";
         return -1;
     }
     if (st->nargs > 0) {
@@ -251,4 +250,56 @@ int jc_db_pgu_run(jc_db_t *db, const char *label, const void **args,
         (*rows)[r] = row;
     }
     return 0;
+}
+
+jc_db_rc_e jc_db_pg_conn_limit(jc_db_t *db, apr_pool_t *p, int *max_conn,
+                               int *reserved)
+{
+    /* one statement, no arguments; current_setting(name, true) is NULL
+     * for a setting the server does not have */
+    static const char sql[] =
+        "SELECT current_setting('max_connections'), "
+        "current_setting('superuser_reserved_connections'), "
+        "coalesce(current_setting('reserved_connections', true), '0')";
+    apr_dbd_prepared_t *st = NULL;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *v[3];
+    int rv, i;
+
+    *max_conn = *reserved = 0;
+    if (!db->driver || !db->handle
+        || strcmp(apr_dbd_name(db->driver), "pgsql") != 0) {
+        return JC_DB_ERROR;
+    }
+    /* no label: apr_dbd_pgsql keeps the text and runs it unnamed
+     * (PQexecParams), nothing is left prepared on the server */
+    rv = apr_dbd_prepare(db->driver, p, db->handle, sql, NULL, &st);
+    if (rv == 0) {
+        rv = apr_dbd_pvselect(db->driver, p, db->handle, &res, st, 1, NULL);
+    }
+    if (rv != 0) {
+        return jc_db_classify(db, rv);
+    }
+    if (apr_dbd_get_row(db->driver, p, res, &row, 1) != 0) {
+        return JC_DB_ERROR;
+    }
+    for (i = 0; i < 3; i++) {
+        v[i] = apr_dbd_get_entry(db->driver, row, i);
+        if (!v[i] || !*v[i]) {
+            return JC_DB_ERROR;
+        }
+    }
+    *max_conn = atoi(v[0]);
+    *reserved = atoi(v[1]) + atoi(v[2]);
+    return *max_conn > 0 ? JC_DB_OK : JC_DB_ERROR;
+}
+
+apr_int64_t jc_db_conn_budget(int dbd_max, int children, int nodes)
+{
+    apr_int64_t n = (apr_int64_t)(dbd_max > 0 ? dbd_max : 0)
+                    * (children > 0 ? children : 0)
+                    * (nodes > 0 ? nodes : 0);
+
+    return n > INT_MAX ? INT_MAX : n;
 }

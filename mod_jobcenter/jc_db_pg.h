@@ -18,15 +18,18 @@ struct jc_db_nrow_t {
  * is in JC_DB_PG_UNNAMED mode (jc_db_set_pg_mode). */
 int jc_db_pgu_on(const jc_db_t *db);
 
-/* Run the statement `label` of jc_sql.c unnamed on db's connection (one
+/* Run the statement id of jc_sql.c unnamed on db's connection (one
  * PQexecParams: Parse/Bind/Describe/Execute/Sync of the unnamed statement
  * in one round trip). Rows into *rows / *nrows when rows != NULL (their
  * PGresult is cleared with p), affected rows into *changes. Returns 0,
- * -1 for a label that is not in the table (last_error = label), or the
+ * -1 for an id that is not in the table, or the
  * PGresult status of a failure (> 0, apr_dbd_pgsql's convention; the
  * message stays on the connection, where apr_dbd_error reads it). */
-int jc_db_pgu_run(jc_db_t *db, const char *label, const void **args,
+int jc_db_pgu_run(jc_db_t *db, jc_sql_id_e id, const void **args,
                   struct jc_db_nrow_t ***rows, int *nrows, int *changes,
                   apr_pool_t *p);
+
+/* The outcome class of a driver failure rv (last_error set), jc_db.c's. */
+jc_db_rc_e jc_db_classify(jc_db_t *db, int rv);
 
 #endif

@@ -7,14 +7,14 @@
 #include "jc_mail.h"
 
 /* What goes with the account, in this order (all take its id). */
-static const char *const erase_drops[] = {
-    "jc_sess_drop_account", "jc_konto_del_tokens", "jc_konto_del_events",
-    "jc_sec_totp_delete", "jc_konto_del_passkeys",
-    "jc_konto_del_challenges", "jc_konto_del_online_hist",
-    "jc_konto_del_online", "jc_konto_fsc_unlink", "jc_konto_conv_unlink",
-    "jc_konto_sub_unlink", "jc_konto_file_unlink",
-    "jc_konto_draft_unlink", "jc_konto_tus_unlink",
-    "jc_konto_del_account"
+static const jc_sql_id_e erase_drops[] = {
+    JC_SQL_SESS_DROP_ACCOUNT, JC_SQL_KONTO_DEL_TOKENS, JC_SQL_KONTO_DEL_EVENTS,
+    JC_SQL_SEC_TOTP_DELETE, JC_SQL_KONTO_DEL_PASSKEYS,
+    JC_SQL_KONTO_DEL_CHALLENGES, JC_SQL_KONTO_DEL_ONLINE_HIST,
+    JC_SQL_KONTO_DEL_ONLINE, JC_SQL_KONTO_FSC_UNLINK, JC_SQL_KONTO_CONV_UNLINK,
+    JC_SQL_KONTO_SUB_UNLINK, JC_SQL_KONTO_FILE_UNLINK,
+    JC_SQL_KONTO_DRAFT_UNLINK, JC_SQL_KONTO_TUS_UNLINK,
+    JC_SQL_KONTO_DEL_ACCOUNT
 };
 
 /* The checks before any hash: fresh session, the confirmation, not a staff
@@ -38,7 +38,7 @@ static int erase_allowed(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return 1;
     }
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_staff_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_STAFF_GET, args, p);
     if (rc == JC_DB_OK) {
         jc_result_set(res, 409, "staff_account",
                       "Das Konto einer Mitarbeiterin oder eines Mitarbeiters "
@@ -62,7 +62,7 @@ static jc_db_rc_e release_profile(jc_db_t *db, apr_int64_t id,
 
     *had_profile = 0;
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_konto_cust_of", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_KONTO_CUST_OF, args, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
@@ -72,11 +72,11 @@ static jc_db_rc_e release_profile(jc_db_t *db, apr_int64_t id,
     *had_profile = 1;
     jc_db_col_i64(&row, 0, &cust, 0);
     args[0] = &cust;
-    rc = jc_db_exec(db, NULL, "jc_konto_cust_release", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_KONTO_CUST_RELEASE, args, p);
     if (rc == JC_DB_OK) {
         args[0] = &now;
         args[1] = &cust;
-        rc = jc_db_exec(db, NULL, "jc_fsc_void", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_FSC_VOID, args, p);
     }
     return rc;
 }

@@ -23,7 +23,7 @@ jc_db_rc_e jc_event_add(jc_db_t *db, apr_int64_t account_id, apr_int64_t at,
     args[1] = &at;
     args[2] = kind;
     args[3] = detail;           /* NULL becomes SQL NULL */
-    rc = jc_db_exec(db, NULL, "jc_event_add", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_EVENT_ADD, args, p);
     if (rc == JC_DB_OK && sink_fn) {
         sink_fn(sink_ctx, account_id, kind);
     }

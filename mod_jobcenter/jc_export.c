@@ -16,10 +16,10 @@
  * this order, X_* index the results), joined in C. */
 enum { X_CONVS, X_MSGS, X_MSG_FILES, X_BESCHEIDE, X_TERMINE, X_SUBS,
        X_SUB_FILES, X_N };
-static const char *const x_labels[X_N] = {
-    "jc_konto_x_convs", "jc_konto_x_msgs", "jc_konto_x_msg_files",
-    "jc_konto_x_bescheide", "jc_konto_x_termine", "jc_konto_x_subs",
-    "jc_konto_x_sub_files"
+static const jc_sql_id_e x_labels[X_N] = {
+    JC_SQL_KONTO_X_CONVS, JC_SQL_KONTO_X_MSGS, JC_SQL_KONTO_X_MSG_FILES,
+    JC_SQL_KONTO_X_BESCHEIDE, JC_SQL_KONTO_X_TERMINE, JC_SQL_KONTO_X_SUBS,
+    JC_SQL_KONTO_X_SUB_FILES
 };
 
 static jc_db_rc_e x_rows(jc_db_t *db, jc_db_res_t *rs, apr_int64_t id,
@@ -196,7 +196,7 @@ static jc_db_rc_e x_account(jc_db_t *db, x_parts_t *x, apr_int64_t id,
     jc_db_rc_e rc;
 
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_konto_account", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_KONTO_ACCOUNT, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -221,7 +221,7 @@ static jc_db_rc_e x_account(jc_db_t *db, x_parts_t *x, apr_int64_t id,
 }
 
 /* The rows of statement `label` for account id as an array of one(row). */
-static jc_db_rc_e x_select_list(jc_db_t *db, json_t **out, const char *label,
+static jc_db_rc_e x_select_list(jc_db_t *db, json_t **out, jc_sql_id_e label,
                                 apr_int64_t id,
                                 json_t *(*one)(const jc_db_row_t *,
                                                apr_pool_t *),
@@ -241,7 +241,7 @@ static jc_db_rc_e x_select_list(jc_db_t *db, json_t **out, const char *label,
 
 /* The row of statement `label` for account id as one(row); none: *out
  * stays NULL. */
-static jc_db_rc_e x_select_one(jc_db_t *db, json_t **out, const char *label,
+static jc_db_rc_e x_select_one(jc_db_t *db, json_t **out, jc_sql_id_e label,
                                apr_int64_t id,
                                json_t *(*one)(const jc_db_row_t *,
                                               apr_pool_t *),
@@ -337,7 +337,7 @@ static jc_db_rc_e x_assemble(jc_db_t *db, jc_result_t *res, json_t **out,
     jc_db_rc_e rc;
 
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_konto_account", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_KONTO_ACCOUNT, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -398,27 +398,27 @@ void jc_export_account(jc_db_t *db, jc_result_t *res, json_t **out,
     memset(&x, 0, sizeof(x));
     rc = x_account(db, &x, id, now, p);
     if (rc == JC_DB_OK) {
-        rc = x_select_list(db, &x.keys, "jc_sec_passkeys", id, x_passkey,
+        rc = x_select_list(db, &x.keys, JC_SQL_SEC_PASSKEYS, id, x_passkey,
                            p);
     }
     if (rc == JC_DB_OK) {
-        rc = x_select_one(db, &x.totp, "jc_sec_totp", id, x_totp, p);
+        rc = x_select_one(db, &x.totp, JC_SQL_SEC_TOTP, id, x_totp, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_konto_sessions(db, &x.sess, ctx, s, 0, now, p);
     }
     if (rc == JC_DB_OK) {
-        rc = x_select_list(db, &x.events, "jc_konto_events", id, x_event,
+        rc = x_select_list(db, &x.events, JC_SQL_KONTO_EVENTS, id, x_event,
                            p);
     }
     if (rc == JC_DB_OK) {
-        rc = x_select_one(db, &x.profile, "jc_prof_get", id, x_profile, p);
+        rc = x_select_one(db, &x.profile, JC_SQL_PROF_GET, id, x_profile, p);
     }
     if (rc == JC_DB_OK) {
-        rc = x_select_one(db, &x.online, "jc_online_get", id, x_online, p);
+        rc = x_select_one(db, &x.online, JC_SQL_ONLINE_GET, id, x_online, p);
     }
     if (rc == JC_DB_OK) {
-        rc = x_select_list(db, &x.hist, "jc_konto_online_hist", id,
+        rc = x_select_list(db, &x.hist, JC_SQL_KONTO_ONLINE_HIST, id,
                            x_online_hist, p);
     }
     if (rc == JC_DB_OK) {

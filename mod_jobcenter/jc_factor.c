@@ -15,10 +15,10 @@ jc_db_rc_e jc_factor_count(jc_db_t *db, apr_int64_t *passkeys,
     *totp = 0;
     args[0] = &account;
     args[1] = &account;
-    rc = jc_db_select1(db, &row, "jc_sec_factors", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_FACTORS, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, passkeys, 0);
-        jc_db_col_i64(&row, 1, totp, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_FACTORS_PASSKEYS, passkeys, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_FACTORS_TOTP, totp, 0);
     }
     return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
 }
@@ -47,7 +47,7 @@ int jc_factor_may_add(jc_db_t *db, jc_result_t *res, const jc_session_t *s,
          * database) */
         args[0] = &now;
         args[1] = &id;
-        rc = jc_db_exec(db, NULL, "jc_sec_lock", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SEC_LOCK, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_factor_count(db, &passkeys, &totp, id, p);

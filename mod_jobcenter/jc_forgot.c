@@ -46,7 +46,7 @@ int jc_forgot_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
     jc_db_rc_e rc;
 
     args[0] = key;
-    rc = jc_db_select1(db, &row, "jc_thr_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_THR_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return 0;
     }
@@ -79,12 +79,12 @@ int jc_forgot_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
     args[2] = &cut;
     args[3] = &cut;
     args[4] = &max;
-    rc = jc_db_select1(db, &row, "jc_thr_limit", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_THR_LIMIT, args, p);
     if (rc == JC_DB_OK) {
         return 0;
     }
     if (rc == JC_DB_NOROW) {
-        rc = jc_db_select1(db, &row, "jc_thr_get", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_THR_GET, args, p);
         if (rc == JC_DB_OK) {
             jc_db_col_i64(&row, 1, &last, now);
         }
@@ -174,7 +174,7 @@ void jc_forgot_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     args[0] = norm;
-    rc = jc_db_select1(db, &row, "jc_rst_acct", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_RST_ACCT, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &id, 0);
         send = jc_db_col_i64(&row, 1, &confirmed, 0);
@@ -223,7 +223,7 @@ static int link_usable(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     }
     args[0] = jc_token_hash(token, strlen(token), p);
     args[1] = JC_PURPOSE_RESET;
-    rc = jc_db_select1(db, &row, "jc_token_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TOKEN_GET, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         jc_result_set(res, 404, "token_invalid",
@@ -292,7 +292,7 @@ static int link_take(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     }
     args[0] = &now;
     args[1] = jc_token_hash(token, strlen(token), p);
-    *rc = jc_db_exec(db, &n, "jc_token_use", args, p);
+    *rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
     if (*rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",
@@ -303,7 +303,7 @@ static int link_take(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return 0;
     }
     args[0] = *email;
-    *rc = jc_db_select1(db, &row, "jc_rst_acct", args, p);
+    *rc = jc_db_select1(db, &row, JC_SQL_RST_ACCT, args, p);
     if (*rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &id, 0);
         jc_db_col_i64(&row, 1, &confirmed, 0);
@@ -418,7 +418,7 @@ void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
         return;
     }
     args[0] = postcode;
-    rc = jc_db_select1(db, &row, "jc_jc_by_postcode", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_JC_BY_POSTCODE, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 404, "postcode_unknown",
                       "Für diese Postleitzahl ist uns kein Jobcenter "

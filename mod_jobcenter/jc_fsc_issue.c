@@ -30,7 +30,7 @@ static void fsc_letter(jc_db_t *db, jc_result_t *res,
     *pdf = NULL;
     *len = 0;
     args[0] = &jcid;
-    rc = jc_db_select1(db, &row, "jc_jc_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_JC_GET, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -100,7 +100,7 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
     if (rc == JC_DB_OK) {
         args[0] = &now;
         args[1] = &cid;
-        rc = jc_db_exec(db, &voided, "jc_fsc_void", args, p);
+        rc = jc_db_exec(db, &voided, JC_SQL_FSC_VOID, args, p);
     }
     if (rc == JC_DB_OK) {
         args[0] = &cid;
@@ -110,7 +110,7 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
         args[4] = &exp;
         /* a hash equal to a stored one (60 random bits) ends as a
          * conflict -> 500; issuing again draws a new code */
-        rc = jc_db_exec(db, NULL, "jc_fsc_insert", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_FSC_INSERT, args, p);
     }
     if (rc == JC_DB_OK) {
         detail = voided ? apr_psprintf(p, "%d older unused code(s) voided",
@@ -120,7 +120,7 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
         args[2] = "freischaltcode_issued";
         args[3] = &cid;
         args[4] = detail;
-        rc = jc_db_exec(db, NULL, "jc_audit_add", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

@@ -108,8 +108,8 @@ int jc_inbox_list(jc_db_t *db, jc_result_t *res, json_t **out,
     args[k++] = &at;
     args[k++] = &id;
     args[k++] = &fetch;
-    list = jc_msg_select_list(db, res, with_status ? "jc_msg_inbox_status"
-                                            : "jc_msg_inbox_all",
+    list = jc_msg_select_list(db, res, with_status ? JC_SQL_MSG_INBOX_STATUS
+                                            : JC_SQL_MSG_INBOX_ALL,
                        args, inbox_json, p);
     if (!list) {
         return res->status;
@@ -142,7 +142,7 @@ static int staff_conv(jc_db_t *db, jc_result_t *res, jc_db_row_t *row,
     args[0] = &id;
     args[1] = &st->jobcenter_id;
     args[2] = st->team;
-    rc = jc_db_select1(db, row, "jc_msg_staff_conv", args, p);
+    rc = jc_db_select1(db, row, JC_SQL_MSG_STAFF_CONV, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         return jc_msg_not_found(res, "conversation_unknown", JC_MSG_NO_CONV);
@@ -202,7 +202,7 @@ int jc_inbox_assign(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     args[0] = &st->account_id;
     args[1] = &conversation_id;
-    rc = jc_db_exec(db, NULL, "jc_msg_assign", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_MSG_ASSIGN, args, p);
     if (rc == JC_DB_OK) {
         rc = jc_msg_audit(db, st, now, "message_assigned", col_i(&row, 15),
                           apr_psprintf(p, "conversation %" APR_INT64_T_FMT,
@@ -240,7 +240,7 @@ int jc_inbox_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     args[0] = status;
     args[1] = &conversation_id;
-    rc = jc_db_exec(db, NULL, "jc_msg_status", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_MSG_STATUS, args, p);
     if (rc == JC_DB_OK) {
         rc = jc_msg_audit(db, st, now, "message_status", col_i(&row, 15),
                           apr_psprintf(p, "conversation %" APR_INT64_T_FMT
@@ -301,7 +301,7 @@ static jc_db_rc_e add_staff_files(jc_db_t *db, const jc_staff_t *st,
         args[5] = &size;
         args[6] = f->sha256;
         args[7] = &now;
-        rc = jc_db_select1(db, &row, "jc_msg_file_add", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_MSG_FILE_ADD, args, p);
         if (rc == JC_DB_NOROW) {
             rc = JC_DB_ERROR;
         }
@@ -351,7 +351,7 @@ int jc_inbox_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     args[2] = text;
     args[3] = NULL;
     args[4] = &now;
-    rc = jc_db_select1(db, &mrow, "jc_msg_insert", args, p);
+    rc = jc_db_select1(db, &mrow, JC_SQL_MSG_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -359,7 +359,7 @@ int jc_inbox_reply(jc_db_t *db, jc_result_t *res, json_t **out,
         args[0] = status;
         args[1] = &now;
         args[2] = &conversation_id;
-        rc = jc_db_exec(db, NULL, "jc_msg_conv_touch", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_MSG_CONV_TOUCH, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = add_staff_files(db, st, files, col_i(&mrow, 0), customer, now,
@@ -403,7 +403,7 @@ int jc_inbox_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     args[1] = &st->jobcenter_id;
     args[2] = st->team;
     if (jc_msg_file_answer(db, res, dl, cfg,
-                           jc_db_select1(db, &row, "jc_msg_file_staff", args,
+                           jc_db_select1(db, &row, JC_SQL_MSG_FILE_STAFF, args,
                                          p), &row, p) != 200) {
         return res->status;
     }

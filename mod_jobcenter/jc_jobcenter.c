@@ -110,7 +110,7 @@ void jc_jobcenter_add(jc_db_t *db, jc_result_t *res,
     args[4] = in->phone;
     args[5] = in->opening_hours;
     args[6] = &now;
-    rc = jc_db_select1(db, &row, "jc_jc_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_JC_INSERT, args, p);
     if (rc == JC_DB_CONFLICT) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "name_taken", "Ein Jobcenter mit diesem "
@@ -129,7 +129,7 @@ void jc_jobcenter_add(jc_db_t *db, jc_result_t *res,
 
         a2[0] = in->postcodes[i];
         a2[1] = id;
-        rc = jc_db_exec(db, NULL, "jc_jc_postcode_insert", a2, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_JC_POSTCODE_INSERT, a2, p);
         if (rc == JC_DB_CONFLICT) {
             jc_db_rollback(db, p);
             *id = 0;

@@ -139,7 +139,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
         return 1;
     }
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_sec_password", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSWORD, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 401, "not_authenticated",
                       "Bitte melden Sie sich an.", NULL);
@@ -189,7 +189,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
         return 1;
     }
     /* right: the count (this reservation included) is reset */
-    rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
@@ -208,7 +208,7 @@ jc_db_rc_e jc_konto_pending_email(jc_db_t *db, json_t **out,
 
     args[0] = &id;
     args[1] = &now;
-    rc = jc_db_select1(db, &row, "jc_konto_email_pending", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_KONTO_EMAIL_PENDING, args, p);
     *out = json_null();
     if (rc == JC_DB_OK) {
         apr_int64_t exp = 0;
@@ -236,7 +236,7 @@ jc_db_rc_e jc_konto_sessions(jc_db_t *db, json_t **out,
     args[0] = &id;
     args[1] = &now;
     args[2] = &idle_cut;
-    rc = jc_db_select(db, &r, "jc_konto_sessions", args, p);
+    rc = jc_db_select(db, &r, JC_SQL_KONTO_SESSIONS, args, p);
     *out = json_array();
     if (rc != JC_DB_OK) {
         return rc;
@@ -422,7 +422,7 @@ static jc_db_rc_e email_to_new(jc_db_t *db, const jc_ctx_t *ctx,
     jc_mail_t *m;
 
     args[0] = norm;
-    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, other, 0);
         m = jc_forgot_notice(ctx, norm, "Ihre E-Mail-Adresse",
@@ -547,7 +547,7 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
         return 1;
     }
     args[0] = *neu;
-    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &other, 0);
         jc_db_rollback(db, p);
@@ -564,7 +564,7 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
     }
     args[0] = &now;
     args[1] = hash;
-    rc = jc_db_exec(db, &n, "jc_token_use", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
     if (rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",
@@ -615,7 +615,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
         return;
     }
     args[0] = &account;
-    rc = jc_db_select1(db, &row, "jc_online_email", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_EMAIL, args, p);
     if (rc == JC_DB_OK) {
         old = jc_db_col_str(&row, 0, p);
         jc_db_col_i64(&row, 1, &confirmed, 0);
@@ -623,7 +623,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
         args[1] = &now;
         args[2] = &now;
         args[3] = &account;
-        rc = jc_db_exec(db, NULL, "jc_konto_email_set", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_KONTO_EMAIL_SET, args, p);
         if (rc == JC_DB_CONFLICT) {
             jc_db_rollback(db, p);
             jc_result_set(res, 409, "email_taken",
@@ -636,7 +636,7 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
     if (rc == JC_DB_OK) {
         /* links sent to the old address or for an older change die */
         args[0] = &account;
-        rc = jc_db_exec(db, NULL, "jc_konto_tokens_drop_open", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_KONTO_TOKENS_DROP_OPEN, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, account, now, JC_EV_EMAIL_CHANGED,
@@ -683,7 +683,7 @@ void jc_konto_session_end(jc_db_t *db, jc_result_t *res,
     args[0] = &id;
     args[1] = &far;
     args[2] = &idle_cut;
-    rc = jc_db_select(db, &r, "jc_konto_sessions", args, p);
+    rc = jc_db_select(db, &r, JC_SQL_KONTO_SESSIONS, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -711,7 +711,7 @@ void jc_konto_session_end(jc_db_t *db, jc_result_t *res,
     }
     args[0] = target;
     args[1] = &id;
-    rc = jc_db_exec(db, &n, "jc_konto_sess_delete", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_KONTO_SESS_DELETE, args, p);
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, id, now, JC_EV_SESSION_ENDED,
                           jc_konto_device(ua, p), p);
@@ -739,7 +739,7 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
     }
     args[0] = &id;
     args[1] = s->id_hash;
-    rc = jc_db_exec(db, ended, "jc_konto_sess_drop_others", args, p);
+    rc = jc_db_exec(db, ended, JC_SQL_KONTO_SESS_DROP_OTHERS, args, p);
     if (rc == JC_DB_OK && *ended > 0) {
         rc = jc_event_add(db, id, now, JC_EV_SESSIONS_ENDED,
                           apr_psprintf(p, "%d %s", *ended, *ended == 1

@@ -14,7 +14,7 @@ long jc_msg_chars(const char *s)
 /* Runs the prepared SELECT label with args and returns a JSON array with
  * one object per row, made by fn. On a database failure: NULL, and res
  * holds the error (jc_db_fail). */
-json_t *jc_msg_select_list(jc_db_t *db, jc_result_t *res, const char *label,
+json_t *jc_msg_select_list(jc_db_t *db, jc_result_t *res, jc_sql_id_e label,
                            const void **args, jc_msg_row_json_fn fn,
                            apr_pool_t *p)
 {
@@ -39,7 +39,7 @@ json_t *jc_msg_select_list(jc_db_t *db, jc_result_t *res, const char *label,
 /* A citizen's list: jc_msg_select_list with the account id as the one
  * argument, answered as {key: [...]} in *out. */
 int jc_msg_account_list(jc_db_t *db, jc_result_t *res, json_t **out,
-                        const char *key, const char *label,
+                        const char *key, jc_sql_id_e label,
                         apr_int64_t account_id, jc_msg_row_json_fn fn,
                         apr_pool_t *p)
 {
@@ -142,7 +142,7 @@ jc_db_rc_e jc_msg_audit(jc_db_t *db, const jc_staff_t *st, apr_int64_t now,
     args[2] = action;
     args[3] = &customer_id;
     args[4] = detail;
-    return jc_db_exec(db, NULL, "jc_audit_add", args, p);
+    return jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
 }
 
 /* The customer of the caller's jobcenter, bound to an account. */
@@ -156,7 +156,7 @@ int jc_msg_staff_customer(jc_db_t *db, jc_result_t *res, const jc_staff_t *st,
 
     args[0] = &customer_id;
     args[1] = &st->jobcenter_id;
-    rc = jc_db_select1(db, &row, "jc_msg_customer_acct", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_CUSTOMER_ACCT, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         return jc_result_set(res, 404, "customer_unknown",

@@ -39,14 +39,14 @@ typedef json_t *(*jc_msg_row_json_fn)(const jc_db_row_t *row, apr_pool_t *p);
 /* Runs the prepared SELECT label with args and returns a JSON array with
  * one object per row, made by fn. On a database failure: NULL, and res
  * holds the error (jc_db_fail). */
-json_t *jc_msg_select_list(jc_db_t *db, jc_result_t *res, const char *label,
+json_t *jc_msg_select_list(jc_db_t *db, jc_result_t *res, jc_sql_id_e label,
                            const void **args, jc_msg_row_json_fn fn,
                            apr_pool_t *p);
 
 /* A citizen's list: jc_msg_select_list with the account id as the one
  * argument, answered as {key: [...]} in *out. */
 int jc_msg_account_list(jc_db_t *db, jc_result_t *res, json_t **out,
-                        const char *key, const char *label,
+                        const char *key, jc_sql_id_e label,
                         apr_int64_t account_id, jc_msg_row_json_fn fn,
                         apr_pool_t *p);
 

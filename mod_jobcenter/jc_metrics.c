@@ -146,19 +146,20 @@ jc_metric_e jc_metrics_503_cause(const char *code, const char *log)
     return JC_M_503_DB_BUSY;
 }
 
-/* count(*) and min(created_at) of one statement; 0 = failed. */
-static int count_oldest(jc_db_t *db, const char *label, apr_int64_t now,
+/* count(*) and min(created_at) of one statement (both with the columns
+ * of jc_metrics_mail_queued); 0 = failed. */
+static int count_oldest(jc_db_t *db, jc_sql_id_e stmt, apr_int64_t now,
                         apr_int64_t *n, apr_int64_t *age, apr_pool_t *p)
 {
     jc_db_row_t row;
     apr_int64_t oldest = 0;
 
-    if (jc_db_select1(db, &row, label, NULL, p) != JC_DB_OK) {
+    if (jc_db_select1(db, &row, stmt, NULL, p) != JC_DB_OK) {
         return 0;
     }
-    jc_db_col_i64(&row, 0, n, 0);
-    *age = jc_db_col_i64(&row, 1, &oldest, 0) && oldest > 0
-           && oldest < now ? now - oldest : 0;
+    jc_db_col_i64(&row, JC_COL_METRICS_MAIL_QUEUED_N, n, 0);
+    *age = jc_db_col_i64(&row, JC_COL_METRICS_MAIL_QUEUED_OLDEST, &oldest,
+                         0) && oldest > 0 && oldest < now ? now - oldest : 0;
     return 1;
 }
 
@@ -169,9 +170,9 @@ void jc_metrics_cluster(jc_metrics_cluster_t *cl, jc_db_t *db,
     if (!db || !db->driver) {
         return;
     }
-    cl->ok = count_oldest(db, "jc_metrics_mail_queued", now,
+    cl->ok = count_oldest(db, JC_SQL_METRICS_MAIL_QUEUED, now,
                           &cl->mail_queued, &cl->mail_queued_age, p)
-             && count_oldest(db, "jc_metrics_mail_parked", now,
+             && count_oldest(db, JC_SQL_METRICS_MAIL_PARKED, now,
                              &cl->mail_parked, &cl->mail_parked_age, p);
 }
 

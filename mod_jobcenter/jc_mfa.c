@@ -110,7 +110,7 @@ typedef struct {
  * cannot pass the limit; SQLite: BEGIN IMMEDIATE; PostgreSQL: the row
  * lock). */
 static jc_db_rc_e factor_read(jc_db_t *db, factor_t *f, apr_int64_t id,
-                              const char *label, apr_pool_t *p)
+                              jc_sql_id_e label, apr_pool_t *p)
 {
     const void *args[1];
     apr_int64_t at;
@@ -218,7 +218,7 @@ void jc_mfa_totp_setup(jc_db_t *db, jc_result_t *res, jc_totp_setup_t *out,
     args[0] = &id;
     args[1] = sealed;
     args[2] = &now;
-    rc = jc_db_exec(db, &n, "jc_totp_put", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_TOTP_PUT, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -239,7 +239,7 @@ static int totp_code_ok(jc_db_t *db, jc_result_t *res, factor_t *f,
                         apr_int64_t id, const char *clean, apr_int64_t now,
                         apr_pool_t *p)
 {
-    jc_db_rc_e rc = factor_read(db, f, id, "jc_totp_get", p);
+    jc_db_rc_e rc = factor_read(db, f, id, JC_SQL_TOTP_GET, p);
     apr_status_t rv;
 
     if (rc == JC_DB_NOROW) {
@@ -287,7 +287,7 @@ static jc_db_rc_e totp_store(jc_db_t *db, jc_result_t *res,
     args[2] = &now;
     args[3] = &id;
     args[4] = f->sealed;
-    rc = jc_db_exec(db, &n, "jc_totp_confirm", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_TOTP_CONFIRM, args, p);
     if (rc == JC_DB_OK && n != 1) {
         /* confirmed or set up anew by a parallel request */
         jc_db_rollback(db, p);
@@ -385,13 +385,13 @@ static jc_db_rc_e count_failure(jc_db_t *db, const jc_ctx_t *ctx,
     jc_db_rc_e rc;
 
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_totp_failed", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TOTP_FAILED, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &n, 0);
         until = now + jc_throttle_delay(&ctx->thr_account, n);
         args[0] = &until;
         args[1] = &id;
-        rc = jc_db_exec(db, NULL, "jc_totp_block", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_TOTP_BLOCK, args, p);
     }
     return rc;
 }
@@ -438,7 +438,7 @@ static int code_accept(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    rc = factor_read(db, &f, id, "jc_totp_lock", p);
+    rc = factor_read(db, &f, id, JC_SQL_TOTP_LOCK, p);
     if (rc == JC_DB_NOROW || (rc == JC_DB_OK && !f.confirmed)) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "factor_missing",
@@ -489,7 +489,7 @@ static int code_accept(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     args[1] = &now;
     args[2] = &id;
     args[3] = &step;
-    rc = jc_db_exec(db, &n, "jc_totp_use", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_TOTP_USE, args, p);
     if (rc == JC_DB_OK && n != 1) {
         /* a parallel request accepted this step (or a later one) first */
         jc_db_rollback(db, p);

@@ -29,7 +29,7 @@ jc_db_rc_e jc_notify_queue(jc_db_t *db, const jc_msg_cfg_t *cfg,
         return rc;
     }
     args[0] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_msg_acct_mail", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_ACCT_MAIL, args, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }

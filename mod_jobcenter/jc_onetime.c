@@ -51,7 +51,7 @@ static jc_db_rc_e letter_head(jc_db_t *db, jc_letter_head_t *h,
     jc_db_rc_e rc;
 
     args[0] = &jcid;
-    rc = jc_db_select1(db, &row, "jc_jc_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_JC_GET, args, p);
     if (rc != JC_DB_OK) {
         return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
     }
@@ -104,7 +104,7 @@ static int issue_target(jc_db_t *db, jc_result_t *res,
 
     args[0] = &cid;
     args[1] = &jcid;
-    rc = jc_db_select1(db, &row, "jc_onetime_cust_account", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ONETIME_CUST_ACCOUNT, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 409, "customer_unbound", "Diese Kundin oder "
                       "dieser Kunde hat noch kein Konto mit den eServices "
@@ -179,9 +179,9 @@ static jc_db_rc_e issue_store(jc_db_t *db, const jc_onetime_out_t *out,
                               const jc_setpw_t *sp, apr_int64_t now,
                               apr_pool_t *p)
 {
-    static const char *const drops[] = {
-        "jc_onetime_drop_totp", "jc_onetime_drop_passkeys",
-        "jc_onetime_drop_challenges", "jc_onetime_drop_tokens"
+    static const jc_sql_id_e drops[] = {
+        JC_SQL_ONETIME_DROP_TOTP, JC_SQL_ONETIME_DROP_PASSKEYS,
+        JC_SQL_ONETIME_DROP_CHALLENGES, JC_SQL_ONETIME_DROP_TOKENS
     };
     apr_int64_t acct = sp->account;
     const void *args[5];
@@ -194,7 +194,7 @@ static jc_db_rc_e issue_store(jc_db_t *db, const jc_onetime_out_t *out,
         args[2] = &out->expires_at;
         args[3] = &now;
         args[4] = &acct;
-        rc = jc_db_exec(db, NULL, "jc_onetime_account", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_ONETIME_ACCOUNT, args, p);
     }
     if (rc == JC_DB_CONFLICT) {
         jc_db_rollback(db, p);
@@ -292,7 +292,7 @@ static int onetime_state(jc_db_t *db, jc_result_t *res, apr_int64_t acct,
     jc_db_rc_e rc;
 
     args[0] = &acct;
-    rc = jc_db_select1(db, &row, "jc_onetime_state", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ONETIME_STATE, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -355,7 +355,7 @@ void jc_onetime_set_password(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         args[0] = sp.phc;
         args[1] = &now;
         args[2] = &acct;
-        rc = jc_db_exec(db, &n, "jc_onetime_password", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_ONETIME_PASSWORD, args, p);
         if (rc == JC_DB_OK && n != 1) {
             rc = JC_DB_NOROW; /* a parallel request changed it first */
         }
@@ -447,7 +447,7 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     args[0] = norm;
-    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "email_taken", "Diese E-Mail-Adresse gehört "
@@ -464,7 +464,7 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         args[0] = &now;
         args[1] = &now;
         args[2] = &acct;
-        rc = jc_db_exec(db, &n, "jc_onetime_consent", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_ONETIME_CONSENT, args, p);
         if (rc == JC_DB_OK && n != 1) {
             rc = JC_DB_ERROR;
             db->last_error = "account has an address already";
@@ -522,7 +522,7 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
     }
     args[0] = &now;
     args[1] = token_hash;
-    rc = jc_db_exec(db, &n, "jc_token_use", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
     if (rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",
@@ -535,7 +535,7 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
         args[1] = &now;
         args[2] = &now;
         args[3] = &acct;
-        rc = jc_db_exec(db, &n, "jc_onetime_email", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_ONETIME_EMAIL, args, p);
     }
     if (rc == JC_DB_CONFLICT) {
         jc_db_rollback(db, p);
@@ -558,7 +558,7 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
     if (rc == JC_DB_OK) {
         /* sessions of the letter flow end: next comes the login with the
          * address (and the new second factor) */
-        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, acct, now, JC_EV_EMAIL_CONFIRMED, email, p);

@@ -95,7 +95,7 @@ jc_db_rc_e jc_online_active(jc_db_t *db, apr_int64_t account_id,
     *active = 0;
     args[0] = &account_id;
     args[1] = &now;
-    rc = jc_db_select1(db, &row, "jc_online_active", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_ACTIVE, args, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
@@ -117,7 +117,7 @@ jc_db_rc_e jc_online_get(jc_db_t *db, jc_online_state_t *st,
 
     memset(st, 0, sizeof(*st));
     args[0] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_online_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
@@ -150,7 +150,7 @@ static jc_db_rc_e hist_add(jc_db_t *db, apr_int64_t account_id,
     args[2] = action;
     args[3] = version;
     args[4] = effective ? &effective : NULL;
-    return jc_db_exec(db, NULL, "jc_online_hist_add", args, p);
+    return jc_db_exec(db, NULL, JC_SQL_ONLINE_HIST_ADD, args, p);
 }
 
 /* Queue a notice mail (no social data: only what changed and when). */
@@ -186,7 +186,7 @@ static jc_db_rc_e confirmed_email(jc_db_t *db, const char **email,
 
     *email = NULL;
     args[0] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_online_email", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_EMAIL, args, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
@@ -262,7 +262,7 @@ void jc_online_activate(jc_db_t *db, jc_result_t *res, jc_online_state_t *st,
     args[1] = &now;
     args[2] = JC_ONLINE_TEXT_VERSION;
     args[3] = &now;
-    rc = jc_db_exec(db, &n, "jc_online_activate", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_ONLINE_ACTIVATE, args, p);
     if (rc == JC_DB_OK && n != 1) {
         rc = jc_db_commit(db, p);   /* a parallel request did it */
         if (!jc_db_fail(res, db, rc, p)) {
@@ -336,7 +336,7 @@ void jc_online_deactivate(jc_db_t *db, jc_result_t *res,
     args[1] = &eff;
     args[2] = &now;
     args[3] = &id;
-    rc = jc_db_exec(db, &n, "jc_online_deact_request", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_ONLINE_DEACT_REQUEST, args, p);
     if (rc == JC_DB_OK && n != 1) {
         /* changed by a parallel request: answer with what is there now */
         jc_db_rollback(db, p);
@@ -399,7 +399,7 @@ static jc_db_rc_e apply_one(jc_db_t *db, int *done, apr_int64_t id,
     args[0] = &now;
     args[1] = &id;
     args[2] = &now;
-    rc = jc_db_exec(db, &n, "jc_online_deact_apply", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_ONLINE_DEACT_APPLY, args, p);
     if (rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);   /* re-activated meanwhile */
         return JC_DB_OK;
@@ -445,7 +445,7 @@ jc_db_rc_e jc_online_apply_due(jc_db_t *db, int *applied,
 
     *applied = 0;
     args[0] = &now;
-    rc = jc_db_select(db, &res, "jc_online_due", args, p);
+    rc = jc_db_select(db, &res, JC_SQL_ONLINE_DUE, args, p);
     if (rc != JC_DB_OK) {
         return rc == JC_DB_NOROW ? JC_DB_OK : rc;
     }

@@ -16,7 +16,7 @@ jc_db_rc_e jc_outbox_enqueue(jc_db_t *db, const jc_mail_t *m,
     args[2] = m->data;
     args[3] = &now;
     args[4] = &now;
-    rc = jc_db_exec(db, NULL, "jc_outbox_insert", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_OUTBOX_INSERT, args, p);
     if (rc == JC_DB_OK) {
         /* counted when written: a transaction rolled back afterwards
          * (rare: its next statement failed) still counts it */
@@ -64,7 +64,7 @@ jc_db_rc_e jc_outbox_fetch_due(jc_db_t *db, jc_outbox_item_t **items,
     *n = 0;
     args[0] = &now;
     args[1] = &now;
-    rc = jc_db_select(db, &res, "jc_outbox_due", args, p);
+    rc = jc_db_select(db, &res, JC_SQL_OUTBOX_DUE, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -77,10 +77,12 @@ jc_db_rc_e jc_outbox_fetch_due(jc_db_t *db, jc_outbox_item_t **items,
         if (jc_db_res_row(&res, i, &row, p) != 0) {
             break;
         }
-        jc_db_col_i64(&row, 0, &it->id, 0);
-        it->rcpt = apr_pstrdup(p, jc_db_col_str(&row, 1, p));
-        it->data = apr_pstrdup(p, jc_db_col_str(&row, 2, p));
-        jc_db_col_i64(&row, 3, &attempts, 0);
+        jc_db_col_i64(&row, JC_COL_OUTBOX_DUE_ID, &it->id, 0);
+        it->rcpt = apr_pstrdup(p, jc_db_col_str(&row, JC_COL_OUTBOX_DUE_RCPT,
+                                                 p));
+        it->data = apr_pstrdup(p, jc_db_col_str(&row,
+                                                 JC_COL_OUTBOX_DUE_MESSAGE, p));
+        jc_db_col_i64(&row, JC_COL_OUTBOX_DUE_ATTEMPTS, &attempts, 0);
         it->attempts = (int)attempts;
         if (it->rcpt && it->data) {
             (*n)++;
@@ -106,7 +108,7 @@ jc_db_rc_e jc_outbox_claim(jc_db_t *db, int *claimed,
     args[2] = &id;
     args[3] = &now;
     args[4] = &now;
-    rc = jc_db_exec(db, &n, "jc_outbox_claim", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_OUTBOX_CLAIM, args, p);
     if (rc == JC_DB_OK) {
         *claimed = n == 1;
     }
@@ -164,25 +166,25 @@ jc_db_rc_e jc_outbox_record(jc_db_t *db, int *recorded,
     apr_int64_t id = it->id;
     apr_int64_t next = now + jc_outbox_backoff(cfg, it->attempts + 1);
     const void *args[4];
-    const char *label;
+    jc_sql_id_e stmt;
     jc_db_rc_e rc;
     int n = 0;
 
     if (outcome == JC_OUTBOX_SENT) {
-        label = "jc_outbox_sent";
+        stmt = JC_SQL_OUTBOX_SENT;
         args[0] = &now;
         args[1] = &id;
         args[2] = owner;
     }
     else {
-        label = outcome == JC_OUTBOX_PARK ? "jc_outbox_park"
-                                          : "jc_outbox_failed";
+        stmt = outcome == JC_OUTBOX_PARK ? JC_SQL_OUTBOX_PARK
+                                         : JC_SQL_OUTBOX_FAILED;
         args[0] = outcome == JC_OUTBOX_PARK ? &now : &next;
         args[1] = err ? err : "unknown error";
         args[2] = &id;
         args[3] = owner;
     }
-    rc = jc_db_exec(db, &n, label, args, p);
+    rc = jc_db_exec(db, &n, stmt, args, p);
     if (recorded) {
         *recorded = rc == JC_DB_OK && n == 1;
     }

@@ -151,7 +151,7 @@ static int challenge_issue(jc_db_t *db, jc_result_t *res, const char **b64u,
     args[3] = session_hash;
     args[4] = &now;
     args[5] = &expires;
-    return jc_db_fail(res, db, jc_db_exec(db, NULL, "jc_wa_chal_insert",
+    return jc_db_fail(res, db, jc_db_exec(db, NULL, JC_SQL_WA_CHAL_INSERT,
                                           args, p), p);
 }
 
@@ -186,7 +186,7 @@ static int challenge_use(jc_db_t *db, jc_result_t *res,
     args[2] = purpose;
     args[3] = &now;
     args[4] = session_hash;
-    rc = jc_db_select1(db, &row, "jc_wa_chal_use", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_WA_CHAL_USE, args, p);
     if (rc == JC_DB_NOROW) {
         res->log = apr_psprintf(p, "%s challenge unknown, used, expired or "
                                 "of another session", purpose);
@@ -217,7 +217,7 @@ static json_t *credential_list(jc_db_t *db, jc_result_t *res,
     int i;
 
     args[0] = &account_id;
-    rc = jc_db_select(db, &r, "jc_pk_list", args, p);
+    rc = jc_db_select(db, &r, JC_SQL_PK_LIST, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
@@ -247,7 +247,7 @@ static const char *user_handle(jc_db_t *db, jc_result_t *res,
     jc_db_rc_e rc;
 
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_pk_handle_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_PK_HANDLE_GET, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
@@ -261,13 +261,13 @@ static const char *user_handle(jc_db_t *db, jc_result_t *res,
     }
     args[0] = h;
     args[1] = &id;
-    rc = jc_db_exec(db, NULL, "jc_pk_handle_set", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_PK_HANDLE_SET, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
     /* a parallel request may have set another one first */
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_pk_handle_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_PK_HANDLE_GET, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
@@ -423,7 +423,7 @@ static jc_db_rc_e reg_store(jc_db_t *db, jc_result_t *res,
     args[5] = nm;
     args[6] = hex(cred->aaguid, JC_WA_AAGUID_LEN, p);
     args[7] = &now;
-    rc = jc_db_exec(db, NULL, "jc_pk_insert", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_PK_INSERT, args, p);
     if (rc == JC_DB_CONFLICT) {
         jc_db_rollback(db, p);
         res->log = apr_psprintf(p, "credential id already registered: %s",
@@ -618,7 +618,7 @@ static int assert_passkey(jc_db_t *db, jc_result_t *res, stored_t *k,
     jc_db_rc_e rc;
 
     args[0] = jc_webauthn_b64u_encode(cid, cid_len, p);
-    rc = jc_db_select1(db, &row, "jc_pk_by_cred", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_PK_BY_CRED, args, p);
     if (rc == JC_DB_NOROW) {
         passkey_unknown(res, apr_psprintf(p, "unknown credential id %s",
                                           (const char *)args[0]));
@@ -690,7 +690,7 @@ static int assert_signature(jc_db_t *db, jc_result_t *res,
     err = jc_webauthn_assert_verify(as, &exp, &cred, ain, p);
     if (err == JC_WA_ERR_SIGN_COUNT) {
         args[0] = &k->id;
-        rc = jc_db_exec(db, NULL, "jc_pk_flag", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_PK_FLAG, args, p);
         if (jc_db_fail(res, db, rc, p)) {
             return 1;
         }
@@ -755,7 +755,7 @@ static int assertion(jc_db_t *db, jc_result_t *res, stored_t *k,
     args[2] = &k->id;
     args[3] = &count;
     args[4] = &count;
-    rc = jc_db_exec(db, &n, "jc_pk_used", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_PK_USED, args, p);
     if (rc == JC_DB_OK && n != 1) {
         /* a parallel login with this passkey counted first */
         jc_db_rollback(db, p);

@@ -38,7 +38,7 @@ jc_db_rc_e jc_profile_get(jc_db_t *db, jc_profile_t *prof, int *found,
     memset(prof, 0, sizeof(*prof));
     *found = 0;
     args[0] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_prof_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_PROF_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
@@ -83,7 +83,7 @@ static jc_db_rc_e count_failure(jc_db_t *db, const char *key,
     args[0] = key;
     args[1] = &now;
     args[2] = &cut;
-    rc = jc_db_select1(db, &row, "jc_thr_fail", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_THR_FAIL, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -97,7 +97,7 @@ static jc_db_rc_e count_failure(jc_db_t *db, const char *key,
     }
     args[0] = &until;
     args[1] = key;
-    return jc_db_exec(db, NULL, "jc_thr_block", args, p);
+    return jc_db_exec(db, NULL, JC_SQL_THR_BLOCK, args, p);
 }
 
 /* An unknown or used code: counted for the account and the address in
@@ -158,7 +158,7 @@ static int throttled(jc_db_t *db, jc_result_t *res, const char *akey,
     rc = jc_db_begin(db, p);
     for (i = 0; i < 2 && rc == JC_DB_OK; i++) {
         args[0] = keys[i];
-        rc = jc_db_select1(db, &row, "jc_thr_lock", args, p);
+        rc = jc_db_select1(db, &row, JC_SQL_THR_LOCK, args, p);
         if (rc == JC_DB_OK && jc_db_col_i64(&row, 2, &until, 0)
             && until - now > wait) {
             wait = until - now;
@@ -207,7 +207,7 @@ static int redeem_code(jc_db_t *db, jc_result_t *res, code_row_t *c,
     jc_db_rc_e rc;
 
     args[0] = jc_fsc_hash(norm, p);
-    rc = jc_db_select1(db, &row, "jc_prof_code", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_PROF_CODE, args, p);
     if (rc == JC_DB_NOROW) {
         invalid_code(db, res, ctx, akey, ckey, "unknown code", 0, now, p);
         return 1;
@@ -270,7 +270,7 @@ static int redeem_bind(jc_db_t *db, jc_result_t *res, const code_row_t *c,
     args[0] = &account_id;
     args[1] = &now;
     args[2] = &c->cid;
-    rc = jc_db_exec(db, &n, "jc_prof_bind", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_PROF_BIND, args, p);
     if (rc == JC_DB_CONFLICT) {
         /* the UNIQUE account_id: a parallel redemption of another code */
         refuse(db, res, 409, "profile_exists", MSG_SECOND_PROFILE, p);
@@ -286,7 +286,7 @@ static int redeem_bind(jc_db_t *db, jc_result_t *res, const code_row_t *c,
     args[0] = &now;
     args[1] = &account_id;
     args[2] = &c->fid;
-    rc = jc_db_exec(db, &n, "jc_prof_code_use", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_PROF_CODE_USE, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
@@ -299,7 +299,7 @@ static int redeem_bind(jc_db_t *db, jc_result_t *res, const code_row_t *c,
                       p);
     if (rc == JC_DB_OK) {
         args[0] = akey;
-        rc = jc_db_exec(db, NULL, "jc_thr_clear", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_THR_CLEAR, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -378,7 +378,7 @@ jc_db_rc_e jc_profile_events(jc_db_t *db, apr_array_header_t **out,
 
     *out = apr_array_make(p, 16, sizeof(jc_profile_event_t));
     args[0] = &account_id;
-    rc = jc_db_select(db, &rows, "jc_event_list", args, p);
+    rc = jc_db_select(db, &rows, JC_SQL_EVENT_LIST, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }

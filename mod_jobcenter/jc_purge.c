@@ -15,19 +15,20 @@ jc_db_rc_e jc_purge_run(jc_db_t *db, int *rows, const char **failed_label,
     /* links stay as long as their account may stay */
     apr_int64_t acct_cut = now - cfg->unconfirmed;
     struct {
-        const char *label;      /* statement (deletes one batch)         */
-        const char *first;      /* run before it, same argument (or NULL) */
+        jc_sql_id_e stmt;       /* statement (deletes one batch)         */
+        jc_sql_id_e first;      /* run before it, same argument (or
+                                 * JC_SQL_NONE)                          */
         const void *args[1];    /* its argument                          */
         int batch;              /* the LIMIT of its statement            */
     } steps[] = {
-        { "jc_sess_purge",      NULL, { &now }, JC_PURGE_BATCH },
-        { "jc_sess_purge_idle", NULL, { &idle_cut }, JC_PURGE_BATCH },
-        { "jc_token_purge",     NULL, { &acct_cut }, JC_PURGE_BATCH },
-        { "jc_thr_purge",       NULL, { &thr_cut }, JC_PURGE_BATCH },
-        { "jc_outbox_purge",    NULL, { &sent_cut }, JC_PURGE_BATCH },
-        { "jc_wa_chal_purge",   NULL, { &now }, JC_PURGE_BATCH },
+        { JC_SQL_SESS_PURGE,      JC_SQL_NONE, { &now }, JC_PURGE_BATCH },
+        { JC_SQL_SESS_PURGE_IDLE, JC_SQL_NONE, { &idle_cut }, JC_PURGE_BATCH },
+        { JC_SQL_TOKEN_PURGE,     JC_SQL_NONE, { &acct_cut }, JC_PURGE_BATCH },
+        { JC_SQL_THR_PURGE,       JC_SQL_NONE, { &thr_cut }, JC_PURGE_BATCH },
+        { JC_SQL_OUTBOX_PURGE,    JC_SQL_NONE, { &sent_cut }, JC_PURGE_BATCH },
+        { JC_SQL_WA_CHAL_PURGE,   JC_SQL_NONE, { &now }, JC_PURGE_BATCH },
         /* the links of the batch of accounts about to go (foreign key) */
-        { "jc_acct_purge",      "jc_acct_purge_tokens", { &acct_cut },
+        { JC_SQL_ACCT_PURGE,      JC_SQL_ACCT_PURGE_TOKENS, { &acct_cut },
           JC_PURGE_ACCT_BATCH },
     };
     size_t i;
@@ -47,19 +48,19 @@ jc_db_rc_e jc_purge_run(jc_db_t *db, int *rows, const char **failed_label,
             int n = 0, m = 0;
             jc_db_rc_e rc = JC_DB_OK;
 
-            if (steps[i].first) {
+            if (steps[i].first != JC_SQL_NONE) {
                 rc = jc_db_exec(db, &m, steps[i].first, steps[i].args, p);
                 if (rc != JC_DB_OK) {
-                    *failed_label = steps[i].first;
+                    *failed_label = jc_sql_stmt(steps[i].first)->label;
                     return rc;
                 }
             }
-            rc = jc_db_exec(db, &n, steps[i].label, steps[i].args, p);
+            rc = jc_db_exec(db, &n, steps[i].stmt, steps[i].args, p);
             if (longest && apr_time_now() - t0 > *longest) {
                 *longest = apr_time_now() - t0;
             }
             if (rc != JC_DB_OK) {
-                *failed_label = steps[i].label;
+                *failed_label = jc_sql_stmt(steps[i].stmt)->label;
                 return rc;
             }
             *rows += n + m;

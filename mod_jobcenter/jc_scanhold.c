@@ -58,7 +58,7 @@ jc_db_rc_e jc_scan_hold_mark(jc_db_t *db, apr_int64_t file_id,
 {
     const void *args[1] = { &file_id };
     int n = 0;
-    jc_db_rc_e rc = jc_db_exec(db, &n, "jc_scan_hold", args, p);
+    jc_db_rc_e rc = jc_db_exec(db, &n, JC_SQL_SCAN_HOLD, args, p);
 
     return rc == JC_DB_OK && n != 1 ? JC_DB_ERROR : rc;
 }
@@ -80,7 +80,7 @@ static jc_db_rc_e held_remove(jc_db_t *db, jc_scan_held_t *h,
     if (rc != JC_DB_OK) {
         return rc;
     }
-    rc = jc_db_exec(db, &n, "jc_scan_drop", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_SCAN_DROP, args, p);
     if (rc == JC_DB_OK && n == 1 && h->account_id > 0) {
         rc = jc_event_add(db, h->account_id, now, JC_EV_UPLOAD_INFECTED,
                           apr_psprintf(p, "„%s“: %s (bei der "
@@ -132,7 +132,7 @@ jc_db_rc_e jc_scan_held_run(jc_db_t *db, unsigned *released,
 
     *released = 0;
     *removed = 0;
-    rc = jc_db_select(db, &res, "jc_scan_held", args, p);
+    rc = jc_db_select(db, &res, JC_SQL_SCAN_HELD, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -162,7 +162,7 @@ jc_db_rc_e jc_scan_held_run(jc_db_t *db, unsigned *released,
         }
         if (h.verdict == JC_CLAMD_CLEAN) {
             args[0] = &h.file_id;
-            rc = jc_db_exec(db, &n, "jc_scan_release", args, it);
+            rc = jc_db_exec(db, &n, JC_SQL_SCAN_RELEASE, args, it);
             if (rc == JC_DB_OK && n == 1) {
                 (*released)++;
             }

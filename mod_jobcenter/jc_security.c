@@ -34,28 +34,32 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
     jc_result_ok(res);
     *out = NULL;
     args[0] = &id;
-    rc = jc_db_select(db, &r, "jc_sec_passkeys", args, p);
+    rc = jc_db_select(db, &r, JC_SQL_SEC_PASSKEYS, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
     keys = json_array();
     for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0; i++) {
         apr_int64_t pk, created = 0, flagged = 0;
-        const char *name = jc_db_col_str(&row, 1, p);
+        const char *name = jc_db_col_str(&row, JC_COL_SEC_PASSKEYS_NAME,
+                                         p);
 
-        jc_db_col_i64(&row, 0, &pk, 0);
-        jc_db_col_i64(&row, 2, &created, 0);
-        jc_db_col_i64(&row, 4, &flagged, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_PASSKEYS_ID, &pk, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_PASSKEYS_CREATED_AT, &created, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_PASSKEYS_FLAGGED, &flagged, 0);
         json_array_append_new(keys, json_pack(
             "{s:I, s:s, s:I, s:o, s:b}", "id", (json_int_t)pk,
             "name", name ? name : "Passkey", "created_at",
-            (json_int_t)created, "last_used_at", time_or_null(&row, 3),
+            (json_int_t)created, "last_used_at",
+            time_or_null(&row, JC_COL_SEC_PASSKEYS_LAST_USED_AT),
             "flagged", flagged != 0));
     }
-    rc = jc_db_select1(db, &row, "jc_sec_totp", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_TOTP, args, p);
     if (rc == JC_DB_OK) {
-        totp = json_pack("{s:o, s:o}", "created_at", time_or_null(&row, 0),
-                         "last_used_at", time_or_null(&row, 1));
+        totp = json_pack("{s:o, s:o}", "created_at",
+                         time_or_null(&row, JC_COL_SEC_TOTP_CONFIRMED_AT),
+                         "last_used_at",
+                         time_or_null(&row, JC_COL_SEC_TOTP_LAST_USED_AT));
     }
     else if (rc != JC_DB_NOROW) {
         json_decref(keys);
@@ -118,7 +122,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
         return;
     }
     args[0] = &id;
-    rc = jc_db_select1(db, &row, "jc_sec_password", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSWORD, args, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 401, "not_authenticated",
                       "Bitte melden Sie sich an.", NULL);
@@ -127,7 +131,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    phc = jc_db_col_str(&row, 0, p);
+    phc = jc_db_col_str(&row, JC_COL_SEC_PASSWORD_PASSWORD_HASH, p);
     /* admission for the hash first: a refused request (503 at once)
      * reserved nothing */
     if (jc_hashgate_admit(ctx->hashgate, res)) {
@@ -169,7 +173,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
         return;
     }
     args[0] = &id;
-    rc = jc_db_exec(db, NULL, "jc_acct_login_ok", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
     if (rc == JC_DB_OK) {
         rc = jc_session_verified(db, s->id_hash, now, p);
     }
@@ -250,13 +254,13 @@ static jc_db_rc_e own_passkey(jc_db_t *db, const char **name,
 
     args[0] = &pk;
     args[1] = &account;
-    rc = jc_db_select1(db, &row, "jc_sec_passkey_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSKEY_GET, args, p);
     if (rc == JC_DB_OK) {
-        *name = jc_db_col_str(&row, 0, p);
+        *name = jc_db_col_str(&row, JC_COL_SEC_PASSKEY_GET_NAME, p);
         if (!*name) {
             *name = "Passkey";
         }
-        jc_db_col_i64(&row, 1, flagged, 0);
+        jc_db_col_i64(&row, JC_COL_SEC_PASSKEY_GET_FLAGGED, flagged, 0);
     }
     return rc;
 }
@@ -297,7 +301,7 @@ void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
         args[0] = name;
         args[1] = &id;
         args[2] = &account;
-        rc = jc_db_exec(db, NULL, "jc_sec_passkey_rename", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SEC_PASSKEY_RENAME, args, p);
     }
     if (jc_db_fail(res, db, rc, p)) {
         return;
@@ -349,7 +353,7 @@ void jc_security_passkey_delete(jc_db_t *db, jc_result_t *res,
     }
     args[0] = &id;
     args[1] = &account;
-    rc = jc_db_exec(db, NULL, "jc_sec_passkey_delete", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_SEC_PASSKEY_DELETE, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -390,7 +394,7 @@ void jc_security_totp_delete(jc_db_t *db, jc_result_t *res,
         return;
     }
     args[0] = &account;
-    rc = jc_db_exec(db, NULL, "jc_sec_totp_delete", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_SEC_TOTP_DELETE, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }

@@ -6,6 +6,16 @@
 #include "jc_token.h"
 #include "jc_utf8.h"
 
+/* jc_sess_get_kn is read with jc_sess_get's column indexes */
+#define SAME_COL(c) (JC_COL_SESS_GET_KN_##c == JC_COL_SESS_GET_##c)
+_Static_assert(SAME_COL(ACCOUNT_ID) && SAME_COL(STATE) && SAME_COL(CSRF_TOKEN)
+               && SAME_COL(LAST_SEEN) && SAME_COL(EXPIRES_AT)
+               && SAME_COL(EMAIL) && SAME_COL(USERNAME)
+               && SAME_COL(EMAIL_CONFIRMED_AT) && SAME_COL(CREATED_AT)
+               && SAME_COL(VERIFIED_AT),
+               "jc_sess_get_kn starts with the columns of jc_sess_get");
+#undef SAME_COL
+
 int jc_session_level(jc_sess_state_e st)
 {
     switch (st) {
@@ -73,7 +83,7 @@ jc_db_rc_e jc_session_create(jc_db_t *db, const char **token,
     args[8] = meta ? meta->user_agent : NULL;
     args[9] = meta ? meta->client_ip : NULL;
     *expires_at = exp;
-    return jc_db_exec(db, NULL, "jc_sess_insert", args, p);
+    return jc_db_exec(db, NULL, JC_SQL_SESS_INSERT, args, p);
 }
 
 jc_db_rc_e jc_session_load_by_hash(jc_db_t *db, jc_session_t *s,
@@ -94,24 +104,27 @@ jc_db_rc_e jc_session_load_by_hash(jc_db_t *db, jc_session_t *s,
     }
     s->id_hash = id_hash;
     args[0] = s->id_hash;
-    rc = jc_db_select1(db, &row, with_kn ? "jc_sess_get_kn" : "jc_sess_get",
+    rc = jc_db_select1(db, &row, with_kn ? JC_SQL_SESS_GET_KN : JC_SQL_SESS_GET,
                        args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
-    jc_db_col_i64(&row, 0, &s->account_id, 0);
-    jc_db_col_i64(&row, 1, &st, 0);
+    /* jc_sess_get_kn: the columns of jc_sess_get, then the Kundennummer */
+    jc_db_col_i64(&row, JC_COL_SESS_GET_ACCOUNT_ID, &s->account_id, 0);
+    jc_db_col_i64(&row, JC_COL_SESS_GET_STATE, &st, 0);
     s->state = (jc_sess_state_e)st;
-    s->csrf_token = jc_db_col_str(&row, 2, p);
-    jc_db_col_i64(&row, 3, &s->last_seen, 0);
-    jc_db_col_i64(&row, 4, &s->expires_at, 0);
-    s->email = jc_db_col_str(&row, 5, p);
-    s->username = jc_db_col_str(&row, 6, p);
-    jc_db_col_i64(&row, 7, &s->email_confirmed, 0);
-    jc_db_col_i64(&row, 8, &s->created_at, 0);
-    jc_db_col_i64(&row, 9, &s->verified_at, 0);
+    s->csrf_token = jc_db_col_str(&row, JC_COL_SESS_GET_CSRF_TOKEN, p);
+    jc_db_col_i64(&row, JC_COL_SESS_GET_LAST_SEEN, &s->last_seen, 0);
+    jc_db_col_i64(&row, JC_COL_SESS_GET_EXPIRES_AT, &s->expires_at, 0);
+    s->email = jc_db_col_str(&row, JC_COL_SESS_GET_EMAIL, p);
+    s->username = jc_db_col_str(&row, JC_COL_SESS_GET_USERNAME, p);
+    jc_db_col_i64(&row, JC_COL_SESS_GET_EMAIL_CONFIRMED_AT,
+                  &s->email_confirmed, 0);
+    jc_db_col_i64(&row, JC_COL_SESS_GET_CREATED_AT, &s->created_at, 0);
+    jc_db_col_i64(&row, JC_COL_SESS_GET_VERIFIED_AT, &s->verified_at, 0);
     if (with_kn) {
-        s->kundennummer = jc_db_col_str(&row, 10, p);
+        s->kundennummer = jc_db_col_str(&row,
+                                        JC_COL_SESS_GET_KN_KUNDENNUMMER, p);
         if (s->kundennummer && !*s->kundennummer) {
             s->kundennummer = NULL;     /* pgsql gives "" for NULL */
         }
@@ -131,7 +144,7 @@ jc_db_rc_e jc_session_load_by_hash(jc_db_t *db, jc_session_t *s,
         args[0] = &now;
         args[1] = s->id_hash;
         args[2] = &cut;
-        if (jc_db_exec(db, NULL, "jc_sess_touch", args, p) == JC_DB_OK) {
+        if (jc_db_exec(db, NULL, JC_SQL_SESS_TOUCH, args, p) == JC_DB_OK) {
             s->last_seen = now;
         }
     }
@@ -172,7 +185,7 @@ jc_db_rc_e jc_session_delete(jc_db_t *db, const char *id_hash,
     const void *args[1];
 
     args[0] = id_hash;
-    return jc_db_exec(db, NULL, "jc_sess_delete", args, p);
+    return jc_db_exec(db, NULL, JC_SQL_SESS_DELETE, args, p);
 }
 
 const char *jc_session_user_agent(const char *ua, apr_pool_t *p)
@@ -223,7 +236,7 @@ jc_db_rc_e jc_session_verified(jc_db_t *db, const char *id_hash,
 
     args[0] = &now;
     args[1] = id_hash;
-    rc = jc_db_exec(db, &n, "jc_sess_verified", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_SESS_VERIFIED, args, p);
     return rc == JC_DB_OK && n != 1 ? JC_DB_NOROW : rc;
 }
 

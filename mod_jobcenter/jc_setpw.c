@@ -60,19 +60,19 @@ static jc_db_rc_e store_credentials(jc_db_t *db, const jc_setpw_t *sp,
         args[0] = sp->phc;
         args[1] = &now;
         args[2] = &id;
-        rc = jc_db_exec(db, NULL, "jc_konto_set_password", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_KONTO_SET_PASSWORD, args, p);
     }
     args[0] = &id;
     if (rc == JC_DB_OK && sp->sessions == JC_SETPW_SESSIONS_END_OTHERS) {
         args[1] = sp->keep_session;
-        rc = jc_db_exec(db, NULL, "jc_konto_sess_drop_others", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_KONTO_SESS_DROP_OTHERS, args, p);
     }
     else if (rc == JC_DB_OK && sp->sessions == JC_SETPW_SESSIONS_END_ALL) {
-        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args, p);
     }
     if (rc == JC_DB_OK && sp->drop_reset_links) {
         args[1] = JC_PURPOSE_RESET;
-        rc = jc_db_exec(db, NULL, "jc_token_drop_open", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_TOKEN_DROP_OPEN, args, p);
     }
     return rc;
 }
@@ -93,7 +93,7 @@ jc_db_rc_e jc_setpw_store(jc_db_t *db, const jc_setpw_t *sp,
         args[2] = sp->audit_action;
         args[3] = &sp->audit_customer;
         args[4] = sp->audit_detail;
-        rc = jc_db_exec(db, NULL, "jc_audit_add", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
     }
     if (rc == JC_DB_OK && sp->notify) {
         rc = jc_outbox_enqueue_composed(db, sp->notice,

@@ -141,7 +141,7 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
         return;
     }
     args[0] = in->jobcenter;
-    rc = jc_db_select1(db, &row, "jc_jc_by_name", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_JC_BY_NAME, args, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         jc_result_set(res, 404, "jobcenter_unknown", "Dieses Jobcenter gibt "
@@ -160,7 +160,7 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     args[3] = &now;
     args[4] = &now;
     args[5] = &now;
-    rc = jc_db_select1(db, &row, "jc_acct_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_INSERT, args, p);
     if (rc == JC_DB_CONFLICT) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "email_taken", "Zu dieser E-Mail-Adresse "
@@ -177,14 +177,14 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     args[0] = &now;
     args[1] = &now;
     args[2] = account_id;
-    rc = jc_db_exec(db, NULL, "jc_acct_confirm", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_CONFIRM, args, p);
     if (rc == JC_DB_OK) {
         /* the printed password is one-time: replaced at the first login
          * (onetime/password), expired after onetime_expires_at */
         args[0] = &onetime_expires_at;
         args[1] = &now;
         args[2] = account_id;
-        rc = jc_db_exec(db, NULL, "jc_staff_acct_onetime", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_STAFF_ACCT_ONETIME, args, p);
     }
     if (rc == JC_DB_OK) {
         args[0] = account_id;
@@ -193,7 +193,7 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
         args[3] = in->role;
         args[4] = jc_field_trim(in->display_name, p);
         args[5] = &now;
-        rc = jc_db_exec(db, NULL, "jc_staff_insert", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_STAFF_INSERT, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -228,7 +228,7 @@ static int staff_begin_by_email(jc_db_t *db, jc_result_t *res,
         return 0;
     }
     args[0] = norm;
-    rc = jc_db_select1(db, &row, "jc_acct_id_by_email", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, id, 0);
         rc = jc_staff_load(db, &st, *id, p);
@@ -255,10 +255,10 @@ void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,
     }
     args[0] = &now;
     args[1] = &id;
-    rc = jc_db_exec(db, NULL, "jc_staff_disable", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_STAFF_DISABLE, args, p);
     if (rc == JC_DB_OK) {
         /* their sessions end now, not at the next request */
-        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args + 1, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args + 1, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -281,10 +281,10 @@ void jc_staff_new_onetime(jc_db_t *db, jc_result_t *res, const char *email,
     args[1] = &onetime_expires_at;
     args[2] = &now;
     args[3] = &id;
-    rc = jc_db_exec(db, NULL, "jc_staff_acct_new_onetime", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_STAFF_ACCT_NEW_ONETIME, args, p);
     if (rc == JC_DB_OK) {
         /* whoever held the old password is signed out now */
-        rc = jc_db_exec(db, NULL, "jc_sess_drop_account", args + 3, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args + 3, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -302,7 +302,7 @@ jc_db_rc_e jc_staff_load(jc_db_t *db, jc_staff_t *s, apr_int64_t account_id,
 
     memset(s, 0, sizeof(*s));
     args[0] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_staff_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_STAFF_GET, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }

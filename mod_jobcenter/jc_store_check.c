@@ -35,7 +35,7 @@ static int sc_referenced(jc_db_t *db, jc_db_rc_e *rc, const char *id,
     jc_db_row_t row;
     apr_int64_t n = 0;
 
-    *rc = jc_db_select1(db, &row, "jc_sc_ref", args, p);
+    *rc = jc_db_select1(db, &row, JC_SQL_SC_REF, args, p);
     if (*rc != JC_DB_OK) {
         if (*rc == JC_DB_NOROW) {
             *rc = JC_DB_ERROR;
@@ -272,7 +272,7 @@ static jc_db_rc_e sc_temps(jc_db_t *db, jc_sc_totals_t *t,
 /* The rows of one table (label: id and store id by id, created before a
  * time), page by page: each whose file is missing is reported. */
 static jc_db_rc_e sc_rows(jc_db_t *db, jc_sc_totals_t *t,
-                          const jc_sc_cfg_t *cfg, const char *label,
+                          const jc_sc_cfg_t *cfg, jc_sql_id_e label,
                           const char *table, apr_int64_t before,
                           apr_pool_t *p)
 {
@@ -338,12 +338,12 @@ jc_db_rc_e jc_store_check(jc_db_t *db, jc_sc_totals_t *out,
                           apr_pool_t *p)
 {
     static const struct {
-        const char *label;
+        jc_sql_id_e label;
         const char *table;
     } tables[] = {
-        { "jc_sc_rows_file", "upload_file" },
-        { "jc_sc_rows_receipt", "upload_submission" },
-        { "jc_sc_rows_bescheid", "bescheid" },
+        { JC_SQL_SC_ROWS_FILE, "upload_file" },
+        { JC_SQL_SC_ROWS_RECEIPT, "upload_submission" },
+        { JC_SQL_SC_ROWS_BESCHEID, "bescheid" },
     };
     apr_int64_t before = now - (apr_int64_t)cfg->grace;
     jc_db_rc_e rc;

@@ -32,7 +32,7 @@ static json_t *termin_json(const jc_db_row_t *row, apr_pool_t *p)
 int jc_termin_list(jc_db_t *db, jc_result_t *res, json_t **out,
                    apr_int64_t account_id, apr_pool_t *p)
 {
-    return jc_msg_account_list(db, res, out, "termine", "jc_termin_list",
+    return jc_msg_account_list(db, res, out, "termine", JC_SQL_TERMIN_LIST,
                                account_id, termin_json, p);
 }
 
@@ -59,7 +59,7 @@ int jc_termin_reschedule(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     args[0] = &termin_id;
     args[1] = &account_id;
-    rc = jc_db_select1(db, &row, "jc_termin_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TERMIN_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return jc_msg_not_found(res, "termin_unknown",
                                 "Diesen Termin gibt es nicht.");
@@ -171,7 +171,7 @@ int jc_termin_post(jc_db_t *db, jc_result_t *res, json_t **out,
     args[6] = in->contact;
     args[7] = &st->account_id;
     args[8] = &now;
-    rc = jc_db_select1(db, &row, "jc_termin_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TERMIN_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }

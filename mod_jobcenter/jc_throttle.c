@@ -1,6 +1,9 @@
 /* Login throttling arithmetic (see jc_throttle.h). */
 #include "jc_throttle.h"
 
+_Static_assert(JC_COL_THR_TAKE_FAILURES == JC_COL_THR_ACCT_TAKE_FAILED_LOGINS,
+               "jc_thr_take and jc_thr_acct_take return the count alike");
+
 apr_int64_t jc_throttle_delay(const jc_throttle_cfg_t *cfg, apr_int64_t n)
 {
     apr_int64_t d, over;
@@ -31,13 +34,20 @@ static jc_db_rc_e refused(jc_db_t *db, jc_thr_take_t *out,
     jc_db_rc_e rc;
 
     args[0] = key;
-    rc = jc_db_select1(db, &row, kind == JC_THR_ACCOUNT ? "jc_thr_acct_get"
-                       : "jc_thr_get", args, p);
+    rc = jc_db_select1(db, &row, kind == JC_THR_ACCOUNT ? JC_SQL_THR_ACCT_GET
+                       : JC_SQL_THR_GET, args, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
-    jc_db_col_i64(&row, 0, &out->n, 0);
-    jc_db_col_i64(&row, kind == JC_THR_ACCOUNT ? 1 : 2, &until, 0);
+    if (kind == JC_THR_ACCOUNT) {
+        jc_db_col_i64(&row, JC_COL_THR_ACCT_GET_FAILED_LOGINS, &out->n, 0);
+        jc_db_col_i64(&row, JC_COL_THR_ACCT_GET_LOGIN_BLOCKED_UNTIL, &until,
+                      0);
+    }
+    else {
+        jc_db_col_i64(&row, JC_COL_THR_GET_FAILURES, &out->n, 0);
+        jc_db_col_i64(&row, JC_COL_THR_GET_BLOCKED_UNTIL, &until, 0);
+    }
     out->wait = until - now > 0 ? until - now : 1;
     out->locked = cfg->max_failures > 0 && out->n >= cfg->max_failures;
     return JC_DB_OK;
@@ -69,17 +79,19 @@ jc_db_rc_e jc_throttle_reserve(jc_db_t *db, jc_thr_take_t *out,
     args[1] = &now;
     args[2] = &cut;
     args[3] = &cut;
-    rc = jc_db_select1(db, &row, kind == JC_THR_ACCOUNT ? "jc_thr_acct_take"
-                       : "jc_thr_take", args, p);
+    rc = jc_db_select1(db, &row, kind == JC_THR_ACCOUNT ? JC_SQL_THR_ACCT_TAKE
+                       : JC_SQL_THR_TAKE, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &out->n, 1);
+        /* the count: FAILED_LOGINS or FAILURES, the only column */
+        jc_db_col_i64(&row, JC_COL_THR_TAKE_FAILURES, &out->n, 1);
         out->reserved = 1;
         until = now + jc_throttle_delay(cfg, out->n);
         if (until > now) {
             args[0] = &until;
             args[1] = key;
             rc = jc_db_exec(db, NULL, kind == JC_THR_ACCOUNT
-                            ? "jc_thr_acct_block" : "jc_thr_block", args, p);
+                            ? JC_SQL_THR_ACCT_BLOCK : JC_SQL_THR_BLOCK, args,
+                            p);
         }
     }
     else if (rc == JC_DB_NOROW) {

@@ -192,7 +192,7 @@ int jc_tus_get(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     if (!jc_tus_token_ok(token) || account_id <= 0) {
         return jc_tus_not_found(res);
     }
-    rc = jc_db_select1(db, &row, "jc_tus_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TUS_GET, args, p);
     if (rc == JC_DB_NOROW) {
         return jc_tus_not_found(res);
     }
@@ -235,7 +235,7 @@ static int create_check(jc_db_t *db, jc_result_t *res,
         != 200) {
         return res->status;
     }
-    rc = jc_db_select1(db, &row, "jc_tus_pending", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TUS_PENDING, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
@@ -260,7 +260,7 @@ static int create_spool(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     const void *args[2] = { &draft_id, &account_id };
     apr_int64_t created = 0;
     jc_db_row_t row;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
     int fd;
 
     if (rc == JC_DB_NOROW) {
@@ -319,7 +319,7 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     args[5] = &len;
     args[6] = &now;
     args[7] = &out->expires_at;
-    rc = jc_db_select1(db, &row, "jc_tus_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_TUS_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -419,7 +419,7 @@ int jc_tus_terminate(jc_db_t *db, jc_result_t *res,
         }
     }
     args[0] = &t->id;
-    rc = jc_db_exec(db, NULL, "jc_tus_delete", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_TUS_DELETE, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         if (fd >= 0) {
             close(fd);
@@ -442,7 +442,7 @@ json_t *jc_tus_file_json(jc_db_t *db, const jc_tus_t *t, apr_pool_t *p)
     apr_int64_t id = 0, size = 0;
 
     if (t->file_id <= 0
-        || jc_db_select1(db, &row, "jc_tus_file", args, p) != JC_DB_OK) {
+        || jc_db_select1(db, &row, JC_SQL_TUS_FILE, args, p) != JC_DB_OK) {
         return NULL;
     }
     jc_db_col_i64(&row, 0, &id, 0);

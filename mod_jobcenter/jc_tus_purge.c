@@ -29,7 +29,7 @@ jc_db_rc_e jc_tus_purge(jc_db_t *db, unsigned *removed,
 
     *removed = 0;
     for (batch = 0; batch < 20; batch++) {
-        rc = jc_db_select(db, &r, "jc_tus_expired", args, p);
+        rc = jc_db_select(db, &r, JC_SQL_TUS_EXPIRED, args, p);
         if (rc != JC_DB_OK) {
             return rc;
         }
@@ -42,7 +42,7 @@ jc_db_rc_e jc_tus_purge(jc_db_t *db, unsigned *removed,
             jc_db_col_i64(&row, 0, &id, 0);
             spool = jc_db_col_str(&row, 1, p);
             args[0] = &id;
-            rc = jc_db_exec(db, NULL, "jc_tus_delete", args, p);
+            rc = jc_db_exec(db, NULL, JC_SQL_TUS_DELETE, args, p);
             args[0] = &now;
             if (rc != JC_DB_OK) {
                 return rc;

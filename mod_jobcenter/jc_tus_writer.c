@@ -334,7 +334,7 @@ static void w_drop(jc_tus_w_t *w, jc_db_t *db, const jc_tus_t *t,
 {
     const void *args[1] = { &t->id };
 
-    if (jc_db_exec(db, NULL, "jc_tus_delete", args, p) == JC_DB_OK) {
+    if (jc_db_exec(db, NULL, JC_SQL_TUS_DELETE, args, p) == JC_DB_OK) {
         unlink(w->path);
     }
 }
@@ -458,7 +458,7 @@ static int w_tx_check(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
     jc_db_row_t row;
     int refused = 0;
 
-    *rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    *rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
     if (*rc == JC_DB_OK) {
         jc_db_col_i64(&row, 3, &created, 0);
         jc_db_col_i64(&row, 4, &count, 0);
@@ -480,7 +480,7 @@ static int w_tx_check(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
          * store more than JobcenterUploadMaxBytesPerDay */
         args[0] = &t->account_id;
         args[1] = &since;
-        *rc = jc_db_select1(db, &row, "jc_up_bytes_since", args, p);
+        *rc = jc_db_select1(db, &row, JC_SQL_UP_BYTES_SINCE, args, p);
         if (*rc == JC_DB_OK) {
             jc_db_col_i64(&row, 0, &used, 0);
             if (used + size > cfg->max_day) {
@@ -517,7 +517,7 @@ static jc_db_rc_e w_tx_insert(jc_tus_w_t *w, jc_db_t *db, apr_int64_t *fid,
     args[5] = &size;
     args[6] = hex;
     args[7] = &now;
-    rc = jc_db_select1(db, &row, "jc_up_file_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_FILE_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -526,7 +526,7 @@ static jc_db_rc_e w_tx_insert(jc_tus_w_t *w, jc_db_t *db, apr_int64_t *fid,
         args[0] = &size;
         args[1] = fid;
         args[2] = &t->id;
-        rc = jc_db_exec(db, &n, "jc_tus_done", args, p);
+        rc = jc_db_exec(db, &n, JC_SQL_TUS_DONE, args, p);
         if (rc == JC_DB_OK && n != 1) {
             rc = JC_DB_ERROR;
         }
@@ -683,7 +683,7 @@ int jc_tus_w_finish(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
     args[0] = &off;
     args[1] = &t->id;
     args[2] = &old;
-    rc = jc_db_exec(db, &n, "jc_tus_offset", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_TUS_OFFSET, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }

@@ -121,7 +121,7 @@ int jc_upload_profile(jc_db_t *db, jc_result_t *res,
 {
     const void *args[1] = { &account_id };
     jc_db_row_t row;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_customer", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_CUSTOMER, args, p);
 
     memset(out, 0, sizeof(*out));
     if (rc == JC_DB_NOROW) {
@@ -164,7 +164,7 @@ static apr_int64_t bytes_today(jc_db_t *db, jc_db_rc_e *rc,
     const void *args[2] = { &account_id, &since };
     jc_db_row_t row;
 
-    *rc = jc_db_select1(db, &row, "jc_up_bytes_since", args, p);
+    *rc = jc_db_select1(db, &row, JC_SQL_UP_BYTES_SINCE, args, p);
     if (*rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, &used, 0);
     }
@@ -227,7 +227,7 @@ int jc_upload_draft_create(jc_db_t *db, jc_result_t *res, json_t **out,
     args[1] = &pr.customer_id;
     args[2] = a->key;
     args[3] = &now;
-    rc = jc_db_select1(db, &row, "jc_up_draft_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_INSERT, args, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -252,7 +252,7 @@ int jc_upload_draft_get(jc_db_t *db, jc_result_t *res, apr_int64_t *count,
     const void *args[2] = { &draft_id, &account_id };
     jc_db_row_t row;
     apr_int64_t created = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_draft_get", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
 
     if (rc == JC_DB_NOROW) {
         return jc_upload_not_found(res, draft_gone);
@@ -371,7 +371,7 @@ static int files_add_tx(jc_db_t *db, fa_item_t *it)
                                 &it->now };
         jc_db_row_t row;
 
-        rc = jc_db_select1(db, &row, "jc_up_file_insert", args, it->p);
+        rc = jc_db_select1(db, &row, JC_SQL_UP_FILE_INSERT, args, it->p);
         if (rc == JC_DB_NOROW) {
             rc = JC_DB_ERROR;
         }
@@ -551,7 +551,7 @@ int jc_upload_file_remove(jc_db_t *db, jc_result_t *res,
     const void *args[3] = { &file_id, &draft_id, &account_id };
     const char *store_id;
     jc_db_row_t row;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_file_get_draft", args,
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_FILE_GET_DRAFT, args,
                                   p);
 
     if (rc == JC_DB_NOROW) {
@@ -563,7 +563,7 @@ int jc_upload_file_remove(jc_db_t *db, jc_result_t *res,
     }
     store_id = jc_db_col_str(&row, 0, p);
     args[0] = &file_id;
-    rc = jc_db_exec(db, NULL, "jc_up_file_delete", args, p);
+    rc = jc_db_exec(db, NULL, JC_SQL_UP_FILE_DELETE, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }

@@ -28,7 +28,7 @@ json_t *jc_upload_files_json(jc_db_t *db, jc_db_rc_e *rc,
     json_t *arr = json_array();
     int i;
 
-    *rc = jc_db_select(db, &fr, "jc_up_sub_files", args, p);
+    *rc = jc_db_select(db, &fr, JC_SQL_UP_SUB_FILES, args, p);
     for (i = 0; *rc == JC_DB_OK && i < fr.nrows; i++) {
         jc_db_row_t row;
         apr_int64_t id = 0, size = 0;
@@ -116,7 +116,7 @@ int jc_upload_list(jc_db_t *db, jc_result_t *res, json_t **out,
     const void *args[1] = { &account_id };
     jc_db_res_t r;
     json_t *arr;
-    jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_sub_list", args, p);
+    jc_db_rc_e rc = jc_db_select(db, &r, JC_SQL_UP_SUB_LIST, args, p);
 
     *out = NULL;
     if (jc_db_fail(res, db, rc, p)
@@ -147,7 +147,7 @@ int jc_upload_verify(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     ok = jc_fsc_normalize(code, norm);
     args[0] = reference;
-    rc = jc_db_select1(db, &row, "jc_up_sub_by_ref", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_BY_REF, args, p);
     if (rc != JC_DB_OK && rc != JC_DB_NOROW) {
         jc_db_fail(res, db, rc, p);
         return res->status;

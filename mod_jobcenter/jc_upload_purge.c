@@ -13,13 +13,13 @@ static jc_db_rc_e purge_one(jc_db_t *db, const jc_upload_cfg_t *cfg,
     int k;
 
     if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &files, "jc_up_draft_files", args, p);
+        rc = jc_db_select(db, &files, JC_SQL_UP_DRAFT_FILES, args, p);
     }
     if (rc == JC_DB_OK) {
-        rc = jc_db_exec(db, NULL, "jc_up_draft_files_delete", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_FILES_DELETE, args, p);
     }
     if (rc == JC_DB_OK) {
-        rc = jc_db_exec(db, NULL, "jc_up_draft_delete", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -45,7 +45,7 @@ jc_db_rc_e jc_upload_purge_drafts(jc_db_t *db, unsigned *removed,
     apr_int64_t before = now - JC_UPLOAD_DRAFT_TTL;
     const void *args[1] = { &before };
     jc_db_res_t r;
-    jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_drafts_old", args, p);
+    jc_db_rc_e rc = jc_db_select(db, &r, JC_SQL_UP_DRAFTS_OLD, args, p);
     int i;
 
     *removed = 0;

@@ -34,7 +34,7 @@ int jc_upload_staff_inbox(jc_db_t *db, jc_result_t *res, json_t **out,
     const void *args[2] = { &st->jobcenter_id, st->team };
     jc_db_res_t r;
     json_t *arr;
-    jc_db_rc_e rc = jc_db_select(db, &r, "jc_up_inbox", args, p);
+    jc_db_rc_e rc = jc_db_select(db, &r, JC_SQL_UP_INBOX, args, p);
 
     *out = NULL;
     if (jc_db_fail(res, db, rc, p)
@@ -54,7 +54,7 @@ int jc_upload_staff_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     const void *args[1] = { &file_id };
     jc_db_row_t row;
     apr_int64_t jcid = 0, size = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_staff_file", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_STAFF_FILE, args, p);
 
     memset(dl, 0, sizeof(*dl));
     if (rc == JC_DB_OK) {
@@ -105,7 +105,7 @@ int jc_upload_staff_set_status(jc_db_t *db, jc_result_t *res,
         return res->status;
     }
     args[0] = &submission_id;
-    rc = jc_db_select1(db, &row, "jc_up_sub_get", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 11, &jcid, 0);
         team = jc_db_col_str(&row, 12, p);
@@ -127,7 +127,7 @@ int jc_upload_staff_set_status(jc_db_t *db, jc_result_t *res,
     args[2] = &st->account_id;
     args[3] = &submission_id;
     args[4] = status;
-    rc = jc_db_exec(db, &n, "jc_up_sub_status", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_UP_SUB_STATUS, args, p);
     if (rc == JC_DB_OK && n > 0) {
         args[0] = &st->account_id;
         args[1] = &now;
@@ -135,7 +135,7 @@ int jc_upload_staff_set_status(jc_db_t *db, jc_result_t *res,
         args[3] = &cust;
         args[4] = apr_psprintf(p, "%s: %s -> %s", jc_db_col_str(&row, 1, p),
                                old, status);
-        rc = jc_db_exec(db, NULL, "jc_up_audit", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_UP_AUDIT, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

@@ -41,7 +41,7 @@ static int sub_answer(jc_db_t *db, jc_result_t *res, json_t **out,
     apr_int64_t nfiles = 0, at = 0;
     const jc_upload_area_t *a;
     const char *jc;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_sub_get", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
 
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
@@ -147,7 +147,7 @@ static jc_db_rc_e submit_by_key(jc_db_t *db, apr_int64_t *id,
 {
     const void *args[2] = { &in->account_id, in->key };
     jc_db_row_t row;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_sub_by_key", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_BY_KEY, args, p);
 
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, id, 0);
@@ -189,7 +189,7 @@ static int submit_load_draft(jc_db_t *db, jc_result_t *res,
         return jc_result_set(res, 400, "upload_no_file", "Bitte laden Sie "
                              "mindestens eine Datei hoch.", "file");
     }
-    rc = jc_db_select(db, &files, "jc_up_draft_files", args, p);
+    rc = jc_db_select(db, &files, JC_SQL_UP_DRAFT_FILES, args, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
@@ -312,16 +312,16 @@ static jc_db_rc_e submit_insert(jc_db_t *db, apr_int64_t *id,
     args[10] = &nfiles;
     args[11] = &now;
     args[12] = &now;
-    rc = jc_db_select1(db, &row, "jc_up_sub_insert", args, p);
+    rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_INSERT, args, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 0, id, 0);
         args[0] = id;
         args[1] = &in->draft_id;
-        rc = jc_db_exec(db, NULL, "jc_up_file_to_sub", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_UP_FILE_TO_SUB, args, p);
     }
     if (rc == JC_DB_OK) {
         args[0] = &in->draft_id;
-        rc = jc_db_exec(db, NULL, "jc_up_draft_delete", args, p);
+        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -401,7 +401,7 @@ int jc_upload_receipt(jc_db_t *db, jc_result_t *res, const char **path,
     const void *args[1] = { &submission_id };
     jc_db_row_t row;
     apr_int64_t owner = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, "jc_up_sub_get", args, p);
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
 
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, 10, &owner, 0);

@@ -413,7 +413,7 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
             apr_pool_destroy(tmp);
             continue;
         }
-        rc = jc_db_select1(&db, &row, "jc_schema_get", NULL, tmp);
+        rc = jc_db_select1(&db, &row, JC_SQL_SCHEMA_GET, NULL, tmp);
         if (rc == JC_DB_OK) {
             jc_db_col_i64(&row, 0, &version, -1);
         }

@@ -267,7 +267,7 @@ static int job_lease(jc_db_t *db, const jc_job_t *j, const char *node,
     args[1] = node;
     args[2] = &until;
     args[3] = &now;
-    rc = jc_db_exec(db, &n, "jc_job_lease_take", args, p);
+    rc = jc_db_exec(db, &n, JC_SQL_JOB_LEASE_TAKE, args, p);
     if (rc != JC_DB_OK) {
         ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
                      : APLOG_WARNING, 0, s, JCLOG(00234)

@@ -207,7 +207,7 @@ static void test_own_writes_end_entries(void **state)
     assert_int_equal(jc_db_begin(&f->db, f->pool), JC_DB_OK);
     args[0] = &f->acct;
     args[1] = sa.id_hash;
-    assert_int_equal(jc_db_exec(&f->db, NULL, "jc_konto_sess_drop_others",
+    assert_int_equal(jc_db_exec(&f->db, NULL, JC_SQL_KONTO_SESS_DROP_OTHERS,
                                 args, f->pool), JC_DB_OK);
     assert_int_equal(check(f, f->sc, b, 0, NOW + 6, &s, &miss), JC_DB_OK);
     assert_false(miss);     /* not committed: the old row is still true */
@@ -220,7 +220,7 @@ static void test_own_writes_end_entries(void **state)
     /* a rolled-back write bumps nothing */
     assert_int_equal(jc_db_begin(&f->db, f->pool), JC_DB_OK);
     args[0] = &sc8.account_id;
-    assert_int_equal(jc_db_exec(&f->db, NULL, "jc_sess_drop_account", args,
+    assert_int_equal(jc_db_exec(&f->db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args,
                                 f->pool), JC_DB_OK);
     jc_db_rollback(&f->db, f->pool);
     assert_int_equal(check(f, f->sc, c, 0, NOW + 6, &s, &miss), JC_DB_OK);
@@ -231,7 +231,7 @@ static void test_own_writes_end_entries(void **state)
         const void *eargs[4] = { "neu@example.org", &conf, &upd,
                                  &sc8.account_id };
 
-        assert_int_equal(jc_db_exec(&f->db, NULL, "jc_konto_email_set",
+        assert_int_equal(jc_db_exec(&f->db, NULL, JC_SQL_KONTO_EMAIL_SET,
                                     eargs, f->pool), JC_DB_OK);
     }
     assert_int_equal(check(f, f->sc, c, 0, NOW + 8, &s, &miss), JC_DB_OK);
@@ -338,7 +338,7 @@ static void test_kundennummer(void **state)
         apr_int64_t acct = 7, at = NOW, cust = 1;
         const void *args[3] = { &acct, &at, &cust };
 
-        assert_int_equal(jc_db_exec(&f->db, NULL, "jc_prof_bind", args,
+        assert_int_equal(jc_db_exec(&f->db, NULL, JC_SQL_PROF_BIND, args,
                                     f->pool), JC_DB_OK);
     }
     assert_int_equal(check(f, f->sc, t, 1, NOW, &s, &miss), JC_DB_OK);
@@ -390,57 +390,46 @@ static char placeholder(const char *sql, int i)
     return 0;
 }
 
-static const char *stmt_sql(const char *label)
-{
-    const jc_sql_stmt_t *st;
-
-    for (st = jc_sql_statements(); st->label; st++) {
-        if (!strcmp(st->label, label)) {
-            return st->sql;
-        }
-    }
-    return NULL;
-}
-
 /* Writes to session, account or customer.account_id that need no entry,
  * and why. */
-static const char *const exempt[] = {
-    "jc_sess_insert",            /* a new token: nothing cached for it   */
-    "jc_sess_touch",             /* a hit whose touch is due is a miss   */
-    "jc_sess_purge",             /* expired rows: a hit checks expiry    */
-    "jc_sess_purge_idle",        /* idle rows: the copy's last_seen is
+static const jc_sql_id_e exempt[] = {
+    JC_SQL_SESS_INSERT,          /* a new token: nothing cached for it   */
+    JC_SQL_SESS_TOUCH,           /* a hit whose touch is due is a miss   */
+    JC_SQL_SESS_PURGE,           /* expired rows: a hit checks expiry    */
+    JC_SQL_SESS_PURGE_IDLE,      /* idle rows: the copy's last_seen is
                                   * never newer than the row's           */
-    "jc_acct_insert",            /* a new account has no session         */
-    "jc_acct_repassword",        /* not cached (password hash, consent)  */
-    "jc_thr_acct_take",          /* throttle counters: not cached        */
-    "jc_thr_acct_block",
-    "jc_acct_login_ok",
-    "jc_acct_purge_tokens",      /* email_token rows                     */
-    "jc_pk_handle_set",          /* user_handle: not cached              */
-    "jc_sec_lock",               /* updated_at only (a row lock)         */
-    "jc_staff_acct_onetime",     /* password fields: not cached; the
+    JC_SQL_ACCT_INSERT,          /* a new account has no session         */
+    JC_SQL_ACCT_REPASSWORD,      /* not cached (password hash, consent)  */
+    JC_SQL_THR_ACCT_TAKE,        /* throttle counters: not cached        */
+    JC_SQL_THR_ACCT_BLOCK,
+    JC_SQL_ACCT_LOGIN_OK,
+    JC_SQL_ACCT_PURGE_TOKENS,    /* email_token rows                     */
+    JC_SQL_PK_HANDLE_SET,        /* user_handle: not cached              */
+    JC_SQL_SEC_LOCK,             /* updated_at only (a row lock)         */
+    JC_SQL_STAFF_ACCT_ONETIME,   /* password fields: not cached; the
                                   * flows drop the sessions with
                                   * jc_sess_drop_account                 */
-    "jc_staff_acct_new_onetime",
-    "jc_konto_set_password",     /* ... with jc_konto_sess_drop_others   */
-    "jc_onetime_password",       /* ... the session is rotated           */
-    "jc_onetime_consent",        /* email_consent_at: not cached         */
-    "jc_konto_cust_release",     /* runs in the account deletion, with
+    JC_SQL_STAFF_ACCT_NEW_ONETIME,
+    JC_SQL_KONTO_SET_PASSWORD,   /* ... with jc_konto_sess_drop_others   */
+    JC_SQL_ONETIME_PASSWORD,     /* ... the session is rotated           */
+    JC_SQL_ONETIME_CONSENT,      /* email_consent_at: not cached         */
+    JC_SQL_KONTO_CUST_RELEASE,   /* runs in the account deletion, with
                                   * jc_sess_drop_account                 */
-    NULL
+    JC_SQL_NONE
 };
 
 static void test_invalidation_table(void **state)
 {
     const jc_sql_inval_t *iv;
-    const jc_sql_stmt_t *st;
+    int id;
 
     (void)state;
-    for (iv = jc_sql_invalidations(); iv->label; iv++) {
-        const char *sql = stmt_sql(iv->label);
+    for (id = 0; id < JC_SQL__COUNT; id++) {
+        const jc_sql_stmt_t *st = jc_sql_stmt(id);
+        const char *sql = st->sql;
 
-        if (!sql) {
-            fail_msg("%s: no such statement", iv->label);
+        if (!(iv = jc_sql_inval(id))) {
+            continue;
         }
         /* writes through jc_db_exec (no RETURNING, which runs as select) */
         assert_true(!strncmp(sql, "UPDATE ", 7) || !strncmp(sql, "DELETE ", 7));
@@ -448,19 +437,20 @@ static void test_invalidation_table(void **state)
         if (iv->kind == JC_SQL_INV_ACCT
             && placeholder(sql, iv->arg) != 'l') {
             fail_msg("%s: argument %d is not the %%lld account id",
-                     iv->label, iv->arg);
+                     st->label, iv->arg);
         }
         if (iv->kind == JC_SQL_INV_SESS
             && (placeholder(sql, iv->arg) != 's'
                 || !strstr(sql, "id_hash = %s"))) {
-            fail_msg("%s: argument %d is not the %%s id hash", iv->label,
+            fail_msg("%s: argument %d is not the %%s id hash", st->label,
                      iv->arg);
         }
     }
     /* every write that can change a session check is listed or exempt */
-    for (st = jc_sql_statements(); st->label; st++) {
+    for (id = 0; id < JC_SQL__COUNT; id++) {
+        const jc_sql_stmt_t *st = jc_sql_stmt(id);
         const char *sql = st->sql;
-        int listed = 0, i;
+        int listed, i;
 
         if (!(!strncmp(sql, "UPDATE session ", 15)
               || !strncmp(sql, "DELETE FROM session ", 20)
@@ -473,11 +463,9 @@ static void test_invalidation_table(void **state)
               || !strncmp(sql, "UPDATE staff SET disabled_at", 28))) {
             continue;
         }
-        for (iv = jc_sql_invalidations(); iv->label && !listed; iv++) {
-            listed = !strcmp(iv->label, st->label);
-        }
-        for (i = 0; exempt[i] && !listed; i++) {
-            listed = !strcmp(exempt[i], st->label);
+        listed = jc_sql_inval(id) != NULL;
+        for (i = 0; exempt[i] != JC_SQL_NONE && !listed; i++) {
+            listed = exempt[i] == (jc_sql_id_e)id;
         }
         if (!listed) {
             fail_msg("%s writes what a session check may return: list it "

@@ -254,7 +254,7 @@ static void issue_voids_and_search_scopes(void **state)
         apr_int64_t pwchange = 0;
         jc_db_row_t row;
 
-        assert_int_equal(jc_db_select1(&db, &row, "jc_onetime_state", args,
+        assert_int_equal(jc_db_select1(&db, &row, JC_SQL_ONETIME_STATE, args,
                                        p), JC_DB_OK);
         jc_db_col_i64(&row, 1, &pwchange, 0);
         assert_int_equal(pwchange, 1);
@@ -268,7 +268,7 @@ static void issue_voids_and_search_scopes(void **state)
         jc_staff_new_onetime(&db, &res, "A@Example.org", "$argon2id$y", NOW,
                              NOW + 86400, p);
         assert_int_equal(res.status, 200);
-        assert_int_equal(jc_db_select1(&db, &row, "jc_onetime_state", args,
+        assert_int_equal(jc_db_select1(&db, &row, JC_SQL_ONETIME_STATE, args,
                                        p), JC_DB_OK);
         assert_string_equal(jc_db_col_str(&row, 0, p), "$argon2id$y");
         jc_db_col_i64(&row, 1, &pwchange, 0);
