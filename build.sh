@@ -340,6 +340,8 @@ cmd_test() {
         sh -c 'tools/check-log-tags.sh --self-test && tools/check-log-tags.sh'
     run_phase "APR formats: no %ll/%z/%j/%q in apr_*printf, ap_log_*, ap_rprintf" \
         sh -c 'tools/check-format.sh --self-test && tools/check-format.sh'
+    run_phase "sizes: no C file over 1,000 lines, no long function without a reason" \
+        sh -c 'tools/check-size.sh --self-test && tools/check-size.sh'
     run_phase "unit (cmocka, ASan+UBSan; upload store also TSan)" make -s unit
     run_phase "PDF letters read back (pdftotext, zbarimg)" make -s -C tests/unit check-pdf
     run_phase "fuzz (libFuzzer, 15 s per target)" make -s -C tests/fuzz run FUZZ_TIME=15

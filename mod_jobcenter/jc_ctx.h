@@ -1,5 +1,5 @@
 /* The core context: what the flows (jc_account, jc_konto, jc_mfa,
- * jc_passkey, jc_reset, ...) need from the configuration. Filled once per
+ * jc_passkey, jc_forgot, ...) need from the configuration. Filled once per
  * server in post_config from the directive table's fields
  * (mod_jobcenter_config.c, jc_conf_finish) and read, never written, by the
  * core afterwards (hashgate: per child). Core: no httpd headers. */

@@ -3,7 +3,7 @@
  * An X-macro list (no include guard): jc_sql.h and jc_sql.c include it with
  * their own JC_EXEC / JC_SELECT / JC_SELECT_AS (see jc_sql.h). Core. */
 
-/* forgotten credentials and the "Konto" page (jc_reset, jc_konto) */
+/* forgotten credentials and the "Konto" page (jc_forgot, jc_konto) */
 /* plan: hot */
 JC_SELECT(RST_ACCT, "jc_rst_acct",
     "SELECT id, email_confirmed_at FROM account WHERE email = %s",

@@ -320,7 +320,7 @@ JC_SELECT(THR_TAKE, "jc_thr_take",
     "WHERE login_throttle.blocked_until <= excluded.last_failure "
     "OR login_throttle.last_failure < %lld RETURNING failures",
     (FAILURES))
-/* a count limit (jc_reset_limit_count): one more request unless max
+/* a count limit (jc_forgot_limit_count): one more request unless max
  * (5th argument) are used up within the window; no row when refused */
 /* plan: hot */
 JC_SELECT(THR_LIMIT, "jc_thr_limit",

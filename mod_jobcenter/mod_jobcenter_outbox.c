@@ -83,7 +83,7 @@ static void purge(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
     cfg.idle = conf->idle;
     cfg.throttle_keep = conf->thr_cli_window > conf->thr_acct_lock
                         ? conf->thr_cli_window : conf->thr_acct_lock;
-    /* the request limits of jc_reset use the same table */
+    /* the request limits of jc_forgot use the same table */
     if (conf->reset_window > cfg.throttle_keep) {
         cfg.throttle_keep = conf->reset_window;
     }
