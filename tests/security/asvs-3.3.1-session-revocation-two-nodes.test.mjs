@@ -147,8 +147,10 @@ describe('ASVS 3.3.1/3.3.3: revocation on node 1 reaches every child of node 1 a
         // a session of node 1 works on node 2
         const u = await authenticatedCitizen(h1.env, 'rv-setup');
         const token = u.c.jar.get('jc_session');
-        assert.equal((await warm(h1.env, token, 3)).size, 3);
-        assert.equal((await warm(n2h.env, token, 2)).size, 2);
+        // at least StartServers children; on a loaded machine the MPM may
+        // have started one more for a moment (the probes then warm it too)
+        assert.ok((await warm(h1.env, token, 3)).size >= 3);
+        assert.ok((await warm(n2h.env, token, 2)).size >= 2);
     });
 
     // victim session on both nodes' children, then revoke(t) on node 1
