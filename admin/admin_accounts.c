@@ -121,10 +121,11 @@ int cmd_jobcenter_list(conn_t *c, const args_t *a, apr_pool_t *p)
         const void *args[1];
         char *hours;
 
-        jc_db_col_i64(&row, 0, &id, 0);
-        jc_db_col_i64(&row, 7, &nstaff, 0);
-        jc_db_col_i64(&row, 8, &ncust, 0);
-        hours = apr_pstrdup(p, jc_db_col_str(&row, 6, p));
+        jc_db_col_i64(&row, JC_COL_JC_LIST_ID, &id, 0);
+        jc_db_col_i64(&row, JC_COL_JC_LIST_STAFF_COUNT, &nstaff, 0);
+        jc_db_col_i64(&row, JC_COL_JC_LIST_CUSTOMER_COUNT, &ncust, 0);
+        hours = apr_pstrdup(p, jc_db_col_str(&row,
+                                             JC_COL_JC_LIST_OPENING_HOURS, p));
         for (j = 0; hours[j]; j++) {
             if (hours[j] == '\n') {
                 hours[j] = ';';
@@ -132,15 +133,19 @@ int cmd_jobcenter_list(conn_t *c, const args_t *a, apr_pool_t *p)
         }
         printf("%" APR_INT64_T_FMT "\t%s\t%s, %s %s\t%s\t%s\tstaff %"
                APR_INT64_T_FMT "\tcustomers %" APR_INT64_T_FMT "\tpostcodes ",
-               id, jc_db_col_str(&row, 1, p), jc_db_col_str(&row, 2, p),
-               jc_db_col_str(&row, 3, p), jc_db_col_str(&row, 4, p),
-               jc_db_col_str(&row, 5, p), hours, nstaff, ncust);
+               id, jc_db_col_str(&row, JC_COL_JC_LIST_NAME, p),
+               jc_db_col_str(&row, JC_COL_JC_LIST_STREET, p),
+               jc_db_col_str(&row, JC_COL_JC_LIST_POSTCODE, p),
+               jc_db_col_str(&row, JC_COL_JC_LIST_CITY, p),
+               jc_db_col_str(&row, JC_COL_JC_LIST_PHONE, p), hours, nstaff,
+               ncust);
         args[0] = &id;
         if (jc_db_select(&c->db, &pr, JC_SQL_JC_POSTCODES, args, p)
             == JC_DB_OK) {
             for (j = 0; j < pr.nrows && jc_db_res_row(&pr, j, &prow, p) == 0;
                  j++) {
-                printf("%s%s", j ? "," : "", jc_db_col_str(&prow, 0, p));
+                printf("%s%s", j ? "," : "",
+                       jc_db_col_str(&prow, JC_COL_JC_POSTCODES_POSTCODE, p));
             }
         }
         printf("\n");
@@ -294,14 +299,18 @@ int cmd_staff_list(conn_t *c, const args_t *a, apr_pool_t *p)
     }
     for (i = 0; i < rs.nrows && jc_db_res_row(&rs, i, &row, p) == 0; i++) {
         apr_int64_t id = 0, dis = 0, totp = 0;
-        int disabled = jc_db_col_i64(&row, 7, &dis, 0);
-        int has_totp = jc_db_col_i64(&row, 8, &totp, 0);
+        int disabled = jc_db_col_i64(&row, JC_COL_STAFF_LIST_DISABLED_AT,
+                                     &dis, 0);
+        int has_totp = jc_db_col_i64(&row, JC_COL_STAFF_LIST_CONFIRMED_AT,
+                                     &totp, 0);
 
-        jc_db_col_i64(&row, 0, &id, 0);
+        jc_db_col_i64(&row, JC_COL_STAFF_LIST_ACCOUNT_ID, &id, 0);
         printf("%" APR_INT64_T_FMT "\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id,
-               jc_db_col_str(&row, 1, p), jc_db_col_str(&row, 2, p),
-               jc_db_col_str(&row, 3, p), jc_db_col_str(&row, 4, p),
-               jc_db_col_str(&row, 5, p),
+               jc_db_col_str(&row, JC_COL_STAFF_LIST_EMAIL, p),
+               jc_db_col_str(&row, JC_COL_STAFF_LIST_DISPLAY_NAME, p),
+               jc_db_col_str(&row, JC_COL_STAFF_LIST_TEAM, p),
+               jc_db_col_str(&row, JC_COL_STAFF_LIST_ROLE, p),
+               jc_db_col_str(&row, JC_COL_STAFF_LIST_NAME, p),
                has_totp ? "totp" : "no-second-factor-yet",
                disabled ? "disabled" : "active");
     }

@@ -464,7 +464,7 @@ int staff_by_email(conn_t *c, const char *email, jc_staff_t *st,
     args[0] = email;
     rc = jc_db_select1(&c->db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &id, 0);
+        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, &id, 0);
         rc = jc_staff_load(&c->db, st, id, p);
     }
     if (rc == JC_DB_NOROW) {

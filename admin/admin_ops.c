@@ -233,15 +233,18 @@ int cmd_mail_parked(conn_t *c, const args_t *a, apr_pool_t *p)
     for (i = 0; i < rs.nrows && jc_db_res_row(&rs, i, &row, p) == 0; i++) {
         apr_int64_t id = 0, created = 0, attempts = 0, parked = 0;
 
-        jc_db_col_i64(&row, 0, &id, 0);
-        jc_db_col_i64(&row, 3, &created, 0);
-        jc_db_col_i64(&row, 4, &attempts, 0);
-        jc_db_col_i64(&row, 5, &parked, 0);
+        jc_db_col_i64(&row, JC_COL_OUTBOX_PARKED_ID, &id, 0);
+        jc_db_col_i64(&row, JC_COL_OUTBOX_PARKED_CREATED_AT, &created, 0);
+        jc_db_col_i64(&row, JC_COL_OUTBOX_PARKED_ATTEMPTS, &attempts, 0);
+        jc_db_col_i64(&row, JC_COL_OUTBOX_PARKED_PARKED_AT, &parked, 0);
         printf("%" APR_INT64_T_FMT "\t%s\t%s\t%s\t%" APR_INT64_T_FMT
-               "\t%s\t%s\n", id, one_line(jc_db_col_str(&row, 1, p), p),
-               one_line(jc_db_col_str(&row, 2, p), p), utc_time(created, p),
-               attempts, utc_time(parked, p),
-               one_line(jc_db_col_str(&row, 6, p), p));
+               "\t%s\t%s\n", id,
+               one_line(jc_db_col_str(&row, JC_COL_OUTBOX_PARKED_RCPT, p), p),
+               one_line(jc_db_col_str(&row, JC_COL_OUTBOX_PARKED_SUBJECT, p),
+                        p),
+               utc_time(created, p), attempts, utc_time(parked, p),
+               one_line(jc_db_col_str(&row, JC_COL_OUTBOX_PARKED_LAST_ERROR,
+                                      p), p));
     }
     if (rs.nrows == 0) {
         fprintf(stderr, "no parked mails\n");

@@ -148,12 +148,12 @@ int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, 0, account, 0);
+    jc_db_col_i64(&row, JC_COL_TOKEN_GET_ACCOUNT_ID, account, 0);
     if (target) {
-        *target = jc_db_col_str(&row, 1, p);
+        *target = jc_db_col_str(&row, JC_COL_TOKEN_GET_EMAIL, p);
     }
-    jc_db_col_i64(&row, 2, &exp, 0);
-    if (jc_db_col_i64(&row, 3, &used, 0)) {
+    jc_db_col_i64(&row, JC_COL_TOKEN_GET_EXPIRES_AT, &exp, 0);
+    if (jc_db_col_i64(&row, JC_COL_TOKEN_GET_USED_AT, &used, 0)) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used", used_msg, "token");
         return 1;
@@ -246,7 +246,7 @@ static jc_db_rc_e register_new(jc_db_t *db, const jc_ctx_t *ctx,
     }
     /* the set-password path's rest: a new account has no sessions and
      * no links, only its event */
-    jc_db_col_i64(&ins, 0, &sp.account, 0);
+    jc_db_col_i64(&ins, JC_COL_ACCT_INSERT_ID, &sp.account, 0);
     sp.written = 1;
     sp.event = JC_EV_REGISTERED;
     rc = jc_setpw_store(db, &sp, now, p);
@@ -268,7 +268,7 @@ static jc_db_rc_e register_again(jc_db_t *db, const jc_ctx_t *ctx,
     const void *args[5];
     jc_db_rc_e rc;
 
-    jc_db_col_i64(row, 0, &id, 0);
+    jc_db_col_i64(row, JC_COL_ACCT_BY_EMAIL_ID, &id, 0);
     args[0] = phc;
     args[1] = &now;
     args[2] = &now;
@@ -310,7 +310,8 @@ static jc_db_rc_e register_attempt(jc_db_t *db, const jc_ctx_t *ctx,
         }
         *created = 1;
     }
-    else if (!jc_db_col_i64(&row, 2, &confirmed, 0)) {
+    else if (!jc_db_col_i64(&row, JC_COL_ACCT_BY_EMAIL_EMAIL_CONFIRMED_AT,
+                            &confirmed, 0)) {
         rc = register_again(db, ctx, &row, email, phc, now, p);
     }
     else {
@@ -459,8 +460,9 @@ void jc_account_resend(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    if (found && !jc_db_col_i64(&row, 2, &confirmed, 0)) {
-        jc_db_col_i64(&row, 0, &id, 0);
+    if (found && !jc_db_col_i64(&row, JC_COL_ACCT_BY_EMAIL_EMAIL_CONFIRMED_AT,
+                                &confirmed, 0)) {
+        jc_db_col_i64(&row, JC_COL_ACCT_BY_EMAIL_ID, &id, 0);
         rc = queue_confirmation(db, ctx, id, norm, now, p);
         if (rc == JC_DB_OK) {
             rc = jc_db_commit(db, p);
@@ -558,14 +560,18 @@ static jc_db_rc_e login_lookup(jc_db_t *db, login_acct_t *a,
         return rc;
     }
     a->found = 1;
-    jc_db_col_i64(&row, 0, &a->id, 0);
-    a->phc = jc_db_col_str(&row, 1, p);
-    jc_db_col_i64(&row, 2, &a->confirmed, 0);
-    jc_db_col_i64(&row, 5, &a->pwchange, 0);
-    a->email = jc_db_col_str(&row, 6, p);
-    a->has_totp = jc_db_col_i64(&row, 7, &factor_at, 0);
-    jc_db_col_i64(&row, 8, &a->passkeys, 0);
-    jc_db_col_i64(&row, 9, &a->onetime_exp, 0);
+    jc_db_col_i64(&row, JC_COL_ACCT_BY_EMAIL_ID, &a->id, 0);
+    a->phc = jc_db_col_str(&row, JC_COL_ACCT_BY_EMAIL_PASSWORD_HASH, p);
+    jc_db_col_i64(&row, JC_COL_ACCT_BY_EMAIL_EMAIL_CONFIRMED_AT,
+                  &a->confirmed, 0);
+    jc_db_col_i64(&row, JC_COL_ACCT_BY_EMAIL_PASSWORD_CHANGE_REQUIRED,
+                  &a->pwchange, 0);
+    a->email = jc_db_col_str(&row, JC_COL_ACCT_BY_EMAIL_EMAIL, p);
+    a->has_totp = jc_db_col_i64(&row, JC_COL_ACCT_BY_EMAIL_CONFIRMED_AT,
+                                &factor_at, 0);
+    jc_db_col_i64(&row, JC_COL_ACCT_BY_EMAIL_PASSKEYS, &a->passkeys, 0);
+    jc_db_col_i64(&row, JC_COL_ACCT_BY_EMAIL_ONETIME_EXPIRES_AT,
+                  &a->onetime_exp, 0);
     a->has_factor = a->has_totp || a->passkeys > 0;
     return JC_DB_OK;
 }

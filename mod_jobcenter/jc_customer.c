@@ -127,18 +127,19 @@ void jc_customer_from_row(const jc_db_row_t *row, jc_customer_t *c,
     apr_int64_t acct = 0;
 
     memset(c, 0, sizeof(*c));
-    jc_db_col_i64(row, 0, &c->id, 0);
-    jc_db_col_i64(row, 1, &c->jobcenter_id, 0);
-    c->kundennummer = jc_db_col_str(row, 2, p);
-    c->salutation = jc_db_col_str(row, 3, p);
-    c->given_name = jc_db_col_str(row, 4, p);
-    c->family_name = jc_db_col_str(row, 5, p);
-    c->birth_date = jc_db_col_str(row, 6, p);
-    c->street = jc_db_col_str(row, 7, p);
-    c->postcode = jc_db_col_str(row, 8, p);
-    c->city = jc_db_col_str(row, 9, p);
-    c->bound = jc_db_col_i64(row, 10, &acct, 0) && acct > 0;
-    jc_db_col_i64(row, 11, &c->created_at, 0);
+    jc_db_col_i64(row, JC_COL_CUST_GET_ID, &c->id, 0);
+    jc_db_col_i64(row, JC_COL_CUST_GET_JOBCENTER_ID, &c->jobcenter_id, 0);
+    c->kundennummer = jc_db_col_str(row, JC_COL_CUST_GET_KUNDENNUMMER, p);
+    c->salutation = jc_db_col_str(row, JC_COL_CUST_GET_SALUTATION, p);
+    c->given_name = jc_db_col_str(row, JC_COL_CUST_GET_GIVEN_NAME, p);
+    c->family_name = jc_db_col_str(row, JC_COL_CUST_GET_FAMILY_NAME, p);
+    c->birth_date = jc_db_col_str(row, JC_COL_CUST_GET_BIRTH_DATE, p);
+    c->street = jc_db_col_str(row, JC_COL_CUST_GET_STREET, p);
+    c->postcode = jc_db_col_str(row, JC_COL_CUST_GET_POSTCODE, p);
+    c->city = jc_db_col_str(row, JC_COL_CUST_GET_CITY, p);
+    c->bound = jc_db_col_i64(row, JC_COL_CUST_GET_ACCOUNT_ID, &acct, 0)
+               && acct > 0;
+    jc_db_col_i64(row, JC_COL_CUST_GET_CREATED_AT, &c->created_at, 0);
     if (!c->salutation) {
         c->salutation = "";
     }
@@ -212,7 +213,7 @@ void jc_customer_create(jc_db_t *db, jc_result_t *res, const jc_staff_t *st,
         if (jc_db_fail(res, db, rc, p)) {
             return;
         }
-        jc_db_col_i64(&row, 0, &id, 0);
+        jc_db_col_i64(&row, JC_COL_CUST_INSERT_ID, &id, 0);
         args[0] = &staff;
         args[1] = &now;
         args[2] = "customer_created";
@@ -319,12 +320,12 @@ void jc_customer_codes(jc_db_t *db, jc_result_t *res, apr_int64_t customer_id,
         if (jc_db_res_row(&rs, i, &row, p) != 0) {
             break;
         }
-        jc_db_col_i64(&row, 0, &created, 0);
-        jc_db_col_i64(&row, 1, &expires, 0);
-        if (jc_db_col_i64(&row, 2, &used, 0)) {
+        jc_db_col_i64(&row, JC_COL_FSC_LIST_CREATED_AT, &created, 0);
+        jc_db_col_i64(&row, JC_COL_FSC_LIST_EXPIRES_AT, &expires, 0);
+        if (jc_db_col_i64(&row, JC_COL_FSC_LIST_USED_AT, &used, 0)) {
             state = "used";
         }
-        else if (jc_db_col_i64(&row, 3, &voided, 0)) {
+        else if (jc_db_col_i64(&row, JC_COL_FSC_LIST_VOIDED_AT, &voided, 0)) {
             state = "voided";
         }
         else if (expires <= now) {
@@ -361,8 +362,10 @@ void jc_customer_onetime(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    jc_db_col_i64(&row, 1, &required, 0);
-    if (!jc_db_col_i64(&row, 0, &expires, 0) || !required) {
+    jc_db_col_i64(&row, JC_COL_CUST_ONETIME_PASSWORD_CHANGE_REQUIRED,
+                  &required, 0);
+    if (!jc_db_col_i64(&row, JC_COL_CUST_ONETIME_ONETIME_EXPIRES_AT,
+                       &expires, 0) || !required) {
         /* no letter pair, or its own password is already set */
         *out = json_pack("{s:b, s:n, s:b}", "pending", 0, "expires_at",
                          "expired", 0);

@@ -260,6 +260,11 @@ static const char *knr_of(const char *q, apr_pool_t *p)
     return jc_kundennummer_valid(k) ? apr_pstrdup(p, k) : NULL;
 }
 
+/* the count of either count_label is read with jc_cust_count_name's
+ * column index */
+_Static_assert(JC_COL_CUST_COUNT_NAME_N == JC_COL_CUST_COUNT_PLZ_N,
+               "jc_cust_count_plz and jc_cust_count_name: the same column");
+
 /* What a query searches: its statements and their arguments. */
 typedef struct {
     jc_sql_id_e count_label;    /* JC_SQL_NONE: no count needed           */
@@ -383,7 +388,7 @@ void jc_customer_search(jc_db_t *db, jc_result_t *res,
             json_decref(list);
             return;
         }
-        jc_db_col_i64(&row, 0, &total, 0);
+        jc_db_col_i64(&row, JC_COL_CUST_COUNT_NAME_N, &total, 0);
     }
     *out = json_pack("{s:o, s:I, s:b, s:I, s:I}", "customers", list,
                      "total", (json_int_t)(total > JC_CUST_COUNT_MAX

@@ -70,7 +70,7 @@ static jc_db_rc_e release_profile(jc_db_t *db, apr_int64_t id,
         return rc;
     }
     *had_profile = 1;
-    jc_db_col_i64(&row, 0, &cust, 0);
+    jc_db_col_i64(&row, JC_COL_KONTO_CUST_OF_ID, &cust, 0);
     args[0] = &cust;
     rc = jc_db_exec(db, NULL, JC_SQL_KONTO_CUST_RELEASE, args, p);
     if (rc == JC_DB_OK) {

@@ -44,6 +44,16 @@ static json_int_t x_int(const jc_db_row_t *row, int col)
     return (json_int_t)v;
 }
 
+/* x_files reads the rows of jc_konto_x_msg_files with the column indexes
+ * of jc_konto_x_sub_files (the same columns up to size) */
+#define SAME_COL(c, m) \
+    (JC_COL_KONTO_X_MSG_FILES_##m == JC_COL_KONTO_X_SUB_FILES_##c)
+_Static_assert(SAME_COL(SUBMISSION_ID, MESSAGE_ID) && SAME_COL(NAME, NAME)
+               && SAME_COL(MIME, MIME) && SAME_COL(SIZE, SIZE),
+               "jc_konto_x_msg_files starts with the columns of "
+               "jc_konto_x_sub_files");
+#undef SAME_COL
+
 /* The files of rows fr (owner id, name, mime, size[, sha256]) that belong
  * to owner, as [{name, mime, size[, sha256]}]. */
 static json_t *x_files(jc_db_res_t *fr, json_int_t owner, int with_sha,
@@ -56,14 +66,16 @@ static json_t *x_files(jc_db_res_t *fr, json_int_t owner, int with_sha,
     for (k = 0; k < fr->nrows && jc_db_res_row(fr, k, &frow, p) == 0; k++) {
         json_t *f;
 
-        if (x_int(&frow, 0) != owner) {
+        if (x_int(&frow, JC_COL_KONTO_X_SUB_FILES_SUBMISSION_ID) != owner) {
             continue;
         }
-        f = json_pack("{s:o, s:o, s:I}", "name", J_STR(&frow, 1, p),
-                      "mime", J_STR(&frow, 2, p),
-                      "size", x_int(&frow, 3));
+        f = json_pack("{s:o, s:o, s:I}",
+                      "name", J_STR(&frow, JC_COL_KONTO_X_SUB_FILES_NAME, p),
+                      "mime", J_STR(&frow, JC_COL_KONTO_X_SUB_FILES_MIME, p),
+                      "size", x_int(&frow, JC_COL_KONTO_X_SUB_FILES_SIZE));
         if (f && with_sha) {
-            json_object_set_new(f, "sha256", J_STR(&frow, 4, p));
+            json_object_set_new(f, "sha256", J_STR(&frow,
+                                JC_COL_KONTO_X_SUB_FILES_SHA256, p));
         }
         json_array_append_new(files, f);
     }
@@ -80,35 +92,38 @@ static json_t *x_conversations(jc_db_res_t *rs, apr_pool_t *p)
 
     for (i = 0; i < rs[X_CONVS].nrows
                 && jc_db_res_row(&rs[X_CONVS], i, &row, p) == 0; i++) {
-        const char *key = jc_db_col_str(&row, 1, p);
-        const char *team = jc_db_col_str(&row, 2, p);
+        const char *key = jc_db_col_str(&row, JC_COL_MSG_CONV_GET_ANLIEGEN, p);
+        const char *team = jc_db_col_str(&row, JC_COL_MSG_CONV_GET_TEAM, p);
         const jc_anliegen_t *a = jc_anliegen_find(key ? key : "");
-        json_int_t cid = x_int(&row, 0);
+        json_int_t cid = x_int(&row, JC_COL_MSG_CONV_GET_ID);
         json_t *msgs = json_array();
 
         for (j = 0; j < rs[X_MSGS].nrows
                     && jc_db_res_row(&rs[X_MSGS], j, &mrow, p) == 0; j++) {
             apr_int64_t staff = 0;
 
-            if (x_int(&mrow, 0) != cid) {
+            if (x_int(&mrow, JC_COL_KONTO_X_MSGS_CONVERSATION_ID) != cid) {
                 continue;
             }
-            jc_db_col_i64(&mrow, 2, &staff, 0);
+            jc_db_col_i64(&mrow, JC_COL_KONTO_X_MSGS_STAFF_ACCOUNT, &staff, 0);
             json_array_append_new(msgs, json_pack(
-                "{s:I, s:s, s:o, s:o}", "at", x_int(&mrow, 4),
+                "{s:I, s:s, s:o, s:o}",
+                "at", x_int(&mrow, JC_COL_KONTO_X_MSGS_CREATED_AT),
                 "from", staff ? "jobcenter" : "kunde",
-                "text", J_STR(&mrow, 3, p), "attachments",
-                x_files(&rs[X_MSG_FILES], x_int(&mrow, 1), 0, p)));
+                "text", J_STR(&mrow, JC_COL_KONTO_X_MSGS_BODY, p),
+                "attachments", x_files(&rs[X_MSG_FILES],
+                    x_int(&mrow, JC_COL_KONTO_X_MSGS_ID), 0, p)));
         }
         json_array_append_new(out, json_pack(
             "{s:o, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:o}",
-            "subject", J_STR(&row, 3, p),
+            "subject", J_STR(&row, JC_COL_MSG_CONV_GET_SUBJECT, p),
             "anliegen", a ? a->label : (key ? key : ""),
-            "anliegen_key", J_STR(&row, 1, p),
+            "anliegen_key", J_STR(&row, JC_COL_MSG_CONV_GET_ANLIEGEN, p),
             "team", jc_staff_team_text(team ? team : ""),
-            "team_key", J_STR(&row, 2, p),
-            "status", J_STR(&row, 4, p),
-            "created_at", x_int(&row, 5), "updated_at", x_int(&row, 6),
+            "team_key", J_STR(&row, JC_COL_MSG_CONV_GET_TEAM, p),
+            "status", J_STR(&row, JC_COL_MSG_CONV_GET_STATUS, p),
+            "created_at", x_int(&row, JC_COL_MSG_CONV_GET_CREATED_AT),
+            "updated_at", x_int(&row, JC_COL_MSG_CONV_GET_UPDATED_AT),
             "messages", msgs));
     }
     return out;
@@ -118,26 +133,31 @@ static json_t *x_conversations(jc_db_res_t *rs, apr_pool_t *p)
 static json_t *x_bescheid(const jc_db_row_t *row, apr_pool_t *p)
 {
     return json_pack("{s:o, s:o, s:I, s:I, s:o, s:o}",
-                     "title", J_STR(row, 0, p),
-                     "name", J_STR(row, 1, p), "size", x_int(row, 2),
-                     "provided_at", x_int(row, 3),
-                     "delivered_on", J_STR(row, 4, p),
-                     "opened_at", J_TIME(row, 5));
+                     "title", J_STR(row, JC_COL_KONTO_X_BESCHEIDE_TITLE, p),
+                     "name", J_STR(row, JC_COL_KONTO_X_BESCHEIDE_NAME, p),
+                     "size", x_int(row, JC_COL_KONTO_X_BESCHEIDE_SIZE),
+                     "provided_at",
+                     x_int(row, JC_COL_KONTO_X_BESCHEIDE_PROVIDED_AT),
+                     "delivered_on",
+                     J_STR(row, JC_COL_KONTO_X_BESCHEIDE_DELIVERED_ON, p),
+                     "opened_at",
+                     J_TIME(row, JC_COL_KONTO_X_BESCHEIDE_OPENED_AT));
 }
 
 /* A Termin of the bound customer. */
 static json_t *x_termin(const jc_db_row_t *row, apr_pool_t *p)
 {
-    const char *team = jc_db_col_str(row, 4, p);
+    const char *team = jc_db_col_str(row, JC_COL_KONTO_X_TERMINE_TEAM, p);
 
     return json_pack("{s:o, s:o, s:o, s:o, s:s, s:I, s:o}",
-                     "date", J_STR(row, 0, p),
-                     "time", J_STR(row, 1, p),
-                     "place", J_STR(row, 2, p),
-                     "contact", J_STR(row, 3, p),
+                     "date", J_STR(row, JC_COL_KONTO_X_TERMINE_TERMIN_DATE, p),
+                     "time", J_STR(row, JC_COL_KONTO_X_TERMINE_TERMIN_TIME, p),
+                     "place", J_STR(row, JC_COL_KONTO_X_TERMINE_PLACE, p),
+                     "contact", J_STR(row, JC_COL_KONTO_X_TERMINE_CONTACT, p),
                      "team", jc_staff_team_text(team ? team : ""),
-                     "created_at", x_int(row, 5),
-                     "seen_at", J_TIME(row, 6));
+                     "created_at",
+                     x_int(row, JC_COL_KONTO_X_TERMINE_CREATED_AT),
+                     "seen_at", J_TIME(row, JC_COL_KONTO_X_TERMINE_SEEN_AT));
 }
 
 /* An array of one(row) for the rows of r. */
@@ -167,13 +187,14 @@ static json_t *x_uploads(jc_db_res_t *rs, apr_pool_t *p)
                 && jc_db_res_row(&rs[X_SUBS], i, &row, p) == 0; i++) {
         json_array_append_new(out, json_pack(
             "{s:o, s:o, s:I, s:o, s:I, s:o, s:o}",
-            "reference", J_STR(&row, 1, p),
-            "area", J_STR(&row, 2, p),
-            "submitted_at", x_int(&row, 3),
-            "status", J_STR(&row, 4, p),
-            "status_at", x_int(&row, 5),
-            "message", J_STR(&row, 6, p),
-            "files", x_files(&rs[X_SUB_FILES], x_int(&row, 0), 1, p)));
+            "reference", J_STR(&row, JC_COL_KONTO_X_SUBS_REFERENCE, p),
+            "area", J_STR(&row, JC_COL_KONTO_X_SUBS_AREA, p),
+            "submitted_at", x_int(&row, JC_COL_KONTO_X_SUBS_SUBMITTED_AT),
+            "status", J_STR(&row, JC_COL_KONTO_X_SUBS_STATUS, p),
+            "status_at", x_int(&row, JC_COL_KONTO_X_SUBS_STATUS_AT),
+            "message", J_STR(&row, JC_COL_KONTO_X_SUBS_MESSAGE, p),
+            "files", x_files(&rs[X_SUB_FILES],
+                             x_int(&row, JC_COL_KONTO_X_SUBS_ID), 1, p)));
     }
     return out;
 }
@@ -200,14 +221,16 @@ static jc_db_rc_e x_account(jc_db_t *db, x_parts_t *x, apr_int64_t id,
     if (rc != JC_DB_OK) {
         return rc;
     }
-    jc_db_col_i64(&row, 5, &created, 0);
-    jc_db_col_i64(&row, 6, &updated, 0);
-    jc_db_col_i64(&row, 7, &pwc, 0);
+    jc_db_col_i64(&row, JC_COL_KONTO_ACCOUNT_CREATED_AT, &created, 0);
+    jc_db_col_i64(&row, JC_COL_KONTO_ACCOUNT_UPDATED_AT, &updated, 0);
+    jc_db_col_i64(&row, JC_COL_KONTO_ACCOUNT_PASSWORD_CHANGE_REQUIRED, &pwc, 0);
     x->acct = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:b}",
                         "id", (json_int_t)id,
-                        "email", J_STR(&row, 0, p),
-                        "username", J_STR(&row, 1, p),
-                        "email_confirmed_at", J_TIME(&row, 2),
+                        "email", J_STR(&row, JC_COL_KONTO_ACCOUNT_EMAIL, p),
+                        "username",
+                        J_STR(&row, JC_COL_KONTO_ACCOUNT_USERNAME, p),
+                        "email_confirmed_at",
+                        J_TIME(&row, JC_COL_KONTO_ACCOUNT_EMAIL_CONFIRMED_AT),
                         "created_at", (json_int_t)created,
                         "updated_at", (json_int_t)updated,
                         "password_change_required", pwc != 0);
@@ -262,12 +285,13 @@ static jc_db_rc_e x_select_one(jc_db_t *db, json_t **out, jc_sql_id_e label,
 /* A passkey (name and times, no key material). */
 static json_t *x_passkey(const jc_db_row_t *row, apr_pool_t *p)
 {
-    const char *name = jc_db_col_str(row, 1, p);
+    const char *name = jc_db_col_str(row, JC_COL_SEC_PASSKEYS_NAME, p);
 
     return json_pack("{s:s, s:I, s:o, s:b}", "name", name ? name : "Passkey",
-                     "created_at", x_int(row, 2),
-                     "last_used_at", J_TIME(row, 3),
-                     "flagged", x_int(row, 4) != 0);
+                     "created_at", x_int(row, JC_COL_SEC_PASSKEYS_CREATED_AT),
+                     "last_used_at",
+                     J_TIME(row, JC_COL_SEC_PASSKEYS_LAST_USED_AT),
+                     "flagged", x_int(row, JC_COL_SEC_PASSKEYS_FLAGGED) != 0);
 }
 
 /* The TOTP factor (times only). */
@@ -276,17 +300,19 @@ static json_t *x_totp(const jc_db_row_t *row, apr_pool_t *p)
     (void)p;
     return json_pack("{s:s, s:o, s:o}", "type",
                      "Authentifizierungs-App (TOTP)", "confirmed_at",
-                     J_TIME(row, 0), "last_used_at", J_TIME(row, 1));
+                     J_TIME(row, JC_COL_SEC_TOTP_CONFIRMED_AT),
+                     "last_used_at", J_TIME(row, JC_COL_SEC_TOTP_LAST_USED_AT));
 }
 
 /* A Verlauf entry with its German text. */
 static json_t *x_event(const jc_db_row_t *row, apr_pool_t *p)
 {
-    const char *kind = jc_db_col_str(row, 1, p);
+    const char *kind = jc_db_col_str(row, JC_COL_EVENT_LIST_KIND, p);
 
-    return json_pack("{s:I, s:s, s:s, s:o}", "at", x_int(row, 0),
+    return json_pack("{s:I, s:s, s:s, s:o}",
+                     "at", x_int(row, JC_COL_EVENT_LIST_AT),
                      "kind", kind ? kind : "", "text", jc_event_text(kind),
-                     "detail", J_STR(row, 2, p));
+                     "detail", J_STR(row, JC_COL_EVENT_LIST_DETAIL, p));
 }
 
 /* The person profile with its Jobcenter. */
@@ -294,35 +320,42 @@ static json_t *x_profile(const jc_db_row_t *row, apr_pool_t *p)
 {
     return json_pack(
         "{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}}",
-        "kundennummer", J_STR(row, 0, p),
-        "salutation", J_STR(row, 1, p),
-        "given_name", J_STR(row, 2, p),
-        "family_name", J_STR(row, 3, p),
-        "bound_at", J_TIME(row, 4),
-        "jobcenter", "name", J_STR(row, 5, p),
-        "street", J_STR(row, 6, p),
-        "postcode", J_STR(row, 7, p),
-        "city", J_STR(row, 8, p),
-        "phone", J_STR(row, 9, p));
+        "kundennummer", J_STR(row, JC_COL_PROF_GET_KUNDENNUMMER, p),
+        "salutation", J_STR(row, JC_COL_PROF_GET_SALUTATION, p),
+        "given_name", J_STR(row, JC_COL_PROF_GET_GIVEN_NAME, p),
+        "family_name", J_STR(row, JC_COL_PROF_GET_FAMILY_NAME, p),
+        "bound_at", J_TIME(row, JC_COL_PROF_GET_BOUND_AT),
+        "jobcenter", "name", J_STR(row, JC_COL_PROF_GET_NAME, p),
+        "street", J_STR(row, JC_COL_PROF_GET_STREET, p),
+        "postcode", J_STR(row, JC_COL_PROF_GET_POSTCODE, p),
+        "city", J_STR(row, JC_COL_PROF_GET_CITY, p),
+        "phone", J_STR(row, JC_COL_PROF_GET_PHONE, p));
 }
 
 /* The Online-Kommunikation consent. */
 static json_t *x_online(const jc_db_row_t *row, apr_pool_t *p)
 {
     return json_pack("{s:o, s:o, s:o, s:o}",
-                     "active_since", J_TIME(row, 0),
-                     "text_version", J_STR(row, 1, p),
-                     "deactivation_requested_at", J_TIME(row, 2),
-                     "deactivation_effective_at", J_TIME(row, 3));
+                     "active_since",
+                     J_TIME(row, JC_COL_ONLINE_GET_ACTIVE_SINCE),
+                     "text_version",
+                     J_STR(row, JC_COL_ONLINE_GET_TEXT_VERSION, p),
+                     "deactivation_requested_at",
+                     J_TIME(row, JC_COL_ONLINE_GET_DEACTIVATION_REQUESTED_AT),
+                     "deactivation_effective_at",
+                     J_TIME(row, JC_COL_ONLINE_GET_DEACTIVATION_EFFECTIVE_AT));
 }
 
 /* An entry of the Online-Kommunikation history. */
 static json_t *x_online_hist(const jc_db_row_t *row, apr_pool_t *p)
 {
-    return json_pack("{s:I, s:o, s:o, s:o}", "at", x_int(row, 0),
-                     "action", J_STR(row, 1, p),
-                     "text_version", J_STR(row, 2, p),
-                     "effective_at", J_TIME(row, 3));
+    return json_pack("{s:I, s:o, s:o, s:o}",
+                     "at", x_int(row, JC_COL_KONTO_ONLINE_HIST_AT),
+                     "action", J_STR(row, JC_COL_KONTO_ONLINE_HIST_ACTION, p),
+                     "text_version",
+                     J_STR(row, JC_COL_KONTO_ONLINE_HIST_TEXT_VERSION, p),
+                     "effective_at",
+                     J_TIME(row, JC_COL_KONTO_ONLINE_HIST_EFFECTIVE_AT));
 }
 
 /* The export object from the parts (they move into it) and the consents
@@ -352,8 +385,11 @@ static jc_db_rc_e x_assemble(jc_db_t *db, jc_result_t *res, json_t **out,
         "sessions", x->sess,
         "verlauf", x->events,
         "person_profile", x->profile ? x->profile : json_null(),
-        "consents", "terms_accepted_at", J_TIME(&row, 3),
-        "email_consent_at", J_TIME(&row, 4),
+        "consents",
+        "terms_accepted_at",
+        J_TIME(&row, JC_COL_KONTO_ACCOUNT_TERMS_ACCEPTED_AT),
+        "email_consent_at",
+        J_TIME(&row, JC_COL_KONTO_ACCOUNT_EMAIL_CONSENT_AT),
         "online_kommunikation", x->online ? x->online : json_null(),
         "online_kommunikation_history", x->hist);
     memset(x, 0, offsetof(x_parts_t, xr));

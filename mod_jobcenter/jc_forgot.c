@@ -53,8 +53,8 @@ int jc_forgot_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, 0, &n, 0);
-    jc_db_col_i64(&row, 1, &last, 0);
+    jc_db_col_i64(&row, JC_COL_THR_GET_FAILURES, &n, 0);
+    jc_db_col_i64(&row, JC_COL_THR_GET_LAST_FAILURE, &last, 0);
     if (last >= now - window && n >= max) {
         res->log = apr_psprintf(p, "%s: limit reached", key);
         limited(res, last + window - now, p);
@@ -86,7 +86,7 @@ int jc_forgot_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
     if (rc == JC_DB_NOROW) {
         rc = jc_db_select1(db, &row, JC_SQL_THR_GET, args, p);
         if (rc == JC_DB_OK) {
-            jc_db_col_i64(&row, 1, &last, now);
+            jc_db_col_i64(&row, JC_COL_THR_GET_LAST_FAILURE, &last, now);
         }
         if (rc == JC_DB_OK || rc == JC_DB_NOROW) {
             jc_db_rollback(db, p);
@@ -176,8 +176,9 @@ void jc_forgot_request(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     args[0] = norm;
     rc = jc_db_select1(db, &row, JC_SQL_RST_ACCT, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &id, 0);
-        send = jc_db_col_i64(&row, 1, &confirmed, 0);
+        jc_db_col_i64(&row, JC_COL_RST_ACCT_ID, &id, 0);
+        send = jc_db_col_i64(&row, JC_COL_RST_ACCT_EMAIL_CONFIRMED_AT,
+                             &confirmed, 0);
     }
     else if (rc == JC_DB_NOROW) {
         rc = JC_DB_OK;
@@ -236,10 +237,10 @@ static int link_usable(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, 0, account, 0);
-    *email = jc_db_col_str(&row, 1, p);
-    jc_db_col_i64(&row, 2, expires_at, 0);
-    if (jc_db_col_i64(&row, 3, &used, 0)) {
+    jc_db_col_i64(&row, JC_COL_TOKEN_GET_ACCOUNT_ID, account, 0);
+    *email = jc_db_col_str(&row, JC_COL_TOKEN_GET_EMAIL, p);
+    jc_db_col_i64(&row, JC_COL_TOKEN_GET_EXPIRES_AT, expires_at, 0);
+    if (jc_db_col_i64(&row, JC_COL_TOKEN_GET_USED_AT, &used, 0)) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",
                       "Dieser Link wurde bereits verwendet. Ein Link gilt "
@@ -305,8 +306,8 @@ static int link_take(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     args[0] = *email;
     *rc = jc_db_select1(db, &row, JC_SQL_RST_ACCT, args, p);
     if (*rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &id, 0);
-        jc_db_col_i64(&row, 1, &confirmed, 0);
+        jc_db_col_i64(&row, JC_COL_RST_ACCT_ID, &id, 0);
+        jc_db_col_i64(&row, JC_COL_RST_ACCT_EMAIL_CONFIRMED_AT, &confirmed, 0);
     }
     if (*rc == JC_DB_NOROW || (*rc == JC_DB_OK
                                && (id != *account || !confirmed))) {
@@ -430,7 +431,7 @@ void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
         return;
     }
     hours = json_array();
-    hours_s = jc_db_col_str(&row, 5, p);
+    hours_s = jc_db_col_str(&row, JC_COL_JC_GET_OPENING_HOURS, p);
     lines = apr_pstrdup(p, hours_s ? hours_s : "");
     for (line = apr_strtok(lines, "\n", &last); line;
          line = apr_strtok(NULL, "\n", &last)) {
@@ -444,11 +445,11 @@ void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
         }
     }
     *out = json_pack("{s:{s:s?, s:s?, s:s?, s:s?, s:s?, s:o}}", "jobcenter",
-                     "name", jc_db_col_str(&row, 0, p),
-                     "street", jc_db_col_str(&row, 1, p),
-                     "postcode", jc_db_col_str(&row, 2, p),
-                     "city", jc_db_col_str(&row, 3, p),
-                     "phone", jc_db_col_str(&row, 4, p),
+                     "name", jc_db_col_str(&row, JC_COL_JC_GET_NAME, p),
+                     "street", jc_db_col_str(&row, JC_COL_JC_GET_STREET, p),
+                     "postcode", jc_db_col_str(&row, JC_COL_JC_GET_POSTCODE, p),
+                     "city", jc_db_col_str(&row, JC_COL_JC_GET_CITY, p),
+                     "phone", jc_db_col_str(&row, JC_COL_JC_GET_PHONE, p),
                      "opening_hours", hours);
     if (!*out) {
         jc_result_internal(res, "json_pack of the jobcenter failed");

@@ -38,11 +38,12 @@ static void fsc_letter(jc_db_t *db, jc_result_t *res,
         return;
     }
     memset(&h, 0, sizeof(h));
-    h.jc_name = jc_db_col_str(&row, 0, p);
-    h.jc_street = jc_db_col_str(&row, 1, p);
-    h.jc_city = apr_pstrcat(p, jc_db_col_str(&row, 2, p), " ",
-                            jc_db_col_str(&row, 3, p), NULL);
-    h.jc_phone = jc_db_col_str(&row, 4, p);
+    h.jc_name = jc_db_col_str(&row, JC_COL_JC_GET_NAME, p);
+    h.jc_street = jc_db_col_str(&row, JC_COL_JC_GET_STREET, p);
+    h.jc_city = apr_pstrcat(p, jc_db_col_str(&row, JC_COL_JC_GET_POSTCODE, p),
+                            " ", jc_db_col_str(&row, JC_COL_JC_GET_CITY, p),
+                            NULL);
+    h.jc_phone = jc_db_col_str(&row, JC_COL_JC_GET_PHONE, p);
     name = apr_pstrcat(p, cust->given_name, " ", cust->family_name, NULL);
     if (cust->salutation && *cust->salutation) {
         name = apr_pstrcat(p, cust->salutation, " ", name, NULL);

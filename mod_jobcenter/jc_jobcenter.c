@@ -123,7 +123,7 @@ void jc_jobcenter_add(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    jc_db_col_i64(&row, 0, id, 0);
+    jc_db_col_i64(&row, JC_COL_JC_INSERT_ID, id, 0);
     for (i = 0; in->postcodes[i]; i++) {
         const void *a2[2];
 

@@ -148,7 +148,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    *phc = jc_db_col_str(&row, 0, p);
+    *phc = jc_db_col_str(&row, JC_COL_SEC_PASSWORD_PASSWORD_HASH, p);
     /* admission for the hash first: a refused request (503 at once)
      * reserved nothing */
     if (jc_hashgate_admit(ctx->hashgate, res)) {
@@ -213,10 +213,11 @@ jc_db_rc_e jc_konto_pending_email(jc_db_t *db, json_t **out,
     if (rc == JC_DB_OK) {
         apr_int64_t exp = 0;
 
-        jc_db_col_i64(&row, 1, &exp, 0);
+        jc_db_col_i64(&row, JC_COL_KONTO_EMAIL_PENDING_EXPIRES_AT, &exp, 0);
         json_decref(*out);
         *out = json_pack("{s:o, s:I}",
-                         "email", jc_konto_json_str(&row, 0, p),
+                         "email", jc_konto_json_str(&row,
+                             JC_COL_KONTO_EMAIL_PENDING_EMAIL, p),
                          "expires_at", (json_int_t)exp);
     }
     return rc == JC_DB_NOROW ? JC_DB_OK : rc;
@@ -242,18 +243,20 @@ jc_db_rc_e jc_konto_sessions(jc_db_t *db, json_t **out,
         return rc;
     }
     for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0; i++) {
-        const char *h = jc_db_col_str(&row, 0, p);
-        const char *ua = jc_db_col_str(&row, 3, p);
+        const char *h = jc_db_col_str(&row, JC_COL_KONTO_SESSIONS_ID_HASH, p);
+        const char *ua =
+            jc_db_col_str(&row, JC_COL_KONTO_SESSIONS_USER_AGENT, p);
         apr_int64_t created = 0, seen = 0, st = 0;
         json_t *o;
 
-        jc_db_col_i64(&row, 1, &created, 0);
-        jc_db_col_i64(&row, 2, &seen, 0);
-        jc_db_col_i64(&row, 5, &st, 0);
+        jc_db_col_i64(&row, JC_COL_KONTO_SESSIONS_CREATED_AT, &created, 0);
+        jc_db_col_i64(&row, JC_COL_KONTO_SESSIONS_LAST_SEEN, &seen, 0);
+        jc_db_col_i64(&row, JC_COL_KONTO_SESSIONS_STATE, &st, 0);
         o = json_pack("{s:s, s:o, s:o, s:I, s:I}",
                       "device", jc_konto_device(ua, p),
                       "user_agent", ua ? json_string(ua) : json_null(),
-                      "client_ip", jc_konto_json_str(&row, 4, p),
+                      "client_ip", jc_konto_json_str(&row,
+                          JC_COL_KONTO_SESSIONS_CLIENT_IP, p),
                       "created_at", (json_int_t)created,
                       "last_seen", (json_int_t)seen);
         if (!o) {
@@ -424,7 +427,7 @@ static jc_db_rc_e email_to_new(jc_db_t *db, const jc_ctx_t *ctx,
     args[0] = norm;
     rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, other, 0);
+        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, other, 0);
         m = jc_forgot_notice(ctx, norm, "Ihre E-Mail-Adresse",
             apr_pstrcat(p,
                 "soeben wurde im Portal Jobcenter.Digital versucht, "
@@ -549,7 +552,7 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
     args[0] = *neu;
     rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &other, 0);
+        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, &other, 0);
         jc_db_rollback(db, p);
         res->log = apr_psprintf(p, "address held by account %"
                                 APR_INT64_T_FMT, other);
@@ -617,8 +620,9 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
     args[0] = &account;
     rc = jc_db_select1(db, &row, JC_SQL_ONLINE_EMAIL, args, p);
     if (rc == JC_DB_OK) {
-        old = jc_db_col_str(&row, 0, p);
-        jc_db_col_i64(&row, 1, &confirmed, 0);
+        old = jc_db_col_str(&row, JC_COL_ONLINE_EMAIL_EMAIL, p);
+        jc_db_col_i64(&row, JC_COL_ONLINE_EMAIL_EMAIL_CONFIRMED_AT,
+                      &confirmed, 0);
         args[0] = neu;
         args[1] = &now;
         args[2] = &now;
@@ -688,11 +692,11 @@ void jc_konto_session_end(jc_db_t *db, jc_result_t *res,
         return;
     }
     for (i = 0; i < r.nrows && jc_db_res_row(&r, i, &row, p) == 0; i++) {
-        const char *h = jc_db_col_str(&row, 0, p);
+        const char *h = jc_db_col_str(&row, JC_COL_KONTO_SESSIONS_ID_HASH, p);
 
         if (h && jc_token_equal(jc_konto_session_ref(h, p), ref)) {
             target = h;
-            ua = jc_db_col_str(&row, 3, p);
+            ua = jc_db_col_str(&row, JC_COL_KONTO_SESSIONS_USER_AGENT, p);
         }
     }
     if (!target) {

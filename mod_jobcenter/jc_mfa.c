@@ -123,11 +123,11 @@ static jc_db_rc_e factor_read(jc_db_t *db, factor_t *f, apr_int64_t id,
     if (rc != JC_DB_OK) {
         return rc;
     }
-    f->sealed = jc_db_col_str(&row, 0, p);
-    f->confirmed = jc_db_col_i64(&row, 1, &at, 0);
-    jc_db_col_i64(&row, 2, &f->last_step, -1);
-    jc_db_col_i64(&row, 3, &f->failed, 0);
-    jc_db_col_i64(&row, 4, &f->blocked, 0);
+    f->sealed = jc_db_col_str(&row, JC_COL_TOTP_GET_SECRET_SEALED, p);
+    f->confirmed = jc_db_col_i64(&row, JC_COL_TOTP_GET_CONFIRMED_AT, &at, 0);
+    jc_db_col_i64(&row, JC_COL_TOTP_GET_LAST_STEP, &f->last_step, -1);
+    jc_db_col_i64(&row, JC_COL_TOTP_GET_FAILED_CODES, &f->failed, 0);
+    jc_db_col_i64(&row, JC_COL_TOTP_GET_BLOCKED_UNTIL, &f->blocked, 0);
     return f->sealed ? JC_DB_OK : JC_DB_ERROR;
 }
 
@@ -387,7 +387,7 @@ static jc_db_rc_e count_failure(jc_db_t *db, const jc_ctx_t *ctx,
     args[0] = &id;
     rc = jc_db_select1(db, &row, JC_SQL_TOTP_FAILED, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &n, 0);
+        jc_db_col_i64(&row, JC_COL_TOTP_FAILED_FAILED_CODES, &n, 0);
         until = now + jc_throttle_delay(&ctx->thr_account, n);
         args[0] = &until;
         args[1] = &id;

@@ -56,11 +56,12 @@ static jc_db_rc_e letter_head(jc_db_t *db, jc_letter_head_t *h,
         return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
     }
     memset(h, 0, sizeof(*h));
-    h->jc_name = jc_db_col_str(&row, 0, p);
-    h->jc_street = jc_db_col_str(&row, 1, p);
-    h->jc_city = apr_pstrcat(p, jc_db_col_str(&row, 2, p), " ",
-                             jc_db_col_str(&row, 3, p), NULL);
-    h->jc_phone = jc_db_col_str(&row, 4, p);
+    h->jc_name = jc_db_col_str(&row, JC_COL_JC_GET_NAME, p);
+    h->jc_street = jc_db_col_str(&row, JC_COL_JC_GET_STREET, p);
+    h->jc_city = apr_pstrcat(p, jc_db_col_str(&row, JC_COL_JC_GET_POSTCODE, p),
+                             " ", jc_db_col_str(&row, JC_COL_JC_GET_CITY, p),
+                             NULL);
+    h->jc_phone = jc_db_col_str(&row, JC_COL_JC_GET_PHONE, p);
     name = apr_pstrcat(p, cust->given_name, " ", cust->family_name, NULL);
     if (cust->salutation && *cust->salutation) {
         name = apr_pstrcat(p, cust->salutation, " ", name, NULL);
@@ -115,10 +116,11 @@ static int issue_target(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, 0, acct, 0);
-    *old_email = jc_db_col_str(&row, 1, p);
-    jc_db_col_i64(&row, 2, confirmed, 0);
-    jc_db_col_i64(&row, 3, &is_staff, 0);
+    jc_db_col_i64(&row, JC_COL_ONETIME_CUST_ACCOUNT_ID, acct, 0);
+    *old_email = jc_db_col_str(&row, JC_COL_ONETIME_CUST_ACCOUNT_EMAIL, p);
+    jc_db_col_i64(&row, JC_COL_ONETIME_CUST_ACCOUNT_EMAIL_CONFIRMED_AT,
+                  confirmed, 0);
+    jc_db_col_i64(&row, JC_COL_ONETIME_CUST_ACCOUNT_STAFF, &is_staff, 0);
     if (*old_email && !**old_email) {
         *old_email = NULL; /* pgsql gives "" for NULL */
     }
@@ -299,10 +301,11 @@ static int onetime_state(jc_db_t *db, jc_result_t *res, apr_int64_t acct,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    *cur = jc_db_col_str(&row, 0, p);
-    jc_db_col_i64(&row, 1, &pwchange, 0);
-    *email = jc_db_col_str(&row, 2, p);
-    jc_db_col_i64(&row, 3, factors, 0);
+    *cur = jc_db_col_str(&row, JC_COL_ONETIME_STATE_PASSWORD_HASH, p);
+    jc_db_col_i64(&row, JC_COL_ONETIME_STATE_PASSWORD_CHANGE_REQUIRED,
+                  &pwchange, 0);
+    *email = jc_db_col_str(&row, JC_COL_ONETIME_STATE_EMAIL, p);
+    jc_db_col_i64(&row, JC_COL_ONETIME_STATE_FACTORS, factors, 0);
     if (!pwchange) {
         jc_result_set(res, 409, "password_change_not_required",
                       "Ihr Passwort muss nicht geändert werden.", NULL);

@@ -102,7 +102,7 @@ jc_db_rc_e jc_online_active(jc_db_t *db, apr_int64_t account_id,
     if (rc != JC_DB_OK) {
         return rc;
     }
-    jc_db_col_i64(&row, 0, &n, 0);
+    jc_db_col_i64(&row, JC_COL_ONLINE_ACTIVE_N, &n, 0);
     *active = n > 0;
     return JC_DB_OK;
 }
@@ -124,10 +124,12 @@ jc_db_rc_e jc_online_get(jc_db_t *db, jc_online_state_t *st,
     if (rc != JC_DB_OK) {
         return rc;
     }
-    jc_db_col_i64(&row, 0, &st->active_since, 0);
-    st->text_version = jc_db_col_str(&row, 1, p);
-    jc_db_col_i64(&row, 2, &st->deact_requested, 0);
-    jc_db_col_i64(&row, 3, &st->deact_effective, 0);
+    jc_db_col_i64(&row, JC_COL_ONLINE_GET_ACTIVE_SINCE, &st->active_since, 0);
+    st->text_version = jc_db_col_str(&row, JC_COL_ONLINE_GET_TEXT_VERSION, p);
+    jc_db_col_i64(&row, JC_COL_ONLINE_GET_DEACTIVATION_REQUESTED_AT,
+                  &st->deact_requested, 0);
+    jc_db_col_i64(&row, JC_COL_ONLINE_GET_DEACTIVATION_EFFECTIVE_AT,
+                  &st->deact_effective, 0);
     if (!st->active_since) {
         /* no consent: any leftover columns mean nothing */
         st->text_version = NULL;
@@ -193,8 +195,9 @@ static jc_db_rc_e confirmed_email(jc_db_t *db, const char **email,
     if (rc != JC_DB_OK) {
         return rc;
     }
-    if (jc_db_col_i64(&row, 1, &confirmed, 0) && confirmed > 0) {
-        *email = jc_db_col_str(&row, 0, p);
+    if (jc_db_col_i64(&row, JC_COL_ONLINE_EMAIL_EMAIL_CONFIRMED_AT,
+                      &confirmed, 0) && confirmed > 0) {
+        *email = jc_db_col_str(&row, JC_COL_ONLINE_EMAIL_EMAIL, p);
     }
     return JC_DB_OK;
 }
@@ -458,9 +461,10 @@ jc_db_rc_e jc_online_apply_due(jc_db_t *db, int *applied,
         if (jc_db_res_row(&res, i, &row, p) != 0) {
             break;
         }
-        jc_db_col_i64(&row, 0, &id, 0);
-        version = jc_db_col_str(&row, 1, p);
-        jc_db_col_i64(&row, 2, &eff, 0);
+        jc_db_col_i64(&row, JC_COL_ONLINE_DUE_ACCOUNT_ID, &id, 0);
+        version = jc_db_col_str(&row, JC_COL_ONLINE_DUE_TEXT_VERSION, p);
+        jc_db_col_i64(&row, JC_COL_ONLINE_DUE_DEACTIVATION_EFFECTIVE_AT,
+                      &eff, 0);
         rc = apply_one(db, &done, id, version, eff, mail_from, now, p);
         if (rc != JC_DB_OK) {
             return rc;

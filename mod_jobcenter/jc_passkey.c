@@ -228,7 +228,7 @@ static json_t *credential_list(jc_db_t *db, jc_result_t *res,
         if (jc_db_res_row(&r, i, &row, p) != 0) {
             break;
         }
-        id = jc_db_col_str(&row, 0, p);
+        id = jc_db_col_str(&row, JC_COL_PK_LIST_CRED_ID, p);
         if (id) {
             json_array_append_new(arr, json_pack("{s:s, s:s}", "type",
                                                  "public-key", "id", id));
@@ -251,7 +251,7 @@ static const char *user_handle(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
-    h = jc_db_col_str(&row, 0, p);
+    h = jc_db_col_str(&row, JC_COL_PK_HANDLE_GET_USER_HANDLE, p);
     if (h) {
         return h;
     }
@@ -271,7 +271,7 @@ static const char *user_handle(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
-    h = jc_db_col_str(&row, 0, p);
+    h = jc_db_col_str(&row, JC_COL_PK_HANDLE_GET_USER_HANDLE, p);
     if (!h) {
         jc_result_internal(res, "user handle not stored");
     }
@@ -627,16 +627,16 @@ static int assert_passkey(jc_db_t *db, jc_result_t *res, stored_t *k,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, 0, &k->id, 0);
-    jc_db_col_i64(&row, 1, &k->account_id, 0);
-    k->public_key = jc_db_col_str(&row, 2, p);
-    jc_db_col_i64(&row, 3, &k->alg, 0);
-    jc_db_col_i64(&row, 4, &k->sign_count, 0);
-    jc_db_col_i64(&row, 5, &k->flagged, 0);
-    k->user_handle = jc_db_col_str(&row, 6, p);
-    k->email = jc_db_col_str(&row, 7, p);
-    jc_db_col_i64(&row, 8, &k->confirmed, 0);
-    k->name = jc_db_col_str(&row, 9, p);
+    jc_db_col_i64(&row, JC_COL_PK_BY_CRED_ID, &k->id, 0);
+    jc_db_col_i64(&row, JC_COL_PK_BY_CRED_ACCOUNT_ID, &k->account_id, 0);
+    k->public_key = jc_db_col_str(&row, JC_COL_PK_BY_CRED_PUBLIC_KEY, p);
+    jc_db_col_i64(&row, JC_COL_PK_BY_CRED_ALG, &k->alg, 0);
+    jc_db_col_i64(&row, JC_COL_PK_BY_CRED_SIGN_COUNT, &k->sign_count, 0);
+    jc_db_col_i64(&row, JC_COL_PK_BY_CRED_FLAGGED, &k->flagged, 0);
+    k->user_handle = jc_db_col_str(&row, JC_COL_PK_BY_CRED_USER_HANDLE, p);
+    k->email = jc_db_col_str(&row, JC_COL_PK_BY_CRED_EMAIL, p);
+    jc_db_col_i64(&row, JC_COL_PK_BY_CRED_EMAIL_CONFIRMED_AT, &k->confirmed, 0);
+    k->name = jc_db_col_str(&row, JC_COL_PK_BY_CRED_NAME, p);
     if (s && k->account_id != s->account_id) {
         passkey_unknown(res, apr_psprintf(p, "passkey %" APR_INT64_T_FMT
                                           " is not of account %"

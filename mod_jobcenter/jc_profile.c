@@ -46,17 +46,17 @@ jc_db_rc_e jc_profile_get(jc_db_t *db, jc_profile_t *prof, int *found,
         return rc;
     }
     *found = 1;
-    prof->kundennummer = col_text(&row, 0, p);
-    prof->salutation = col_text(&row, 1, p);
-    prof->given_name = col_text(&row, 2, p);
-    prof->family_name = col_text(&row, 3, p);
-    jc_db_col_i64(&row, 4, &prof->bound_at, 0);
-    prof->jc_name = col_text(&row, 5, p);
-    prof->jc_street = col_text(&row, 6, p);
-    prof->jc_postcode = col_text(&row, 7, p);
-    prof->jc_city = col_text(&row, 8, p);
-    prof->jc_phone = col_text(&row, 9, p);
-    prof->jc_hours = col_text(&row, 10, p);
+    prof->kundennummer = col_text(&row, JC_COL_PROF_GET_KUNDENNUMMER, p);
+    prof->salutation = col_text(&row, JC_COL_PROF_GET_SALUTATION, p);
+    prof->given_name = col_text(&row, JC_COL_PROF_GET_GIVEN_NAME, p);
+    prof->family_name = col_text(&row, JC_COL_PROF_GET_FAMILY_NAME, p);
+    jc_db_col_i64(&row, JC_COL_PROF_GET_BOUND_AT, &prof->bound_at, 0);
+    prof->jc_name = col_text(&row, JC_COL_PROF_GET_NAME, p);
+    prof->jc_street = col_text(&row, JC_COL_PROF_GET_STREET, p);
+    prof->jc_postcode = col_text(&row, JC_COL_PROF_GET_POSTCODE, p);
+    prof->jc_city = col_text(&row, JC_COL_PROF_GET_CITY, p);
+    prof->jc_phone = col_text(&row, JC_COL_PROF_GET_PHONE, p);
+    prof->jc_hours = col_text(&row, JC_COL_PROF_GET_OPENING_HOURS, p);
     return JC_DB_OK;
 }
 
@@ -90,7 +90,7 @@ static jc_db_rc_e count_failure(jc_db_t *db, const char *key,
     if (rc != JC_DB_OK) {
         return rc;
     }
-    jc_db_col_i64(&row, 0, &n, 1);
+    jc_db_col_i64(&row, JC_COL_THR_FAIL_FAILURES, &n, 1);
     until = now + jc_throttle_delay(cfg, n);
     if (until <= now) {
         return JC_DB_OK;
@@ -159,7 +159,8 @@ static int throttled(jc_db_t *db, jc_result_t *res, const char *akey,
     for (i = 0; i < 2 && rc == JC_DB_OK; i++) {
         args[0] = keys[i];
         rc = jc_db_select1(db, &row, JC_SQL_THR_LOCK, args, p);
-        if (rc == JC_DB_OK && jc_db_col_i64(&row, 2, &until, 0)
+        if (rc == JC_DB_OK
+            && jc_db_col_i64(&row, JC_COL_THR_GET_BLOCKED_UNTIL, &until, 0)
             && until - now > wait) {
             wait = until - now;
         }
@@ -215,13 +216,13 @@ static int redeem_code(jc_db_t *db, jc_result_t *res, code_row_t *c,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, 0, &c->fid, 0);
-    jc_db_col_i64(&row, 1, &c->cid, 0);
-    jc_db_col_i64(&row, 2, &c->expires, 0);
-    jc_db_col_i64(&row, 3, &c->used, 0);
-    jc_db_col_i64(&row, 4, &c->voided, 0);
-    jc_db_col_i64(&row, 5, &c->owner, 0);
-    c->jc_name = col_text(&row, 6, p);
+    jc_db_col_i64(&row, JC_COL_PROF_CODE_ID, &c->fid, 0);
+    jc_db_col_i64(&row, JC_COL_PROF_CODE_CUSTOMER_ID, &c->cid, 0);
+    jc_db_col_i64(&row, JC_COL_PROF_CODE_EXPIRES_AT, &c->expires, 0);
+    jc_db_col_i64(&row, JC_COL_PROF_CODE_USED_AT, &c->used, 0);
+    jc_db_col_i64(&row, JC_COL_PROF_CODE_VOIDED_AT, &c->voided, 0);
+    jc_db_col_i64(&row, JC_COL_PROF_CODE_ACCOUNT_ID, &c->owner, 0);
+    c->jc_name = col_text(&row, JC_COL_PROF_CODE_NAME, p);
     if (c->used) {
         invalid_code(db, res, ctx, akey, ckey, "code already used", 0, now,
                      p);
@@ -390,10 +391,10 @@ jc_db_rc_e jc_profile_events(jc_db_t *db, apr_array_header_t **out,
             return JC_DB_ERROR;
         }
         e = apr_array_push(*out);
-        jc_db_col_i64(&row, 0, &e->at, 0);
-        e->kind = col_text(&row, 1, p);
+        jc_db_col_i64(&row, JC_COL_EVENT_LIST_AT, &e->at, 0);
+        e->kind = col_text(&row, JC_COL_EVENT_LIST_KIND, p);
         e->text = jc_event_text(e->kind);
-        e->detail = jc_db_col_str(&row, 2, p);
+        e->detail = jc_db_col_str(&row, JC_COL_EVENT_LIST_DETAIL, p);
         if (e->detail && !*e->detail) {
             e->detail = NULL;   /* pgsql gives "" for NULL */
         }

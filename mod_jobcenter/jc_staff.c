@@ -151,7 +151,7 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    jc_db_col_i64(&row, 0, &jc_id, 0);
+    jc_db_col_i64(&row, JC_COL_JC_BY_NAME_ID, &jc_id, 0);
     /* a staff account: confirmed address, terms and consent recorded as
      * given by the jobcenter at creation */
     args[0] = email;
@@ -173,7 +173,7 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    jc_db_col_i64(&row, 0, account_id, 0);
+    jc_db_col_i64(&row, JC_COL_ACCT_INSERT_ID, account_id, 0);
     args[0] = &now;
     args[1] = &now;
     args[2] = account_id;
@@ -230,7 +230,7 @@ static int staff_begin_by_email(jc_db_t *db, jc_result_t *res,
     args[0] = norm;
     rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, id, 0);
+        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, id, 0);
         rc = jc_staff_load(db, &st, *id, p);
     }
     if (rc == JC_DB_NOROW) {
@@ -307,12 +307,14 @@ jc_db_rc_e jc_staff_load(jc_db_t *db, jc_staff_t *s, apr_int64_t account_id,
         return rc;
     }
     s->account_id = account_id;
-    jc_db_col_i64(&row, 0, &s->jobcenter_id, 0);
-    s->team = jc_db_col_str(&row, 1, p);
-    s->role = jc_staff_role_parse(jc_db_col_str(&row, 2, p));
-    s->display_name = jc_db_col_str(&row, 3, p);
-    s->disabled = jc_db_col_i64(&row, 4, &disabled, 0);
-    s->jobcenter_name = jc_db_col_str(&row, 5, p);
+    jc_db_col_i64(&row, JC_COL_STAFF_GET_JOBCENTER_ID, &s->jobcenter_id, 0);
+    s->team = jc_db_col_str(&row, JC_COL_STAFF_GET_TEAM, p);
+    s->role = jc_staff_role_parse(
+        jc_db_col_str(&row, JC_COL_STAFF_GET_ROLE, p));
+    s->display_name = jc_db_col_str(&row, JC_COL_STAFF_GET_DISPLAY_NAME, p);
+    s->disabled = jc_db_col_i64(&row, JC_COL_STAFF_GET_DISABLED_AT,
+                                &disabled, 0);
+    s->jobcenter_name = jc_db_col_str(&row, JC_COL_STAFF_GET_NAME, p);
     return JC_DB_OK;
 }
 

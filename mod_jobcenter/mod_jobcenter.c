@@ -415,7 +415,7 @@ static void jc_child_init(apr_pool_t *p, server_rec *s)
         }
         rc = jc_db_select1(&db, &row, JC_SQL_SCHEMA_GET, NULL, tmp);
         if (rc == JC_DB_OK) {
-            jc_db_col_i64(&row, 0, &version, -1);
+            jc_db_col_i64(&row, JC_COL_SCHEMA_GET_VERSION, &version, -1);
         }
         jc_dbd_release(vs, dbd);
         apr_pool_destroy(tmp);
