@@ -41,16 +41,22 @@ void jc_bescheid_delivery_day(apr_int64_t provided_at, int region,
 
 static json_t *bescheid_json(const jc_db_row_t *row, apr_pool_t *p)
 {
-    apr_int64_t opened = 0, id = col_i(row, 0);
-    int has = jc_db_col_i64(row, 6, &opened, 0);
+    apr_int64_t opened = 0, id = col_i(row, JC_COL_BESCHEID_LIST_ID);
+    int has = jc_db_col_i64(row, JC_COL_BESCHEID_LIST_OPENED_AT, &opened, 0);
     json_t *b = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:s}",
-                          "id", (json_int_t)id, "title", col(row, 1, p),
-                          "name", col(row, 2, p),
-                          "size", (json_int_t)col_i(row, 3),
-                          "provided_at", (json_int_t)col_i(row, 4),
-                          "delivered_on", col(row, 5, p),
+                          "id", (json_int_t)id,
+                          "title", col(row, JC_COL_BESCHEID_LIST_TITLE, p),
+                          "name", col(row, JC_COL_BESCHEID_LIST_NAME, p),
+                          "size", (json_int_t)col_i(row,
+                                                    JC_COL_BESCHEID_LIST_SIZE),
+                          "provided_at", (json_int_t)col_i(row,
+                                             JC_COL_BESCHEID_LIST_PROVIDED_AT),
+                          "delivered_on",
+                          col(row, JC_COL_BESCHEID_LIST_DELIVERED_ON, p),
                           "delivered_on_text",
-                          jc_msg_date_de(col(row, 5, p), p),
+                          jc_msg_date_de(col(row,
+                                             JC_COL_BESCHEID_LIST_DELIVERED_ON,
+                                             p), p),
                           "href", apr_psprintf(p, "%sbescheide/file?id=%"
                                                APR_INT64_T_FMT,
                                                jc_apiurl_base(), id));
@@ -87,10 +93,11 @@ int jc_bescheid_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    dl->path = jc_store_path(cfg->upload->store, col(&row, 0, p), p);
-    dl->name = col(&row, 1, p);
+    dl->path = jc_store_path(cfg->upload->store,
+                             col(&row, JC_COL_BESCHEID_GET_STORE_ID, p), p);
+    dl->name = col(&row, JC_COL_BESCHEID_GET_NAME, p);
     dl->mime = "application/pdf";
-    dl->size = col_i(&row, 2);
+    dl->size = col_i(&row, JC_COL_BESCHEID_GET_SIZE);
     if (!dl->path) {
         return jc_result_internal(res, "bad store id");
     }
@@ -156,7 +163,7 @@ int jc_bescheid_post(jc_db_t *db, jc_result_t *res, json_t **out,
                 rc = JC_DB_ERROR;
             }
             if (rc == JC_DB_OK) {
-                id = col_i(&row, 0);
+                id = col_i(&row, JC_COL_BESCHEID_INSERT_ID);
                 rc = jc_msg_audit(db, st, now, "bescheid_posted",
                                   customer_id,
                                   apr_psprintf(p, "bescheid %"
@@ -218,8 +225,8 @@ jc_db_rc_e jc_bescheid_remind_due(jc_db_t *db, int *sent,
         int queued = 0;
 
         jc_db_res_row(&rows, i, &row, p);
-        id = col_i(&row, 0);
-        account = col_i(&row, 1);
+        id = col_i(&row, JC_COL_BESCHEID_DUE_ID);
+        account = col_i(&row, JC_COL_BESCHEID_DUE_ACCOUNT_ID);
         rc = jc_db_begin(db, p);
         if (rc != JC_DB_OK) {
             return rc;

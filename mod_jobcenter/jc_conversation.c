@@ -13,19 +13,36 @@ static const char MSG_NO_FILE[] = "Diese Datei gibt es nicht.";
 static const char MSG_RESCHEDULED[] = "Für diesen Termin haben Sie bereits um "
                                       "einen neuen Termin gebeten.";
 
+/* The row of jc_msg_conv_get, jc_msg_conv_list, jc_msg_inbox_all/status or
+ * jc_msg_staff_conv: the conversation's columns come first in each. */
+#define SAME_CONV(l, c) (JC_COL_##l##_##c == JC_COL_MSG_CONV_GET_##c)
+#define SAME_CONV_ALL(l) (SAME_CONV(l, ID) && SAME_CONV(l, ANLIEGEN) \
+    && SAME_CONV(l, TEAM) && SAME_CONV(l, SUBJECT) && SAME_CONV(l, STATUS) \
+    && SAME_CONV(l, CREATED_AT) && SAME_CONV(l, UPDATED_AT))
+_Static_assert(SAME_CONV_ALL(MSG_CONV_LIST) && SAME_CONV_ALL(MSG_INBOX_ALL)
+               && SAME_CONV_ALL(MSG_STAFF_CONV),
+               "jc_msg_conv_json reads every conversation row alike");
+#undef SAME_CONV_ALL
+#undef SAME_CONV
+
 json_t *jc_msg_conv_json(const jc_db_row_t *row, apr_pool_t *p)
 {
-    const char *key = col(row, 1, p), *team = col(row, 2, p);
-    const char *st = col(row, 4, p);
+    const char *key = col(row, JC_COL_MSG_CONV_GET_ANLIEGEN, p);
+    const char *team = col(row, JC_COL_MSG_CONV_GET_TEAM, p);
+    const char *st = col(row, JC_COL_MSG_CONV_GET_STATUS, p);
     const jc_anliegen_t *a = jc_anliegen_find(key);
 
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}",
-                     "id", (json_int_t)col_i(row, 0), "anliegen", key,
+                     "id", (json_int_t)col_i(row, JC_COL_MSG_CONV_GET_ID),
+                     "anliegen", key,
                      "anliegen_text", a ? a->label : key, "team", team,
                      "team_text", jc_staff_team_text(team),
-                     "subject", col(row, 3, p), "status", st,
-                     "created_at", (json_int_t)col_i(row, 5),
-                     "updated_at", (json_int_t)col_i(row, 6));
+                     "subject", col(row, JC_COL_MSG_CONV_GET_SUBJECT, p),
+                     "status", st,
+                     "created_at", (json_int_t)col_i(row,
+                                       JC_COL_MSG_CONV_GET_CREATED_AT),
+                     "updated_at", (json_int_t)col_i(row,
+                                       JC_COL_MSG_CONV_GET_UPDATED_AT));
 }
 
 /* Messages with their attachments into obj as "messages". */
@@ -54,33 +71,37 @@ jc_db_rc_e jc_msg_add_messages(jc_db_t *db, json_t *obj, apr_int64_t conv,
         json_t *m, *files = json_array();
 
         jc_db_res_row(&rows, i, &row, p);
-        mid = col_i(&row, 0);
-        jc_db_col_i64(&row, 1, &staff, 0);
-        has_read = jc_db_col_i64(&row, 4, &read, 0);
+        mid = col_i(&row, JC_COL_MSG_MESSAGES_ID);
+        jc_db_col_i64(&row, JC_COL_MSG_MESSAGES_STAFF_ACCOUNT, &staff, 0);
+        has_read = jc_db_col_i64(&row, JC_COL_MSG_MESSAGES_READ_AT, &read, 0);
         m = json_pack("{s:I, s:s, s:s, s:I, s:o, s:o}",
                       "id", (json_int_t)mid,
                       "from", staff ? "jobcenter" : "kunde",
-                      "body", col(&row, 2, p),
-                      "created_at", (json_int_t)col_i(&row, 3),
+                      "body", col(&row, JC_COL_MSG_MESSAGES_BODY, p),
+                      "created_at", (json_int_t)col_i(&row,
+                                        JC_COL_MSG_MESSAGES_CREATED_AT),
                       "unread", json_boolean(staff && !has_read),
                       "files", files);
         if (staff) {
             json_object_set_new(m, "staff_name",
-                                json_string(col(&row, 5, p)));
+                                json_string(col(&row,
+                                    JC_COL_MSG_MESSAGES_DISPLAY_NAME, p)));
         }
         for (j = 0; j < frows.nrows; j++) {
             jc_db_row_t fr;
 
             jc_db_res_row(&frows, j, &fr, p);
-            if (col_i(&fr, 1) != mid) {
+            if (col_i(&fr, JC_COL_MSG_CONV_FILES_MESSAGE_ID) != mid) {
                 continue;
             }
             json_array_append_new(files, json_pack(
-                "{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)col_i(&fr, 0),
-                "name", col(&fr, 2, p), "mime", col(&fr, 3, p),
-                "size", (json_int_t)col_i(&fr, 4),
-                "href", apr_psprintf(p, "%s?id=%" APR_INT64_T_FMT,
-                                     file_route, col_i(&fr, 0))));
+                "{s:I, s:s, s:s, s:I, s:s}",
+                "id", (json_int_t)col_i(&fr, JC_COL_MSG_CONV_FILES_ID),
+                "name", col(&fr, JC_COL_MSG_CONV_FILES_NAME, p),
+                "mime", col(&fr, JC_COL_MSG_CONV_FILES_MIME, p),
+                "size", (json_int_t)col_i(&fr, JC_COL_MSG_CONV_FILES_SIZE),
+                "href", apr_psprintf(p, "%s?id=%" APR_INT64_T_FMT, file_route,
+                                     col_i(&fr, JC_COL_MSG_CONV_FILES_ID))));
         }
         json_array_append_new(msgs, m);
     }
@@ -108,8 +129,8 @@ int jc_msg_gate(jc_db_t *db, jc_result_t *res, apr_int64_t account_id,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    *customer_id = col_i(&row, 0);
-    *jobcenter_id = col_i(&row, 1);
+    *customer_id = col_i(&row, JC_COL_MSG_CUSTOMER_OF_ID);
+    *jobcenter_id = col_i(&row, JC_COL_MSG_CUSTOMER_OF_JOBCENTER_ID);
     if (need_online) {
         rc = jc_online_active(db, account_id, now, &active, p);
         if (jc_db_fail(res, db, rc, p)) {
@@ -240,7 +261,7 @@ static jc_db_rc_e open_conversation(jc_db_t *db, apr_int64_t account_id,
     if (rc != JC_DB_OK) {
         return rc;
     }
-    *conv_id = col_i(&row, 0);
+    *conv_id = col_i(&row, JC_COL_MSG_CONV_INSERT_ID);
     args[0] = conv_id;
     args[1] = NULL;
     args[2] = text;
@@ -253,7 +274,7 @@ static jc_db_rc_e open_conversation(jc_db_t *db, apr_int64_t account_id,
     if (rc != JC_DB_OK) {
         return rc;
     }
-    mid = col_i(&row, 0);
+    mid = col_i(&row, JC_COL_MSG_INSERT_ID);
     rc = attach_draft(db, account_id, draft_id, mid, p);
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, account_id, now, JC_EV_MESSAGE_SENT, a->label, p);
@@ -285,7 +306,7 @@ int jc_msg_send_keyed(jc_db_t *db, jc_result_t *res, json_t **out,
         args[1] = key;
         rc = jc_db_select1(db, &row, JC_SQL_MSG_CONV_BY_KEY, args, p);
         if (rc == JC_DB_OK) {
-            conv = col_i(&row, 0);
+            conv = col_i(&row, JC_COL_MSG_CONV_BY_KEY_ID);
             jc_db_rollback(db, p);
             return conv_answer(db, res, out, account_id, conv, 200, p);
         }
@@ -440,7 +461,7 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
         rc = JC_DB_ERROR;
     }
     if (rc == JC_DB_OK) {
-        mid = col_i(&row, 0);
+        mid = col_i(&row, JC_COL_MSG_INSERT_ID);
         rc = attach_draft(db, account_id, draft_id, mid, p);
     }
     if (rc == JC_DB_OK) {
@@ -467,8 +488,10 @@ static json_t *conv_list_json(const jc_db_row_t *row, apr_pool_t *p)
 {
     json_t *c = jc_msg_conv_json(row, p);
 
-    json_object_set_new(c, "unread", json_integer(col_i(row, 7)));
-    json_object_set_new(c, "messages", json_integer(col_i(row, 8)));
+    json_object_set_new(c, "unread", json_integer(
+                            col_i(row, JC_COL_MSG_CONV_LIST_UNREAD)));
+    json_object_set_new(c, "messages", json_integer(
+                            col_i(row, JC_COL_MSG_CONV_LIST_MESSAGES)));
     return c;
 }
 
@@ -505,6 +528,13 @@ int jc_msg_conversation(jc_db_t *db, jc_result_t *res, json_t **out,
     return 200;
 }
 
+/* The row of jc_msg_file_citizen or jc_msg_file_staff. */
+#define SAME_FILE(c) (JC_COL_MSG_FILE_STAFF_##c == JC_COL_MSG_FILE_CITIZEN_##c)
+_Static_assert(SAME_FILE(STORE_ID) && SAME_FILE(NAME) && SAME_FILE(MIME)
+               && SAME_FILE(SIZE),
+               "jc_msg_file_answer reads both file rows alike");
+#undef SAME_FILE
+
 int jc_msg_file_answer(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
                        const jc_msg_cfg_t *cfg, jc_db_rc_e rc,
                        const jc_db_row_t *row, apr_pool_t *p)
@@ -515,10 +545,11 @@ int jc_msg_file_answer(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    dl->path = jc_store_path(cfg->upload->store, col(row, 0, p), p);
-    dl->name = col(row, 1, p);
-    dl->mime = col(row, 2, p);
-    dl->size = col_i(row, 3);
+    dl->path = jc_store_path(cfg->upload->store,
+                             col(row, JC_COL_MSG_FILE_CITIZEN_STORE_ID, p), p);
+    dl->name = col(row, JC_COL_MSG_FILE_CITIZEN_NAME, p);
+    dl->mime = col(row, JC_COL_MSG_FILE_CITIZEN_MIME, p);
+    dl->size = col_i(row, JC_COL_MSG_FILE_CITIZEN_SIZE);
     if (!dl->path) {
         return jc_result_internal(res, "bad store id");
     }

@@ -24,27 +24,43 @@ static const char *status_text(const char *s)
     return NULL;
 }
 
+/* inbox_json reads jc_msg_staff_conv's rows with jc_msg_inbox_all's
+ * column indexes (jc_msg_inbox_status has inbox_all's columns) */
+#define SAME_COL(c) (JC_COL_MSG_STAFF_CONV_##c == JC_COL_MSG_INBOX_ALL_##c)
+_Static_assert(SAME_COL(STATUS) && SAME_COL(ASSIGNED_TO)
+               && SAME_COL(DISPLAY_NAME) && SAME_COL(KUNDENNUMMER)
+               && SAME_COL(GIVEN_NAME) && SAME_COL(FAMILY_NAME)
+               && SAME_COL(MESSAGES) && SAME_COL(FILES),
+               "jc_msg_staff_conv has jc_msg_inbox_all's columns first");
+#undef SAME_COL
+
 static json_t *inbox_json(const jc_db_row_t *row, apr_pool_t *p)
 {
     json_t *c = jc_msg_conv_json(row, p);
     apr_int64_t assigned = 0;
-    const char *st = col(row, 4, p);
+    const char *st = col(row, JC_COL_MSG_INBOX_ALL_STATUS, p);
 
     json_object_set_new(c, "status_text", json_string(status_text(st)
                                                       ? status_text(st) : st));
-    if (jc_db_col_i64(row, 7, &assigned, 0)) {
+    if (jc_db_col_i64(row, JC_COL_MSG_INBOX_ALL_ASSIGNED_TO, &assigned, 0)) {
         json_object_set_new(c, "assigned_to", json_integer(assigned));
-        json_object_set_new(c, "assigned_name", json_string(col(row, 8, p)));
+        json_object_set_new(c, "assigned_name", json_string(
+                            col(row, JC_COL_MSG_INBOX_ALL_DISPLAY_NAME, p)));
     }
     else {
         json_object_set_new(c, "assigned_to", json_null());
         json_object_set_new(c, "assigned_name", json_null());
     }
     json_object_set_new(c, "customer", json_pack(
-        "{s:s, s:s}", "kundennummer", col(row, 9, p), "name",
-        apr_pstrcat(p, col(row, 10, p), " ", col(row, 11, p), NULL)));
-    json_object_set_new(c, "messages", json_integer(col_i(row, 12)));
-    json_object_set_new(c, "attachments", json_integer(col_i(row, 13)));
+        "{s:s, s:s}",
+        "kundennummer", col(row, JC_COL_MSG_INBOX_ALL_KUNDENNUMMER, p),
+        "name", apr_pstrcat(p, col(row, JC_COL_MSG_INBOX_ALL_GIVEN_NAME, p),
+                            " ", col(row, JC_COL_MSG_INBOX_ALL_FAMILY_NAME, p),
+                            NULL)));
+    json_object_set_new(c, "messages", json_integer(
+                            col_i(row, JC_COL_MSG_INBOX_ALL_MESSAGES)));
+    json_object_set_new(c, "attachments", json_integer(
+                            col_i(row, JC_COL_MSG_INBOX_ALL_FILES)));
     return c;
 }
 
@@ -204,7 +220,8 @@ int jc_inbox_assign(jc_db_t *db, jc_result_t *res, json_t **out,
     args[1] = &conversation_id;
     rc = jc_db_exec(db, NULL, JC_SQL_MSG_ASSIGN, args, p);
     if (rc == JC_DB_OK) {
-        rc = jc_msg_audit(db, st, now, "message_assigned", col_i(&row, 15),
+        rc = jc_msg_audit(db, st, now, "message_assigned",
+                          col_i(&row, JC_COL_MSG_STAFF_CONV_CUSTOMER_ID),
                           apr_psprintf(p, "conversation %" APR_INT64_T_FMT,
                                        conversation_id), p);
     }
@@ -242,7 +259,8 @@ int jc_inbox_set_status(jc_db_t *db, jc_result_t *res, json_t **out,
     args[1] = &conversation_id;
     rc = jc_db_exec(db, NULL, JC_SQL_MSG_STATUS, args, p);
     if (rc == JC_DB_OK) {
-        rc = jc_msg_audit(db, st, now, "message_status", col_i(&row, 15),
+        rc = jc_msg_audit(db, st, now, "message_status",
+                          col_i(&row, JC_COL_MSG_STAFF_CONV_CUSTOMER_ID),
                           apr_psprintf(p, "conversation %" APR_INT64_T_FMT
                                        ": %s", conversation_id, status), p);
     }
@@ -308,7 +326,9 @@ static jc_db_rc_e add_staff_files(jc_db_t *db, const jc_staff_t *st,
         if (rc == JC_DB_OK) {
             rc = jc_msg_audit(db, st, now, "message_file_attached", customer,
                               apr_psprintf(p, "file %" APR_INT64_T_FMT,
-                                           col_i(&row, 0)), p);
+                                           col_i(&row,
+                                                 JC_COL_MSG_FILE_ADD_ID)),
+                              p);
         }
     }
     return rc;
@@ -341,9 +361,9 @@ int jc_inbox_reply(jc_db_t *db, jc_result_t *res, json_t **out,
         drop_files(cfg, files, p);
         return res->status;
     }
-    account = col_i(&row, 14);
-    customer = col_i(&row, 15);
-    if (!strcmp(col(&row, 4, p), "erledigt")) {
+    account = col_i(&row, JC_COL_MSG_STAFF_CONV_ACCOUNT_ID);
+    customer = col_i(&row, JC_COL_MSG_STAFF_CONV_CUSTOMER_ID);
+    if (!strcmp(col(&row, JC_COL_MSG_STAFF_CONV_STATUS, p), "erledigt")) {
         status = "erledigt";
     }
     args[0] = &conversation_id;
@@ -362,8 +382,9 @@ int jc_inbox_reply(jc_db_t *db, jc_result_t *res, json_t **out,
         rc = jc_db_exec(db, NULL, JC_SQL_MSG_CONV_TOUCH, args, p);
     }
     if (rc == JC_DB_OK) {
-        rc = add_staff_files(db, st, files, col_i(&mrow, 0), customer, now,
-                             p);
+        rc = add_staff_files(db, st, files,
+                             col_i(&mrow, JC_COL_MSG_INSERT_ID), customer,
+                             now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_msg_audit(db, st, now, "message_replied", customer,
@@ -409,7 +430,7 @@ int jc_inbox_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     }
     /* reading a customer's document is an action too */
     rc = jc_msg_audit(db, st, now, "message_file_downloaded",
-                      col_i(&row, 4), apr_psprintf(p, "file %" APR_INT64_T_FMT,
-                                                   file_id), p);
+                      col_i(&row, JC_COL_MSG_FILE_STAFF_CUSTOMER_ID),
+                      apr_psprintf(p, "file %" APR_INT64_T_FMT, file_id), p);
     return jc_db_fail(res, db, rc, p) ? res->status : 200;
 }

@@ -166,7 +166,7 @@ int jc_msg_staff_customer(jc_db_t *db, jc_result_t *res, const jc_staff_t *st,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    *account = col_i(&row, 0);
+    *account = col_i(&row, JC_COL_MSG_CUSTOMER_ACCT_ACCOUNT_ID);
     if (!*account) {
         jc_db_rollback(db, p);
         return jc_result_set(res, 409, "customer_unbound",

@@ -14,7 +14,7 @@
 
 #define JC_MSG_NO_CONV "Diese Nachricht gibt es nicht."
 
-/* Column i of a row as a string, "" for NULL. */
+/* Column i (a JC_COL_* index) of a row as a string, "" for NULL. */
 static inline const char *col(const jc_db_row_t *row, int i, apr_pool_t *p)
 {
     const char *v = jc_db_col_str(row, i, p);
@@ -22,7 +22,7 @@ static inline const char *col(const jc_db_row_t *row, int i, apr_pool_t *p)
     return v ? v : "";
 }
 
-/* Column i of a row as a number, 0 for NULL. */
+/* Column i (a JC_COL_* index) of a row as a number, 0 for NULL. */
 static inline apr_int64_t col_i(const jc_db_row_t *row, int i)
 {
     apr_int64_t v = 0;

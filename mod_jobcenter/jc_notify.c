@@ -36,8 +36,9 @@ jc_db_rc_e jc_notify_queue(jc_db_t *db, const jc_msg_cfg_t *cfg,
     if (rc != JC_DB_OK) {
         return rc;
     }
-    email = jc_db_col_str(&row, 0, p);
-    if (!email || !*email || !jc_db_col_str(&row, 1, p)) {
+    email = jc_db_col_str(&row, JC_COL_ONLINE_EMAIL_EMAIL, p);
+    if (!email || !*email
+        || !jc_db_col_str(&row, JC_COL_ONLINE_EMAIL_EMAIL_CONFIRMED_AT, p)) {
         return JC_DB_OK;            /* no confirmed address: no mail */
     }
     m = reminder

@@ -147,10 +147,10 @@ jc_db_rc_e jc_scan_held_run(jc_db_t *db, unsigned *released,
         apr_pool_clear(it);
         memset(&h, 0, sizeof(h));
         jc_db_res_row(&res, i, &row, it);
-        jc_db_col_i64(&row, 0, &h.file_id, 0);
-        h.store_id = jc_db_col_str(&row, 1, it);
-        h.name = jc_db_col_str(&row, 2, it);
-        jc_db_col_i64(&row, 3, &h.account_id, 0);
+        jc_db_col_i64(&row, JC_COL_SCAN_HELD_ID, &h.file_id, 0);
+        h.store_id = jc_db_col_str(&row, JC_COL_SCAN_HELD_STORE_ID, it);
+        h.name = jc_db_col_str(&row, JC_COL_SCAN_HELD_NAME, it);
+        jc_db_col_i64(&row, JC_COL_SCAN_HELD_ACCOUNT_ID, &h.account_id, 0);
         path = h.store_id ? jc_store_path(cfg->store, h.store_id, it) : NULL;
         if (!path) {
             continue;

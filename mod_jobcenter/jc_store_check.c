@@ -42,7 +42,7 @@ static int sc_referenced(jc_db_t *db, jc_db_rc_e *rc, const char *id,
         }
         return -1;
     }
-    jc_db_col_i64(&row, 0, &n, 0);
+    jc_db_col_i64(&row, JC_COL_SC_REF_REFS, &n, 0);
     return n > 0;
 }
 
@@ -271,6 +271,13 @@ static jc_db_rc_e sc_temps(jc_db_t *db, jc_sc_totals_t *t,
 
 /* The rows of one table (label: id and store id by id, created before a
  * time), page by page: each whose file is missing is reported. */
+/* sc_rows reads jc_sc_rows_receipt's rows (and jc_sc_rows_bescheid's,
+ * which has jc_sc_rows_file's columns) with jc_sc_rows_file's indexes */
+_Static_assert(JC_COL_SC_ROWS_RECEIPT_ID == JC_COL_SC_ROWS_FILE_ID
+               && JC_COL_SC_ROWS_RECEIPT_RECEIPT_STORE_ID
+                  == JC_COL_SC_ROWS_FILE_STORE_ID,
+               "jc_sc_rows_*: the row id, then the store id");
+
 static jc_db_rc_e sc_rows(jc_db_t *db, jc_sc_totals_t *t,
                           const jc_sc_cfg_t *cfg, jc_sql_id_e label,
                           const char *table, apr_int64_t before,
@@ -303,9 +310,9 @@ static jc_db_rc_e sc_rows(jc_db_t *db, jc_sc_totals_t *t,
                 rc = JC_DB_ERROR;
                 break;
             }
-            jc_db_col_i64(&row, 0, &rid, 0);
+            jc_db_col_i64(&row, JC_COL_SC_ROWS_FILE_ID, &rid, 0);
             last = rid;
-            id = jc_db_col_str(&row, 1, it);
+            id = jc_db_col_str(&row, JC_COL_SC_ROWS_FILE_STORE_ID, it);
             t->rows++;
             path = jc_store_path(cfg->dir, id, it);
             if (path && lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {

@@ -14,15 +14,20 @@
 static json_t *termin_json(const jc_db_row_t *row, apr_pool_t *p)
 {
     apr_int64_t conv = 0;
-    const char *team = col(row, 5, p);
-    int has = jc_db_col_i64(row, 7, &conv, 0);
+    const char *team = col(row, JC_COL_TERMIN_LIST_TEAM, p);
+    int has = jc_db_col_i64(row, JC_COL_TERMIN_LIST_RESCHEDULE_CONVERSATION,
+                            &conv, 0);
     json_t *t = json_pack(
         "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
-        "id", (json_int_t)col_i(row, 0), "date", col(row, 1, p),
-        "date_text", jc_msg_date_de(col(row, 1, p), p), "time", col(row, 2, p),
-        "place", col(row, 3, p), "contact", col(row, 4, p), "team", team,
+        "id", (json_int_t)col_i(row, JC_COL_TERMIN_LIST_ID),
+        "date", col(row, JC_COL_TERMIN_LIST_TERMIN_DATE, p),
+        "date_text", jc_msg_date_de(col(row, JC_COL_TERMIN_LIST_TERMIN_DATE,
+                                        p), p),
+        "time", col(row, JC_COL_TERMIN_LIST_TERMIN_TIME, p),
+        "place", col(row, JC_COL_TERMIN_LIST_PLACE, p),
+        "contact", col(row, JC_COL_TERMIN_LIST_CONTACT, p), "team", team,
         "team_text", jc_staff_team_text(team),
-        "created_at", (json_int_t)col_i(row, 6));
+        "created_at", (json_int_t)col_i(row, JC_COL_TERMIN_LIST_CREATED_AT));
 
     json_object_set_new(t, "reschedule_conversation",
                         has ? json_integer(conv) : json_null());
@@ -69,10 +74,13 @@ int jc_termin_reschedule(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     /* a Termin asked about before is refused inside the send (409), after
      * the idempotency key was looked up: a retry still gets its 200 */
-    team = col(&row, 3, p);
+    team = col(&row, JC_COL_TERMIN_GET_TEAM, p);
     subject = apr_psprintf(p, "Bitte um Verschiebung des Termins am %s um "
-                           "%s Uhr", jc_msg_date_de(col(&row, 1, p), p),
-                           col(&row, 2, p));
+                           "%s Uhr",
+                           jc_msg_date_de(col(&row,
+                                              JC_COL_TERMIN_GET_TERMIN_DATE,
+                                              p), p),
+                           col(&row, JC_COL_TERMIN_GET_TERMIN_TIME, p));
     body = (text && *text) ? text
            : "Ich bitte um einen neuen Termin.";
     (void)cfg;
@@ -175,7 +183,7 @@ int jc_termin_post(jc_db_t *db, jc_result_t *res, json_t **out,
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
-    id = rc == JC_DB_OK ? col_i(&row, 0) : 0;
+    id = rc == JC_DB_OK ? col_i(&row, JC_COL_TERMIN_INSERT_ID) : 0;
     if (rc == JC_DB_OK) {
         rc = jc_msg_audit(db, st, now, "termin_posted", in->customer_id,
                           apr_psprintf(p, "termin %" APR_INT64_T_FMT, id), p);

@@ -166,18 +166,18 @@ static void row_to(jc_tus_t *t, const jc_db_row_t *row, apr_pool_t *p)
 {
     apr_int64_t v = 0;
 
-    jc_db_col_i64(row, 0, &t->id, 0);
-    t->token = jc_db_col_str(row, 1, p);
-    jc_db_col_i64(row, 2, &t->account_id, 0);
-    jc_db_col_i64(row, 3, &t->draft_id, 0);
-    t->spool_id = jc_db_col_str(row, 4, p);
-    t->name = jc_db_col_str(row, 5, p);
-    jc_db_col_i64(row, 6, &v, 0);
+    jc_db_col_i64(row, JC_COL_TUS_GET_ID, &t->id, 0);
+    t->token = jc_db_col_str(row, JC_COL_TUS_GET_TOKEN, p);
+    jc_db_col_i64(row, JC_COL_TUS_GET_ACCOUNT_ID, &t->account_id, 0);
+    jc_db_col_i64(row, JC_COL_TUS_GET_DRAFT_ID, &t->draft_id, 0);
+    t->spool_id = jc_db_col_str(row, JC_COL_TUS_GET_SPOOL_ID, p);
+    t->name = jc_db_col_str(row, JC_COL_TUS_GET_NAME, p);
+    jc_db_col_i64(row, JC_COL_TUS_GET_LENGTH, &v, 0);
     t->length = (apr_off_t)v;
-    jc_db_col_i64(row, 7, &v, 0);
+    jc_db_col_i64(row, JC_COL_TUS_GET_UPLOAD_OFFSET, &v, 0);
     t->offset = (apr_off_t)v;
-    jc_db_col_i64(row, 8, &t->file_id, 0);
-    jc_db_col_i64(row, 9, &t->expires_at, 0);
+    jc_db_col_i64(row, JC_COL_TUS_GET_FILE_ID, &t->file_id, 0);
+    jc_db_col_i64(row, JC_COL_TUS_GET_EXPIRES_AT, &t->expires_at, 0);
 }
 
 int jc_tus_get(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
@@ -239,8 +239,8 @@ static int create_check(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    jc_db_col_i64(&row, 0, &pend_bytes, 0);
-    jc_db_col_i64(&row, 1, &pend_here, 0);
+    jc_db_col_i64(&row, JC_COL_TUS_PENDING_BYTES, &pend_bytes, 0);
+    jc_db_col_i64(&row, JC_COL_TUS_PENDING_IN_DRAFT, &pend_here, 0);
     if ((apr_int64_t)room.files_left - pend_here < 1) {
         return jc_tus_too_many(res, cfg, p);
     }
@@ -269,7 +269,7 @@ static int create_spool(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    jc_db_col_i64(&row, 3, &created, 0);
+    jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_CREATED_AT, &created, 0);
     out->expires_at = created + JC_UPLOAD_DRAFT_TTL;
     out->token = jc_store_random_id(p);
     out->spool_id = jc_store_random_id(p);
@@ -327,7 +327,7 @@ int jc_tus_create(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
         unlink(path);
         return res->status;
     }
-    jc_db_col_i64(&row, 0, &out->id, 0);
+    jc_db_col_i64(&row, JC_COL_TUS_INSERT_ID, &out->id, 0);
     out->account_id = account_id;
     out->draft_id = draft_id;
     out->name = name;
@@ -445,11 +445,11 @@ json_t *jc_tus_file_json(jc_db_t *db, const jc_tus_t *t, apr_pool_t *p)
         || jc_db_select1(db, &row, JC_SQL_TUS_FILE, args, p) != JC_DB_OK) {
         return NULL;
     }
-    jc_db_col_i64(&row, 0, &id, 0);
-    jc_db_col_i64(&row, 3, &size, 0);
+    jc_db_col_i64(&row, JC_COL_TUS_FILE_ID, &id, 0);
+    jc_db_col_i64(&row, JC_COL_TUS_FILE_SIZE, &size, 0);
     return json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)id,
-                     "name", jc_db_col_str(&row, 1, p),
-                     "type", jc_db_col_str(&row, 2, p),
+                     "name", jc_db_col_str(&row, JC_COL_TUS_FILE_NAME, p),
+                     "type", jc_db_col_str(&row, JC_COL_TUS_FILE_MIME, p),
                      "size", (json_int_t)size,
-                     "sha256", jc_db_col_str(&row, 4, p));
+                     "sha256", jc_db_col_str(&row, JC_COL_TUS_FILE_SHA256, p));
 }

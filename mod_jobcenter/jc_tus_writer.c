@@ -460,8 +460,8 @@ static int w_tx_check(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
 
     *rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
     if (*rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 3, &created, 0);
-        jc_db_col_i64(&row, 4, &count, 0);
+        jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_CREATED_AT, &created, 0);
+        jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_FILES, &count, 0);
     }
     if (*rc == JC_DB_NOROW
         || (*rc == JC_DB_OK && created + JC_UPLOAD_DRAFT_TTL <= now)) {
@@ -482,7 +482,7 @@ static int w_tx_check(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
         args[1] = &since;
         *rc = jc_db_select1(db, &row, JC_SQL_UP_BYTES_SINCE, args, p);
         if (*rc == JC_DB_OK) {
-            jc_db_col_i64(&row, 0, &used, 0);
+            jc_db_col_i64(&row, JC_COL_UP_BYTES_SINCE_BYTES, &used, 0);
             if (used + size > cfg->max_day) {
                 refused = jc_tus_daily_limit(res);
             }
@@ -522,7 +522,7 @@ static jc_db_rc_e w_tx_insert(jc_tus_w_t *w, jc_db_t *db, apr_int64_t *fid,
         rc = JC_DB_ERROR;
     }
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, fid, 0);
+        jc_db_col_i64(&row, JC_COL_UP_FILE_INSERT_ID, fid, 0);
         args[0] = &size;
         args[1] = fid;
         args[2] = &t->id;

@@ -134,13 +134,17 @@ int jc_upload_profile(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    jc_db_col_i64(&row, 0, &out->customer_id, 0);
-    jc_db_col_i64(&row, 1, &out->jobcenter_id, 0);
-    out->jc_name = jc_db_col_str(&row, 2, p);
-    out->jc_street = jc_db_col_str(&row, 3, p);
-    out->jc_city = apr_pstrcat(p, jc_db_col_str(&row, 4, p), " ",
-                               jc_db_col_str(&row, 5, p), NULL);
-    out->jc_phone = jc_db_col_str(&row, 6, p);
+    jc_db_col_i64(&row, JC_COL_UP_CUSTOMER_ID, &out->customer_id, 0);
+    jc_db_col_i64(&row, JC_COL_UP_CUSTOMER_JOBCENTER_ID, &out->jobcenter_id,
+                  0);
+    out->jc_name = jc_db_col_str(&row, JC_COL_UP_CUSTOMER_NAME, p);
+    out->jc_street = jc_db_col_str(&row, JC_COL_UP_CUSTOMER_STREET, p);
+    out->jc_city = apr_pstrcat(p,
+                               jc_db_col_str(&row, JC_COL_UP_CUSTOMER_POSTCODE,
+                                             p), " ",
+                               jc_db_col_str(&row, JC_COL_UP_CUSTOMER_CITY, p),
+                               NULL);
+    out->jc_phone = jc_db_col_str(&row, JC_COL_UP_CUSTOMER_PHONE, p);
     return 200;
 }
 
@@ -166,7 +170,7 @@ static apr_int64_t bytes_today(jc_db_t *db, jc_db_rc_e *rc,
 
     *rc = jc_db_select1(db, &row, JC_SQL_UP_BYTES_SINCE, args, p);
     if (*rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, &used, 0);
+        jc_db_col_i64(&row, JC_COL_UP_BYTES_SINCE_BYTES, &used, 0);
     }
     return used;
 }
@@ -234,7 +238,7 @@ int jc_upload_draft_create(jc_db_t *db, jc_result_t *res, json_t **out,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    jc_db_col_i64(&row, 0, &id, 0);
+    jc_db_col_i64(&row, JC_COL_UP_DRAFT_INSERT_ID, &id, 0);
     *out = json_pack("{s:I, s:s, s:s, s:s, s:[], s:I, s:o}", "draft",
                      (json_int_t)id, "area", a->key, "area_label", a->label,
                      "jobcenter", pr.jc_name, "files", "expires_at",
@@ -260,14 +264,14 @@ int jc_upload_draft_get(jc_db_t *db, jc_result_t *res, apr_int64_t *count,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    jc_db_col_i64(&row, 3, &created, 0);
+    jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_CREATED_AT, &created, 0);
     if (created + JC_UPLOAD_DRAFT_TTL <= now) {
         return jc_upload_not_found(res, draft_gone);
     }
     if (area) {
-        *area = jc_db_col_str(&row, 1, p);
+        *area = jc_db_col_str(&row, JC_COL_UP_DRAFT_GET_AREA, p);
     }
-    jc_db_col_i64(&row, 4, count, 0);
+    jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_FILES, count, 0);
     return 200;
 }
 
@@ -378,7 +382,7 @@ static int files_add_tx(jc_db_t *db, fa_item_t *it)
         if (rc != JC_DB_OK) {
             break;
         }
-        jc_db_col_i64(&row, 0, &id, 0);
+        jc_db_col_i64(&row, JC_COL_UP_FILE_INSERT_ID, &id, 0);
         if (f->held) {
             /* stored while clamd was unreachable: hidden from staff
              * until the upload watchdog has scanned it */
@@ -561,7 +565,7 @@ int jc_upload_file_remove(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    store_id = jc_db_col_str(&row, 0, p);
+    store_id = jc_db_col_str(&row, JC_COL_UP_FILE_GET_DRAFT_STORE_ID, p);
     args[0] = &file_id;
     rc = jc_db_exec(db, NULL, JC_SQL_UP_FILE_DELETE, args, p);
     if (jc_db_fail(res, db, rc, p)) {

@@ -34,30 +34,44 @@ json_t *jc_upload_files_json(jc_db_t *db, jc_db_rc_e *rc,
         apr_int64_t id = 0, size = 0;
 
         jc_db_res_row(&fr, i, &row, p);
-        jc_db_col_i64(&row, 0, &id, 0);
-        jc_db_col_i64(&row, 4, &size, 0);
+        jc_db_col_i64(&row, JC_COL_UP_DRAFT_FILES_ID, &id, 0);
+        jc_db_col_i64(&row, JC_COL_UP_DRAFT_FILES_SIZE, &size, 0);
         json_array_append_new(arr, jc_upload_file_json(
-                                       id, jc_db_col_str(&row, 2, p),
-                                       jc_db_col_str(&row, 3, p), size,
-                                       jc_db_col_str(&row, 5, p)));
+            id, jc_db_col_str(&row, JC_COL_UP_DRAFT_FILES_NAME, p),
+            jc_db_col_str(&row, JC_COL_UP_DRAFT_FILES_MIME, p), size,
+            jc_db_col_str(&row, JC_COL_UP_DRAFT_FILES_SHA256, p)));
     }
     return arr;
 }
+
+/* jc_upload_sub_json and jc_upload_subs_json read the rows of
+ * jc_up_sub_list and jc_up_inbox with jc_up_sub_get's column indexes
+ * (jc_up_sub_by_ref has jc_up_sub_get's columns) */
+#define SAME_SUB(l, c) (JC_COL_##l##_##c == JC_COL_UP_SUB_GET_##c)
+#define SAME_SUB_ALL(l) (SAME_SUB(l, ID) && SAME_SUB(l, REFERENCE) \
+    && SAME_SUB(l, AREA) && SAME_SUB(l, STATUS) && SAME_SUB(l, NFILES) \
+    && SAME_SUB(l, SUBMITTED_AT) && SAME_SUB(l, STATUS_AT))
+_Static_assert(SAME_SUB_ALL(UP_SUB_LIST) && SAME_SUB_ALL(UP_INBOX),
+               "every submission row starts with jc_up_sub_get's columns");
+#undef SAME_SUB_ALL
+#undef SAME_SUB
 
 /* Columns 0..7 of jc_up_sub_get/list as JSON. */
 json_t *jc_upload_sub_json(const jc_db_row_t *row, apr_pool_t *p)
 {
     apr_int64_t id = 0, nfiles = 0, at = 0, sat = 0;
-    const char *st = jc_db_col_str(row, 3, p);
-    const jc_upload_area_t *a = jc_upload_area(jc_db_col_str(row, 2, p));
+    const char *st = jc_db_col_str(row, JC_COL_UP_SUB_GET_STATUS, p);
+    const jc_upload_area_t *a =
+        jc_upload_area(jc_db_col_str(row, JC_COL_UP_SUB_GET_AREA, p));
 
-    jc_db_col_i64(row, 0, &id, 0);
-    jc_db_col_i64(row, 4, &nfiles, 0);
-    jc_db_col_i64(row, 5, &at, 0);
-    jc_db_col_i64(row, 6, &sat, 0);
+    jc_db_col_i64(row, JC_COL_UP_SUB_GET_ID, &id, 0);
+    jc_db_col_i64(row, JC_COL_UP_SUB_GET_NFILES, &nfiles, 0);
+    jc_db_col_i64(row, JC_COL_UP_SUB_GET_SUBMITTED_AT, &at, 0);
+    jc_db_col_i64(row, JC_COL_UP_SUB_GET_STATUS_AT, &sat, 0);
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:I, "
                      "s:s}", "id", (json_int_t)id,
-                     "reference", jc_db_col_str(row, 1, p),
+                     "reference",
+                     jc_db_col_str(row, JC_COL_UP_SUB_GET_REFERENCE, p),
                      "area", a ? a->key : "", "area_label",
                      a ? a->label : "", "status", st, "status_label",
                      jc_upload_status_label(st) ? jc_upload_status_label(st)
@@ -84,7 +98,7 @@ int jc_upload_subs_json(jc_db_t *db, jc_result_t *res, json_t **arr,
 
         jc_db_res_row(r, i, &row, p);
         o = jc_upload_sub_json(&row, p);
-        jc_db_col_i64(&row, 0, &id, 0);
+        jc_db_col_i64(&row, JC_COL_UP_SUB_GET_ID, &id, 0);
         rc = add(o, &row, id, db, p);
         json_array_append_new(*arr, o);
         if (rc != JC_DB_OK) {
@@ -103,7 +117,9 @@ static jc_db_rc_e list_add(json_t *o, const jc_db_row_t *row, apr_int64_t id,
 {
     (void)db;
     json_object_set_new(o, "jobcenter",
-                        json_string(jc_db_col_str(row, 7, p)));
+                        json_string(jc_db_col_str(row,
+                                                  JC_COL_UP_SUB_LIST_NAME,
+                                                  p)));
     json_object_set_new(o, "receipt", json_string(apr_psprintf(p,
         "%suploads/receipt?submission=%" APR_INT64_T_FMT,
         jc_apiurl_base(), id)));
@@ -154,7 +170,9 @@ int jc_upload_verify(jc_db_t *db, jc_result_t *res, json_t **out,
     }
     /* compare even without a row, so timing tells nothing either */
     if (!jc_token_equal(ok ? jc_fsc_hash(norm, p) : "-",
-                        rc == JC_DB_OK ? jc_db_col_str(&row, 14, p) : "+")
+                        rc == JC_DB_OK
+                        ? jc_db_col_str(&row, JC_COL_UP_SUB_GET_VERIFY_HASH, p)
+                        : "+")
         || rc != JC_DB_OK) {
         return jc_result_set(res, 404, "receipt_unknown",
                              "Zu dieser Vorgangsnummer und diesem Prüfcode "
@@ -162,7 +180,7 @@ int jc_upload_verify(jc_db_t *db, jc_result_t *res, json_t **out,
                              "Eingabe.", "code");
     }
     o = jc_upload_sub_json(&row, p);
-    jc_db_col_i64(&row, 0, &id, 0);
+    jc_db_col_i64(&row, JC_COL_UP_SUB_GET_ID, &id, 0);
     files = jc_upload_files_json(db, &rc, id, p);
     if (jc_db_fail(res, db, rc, p)) {
         json_decref(o);
@@ -172,7 +190,8 @@ int jc_upload_verify(jc_db_t *db, jc_result_t *res, json_t **out,
     json_object_del(o, "id");
     json_object_del(o, "status_at");
     json_object_set_new(o, "jobcenter",
-                        json_string(jc_db_col_str(&row, 7, p)));
+                        json_string(jc_db_col_str(&row,
+                                                  JC_COL_UP_SUB_GET_NAME, p)));
     json_object_set_new(o, "file_list", files);
     *out = o;
     return 200;

@@ -33,7 +33,9 @@ static jc_db_rc_e purge_one(jc_db_t *db, const jc_upload_cfg_t *cfg,
         jc_db_row_t row;
 
         jc_db_res_row(&files, k, &row, p);
-        jc_store_remove(cfg->store, jc_db_col_str(&row, 1, p), p);
+        jc_store_remove(cfg->store,
+                        jc_db_col_str(&row, JC_COL_UP_DRAFT_FILES_STORE_ID,
+                                      p), p);
     }
     return JC_DB_OK;
 }
@@ -55,7 +57,7 @@ jc_db_rc_e jc_upload_purge_drafts(jc_db_t *db, unsigned *removed,
         apr_int64_t id = 0;
 
         jc_db_res_row(&r, i, &row, p);
-        jc_db_col_i64(&row, 0, &id, 0);
+        jc_db_col_i64(&row, JC_COL_UP_DRAFTS_OLD_ID, &id, 0);
         rc = purge_one(db, cfg, id, p);
         if (rc == JC_DB_OK) {
             (*removed)++;

@@ -15,13 +15,16 @@ static jc_db_rc_e inbox_add(json_t *o, const jc_db_row_t *row,
 {
     jc_db_rc_e rc = JC_DB_OK;
 
-    json_object_set_new(o, "kundennummer",
-                        json_string(jc_db_col_str(row, 7, p)));
+    json_object_set_new(o, "kundennummer", json_string(
+                        jc_db_col_str(row, JC_COL_UP_INBOX_KUNDENNUMMER, p)));
     json_object_set_new(o, "customer", json_string(apr_pstrcat(p,
-        jc_db_col_str(row, 8, p), " ", jc_db_col_str(row, 9, p), NULL)));
+        jc_db_col_str(row, JC_COL_UP_INBOX_GIVEN_NAME, p), " ",
+        jc_db_col_str(row, JC_COL_UP_INBOX_FAMILY_NAME, p), NULL)));
     json_object_set_new(o, "message",
-                        jc_db_col_str(row, 10, p)
-                        ? json_string(jc_db_col_str(row, 10, p))
+                        jc_db_col_str(row, JC_COL_UP_INBOX_MESSAGE, p)
+                        ? json_string(jc_db_col_str(row,
+                                                    JC_COL_UP_INBOX_MESSAGE,
+                                                    p))
                         : json_null());
     json_object_set_new(o, "file_list",
                         jc_upload_files_json(db, &rc, id, p));
@@ -58,9 +61,10 @@ int jc_upload_staff_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
 
     memset(dl, 0, sizeof(*dl));
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 4, &jcid, 0);
+        jc_db_col_i64(&row, JC_COL_UP_STAFF_FILE_JOBCENTER_ID, &jcid, 0);
         if (jcid != st->jobcenter_id
-            || strcmp(jc_db_col_str(&row, 5, p), st->team) != 0) {
+            || strcmp(jc_db_col_str(&row, JC_COL_UP_STAFF_FILE_TEAM, p),
+                      st->team) != 0) {
             rc = JC_DB_NOROW;
         }
     }
@@ -70,10 +74,13 @@ int jc_upload_staff_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    dl->path = jc_store_path(cfg->store, jc_db_col_str(&row, 0, p), p);
-    dl->name = jc_db_col_str(&row, 1, p);
-    dl->mime = jc_db_col_str(&row, 2, p);
-    jc_db_col_i64(&row, 3, &size, 0);
+    dl->path = jc_store_path(cfg->store,
+                             jc_db_col_str(&row,
+                                           JC_COL_UP_STAFF_FILE_STORE_ID, p),
+                             p);
+    dl->name = jc_db_col_str(&row, JC_COL_UP_STAFF_FILE_NAME, p);
+    dl->mime = jc_db_col_str(&row, JC_COL_UP_STAFF_FILE_MIME, p);
+    jc_db_col_i64(&row, JC_COL_UP_STAFF_FILE_SIZE, &size, 0);
     dl->size = size;
     if (!dl->path) {
         return jc_result_internal(res, "bad store id");
@@ -107,8 +114,8 @@ int jc_upload_staff_set_status(jc_db_t *db, jc_result_t *res,
     args[0] = &submission_id;
     rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 11, &jcid, 0);
-        team = jc_db_col_str(&row, 12, p);
+        jc_db_col_i64(&row, JC_COL_UP_SUB_GET_JOBCENTER_ID, &jcid, 0);
+        team = jc_db_col_str(&row, JC_COL_UP_SUB_GET_TEAM, p);
         if (jcid != st->jobcenter_id || strcmp(team, st->team) != 0) {
             rc = JC_DB_NOROW;
         }
@@ -120,8 +127,8 @@ int jc_upload_staff_set_status(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    old = jc_db_col_str(&row, 3, p);
-    jc_db_col_i64(&row, 13, &cust, 0);
+    old = jc_db_col_str(&row, JC_COL_UP_SUB_GET_STATUS, p);
+    jc_db_col_i64(&row, JC_COL_UP_SUB_GET_CUSTOMER_ID, &cust, 0);
     args[0] = status;
     args[1] = &now;
     args[2] = &st->account_id;
@@ -133,7 +140,9 @@ int jc_upload_staff_set_status(jc_db_t *db, jc_result_t *res,
         args[1] = &now;
         args[2] = "upload_status";
         args[3] = &cust;
-        args[4] = apr_psprintf(p, "%s: %s -> %s", jc_db_col_str(&row, 1, p),
+        args[4] = apr_psprintf(p, "%s: %s -> %s",
+                               jc_db_col_str(&row,
+                                             JC_COL_UP_SUB_GET_REFERENCE, p),
                                old, status);
         rc = jc_db_exec(db, NULL, JC_SQL_UP_AUDIT, args, p);
     }

@@ -49,13 +49,14 @@ static int sub_answer(jc_db_t *db, jc_result_t *res, json_t **out,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    a = jc_upload_area(jc_db_col_str(&row, 2, p));
-    jc_db_col_i64(&row, 4, &nfiles, 0);
-    jc_db_col_i64(&row, 5, &at, 0);
-    jc = jc_db_col_str(&row, 7, p);
+    a = jc_upload_area(jc_db_col_str(&row, JC_COL_UP_SUB_GET_AREA, p));
+    jc_db_col_i64(&row, JC_COL_UP_SUB_GET_NFILES, &nfiles, 0);
+    jc_db_col_i64(&row, JC_COL_UP_SUB_GET_SUBMITTED_AT, &at, 0);
+    jc = jc_db_col_str(&row, JC_COL_UP_SUB_GET_NAME, p);
     *out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s}",
                      "submission", (json_int_t)id,
-                     "reference", jc_db_col_str(&row, 1, p),
+                     "reference",
+                     jc_db_col_str(&row, JC_COL_UP_SUB_GET_REFERENCE, p),
                      "area", a ? a->key : "", "area_label",
                      a ? a->label : "", "jobcenter", jc,
                      "files", (json_int_t)nfiles,
@@ -150,7 +151,7 @@ static jc_db_rc_e submit_by_key(jc_db_t *db, apr_int64_t *id,
     jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_BY_KEY, args, p);
 
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, id, 0);
+        jc_db_col_i64(&row, JC_COL_UP_SUB_BY_KEY_ID, id, 0);
     }
     return rc;
 }
@@ -201,10 +202,11 @@ static int submit_load_draft(jc_db_t *db, jc_result_t *res,
         apr_int64_t size = 0;
 
         jc_db_res_row(&files, i, &fr, p);
-        d->rf[i].name = jc_db_col_str(&fr, 2, p);
-        jc_db_col_i64(&fr, 4, &size, 0);
+        d->rf[i].name = jc_db_col_str(&fr, JC_COL_UP_DRAFT_FILES_NAME, p);
+        jc_db_col_i64(&fr, JC_COL_UP_DRAFT_FILES_SIZE, &size, 0);
         d->rf[i].size = (apr_uint64_t)size;
-        d->rf[i].sha256_hex = jc_db_col_str(&fr, 5, p);
+        d->rf[i].sha256_hex = jc_db_col_str(&fr,
+                                            JC_COL_UP_DRAFT_FILES_SHA256, p);
     }
     return 200;
 }
@@ -314,7 +316,7 @@ static jc_db_rc_e submit_insert(jc_db_t *db, apr_int64_t *id,
     args[12] = &now;
     rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_INSERT, args, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 0, id, 0);
+        jc_db_col_i64(&row, JC_COL_UP_SUB_INSERT_ID, id, 0);
         args[0] = id;
         args[1] = &in->draft_id;
         rc = jc_db_exec(db, NULL, JC_SQL_UP_FILE_TO_SUB, args, p);
@@ -404,7 +406,7 @@ int jc_upload_receipt(jc_db_t *db, jc_result_t *res, const char **path,
     jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
 
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, 10, &owner, 0);
+        jc_db_col_i64(&row, JC_COL_UP_SUB_GET_ACCOUNT_ID, &owner, 0);
     }
     if (rc == JC_DB_NOROW || (rc == JC_DB_OK && owner != account_id)) {
         return jc_upload_not_found(res, "Diese Sendung gibt es nicht.");
@@ -412,8 +414,11 @@ int jc_upload_receipt(jc_db_t *db, jc_result_t *res, const char **path,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    *path = jc_store_path(cfg->store, jc_db_col_str(&row, 9, p), p);
-    *reference = jc_db_col_str(&row, 1, p);
+    *path = jc_store_path(cfg->store,
+                          jc_db_col_str(&row,
+                                        JC_COL_UP_SUB_GET_RECEIPT_STORE_ID, p),
+                          p);
+    *reference = jc_db_col_str(&row, JC_COL_UP_SUB_GET_REFERENCE, p);
     if (!*path) {
         return jc_result_internal(res, "bad receipt store id");
     }
