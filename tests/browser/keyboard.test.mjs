@@ -17,6 +17,23 @@ import { strongPassword, SUBJECT_CONFIRM, registerAndConfirm } from '../lib/flow
 import { jobcenterWithStaff } from '../lib/fixtures.mjs';
 import { samples, citizenWithProfile } from '../lib/uploads.mjs';
 
+// The file chooser that a key opens on a focused file input. Playwright
+// starts intercepting choosers when the first 'filechooser' listener is
+// added; a key press that overtakes that (once in a full suite run of
+// session 7, at 1280 px; the rerun passed) opens an unintercepted chooser
+// that headless Chromium cancels.
+// Up to three presses, each waited for 5 s; the page must open it by key.
+async function chooserByKey(page, key) {
+    for (let i = 0; ; i++) {
+        try {
+            const [c] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press(key)]);
+            return c;
+        } catch (e) {
+            if (i === 2 || e.name !== 'TimeoutError') throw e;
+        }
+    }
+}
+
 describe('keyboard-only journeys in Chromium', () => {
     const h = useEnv();
     const b = useBrowser();
@@ -146,7 +163,7 @@ describe('keyboard-only journeys in Chromium', () => {
                 await tabTo(page, page.locator('#file-input'));
                 const f = await focusIndicator(page);
                 assert.match(f.what, /input#file-input/);
-                const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+                const chooser = await chooserByKey(page, 'Space');
                 await chooser.setFiles([{ name: 'Kontoauszug.pdf', mimeType: 'application/pdf', buffer: samples.pdf(30000) }]);
                 await page.waitForFunction(() => /hochgeladen$/.test(document.querySelector('.file-item .file-meta')?.textContent || ''));
                 assert.match(await page.locator('.file-item .file-meta').textContent(), /30 kB/);
