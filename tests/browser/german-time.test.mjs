@@ -50,6 +50,10 @@ describe('German time in Chromium (America/New_York) against Apache (UTC)', () =
         await page.goto(base + path);
         await page.waitForFunction((d) => (document.querySelector('main') || document.body).innerText.includes(d),
             day, { timeout: 8000 }).catch(() => {});
+        // the page's other requests (e.g. the Online-Kommunikation status)
+        // finish before the next goto, which would abort them (ERR_ABORTED,
+        // a browser problem): once in a full run on PostgreSQL
+        await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
         return (await page.locator('main').innerText()).replace(/\s+/g, ' ');
     }
 
