@@ -362,7 +362,7 @@ int jc_msg_send(jc_db_t *db, jc_result_t *res, json_t **out,
 
     (void)cfg;
     *out = NULL;
-    if (!jc_msg_key_ok(in->key)) {
+    if (!jc_upload_key_ok(in->key)) {
         return jc_msg_bad_key(res);
     }
     if (!in->anliegen || !*in->anliegen) {
@@ -416,7 +416,7 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
 
     (void)cfg;
     *out = NULL;
-    if (!jc_msg_key_ok(key)) {
+    if (!jc_upload_key_ok(key)) {
         return jc_msg_bad_key(res);
     }
     jc_msg_check_text(res, text);

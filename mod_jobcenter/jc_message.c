@@ -56,24 +56,6 @@ int jc_msg_account_list(jc_db_t *db, jc_result_t *res, json_t **out,
     return 200;
 }
 
-int jc_msg_key_ok(const char *k)
-{
-    size_t n = k ? strlen(k) : 0, i;
-
-    if (n < JC_UPLOAD_KEY_MIN || n > JC_UPLOAD_KEY_MAX) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        char c = k[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 int jc_msg_bad_key(jc_result_t *res)
 {
     return jc_result_set(res, 400, "idempotency_key_invalid",

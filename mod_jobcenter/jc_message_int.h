@@ -50,10 +50,6 @@ int jc_msg_account_list(jc_db_t *db, jc_result_t *res, json_t **out,
                         apr_int64_t account_id, jc_msg_row_json_fn fn,
                         apr_pool_t *p);
 
-/* 1 if k is an idempotency key: JC_UPLOAD_KEY_MIN..MAX characters of
- * A-Z, a-z, 0-9, '-' and '_'. */
-int jc_msg_key_ok(const char *k);
-
 /* 400 idempotency_key_invalid into res; returns 400. */
 int jc_msg_bad_key(jc_result_t *res);
 

@@ -53,7 +53,7 @@ int jc_termin_reschedule(jc_db_t *db, jc_result_t *res, json_t **out,
     jc_db_rc_e rc;
 
     *out = NULL;
-    if (!jc_msg_key_ok(key)) {
+    if (!jc_upload_key_ok(key)) {
         return jc_msg_bad_key(res);
     }
     if (text && *text) {

@@ -588,3 +588,21 @@ int jc_upload_consent_result(jc_result_t *res)
                          "Schreiben), Anträge und Postfachnachrichten im "
                          "Leistungspostfach.", NULL);
 }
+
+int jc_upload_key_ok(const char *k)
+{
+    size_t n = k ? strlen(k) : 0, i;
+
+    if (n < JC_UPLOAD_KEY_MIN || n > JC_UPLOAD_KEY_MAX) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        char c = k[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}

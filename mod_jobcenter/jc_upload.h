@@ -33,6 +33,10 @@ typedef struct {
 #define JC_UPLOAD_KEY_MIN   8       /* idempotency key length, bytes     */
 #define JC_UPLOAD_KEY_MAX   64
 
+/* 1 if k is an idempotency key (uploads, messages, Termin requests):
+ * JC_UPLOAD_KEY_MIN..MAX characters of A-Z, a-z, 0-9, '-' and '_'. */
+int jc_upload_key_ok(const char *k);
+
 /* An area the citizen can choose and the team it is routed to. */
 typedef struct {
     const char *key;            /* "geldleistung", "vermittlung", "but"  */

@@ -14,24 +14,6 @@
 
 #include <apr_strings.h>
 
-static int key_ok(const char *k)
-{
-    size_t n = k ? strlen(k) : 0, i;
-
-    if (n < JC_UPLOAD_KEY_MIN || n > JC_UPLOAD_KEY_MAX) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        char c = k[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* The submission answer for id (also for a replayed submit). */
 static int sub_answer(jc_db_t *db, jc_result_t *res, json_t **out,
                       apr_int64_t id, int status, apr_pool_t *p)
@@ -114,7 +96,7 @@ static int submit_check_input(jc_result_t *res, const char **msg,
     long chars;
 
     *msg = in->message;
-    if (!key_ok(in->key)) {
+    if (!jc_upload_key_ok(in->key)) {
         return jc_result_set(res, 400, "idempotency_key_invalid",
                              "Die Anfrage enthält keinen gültigen "
                              "Idempotenz-Schlüssel (8 bis 64 Zeichen A-Z, "
