@@ -70,3 +70,19 @@ int jc_factor_may_add(jc_db_t *db, jc_result_t *res, const jc_session_t *s,
     }
     return 1;
 }
+
+int jc_factor_begin_add(jc_db_t *db, jc_result_t *res, const jc_session_t *s,
+                        apr_int64_t reauth_window, apr_int64_t now,
+                        apr_pool_t *p)
+{
+    jc_db_rc_e rc = jc_db_begin(db, p);
+
+    if (jc_db_fail(res, db, rc, p)) {
+        return 0;
+    }
+    if (!jc_factor_may_add(db, res, s, reauth_window, 1, now, p)) {
+        jc_db_rollback(db, p);
+        return 0;
+    }
+    return 1;
+}

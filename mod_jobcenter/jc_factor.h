@@ -32,4 +32,13 @@ int jc_factor_may_add(jc_db_t *db, jc_result_t *res, const jc_session_t *s,
                       apr_int64_t window, int lock, apr_int64_t now,
                       apr_pool_t *p);
 
+/* Start the write transaction that adds a factor and decide again inside
+ * it (jc_factor_may_add with lock = 1): a factor added meanwhile by
+ * another session of the account ends a password-only set-up. 1 = the
+ * transaction is open and the factor may be added; 0 = res is set and
+ * nothing is open. */
+int jc_factor_begin_add(jc_db_t *db, jc_result_t *res, const jc_session_t *s,
+                        apr_int64_t reauth_window, apr_int64_t now,
+                        apr_pool_t *p);
+
 #endif

@@ -335,14 +335,7 @@ void jc_mfa_totp_confirm(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                      p)) {
         return;
     }
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    /* decided again inside the transaction: a factor added meanwhile by
-     * another session of the account ends a password-only set-up */
-    if (!jc_factor_may_add(db, res, s, ctx->reauth_window, 1, now, p)) {
-        jc_db_rollback(db, p);
+    if (!jc_factor_begin_add(db, res, s, ctx->reauth_window, now, p)) {
         return;
     }
     rc = totp_store(db, res, out, ctx, s, &f, step, &answered, now, p);

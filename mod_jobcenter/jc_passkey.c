@@ -465,13 +465,7 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
     if (reg_verified(db, res, &cred, ctx, s, in, now, p)) {
         return;
     }
-    rc = jc_db_begin(db, p);
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    /* decided again inside the transaction (see jc_factor.h) */
-    if (!jc_factor_may_add(db, res, s, ctx->reauth_window, 1, now, p)) {
-        jc_db_rollback(db, p);
+    if (!jc_factor_begin_add(db, res, s, ctx->reauth_window, now, p)) {
         return;
     }
     rc = reg_store(db, res, out, ctx, s, &cred, nm, &answered, now, p);
