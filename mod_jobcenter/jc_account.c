@@ -769,12 +769,10 @@ jc_db_rc_e jc_account_rotate_to(jc_db_t *db, jc_login_out_t *out,
                                 apr_int64_t now, apr_pool_t *p)
 {
     jc_sess_meta_t meta = { verified_at, s->user_agent, s->client_ip };
-    const void *args[1];
     jc_db_rc_e rc;
     int n = 0;
 
-    args[0] = s->id_hash;
-    rc = jc_db_exec(db, &n, JC_SQL_SESS_DELETE, args, p);
+    rc = jc_session_delete_n(db, s->id_hash, &n, p);
     if (rc != JC_DB_OK) {
         return rc;
     }

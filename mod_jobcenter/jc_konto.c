@@ -732,7 +732,6 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
                                   apr_pool_t *p)
 {
     apr_int64_t id = s->account_id;
-    const void *args[2];
     jc_db_rc_e rc;
 
     jc_result_ok(res);
@@ -741,9 +740,7 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
         || jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
-    args[0] = &id;
-    args[1] = s->id_hash;
-    rc = jc_db_exec(db, ended, JC_SQL_KONTO_SESS_DROP_OTHERS, args, p);
+    rc = jc_session_drop_others(db, id, s->id_hash, ended, p);
     if (rc == JC_DB_OK && *ended > 0) {
         rc = jc_event_add(db, id, now, JC_EV_SESSIONS_ENDED,
                           apr_psprintf(p, "%d %s", *ended, *ended == 1

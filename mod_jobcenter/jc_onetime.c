@@ -557,11 +557,10 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
                       "einen neueren Link ersetzt.", "token");
         return;
     }
-    args[0] = &acct;
     if (rc == JC_DB_OK) {
         /* sessions of the letter flow end: next comes the login with the
          * address (and the new second factor) */
-        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args, p);
+        rc = jc_session_drop_account(db, acct, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, acct, now, JC_EV_EMAIL_CONFIRMED, email, p);

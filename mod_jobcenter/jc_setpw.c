@@ -62,15 +62,14 @@ static jc_db_rc_e store_credentials(jc_db_t *db, const jc_setpw_t *sp,
         args[2] = &id;
         rc = jc_db_exec(db, NULL, JC_SQL_KONTO_SET_PASSWORD, args, p);
     }
-    args[0] = &id;
     if (rc == JC_DB_OK && sp->sessions == JC_SETPW_SESSIONS_END_OTHERS) {
-        args[1] = sp->keep_session;
-        rc = jc_db_exec(db, NULL, JC_SQL_KONTO_SESS_DROP_OTHERS, args, p);
+        rc = jc_session_drop_others(db, id, sp->keep_session, NULL, p);
     }
     else if (rc == JC_DB_OK && sp->sessions == JC_SETPW_SESSIONS_END_ALL) {
-        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args, p);
+        rc = jc_session_drop_account(db, id, p);
     }
     if (rc == JC_DB_OK && sp->drop_reset_links) {
+        args[0] = &id;
         args[1] = JC_PURPOSE_RESET;
         rc = jc_db_exec(db, NULL, JC_SQL_TOKEN_DROP_OPEN, args, p);
     }

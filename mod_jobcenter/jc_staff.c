@@ -258,7 +258,7 @@ void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,
     rc = jc_db_exec(db, NULL, JC_SQL_STAFF_DISABLE, args, p);
     if (rc == JC_DB_OK) {
         /* their sessions end now, not at the next request */
-        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args + 1, p);
+        rc = jc_session_drop_account(db, id, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -284,7 +284,7 @@ void jc_staff_new_onetime(jc_db_t *db, jc_result_t *res, const char *email,
     rc = jc_db_exec(db, NULL, JC_SQL_STAFF_ACCT_NEW_ONETIME, args, p);
     if (rc == JC_DB_OK) {
         /* whoever held the old password is signed out now */
-        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args + 3, p);
+        rc = jc_session_drop_account(db, id, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
