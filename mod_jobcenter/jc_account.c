@@ -113,9 +113,7 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
     const void *args[6];
     jc_db_rc_e rc;
 
-    args[0] = &account_id;
-    args[1] = purpose;
-    rc = jc_db_exec(db, NULL, JC_SQL_TOKEN_DROP_OPEN, args, p);
+    rc = jc_account_token_drop_open(db, account_id, purpose, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -128,37 +126,74 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
     return jc_db_exec(db, NULL, JC_SQL_TOKEN_INSERT, args, p);
 }
 
+jc_db_rc_e jc_account_token_drop_open(jc_db_t *db, apr_int64_t account_id,
+                                      const char *purpose, apr_pool_t *p)
+{
+    const void *args[2];
+
+    args[0] = &account_id;
+    args[1] = purpose;
+    return jc_db_exec(db, NULL, JC_SQL_TOKEN_DROP_OPEN, args, p);
+}
+
+jc_db_rc_e jc_account_token_get(jc_db_t *db, jc_link_t *out,
+                                const char *hash, const char *purpose,
+                                apr_pool_t *p)
+{
+    const void *args[2];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    apr_int64_t used = 0;
+
+    args[0] = hash;
+    args[1] = purpose;
+    rc = jc_db_select1(db, &row, JC_SQL_TOKEN_GET, args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    jc_db_col_i64(&row, JC_COL_TOKEN_GET_ACCOUNT_ID, &out->account_id, 0);
+    out->email = jc_db_col_str(&row, JC_COL_TOKEN_GET_EMAIL, p);
+    jc_db_col_i64(&row, JC_COL_TOKEN_GET_EXPIRES_AT, &out->expires_at, 0);
+    out->used = jc_db_col_i64(&row, JC_COL_TOKEN_GET_USED_AT, &used, 0);
+    return JC_DB_OK;
+}
+
+jc_db_rc_e jc_account_token_use(jc_db_t *db, const char *hash,
+                                apr_int64_t now, int *nrows, apr_pool_t *p)
+{
+    const void *args[2];
+
+    args[0] = &now;
+    args[1] = hash;
+    return jc_db_exec(db, nrows, JC_SQL_TOKEN_USE, args, p);
+}
+
 int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
                           const char *purpose, apr_int64_t now,
                           const char *used_msg, const char *expired_msg,
                           apr_int64_t *account, const char **target,
                           apr_pool_t *p)
 {
-    apr_int64_t exp = 0, used = 0;
-    const void *args[2];
-    jc_db_row_t row;
+    jc_link_t link;
     jc_db_rc_e rc;
 
-    args[0] = hash;
-    args[1] = purpose;
-    rc = jc_db_select1(db, &row, JC_SQL_TOKEN_GET, args, p);
+    rc = jc_account_token_get(db, &link, hash, purpose, p);
     if (rc == JC_DB_NOROW) {
         return -1;
     }
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, JC_COL_TOKEN_GET_ACCOUNT_ID, account, 0);
+    *account = link.account_id;
     if (target) {
-        *target = jc_db_col_str(&row, JC_COL_TOKEN_GET_EMAIL, p);
+        *target = link.email;
     }
-    jc_db_col_i64(&row, JC_COL_TOKEN_GET_EXPIRES_AT, &exp, 0);
-    if (jc_db_col_i64(&row, JC_COL_TOKEN_GET_USED_AT, &used, 0)) {
+    if (link.used) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used", used_msg, "token");
         return 1;
     }
-    if (now >= exp) {
+    if (now >= link.expires_at) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_expired", expired_msg, "token");
         return 1;
@@ -407,9 +442,8 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (r) {
         return;
     }
-    args[0] = &now;
-    args[1] = jc_token_hash(token, strlen(token), p);
-    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
+    rc = jc_account_token_use(db, jc_token_hash(token, strlen(token), p),
+                              now, &n, p);
     if (rc == JC_DB_OK && n != 1) {
         /* a parallel request used it first */
         jc_db_rollback(db, p);

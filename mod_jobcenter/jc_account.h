@@ -94,6 +94,31 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
                                 const char *purpose, apr_int64_t now,
                                 apr_int64_t exp, apr_pool_t *p);
 
+/* A link token's row (jc_token_get). */
+typedef struct {
+    apr_int64_t account_id;  /* the account the link belongs to        */
+    const char *email;       /* the address it confirms, or NULL       */
+    apr_int64_t expires_at;  /* epoch seconds                          */
+    int used;                /* 1 when it was used (used_at set)       */
+} jc_link_t;
+
+/* Drop the account's open (unused) link tokens of purpose
+ * (jc_token_drop_open), in the caller's transaction. */
+jc_db_rc_e jc_account_token_drop_open(jc_db_t *db, apr_int64_t account_id,
+                                      const char *purpose, apr_pool_t *p);
+
+/* The link token row of hash and purpose into *out (jc_token_get);
+ * JC_DB_NOROW when there is none. */
+jc_db_rc_e jc_account_token_get(jc_db_t *db, jc_link_t *out,
+                                const char *hash, const char *purpose,
+                                apr_pool_t *p);
+
+/* Mark the link token hash used at now if it was not (jc_token_use), in
+ * the caller's transaction; *nrows = 1 when this call used it, 0 when a
+ * parallel request did first. */
+jc_db_rc_e jc_account_token_use(jc_db_t *db, const char *hash,
+                                apr_int64_t now, int *nrows, apr_pool_t *p);
+
 /* Inside the caller's transaction: the link token hash of purpose
  * (jc_token_get). 0 when it is open: *account and *target (may be NULL)
  * set. Already used or expired (now >= expires_at): rolled back, 410

@@ -565,9 +565,7 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
     if (rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    args[0] = &now;
-    args[1] = hash;
-    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
+    rc = jc_account_token_use(db, hash, now, &n, p);
     if (rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",

@@ -523,9 +523,7 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
     if (r) {
         return;
     }
-    args[0] = &now;
-    args[1] = token_hash;
-    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
+    rc = jc_account_token_use(db, token_hash, now, &n, p);
     if (rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",

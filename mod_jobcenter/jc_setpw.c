@@ -69,9 +69,7 @@ static jc_db_rc_e store_credentials(jc_db_t *db, const jc_setpw_t *sp,
         rc = jc_session_drop_account(db, id, p);
     }
     if (rc == JC_DB_OK && sp->drop_reset_links) {
-        args[0] = &id;
-        args[1] = JC_PURPOSE_RESET;
-        rc = jc_db_exec(db, NULL, JC_SQL_TOKEN_DROP_OPEN, args, p);
+        rc = jc_account_token_drop_open(db, id, JC_PURPOSE_RESET, p);
     }
     return rc;
 }
