@@ -201,16 +201,79 @@ int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
     return 0;
 }
 
+jc_db_rc_e jc_account_insert(jc_db_t *db, apr_int64_t *id,
+                             const char *email, const char *phc,
+                             apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[6];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = email;
+    args[1] = phc;
+    args[2] = &now;
+    args[3] = &now;
+    args[4] = &now;
+    args[5] = &now;
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_INSERT, args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, JC_COL_ACCT_INSERT_ID, id, 0);
+    }
+    return rc;
+}
+
+jc_db_rc_e jc_account_mark_confirmed(jc_db_t *db, apr_int64_t id,
+                                     apr_int64_t now, int *nrows,
+                                     apr_pool_t *p)
+{
+    const void *args[3];
+
+    args[0] = &now;
+    args[1] = &now;
+    args[2] = &id;
+    return jc_db_exec(db, nrows, JC_SQL_ACCT_CONFIRM, args, p);
+}
+
+jc_db_rc_e jc_account_id_by_email(jc_db_t *db, apr_int64_t *id,
+                                  const char *norm, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = norm;
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, id, 0);
+    }
+    return rc;
+}
+
+jc_db_rc_e jc_account_login_ok(jc_db_t *db, apr_int64_t id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &id;
+    return jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
+}
+
+jc_db_rc_e jc_account_lock(jc_db_t *db, apr_int64_t id, apr_int64_t now,
+                           apr_pool_t *p)
+{
+    const void *args[2];
+
+    args[0] = &now;
+    args[1] = &id;
+    return jc_db_exec(db, NULL, JC_SQL_SEC_LOCK, args, p);
+}
+
 int jc_account_change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
                             apr_int64_t now, apr_pool_t *p)
 {
-    const void *args[2];
     jc_db_rc_e rc = jc_db_begin(db, p);
 
     if (rc == JC_DB_OK) {
-        args[0] = &now;
-        args[1] = &id;
-        rc = jc_db_exec(db, NULL, JC_SQL_SEC_LOCK, args, p);
+        rc = jc_account_lock(db, id, now, p);
     }
     return jc_db_fail(res, db, rc, p);
 }
@@ -265,23 +328,14 @@ static jc_db_rc_e register_new(jc_db_t *db, const jc_ctx_t *ctx,
                                apr_int64_t now, apr_pool_t *p)
 {
     jc_setpw_t sp = { 0 };
-    const void *args[6];
-    jc_db_row_t ins;
     jc_db_rc_e rc;
 
-    args[0] = email;
-    args[1] = phc;
-    args[2] = &now;
-    args[3] = &now;
-    args[4] = &now;
-    args[5] = &now;
-    rc = jc_db_select1(db, &ins, JC_SQL_ACCT_INSERT, args, p);
+    rc = jc_account_insert(db, &sp.account, email, phc, now, p);
     if (rc != JC_DB_OK) {
         return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
     }
     /* the set-password path's rest: a new account has no sessions and
      * no links, only its event */
-    jc_db_col_i64(&ins, JC_COL_ACCT_INSERT_ID, &sp.account, 0);
     sp.written = 1;
     sp.event = JC_EV_REGISTERED;
     rc = jc_setpw_store(db, &sp, now, p);
@@ -407,7 +461,6 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                         const char *token, apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t account_id = 0;
-    const void *args[3];
     jc_db_rc_e rc;
     int n = 0, r;
 
@@ -453,10 +506,7 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     if (rc == JC_DB_OK) {
-        args[0] = &now;
-        args[1] = &now;
-        args[2] = &account_id;
-        rc = jc_db_exec(db, &n, JC_SQL_ACCT_CONFIRM, args, p);
+        rc = jc_account_mark_confirmed(db, account_id, now, &n, p);
     }
     if (rc == JC_DB_OK && n == 1) {
         rc = jc_event_add(db, account_id, now, JC_EV_EMAIL_CONFIRMED, NULL,
@@ -696,7 +746,6 @@ static void login_session(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                           const char *old_token, apr_int64_t now,
                           apr_pool_t *p)
 {
-    const void *args[1];
     jc_db_rc_e rc = jc_db_begin(db, p);
 
     if (jc_db_fail(res, db, rc, p)) {
@@ -704,8 +753,7 @@ static void login_session(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
     rc = jc_account_client_clear(db, client ? client : "-", p);
     if (rc == JC_DB_OK) {
-        args[0] = &a->id;
-        rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
+        rc = jc_account_login_ok(db, a->id, p);
     }
     if (jc_db_fail(res, db, rc, p) || login_refused(db, res, a, now, p)) {
         return;

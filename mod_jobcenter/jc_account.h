@@ -131,6 +131,35 @@ int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
                           apr_int64_t *account, const char **target,
                           apr_pool_t *p);
 
+/* Insert an account row (jc_acct_insert) for the normalized address
+ * email with the password hash phc, in the caller's transaction; *id =
+ * the new id. JC_DB_CONFLICT when the address is taken. */
+jc_db_rc_e jc_account_insert(jc_db_t *db, apr_int64_t *id,
+                             const char *email, const char *phc,
+                             apr_int64_t now, apr_pool_t *p);
+
+/* Mark the address of account id confirmed at now (jc_acct_confirm), in
+ * the caller's transaction; *nrows (may be NULL) = 1 when it was not yet
+ * confirmed. */
+jc_db_rc_e jc_account_mark_confirmed(jc_db_t *db, apr_int64_t id,
+                                     apr_int64_t now, int *nrows,
+                                     apr_pool_t *p);
+
+/* The id of the account with the normalized address norm into *id
+ * (jc_acct_id_by_email); JC_DB_NOROW when there is none. */
+jc_db_rc_e jc_account_id_by_email(jc_db_t *db, apr_int64_t *id,
+                                  const char *norm, apr_pool_t *p);
+
+/* Reset the account's count of failed logins (jc_acct_login_ok), in the
+ * caller's transaction. */
+jc_db_rc_e jc_account_login_ok(jc_db_t *db, apr_int64_t id, apr_pool_t *p);
+
+/* Write the account row's updated_at (jc_sec_lock): the row lock that
+ * serialises changes of one account (see jc_account_change_begin), in the
+ * caller's transaction. */
+jc_db_rc_e jc_account_lock(jc_db_t *db, apr_int64_t id, apr_int64_t now,
+                           apr_pool_t *p);
+
 /* Start a change of account id: begin, and write the account row first
  * (UPDATE account SET updated_at) so that changes of one account run one
  * after the other (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE

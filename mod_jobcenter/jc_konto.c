@@ -189,7 +189,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
         return 1;
     }
     /* right: the count (this reservation included) is reset */
-    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
+    rc = jc_account_login_ok(db, id, p);
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
@@ -419,15 +419,11 @@ static jc_db_rc_e email_to_new(jc_db_t *db, const jc_ctx_t *ctx,
                                apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t exp = now + ctx->confirm_ttl;
-    const void *args[1];
-    jc_db_row_t row;
     jc_db_rc_e rc;
     jc_mail_t *m;
 
-    args[0] = norm;
-    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
+    rc = jc_account_id_by_email(db, other, norm, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, other, 0);
         m = jc_forgot_notice(ctx, norm, "Ihre E-Mail-Adresse",
             apr_pstrcat(p,
                 "soeben wurde im Portal Jobcenter.Digital versucht, "
@@ -525,8 +521,6 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
                            apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t other = 0;
-    const void *args[2];
-    jc_db_row_t row;
     jc_db_rc_e rc;
     int n = 0, r;
 
@@ -549,10 +543,8 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
     if (r) {
         return 1;
     }
-    args[0] = *neu;
-    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
+    rc = jc_account_id_by_email(db, &other, *neu, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, &other, 0);
         jc_db_rollback(db, p);
         res->log = apr_psprintf(p, "address held by account %"
                                 APR_INT64_T_FMT, other);

@@ -425,7 +425,7 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     const char *norm = jc_account_normalize_email(email, p);
     const char *token, *hash, *link;
     const void *args[6];
-    jc_db_row_t row;
+    apr_int64_t taken = 0;
     jc_mail_t *m;
     jc_db_rc_e rc;
     int n = 0;
@@ -449,8 +449,7 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    args[0] = norm;
-    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
+    rc = jc_account_id_by_email(db, &taken, norm, p);
     if (rc == JC_DB_OK) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "email_taken", "Diese E-Mail-Adresse gehört "

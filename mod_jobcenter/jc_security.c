@@ -172,8 +172,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    args[0] = &id;
-    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
+    rc = jc_account_login_ok(db, id, p);
     if (rc == JC_DB_OK) {
         rc = jc_session_verified(db, s->id_hash, now, p);
     }
