@@ -5,6 +5,7 @@
 #include "jc_erase.h"
 #include "jc_konto.h"
 #include "jc_mail.h"
+#include "jc_staff.h"
 
 /* What goes with the account, in this order after its sessions (all take
  * its id). */
@@ -25,8 +26,7 @@ static int erase_allowed(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                          apr_pool_t *p)
 {
     apr_int64_t id = s->account_id;
-    const void *args[1];
-    jc_db_row_t row;
+    jc_staff_t st;
     jc_db_rc_e rc;
 
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
@@ -38,8 +38,7 @@ static int erase_allowed(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       "löschen möchten.", "confirm");
         return 1;
     }
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, JC_SQL_STAFF_GET, args, p);
+    rc = jc_staff_load(db, &st, id, p);
     if (rc == JC_DB_OK) {
         jc_result_set(res, 409, "staff_account",
                       "Das Konto einer Mitarbeiterin oder eines Mitarbeiters "

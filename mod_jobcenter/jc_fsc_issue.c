@@ -116,12 +116,8 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
     if (rc == JC_DB_OK) {
         detail = voided ? apr_psprintf(p, "%d older unused code(s) voided",
                                        voided) : NULL;
-        args[0] = &staff_account;
-        args[1] = &now;
-        args[2] = "freischaltcode_issued";
-        args[3] = &cid;
-        args[4] = detail;
-        rc = jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
+        rc = jc_staff_audit_add(db, staff_account, now,
+                                "freischaltcode_issued", cid, detail, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

@@ -304,6 +304,21 @@ jc_db_rc_e jc_staff_load(jc_db_t *db, jc_staff_t *s, apr_int64_t account_id,
     return JC_DB_OK;
 }
 
+jc_db_rc_e jc_staff_audit_add(jc_db_t *db, apr_int64_t staff_account,
+                              apr_int64_t now, const char *action,
+                              apr_int64_t customer_id, const char *detail,
+                              apr_pool_t *p)
+{
+    const void *args[5];
+
+    args[0] = &staff_account;
+    args[1] = &now;
+    args[2] = action;
+    args[3] = &customer_id;
+    args[4] = detail;
+    return jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
+}
+
 int jc_staff_allows(const jc_staff_t *s, int need)
 {
     return s && s->account_id > 0 && !s->disabled && need > 0
