@@ -564,10 +564,7 @@ void jc_account_resend(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 jc_db_rc_e jc_account_client_clear(jc_db_t *db, const char *key,
                                    apr_pool_t *p)
 {
-    const void *args[1];
-
-    args[0] = key;
-    return jc_db_exec(db, NULL, JC_SQL_THR_CLEAR, args, p);
+    return jc_throttle_key_clear(db, key, p);
 }
 
 static void too_many(jc_result_t *res, apr_int64_t wait, int locked,

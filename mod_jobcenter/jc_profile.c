@@ -95,9 +95,7 @@ static jc_db_rc_e count_failure(jc_db_t *db, const char *key,
     if (until <= now) {
         return JC_DB_OK;
     }
-    args[0] = &until;
-    args[1] = key;
-    return jc_db_exec(db, NULL, JC_SQL_THR_BLOCK, args, p);
+    return jc_throttle_key_block(db, key, until, p);
 }
 
 /* An unknown or used code: counted for the account and the address in
@@ -299,8 +297,7 @@ static int redeem_bind(jc_db_t *db, jc_result_t *res, const code_row_t *c,
     rc = jc_event_add(db, account_id, now, JC_EV_CODE_REDEEMED, c->jc_name,
                       p);
     if (rc == JC_DB_OK) {
-        args[0] = akey;
-        rc = jc_db_exec(db, NULL, JC_SQL_THR_CLEAR, args, p);
+        rc = jc_throttle_key_clear(db, akey, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
