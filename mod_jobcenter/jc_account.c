@@ -249,6 +249,21 @@ jc_db_rc_e jc_account_id_by_email(jc_db_t *db, apr_int64_t *id,
     return rc;
 }
 
+jc_db_rc_e jc_account_password_hash(jc_db_t *db, apr_int64_t id,
+                                    const char **phc, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSWORD, args, p);
+    if (rc == JC_DB_OK) {
+        *phc = jc_db_col_str(&row, JC_COL_SEC_PASSWORD_PASSWORD_HASH, p);
+    }
+    return rc;
+}
+
 jc_db_rc_e jc_account_login_ok(jc_db_t *db, apr_int64_t id, apr_pool_t *p)
 {
     const void *args[1];

@@ -150,6 +150,11 @@ jc_db_rc_e jc_account_mark_confirmed(jc_db_t *db, apr_int64_t id,
 jc_db_rc_e jc_account_id_by_email(jc_db_t *db, apr_int64_t *id,
                                   const char *norm, apr_pool_t *p);
 
+/* The password hash of account id into *phc (jc_sec_password; NULL when
+ * it has none); JC_DB_NOROW when there is no such account. */
+jc_db_rc_e jc_account_password_hash(jc_db_t *db, apr_int64_t id,
+                                    const char **phc, apr_pool_t *p);
+
 /* Reset the account's count of failed logins (jc_acct_login_ok), in the
  * caller's transaction. */
 jc_db_rc_e jc_account_login_ok(jc_db_t *db, apr_int64_t id, apr_pool_t *p);

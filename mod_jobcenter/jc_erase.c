@@ -5,13 +5,14 @@
 #include "jc_erase.h"
 #include "jc_konto.h"
 #include "jc_mail.h"
+#include "jc_security.h"
 #include "jc_staff.h"
 
-/* What goes with the account, in this order after its sessions (all take
- * its id). */
+/* What goes with the account, in this order after its sessions and its
+ * TOTP factor (all take its id). */
 static const jc_sql_id_e erase_drops[] = {
     JC_SQL_KONTO_DEL_TOKENS, JC_SQL_KONTO_DEL_EVENTS,
-    JC_SQL_SEC_TOTP_DELETE, JC_SQL_KONTO_DEL_PASSKEYS,
+    JC_SQL_KONTO_DEL_PASSKEYS,
     JC_SQL_KONTO_DEL_CHALLENGES, JC_SQL_KONTO_DEL_ONLINE_HIST,
     JC_SQL_KONTO_DEL_ONLINE, JC_SQL_KONTO_FSC_UNLINK, JC_SQL_KONTO_CONV_UNLINK,
     JC_SQL_KONTO_SUB_UNLINK, JC_SQL_KONTO_FILE_UNLINK,
@@ -126,6 +127,9 @@ void jc_erase_account(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     rc = release_profile(db, id, &had_profile, now, p);
     if (rc == JC_DB_OK) {
         rc = jc_session_drop_account(db, id, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_security_totp_drop(db, id, p);
     }
     for (i = 0; rc == JC_DB_OK
                 && i < sizeof(erase_drops) / sizeof(erase_drops[0]); i++) {

@@ -127,9 +127,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
                             const char **phc, apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t id = s->account_id;
-    const void *args[1];
     jc_thr_take_t t;
-    jc_db_row_t row;
     jc_db_rc_e rc;
     apr_status_t rv;
 
@@ -138,8 +136,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
                       "Bitte geben Sie Ihr aktuelles Passwort ein.", field);
         return 1;
     }
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSWORD, args, p);
+    rc = jc_account_password_hash(db, id, phc, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 401, "not_authenticated",
                       "Bitte melden Sie sich an.", NULL);
@@ -148,7 +145,6 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    *phc = jc_db_col_str(&row, JC_COL_SEC_PASSWORD_PASSWORD_HASH, p);
     /* admission for the hash first: a refused request (503 at once)
      * reserved nothing */
     if (jc_hashgate_admit(ctx->hashgate, res)) {

@@ -60,4 +60,9 @@ void jc_security_totp_delete(jc_db_t *db, jc_result_t *res,
                              const jc_ctx_t *ctx, const jc_session_t *s,
                              apr_int64_t now, apr_pool_t *p);
 
+/* Delete the account's TOTP factor (jc_sec_totp_delete), in the caller's
+ * transaction. */
+jc_db_rc_e jc_security_totp_drop(jc_db_t *db, apr_int64_t account_id,
+                                 apr_pool_t *p);
+
 #endif
