@@ -200,8 +200,7 @@ static jc_db_rc_e attach_draft(jc_db_t *db, apr_int64_t account_id,
     args[2] = &account_id;
     rc = jc_db_exec(db, NULL, JC_SQL_MSG_MOVE_FILES, args, p);
     if (rc == JC_DB_OK) {
-        args[0] = &draft_id;
-        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
+        rc = jc_upload_draft_delete(db, draft_id, p);
     }
     return rc;
 }
@@ -210,16 +209,13 @@ static jc_db_rc_e attach_draft(jc_db_t *db, apr_int64_t account_id,
 static int check_draft(jc_db_t *db, jc_result_t *res, apr_int64_t account_id,
                        apr_int64_t draft_id, apr_pool_t *p)
 {
-    const void *args[2];
-    jc_db_row_t row;
+    jc_up_draft_row_t d;
     jc_db_rc_e rc;
 
     if (!draft_id) {
         return 0;
     }
-    args[0] = &draft_id;
-    args[1] = &account_id;
-    rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
+    rc = jc_upload_draft_row(db, &d, draft_id, account_id, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         return jc_msg_not_found(res, "draft_unknown", "Die Anhänge sind "
