@@ -264,6 +264,24 @@ jc_db_rc_e jc_account_password_hash(jc_db_t *db, apr_int64_t id,
     return rc;
 }
 
+jc_db_rc_e jc_account_email_of(jc_db_t *db, apr_int64_t id,
+                               const char **email, apr_int64_t *confirmed_at,
+                               apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_EMAIL, args, p);
+    if (rc == JC_DB_OK) {
+        *email = jc_db_col_str(&row, JC_COL_ONLINE_EMAIL_EMAIL, p);
+        jc_db_col_i64(&row, JC_COL_ONLINE_EMAIL_EMAIL_CONFIRMED_AT,
+                      confirmed_at, 0);
+    }
+    return rc;
+}
+
 jc_db_rc_e jc_account_login_ok(jc_db_t *db, apr_int64_t id, apr_pool_t *p)
 {
     const void *args[1];

@@ -155,6 +155,13 @@ jc_db_rc_e jc_account_id_by_email(jc_db_t *db, apr_int64_t *id,
 jc_db_rc_e jc_account_password_hash(jc_db_t *db, apr_int64_t id,
                                     const char **phc, apr_pool_t *p);
 
+/* The address of account id into *email (NULL: none) and the time it was
+ * confirmed into *confirmed_at (0: not confirmed) (jc_online_email);
+ * JC_DB_NOROW when there is no such account. */
+jc_db_rc_e jc_account_email_of(jc_db_t *db, apr_int64_t id,
+                               const char **email, apr_int64_t *confirmed_at,
+                               apr_pool_t *p);
+
 /* Reset the account's count of failed logins (jc_acct_login_ok), in the
  * caller's transaction. */
 jc_db_rc_e jc_account_login_ok(jc_db_t *db, apr_int64_t id, apr_pool_t *p);

@@ -587,7 +587,6 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
     apr_int64_t account = 0, confirmed = 0;
     const char *neu = NULL, *old = NULL, *hash;
     const void *args[4];
-    jc_db_row_t row;
     jc_db_rc_e rc;
 
     jc_result_ok(res);
@@ -603,12 +602,8 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
         || email_link_take(db, res, hash, &account, &neu, now, p)) {
         return;
     }
-    args[0] = &account;
-    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_EMAIL, args, p);
+    rc = jc_account_email_of(db, account, &old, &confirmed, p);
     if (rc == JC_DB_OK) {
-        old = jc_db_col_str(&row, JC_COL_ONLINE_EMAIL_EMAIL, p);
-        jc_db_col_i64(&row, JC_COL_ONLINE_EMAIL_EMAIL_CONFIRMED_AT,
-                      &confirmed, 0);
         args[0] = neu;
         args[1] = &now;
         args[2] = &now;
