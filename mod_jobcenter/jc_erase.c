@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 
 #include "jc_erase.h"
+#include "jc_fsc_issue.h"
 #include "jc_konto.h"
 #include "jc_mail.h"
 #include "jc_security.h"
@@ -75,9 +76,7 @@ static jc_db_rc_e release_profile(jc_db_t *db, apr_int64_t id,
     args[0] = &cust;
     rc = jc_db_exec(db, NULL, JC_SQL_KONTO_CUST_RELEASE, args, p);
     if (rc == JC_DB_OK) {
-        args[0] = &now;
-        args[1] = &cust;
-        rc = jc_db_exec(db, NULL, JC_SQL_FSC_VOID, args, p);
+        rc = jc_fsc_void_open(db, cust, now, NULL, p);
     }
     return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "jc_onetime.h"
 #include "jc_event.h"
+#include "jc_jobcenter.h"
 #include "jc_letter.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
@@ -44,24 +45,19 @@ static jc_db_rc_e letter_head(jc_db_t *db, jc_letter_head_t *h,
                               const char **jc_name, apr_int64_t now,
                               apr_pool_t *p)
 {
-    apr_int64_t jcid = cust->jobcenter_id;
-    const void *args[1];
+    jc_jobcenter_in_t jc;
     const char *name;
-    jc_db_row_t row;
     jc_db_rc_e rc;
 
-    args[0] = &jcid;
-    rc = jc_db_select1(db, &row, JC_SQL_JC_GET, args, p);
+    rc = jc_jobcenter_get(db, &jc, cust->jobcenter_id, p);
     if (rc != JC_DB_OK) {
         return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
     }
     memset(h, 0, sizeof(*h));
-    h->jc_name = jc_db_col_str(&row, JC_COL_JC_GET_NAME, p);
-    h->jc_street = jc_db_col_str(&row, JC_COL_JC_GET_STREET, p);
-    h->jc_city = apr_pstrcat(p, jc_db_col_str(&row, JC_COL_JC_GET_POSTCODE, p),
-                             " ", jc_db_col_str(&row, JC_COL_JC_GET_CITY, p),
-                             NULL);
-    h->jc_phone = jc_db_col_str(&row, JC_COL_JC_GET_PHONE, p);
+    h->jc_name = jc.name;
+    h->jc_street = jc.street;
+    h->jc_city = apr_pstrcat(p, jc.postcode, " ", jc.city, NULL);
+    h->jc_phone = jc.phone;
     name = apr_pstrcat(p, cust->given_name, " ", cust->family_name, NULL);
     if (cust->salutation && *cust->salutation) {
         name = apr_pstrcat(p, cust->salutation, " ", name, NULL);
