@@ -112,13 +112,11 @@ jc_db_rc_e jc_online_get(jc_db_t *db, jc_online_state_t *st,
                          apr_int64_t account_id, apr_int64_t now,
                          apr_pool_t *p)
 {
-    const void *args[1];
     jc_db_row_t row;
     jc_db_rc_e rc;
 
     memset(st, 0, sizeof(*st));
-    args[0] = &account_id;
-    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_GET, args, p);
+    rc = jc_online_row(db, &row, account_id, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
@@ -470,4 +468,13 @@ jc_db_rc_e jc_online_apply_due(jc_db_t *db, int *applied,
         *applied += done;
     }
     return JC_DB_OK;
+}
+
+jc_db_rc_e jc_online_row(jc_db_t *db, jc_db_row_t *row,
+                         apr_int64_t account_id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &account_id;
+    return jc_db_select1(db, row, JC_SQL_ONLINE_GET, args, p);
 }

@@ -31,14 +31,12 @@ static const char *col_text(const jc_db_row_t *row, int col, apr_pool_t *p)
 jc_db_rc_e jc_profile_get(jc_db_t *db, jc_profile_t *prof, int *found,
                           apr_int64_t account_id, apr_pool_t *p)
 {
-    const void *args[1];
     jc_db_row_t row;
     jc_db_rc_e rc;
 
     memset(prof, 0, sizeof(*prof));
     *found = 0;
-    args[0] = &account_id;
-    rc = jc_db_select1(db, &row, JC_SQL_PROF_GET, args, p);
+    rc = jc_profile_row(db, &row, account_id, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
@@ -397,4 +395,13 @@ jc_db_rc_e jc_profile_events(jc_db_t *db, apr_array_header_t **out,
         }
     }
     return JC_DB_OK;
+}
+
+jc_db_rc_e jc_profile_row(jc_db_t *db, jc_db_row_t *row,
+                          apr_int64_t account_id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &account_id;
+    return jc_db_select1(db, row, JC_SQL_PROF_GET, args, p);
 }

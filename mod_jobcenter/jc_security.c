@@ -23,7 +23,6 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
                       const jc_ctx_t *ctx, const jc_session_t *s,
                       apr_int64_t now, apr_pool_t *p)
 {
-    const void *args[1];
     apr_int64_t id = s->account_id;
     jc_db_res_t r;
     jc_db_row_t row;
@@ -33,8 +32,7 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
 
     jc_result_ok(res);
     *out = NULL;
-    args[0] = &id;
-    rc = jc_db_select(db, &r, JC_SQL_SEC_PASSKEYS, args, p);
+    rc = jc_security_passkeys(db, &r, id, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -54,7 +52,7 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
             time_or_null(&row, JC_COL_SEC_PASSKEYS_LAST_USED_AT),
             "flagged", flagged != 0));
     }
-    rc = jc_db_select1(db, &row, JC_SQL_SEC_TOTP, args, p);
+    rc = jc_security_totp_row(db, &row, id, p);
     if (rc == JC_DB_OK) {
         totp = json_pack("{s:o, s:o}", "created_at",
                          time_or_null(&row, JC_COL_SEC_TOTP_CONFIRMED_AT),
@@ -404,4 +402,22 @@ jc_db_rc_e jc_security_totp_drop(jc_db_t *db, apr_int64_t account_id,
 
     args[0] = &account_id;
     return jc_db_exec(db, NULL, JC_SQL_SEC_TOTP_DELETE, args, p);
+}
+
+jc_db_rc_e jc_security_passkeys(jc_db_t *db, jc_db_res_t *r,
+                                apr_int64_t account_id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &account_id;
+    return jc_db_select(db, r, JC_SQL_SEC_PASSKEYS, args, p);
+}
+
+jc_db_rc_e jc_security_totp_row(jc_db_t *db, jc_db_row_t *row,
+                                apr_int64_t account_id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &account_id;
+    return jc_db_select1(db, row, JC_SQL_SEC_TOTP, args, p);
 }
