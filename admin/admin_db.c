@@ -456,15 +456,11 @@ int db_error(conn_t *c, jc_db_rc_e rc)
 int staff_by_email(conn_t *c, const char *email, jc_staff_t *st,
                    apr_pool_t *p)
 {
-    jc_db_row_t row;
-    const void *args[1];
     apr_int64_t id = 0;
     jc_db_rc_e rc;
 
-    args[0] = email;
-    rc = jc_db_select1(&c->db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
+    rc = jc_account_id_by_email(&c->db, &id, email, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, &id, 0);
         rc = jc_staff_load(&c->db, st, id, p);
     }
     if (rc == JC_DB_NOROW) {

@@ -113,9 +113,7 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
     const void *args[6];
     jc_db_rc_e rc;
 
-    args[0] = &account_id;
-    args[1] = purpose;
-    rc = jc_db_exec(db, NULL, JC_SQL_TOKEN_DROP_OPEN, args, p);
+    rc = jc_account_token_drop_open(db, account_id, purpose, p);
     if (rc != JC_DB_OK) {
         return rc;
     }
@@ -128,37 +126,74 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
     return jc_db_exec(db, NULL, JC_SQL_TOKEN_INSERT, args, p);
 }
 
+jc_db_rc_e jc_account_token_drop_open(jc_db_t *db, apr_int64_t account_id,
+                                      const char *purpose, apr_pool_t *p)
+{
+    const void *args[2];
+
+    args[0] = &account_id;
+    args[1] = purpose;
+    return jc_db_exec(db, NULL, JC_SQL_TOKEN_DROP_OPEN, args, p);
+}
+
+jc_db_rc_e jc_account_token_get(jc_db_t *db, jc_link_t *out,
+                                const char *hash, const char *purpose,
+                                apr_pool_t *p)
+{
+    const void *args[2];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+    apr_int64_t used = 0;
+
+    args[0] = hash;
+    args[1] = purpose;
+    rc = jc_db_select1(db, &row, JC_SQL_TOKEN_GET, args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    jc_db_col_i64(&row, JC_COL_TOKEN_GET_ACCOUNT_ID, &out->account_id, 0);
+    out->email = jc_db_col_str(&row, JC_COL_TOKEN_GET_EMAIL, p);
+    jc_db_col_i64(&row, JC_COL_TOKEN_GET_EXPIRES_AT, &out->expires_at, 0);
+    out->used = jc_db_col_i64(&row, JC_COL_TOKEN_GET_USED_AT, &used, 0);
+    return JC_DB_OK;
+}
+
+jc_db_rc_e jc_account_token_use(jc_db_t *db, const char *hash,
+                                apr_int64_t now, int *nrows, apr_pool_t *p)
+{
+    const void *args[2];
+
+    args[0] = &now;
+    args[1] = hash;
+    return jc_db_exec(db, nrows, JC_SQL_TOKEN_USE, args, p);
+}
+
 int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
                           const char *purpose, apr_int64_t now,
                           const char *used_msg, const char *expired_msg,
                           apr_int64_t *account, const char **target,
                           apr_pool_t *p)
 {
-    apr_int64_t exp = 0, used = 0;
-    const void *args[2];
-    jc_db_row_t row;
+    jc_link_t link;
     jc_db_rc_e rc;
 
-    args[0] = hash;
-    args[1] = purpose;
-    rc = jc_db_select1(db, &row, JC_SQL_TOKEN_GET, args, p);
+    rc = jc_account_token_get(db, &link, hash, purpose, p);
     if (rc == JC_DB_NOROW) {
         return -1;
     }
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, JC_COL_TOKEN_GET_ACCOUNT_ID, account, 0);
+    *account = link.account_id;
     if (target) {
-        *target = jc_db_col_str(&row, JC_COL_TOKEN_GET_EMAIL, p);
+        *target = link.email;
     }
-    jc_db_col_i64(&row, JC_COL_TOKEN_GET_EXPIRES_AT, &exp, 0);
-    if (jc_db_col_i64(&row, JC_COL_TOKEN_GET_USED_AT, &used, 0)) {
+    if (link.used) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used", used_msg, "token");
         return 1;
     }
-    if (now >= exp) {
+    if (now >= link.expires_at) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_expired", expired_msg, "token");
         return 1;
@@ -166,16 +201,112 @@ int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
     return 0;
 }
 
+jc_db_rc_e jc_account_insert(jc_db_t *db, apr_int64_t *id,
+                             const char *email, const char *phc,
+                             apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[6];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = email;
+    args[1] = phc;
+    args[2] = &now;
+    args[3] = &now;
+    args[4] = &now;
+    args[5] = &now;
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_INSERT, args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, JC_COL_ACCT_INSERT_ID, id, 0);
+    }
+    return rc;
+}
+
+jc_db_rc_e jc_account_mark_confirmed(jc_db_t *db, apr_int64_t id,
+                                     apr_int64_t now, int *nrows,
+                                     apr_pool_t *p)
+{
+    const void *args[3];
+
+    args[0] = &now;
+    args[1] = &now;
+    args[2] = &id;
+    return jc_db_exec(db, nrows, JC_SQL_ACCT_CONFIRM, args, p);
+}
+
+jc_db_rc_e jc_account_id_by_email(jc_db_t *db, apr_int64_t *id,
+                                  const char *norm, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = norm;
+    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, id, 0);
+    }
+    return rc;
+}
+
+jc_db_rc_e jc_account_password_hash(jc_db_t *db, apr_int64_t id,
+                                    const char **phc, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSWORD, args, p);
+    if (rc == JC_DB_OK) {
+        *phc = jc_db_col_str(&row, JC_COL_SEC_PASSWORD_PASSWORD_HASH, p);
+    }
+    return rc;
+}
+
+jc_db_rc_e jc_account_email_of(jc_db_t *db, apr_int64_t id,
+                               const char **email, apr_int64_t *confirmed_at,
+                               apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_EMAIL, args, p);
+    if (rc == JC_DB_OK) {
+        *email = jc_db_col_str(&row, JC_COL_ONLINE_EMAIL_EMAIL, p);
+        jc_db_col_i64(&row, JC_COL_ONLINE_EMAIL_EMAIL_CONFIRMED_AT,
+                      confirmed_at, 0);
+    }
+    return rc;
+}
+
+jc_db_rc_e jc_account_login_ok(jc_db_t *db, apr_int64_t id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &id;
+    return jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
+}
+
+jc_db_rc_e jc_account_lock(jc_db_t *db, apr_int64_t id, apr_int64_t now,
+                           apr_pool_t *p)
+{
+    const void *args[2];
+
+    args[0] = &now;
+    args[1] = &id;
+    return jc_db_exec(db, NULL, JC_SQL_SEC_LOCK, args, p);
+}
+
 int jc_account_change_begin(jc_db_t *db, jc_result_t *res, apr_int64_t id,
                             apr_int64_t now, apr_pool_t *p)
 {
-    const void *args[2];
     jc_db_rc_e rc = jc_db_begin(db, p);
 
     if (rc == JC_DB_OK) {
-        args[0] = &now;
-        args[1] = &id;
-        rc = jc_db_exec(db, NULL, JC_SQL_SEC_LOCK, args, p);
+        rc = jc_account_lock(db, id, now, p);
     }
     return jc_db_fail(res, db, rc, p);
 }
@@ -230,23 +361,14 @@ static jc_db_rc_e register_new(jc_db_t *db, const jc_ctx_t *ctx,
                                apr_int64_t now, apr_pool_t *p)
 {
     jc_setpw_t sp = { 0 };
-    const void *args[6];
-    jc_db_row_t ins;
     jc_db_rc_e rc;
 
-    args[0] = email;
-    args[1] = phc;
-    args[2] = &now;
-    args[3] = &now;
-    args[4] = &now;
-    args[5] = &now;
-    rc = jc_db_select1(db, &ins, JC_SQL_ACCT_INSERT, args, p);
+    rc = jc_account_insert(db, &sp.account, email, phc, now, p);
     if (rc != JC_DB_OK) {
         return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
     }
     /* the set-password path's rest: a new account has no sessions and
      * no links, only its event */
-    jc_db_col_i64(&ins, JC_COL_ACCT_INSERT_ID, &sp.account, 0);
     sp.written = 1;
     sp.event = JC_EV_REGISTERED;
     rc = jc_setpw_store(db, &sp, now, p);
@@ -372,7 +494,6 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                         const char *token, apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t account_id = 0;
-    const void *args[3];
     jc_db_rc_e rc;
     int n = 0, r;
 
@@ -407,9 +528,8 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (r) {
         return;
     }
-    args[0] = &now;
-    args[1] = jc_token_hash(token, strlen(token), p);
-    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
+    rc = jc_account_token_use(db, jc_token_hash(token, strlen(token), p),
+                              now, &n, p);
     if (rc == JC_DB_OK && n != 1) {
         /* a parallel request used it first */
         jc_db_rollback(db, p);
@@ -419,10 +539,7 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     if (rc == JC_DB_OK) {
-        args[0] = &now;
-        args[1] = &now;
-        args[2] = &account_id;
-        rc = jc_db_exec(db, &n, JC_SQL_ACCT_CONFIRM, args, p);
+        rc = jc_account_mark_confirmed(db, account_id, now, &n, p);
     }
     if (rc == JC_DB_OK && n == 1) {
         rc = jc_event_add(db, account_id, now, JC_EV_EMAIL_CONFIRMED, NULL,
@@ -480,10 +597,7 @@ void jc_account_resend(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
 jc_db_rc_e jc_account_client_clear(jc_db_t *db, const char *key,
                                    apr_pool_t *p)
 {
-    const void *args[1];
-
-    args[0] = key;
-    return jc_db_exec(db, NULL, JC_SQL_THR_CLEAR, args, p);
+    return jc_throttle_key_clear(db, key, p);
 }
 
 static void too_many(jc_result_t *res, apr_int64_t wait, int locked,
@@ -662,7 +776,6 @@ static void login_session(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
                           const char *old_token, apr_int64_t now,
                           apr_pool_t *p)
 {
-    const void *args[1];
     jc_db_rc_e rc = jc_db_begin(db, p);
 
     if (jc_db_fail(res, db, rc, p)) {
@@ -670,8 +783,7 @@ static void login_session(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
     }
     rc = jc_account_client_clear(db, client ? client : "-", p);
     if (rc == JC_DB_OK) {
-        args[0] = &a->id;
-        rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
+        rc = jc_account_login_ok(db, a->id, p);
     }
     if (jc_db_fail(res, db, rc, p) || login_refused(db, res, a, now, p)) {
         return;
@@ -769,12 +881,10 @@ jc_db_rc_e jc_account_rotate_to(jc_db_t *db, jc_login_out_t *out,
                                 apr_int64_t now, apr_pool_t *p)
 {
     jc_sess_meta_t meta = { verified_at, s->user_agent, s->client_ip };
-    const void *args[1];
     jc_db_rc_e rc;
     int n = 0;
 
-    args[0] = s->id_hash;
-    rc = jc_db_exec(db, &n, JC_SQL_SESS_DELETE, args, p);
+    rc = jc_session_delete_n(db, s->id_hash, &n, p);
     if (rc != JC_DB_OK) {
         return rc;
     }

@@ -94,6 +94,31 @@ jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
                                 const char *purpose, apr_int64_t now,
                                 apr_int64_t exp, apr_pool_t *p);
 
+/* A link token's row (jc_token_get). */
+typedef struct {
+    apr_int64_t account_id;  /* the account the link belongs to        */
+    const char *email;       /* the address it confirms, or NULL       */
+    apr_int64_t expires_at;  /* epoch seconds                          */
+    int used;                /* 1 when it was used (used_at set)       */
+} jc_link_t;
+
+/* Drop the account's open (unused) link tokens of purpose
+ * (jc_token_drop_open), in the caller's transaction. */
+jc_db_rc_e jc_account_token_drop_open(jc_db_t *db, apr_int64_t account_id,
+                                      const char *purpose, apr_pool_t *p);
+
+/* The link token row of hash and purpose into *out (jc_token_get);
+ * JC_DB_NOROW when there is none. */
+jc_db_rc_e jc_account_token_get(jc_db_t *db, jc_link_t *out,
+                                const char *hash, const char *purpose,
+                                apr_pool_t *p);
+
+/* Mark the link token hash used at now if it was not (jc_token_use), in
+ * the caller's transaction; *nrows = 1 when this call used it, 0 when a
+ * parallel request did first. */
+jc_db_rc_e jc_account_token_use(jc_db_t *db, const char *hash,
+                                apr_int64_t now, int *nrows, apr_pool_t *p);
+
 /* Inside the caller's transaction: the link token hash of purpose
  * (jc_token_get). 0 when it is open: *account and *target (may be NULL)
  * set. Already used or expired (now >= expires_at): rolled back, 410
@@ -105,6 +130,47 @@ int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
                           const char *used_msg, const char *expired_msg,
                           apr_int64_t *account, const char **target,
                           apr_pool_t *p);
+
+/* Insert an account row (jc_acct_insert) for the normalized address
+ * email with the password hash phc, in the caller's transaction; *id =
+ * the new id. JC_DB_CONFLICT when the address is taken. */
+jc_db_rc_e jc_account_insert(jc_db_t *db, apr_int64_t *id,
+                             const char *email, const char *phc,
+                             apr_int64_t now, apr_pool_t *p);
+
+/* Mark the address of account id confirmed at now (jc_acct_confirm), in
+ * the caller's transaction; *nrows (may be NULL) = 1 when it was not yet
+ * confirmed. */
+jc_db_rc_e jc_account_mark_confirmed(jc_db_t *db, apr_int64_t id,
+                                     apr_int64_t now, int *nrows,
+                                     apr_pool_t *p);
+
+/* The id of the account with the normalized address norm into *id
+ * (jc_acct_id_by_email); JC_DB_NOROW when there is none. */
+jc_db_rc_e jc_account_id_by_email(jc_db_t *db, apr_int64_t *id,
+                                  const char *norm, apr_pool_t *p);
+
+/* The password hash of account id into *phc (jc_sec_password; NULL when
+ * it has none); JC_DB_NOROW when there is no such account. */
+jc_db_rc_e jc_account_password_hash(jc_db_t *db, apr_int64_t id,
+                                    const char **phc, apr_pool_t *p);
+
+/* The address of account id into *email (NULL: none) and the time it was
+ * confirmed into *confirmed_at (0: not confirmed) (jc_online_email);
+ * JC_DB_NOROW when there is no such account. */
+jc_db_rc_e jc_account_email_of(jc_db_t *db, apr_int64_t id,
+                               const char **email, apr_int64_t *confirmed_at,
+                               apr_pool_t *p);
+
+/* Reset the account's count of failed logins (jc_acct_login_ok), in the
+ * caller's transaction. */
+jc_db_rc_e jc_account_login_ok(jc_db_t *db, apr_int64_t id, apr_pool_t *p);
+
+/* Write the account row's updated_at (jc_sec_lock): the row lock that
+ * serialises changes of one account (see jc_account_change_begin), in the
+ * caller's transaction. */
+jc_db_rc_e jc_account_lock(jc_db_t *db, apr_int64_t id, apr_int64_t now,
+                           apr_pool_t *p);
 
 /* Start a change of account id: begin, and write the account row first
  * (UPDATE account SET updated_at) so that changes of one account run one

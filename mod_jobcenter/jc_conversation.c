@@ -200,8 +200,7 @@ static jc_db_rc_e attach_draft(jc_db_t *db, apr_int64_t account_id,
     args[2] = &account_id;
     rc = jc_db_exec(db, NULL, JC_SQL_MSG_MOVE_FILES, args, p);
     if (rc == JC_DB_OK) {
-        args[0] = &draft_id;
-        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
+        rc = jc_upload_draft_delete(db, draft_id, p);
     }
     return rc;
 }
@@ -210,16 +209,13 @@ static jc_db_rc_e attach_draft(jc_db_t *db, apr_int64_t account_id,
 static int check_draft(jc_db_t *db, jc_result_t *res, apr_int64_t account_id,
                        apr_int64_t draft_id, apr_pool_t *p)
 {
-    const void *args[2];
-    jc_db_row_t row;
+    jc_up_draft_row_t d;
     jc_db_rc_e rc;
 
     if (!draft_id) {
         return 0;
     }
-    args[0] = &draft_id;
-    args[1] = &account_id;
-    rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
+    rc = jc_upload_draft_row(db, &d, draft_id, account_id, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         return jc_msg_not_found(res, "draft_unknown", "Die Anhänge sind "
@@ -262,19 +258,14 @@ static jc_db_rc_e open_conversation(jc_db_t *db, apr_int64_t account_id,
         return rc;
     }
     *conv_id = col_i(&row, JC_COL_MSG_CONV_INSERT_ID);
-    args[0] = conv_id;
-    args[1] = NULL;
-    args[2] = text;
-    args[3] = NULL;
-    args[4] = &now;
-    rc = jc_db_select1(db, &row, JC_SQL_MSG_INSERT, args, p);
+    rc = jc_conversation_msg_add(db, &mid, *conv_id, NULL, text, NULL, now,
+                                 p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
     if (rc != JC_DB_OK) {
         return rc;
     }
-    mid = col_i(&row, JC_COL_MSG_INSERT_ID);
     rc = attach_draft(db, account_id, draft_id, mid, p);
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, account_id, now, JC_EV_MESSAGE_SENT, a->label, p);
@@ -451,24 +442,16 @@ int jc_msg_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     if (check_draft(db, res, account_id, draft_id, p)) {
         return res->status;
     }
-    args[0] = &conversation_id;
-    args[1] = NULL;
-    args[2] = text;
-    args[3] = key;
-    args[4] = &now;
-    rc = jc_db_select1(db, &row, JC_SQL_MSG_INSERT, args, p);
+    rc = jc_conversation_msg_add(db, &mid, conversation_id, NULL, text, key,
+                                 now, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
     if (rc == JC_DB_OK) {
-        mid = col_i(&row, JC_COL_MSG_INSERT_ID);
         rc = attach_draft(db, account_id, draft_id, mid, p);
     }
     if (rc == JC_DB_OK) {
-        args[0] = neu;
-        args[1] = &now;
-        args[2] = &conversation_id;
-        rc = jc_db_exec(db, NULL, JC_SQL_MSG_CONV_TOUCH, args, p);
+        rc = jc_conversation_touch(db, conversation_id, neu, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -568,4 +551,38 @@ int jc_msg_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
     return jc_msg_file_answer(db, res, dl, cfg,
                               jc_db_select1(db, &row, JC_SQL_MSG_FILE_CITIZEN,
                                             args, p), &row, p);
+}
+
+jc_db_rc_e jc_conversation_msg_add(jc_db_t *db, apr_int64_t *id,
+                                   apr_int64_t conversation_id,
+                                   const apr_int64_t *staff_account,
+                                   const char *text, const char *key,
+                                   apr_int64_t now, apr_pool_t *p)
+{
+    const void *args[5];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &conversation_id;
+    args[1] = staff_account;
+    args[2] = text;
+    args[3] = key;
+    args[4] = &now;
+    rc = jc_db_select1(db, &row, JC_SQL_MSG_INSERT, args, p);
+    if (rc == JC_DB_OK) {
+        *id = col_i(&row, JC_COL_MSG_INSERT_ID);
+    }
+    return rc;
+}
+
+jc_db_rc_e jc_conversation_touch(jc_db_t *db, apr_int64_t conversation_id,
+                                 const char *status, apr_int64_t now,
+                                 apr_pool_t *p)
+{
+    const void *args[3];
+
+    args[0] = status;
+    args[1] = &now;
+    args[2] = &conversation_id;
+    return jc_db_exec(db, NULL, JC_SQL_MSG_CONV_TOUCH, args, p);
 }

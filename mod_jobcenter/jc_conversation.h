@@ -62,4 +62,20 @@ int jc_msg_file(jc_db_t *db, jc_result_t *res, jc_upload_dl_t *dl,
                 const jc_msg_cfg_t *cfg, apr_int64_t account_id,
                 apr_int64_t file_id, apr_pool_t *p);
 
+/* Add a message to conversation_id (jc_msg_insert), in the caller's
+ * transaction: staff_account (NULL: the citizen) wrote text at now, key
+ * (may be NULL) its idempotency key; *id = the message's id.
+ * JC_DB_CONFLICT when key was used in the conversation. */
+jc_db_rc_e jc_conversation_msg_add(jc_db_t *db, apr_int64_t *id,
+                                   apr_int64_t conversation_id,
+                                   const apr_int64_t *staff_account,
+                                   const char *text, const char *key,
+                                   apr_int64_t now, apr_pool_t *p);
+
+/* Set the conversation's status and updated_at (jc_msg_conv_touch), in
+ * the caller's transaction. */
+jc_db_rc_e jc_conversation_touch(jc_db_t *db, apr_int64_t conversation_id,
+                                 const char *status, apr_int64_t now,
+                                 apr_pool_t *p);
+
 #endif

@@ -214,12 +214,8 @@ void jc_customer_create(jc_db_t *db, jc_result_t *res, const jc_staff_t *st,
             return;
         }
         jc_db_col_i64(&row, JC_COL_CUST_INSERT_ID, &id, 0);
-        args[0] = &staff;
-        args[1] = &now;
-        args[2] = "customer_created";
-        args[3] = &id;
-        args[4] = knr;
-        rc = jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
+        rc = jc_staff_audit_add(db, staff, now, "customer_created", id, knr,
+                                p);
         if (rc == JC_DB_OK) {
             rc = jc_db_commit(db, p);
         }

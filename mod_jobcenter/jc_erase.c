@@ -3,13 +3,17 @@
 #include <apr_strings.h>
 
 #include "jc_erase.h"
+#include "jc_fsc_issue.h"
 #include "jc_konto.h"
 #include "jc_mail.h"
+#include "jc_security.h"
+#include "jc_staff.h"
 
-/* What goes with the account, in this order (all take its id). */
+/* What goes with the account, in this order after its sessions and its
+ * TOTP factor (all take its id). */
 static const jc_sql_id_e erase_drops[] = {
-    JC_SQL_SESS_DROP_ACCOUNT, JC_SQL_KONTO_DEL_TOKENS, JC_SQL_KONTO_DEL_EVENTS,
-    JC_SQL_SEC_TOTP_DELETE, JC_SQL_KONTO_DEL_PASSKEYS,
+    JC_SQL_KONTO_DEL_TOKENS, JC_SQL_KONTO_DEL_EVENTS,
+    JC_SQL_KONTO_DEL_PASSKEYS,
     JC_SQL_KONTO_DEL_CHALLENGES, JC_SQL_KONTO_DEL_ONLINE_HIST,
     JC_SQL_KONTO_DEL_ONLINE, JC_SQL_KONTO_FSC_UNLINK, JC_SQL_KONTO_CONV_UNLINK,
     JC_SQL_KONTO_SUB_UNLINK, JC_SQL_KONTO_FILE_UNLINK,
@@ -24,8 +28,7 @@ static int erase_allowed(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                          apr_pool_t *p)
 {
     apr_int64_t id = s->account_id;
-    const void *args[1];
-    jc_db_row_t row;
+    jc_staff_t st;
     jc_db_rc_e rc;
 
     if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
@@ -37,8 +40,7 @@ static int erase_allowed(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       "löschen möchten.", "confirm");
         return 1;
     }
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, JC_SQL_STAFF_GET, args, p);
+    rc = jc_staff_load(db, &st, id, p);
     if (rc == JC_DB_OK) {
         jc_result_set(res, 409, "staff_account",
                       "Das Konto einer Mitarbeiterin oder eines Mitarbeiters "
@@ -74,9 +76,7 @@ static jc_db_rc_e release_profile(jc_db_t *db, apr_int64_t id,
     args[0] = &cust;
     rc = jc_db_exec(db, NULL, JC_SQL_KONTO_CUST_RELEASE, args, p);
     if (rc == JC_DB_OK) {
-        args[0] = &now;
-        args[1] = &cust;
-        rc = jc_db_exec(db, NULL, JC_SQL_FSC_VOID, args, p);
+        rc = jc_fsc_void_open(db, cust, now, NULL, p);
     }
     return rc;
 }
@@ -124,6 +124,12 @@ void jc_erase_account(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
         return;
     }
     rc = release_profile(db, id, &had_profile, now, p);
+    if (rc == JC_DB_OK) {
+        rc = jc_session_drop_account(db, id, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_security_totp_drop(db, id, p);
+    }
     for (i = 0; rc == JC_DB_OK
                 && i < sizeof(erase_drops) / sizeof(erase_drops[0]); i++) {
         args[0] = &id;

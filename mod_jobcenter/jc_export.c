@@ -6,6 +6,9 @@
 #include "jc_event.h"
 #include "jc_export.h"
 #include "jc_konto.h"
+#include "jc_online.h"
+#include "jc_profile.h"
+#include "jc_security.h"
 #include "jc_anliegen.h"
 #include "jc_staff.h"
 
@@ -262,22 +265,14 @@ static jc_db_rc_e x_select_list(jc_db_t *db, json_t **out, jc_sql_id_e label,
     return rc;
 }
 
-/* The row of statement `label` for account id as one(row); none: *out
- * stays NULL. */
-static jc_db_rc_e x_select_one(jc_db_t *db, json_t **out, jc_sql_id_e label,
-                               apr_int64_t id,
-                               json_t *(*one)(const jc_db_row_t *,
-                                              apr_pool_t *),
-                               apr_pool_t *p)
+/* The row an owner's read (rc) gave as one(row); none: *out stays
+ * NULL. */
+static jc_db_rc_e x_one(jc_db_rc_e rc, json_t **out, const jc_db_row_t *row,
+                        json_t *(*one)(const jc_db_row_t *, apr_pool_t *),
+                        apr_pool_t *p)
 {
-    const void *args[1];
-    jc_db_row_t row;
-    jc_db_rc_e rc;
-
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, label, args, p);
     if (rc == JC_DB_OK) {
-        *out = one(&row, p);
+        *out = one(row, p);
     }
     return rc == JC_DB_NOROW ? JC_DB_OK : rc;
 }
@@ -424,6 +419,8 @@ void jc_export_account(jc_db_t *db, jc_result_t *res, json_t **out,
 {
     apr_int64_t id = s->account_id;
     x_parts_t x;
+    jc_db_res_t keys;
+    jc_db_row_t row;
     jc_db_rc_e rc;
 
     jc_result_ok(res);
@@ -434,11 +431,12 @@ void jc_export_account(jc_db_t *db, jc_result_t *res, json_t **out,
     memset(&x, 0, sizeof(x));
     rc = x_account(db, &x, id, now, p);
     if (rc == JC_DB_OK) {
-        rc = x_select_list(db, &x.keys, JC_SQL_SEC_PASSKEYS, id, x_passkey,
-                           p);
+        rc = jc_security_passkeys(db, &keys, id, p);
     }
     if (rc == JC_DB_OK) {
-        rc = x_select_one(db, &x.totp, JC_SQL_SEC_TOTP, id, x_totp, p);
+        x.keys = x_list(&keys, x_passkey, p);
+        rc = x_one(jc_security_totp_row(db, &row, id, p), &x.totp, &row,
+                   x_totp, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_konto_sessions(db, &x.sess, ctx, s, 0, now, p);
@@ -448,10 +446,12 @@ void jc_export_account(jc_db_t *db, jc_result_t *res, json_t **out,
                            p);
     }
     if (rc == JC_DB_OK) {
-        rc = x_select_one(db, &x.profile, JC_SQL_PROF_GET, id, x_profile, p);
+        rc = x_one(jc_profile_row(db, &row, id, p), &x.profile, &row,
+                   x_profile, p);
     }
     if (rc == JC_DB_OK) {
-        rc = x_select_one(db, &x.online, JC_SQL_ONLINE_GET, id, x_online, p);
+        rc = x_one(jc_online_row(db, &row, id, p), &x.online, &row,
+                   x_online, p);
     }
     if (rc == JC_DB_OK) {
         rc = x_select_list(db, &x.hist, JC_SQL_KONTO_ONLINE_HIST, id,

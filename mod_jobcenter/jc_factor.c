@@ -1,6 +1,7 @@
 /* Who may add a second factor (see jc_factor.h). */
 #include <apr_strings.h>
 
+#include "jc_account.h"
 #include "jc_factor.h"
 
 jc_db_rc_e jc_factor_count(jc_db_t *db, apr_int64_t *passkeys,
@@ -28,7 +29,6 @@ int jc_factor_may_add(jc_db_t *db, jc_result_t *res, const jc_session_t *s,
                       apr_pool_t *p)
 {
     apr_int64_t id = s->account_id, passkeys = 0, totp = 0;
-    const void *args[2];
     jc_db_rc_e rc = JC_DB_OK;
 
     if (s->state == JC_SESS_AUTHENTICATED) {
@@ -45,9 +45,7 @@ int jc_factor_may_add(jc_db_t *db, jc_result_t *res, const jc_session_t *s,
         /* the row lock of every factor change (PostgreSQL holds it to the
          * end of the transaction; SQLite's BEGIN IMMEDIATE holds the
          * database) */
-        args[0] = &now;
-        args[1] = &id;
-        rc = jc_db_exec(db, NULL, JC_SQL_SEC_LOCK, args, p);
+        rc = jc_account_lock(db, id, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_factor_count(db, &passkeys, &totp, id, p);

@@ -9,6 +9,7 @@
 #include "jc_password.h"
 #include "jc_session.h"
 #include "jc_setpw.h"
+#include "jc_throttle.h"
 #include "jc_token.h"
 
 jc_mail_t *jc_forgot_notice(const jc_ctx_t *ctx, const char *rcpt,
@@ -40,24 +41,19 @@ int jc_forgot_limit_blocked(jc_db_t *db, jc_result_t *res, const char *key,
                             apr_int64_t max, apr_int64_t window,
                             apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t n = 0, last = 0;
-    const void *args[1];
-    jc_db_row_t row;
+    jc_thr_key_t k;
     jc_db_rc_e rc;
 
-    args[0] = key;
-    rc = jc_db_select1(db, &row, JC_SQL_THR_GET, args, p);
+    rc = jc_throttle_key_get(db, &k, key, p);
     if (rc == JC_DB_NOROW) {
         return 0;
     }
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, JC_COL_THR_GET_FAILURES, &n, 0);
-    jc_db_col_i64(&row, JC_COL_THR_GET_LAST_FAILURE, &last, 0);
-    if (last >= now - window && n >= max) {
+    if (k.last_failure >= now - window && k.failures >= max) {
         res->log = apr_psprintf(p, "%s: limit reached", key);
-        limited(res, last + window - now, p);
+        limited(res, k.last_failure + window - now, p);
         return 1;
     }
     return 0;
@@ -69,6 +65,7 @@ int jc_forgot_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
 {
     apr_int64_t cut = now - window, last = now;
     const void *args[5];
+    jc_thr_key_t k;
     jc_db_row_t row;
     jc_db_rc_e rc;
 
@@ -84,9 +81,9 @@ int jc_forgot_limit_count(jc_db_t *db, jc_result_t *res, const char *key,
         return 0;
     }
     if (rc == JC_DB_NOROW) {
-        rc = jc_db_select1(db, &row, JC_SQL_THR_GET, args, p);
+        rc = jc_throttle_key_get(db, &k, key, p);
         if (rc == JC_DB_OK) {
-            jc_db_col_i64(&row, JC_COL_THR_GET_LAST_FAILURE, &last, now);
+            last = k.has_last ? k.last_failure : now;
         }
         if (rc == JC_DB_OK || rc == JC_DB_NOROW) {
             jc_db_rollback(db, p);
@@ -211,9 +208,7 @@ static int link_usable(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                        const char **email, apr_int64_t *expires_at,
                        apr_int64_t now, apr_pool_t *p)
 {
-    apr_int64_t used = 0;
-    const void *args[2];
-    jc_db_row_t row;
+    jc_link_t link;
     jc_db_rc_e rc;
 
     if (!token || !jc_token_wellformed(token)) {
@@ -222,9 +217,9 @@ static int link_usable(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                       "„Passwort vergessen“ einen neuen Link an.", "token");
         return 1;
     }
-    args[0] = jc_token_hash(token, strlen(token), p);
-    args[1] = JC_PURPOSE_RESET;
-    rc = jc_db_select1(db, &row, JC_SQL_TOKEN_GET, args, p);
+    rc = jc_account_token_get(db, &link,
+                              jc_token_hash(token, strlen(token), p),
+                              JC_PURPOSE_RESET, p);
     if (rc == JC_DB_NOROW) {
         jc_db_rollback(db, p);
         jc_result_set(res, 404, "token_invalid",
@@ -237,10 +232,10 @@ static int link_usable(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    jc_db_col_i64(&row, JC_COL_TOKEN_GET_ACCOUNT_ID, account, 0);
-    *email = jc_db_col_str(&row, JC_COL_TOKEN_GET_EMAIL, p);
-    jc_db_col_i64(&row, JC_COL_TOKEN_GET_EXPIRES_AT, expires_at, 0);
-    if (jc_db_col_i64(&row, JC_COL_TOKEN_GET_USED_AT, &used, 0)) {
+    *account = link.account_id;
+    *email = link.email;
+    *expires_at = link.expires_at;
+    if (link.used) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",
                       "Dieser Link wurde bereits verwendet. Ein Link gilt "
@@ -291,9 +286,8 @@ static int link_take(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (link_usable(db, res, ctx, token, account, email, &exp, now, p)) {
         return 1;
     }
-    args[0] = &now;
-    args[1] = jc_token_hash(token, strlen(token), p);
-    *rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
+    *rc = jc_account_token_use(db, jc_token_hash(token, strlen(token), p),
+                               now, &n, p);
     if (*rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",

@@ -5,6 +5,7 @@
 
 #include "jc_fsc_issue.h"
 #include "jc_fsc.h"
+#include "jc_jobcenter.h"
 #include "jc_letter.h"
 
 const char *jc_fsc_link(const char *base_url, const char *grouped,
@@ -21,16 +22,13 @@ static void fsc_letter(jc_db_t *db, jc_result_t *res,
                        const char **pdf, apr_size_t *len, apr_pool_t *p)
 {
     jc_letter_head_t h;
-    jc_db_row_t row;
-    const void *args[1];
-    apr_int64_t jcid = cust->jobcenter_id;
+    jc_jobcenter_in_t jc;
     const char *err = NULL, *name;
     jc_db_rc_e rc;
 
     *pdf = NULL;
     *len = 0;
-    args[0] = &jcid;
-    rc = jc_db_select1(db, &row, JC_SQL_JC_GET, args, p);
+    rc = jc_jobcenter_get(db, &jc, cust->jobcenter_id, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
@@ -38,12 +36,10 @@ static void fsc_letter(jc_db_t *db, jc_result_t *res,
         return;
     }
     memset(&h, 0, sizeof(h));
-    h.jc_name = jc_db_col_str(&row, JC_COL_JC_GET_NAME, p);
-    h.jc_street = jc_db_col_str(&row, JC_COL_JC_GET_STREET, p);
-    h.jc_city = apr_pstrcat(p, jc_db_col_str(&row, JC_COL_JC_GET_POSTCODE, p),
-                            " ", jc_db_col_str(&row, JC_COL_JC_GET_CITY, p),
-                            NULL);
-    h.jc_phone = jc_db_col_str(&row, JC_COL_JC_GET_PHONE, p);
+    h.jc_name = jc.name;
+    h.jc_street = jc.street;
+    h.jc_city = apr_pstrcat(p, jc.postcode, " ", jc.city, NULL);
+    h.jc_phone = jc.phone;
     name = apr_pstrcat(p, cust->given_name, " ", cust->family_name, NULL);
     if (cust->salutation && *cust->salutation) {
         name = apr_pstrcat(p, cust->salutation, " ", name, NULL);
@@ -99,9 +95,7 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
     hash = jc_fsc_hash(out->code, p);
     rc = jc_db_begin(db, p);
     if (rc == JC_DB_OK) {
-        args[0] = &now;
-        args[1] = &cid;
-        rc = jc_db_exec(db, &voided, JC_SQL_FSC_VOID, args, p);
+        rc = jc_fsc_void_open(db, cid, now, &voided, p);
     }
     if (rc == JC_DB_OK) {
         args[0] = &cid;
@@ -116,12 +110,8 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
     if (rc == JC_DB_OK) {
         detail = voided ? apr_psprintf(p, "%d older unused code(s) voided",
                                        voided) : NULL;
-        args[0] = &staff_account;
-        args[1] = &now;
-        args[2] = "freischaltcode_issued";
-        args[3] = &cid;
-        args[4] = detail;
-        rc = jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
+        rc = jc_staff_audit_add(db, staff_account, now,
+                                "freischaltcode_issued", cid, detail, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -133,4 +123,14 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
         return;
     }
     out->voided = voided;
+}
+
+jc_db_rc_e jc_fsc_void_open(jc_db_t *db, apr_int64_t customer_id,
+                            apr_int64_t now, int *nrows, apr_pool_t *p)
+{
+    const void *args[2];
+
+    args[0] = &now;
+    args[1] = &customer_id;
+    return jc_db_exec(db, nrows, JC_SQL_FSC_VOID, args, p);
 }

@@ -36,4 +36,10 @@ void jc_fsc_issue(jc_db_t *db, jc_result_t *res, apr_int64_t staff_account,
 const char *jc_fsc_link(const char *base_url, const char *grouped,
                         apr_pool_t *p);
 
+/* Void the customer's unused, unvoided Freischaltcodes at now
+ * (jc_fsc_void), in the caller's transaction; *nrows (may be NULL) = the
+ * codes voided. */
+jc_db_rc_e jc_fsc_void_open(jc_db_t *db, apr_int64_t customer_id,
+                            apr_int64_t now, int *nrows, apr_pool_t *p);
+
 #endif

@@ -3,6 +3,7 @@
 #include <apr_strings.h>
 
 #include "jc_inbox.h"
+#include "jc_conversation.h"
 #include "jc_apiurl.h"
 #include "jc_event.h"
 #include "jc_message_int.h"
@@ -340,9 +341,8 @@ int jc_inbox_reply(jc_db_t *db, jc_result_t *res, json_t **out,
                    const apr_array_header_t *files,
                    apr_int64_t now, apr_pool_t *p)
 {
-    const void *args[5];
-    jc_db_row_t row, mrow;
-    apr_int64_t account, customer;
+    jc_db_row_t row;
+    apr_int64_t account, customer, mid = 0;
     const char *status = "in_bearbeitung";
     jc_db_rc_e rc;
 
@@ -366,25 +366,16 @@ int jc_inbox_reply(jc_db_t *db, jc_result_t *res, json_t **out,
     if (!strcmp(col(&row, JC_COL_MSG_STAFF_CONV_STATUS, p), "erledigt")) {
         status = "erledigt";
     }
-    args[0] = &conversation_id;
-    args[1] = &st->account_id;
-    args[2] = text;
-    args[3] = NULL;
-    args[4] = &now;
-    rc = jc_db_select1(db, &mrow, JC_SQL_MSG_INSERT, args, p);
+    rc = jc_conversation_msg_add(db, &mid, conversation_id,
+                                 &st->account_id, text, NULL, now, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
     if (rc == JC_DB_OK) {
-        args[0] = status;
-        args[1] = &now;
-        args[2] = &conversation_id;
-        rc = jc_db_exec(db, NULL, JC_SQL_MSG_CONV_TOUCH, args, p);
+        rc = jc_conversation_touch(db, conversation_id, status, now, p);
     }
     if (rc == JC_DB_OK) {
-        rc = add_staff_files(db, st, files,
-                             col_i(&mrow, JC_COL_MSG_INSERT_ID), customer,
-                             now, p);
+        rc = add_staff_files(db, st, files, mid, customer, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_msg_audit(db, st, now, "message_replied", customer,

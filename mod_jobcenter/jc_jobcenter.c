@@ -150,3 +150,26 @@ void jc_jobcenter_add(jc_db_t *db, jc_result_t *res,
         *id = 0;
     }
 }
+
+jc_db_rc_e jc_jobcenter_get(jc_db_t *db, jc_jobcenter_in_t *out,
+                            apr_int64_t id, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, JC_SQL_JC_GET, args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    out->name = jc_db_col_str(&row, JC_COL_JC_GET_NAME, p);
+    out->street = jc_db_col_str(&row, JC_COL_JC_GET_STREET, p);
+    out->postcode = jc_db_col_str(&row, JC_COL_JC_GET_POSTCODE, p);
+    out->city = jc_db_col_str(&row, JC_COL_JC_GET_CITY, p);
+    out->phone = jc_db_col_str(&row, JC_COL_JC_GET_PHONE, p);
+    out->opening_hours = jc_db_col_str(&row, JC_COL_JC_GET_OPENING_HOURS,
+                                       p);
+    out->postcodes = NULL;
+    return JC_DB_OK;
+}

@@ -30,4 +30,9 @@ void jc_jobcenter_add(jc_db_t *db, jc_result_t *res,
                       const jc_jobcenter_in_t *in, apr_int64_t now,
                       apr_int64_t *id, apr_pool_t *p);
 
+/* The jobcenter id's record into *out (jc_jc_get; out->postcodes NULL);
+ * JC_DB_NOROW when there is none. */
+jc_db_rc_e jc_jobcenter_get(jc_db_t *db, jc_jobcenter_in_t *out,
+                            apr_int64_t id, apr_pool_t *p);
+
 #endif

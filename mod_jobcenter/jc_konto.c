@@ -127,9 +127,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
                             const char **phc, apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t id = s->account_id;
-    const void *args[1];
     jc_thr_take_t t;
-    jc_db_row_t row;
     jc_db_rc_e rc;
     apr_status_t rv;
 
@@ -138,8 +136,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
                       "Bitte geben Sie Ihr aktuelles Passwort ein.", field);
         return 1;
     }
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSWORD, args, p);
+    rc = jc_account_password_hash(db, id, phc, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 401, "not_authenticated",
                       "Bitte melden Sie sich an.", NULL);
@@ -148,7 +145,6 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    *phc = jc_db_col_str(&row, JC_COL_SEC_PASSWORD_PASSWORD_HASH, p);
     /* admission for the hash first: a refused request (503 at once)
      * reserved nothing */
     if (jc_hashgate_admit(ctx->hashgate, res)) {
@@ -189,7 +185,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
         return 1;
     }
     /* right: the count (this reservation included) is reset */
-    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
+    rc = jc_account_login_ok(db, id, p);
     if (jc_db_fail(res, db, rc, p)) {
         return 1;
     }
@@ -419,15 +415,11 @@ static jc_db_rc_e email_to_new(jc_db_t *db, const jc_ctx_t *ctx,
                                apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t exp = now + ctx->confirm_ttl;
-    const void *args[1];
-    jc_db_row_t row;
     jc_db_rc_e rc;
     jc_mail_t *m;
 
-    args[0] = norm;
-    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
+    rc = jc_account_id_by_email(db, other, norm, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, other, 0);
         m = jc_forgot_notice(ctx, norm, "Ihre E-Mail-Adresse",
             apr_pstrcat(p,
                 "soeben wurde im Portal Jobcenter.Digital versucht, "
@@ -525,8 +517,6 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
                            apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t other = 0;
-    const void *args[2];
-    jc_db_row_t row;
     jc_db_rc_e rc;
     int n = 0, r;
 
@@ -549,10 +539,8 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
     if (r) {
         return 1;
     }
-    args[0] = *neu;
-    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
+    rc = jc_account_id_by_email(db, &other, *neu, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, &other, 0);
         jc_db_rollback(db, p);
         res->log = apr_psprintf(p, "address held by account %"
                                 APR_INT64_T_FMT, other);
@@ -565,9 +553,7 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
     if (rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    args[0] = &now;
-    args[1] = hash;
-    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
+    rc = jc_account_token_use(db, hash, now, &n, p);
     if (rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",
@@ -601,7 +587,6 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
     apr_int64_t account = 0, confirmed = 0;
     const char *neu = NULL, *old = NULL, *hash;
     const void *args[4];
-    jc_db_row_t row;
     jc_db_rc_e rc;
 
     jc_result_ok(res);
@@ -617,12 +602,8 @@ void jc_konto_email_confirm(jc_db_t *db, jc_result_t *res,
         || email_link_take(db, res, hash, &account, &neu, now, p)) {
         return;
     }
-    args[0] = &account;
-    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_EMAIL, args, p);
+    rc = jc_account_email_of(db, account, &old, &confirmed, p);
     if (rc == JC_DB_OK) {
-        old = jc_db_col_str(&row, JC_COL_ONLINE_EMAIL_EMAIL, p);
-        jc_db_col_i64(&row, JC_COL_ONLINE_EMAIL_EMAIL_CONFIRMED_AT,
-                      &confirmed, 0);
         args[0] = neu;
         args[1] = &now;
         args[2] = &now;
@@ -732,7 +713,6 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
                                   apr_pool_t *p)
 {
     apr_int64_t id = s->account_id;
-    const void *args[2];
     jc_db_rc_e rc;
 
     jc_result_ok(res);
@@ -741,9 +721,7 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
         || jc_account_change_begin(db, res, id, now, p)) {
         return;
     }
-    args[0] = &id;
-    args[1] = s->id_hash;
-    rc = jc_db_exec(db, ended, JC_SQL_KONTO_SESS_DROP_OTHERS, args, p);
+    rc = jc_session_drop_others(db, id, s->id_hash, ended, p);
     if (rc == JC_DB_OK && *ended > 0) {
         rc = jc_event_add(db, id, now, JC_EV_SESSIONS_ENDED,
                           apr_psprintf(p, "%d %s", *ended, *ended == 1

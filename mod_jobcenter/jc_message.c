@@ -117,14 +117,8 @@ jc_db_rc_e jc_msg_audit(jc_db_t *db, const jc_staff_t *st, apr_int64_t now,
                         const char *action, apr_int64_t customer_id,
                         const char *detail, apr_pool_t *p)
 {
-    const void *args[5];
-
-    args[0] = &st->account_id;
-    args[1] = &now;
-    args[2] = action;
-    args[3] = &customer_id;
-    args[4] = detail;
-    return jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
+    return jc_staff_audit_add(db, st->account_id, now, action, customer_id,
+                              detail, p);
 }
 
 /* The customer of the caller's jobcenter, bound to an account. */

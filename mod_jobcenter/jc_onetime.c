@@ -6,6 +6,7 @@
 
 #include "jc_onetime.h"
 #include "jc_event.h"
+#include "jc_jobcenter.h"
 #include "jc_letter.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
@@ -44,24 +45,19 @@ static jc_db_rc_e letter_head(jc_db_t *db, jc_letter_head_t *h,
                               const char **jc_name, apr_int64_t now,
                               apr_pool_t *p)
 {
-    apr_int64_t jcid = cust->jobcenter_id;
-    const void *args[1];
+    jc_jobcenter_in_t jc;
     const char *name;
-    jc_db_row_t row;
     jc_db_rc_e rc;
 
-    args[0] = &jcid;
-    rc = jc_db_select1(db, &row, JC_SQL_JC_GET, args, p);
+    rc = jc_jobcenter_get(db, &jc, cust->jobcenter_id, p);
     if (rc != JC_DB_OK) {
         return rc == JC_DB_NOROW ? JC_DB_ERROR : rc;
     }
     memset(h, 0, sizeof(*h));
-    h->jc_name = jc_db_col_str(&row, JC_COL_JC_GET_NAME, p);
-    h->jc_street = jc_db_col_str(&row, JC_COL_JC_GET_STREET, p);
-    h->jc_city = apr_pstrcat(p, jc_db_col_str(&row, JC_COL_JC_GET_POSTCODE, p),
-                             " ", jc_db_col_str(&row, JC_COL_JC_GET_CITY, p),
-                             NULL);
-    h->jc_phone = jc_db_col_str(&row, JC_COL_JC_GET_PHONE, p);
+    h->jc_name = jc.name;
+    h->jc_street = jc.street;
+    h->jc_city = apr_pstrcat(p, jc.postcode, " ", jc.city, NULL);
+    h->jc_phone = jc.phone;
     name = apr_pstrcat(p, cust->given_name, " ", cust->family_name, NULL);
     if (cust->salutation && *cust->salutation) {
         name = apr_pstrcat(p, cust->salutation, " ", name, NULL);
@@ -425,7 +421,7 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     const char *norm = jc_account_normalize_email(email, p);
     const char *token, *hash, *link;
     const void *args[6];
-    jc_db_row_t row;
+    apr_int64_t taken = 0;
     jc_mail_t *m;
     jc_db_rc_e rc;
     int n = 0;
@@ -449,8 +445,7 @@ void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    args[0] = norm;
-    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
+    rc = jc_account_id_by_email(db, &taken, norm, p);
     if (rc == JC_DB_OK) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "email_taken", "Diese E-Mail-Adresse gehört "
@@ -523,9 +518,7 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
     if (r) {
         return;
     }
-    args[0] = &now;
-    args[1] = token_hash;
-    rc = jc_db_exec(db, &n, JC_SQL_TOKEN_USE, args, p);
+    rc = jc_account_token_use(db, token_hash, now, &n, p);
     if (rc == JC_DB_OK && n != 1) {
         jc_db_rollback(db, p);
         jc_result_set(res, 410, "token_used",
@@ -557,11 +550,10 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
                       "einen neueren Link ersetzt.", "token");
         return;
     }
-    args[0] = &acct;
     if (rc == JC_DB_OK) {
         /* sessions of the letter flow end: next comes the login with the
          * address (and the new second factor) */
-        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args, p);
+        rc = jc_session_drop_account(db, acct, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_event_add(db, acct, now, JC_EV_EMAIL_CONFIRMED, email, p);

@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "jc_online.h"
+#include "jc_account.h"
 #include "jc_time.h"
 #include "jc_holiday.h"
 #include "jc_event.h"
@@ -111,13 +112,11 @@ jc_db_rc_e jc_online_get(jc_db_t *db, jc_online_state_t *st,
                          apr_int64_t account_id, apr_int64_t now,
                          apr_pool_t *p)
 {
-    const void *args[1];
     jc_db_row_t row;
     jc_db_rc_e rc;
 
     memset(st, 0, sizeof(*st));
-    args[0] = &account_id;
-    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_GET, args, p);
+    rc = jc_online_row(db, &row, account_id, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
@@ -181,23 +180,20 @@ static jc_db_rc_e notice(jc_db_t *db, const char *from, const char *rcpt,
 static jc_db_rc_e confirmed_email(jc_db_t *db, const char **email,
                                   apr_int64_t account_id, apr_pool_t *p)
 {
-    const void *args[1];
-    jc_db_row_t row;
+    const char *address = NULL;
     apr_int64_t confirmed = 0;
     jc_db_rc_e rc;
 
     *email = NULL;
-    args[0] = &account_id;
-    rc = jc_db_select1(db, &row, JC_SQL_ONLINE_EMAIL, args, p);
+    rc = jc_account_email_of(db, account_id, &address, &confirmed, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
     if (rc != JC_DB_OK) {
         return rc;
     }
-    if (jc_db_col_i64(&row, JC_COL_ONLINE_EMAIL_EMAIL_CONFIRMED_AT,
-                      &confirmed, 0) && confirmed > 0) {
-        *email = jc_db_col_str(&row, JC_COL_ONLINE_EMAIL_EMAIL, p);
+    if (confirmed > 0) {
+        *email = address;
     }
     return JC_DB_OK;
 }
@@ -472,4 +468,13 @@ jc_db_rc_e jc_online_apply_due(jc_db_t *db, int *applied,
         *applied += done;
     }
     return JC_DB_OK;
+}
+
+jc_db_rc_e jc_online_row(jc_db_t *db, jc_db_row_t *row,
+                         apr_int64_t account_id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &account_id;
+    return jc_db_select1(db, row, JC_SQL_ONLINE_GET, args, p);
 }

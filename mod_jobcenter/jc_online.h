@@ -103,4 +103,9 @@ apr_int64_t jc_online_effective_at(apr_int64_t now, int n, int region);
 /* "YYYY-MM-DD" of t in German time (Europe/Berlin) into buf[11]. */
 void jc_online_local_date(apr_int64_t t, char buf[11]);
 
+/* The account's Online-Kommunikation row into *row (jc_online_get; read
+ * with JC_COL_ONLINE_GET_*, NULLs kept); JC_DB_NOROW when it has none. */
+jc_db_rc_e jc_online_row(jc_db_t *db, jc_db_row_t *row,
+                         apr_int64_t account_id, apr_pool_t *p);
+
 #endif

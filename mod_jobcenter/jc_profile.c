@@ -31,14 +31,12 @@ static const char *col_text(const jc_db_row_t *row, int col, apr_pool_t *p)
 jc_db_rc_e jc_profile_get(jc_db_t *db, jc_profile_t *prof, int *found,
                           apr_int64_t account_id, apr_pool_t *p)
 {
-    const void *args[1];
     jc_db_row_t row;
     jc_db_rc_e rc;
 
     memset(prof, 0, sizeof(*prof));
     *found = 0;
-    args[0] = &account_id;
-    rc = jc_db_select1(db, &row, JC_SQL_PROF_GET, args, p);
+    rc = jc_profile_row(db, &row, account_id, p);
     if (rc == JC_DB_NOROW) {
         return JC_DB_OK;
     }
@@ -95,9 +93,7 @@ static jc_db_rc_e count_failure(jc_db_t *db, const char *key,
     if (until <= now) {
         return JC_DB_OK;
     }
-    args[0] = &until;
-    args[1] = key;
-    return jc_db_exec(db, NULL, JC_SQL_THR_BLOCK, args, p);
+    return jc_throttle_key_block(db, key, until, p);
 }
 
 /* An unknown or used code: counted for the account and the address in
@@ -299,8 +295,7 @@ static int redeem_bind(jc_db_t *db, jc_result_t *res, const code_row_t *c,
     rc = jc_event_add(db, account_id, now, JC_EV_CODE_REDEEMED, c->jc_name,
                       p);
     if (rc == JC_DB_OK) {
-        args[0] = akey;
-        rc = jc_db_exec(db, NULL, JC_SQL_THR_CLEAR, args, p);
+        rc = jc_throttle_key_clear(db, akey, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -400,4 +395,13 @@ jc_db_rc_e jc_profile_events(jc_db_t *db, apr_array_header_t **out,
         }
     }
     return JC_DB_OK;
+}
+
+jc_db_rc_e jc_profile_row(jc_db_t *db, jc_db_row_t *row,
+                          apr_int64_t account_id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &account_id;
+    return jc_db_select1(db, row, JC_SQL_PROF_GET, args, p);
 }

@@ -70,4 +70,10 @@ jc_db_rc_e jc_profile_events(jc_db_t *db, apr_array_header_t **out,
 /* Display name: "Erika Mustermann" (given and family name). */
 const char *jc_profile_name(const jc_profile_t *prof, apr_pool_t *p);
 
+/* The account's person profile with its Jobcenter into *row
+ * (jc_prof_get; read with JC_COL_PROF_GET_*, NULLs kept); JC_DB_NOROW
+ * when it has none. */
+jc_db_rc_e jc_profile_row(jc_db_t *db, jc_db_row_t *row,
+                          apr_int64_t account_id, apr_pool_t *p);
+
 #endif

@@ -23,7 +23,6 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
                       const jc_ctx_t *ctx, const jc_session_t *s,
                       apr_int64_t now, apr_pool_t *p)
 {
-    const void *args[1];
     apr_int64_t id = s->account_id;
     jc_db_res_t r;
     jc_db_row_t row;
@@ -33,8 +32,7 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
 
     jc_result_ok(res);
     *out = NULL;
-    args[0] = &id;
-    rc = jc_db_select(db, &r, JC_SQL_SEC_PASSKEYS, args, p);
+    rc = jc_security_passkeys(db, &r, id, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -54,7 +52,7 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
             time_or_null(&row, JC_COL_SEC_PASSKEYS_LAST_USED_AT),
             "flagged", flagged != 0));
     }
-    rc = jc_db_select1(db, &row, JC_SQL_SEC_TOTP, args, p);
+    rc = jc_security_totp_row(db, &row, id, p);
     if (rc == JC_DB_OK) {
         totp = json_pack("{s:o, s:o}", "created_at",
                          time_or_null(&row, JC_COL_SEC_TOTP_CONFIRMED_AT),
@@ -109,9 +107,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
 {
     apr_int64_t id = s->account_id;
     const char *phc;
-    const void *args[1];
     jc_thr_take_t t;
-    jc_db_row_t row;
     jc_db_rc_e rc;
     apr_status_t rv;
 
@@ -121,8 +117,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
                       "Bitte geben Sie Ihr Passwort ein.", "password");
         return;
     }
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, JC_SQL_SEC_PASSWORD, args, p);
+    rc = jc_account_password_hash(db, id, &phc, p);
     if (rc == JC_DB_NOROW) {
         jc_result_set(res, 401, "not_authenticated",
                       "Bitte melden Sie sich an.", NULL);
@@ -131,7 +126,6 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    phc = jc_db_col_str(&row, JC_COL_SEC_PASSWORD_PASSWORD_HASH, p);
     /* admission for the hash first: a refused request (503 at once)
      * reserved nothing */
     if (jc_hashgate_admit(ctx->hashgate, res)) {
@@ -172,8 +166,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    args[0] = &id;
-    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_LOGIN_OK, args, p);
+    rc = jc_account_login_ok(db, id, p);
     if (rc == JC_DB_OK) {
         rc = jc_session_verified(db, s->id_hash, now, p);
     }
@@ -369,7 +362,6 @@ void jc_security_totp_delete(jc_db_t *db, jc_result_t *res,
                              apr_int64_t now, apr_pool_t *p)
 {
     apr_int64_t account = s->account_id, keys = 0, totp = 0;
-    const void *args[1];
     jc_db_rc_e rc;
 
     jc_result_ok(res);
@@ -393,8 +385,7 @@ void jc_security_totp_delete(jc_db_t *db, jc_result_t *res,
         last_factor(res, db, p);
         return;
     }
-    args[0] = &account;
-    rc = jc_db_exec(db, NULL, JC_SQL_SEC_TOTP_DELETE, args, p);
+    rc = jc_security_totp_drop(db, account, p);
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
@@ -402,4 +393,31 @@ void jc_security_totp_delete(jc_db_t *db, jc_result_t *res,
                   "Der zweite Faktor mit einer Authentifizierungs-App "
                   "(TOTP) wurde entfernt. Codes aus der App werden nicht "
                   "mehr angenommen.", now, p);
+}
+
+jc_db_rc_e jc_security_totp_drop(jc_db_t *db, apr_int64_t account_id,
+                                 apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &account_id;
+    return jc_db_exec(db, NULL, JC_SQL_SEC_TOTP_DELETE, args, p);
+}
+
+jc_db_rc_e jc_security_passkeys(jc_db_t *db, jc_db_res_t *r,
+                                apr_int64_t account_id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &account_id;
+    return jc_db_select(db, r, JC_SQL_SEC_PASSKEYS, args, p);
+}
+
+jc_db_rc_e jc_security_totp_row(jc_db_t *db, jc_db_row_t *row,
+                                apr_int64_t account_id, apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &account_id;
+    return jc_db_select1(db, row, JC_SQL_SEC_TOTP, args, p);
 }

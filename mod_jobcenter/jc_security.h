@@ -60,4 +60,19 @@ void jc_security_totp_delete(jc_db_t *db, jc_result_t *res,
                              const jc_ctx_t *ctx, const jc_session_t *s,
                              apr_int64_t now, apr_pool_t *p);
 
+/* Delete the account's TOTP factor (jc_sec_totp_delete), in the caller's
+ * transaction. */
+jc_db_rc_e jc_security_totp_drop(jc_db_t *db, apr_int64_t account_id,
+                                 apr_pool_t *p);
+
+/* The account's passkeys (at most 100, by id) into *r (jc_sec_passkeys;
+ * rows read with JC_COL_SEC_PASSKEYS_*: no key material). */
+jc_db_rc_e jc_security_passkeys(jc_db_t *db, jc_db_res_t *r,
+                                apr_int64_t account_id, apr_pool_t *p);
+
+/* The account's confirmed TOTP factor's times into *row (jc_sec_totp;
+ * read with JC_COL_SEC_TOTP_*); JC_DB_NOROW when it has none. */
+jc_db_rc_e jc_security_totp_row(jc_db_t *db, jc_db_row_t *row,
+                                apr_int64_t account_id, apr_pool_t *p);
+
 #endif

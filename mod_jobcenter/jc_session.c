@@ -182,10 +182,36 @@ jc_db_rc_e jc_session_load_kn(jc_db_t *db, jc_session_t *s, int *expired,
 jc_db_rc_e jc_session_delete(jc_db_t *db, const char *id_hash,
                              apr_pool_t *p)
 {
+    return jc_session_delete_n(db, id_hash, NULL, p);
+}
+
+jc_db_rc_e jc_session_delete_n(jc_db_t *db, const char *id_hash,
+                               int *nrows, apr_pool_t *p)
+{
     const void *args[1];
 
     args[0] = id_hash;
-    return jc_db_exec(db, NULL, JC_SQL_SESS_DELETE, args, p);
+    return jc_db_exec(db, nrows, JC_SQL_SESS_DELETE, args, p);
+}
+
+jc_db_rc_e jc_session_drop_account(jc_db_t *db, apr_int64_t account_id,
+                                   apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = &account_id;
+    return jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args, p);
+}
+
+jc_db_rc_e jc_session_drop_others(jc_db_t *db, apr_int64_t account_id,
+                                  const char *keep_id_hash, int *nrows,
+                                  apr_pool_t *p)
+{
+    const void *args[2];
+
+    args[0] = &account_id;
+    args[1] = keep_id_hash;
+    return jc_db_exec(db, nrows, JC_SQL_KONTO_SESS_DROP_OTHERS, args, p);
 }
 
 const char *jc_session_user_agent(const char *ua, apr_pool_t *p)

@@ -129,4 +129,21 @@ jc_db_rc_e jc_session_load_by_hash(jc_db_t *db, jc_session_t *s,
 jc_db_rc_e jc_session_delete(jc_db_t *db, const char *id_hash,
                              apr_pool_t *p);
 
+/* jc_session_delete; *nrows (may be NULL) = sessions deleted (0 when a
+ * parallel request deleted it first). */
+jc_db_rc_e jc_session_delete_n(jc_db_t *db, const char *id_hash,
+                               int *nrows, apr_pool_t *p);
+
+/* Delete every session of an account (jc_sess_drop_account), in the
+ * caller's transaction. */
+jc_db_rc_e jc_session_drop_account(jc_db_t *db, apr_int64_t account_id,
+                                   apr_pool_t *p);
+
+/* Delete every session of an account but the one with keep_id_hash
+ * (jc_konto_sess_drop_others), in the caller's transaction; *nrows (may
+ * be NULL) = sessions deleted. */
+jc_db_rc_e jc_session_drop_others(jc_db_t *db, apr_int64_t account_id,
+                                  const char *keep_id_hash, int *nrows,
+                                  apr_pool_t *p);
+
 #endif

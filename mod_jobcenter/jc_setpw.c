@@ -6,6 +6,7 @@
 #include "jc_outbox.h"
 #include "jc_password.h"
 #include "jc_setpw.h"
+#include "jc_staff.h"
 
 int jc_setpw_rules(jc_result_t *res, const char *pw, size_t pwlen,
                    const char *repeat, size_t repeat_len)
@@ -62,17 +63,14 @@ static jc_db_rc_e store_credentials(jc_db_t *db, const jc_setpw_t *sp,
         args[2] = &id;
         rc = jc_db_exec(db, NULL, JC_SQL_KONTO_SET_PASSWORD, args, p);
     }
-    args[0] = &id;
     if (rc == JC_DB_OK && sp->sessions == JC_SETPW_SESSIONS_END_OTHERS) {
-        args[1] = sp->keep_session;
-        rc = jc_db_exec(db, NULL, JC_SQL_KONTO_SESS_DROP_OTHERS, args, p);
+        rc = jc_session_drop_others(db, id, sp->keep_session, NULL, p);
     }
     else if (rc == JC_DB_OK && sp->sessions == JC_SETPW_SESSIONS_END_ALL) {
-        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args, p);
+        rc = jc_session_drop_account(db, id, p);
     }
     if (rc == JC_DB_OK && sp->drop_reset_links) {
-        args[1] = JC_PURPOSE_RESET;
-        rc = jc_db_exec(db, NULL, JC_SQL_TOKEN_DROP_OPEN, args, p);
+        rc = jc_account_token_drop_open(db, id, JC_PURPOSE_RESET, p);
     }
     return rc;
 }
@@ -80,7 +78,6 @@ static jc_db_rc_e store_credentials(jc_db_t *db, const jc_setpw_t *sp,
 jc_db_rc_e jc_setpw_store(jc_db_t *db, const jc_setpw_t *sp,
                           apr_int64_t now, apr_pool_t *p)
 {
-    const void *args[5];
     jc_db_rc_e rc = store_credentials(db, sp, now, p);
 
     if (rc == JC_DB_OK && sp->event) {
@@ -88,12 +85,8 @@ jc_db_rc_e jc_setpw_store(jc_db_t *db, const jc_setpw_t *sp,
                           p);
     }
     if (rc == JC_DB_OK && sp->audit_staff) {
-        args[0] = &sp->audit_staff;
-        args[1] = &now;
-        args[2] = sp->audit_action;
-        args[3] = &sp->audit_customer;
-        args[4] = sp->audit_detail;
-        rc = jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
+        rc = jc_staff_audit_add(db, sp->audit_staff, now, sp->audit_action,
+                                sp->audit_customer, sp->audit_detail, p);
     }
     if (rc == JC_DB_OK && sp->notify) {
         rc = jc_outbox_enqueue_composed(db, sp->notice,

@@ -154,13 +154,7 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     jc_db_col_i64(&row, JC_COL_JC_BY_NAME_ID, &jc_id, 0);
     /* a staff account: confirmed address, terms and consent recorded as
      * given by the jobcenter at creation */
-    args[0] = email;
-    args[1] = phc;
-    args[2] = &now;
-    args[3] = &now;
-    args[4] = &now;
-    args[5] = &now;
-    rc = jc_db_select1(db, &row, JC_SQL_ACCT_INSERT, args, p);
+    rc = jc_account_insert(db, account_id, email, phc, now, p);
     if (rc == JC_DB_CONFLICT) {
         jc_db_rollback(db, p);
         jc_result_set(res, 409, "email_taken", "Zu dieser E-Mail-Adresse "
@@ -173,11 +167,7 @@ void jc_staff_add(jc_db_t *db, jc_result_t *res, const jc_staff_in_t *in,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    jc_db_col_i64(&row, JC_COL_ACCT_INSERT_ID, account_id, 0);
-    args[0] = &now;
-    args[1] = &now;
-    args[2] = account_id;
-    rc = jc_db_exec(db, NULL, JC_SQL_ACCT_CONFIRM, args, p);
+    rc = jc_account_mark_confirmed(db, *account_id, now, NULL, p);
     if (rc == JC_DB_OK) {
         /* the printed password is one-time: replaced at the first login
          * (onetime/password), expired after onetime_expires_at */
@@ -211,10 +201,8 @@ static int staff_begin_by_email(jc_db_t *db, jc_result_t *res,
                                 const char *email, apr_int64_t *id,
                                 apr_pool_t *p)
 {
-    jc_db_row_t row;
     jc_db_rc_e rc;
     const char *norm = email ? jc_account_normalize_email(email, p) : NULL;
-    const void *args[1];
     jc_staff_t st;
 
     *id = 0;
@@ -227,10 +215,8 @@ static int staff_begin_by_email(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return 0;
     }
-    args[0] = norm;
-    rc = jc_db_select1(db, &row, JC_SQL_ACCT_ID_BY_EMAIL, args, p);
+    rc = jc_account_id_by_email(db, id, norm, p);
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, JC_COL_ACCT_ID_BY_EMAIL_ID, id, 0);
         rc = jc_staff_load(db, &st, *id, p);
     }
     if (rc == JC_DB_NOROW) {
@@ -258,7 +244,7 @@ void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,
     rc = jc_db_exec(db, NULL, JC_SQL_STAFF_DISABLE, args, p);
     if (rc == JC_DB_OK) {
         /* their sessions end now, not at the next request */
-        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args + 1, p);
+        rc = jc_session_drop_account(db, id, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -284,7 +270,7 @@ void jc_staff_new_onetime(jc_db_t *db, jc_result_t *res, const char *email,
     rc = jc_db_exec(db, NULL, JC_SQL_STAFF_ACCT_NEW_ONETIME, args, p);
     if (rc == JC_DB_OK) {
         /* whoever held the old password is signed out now */
-        rc = jc_db_exec(db, NULL, JC_SQL_SESS_DROP_ACCOUNT, args + 3, p);
+        rc = jc_session_drop_account(db, id, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -316,6 +302,21 @@ jc_db_rc_e jc_staff_load(jc_db_t *db, jc_staff_t *s, apr_int64_t account_id,
                                 &disabled, 0);
     s->jobcenter_name = jc_db_col_str(&row, JC_COL_STAFF_GET_NAME, p);
     return JC_DB_OK;
+}
+
+jc_db_rc_e jc_staff_audit_add(jc_db_t *db, apr_int64_t staff_account,
+                              apr_int64_t now, const char *action,
+                              apr_int64_t customer_id, const char *detail,
+                              apr_pool_t *p)
+{
+    const void *args[5];
+
+    args[0] = &staff_account;
+    args[1] = &now;
+    args[2] = action;
+    args[3] = &customer_id;
+    args[4] = detail;
+    return jc_db_exec(db, NULL, JC_SQL_AUDIT_ADD, args, p);
 }
 
 int jc_staff_allows(const jc_staff_t *s, int need)

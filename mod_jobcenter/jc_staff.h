@@ -105,6 +105,14 @@ typedef struct {
 jc_db_rc_e jc_staff_load(jc_db_t *db, jc_staff_t *s, apr_int64_t account_id,
                          apr_pool_t *p);
 
+/* Add a staff audit row (jc_audit_add) in the caller's transaction:
+ * staff_account did action (a word such as "customer_created") at now,
+ * about customer_id, with detail (may be NULL). */
+jc_db_rc_e jc_staff_audit_add(jc_db_t *db, apr_int64_t staff_account,
+                              apr_int64_t now, const char *action,
+                              apr_int64_t customer_id, const char *detail,
+                              apr_pool_t *p);
+
 /* 1 if s is an enabled staff member holding at least role `need`. */
 int jc_staff_allows(const jc_staff_t *s, int need);
 

@@ -119,3 +119,42 @@ jc_db_rc_e jc_throttle_reserve(jc_db_t *db, jc_thr_take_t *out,
     }
     return rc;
 }
+
+jc_db_rc_e jc_throttle_key_get(jc_db_t *db, jc_thr_key_t *out,
+                               const char *key, apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = key;
+    rc = jc_db_select1(db, &row, JC_SQL_THR_GET, args, p);
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    jc_db_col_i64(&row, JC_COL_THR_GET_FAILURES, &out->failures, 0);
+    out->has_last = jc_db_col_i64(&row, JC_COL_THR_GET_LAST_FAILURE,
+                                  &out->last_failure, 0);
+    jc_db_col_i64(&row, JC_COL_THR_GET_BLOCKED_UNTIL, &out->blocked_until,
+                  0);
+    return JC_DB_OK;
+}
+
+jc_db_rc_e jc_throttle_key_clear(jc_db_t *db, const char *key,
+                                 apr_pool_t *p)
+{
+    const void *args[1];
+
+    args[0] = key;
+    return jc_db_exec(db, NULL, JC_SQL_THR_CLEAR, args, p);
+}
+
+jc_db_rc_e jc_throttle_key_block(jc_db_t *db, const char *key,
+                                 apr_int64_t until, apr_pool_t *p)
+{
+    const void *args[2];
+
+    args[0] = &until;
+    args[1] = key;
+    return jc_db_exec(db, NULL, JC_SQL_THR_BLOCK, args, p);
+}

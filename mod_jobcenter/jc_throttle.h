@@ -36,6 +36,29 @@ typedef struct {
     int locked;         /* refused: n reached cfg->max_failures            */
 } jc_thr_take_t;
 
+/* A login_throttle row by client key (jc_thr_get). */
+typedef struct {
+    apr_int64_t failures;       /* failures counted (0 when NULL)          */
+    apr_int64_t last_failure;   /* epoch seconds of the last one (0: NULL) */
+    int has_last;               /* 1 when last_failure is set              */
+    apr_int64_t blocked_until;  /* epoch seconds (0 when NULL)             */
+} jc_thr_key_t;
+
+/* The login_throttle row of key into *out (jc_thr_get); JC_DB_NOROW
+ * when there is none. */
+jc_db_rc_e jc_throttle_key_get(jc_db_t *db, jc_thr_key_t *out,
+                               const char *key, apr_pool_t *p);
+
+/* Delete the login_throttle row of key (jc_thr_clear), in the caller's
+ * transaction. */
+jc_db_rc_e jc_throttle_key_clear(jc_db_t *db, const char *key,
+                                 apr_pool_t *p);
+
+/* Block key until the epoch second until (jc_thr_block), in the caller's
+ * transaction. */
+jc_db_rc_e jc_throttle_key_block(jc_db_t *db, const char *key,
+                                 apr_int64_t until, apr_pool_t *p);
+
 /* Reserve one attempt before an expensive check (Argon2, a signature):
  * the attempt is counted as a failure and the block that failure earns
  * (jc_throttle_delay) is set, in one write transaction, unless the row is

@@ -257,10 +257,8 @@ static int create_spool(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
                         apr_int64_t account_id, apr_int64_t draft_id,
                         apr_pool_t *p)
 {
-    const void *args[2] = { &draft_id, &account_id };
-    apr_int64_t created = 0;
-    jc_db_row_t row;
-    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
+    jc_up_draft_row_t d;
+    jc_db_rc_e rc = jc_upload_draft_row(db, &d, draft_id, account_id, p);
     int fd;
 
     if (rc == JC_DB_NOROW) {
@@ -269,8 +267,7 @@ static int create_spool(jc_db_t *db, jc_result_t *res, jc_tus_t *out,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_CREATED_AT, &created, 0);
-    out->expires_at = created + JC_UPLOAD_DRAFT_TTL;
+    out->expires_at = d.created_at + JC_UPLOAD_DRAFT_TTL;
     out->token = jc_store_random_id(p);
     out->spool_id = jc_store_random_id(p);
     if (!out->token || !out->spool_id) {
@@ -395,7 +392,6 @@ int jc_tus_terminate(jc_db_t *db, jc_result_t *res,
                      apr_pool_t *p)
 {
     const char *path = jc_tus_spool_path(cfg->store, t->spool_id, p);
-    const void *args[3] = { &t->id };
     int fd, locked = 0;
     jc_db_rc_e rc;
 
@@ -418,8 +414,7 @@ int jc_tus_terminate(jc_db_t *db, jc_result_t *res,
             return res->status;
         }
     }
-    args[0] = &t->id;
-    rc = jc_db_exec(db, NULL, JC_SQL_TUS_DELETE, args, p);
+    rc = jc_tus_row_delete(db, t->id, p);
     if (jc_db_fail(res, db, rc, p)) {
         if (fd >= 0) {
             close(fd);
@@ -452,4 +447,11 @@ json_t *jc_tus_file_json(jc_db_t *db, const jc_tus_t *t, apr_pool_t *p)
                      "type", jc_db_col_str(&row, JC_COL_TUS_FILE_MIME, p),
                      "size", (json_int_t)size,
                      "sha256", jc_db_col_str(&row, JC_COL_TUS_FILE_SHA256, p));
+}
+
+jc_db_rc_e jc_tus_row_delete(jc_db_t *db, apr_int64_t id, apr_pool_t *p)
+{
+    const void *args[1] = { &id };
+
+    return jc_db_exec(db, NULL, JC_SQL_TUS_DELETE, args, p);
 }

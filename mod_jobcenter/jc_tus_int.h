@@ -22,6 +22,10 @@ int jc_tus_too_many(jc_result_t *res, const jc_upload_cfg_t *cfg,
 int jc_tus_daily_limit(jc_result_t *res);
 int jc_tus_locked_result(jc_result_t *res);
 
+/* Delete the tus_upload row id (jc_tus_delete), in the caller's
+ * transaction if any. */
+jc_db_rc_e jc_tus_row_delete(jc_db_t *db, apr_int64_t id, apr_pool_t *p);
+
 /* The n characters of v are base64 (standard alphabet, padding only at
  * the end). */
 int jc_tus_b64_chars_ok(const char *v, size_t n);

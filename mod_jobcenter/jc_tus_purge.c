@@ -41,9 +41,7 @@ jc_db_rc_e jc_tus_purge(jc_db_t *db, unsigned *removed,
             jc_db_res_row(&r, i, &row, p);
             jc_db_col_i64(&row, JC_COL_TUS_EXPIRED_ID, &id, 0);
             spool = jc_db_col_str(&row, JC_COL_TUS_EXPIRED_SPOOL_ID, p);
-            args[0] = &id;
-            rc = jc_db_exec(db, NULL, JC_SQL_TUS_DELETE, args, p);
-            args[0] = &now;
+            rc = jc_tus_row_delete(db, id, p);
             if (rc != JC_DB_OK) {
                 return rc;
             }

@@ -332,9 +332,7 @@ apr_off_t jc_tus_w_bytes(const jc_tus_w_t *w)
 static void w_drop(jc_tus_w_t *w, jc_db_t *db, const jc_tus_t *t,
                    apr_pool_t *p)
 {
-    const void *args[1] = { &t->id };
-
-    if (jc_db_exec(db, NULL, JC_SQL_TUS_DELETE, args, p) == JC_DB_OK) {
+    if (jc_tus_row_delete(db, t->id, p) == JC_DB_OK) {
         unlink(w->path);
     }
 }
@@ -454,14 +452,13 @@ static int w_tx_check(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
 {
     apr_int64_t count = 0, created = 0, size = t->length;
     apr_int64_t since = now - 86400, used = 0;
-    const void *args[2] = { &t->draft_id, &t->account_id };
-    jc_db_row_t row;
+    jc_up_draft_row_t d;
     int refused = 0;
 
-    *rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
+    *rc = jc_upload_draft_row(db, &d, t->draft_id, t->account_id, p);
     if (*rc == JC_DB_OK) {
-        jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_CREATED_AT, &created, 0);
-        jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_FILES, &count, 0);
+        created = d.created_at;
+        count = d.files;
     }
     if (*rc == JC_DB_NOROW
         || (*rc == JC_DB_OK && created + JC_UPLOAD_DRAFT_TTL <= now)) {
@@ -478,11 +475,8 @@ static int w_tx_check(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
         /* the day's allowance again: POST uploads/files does not know the
          * bytes unfinished uploads announced, so both together could
          * store more than JobcenterUploadMaxBytesPerDay */
-        args[0] = &t->account_id;
-        args[1] = &since;
-        *rc = jc_db_select1(db, &row, JC_SQL_UP_BYTES_SINCE, args, p);
+        *rc = jc_upload_bytes_since(db, &used, t->account_id, since, p);
         if (*rc == JC_DB_OK) {
-            jc_db_col_i64(&row, JC_COL_UP_BYTES_SINCE_BYTES, &used, 0);
             if (used + size > cfg->max_day) {
                 refused = jc_tus_daily_limit(res);
             }
@@ -504,25 +498,17 @@ static jc_db_rc_e w_tx_insert(jc_tus_w_t *w, jc_db_t *db, apr_int64_t *fid,
                               apr_pool_t *p)
 {
     apr_int64_t size = t->length;
-    const void *args[8];
-    jc_db_row_t row;
+    jc_up_file_new_t nf = { t->account_id, t->draft_id, store_id, t->name,
+                            w->mime, size, hex };
+    const void *args[3];
     jc_db_rc_e rc;
     int n = 0;
 
-    args[0] = &t->account_id;
-    args[1] = &t->draft_id;
-    args[2] = store_id;
-    args[3] = t->name;
-    args[4] = w->mime;
-    args[5] = &size;
-    args[6] = hex;
-    args[7] = &now;
-    rc = jc_db_select1(db, &row, JC_SQL_UP_FILE_INSERT, args, p);
+    rc = jc_upload_file_insert(db, fid, &nf, now, p);
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
     }
     if (rc == JC_DB_OK) {
-        jc_db_col_i64(&row, JC_COL_UP_FILE_INSERT_ID, fid, 0);
         args[0] = &size;
         args[1] = fid;
         args[2] = &t->id;

@@ -160,18 +160,27 @@ static json_t *limits_json(const jc_upload_cfg_t *cfg)
                      "image/png,image/bmp");
 }
 
+jc_db_rc_e jc_upload_bytes_since(jc_db_t *db, apr_int64_t *bytes,
+                                 apr_int64_t account_id, apr_int64_t since,
+                                 apr_pool_t *p)
+{
+    const void *args[2] = { &account_id, &since };
+    jc_db_row_t row;
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_BYTES_SINCE, args, p);
+
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, JC_COL_UP_BYTES_SINCE_BYTES, bytes, 0);
+    }
+    return rc;
+}
+
 static apr_int64_t bytes_today(jc_db_t *db, jc_db_rc_e *rc,
                                apr_int64_t account_id, apr_int64_t now,
                                apr_pool_t *p)
 {
-    apr_int64_t since = now - 86400, used = 0;
-    const void *args[2] = { &account_id, &since };
-    jc_db_row_t row;
+    apr_int64_t used = 0;
 
-    *rc = jc_db_select1(db, &row, JC_SQL_UP_BYTES_SINCE, args, p);
-    if (*rc == JC_DB_OK) {
-        jc_db_col_i64(&row, JC_COL_UP_BYTES_SINCE_BYTES, &used, 0);
-    }
+    *rc = jc_upload_bytes_since(db, &used, account_id, now - 86400, p);
     return used;
 }
 
@@ -247,16 +256,62 @@ int jc_upload_draft_create(jc_db_t *db, jc_result_t *res, json_t **out,
     return 201;
 }
 
+jc_db_rc_e jc_upload_draft_row(jc_db_t *db, jc_up_draft_row_t *out,
+                               apr_int64_t draft_id, apr_int64_t account_id,
+                               apr_pool_t *p)
+{
+    const void *args[2] = { &draft_id, &account_id };
+    jc_db_row_t row;
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
+
+    if (rc != JC_DB_OK) {
+        return rc;
+    }
+    out->area = jc_db_col_str(&row, JC_COL_UP_DRAFT_GET_AREA, p);
+    jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_CREATED_AT, &out->created_at, 0);
+    jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_FILES, &out->files, 0);
+    return JC_DB_OK;
+}
+
+jc_db_rc_e jc_upload_draft_delete(jc_db_t *db, apr_int64_t draft_id,
+                                  apr_pool_t *p)
+{
+    const void *args[1] = { &draft_id };
+
+    return jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
+}
+
+jc_db_rc_e jc_upload_draft_files(jc_db_t *db, jc_db_res_t *files,
+                                 apr_int64_t draft_id, apr_pool_t *p)
+{
+    const void *args[1] = { &draft_id };
+
+    return jc_db_select(db, files, JC_SQL_UP_DRAFT_FILES, args, p);
+}
+
+jc_db_rc_e jc_upload_file_insert(jc_db_t *db, apr_int64_t *id,
+                                 const jc_up_file_new_t *f, apr_int64_t now,
+                                 apr_pool_t *p)
+{
+    const void *args[8] = { &f->account_id, &f->draft_id, f->store_id,
+                            f->name, f->mime, &f->size, f->sha256, &now };
+    jc_db_row_t row;
+    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_FILE_INSERT, args, p);
+
+    if (rc == JC_DB_OK) {
+        jc_db_col_i64(&row, JC_COL_UP_FILE_INSERT_ID, id, 0);
+    }
+    return rc;
+}
+
 /* The account's live draft: *count = its files. */
 int jc_upload_draft_get(jc_db_t *db, jc_result_t *res, apr_int64_t *count,
                         const char **area, apr_int64_t account_id,
                         apr_int64_t draft_id, apr_int64_t now,
                         apr_pool_t *p)
 {
-    const void *args[2] = { &draft_id, &account_id };
-    jc_db_row_t row;
-    apr_int64_t created = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_DRAFT_GET, args, p);
+    jc_up_draft_row_t d;
+    jc_db_rc_e rc = jc_upload_draft_row(db, &d, draft_id, account_id, p);
 
     if (rc == JC_DB_NOROW) {
         return jc_upload_not_found(res, draft_gone);
@@ -264,14 +319,13 @@ int jc_upload_draft_get(jc_db_t *db, jc_result_t *res, apr_int64_t *count,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_CREATED_AT, &created, 0);
-    if (created + JC_UPLOAD_DRAFT_TTL <= now) {
+    if (d.created_at + JC_UPLOAD_DRAFT_TTL <= now) {
         return jc_upload_not_found(res, draft_gone);
     }
     if (area) {
-        *area = jc_db_col_str(&row, JC_COL_UP_DRAFT_GET_AREA, p);
+        *area = d.area;
     }
-    jc_db_col_i64(&row, JC_COL_UP_DRAFT_GET_FILES, count, 0);
+    *count = d.files;
     return 200;
 }
 
@@ -370,19 +424,16 @@ static int files_add_tx(jc_db_t *db, fa_item_t *it)
     for (i = 0; i < it->files->nelts; i++) {
         const jc_upfile_t *f = &APR_ARRAY_IDX(it->files, i, jc_upfile_t);
         apr_int64_t size = f->size, id = 0;
-        const void *args[8] = { &it->account_id, &it->draft_id, f->store_id,
-                                f->name, f->mime, &size, f->sha256,
-                                &it->now };
-        jc_db_row_t row;
+        jc_up_file_new_t nf = { it->account_id, it->draft_id, f->store_id,
+                                f->name, f->mime, size, f->sha256 };
 
-        rc = jc_db_select1(db, &row, JC_SQL_UP_FILE_INSERT, args, it->p);
+        rc = jc_upload_file_insert(db, &id, &nf, it->now, it->p);
         if (rc == JC_DB_NOROW) {
             rc = JC_DB_ERROR;
         }
         if (rc != JC_DB_OK) {
             break;
         }
-        jc_db_col_i64(&row, JC_COL_UP_FILE_INSERT_ID, &id, 0);
         if (f->held) {
             /* stored while clamd was unreachable: hidden from staff
              * until the upload watchdog has scanned it */

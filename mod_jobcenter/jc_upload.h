@@ -183,6 +183,52 @@ jc_db_rc_e jc_upload_purge_drafts(jc_db_t *db, unsigned *removed,
                                   const jc_upload_cfg_t *cfg,
                                   apr_int64_t now, apr_pool_t *p);
 
+/* A draft's row (jc_up_draft_get). */
+typedef struct {
+    const char *area;           /* area key                               */
+    apr_int64_t created_at;     /* epoch seconds                          */
+    apr_int64_t files;          /* files recorded in it                   */
+} jc_up_draft_row_t;
+
+/* The draft draft_id of account_id into *out (jc_up_draft_get), expired
+ * or not; JC_DB_NOROW when it is not the account's or gone. */
+jc_db_rc_e jc_upload_draft_row(jc_db_t *db, jc_up_draft_row_t *out,
+                               apr_int64_t draft_id, apr_int64_t account_id,
+                               apr_pool_t *p);
+
+/* Delete the draft row draft_id (jc_up_draft_delete), in the caller's
+ * transaction. */
+jc_db_rc_e jc_upload_draft_delete(jc_db_t *db, apr_int64_t draft_id,
+                                  apr_pool_t *p);
+
+/* The files of draft draft_id, ordered by id, into *files
+ * (jc_up_draft_files; read with JC_COL_UP_DRAFT_FILES_*). */
+jc_db_rc_e jc_upload_draft_files(jc_db_t *db, jc_db_res_t *files,
+                                 apr_int64_t draft_id, apr_pool_t *p);
+
+/* *bytes = the size of the account's files stored since the epoch second
+ * since (jc_up_bytes_since; the daily limit). */
+jc_db_rc_e jc_upload_bytes_since(jc_db_t *db, apr_int64_t *bytes,
+                                 apr_int64_t account_id, apr_int64_t since,
+                                 apr_pool_t *p);
+
+/* A stored file to record in a draft. */
+typedef struct {
+    apr_int64_t account_id;     /* owner                                  */
+    apr_int64_t draft_id;       /* the draft it goes into                 */
+    const char *store_id;       /* its id in the store                    */
+    const char *name;           /* cleaned display name                   */
+    const char *mime;           /* sniffed type                           */
+    apr_int64_t size;           /* bytes                                  */
+    const char *sha256;         /* hex digest                             */
+} jc_up_file_new_t;
+
+/* Insert the upload_file row of f created at now (jc_up_file_insert), in
+ * the caller's transaction; *id = its id. */
+jc_db_rc_e jc_upload_file_insert(jc_db_t *db, apr_int64_t *id,
+                                 const jc_up_file_new_t *f, apr_int64_t now,
+                                 apr_pool_t *p);
+
 /* Characters (code points) of valid UTF-8 s, or -1 if s is not valid
  * UTF-8 or holds control characters other than CR, LF and TAB. */
 long jc_upload_text_chars(const char *s);

@@ -25,6 +25,12 @@ int jc_upload_draft_get(jc_db_t *db, jc_result_t *res, apr_int64_t *count,
                         apr_int64_t draft_id, apr_int64_t now,
                         apr_pool_t *p);
 
+/* The submission submission_id with its jobcenter's name into *row
+ * (jc_up_sub_get; read with JC_COL_UP_SUB_GET_*); JC_DB_NOROW when there
+ * is none. Defined in jc_upload_submit.c. */
+jc_db_rc_e jc_upload_sub_get(jc_db_t *db, jc_db_row_t *row,
+                             apr_int64_t submission_id, apr_pool_t *p);
+
 /* One file as JSON {id, name, type, size, sha256}. */
 json_t *jc_upload_file_json(apr_int64_t id, const char *name,
                             const char *mime, apr_int64_t size,

@@ -13,13 +13,13 @@ static jc_db_rc_e purge_one(jc_db_t *db, const jc_upload_cfg_t *cfg,
     int k;
 
     if (rc == JC_DB_OK) {
-        rc = jc_db_select(db, &files, JC_SQL_UP_DRAFT_FILES, args, p);
+        rc = jc_upload_draft_files(db, &files, id, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_FILES_DELETE, args, p);
     }
     if (rc == JC_DB_OK) {
-        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
+        rc = jc_upload_draft_delete(db, id, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

@@ -111,8 +111,7 @@ int jc_upload_staff_set_status(jc_db_t *db, jc_result_t *res,
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
-    args[0] = &submission_id;
-    rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
+    rc = jc_upload_sub_get(db, &row, submission_id, p);
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, JC_COL_UP_SUB_GET_JOBCENTER_ID, &jcid, 0);
         team = jc_db_col_str(&row, JC_COL_UP_SUB_GET_TEAM, p);

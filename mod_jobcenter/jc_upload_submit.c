@@ -14,16 +14,23 @@
 
 #include <apr_strings.h>
 
+jc_db_rc_e jc_upload_sub_get(jc_db_t *db, jc_db_row_t *row,
+                             apr_int64_t submission_id, apr_pool_t *p)
+{
+    const void *args[1] = { &submission_id };
+
+    return jc_db_select1(db, row, JC_SQL_UP_SUB_GET, args, p);
+}
+
 /* The submission answer for id (also for a replayed submit). */
 static int sub_answer(jc_db_t *db, jc_result_t *res, json_t **out,
                       apr_int64_t id, int status, apr_pool_t *p)
 {
-    const void *args[1] = { &id };
     jc_db_row_t row;
     apr_int64_t nfiles = 0, at = 0;
     const jc_upload_area_t *a;
     const char *jc;
-    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
+    jc_db_rc_e rc = jc_upload_sub_get(db, &row, id, p);
 
     if (rc == JC_DB_NOROW) {
         rc = JC_DB_ERROR;
@@ -153,7 +160,6 @@ static int submit_load_draft(jc_db_t *db, jc_result_t *res,
                              const jc_upload_submit_in_t *in,
                              apr_int64_t now, apr_pool_t *p)
 {
-    const void *args[1] = { &in->draft_id };
     jc_db_res_t files;
     const char *area = NULL;
     apr_int64_t count = 0;
@@ -172,7 +178,7 @@ static int submit_load_draft(jc_db_t *db, jc_result_t *res,
         return jc_result_set(res, 400, "upload_no_file", "Bitte laden Sie "
                              "mindestens eine Datei hoch.", "file");
     }
-    rc = jc_db_select(db, &files, JC_SQL_UP_DRAFT_FILES, args, p);
+    rc = jc_upload_draft_files(db, &files, in->draft_id, p);
     if (jc_db_fail(res, db, rc, p)) {
         return res->status;
     }
@@ -304,8 +310,7 @@ static jc_db_rc_e submit_insert(jc_db_t *db, apr_int64_t *id,
         rc = jc_db_exec(db, NULL, JC_SQL_UP_FILE_TO_SUB, args, p);
     }
     if (rc == JC_DB_OK) {
-        args[0] = &in->draft_id;
-        rc = jc_db_exec(db, NULL, JC_SQL_UP_DRAFT_DELETE, args, p);
+        rc = jc_upload_draft_delete(db, in->draft_id, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);
@@ -382,10 +387,9 @@ int jc_upload_receipt(jc_db_t *db, jc_result_t *res, const char **path,
                       apr_int64_t account_id, apr_int64_t submission_id,
                       apr_pool_t *p)
 {
-    const void *args[1] = { &submission_id };
     jc_db_row_t row;
     apr_int64_t owner = 0;
-    jc_db_rc_e rc = jc_db_select1(db, &row, JC_SQL_UP_SUB_GET, args, p);
+    jc_db_rc_e rc = jc_upload_sub_get(db, &row, submission_id, p);
 
     if (rc == JC_DB_OK) {
         jc_db_col_i64(&row, JC_COL_UP_SUB_GET_ACCOUNT_ID, &owner, 0);
