@@ -40,6 +40,8 @@ import { lit } from '../tests/lib/db.mjs';
 const ROUNDS = Number(process.env.STALL_ROUNDS || 5);
 const C = Number(process.env.STALL_C || 4);
 const HOLD_MS = 1200;
+const WRK_SECS = Number(process.env.STALL_WRK_SECS || 4);
+const WRK_ROUNDS = Number(process.env.STALL_WRK_ROUNDS || 3);
 const lines = [];
 const say = (l) => { lines.push(l); console.log(`# ${l}`); };
 
@@ -49,6 +51,7 @@ function pct(xs, p) {
     return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 const f1 = (x) => x.toFixed(1);
+const f2 = (x) => x.toFixed(2);
 
 let cluster = null;
 before(async () => {
@@ -114,12 +117,12 @@ async function stallFigures(db) {
                 want *= 2;
             }
         }
-        const slow = async () => {
+        const slow = async (hold = HOLD_MS) => {
             const t0 = performance.now();
             if (db === 'pgsql') {
                 const p = spawn(psqlBin(), ['-X', '-q', '-h', env.pg.host, '-p', String(env.pg.port), '-U', 'jc',
                     '-d', env.pg.dbname, '-c', `BEGIN; SELECT id FROM conversation WHERE id = ${conv} FOR UPDATE; `
-                    + `SELECT pg_sleep(${HOLD_MS / 1000}); COMMIT;`], { stdio: 'ignore' });
+                    + `SELECT pg_sleep(${hold / 1000}); COMMIT;`], { stdio: 'ignore' });
                 const done = new Promise((res) => p.on('exit', res));
                 const probe = `SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%FOR UPDATE%pg_sleep%'
                     AND state = 'active' AND pid <> pg_backend_pid()`;
@@ -159,8 +162,78 @@ async function stallFigures(db) {
             during.push(...w.lat);
             slowMs.push(w.ms);
         }
+        // The same with a C client (wrk, one thread, STALL_C connections on
+        // one citizen's session): node's event loop runs STALL_C clients and
+        // shares the 2 vCPUs with the server, so its p99 carries the
+        // client's own delays. wrk runs WRK_SECS while the slow request runs
+        // the whole time: SQLite repeats the inbox page back to back,
+        // PostgreSQL holds the row lock for the whole window.
+        const wrkRun = async () => {
+            const r = await run('wrk', ['-t1', `-c${C}`, `-d${WRK_SECS}s`, '--timeout', '10s', '--latency',
+                '-H', `Cookie: ${citizens[0].jar.header()}`, `${env.base}/api/v1/me`], { timeoutMs: 120000 });
+            const o = r.stdout;
+            const ms = (re) => {
+                const m = o.match(re);
+                if (!m) return NaN;
+                return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 })[m[2]];
+            };
+            const n = Number((o.match(/(\d+) requests in/) || [0, NaN])[1]);
+            const bad = Number((o.match(/Non-2xx or 3xx responses: (\d+)/) || [0, 0])[1]);
+            assert.ok(n > 0 && bad === 0, o);
+            return { n, p50: ms(/ 50%\s+([\d.]+)(us|ms|s)\b/), p99: ms(/ 99%\s+([\d.]+)(us|ms|s)\b/),
+                max: ms(/Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)\b/) };
+        };
+        const lockWaits = async () => Number(await env.db.scalar(`SELECT count(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`));
+        const wrkBase = [], wrkDuring = [], cover = [];
+        for (let k = 0; k < WRK_ROUNDS; k++) {
+            wrkBase.push(await wrkRun());
+            let stop = false, busy = 0, w0 = 0;
+            const spans = [];
+            let loop;
+            if (db === 'pgsql') {
+                loop = slow(WRK_SECS * 1000 + 1500).then((ms) => spans.push(ms));
+                for (let i = 0; i < 300 && !(await lockWaits()); i++) await sleep(10);
+                assert.equal(await lockWaits(), 1, 'the staff write does not wait for the row lock');
+            } else {
+                loop = (async () => {
+                    while (!stop) {
+                        const a = performance.now();
+                        await inbox();
+                        spans.push([a, performance.now()]);
+                    }
+                })();
+                await sleep(30);
+            }
+            w0 = performance.now();
+            const w = await wrkRun();
+            const w1 = performance.now();
+            // PostgreSQL: the write waited from before w0 until after w1
+            const stillWaiting = db === 'pgsql' ? await lockWaits() : 0;
+            stop = true;
+            await loop;
+            if (db === 'pgsql') {
+                assert.equal(stillWaiting, 1, 'the staff write stopped waiting before wrk ended');
+                busy = w1 - w0;
+                assert.ok(spans[0] >= WRK_SECS * 1000, `the write waited only ${spans[0]} ms`);
+            } else {
+                for (const [a, b] of spans) busy += Math.max(0, Math.min(b, w1) - Math.max(a, w0));
+            }
+            cover.push(busy / (w1 - w0));
+            wrkDuring.push(w);
+        }
+        const worst = (xs, k) => Math.max(...xs.map((x) => x[k]));
         const what = db === 'sqlite' ? `staff inbox over ${rows} messages` : `staff write waiting ${HOLD_MS} ms for a row lock`;
-        say(`stall ${db}: slow request (${what}) median ${f1(pct(slowMs, 50))} ms; /me (${C} clients, one child) `
+        say(`stall ${db} (wrk -t1 -c${C} -d${WRK_SECS}s on /me, one session, ${WRK_ROUNDS} rounds; slow request running `
+            + `${(100 * Math.min(...cover)).toFixed(0)}-${(100 * Math.max(...cover)).toFixed(0)} % of each window: `
+            + `${db === 'sqlite' ? `${what}, back to back` : `staff write waiting ${WRK_SECS * 1000 + 1500} ms for a row lock`}): `
+            + `/me during it: p50 ${wrkDuring.map((x) => f2(x.p50)).join(' ')} ms, p99 ${wrkDuring.map((x) => f2(x.p99)).join(' ')} ms, `
+            + `max ${wrkDuring.map((x) => f1(x.max)).join(' ')} ms, ${wrkDuring.map((x) => x.n).join(' ')} requests `
+            + `[target p99 < 10 ms: ${worst(wrkDuring, 'p99') < 10 ? 'met' : 'NOT met'} (worst round)]; baseline without it: `
+            + `p50 ${wrkBase.map((x) => f2(x.p50)).join(' ')} ms, p99 ${wrkBase.map((x) => f2(x.p99)).join(' ')} ms, `
+            + `${wrkBase.map((x) => x.n).join(' ')} requests`);
+        const whatNode = db === 'sqlite' ? `staff inbox over ${rows} messages` : `staff write waiting ${HOLD_MS} ms for a row lock`;
+        say(`stall ${db} (node clients): slow request (${whatNode}) median ${f1(pct(slowMs, 50))} ms; /me (${C} clients, one child) `
             + `during it: n ${during.length}, p50 ${f1(pct(during, 50))} ms, p99 ${f1(pct(during, 99))} ms, `
             + `max ${f1(Math.max(...during))} ms [target p99 < 10 ms: ${pct(during, 99) < 10 ? 'met' : 'NOT met'}]; `
             + `baseline without it: p50 ${f1(pct(base, 50))} ms, p99 ${f1(pct(base, 99))} ms`);
