@@ -40,7 +40,8 @@
 #            Kundennummer (req/s, large/small >= 0.8), longest purge batch (< 10 ms),
 #            plans (bench/growth.sh)
 # stall      (only when named) bench/stall.mjs: /me p99 while another request of
-#            the same child runs a ~1 s statement (SQLite, PostgreSQL), and /me
+#            the same child runs a ~1 s statement (SQLite, PostgreSQL; node clients and
+#            wrk -t1 -c4, STALL_WRK_SECS, STALL_WRK_ROUNDS), and /me
 #            at -c256 on PostgreSQL behind PgBouncer (session mode): non-2xx;
 #            /me at -c256 with max_connections 100 directly (named and unnamed
 #            statements) and behind PgBouncer in transaction mode (unnamed):

@@ -11,6 +11,13 @@
 //    status change waiting 1.2 s for a row lock held by psql), repeated
 //    STALL_ROUNDS (default 5) times while STALL_C (default 4) citizens call
 //    /me back to back; the same clients without a slow request as baseline.
+//    Then the same with wrk (-t1 -cSTALL_C -dSTALL_WRK_SECS, default 4 s,
+//    STALL_WRK_ROUNDS rounds, default 3, against a baseline run before
+//    each): the slow request runs for the whole window (SQLite: the inbox
+//    page back to back; PostgreSQL: the row lock held STALL_WRK_SECS + 1.5 s,
+//    the waiting write seen in pg_stat_activity before and after wrk). The
+//    target is judged on wrk's figures: node's event loop serving STALL_C
+//    clients beside the server on 2 vCPUs adds its own tail to the p99.
 // 2. /me at -c256 (wrk -t2 -d10s) on PostgreSQL behind PgBouncer 1.18 in
 //    session mode (default_pool_size 150 = DBDMax 25 x 6 children of the
 //    generated configuration): non-2xx answers (target 0) and socket errors.
