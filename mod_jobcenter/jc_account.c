@@ -5,6 +5,7 @@
 
 #include "jc_account.h"
 #include "jc_event.h"
+#include "jc_field.h"
 #include "jc_mail.h"
 #include "jc_metrics.h"
 #include "jc_outbox.h"
@@ -61,18 +62,6 @@ int jc_account_password_details(jc_result_t *res, const char *pw,
     return n;
 }
 
-int jc_account_validation_failed(jc_result_t *res, int n)
-{
-    if (n) {
-        json_t *first = json_array_get(res->details, 0);
-
-        jc_result_set(res, 422, "validation_failed",
-                      "Bitte prüfen Sie Ihre Eingaben.",
-                      json_string_value(json_object_get(first, "field")));
-    }
-    return n;
-}
-
 int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
                         apr_pool_t *p)
 {
@@ -102,7 +91,7 @@ int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
                          "E-Mail-Adresse ein.");
         n++;
     }
-    return jc_account_validation_failed(res, n);
+    return jc_field_finish(res, n);
 }
 
 jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,

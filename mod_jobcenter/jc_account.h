@@ -49,10 +49,6 @@ int jc_account_password_details(jc_result_t *res, const char *pw,
                                 size_t pwlen, const char *repeat,
                                 size_t repeat_len);
 
-/* When n > 0: 422 validation_failed "Bitte prüfen Sie Ihre Eingaben.",
- * its field the first detail's. Returns n. */
-int jc_account_validation_failed(jc_result_t *res, int n);
-
 /* Check every registration rule; fills res (422 + details) and returns
  * non-zero when something is wrong. */
 int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,

@@ -6,6 +6,7 @@
 
 #include "jc_onetime.h"
 #include "jc_event.h"
+#include "jc_field.h"
 #include "jc_jobcenter.h"
 #include "jc_letter.h"
 #include "jc_mail.h"
@@ -410,7 +411,7 @@ static int email_input_bad(jc_result_t *res, const char *email,
                          "E-Mail-Adresse ein.");
         n++;
     }
-    return jc_account_validation_failed(res, n);
+    return jc_field_finish(res, n);
 }
 
 void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
