@@ -78,8 +78,8 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
                                   int *ended, apr_int64_t now,
                                   apr_pool_t *p);
 
-/* ---- shared with the export (jc_export.c) and the deletion
- * (jc_erase.c) ---------------------------------------------------------- */
+/* ---- shared with the export (jc_export.c), the deletion (jc_erase.c)
+ * and the security page (jc_security.c) ------------------------------- */
 
 /* A column as JSON: the integer (a time) or the string; null when NULL. */
 json_t *jc_konto_json_time(const jc_db_row_t *row, int col);

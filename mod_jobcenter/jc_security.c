@@ -4,20 +4,12 @@
 
 #include "jc_event.h"
 #include "jc_factor.h"
+#include "jc_konto.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_passkey.h"
 #include "jc_security.h"
 #include "jc_throttle.h"
-
-/* A nullable time column as JSON (null when NULL). */
-static json_t *time_or_null(const jc_db_row_t *row, int col)
-{
-    apr_int64_t v;
-
-    return jc_db_col_i64(row, col, &v, 0) ? json_integer((json_int_t)v)
-                                          : json_null();
-}
 
 void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
                       const jc_ctx_t *ctx, const jc_session_t *s,
@@ -49,15 +41,16 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
             "{s:I, s:s, s:I, s:o, s:b}", "id", (json_int_t)pk,
             "name", name ? name : "Passkey", "created_at",
             (json_int_t)created, "last_used_at",
-            time_or_null(&row, JC_COL_SEC_PASSKEYS_LAST_USED_AT),
+            jc_konto_json_time(&row, JC_COL_SEC_PASSKEYS_LAST_USED_AT),
             "flagged", flagged != 0));
     }
     rc = jc_security_totp_row(db, &row, id, p);
     if (rc == JC_DB_OK) {
-        totp = json_pack("{s:o, s:o}", "created_at",
-                         time_or_null(&row, JC_COL_SEC_TOTP_CONFIRMED_AT),
-                         "last_used_at",
-                         time_or_null(&row, JC_COL_SEC_TOTP_LAST_USED_AT));
+        totp = json_pack(
+            "{s:o, s:o}", "created_at",
+            jc_konto_json_time(&row, JC_COL_SEC_TOTP_CONFIRMED_AT),
+            "last_used_at",
+            jc_konto_json_time(&row, JC_COL_SEC_TOTP_LAST_USED_AT));
     }
     else if (rc != JC_DB_NOROW) {
         json_decref(keys);
