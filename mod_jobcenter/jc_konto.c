@@ -14,9 +14,44 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* What a User-Agent names, the first needle found wins (so "Edg/" before
+ * "Chrome/", "Chrome/" before "Safari/", "Android" before "Linux"). */
+typedef struct {
+    const char *needle;  /* a substring of the User-Agent */
+    const char *name;    /* what the page shows           */
+} ua_name_t;
+
+static const ua_name_t browsers[] = {
+    { "Edg/", "Edge" },             { "EdgA/", "Edge" },
+    { "EdgiOS/", "Edge" },          { "OPR/", "Opera" },
+    { "Firefox/", "Firefox" },      { "FxiOS/", "Firefox" },
+    { "SamsungBrowser/", "Samsung Internet" },
+    { "Chrome/", "Chrome" },        { "CriOS/", "Chrome" },
+    { "Safari/", "Safari" },        { NULL, NULL }
+};
+
+static const ua_name_t systems[] = {
+    { "iPhone", "iPhone" },         { "iPad", "iPad" },
+    { "Android", "Android" },       { "Windows", "Windows" },
+    { "CrOS", "ChromeOS" },         { "Mac OS X", "macOS" },
+    { "Macintosh", "macOS" },       { "Linux", "Linux" },
+    { NULL, NULL }
+};
+
+/* The name of the first entry of t whose needle is in ua; NULL: none. */
+static const char *ua_find(const char *ua, const ua_name_t *t)
+{
+    for (; t->needle; t++) {
+        if (strstr(ua, t->needle)) {
+            return t->name;
+        }
+    }
+    return NULL;
+}
+
 const char *jc_konto_device(const char *ua, apr_pool_t *p)
 {
-    const char *b = NULL, *os = NULL;
+    const char *b, *os;
 
     if (!ua || !*ua) {
         return "Unbekanntes Gerät";
@@ -24,45 +59,8 @@ const char *jc_konto_device(const char *ua, apr_pool_t *p)
     if (!strncmp(ua, "curl/", 5)) {
         return "Programm (curl)";
     }
-    if (strstr(ua, "Edg/") || strstr(ua, "EdgA/") || strstr(ua, "EdgiOS/")) {
-        b = "Edge";
-    }
-    else if (strstr(ua, "OPR/")) {
-        b = "Opera";
-    }
-    else if (strstr(ua, "Firefox/") || strstr(ua, "FxiOS/")) {
-        b = "Firefox";
-    }
-    else if (strstr(ua, "SamsungBrowser/")) {
-        b = "Samsung Internet";
-    }
-    else if (strstr(ua, "Chrome/") || strstr(ua, "CriOS/")) {
-        b = "Chrome";
-    }
-    else if (strstr(ua, "Safari/")) {
-        b = "Safari";
-    }
-    if (strstr(ua, "iPhone")) {
-        os = "iPhone";
-    }
-    else if (strstr(ua, "iPad")) {
-        os = "iPad";
-    }
-    else if (strstr(ua, "Android")) {
-        os = "Android";
-    }
-    else if (strstr(ua, "Windows")) {
-        os = "Windows";
-    }
-    else if (strstr(ua, "CrOS")) {
-        os = "ChromeOS";
-    }
-    else if (strstr(ua, "Mac OS X") || strstr(ua, "Macintosh")) {
-        os = "macOS";
-    }
-    else if (strstr(ua, "Linux")) {
-        os = "Linux";
-    }
+    b = ua_find(ua, browsers);
+    os = ua_find(ua, systems);
     if (b && os) {
         return apr_pstrcat(p, b, " auf ", os, NULL);
     }
