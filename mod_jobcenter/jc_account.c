@@ -157,6 +157,22 @@ jc_db_rc_e jc_account_token_use(jc_db_t *db, const char *hash,
     return jc_db_exec(db, nrows, JC_SQL_TOKEN_USE, args, p);
 }
 
+int jc_account_token_take(jc_db_t *db, jc_result_t *res, const char *hash,
+                          const char *used_msg, jc_db_rc_e *rc,
+                          apr_int64_t now, apr_pool_t *p)
+{
+    int n = 0;
+
+    *rc = jc_account_token_use(db, hash, now, &n, p);
+    if (*rc == JC_DB_OK && n != 1) {
+        /* a parallel request used it first */
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used", used_msg, "token");
+        return 1;
+    }
+    return 0;
+}
+
 int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
                           const char *purpose, apr_int64_t now,
                           const char *used_msg, const char *expired_msg,
@@ -517,14 +533,10 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (r) {
         return;
     }
-    rc = jc_account_token_use(db, jc_token_hash(token, strlen(token), p),
-                              now, &n, p);
-    if (rc == JC_DB_OK && n != 1) {
-        /* a parallel request used it first */
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet.",
-                      "token");
+    if (jc_account_token_take(db, res,
+                              jc_token_hash(token, strlen(token), p),
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet.", &rc, now, p)) {
         return;
     }
     if (rc == JC_DB_OK) {

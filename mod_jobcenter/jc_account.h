@@ -115,6 +115,14 @@ jc_db_rc_e jc_account_token_get(jc_db_t *db, jc_link_t *out,
 jc_db_rc_e jc_account_token_use(jc_db_t *db, const char *hash,
                                 apr_int64_t now, int *nrows, apr_pool_t *p);
 
+/* Use the link token hash at now (jc_account_token_use), in the caller's
+ * transaction. A parallel request used it first: rolled back, 410
+ * token_used with used_msg, 1. Otherwise 0 and *rc the statement's
+ * result (res untouched: the caller goes on or answers the error). */
+int jc_account_token_take(jc_db_t *db, jc_result_t *res, const char *hash,
+                          const char *used_msg, jc_db_rc_e *rc,
+                          apr_int64_t now, apr_pool_t *p);
+
 /* Inside the caller's transaction: the link token hash of purpose
  * (jc_token_get). 0 when it is open: *account and *target (may be NULL)
  * set. Already used or expired (now >= expires_at): rolled back, 410

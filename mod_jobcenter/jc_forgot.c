@@ -281,17 +281,14 @@ static int link_take(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     apr_int64_t exp = 0, id = 0, confirmed = 0;
     const void *args[2];
     jc_db_row_t row;
-    int n = 0;
 
     if (link_usable(db, res, ctx, token, account, email, &exp, now, p)) {
         return 1;
     }
-    *rc = jc_account_token_use(db, jc_token_hash(token, strlen(token), p),
-                               now, &n, p);
-    if (*rc == JC_DB_OK && n != 1) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Link wurde bereits verwendet.", "token");
+    if (jc_account_token_take(db, res,
+                              jc_token_hash(token, strlen(token), p),
+                              "Dieser Link wurde bereits verwendet.", rc, now,
+                              p)) {
         return 1;
     }
     if (*rc != JC_DB_OK) {

@@ -516,7 +516,7 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
 {
     apr_int64_t other = 0;
     jc_db_rc_e rc;
-    int n = 0, r;
+    int r;
 
     r = jc_account_token_open(db, res, hash, JC_PURPOSE_EMAIL_CHANGE, now,
                               "Dieser Bestätigungslink wurde bereits "
@@ -551,12 +551,9 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
     if (rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    rc = jc_account_token_use(db, hash, now, &n, p);
-    if (rc == JC_DB_OK && n != 1) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet.",
-                      "token");
+    if (jc_account_token_take(db, res, hash,
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet.", &rc, now, p)) {
         return 1;
     }
     return jc_db_fail(res, db, rc, p);

@@ -519,12 +519,9 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
     if (r) {
         return;
     }
-    rc = jc_account_token_use(db, token_hash, now, &n, p);
-    if (rc == JC_DB_OK && n != 1) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet.",
-                      "token");
+    if (jc_account_token_take(db, res, token_hash,
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet.", &rc, now, p)) {
         return;
     }
     if (rc == JC_DB_OK) {
