@@ -7,6 +7,7 @@
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_passkey.h"
+#include "jc_security.h"
 #include "jc_token.h"
 #include "jc_utf8.h"
 
@@ -866,21 +867,10 @@ void jc_passkey_reauth_verify(jc_db_t *db, jc_result_t *res,
                               apr_pool_t *p)
 {
     stored_t k;
-    jc_db_rc_e rc;
 
     jc_result_ok(res);
     if (assertion(db, res, &k, ctx, s, "reauth", in, now, p)) {
         return;
     }
-    rc = jc_session_verified(db, s->id_hash, now, p);
-    if (rc == JC_DB_NOROW) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return;
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    jc_db_fail(res, db, rc, p);
+    jc_security_reauth_finish(db, res, s, now, p);
 }

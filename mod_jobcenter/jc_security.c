@@ -160,9 +160,18 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
         return;
     }
     rc = jc_account_login_ok(db, id, p);
-    if (rc == JC_DB_OK) {
-        rc = jc_session_verified(db, s->id_hash, now, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
     }
+    jc_security_reauth_finish(db, res, s, now, p);
+}
+
+void jc_security_reauth_finish(jc_db_t *db, jc_result_t *res,
+                               const jc_session_t *s, apr_int64_t now,
+                               apr_pool_t *p)
+{
+    jc_db_rc_e rc = jc_session_verified(db, s->id_hash, now, p);
+
     if (rc == JC_DB_NOROW) {
         session_gone(res, db, p);
         return;
