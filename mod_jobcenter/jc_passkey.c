@@ -238,21 +238,34 @@ static json_t *credential_list(jc_db_t *db, jc_result_t *res,
     return arr;
 }
 
+/* The account's user handle into *h (jc_pk_handle_get; NULL: none). */
+static jc_db_rc_e handle_get(jc_db_t *db, const char **h, apr_int64_t id,
+                             apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, JC_SQL_PK_HANDLE_GET, args, p);
+    if (rc == JC_DB_OK) {
+        *h = jc_db_col_str(&row, JC_COL_PK_HANDLE_GET_USER_HANDLE, p);
+    }
+    return rc;
+}
+
 /* The account's user handle; created (32 random bytes) if it has none. */
 static const char *user_handle(jc_db_t *db, jc_result_t *res,
                                apr_int64_t id, apr_pool_t *p)
 {
     const void *args[2];
     const char *h = NULL;
-    jc_db_row_t row;
     jc_db_rc_e rc;
 
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, JC_SQL_PK_HANDLE_GET, args, p);
+    rc = handle_get(db, &h, id, p);
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
-    h = jc_db_col_str(&row, JC_COL_PK_HANDLE_GET_USER_HANDLE, p);
     if (h) {
         return h;
     }
@@ -267,12 +280,11 @@ static const char *user_handle(jc_db_t *db, jc_result_t *res,
         return NULL;
     }
     /* a parallel request may have set another one first */
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, JC_SQL_PK_HANDLE_GET, args, p);
+    h = NULL;
+    rc = handle_get(db, &h, id, p);
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
-    h = jc_db_col_str(&row, JC_COL_PK_HANDLE_GET_USER_HANDLE, p);
     if (!h) {
         jc_result_internal(res, "user handle not stored");
     }
