@@ -280,7 +280,6 @@ static const char *user_handle(jc_db_t *db, jc_result_t *res,
         return NULL;
     }
     /* a parallel request may have set another one first */
-    h = NULL;
     rc = handle_get(db, &h, id, p);
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
