@@ -260,6 +260,44 @@ static jc_db_rc_e own_passkey(jc_db_t *db, const char **name,
     return rc;
 }
 
+/* The opening of a change to the account's passkey id, in this order: a
+ * fresh re-authentication, a valid id, for a rename (renaming) a valid
+ * new_name, the change's transaction (jc_account_change_begin), the
+ * passkey's *name and *flagged. 1 when answered (res set, nothing open);
+ * otherwise 0 and *rc the lookup's result, the transaction open. */
+static int passkey_open(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                        const jc_session_t *s, apr_int64_t id, int renaming,
+                        const char *new_name, const char **name,
+                        apr_int64_t *flagged, jc_db_rc_e *rc,
+                        apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t account = s->account_id;
+
+    jc_result_ok(res);
+    /* who may change factors first (docs/api.md, route x state), then
+     * what was sent */
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
+        return 1;
+    }
+    if (id < 1) {
+        id_invalid(res);
+        return 1;
+    }
+    if (renaming && !jc_passkey_name_ok(new_name)) {
+        jc_passkey_name_invalid(res);
+        return 1;
+    }
+    if (jc_account_change_begin(db, res, account, now, p)) {
+        return 1;
+    }
+    *rc = own_passkey(db, name, flagged, id, account, p);
+    if (*rc == JC_DB_NOROW) {
+        not_found(res, db, id, account, p);
+        return 1;
+    }
+    return 0;
+}
+
 void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
                                 const jc_ctx_t *ctx, const jc_session_t *s,
                                 apr_int64_t id, const char *name,
@@ -270,26 +308,8 @@ void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
     const void *args[3];
     jc_db_rc_e rc;
 
-    jc_result_ok(res);
-    /* who may change factors first (docs/api.md, route x state), then
-     * what was sent */
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
-        return;
-    }
-    if (id < 1) {
-        id_invalid(res);
-        return;
-    }
-    if (!jc_passkey_name_ok(name)) {
-        jc_passkey_name_invalid(res);
-        return;
-    }
-    if (jc_account_change_begin(db, res, account, now, p)) {
-        return;
-    }
-    rc = own_passkey(db, &old, &flagged, id, account, p);
-    if (rc == JC_DB_NOROW) {
-        not_found(res, db, id, account, p);
+    if (passkey_open(db, res, ctx, s, id, 1, name, &old, &flagged, &rc, now,
+                     p)) {
         return;
     }
     if (rc == JC_DB_OK) {
@@ -317,20 +337,8 @@ void jc_security_passkey_delete(jc_db_t *db, jc_result_t *res,
     const void *args[2];
     jc_db_rc_e rc;
 
-    jc_result_ok(res);
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
-        return;
-    }
-    if (id < 1) {
-        id_invalid(res);
-        return;
-    }
-    if (jc_account_change_begin(db, res, account, now, p)) {
-        return;
-    }
-    rc = own_passkey(db, &name, &flagged, id, account, p);
-    if (rc == JC_DB_NOROW) {
-        not_found(res, db, id, account, p);
+    if (passkey_open(db, res, ctx, s, id, 0, NULL, &name, &flagged, &rc, now,
+                     p)) {
         return;
     }
     if (rc == JC_DB_OK) {
