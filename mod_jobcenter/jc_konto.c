@@ -119,6 +119,35 @@ static const char *advice(const jc_ctx_t *ctx, apr_pool_t *p)
         "/anmeldung.html", NULL);
 }
 
+int jc_konto_password_admit(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, apr_int64_t id,
+                            const char **phc, jc_thr_take_t *t,
+                            apr_int64_t now, apr_pool_t *p)
+{
+    jc_db_rc_e rc;
+
+    rc = jc_account_password_hash(db, id, phc, p);
+    if (rc == JC_DB_OK) {
+        /* admission for the hash first: a refused request (503 at once)
+         * reserved nothing */
+        if (jc_hashgate_admit(ctx->hashgate, res)) {
+            return 1;
+        }
+        rc = jc_throttle_reserve(db, t, JC_THR_ACCOUNT, &id,
+                                 &ctx->thr_account, 0, now, p);
+        if (rc != JC_DB_OK || !t->reserved) {
+            jc_hashgate_leave(ctx->hashgate);
+        }
+    }
+    /* no such account (any more), found by either statement */
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 401, "not_authenticated",
+                      "Bitte melden Sie sich an.", NULL);
+        return 1;
+    }
+    return jc_db_fail(res, db, rc, p);
+}
+
 int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
                             const jc_ctx_t *ctx, const jc_session_t *s,
                             const char *pw, size_t pwlen, const char *field,
@@ -134,33 +163,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
                       "Bitte geben Sie Ihr aktuelles Passwort ein.", field);
         return 1;
     }
-    rc = jc_account_password_hash(db, id, phc, p);
-    if (rc == JC_DB_NOROW) {
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return 1;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return 1;
-    }
-    /* admission for the hash first: a refused request (503 at once)
-     * reserved nothing */
-    if (jc_hashgate_admit(ctx->hashgate, res)) {
-        return 1;
-    }
-    /* this attempt is counted before the hash (jc_throttle_reserve), so
-     * parallel guesses cannot pass the limit */
-    rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &id, &ctx->thr_account,
-                             0, now, p);
-    if (rc != JC_DB_OK || !t.reserved) {
-        jc_hashgate_leave(ctx->hashgate);
-    }
-    if (rc == JC_DB_NOROW) {
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return 1;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
+    if (jc_konto_password_admit(db, res, ctx, id, phc, &t, now, p)) {
         return 1;
     }
     if (!t.reserved) {

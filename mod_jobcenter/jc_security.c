@@ -110,34 +110,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
                       "Bitte geben Sie Ihr Passwort ein.", "password");
         return;
     }
-    rc = jc_account_password_hash(db, id, &phc, p);
-    if (rc == JC_DB_NOROW) {
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    /* admission for the hash first: a refused request (503 at once)
-     * reserved nothing */
-    if (jc_hashgate_admit(ctx->hashgate, res)) {
-        return;
-    }
-    /* this attempt is counted before the hash (jc_throttle_reserve), so
-     * parallel guesses cannot pass the limit */
-    rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &id, &ctx->thr_account,
-                             0, now, p);
-    if (rc == JC_DB_NOROW) {
-        jc_hashgate_leave(ctx->hashgate);
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return;
-    }
-    if (rc != JC_DB_OK || !t.reserved) {
-        jc_hashgate_leave(ctx->hashgate);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
+    if (jc_konto_password_admit(db, res, ctx, id, &phc, &t, now, p)) {
         return;
     }
     if (!t.reserved) {
