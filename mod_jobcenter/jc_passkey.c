@@ -206,6 +206,22 @@ static void session_gone(jc_result_t *res, jc_db_t *db, jc_login_out_t *out,
                   "Bitte melden Sie sich an.", NULL);
 }
 
+/* The end of a registration or a passkey login: when rc (the work so
+ * far) is JC_DB_OK the commit and out->has_passkey = 1; otherwise, or
+ * when the commit fails, res set and *out cleared. */
+static void signed_in(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+                      jc_db_rc_e rc, apr_pool_t *p)
+{
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    out->has_passkey = 1;
+}
+
 /* [{"type":"public-key","id":…}] of the account's passkeys. */
 static json_t *credential_list(jc_db_t *db, jc_result_t *res,
                                apr_int64_t account_id, apr_pool_t *p)
@@ -497,14 +513,7 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
         rc = jc_outbox_enqueue_composed(
             db, m, "the mail \"Passkey eingerichtet\"", now, p);
     }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        memset(out, 0, sizeof(*out));
-        return;
-    }
-    out->has_passkey = 1;
+    signed_in(db, res, out, rc, p);
 }
 
 /* Request options for purpose "login" (s NULL), "assert" or "reauth"
@@ -862,14 +871,7 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         rc = login_session(db, out, ctx, &k, thr_key, client,
                            user_agent, old_token, now, p);
     }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        memset(out, 0, sizeof(*out));
-        return;
-    }
-    out->has_passkey = 1;
+    signed_in(db, res, out, rc, p);
 }
 
 void jc_passkey_reauth_verify(jc_db_t *db, jc_result_t *res,
