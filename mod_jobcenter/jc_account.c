@@ -5,6 +5,7 @@
 
 #include "jc_account.h"
 #include "jc_event.h"
+#include "jc_field.h"
 #include "jc_mail.h"
 #include "jc_metrics.h"
 #include "jc_outbox.h"
@@ -61,18 +62,6 @@ int jc_account_password_details(jc_result_t *res, const char *pw,
     return n;
 }
 
-int jc_account_validation_failed(jc_result_t *res, int n)
-{
-    if (n) {
-        json_t *first = json_array_get(res->details, 0);
-
-        jc_result_set(res, 422, "validation_failed",
-                      "Bitte prüfen Sie Ihre Eingaben.",
-                      json_string_value(json_object_get(first, "field")));
-    }
-    return n;
-}
-
 int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
                         apr_pool_t *p)
 {
@@ -102,7 +91,7 @@ int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
                          "E-Mail-Adresse ein.");
         n++;
     }
-    return jc_account_validation_failed(res, n);
+    return jc_field_finish(res, n);
 }
 
 jc_db_rc_e jc_account_token_put(jc_db_t *db, apr_int64_t account_id,
@@ -166,6 +155,22 @@ jc_db_rc_e jc_account_token_use(jc_db_t *db, const char *hash,
     args[0] = &now;
     args[1] = hash;
     return jc_db_exec(db, nrows, JC_SQL_TOKEN_USE, args, p);
+}
+
+int jc_account_token_take(jc_db_t *db, jc_result_t *res, const char *hash,
+                          const char *used_msg, jc_db_rc_e *rc,
+                          apr_int64_t now, apr_pool_t *p)
+{
+    int n = 0;
+
+    *rc = jc_account_token_use(db, hash, now, &n, p);
+    if (*rc == JC_DB_OK && n != 1) {
+        /* a parallel request used it first */
+        jc_db_rollback(db, p);
+        jc_result_set(res, 410, "token_used", used_msg, "token");
+        return 1;
+    }
+    return 0;
 }
 
 int jc_account_token_open(jc_db_t *db, jc_result_t *res, const char *hash,
@@ -528,14 +533,10 @@ void jc_account_confirm(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     if (r) {
         return;
     }
-    rc = jc_account_token_use(db, jc_token_hash(token, strlen(token), p),
-                              now, &n, p);
-    if (rc == JC_DB_OK && n != 1) {
-        /* a parallel request used it first */
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet.",
-                      "token");
+    if (jc_account_token_take(db, res,
+                              jc_token_hash(token, strlen(token), p),
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet.", &rc, now, p)) {
         return;
     }
     if (rc == JC_DB_OK) {

@@ -49,10 +49,6 @@ int jc_account_password_details(jc_result_t *res, const char *pw,
                                 size_t pwlen, const char *repeat,
                                 size_t repeat_len);
 
-/* When n > 0: 422 validation_failed "Bitte prüfen Sie Ihre Eingaben.",
- * its field the first detail's. Returns n. */
-int jc_account_validation_failed(jc_result_t *res, int n);
-
 /* Check every registration rule; fills res (422 + details) and returns
  * non-zero when something is wrong. */
 int jc_account_validate(jc_result_t *res, const jc_register_in_t *in,
@@ -118,6 +114,14 @@ jc_db_rc_e jc_account_token_get(jc_db_t *db, jc_link_t *out,
  * parallel request did first. */
 jc_db_rc_e jc_account_token_use(jc_db_t *db, const char *hash,
                                 apr_int64_t now, int *nrows, apr_pool_t *p);
+
+/* Use the link token hash at now (jc_account_token_use), in the caller's
+ * transaction. A parallel request used it first: rolled back, 410
+ * token_used with used_msg, 1. Otherwise 0 and *rc the statement's
+ * result (res untouched: the caller goes on or answers the error). */
+int jc_account_token_take(jc_db_t *db, jc_result_t *res, const char *hash,
+                          const char *used_msg, jc_db_rc_e *rc,
+                          apr_int64_t now, apr_pool_t *p);
 
 /* Inside the caller's transaction: the link token hash of purpose
  * (jc_token_get). 0 when it is open: *account and *target (may be NULL)

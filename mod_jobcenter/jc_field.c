@@ -63,7 +63,7 @@ int jc_field_postcode_ok(const char *s)
     return s[5] == '\0';
 }
 
-void jc_field_finish(jc_result_t *res, int n)
+int jc_field_finish(jc_result_t *res, int n)
 {
     if (n) {
         json_t *first = json_array_get(res->details, 0);
@@ -72,6 +72,7 @@ void jc_field_finish(jc_result_t *res, int n)
                       "Bitte prüfen Sie Ihre Eingaben.",
                       json_string_value(json_object_get(first, "field")));
     }
+    return n;
 }
 
 /* A text field with the codes <field>_missing / <field>_invalid. */

@@ -23,9 +23,10 @@ const char *jc_field_trim(const char *s, apr_pool_t *p);
 /* 1 if s is five digits (a German postcode); NULL is not. */
 int jc_field_postcode_ok(const char *s);
 
-/* n failed fields: the 422 validation_failed with the first detail's
- * field; nothing when n is 0. */
-void jc_field_finish(jc_result_t *res, int n);
+/* n failed fields: the 422 validation_failed "Bitte prüfen Sie Ihre
+ * Eingaben." with the first detail's field; nothing when n is 0.
+ * Returns n. */
+int jc_field_finish(jc_result_t *res, int n);
 
 /* A text field of at most max characters without control characters:
  * the detail <field>_missing with the message `missing` when empty,

@@ -7,6 +7,7 @@
 #include "jc_forgot.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
+#include "jc_profile.h"
 #include "jc_session.h"
 #include "jc_setpw.h"
 #include "jc_throttle.h"
@@ -281,17 +282,14 @@ static int link_take(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
     apr_int64_t exp = 0, id = 0, confirmed = 0;
     const void *args[2];
     jc_db_row_t row;
-    int n = 0;
 
     if (link_usable(db, res, ctx, token, account, email, &exp, now, p)) {
         return 1;
     }
-    *rc = jc_account_token_use(db, jc_token_hash(token, strlen(token), p),
-                               now, &n, p);
-    if (*rc == JC_DB_OK && n != 1) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Link wurde bereits verwendet.", "token");
+    if (jc_account_token_take(db, res,
+                              jc_token_hash(token, strlen(token), p),
+                              "Dieser Link wurde bereits verwendet.", rc, now,
+                              p)) {
         return 1;
     }
     if (*rc != JC_DB_OK) {
@@ -387,12 +385,10 @@ void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
                       const char *client, apr_int64_t now, apr_pool_t *p)
 {
     const char *key = apr_pstrcat(p, "plz-ip:", client ? client : "-", NULL);
-    const char *hours_s;
     const void *args[1];
     jc_db_row_t row;
     jc_db_rc_e rc;
     json_t *hours;
-    char *lines, *line, *last;
     int i;
 
     jc_result_ok(res);
@@ -424,20 +420,8 @@ void jc_forgot_lookup(jc_db_t *db, jc_result_t *res, json_t **out,
     if (jc_db_fail(res, db, rc, p)) {
         return;
     }
-    hours = json_array();
-    hours_s = jc_db_col_str(&row, JC_COL_JC_GET_OPENING_HOURS, p);
-    lines = apr_pstrdup(p, hours_s ? hours_s : "");
-    for (line = apr_strtok(lines, "\n", &last); line;
-         line = apr_strtok(NULL, "\n", &last)) {
-        apr_size_t n = strlen(line);
-
-        if (n && line[n - 1] == '\r') {
-            line[n - 1] = '\0';
-        }
-        if (*line) {
-            json_array_append_new(hours, json_string(line));
-        }
-    }
+    hours = jc_profile_hours_json(
+        jc_db_col_str(&row, JC_COL_JC_GET_OPENING_HOURS, p), p);
     *out = json_pack("{s:{s:s?, s:s?, s:s?, s:s?, s:s?, s:o}}", "jobcenter",
                      "name", jc_db_col_str(&row, JC_COL_JC_GET_NAME, p),
                      "street", jc_db_col_str(&row, JC_COL_JC_GET_STREET, p),

@@ -14,9 +14,44 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* What a User-Agent names, the first needle found wins (so "Edg/" before
+ * "Chrome/", "Chrome/" before "Safari/", "Android" before "Linux"). */
+typedef struct {
+    const char *needle;  /* a substring of the User-Agent */
+    const char *name;    /* what the page shows           */
+} ua_name_t;
+
+static const ua_name_t browsers[] = {
+    { "Edg/", "Edge" },             { "EdgA/", "Edge" },
+    { "EdgiOS/", "Edge" },          { "OPR/", "Opera" },
+    { "Firefox/", "Firefox" },      { "FxiOS/", "Firefox" },
+    { "SamsungBrowser/", "Samsung Internet" },
+    { "Chrome/", "Chrome" },        { "CriOS/", "Chrome" },
+    { "Safari/", "Safari" },        { NULL, NULL }
+};
+
+static const ua_name_t systems[] = {
+    { "iPhone", "iPhone" },         { "iPad", "iPad" },
+    { "Android", "Android" },       { "Windows", "Windows" },
+    { "CrOS", "ChromeOS" },         { "Mac OS X", "macOS" },
+    { "Macintosh", "macOS" },       { "Linux", "Linux" },
+    { NULL, NULL }
+};
+
+/* The name of the first entry of t whose needle is in ua; NULL: none. */
+static const char *ua_find(const char *ua, const ua_name_t *t)
+{
+    for (; t->needle; t++) {
+        if (strstr(ua, t->needle)) {
+            return t->name;
+        }
+    }
+    return NULL;
+}
+
 const char *jc_konto_device(const char *ua, apr_pool_t *p)
 {
-    const char *b = NULL, *os = NULL;
+    const char *b, *os;
 
     if (!ua || !*ua) {
         return "Unbekanntes Gerät";
@@ -24,45 +59,8 @@ const char *jc_konto_device(const char *ua, apr_pool_t *p)
     if (!strncmp(ua, "curl/", 5)) {
         return "Programm (curl)";
     }
-    if (strstr(ua, "Edg/") || strstr(ua, "EdgA/") || strstr(ua, "EdgiOS/")) {
-        b = "Edge";
-    }
-    else if (strstr(ua, "OPR/")) {
-        b = "Opera";
-    }
-    else if (strstr(ua, "Firefox/") || strstr(ua, "FxiOS/")) {
-        b = "Firefox";
-    }
-    else if (strstr(ua, "SamsungBrowser/")) {
-        b = "Samsung Internet";
-    }
-    else if (strstr(ua, "Chrome/") || strstr(ua, "CriOS/")) {
-        b = "Chrome";
-    }
-    else if (strstr(ua, "Safari/")) {
-        b = "Safari";
-    }
-    if (strstr(ua, "iPhone")) {
-        os = "iPhone";
-    }
-    else if (strstr(ua, "iPad")) {
-        os = "iPad";
-    }
-    else if (strstr(ua, "Android")) {
-        os = "Android";
-    }
-    else if (strstr(ua, "Windows")) {
-        os = "Windows";
-    }
-    else if (strstr(ua, "CrOS")) {
-        os = "ChromeOS";
-    }
-    else if (strstr(ua, "Mac OS X") || strstr(ua, "Macintosh")) {
-        os = "macOS";
-    }
-    else if (strstr(ua, "Linux")) {
-        os = "Linux";
-    }
+    b = ua_find(ua, browsers);
+    os = ua_find(ua, systems);
     if (b && os) {
         return apr_pstrcat(p, b, " auf ", os, NULL);
     }
@@ -121,6 +119,35 @@ static const char *advice(const jc_ctx_t *ctx, apr_pool_t *p)
         "/anmeldung.html", NULL);
 }
 
+int jc_konto_password_admit(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, apr_int64_t id,
+                            const char **phc, jc_thr_take_t *t,
+                            apr_int64_t now, apr_pool_t *p)
+{
+    jc_db_rc_e rc;
+
+    rc = jc_account_password_hash(db, id, phc, p);
+    if (rc == JC_DB_OK) {
+        /* admission for the hash first: a refused request (503 at once)
+         * reserved nothing */
+        if (jc_hashgate_admit(ctx->hashgate, res)) {
+            return 1;
+        }
+        rc = jc_throttle_reserve(db, t, JC_THR_ACCOUNT, &id,
+                                 &ctx->thr_account, 0, now, p);
+        if (rc != JC_DB_OK || !t->reserved) {
+            jc_hashgate_leave(ctx->hashgate);
+        }
+    }
+    /* no such account (any more), found by either statement */
+    if (rc == JC_DB_NOROW) {
+        jc_result_set(res, 401, "not_authenticated",
+                      "Bitte melden Sie sich an.", NULL);
+        return 1;
+    }
+    return jc_db_fail(res, db, rc, p);
+}
+
 int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
                             const jc_ctx_t *ctx, const jc_session_t *s,
                             const char *pw, size_t pwlen, const char *field,
@@ -136,33 +163,7 @@ int jc_konto_check_password(jc_db_t *db, jc_result_t *res,
                       "Bitte geben Sie Ihr aktuelles Passwort ein.", field);
         return 1;
     }
-    rc = jc_account_password_hash(db, id, phc, p);
-    if (rc == JC_DB_NOROW) {
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return 1;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return 1;
-    }
-    /* admission for the hash first: a refused request (503 at once)
-     * reserved nothing */
-    if (jc_hashgate_admit(ctx->hashgate, res)) {
-        return 1;
-    }
-    /* this attempt is counted before the hash (jc_throttle_reserve), so
-     * parallel guesses cannot pass the limit */
-    rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &id, &ctx->thr_account,
-                             0, now, p);
-    if (rc != JC_DB_OK || !t.reserved) {
-        jc_hashgate_leave(ctx->hashgate);
-    }
-    if (rc == JC_DB_NOROW) {
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return 1;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
+    if (jc_konto_password_admit(db, res, ctx, id, phc, &t, now, p)) {
         return 1;
     }
     if (!t.reserved) {
@@ -518,7 +519,7 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
 {
     apr_int64_t other = 0;
     jc_db_rc_e rc;
-    int n = 0, r;
+    int r;
 
     r = jc_account_token_open(db, res, hash, JC_PURPOSE_EMAIL_CHANGE, now,
                               "Dieser Bestätigungslink wurde bereits "
@@ -553,12 +554,9 @@ static int email_link_take(jc_db_t *db, jc_result_t *res, const char *hash,
     if (rc != JC_DB_NOROW && jc_db_fail(res, db, rc, p)) {
         return 1;
     }
-    rc = jc_account_token_use(db, hash, now, &n, p);
-    if (rc == JC_DB_OK && n != 1) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet.",
-                      "token");
+    if (jc_account_token_take(db, res, hash,
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet.", &rc, now, p)) {
         return 1;
     }
     return jc_db_fail(res, db, rc, p);

@@ -20,6 +20,7 @@
 #include "jc_db.h"
 #include "jc_result.h"
 #include "jc_session.h"
+#include "jc_throttle.h"
 
 #define JC_PURPOSE_EMAIL_CHANGE "email_change"
 
@@ -78,8 +79,8 @@ void jc_konto_sessions_end_others(jc_db_t *db, jc_result_t *res,
                                   int *ended, apr_int64_t now,
                                   apr_pool_t *p);
 
-/* ---- shared with the export (jc_export.c) and the deletion
- * (jc_erase.c) ---------------------------------------------------------- */
+/* ---- shared with the export (jc_export.c), the deletion (jc_erase.c)
+ * and the security page (jc_security.c) ------------------------------- */
 
 /* A column as JSON: the integer (a time) or the string; null when NULL. */
 json_t *jc_konto_json_time(const jc_db_row_t *row, int col);
@@ -90,6 +91,20 @@ json_t *jc_konto_json_str(const jc_db_row_t *row, int col, apr_pool_t *p);
 jc_db_rc_e jc_konto_notice(jc_db_t *db, const jc_ctx_t *ctx,
                            const char *rcpt, const char *subject,
                            const char *text, apr_int64_t now, apr_pool_t *p);
+
+/* The start of every password check of a signed-in account (here and the
+ * re-authentication, jc_security_reauth_password), outside a transaction:
+ * account id's stored hash into *phc, admission to the hash gate, then
+ * this attempt counted before the hash (jc_throttle_reserve into *t), so
+ * parallel guesses cannot pass the limit. 0: t->reserved and the gate
+ * entered (the caller hashes, then leaves it), or !t->reserved and the
+ * gate left (the limit is reached: the caller answers the 429). 1 and res
+ * set: no such account (401 not_authenticated), the gate refused (503) or
+ * a database error. */
+int jc_konto_password_admit(jc_db_t *db, jc_result_t *res,
+                            const jc_ctx_t *ctx, apr_int64_t id,
+                            const char **phc, jc_thr_take_t *t,
+                            apr_int64_t now, apr_pool_t *p);
 
 /* The account's current password (outside a transaction): throttled and
  * counted like the login. *phc gets the stored hash. Non-zero and res set

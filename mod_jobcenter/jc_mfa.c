@@ -9,6 +9,7 @@
 #include "jc_mfa.h"
 #include "jc_outbox.h"
 #include "jc_qr.h"
+#include "jc_security.h"
 #include "jc_throttle.h"
 #include "jc_totp.h"
 
@@ -534,19 +535,9 @@ void jc_mfa_totp_reauth(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
                         const jc_session_t *s, const char *code,
                         apr_int64_t now, apr_pool_t *p)
 {
-    jc_db_rc_e rc;
-
     jc_result_ok(res);
     if (code_accept(db, res, ctx, s->account_id, code, now, p)) {
         return;
     }
-    rc = jc_session_verified(db, s->id_hash, now, p);
-    if (rc == JC_DB_NOROW) {
-        session_gone(res, db, p);
-        return;
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    jc_db_fail(res, db, rc, p);
+    jc_security_reauth_finish(db, res, s, now, p);
 }

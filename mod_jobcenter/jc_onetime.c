@@ -6,6 +6,7 @@
 
 #include "jc_onetime.h"
 #include "jc_event.h"
+#include "jc_field.h"
 #include "jc_jobcenter.h"
 #include "jc_letter.h"
 #include "jc_mail.h"
@@ -410,7 +411,7 @@ static int email_input_bad(jc_result_t *res, const char *email,
                          "E-Mail-Adresse ein.");
         n++;
     }
-    return jc_account_validation_failed(res, n);
+    return jc_field_finish(res, n);
 }
 
 void jc_onetime_set_email(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
@@ -518,12 +519,9 @@ void jc_onetime_confirm(jc_db_t *db, jc_result_t *res, int *found,
     if (r) {
         return;
     }
-    rc = jc_account_token_use(db, token_hash, now, &n, p);
-    if (rc == JC_DB_OK && n != 1) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 410, "token_used",
-                      "Dieser Bestätigungslink wurde bereits verwendet.",
-                      "token");
+    if (jc_account_token_take(db, res, token_hash,
+                              "Dieser Bestätigungslink wurde bereits "
+                              "verwendet.", &rc, now, p)) {
         return;
     }
     if (rc == JC_DB_OK) {

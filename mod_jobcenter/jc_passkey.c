@@ -7,6 +7,7 @@
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_passkey.h"
+#include "jc_security.h"
 #include "jc_token.h"
 #include "jc_utf8.h"
 
@@ -205,6 +206,22 @@ static void session_gone(jc_result_t *res, jc_db_t *db, jc_login_out_t *out,
                   "Bitte melden Sie sich an.", NULL);
 }
 
+/* The end of a registration or a passkey login: when rc (the work so
+ * far) is JC_DB_OK the commit and out->has_passkey = 1; otherwise, or
+ * when the commit fails, res set and *out cleared. */
+static void signed_in(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
+                      jc_db_rc_e rc, apr_pool_t *p)
+{
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    if (jc_db_fail(res, db, rc, p)) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    out->has_passkey = 1;
+}
+
 /* [{"type":"public-key","id":…}] of the account's passkeys. */
 static json_t *credential_list(jc_db_t *db, jc_result_t *res,
                                apr_int64_t account_id, apr_pool_t *p)
@@ -237,21 +254,34 @@ static json_t *credential_list(jc_db_t *db, jc_result_t *res,
     return arr;
 }
 
+/* The account's user handle into *h (jc_pk_handle_get; NULL: none). */
+static jc_db_rc_e handle_get(jc_db_t *db, const char **h, apr_int64_t id,
+                             apr_pool_t *p)
+{
+    const void *args[1];
+    jc_db_row_t row;
+    jc_db_rc_e rc;
+
+    args[0] = &id;
+    rc = jc_db_select1(db, &row, JC_SQL_PK_HANDLE_GET, args, p);
+    if (rc == JC_DB_OK) {
+        *h = jc_db_col_str(&row, JC_COL_PK_HANDLE_GET_USER_HANDLE, p);
+    }
+    return rc;
+}
+
 /* The account's user handle; created (32 random bytes) if it has none. */
 static const char *user_handle(jc_db_t *db, jc_result_t *res,
                                apr_int64_t id, apr_pool_t *p)
 {
     const void *args[2];
     const char *h = NULL;
-    jc_db_row_t row;
     jc_db_rc_e rc;
 
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, JC_SQL_PK_HANDLE_GET, args, p);
+    rc = handle_get(db, &h, id, p);
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
-    h = jc_db_col_str(&row, JC_COL_PK_HANDLE_GET_USER_HANDLE, p);
     if (h) {
         return h;
     }
@@ -266,12 +296,10 @@ static const char *user_handle(jc_db_t *db, jc_result_t *res,
         return NULL;
     }
     /* a parallel request may have set another one first */
-    args[0] = &id;
-    rc = jc_db_select1(db, &row, JC_SQL_PK_HANDLE_GET, args, p);
+    rc = handle_get(db, &h, id, p);
     if (jc_db_fail(res, db, rc, p)) {
         return NULL;
     }
-    h = jc_db_col_str(&row, JC_COL_PK_HANDLE_GET_USER_HANDLE, p);
     if (!h) {
         jc_result_internal(res, "user handle not stored");
     }
@@ -485,14 +513,7 @@ void jc_passkey_register_verify(jc_db_t *db, jc_result_t *res,
         rc = jc_outbox_enqueue_composed(
             db, m, "the mail \"Passkey eingerichtet\"", now, p);
     }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        memset(out, 0, sizeof(*out));
-        return;
-    }
-    out->has_passkey = 1;
+    signed_in(db, res, out, rc, p);
 }
 
 /* Request options for purpose "login" (s NULL), "assert" or "reauth"
@@ -850,14 +871,7 @@ void jc_passkey_get_verify(jc_db_t *db, jc_result_t *res, jc_login_out_t *out,
         rc = login_session(db, out, ctx, &k, thr_key, client,
                            user_agent, old_token, now, p);
     }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        memset(out, 0, sizeof(*out));
-        return;
-    }
-    out->has_passkey = 1;
+    signed_in(db, res, out, rc, p);
 }
 
 void jc_passkey_reauth_verify(jc_db_t *db, jc_result_t *res,
@@ -866,21 +880,10 @@ void jc_passkey_reauth_verify(jc_db_t *db, jc_result_t *res,
                               apr_pool_t *p)
 {
     stored_t k;
-    jc_db_rc_e rc;
 
     jc_result_ok(res);
     if (assertion(db, res, &k, ctx, s, "reauth", in, now, p)) {
         return;
     }
-    rc = jc_session_verified(db, s->id_hash, now, p);
-    if (rc == JC_DB_NOROW) {
-        jc_db_rollback(db, p);
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return;
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    jc_db_fail(res, db, rc, p);
+    jc_security_reauth_finish(db, res, s, now, p);
 }

@@ -28,6 +28,25 @@ static const char *col_text(const jc_db_row_t *row, int col, apr_pool_t *p)
     return v ? v : "";
 }
 
+json_t *jc_profile_hours_json(const char *text, apr_pool_t *p)
+{
+    json_t *hours = json_array();
+    char *lines = apr_pstrdup(p, text ? text : ""), *line, *last;
+
+    for (line = apr_strtok(lines, "\n", &last); line;
+         line = apr_strtok(NULL, "\n", &last)) {
+        apr_size_t n = strlen(line);
+
+        if (n && line[n - 1] == '\r') {
+            line[n - 1] = '\0';
+        }
+        if (*line) {
+            json_array_append_new(hours, json_string(line));
+        }
+    }
+    return hours;
+}
+
 jc_db_rc_e jc_profile_get(jc_db_t *db, jc_profile_t *prof, int *found,
                           apr_int64_t account_id, apr_pool_t *p)
 {

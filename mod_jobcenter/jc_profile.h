@@ -45,6 +45,11 @@ typedef struct {
     const char *detail;         /* optional plain text or NULL            */
 } jc_profile_event_t;
 
+/* A Jobcenter's opening hours text (lines separated by \n or \r\n; NULL
+ * counts as empty) as a new JSON array of its non-empty lines; used by the
+ * profile's Jobcenter and the postcode lookup (jc_forgot_lookup). */
+json_t *jc_profile_hours_json(const char *text, apr_pool_t *p);
+
 /* The profile bound to account_id. *found = 0 when the account has none
  * (the return value is then JC_DB_OK). */
 jc_db_rc_e jc_profile_get(jc_db_t *db, jc_profile_t *prof, int *found,

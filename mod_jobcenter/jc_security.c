@@ -4,20 +4,12 @@
 
 #include "jc_event.h"
 #include "jc_factor.h"
+#include "jc_konto.h"
 #include "jc_mail.h"
 #include "jc_outbox.h"
 #include "jc_passkey.h"
 #include "jc_security.h"
 #include "jc_throttle.h"
-
-/* A nullable time column as JSON (null when NULL). */
-static json_t *time_or_null(const jc_db_row_t *row, int col)
-{
-    apr_int64_t v;
-
-    return jc_db_col_i64(row, col, &v, 0) ? json_integer((json_int_t)v)
-                                          : json_null();
-}
 
 void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
                       const jc_ctx_t *ctx, const jc_session_t *s,
@@ -49,15 +41,16 @@ void jc_security_list(jc_db_t *db, jc_result_t *res, json_t **out,
             "{s:I, s:s, s:I, s:o, s:b}", "id", (json_int_t)pk,
             "name", name ? name : "Passkey", "created_at",
             (json_int_t)created, "last_used_at",
-            time_or_null(&row, JC_COL_SEC_PASSKEYS_LAST_USED_AT),
+            jc_konto_json_time(&row, JC_COL_SEC_PASSKEYS_LAST_USED_AT),
             "flagged", flagged != 0));
     }
     rc = jc_security_totp_row(db, &row, id, p);
     if (rc == JC_DB_OK) {
-        totp = json_pack("{s:o, s:o}", "created_at",
-                         time_or_null(&row, JC_COL_SEC_TOTP_CONFIRMED_AT),
-                         "last_used_at",
-                         time_or_null(&row, JC_COL_SEC_TOTP_LAST_USED_AT));
+        totp = json_pack(
+            "{s:o, s:o}", "created_at",
+            jc_konto_json_time(&row, JC_COL_SEC_TOTP_CONFIRMED_AT),
+            "last_used_at",
+            jc_konto_json_time(&row, JC_COL_SEC_TOTP_LAST_USED_AT));
     }
     else if (rc != JC_DB_NOROW) {
         json_decref(keys);
@@ -117,34 +110,7 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
                       "Bitte geben Sie Ihr Passwort ein.", "password");
         return;
     }
-    rc = jc_account_password_hash(db, id, &phc, p);
-    if (rc == JC_DB_NOROW) {
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return;
-    }
-    if (jc_db_fail(res, db, rc, p)) {
-        return;
-    }
-    /* admission for the hash first: a refused request (503 at once)
-     * reserved nothing */
-    if (jc_hashgate_admit(ctx->hashgate, res)) {
-        return;
-    }
-    /* this attempt is counted before the hash (jc_throttle_reserve), so
-     * parallel guesses cannot pass the limit */
-    rc = jc_throttle_reserve(db, &t, JC_THR_ACCOUNT, &id, &ctx->thr_account,
-                             0, now, p);
-    if (rc == JC_DB_NOROW) {
-        jc_hashgate_leave(ctx->hashgate);
-        jc_result_set(res, 401, "not_authenticated",
-                      "Bitte melden Sie sich an.", NULL);
-        return;
-    }
-    if (rc != JC_DB_OK || !t.reserved) {
-        jc_hashgate_leave(ctx->hashgate);
-    }
-    if (jc_db_fail(res, db, rc, p)) {
+    if (jc_konto_password_admit(db, res, ctx, id, &phc, &t, now, p)) {
         return;
     }
     if (!t.reserved) {
@@ -167,9 +133,18 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
         return;
     }
     rc = jc_account_login_ok(db, id, p);
-    if (rc == JC_DB_OK) {
-        rc = jc_session_verified(db, s->id_hash, now, p);
+    if (jc_db_fail(res, db, rc, p)) {
+        return;
     }
+    jc_security_reauth_finish(db, res, s, now, p);
+}
+
+void jc_security_reauth_finish(jc_db_t *db, jc_result_t *res,
+                               const jc_session_t *s, apr_int64_t now,
+                               apr_pool_t *p)
+{
+    jc_db_rc_e rc = jc_session_verified(db, s->id_hash, now, p);
+
     if (rc == JC_DB_NOROW) {
         session_gone(res, db, p);
         return;
@@ -258,6 +233,44 @@ static jc_db_rc_e own_passkey(jc_db_t *db, const char **name,
     return rc;
 }
 
+/* The opening of a change to the account's passkey id, in this order: a
+ * fresh re-authentication, a valid id, for a rename (renaming) a valid
+ * new_name, the change's transaction (jc_account_change_begin), the
+ * passkey's *name and *flagged. 1 when answered (res set, nothing open);
+ * otherwise 0 and *rc the lookup's result, the transaction open. */
+static int passkey_open(jc_db_t *db, jc_result_t *res, const jc_ctx_t *ctx,
+                        const jc_session_t *s, apr_int64_t id, int renaming,
+                        const char *new_name, const char **name,
+                        apr_int64_t *flagged, jc_db_rc_e *rc,
+                        apr_int64_t now, apr_pool_t *p)
+{
+    apr_int64_t account = s->account_id;
+
+    jc_result_ok(res);
+    /* who may change factors first (docs/api.md, route x state), then
+     * what was sent */
+    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
+        return 1;
+    }
+    if (id < 1) {
+        id_invalid(res);
+        return 1;
+    }
+    if (renaming && !jc_passkey_name_ok(new_name)) {
+        jc_passkey_name_invalid(res);
+        return 1;
+    }
+    if (jc_account_change_begin(db, res, account, now, p)) {
+        return 1;
+    }
+    *rc = own_passkey(db, name, flagged, id, account, p);
+    if (*rc == JC_DB_NOROW) {
+        not_found(res, db, id, account, p);
+        return 1;
+    }
+    return 0;
+}
+
 void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
                                 const jc_ctx_t *ctx, const jc_session_t *s,
                                 apr_int64_t id, const char *name,
@@ -268,26 +281,8 @@ void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
     const void *args[3];
     jc_db_rc_e rc;
 
-    jc_result_ok(res);
-    /* who may change factors first (docs/api.md, route x state), then
-     * what was sent */
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
-        return;
-    }
-    if (id < 1) {
-        id_invalid(res);
-        return;
-    }
-    if (!jc_passkey_name_ok(name)) {
-        jc_passkey_name_invalid(res);
-        return;
-    }
-    if (jc_account_change_begin(db, res, account, now, p)) {
-        return;
-    }
-    rc = own_passkey(db, &old, &flagged, id, account, p);
-    if (rc == JC_DB_NOROW) {
-        not_found(res, db, id, account, p);
+    if (passkey_open(db, res, ctx, s, id, 1, name, &old, &flagged, &rc, now,
+                     p)) {
         return;
     }
     if (rc == JC_DB_OK) {
@@ -315,20 +310,8 @@ void jc_security_passkey_delete(jc_db_t *db, jc_result_t *res,
     const void *args[2];
     jc_db_rc_e rc;
 
-    jc_result_ok(res);
-    if (jc_session_require_fresh(res, s, ctx->reauth_window, now, p)) {
-        return;
-    }
-    if (id < 1) {
-        id_invalid(res);
-        return;
-    }
-    if (jc_account_change_begin(db, res, account, now, p)) {
-        return;
-    }
-    rc = own_passkey(db, &name, &flagged, id, account, p);
-    if (rc == JC_DB_NOROW) {
-        not_found(res, db, id, account, p);
+    if (passkey_open(db, res, ctx, s, id, 0, NULL, &name, &flagged, &rc, now,
+                     p)) {
         return;
     }
     if (rc == JC_DB_OK) {

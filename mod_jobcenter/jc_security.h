@@ -42,6 +42,14 @@ void jc_security_reauth_password(jc_db_t *db, jc_result_t *res,
                                  const char *password, size_t password_len,
                                  apr_int64_t now, apr_pool_t *p);
 
+/* The end of every re-authentication (password, TOTP code, passkey), in
+ * the caller's transaction once the proof is accepted: session.verified_at
+ * = now (jc_session_verified), then the commit. The session gone: rolled
+ * back, 401 not_authenticated; a database error: res set. */
+void jc_security_reauth_finish(jc_db_t *db, jc_result_t *res,
+                               const jc_session_t *s, apr_int64_t now,
+                               apr_pool_t *p);
+
 /* POST /security/passkey/rename {id, name}. id < 1: 422 id_invalid. */
 void jc_security_passkey_rename(jc_db_t *db, jc_result_t *res,
                                 const jc_ctx_t *ctx, const jc_session_t *s,

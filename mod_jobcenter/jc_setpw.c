@@ -2,6 +2,7 @@
 #include <apr_strings.h>
 
 #include "jc_event.h"
+#include "jc_field.h"
 #include "jc_forgot.h"
 #include "jc_outbox.h"
 #include "jc_password.h"
@@ -11,7 +12,7 @@
 int jc_setpw_rules(jc_result_t *res, const char *pw, size_t pwlen,
                    const char *repeat, size_t repeat_len)
 {
-    return jc_account_validation_failed(
+    return jc_field_finish(
         res, jc_account_password_details(res, pw, pwlen, repeat, repeat_len));
 }
 

@@ -87,7 +87,6 @@ static int jc_route_jobcenter(jc_call_t *c, jc_result_t *res, json_t **out)
 {
     jc_profile_t prof;
     json_t *hours;
-    char *lines, *line, *last;
     int found = 0;
 
     *out = NULL;
@@ -98,19 +97,7 @@ static int jc_route_jobcenter(jc_call_t *c, jc_result_t *res, json_t **out)
         *out = json_pack("{s:n}", "jobcenter");
         return 200;
     }
-    hours = json_array();
-    lines = apr_pstrdup(c->r->pool, prof.jc_hours);
-    for (line = apr_strtok(lines, "\n", &last); line;
-         line = apr_strtok(NULL, "\n", &last)) {
-        apr_size_t n = strlen(line);
-
-        if (n && line[n - 1] == '\r') {
-            line[n - 1] = '\0';
-        }
-        if (*line) {
-            json_array_append_new(hours, json_string(line));
-        }
-    }
+    hours = jc_profile_hours_json(prof.jc_hours, c->r->pool);
     *out = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:o}}", "jobcenter",
                      "name", prof.jc_name, "street", prof.jc_street,
                      "postcode", prof.jc_postcode, "city", prof.jc_city,
