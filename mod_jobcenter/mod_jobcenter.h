@@ -163,6 +163,13 @@ ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries);
  * child is exiting, jc_dbd_open_wait returns NULL. */
 void jc_dbd_release(server_rec *s, ap_dbd_t *dbd);
 
+/* Log that housekeeping's database work failed with rc: at level debug
+ * when the database was busy (it runs again next tick), warning
+ * otherwise. what: the log tag and the work, JCLOG(nnnnn) "outbox"; the
+ * line reads "what: <the database's message or rc's name>". */
+void jc_log_db_failed(server_rec *s, const jc_db_t *db, jc_db_rc_e rc,
+                      const char *what);
+
 /* PostgreSQL: compare DBDMax x children x JobcenterClusterNodes with the
  * server's connection limit and warn (JC00851) when the portal can open
  * more connections than the server takes; JC00852 tells the figures at

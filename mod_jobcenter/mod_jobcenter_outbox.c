@@ -116,10 +116,7 @@ static void online_due(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
                                         p);
 
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00210)
-                     "online deactivations: %s",
-                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, db, rc, JCLOG(00210) "online deactivations");
     }
     if (applied > 0) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00211)
@@ -139,10 +136,7 @@ static void bescheid_reminders(jc_db_t *db, jc_srv_conf_t *conf,
     jc_msg_cfg_from_conf(conf, &cfg);
     rc = jc_bescheid_remind_due(db, &sent, &cfg, now, p);
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00220)
-                     "bescheid reminders: %s",
-                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, db, rc, JCLOG(00220) "bescheid reminders");
     }
     if (sent > 0) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00221)
@@ -437,9 +431,7 @@ static int deliver_batch(jc_wd_t *wd, jc_srv_conf_t *conf, apr_pool_t *p)
     }
     jc_dbd_release(s, dbd);
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00206) "outbox: %s",
-                     db.last_error ? db.last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, &db, rc, JCLOG(00206) "outbox");
         return 0;
     }
     /* nodes that fetched the same candidates start at different ones,

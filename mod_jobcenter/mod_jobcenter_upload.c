@@ -679,10 +679,7 @@ static void store_reconcile(jc_up_wd_t *wd, jc_srv_conf_t *conf,
     cfg.baton = s;
     rc = jc_store_check(db, &t, &cfg, now, p);
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00323)
-                     "store reconcile: %s",
-                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, db, rc, JCLOG(00323) "store reconcile");
     }
     ap_log_error(APLOG_MARK, t.removed || t.missing || t.unchecked
                  ? APLOG_INFO : APLOG_DEBUG, 0, s, JCLOG(00324)
@@ -744,10 +741,7 @@ static void scan_held(server_rec *s, jc_srv_conf_t *conf, apr_int64_t now,
     cfg.baton = s;
     rc = jc_scan_held_run(db, &released, &removed, &cfg, now, p);
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00336)
-                     "held uploads: %s",
-                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, db, rc, JCLOG(00336) "held uploads");
     }
 }
 
@@ -781,10 +775,7 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
     if (dbd) {
         rc = jc_upload_purge_drafts(&db, &n, &conf->upload, now, p);
         if (rc != JC_DB_OK) {
-            ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                         : APLOG_WARNING, 0, s, JCLOG(00304)
-                         "upload drafts: %s",
-                         db.last_error ? db.last_error : jc_db_rc_name(rc));
+            jc_log_db_failed(s, &db, rc, JCLOG(00304) "upload drafts");
         }
         else if (n > 0) {
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00305)
