@@ -366,4 +366,16 @@ void jc_tus_tick(server_rec *s, jc_db_t *db, apr_int64_t now,
 /* mod_jobcenter_outbox.c: register the watchdog callback. */
 apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf);
 
+/* A watchdog callback (mod_watchdog's ap_watchdog_callback_fn_t). */
+typedef apr_status_t jc_watchdog_tick_fn(int state, void *data,
+                                         apr_pool_t *pool);
+
+/* Run tick(data) every `every` in the parent's watchdog thread `name`
+ * (mod_watchdog, in post_config). APR_EGENERAL, logged as JC00207, when
+ * mod_watchdog is not loaded; else the watchdog's status (the caller
+ * logs a failure). Serves the outbox and the upload store. */
+apr_status_t jc_watchdog_add(server_rec *s, apr_pool_t *pconf,
+                             const char *name, apr_interval_time_t every,
+                             jc_watchdog_tick_fn *tick, void *data);
+
 #endif

@@ -844,12 +844,9 @@ static apr_status_t store_prepare(server_rec *s, jc_srv_conf_t *conf,
  * server's user, remove orphaned temp files, register the watchdog. */
 apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_reg;
     jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
                                                &jobcenter_module);
     const char *dir = conf->upload.store;
-    ap_watchdog_t *wd;
     jc_up_wd_t *data;
     apr_status_t rv;
     unsigned n = 0;
@@ -875,18 +872,11 @@ apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
                      "upload store: removed %u orphaned temp file(s) at "
                      "start", n);
     }
-    wd_get = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    wd_reg = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    if (!wd_get || !wd_reg) {
-        return APR_EGENERAL;
-    }
-    rv = wd_get(&wd, "jc-uploads", 0, 1, pconf);
-    if (rv == APR_SUCCESS) {
-        data = apr_pcalloc(pconf, sizeof(*data));
-        data->s = s;
-        rv = wd_reg(wd, apr_time_from_sec(JC_UP_WD_EVERY), data,
-                    upload_tick);
-    }
+    data = apr_pcalloc(pconf, sizeof(*data));
+    data->s = s;
+    rv = jc_watchdog_add(s, pconf, "jc-uploads",
+                         apr_time_from_sec(JC_UP_WD_EVERY), upload_tick,
+                         data);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, JCLOG(00309)
                      "cannot register the upload watchdog");
