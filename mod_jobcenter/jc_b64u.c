@@ -126,3 +126,17 @@ apr_status_t jc_b64u_decode(const unsigned char **out, size_t *out_len,
     *out = buf;
     return APR_SUCCESS;
 }
+
+int jc_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}

@@ -1,4 +1,5 @@
-/* base64url without padding (RFC 4648 section 5). Core: no httpd headers. */
+/* base64url without padding (RFC 4648 section 5), and the value of a hex
+ * digit. Core: no httpd headers. */
 #ifndef JC_B64U_H
 #define JC_B64U_H
 
@@ -19,5 +20,8 @@ apr_status_t jc_b64u_decode(const unsigned char **out, size_t *out_len,
  * 1 on success with *out_len set, else 0. */
 int jc_b64u_decode_into(unsigned char *out, size_t cap, size_t *out_len,
                         const char *s, size_t n);
+
+/* Value of the hex digit c (either case), -1 if c is none. */
+int jc_hex_value(unsigned char c);
 
 #endif

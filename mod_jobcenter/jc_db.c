@@ -552,6 +552,37 @@ static jc_db_rc_e nat_fail(jc_db_t *db, int rv)
     return db_classify(db, rv);
 }
 
+/* The apr_dbd path of jc_db_select (*res: its result) and jc_db_exec (res
+ * NULL, *n: rows changed) after the statement failed with rv (busy
+ * retries done): when the connection had lost its statements, prepare
+ * them again and run it once more, outside a transaction only
+ * (PostgreSQL aborted the transaction with the failed statement). */
+static jc_db_rc_e dbd_failed(jc_db_t *db, jc_sql_id_e id, int rv,
+                             const void **args, apr_dbd_results_t **res,
+                             int *n, apr_pool_t *p)
+{
+    apr_dbd_prepared_t *st;
+    jc_db_rc_e rc = db_classify(db, rv);
+
+    if ((int)rc != JC_DB_STALE) {
+        return rc;
+    }
+    if (jc_db_reprepare(db) != JC_DB_OK || db->tx) {
+        return JC_DB_BUSY;
+    }
+    st = db_stmt(db, id);
+    if (res) {
+        *res = NULL;
+    }
+    if (!st) {
+        return JC_DB_ERROR;
+    }
+    rv = res ? apr_dbd_pbselect(db->driver, p, db->handle, res, st, 1, args)
+             : apr_dbd_pbquery(db->driver, p, db->handle, n, st, args);
+    rc = rv == 0 ? JC_DB_OK : db_classify(db, rv);
+    return (int)rc == JC_DB_STALE ? JC_DB_BUSY : rc;
+}
+
 jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, jc_sql_id_e id,
                         const void **args, apr_pool_t *p)
 {
@@ -590,23 +621,10 @@ jc_db_rc_e jc_db_select(jc_db_t *db, jc_db_res_t *res, jc_sql_id_e id,
                               args);
     } while (rv != 0 && !db->tx && db_retry(db, rv, start, ++n));
     if (rv != 0) {
-        jc_db_rc_e rc = db_classify(db, rv);
+        jc_db_rc_e rc = dbd_failed(db, id, rv, args, &res->res, NULL, p);
 
-        if ((int)rc != JC_DB_STALE) {
+        if (rc != JC_DB_OK) {
             return rc;
-        }
-        /* prepare again; retry only outside a transaction (PostgreSQL
-         * aborted the transaction with the failed statement) */
-        if (jc_db_reprepare(db) != JC_DB_OK || db->tx) {
-            return JC_DB_BUSY;
-        }
-        st = db_stmt(db, id);
-        res->res = NULL;
-        rv = st ? apr_dbd_pbselect(db->driver, p, db->handle, &res->res, st,
-                                   1, args) : -1;
-        if (rv != 0) {
-            rc = st ? db_classify(db, rv) : JC_DB_ERROR;
-            return (int)rc == JC_DB_STALE ? JC_DB_BUSY : rc;
         }
     }
     res->nrows = apr_dbd_num_tuples(db->driver, res->res);
@@ -751,20 +769,10 @@ static jc_db_rc_e db_exec(jc_db_t *db, int *nrows, jc_sql_id_e id,
         rv = apr_dbd_pbquery(db->driver, p, db->handle, &n, st, args);
     } while (rv != 0 && !db->tx && db_retry(db, rv, start, ++attempt));
     if (rv != 0) {
-        jc_db_rc_e rc = db_classify(db, rv);
+        jc_db_rc_e rc = dbd_failed(db, id, rv, args, NULL, &n, p);
 
-        if ((int)rc != JC_DB_STALE) {
+        if (rc != JC_DB_OK) {
             return rc;
-        }
-        if (jc_db_reprepare(db) != JC_DB_OK || db->tx) {
-            return JC_DB_BUSY;
-        }
-        st = db_stmt(db, id);
-        rv = st ? apr_dbd_pbquery(db->driver, p, db->handle, &n, st, args)
-                : -1;
-        if (rv != 0) {
-            rc = st ? db_classify(db, rv) : JC_DB_ERROR;
-            return (int)rc == JC_DB_STALE ? JC_DB_BUSY : rc;
         }
     }
     if (nrows) {

@@ -47,6 +47,20 @@ static int reg_add(int kind, const char *key, void *obj)
     return 1;
 }
 
+/* Initialise a mutex and its condition variable: 0, or -1 with nothing
+ * left to destroy. */
+static int mu_cv_init(pthread_mutex_t *mu, pthread_cond_t *cv)
+{
+    if (pthread_mutex_init(mu, NULL) != 0) {
+        return -1;
+    }
+    if (pthread_cond_init(cv, NULL) != 0) {
+        pthread_mutex_destroy(mu);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- shared flushes ---------------------------------------------------- */
 
 struct jc_gsync {
@@ -68,12 +82,7 @@ apr_status_t jc_gsync_create(jc_gsync_t **out)
     if (!g) {
         return APR_ENOMEM;
     }
-    if (pthread_mutex_init(&g->mu, NULL) != 0) {
-        free(g);
-        return APR_EGENERAL;
-    }
-    if (pthread_cond_init(&g->cv, NULL) != 0) {
-        pthread_mutex_destroy(&g->mu);
+    if (mu_cv_init(&g->mu, &g->cv) != 0) {
         free(g);
         return APR_EGENERAL;
     }
@@ -202,12 +211,7 @@ apr_status_t jc_gbatch_create(jc_gbatch_t **out, const jc_gbatch_ops_t *ops,
     if (!b) {
         return APR_ENOMEM;
     }
-    if (pthread_mutex_init(&b->mu, NULL) != 0) {
-        free(b);
-        return APR_EGENERAL;
-    }
-    if (pthread_cond_init(&b->cv, NULL) != 0) {
-        pthread_mutex_destroy(&b->mu);
+    if (mu_cv_init(&b->mu, &b->cv) != 0) {
         free(b);
         return APR_EGENERAL;
     }

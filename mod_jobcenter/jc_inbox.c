@@ -382,14 +382,11 @@ int jc_inbox_reply(jc_db_t *db, jc_result_t *res, json_t **out,
                           apr_psprintf(p, "conversation %" APR_INT64_T_FMT,
                                        conversation_id), p);
     }
-    if (rc == JC_DB_OK && account) {
+    if (rc == JC_DB_OK) {
         /* account 0: the citizen deleted their login account; the answer
          * stays in the customer's conversation, nobody is notified */
-        rc = jc_event_add(db, account, now, JC_EV_MESSAGE_RECEIVED,
-                          st->jobcenter_name, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_notify_queue(db, cfg, account, 0, now, NULL, p);
+        rc = jc_notify_posted(db, cfg, account, JC_EV_MESSAGE_RECEIVED,
+                              st->jobcenter_name, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

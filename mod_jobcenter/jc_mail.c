@@ -106,6 +106,13 @@ static int jc_mail_no_ctl(const char *s)
     return 1;
 }
 
+/* 1 if the arguments every notice needs are there: the recipient, the
+ * pool and a text (a link, a name) the body quotes, free of controls. */
+static int jc_mail_args_ok(const char *rcpt, const char *text, apr_pool_t *p)
+{
+    return rcpt != NULL && text != NULL && p != NULL && jc_mail_no_ctl(text);
+}
+
 /* Base64 (standard alphabet, padded, no line breaks) of n bytes, in p. */
 static char *jc_mail_b64(const unsigned char *in, size_t n, apr_pool_t *p)
 {
@@ -292,7 +299,7 @@ jc_mail_t *jc_mail_confirm(const char *from, const char *rcpt,
 {
     const char *body;
 
-    if (rcpt == NULL || link == NULL || p == NULL || !jc_mail_no_ctl(link)) {
+    if (!jc_mail_args_ok(rcpt, link, p)) {
         return NULL;
     }
     body = apr_pstrcat(p,
@@ -321,8 +328,7 @@ jc_mail_t *jc_mail_already_registered(const char *from, const char *rcpt,
 {
     const char *body;
 
-    if (rcpt == NULL || login_link == NULL || p == NULL
-        || !jc_mail_no_ctl(login_link)) {
+    if (!jc_mail_args_ok(rcpt, login_link, p)) {
         return NULL;
     }
     body = apr_pstrcat(p,
@@ -363,8 +369,7 @@ static jc_mail_t *jc_mail_factor_added(const char *from, const char *rcpt,
 {
     const char *body;
 
-    if (rcpt == NULL || login_link == NULL || p == NULL
-        || !jc_mail_no_ctl(login_link)) {
+    if (!jc_mail_args_ok(rcpt, login_link, p)) {
         return NULL;
     }
     body = apr_pstrcat(p,
@@ -419,8 +424,7 @@ jc_mail_t *jc_mail_credentials_reset(const char *from, const char *rcpt,
 {
     const char *body;
 
-    if (rcpt == NULL || jc_name == NULL || p == NULL
-        || !jc_mail_no_ctl(jc_name)) {
+    if (!jc_mail_args_ok(rcpt, jc_name, p)) {
         return NULL;
     }
     body = apr_pstrcat(p,
@@ -461,8 +465,8 @@ jc_mail_t *jc_mail_security_changed(const char *from, const char *rcpt,
 {
     const char *body;
 
-    if (rcpt == NULL || what == NULL || login_link == NULL || p == NULL
-        || !jc_mail_no_ctl(login_link) || !jc_mail_no_ctl(what)) {
+    if (!jc_mail_args_ok(rcpt, login_link, p) || what == NULL
+        || !jc_mail_no_ctl(what)) {
         return NULL;
     }
     body = apr_pstrcat(p,

@@ -10,6 +10,7 @@
  * never hides the start of another one (no KMP table needed). The body
  * starts as if preceded by CRLF (mp->match = 2 at creation), so a body
  * that opens with "--boundary" has an empty preamble. */
+#include "jc_b64u.h"
 #include "jc_multipart.h"
 #include "jc_utf8.h"
 
@@ -193,20 +194,6 @@ jc_mp_err_e jc_multipart_boundary(const char **out, const char *ctype,
 
 /* ---- filename* (RFC 5987 ext-value) ---- */
 
-static int mp_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* charset'language'pct-encoded -> UTF-8, or NULL (other charsets,
  * malformed escapes, NUL, invalid UTF-8). */
 static const char *mp_ext_value(const char *v, apr_pool_t *p)
@@ -233,8 +220,8 @@ static const char *mp_ext_value(const char *v, apr_pool_t *p)
     raw = o = apr_palloc(p, strlen(q2) + 1);
     for (s = q2 + 1; *s; s++) {
         if (*s == '%') {
-            int hi = mp_hex((unsigned char)s[1]);
-            int lo = hi < 0 ? -1 : mp_hex((unsigned char)s[2]);
+            int hi = jc_hex_value((unsigned char)s[1]);
+            int lo = hi < 0 ? -1 : jc_hex_value((unsigned char)s[2]);
 
             if (lo < 0 || (hi | lo) == 0) {
                 return NULL;

@@ -1,6 +1,7 @@
 /* Notification and reminder mails (see jc_notify.h). */
 #include <apr_strings.h>
 
+#include "jc_event.h"
 #include "jc_notify.h"
 #include "jc_online.h"
 #include "jc_outbox.h"
@@ -58,16 +59,36 @@ jc_db_rc_e jc_notify_queue(jc_db_t *db, const jc_msg_cfg_t *cfg,
     return rc;
 }
 
-jc_mail_t *jc_notify_mail_new_content(const char *from, const char *rcpt,
-                                      const char *link, apr_int64_t now,
-                                      apr_pool_t *p)
+jc_db_rc_e jc_notify_posted(jc_db_t *db, const jc_msg_cfg_t *cfg,
+                            apr_int64_t account, const char *kind,
+                            const char *jobcenter_name, apr_int64_t now,
+                            apr_pool_t *p)
+{
+    jc_db_rc_e rc = JC_DB_OK;
+
+    if (account) {
+        rc = jc_event_add(db, account, now, kind, jobcenter_name, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_notify_queue(db, cfg, account, 0, now, NULL, p);
+    }
+    return rc;
+}
+
+/* The frame of both mails: the greeting, news (the paragraph that says
+ * what is there), ask (the line before the link), the link and the note
+ * that the mail carries no content. */
+static jc_mail_t *notify_mail(const char *from, const char *rcpt,
+                              const char *subject, const char *news,
+                              const char *ask, const char *link,
+                              apr_int64_t now, apr_pool_t *p)
 {
     const char *body = apr_pstrcat(p,
         "Guten Tag,\n"
-        "\n"
-        "in Ihrem Profil bei Jobcenter.Digital gibt es neue Inhalte.\n"
-        "\n"
-        "Bitte melden Sie sich an, um sie anzusehen:\n",
+        "\n",
+        news, "\n"
+        "\n",
+        ask, "\n",
         link, "\n"
         "\n"
         "Aus Gründen des Datenschutzes enthält diese E-Mail keine Inhalte.\n"
@@ -75,28 +96,26 @@ jc_mail_t *jc_notify_mail_new_content(const char *from, const char *rcpt,
         "Diese E-Mail wurde automatisch erstellt. Bitte antworten Sie nicht "
         "auf diese E-Mail.\n", NULL);
 
-    return jc_mail_compose(from, rcpt, "Neue Inhalte in Ihrem Profil", body,
-                           apr_time_from_sec(now), p);
+    return jc_mail_compose(from, rcpt, subject, body, apr_time_from_sec(now),
+                           p);
+}
+
+jc_mail_t *jc_notify_mail_new_content(const char *from, const char *rcpt,
+                                      const char *link, apr_int64_t now,
+                                      apr_pool_t *p)
+{
+    return notify_mail(from, rcpt, "Neue Inhalte in Ihrem Profil",
+        "in Ihrem Profil bei Jobcenter.Digital gibt es neue Inhalte.",
+        "Bitte melden Sie sich an, um sie anzusehen:", link, now, p);
 }
 
 jc_mail_t *jc_notify_mail_reminder(const char *from, const char *rcpt,
                                    const char *link, apr_int64_t now,
                                    apr_pool_t *p)
 {
-    const char *body = apr_pstrcat(p,
-        "Guten Tag,\n"
-        "\n"
+    return notify_mail(from, rcpt,
+        "Erinnerung: Neue Inhalte in Ihrem Profil",
         "in Ihrem Profil bei Jobcenter.Digital liegt ein Dokument für Sie "
-        "bereit, das Sie noch nicht geöffnet haben.\n"
-        "\n"
-        "Bitte melden Sie sich an, um es anzusehen:\n",
-        link, "\n"
-        "\n"
-        "Aus Gründen des Datenschutzes enthält diese E-Mail keine Inhalte.\n"
-        "\n"
-        "Diese E-Mail wurde automatisch erstellt. Bitte antworten Sie nicht "
-        "auf diese E-Mail.\n", NULL);
-
-    return jc_mail_compose(from, rcpt, "Erinnerung: Neue Inhalte in Ihrem "
-                           "Profil", body, apr_time_from_sec(now), p);
+        "bereit, das Sie noch nicht geöffnet haben.",
+        "Bitte melden Sie sich an, um es anzusehen:", link, now, p);
 }

@@ -29,4 +29,14 @@ jc_db_rc_e jc_notify_queue(jc_db_t *db, const jc_msg_cfg_t *cfg,
                            apr_int64_t account_id, int reminder,
                            apr_int64_t now, int *queued, apr_pool_t *p);
 
+/* Staff posted something for the citizen of account (an answer, a
+ * Termin): the Verlauf entry kind (JC_EV_*_RECEIVED, detail: the
+ * Jobcenter's name) and the notification (jc_notify_queue), inside the
+ * caller's transaction. Account 0 (the login account was deleted): no
+ * entry, no mail. */
+jc_db_rc_e jc_notify_posted(jc_db_t *db, const jc_msg_cfg_t *cfg,
+                            apr_int64_t account, const char *kind,
+                            const char *jobcenter_name, apr_int64_t now,
+                            apr_pool_t *p);
+
 #endif

@@ -61,21 +61,6 @@ apr_status_t jc_secretbox_make(jc_secretbox_t **box, const unsigned char *key,
     return APR_SUCCESS;
 }
 
-/* Value of hex digit c (either case), -1 if none. */
-static int jc_secretbox_hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Turn key file content (n bytes) into the key: 32 raw bytes, or 64 hex
  * digits with an optional "\n" / "\r\n". APR_EINVAL for anything else.
  * 32 bytes that are all hex digits are refused: that is the text of a
@@ -86,7 +71,7 @@ static apr_status_t jc_secretbox_parse(unsigned char *key,
     size_t i;
 
     if (n == JC_SECRETBOX_KEY_LEN) {
-        for (i = 0; i < n && jc_secretbox_hexval(buf[i]) >= 0; i++) {
+        for (i = 0; i < n && jc_hex_value(buf[i]) >= 0; i++) {
             ;
         }
         if (i == n) {
@@ -106,8 +91,8 @@ static apr_status_t jc_secretbox_parse(unsigned char *key,
         return APR_EINVAL;
     }
     for (i = 0; i < JC_SECRETBOX_KEY_LEN; i++) {
-        int hi = jc_secretbox_hexval(buf[2 * i]);
-        int lo = jc_secretbox_hexval(buf[2 * i + 1]);
+        int hi = jc_hex_value(buf[2 * i]);
+        int lo = jc_hex_value(buf[2 * i + 1]);
 
         if (hi < 0 || lo < 0) {
             OPENSSL_cleanse(key, JC_SECRETBOX_KEY_LEN);

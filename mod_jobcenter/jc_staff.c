@@ -229,6 +229,22 @@ static int staff_begin_by_email(jc_db_t *db, jc_result_t *res,
     return !jc_db_fail(res, db, rc, p);
 }
 
+/* Finish a change to the staff account id in the transaction of
+ * staff_begin_by_email (rc: the change's answer): end all the account's
+ * sessions and commit; res gets a failure. */
+static void staff_commit_signed_out(jc_db_t *db, jc_result_t *res,
+                                    jc_db_rc_e rc, apr_int64_t id,
+                                    apr_pool_t *p)
+{
+    if (rc == JC_DB_OK) {
+        rc = jc_session_drop_account(db, id, p);
+    }
+    if (rc == JC_DB_OK) {
+        rc = jc_db_commit(db, p);
+    }
+    jc_db_fail(res, db, rc, p);
+}
+
 void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,
                       apr_int64_t now, apr_pool_t *p)
 {
@@ -242,14 +258,8 @@ void jc_staff_disable(jc_db_t *db, jc_result_t *res, const char *email,
     args[0] = &now;
     args[1] = &id;
     rc = jc_db_exec(db, NULL, JC_SQL_STAFF_DISABLE, args, p);
-    if (rc == JC_DB_OK) {
-        /* their sessions end now, not at the next request */
-        rc = jc_session_drop_account(db, id, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    jc_db_fail(res, db, rc, p);
+    /* their sessions end now, not at the next request */
+    staff_commit_signed_out(db, res, rc, id, p);
 }
 
 void jc_staff_new_onetime(jc_db_t *db, jc_result_t *res, const char *email,
@@ -268,14 +278,8 @@ void jc_staff_new_onetime(jc_db_t *db, jc_result_t *res, const char *email,
     args[2] = &now;
     args[3] = &id;
     rc = jc_db_exec(db, NULL, JC_SQL_STAFF_ACCT_NEW_ONETIME, args, p);
-    if (rc == JC_DB_OK) {
-        /* whoever held the old password is signed out now */
-        rc = jc_session_drop_account(db, id, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
-    jc_db_fail(res, db, rc, p);
+    /* whoever held the old password is signed out now */
+    staff_commit_signed_out(db, res, rc, id, p);
 }
 
 jc_db_rc_e jc_staff_load(jc_db_t *db, jc_staff_t *s, apr_int64_t account_id,

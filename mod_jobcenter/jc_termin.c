@@ -189,11 +189,8 @@ int jc_termin_post(jc_db_t *db, jc_result_t *res, json_t **out,
                           apr_psprintf(p, "termin %" APR_INT64_T_FMT, id), p);
     }
     if (rc == JC_DB_OK) {
-        rc = jc_event_add(db, account, now, JC_EV_TERMIN_RECEIVED,
-                          st->jobcenter_name, p);
-    }
-    if (rc == JC_DB_OK) {
-        rc = jc_notify_queue(db, cfg, account, 0, now, NULL, p);
+        rc = jc_notify_posted(db, cfg, account, JC_EV_TERMIN_RECEIVED,
+                              st->jobcenter_name, now, p);
     }
     if (rc == JC_DB_OK) {
         rc = jc_db_commit(db, p);

@@ -132,6 +132,14 @@ void jc_dbd_release(server_rec *s, ap_dbd_t *dbd)
     apr_atomic_dec32(&dbd_held);
 }
 
+void jc_log_db_failed(server_rec *s, const jc_db_t *db, jc_db_rc_e rc,
+                      const char *what)
+{
+    ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG : APLOG_WARNING,
+                 0, s, "%s: %s", what,
+                 db->last_error ? db->last_error : jc_db_rc_name(rc));
+}
+
 void jc_write_body(request_rec *r, const char *buf, apr_size_t len)
 {
     apr_bucket_alloc_t *ba = r->connection->bucket_alloc;

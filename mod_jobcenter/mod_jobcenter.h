@@ -163,6 +163,13 @@ ap_dbd_t *jc_dbd_open_wait(apr_pool_t *p, server_rec *s, int tries);
  * child is exiting, jc_dbd_open_wait returns NULL. */
 void jc_dbd_release(server_rec *s, ap_dbd_t *dbd);
 
+/* Log that housekeeping's database work failed with rc: at level debug
+ * when the database was busy (it runs again next tick), warning
+ * otherwise. what: the log tag and the work, JCLOG(nnnnn) "outbox"; the
+ * line reads "what: <the database's message or rc's name>". */
+void jc_log_db_failed(server_rec *s, const jc_db_t *db, jc_db_rc_e rc,
+                      const char *what);
+
 /* PostgreSQL: compare DBDMax x children x JobcenterClusterNodes with the
  * server's connection limit and warn (JC00851) when the portal can open
  * more connections than the server takes; JC00852 tells the figures at
@@ -358,5 +365,17 @@ void jc_tus_tick(server_rec *s, jc_db_t *db, apr_int64_t now,
 
 /* mod_jobcenter_outbox.c: register the watchdog callback. */
 apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf);
+
+/* A watchdog callback (mod_watchdog's ap_watchdog_callback_fn_t). */
+typedef apr_status_t jc_watchdog_tick_fn(int state, void *data,
+                                         apr_pool_t *pool);
+
+/* Run tick(data) every `every` in the parent's watchdog thread `name`
+ * (mod_watchdog, in post_config). APR_EGENERAL, logged as JC00207, when
+ * mod_watchdog is not loaded; else the watchdog's status (the caller
+ * logs a failure). Serves the outbox and the upload store. */
+apr_status_t jc_watchdog_add(server_rec *s, apr_pool_t *pconf,
+                             const char *name, apr_interval_time_t every,
+                             jc_watchdog_tick_fn *tick, void *data);
 
 #endif

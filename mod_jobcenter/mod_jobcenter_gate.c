@@ -140,6 +140,15 @@ static int wants_json(request_rec *r)
            || !strncmp(r->uri, "/api/", 5);
 }
 
+/* Send the constant answer text (len bytes) as ctype. */
+static void send_fixed(request_rec *r, const char *ctype, const char *text,
+                       apr_size_t len)
+{
+    ap_set_content_type(r, ctype);
+    ap_set_content_length(r, (apr_off_t)len);
+    jc_write_body(r, text, len);
+}
+
 /* Answer a request that has no (good enough) session. */
 static int deny(request_rec *r, const char *why)
 {
@@ -152,9 +161,7 @@ static int deny(request_rec *r, const char *why)
 
         r->status = HTTP_UNAUTHORIZED;
         answer_headers(r);
-        ap_set_content_type(r, "application/json");
-        ap_set_content_length(r, (apr_off_t)(sizeof(body) - 1));
-        jc_write_body(r, body, sizeof(body) - 1);
+        send_fixed(r, "application/json", body, sizeof(body) - 1);
         return DONE;
     }
     {
@@ -519,9 +526,8 @@ static int role_deny(request_rec *r, const char *why)
             "Mitarbeitern des Jobcenters mit der passenden Rolle "
             "vorbehalten.\",\"field\":null}}";
 
-        ap_set_content_type(r, "application/json; charset=utf-8");
-        ap_set_content_length(r, (apr_off_t)(sizeof(body) - 1));
-        jc_write_body(r, body, sizeof(body) - 1);
+        send_fixed(r, "application/json; charset=utf-8", body,
+                   sizeof(body) - 1);
     }
     else {
         static const char page[] = "<!DOCTYPE html>\n<html lang=\"de\">\n"
@@ -535,9 +541,7 @@ static int role_deny(request_rec *r, const char *why)
             "<p><a href=\"/start.html\">Zur Startseite</a></p>"
             "</main></body>\n</html>\n";
 
-        ap_set_content_type(r, "text/html; charset=utf-8");
-        ap_set_content_length(r, (apr_off_t)(sizeof(page) - 1));
-        jc_write_body(r, page, sizeof(page) - 1);
+        send_fixed(r, "text/html; charset=utf-8", page, sizeof(page) - 1);
     }
     return DONE;
 }

@@ -116,10 +116,7 @@ static void online_due(jc_db_t *db, jc_srv_conf_t *conf, apr_int64_t now,
                                         p);
 
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00210)
-                     "online deactivations: %s",
-                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, db, rc, JCLOG(00210) "online deactivations");
     }
     if (applied > 0) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00211)
@@ -139,10 +136,7 @@ static void bescheid_reminders(jc_db_t *db, jc_srv_conf_t *conf,
     jc_msg_cfg_from_conf(conf, &cfg);
     rc = jc_bescheid_remind_due(db, &sent, &cfg, now, p);
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00220)
-                     "bescheid reminders: %s",
-                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, db, rc, JCLOG(00220) "bescheid reminders");
     }
     if (sent > 0) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00221)
@@ -437,9 +431,7 @@ static int deliver_batch(jc_wd_t *wd, jc_srv_conf_t *conf, apr_pool_t *p)
     }
     jc_dbd_release(s, dbd);
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00206) "outbox: %s",
-                     db.last_error ? db.last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, &db, rc, JCLOG(00206) "outbox");
         return 0;
     }
     /* nodes that fetched the same candidates start at different ones,
@@ -498,14 +490,13 @@ static apr_status_t outbox_tick(int state, void *data, apr_pool_t *pool)
     return APR_SUCCESS;
 }
 
-apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf)
+apr_status_t jc_watchdog_add(server_rec *s, apr_pool_t *pconf,
+                             const char *name, apr_interval_time_t every,
+                             jc_watchdog_tick_fn *tick, void *data)
 {
     APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get;
     APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_reg;
-    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
-                                               &jobcenter_module);
     ap_watchdog_t *wd;
-    jc_wd_t *data;
     apr_status_t rv;
 
     wd_get = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
@@ -515,13 +506,24 @@ apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf)
                      "mod_watchdog is not available");
         return APR_EGENERAL;
     }
-    rv = wd_get(&wd, "jc-outbox", 0, 1, pconf);
+    rv = wd_get(&wd, name, 0, 1, pconf);
     if (rv == APR_SUCCESS) {
-        data = apr_pcalloc(pconf, sizeof(*data));
-        data->s = s;
-        rv = wd_reg(wd, apr_time_from_sec(conf->mail_interval), data,
-                    outbox_tick);
+        rv = wd_reg(wd, every, data, tick);
     }
+    return rv;
+}
+
+apr_status_t jc_outbox_register(server_rec *s, apr_pool_t *pconf)
+{
+    jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
+                                               &jobcenter_module);
+    jc_wd_t *data = apr_pcalloc(pconf, sizeof(*data));
+    apr_status_t rv;
+
+    data->s = s;
+    rv = jc_watchdog_add(s, pconf, "jc-outbox",
+                         apr_time_from_sec(conf->mail_interval),
+                         outbox_tick, data);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, JCLOG(00208)
                      "cannot register the outbox watchdog");

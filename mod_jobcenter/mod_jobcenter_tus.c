@@ -487,10 +487,7 @@ void jc_tus_tick(server_rec *s, jc_db_t *db, apr_int64_t now, apr_pool_t *p)
     jc_db_rc_e rc = jc_tus_purge(db, &n, &conf->upload, now, p);
 
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00343)
-                     "tus uploads: %s",
-                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, db, rc, JCLOG(00343) "tus uploads");
     }
     if (n > 0) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00344)

@@ -679,10 +679,7 @@ static void store_reconcile(jc_up_wd_t *wd, jc_srv_conf_t *conf,
     cfg.baton = s;
     rc = jc_store_check(db, &t, &cfg, now, p);
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00323)
-                     "store reconcile: %s",
-                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, db, rc, JCLOG(00323) "store reconcile");
     }
     ap_log_error(APLOG_MARK, t.removed || t.missing || t.unchecked
                  ? APLOG_INFO : APLOG_DEBUG, 0, s, JCLOG(00324)
@@ -744,10 +741,7 @@ static void scan_held(server_rec *s, jc_srv_conf_t *conf, apr_int64_t now,
     cfg.baton = s;
     rc = jc_scan_held_run(db, &released, &removed, &cfg, now, p);
     if (rc != JC_DB_OK) {
-        ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                     : APLOG_WARNING, 0, s, JCLOG(00336)
-                     "held uploads: %s",
-                     db->last_error ? db->last_error : jc_db_rc_name(rc));
+        jc_log_db_failed(s, db, rc, JCLOG(00336) "held uploads");
     }
 }
 
@@ -781,10 +775,7 @@ static apr_status_t upload_tick(int state, void *data, apr_pool_t *pool)
     if (dbd) {
         rc = jc_upload_purge_drafts(&db, &n, &conf->upload, now, p);
         if (rc != JC_DB_OK) {
-            ap_log_error(APLOG_MARK, rc == JC_DB_BUSY ? APLOG_DEBUG
-                         : APLOG_WARNING, 0, s, JCLOG(00304)
-                         "upload drafts: %s",
-                         db.last_error ? db.last_error : jc_db_rc_name(rc));
+            jc_log_db_failed(s, &db, rc, JCLOG(00304) "upload drafts");
         }
         else if (n > 0) {
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, JCLOG(00305)
@@ -853,12 +844,9 @@ static apr_status_t store_prepare(server_rec *s, jc_srv_conf_t *conf,
  * server's user, remove orphaned temp files, register the watchdog. */
 apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_reg;
     jc_srv_conf_t *conf = ap_get_module_config(s->module_config,
                                                &jobcenter_module);
     const char *dir = conf->upload.store;
-    ap_watchdog_t *wd;
     jc_up_wd_t *data;
     apr_status_t rv;
     unsigned n = 0;
@@ -884,18 +872,11 @@ apr_status_t jc_upload_post_config(server_rec *s, apr_pool_t *pconf)
                      "upload store: removed %u orphaned temp file(s) at "
                      "start", n);
     }
-    wd_get = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    wd_reg = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    if (!wd_get || !wd_reg) {
-        return APR_EGENERAL;
-    }
-    rv = wd_get(&wd, "jc-uploads", 0, 1, pconf);
-    if (rv == APR_SUCCESS) {
-        data = apr_pcalloc(pconf, sizeof(*data));
-        data->s = s;
-        rv = wd_reg(wd, apr_time_from_sec(JC_UP_WD_EVERY), data,
-                    upload_tick);
-    }
+    data = apr_pcalloc(pconf, sizeof(*data));
+    data->s = s;
+    rv = jc_watchdog_add(s, pconf, "jc-uploads",
+                         apr_time_from_sec(JC_UP_WD_EVERY), upload_tick,
+                         data);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, JCLOG(00309)
                      "cannot register the upload watchdog");
