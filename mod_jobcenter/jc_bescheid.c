@@ -237,11 +237,8 @@ jc_db_rc_e jc_bescheid_remind_due(jc_db_t *db, int *sent,
         if (rc == JC_DB_OK && n == 1) {
             rc = jc_notify_queue(db, cfg, account, 1, now, &queued, p);
         }
-        if (rc == JC_DB_OK) {
-            rc = jc_db_commit(db, p);
-        }
+        rc = jc_db_end(db, rc, p);
         if (rc != JC_DB_OK) {
-            jc_db_rollback(db, p);
             return rc;
         }
         *sent += queued;

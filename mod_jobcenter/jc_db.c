@@ -965,32 +965,3 @@ jc_db_rc_e jc_db_reprepare(jc_db_t *db)
     }
     return JC_DB_OK;
 }
-
-int jc_db_fail(jc_result_t *res, jc_db_t *db, jc_db_rc_e rc, apr_pool_t *p)
-{
-    if (rc == JC_DB_OK) {
-        return 0;
-    }
-    jc_db_rollback(db, p);
-    if (rc == JC_DB_BUSY) {
-        jc_result_unavailable(res, db->last_error);
-    }
-    else {
-        jc_result_internal(res, apr_psprintf(p, "database %s: %s",
-                                             jc_db_rc_name(rc),
-                                             db->last_error ? db->last_error
-                                                            : "-"));
-    }
-    return 1;
-}
-
-const char *jc_db_rc_name(jc_db_rc_e rc)
-{
-    switch (rc) {
-    case JC_DB_OK:       return "ok";
-    case JC_DB_NOROW:    return "no row";
-    case JC_DB_BUSY:     return "busy";
-    case JC_DB_CONFLICT: return "conflict";
-    default:             return "error";
-    }
-}

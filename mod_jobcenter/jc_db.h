@@ -111,6 +111,11 @@ jc_db_rc_e jc_db_commit(jc_db_t *db, apr_pool_t *p);
 /* Roll back the open transaction (no-op without one). */
 void jc_db_rollback(jc_db_t *db, apr_pool_t *p);
 
+/* End the open transaction by the outcome of its work: commit when rc is
+ * JC_DB_OK, roll back when it is not or when the commit fails. Returns the
+ * outcome (rc, or the commit's failure). */
+jc_db_rc_e jc_db_end(jc_db_t *db, jc_db_rc_e rc, apr_pool_t *p);
+
 /* Prepare every statement of jc_sql.c again on this connection (after a
  * PostgreSQL reconnect the server has forgotten them). Nothing to do (and
  * JC_DB_OK) for PostgreSQL in unnamed mode. */

@@ -422,11 +422,8 @@ static jc_db_rc_e apply_one(jc_db_t *db, int *done, apr_int64_t id,
                                 "Post.", NULL),
                     now, p);
     }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
+    rc = jc_db_end(db, rc, p);
     if (rc != JC_DB_OK) {
-        jc_db_rollback(db, p);
         return rc;
     }
     *done = 1;

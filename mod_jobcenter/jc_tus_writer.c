@@ -567,11 +567,8 @@ static int w_complete(jc_tus_w_t *w, jc_db_t *db, jc_result_t *res,
     if (rc == JC_DB_OK) {
         rc = w_tx_insert(w, db, &fid, t, store_id, hex, held, now, p);
     }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
+    rc = jc_db_end(db, rc, p);
     if (rc != JC_DB_OK) {
-        jc_db_rollback(db, p);
         unlink(dest);
         jc_db_fail(res, db, rc, p);
         return res->status;

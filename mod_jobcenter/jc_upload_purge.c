@@ -21,11 +21,8 @@ static jc_db_rc_e purge_one(jc_db_t *db, const jc_upload_cfg_t *cfg,
     if (rc == JC_DB_OK) {
         rc = jc_upload_draft_delete(db, id, p);
     }
-    if (rc == JC_DB_OK) {
-        rc = jc_db_commit(db, p);
-    }
+    rc = jc_db_end(db, rc, p);
     if (rc != JC_DB_OK) {
-        jc_db_rollback(db, p);
         return rc;
     }
     /* rows first: a crash in between leaves unreferenced files only */
