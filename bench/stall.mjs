@@ -75,6 +75,9 @@ after(async () => {
 });
 
 async function stallFigures(db) {
+    // the previous case's writes (SQLite's 8,000,000-row database) reach
+    // the disk now, not during this case's windows
+    await run('sync', [], { timeoutMs: 300000 });
     const env = await startEnv({
         db,
         extra: 'ServerLimit 1\nStartServers 1\nMaxRequestWorkers 25\nMinSpareThreads 1\nMaxSpareThreads 25\n'
@@ -123,6 +126,7 @@ async function stallFigures(db) {
                 if (ms >= 1000) break;
                 want *= 2;
             }
+            await run('sync', [], { timeoutMs: 300000 });   // the fill's pages on disk before measuring
         }
         const slow = async (hold = HOLD_MS) => {
             const t0 = performance.now();
