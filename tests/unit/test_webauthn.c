@@ -22,6 +22,7 @@
 
 #include <openssl/evp.h>
 
+#include "jc_b64u.h"
 #include "jc_cbor_util.h"
 #include "jc_webauthn.h"
 #include "unit_fixture.h"
@@ -111,20 +112,6 @@ typedef struct {
     apr_table_t *kv;       /* its keys and values                 */
 } fixture_t;
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static bytes_t unhex(const char *s, apr_pool_t *p)
 {
     bytes_t b = { NULL, 0 };
@@ -137,7 +124,8 @@ static bytes_t unhex(const char *s, apr_pool_t *p)
     assert_int_equal(n % 2, 0);
     b.data = apr_palloc(p, n / 2 + 1);
     for (i = 0; i < n / 2; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        int hi = jc_hex_value((unsigned char)s[2 * i]);
+        int lo = jc_hex_value((unsigned char)s[2 * i + 1]);
 
         assert_true(hi >= 0 && lo >= 0);
         b.data[i] = (unsigned char)(hi << 4 | lo);
