@@ -83,7 +83,8 @@ apr_status_t jc_tus_sweep(const char *dir, long max_age, unsigned *removed,
             continue;
         }
         if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
-            || !S_ISREG(st.st_mode) || (long)(now - st.st_mtime) < max_age) {
+            || !S_ISREG(st.st_mode)
+            || !jc_store_old_enough(st.st_mtime, now, max_age)) {
             continue;
         }
         *removed += (unsigned)jc_store_unlink_unlocked(dfd, e->d_name);

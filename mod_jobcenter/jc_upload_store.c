@@ -804,6 +804,11 @@ apr_status_t jc_store_remove(const char *dir, const char *id,
     return APR_SUCCESS;
 }
 
+int jc_store_old_enough(apr_int64_t t, apr_int64_t now, long age)
+{
+    return age <= 0 || now - t >= (apr_int64_t)age;
+}
+
 /* Remove the temporary files <id>.part below dir/tmp that are regular
  * files and at least age seconds old: by mtime (an abandoned upload), or
  * with orphans by ctime and only when no writer holds the file's lock (a
@@ -836,7 +841,8 @@ static apr_status_t sweep_parts(const char *dir, long age, int orphans,
         }
         if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
             || !S_ISREG(st.st_mode)
-            || (long)(now - (orphans ? st.st_ctime : st.st_mtime)) < age) {
+            || !jc_store_old_enough(orphans ? st.st_ctime : st.st_mtime,
+                                    now, age)) {
             continue;
         }
         if (!orphans) {

@@ -85,6 +85,12 @@ char *jc_store_random_id(apr_pool_t *p);
  * non-blocking): 1 removed, 0 held, gone or not openable. */
 int jc_store_unlink_unlocked(int dfd, const char *name);
 
+/* 1 if a file last changed at t is at least age seconds old at now. An age
+ * of 0 or less accepts every file: the kernel stamps files with a finer
+ * clock than time() reads (multigrain timestamps, Linux 6.13+), so a file
+ * written this instant can carry a time a second ahead of now. */
+int jc_store_old_enough(apr_int64_t t, apr_int64_t now, long age);
+
 /* fsync of the directory at path (its entries durable). */
 apr_status_t jc_store_fsync_dir(const char *path);
 

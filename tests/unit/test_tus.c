@@ -111,7 +111,7 @@ static void test_sweep(void **state)
     part = apr_pstrcat(pool, tdir, "/3123456789abcdef0123456789abcdef.part", NULL);
     other = apr_pstrcat(pool, tdir, "/notes.tus", NULL);
     make_file(old, 7200);
-    make_file(young, 10);
+    make_file(young, -2);       /* stamped ahead of time(): multigrain */
     make_file(held, 7200);
     make_file(part, 7200);
     make_file(other, 7200);
@@ -128,7 +128,9 @@ static void test_sweep(void **state)
     close(fd);
     assert_int_equal(jc_tus_sweep(dir, 3600, &n, pool), APR_SUCCESS);
     assert_int_equal(n, 1);                         /* now the held one     */
-    unlink(young);
+    assert_int_equal(jc_tus_sweep(dir, 0, &n, pool), APR_SUCCESS);
+    assert_int_equal(n, 1);                         /* age 0: any age       */
+    assert_int_equal(access(young, F_OK), -1);
     unlink(part);
     unlink(other);
     rmdir(tdir);

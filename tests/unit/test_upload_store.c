@@ -240,6 +240,8 @@ static void test_cleanup(void **state)
     make_tmp("0123456789abcdef0123456789abcdef.part", 7200);
     make_tmp("fedcba9876543210fedcba9876543210.part", 3700);
     make_tmp("00000000000000000000000000000000.part", 60);
+    /* stamped ahead of time() (multigrain timestamps): still "any age" */
+    make_tmp("44444444444444444444444444444444.part", -2);
     make_tmp("keep-me.part", 7200);                     /* not our name */
     make_tmp("0123456789ABCDEF0123456789ABCDEF.part", 7200);
     make_tmp("0123456789abcdef0123456789abcdef", 7200);
@@ -248,13 +250,13 @@ static void test_cleanup(void **state)
                                        ".part", NULL), 0700), 0);
     apr_pool_create(&p, pool);
     assert_int_equal(jc_store_file_open(&u, dir, 0, p), APR_SUCCESS);  /* new */
-    assert_int_equal(count("tmp"), 8);
+    assert_int_equal(count("tmp"), 9);
     assert_int_equal(jc_store_cleanup(dir, 3600, &removed, pool),
                      APR_SUCCESS);
     assert_int_equal(removed, 2);
-    assert_int_equal(count("tmp"), 6);
+    assert_int_equal(count("tmp"), 7);
     assert_int_equal(jc_store_cleanup(dir, 0, &removed, pool), APR_SUCCESS);
-    assert_int_equal(removed, 2);      /* the 60 s one and the open one */
+    assert_int_equal(removed, 3);      /* 60 s, the future one, the open one */
     assert_int_equal(count("tmp"), 4);
     jc_store_file_abort(u);
     apr_pool_destroy(p);
@@ -454,6 +456,19 @@ static void test_large_write_error(void **state)
     free(data);
 }
 
+/* Age 0 or less takes every file, also one stamped a second ahead of
+ * time(); a positive age compares whole seconds. */
+static void test_old_enough(void **state)
+{
+    (void)state;
+    assert_true(jc_store_old_enough(1001, 1000, 0));
+    assert_true(jc_store_old_enough(1001, 1000, -5));
+    assert_true(jc_store_old_enough(1000, 1000, 0));
+    assert_false(jc_store_old_enough(1001, 1000, 1));
+    assert_false(jc_store_old_enough(1000, 4599, 3600));
+    assert_true(jc_store_old_enough(1000, 4600, 3600));
+}
+
 static void test_remove_and_ids(void **state)
 {
     jc_store_file_t *u;
@@ -631,6 +646,7 @@ int main(void)
         cmocka_unit_test_setup(test_limit, setup),
         cmocka_unit_test_setup(test_result_too_large, setup),
         cmocka_unit_test_setup(test_cleanup, setup),
+        cmocka_unit_test(test_old_enough),
         cmocka_unit_test_setup(test_cleanup_orphans, setup),
         cmocka_unit_test_setup(test_large_threaded, setup),
         cmocka_unit_test_setup(test_large_threaded_buffered, setup),
