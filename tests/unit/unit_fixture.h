@@ -24,6 +24,7 @@
 #define UNIT_FIXTURE_H
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,8 +152,9 @@ static inline int unit_store_count(const char *dir, const char *sub)
     return n;
 }
 
-/* Remove the files in dir/sub (the directory stays): 0, or -1 when there
- * is no such directory. */
+/* Remove the files and empty directories in dir/sub (the directory
+ * stays), so one failed test leaves nothing for the next: 0, or -1 when
+ * there is no such directory. */
 static inline int unit_store_empty(const char *dir, const char *sub)
 {
     DIR *d = opendir(apr_pstrcat(pool, dir, "/", sub, NULL));
@@ -163,7 +165,9 @@ static inline int unit_store_empty(const char *dir, const char *sub)
     }
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] != '.') {
-            unlinkat(dirfd(d), e->d_name, 0);
+            if (unlinkat(dirfd(d), e->d_name, 0) != 0) {
+                unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+            }
         }
     }
     closedir(d);
