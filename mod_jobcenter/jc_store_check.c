@@ -53,13 +53,14 @@ static void sc_dir_error(jc_db_t *db, const char *what, int err)
     db->last_error = db->errbuf;
 }
 
-/* Time of the last change of a file: the later of mtime and ctime (a
- * rename changes ctime on the file systems the store supports). */
-static long sc_age(const struct stat *st, apr_int64_t now)
+/* Whether a file's last change (the later of mtime and ctime: a rename
+ * changes ctime on the file systems the store supports) is at least age
+ * seconds back; age 0 takes every file (jc_store_old_enough). */
+static int sc_old(const struct stat *st, apr_int64_t now, long age)
 {
     time_t t = st->st_mtime > st->st_ctime ? st->st_mtime : st->st_ctime;
 
-    return (long)(now - (apr_int64_t)t);
+    return jc_store_old_enough(t, now, age);
 }
 
 /* Open name below dfd for an exclusive lock. Read-write first: NFS
@@ -192,7 +193,7 @@ static jc_db_rc_e sc_files(jc_db_t *db, jc_sc_totals_t *t,
             continue;           /* removed meanwhile, or not ours */
         }
         t->files++;
-        if (sc_age(&st, now) < cfg->grace) {
+        if (!sc_old(&st, now, cfg->grace)) {
             t->young++;
             continue;
         }
@@ -234,7 +235,7 @@ static jc_db_rc_e sc_temps(jc_db_t *db, jc_sc_totals_t *t,
         id[JC_STORE_ID_LEN] = '\0';
         if (!jc_store_id_ok(id)
             || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
-            || !S_ISREG(st.st_mode) || sc_age(&st, now) < min) {
+            || !S_ISREG(st.st_mode) || !sc_old(&st, now, min)) {
             continue;
         }
         fd = sc_open(dfd, e->d_name, cfg->repair);
