@@ -13,8 +13,8 @@
 #                       the Debian package on the system Apache
 #                       (browser: Chromium); ends with a summary
 #   ./build.sh build    only build (build/mod_jobcenter.so, build/jobcenter-admin)
-#   ./build.sh install  install into this machine's Debian Apache
-#                       (then: a2enmod jobcenter && a2ensite jobcenter)
+#   ./build.sh install  build the Debian package and install it into this
+#                       machine's Apache (docs/install-debian.md)
 #   ./build.sh deb      build the Debian package libapache2-mod-jobcenter
 #                       into build/deb/ (dpkg-buildpackage, lintian)
 #   ./build.sh bench    run bench/run.sh (figures against stock Apache peers)
@@ -364,54 +364,18 @@ cmd_test() {
     say "RESULT: ALL PASSED"
 }
 
+# install = the Debian package: one way onto a system Apache, the one the
+# deb suite tests (HTTPS site, HTTP only redirecting, key made once, purge)
 cmd_install() {
-    deps "${PKGS_BUILD[@]}"
-    build
     [[ $(id -u) -eq 0 ]] || die "install needs root (sudo ./build.sh install)"
-    local moddir share=/usr/share/jobcenter lib=/var/lib/jobcenter spool=/var/spool/jobcenter/mail
-    moddir=$(apxs -q LIBEXECDIR)
-    install -m 644 build/mod_jobcenter.so "$moddir/mod_jobcenter.so"
-    install -m 755 build/jobcenter-admin /usr/local/bin/jobcenter-admin
-    local key=/etc/apache2/jobcenter-secret.key
-    mkdir -p "$share" "$lib" "$lib/uploads" "$spool"
-    # key for secrets at rest (TOTP); read by Apache as root at start-up.
-    # Never replaced: a new key makes every stored TOTP secret unreadable.
-    if [[ ! -e $key ]]; then
-        ( umask 077; build/jobcenter-admin gen-key "$key" )
-    fi
-    chown root:root "$key"
-    chmod 600 "$key"
-    rm -rf "$share/htdocs" "$share/sql"
-    cp -r htdocs sql "$share/"
-    # the operator's texts of the footer pages: the shipped examples once,
-    # never overwritten (docs/configuration.md, "Footer pages")
-    local content=/etc/jobcenter/betreiber
-    if [[ ! -e $content ]]; then
-        mkdir -p "$content"
-        cp -r conf/betreiber/. "$content/"
-    fi
-    tools/db-init.sh sqlite "$lib/jobcenter.sqlite"   # create or upgrade
-    chown -R www-data:www-data "$lib" "$spool"
-    printf '# Depends: dbd headers reqtimeout include alias\nLoadModule jobcenter_module %s/mod_jobcenter.so\n' "$moddir" \
-        > /etc/apache2/mods-available/jobcenter.load
-    install -m 644 conf/jobcenter.conf /etc/apache2/mods-available/jobcenter.conf
-    {
-        echo "# mod_jobcenter portal (installed by build.sh install). Edit ServerName,"
-        echo "# JobcenterBaseURL and the database settings, then: a2ensite jobcenter"
-        echo "# \"Server: Apache\" without version and OS. Main server only: here, as"
-        echo "# Debian reads conf-enabled/security.conf (ServerTokens OS) before sites."
-        echo "ServerTokens Prod"
-        echo "<VirtualHost *:80>"
-        echo "ServerName localhost"
-        JC_HTDOCS=$share/htdocs tools/gen-config.sh --site-only --root /tmp/jc-install-unused \
-            --port 80 --sqlite-file "$lib/jobcenter.sqlite" --base-url http://localhost \
-            --secret-key "$key" --content-dir "$content" \
-            | sed "s#$TOP/htdocs#$share/htdocs#g; s#/tmp/jc-install-unused/mail#$spool#g; s#/tmp/jc-install-unused/uploads#$lib/uploads#g"
-        echo "</VirtualHost>"
-    } > /etc/apache2/sites-available/jobcenter.conf
-    rm -rf /tmp/jc-install-unused
-    example_content "$content"
-    say "Installed. Enable with:  a2enmod dbd headers reqtimeout include alias authn_core jobcenter && a2ensite jobcenter && systemctl reload apache2"
+    cmd_deb
+    local deb
+    deb=$(ls "$TOP"/build/deb/libapache2-mod-jobcenter_*.deb)
+    apt-get install -y -qq "$deb"
+    example_content /etc/jobcenter/betreiber
+    say "Installed $(basename "$deb"). Next (docs/install-debian.md): set JOBCENTER_HOST,"
+    say "the certificate and the mail relay at the top of /etc/apache2/sites-available/jobcenter.conf,"
+    say "then: a2enmod ssl && a2ensite jobcenter && apachectl configtest && systemctl reload apache2"
 }
 
 # the package is built in a copy of the tree under build/deb/src

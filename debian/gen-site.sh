@@ -25,7 +25,7 @@ body=$("$TOP/tools/gen-config.sh" --site-only --root "$scratch" --port 443 \
         --set 'JobcenterMailFrom "${JOBCENTER_MAIL_FROM}"')
 body=${body//"$TOP/htdocs"/$share/htdocs}
 body=${body//"$scratch/mail"/$spool}
-body=${body//"(ServerTokens is main-server only: see below and"$'\n'"# ./build.sh install)."/"(ServerTokens is main-server only: set above)."}
+body=${body//"(ServerTokens is main-server only: see below and"$'\n'"# debian/gen-site.sh)."/"(ServerTokens is main-server only: set above)."}
 [[ $body != *"$scratch"* && $body != *"$TOP"* ]] \
     || { echo "gen-site: a build path is left in the site" >&2; exit 1; }
 

@@ -27,7 +27,7 @@
 #     --secret-key PATH   JobcenterSecretKeyFile (default DIR/secret.key); a
 #                         missing file is created (build/jobcenter-admin
 #                         gen-key, mode 0600), except with --site-only
-#     --site-only         print only the site part (for ./build.sh install)
+#     --site-only         print only the site part (for debian/gen-site.sh)
 #     --audit-log FILE    JobcenterAuditLog (default: logs/ of --root, with
 #                         --site-only ${APACHE_LOG_DIR}/jobcenter-audit.log)
 #     --start-servers N   child processes at start (default 1: with SQLite,
@@ -131,7 +131,7 @@ DBDExptime 3600
 
 # Apache hardening (docs/configuration.md, "Apache hardening"); all valid
 # in a <VirtualHost> (ServerTokens is main-server only: see below and
-# ./build.sh install).
+# debian/gen-site.sh).
 # Slow clients: a request's headers within 20 s, +1 s per 500 bytes, at
 # most 40 s; a body within 20 s, +1 s per 1000 bytes, no upper bound (an
 # upload of 20 MiB on a link throttled to 32 kbit/s takes ~90 minutes).
