@@ -10,8 +10,8 @@
 // (above 3G's ~50 kB/s) and a paced upload at ~50 kB/s with a 15 s stall
 // (a mobile link losing its radio). The cut upload leaves no row and no
 // file in the store. Also: the site part the Debian package ships
-// (gen-config.sh --site-only, debian/gen-site.sh) carries these values and passes
-// `apache2 -t` inside a <VirtualHost>.
+// (gen-config.sh --site-only, debian/gen-site.sh) carries these values
+// and passes `apache2 -t` inside a <VirtualHost>.
 //
 // The four slow clients run concurrently (about 35 s in all).
 import { test, describe, before } from 'node:test';
